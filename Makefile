@@ -1,0 +1,79 @@
+# make test: the whole check, from a fresh Debian machine (as root) to a verdict.
+# Every step prints a "==> step" line; the last line says how many steps passed.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+GO        ?= go
+GOBIN     := $(shell $(GO) env GOPATH)/bin
+# Packages with SIMD kernels: run under every emulated CPU of the dispatch matrix.
+KERNEL_PKGS := ./nvx/... ./xor/...
+# Kernel packages may import only std, golang.org/x/sys and this module.
+DEP_PKGS    := ./nvx ./xor
+FUZZTIME  ?= 5s
+
+.PHONY: test deps fmt vet staticcheck test-race test-kernels test-purego qemu regen depcheck bench-check fuzz bench
+
+test:
+	@start=$$(date +%s); \
+	steps="deps fmt vet staticcheck test-race test-kernels test-purego qemu regen depcheck bench-check fuzz"; \
+	pass=0; fail=0; failed=""; \
+	for s in $$steps; do \
+	  echo "==> $$s"; \
+	  if $(MAKE) --no-print-directory $$s; then pass=$$((pass+1)); else fail=$$((fail+1)); failed="$$failed $$s"; fi; \
+	done; \
+	echo "make test took $$(( $$(date +%s) - start ))s"; \
+	if [ $$fail -gt 0 ]; then echo "FAILED steps:$$failed"; fi; \
+	echo "make test: $$pass passed, $$fail failed"; \
+	[ $$fail -eq 0 ]
+
+deps:
+	@scripts/deps.sh
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi; echo "gofmt ok"
+
+vet:
+	GOARCH=amd64 $(GO) vet ./...
+	GOARCH=amd64 $(GO) vet -tags purego ./...
+	GOARCH=arm64 $(GO) vet ./...
+	GOARCH=arm64 $(GO) vet -tags purego ./...
+
+staticcheck:
+	$(GOBIN)/staticcheck ./...
+	$(GOBIN)/staticcheck -tags purego ./...
+	GOARCH=arm64 $(GOBIN)/staticcheck ./...
+
+test-race:
+	$(GO) test -race -timeout 10m ./...
+
+# The exhaustive kernel comparisons shrink under -race (the detector cannot see
+# into assembly); run them in full without it.
+test-kernels:
+	$(GO) test -count=1 $(KERNEL_PKGS)
+
+test-purego:
+	$(GO) test -tags purego -timeout 10m ./...
+
+qemu:
+	@scripts/qemu.sh $(KERNEL_PKGS)
+
+regen:
+	cd asm && $(GO) generate ./...
+	git diff --exit-code -- xor utf8 || { echo "generated assembly is stale: run 'cd asm && go generate ./...' and commit"; exit 1; }
+
+depcheck:
+	@scripts/depcheck.sh $(DEP_PKGS)
+
+# The comparison module must keep building; its tests check the peers agree.
+bench-check:
+	cd bench && $(GO) vet ./... && $(GO) test -short ./...
+	cd asm && $(GO) vet ./...
+
+fuzz:
+	@scripts/fuzz.sh $(FUZZTIME)
+
+# Kernel benchmarks (not part of make test): count=10 for benchstat.
+bench:
+	$(GO) test -run '^$$' -bench . -count 10 ./xor/ | tee /tmp/autobahn-xor-bench.txt

@@ -1,0 +1,62 @@
+package nvxtest
+
+import (
+	"os"
+	"testing"
+
+	"github.com/autobahn-go/autobahn/nvx"
+)
+
+// RequireEnv is the environment variable naming the implementation a kernel
+// must pick for large inputs in this run (e.g. "avx2" under
+// qemu-x86_64 -cpu Haswell). Read it in a test, never at init.
+const RequireEnv = "NVX_TEST_REQUIRE"
+
+// CheckRequired fails t when NVX_TEST_REQUIRE is set and kernel's automatic
+// choice differs from it. The value may list alternatives separated by "|"
+// ("sse2|generic").
+func CheckRequired(t testing.TB, kernel string) {
+	t.Helper()
+	want := os.Getenv(RequireEnv)
+	if want == "" {
+		t.Skip(RequireEnv + " not set")
+	}
+	got := nvx.Best(kernel)
+	for _, alt := range splitAlt(want) {
+		if got == alt {
+			t.Logf("%s picked %s (required %s)", kernel, got, want)
+			return
+		}
+	}
+	t.Fatalf("%s picked %q, %s=%q\n%s", kernel, got, RequireEnv, want, nvx.Report())
+}
+
+func splitAlt(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == '|' {
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return out
+}
+
+// ForEachImpl runs f as a subtest once per available implementation of
+// kernel, with that implementation selected, and restores the automatic
+// choice afterwards.
+func ForEachImpl(t *testing.T, kernel string, f func(t *testing.T)) {
+	t.Helper()
+	names := nvx.List(kernel)
+	if len(names) == 0 {
+		t.Fatalf("no implementation registered for %s", kernel)
+	}
+	defer nvx.Reset(kernel)
+	for _, name := range names {
+		if err := nvx.Select(kernel, name); err != nil {
+			t.Fatal(err)
+		}
+		t.Run(name, f)
+	}
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what `make test` needs on a fresh Debian machine (run as root), and
+# nothing when it is already there.
+set -euo pipefail
+GOBIN="$(go env GOPATH)/bin"
+
+need_apt=()
+command -v qemu-x86_64 >/dev/null 2>&1 || need_apt+=(qemu-user)
+command -v git >/dev/null 2>&1 || need_apt+=(git)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "installing with apt: ${need_apt[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# Tools are pinned so a fresh machine gets what was tested.
+if [ ! -x "$GOBIN/staticcheck" ]; then
+  echo "installing staticcheck"
+  go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+fi
+echo "deps ok: $(go version), $(qemu-x86_64 --version | head -1), staticcheck $("$GOBIN/staticcheck" -version)"

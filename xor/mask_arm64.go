@@ -1,0 +1,50 @@
+//go:build !purego
+
+package xor
+
+import (
+	"github.com/autobahn-go/autobahn/nvx"
+	"golang.org/x/sys/cpu"
+)
+
+var hasNEON = cpu.ARM64.HasASIMD
+
+func init() {
+	nvx.Register(Kernel, "generic", true)
+	nvx.Register(Kernel, "neon", hasNEON)
+}
+
+// thresholdNEON is the length from which NEON beats the generic kernel.
+// It is a guess until measured on real arm64 hardware (qemu timings mean
+// nothing); the kernel is correct at every length.
+const thresholdNEON = 16
+
+// config is the dispatch decision: whether NEON may run and from which length.
+type config struct {
+	neon    bool
+	minNEON int
+}
+
+func autoConfig() *config {
+	return &config{neon: hasNEON && nvx.Allowed("neon"), minNEON: thresholdNEON}
+}
+
+// forcedConfig runs only the named implementation, at every length.
+func forcedConfig(name string) *config { return &config{neon: name == "neon", minNEON: 1} }
+
+// maskNEON masks n >= 1 bytes with 16-byte vectors (mask_arm64.s).
+//
+//go:noescape
+func maskNEON(dst, src *byte, n int, key uint32)
+
+func mask(dst, src []byte, k [4]byte, pos int) {
+	key := keyAt(k, pos)
+	n := len(src)
+	c := cfg()
+	switch {
+	case c.neon && n >= c.minNEON:
+		maskNEON(&dst[0], &src[0], n, key)
+	default:
+		maskGeneric(dst, src, key)
+	}
+}
