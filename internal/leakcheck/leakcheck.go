@@ -18,7 +18,7 @@ import (
 // descriptors are back to what they were before (allowing a few seconds for
 // goroutines to finish exiting). It calls os.Exit.
 func Main(m *testing.M) {
-	g0, fd0 := runtime.NumGoroutine(), openFDs()
+	g0, fd0 := len(goroutines()), openFDs()
 	code := m.Run()
 	if code == 0 {
 		if err := settle(g0, fd0, 5*time.Second); err != nil {
@@ -32,14 +32,12 @@ func Main(m *testing.M) {
 func settle(g0 int, fd0 map[string]string, wait time.Duration) error {
 	deadline := time.Now().Add(wait)
 	for {
-		g, leaked := runtime.NumGoroutine(), newFDs(fd0, openFDs())
-		if g <= g0 && len(leaked) == 0 {
+		gs, leaked := goroutines(), newFDs(fd0, openFDs())
+		if len(gs) <= g0 && len(leaked) == 0 {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			return fmt.Errorf("goroutines %d -> %d; new open fds: %s\n%s", g0, g, strings.Join(leaked, " "), filterStacks(string(buf)))
+			return fmt.Errorf("goroutines %d -> %d; new open fds: %s\n%s", g0, len(gs), strings.Join(leaked, " "), strings.Join(gs, "\n\n"))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -66,7 +64,7 @@ func openFDs() map[string]string {
 func newFDs(before, now map[string]string) []string {
 	var out []string
 	for fd, target := range now {
-		if _, ok := before[fd]; ok || target == "" ||
+		if old, ok := before[fd]; (ok && old == target) || target == "" ||
 			strings.HasPrefix(target, "anon_inode:[eventpoll]") ||
 			strings.HasPrefix(target, "anon_inode:[eventfd]") ||
 			strings.HasPrefix(target, "/sys/fs/cgroup/") ||
@@ -79,14 +77,25 @@ func newFDs(before, now map[string]string) []string {
 	return out
 }
 
-// filterStacks drops the goroutine running the check itself.
-func filterStacks(s string) string {
-	var keep []string
-	for _, g := range strings.Split(s, "\n\n") {
-		if strings.Contains(g, "leakcheck.settle") {
+// goroutines returns the stacks of the goroutines that count: all but the
+// one asking and those the runtime or the testing package keep for the life
+// of the process (the signal loop that fuzzing and signal.Notify start).
+func goroutines() []string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	var out []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "leakcheck.goroutines") || strings.Contains(g, "os/signal.loop") {
 			continue
 		}
-		keep = append(keep, g)
+		out = append(out, g)
 	}
-	return strings.Join(keep, "\n\n")
+	return out
 }
