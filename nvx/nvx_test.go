@@ -82,6 +82,11 @@ func TestRegistry(t *testing.T) {
 		t.Fatalf("Report does not show the forced choice:\n%s", r)
 	}
 	Reset(k)
+	SetPlan(k, func() Plan { return Plan{Large: "generic", Ranges: "generic at every length, it measured faster"} })
+	if Best(k) != "generic" || !strings.Contains(Report(), "it measured faster") {
+		t.Fatalf("the kernel's plan is not used: best %q\n%s", Best(k), Report())
+	}
+	SetPlan(k, nil)
 	if Selected(k) != "" || Best(k) != "sse2" || calls != 2 {
 		t.Fatalf("after Reset: selected %q best %q watch calls %d", Selected(k), Best(k), calls)
 	}

@@ -29,6 +29,45 @@ type kernel struct {
 	impls    []implEntry
 	selected string // forced implementation, "" = automatic
 	watchers []func()
+	plan     func() Plan
+}
+
+// Plan is what a kernel's automatic dispatch does, as the kernel reports it.
+type Plan struct {
+	// Large is the implementation used for large inputs.
+	Large string
+	// Ranges says which implementation runs at which lengths, for people:
+	// "generic <8 B, avx2 17-63 B, avx512 64-128 B, avx2 >128 B".
+	Ranges string
+}
+
+// SetPlan lets kernel report its automatic choice, which may differ from
+// the highest available level when a lower one measures faster. f is called
+// with no nvx lock held.
+func SetPlan(kernel string, f func() Plan) {
+	mu.Lock()
+	defer mu.Unlock()
+	getKernel(kernel).plan = f
+}
+
+// AutoPlan returns kernel's automatic choice: what the kernel reported
+// through SetPlan, or else the highest available level for every length.
+func AutoPlan(kernel string) Plan {
+	mu.Lock()
+	var f func() Plan
+	if k := kernels[kernel]; k != nil {
+		f = k.plan
+	}
+	mu.Unlock()
+	if f != nil {
+		return f()
+	}
+	list := List(kernel)
+	if len(list) == 0 {
+		return Plan{}
+	}
+	best := list[len(list)-1]
+	return Plan{Large: best, Ranges: best + " at every length"}
 }
 
 type implEntry struct {
@@ -163,14 +202,10 @@ func Selected(kernel string) string {
 }
 
 // Best returns the implementation kernel uses for large inputs: the forced
-// one, or else the highest available level.
+// one, or else the automatic choice (see AutoPlan).
 func Best(kernel string) string {
 	if s := Selected(kernel); s != "" {
 		return s
 	}
-	list := List(kernel)
-	if len(list) == 0 {
-		return ""
-	}
-	return list[len(list)-1]
+	return AutoPlan(kernel).Large
 }

@@ -29,11 +29,12 @@ func Report() string {
 			}
 			names = append(names, n)
 		}
-		how := "auto"
+		how := "auto: " + AutoPlan(k).Ranges
 		if Selected(k) != "" {
-			how = "forced"
+			how = "forced at every length"
 		}
-		fmt.Fprintf(&b, "kernel %-6s %s (%s; registered: %s)\n", k+":", Best(k), how, strings.Join(names, " "))
+		fmt.Fprintf(&b, "kernel %-6s %s (%s)\n", k+":", Best(k), how)
+		fmt.Fprintf(&b, "       %-6s registered: %s\n", "", strings.Join(names, " "))
 	}
 	return b.String()
 }

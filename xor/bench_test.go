@@ -43,7 +43,7 @@ var alignments = []struct {
 func BenchmarkMask(b *testing.B) {
 	for _, n := range benchSizes {
 		for _, a := range alignments {
-			b.Run(sizeName(n)+"/"+a.name, func(b *testing.B) {
+			b.Run("size="+sizeName(n)+"/align="+a.name, func(b *testing.B) {
 				buf := alignedBuf(n, a.off)
 				key := [4]byte{1, 2, 3, 4}
 				b.SetBytes(int64(n))
@@ -59,7 +59,7 @@ func BenchmarkMask(b *testing.B) {
 func BenchmarkCopy(b *testing.B) {
 	for _, n := range benchSizes {
 		for _, a := range alignments {
-			b.Run(sizeName(n)+"/"+a.name, func(b *testing.B) {
+			b.Run("size="+sizeName(n)+"/align="+a.name, func(b *testing.B) {
 				src, dst := alignedBuf(n, a.off), alignedBuf(n, a.off)
 				b.SetBytes(int64(n))
 				defer nvxtest.CPUTime(b, n)()
@@ -76,7 +76,7 @@ var sink int
 func BenchmarkRead(b *testing.B) {
 	for _, n := range benchSizes {
 		for _, a := range alignments {
-			b.Run(sizeName(n)+"/"+a.name, func(b *testing.B) {
+			b.Run("size="+sizeName(n)+"/align="+a.name, func(b *testing.B) {
 				buf := alignedBuf(n, a.off)
 				b.SetBytes(int64(n))
 				defer nvxtest.CPUTime(b, n)()
@@ -95,7 +95,7 @@ func BenchmarkImpl(b *testing.B) {
 	defer nvx.Reset(xor.Kernel)
 	for _, name := range nvx.List(xor.Kernel) {
 		for _, n := range sizes {
-			b.Run(name+"/"+sizeName(n), func(b *testing.B) {
+			b.Run("impl="+name+"/size="+sizeName(n), func(b *testing.B) {
 				if err := nvx.Select(xor.Kernel, name); err != nil {
 					b.Fatal(err)
 				}

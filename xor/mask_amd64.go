@@ -3,6 +3,8 @@
 package xor
 
 import (
+	"math"
+
 	"github.com/autobahn-go/autobahn/nvx"
 	"golang.org/x/sys/cpu"
 )
@@ -19,32 +21,57 @@ func init() {
 	nvx.Register(Kernel, "sse2", true) // amd64 baseline
 	nvx.Register(Kernel, "avx2", hasAVX2)
 	nvx.Register(Kernel, "avx512", hasAVX512)
+	nvx.SetPlan(Kernel, plan)
 }
 
-// Length thresholds, measured on AMD EPYC Zen 4 (BENCHMARKS.md): below them
-// the next kernel down is as fast or faster.
+// Length thresholds, measured on AMD EPYC Zen 4 (BENCHMARKS.md, "dispatch
+// thresholds"). Up to 16 bytes the inlined word code beats any call into
+// assembly. AVX-512 wins only for one or two vectors (64-128 bytes): Zen 4
+// splits 512-bit operations in two, so from 256 bytes on AVX2 is as fast or
+// faster, and its byte-masked stores make short inputs slower than AVX2's
+// overlapping 16-byte vectors.
 const (
-	thresholdSSE2   = 16
-	thresholdAVX2   = 32
+	thresholdSSE2   = 17
+	thresholdAVX2   = 17
 	thresholdAVX512 = 64
+	limitAVX512     = 128
 )
 
 // config is the dispatch decision: which kernels may run and from which
 // length on.
 type config struct {
-	sse2, avx2, avx512          bool
+	words, sse2, avx2, avx512   bool
 	minSSE2, minAVX2, minAVX512 int
+	maxAVX512                   int
 }
 
 func autoConfig() *config {
 	return &config{
+		words:     true,
 		sse2:      nvx.Allowed("sse2"),
 		avx2:      hasAVX2 && nvx.Allowed("avx2"),
 		avx512:    hasAVX512 && nvx.Allowed("avx512"),
 		minSSE2:   thresholdSSE2,
 		minAVX2:   thresholdAVX2,
 		minAVX512: thresholdAVX512,
+		maxAVX512: limitAVX512,
 	}
+}
+
+// plan tells nvx what the automatic dispatch does on this CPU.
+func plan() nvx.Plan {
+	c := autoConfig()
+	switch {
+	case c.avx512 && c.avx2:
+		return nvx.Plan{Large: "avx2", Ranges: "generic <8 B, inline words 8-16 B, avx2 17-63 B, avx512 64-128 B, avx2 >128 B"}
+	case c.avx512:
+		return nvx.Plan{Large: "avx512", Ranges: "generic <8 B, inline words 8-16 B, sse2 17-63 B, avx512 >=64 B"}
+	case c.avx2:
+		return nvx.Plan{Large: "avx2", Ranges: "generic <8 B, inline words 8-16 B, avx2 >=17 B"}
+	case c.sse2:
+		return nvx.Plan{Large: "sse2", Ranges: "generic <8 B, inline words 8-16 B, sse2 >=17 B"}
+	}
+	return nvx.Plan{Large: "generic", Ranges: "generic <8 B, inline words 8-16 B, generic >16 B"}
 }
 
 // forcedConfig runs only the named implementation, at every length. nvx has
@@ -52,7 +79,7 @@ func autoConfig() *config {
 func forcedConfig(name string) *config {
 	return &config{
 		sse2: name == "sse2", avx2: name == "avx2", avx512: name == "avx512",
-		minSSE2: 1, minAVX2: 1, minAVX512: 1,
+		minSSE2: 1, minAVX2: 1, minAVX512: 1, maxAVX512: math.MaxInt,
 	}
 }
 
@@ -61,7 +88,9 @@ func mask(dst, src []byte, k [4]byte, pos int) {
 	n := len(src)
 	c := cfg()
 	switch {
-	case c.avx512 && n >= c.minAVX512:
+	case c.words && n >= 8 && n <= 16:
+		maskWords(dst, src, key)
+	case c.avx512 && n >= c.minAVX512 && n <= c.maxAVX512:
 		maskAVX512(&dst[0], &src[0], n, key)
 	case c.avx2 && n >= c.minAVX2:
 		maskAVX2(&dst[0], &src[0], n, key)

@@ -79,10 +79,14 @@ maskSSE2_big:
 	ANDQ       $0x03, CX
 	SHLQ       $0x03, CX
 	RORQ       CL, DI
-	MOVQ       DI, X2
-	PUNPCKLQDQ X2, X2
-	MOVOU      -16(DX)(BX*1), X0
-	PXOR       X2, X0
+	MOVQ       DI, X3
+	PUNPCKLQDQ X3, X3
+	MOVOU      -16(DX)(BX*1), X2
+	PXOR       X3, X2
+	XORQ       DI, DI
+	MOVO       X0, X0
+	CMPQ       BX, $0x00000100
+	JB         maskSSE2_loop4
 	MOVQ       AX, DI
 	NEGQ       DI
 	ANDQ       $0x0f, DI
@@ -90,8 +94,9 @@ maskSSE2_big:
 	ANDQ       $0x03, CX
 	SHLQ       $0x03, CX
 	RORQ       CL, SI
-	MOVQ       SI, X2
-	PUNPCKLQDQ X2, X2
+	MOVQ       SI, X0
+	PUNPCKLQDQ X0, X0
+	MOVO       X0, X0
 
 maskSSE2_loop4:
 	LEAQ  64(DI), CX
@@ -101,10 +106,10 @@ maskSSE2_loop4:
 	MOVOU 16(DX)(DI*1), X4
 	MOVOU 32(DX)(DI*1), X5
 	MOVOU 48(DX)(DI*1), X6
-	PXOR  X2, X3
-	PXOR  X2, X4
-	PXOR  X2, X5
-	PXOR  X2, X6
+	PXOR  X0, X3
+	PXOR  X0, X4
+	PXOR  X0, X5
+	PXOR  X0, X6
 	MOVOU X3, (AX)(DI*1)
 	MOVOU X4, 16(AX)(DI*1)
 	MOVOU X5, 32(AX)(DI*1)
@@ -117,14 +122,14 @@ maskSSE2_loop1:
 	CMPQ  CX, BX
 	JA    maskSSE2_done
 	MOVOU (DX)(DI*1), X3
-	PXOR  X2, X3
+	PXOR  X0, X3
 	MOVOU X3, (AX)(DI*1)
 	ADDQ  $0x10, DI
 	JMP   maskSSE2_loop1
 
 maskSSE2_done:
 	MOVOU X1, (AX)
-	MOVOU X0, -16(AX)(BX*1)
+	MOVOU X2, -16(AX)(BX*1)
 	RET
 
 // func maskAVX2(dst *byte, src *byte, n int, key uint32)
@@ -222,10 +227,14 @@ maskAVX2_big:
 	ANDQ         $0x03, CX
 	SHLQ         $0x03, CX
 	RORQ         CL, DI
-	MOVQ         DI, X0
-	VPBROADCASTQ X0, Y2
-	VMOVDQU      -32(DX)(BX*1), Y0
-	VPXOR        Y2, Y0, Y0
+	MOVQ         DI, X2
+	VPBROADCASTQ X2, Y3
+	VMOVDQU      -32(DX)(BX*1), Y2
+	VPXOR        Y3, Y2, Y2
+	XORQ         DI, DI
+	VMOVDQA      Y0, Y0
+	CMPQ         BX, $0x00000100
+	JB           maskAVX2_loop4
 	MOVQ         AX, DI
 	NEGQ         DI
 	ANDQ         $0x1f, DI
@@ -233,8 +242,9 @@ maskAVX2_big:
 	ANDQ         $0x03, CX
 	SHLQ         $0x03, CX
 	RORQ         CL, SI
-	MOVQ         SI, X2
-	VPBROADCASTQ X2, Y2
+	MOVQ         SI, X0
+	VPBROADCASTQ X0, Y0
+	VMOVDQA      Y0, Y0
 
 maskAVX2_loop4:
 	LEAQ    128(DI), CX
@@ -244,10 +254,10 @@ maskAVX2_loop4:
 	VMOVDQU 32(DX)(DI*1), Y4
 	VMOVDQU 64(DX)(DI*1), Y5
 	VMOVDQU 96(DX)(DI*1), Y6
-	VPXOR   Y2, Y3, Y3
-	VPXOR   Y2, Y4, Y4
-	VPXOR   Y2, Y5, Y5
-	VPXOR   Y2, Y6, Y6
+	VPXOR   Y0, Y3, Y3
+	VPXOR   Y0, Y4, Y4
+	VPXOR   Y0, Y5, Y5
+	VPXOR   Y0, Y6, Y6
 	VMOVDQU Y3, (AX)(DI*1)
 	VMOVDQU Y4, 32(AX)(DI*1)
 	VMOVDQU Y5, 64(AX)(DI*1)
@@ -260,14 +270,14 @@ maskAVX2_loop1:
 	CMPQ    CX, BX
 	JA      maskAVX2_done
 	VMOVDQU (DX)(DI*1), Y3
-	VPXOR   Y2, Y3, Y3
+	VPXOR   Y0, Y3, Y3
 	VMOVDQU Y3, (AX)(DI*1)
 	ADDQ    $0x20, DI
 	JMP     maskAVX2_loop1
 
 maskAVX2_done:
 	VMOVDQU Y1, (AX)
-	VMOVDQU Y0, -32(AX)(BX*1)
+	VMOVDQU Y2, -32(AX)(BX*1)
 	VZEROUPPER
 	RET
 
@@ -277,75 +287,79 @@ TEXT ·maskAVX512(SB), NOSPLIT, $0-28
 	MOVQ         dst+0(FP), AX
 	MOVQ         src+8(FP), DX
 	MOVQ         n+16(FP), BX
-	MOVL         key+24(FP), CX
-	MOVQ         CX, SI
-	SHLQ         $0x20, SI
-	ORQ          SI, CX
-	VPBROADCASTQ CX, Z0
-	MOVQ         $-1, SI
-	XORQ         R9, R9
+	MOVL         key+24(FP), SI
+	MOVQ         SI, CX
+	SHLQ         $0x20, CX
+	ORQ          CX, SI
 	CMPQ         BX, $0x40
-	JA           maskAVX512_big
-	BZHIQ        BX, SI, R8
-	KMOVQ        R8, K1
-	VMOVDQU8.Z   (DX)(R9*1), K1, Z1
+	JAE          maskAVX512_big
+	VPBROADCASTQ SI, Z0
+	MOVQ         $-1, CX
+	BZHIQ        BX, CX, CX
+	KMOVQ        CX, K1
+	VMOVDQU8.Z   (DX), K1, Z1
 	VPXORQ       Z0, Z1, Z1
-	VMOVDQU8     Z1, K1, (AX)(R9*1)
+	VMOVDQU8     Z1, K1, (AX)
 	VZEROUPPER
 	RET
 
 maskAVX512_big:
+	VPBROADCASTQ SI, Z0
+	VMOVDQU64    (DX), Z1
+	VPXORQ       Z0, Z1, Z1
+	LEAQ         -64(BX), CX
+	MOVQ         SI, DI
+	ANDQ         $0x03, CX
+	SHLQ         $0x03, CX
+	RORQ         CL, DI
+	VPBROADCASTQ DI, Z3
+	VMOVDQU64    -64(DX)(BX*1), Z2
+	VPXORQ       Z3, Z2, Z2
+	XORQ         DI, DI
+	VMOVDQA64    Z0, Z0
+	CMPQ         BX, $0x00000100
+	JB           maskAVX512_loop4
 	MOVQ         AX, DI
 	NEGQ         DI
 	ANDQ         $0x3f, DI
-	BZHIQ        DI, SI, R8
-	KMOVQ        R8, K1
-	VMOVDQU8.Z   (DX)(R9*1), K1, Z1
-	VPXORQ       Z0, Z1, Z1
-	VMOVDQU8     Z1, K1, (AX)(R9*1)
-	MOVQ         CX, R8
 	MOVQ         DI, CX
 	ANDQ         $0x03, CX
 	SHLQ         $0x03, CX
-	RORQ         CL, R8
-	VPBROADCASTQ R8, Z0
+	RORQ         CL, SI
+	VPBROADCASTQ SI, Z0
+	VMOVDQA64    Z0, Z0
 
 maskAVX512_loop4:
 	LEAQ      256(DI), CX
 	CMPQ      CX, BX
 	JA        maskAVX512_loop1
-	VMOVDQU64 (DX)(DI*1), Z1
-	VMOVDQU64 64(DX)(DI*1), Z2
-	VMOVDQU64 128(DX)(DI*1), Z3
-	VMOVDQU64 192(DX)(DI*1), Z4
-	VPXORQ    Z0, Z1, Z1
-	VPXORQ    Z0, Z2, Z2
+	VMOVDQU64 (DX)(DI*1), Z3
+	VMOVDQU64 64(DX)(DI*1), Z4
+	VMOVDQU64 128(DX)(DI*1), Z5
+	VMOVDQU64 192(DX)(DI*1), Z6
 	VPXORQ    Z0, Z3, Z3
 	VPXORQ    Z0, Z4, Z4
-	VMOVDQU64 Z1, (AX)(DI*1)
-	VMOVDQU64 Z2, 64(AX)(DI*1)
-	VMOVDQU64 Z3, 128(AX)(DI*1)
-	VMOVDQU64 Z4, 192(AX)(DI*1)
+	VPXORQ    Z0, Z5, Z5
+	VPXORQ    Z0, Z6, Z6
+	VMOVDQU64 Z3, (AX)(DI*1)
+	VMOVDQU64 Z4, 64(AX)(DI*1)
+	VMOVDQU64 Z5, 128(AX)(DI*1)
+	VMOVDQU64 Z6, 192(AX)(DI*1)
 	ADDQ      $0x00000100, DI
 	JMP       maskAVX512_loop4
 
 maskAVX512_loop1:
 	LEAQ      64(DI), CX
 	CMPQ      CX, BX
-	JA        maskAVX512_tail
-	VMOVDQU64 (DX)(DI*1), Z1
-	VPXORQ    Z0, Z1, Z1
-	VMOVDQU64 Z1, (AX)(DI*1)
+	JA        maskAVX512_done
+	VMOVDQU64 (DX)(DI*1), Z3
+	VPXORQ    Z0, Z3, Z3
+	VMOVDQU64 Z3, (AX)(DI*1)
 	ADDQ      $0x40, DI
 	JMP       maskAVX512_loop1
 
-maskAVX512_tail:
-	MOVQ       BX, CX
-	SUBQ       DI, CX
-	BZHIQ      CX, SI, R8
-	KMOVQ      R8, K1
-	VMOVDQU8.Z (DX)(DI*1), K1, Z1
-	VPXORQ     Z0, Z1, Z1
-	VMOVDQU8   Z1, K1, (AX)(DI*1)
+maskAVX512_done:
+	VMOVDQU64 Z1, (AX)
+	VMOVDQU64 Z2, -64(AX)(BX*1)
 	VZEROUPPER
 	RET

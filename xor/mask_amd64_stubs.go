@@ -14,7 +14,7 @@ func maskSSE2(dst *byte, src *byte, n int, key uint32)
 //go:noescape
 func maskAVX2(dst *byte, src *byte, n int, key uint32)
 
-// maskAVX512 masks n >= 1 bytes with 64-byte vectors and byte masks.
+// maskAVX512 masks n >= 1 bytes with 64-byte vectors.
 //
 //go:noescape
 func maskAVX512(dst *byte, src *byte, n int, key uint32)

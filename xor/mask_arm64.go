@@ -12,21 +12,30 @@ var hasNEON = cpu.ARM64.HasASIMD
 func init() {
 	nvx.Register(Kernel, "generic", true)
 	nvx.Register(Kernel, "neon", hasNEON)
+	nvx.SetPlan(Kernel, plan)
+}
+
+// plan tells nvx what the automatic dispatch does on this CPU.
+func plan() nvx.Plan {
+	if autoConfig().neon {
+		return nvx.Plan{Large: "neon", Ranges: "generic <8 B, inline words 8-16 B, neon >=17 B"}
+	}
+	return nvx.Plan{Large: "generic", Ranges: "generic <8 B, inline words 8-16 B, generic >16 B"}
 }
 
 // thresholdNEON is the length from which NEON beats the generic kernel.
 // It is a guess until measured on real arm64 hardware (qemu timings mean
 // nothing); the kernel is correct at every length.
-const thresholdNEON = 16
+const thresholdNEON = 17
 
 // config is the dispatch decision: whether NEON may run and from which length.
 type config struct {
-	neon    bool
-	minNEON int
+	words, neon bool
+	minNEON     int
 }
 
 func autoConfig() *config {
-	return &config{neon: hasNEON && nvx.Allowed("neon"), minNEON: thresholdNEON}
+	return &config{words: true, neon: hasNEON && nvx.Allowed("neon"), minNEON: thresholdNEON}
 }
 
 // forcedConfig runs only the named implementation, at every length.
@@ -42,6 +51,8 @@ func mask(dst, src []byte, k [4]byte, pos int) {
 	n := len(src)
 	c := cfg()
 	switch {
+	case c.words && n >= 8 && n <= 16:
+		maskWords(dst, src, key)
 	case c.neon && n >= c.minNEON:
 		maskNEON(&dst[0], &src[0], n, key)
 	default:

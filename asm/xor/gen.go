@@ -7,9 +7,10 @@
 //
 // with n >= 1, key the masking key rotated so that its low byte masks src[0],
 // and dst either equal to src or not overlapping it. No kernel touches a byte
-// outside [0, n) and none has a byte loop: short inputs use two overlapping
-// general-purpose loads, SSE2 and AVX2 use overlapping head and tail vectors
-// loaded before any store, AVX-512 uses byte-masked loads and stores.
+// outside [0, n) and none has a byte loop: all use overlapping head and tail
+// vectors loaded before any store; below one vector, SSE2 and AVX2 use two
+// overlapping general-purpose (or, for AVX2, 16-byte) loads and AVX-512 one
+// byte-masked load and store.
 package main
 
 //go:generate go run . -out ../../xor/mask_amd64.s -stubs ../../xor/mask_amd64_stubs.go -pkg xor
@@ -22,11 +23,15 @@ import (
 	. "github.com/mmcloughlin/avo/reg"
 )
 
+// alignFrom is the input length from which the kernels align their stores;
+// below it, the setup costs more than split stores do.
+const alignFrom = 256
+
 func main() {
 	ConstraintExpr("amd64,!purego")
 	vector(sse2)
 	vector(avx2)
-	avx512()
+	vector(avx512)
 	Generate()
 }
 
@@ -119,6 +124,7 @@ type isa struct {
 	store   func(v VecVirtual, m Mem)
 	xor     func(k, v VecVirtual) // v ^= k
 	splat   func(k64 Register) VecVirtual
+	copyVec func(from, to VecVirtual)
 	epilog  func()
 	preface func(prefix string, dst, src, n Register, k64 GPVirtual) // handles n < width, ends in RET
 }
@@ -136,6 +142,7 @@ var sse2 = isa{
 		PUNPCKLQDQ(v, v)
 		return v
 	},
+	copyVec: func(from, to VecVirtual) { MOVO(from, to) },
 	epilog:  func() {},
 	preface: short,
 }
@@ -153,7 +160,8 @@ var avx2 = isa{
 		VPBROADCASTQ(x, y)
 		return y
 	},
-	epilog: VZEROUPPER,
+	copyVec: func(from, to VecVirtual) { VMOVDQA(from, to) },
+	epilog:  VZEROUPPER,
 	// 16 <= n < 32: two overlapping 16-byte vectors; below that, registers.
 	preface: func(prefix string, dst, src, n Register, k64 GPVirtual) {
 		CMPQ(n, U8(16))
@@ -205,11 +213,19 @@ func vector(s isa) {
 	s.load(Mem{Base: src, Index: n, Scale: 1, Disp: -w}, tail)
 	s.xor(kt, tail)
 
+	// Short inputs start the body at 0 (it redoes the head) with the plain
+	// key; from alignFrom bytes on, the body starts at the first aligned dst
+	// address, so no store splits a cache line.
 	i := GP64()
+	XORQ(i, i)
+	kb := s.vec()
+	s.copyVec(k, kb)
+	CMPQ(n, U32(alignFrom))
+	JB(LabelRef(p + "loop4"))
 	MOVQ(dst, i)
 	NEGQ(i)
 	ANDQ(U8(w-1), i) // i = bytes up to the next aligned dst address
-	kb := s.splat(rotated(k64, i))
+	s.copyVec(s.splat(rotated(k64, i)), kb)
 	end := GP64()
 
 	Label(p + "loop4")
@@ -247,79 +263,36 @@ func vector(s isa) {
 	RET()
 }
 
-// avx512 emits the AVX-512 kernel (AVX512F, AVX512BW, BMI2). n <= 64 is one
-// byte-masked load and store. Above that: a masked head up to the first
-// 64-byte aligned dst address, aligned full vectors (four, then one at a
-// time), and a masked tail. Masked-off bytes are neither read nor written, so
-// nothing outside [0, n) is touched.
-func avx512() {
-	dst, src, n, k64 := params("maskAVX512", "maskAVX512 masks n >= 1 bytes with 64-byte vectors and byte masks.")
-	const p = "maskAVX512_"
-	k := ZMM()
-	VPBROADCASTQ(k64, k)
-	ones := GP64()
-	MOVQ(I32(-1), ones)
-	m := GP64()
-	v := ZMM()
-	// masked applies key kv to the bytes [at, at+cnt) with cnt in 0..64.
-	masked := func(at Register, cnt Register, kv VecVirtual) {
-		BZHIQ(cnt, ones, m)
+// avx512 is the AVX-512 shape: 64-byte vectors with the same overlapping
+// head and tail as AVX2, and, for n < 64, one byte-masked load and store
+// (AVX512BW, with the mask built by BMI2's BZHI). Masked-off bytes are
+// neither read nor written. Masked stores are slow on AMD Zen 4, so the
+// kernel uses them only where no full vector fits.
+var avx512 = isa{
+	name:    "AVX512",
+	width:   64,
+	vec:     func() VecVirtual { return ZMM() },
+	load:    func(m Mem, v VecVirtual) { VMOVDQU64(m, v) },
+	store:   func(v VecVirtual, m Mem) { VMOVDQU64(v, m) },
+	xor:     func(k, v VecVirtual) { VPXORQ(k, v, v) },
+	copyVec: func(from, to VecVirtual) { VMOVDQA64(from, to) },
+	splat: func(k64 Register) VecVirtual {
+		v := ZMM()
+		VPBROADCASTQ(k64, v)
+		return v
+	},
+	epilog: VZEROUPPER,
+	preface: func(prefix string, dst, src, n Register, k64 GPVirtual) {
+		k, v := ZMM(), ZMM()
+		VPBROADCASTQ(k64, k)
+		m := GP64()
+		MOVQ(I32(-1), m)
+		BZHIQ(n, m, m)
 		KMOVQ(m, K1)
-		VMOVDQU8_Z(Mem{Base: src, Index: at, Scale: 1}, K1, v)
-		VPXORQ(kv, v, v)
-		VMOVDQU8(v, K1, Mem{Base: dst, Index: at, Scale: 1})
-	}
-	zero := GP64()
-	XORQ(zero, zero)
-
-	CMPQ(n, U8(64))
-	JA(LabelRef(p + "big"))
-	masked(zero, n, k)
-	VZEROUPPER()
-	RET()
-
-	Label(p + "big")
-	i := GP64()
-	MOVQ(dst, i)
-	NEGQ(i)
-	ANDQ(U8(63), i) // i = bytes up to the next 64-byte aligned dst address
-	masked(zero, i, k)
-	kb := ZMM()
-	VPBROADCASTQ(rotated(k64, i), kb)
-	end := GP64()
-
-	Label(p + "loop4")
-	LEAQ(Mem{Base: i, Disp: 256}, end)
-	CMPQ(end, n)
-	JA(LabelRef(p + "loop1"))
-	vs := []VecVirtual{ZMM(), ZMM(), ZMM(), ZMM()}
-	for j, x := range vs {
-		VMOVDQU64(Mem{Base: src, Index: i, Scale: 1, Disp: 64 * j}, x)
-	}
-	for _, x := range vs {
-		VPXORQ(kb, x, x)
-	}
-	for j, x := range vs {
-		VMOVDQU64(x, Mem{Base: dst, Index: i, Scale: 1, Disp: 64 * j})
-	}
-	ADDQ(U32(256), i)
-	JMP(LabelRef(p + "loop4"))
-
-	Label(p + "loop1")
-	LEAQ(Mem{Base: i, Disp: 64}, end)
-	CMPQ(end, n)
-	JA(LabelRef(p + "tail"))
-	VMOVDQU64(Mem{Base: src, Index: i, Scale: 1}, v)
-	VPXORQ(kb, v, v)
-	VMOVDQU64(v, Mem{Base: dst, Index: i, Scale: 1})
-	ADDQ(U8(64), i)
-	JMP(LabelRef(p + "loop1"))
-
-	Label(p + "tail")
-	rest := GP64()
-	MOVQ(n, rest)
-	SUBQ(i, rest)
-	masked(i, rest, kb)
-	VZEROUPPER()
-	RET()
+		VMOVDQU8_Z(Mem{Base: src}, K1, v)
+		VPXORQ(k, v, v)
+		VMOVDQU8(v, K1, Mem{Base: dst})
+		VZEROUPPER()
+		RET()
+	},
 }

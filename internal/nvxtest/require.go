@@ -43,9 +43,10 @@ func splitAlt(s string) []string {
 	return out
 }
 
-// ForEachImpl runs f as a subtest once per available implementation of
-// kernel, with that implementation selected, and restores the automatic
-// choice afterwards.
+// ForEachImpl runs f as a subtest once with the automatic dispatch ("auto",
+// which mixes implementations by length) and once per available
+// implementation of kernel, with that one selected for every length. It
+// restores the automatic choice afterwards.
 func ForEachImpl(t *testing.T, kernel string, f func(t *testing.T)) {
 	t.Helper()
 	names := nvx.List(kernel)
@@ -53,6 +54,8 @@ func ForEachImpl(t *testing.T, kernel string, f func(t *testing.T)) {
 		t.Fatalf("no implementation registered for %s", kernel)
 	}
 	defer nvx.Reset(kernel)
+	nvx.Reset(kernel)
+	t.Run("auto", f)
 	for _, name := range names {
 		if err := nvx.Select(kernel, name); err != nil {
 			t.Fatal(err)
