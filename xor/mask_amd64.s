@@ -83,7 +83,7 @@ maskSSE2_big:
 	PUNPCKLQDQ X3, X3
 	MOVOU      -16(DX)(BX*1), X2
 	PXOR       X3, X2
-	XORQ       DI, DI
+	MOVQ       $0x00000010, DI
 	MOVO       X0, X0
 	CMPQ       BX, $0x00000100
 	JB         maskSSE2_loop4
@@ -231,7 +231,7 @@ maskAVX2_big:
 	VPBROADCASTQ X2, Y3
 	VMOVDQU      -32(DX)(BX*1), Y2
 	VPXOR        Y3, Y2, Y2
-	XORQ         DI, DI
+	MOVQ         $0x00000020, DI
 	VMOVDQA      Y0, Y0
 	CMPQ         BX, $0x00000100
 	JB           maskAVX2_loop4
@@ -315,7 +315,7 @@ maskAVX512_big:
 	VPBROADCASTQ DI, Z3
 	VMOVDQU64    -64(DX)(BX*1), Z2
 	VPXORQ       Z3, Z2, Z2
-	XORQ         DI, DI
+	MOVQ         $0x00000040, DI
 	VMOVDQA64    Z0, Z0
 	CMPQ         BX, $0x00000100
 	JB           maskAVX512_loop4

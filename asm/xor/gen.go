@@ -213,11 +213,11 @@ func vector(s isa) {
 	s.load(Mem{Base: src, Index: n, Scale: 1, Disp: -w}, tail)
 	s.xor(kt, tail)
 
-	// Short inputs start the body at 0 (it redoes the head) with the plain
-	// key; from alignFrom bytes on, the body starts at the first aligned dst
-	// address, so no store splits a cache line.
+	// Short inputs start the body right after the head, with the plain key
+	// (w is a multiple of 4); from alignFrom bytes on, the body starts at the
+	// first aligned dst address, so no store splits a cache line.
 	i := GP64()
-	XORQ(i, i)
+	MOVQ(U32(w), i)
 	kb := s.vec()
 	s.copyVec(k, kb)
 	CMPQ(n, U32(alignFrom))
