@@ -39,6 +39,10 @@ vet:
 	GOARCH=amd64 $(GO) vet -tags purego ./...
 	GOARCH=arm64 $(GO) vet ./...
 	GOARCH=arm64 $(GO) vet -tags purego ./...
+	@# The event loop's kqueue and goroutine back ends, cross-compiled.
+	for t in darwin/arm64 darwin/amd64 freebsd/amd64 freebsd/arm64 netbsd/amd64 openbsd/amd64 dragonfly/amd64 windows/amd64; do \
+	  GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./eventloop/ || exit 1; done
+	$(GO) vet -tags eventloop_goroutines ./eventloop/
 
 staticcheck:
 	$(GOBIN)/staticcheck ./...
@@ -55,6 +59,8 @@ test-kernels:
 
 test-purego:
 	$(GO) test -tags purego -timeout 10m ./...
+	@# The goroutine fallback of the event loop, forced on linux.
+	$(GO) test -tags eventloop_goroutines -timeout 5m ./eventloop/
 
 qemu:
 	@scripts/qemu.sh $(KERNEL_PKGS)
