@@ -8,15 +8,16 @@ GO        ?= go
 GOBIN     := $(shell $(GO) env GOPATH)/bin
 # Packages with SIMD kernels: run under every emulated CPU of the dispatch matrix.
 KERNEL_PKGS := ./nvx/... ./xor/...
-# Kernel packages may import only std, golang.org/x/sys and this module.
-DEP_PKGS    := ./nvx ./xor
+# Kernel packages (and the lean protocol core) may import only std,
+# golang.org/x/sys and this module.
+DEP_PKGS    := ./nvx ./xor ./ws ./ws/wshttp
 FUZZTIME  ?= 5s
 
-.PHONY: test deps fmt vet staticcheck test-race test-kernels test-purego qemu regen depcheck bench-check fuzz bench
+.PHONY: test deps fmt vet staticcheck test-race test-kernels test-purego qemu regen depcheck bench-check interop fuzz bench
 
 test:
 	@start=$$(date +%s); \
-	steps="deps fmt vet staticcheck test-race test-kernels test-purego qemu regen depcheck bench-check fuzz"; \
+	steps="deps fmt vet staticcheck test-race test-kernels test-purego qemu regen depcheck bench-check interop fuzz"; \
 	pass=0; fail=0; failed=""; \
 	for s in $$steps; do \
 	  echo "==> $$s"; \
@@ -76,6 +77,12 @@ depcheck:
 bench-check:
 	cd bench && $(GO) vet ./... && $(GO) test -short ./...
 	cd asm && $(GO) vet ./...
+	cd interop && $(GO) vet ./...
+
+# Real peers: gorilla, coder, Autobahn|Python, Node ws, headless Chromium
+# (installed by the script when missing).
+interop:
+	bash scripts/interop.sh
 
 fuzz:
 	@scripts/fuzz.sh $(FUZZTIME)

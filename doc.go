@@ -8,8 +8,11 @@
 //     the AUTOBAHN_NVX switch to cap or turn them off.
 //   - xor: WebSocket masking with SSE2, AVX2, AVX-512 and NEON kernels and a
 //     pure-Go twin.
+//   - eventloop: an epoll/kqueue reactor for very many connections.
+//   - ws, ws/wshttp: RFC 6455 WebSocket, sans-I/O core plus a goroutine
+//     driver for clients and net/http servers.
 //
-// The WebSocket layer (ws), the event loop (eventloop) and WAMP (wamp) grow
-// on top of these; see README.md and DESIGN.md for the map. The command
-// cmd/autobahn is the one binary.
+// Compression, the event-loop WebSocket driver and WAMP grow on top of these;
+// see README.md and DESIGN.md for the map. The command cmd/autobahn is the one
+// binary.
 package autobahn

@@ -3,6 +3,14 @@ module github.com/autobahn-go/autobahn
 go 1.25.0
 
 require (
+	github.com/fxamacker/cbor/v2 v2.10.0
 	github.com/klauspost/cpuid/v2 v2.4.2
+	github.com/tinylib/msgp v1.6.5
+	golang.org/x/crypto v0.55.0
 	golang.org/x/sys v0.47.0
+)
+
+require (
+	github.com/philhofer/fwd v1.2.0 // indirect
+	github.com/x448/float16 v0.8.4 // indirect
 )

@@ -1,5 +1,6 @@
 // Command autobahn is the one binary of Autobahn|Go.
 //
+//	autobahn serve   WebSocket echo on /echo and a demo page on /, at 127.0.0.1:9000
 //	autobahn nvx     the CPU's SIMD features, the kernel each one picked, and
 //	                 a short throughput table
 //

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# WebSocket echo benchmark: each server in bench/servers/{autobahn-std,gobwas,
+# gorilla,coder} on GOMAXPROCS=1, loaded by cmd/wsload over loopback.
+# Usage: bench/run-ws.sh [conns] [duration] [rounds]
+set -euo pipefail
+cd "$(dirname "$0")"
+conns=${1:-1000}
+dur=${2:-5s}
+rounds=${3:-1}
+bin=$(mktemp -d)
+trap 'rm -rf "$bin"' EXIT
+go build -o "$bin/" ./cmd/wsload ./servers/autobahn-std ./servers/gobwas ./servers/gorilla ./servers/coder
+port=19400
+for round in $(seq "$rounds"); do
+  for srv in autobahn-std gobwas gorilla coder; do
+    port=$((port + 1))
+    GOMAXPROCS=1 "$bin/$srv" -addr "127.0.0.1:$port" &
+    spid=$!
+    sleep 0.5
+    "$bin/wsload" -url "ws://127.0.0.1:$port/echo" -conns "$conns" -duration 3s -warmup 0s -idle -pid "$spid" -label "$srv" || true
+    for size in 32 4096; do
+      "$bin/wsload" -url "ws://127.0.0.1:$port/echo" -conns "$conns" -size "$size" -duration "$dur" -pid "$spid" -label "$srv" || true
+    done
+    kill "$spid"
+    wait "$spid" 2>/dev/null || true
+  done
+done

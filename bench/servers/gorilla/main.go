@@ -1,0 +1,34 @@
+// Command gorilla is a gorilla/websocket echo server, a benchmark peer: echo
+// on /echo, one goroutine per connection.
+package main
+
+import (
+	"flag"
+	"log"
+	"net/http"
+
+	"github.com/gorilla/websocket"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:9000", "listen address")
+	flag.Parse()
+	up := websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096}
+	http.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
+		c, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		for {
+			typ, p, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			if err := c.WriteMessage(typ, p); err != nil {
+				return
+			}
+		}
+	})
+	log.Fatal(http.ListenAndServe(*addr, nil))
+}

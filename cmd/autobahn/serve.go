@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/autobahn-go/autobahn/ws"
+	"github.com/autobahn-go/autobahn/ws/wshttp"
+)
+
+func init() {
+	commands["serve"] = command{"WebSocket echo server and demo page on --addr (default 127.0.0.1:9000)", runServe}
+}
+
+//go:embed serve.html
+var servePage []byte
+
+// echoHandler sends every message back as it came.
+type echoHandler struct {
+	ws.BaseHandler
+	log *slog.Logger
+}
+
+func (h echoHandler) OnOpen(c *ws.Conn) {
+	h.log.Info("open", "remote", c.RemoteAddr())
+}
+
+func (h echoHandler) OnMessage(c *ws.Conn, payload []byte, isBinary bool) {
+	op := ws.OpText
+	if isBinary {
+		op = ws.OpBinary
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.WriteMessage(ctx, op, payload); err != nil {
+		h.log.Debug("echo failed", "remote", c.RemoteAddr(), "err", err)
+	}
+}
+
+func (h echoHandler) OnClose(c *ws.Conn, wasClean bool, code ws.StatusCode, reason string) {
+	h.log.Info("close", "remote", c.RemoteAddr(), "clean", wasClean, "code", int(code), "reason", reason)
+}
+
+// runServe listens on --addr, echoes WebSocket messages on /echo and serves
+// a demo page at /. It stops on ctx cancellation (SIGINT), closing every
+// WebSocket connection with 1001.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:9000", "listen address")
+	verbose := fs.Bool("v", false, "log every connection")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	wsrv := &ws.Server{Handler: echoHandler{log: logger}, Options: &ws.Options{Logger: logger}}
+	mux := http.NewServeMux()
+	mux.Handle("/echo", wshttp.Handler(wsrv))
+	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(servePage)
+	})
+	hsrv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(stdout, "autobahn serve: http://%s/ (WebSocket echo on ws://%s/echo)\n", ln.Addr(), ln.Addr())
+	logger.Info("listening", "addr", ln.Addr().String())
+
+	errc := make(chan error, 1)
+	go func() { errc <- hsrv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = errors.Join(hsrv.Shutdown(sctx), wsrv.Shutdown(sctx))
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	return err
+}

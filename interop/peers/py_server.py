@@ -1,0 +1,18 @@
+"""Echo server with Autobahn|Python (Twisted): prints its port, echoes until killed."""
+import sys
+
+from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
+from twisted.internet import reactor
+
+
+class Echo(WebSocketServerProtocol):
+    def onMessage(self, payload, isBinary):
+        self.sendMessage(payload, isBinary)
+
+
+factory = WebSocketServerFactory()
+factory.protocol = Echo
+factory.setProtocolOptions(maxMessagePayloadSize=8 << 20, maxFramePayloadSize=8 << 20)
+port = reactor.listenTCP(0, factory, interface="127.0.0.1")
+print(port.getHost().port, flush=True)
+reactor.run()

@@ -1,0 +1,157 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/autobahn-go/autobahn/wamp"
+)
+
+// RetryPolicy is the backoff between connection attempts of a Component,
+// like Autobahn's: InitialDelay, multiplied by Growth after each failure,
+// capped at MaxDelay, with ±Jitter (a fraction) of random spread.
+type RetryPolicy struct {
+	MaxRetries   int           // attempts after the first; < 0 means forever
+	InitialDelay time.Duration // default 1 s
+	MaxDelay     time.Duration // default 300 s
+	Growth       float64       // default 1.5
+	Jitter       float64       // 0..1, default 0.1
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	if p.InitialDelay <= 0 {
+		p.InitialDelay = time.Second
+	}
+	if p.MaxDelay <= 0 {
+		p.MaxDelay = 300 * time.Second
+	}
+	if p.Growth < 1 {
+		p.Growth = 1.5
+	}
+	if p.Jitter < 0 || p.Jitter > 1 {
+		p.Jitter = 0.1
+	}
+	return p
+}
+
+// Delay returns the wait before retry number attempt (0 is the first
+// retry); rnd returns a number in [0, 1) (nil: math/rand/v2).
+func (p RetryPolicy) Delay(attempt int, rnd func() float64) time.Duration {
+	p = p.withDefaults()
+	if rnd == nil {
+		rnd = rand.Float64
+	}
+	d := float64(p.InitialDelay)
+	for range attempt {
+		d *= p.Growth
+		if d >= float64(p.MaxDelay) {
+			d = float64(p.MaxDelay)
+			break
+		}
+	}
+	d += d * p.Jitter * (2*rnd() - 1)
+	return time.Duration(min(d, float64(p.MaxDelay)))
+}
+
+// Component keeps a session joined: it connects, joins, runs OnJoin, and
+// when the session is lost, reconnects after the RetryPolicy's delay. It is
+// the Go counterpart of Autobahn's Component/run.
+type Component struct {
+	// Connect returns a fresh transport, e.g. a rawsocket.Dial.
+	Connect func(ctx context.Context) (wamp.Transport, error)
+	Realm   wamp.URI
+	Join    JoinOptions
+	Retry   RetryPolicy
+	// OnJoin runs after every join; its ctx ends when the session does.
+	// An error leaves the session and counts as a failed attempt.
+	OnJoin func(ctx context.Context, s *Session) error
+	// OnLeave runs after every session end with its reason.
+	OnLeave func(s *Session, reason error)
+	Logger  *slog.Logger
+}
+
+// ErrRetriesExhausted is returned by Run after MaxRetries failed attempts.
+var ErrRetriesExhausted = errors.New("wamp/client: connection retries exhausted")
+
+// Run keeps the component connected until ctx ends (then it leaves the
+// session and returns ctx.Err()) or the retries run out. A join refused
+// with ABORT counts as a failed attempt, like a failed connection.
+func (c *Component) Run(ctx context.Context) error {
+	log := c.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	failures := 0
+	for {
+		joined, err := c.once(ctx)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if joined {
+			failures = 0
+		}
+		if c.Retry.MaxRetries >= 0 && failures >= c.Retry.MaxRetries && !joined {
+			return errors.Join(ErrRetriesExhausted, err)
+		}
+		d := c.Retry.Delay(failures, nil)
+		if !joined {
+			failures++
+		}
+		log.Info("wamp/client: session lost, reconnecting", "err", err, "delay", d)
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// once runs one connection; joined reports whether a session was established.
+func (c *Component) once(ctx context.Context) (joined bool, err error) {
+	t, err := c.Connect(ctx)
+	if err != nil {
+		return false, err
+	}
+	s, err := Join(ctx, t, c.Realm, c.Join)
+	if err != nil {
+		return false, err
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { // OnJoin's ctx ends with the session
+		select {
+		case <-s.Done():
+			cancel()
+		case <-sctx.Done():
+		}
+	}()
+	if c.OnJoin != nil {
+		if err := c.OnJoin(sctx, s); err != nil {
+			lctx, lcancel := context.WithTimeout(context.Background(), 5*time.Second)
+			s.Leave(lctx, "")
+			lcancel()
+			if c.OnLeave != nil {
+				c.OnLeave(s, err)
+			}
+			return false, err
+		}
+	}
+	select {
+	case <-s.Done():
+	case <-ctx.Done():
+		lctx, lcancel := context.WithTimeout(context.Background(), 5*time.Second)
+		s.Leave(lctx, "")
+		lcancel()
+	}
+	s.Close()
+	reason := s.Err()
+	if c.OnLeave != nil {
+		c.OnLeave(s, reason)
+	}
+	return true, reason
+}

@@ -1,0 +1,31 @@
+// Package client is a WAMP client: Join a realm over any wamp.Transport
+// (RawSocket, WebSocket) with anonymous, ticket, WAMP-CRA (salted too),
+// WAMP-SCRAM or WAMP-cryptosign authentication, then Call, Register,
+// Publish and Subscribe, with progressive results, call canceling, pattern
+// registrations and subscriptions, shared registrations, publisher
+// exclusion and black/white listing, retained events. Component keeps a
+// session joined across connection losses with a backoff policy, like
+// Autobahn's Component.
+//
+//	t, err := rawsocket.Dial(ctx, "tcp", "127.0.0.1:8080", rawsocket.Options{Serializer: cbor.Serializer{}})
+//	s, err := client.Join(ctx, t, "realm1", client.JoinOptions{
+//		AuthID:         "joe",
+//		Authenticators: []client.Authenticator{&client.CRA{Secret: "s3cret"}},
+//	})
+//	defer s.Leave(ctx, "")
+//	res, err := s.Call(ctx, "com.example.add", wamp.List{2, 3}, nil, nil)
+//
+// Concurrency: a Session is safe for concurrent use. One goroutine per
+// session reads the transport and routes answers to the waiting calls (no
+// goroutine per call); event handlers run in order in one more goroutine;
+// every invocation handler runs in its own goroutine with a ctx that
+// INTERRUPT cancels. Call's OnProgress runs in the reading goroutine and
+// must not block. A handler may call back into the session; an event
+// handler that does so must not wait for more events than EventQueue.
+//
+// Every blocking method takes a context.Context first; when it ends, the
+// method returns ctx.Err() (Call also sends CANCEL).
+//
+// Limits: EventQueue events wait for handlers before reading stops
+// (backpressure on the transport). The client never imports a router.
+package client

@@ -1,0 +1,259 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/autobahn-go/autobahn/wamp"
+)
+
+// Cancel modes for CallOptions.CancelMode (WAMP spec, "Call Canceling").
+const (
+	CancelSkip       = "skip"
+	CancelKill       = "kill"
+	CancelKillNoWait = "killnowait"
+)
+
+// CallOptions configure Call. The zero value is a plain call.
+type CallOptions struct {
+	// Timeout asks the dealer to cancel the call after this long
+	// (Options.timeout) and bounds the local wait too.
+	Timeout time.Duration
+	// OnProgress, if set, asks for progressive results (receive_progress)
+	// and receives each of them. It runs in the session's reading goroutine.
+	OnProgress func(*wamp.Result)
+	// CancelMode is sent in CANCEL when ctx ends first; default "kill".
+	CancelMode string
+	// DiscloseMe asks the dealer to tell the callee who calls.
+	DiscloseMe bool
+	// Options are extra CALL options, merged last.
+	Options wamp.Dict
+}
+
+var noCallOptions CallOptions
+
+// Call calls procedure and waits for its final result. When ctx ends first,
+// Call sends CANCEL (CallOptions.CancelMode) and returns ctx.Err() at once;
+// the dealer's late answer is dropped. A WAMP error comes back as *Error.
+func (s *Session) Call(ctx context.Context, procedure wamp.URI, args wamp.List, kwargs wamp.Dict, opts *CallOptions) (*wamp.Result, error) {
+	if opts == nil {
+		opts = &noCallOptions
+	}
+	var options wamp.Dict // nil is written as {}: no allocation for plain calls
+	set := func(k string, v any) {
+		if options == nil {
+			options = wamp.Dict{}
+		}
+		options[k] = v
+	}
+	if opts.Timeout > 0 {
+		set("timeout", opts.Timeout.Milliseconds())
+	}
+	if opts.OnProgress != nil {
+		set("receive_progress", true)
+	}
+	if opts.DiscloseMe {
+		set("disclose_me", true)
+	}
+	for k, v := range opts.Options {
+		set(k, v)
+	}
+	ctx, cancel := deadlineCtx(ctx, opts.Timeout)
+	defer cancel()
+	id := s.ids.Next()
+	p := s.request(id, opts.OnProgress)
+	if err := s.send(ctx, &wamp.Call{Request: id, Options: options, Procedure: procedure, Args: args, Kwargs: kwargs}); err != nil {
+		s.forget(id)
+		return nil, err
+	}
+	select {
+	case a := <-p.ch:
+		if err := errorOf(a); err != nil {
+			return nil, err
+		}
+		return a.(*wamp.Result), nil
+	case <-s.done:
+		s.forget(id)
+		return nil, s.closedErr()
+	case <-ctx.Done():
+		s.forget(id)
+		mode := opts.CancelMode
+		if mode == "" {
+			mode = CancelKill
+		}
+		// Best effort, bounded: the caller's ctx is already over.
+		sctx, scancel := context.WithTimeout(context.Background(), time.Second)
+		s.send(sctx, &wamp.Cancel{Request: id, Options: wamp.Dict{"mode": mode}})
+		scancel()
+		return nil, ctx.Err()
+	}
+}
+
+// Invocation is what a Handler gets: the INVOCATION message plus helpers.
+type Invocation struct {
+	*wamp.Invocation
+	s *Session
+}
+
+// Caller returns the caller's session ID when the dealer disclosed it.
+func (inv *Invocation) Caller() (wamp.ID, bool) {
+	return wamp.AsID(inv.Details["caller"])
+}
+
+// Procedure returns the procedure called, which differs from the
+// registered URI for prefix and wildcard registrations.
+func (inv *Invocation) Procedure() wamp.URI {
+	s, _ := inv.Details["procedure"].(string)
+	return wamp.URI(s)
+}
+
+// ReceiveProgress reports whether the caller accepts progressive results.
+func (inv *Invocation) ReceiveProgress() bool {
+	b, _ := inv.Details["receive_progress"].(bool)
+	return b
+}
+
+// SendProgress sends one progressive result (YIELD with progress=true). It
+// does nothing when the caller did not ask for progress.
+func (inv *Invocation) SendProgress(ctx context.Context, args wamp.List, kwargs wamp.Dict) error {
+	if !inv.ReceiveProgress() {
+		return nil
+	}
+	return inv.s.send(ctx, &wamp.Yield{Request: inv.Request, Options: wamp.Dict{"progress": true}, Args: args, Kwargs: kwargs})
+}
+
+// Result is what a Handler returns on success.
+type Result struct {
+	Args   wamp.List
+	Kwargs wamp.Dict
+}
+
+// Handler runs one invocation. ctx is canceled when the dealer sends
+// INTERRUPT (call canceled or timed out) or the session ends. An *Error
+// return is sent as is; any other error as wamp.error.runtime_error with
+// its text as the first argument.
+type Handler func(ctx context.Context, inv *Invocation) (*Result, error)
+
+// RegisterOptions configure Register.
+type RegisterOptions struct {
+	Match          string // "", "prefix" or "wildcard"
+	Invoke         string // shared registration policy: "single", "roundrobin", "random", "first", "last"
+	DiscloseCaller bool
+	Concurrency    int // at most this many concurrent invocations (dealer-enforced); 0: unlimited
+	Options        wamp.Dict
+}
+
+// Registration is a registered procedure.
+type Registration struct {
+	ID        wamp.ID
+	Procedure wamp.URI
+	handler   Handler
+}
+
+// Register registers h for procedure.
+func (s *Session) Register(ctx context.Context, procedure wamp.URI, h Handler, opts *RegisterOptions) (*Registration, error) {
+	if opts == nil {
+		opts = &RegisterOptions{}
+	}
+	options := wamp.Dict{}
+	if opts.Match != "" && opts.Match != wamp.MatchExact {
+		options["match"] = opts.Match
+	}
+	if opts.Invoke != "" {
+		options["invoke"] = opts.Invoke
+	}
+	if opts.DiscloseCaller {
+		options["disclose_caller"] = true
+	}
+	if opts.Concurrency > 0 {
+		options["concurrency"] = int64(opts.Concurrency)
+	}
+	for k, v := range opts.Options {
+		options[k] = v
+	}
+	id := s.ids.Next()
+	r := &Registration{Procedure: procedure, handler: h}
+	install := func(a wamp.Message) {
+		if reg, ok := a.(*wamp.Registered); ok {
+			r.ID = reg.Registration
+			s.mu.Lock()
+			s.regs[r.ID] = r
+			s.mu.Unlock()
+		}
+	}
+	a, err := s.roundTrip(ctx, id, &wamp.Register{Request: id, Options: options, Procedure: procedure}, install)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := a.(*wamp.Registered); !ok {
+		return nil, &wamp.ProtocolError{Msg: "REGISTER answered with " + a.Type().String()}
+	}
+	return r, nil
+}
+
+// Unregister removes r.
+func (s *Session) Unregister(ctx context.Context, r *Registration) error {
+	s.mu.Lock()
+	delete(s.regs, r.ID)
+	s.mu.Unlock()
+	id := s.ids.Next()
+	_, err := s.roundTrip(ctx, id, &wamp.Unregister{Request: id, Registration: r.ID}, nil)
+	return err
+}
+
+// invoke starts the handler of an INVOCATION in its own goroutine.
+func (s *Session) invoke(m *wamp.Invocation) {
+	s.mu.Lock()
+	r := s.regs[m.Registration]
+	if r == nil {
+		s.mu.Unlock()
+		s.send(context.Background(), &wamp.Error{RequestType: wamp.TypeInvocation, Request: m.Request, Details: wamp.Dict{}, Error: wamp.ErrNoSuchRegistration})
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	inv := &runningInvocation{cancel: cancel}
+	s.invocations[m.Request] = inv
+	s.mu.Unlock()
+	go func() {
+		defer cancel()
+		res, err := runHandler(ctx, r.handler, &Invocation{Invocation: m, s: s})
+		s.mu.Lock()
+		delete(s.invocations, m.Request)
+		interrupted := inv.interrupted
+		s.mu.Unlock()
+		var reply wamp.Message
+		switch {
+		case interrupted == CancelKillNoWait:
+			return // the dealer has forgotten the call
+		case interrupted != "" && (err != nil || ctx.Err() != nil):
+			reply = &wamp.Error{RequestType: wamp.TypeInvocation, Request: m.Request, Details: wamp.Dict{}, Error: wamp.ErrCanceled}
+		case err != nil:
+			var we *Error
+			if !errors.As(err, &we) {
+				we = &Error{URI: "wamp.error.runtime_error", Args: wamp.List{err.Error()}}
+			}
+			reply = &wamp.Error{RequestType: wamp.TypeInvocation, Request: m.Request, Details: wamp.Dict{}, Error: we.URI, Args: we.Args, Kwargs: we.Kwargs}
+		default:
+			if res == nil {
+				res = &Result{}
+			}
+			reply = &wamp.Yield{Request: m.Request, Args: res.Args, Kwargs: res.Kwargs}
+		}
+		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer scancel()
+		if err := s.send(sctx, reply); err != nil && !errors.Is(err, ErrSessionClosed) {
+			s.log.Warn("wamp/client: sending invocation reply", "err", err)
+		}
+	}()
+}
+
+// runHandler turns a handler panic into a runtime error.
+func runHandler(ctx context.Context, h Handler, inv *Invocation) (res *Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, &Error{URI: "wamp.error.runtime_error", Args: wamp.List{"handler panicked"}}
+		}
+	}()
+	return h(ctx, inv)
+}

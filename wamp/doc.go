@@ -1,0 +1,32 @@
+// Package wamp is the vocabulary of the Web Application Messaging Protocol
+// (WAMP, https://wamp-proto.org): one struct per message of the Basic and
+// Advanced profiles with its wire layout in a comment, identifiers, URIs,
+// the standard error URIs, and the Serializer and Transport interfaces that
+// codecs (wamp/serialize/...) and transports (wamp/transport/...) implement.
+//
+// A message travels as a list ([]any) whose first element is the message
+// type code. ToList turns a Message into that list and FromList checks a
+// decoded list strictly (element types, required fields, ID ranges, URI
+// rules and the types of the well-known Options and Details keys) and
+// returns the typed message or an error matching ErrProtocolViolation. The
+// conversion is written out by hand for every message; no reflection.
+//
+//	l := wamp.ToList(&wamp.Call{Request: 1, Procedure: "com.example.add", Arguments: wamp.List{1, 2}})
+//	m, err := wamp.FromList(l) // m is *wamp.Call
+//
+// Serializers encode through WriteList (the same elements as ToList, fed
+// to a ListWriter field by field, so nothing is boxed or built on the way)
+// and decode to a List that FromList checks. AppendBatched and
+// SplitBatched frame several messages in one WebSocket message for the
+// ".batched" subprotocols the way Autobahn does.
+//
+// Values inside Dict and List use this set of Go types: nil, bool, int64,
+// uint64 (only above MaxInt64), float64, string, []byte, List ([]any) and
+// Dict (map[string]any). Serializers decode into exactly these types and
+// encode them plus the other integer widths, float32 and []string.
+//
+// Concurrency: messages are plain values; do not mutate a message while
+// another goroutine serializes it. All functions are safe for concurrent use.
+//
+// Limits: IDs lie in 1..2^53 (MaxID); ToList does not validate, FromList does.
+package wamp

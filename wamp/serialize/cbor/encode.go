@@ -1,0 +1,150 @@
+package cbor
+
+import (
+	"encoding/binary"
+	"math"
+	"slices"
+
+	"github.com/autobahn-go/autobahn/wamp"
+)
+
+// The encoder is written out by hand (RFC 8949): WAMP values are a small
+// closed set, and walking them directly avoids the reflection and the
+// intermediate list fxamacker/cbor would need. It writes the same bytes
+// fxamacker does with SortBytewiseLexical, ShortestFloatNone and
+// NilContainerAsEmpty; decoding stays with fxamacker.
+
+const (
+	majorUint  = 0 << 5
+	majorNeg   = 1 << 5
+	majorBytes = 2 << 5
+	majorText  = 3 << 5
+	majorArray = 4 << 5
+	majorMap   = 5 << 5
+)
+
+// maxDepth bounds the nesting the encoder follows (the decoder's limit).
+const maxDepth = 256
+
+// listWriter encodes a message's list straight from its fields.
+type listWriter struct{ b []byte }
+
+func (w *listWriter) BeginList(n int) { w.b = appendHead(w.b, majorArray, uint64(n)) }
+func (w *listWriter) EndList()        {}
+func (w *listWriter) Int(v int64)     { w.b = appendInt(w.b, v) }
+func (w *listWriter) ID(v wamp.ID)    { w.b = appendHead(w.b, majorUint, uint64(v)) }
+func (w *listWriter) String(s string) { w.b = appendText(w.b, s) }
+func (w *listWriter) Value(v any) error {
+	var err error
+	w.b, err = appendValue(w.b, v, 1)
+	return err
+}
+
+func appendHead(b []byte, major byte, n uint64) []byte {
+	switch {
+	case n < 24:
+		return append(b, major|byte(n))
+	case n <= math.MaxUint8:
+		return append(b, major|24, byte(n))
+	case n <= math.MaxUint16:
+		return binary.BigEndian.AppendUint16(append(b, major|25), uint16(n))
+	case n <= math.MaxUint32:
+		return binary.BigEndian.AppendUint32(append(b, major|26), uint32(n))
+	}
+	return binary.BigEndian.AppendUint64(append(b, major|27), n)
+}
+
+func appendInt(b []byte, v int64) []byte {
+	if v >= 0 {
+		return appendHead(b, majorUint, uint64(v))
+	}
+	return appendHead(b, majorNeg, uint64(-1-v))
+}
+
+func appendText(b []byte, s string) []byte {
+	return append(appendHead(b, majorText, uint64(len(s))), s...)
+}
+
+func appendValue(b []byte, v any, depth int) ([]byte, error) {
+	if depth > maxDepth {
+		return b, ErrUnsupportedType
+	}
+	switch x := v.(type) {
+	case nil:
+		return append(b, 0xf6), nil
+	case bool:
+		if x {
+			return append(b, 0xf5), nil
+		}
+		return append(b, 0xf4), nil
+	case string:
+		return appendText(b, x), nil
+	case []byte:
+		return append(appendHead(b, majorBytes, uint64(len(x))), x...), nil
+	case int64:
+		return appendInt(b, x), nil
+	case uint64:
+		return appendHead(b, majorUint, x), nil
+	case int:
+		return appendInt(b, int64(x)), nil
+	case float64:
+		return binary.BigEndian.AppendUint64(append(b, 0xfb), math.Float64bits(x)), nil
+	case float32:
+		return binary.BigEndian.AppendUint64(append(b, 0xfb), math.Float64bits(float64(x))), nil
+	case []any:
+		b = appendHead(b, majorArray, uint64(len(x)))
+		for _, e := range x {
+			var err error
+			if b, err = appendValue(b, e, depth+1); err != nil {
+				return b, err
+			}
+		}
+		return b, nil
+	case map[string]any:
+		b = appendHead(b, majorMap, uint64(len(x)))
+		var stack [16]string
+		keys := stack[:0]
+		for k := range x {
+			keys = append(keys, k)
+		}
+		// Bytewise order of the encoded keys: shorter first, then bytes.
+		slices.SortFunc(keys, func(a, b string) int {
+			if len(a) != len(b) {
+				return len(a) - len(b)
+			}
+			if a < b {
+				return -1
+			}
+			if a > b {
+				return 1
+			}
+			return 0
+		})
+		for _, k := range keys {
+			b = appendText(b, k)
+			var err error
+			if b, err = appendValue(b, x[k], depth+1); err != nil {
+				return b, err
+			}
+		}
+		return b, nil
+	case []string:
+		b = appendHead(b, majorArray, uint64(len(x)))
+		for _, e := range x {
+			b = appendText(b, e)
+		}
+		return b, nil
+	case wamp.URI:
+		return appendText(b, string(x)), nil
+	case wamp.ID:
+		return appendHead(b, majorUint, uint64(x)), nil
+	case wamp.MessageType:
+		return appendInt(b, int64(x)), nil
+	case uint:
+		return appendHead(b, majorUint, uint64(x)), nil
+	case int8, int16, int32, uint8, uint16, uint32:
+		n, _ := wamp.AsInt64(x)
+		return appendInt(b, n), nil
+	}
+	return b, ErrUnsupportedType
+}

@@ -1,0 +1,389 @@
+package rawsocket
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/autobahn-go/autobahn/wamp"
+)
+
+// Options configure a client connection (and the shared parts of a server one).
+type Options struct {
+	// Serializer is the one the client asks for. Required for Dial and Client.
+	Serializer wamp.Serializer
+	// MaxMessageLen is the largest message we accept; rounded up to a power
+	// of two in 512..16 MiB. Zero means 16 MiB.
+	MaxMessageLen int
+	// HandshakeTimeout bounds the opening handshake; zero means 10 s.
+	HandshakeTimeout time.Duration
+	// TLSConfig, if set, makes Dial use TLS.
+	TLSConfig *tls.Config
+}
+
+// ServerOptions configure the accepting side.
+type ServerOptions struct {
+	// Serializers the server offers; the client picks one. Required.
+	Serializers []wamp.Serializer
+	// MaxMessageLen and HandshakeTimeout as in Options.
+	MaxMessageLen    int
+	HandshakeTimeout time.Duration
+}
+
+// Conn is a WAMP RawSocket connection. It implements wamp.Transport.
+type Conn struct {
+	nc      net.Conn
+	ser     wamp.Serializer
+	maxRecv int // what we announced
+	maxSend int // what the peer announced
+
+	r   *bufio.Reader
+	buf []byte // payload buffer, owned by Recv
+
+	wmu  sync.Mutex
+	wbuf []byte
+
+	pingMu  sync.Mutex
+	pingCh  chan []byte // waiting Ping, if any
+	closeMu sync.Once
+	closed  chan struct{}
+}
+
+var _ wamp.Transport = (*Conn)(nil)
+
+// Dial connects to addr ("tcp", "tcp4", "tcp6" or "unix") and performs the
+// client handshake, with TLS when opts.TLSConfig is set.
+func Dial(ctx context.Context, network, addr string, opts Options) (*Conn, error) {
+	var (
+		nc  net.Conn
+		err error
+	)
+	if opts.TLSConfig != nil {
+		d := tls.Dialer{Config: opts.TLSConfig}
+		nc, err = d.DialContext(ctx, network, addr)
+	} else {
+		var d net.Dialer
+		nc, err = d.DialContext(ctx, network, addr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c, err := Client(ctx, nc, opts)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Client performs the client handshake over nc. On error nc is left open.
+func Client(ctx context.Context, nc net.Conn, opts Options) (*Conn, error) {
+	if opts.Serializer == nil {
+		return nil, errors.New("rawsocket: Options.Serializer is required")
+	}
+	id, ok := SerializerID(opts.Serializer)
+	if !ok {
+		return nil, ErrSerializerUnsupported
+	}
+	maxRecv := normMax(opts.MaxMessageLen)
+	exp := lengthExponent(maxRecv)
+	var reply [4]byte
+	err := withDeadline(ctx, nc, opts.HandshakeTimeout, func() error {
+		if _, err := nc.Write([]byte{Magic, exp<<4 | id, 0, 0}); err != nil {
+			return err
+		}
+		_, err := io.ReadFull(nc, reply[:])
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if reply[0] != Magic {
+		return nil, ErrBadMagic
+	}
+	if reply[1]&0x0F == 0 {
+		return nil, &HandshakeError{Code: HandshakeCode(reply[1] >> 4)}
+	}
+	if reply[1]&0x0F != id {
+		return nil, ErrSerializerUnsupported
+	}
+	if reply[2] != 0 || reply[3] != 0 {
+		return nil, ErrReservedBits
+	}
+	return newConn(nc, opts.Serializer, maxFromExponent(exp), maxFromExponent(reply[1]>>4)), nil
+}
+
+// Accept performs the server handshake over nc. When it refuses the client
+// it sends the error reply first; on any error nc is left open.
+func Accept(ctx context.Context, nc net.Conn, opts ServerOptions) (*Conn, error) {
+	maxRecv := normMax(opts.MaxMessageLen)
+	exp := lengthExponent(maxRecv)
+	var (
+		hello [4]byte
+		ser   wamp.Serializer
+		id    byte
+		herr  error
+	)
+	err := withDeadline(ctx, nc, opts.HandshakeTimeout, func() error {
+		if _, err := io.ReadFull(nc, hello[:]); err != nil {
+			return err
+		}
+		if hello[0] != Magic {
+			return ErrBadMagic // fail without a reply, as the spec says
+		}
+		var code HandshakeCode
+		switch {
+		case hello[2] != 0 || hello[3] != 0:
+			code, herr = CodeReservedBits, ErrReservedBits
+		default:
+			id = hello[1] & 0x0F
+			for _, s := range opts.Serializers {
+				if sid, ok := SerializerID(s); ok && sid == id {
+					ser = s
+					break
+				}
+			}
+			if ser == nil {
+				code, herr = CodeSerializerUnsupported, ErrSerializerUnsupported
+			}
+		}
+		if herr != nil {
+			_, err := nc.Write([]byte{Magic, byte(code) << 4, 0, 0})
+			return errors.Join(herr, err)
+		}
+		_, err := nc.Write([]byte{Magic, exp<<4 | id, 0, 0})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return newConn(nc, ser, maxFromExponent(exp), maxFromExponent(hello[1]>>4)), nil
+}
+
+func normMax(n int) int {
+	if n <= 0 {
+		return MaxMaxMessageLen
+	}
+	return maxFromExponent(lengthExponent(n))
+}
+
+// withDeadline runs f with the earlier of ctx's deadline and timeout set on
+// nc, and unblocks it when ctx is canceled.
+func withDeadline(ctx context.Context, nc net.Conn, timeout time.Duration, f func() error) error {
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	dl := time.Now().Add(timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(dl) {
+		dl = d
+	}
+	nc.SetDeadline(dl)
+	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
+	err := f()
+	stop()
+	nc.SetDeadline(time.Time{})
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+func newConn(nc net.Conn, ser wamp.Serializer, maxRecv, maxSend int) *Conn {
+	return &Conn{nc: nc, ser: ser, maxRecv: maxRecv, maxSend: maxSend, r: bufio.NewReaderSize(nc, 16<<10), closed: make(chan struct{})}
+}
+
+// Serializer returns the negotiated serializer.
+func (c *Conn) Serializer() wamp.Serializer { return c.ser }
+
+// MaxRecvLen is the largest message we accept; MaxSendLen the peer's.
+func (c *Conn) MaxRecvLen() int { return c.maxRecv }
+
+// MaxSendLen is the largest message the peer accepts.
+func (c *Conn) MaxSendLen() int { return c.maxSend }
+
+// NetConn returns the underlying connection.
+func (c *Conn) NetConn() net.Conn { return c.nc }
+
+// ConnectionState returns the TLS state when the connection uses TLS.
+func (c *Conn) ConnectionState() (tls.ConnectionState, bool) {
+	if t, ok := c.nc.(*tls.Conn); ok {
+		return t.ConnectionState(), true
+	}
+	return tls.ConnectionState{}, false
+}
+
+// Close closes the connection. It is safe to call more than once.
+func (c *Conn) Close() error {
+	err := ErrClosed
+	c.closeMu.Do(func() {
+		close(c.closed)
+		err = c.nc.Close()
+	})
+	if err == ErrClosed {
+		return nil
+	}
+	return err
+}
+
+// guard closes the connection if ctx ends before the returned stop is called.
+func (c *Conn) guard(ctx context.Context) func() bool {
+	if ctx.Done() == nil {
+		return func() bool { return true }
+	}
+	return context.AfterFunc(ctx, func() { c.Close() })
+}
+
+// Send serializes m and writes it as one regular frame. A message longer
+// than the peer's maximum fails with ErrMessageTooLarge and is not sent.
+func (c *Conn) Send(ctx context.Context, m wamp.Message) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	b, err := c.ser.AppendMessage(append(c.wbuf[:0], 0, 0, 0, 0), m)
+	if err != nil {
+		return err
+	}
+	if cap(b) <= 64<<10 {
+		c.wbuf = b // keep small buffers for the next Send
+	}
+	return c.writeLocked(ctx, FrameRegular, b)
+}
+
+// writeFrameLocked writes a control frame.
+func (c *Conn) writeFrameLocked(ctx context.Context, t FrameType, p []byte) error {
+	frame := make([]byte, 4, 4+len(p))
+	return c.writeLocked(ctx, t, append(frame, p...))
+}
+
+// writeLocked fills in the header of frame (4 octets reserved at its
+// start) and writes it with one Write.
+func (c *Conn) writeLocked(ctx context.Context, t FrameType, frame []byte) error {
+	n := len(frame) - 4
+	if n > c.maxSend {
+		return ErrMessageTooLarge
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	stop := c.guard(ctx)
+	defer stop()
+	AppendHeader(frame[:0], t, n)
+	if d, ok := ctx.Deadline(); ok {
+		c.nc.SetWriteDeadline(d)
+		defer c.nc.SetWriteDeadline(time.Time{})
+	}
+	_, err := c.nc.Write(frame)
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// Recv reads the next message, answering PINGs and handing PONGs to Ping
+// on the way. A frame longer than our maximum fails with ErrMessageTooLarge;
+// decoding errors match wamp.ErrProtocolViolation. Both leave the
+// connection unusable; close it.
+func (c *Conn) Recv(ctx context.Context) (wamp.Message, error) {
+	stop := c.guard(ctx)
+	defer stop()
+	for {
+		t, p, err := c.readFrame()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			select {
+			case <-c.closed:
+				return nil, ErrClosed
+			default:
+			}
+			return nil, err
+		}
+		switch t {
+		case FrameRegular:
+			return c.ser.Unmarshal(p)
+		case FramePing:
+			c.wmu.Lock()
+			err := c.writeFrameLocked(ctx, FramePong, p)
+			c.wmu.Unlock()
+			if err != nil {
+				return nil, err
+			}
+		case FramePong:
+			c.pingMu.Lock()
+			if c.pingCh != nil {
+				c.pingCh <- append([]byte(nil), p...)
+				c.pingCh = nil
+			}
+			c.pingMu.Unlock()
+		}
+	}
+}
+
+func (c *Conn) readFrame() (FrameType, []byte, error) {
+	var h [4]byte
+	if _, err := io.ReadFull(c.r, h[:]); err != nil {
+		return 0, nil, err
+	}
+	t, n, err := ParseHeader(h[:])
+	if err != nil {
+		return 0, nil, err
+	}
+	if n > c.maxRecv {
+		return 0, nil, ErrMessageTooLarge
+	}
+	// Grow with the data that arrives, at most doubling per step.
+	c.buf = c.buf[:0]
+	for len(c.buf) < n {
+		step := min(n-len(c.buf), max(len(c.buf), 64<<10))
+		start := len(c.buf)
+		if cap(c.buf)-start < step {
+			nb := make([]byte, start, start+step)
+			copy(nb, c.buf)
+			c.buf = nb
+		}
+		c.buf = c.buf[:start+step]
+		if _, err := io.ReadFull(c.r, c.buf[start:]); err != nil {
+			return 0, nil, err
+		}
+	}
+	return t, c.buf, nil
+}
+
+// Ping sends a PING with payload and waits for the matching PONG, which
+// arrives through the goroutine calling Recv. One Ping at a time.
+func (c *Conn) Ping(ctx context.Context, payload []byte) error {
+	ch := make(chan []byte, 1)
+	c.pingMu.Lock()
+	if c.pingCh != nil {
+		c.pingMu.Unlock()
+		return errors.New("rawsocket: a Ping is already waiting")
+	}
+	c.pingCh = ch
+	c.pingMu.Unlock()
+	defer func() {
+		c.pingMu.Lock()
+		if c.pingCh == ch {
+			c.pingCh = nil
+		}
+		c.pingMu.Unlock()
+	}()
+	c.wmu.Lock()
+	err := c.writeFrameLocked(ctx, FramePing, payload)
+	c.wmu.Unlock()
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-c.closed:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

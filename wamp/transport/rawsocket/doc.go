@@ -1,0 +1,33 @@
+// Package rawsocket is the WAMP RawSocket transport (WAMP spec, "RawSocket
+// Transport"): a 4-octet opening handshake (magic 0x7F, the maximum message
+// length a peer accepts as an exponent 2^(9+n), the serializer id 1 JSON,
+// 2 MessagePack, 3 CBOR, 4 UBJSON), then frames of a 4-octet header (3-bit
+// type: regular, PING, PONG; 24-bit big-endian length) and the payload.
+// It runs over any net.Conn: TCP, Unix sockets, TLS.
+//
+// Client side:
+//
+//	c, err := rawsocket.Dial(ctx, "tcp", "127.0.0.1:8080", rawsocket.Options{Serializer: json.Serializer{}})
+//	err = c.Send(ctx, &wamp.Hello{Realm: "realm1", Details: wamp.Dict{"roles": wamp.Dict{"caller": wamp.Dict{}}}})
+//	m, err := c.Recv(ctx)
+//
+// Server side, for every accepted net.Conn (wrap the listener with
+// tls.NewListener for TLS):
+//
+//	c, err := rawsocket.Accept(ctx, nc, rawsocket.ServerOptions{Serializers: []wamp.Serializer{json.Serializer{}, cbor.Serializer{}}})
+//
+// A PING is answered with a PONG carrying the same payload, from inside
+// Recv; Ping sends one and waits for the answer.
+//
+// Concurrency: Send and Ping are safe for concurrent use; Recv is for one
+// reading goroutine (Ping needs that goroutine to be reading); Close is safe
+// at any time. If ctx ends during a Send or Recv, the connection is closed:
+// a half-read or half-written frame cannot be resumed.
+//
+// Limits: the maximum message length we accept (Options.MaxMessageLen,
+// default and largest 16 MiB, smallest 512 octets) is announced to the peer
+// and enforced on every frame, as is the peer's on every Send. Payload
+// buffers grow with the bytes that really arrive, not with the declared
+// length. The opening handshake has a deadline (Options.HandshakeTimeout,
+// default 10 s).
+package rawsocket

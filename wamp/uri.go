@@ -1,0 +1,78 @@
+package wamp
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// URI names topics, procedures, errors and realms (WAMP spec, "URIs").
+type URI string
+
+// Match policies for pattern-based subscriptions and registrations.
+const (
+	MatchExact    = "exact"
+	MatchPrefix   = "prefix"
+	MatchWildcard = "wildcard"
+)
+
+// ValidURI reports whether u is a valid URI under the rules of the WAMP
+// spec, section "URIs". Loose rules (strict == false) allow any component
+// without whitespace, '.' or '#'; strict rules allow only [0-9a-z_]. With
+// match == MatchWildcard, empty components are allowed (they are the
+// wildcards); with MatchPrefix the last component may be empty. Any other
+// match value applies the exact rules, where no component may be empty.
+func ValidURI(u URI, strict bool, match string) bool {
+	s := string(u)
+	if s == "" {
+		return match == MatchWildcard
+	}
+	if !utf8.ValidString(s) {
+		return false
+	}
+	n := strings.Count(s, ".") + 1
+	i := 0
+	for comp := range strings.SplitSeq(s, ".") {
+		i++
+		if comp == "" {
+			switch {
+			case match == MatchWildcard:
+			case match == MatchPrefix && i == n:
+			default:
+				return false
+			}
+			continue
+		}
+		if !validComponent(comp, strict) {
+			return false
+		}
+	}
+	return true
+}
+
+func validComponent(c string, strict bool) bool {
+	for _, r := range c {
+		if strict {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+				return false
+			}
+			continue
+		}
+		switch r {
+		case '#', ' ', '\t', '\n', '\r', '\f', '\v', 0x85, 0xA0:
+			return false
+		}
+		if r > 0xA0 && isSpace(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// isSpace matches the Unicode whitespace that Python's \s excludes.
+func isSpace(r rune) bool {
+	switch r {
+	case 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000:
+		return true
+	}
+	return r >= 0x2000 && r <= 0x200A
+}

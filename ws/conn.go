@@ -1,0 +1,705 @@
+package ws
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/autobahn-go/autobahn/xor"
+)
+
+// Conn is a WebSocket connection over a net.Conn, driven by blocking calls.
+//
+// Concurrency: one goroutine reads (ReadMessage, NextReader and the readers
+// it returns); any number of goroutines may write (WriteMessage,
+// NextWriter, WritePrepared, Ping) and Close at the same time. Pings are
+// answered and close frames echoed by the reading goroutine.
+type Conn struct {
+	nc          net.Conn
+	role        Role
+	opts        Options
+	log         *slog.Logger
+	subprotocol string
+
+	// Read side, guarded by rmu.
+	rmu     sync.Mutex
+	rbuf    []byte  // small[:] while idle, else *rbig
+	rbig    *[]byte // pooled
+	small   [smallRead]byte
+	bigSize int
+	rr, rw  int
+	parser  Parser
+	msg     []byte
+	reader  *messageReader
+
+	// Write side: msgSem is held for a whole message, frameMu for a frame.
+	msgSem  chan struct{}
+	frameMu sync.Mutex
+
+	mu        sync.Mutex
+	closeSent bool
+	closeErr  *CloseError // set once the connection is finished
+	peerClose chan struct{}
+	done      chan struct{} // closed when nc is closed
+	dropErr   error
+	pingTimer *time.Timer // keepalive, guarded by mu
+	pingSent  time.Time   // guarded by mu
+
+	lastRead atomic.Int64 // unix nanoseconds of the last input
+}
+
+// NewConn wraps nc, whose opening handshake is complete, as a Conn playing
+// role. buffered holds bytes already read from nc after the handshake. It
+// starts the keepalive goroutine unless opts turn it off.
+func NewConn(nc net.Conn, role Role, buffered []byte, subprotocol string, opts *Options) *Conn {
+	o := opts.withDefaults()
+	c := &Conn{
+		nc:          nc,
+		role:        role,
+		opts:        o,
+		log:         o.Logger,
+		subprotocol: subprotocol,
+		msgSem:      make(chan struct{}, 1),
+		peerClose:   make(chan struct{}),
+		done:        make(chan struct{}),
+	}
+	size := max(o.ReadBufferSize, len(buffered))
+	c.bigSize = o.ReadBufferSize
+	if len(buffered) > 0 {
+		c.rbig = getBuf(size)
+		c.rbuf = (*c.rbig)[:size]
+		c.rw = copy(c.rbuf, buffered)
+	} else {
+		c.rbuf = c.small[:]
+	}
+	c.parser.Reset(ParserConfig{Role: role, MaxFramePayload: o.MaxFramePayload, MaxMessagePayload: o.MaxMessagePayload})
+	if tc, ok := nc.(*net.TCPConn); ok && o.DisableNoDelay {
+		_ = tc.SetNoDelay(false)
+	}
+	c.lastRead.Store(time.Now().UnixNano())
+	if o.PingInterval > 0 {
+		c.mu.Lock()
+		c.pingTimer = time.AfterFunc(o.PingInterval, c.keepalive)
+		c.mu.Unlock()
+	}
+	return c
+}
+
+// Subprotocol returns the negotiated subprotocol, or "".
+func (c *Conn) Subprotocol() string { return c.subprotocol }
+
+// NetConn returns the underlying connection.
+func (c *Conn) NetConn() net.Conn { return c.nc }
+
+// LocalAddr and RemoteAddr return the addresses of the underlying connection.
+func (c *Conn) LocalAddr() net.Addr  { return c.nc.LocalAddr() }
+func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
+
+// ReadMessage reads the next whole message: OpText or OpBinary and the
+// payload, which is valid until the next read. Text is valid UTF-8. At the
+// end of the connection the error is a *CloseError (errors.Is(err,
+// ErrClosed)); a fault of the peer is a *ProtocolError, after which the
+// connection is closed with its code. Cancelling ctx drops the connection.
+func (c *Conn) ReadMessage(ctx context.Context) (Opcode, []byte, error) {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	if cap(c.msg) > 1<<20 {
+		c.msg = nil
+	}
+	c.msg = c.msg[:0]
+	if err := c.skipReader(ctx); err != nil {
+		return 0, nil, err
+	}
+	var op Opcode
+	for {
+		ev, err := c.nextEvent(ctx)
+		if err != nil {
+			return 0, nil, err
+		}
+		if ev.First {
+			op = ev.Op
+		}
+		c.msg = append(c.msg, ev.Payload...)
+		if ev.Final {
+			return op, c.msg, nil
+		}
+	}
+}
+
+// NextReader waits for the next message and returns its opcode and a reader
+// of its payload, for messages too large to hold at once. The reader is
+// valid until the next call to NextReader or ReadMessage, which discard
+// what it did not read.
+func (c *Conn) NextReader(ctx context.Context) (Opcode, io.Reader, error) {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	if err := c.skipReader(ctx); err != nil {
+		return 0, nil, err
+	}
+	ev, err := c.nextEvent(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	c.reader = &messageReader{c: c, ctx: ctx, ev: ev}
+	return ev.Op, c.reader, nil
+}
+
+// skipReader discards the rest of a message a reader left unfinished.
+func (c *Conn) skipReader(ctx context.Context) error {
+	r := c.reader
+	if r == nil {
+		return nil
+	}
+	r.stale = true
+	c.reader = nil
+	for !r.ev.Final && r.err == nil {
+		ev, err := c.nextEvent(ctx)
+		if err != nil {
+			return err
+		}
+		r.ev = ev
+	}
+	return r.err
+}
+
+type messageReader struct {
+	c     *Conn
+	ctx   context.Context
+	ev    Event
+	err   error
+	stale bool
+}
+
+func (r *messageReader) Read(p []byte) (int, error) {
+	if r.stale {
+		return 0, ErrClosed
+	}
+	for len(r.ev.Payload) == 0 {
+		if r.err != nil {
+			return 0, r.err
+		}
+		if r.ev.Final {
+			return 0, io.EOF
+		}
+		r.c.rmu.Lock()
+		ev, err := r.c.nextEvent(r.ctx)
+		r.c.rmu.Unlock()
+		if err != nil {
+			r.err = err
+			return 0, err
+		}
+		r.ev = ev
+	}
+	n := copy(p, r.ev.Payload)
+	r.ev.Payload = r.ev.Payload[n:]
+	return n, nil
+}
+
+// nextEvent returns the next data event, handling control frames on the way.
+// c.rmu must be held.
+func (c *Conn) nextEvent(ctx context.Context) (Event, error) {
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() { _ = c.nc.SetReadDeadline(time.Unix(1, 0)) })
+		defer func() {
+			if !stop() {
+				c.drop(ctx.Err())
+			}
+		}()
+	}
+	for {
+		if err := c.finished(); err != nil {
+			return Event{}, err
+		}
+		if c.rr < c.rw {
+			n, ev, err := c.parser.Parse(c.rbuf[c.rr:c.rw])
+			c.rr += n
+			if err != nil {
+				return ev, c.fail(err)
+			}
+			switch ev.Kind {
+			case EventData:
+				return ev, nil
+			case EventPing:
+				if err := c.writeControl(OpPing+1, ev.Payload); err != nil && !errors.Is(err, ErrClosed) {
+					return ev, err
+				}
+			case EventClose:
+				return ev, c.peerClosed(ev)
+			}
+			continue
+		}
+		c.resizeRead()
+		c.rr, c.rw = 0, 0
+		n, err := c.nc.Read(c.rbuf)
+		if n > 0 {
+			c.rw = n
+			c.lastRead.Store(time.Now().UnixNano())
+		}
+		if err != nil && n == 0 {
+			if ctx.Err() != nil {
+				c.drop(ctx.Err())
+				return Event{}, ctx.Err()
+			}
+			return Event{}, c.drop(err)
+		}
+	}
+}
+
+// smallRead is the read size of an idle connection: a small message fits,
+// and an idle connection holds no large buffer while it blocks in Read.
+const smallRead = 256
+
+// resizeRead picks the buffer for the next Read, all input being consumed:
+// a pooled full-size buffer when the last read filled the small one (more
+// is probably waiting), the small one again when the last read did not
+// fill the large one (the socket is probably drained).
+func (c *Conn) resizeRead() {
+	switch {
+	case c.rbig == nil && c.rw == len(c.small):
+		c.rbig = getBuf(c.bigSize)
+		c.rbuf = (*c.rbig)[:c.bigSize]
+	case c.rbig != nil && c.rw < len(c.rbuf):
+		putBuf(c.rbig)
+		c.rbig = nil
+		c.rbuf = c.small[:]
+	}
+}
+
+// bufPool holds *[]byte of capacity at least DefaultReadBufferSize, for
+// reads of busy connections and for framing writes.
+var bufPool sync.Pool
+
+func getBuf(n int) *[]byte {
+	if bp, ok := bufPool.Get().(*[]byte); ok {
+		if cap(*bp) >= n {
+			*bp = (*bp)[:0]
+			return bp
+		}
+	}
+	b := make([]byte, 0, max(n, DefaultReadBufferSize))
+	return &b
+}
+
+func putBuf(bp *[]byte) {
+	if c := cap(*bp); c >= DefaultReadBufferSize && c <= 64<<10 {
+		bufPool.Put(bp)
+	}
+}
+
+// finished returns the connection's final error once it has one.
+func (c *Conn) finished() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closeErr != nil {
+		return c.closeErr
+	}
+	return nil
+}
+
+// peerClosed answers the peer's close frame and finishes the connection.
+func (c *Conn) peerClosed(ev Event) error {
+	c.mu.Lock()
+	sent := c.closeSent
+	c.closeSent = true
+	cerr := &CloseError{Code: ev.Code, Reason: string(ev.Reason), WasClean: true}
+	if c.closeErr == nil {
+		c.closeErr = cerr
+	} else {
+		cerr = c.closeErr
+	}
+	c.mu.Unlock()
+	if !sent {
+		// Echo the peer's code (§5.5.1); an empty close gets an empty one.
+		var b [2]byte
+		_ = c.writeFrame(context.Background(), OpClose, true, AppendClosePayload(b[:0], ev.Code, ""), time.Now().Add(c.opts.CloseTimeout))
+	}
+	select {
+	case <-c.peerClose:
+	default:
+		close(c.peerClose)
+	}
+	if c.role == RoleClient {
+		// The server closes TCP first (§7.1.1): wait for it, briefly.
+		_ = c.nc.SetReadDeadline(time.Now().Add(c.opts.CloseTimeout))
+		_, _ = io.Copy(io.Discard, c.nc)
+	}
+	c.shutdown()
+	return cerr
+}
+
+// fail closes the connection because of a protocol error (§7.1.7).
+func (c *Conn) fail(err error) error {
+	var pe *ProtocolError
+	code := StatusProtocolError
+	if errors.As(err, &pe) {
+		code = pe.Code
+	}
+	c.mu.Lock()
+	sent := c.closeSent
+	c.closeSent = true
+	if c.closeErr == nil {
+		c.closeErr = &CloseError{Code: code, Reason: err.Error()}
+	}
+	c.mu.Unlock()
+	c.log.Debug("ws: failing connection", "remote", c.nc.RemoteAddr(), "err", err)
+	if !sent && !c.opts.FailByDrop {
+		var b [128]byte
+		deadline := time.Now().Add(c.opts.CloseTimeout)
+		if c.writeFrame(context.Background(), OpClose, true, AppendClosePayload(b[:0], code, ""), deadline) == nil {
+			c.linger(deadline)
+		}
+	}
+	c.shutdown()
+	return err
+}
+
+// drop ends the connection without a close handshake and returns its final
+// error.
+func (c *Conn) drop(cause error) error {
+	c.mu.Lock()
+	if c.closeErr == nil {
+		c.closeErr = &CloseError{Code: StatusAbnormalClosure}
+		c.dropErr = cause
+	}
+	cerr := c.closeErr
+	c.mu.Unlock()
+	c.shutdown()
+	return cerr
+}
+
+// linger half-closes the connection and discards input until the peer
+// closes or deadline passes, so that closing does not reset the connection
+// while the peer's data is unread (which could destroy our close frame).
+func (c *Conn) linger(deadline time.Time) {
+	cw, ok := c.nc.(interface{ CloseWrite() error })
+	if !ok || cw.CloseWrite() != nil {
+		return
+	}
+	_ = c.nc.SetReadDeadline(deadline)
+	_, _ = io.Copy(io.Discard, c.nc)
+}
+
+func (c *Conn) shutdown() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	select {
+	case <-c.done:
+	default:
+		close(c.done)
+		_ = c.nc.Close()
+		if c.pingTimer != nil {
+			c.pingTimer.Stop()
+		}
+	}
+}
+
+// Done is closed when the connection has ended.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// Close starts the closing handshake with code and reason (UTF-8, cut to
+// 123 bytes; StatusNoStatusReceived sends an empty close frame), waits up to Options.CloseTimeout for the peer's answer
+// and closes the TCP connection. It is safe to call more than once and
+// concurrently with reads and writes; if no goroutine is reading, Close
+// reads (and discards) until the peer's close frame arrives.
+func (c *Conn) Close(code StatusCode, reason string) error {
+	if code != StatusNoStatusReceived && !code.ValidOnWire() {
+		return errors.New("ws: close code " + code.String() + " may not be sent")
+	}
+	if !utf8.ValidString(reason) {
+		return errors.New("ws: close reason is not UTF-8")
+	}
+	c.mu.Lock()
+	if c.closeSent {
+		c.mu.Unlock()
+		select {
+		case <-c.done:
+		case <-time.After(c.opts.CloseTimeout):
+			c.drop(ErrClosed)
+		}
+		return nil
+	}
+	c.closeSent = true
+	c.mu.Unlock()
+	deadline := time.Now().Add(c.opts.CloseTimeout)
+	var b [128]byte
+	if err := c.writeFrame(context.Background(), OpClose, true, AppendClosePayload(b[:0], code, reason), deadline); err != nil {
+		c.drop(err)
+		return err
+	}
+	if c.rmu.TryLock() {
+		_ = c.nc.SetReadDeadline(deadline)
+		for {
+			if _, err := c.nextEvent(context.Background()); err != nil {
+				break
+			}
+		}
+		c.rmu.Unlock()
+	} else {
+		t := time.NewTimer(time.Until(deadline))
+		select {
+		case <-c.peerClose:
+		case <-c.done:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	c.mu.Lock()
+	if c.closeErr == nil {
+		c.closeErr = &CloseError{Code: code, Reason: reason}
+	}
+	c.mu.Unlock()
+	c.shutdown()
+	return nil
+}
+
+// WriteMessage sends payload as one message (OpText or OpBinary), split
+// into frames of Options.AutoFragmentSize if set. The payload is not
+// modified or retained. A text payload must be valid UTF-8 (not checked).
+func (c *Conn) WriteMessage(ctx context.Context, op Opcode, payload []byte) error {
+	if op != OpText && op != OpBinary {
+		return errors.New("ws: WriteMessage needs OpText or OpBinary")
+	}
+	if err := c.lockMessage(ctx); err != nil {
+		return err
+	}
+	defer c.unlockMessage()
+	frag := c.opts.AutoFragmentSize
+	for first := true; ; first = false {
+		chunk := payload
+		if frag > 0 && len(chunk) > frag {
+			chunk = chunk[:frag]
+		}
+		payload = payload[len(chunk):]
+		fop := op
+		if !first {
+			fop = OpContinuation
+		}
+		if err := c.writeFrame(ctx, fop, len(payload) == 0, chunk, time.Time{}); err != nil {
+			return err
+		}
+		if len(payload) == 0 {
+			return nil
+		}
+	}
+}
+
+func (c *Conn) lockMessage(ctx context.Context) error {
+	select {
+	case c.msgSem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.done:
+		return ErrClosed
+	}
+}
+
+func (c *Conn) unlockMessage() { <-c.msgSem }
+
+// Ping sends a ping with up to 125 bytes of payload; the pong is handled by
+// the reading goroutine.
+func (c *Conn) Ping(ctx context.Context, payload []byte) error {
+	if len(payload) > 125 {
+		return errors.New("ws: ping payload over 125 bytes")
+	}
+	return c.writeFrame(ctx, OpPing, true, payload, time.Time{})
+}
+
+func (c *Conn) writeControl(op Opcode, payload []byte) error {
+	return c.writeFrame(context.Background(), op, true, payload, time.Now().Add(c.opts.CloseTimeout))
+}
+
+// writeFrame writes one frame under frameMu, within ctx's deadline if it
+// has one, else within deadline (zero: none).
+func (c *Conn) writeFrame(ctx context.Context, op Opcode, fin bool, payload []byte, deadline time.Time) error {
+	c.frameMu.Lock()
+	defer c.frameMu.Unlock()
+	c.mu.Lock()
+	closing := c.closeSent && op != OpClose
+	c.mu.Unlock()
+	if closing {
+		return ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d, ok := ctx.Deadline(); ok {
+		deadline = d
+	}
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() { _ = c.nc.SetWriteDeadline(time.Unix(1, 0)) })
+		defer stop()
+	}
+	_ = c.nc.SetWriteDeadline(deadline)
+	var err error
+	if c.role == RoleServer {
+		err = c.writeServer(op, fin, payload)
+	} else {
+		err = c.writeClient(op, fin, payload)
+	}
+	if err != nil {
+		c.drop(err)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return err
+	}
+	return nil
+}
+
+const smallFrame = 4096
+
+func (c *Conn) writeServer(op Opcode, fin bool, payload []byte) error {
+	h := Header{Fin: fin, Op: op, Length: int64(len(payload))}
+	if len(payload) <= smallFrame {
+		bp := getBuf(0)
+		*bp = append(AppendHeader(*bp, h), payload...)
+		_, err := c.nc.Write(*bp)
+		putBuf(bp)
+		return err
+	}
+	var hdr [MaxHeaderSize]byte
+	bufs := net.Buffers{AppendHeader(hdr[:0], h), payload}
+	_, err := bufs.WriteTo(c.nc)
+	return err
+}
+
+func (c *Conn) writeClient(op Opcode, fin bool, payload []byte) error {
+	var key [4]byte
+	k := rand.Uint32()
+	key[0], key[1], key[2], key[3] = byte(k), byte(k>>8), byte(k>>16), byte(k>>24)
+	h := Header{Fin: fin, Op: op, Masked: true, Key: key, Length: int64(len(payload))}
+	bp := getBuf(0)
+	defer putBuf(bp)
+	b := AppendHeader(*bp, h)
+	pos := 0
+	for {
+		chunk := payload
+		if room := cap(b) - len(b); len(chunk) > room {
+			chunk = chunk[:room]
+		}
+		n := len(b)
+		b = b[:n+len(chunk)]
+		pos = xor.MaskCopy(b[n:], chunk, key, pos)
+		payload = payload[len(chunk):]
+		if _, err := c.nc.Write(b); err != nil {
+			return err
+		}
+		b = b[:0]
+		if len(payload) == 0 {
+			return nil
+		}
+	}
+}
+
+// keepalive runs on a timer (no goroutine while idle): it pings an idle
+// peer and drops it when no answer comes.
+func (c *Conn) keepalive() {
+	interval, timeout := c.opts.PingInterval, c.opts.PingTimeout
+	last := time.Unix(0, c.lastRead.Load())
+	now := time.Now()
+	c.mu.Lock()
+	pingSent := c.pingSent
+	c.mu.Unlock()
+	var next time.Duration
+	switch {
+	case !pingSent.IsZero() && last.Before(pingSent) && now.Sub(pingSent) >= timeout:
+		c.log.Debug("ws: ping timeout", "remote", c.nc.RemoteAddr())
+		c.drop(ErrPingTimeout)
+		return
+	case !pingSent.IsZero() && last.Before(pingSent):
+		next = timeout - now.Sub(pingSent)
+	case now.Sub(last) >= interval:
+		if err := c.writeControl(OpPing, nil); err != nil {
+			return
+		}
+		pingSent, next = now, timeout
+	default:
+		pingSent, next = time.Time{}, interval-now.Sub(last)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pingSent = pingSent
+	select {
+	case <-c.done:
+	default:
+		c.pingTimer.Reset(next)
+	}
+}
+
+// NextWriter returns a writer for one message of type op, sent in frames as
+// it is written (each Write of a full buffer sends a frame); Close sends
+// the final frame. Other messages wait until it is closed.
+func (c *Conn) NextWriter(ctx context.Context, op Opcode) (io.WriteCloser, error) {
+	if op != OpText && op != OpBinary {
+		return nil, errors.New("ws: NextWriter needs OpText or OpBinary")
+	}
+	if err := c.lockMessage(ctx); err != nil {
+		return nil, err
+	}
+	size := c.opts.AutoFragmentSize
+	if size <= 0 {
+		size = 32 << 10
+	}
+	return &messageWriter{c: c, ctx: ctx, op: op, buf: make([]byte, 0, size)}, nil
+}
+
+type messageWriter struct {
+	c      *Conn
+	ctx    context.Context
+	op     Opcode
+	buf    []byte
+	sent   bool
+	closed bool
+	err    error
+}
+
+func (w *messageWriter) Write(p []byte) (int, error) {
+	if w.closed {
+		return 0, ErrClosed
+	}
+	n := 0
+	for len(p) > 0 {
+		if w.err != nil {
+			return n, w.err
+		}
+		k := copy(w.buf[len(w.buf):cap(w.buf)], p)
+		w.buf = w.buf[:len(w.buf)+k]
+		p = p[k:]
+		n += k
+		if len(w.buf) == cap(w.buf) && len(p) > 0 {
+			w.flush(false)
+		}
+	}
+	return n, w.err
+}
+
+func (w *messageWriter) flush(fin bool) {
+	op := w.op
+	if w.sent {
+		op = OpContinuation
+	}
+	w.err = w.c.writeFrame(w.ctx, op, fin, w.buf, time.Time{})
+	w.sent = true
+	w.buf = w.buf[:0]
+}
+
+// Close sends the final frame and lets other messages go.
+func (w *messageWriter) Close() error {
+	if w.closed {
+		return ErrClosed
+	}
+	w.closed = true
+	if w.err == nil {
+		w.flush(true)
+	}
+	w.c.unlockMessage()
+	return w.err
+}

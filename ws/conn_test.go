@@ -1,0 +1,401 @@
+package ws
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestEcho(t *testing.T) {
+	h := newEcho()
+	u, _ := startServer(t, h, nil)
+	for _, frag := range []int{0, 1000} {
+		c := dial(t, u, &Options{AutoFragmentSize: frag})
+		ctx := context.Background()
+		for _, n := range []int{0, 1, 125, 126, 127, 65535, 65536, 1 << 20} {
+			for _, op := range []Opcode{OpText, OpBinary} {
+				msg := bytes.Repeat([]byte("aé"), n/3+1)[:n]
+				if op == OpText {
+					msg = []byte(strings.ToValidUTF8(string(msg), ""))
+				}
+				if err := c.WriteMessage(ctx, op, msg); err != nil {
+					t.Fatal(err)
+				}
+				gotOp, got, err := c.ReadMessage(ctx)
+				if err != nil || gotOp != op || !bytes.Equal(got, msg) {
+					t.Fatalf("frag %d size %d %v: got %v %d bytes %v", frag, n, op, gotOp, len(got), err)
+				}
+			}
+		}
+		if err := c.Close(StatusNormalClosure, "bye"); err != nil {
+			t.Fatal(err)
+		}
+		clean, code, reason := h.waitClose(t)
+		if !clean || code != StatusNormalClosure || reason != "bye" {
+			t.Fatalf("server saw clean=%v code=%v reason=%q", clean, code, reason)
+		}
+	}
+}
+
+func TestStreaming(t *testing.T) {
+	u, _ := startServer(t, newEcho(), nil)
+	c := dial(t, u, nil)
+	ctx := context.Background()
+	w, err := c.NextWriter(ctx, OpBinary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bytes.Repeat([]byte("0123456789"), 10000)
+	for i := 0; i < len(want); i += 777 {
+		if _, err := w.Write(want[i:min(i+777, len(want))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	op, r, err := c.NextReader(ctx)
+	if err != nil || op != OpBinary {
+		t.Fatal(op, err)
+	}
+	got, err := io.ReadAll(r)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("%d bytes, %v", len(got), err)
+	}
+}
+
+// TestConcurrentWriters runs under -race in make test: many goroutines write
+// whole messages, streamed messages and prepared messages at once.
+func TestConcurrentWriters(t *testing.T) {
+	u, _ := startServer(t, newEcho(), nil)
+	c := dial(t, u, nil)
+	ctx := context.Background()
+	const writers, each = 8, 50
+	pm := NewPreparedMessage(OpText, []byte("prepared"))
+	var wg sync.WaitGroup
+	for g := 0; g < writers; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				msg := fmt.Sprintf("g%d-%d-%s", g, i, strings.Repeat("x", i*37))
+				var err error
+				switch i % 3 {
+				case 0:
+					err = c.WriteMessage(ctx, OpText, []byte(msg))
+				case 1:
+					var w io.WriteCloser
+					if w, err = c.NextWriter(ctx, OpText); err == nil {
+						_, _ = io.WriteString(w, msg[:len(msg)/2])
+						_, _ = io.WriteString(w, msg[len(msg)/2:])
+						err = w.Close()
+					}
+				case 2:
+					err = c.WritePrepared(ctx, pm)
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	seen := map[string]bool{}
+	for i := 0; i < writers*each; i++ {
+		_, p, err := c.ReadMessage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(p)
+		if s != "prepared" {
+			if seen[s] {
+				t.Fatalf("duplicate %q", s)
+			}
+			seen[s] = true
+		}
+	}
+	wg.Wait()
+	if len(seen) != writers*(each-each/3) {
+		t.Fatalf("%d distinct messages", len(seen))
+	}
+}
+
+func TestServerPrepared(t *testing.T) {
+	pm := NewPreparedMessage(OpBinary, []byte{1, 2, 3})
+	h := newEcho()
+	h.connect = func(*ConnectRequest) (Accept, error) { return Accept{}, nil }
+	u, _ := startServer(t, &preparedHandler{pm: pm}, nil)
+	for i := 0; i < 3; i++ {
+		c := dial(t, u, nil)
+		op, p, err := c.ReadMessage(context.Background())
+		if err != nil || op != OpBinary || !bytes.Equal(p, []byte{1, 2, 3}) {
+			t.Fatal(op, p, err)
+		}
+	}
+}
+
+type preparedHandler struct {
+	BaseHandler
+	pm *PreparedMessage
+}
+
+func (h *preparedHandler) OnOpen(c *Conn) { _ = c.WritePrepared(context.Background(), h.pm) }
+
+func TestShutdownGoingAway(t *testing.T) {
+	h := newEcho()
+	u, srv := startServer(t, h, nil)
+	c := dial(t, u, nil)
+	if err := c.WriteMessage(context.Background(), OpText, []byte("hi")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.ReadMessage(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Shutdown(ctx) }()
+	_, _, err := c.ReadMessage(context.Background())
+	var ce *CloseError
+	if !errors.As(err, &ce) || ce.Code != StatusGoingAway || !ce.WasClean || !errors.Is(err, ErrClosed) {
+		t.Fatalf("client got %v", err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Dial(ctx, u, nil); !errors.Is(err, ErrHandshake) {
+		t.Fatalf("dial after shutdown: %v", err)
+	}
+}
+
+func TestPingTimeoutDrops(t *testing.T) {
+	h := newEcho()
+	u, _ := startServer(t, h, &Options{PingInterval: 50 * time.Millisecond, PingTimeout: 100 * time.Millisecond})
+	r := dialRaw(t, u)
+	ev, _, err := r.next()
+	if err != nil || ev.Kind != EventPing {
+		t.Fatalf("expected a ping, got %v %v", ev.Kind, err)
+	}
+	clean, code, _ := h.waitClose(t)
+	if clean || code != StatusAbnormalClosure {
+		t.Fatalf("clean=%v code=%v", clean, code)
+	}
+}
+
+func TestKeepaliveAnswered(t *testing.T) {
+	h := newEcho()
+	u, _ := startServer(t, h, &Options{PingInterval: 30 * time.Millisecond, PingTimeout: 60 * time.Millisecond})
+	c := dial(t, u, &Options{PingInterval: -1})
+	// The reader answers pings while it waits.
+	readErr := make(chan error, 1)
+	go func() {
+		_, _, err := c.ReadMessage(context.Background())
+		readErr <- err
+	}()
+	select {
+	case <-h.closed:
+		t.Fatal("server dropped a client that answered its pings")
+	case err := <-readErr:
+		t.Fatalf("read: %v", err)
+	case <-time.After(400 * time.Millisecond):
+	}
+	_ = c.Close(StatusNormalClosure, "")
+	if err := <-readErr; !errors.Is(err, ErrClosed) {
+		t.Fatalf("read after close: %v", err)
+	}
+}
+
+func TestMaxConnections(t *testing.T) {
+	u, _ := startServer(t, newEcho(), &Options{MaxConnections: 1})
+	c := dial(t, u, nil)
+	_, err := Dial(context.Background(), u, nil)
+	var he *HandshakeError
+	if !errors.As(err, &he) || he.Status != 503 {
+		t.Fatalf("second connection: %v", err)
+	}
+	_ = c.Close(StatusNormalClosure, "")
+}
+
+func TestOriginAndSubprotocol(t *testing.T) {
+	u, _ := startServer(t, newEcho(), &Options{Subprotocols: []string{"b", "a"}, AllowedOrigins: []string{"*.good.test"}})
+	_, err := Dial(context.Background(), u, &Options{Header: map[string][]string{"Origin": {"http://evil.test"}}})
+	var he *HandshakeError
+	if !errors.As(err, &he) || he.Status != 403 {
+		t.Fatalf("evil origin: %v", err)
+	}
+	c := dial(t, u, &Options{Subprotocols: []string{"a", "b"}, Header: map[string][]string{"Origin": {"https://x.good.test"}}})
+	if c.Subprotocol() != "b" {
+		t.Fatalf("subprotocol %q, want the server's preference b", c.Subprotocol())
+	}
+}
+
+func TestRejectFromOnConnect(t *testing.T) {
+	h := newEcho()
+	h.connect = func(r *ConnectRequest) (Accept, error) {
+		return Accept{}, &HandshakeError{Status: 401, Reason: "who are you"}
+	}
+	u, _ := startServer(t, h, nil)
+	_, err := Dial(context.Background(), u, nil)
+	var he *HandshakeError
+	if !errors.As(err, &he) || he.Status != 401 {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestMessageTooBigToServer(t *testing.T) {
+	u, _ := startServer(t, newEcho(), &Options{MaxMessagePayload: 1024})
+	c := dial(t, u, nil)
+	ctx := context.Background()
+	if err := c.WriteMessage(ctx, OpBinary, make([]byte, 2048)); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := c.ReadMessage(ctx)
+	var ce *CloseError
+	if !errors.As(err, &ce) || ce.Code != StatusMessageTooBig {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestReadContextCancel(t *testing.T) {
+	u, _ := startServer(t, newEcho(), nil)
+	c := dial(t, u, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, _, err := c.ReadMessage(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatal(err)
+	}
+	if err := c.WriteMessage(context.Background(), OpText, []byte("x")); err == nil {
+		t.Fatal("write on a dropped connection succeeded")
+	}
+}
+
+// TestProxyConnect dials through a minimal HTTP CONNECT proxy.
+func TestProxyConnect(t *testing.T) {
+	u, _ := startServer(t, newEcho(), nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	var mu sync.Mutex
+	var seen []string
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		pc, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer pc.Close()
+		br := bufio.NewReader(pc)
+		line, _ := br.ReadString('\n')
+		mu.Lock()
+		seen = append(seen, line)
+		mu.Unlock()
+		for {
+			l, err := br.ReadString('\n')
+			if err != nil || l == "\r\n" {
+				break
+			}
+			mu.Lock()
+			seen = append(seen, l)
+			mu.Unlock()
+		}
+		target := strings.Fields(line)[1]
+		up, err := net.Dial("tcp", target)
+		if err != nil {
+			return
+		}
+		defer up.Close()
+		_, _ = pc.Write([]byte("HTTP/1.1 200 Connection established\r\n\r\n"))
+		go func() { _, _ = io.Copy(up, br); _ = up.(*net.TCPConn).CloseWrite() }()
+		_, _ = io.Copy(pc, up)
+	}()
+	proxyURL := &url.URL{Scheme: "http", Host: ln.Addr().String(), User: url.UserPassword("u", "p")}
+	c := dial(t, u, &Options{Proxy: func(*url.URL) (*url.URL, error) { return proxyURL, nil }})
+	ctx := context.Background()
+	if err := c.WriteMessage(ctx, OpText, []byte("via proxy")); err != nil {
+		t.Fatal(err)
+	}
+	if _, p, err := c.ReadMessage(ctx); err != nil || string(p) != "via proxy" {
+		t.Fatal(string(p), err)
+	}
+	_ = c.Close(StatusNormalClosure, "")
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.HasPrefix(seen[0], "CONNECT 127.0.0.1:") || !strings.Contains(strings.Join(seen, ""), "Proxy-Authorization: Basic dTpw") {
+		t.Fatalf("proxy saw %q", seen)
+	}
+}
+
+func TestProxyFromEnvironment(t *testing.T) {
+	t.Setenv("HTTP_PROXY", "proxy.test:3128")
+	t.Setenv("HTTPS_PROXY", "")
+	t.Setenv("https_proxy", "")
+	t.Setenv("NO_PROXY", "internal.test,.corp.test")
+	tests := []struct{ url, want string }{
+		{"ws://example.test/x", "http://proxy.test:3128"},
+		{"ws://127.0.0.1:9000/", ""},
+		{"ws://localhost/", ""},
+		{"ws://internal.test/", ""},
+		{"ws://a.corp.test/", ""},
+		{"wss://example.test/", ""},
+	}
+	for _, tt := range tests {
+		u, _ := url.Parse(tt.url)
+		p, err := ProxyFromEnvironment(u)
+		got := ""
+		if p != nil {
+			got = p.String()
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("%s: %q %v, want %q", tt.url, got, err, tt.want)
+		}
+	}
+}
+
+func TestHandshakeTimeout(t *testing.T) {
+	u, _ := startServer(t, newEcho(), &Options{HandshakeTimeout: 100 * time.Millisecond})
+	nc, err := net.Dial("tcp", strings.TrimSuffix(strings.TrimPrefix(u, "ws://"), "/echo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	_, _ = nc.Write([]byte("GET / HTTP/1.1\r\n"))
+	_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	start := time.Now()
+	_, err = io.Copy(io.Discard, nc)
+	if err != nil || time.Since(start) > 3*time.Second {
+		t.Fatalf("server did not drop a slow handshake: %v after %v", err, time.Since(start))
+	}
+}
+
+func TestCloseArguments(t *testing.T) {
+	u, _ := startServer(t, newEcho(), nil)
+	c := dial(t, u, nil)
+	for _, code := range []StatusCode{StatusAbnormalClosure, 1004, 2000, 5000} {
+		if err := c.Close(code, ""); err == nil {
+			t.Errorf("Close(%v) accepted", code)
+		}
+	}
+	if err := c.Close(StatusNormalClosure, "\xff"); err == nil {
+		t.Error("Close accepted a reason that is not UTF-8")
+	}
+	if err := c.Close(StatusNoStatusReceived, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WriteMessage(context.Background(), OpText, []byte("x")); !errors.Is(err, ErrClosed) {
+		t.Fatalf("write after close: %v", err)
+	}
+}

@@ -1,0 +1,311 @@
+package ws
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Response is a parsed handshake response; slices alias the parsed input.
+type Response struct {
+	Status int
+	Header []HeaderField
+}
+
+// Get returns the first value of the header name, or nil.
+func (r *Response) Get(name string) []byte {
+	for _, f := range r.Header {
+		if asciiEqualFold(f.Name, name) {
+			return f.Value
+		}
+	}
+	return nil
+}
+
+// ParseResponse parses an HTTP/1.1 response head at the start of b, like
+// ParseRequest: n == 0 with a nil error means more input is needed.
+func ParseResponse(resp *Response, b []byte, lim HandshakeLimits) (n int, err error) {
+	end := bytes.Index(b, crlfcrlf)
+	if end < 0 {
+		if len(b) >= lim.bytes() {
+			return 0, &HandshakeError{Reason: "response head too large"}
+		}
+		return 0, nil
+	}
+	if end+4 > lim.bytes() {
+		return 0, &HandshakeError{Reason: "response head too large"}
+	}
+	*resp = Response{Header: resp.Header[:0]}
+	line, rest := cutLine(b[:end+2])
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[8] != ' ' {
+		return 0, &HandshakeError{Reason: "malformed status line"}
+	}
+	code, err := strconv.Atoi(string(line[9:12]))
+	if err != nil || code < 100 || (len(line) > 12 && line[12] != ' ') {
+		return 0, &HandshakeError{Reason: "malformed status line"}
+	}
+	resp.Status = code
+	if err := parseHeaders(&resp.Header, rest, lim.headers()); err != nil {
+		var he *HandshakeError
+		if errors.As(err, &he) {
+			he.Status = code
+		}
+		return 0, err
+	}
+	return end + 4, nil
+}
+
+// CheckResponse applies the client's rules of RFC 6455 §4.1 to a response
+// for the request with key and the offered protocols; it returns the
+// server's chosen subprotocol.
+func CheckResponse(resp *Response, key string, offered []string) (string, error) {
+	fail := func(reason string) (string, error) {
+		return "", &HandshakeError{Status: resp.Status, Reason: reason}
+	}
+	if resp.Status != 101 {
+		return fail("server did not switch protocols")
+	}
+	if !hasToken(resp.Get("Upgrade"), "websocket") {
+		return fail("missing Upgrade: websocket")
+	}
+	if !hasToken(resp.Get("Connection"), "upgrade") {
+		return fail("missing Connection: Upgrade")
+	}
+	if string(resp.Get("Sec-WebSocket-Accept")) != AcceptKey([]byte(key)) {
+		return fail("bad Sec-WebSocket-Accept")
+	}
+	if ext := resp.Get("Sec-WebSocket-Extensions"); len(ext) > 0 {
+		return fail("server chose an extension that was not offered")
+	}
+	proto := string(resp.Get("Sec-WebSocket-Protocol"))
+	if proto != "" {
+		ok := false
+		for _, p := range offered {
+			ok = ok || p == proto
+		}
+		if !ok {
+			return fail("server chose a subprotocol that was not offered")
+		}
+	}
+	return proto, nil
+}
+
+// Dial opens a WebSocket connection to a ws:// or wss:// URL, through an
+// HTTP proxy (CONNECT) when Options.Proxy or the environment (HTTP_PROXY,
+// HTTPS_PROXY, NO_PROXY) names one. The whole opening handshake is bounded
+// by ctx and Options.HandshakeTimeout. A refused handshake is a
+// *HandshakeError with the server's HTTP status.
+func Dial(ctx context.Context, rawURL string, opts *Options) (*Conn, error) {
+	o := opts.withDefaults()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	var secure bool
+	switch u.Scheme {
+	case "ws", "http":
+	case "wss", "https":
+		secure = true
+	default:
+		return nil, errors.New("ws: URL scheme must be ws or wss")
+	}
+	addr := u.Host
+	if u.Port() == "" {
+		if secure {
+			addr = net.JoinHostPort(u.Hostname(), "443")
+		} else {
+			addr = net.JoinHostPort(u.Hostname(), "80")
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.HandshakeTimeout)
+	defer cancel()
+
+	proxyFn := o.Proxy
+	if proxyFn == nil {
+		proxyFn = ProxyFromEnvironment
+	}
+	proxy, err := proxyFn(u)
+	if err != nil {
+		return nil, err
+	}
+	dial := o.NetDial
+	if dial == nil {
+		var d net.Dialer
+		dial = d.DialContext
+	}
+	target := addr
+	if proxy != nil {
+		target = proxy.Host
+		if proxy.Port() == "" {
+			target = net.JoinHostPort(proxy.Hostname(), "80")
+		}
+	}
+	nc, err := dial(ctx, "tcp", target)
+	if err != nil {
+		return nil, err
+	}
+	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
+	c, err := clientHandshake(nc, u, addr, proxy, secure, &o)
+	if !stop() {
+		err = errors.Join(err, ctx.Err())
+	}
+	if err != nil {
+		_ = nc.Close()
+		return nil, err
+	}
+	_ = c.nc.SetDeadline(time.Time{})
+	return c, nil
+}
+
+func clientHandshake(nc net.Conn, u *url.URL, addr string, proxy *url.URL, secure bool, o *Options) (*Conn, error) {
+	br := bufio.NewReaderSize(nc, 4096)
+	if proxy != nil {
+		req := "CONNECT " + addr + " HTTP/1.1\r\nHost: " + addr + "\r\n"
+		if proxy.User != nil {
+			pw, _ := proxy.User.Password()
+			req += "Proxy-Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(proxy.User.Username()+":"+pw)) + "\r\n"
+		}
+		if _, err := nc.Write([]byte(req + "\r\n")); err != nil {
+			return nil, err
+		}
+		var resp Response
+		if _, err := readResponse(br, &resp); err != nil {
+			return nil, err
+		}
+		if resp.Status != 200 {
+			return nil, &HandshakeError{Status: resp.Status, Reason: "proxy refused CONNECT"}
+		}
+		if br.Buffered() > 0 {
+			return nil, &HandshakeError{Status: resp.Status, Reason: "proxy sent data after CONNECT"}
+		}
+	}
+	conn := nc
+	if secure {
+		cfg := o.TLSConfig.Clone()
+		if cfg == nil {
+			cfg = &tls.Config{}
+		}
+		if cfg.ServerName == "" {
+			cfg.ServerName = u.Hostname()
+		}
+		tc := tls.Client(nc, cfg)
+		if err := tc.Handshake(); err != nil {
+			return nil, err
+		}
+		conn = tc
+		br = bufio.NewReaderSize(tc, 4096)
+	}
+	var keyRaw [16]byte
+	_, _ = rand.Read(keyRaw[:])
+	key := base64.StdEncoding.EncodeToString(keyRaw[:])
+	path := u.RequestURI()
+	var b strings.Builder
+	b.WriteString("GET " + path + " HTTP/1.1\r\nHost: " + u.Host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n")
+	if len(o.Subprotocols) > 0 {
+		b.WriteString("Sec-WebSocket-Protocol: " + strings.Join(o.Subprotocols, ", ") + "\r\n")
+	}
+	for k, vs := range o.Header {
+		for _, v := range vs {
+			if strings.ContainsAny(k+v, "\r\n") {
+				return nil, errors.New("ws: header contains a line break")
+			}
+			b.WriteString(k + ": " + v + "\r\n")
+		}
+	}
+	b.WriteString("\r\n")
+	if _, err := conn.Write([]byte(b.String())); err != nil {
+		return nil, err
+	}
+	var resp Response
+	rest, err := readResponse(br, &resp)
+	if err != nil {
+		return nil, err
+	}
+	proto, err := CheckResponse(&resp, key, o.Subprotocols)
+	if err != nil {
+		return nil, err
+	}
+	return NewConn(conn, RoleClient, rest, proto, o), nil
+}
+
+// readResponse reads a response head through br and returns the bytes
+// read after it.
+func readResponse(br *bufio.Reader, resp *Response) ([]byte, error) {
+	var buf []byte
+	for {
+		b, err := br.ReadSlice('\n')
+		buf = append(buf, b...)
+		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+			return nil, err
+		}
+		n, perr := ParseResponse(resp, buf, HandshakeLimits{})
+		if perr != nil {
+			return nil, perr
+		}
+		if n > 0 {
+			rest := make([]byte, br.Buffered())
+			_, _ = br.Read(rest)
+			return rest, nil
+		}
+	}
+}
+
+// ProxyFromEnvironment returns the proxy for u from HTTPS_PROXY (wss) or
+// HTTP_PROXY (ws), or their lower-case forms, unless NO_PROXY excludes the
+// host; nil means no proxy. It follows net/http's rules in short: NO_PROXY
+// is a comma list of hosts or domain suffixes ("*" for all), and loopback
+// hosts never use a proxy.
+func ProxyFromEnvironment(u *url.URL) (*url.URL, error) {
+	name := "HTTP_PROXY"
+	if u.Scheme == "wss" || u.Scheme == "https" {
+		name = "HTTPS_PROXY"
+	}
+	p := getenv(name)
+	if p == "" {
+		return nil, nil
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "localhost" {
+		return nil, nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil, nil
+	}
+	for _, np := range strings.Split(getenv("NO_PROXY"), ",") {
+		np = strings.ToLower(strings.TrimSpace(np))
+		if np == "" {
+			continue
+		}
+		if np == "*" {
+			return nil, nil
+		}
+		if h, _, err := net.SplitHostPort(np); err == nil {
+			np = h
+		}
+		np = strings.TrimPrefix(np, "*")
+		if host == strings.TrimPrefix(np, ".") || (strings.HasPrefix(np, ".") && strings.HasSuffix(host, np)) || strings.HasSuffix(host, "."+np) {
+			return nil, nil
+		}
+	}
+	if !strings.Contains(p, "://") {
+		p = "http://" + p
+	}
+	return url.Parse(p)
+}
+
+func getenv(name string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return os.Getenv(strings.ToLower(name))
+}

@@ -1,0 +1,57 @@
+// Package ws implements the WebSocket protocol, RFC 6455: a sans-I/O core
+// (frame headers, the push Parser, the opening handshake on []byte) shared
+// by every driver, and a blocking Conn over net.Conn for goroutine-based
+// clients (Dial) and servers (Server, UpgradeConn, package wshttp).
+//
+//	c, err := ws.Dial(ctx, "ws://127.0.0.1:9000/echo", nil)
+//	if err != nil {
+//		return err
+//	}
+//	defer c.Close(ws.StatusNormalClosure, "")
+//	if err := c.WriteMessage(ctx, ws.OpText, []byte("hello")); err != nil {
+//		return err
+//	}
+//	op, payload, err := c.ReadMessage(ctx)
+//
+// A server implements Handler (OnConnect, OnOpen, OnMessage, OnClose, as in
+// Autobahn|Python) and runs it with a Server: Server.ServeConn on raw
+// connections, or wshttp.Handler inside net/http.
+//
+// # Protocol
+//
+// Incoming frames are checked against every framing rule of RFC 6455
+// (except the minimal length encoding, which no peer relies on): masking per role, reserved opcodes and
+// RSV bits (allowed only for negotiated extensions, ParserConfig.AllowedRsv),
+// control frame size and fragmentation, continuation order, close codes and
+// reasons. Text messages and close reasons are validated as UTF-8 across
+// fragments and fail fast (1007) at the first byte that cannot be UTF-8.
+// Faults close the connection with 1002, 1007 or 1009 (or drop it, with
+// Options.FailByDrop). The closing handshake echoes the peer's code, waits
+// Options.CloseTimeout for the peer, then drops the TCP connection.
+//
+// # Limits and defaults
+//
+// Options' zero value is safe: 16 MiB frame and message payload limits
+// (checked against the declared length before anything is buffered; the
+// Parser never allocates from a length the peer declared), a 10 s opening
+// handshake timeout, 8 KiB and 64 header lines for the handshake request,
+// a 5 s close timeout, keepalive pings after 30 s of silence with a 15 s
+// pong timeout, same-origin browser requests only, TCP_NODELAY on.
+// Keepalive runs on a timer, not a goroutine, and an idle Conn holds only a
+// 256-byte read buffer (larger ones come from a pool while data flows), so
+// reading and writing whole messages does not allocate in steady state.
+//
+// # Concurrency
+//
+// A Conn has one reader (ReadMessage or NextReader and its reader) and any
+// number of writers: WriteMessage, NextWriter, WritePrepared, Ping and Close
+// are safe from many goroutines; a message is never interleaved with
+// another. Pings are answered by the reading goroutine, so keep reading.
+// Parser, Request and Response values belong to one goroutine;
+// PreparedMessage is immutable and shared freely. Blocking calls take a
+// context; cancelling a read drops the connection.
+//
+// Errors are sentinels (ErrProtocol, ErrInvalidUTF8, ErrMessageTooBig,
+// ErrClosed, ErrHandshake, …) and typed values (*ProtocolError,
+// *CloseError, *HandshakeError) for errors.Is and errors.As.
+package ws

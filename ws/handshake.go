@@ -1,0 +1,403 @@
+package ws
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"encoding/base64"
+	"strconv"
+)
+
+// Handshake limits used when a HandshakeLimits field is zero.
+const (
+	DefaultMaxHeaderBytes = 8 << 10
+	DefaultMaxHeaders     = 64
+)
+
+// HandshakeLimits bound the opening handshake a parser accepts.
+type HandshakeLimits struct {
+	MaxHeaderBytes int // request or response head, request line included
+	MaxHeaders     int // header lines
+}
+
+func (l HandshakeLimits) bytes() int {
+	if l.MaxHeaderBytes > 0 {
+		return l.MaxHeaderBytes
+	}
+	return DefaultMaxHeaderBytes
+}
+
+func (l HandshakeLimits) headers() int {
+	if l.MaxHeaders > 0 {
+		return l.MaxHeaders
+	}
+	return DefaultMaxHeaders
+}
+
+// HeaderField is one header line; both slices alias the parsed input.
+type HeaderField struct {
+	Name, Value []byte
+}
+
+// Request is a parsed opening handshake request (RFC 6455 §4.2.1). Every
+// slice aliases the input given to ParseRequest. Reuse a Request to parse
+// without allocating.
+type Request struct {
+	Method, Target []byte
+	Header         []HeaderField
+
+	Host, Key, Version, Origin []byte
+	upgrade, connection        bool
+}
+
+// Values appends to dst every value of the header name (case-insensitive),
+// split at commas, trimmed: the form of Sec-WebSocket-Protocol and
+// Sec-WebSocket-Extensions.
+func (r *Request) Values(dst [][]byte, name string) [][]byte {
+	for _, f := range r.Header {
+		if asciiEqualFold(f.Name, name) {
+			dst = splitTokens(dst, f.Value)
+		}
+	}
+	return dst
+}
+
+// Get returns the first value of the header name, or nil.
+func (r *Request) Get(name string) []byte {
+	for _, f := range r.Header {
+		if asciiEqualFold(f.Name, name) {
+			return f.Value
+		}
+	}
+	return nil
+}
+
+// ParseRequest parses an HTTP/1.1 request head at the start of b. It returns
+// the number of bytes the head took, or n == 0 and a nil error when b holds
+// only part of it. It runs in time linear in the head's size and never
+// allocates once req.Header has capacity. It checks the request line and
+// the headers' syntax and limits; CheckRequest checks the WebSocket rules.
+// Errors are *HandshakeError with the HTTP status to answer.
+func ParseRequest(req *Request, b []byte, lim HandshakeLimits) (n int, err error) {
+	end := bytes.Index(b, crlfcrlf)
+	max := lim.bytes()
+	if end < 0 {
+		if len(b) >= max {
+			return 0, &HandshakeError{Status: 431, Reason: "request head too large"}
+		}
+		return 0, nil
+	}
+	if end+4 > max {
+		return 0, &HandshakeError{Status: 431, Reason: "request head too large"}
+	}
+	head := b[:end+2]
+	*req = Request{Header: req.Header[:0]}
+
+	line, rest := cutLine(head)
+	sp := bytes.IndexByte(line, ' ')
+	if sp <= 0 {
+		return 0, &HandshakeError{Status: 400, Reason: "malformed request line"}
+	}
+	req.Method = line[:sp]
+	line = line[sp+1:]
+	sp = bytes.IndexByte(line, ' ')
+	if sp <= 0 {
+		return 0, &HandshakeError{Status: 400, Reason: "malformed request line"}
+	}
+	req.Target = line[:sp]
+	proto := line[sp+1:]
+	if !bytes.HasPrefix(proto, []byte("HTTP/1.")) || len(proto) != 8 || proto[7] < '1' || proto[7] > '9' {
+		return 0, &HandshakeError{Status: 400, Reason: "WebSocket needs HTTP/1.1"}
+	}
+	if err := parseHeaders(&req.Header, rest, lim.headers()); err != nil {
+		return 0, err
+	}
+	for _, f := range req.Header {
+		switch {
+		case asciiEqualFold(f.Name, "Host"):
+			if req.Host != nil {
+				return 0, &HandshakeError{Status: 400, Reason: "duplicate Host header"}
+			}
+			req.Host = f.Value
+		case asciiEqualFold(f.Name, "Upgrade"):
+			req.upgrade = req.upgrade || hasToken(f.Value, "websocket")
+		case asciiEqualFold(f.Name, "Connection"):
+			req.connection = req.connection || hasToken(f.Value, "upgrade")
+		case asciiEqualFold(f.Name, "Sec-WebSocket-Key"):
+			req.Key = f.Value
+		case asciiEqualFold(f.Name, "Sec-WebSocket-Version"):
+			req.Version = f.Value
+		case asciiEqualFold(f.Name, "Origin"):
+			req.Origin = f.Value
+		}
+	}
+	return end + 4, nil
+}
+
+// CheckRequest applies the server's rules of RFC 6455 §4.2.1 to a parsed
+// request: GET, Host, Upgrade: websocket, Connection: Upgrade, a 16-byte
+// base64 Sec-WebSocket-Key and Sec-WebSocket-Version 13 (426 otherwise, and
+// the response must then carry "Sec-WebSocket-Version: 13").
+func CheckRequest(req *Request) error {
+	return checkUpgrade(string(req.Method) == "GET", req.Host != nil, req.upgrade, req.connection, req.Key, req.Version)
+}
+
+func checkUpgrade(get, host, upgrade, connection bool, key, version []byte) error {
+	switch {
+	case !get:
+		return &HandshakeError{Status: 405, Reason: "method is not GET"}
+	case !host:
+		return &HandshakeError{Status: 400, Reason: "missing Host header"}
+	case !upgrade:
+		return &HandshakeError{Status: 426, Reason: "missing Upgrade: websocket"}
+	case !connection:
+		return &HandshakeError{Status: 400, Reason: "missing Connection: Upgrade"}
+	case !validKey(key):
+		return &HandshakeError{Status: 400, Reason: "bad Sec-WebSocket-Key"}
+	case string(version) != "13":
+		return &HandshakeError{Status: 426, Reason: "unsupported Sec-WebSocket-Version"}
+	}
+	return nil
+}
+
+// CheckHTTP is CheckRequest for a request already parsed by another HTTP
+// implementation (net/http): header values are given by get, which returns
+// every value of a canonical header name.
+func CheckHTTP(method string, get func(name string) []string) error {
+	var key, version []byte
+	if v := get("Sec-Websocket-Key"); len(v) == 1 {
+		key = []byte(v[0])
+	}
+	if v := get("Sec-Websocket-Version"); len(v) > 0 {
+		version = []byte(v[0])
+	}
+	return checkUpgrade(method == "GET", true, anyToken(get("Upgrade"), "websocket"), anyToken(get("Connection"), "upgrade"), key, version)
+}
+
+func anyToken(values []string, token string) bool {
+	for _, v := range values {
+		if hasToken([]byte(v), token) {
+			return true
+		}
+	}
+	return false
+}
+
+func validKey(key []byte) bool {
+	if len(key) != 24 {
+		return false
+	}
+	var dst [18]byte
+	n, err := base64.StdEncoding.Decode(dst[:], key)
+	return err == nil && n == 16
+}
+
+var (
+	crlfcrlf   = []byte("\r\n\r\n")
+	acceptGUID = []byte("258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
+)
+
+// AcceptKey computes Sec-WebSocket-Accept for a Sec-WebSocket-Key (§4.2.2).
+func AcceptKey(key []byte) string {
+	var buf [28]byte
+	return string(appendAccept(buf[:0], key))
+}
+
+func appendAccept(dst, key []byte) []byte {
+	var buf [64]byte
+	sum := sha1.Sum(append(append(buf[:0], key...), acceptGUID...))
+	n := len(dst)
+	dst = append(dst, make([]byte, 28)...)
+	base64.StdEncoding.Encode(dst[n:], sum[:])
+	return dst
+}
+
+// AppendResponse appends the 101 response accepting req to dst, with the
+// chosen subprotocol and extensions (empty for none) and extra header lines.
+// With a reused dst it does not allocate.
+func AppendResponse(dst []byte, req *Request, protocol, extensions string, extra []HeaderField) []byte {
+	dst = append(dst, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "...)
+	dst = appendAccept(dst, req.Key)
+	dst = append(dst, "\r\n"...)
+	if protocol != "" {
+		dst = append(dst, "Sec-WebSocket-Protocol: "...)
+		dst = append(dst, protocol...)
+		dst = append(dst, "\r\n"...)
+	}
+	if extensions != "" {
+		dst = append(dst, "Sec-WebSocket-Extensions: "...)
+		dst = append(dst, extensions...)
+		dst = append(dst, "\r\n"...)
+	}
+	for _, f := range extra {
+		dst = appendHeaderLine(dst, f.Name, f.Value)
+	}
+	return append(dst, "\r\n"...)
+}
+
+// AppendReject appends an HTTP error response with status and a short
+// text body; a 426 carries Sec-WebSocket-Version: 13.
+func AppendReject(dst []byte, status int, reason string, extra []HeaderField) []byte {
+	dst = append(dst, "HTTP/1.1 "...)
+	dst = strconv.AppendInt(dst, int64(status), 10)
+	dst = append(dst, ' ')
+	dst = append(dst, statusText(status)...)
+	dst = append(dst, "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n"...)
+	if status == 426 {
+		dst = append(dst, "Sec-WebSocket-Version: 13\r\n"...)
+	}
+	for _, f := range extra {
+		dst = appendHeaderLine(dst, f.Name, f.Value)
+	}
+	dst = append(dst, "Content-Length: "...)
+	dst = strconv.AppendInt(dst, int64(len(reason)+1), 10)
+	dst = append(dst, "\r\n\r\n"...)
+	dst = append(dst, reason...)
+	return append(dst, '\n')
+}
+
+func appendHeaderLine(dst, name, value []byte) []byte {
+	dst = append(dst, sanitize(name)...)
+	dst = append(dst, ": "...)
+	dst = append(dst, sanitize(value)...)
+	return append(dst, "\r\n"...)
+}
+
+// sanitize drops header values that would split the response.
+func sanitize(b []byte) []byte {
+	if bytes.ContainsAny(b, "\r\n") {
+		return nil
+	}
+	return b
+}
+
+func statusText(code int) string {
+	switch code {
+	case 400:
+		return "Bad Request"
+	case 403:
+		return "Forbidden"
+	case 404:
+		return "Not Found"
+	case 405:
+		return "Method Not Allowed"
+	case 426:
+		return "Upgrade Required"
+	case 431:
+		return "Request Header Fields Too Large"
+	case 500:
+		return "Internal Server Error"
+	case 503:
+		return "Service Unavailable"
+	}
+	return "Error"
+}
+
+// parseHeaders parses header lines (each ending in CRLF) into dst.
+func parseHeaders(dst *[]HeaderField, b []byte, max int) error {
+	for len(b) > 0 {
+		var line []byte
+		line, b = cutLine(b)
+		if line == nil {
+			return &HandshakeError{Status: 400, Reason: "header line without CRLF"}
+		}
+		if len(*dst) >= max {
+			return &HandshakeError{Status: 431, Reason: "too many header lines"}
+		}
+		colon := bytes.IndexByte(line, ':')
+		if colon <= 0 || !isToken(line[:colon]) {
+			return &HandshakeError{Status: 400, Reason: "malformed header line"}
+		}
+		*dst = append(*dst, HeaderField{Name: line[:colon], Value: trimOWS(line[colon+1:])})
+	}
+	return nil
+}
+
+// cutLine splits b after the first CRLF; line is nil when there is none.
+func cutLine(b []byte) (line, rest []byte) {
+	i := bytes.Index(b, []byte("\r\n"))
+	if i < 0 {
+		return nil, b
+	}
+	return b[:i:i], b[i+2:]
+}
+
+// tokenChar marks the bytes allowed in an HTTP token (RFC 9110 §5.6.2).
+var tokenChar = func() (t [256]bool) {
+	for c := '!'; c <= '~'; c++ {
+		t[c] = true
+	}
+	for _, c := range `"(),/:;<=>?@[\]{}` {
+		t[c] = false
+	}
+	return t
+}()
+
+func isToken(b []byte) bool {
+	for _, c := range b {
+		if !tokenChar[c] {
+			return false
+		}
+	}
+	return true
+}
+
+func trimOWS(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// hasToken reports whether the comma-separated list v holds token
+// (case-insensitive).
+func hasToken(v []byte, token string) bool {
+	for len(v) > 0 {
+		var t []byte
+		if i := bytes.IndexByte(v, ','); i >= 0 {
+			t, v = v[:i], v[i+1:]
+		} else {
+			t, v = v, nil
+		}
+		if asciiEqualFold(trimOWS(t), token) {
+			return true
+		}
+	}
+	return false
+}
+
+func splitTokens(dst [][]byte, v []byte) [][]byte {
+	for len(v) > 0 {
+		var t []byte
+		if i := bytes.IndexByte(v, ','); i >= 0 {
+			t, v = v[:i], v[i+1:]
+		} else {
+			t, v = v, nil
+		}
+		if t = trimOWS(t); len(t) > 0 {
+			dst = append(dst, t)
+		}
+	}
+	return dst
+}
+
+func asciiEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		c, d := b[i], s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if 'A' <= d && d <= 'Z' {
+			d += 'a' - 'A'
+		}
+		if c != d {
+			return false
+		}
+	}
+	return true
+}

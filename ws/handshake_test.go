@@ -1,0 +1,211 @@
+package ws
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+const sampleRequest = "GET /chat?x=1 HTTP/1.1\r\n" +
+	"Host: server.example.com\r\n" +
+	"Upgrade: websocket\r\n" +
+	"Connection: keep-alive, Upgrade\r\n" +
+	"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+	"Origin: http://example.com\r\n" +
+	"Sec-WebSocket-Protocol: chat, superchat\r\n" +
+	"Sec-WebSocket-Version: 13\r\n\r\n"
+
+func TestAcceptKeyRFCExample(t *testing.T) {
+	// RFC 6455 §1.3.
+	if got := AcceptKey([]byte("dGhlIHNhbXBsZSBub25jZQ==")); got != "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" {
+		t.Fatal(got)
+	}
+}
+
+func TestParseRequest(t *testing.T) {
+	var req Request
+	in := []byte(sampleRequest + "extra")
+	for i := 0; i < len(sampleRequest); i++ {
+		if n, err := ParseRequest(&req, in[:i], HandshakeLimits{}); n != 0 || err != nil {
+			t.Fatalf("prefix %d: n=%d err=%v", i, n, err)
+		}
+	}
+	n, err := ParseRequest(&req, in, HandshakeLimits{})
+	if err != nil || n != len(sampleRequest) {
+		t.Fatalf("n=%d err=%v", n, err)
+	}
+	if err := CheckRequest(&req); err != nil {
+		t.Fatal(err)
+	}
+	if string(req.Target) != "/chat?x=1" || string(req.Host) != "server.example.com" || string(req.Origin) != "http://example.com" {
+		t.Fatalf("%+v", req)
+	}
+	protos := req.Values(nil, "sec-websocket-protocol")
+	if len(protos) != 2 || string(protos[0]) != "chat" || string(protos[1]) != "superchat" {
+		t.Fatalf("protocols %q", protos)
+	}
+	resp := string(AppendResponse(nil, &req, "chat", "", nil))
+	if !strings.Contains(resp, "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n") || !strings.Contains(resp, "Sec-WebSocket-Protocol: chat\r\n") {
+		t.Fatal(resp)
+	}
+}
+
+func TestCheckRequestFaults(t *testing.T) {
+	tests := []struct {
+		name, from, to string
+		status         int
+	}{
+		{"POST", "GET /chat", "POST /chat", 405},
+		{"no upgrade", "Upgrade: websocket", "Upgrade: h2c", 426},
+		{"no connection upgrade", "keep-alive, Upgrade", "keep-alive", 400},
+		{"short key", "dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZQ==", 400},
+		{"version 8", "Version: 13", "Version: 8", 426},
+		{"no host", "Host: server.example.com\r\n", "", 400},
+		{"HTTP/1.0", "HTTP/1.1\r\nHost", "HTTP/1.0\r\nHost", 400},
+		{"bad header line", "Origin: ", "Origin ", 400},
+		{"space in name", "Origin:", "Ori gin:", 400},
+	}
+	for _, tt := range tests {
+		in := strings.Replace(sampleRequest, tt.from, tt.to, 1)
+		var req Request
+		_, err := ParseRequest(&req, []byte(in), HandshakeLimits{})
+		if err == nil {
+			err = CheckRequest(&req)
+		}
+		var he *HandshakeError
+		if !errors.As(err, &he) || he.Status != tt.status || !errors.Is(err, ErrHandshake) {
+			t.Errorf("%s: err = %v, want status %d", tt.name, err, tt.status)
+		}
+	}
+}
+
+func TestParseRequestLimits(t *testing.T) {
+	var req Request
+	many := strings.Replace(sampleRequest, "\r\n\r\n", "\r\n"+strings.Repeat("X-A: b\r\n", 70)+"\r\n", 1)
+	if _, err := ParseRequest(&req, []byte(many), HandshakeLimits{}); err == nil || err.(*HandshakeError).Status != 431 {
+		t.Fatalf("70 headers: %v", err)
+	}
+	big := strings.Repeat("a", DefaultMaxHeaderBytes)
+	if _, err := ParseRequest(&req, []byte(big), HandshakeLimits{}); err == nil || err.(*HandshakeError).Status != 431 {
+		t.Fatalf("unterminated 8 KiB: %v", err)
+	}
+	if _, err := ParseRequest(&req, []byte(sampleRequest), HandshakeLimits{MaxHeaderBytes: 64}); err == nil {
+		t.Fatal("limit 64 accepted the sample")
+	}
+}
+
+func TestCheckOrigin(t *testing.T) {
+	tests := []struct {
+		origin, host string
+		allowed      []string
+		ok           bool
+	}{
+		{"", "a.com", nil, true},
+		{"http://a.com", "a.com", nil, true},
+		{"https://A.com:8443", "a.com:8443", nil, true},
+		{"http://evil.com", "a.com", nil, false},
+		{"http://x.good.com", "a.com", []string{"*.good.com"}, true},
+		{"http://evil.com", "a.com", []string{"*"}, true},
+		{"null", "a.com", nil, false},
+	}
+	for _, tt := range tests {
+		err := CheckOrigin(tt.origin, tt.host, tt.allowed)
+		if (err == nil) != tt.ok {
+			t.Errorf("%q on %q: %v", tt.origin, tt.host, err)
+		}
+		if err != nil && (!errors.Is(err, ErrBadOrigin) || !errors.Is(err, ErrHandshake)) {
+			t.Errorf("error does not match sentinels: %v", err)
+		}
+	}
+}
+
+func TestParseResponse(t *testing.T) {
+	in := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: chat\r\n\r\n"
+	var resp Response
+	n, err := ParseResponse(&resp, []byte(in), HandshakeLimits{})
+	if err != nil || n != len(in) {
+		t.Fatal(n, err)
+	}
+	proto, err := CheckResponse(&resp, "dGhlIHNhbXBsZSBub25jZQ==", []string{"chat"})
+	if err != nil || proto != "chat" {
+		t.Fatal(proto, err)
+	}
+	if _, err := CheckResponse(&resp, "dGhlIHNhbXBsZSBub25jZQ==", nil); err == nil {
+		t.Fatal("accepted a subprotocol that was not offered")
+	}
+	if _, err := CheckResponse(&resp, "AAAAAAAAAAAAAAAAAAAAAA==", []string{"chat"}); err == nil {
+		t.Fatal("accepted a wrong Sec-WebSocket-Accept")
+	}
+}
+
+func TestUpgradeAllocs(t *testing.T) {
+	in := []byte(sampleRequest)
+	var req Request
+	req.Header = make([]HeaderField, 0, 16)
+	out := make([]byte, 0, 512)
+	a := testing.AllocsPerRun(100, func() {
+		if _, err := ParseRequest(&req, in, HandshakeLimits{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := CheckRequest(&req); err != nil {
+			t.Fatal(err)
+		}
+		out = AppendResponse(out[:0], &req, "", "", nil)
+	})
+	if a != 0 {
+		t.Fatalf("zero-copy upgrade allocates %v times", a)
+	}
+}
+
+// BenchmarkUpgrade measures the zero-copy server handshake: parse, check,
+// answer.
+func BenchmarkUpgrade(b *testing.B) {
+	in := []byte(sampleRequest)
+	var req Request
+	out := make([]byte, 0, 512)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		if _, err := ParseRequest(&req, in, HandshakeLimits{}); err != nil {
+			b.Fatal(err)
+		}
+		if err := CheckRequest(&req); err != nil {
+			b.Fatal(err)
+		}
+		out = AppendResponse(out[:0], &req, "", "", nil)
+	}
+}
+
+func FuzzParseRequest(f *testing.F) {
+	f.Add([]byte(sampleRequest))
+	f.Add([]byte("GET / HTTP/1.1\r\nHost: a\r\n\r\n"))
+	f.Add([]byte("GET / HTTP/1.1\r\n:\r\n\r\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var req Request
+		n, err := ParseRequest(&req, b, HandshakeLimits{MaxHeaders: 16})
+		if err != nil || n == 0 {
+			return
+		}
+		if n > len(b) || len(req.Header) > 16 {
+			t.Fatalf("n=%d headers=%d", n, len(req.Header))
+		}
+		if CheckRequest(&req) == nil {
+			_ = AppendResponse(nil, &req, "", "", nil)
+		}
+	})
+}
+
+func FuzzParseResponse(f *testing.F) {
+	f.Add([]byte("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"))
+	f.Add([]byte("HTTP/1.1 200\r\n\r\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var resp Response
+		n, err := ParseResponse(&resp, b, HandshakeLimits{})
+		if err == nil && n > len(b) {
+			t.Fatalf("n=%d", n)
+		}
+		if err == nil && n > 0 {
+			_, _ = CheckResponse(&resp, "dGhlIHNhbXBsZSBub25jZQ==", []string{"a"})
+		}
+	})
+}

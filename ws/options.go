@@ -1,0 +1,123 @@
+package ws
+
+import (
+	"context"
+	"crypto/tls"
+	"log/slog"
+	"net"
+	"net/url"
+	"time"
+)
+
+// Defaults applied to zero Options fields.
+const (
+	DefaultMaxFramePayload   = 16 << 20
+	DefaultMaxMessagePayload = 16 << 20
+	DefaultHandshakeTimeout  = 10 * time.Second
+	DefaultCloseTimeout      = 5 * time.Second
+	DefaultPingInterval      = 30 * time.Second
+	DefaultPingTimeout       = 15 * time.Second
+	DefaultReadBufferSize    = 4096
+)
+
+// Options configure a connection, client or server. The zero value is safe:
+// every zero field takes its default, and a negative value turns a limit or
+// timer off. Options are read when a connection starts; do not change them
+// while connections use them.
+type Options struct {
+	// MaxFramePayload and MaxMessagePayload fail the connection with 1009
+	// when the peer declares more (default 16 MiB each; negative: no limit).
+	MaxFramePayload   int64
+	MaxMessagePayload int64
+	// AutoFragmentSize splits outgoing messages into frames of at most this
+	// many payload bytes (0: one frame per message).
+	AutoFragmentSize int
+	// HandshakeTimeout bounds the opening handshake (default 10 s).
+	HandshakeTimeout time.Duration
+	// CloseTimeout is how long to wait for the peer's close frame after ours
+	// before dropping the TCP connection (default 5 s).
+	CloseTimeout time.Duration
+	// PingInterval: after this long without input a ping is sent; if no
+	// pong (or any input) comes within PingTimeout the connection is dropped.
+	// Defaults 30 s and 15 s; negative PingInterval turns keepalive off.
+	PingInterval time.Duration
+	PingTimeout  time.Duration
+	// Subprotocols: a client offers these; a server picks the first one the
+	// client also offers (unless Handler.OnConnect chooses).
+	Subprotocols []string
+	// AllowedOrigins are host patterns (path.Match syntax, e.g.
+	// "*.example.com") accepted in addition to same-origin requests.
+	// Requests without an Origin header (non-browser clients) are accepted.
+	// "*" allows every origin.
+	AllowedOrigins []string
+	// MaxConnections bounds a Server's open connections; more are answered
+	// with 503 (0: no limit).
+	MaxConnections int
+	// DisableNoDelay leaves Nagle's algorithm on (TCP_NODELAY is on by default).
+	DisableNoDelay bool
+	// FailByDrop drops the TCP connection on a protocol error without
+	// sending a close frame first.
+	FailByDrop bool
+	// ReadBufferSize is the size of the pooled read buffer a connection
+	// uses while data streams in (default 4096); an idle connection holds
+	// only a 256-byte buffer.
+	ReadBufferSize int
+
+	// Client only.
+
+	// Header holds extra request headers for Dial (an http.Header works).
+	Header map[string][]string
+	// TLSConfig is used for wss:// URLs (nil: default config).
+	TLSConfig *tls.Config
+	// NetDial dials the TCP connection (nil: a net.Dialer).
+	NetDial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Proxy returns the HTTP proxy for a request URL, or nil for none.
+	// nil means ProxyFromEnvironment.
+	Proxy func(u *url.URL) (*url.URL, error)
+
+	// Logger receives connection-level logs (nil: none).
+	Logger *slog.Logger
+}
+
+func (o *Options) withDefaults() Options {
+	var d Options
+	if o != nil {
+		d = *o
+	}
+	d.MaxFramePayload = limit64(d.MaxFramePayload, DefaultMaxFramePayload)
+	d.MaxMessagePayload = limit64(d.MaxMessagePayload, DefaultMaxMessagePayload)
+	d.HandshakeTimeout = dur(d.HandshakeTimeout, DefaultHandshakeTimeout)
+	d.CloseTimeout = dur(d.CloseTimeout, DefaultCloseTimeout)
+	d.PingInterval = dur(d.PingInterval, DefaultPingInterval)
+	d.PingTimeout = dur(d.PingTimeout, DefaultPingTimeout)
+	if d.ReadBufferSize <= 0 {
+		d.ReadBufferSize = DefaultReadBufferSize
+	}
+	if d.AutoFragmentSize < 0 {
+		d.AutoFragmentSize = 0
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	return d
+}
+
+func limit64(v, def int64) int64 {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
+}
+
+func dur(v, def time.Duration) time.Duration {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
+}

@@ -1,0 +1,340 @@
+package ws
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/textproto"
+	"net/url"
+	"path"
+	"strings"
+	"sync"
+	"time"
+)
+
+// ConnectRequest describes an opening handshake for Handler.OnConnect.
+type ConnectRequest struct {
+	Target     string // request target, e.g. "/echo?x=1"
+	Host       string
+	Origin     string   // "" when absent
+	Protocols  []string // Sec-WebSocket-Protocol offers, in order
+	Extensions []string // Sec-WebSocket-Extensions offers (raw)
+	Header     map[string][]string
+	RemoteAddr net.Addr
+}
+
+// Accept is a Handler's answer to accept an opening handshake.
+type Accept struct {
+	// Protocol is the chosen subprotocol: one of ConnectRequest.Protocols,
+	// or "" for none.
+	Protocol string
+	// Header holds extra response headers.
+	Header map[string][]string
+}
+
+// Handler is the application side of a connection, in the shape of
+// Autobahn's WebSocketServerProtocol. A driver calls OnConnect during the
+// opening handshake (reject with a *HandshakeError carrying the HTTP status),
+// then OnOpen, OnMessage for every message (the payload is valid only during
+// the call) and OnClose exactly once. All calls for one connection come from
+// one goroutine; a Handler may write to the Conn from any goroutine.
+// Embed BaseHandler to implement only some of the methods.
+type Handler interface {
+	OnConnect(req *ConnectRequest) (Accept, error)
+	OnOpen(c *Conn)
+	OnMessage(c *Conn, payload []byte, isBinary bool)
+	OnClose(c *Conn, wasClean bool, code StatusCode, reason string)
+}
+
+// BaseHandler implements every Handler method: OnConnect accepts without a
+// subprotocol, the others do nothing.
+type BaseHandler struct{}
+
+func (BaseHandler) OnConnect(*ConnectRequest) (Accept, error) { return Accept{}, nil }
+func (BaseHandler) OnOpen(*Conn)                              {}
+func (BaseHandler) OnMessage(*Conn, []byte, bool)             {}
+func (BaseHandler) OnClose(*Conn, bool, StatusCode, string)   {}
+
+// Serve runs h on an open connection until it ends: OnOpen, then OnMessage
+// per message, then OnClose. When ctx is cancelled the connection is closed
+// with StatusGoingAway.
+func Serve(ctx context.Context, c *Conn, h Handler) {
+	stop := context.AfterFunc(ctx, func() { _ = c.Close(StatusGoingAway, "server shutting down") })
+	defer stop()
+	h.OnOpen(c)
+	for {
+		op, p, err := c.ReadMessage(context.Background())
+		if err != nil {
+			var ce *CloseError
+			var pe *ProtocolError
+			switch {
+			case errors.As(err, &ce):
+				h.OnClose(c, ce.WasClean, ce.Code, ce.Reason)
+			case errors.As(err, &pe):
+				h.OnClose(c, false, pe.Code, pe.Reason)
+			default:
+				h.OnClose(c, false, StatusAbnormalClosure, err.Error())
+			}
+			c.shutdown()
+			return
+		}
+		h.OnMessage(c, p, op == OpBinary)
+	}
+}
+
+// CheckOrigin accepts a request with no Origin, one whose host equals host
+// (same origin), or one matching a pattern in allowed (path.Match on the
+// origin's host, case-insensitive; "*" allows all). Otherwise it returns a
+// *HandshakeError with status 403 that matches ErrBadOrigin.
+func CheckOrigin(origin, host string, allowed []string) error {
+	if origin == "" {
+		return nil
+	}
+	u, err := url.Parse(origin)
+	if err == nil && strings.EqualFold(u.Host, host) {
+		return nil
+	}
+	if err == nil {
+		h := strings.ToLower(u.Host)
+		for _, pat := range allowed {
+			if ok, _ := path.Match(strings.ToLower(pat), h); ok {
+				return nil
+			}
+		}
+	}
+	return &originError{HandshakeError{Status: 403, Reason: "origin " + origin + " not allowed"}}
+}
+
+type originError struct{ HandshakeError }
+
+func (e *originError) Is(target error) bool { return target == ErrBadOrigin || target == ErrHandshake }
+func (e *originError) As(target any) bool {
+	if t, ok := target.(**HandshakeError); ok {
+		*t = &e.HandshakeError
+		return true
+	}
+	return false
+}
+
+// Negotiate runs the server side of a handshake's decisions: the Origin
+// check, then h.OnConnect. If h chose no subprotocol, the first of offered
+// protocols that opts.Subprotocols supports is taken.
+func Negotiate(req *ConnectRequest, h Handler, opts *Options) (Accept, error) {
+	var allowed []string
+	if opts != nil {
+		allowed = opts.AllowedOrigins
+	}
+	if err := CheckOrigin(req.Origin, req.Host, allowed); err != nil {
+		return Accept{}, err
+	}
+	acc, err := h.OnConnect(req)
+	if err != nil {
+		var he *HandshakeError
+		if errors.As(err, &he) {
+			return Accept{}, err
+		}
+		return Accept{}, &HandshakeError{Status: 500, Reason: err.Error()}
+	}
+	if acc.Protocol != "" {
+		found := false
+		for _, p := range req.Protocols {
+			found = found || p == acc.Protocol
+		}
+		if !found {
+			return Accept{}, &HandshakeError{Status: 500, Reason: "handler chose a subprotocol the client did not offer"}
+		}
+		return acc, nil
+	}
+	if opts != nil {
+	outer:
+		for _, s := range opts.Subprotocols {
+			for _, p := range req.Protocols {
+				if p == s {
+					acc.Protocol = p
+					break outer
+				}
+			}
+		}
+	}
+	return acc, nil
+}
+
+// Server runs a Handler on many connections and tracks them for
+// MaxConnections and graceful shutdown. The zero value is not usable: set
+// Handler. Its fields must not change after the first connection.
+type Server struct {
+	Handler Handler
+	Options *Options
+
+	mu       sync.Mutex
+	conns    map[*Conn]struct{}
+	admitted int
+	closing  bool
+	wg       sync.WaitGroup
+}
+
+// Admit reserves a connection slot (for drivers, before the handshake
+// answer). It fails with ErrTooManyConnections, or ErrClosed after
+// Shutdown. Call release once the connection is over or was not made.
+func (s *Server) Admit() (release func(), err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return nil, ErrClosed
+	}
+	if s.Options != nil && s.Options.MaxConnections > 0 && s.admitted >= s.Options.MaxConnections {
+		return nil, ErrTooManyConnections
+	}
+	s.admitted++
+	s.wg.Add(1)
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			s.admitted--
+			s.mu.Unlock()
+			s.wg.Done()
+		})
+	}, nil
+}
+
+// Run serves an open connection with s.Handler until it ends, tracking it
+// for Shutdown. ctx cancellation closes it with StatusGoingAway.
+func (s *Server) Run(ctx context.Context, c *Conn) {
+	s.mu.Lock()
+	if s.conns == nil {
+		s.conns = map[*Conn]struct{}{}
+	}
+	s.conns[c] = struct{}{}
+	closing := s.closing
+	s.mu.Unlock()
+	if closing {
+		go c.Close(StatusGoingAway, "server shutting down")
+	}
+	Serve(ctx, c, s.Handler)
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// Shutdown refuses new connections, closes every open one with
+// StatusGoingAway and waits until they are over or ctx is done.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	conns := make([]*Conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		go c.Close(StatusGoingAway, "server shutting down")
+	}
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// ServeConn performs the server handshake on a raw connection (parsed
+// zero-copy by ParseRequest) and serves it; it closes nc when done.
+func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
+	release, err := s.Admit()
+	if err != nil {
+		_, _ = nc.Write(AppendReject(nil, 503, err.Error(), nil))
+		_ = nc.Close()
+		return
+	}
+	defer release()
+	c, err := UpgradeConn(ctx, nc, s.Handler, s.Options)
+	if err != nil {
+		_ = nc.Close()
+		return
+	}
+	s.Run(ctx, c)
+}
+
+// UpgradeConn reads and answers the opening handshake on nc within
+// Options.HandshakeTimeout and returns the open Conn. On failure it has
+// written the HTTP error response; the caller closes nc.
+func UpgradeConn(ctx context.Context, nc net.Conn, h Handler, opts *Options) (*Conn, error) {
+	o := opts.withDefaults()
+	deadline := time.Now().Add(o.HandshakeTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	_ = nc.SetDeadline(deadline)
+	buf := make([]byte, 0, 1024)
+	var req Request
+	var n int
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		k, err := nc.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+k]
+		if k > 0 {
+			var perr error
+			n, perr = ParseRequest(&req, buf, HandshakeLimits{})
+			if perr != nil {
+				return nil, reject(nc, perr)
+			}
+			if n > 0 {
+				break
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := CheckRequest(&req); err != nil {
+		return nil, reject(nc, err)
+	}
+	cr := &ConnectRequest{
+		Target: string(req.Target), Host: string(req.Host), Origin: string(req.Origin),
+		Header: map[string][]string{}, RemoteAddr: nc.RemoteAddr(),
+	}
+	for _, f := range req.Header {
+		k := textproto.CanonicalMIMEHeaderKey(string(f.Name))
+		cr.Header[k] = append(cr.Header[k], string(f.Value))
+	}
+	for _, p := range req.Values(nil, "Sec-WebSocket-Protocol") {
+		cr.Protocols = append(cr.Protocols, string(p))
+	}
+	for _, e := range req.Values(nil, "Sec-WebSocket-Extensions") {
+		cr.Extensions = append(cr.Extensions, string(e))
+	}
+	acc, err := Negotiate(cr, h, opts)
+	if err != nil {
+		return nil, reject(nc, err)
+	}
+	resp := AppendResponse(nil, &req, acc.Protocol, "", fieldsOf(acc.Header))
+	if _, err := nc.Write(resp); err != nil {
+		return nil, err
+	}
+	_ = nc.SetDeadline(time.Time{})
+	return NewConn(nc, RoleServer, buf[n:], acc.Protocol, opts), nil
+}
+
+func fieldsOf(h map[string][]string) []HeaderField {
+	var fs []HeaderField
+	for k, vs := range h {
+		for _, v := range vs {
+			fs = append(fs, HeaderField{Name: []byte(k), Value: []byte(v)})
+		}
+	}
+	return fs
+}
+
+func reject(nc net.Conn, err error) error {
+	var he *HandshakeError
+	if !errors.As(err, &he) {
+		he = &HandshakeError{Status: 400, Reason: err.Error()}
+	}
+	_, _ = nc.Write(AppendReject(nil, he.Status, he.Reason, nil))
+	return err
+}

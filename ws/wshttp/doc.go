@@ -1,0 +1,35 @@
+// Package wshttp serves WebSocket connections from any net/http server.
+//
+//	http.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
+//		c, err := wshttp.Accept(w, r, nil) // answered the error already
+//		if err != nil {
+//			return
+//		}
+//		defer c.Close(ws.StatusNormalClosure, "")
+//		for {
+//			op, p, err := c.ReadMessage(r.Context())
+//			if err != nil {
+//				return
+//			}
+//			if err := c.WriteMessage(r.Context(), op, p); err != nil {
+//				return
+//			}
+//		}
+//	})
+//
+// or, with a ws.Handler and graceful shutdown:
+//
+//	srv := &ws.Server{Handler: h}
+//	http.Handle("/echo", wshttp.Handler(srv))
+//	…
+//	srv.Shutdown(ctx) // every connection gets a close frame with 1001
+//
+// Accept hijacks the connection through http.ResponseController, so
+// middleware that wraps the ResponseWriter works as long as it implements
+// Unwrap. HTTP/2 requests cannot be upgraded (RFC 8441 is not supported).
+// http.Server.Shutdown does not see hijacked connections: call
+// ws.Server.Shutdown as well.
+//
+// The returned *ws.Conn follows the ws package's concurrency rules: one
+// reader, any number of writers.
+package wshttp

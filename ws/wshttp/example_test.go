@@ -1,0 +1,47 @@
+package wshttp_test
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/autobahn-go/autobahn/ws"
+	"github.com/autobahn-go/autobahn/ws/wshttp"
+)
+
+func ExampleAccept() {
+	http.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
+		c, err := wshttp.Accept(w, r, &ws.Options{AllowedOrigins: []string{"*.example.com"}})
+		if err != nil {
+			return // Accept answered with the HTTP error
+		}
+		defer c.Close(ws.StatusNormalClosure, "")
+		for {
+			op, p, err := c.ReadMessage(r.Context())
+			if err != nil {
+				return
+			}
+			if err := c.WriteMessage(r.Context(), op, p); err != nil {
+				return
+			}
+		}
+	})
+}
+
+type chat struct{ ws.BaseHandler }
+
+func (chat) OnConnect(req *ws.ConnectRequest) (ws.Accept, error) {
+	if req.Header["Authorization"] == nil {
+		return ws.Accept{}, &ws.HandshakeError{Status: http.StatusUnauthorized, Reason: "log in first"}
+	}
+	return ws.Accept{Protocol: "chat.v1"}, nil
+}
+
+func (chat) OnMessage(c *ws.Conn, payload []byte, isBinary bool) {
+	_ = c.WriteMessage(context.Background(), ws.OpText, payload)
+}
+
+func ExampleHandler() {
+	srv := &ws.Server{Handler: chat{}, Options: &ws.Options{MaxConnections: 10000}}
+	http.Handle("/chat", wshttp.Handler(srv))
+	// On shutdown: srv.Shutdown(ctx) closes every connection with 1001.
+}

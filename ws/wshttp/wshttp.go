@@ -1,0 +1,149 @@
+package wshttp
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/autobahn-go/autobahn/ws"
+)
+
+// Accept upgrades the request to a WebSocket connection: it checks the
+// handshake (RFC 6455 §4.2.1) and the Origin, negotiates the subprotocol
+// from opts.Subprotocols, hijacks the connection through
+// http.ResponseController (so middleware wrappers that implement Unwrap
+// work) and writes the 101 answer. On failure it has answered with the
+// HTTP error and returns a *ws.HandshakeError.
+func Accept(w http.ResponseWriter, r *http.Request, opts *ws.Options) (*ws.Conn, error) {
+	return accept(w, r, ws.BaseHandler{}, opts)
+}
+
+// Handler returns an http.Handler that serves s.Handler on every request:
+// OnConnect decides the handshake, then the connection runs on a fresh
+// goroutine until it ends (so net/http's deep per-request stack is freed
+// while connections idle). Connections count towards
+// s.Options.MaxConnections (503 beyond) and are closed with 1001 by
+// s.Shutdown.
+func Handler(s *ws.Server) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		release, err := s.Admit()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		c, err := accept(w, r, s.Handler, s.Options)
+		if err != nil {
+			release()
+			return
+		}
+		go func() {
+			defer release()
+			s.Run(context.Background(), c)
+		}()
+	})
+}
+
+func accept(w http.ResponseWriter, r *http.Request, h ws.Handler, opts *ws.Options) (*ws.Conn, error) {
+	if err := ws.CheckHTTP(r.Method, func(name string) []string { return r.Header[name] }); err != nil {
+		return nil, fail(w, err)
+	}
+	req := &ws.ConnectRequest{
+		Target:     r.RequestURI,
+		Host:       r.Host,
+		Origin:     r.Header.Get("Origin"),
+		Protocols:  tokens(r.Header["Sec-Websocket-Protocol"]),
+		Extensions: tokens(r.Header["Sec-Websocket-Extensions"]),
+		Header:     r.Header,
+	}
+	if addr, err := net.ResolveTCPAddr("tcp", r.RemoteAddr); err == nil {
+		req.RemoteAddr = addr // a literal ip:port, no lookup
+	}
+	acc, err := ws.Negotiate(req, h, opts)
+	if err != nil {
+		return nil, fail(w, err)
+	}
+	key := r.Header.Get("Sec-Websocket-Key")
+	rc := http.NewResponseController(w)
+	nc, brw, err := rc.Hijack()
+	if err != nil {
+		return nil, fail(w, &ws.HandshakeError{Status: http.StatusInternalServerError, Reason: "cannot hijack: " + err.Error()})
+	}
+	var timeout time.Duration = ws.DefaultHandshakeTimeout
+	if opts != nil && opts.HandshakeTimeout > 0 {
+		timeout = opts.HandshakeTimeout
+	}
+	_ = nc.SetDeadline(time.Now().Add(timeout))
+	resp := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + ws.AcceptKey([]byte(key)) + "\r\n"
+	if acc.Protocol != "" {
+		resp += "Sec-WebSocket-Protocol: " + acc.Protocol + "\r\n"
+	}
+	for k, vs := range acc.Header {
+		for _, v := range vs {
+			if !validField(k) || !validField(v) {
+				continue
+			}
+			resp += k + ": " + v + "\r\n"
+		}
+	}
+	if _, err := nc.Write([]byte(resp + "\r\n")); err != nil {
+		_ = nc.Close()
+		return nil, err
+	}
+	_ = nc.SetDeadline(time.Time{})
+	var buffered []byte
+	if n := brw.Reader.Buffered(); n > 0 {
+		buffered, _ = brw.Reader.Peek(n)
+	}
+	return ws.NewConn(nc, ws.RoleServer, buffered, acc.Protocol, opts), nil
+}
+
+func validField(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\r' || s[i] == '\n' {
+			return false
+		}
+	}
+	return true
+}
+
+func tokens(values []string) []string {
+	var out []string
+	for _, v := range values {
+		start := 0
+		for i := 0; i <= len(v); i++ {
+			if i == len(v) || v[i] == ',' {
+				t := trim(v[start:i])
+				if t != "" {
+					out = append(out, t)
+				}
+				start = i + 1
+			}
+		}
+	}
+	return out
+}
+
+func trim(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func fail(w http.ResponseWriter, err error) error {
+	var he *ws.HandshakeError
+	if !errors.As(err, &he) {
+		he = &ws.HandshakeError{Status: http.StatusBadRequest, Reason: err.Error()}
+		err = he
+	}
+	if he.Status == http.StatusUpgradeRequired {
+		w.Header().Set("Sec-WebSocket-Version", "13")
+	}
+	http.Error(w, he.Reason, he.Status)
+	return err
+}

@@ -1,0 +1,121 @@
+package wshttp
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/autobahn-go/autobahn/internal/leakcheck"
+	"github.com/autobahn-go/autobahn/ws"
+)
+
+func TestMain(m *testing.M) { leakcheck.Main(m) }
+
+type echo struct{ ws.BaseHandler }
+
+func (echo) OnMessage(c *ws.Conn, p []byte, isBinary bool) {
+	op := ws.OpText
+	if isBinary {
+		op = ws.OpBinary
+	}
+	_ = c.WriteMessage(context.Background(), op, p)
+}
+
+// wrapped is middleware that wraps the ResponseWriter and exposes Unwrap.
+type wrapped struct{ http.ResponseWriter }
+
+func (w wrapped) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func roundTrip(t *testing.T, c *ws.Conn) {
+	t.Helper()
+	ctx := context.Background()
+	if err := c.WriteMessage(ctx, ws.OpText, []byte("héllo")); err != nil {
+		t.Fatal(err)
+	}
+	op, p, err := c.ReadMessage(ctx)
+	if err != nil || op != ws.OpText || string(p) != "héllo" {
+		t.Fatal(op, string(p), err)
+	}
+}
+
+func TestAcceptThroughMiddleware(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := Accept(wrapped{w}, r, &ws.Options{Subprotocols: []string{"echo"}})
+		if err != nil {
+			return
+		}
+		for {
+			op, p, err := c.ReadMessage(r.Context())
+			if err != nil {
+				return
+			}
+			_ = c.WriteMessage(r.Context(), op, p)
+		}
+	}))
+	defer ts.Close()
+	c, err := ws.Dial(context.Background(), "ws"+strings.TrimPrefix(ts.URL, "http")+"/x", &ws.Options{Subprotocols: []string{"other", "echo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Subprotocol() != "echo" {
+		t.Fatalf("subprotocol %q", c.Subprotocol())
+	}
+	roundTrip(t, c)
+	_ = c.Close(ws.StatusNormalClosure, "")
+}
+
+func TestHandlerTLSAndShutdown(t *testing.T) {
+	srv := &ws.Server{Handler: echo{}}
+	ts := httptest.NewTLSServer(Handler(srv))
+	defer ts.Close()
+	tlsCfg := ts.Client().Transport.(*http.Transport).TLSClientConfig
+	c, err := ws.Dial(context.Background(), "wss"+strings.TrimPrefix(ts.URL, "https"), &ws.Options{TLSConfig: tlsCfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roundTrip(t, c)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	go func() { _ = srv.Shutdown(ctx) }()
+	_, _, err = c.ReadMessage(ctx)
+	var ce *ws.CloseError
+	if !errors.As(err, &ce) || ce.Code != ws.StatusGoingAway {
+		t.Fatalf("got %v, want a 1001 close", err)
+	}
+}
+
+func TestRejections(t *testing.T) {
+	srv := &ws.Server{Handler: echo{}}
+	ts := httptest.NewServer(Handler(srv))
+	defer ts.Close()
+	tests := []struct {
+		name   string
+		header map[string]string
+		status int
+	}{
+		{"plain GET", map[string]string{}, 426},
+		{"version 8", map[string]string{"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version": "8"}, 426},
+		{"cross origin", map[string]string{"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version": "13", "Origin": "http://evil.test"}, 403},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest("GET", ts.URL, nil)
+		for k, v := range tt.header {
+			req.Header.Set(k, v)
+		}
+		resp, err := ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.status {
+			t.Errorf("%s: status %d, want %d", tt.name, resp.StatusCode, tt.status)
+		}
+		if tt.status == 426 && resp.Header.Get("Sec-WebSocket-Version") != "13" {
+			t.Errorf("%s: 426 without Sec-WebSocket-Version", tt.name)
+		}
+	}
+}
