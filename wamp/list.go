@@ -128,9 +128,9 @@ func fromList(l List, strict bool) (Message, error) {
 	case TypeError:
 		p.length(5, 7)
 		x := &Error{}
-		rt, ok := AsInt64(l[1])
+		rt, ok := AsInt64(p.l[1])
 		if !ok || !errorRequestType(MessageType(rt)) {
-			p.fail("REQUEST.Type: not a request message type: %v", l[1])
+			p.fail("REQUEST.Type: not a request message type: %v", p.l[1])
 		}
 		x.RequestType = MessageType(rt)
 		x.Request = p.id(2, "Request")

@@ -176,3 +176,29 @@ func ExampleFromList() {
 	fmt.Println(c.Request, c.Procedure, c.Args)
 	// Output: 7 com.example.add [1 2]
 }
+
+// TestShortListsNeverPanic feeds every message type lists that are too short
+// or hold the wrong kinds (the RawSocket fuzzer once found an ERROR of one
+// element that indexed past the end).
+func TestShortListsNeverPanic(t *testing.T) {
+	fillers := []any{nil, int64(1), "x", map[string]any{}, []any{}}
+	for code := int64(0); code <= 70; code++ {
+		for n := 0; n <= 8; n++ {
+			for _, f := range fillers {
+				l := wamp.List{code}
+				for len(l) < n {
+					l = append(l, f)
+				}
+				func() {
+					defer func() {
+						if r := recover(); r != nil {
+							t.Fatalf("type %d, %d elements of %T: panic %v", code, n, f, r)
+						}
+					}()
+					_, _ = wamp.FromList(l)
+					_, _ = wamp.FromListStrict(l)
+				}()
+			}
+		}
+	}
+}
