@@ -79,10 +79,38 @@ maskSSE2_big:
 	ANDQ       $0x03, CX
 	SHLQ       $0x03, CX
 	RORQ       CL, DI
-	MOVQ       DI, X3
-	PUNPCKLQDQ X3, X3
-	MOVOU      -16(DX)(BX*1), X2
-	PXOR       X3, X2
+	MOVQ       DI, X2
+	PUNPCKLQDQ X2, X2
+	CMPQ       BX, $0x00000040
+	JAE        maskSSE2_wide
+	MOVOU      -16(DX)(BX*1), X3
+	PXOR       X2, X3
+	MOVQ       $0x00000010, DI
+
+maskSSE2_loop1:
+	LEAQ  16(DI), CX
+	CMPQ  CX, BX
+	JA    maskSSE2_done1
+	MOVOU (DX)(DI*1), X2
+	PXOR  X0, X2
+	MOVOU X2, (AX)(DI*1)
+	ADDQ  $0x10, DI
+	JMP   maskSSE2_loop1
+
+maskSSE2_done1:
+	MOVOU X1, (AX)
+	MOVOU X3, -16(AX)(BX*1)
+	RET
+
+maskSSE2_wide:
+	MOVOU      -64(DX)(BX*1), X3
+	PXOR       X2, X3
+	MOVOU      -48(DX)(BX*1), X4
+	PXOR       X2, X4
+	MOVOU      -32(DX)(BX*1), X5
+	PXOR       X2, X5
+	MOVOU      -16(DX)(BX*1), X6
+	PXOR       X2, X6
 	MOVQ       $0x00000010, DI
 	MOVO       X0, X0
 	CMPQ       BX, $0x00000100
@@ -101,35 +129,28 @@ maskSSE2_big:
 maskSSE2_loop4:
 	LEAQ  64(DI), CX
 	CMPQ  CX, BX
-	JA    maskSSE2_loop1
-	MOVOU (DX)(DI*1), X3
-	MOVOU 16(DX)(DI*1), X4
-	MOVOU 32(DX)(DI*1), X5
-	MOVOU 48(DX)(DI*1), X6
-	PXOR  X0, X3
-	PXOR  X0, X4
-	PXOR  X0, X5
-	PXOR  X0, X6
-	MOVOU X3, (AX)(DI*1)
-	MOVOU X4, 16(AX)(DI*1)
-	MOVOU X5, 32(AX)(DI*1)
-	MOVOU X6, 48(AX)(DI*1)
+	JA    maskSSE2_done4
+	MOVOU (DX)(DI*1), X2
+	MOVOU 16(DX)(DI*1), X7
+	MOVOU 32(DX)(DI*1), X8
+	MOVOU 48(DX)(DI*1), X9
+	PXOR  X0, X2
+	PXOR  X0, X7
+	PXOR  X0, X8
+	PXOR  X0, X9
+	MOVOU X2, (AX)(DI*1)
+	MOVOU X7, 16(AX)(DI*1)
+	MOVOU X8, 32(AX)(DI*1)
+	MOVOU X9, 48(AX)(DI*1)
 	ADDQ  $0x00000040, DI
 	JMP   maskSSE2_loop4
 
-maskSSE2_loop1:
-	LEAQ  16(DI), CX
-	CMPQ  CX, BX
-	JA    maskSSE2_done
-	MOVOU (DX)(DI*1), X3
-	PXOR  X0, X3
-	MOVOU X3, (AX)(DI*1)
-	ADDQ  $0x10, DI
-	JMP   maskSSE2_loop1
-
-maskSSE2_done:
+maskSSE2_done4:
 	MOVOU X1, (AX)
-	MOVOU X2, -16(AX)(BX*1)
+	MOVOU X3, -64(AX)(BX*1)
+	MOVOU X4, -48(AX)(BX*1)
+	MOVOU X5, -32(AX)(BX*1)
+	MOVOU X6, -16(AX)(BX*1)
 	RET
 
 // func maskAVX2(dst *byte, src *byte, n int, key uint32)
@@ -228,9 +249,38 @@ maskAVX2_big:
 	SHLQ         $0x03, CX
 	RORQ         CL, DI
 	MOVQ         DI, X2
-	VPBROADCASTQ X2, Y3
-	VMOVDQU      -32(DX)(BX*1), Y2
-	VPXOR        Y3, Y2, Y2
+	VPBROADCASTQ X2, Y2
+	CMPQ         BX, $0x00000080
+	JAE          maskAVX2_wide
+	VMOVDQU      -32(DX)(BX*1), Y3
+	VPXOR        Y2, Y3, Y3
+	MOVQ         $0x00000020, DI
+
+maskAVX2_loop1:
+	LEAQ    32(DI), CX
+	CMPQ    CX, BX
+	JA      maskAVX2_done1
+	VMOVDQU (DX)(DI*1), Y2
+	VPXOR   Y0, Y2, Y2
+	VMOVDQU Y2, (AX)(DI*1)
+	ADDQ    $0x20, DI
+	JMP     maskAVX2_loop1
+
+maskAVX2_done1:
+	VMOVDQU Y1, (AX)
+	VMOVDQU Y3, -32(AX)(BX*1)
+	VZEROUPPER
+	RET
+
+maskAVX2_wide:
+	VMOVDQU      -128(DX)(BX*1), Y3
+	VPXOR        Y2, Y3, Y3
+	VMOVDQU      -96(DX)(BX*1), Y4
+	VPXOR        Y2, Y4, Y4
+	VMOVDQU      -64(DX)(BX*1), Y5
+	VPXOR        Y2, Y5, Y5
+	VMOVDQU      -32(DX)(BX*1), Y6
+	VPXOR        Y2, Y6, Y6
 	MOVQ         $0x00000020, DI
 	VMOVDQA      Y0, Y0
 	CMPQ         BX, $0x00000100
@@ -249,35 +299,28 @@ maskAVX2_big:
 maskAVX2_loop4:
 	LEAQ    128(DI), CX
 	CMPQ    CX, BX
-	JA      maskAVX2_loop1
-	VMOVDQU (DX)(DI*1), Y3
-	VMOVDQU 32(DX)(DI*1), Y4
-	VMOVDQU 64(DX)(DI*1), Y5
-	VMOVDQU 96(DX)(DI*1), Y6
-	VPXOR   Y0, Y3, Y3
-	VPXOR   Y0, Y4, Y4
-	VPXOR   Y0, Y5, Y5
-	VPXOR   Y0, Y6, Y6
-	VMOVDQU Y3, (AX)(DI*1)
-	VMOVDQU Y4, 32(AX)(DI*1)
-	VMOVDQU Y5, 64(AX)(DI*1)
-	VMOVDQU Y6, 96(AX)(DI*1)
+	JA      maskAVX2_done4
+	VMOVDQU (DX)(DI*1), Y2
+	VMOVDQU 32(DX)(DI*1), Y7
+	VMOVDQU 64(DX)(DI*1), Y8
+	VMOVDQU 96(DX)(DI*1), Y9
+	VPXOR   Y0, Y2, Y2
+	VPXOR   Y0, Y7, Y7
+	VPXOR   Y0, Y8, Y8
+	VPXOR   Y0, Y9, Y9
+	VMOVDQU Y2, (AX)(DI*1)
+	VMOVDQU Y7, 32(AX)(DI*1)
+	VMOVDQU Y8, 64(AX)(DI*1)
+	VMOVDQU Y9, 96(AX)(DI*1)
 	ADDQ    $0x00000080, DI
 	JMP     maskAVX2_loop4
 
-maskAVX2_loop1:
-	LEAQ    32(DI), CX
-	CMPQ    CX, BX
-	JA      maskAVX2_done
-	VMOVDQU (DX)(DI*1), Y3
-	VPXOR   Y0, Y3, Y3
-	VMOVDQU Y3, (AX)(DI*1)
-	ADDQ    $0x20, DI
-	JMP     maskAVX2_loop1
-
-maskAVX2_done:
+maskAVX2_done4:
 	VMOVDQU Y1, (AX)
-	VMOVDQU Y2, -32(AX)(BX*1)
+	VMOVDQU Y3, -128(AX)(BX*1)
+	VMOVDQU Y4, -96(AX)(BX*1)
+	VMOVDQU Y5, -64(AX)(BX*1)
+	VMOVDQU Y6, -32(AX)(BX*1)
 	VZEROUPPER
 	RET
 
@@ -312,9 +355,38 @@ maskAVX512_big:
 	ANDQ         $0x03, CX
 	SHLQ         $0x03, CX
 	RORQ         CL, DI
-	VPBROADCASTQ DI, Z3
-	VMOVDQU64    -64(DX)(BX*1), Z2
-	VPXORQ       Z3, Z2, Z2
+	VPBROADCASTQ DI, Z2
+	CMPQ         BX, $0x00000100
+	JAE          maskAVX512_wide
+	VMOVDQU64    -64(DX)(BX*1), Z3
+	VPXORQ       Z2, Z3, Z3
+	MOVQ         $0x00000040, DI
+
+maskAVX512_loop1:
+	LEAQ      64(DI), CX
+	CMPQ      CX, BX
+	JA        maskAVX512_done1
+	VMOVDQU64 (DX)(DI*1), Z2
+	VPXORQ    Z0, Z2, Z2
+	VMOVDQU64 Z2, (AX)(DI*1)
+	ADDQ      $0x40, DI
+	JMP       maskAVX512_loop1
+
+maskAVX512_done1:
+	VMOVDQU64 Z1, (AX)
+	VMOVDQU64 Z3, -64(AX)(BX*1)
+	VZEROUPPER
+	RET
+
+maskAVX512_wide:
+	VMOVDQU64    -256(DX)(BX*1), Z3
+	VPXORQ       Z2, Z3, Z3
+	VMOVDQU64    -192(DX)(BX*1), Z4
+	VPXORQ       Z2, Z4, Z4
+	VMOVDQU64    -128(DX)(BX*1), Z5
+	VPXORQ       Z2, Z5, Z5
+	VMOVDQU64    -64(DX)(BX*1), Z6
+	VPXORQ       Z2, Z6, Z6
 	MOVQ         $0x00000040, DI
 	VMOVDQA64    Z0, Z0
 	CMPQ         BX, $0x00000100
@@ -332,34 +404,27 @@ maskAVX512_big:
 maskAVX512_loop4:
 	LEAQ      256(DI), CX
 	CMPQ      CX, BX
-	JA        maskAVX512_loop1
-	VMOVDQU64 (DX)(DI*1), Z3
-	VMOVDQU64 64(DX)(DI*1), Z4
-	VMOVDQU64 128(DX)(DI*1), Z5
-	VMOVDQU64 192(DX)(DI*1), Z6
-	VPXORQ    Z0, Z3, Z3
-	VPXORQ    Z0, Z4, Z4
-	VPXORQ    Z0, Z5, Z5
-	VPXORQ    Z0, Z6, Z6
-	VMOVDQU64 Z3, (AX)(DI*1)
-	VMOVDQU64 Z4, 64(AX)(DI*1)
-	VMOVDQU64 Z5, 128(AX)(DI*1)
-	VMOVDQU64 Z6, 192(AX)(DI*1)
+	JA        maskAVX512_done4
+	VMOVDQU64 (DX)(DI*1), Z2
+	VMOVDQU64 64(DX)(DI*1), Z7
+	VMOVDQU64 128(DX)(DI*1), Z8
+	VMOVDQU64 192(DX)(DI*1), Z9
+	VPXORQ    Z0, Z2, Z2
+	VPXORQ    Z0, Z7, Z7
+	VPXORQ    Z0, Z8, Z8
+	VPXORQ    Z0, Z9, Z9
+	VMOVDQU64 Z2, (AX)(DI*1)
+	VMOVDQU64 Z7, 64(AX)(DI*1)
+	VMOVDQU64 Z8, 128(AX)(DI*1)
+	VMOVDQU64 Z9, 192(AX)(DI*1)
 	ADDQ      $0x00000100, DI
 	JMP       maskAVX512_loop4
 
-maskAVX512_loop1:
-	LEAQ      64(DI), CX
-	CMPQ      CX, BX
-	JA        maskAVX512_done
-	VMOVDQU64 (DX)(DI*1), Z3
-	VPXORQ    Z0, Z3, Z3
-	VMOVDQU64 Z3, (AX)(DI*1)
-	ADDQ      $0x40, DI
-	JMP       maskAVX512_loop1
-
-maskAVX512_done:
+maskAVX512_done4:
 	VMOVDQU64 Z1, (AX)
-	VMOVDQU64 Z2, -64(AX)(BX*1)
+	VMOVDQU64 Z3, -256(AX)(BX*1)
+	VMOVDQU64 Z4, -192(AX)(BX*1)
+	VMOVDQU64 Z5, -128(AX)(BX*1)
+	VMOVDQU64 Z6, -64(AX)(BX*1)
 	VZEROUPPER
 	RET

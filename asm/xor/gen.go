@@ -204,19 +204,50 @@ func vector(s isa) {
 
 	Label(p + "big")
 	k := s.splat(k64)
-	head, tail := s.vec(), s.vec()
+	head := s.vec()
 	s.load(Mem{Base: src}, head)
 	s.xor(k, head)
 	off := GP64()
 	LEAQ(Mem{Base: n, Disp: -w}, off)
-	kt := s.splat(rotated(k64, off))
+	kt := s.splat(rotated(k64, off)) // the key at n-w, n-2w, ...: all ≡ n mod 4
+	end := GP64()
+	CMPQ(n, U32(4*w))
+	JAE(LabelRef(p + "wide"))
+
+	// w <= n < 4w: head, tail and whole vectors in between.
+	tail := s.vec()
 	s.load(Mem{Base: src, Index: n, Scale: 1, Disp: -w}, tail)
 	s.xor(kt, tail)
+	i := GP64()
+	MOVQ(U32(w), i)
+	Label(p + "loop1")
+	LEAQ(Mem{Base: i, Disp: w}, end)
+	CMPQ(end, n)
+	JA(LabelRef(p + "done1"))
+	v := s.vec()
+	s.load(Mem{Base: src, Index: i, Scale: 1}, v)
+	s.xor(k, v)
+	s.store(v, Mem{Base: dst, Index: i, Scale: 1})
+	ADDQ(U8(w), i)
+	JMP(LabelRef(p + "loop1"))
+	Label(p + "done1")
+	s.store(head, Mem{Base: dst})
+	s.store(tail, Mem{Base: dst, Index: n, Scale: 1, Disp: -w})
+	s.epilog()
+	RET()
 
+	// n >= 4w: the last four vectors are loaded and masked up front, so the
+	// body runs only whole rounds of four and what it leaves (< 4w bytes) is
+	// covered by them.
+	Label(p + "wide")
+	last := []VecVirtual{s.vec(), s.vec(), s.vec(), s.vec()}
+	for j, x := range last {
+		s.load(Mem{Base: src, Index: n, Scale: 1, Disp: -(4 - j) * w}, x)
+		s.xor(kt, x)
+	}
 	// Short inputs start the body right after the head, with the plain key
 	// (w is a multiple of 4); from alignFrom bytes on, the body starts at the
 	// first aligned dst address, so no store splits a cache line.
-	i := GP64()
 	MOVQ(U32(w), i)
 	kb := s.vec()
 	s.copyVec(k, kb)
@@ -226,39 +257,29 @@ func vector(s isa) {
 	NEGQ(i)
 	ANDQ(U8(w-1), i) // i = bytes up to the next aligned dst address
 	s.copyVec(s.splat(rotated(k64, i)), kb)
-	end := GP64()
 
 	Label(p + "loop4")
 	LEAQ(Mem{Base: i, Disp: 4 * w}, end)
 	CMPQ(end, n)
-	JA(LabelRef(p + "loop1"))
+	JA(LabelRef(p + "done4"))
 	vs := []VecVirtual{s.vec(), s.vec(), s.vec(), s.vec()}
-	for j, v := range vs {
-		s.load(Mem{Base: src, Index: i, Scale: 1, Disp: j * w}, v)
+	for j, x := range vs {
+		s.load(Mem{Base: src, Index: i, Scale: 1, Disp: j * w}, x)
 	}
-	for _, v := range vs {
-		s.xor(kb, v)
+	for _, x := range vs {
+		s.xor(kb, x)
 	}
-	for j, v := range vs {
-		s.store(v, Mem{Base: dst, Index: i, Scale: 1, Disp: j * w})
+	for j, x := range vs {
+		s.store(x, Mem{Base: dst, Index: i, Scale: 1, Disp: j * w})
 	}
 	ADDQ(U32(4*w), i)
 	JMP(LabelRef(p + "loop4"))
 
-	Label(p + "loop1")
-	LEAQ(Mem{Base: i, Disp: w}, end)
-	CMPQ(end, n)
-	JA(LabelRef(p + "done"))
-	v := s.vec()
-	s.load(Mem{Base: src, Index: i, Scale: 1}, v)
-	s.xor(kb, v)
-	s.store(v, Mem{Base: dst, Index: i, Scale: 1})
-	ADDQ(U8(w), i)
-	JMP(LabelRef(p + "loop1"))
-
-	Label(p + "done")
+	Label(p + "done4")
 	s.store(head, Mem{Base: dst})
-	s.store(tail, Mem{Base: dst, Index: n, Scale: 1, Disp: -w})
+	for j, x := range last {
+		s.store(x, Mem{Base: dst, Index: n, Scale: 1, Disp: -(4 - j) * w})
+	}
 	s.epilog()
 	RET()
 }
