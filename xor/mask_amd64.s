@@ -129,7 +129,7 @@ maskSSE2_wide:
 maskSSE2_loop4:
 	LEAQ  64(DI), CX
 	CMPQ  CX, BX
-	JA    maskSSE2_done4
+	JAE   maskSSE2_done4
 	MOVOU (DX)(DI*1), X2
 	MOVOU 16(DX)(DI*1), X7
 	MOVOU 32(DX)(DI*1), X8
@@ -299,7 +299,7 @@ maskAVX2_wide:
 maskAVX2_loop4:
 	LEAQ    128(DI), CX
 	CMPQ    CX, BX
-	JA      maskAVX2_done4
+	JAE     maskAVX2_done4
 	VMOVDQU (DX)(DI*1), Y2
 	VMOVDQU 32(DX)(DI*1), Y7
 	VMOVDQU 64(DX)(DI*1), Y8
@@ -404,7 +404,7 @@ maskAVX512_wide:
 maskAVX512_loop4:
 	LEAQ      256(DI), CX
 	CMPQ      CX, BX
-	JA        maskAVX512_done4
+	JAE       maskAVX512_done4
 	VMOVDQU64 (DX)(DI*1), Z2
 	VMOVDQU64 64(DX)(DI*1), Z7
 	VMOVDQU64 128(DX)(DI*1), Z8

@@ -258,10 +258,12 @@ func vector(s isa) {
 	ANDQ(U8(w-1), i) // i = bytes up to the next aligned dst address
 	s.copyVec(s.splat(rotated(k64, i)), kb)
 
+	// Rounds while more than 4w bytes remain: the preloaded vectors cover
+	// the rest, even when it is exactly 4w.
 	Label(p + "loop4")
 	LEAQ(Mem{Base: i, Disp: 4 * w}, end)
 	CMPQ(end, n)
-	JA(LabelRef(p + "done4"))
+	JAE(LabelRef(p + "done4"))
 	vs := []VecVirtual{s.vec(), s.vec(), s.vec(), s.vec()}
 	for j, x := range vs {
 		s.load(Mem{Base: src, Index: i, Scale: 1, Disp: j * w}, x)
