@@ -7,10 +7,10 @@ SHELL := /bin/bash
 GO        ?= go
 GOBIN     := $(shell $(GO) env GOPATH)/bin
 # Packages with SIMD kernels: run under every emulated CPU of the dispatch matrix.
-KERNEL_PKGS := ./nvx/... ./xor/...
+KERNEL_PKGS := ./nvx/... ./xor/... ./utf8/...
 # Kernel packages (and the lean protocol core) may import only std,
 # golang.org/x/sys and this module.
-DEP_PKGS    := ./nvx ./xor ./ws ./ws/wshttp
+DEP_PKGS    := ./nvx ./xor ./utf8 ./ws ./ws/wshttp
 FUZZTIME  ?= 5s
 
 .PHONY: test deps fmt vet staticcheck test-race test-kernels test-purego qemu regen depcheck bench-check interop fuzz bench
@@ -89,4 +89,5 @@ fuzz:
 
 # Kernel benchmarks (not part of make test): count=10 for benchstat.
 bench:
-	$(GO) test -run '^$$' -bench . -count 10 ./xor/ | tee /tmp/autobahn-xor-bench.txt
+	bench/run-xor.sh 10
+	$(GO) test -run '^$$' -bench . -count 10 ./utf8/ | tee /tmp/autobahn-utf8-bench.txt

@@ -1,0 +1,143 @@
+//go:build !purego
+
+package utf8
+
+import (
+	"sync/atomic"
+
+	"github.com/autobahn-go/autobahn/nvx"
+	"golang.org/x/sys/cpu"
+)
+
+const kernel = "utf8"
+
+var (
+	hasAVX2   = cpu.X86.HasAVX2
+	hasAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL &&
+		cpu.X86.HasAVX512VBMI && cpu.X86.HasBMI2
+)
+
+func init() {
+	nvx.Register(kernel, "generic", true)
+	nvx.Register(kernel, "avx2", hasAVX2)
+	nvx.Register(kernel, "avx512", hasAVX512)
+	nvx.Watch(kernel, func() { current.Store(nil) })
+}
+
+// config is the dispatch choice, resolved on first use and dropped when a
+// test selects an implementation.
+type config struct {
+	avx2, avx512       bool
+	minAVX2, minAVX512 int // shortest input for which each one beats the level below
+}
+
+var current atomic.Pointer[config]
+
+// Measured on AMD EPYC Zen 4 with BenchmarkThreshold (see BENCHMARKS.md,
+// "Kernels: UTF-8"), for text that is not all ASCII (short ASCII never
+// reaches a kernel): generic beats AVX2 on 4-byte inputs, AVX2 wins from
+// 8 bytes on; AVX-512, with its one-vector kernel for inputs of at most
+// 32 bytes, wins at every length.
+const (
+	minAVX2   = 8
+	minAVX512 = 0
+)
+
+func loadConfig() *config {
+	if c := current.Load(); c != nil {
+		return c
+	}
+	return resolveConfig()
+}
+
+func resolveConfig() *config {
+	c := &config{
+		avx2:      hasAVX2 && nvx.Allowed("avx2"),
+		avx512:    hasAVX512 && nvx.Allowed("avx512"),
+		minAVX2:   minAVX2,
+		minAVX512: minAVX512,
+	}
+	if sel := nvx.Selected(kernel); sel != "" {
+		c = &config{avx2: sel == "avx2", avx512: sel == "avx512"}
+	}
+	current.Store(c)
+	return c
+}
+
+// valid is validate for Valid: the same choice, without building a Result.
+func valid(p []byte) bool {
+	c := loadConfig()
+	switch {
+	case c.avx512 && len(p) <= 32:
+		return validateSmallAVX512(p) < 0
+	case len(p) <= smallASCII && isASCIISmall(p):
+		return true
+	case c.avx512 && len(p) >= c.minAVX512:
+		return validateAVX512(p) < 0
+	case c.avx2 && len(p) >= c.minAVX2:
+		return validateAVX2(p) < 0
+	default:
+		return validateGeneric(p).Kind != Invalid
+	}
+}
+
+// validate dispatches to the best kernel for the length; short ASCII is
+// answered in Go.
+func validate(p []byte) Result {
+	c := loadConfig()
+	switch {
+	case c.avx512 && len(p) <= 32:
+		return fromKernel(p, validateSmallAVX512(p))
+	case len(p) <= smallASCII && isASCIISmall(p):
+		return Result{Kind: ASCII, Offset: len(p)}
+	case c.avx512 && len(p) >= c.minAVX512:
+		return fromKernel(p, validateAVX512(p))
+	case c.avx2 && len(p) >= c.minAVX2:
+		return fromKernel(p, validateAVX2(p))
+	default:
+		return validateGeneric(p)
+	}
+}
+
+// implementations lists the implementations this CPU can run, for tests
+// that call them directly.
+func implementations() map[string]func([]byte) Result {
+	m := map[string]func([]byte) Result{"generic": validateGeneric}
+	if hasAVX2 {
+		m["avx2"] = func(p []byte) Result { return fromKernel(p, validateAVX2(p)) }
+	}
+	if hasAVX512 {
+		m["avx512"] = func(p []byte) Result { return fromKernel(p, validateAVX512(p)) }
+		m["avx512small"] = func(p []byte) Result {
+			if len(p) > 32 {
+				return fromKernel(p, validateAVX512(p))
+			}
+			return fromKernel(p, validateSmallAVX512(p))
+		}
+	}
+	return m
+}
+
+// fromKernel turns the answer of a SIMD kernel into a Result: -1 valid ASCII,
+// -2 valid UTF-8, otherwise the position of the first byte that the lookup
+// algorithm flags (at most len(p) for a truncated ending). The lookup
+// algorithm flags the byte after a lead byte that can never be valid (C0, C1,
+// F5–FF); the offset we report is the lead byte itself.
+func fromKernel(p []byte, r int) Result {
+	switch r {
+	case -1:
+		return Result{Kind: ASCII, Offset: len(p)}
+	case -2:
+		return Result{Kind: UTF8, Offset: len(p)}
+	}
+	if r > len(p) {
+		r = len(p)
+	}
+	if r > 0 && badLead(p[r-1]) {
+		r--
+	}
+	return Result{Kind: Invalid, Offset: r}
+}
+
+// badLead reports whether b can never appear in UTF-8.
+func badLead(b byte) bool { return b == 0xC0 || b == 0xC1 || b >= 0xF5 }
