@@ -29,3 +29,19 @@ func TestSplitAlt(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+func TestRequiredFor(t *testing.T) {
+	for _, tc := range []struct{ env, kernel, want string }{
+		{"", "xor", ""},
+		{"avx2", "xor", "avx2"},
+		{"xor=avx2,utf8=avx512", "utf8", "avx512"},
+		{"xor=avx2,utf8=avx512", "xor", "avx2"},
+		{"avx2, utf8=avx512", "xor", "avx2"},
+		{"utf8=avx512", "xor", ""},
+		{"sse2|generic", "utf8", "sse2|generic"},
+	} {
+		if got := requiredFor(tc.env, tc.kernel); got != tc.want {
+			t.Errorf("requiredFor(%q, %q) = %q, want %q", tc.env, tc.kernel, got, tc.want)
+		}
+	}
+}

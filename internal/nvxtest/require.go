@@ -2,6 +2,7 @@ package nvxtest
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/autobahn-go/autobahn/nvx"
@@ -13,13 +14,15 @@ import (
 const RequireEnv = "NVX_TEST_REQUIRE"
 
 // CheckRequired fails t when NVX_TEST_REQUIRE is set and kernel's automatic
-// choice differs from it. The value may list alternatives separated by "|"
-// ("sse2|generic").
+// choice differs from it. The value is a comma-separated list: "avx2" applies
+// to every kernel, "xor=avx2" to one; a kernel-specific entry wins. Each
+// entry may list alternatives separated by "|" ("sse2|generic").
 func CheckRequired(t testing.TB, kernel string) {
 	t.Helper()
-	want := os.Getenv(RequireEnv)
+	env := os.Getenv(RequireEnv)
+	want := requiredFor(env, kernel)
 	if want == "" {
-		t.Skip(RequireEnv + " not set")
+		t.Skip(RequireEnv + " not set for " + kernel)
 	}
 	got := nvx.Best(kernel)
 	for _, alt := range splitAlt(want) {
@@ -28,7 +31,25 @@ func CheckRequired(t testing.TB, kernel string) {
 			return
 		}
 	}
-	t.Fatalf("%s picked %q, %s=%q\n%s", kernel, got, RequireEnv, want, nvx.Report())
+	t.Fatalf("%s picked %q, %s=%q\n%s", kernel, got, RequireEnv, env, nvx.Report())
+}
+
+// requiredFor picks kernel's expectation out of an NVX_TEST_REQUIRE value.
+func requiredFor(env, kernel string) string {
+	general := ""
+	for _, e := range strings.Split(env, ",") {
+		e = strings.TrimSpace(e)
+		if k, v, ok := strings.Cut(e, "="); ok {
+			if k == kernel {
+				return v
+			}
+			continue
+		}
+		if e != "" {
+			general = e
+		}
+	}
+	return general
 }
 
 func splitAlt(s string) []string {
