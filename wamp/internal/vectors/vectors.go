@@ -281,10 +281,48 @@ func CheckExpected(m wamp.Message, exp map[string]any) error {
 }
 
 // Equal compares two decoded values after Normalize; a nil or empty dict
-// or list equals another nil or empty one.
+// or list equals another nil or empty one, and NaN equals NaN (a codec that
+// round-trips a NaN is right, though NaN != NaN).
 func Equal(a, b any) bool {
 	a, b = Normalize(unwrap(a)), Normalize(unwrap(b))
 	if isEmpty(a) && isEmpty(b) {
+		return true
+	}
+	return deepEqual(a, b)
+}
+
+func deepEqual(a, b any) bool {
+	switch x := a.(type) {
+	case float64:
+		if y, ok := b.(float64); ok && math.IsNaN(x) && math.IsNaN(y) {
+			return true
+		}
+	case float32:
+		if y, ok := b.(float32); ok && x != x && y != y {
+			return true
+		}
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !Equal(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			w, ok := y[k]
+			if !ok || !Equal(v, w) {
+				return false
+			}
+		}
 		return true
 	}
 	return reflect.DeepEqual(a, b)
