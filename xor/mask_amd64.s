@@ -74,18 +74,24 @@ maskSSE2_big:
 	PUNPCKLQDQ X0, X0
 	MOVOU      (DX), X1
 	PXOR       X0, X1
-	LEAQ       -16(BX), CX
+	MOVO       X0, X2
+	TESTQ      $0x00000003, BX
+	JZ         maskSSE2_ktdone
 	MOVQ       SI, DI
+	MOVQ       BX, CX
 	ANDQ       $0x03, CX
 	SHLQ       $0x03, CX
 	RORQ       CL, DI
 	MOVQ       DI, X2
 	PUNPCKLQDQ X2, X2
-	CMPQ       BX, $0x00000040
-	JAE        maskSSE2_wide
-	MOVOU      -16(DX)(BX*1), X3
-	PXOR       X2, X3
-	MOVQ       $0x00000010, DI
+	MOVO       X2, X2
+
+maskSSE2_ktdone:
+	CMPQ  BX, $0x00000040
+	JAE   maskSSE2_wide
+	MOVOU -16(DX)(BX*1), X3
+	PXOR  X2, X3
+	MOVQ  $0x00000010, DI
 
 maskSSE2_loop1:
 	LEAQ  16(DI), CX
@@ -118,6 +124,8 @@ maskSSE2_wide:
 	MOVQ       AX, DI
 	NEGQ       DI
 	ANDQ       $0x0f, DI
+	TESTQ      $0x00000003, DI
+	JZ         maskSSE2_loop4
 	MOVQ       DI, CX
 	ANDQ       $0x03, CX
 	SHLQ       $0x03, CX
@@ -243,18 +251,24 @@ maskAVX2_big:
 	VPBROADCASTQ X0, Y0
 	VMOVDQU      (DX), Y1
 	VPXOR        Y0, Y1, Y1
-	LEAQ         -32(BX), CX
+	VMOVDQA      Y0, Y2
+	TESTQ        $0x00000003, BX
+	JZ           maskAVX2_ktdone
 	MOVQ         SI, DI
+	MOVQ         BX, CX
 	ANDQ         $0x03, CX
 	SHLQ         $0x03, CX
 	RORQ         CL, DI
 	MOVQ         DI, X2
 	VPBROADCASTQ X2, Y2
-	CMPQ         BX, $0x00000080
-	JAE          maskAVX2_wide
-	VMOVDQU      -32(DX)(BX*1), Y3
-	VPXOR        Y2, Y3, Y3
-	MOVQ         $0x00000020, DI
+	VMOVDQA      Y2, Y2
+
+maskAVX2_ktdone:
+	CMPQ    BX, $0x00000080
+	JAE     maskAVX2_wide
+	VMOVDQU -32(DX)(BX*1), Y3
+	VPXOR   Y2, Y3, Y3
+	MOVQ    $0x00000020, DI
 
 maskAVX2_loop1:
 	LEAQ    32(DI), CX
@@ -288,6 +302,8 @@ maskAVX2_wide:
 	MOVQ         AX, DI
 	NEGQ         DI
 	ANDQ         $0x1f, DI
+	TESTQ        $0x00000003, DI
+	JZ           maskAVX2_loop4
 	MOVQ         DI, CX
 	ANDQ         $0x03, CX
 	SHLQ         $0x03, CX
@@ -350,17 +366,23 @@ maskAVX512_big:
 	VPBROADCASTQ SI, Z0
 	VMOVDQU64    (DX), Z1
 	VPXORQ       Z0, Z1, Z1
-	LEAQ         -64(BX), CX
+	VMOVDQA64    Z0, Z2
+	TESTQ        $0x00000003, BX
+	JZ           maskAVX512_ktdone
 	MOVQ         SI, DI
+	MOVQ         BX, CX
 	ANDQ         $0x03, CX
 	SHLQ         $0x03, CX
 	RORQ         CL, DI
 	VPBROADCASTQ DI, Z2
-	CMPQ         BX, $0x00000100
-	JAE          maskAVX512_wide
-	VMOVDQU64    -64(DX)(BX*1), Z3
-	VPXORQ       Z2, Z3, Z3
-	MOVQ         $0x00000040, DI
+	VMOVDQA64    Z2, Z2
+
+maskAVX512_ktdone:
+	CMPQ      BX, $0x00000100
+	JAE       maskAVX512_wide
+	VMOVDQU64 -64(DX)(BX*1), Z3
+	VPXORQ    Z2, Z3, Z3
+	MOVQ      $0x00000040, DI
 
 maskAVX512_loop1:
 	LEAQ      64(DI), CX
@@ -394,6 +416,8 @@ maskAVX512_wide:
 	MOVQ         AX, DI
 	NEGQ         DI
 	ANDQ         $0x3f, DI
+	TESTQ        $0x00000003, DI
+	JZ           maskAVX512_loop4
 	MOVQ         DI, CX
 	ANDQ         $0x03, CX
 	SHLQ         $0x03, CX

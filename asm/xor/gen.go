@@ -207,9 +207,14 @@ func vector(s isa) {
 	head := s.vec()
 	s.load(Mem{Base: src}, head)
 	s.xor(k, head)
-	off := GP64()
-	LEAQ(Mem{Base: n, Disp: -w}, off)
-	kt := s.splat(rotated(k64, off)) // the key at n-w, n-2w, ...: all ≡ n mod 4
+	// The key at n-w, n-2w, ...: all ≡ n mod 4, so the plain key when n is
+	// a multiple of 4.
+	kt := s.vec()
+	s.copyVec(k, kt)
+	TESTQ(U32(3), n)
+	JZ(LabelRef(p + "ktdone"))
+	s.copyVec(s.splat(rotated(k64, n)), kt)
+	Label(p + "ktdone")
 	end := GP64()
 	CMPQ(n, U32(4*w))
 	JAE(LabelRef(p + "wide"))
@@ -256,6 +261,8 @@ func vector(s isa) {
 	MOVQ(dst, i)
 	NEGQ(i)
 	ANDQ(U8(w-1), i) // i = bytes up to the next aligned dst address
+	TESTQ(U32(3), i) // a multiple of 4 keeps the plain key
+	JZ(LabelRef(p + "loop4"))
 	s.copyVec(s.splat(rotated(k64, i)), kb)
 
 	// Rounds while more than 4w bytes remain: the preloaded vectors cover
