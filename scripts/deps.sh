@@ -7,11 +7,17 @@ GOBIN="$(go env GOPATH)/bin"
 need_apt=()
 command -v qemu-x86_64 >/dev/null 2>&1 || need_apt+=(qemu-user)
 command -v git >/dev/null 2>&1 || need_apt+=(git)
+# The interop peers (scripts/interop.sh checks again and installs what is
+# still missing), here so that a fresh machine runs apt-get update once.
+/usr/bin/python3 -c 'import autobahn.twisted.websocket, twisted' 2>/dev/null || need_apt+=(python3-autobahn python3-twisted)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   echo "installing with apt: ${need_apt[*]}"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
 # Tools are pinned so a fresh machine gets what was tested.
