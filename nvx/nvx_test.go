@@ -48,9 +48,22 @@ func withPolicy(t *testing.T, env string) {
 	t.Cleanup(func() { current = old })
 }
 
+// forget removes a test kernel from the registry when t ends, so the tests
+// can run again in the same process (go test -count=2).
+func forget(t *testing.T, names ...string) {
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, n := range names {
+			delete(kernels, n)
+		}
+	})
+}
+
 func TestRegistry(t *testing.T) {
 	withPolicy(t, "")
 	const k = "test-kernel"
+	forget(t, k)
 	Register(k, "generic", true)
 	Register(k, "sse2", true)
 	Register(k, "avx2", false)
@@ -100,6 +113,7 @@ func TestRegistry(t *testing.T) {
 }
 
 func TestRegisterMisuse(t *testing.T) {
+	forget(t, "misuse", "misuse2")
 	for name, f := range map[string]func(){
 		"unknown name": func() { Register("misuse", "avx1024", true) },
 		"twice":        func() { Register("misuse2", "generic", true); Register("misuse2", "generic", true) },
@@ -118,6 +132,7 @@ func TestRegisterMisuse(t *testing.T) {
 func TestEnvCapsAvailability(t *testing.T) {
 	withPolicy(t, "off")
 	const k = "test-kernel-off"
+	forget(t, k)
 	Register(k, "generic", true)
 	Register(k, "avx2", true)
 	if got := List(k); !slices.Equal(got, []string{"generic"}) {
