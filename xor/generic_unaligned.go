@@ -10,7 +10,7 @@ import (
 
 // maskGeneric is the pure-Go kernel for little-endian CPUs with cheap
 // unaligned loads: the same shape as maskGenericSafe, with native 64-bit
-// loads and stores through unsafe pointers, eight words per round. It runs
+// loads and stores through unsafe pointers, sixteen words per round. It runs
 // about twice as fast as the encoding/binary loop, whose bounds checks and
 // reslicing cost more than the XOR.
 func maskGeneric(dst, src []byte, key uint32) {
@@ -25,7 +25,7 @@ func maskGeneric(dst, src []byte, key uint32) {
 	s := unsafe.Pointer(unsafe.SliceData(src))
 	d := unsafe.Pointer(unsafe.SliceData(dst))
 	i := 0
-	for ; i+64 <= n; i += 64 {
+	for ; i+128 <= n; i += 128 {
 		*(*uint64)(unsafe.Add(d, i)) = *(*uint64)(unsafe.Add(s, i)) ^ k
 		*(*uint64)(unsafe.Add(d, i+8)) = *(*uint64)(unsafe.Add(s, i+8)) ^ k
 		*(*uint64)(unsafe.Add(d, i+16)) = *(*uint64)(unsafe.Add(s, i+16)) ^ k
@@ -34,6 +34,14 @@ func maskGeneric(dst, src []byte, key uint32) {
 		*(*uint64)(unsafe.Add(d, i+40)) = *(*uint64)(unsafe.Add(s, i+40)) ^ k
 		*(*uint64)(unsafe.Add(d, i+48)) = *(*uint64)(unsafe.Add(s, i+48)) ^ k
 		*(*uint64)(unsafe.Add(d, i+56)) = *(*uint64)(unsafe.Add(s, i+56)) ^ k
+		*(*uint64)(unsafe.Add(d, i+64)) = *(*uint64)(unsafe.Add(s, i+64)) ^ k
+		*(*uint64)(unsafe.Add(d, i+72)) = *(*uint64)(unsafe.Add(s, i+72)) ^ k
+		*(*uint64)(unsafe.Add(d, i+80)) = *(*uint64)(unsafe.Add(s, i+80)) ^ k
+		*(*uint64)(unsafe.Add(d, i+88)) = *(*uint64)(unsafe.Add(s, i+88)) ^ k
+		*(*uint64)(unsafe.Add(d, i+96)) = *(*uint64)(unsafe.Add(s, i+96)) ^ k
+		*(*uint64)(unsafe.Add(d, i+104)) = *(*uint64)(unsafe.Add(s, i+104)) ^ k
+		*(*uint64)(unsafe.Add(d, i+112)) = *(*uint64)(unsafe.Add(s, i+112)) ^ k
+		*(*uint64)(unsafe.Add(d, i+120)) = *(*uint64)(unsafe.Add(s, i+120)) ^ k
 	}
 	for ; i+8 <= n; i += 8 {
 		*(*uint64)(unsafe.Add(d, i)) = *(*uint64)(unsafe.Add(s, i)) ^ k
