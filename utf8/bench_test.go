@@ -5,11 +5,12 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/autobahn-go/autobahn/internal/testtext"
 	"github.com/autobahn-go/autobahn/nvx"
 )
 
 var (
-	benchKinds = []string{"ascii", "latin", "cjk", "emoji", "mixed"}
+	benchKinds = testtext.Kinds
 	benchSizes = []int{16, 32, 125, 1 << 10, 16 << 10, 1 << 20}
 	sink       bool
 )
@@ -17,7 +18,7 @@ var (
 // benchText returns n bytes of valid text of the given kind, cut at a
 // character boundary and padded with ASCII to exactly n bytes.
 func benchText(rng *rand.Rand, kind string, n int) []byte {
-	p := genText(rng, kind, n)
+	p := testtext.About(rng, kind, n)
 	for len(p) > n {
 		r := reference(p[:n])
 		p = p[:r.Offset]

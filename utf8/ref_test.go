@@ -60,55 +60,6 @@ func reference(p []byte) Result {
 	return Result{Kind: UTF8, Offset: len(p)}
 }
 
-// Text generators shared by tests and benchmarks.
-
-var (
-	latinRunes = []rune("abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ.,;'-éèêàâçôûüöäßÉÀœ")
-	cjkRunes   = []rune("日本語の文章は漢字と仮名で書かれる中文字符验证한국어")
-)
-
-// genText returns about n bytes of valid text of the given kind: "ascii",
-// "latin", "cjk", "emoji" or "mixed" (random code points of every length).
-func genText(rng *rand.Rand, kind string, n int) []byte {
-	out := make([]byte, 0, n+4)
-	for len(out) < n {
-		var r rune
-		switch kind {
-		case "ascii":
-			r = rune(0x20 + rng.IntN(0x5F))
-		case "latin":
-			if rng.IntN(8) == 0 {
-				r = latinRunes[52+rng.IntN(len(latinRunes)-52)]
-			} else {
-				r = latinRunes[rng.IntN(52)]
-			}
-		case "cjk":
-			r = cjkRunes[rng.IntN(len(cjkRunes))]
-			if rng.IntN(10) == 0 {
-				r = ' '
-			}
-		case "emoji":
-			r = rune(0x1F300 + rng.IntN(0x300))
-		default:
-			switch rng.IntN(4) {
-			case 0:
-				r = rune(rng.IntN(0x80))
-			case 1:
-				r = rune(0x80 + rng.IntN(0x800-0x80))
-			case 2:
-				r = rune(0x800 + rng.IntN(0x10000-0x800))
-				if r >= 0xD800 && r <= 0xDFFF {
-					r -= 0x800
-				}
-			default:
-				r = rune(0x10000 + rng.IntN(0x110000-0x10000))
-			}
-		}
-		out = stdutf8.AppendRune(out, r)
-	}
-	return out
-}
-
 // corrupt breaks valid text at a random place in one of the ways UTF-8
 // breaks.
 func corrupt(rng *rand.Rand, p []byte) []byte {

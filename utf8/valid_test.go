@@ -9,6 +9,7 @@ import (
 	stdutf8 "unicode/utf8"
 
 	"github.com/autobahn-go/autobahn/internal/nvxtest"
+	"github.com/autobahn-go/autobahn/internal/testtext"
 )
 
 func TestDispatch(t *testing.T) {
@@ -242,9 +243,9 @@ func TestDifferential(t *testing.T) {
 					p[i] = byte(rng.Uint32())
 				}
 			case 1:
-				p = genText(rng, kinds[(n+off)%len(kinds)], n)[:n]
+				p = testtext.About(rng, kinds[(n+off)%len(kinds)], n)[:n]
 			default:
-				p = corrupt(rng, genText(rng, kinds[off%len(kinds)], n))
+				p = corrupt(rng, testtext.About(rng, kinds[off%len(kinds)], n))
 				if len(p) > n {
 					p = p[:n]
 				}
@@ -265,7 +266,7 @@ func TestForEachImpl(t *testing.T) {
 	var inputs [][]byte
 	for _, n := range []int{0, 1, 15, 16, 31, 32, 33, 63, 64, 65, 127, 128, 129, 200, 1000, 5000} {
 		for _, kind := range []string{"ascii", "latin", "cjk", "emoji", "mixed"} {
-			inputs = append(inputs, genText(rng, kind, n), corrupt(rng, genText(rng, kind, n)))
+			inputs = append(inputs, testtext.About(rng, kind, n), corrupt(rng, testtext.About(rng, kind, n)))
 		}
 	}
 	nvxtest.ForEachImpl(t, "utf8", func(t *testing.T) {
@@ -329,7 +330,7 @@ func TestGuardPages(t *testing.T) {
 	for _, n := range sizes {
 		a, b := nvxtest.Guarded(t, n)
 		for _, kind := range []string{"ascii", "mixed", "emoji"} {
-			text := genText(rng, kind, n)[:n]
+			text := testtext.About(rng, kind, n)[:n]
 			for _, buf := range [][]byte{a, b} {
 				copy(buf, text)
 				check(t, impls, buf, reference(buf))

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/autobahn-go/autobahn/internal/testtext"
 )
 
 // vectors are the streaming test inputs: valid and broken text around every
@@ -22,7 +24,7 @@ func vectors() [][]byte {
 		n = 70
 	}
 	for _, kind := range []string{"ascii", "latin", "cjk", "emoji", "mixed"} {
-		text := genText(rng, kind, n)
+		text := testtext.About(rng, kind, n)
 		v = append(v, text)
 		broken := bytes.Clone(text)
 		broken[len(broken)-3] = 0xC0
@@ -110,7 +112,7 @@ func TestValidatorFailFast(t *testing.T) {
 }
 
 func TestValidatorAllocs(t *testing.T) {
-	p := genText(rand.New(rand.NewPCG(9, 9)), "mixed", 4096)
+	p := testtext.About(rand.New(rand.NewPCG(9, 9)), "mixed", 4096)
 	var v Validator
 	allocs := testing.AllocsPerRun(100, func() {
 		v.Reset()
