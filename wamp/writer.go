@@ -69,10 +69,7 @@ func WriteList(m Message, w ListWriter) (bool, error) {
 		w.String(string(m.Topic))
 		writeArgs(w, val, m.Args, m.Kwargs, m.Payload)
 	case *Published:
-		w.BeginList(3)
-		w.Int(int64(TypePublished))
-		w.ID(m.Request)
-		w.ID(m.Publication)
+		writeIDs(w, TypePublished, m.Request, m.Publication)
 	case *Subscribe:
 		w.BeginList(4)
 		w.Int(int64(TypeSubscribe))
@@ -80,26 +77,11 @@ func WriteList(m Message, w ListWriter) (bool, error) {
 		val(m.Options)
 		w.String(string(m.Topic))
 	case *Subscribed:
-		w.BeginList(3)
-		w.Int(int64(TypeSubscribed))
-		w.ID(m.Request)
-		w.ID(m.Subscription)
+		writeIDs(w, TypeSubscribed, m.Request, m.Subscription)
 	case *Unsubscribe:
-		w.BeginList(3)
-		w.Int(int64(TypeUnsubscribe))
-		w.ID(m.Request)
-		w.ID(m.Subscription)
+		writeIDs(w, TypeUnsubscribe, m.Request, m.Subscription)
 	case *Unsubscribed:
-		if m.Details != nil {
-			w.BeginList(3)
-		} else {
-			w.BeginList(2)
-		}
-		w.Int(int64(TypeUnsubscribed))
-		w.ID(m.Request)
-		if m.Details != nil {
-			val(m.Details)
-		}
+		writeRevoked(w, val, TypeUnsubscribed, m.Request, m.Details)
 	case *Event:
 		w.BeginList(4 + argsLen(m.Args, m.Kwargs, m.Payload))
 		w.Int(int64(TypeEvent))
@@ -132,26 +114,11 @@ func WriteList(m Message, w ListWriter) (bool, error) {
 		val(m.Options)
 		w.String(string(m.Procedure))
 	case *Registered:
-		w.BeginList(3)
-		w.Int(int64(TypeRegistered))
-		w.ID(m.Request)
-		w.ID(m.Registration)
+		writeIDs(w, TypeRegistered, m.Request, m.Registration)
 	case *Unregister:
-		w.BeginList(3)
-		w.Int(int64(TypeUnregister))
-		w.ID(m.Request)
-		w.ID(m.Registration)
+		writeIDs(w, TypeUnregister, m.Request, m.Registration)
 	case *Unregistered:
-		if m.Details != nil {
-			w.BeginList(3)
-		} else {
-			w.BeginList(2)
-		}
-		w.Int(int64(TypeUnregistered))
-		w.ID(m.Request)
-		if m.Details != nil {
-			val(m.Details)
-		}
+		writeRevoked(w, val, TypeUnregistered, m.Request, m.Details)
 	case *Invocation:
 		w.BeginList(4 + argsLen(m.Args, m.Kwargs, m.Payload))
 		w.Int(int64(TypeInvocation))
@@ -175,6 +142,30 @@ func WriteList(m Message, w ListWriter) (bool, error) {
 	}
 	w.EndList()
 	return true, err
+}
+
+// writeIDs writes the messages that are a type and two IDs:
+// [TYPE, Request|ID, ID|ID], e.g. [PUBLISHED, Request, Publication].
+func writeIDs(w ListWriter, t MessageType, a, b ID) {
+	w.BeginList(3)
+	w.Int(int64(t))
+	w.ID(a)
+	w.ID(b)
+}
+
+// writeRevoked writes UNSUBSCRIBED and UNREGISTERED: [TYPE, Request] or,
+// when the router revokes, [TYPE, Request, Details].
+func writeRevoked(w ListWriter, val func(any), t MessageType, req ID, details Dict) {
+	if details != nil {
+		w.BeginList(3)
+	} else {
+		w.BeginList(2)
+	}
+	w.Int(int64(t))
+	w.ID(req)
+	if details != nil {
+		val(details)
+	}
 }
 
 // argsLen is how many elements appendArgs adds.
