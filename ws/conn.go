@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	autf8 "github.com/autobahn-go/autobahn/utf8"
 	"github.com/autobahn-go/autobahn/xor"
 )
 
@@ -27,6 +28,8 @@ type Conn struct {
 	opts        Options
 	log         *slog.Logger
 	subprotocol string
+	extensions  string
+	codec       Codec // negotiated per-message extension, or nil
 
 	// Read side, guarded by rmu.
 	rmu     sync.Mutex
@@ -56,16 +59,19 @@ type Conn struct {
 }
 
 // NewConn wraps nc, whose opening handshake is complete, as a Conn playing
-// role. buffered holds bytes already read from nc after the handshake. It
-// starts the keepalive goroutine unless opts turn it off.
-func NewConn(nc net.Conn, role Role, buffered []byte, subprotocol string, opts *Options) *Conn {
+// role with what the handshake negotiated. buffered holds bytes already
+// read from nc after the handshake. It starts the keepalive timer unless
+// opts turn it off.
+func NewConn(nc net.Conn, role Role, buffered []byte, neg Negotiated, opts *Options) *Conn {
 	o := opts.withDefaults()
 	c := &Conn{
 		nc:          nc,
 		role:        role,
 		opts:        o,
 		log:         o.Logger,
-		subprotocol: subprotocol,
+		subprotocol: neg.Subprotocol,
+		extensions:  neg.Extensions,
+		codec:       neg.Codec,
 		msgSem:      make(chan struct{}, 1),
 		peerClose:   make(chan struct{}),
 		done:        make(chan struct{}),
@@ -79,7 +85,13 @@ func NewConn(nc net.Conn, role Role, buffered []byte, subprotocol string, opts *
 	} else {
 		c.rbuf = c.small[:]
 	}
-	c.parser.Reset(ParserConfig{Role: role, MaxFramePayload: o.MaxFramePayload, MaxMessagePayload: o.MaxMessagePayload})
+	pc := ParserConfig{Role: role, MaxFramePayload: o.MaxFramePayload, MaxMessagePayload: o.MaxMessagePayload}
+	if c.codec != nil {
+		// MaxMessagePayload then bounds both the encoded message (the
+		// Parser) and the decoded one (Decode).
+		pc.AllowedRsv = c.codec.Rsv()
+	}
+	c.parser.Reset(pc)
 	if tc, ok := nc.(*net.TCPConn); ok && o.DisableNoDelay {
 		_ = tc.SetNoDelay(false)
 	}
@@ -94,6 +106,9 @@ func NewConn(nc net.Conn, role Role, buffered []byte, subprotocol string, opts *
 
 // Subprotocol returns the negotiated subprotocol, or "".
 func (c *Conn) Subprotocol() string { return c.subprotocol }
+
+// Extensions returns the negotiated Sec-WebSocket-Extensions value, or "".
+func (c *Conn) Extensions() string { return c.extensions }
 
 // NetConn returns the underlying connection.
 func (c *Conn) NetConn() net.Conn { return c.nc }
@@ -118,6 +133,7 @@ func (c *Conn) ReadMessage(ctx context.Context) (Opcode, []byte, error) {
 		return 0, nil, err
 	}
 	var op Opcode
+	var dec bool
 	for {
 		ev, err := c.nextEvent(ctx)
 		if err != nil {
@@ -125,11 +141,44 @@ func (c *Conn) ReadMessage(ctx context.Context) (Opcode, []byte, error) {
 		}
 		if ev.First {
 			op = ev.Op
+			dec = c.decodes(ev)
 		}
-		c.msg = append(c.msg, ev.Payload...)
+		if !dec {
+			c.msg = append(c.msg, ev.Payload...)
+		} else if c.msg, err = c.decode(c.msg, ev, int64(len(c.msg))); err != nil {
+			return 0, nil, err
+		}
 		if ev.Final {
+			if dec && op == OpText && !autf8.Valid(c.msg) {
+				return 0, nil, c.fail(utf8Err("invalid UTF-8 in a decoded text message"))
+			}
 			return op, c.msg, nil
 		}
+	}
+}
+
+// decodes reports whether the message that ev starts carries the
+// negotiated extension.
+func (c *Conn) decodes(ev Event) bool {
+	return c.codec != nil && ev.Rsv&c.codec.Rsv() != 0
+}
+
+// decode appends the decoded piece ev to dst; done is how much of the
+// message was decoded before. Faults fail the connection: 1009 past
+// MaxMessagePayload, 1007 for input the codec cannot decode.
+func (c *Conn) decode(dst []byte, ev Event, done int64) ([]byte, error) {
+	limit := int64(-1)
+	if m := c.opts.MaxMessagePayload; m > 0 {
+		limit = max(m-done, 0)
+	}
+	out, err := c.codec.Decode(dst, ev.Payload, ev.Final, limit)
+	switch {
+	case err == nil:
+		return out, nil
+	case errors.Is(err, ErrMessageTooBig):
+		return out, c.fail(tooBigErr("decoded message over the limit"))
+	default:
+		return out, c.fail(&ProtocolError{Code: StatusInvalidFramePayloadData, Reason: err.Error(), Err: ErrExtension})
 	}
 }
 
@@ -147,7 +196,7 @@ func (c *Conn) NextReader(ctx context.Context) (Opcode, io.Reader, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	c.reader = &messageReader{c: c, ctx: ctx, ev: ev}
+	c.reader = &messageReader{c: c, ctx: ctx, ev: ev, dec: c.decodes(ev), text: ev.Op == OpText}
 	return ev.Op, c.reader, nil
 }
 
@@ -159,31 +208,73 @@ func (c *Conn) skipReader(ctx context.Context) error {
 	}
 	r.stale = true
 	c.reader = nil
-	for !r.ev.Final && r.err == nil {
-		ev, err := c.nextEvent(ctx)
-		if err != nil {
-			return err
+	for r.err == nil && !(r.taken && r.ev.Final) {
+		if r.taken {
+			ev, err := c.nextEvent(ctx)
+			if err != nil {
+				return err
+			}
+			r.ev, r.taken = ev, false
 		}
-		r.ev = ev
+		// A decoding extension must see every byte to keep its state.
+		r.take()
 	}
 	return r.err
 }
 
+// messageReader reads one message for NextReader. r.ev is the current
+// event; once taken, its (decoded) payload is in r.out.
 type messageReader struct {
 	c     *Conn
 	ctx   context.Context
 	ev    Event
+	taken bool   // r.ev's payload has moved to r.out
+	out   []byte // what Read returns next
 	err   error
 	stale bool
+
+	dec   bool // the message carries the negotiated extension
+	text  bool
+	buf   []byte // decoded output
+	total int64  // decoded bytes so far
+	utf8  autf8.Validator
+}
+
+// take moves r.ev's payload to r.out, decoding it if needed.
+func (r *messageReader) take() {
+	r.taken = true
+	if !r.dec {
+		r.out = r.ev.Payload
+		return
+	}
+	var err error
+	if cap(r.buf) > 1<<20 {
+		r.buf = nil
+	}
+	r.buf, err = r.c.decode(r.buf[:0], r.ev, r.total)
+	if err != nil {
+		r.err = err
+		return
+	}
+	r.total += int64(len(r.buf))
+	if r.text && (!r.utf8.Write(r.buf) || (r.ev.Final && !r.utf8.Done())) {
+		r.err = r.c.fail(utf8Err("invalid UTF-8 in a decoded text message"))
+		return
+	}
+	r.out = r.buf
 }
 
 func (r *messageReader) Read(p []byte) (int, error) {
 	if r.stale {
 		return 0, ErrClosed
 	}
-	for len(r.ev.Payload) == 0 {
+	for len(r.out) == 0 {
 		if r.err != nil {
 			return 0, r.err
+		}
+		if !r.taken {
+			r.take()
+			continue
 		}
 		if r.ev.Final {
 			return 0, io.EOF
@@ -195,10 +286,10 @@ func (r *messageReader) Read(p []byte) (int, error) {
 			r.err = err
 			return 0, err
 		}
-		r.ev = ev
+		r.ev, r.taken = ev, false
 	}
-	n := copy(p, r.ev.Payload)
-	r.ev.Payload = r.ev.Payload[n:]
+	n := copy(p, r.out)
+	r.out = r.out[n:]
 	return n, nil
 }
 
@@ -318,7 +409,7 @@ func (c *Conn) peerClosed(ev Event) error {
 	if !sent {
 		// Echo the peer's code (§5.5.1); an empty close gets an empty one.
 		var b [2]byte
-		_ = c.writeFrame(context.Background(), OpClose, true, AppendClosePayload(b[:0], ev.Code, ""), time.Now().Add(c.opts.CloseTimeout))
+		_ = c.writeFrame(context.Background(), OpClose, 0, true, AppendClosePayload(b[:0], ev.Code, ""), time.Now().Add(c.opts.CloseTimeout))
 	}
 	select {
 	case <-c.peerClose:
@@ -352,7 +443,7 @@ func (c *Conn) fail(err error) error {
 	if !sent && !c.opts.FailByDrop {
 		var b [128]byte
 		deadline := time.Now().Add(c.opts.CloseTimeout)
-		if c.writeFrame(context.Background(), OpClose, true, AppendClosePayload(b[:0], code, ""), deadline) == nil {
+		if c.writeFrame(context.Background(), OpClose, 0, true, AppendClosePayload(b[:0], code, ""), deadline) == nil {
 			c.linger(deadline)
 		}
 	}
@@ -429,7 +520,7 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 	c.mu.Unlock()
 	deadline := time.Now().Add(c.opts.CloseTimeout)
 	var b [128]byte
-	if err := c.writeFrame(context.Background(), OpClose, true, AppendClosePayload(b[:0], code, reason), deadline); err != nil {
+	if err := c.writeFrame(context.Background(), OpClose, 0, true, AppendClosePayload(b[:0], code, reason), deadline); err != nil {
 		c.drop(err)
 		return err
 	}
@@ -459,17 +550,52 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 	return nil
 }
 
-// WriteMessage sends payload as one message (OpText or OpBinary), split
-// into frames of Options.AutoFragmentSize if set. The payload is not
-// modified or retained. A text payload must be valid UTF-8 (not checked).
+// WriteMessage sends payload as one message (OpText or OpBinary), encoded
+// by the negotiated extension if any, and split into frames of
+// Options.AutoFragmentSize if set. The payload is not modified or
+// retained. A text payload that is not UTF-8 is refused with
+// ErrInvalidUTF8 and nothing is sent.
 func (c *Conn) WriteMessage(ctx context.Context, op Opcode, payload []byte) error {
 	if op != OpText && op != OpBinary {
 		return errors.New("ws: WriteMessage needs OpText or OpBinary")
+	}
+	if op == OpText && !autf8.Valid(payload) {
+		return ErrInvalidUTF8
 	}
 	if err := c.lockMessage(ctx); err != nil {
 		return err
 	}
 	defer c.unlockMessage()
+	return c.writeMessageLocked(ctx, op, payload)
+}
+
+// writeMessageLocked is WriteMessage under the message lock.
+func (c *Conn) writeMessageLocked(ctx context.Context, op Opcode, payload []byte) error {
+	var rsv byte
+	if c.codec != nil && c.codec.Encodes(op, len(payload)) {
+		bp := getBuf(0)
+		defer putBuf(bp)
+		enc, err := c.codec.Encode((*bp)[:0], payload, true)
+		*bp = enc
+		if err != nil {
+			return c.encodeFailed(err)
+		}
+		payload, rsv = enc, c.codec.Rsv()
+	}
+	return c.writeFrames(ctx, op, rsv, payload)
+}
+
+// encodeFailed fails the connection with 1011 after the extension could
+// not encode a message: its state no longer matches the peer's.
+func (c *Conn) encodeFailed(err error) error {
+	err = &ProtocolError{Code: StatusInternalError, Reason: "cannot encode: " + err.Error(), Err: ErrExtension}
+	_ = c.fail(err)
+	return err
+}
+
+// writeFrames sends payload as one message, fragmented as configured; rsv
+// goes on the first frame. The caller holds the message lock.
+func (c *Conn) writeFrames(ctx context.Context, op Opcode, rsv byte, payload []byte) error {
 	frag := c.opts.AutoFragmentSize
 	for first := true; ; first = false {
 		chunk := payload
@@ -479,9 +605,9 @@ func (c *Conn) WriteMessage(ctx context.Context, op Opcode, payload []byte) erro
 		payload = payload[len(chunk):]
 		fop := op
 		if !first {
-			fop = OpContinuation
+			fop, rsv = OpContinuation, 0
 		}
-		if err := c.writeFrame(ctx, fop, len(payload) == 0, chunk, time.Time{}); err != nil {
+		if err := c.writeFrame(ctx, fop, rsv, len(payload) == 0, chunk, time.Time{}); err != nil {
 			return err
 		}
 		if len(payload) == 0 {
@@ -509,16 +635,16 @@ func (c *Conn) Ping(ctx context.Context, payload []byte) error {
 	if len(payload) > 125 {
 		return errors.New("ws: ping payload over 125 bytes")
 	}
-	return c.writeFrame(ctx, OpPing, true, payload, time.Time{})
+	return c.writeFrame(ctx, OpPing, 0, true, payload, time.Time{})
 }
 
 func (c *Conn) writeControl(op Opcode, payload []byte) error {
-	return c.writeFrame(context.Background(), op, true, payload, time.Now().Add(c.opts.CloseTimeout))
+	return c.writeFrame(context.Background(), op, 0, true, payload, time.Now().Add(c.opts.CloseTimeout))
 }
 
 // writeFrame writes one frame under frameMu, within ctx's deadline if it
 // has one, else within deadline (zero: none).
-func (c *Conn) writeFrame(ctx context.Context, op Opcode, fin bool, payload []byte, deadline time.Time) error {
+func (c *Conn) writeFrame(ctx context.Context, op Opcode, rsv byte, fin bool, payload []byte, deadline time.Time) error {
 	c.frameMu.Lock()
 	defer c.frameMu.Unlock()
 	c.mu.Lock()
@@ -540,9 +666,9 @@ func (c *Conn) writeFrame(ctx context.Context, op Opcode, fin bool, payload []by
 	_ = c.nc.SetWriteDeadline(deadline)
 	var err error
 	if c.role == RoleServer {
-		err = c.writeServer(op, fin, payload)
+		err = c.writeServer(op, rsv, fin, payload)
 	} else {
-		err = c.writeClient(op, fin, payload)
+		err = c.writeClient(op, rsv, fin, payload)
 	}
 	if err != nil {
 		c.drop(err)
@@ -556,8 +682,8 @@ func (c *Conn) writeFrame(ctx context.Context, op Opcode, fin bool, payload []by
 
 const smallFrame = 4096
 
-func (c *Conn) writeServer(op Opcode, fin bool, payload []byte) error {
-	h := Header{Fin: fin, Op: op, Length: int64(len(payload))}
+func (c *Conn) writeServer(op Opcode, rsv byte, fin bool, payload []byte) error {
+	h := Header{Fin: fin, Rsv: rsv, Op: op, Length: int64(len(payload))}
 	if len(payload) <= smallFrame {
 		bp := getBuf(0)
 		*bp = append(AppendHeader(*bp, h), payload...)
@@ -571,11 +697,11 @@ func (c *Conn) writeServer(op Opcode, fin bool, payload []byte) error {
 	return err
 }
 
-func (c *Conn) writeClient(op Opcode, fin bool, payload []byte) error {
+func (c *Conn) writeClient(op Opcode, rsv byte, fin bool, payload []byte) error {
 	var key [4]byte
 	k := rand.Uint32()
 	key[0], key[1], key[2], key[3] = byte(k), byte(k>>8), byte(k>>16), byte(k>>24)
-	h := Header{Fin: fin, Op: op, Masked: true, Key: key, Length: int64(len(payload))}
+	h := Header{Fin: fin, Rsv: rsv, Op: op, Masked: true, Key: key, Length: int64(len(payload))}
 	bp := getBuf(0)
 	defer putBuf(bp)
 	b := AppendHeader(*bp, h)
@@ -648,9 +774,14 @@ func (c *Conn) NextWriter(ctx context.Context, op Opcode) (io.WriteCloser, error
 	if size <= 0 {
 		size = 32 << 10
 	}
-	return &messageWriter{c: c, ctx: ctx, op: op, buf: make([]byte, 0, size)}, nil
+	w := &messageWriter{c: c, ctx: ctx, op: op, buf: make([]byte, 0, size)}
+	w.enc = c.codec != nil && c.codec.Encodes(op, -1)
+	return w, nil
 }
 
+// messageWriter sends a message for NextWriter, a frame per full buffer.
+// Text is checked as UTF-8 before each frame leaves; with an extension,
+// each buffer is encoded as the next piece of the message.
 type messageWriter struct {
 	c      *Conn
 	ctx    context.Context
@@ -659,6 +790,9 @@ type messageWriter struct {
 	sent   bool
 	closed bool
 	err    error
+	enc    bool
+	out    []byte // encoded frame payload
+	utf8   autf8.Validator
 }
 
 func (w *messageWriter) Write(p []byte) (int, error) {
@@ -682,16 +816,33 @@ func (w *messageWriter) Write(p []byte) (int, error) {
 }
 
 func (w *messageWriter) flush(fin bool) {
-	op := w.op
+	if w.op == OpText && (!w.utf8.Write(w.buf) || (fin && !w.utf8.Done())) {
+		w.err = ErrInvalidUTF8
+		return
+	}
+	op, rsv, payload := w.op, byte(0), w.buf
 	if w.sent {
 		op = OpContinuation
 	}
-	w.err = w.c.writeFrame(w.ctx, op, fin, w.buf, time.Time{})
+	if w.enc {
+		var err error
+		if w.out, err = w.c.codec.Encode(w.out[:0], w.buf, fin); err != nil {
+			w.err = w.c.encodeFailed(err)
+			return
+		}
+		payload = w.out
+		if !w.sent {
+			rsv = w.c.codec.Rsv()
+		}
+	}
+	w.err = w.c.writeFrame(w.ctx, op, rsv, fin, payload, time.Time{})
 	w.sent = true
 	w.buf = w.buf[:0]
 }
 
-// Close sends the final frame and lets other messages go.
+// Close sends the final frame and lets other messages go. If the message
+// cannot be finished (a write failed, or its text is not UTF-8 after part
+// of it was sent), the connection is closed with 1011.
 func (w *messageWriter) Close() error {
 	if w.closed {
 		return ErrClosed
@@ -701,5 +852,8 @@ func (w *messageWriter) Close() error {
 		w.flush(true)
 	}
 	w.c.unlockMessage()
+	if w.err != nil && w.sent && errors.Is(w.err, ErrInvalidUTF8) {
+		_ = w.c.Close(StatusInternalError, "message abandoned")
+	}
 	return w.err
 }

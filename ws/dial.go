@@ -66,11 +66,11 @@ func ParseResponse(resp *Response, b []byte, lim HandshakeLimits) (n int, err er
 }
 
 // CheckResponse applies the client's rules of RFC 6455 §4.1 to a response
-// for the request with key and the offered protocols; it returns the
-// server's chosen subprotocol.
-func CheckResponse(resp *Response, key string, offered []string) (string, error) {
-	fail := func(reason string) (string, error) {
-		return "", &HandshakeError{Status: resp.Status, Reason: reason}
+// for the request with key, the offered protocols and the offered
+// extensions; it returns what the server chose.
+func CheckResponse(resp *Response, key string, offered []string, exts []Extension) (Negotiated, error) {
+	fail := func(reason string) (Negotiated, error) {
+		return Negotiated{}, &HandshakeError{Status: resp.Status, Reason: reason}
 	}
 	if resp.Status != 101 {
 		return fail("server did not switch protocols")
@@ -84,8 +84,10 @@ func CheckResponse(resp *Response, key string, offered []string) (string, error)
 	if string(resp.Get("Sec-WebSocket-Accept")) != AcceptKey([]byte(key)) {
 		return fail("bad Sec-WebSocket-Accept")
 	}
-	if ext := resp.Get("Sec-WebSocket-Extensions"); len(ext) > 0 {
-		return fail("server chose an extension that was not offered")
+	ext := resp.Get("Sec-WebSocket-Extensions")
+	codec, err := acceptedExtensions(ext, exts)
+	if err != nil {
+		return fail(err.Error())
 	}
 	proto := string(resp.Get("Sec-WebSocket-Protocol"))
 	if proto != "" {
@@ -97,7 +99,11 @@ func CheckResponse(resp *Response, key string, offered []string) (string, error)
 			return fail("server chose a subprotocol that was not offered")
 		}
 	}
-	return proto, nil
+	neg := Negotiated{Subprotocol: proto, Codec: codec}
+	if codec != nil {
+		neg.Extensions = string(ext)
+	}
+	return neg, nil
 }
 
 // Dial opens a WebSocket connection to a ws:// or wss:// URL, through an
@@ -214,6 +220,9 @@ func clientHandshake(nc net.Conn, u *url.URL, addr string, proxy *url.URL, secur
 	if len(o.Subprotocols) > 0 {
 		b.WriteString("Sec-WebSocket-Protocol: " + strings.Join(o.Subprotocols, ", ") + "\r\n")
 	}
+	if len(o.Extensions) > 0 {
+		b.WriteString("Sec-WebSocket-Extensions: " + offerExtensions(o.Extensions) + "\r\n")
+	}
 	for k, vs := range o.Header {
 		for _, v := range vs {
 			if strings.ContainsAny(k+v, "\r\n") {
@@ -231,11 +240,11 @@ func clientHandshake(nc net.Conn, u *url.URL, addr string, proxy *url.URL, secur
 	if err != nil {
 		return nil, err
 	}
-	proto, err := CheckResponse(&resp, key, o.Subprotocols)
+	neg, err := CheckResponse(&resp, key, o.Subprotocols, o.Extensions)
 	if err != nil {
 		return nil, err
 	}
-	return NewConn(conn, RoleClient, rest, proto, o), nil
+	return NewConn(conn, RoleClient, rest, neg, o), nil
 }
 
 // readResponse reads a response head through br and returns the bytes

@@ -22,6 +22,9 @@ var (
 	ErrPingTimeout = errors.New("ws: ping timeout")
 	// ErrBadOrigin: the Origin header is neither same-origin nor allowed.
 	ErrBadOrigin = errors.New("ws: origin not allowed")
+	// ErrExtension: the negotiated extension could not decode a message
+	// (1007) or encode one (1011).
+	ErrExtension = errors.New("ws: extension failed")
 	// ErrTooManyConnections: Options.MaxConnections is reached.
 	ErrTooManyConnections = errors.New("ws: too many connections")
 )
@@ -30,7 +33,7 @@ var (
 type ProtocolError struct {
 	Code   StatusCode
 	Reason string
-	Err    error // ErrProtocol, ErrInvalidUTF8 or ErrMessageTooBig
+	Err    error // ErrProtocol, ErrInvalidUTF8, ErrMessageTooBig or ErrExtension
 }
 
 func (e *ProtocolError) Error() string {

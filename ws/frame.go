@@ -30,8 +30,9 @@ type Header struct {
 
 // ParseHeader parses the frame header at the start of b. It returns the
 // header and its size in bytes; n == 0 with a nil error means b holds only
-// part of a header and more input is needed. The only error is a 64-bit
-// length with the most significant bit set (§5.2), a *ProtocolError.
+// part of a header and more input is needed. The errors, *ProtocolError
+// values, are a 64-bit length with the most significant bit set and a
+// length not in its minimal encoding (both §5.2).
 // ParseHeader never allocates.
 func ParseHeader(b []byte) (h Header, n int, err error) {
 	if len(b) < 2 {
@@ -48,6 +49,9 @@ func ParseHeader(b []byte) (h Header, n int, err error) {
 			return Header{}, 0, nil
 		}
 		h.Length = int64(binary.BigEndian.Uint16(b[2:]))
+		if h.Length < 126 {
+			return Header{}, 0, protoErr("payload length not in its minimal encoding")
+		}
 		n = 4
 	case 127:
 		if len(b) < 10 {
@@ -56,6 +60,9 @@ func ParseHeader(b []byte) (h Header, n int, err error) {
 		v := binary.BigEndian.Uint64(b[2:])
 		if v>>63 != 0 {
 			return Header{}, 0, protoErr("64-bit payload length with the top bit set")
+		}
+		if v <= 0xFFFF {
+			return Header{}, 0, protoErr("payload length not in its minimal encoding")
 		}
 		h.Length = int64(v)
 		n = 10

@@ -47,6 +47,26 @@ func TestParseHeaderTopBit(t *testing.T) {
 	}
 }
 
+// TestParseHeaderMinimalLength: §5.2 requires the minimal number of bytes
+// for the payload length.
+func TestParseHeaderMinimalLength(t *testing.T) {
+	for _, in := range [][]byte{
+		{0x82, 126, 0, 125},
+		{0x82, 126, 0, 0},
+		{0x82, 127, 0, 0, 0, 0, 0, 0, 0xff, 0xff},
+		{0x82, 127, 0, 0, 0, 0, 0, 0, 0, 5},
+	} {
+		if _, _, err := ParseHeader(in); !errors.Is(err, ErrProtocol) {
+			t.Errorf("% x: %v", in, err)
+		}
+	}
+	for _, in := range [][]byte{{0x82, 126, 0, 126}, {0x82, 127, 0, 0, 0, 0, 0, 1, 0, 0}} {
+		if _, _, err := ParseHeader(in); err != nil {
+			t.Errorf("% x: %v", in, err)
+		}
+	}
+}
+
 func TestParseHeaderAllocs(t *testing.T) {
 	in := []byte{0x82, 127, 0, 0, 0, 1, 0, 0, 0, 0}
 	if a := testing.AllocsPerRun(100, func() { _, _, _ = ParseHeader(in) }); a != 0 {

@@ -126,14 +126,14 @@ func TestParseResponse(t *testing.T) {
 	if err != nil || n != len(in) {
 		t.Fatal(n, err)
 	}
-	proto, err := CheckResponse(&resp, "dGhlIHNhbXBsZSBub25jZQ==", []string{"chat"})
-	if err != nil || proto != "chat" {
-		t.Fatal(proto, err)
+	neg, err := CheckResponse(&resp, "dGhlIHNhbXBsZSBub25jZQ==", []string{"chat"}, nil)
+	if err != nil || neg.Subprotocol != "chat" {
+		t.Fatal(neg, err)
 	}
-	if _, err := CheckResponse(&resp, "dGhlIHNhbXBsZSBub25jZQ==", nil); err == nil {
+	if _, err := CheckResponse(&resp, "dGhlIHNhbXBsZSBub25jZQ==", nil, nil); err == nil {
 		t.Fatal("accepted a subprotocol that was not offered")
 	}
-	if _, err := CheckResponse(&resp, "AAAAAAAAAAAAAAAAAAAAAA==", []string{"chat"}); err == nil {
+	if _, err := CheckResponse(&resp, "AAAAAAAAAAAAAAAAAAAAAA==", []string{"chat"}, nil); err == nil {
 		t.Fatal("accepted a wrong Sec-WebSocket-Accept")
 	}
 }
@@ -205,7 +205,7 @@ func FuzzParseResponse(f *testing.F) {
 			t.Fatalf("n=%d", n)
 		}
 		if err == nil && n > 0 {
-			_, _ = CheckResponse(&resp, "dGhlIHNhbXBsZSBub25jZQ==", []string{"a"})
+			_, _ = CheckResponse(&resp, "dGhlIHNhbXBsZSBub25jZQ==", []string{"a"}, []Extension{testExt{}})
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -111,13 +112,21 @@ func dial(t *testing.T, url string, opts *Options) *Conn {
 
 // rawClient completes a handshake by hand and then speaks raw bytes.
 type rawClient struct {
-	t  *testing.T
-	nc net.Conn
-	br *bufio.Reader
-	p  *Parser
+	t      *testing.T
+	nc     net.Conn
+	br     *bufio.Reader
+	p      *Parser
+	header map[string]string // response headers, lower-case names
 }
 
 func dialRaw(t *testing.T, url string) *rawClient {
+	t.Helper()
+	return dialRawHeaders(t, url, nil)
+}
+
+// dialRawHeaders is dialRaw with extra request headers (empty values are
+// left out).
+func dialRawHeaders(t *testing.T, url string, extra map[string]string) *rawClient {
 	t.Helper()
 	addr := url[len("ws://"):]
 	addr = addr[:bytes.IndexByte([]byte(addr), '/')]
@@ -127,11 +136,17 @@ func dialRaw(t *testing.T, url string) *rawClient {
 	}
 	t.Cleanup(func() { _ = nc.Close() })
 	_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
-	req := "GET /echo HTTP/1.1\r\nHost: " + addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-	if _, err := nc.Write([]byte(req)); err != nil {
+	req := "GET /echo HTTP/1.1\r\nHost: " + addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+	for k, v := range extra {
+		if v != "" {
+			req += k + ": " + v + "\r\n"
+		}
+	}
+	if _, err := nc.Write([]byte(req + "\r\n")); err != nil {
 		t.Fatal(err)
 	}
 	br := bufio.NewReader(nc)
+	header := map[string]string{}
 	for {
 		line, err := br.ReadString('\n')
 		if err != nil {
@@ -140,8 +155,11 @@ func dialRaw(t *testing.T, url string) *rawClient {
 		if line == "\r\n" {
 			break
 		}
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), ":"); ok {
+			header[strings.ToLower(k)] = strings.TrimSpace(v)
+		}
 	}
-	return &rawClient{t: t, nc: nc, br: br, p: NewParser(ParserConfig{Role: RoleClient})}
+	return &rawClient{t: t, nc: nc, br: br, p: NewParser(ParserConfig{Role: RoleClient}), header: header}
 }
 
 // next returns the next event the server sent, or an error (io.EOF when

@@ -58,6 +58,10 @@ type Options struct {
 	// FailByDrop drops the TCP connection on a protocol error without
 	// sending a close frame first.
 	FailByDrop bool
+	// Extensions are the per-message extensions (see ws/ext) a client
+	// offers, in order, and a server accepts (the first one the client
+	// offers). None by default.
+	Extensions []Extension
 	// ReadBufferSize is the size of the pooled read buffer a connection
 	// uses while data streams in (default 4096); an idle connection holds
 	// only a 256-byte buffer.

@@ -2,17 +2,55 @@ package ws
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
 // PreparedMessage is a message framed once and sent to many connections:
-// servers send the stored frame as is. Clients must mask every frame with a
-// fresh key (§5.3), so for them it only saves the caller from keeping the
-// payload. A PreparedMessage is immutable and safe for concurrent use.
+// servers send the stored frame as is. With a negotiated extension whose
+// codec is a SharedCodec (e.g. compression without context takeover) the
+// message is encoded once per distinct ShareKey and that frame is reused;
+// other codecs encode it per connection. Clients must mask every frame with
+// a fresh key (§5.3), so for them it only saves the caller from keeping the
+// payload. A PreparedMessage is safe for concurrent use.
 type PreparedMessage struct {
 	op      Opcode
 	payload []byte
 	frame   []byte // unmasked frame for servers
+
+	mu      sync.Mutex
+	encoded map[string][]byte // ShareKey → encoded frame
+}
+
+// maxPreparedEncodings bounds the encoded frames a PreparedMessage keeps.
+const maxPreparedEncodings = 8
+
+// encodedFrame returns the frame of pm encoded by codec, encoding it on
+// first use; nil if it cannot be shared.
+func (pm *PreparedMessage) encodedFrame(codec SharedCodec) ([]byte, error) {
+	key := codec.ShareKey()
+	if key == "" {
+		return nil, nil
+	}
+	pm.mu.Lock()
+	defer pm.mu.Unlock()
+	if f, ok := pm.encoded[key]; ok {
+		return f, nil
+	}
+	if len(pm.encoded) >= maxPreparedEncodings {
+		return nil, nil
+	}
+	enc, err := codec.Encode(nil, pm.payload, true)
+	if err != nil {
+		return nil, err
+	}
+	f := AppendFrame(nil, pm.op, true, false, [4]byte{}, enc)
+	f[0] |= codec.Rsv() << 4
+	if pm.encoded == nil {
+		pm.encoded = map[string][]byte{}
+	}
+	pm.encoded[key] = f
+	return f, nil
 }
 
 // NewPreparedMessage frames payload (copied) as one message of type op.
@@ -30,7 +68,23 @@ func (c *Conn) WritePrepared(ctx context.Context, pm *PreparedMessage) error {
 		return err
 	}
 	defer c.unlockMessage()
-	return c.writeRaw(ctx, pm.frame)
+	frame := pm.frame
+	if c.codec != nil && c.codec.Encodes(pm.op, len(pm.payload)) {
+		// Encoded once per ShareKey, under this connection's message lock
+		// (the codec is used by one message at a time).
+		var f []byte
+		if sc, ok := c.codec.(SharedCodec); ok {
+			var err error
+			if f, err = pm.encodedFrame(sc); err != nil {
+				return c.encodeFailed(err)
+			}
+		}
+		if f == nil {
+			return c.writeMessageLocked(ctx, pm.op, pm.payload)
+		}
+		frame = f
+	}
+	return c.writeRaw(ctx, frame)
 }
 
 // writeRaw writes an already framed message under frameMu.

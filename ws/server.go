@@ -30,6 +30,16 @@ type Accept struct {
 	Protocol string
 	// Header holds extra response headers.
 	Header map[string][]string
+	// Extensions and Codec are the negotiated per-message extension: the
+	// Sec-WebSocket-Extensions answer and the connection's Codec. Negotiate
+	// fills them from Options.Extensions unless OnConnect set Codec.
+	Extensions string
+	Codec      Codec
+}
+
+// Negotiated returns what a driver passes to NewConn.
+func (a Accept) Negotiated() Negotiated {
+	return Negotiated{Subprotocol: a.Protocol, Extensions: a.Extensions, Codec: a.Codec}
 }
 
 // Handler is the application side of a connection, in the shape of
@@ -134,6 +144,12 @@ func Negotiate(req *ConnectRequest, h Handler, opts *Options) (Accept, error) {
 			return Accept{}, err
 		}
 		return Accept{}, &HandshakeError{Status: 500, Reason: err.Error()}
+	}
+	if acc.Codec == nil && opts != nil && len(opts.Extensions) > 0 {
+		acc.Extensions, acc.Codec, err = NegotiateExtensions(req.Extensions, opts.Extensions)
+		if err != nil {
+			return Accept{}, err
+		}
 	}
 	if acc.Protocol != "" {
 		found := false
@@ -312,12 +328,12 @@ func UpgradeConn(ctx context.Context, nc net.Conn, h Handler, opts *Options) (*C
 	if err != nil {
 		return nil, reject(nc, err)
 	}
-	resp := AppendResponse(nil, &req, acc.Protocol, "", fieldsOf(acc.Header))
+	resp := AppendResponse(nil, &req, acc.Protocol, acc.Extensions, fieldsOf(acc.Header))
 	if _, err := nc.Write(resp); err != nil {
 		return nil, err
 	}
 	_ = nc.SetDeadline(time.Time{})
-	return NewConn(nc, RoleServer, buf[n:], acc.Protocol, opts), nil
+	return NewConn(nc, RoleServer, buf[n:], acc.Negotiated(), opts), nil
 }
 
 func fieldsOf(h map[string][]string) []HeaderField {

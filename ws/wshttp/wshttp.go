@@ -79,6 +79,9 @@ func accept(w http.ResponseWriter, r *http.Request, h ws.Handler, opts *ws.Optio
 	if acc.Protocol != "" {
 		resp += "Sec-WebSocket-Protocol: " + acc.Protocol + "\r\n"
 	}
+	if acc.Extensions != "" && validField(acc.Extensions) {
+		resp += "Sec-WebSocket-Extensions: " + acc.Extensions + "\r\n"
+	}
 	for k, vs := range acc.Header {
 		for _, v := range vs {
 			if !validField(k) || !validField(v) {
@@ -96,7 +99,7 @@ func accept(w http.ResponseWriter, r *http.Request, h ws.Handler, opts *ws.Optio
 	if n := brw.Reader.Buffered(); n > 0 {
 		buffered, _ = brw.Reader.Peek(n)
 	}
-	return ws.NewConn(nc, ws.RoleServer, buffered, acc.Protocol, opts), nil
+	return ws.NewConn(nc, ws.RoleServer, buffered, acc.Negotiated(), opts), nil
 }
 
 func validField(s string) bool {

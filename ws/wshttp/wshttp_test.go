@@ -119,3 +119,46 @@ func TestRejections(t *testing.T) {
 		}
 	}
 }
+
+// flipExt is a minimal per-message extension for the test: it inverts
+// every byte, so a message only round-trips if both sides negotiated it.
+type flipExt struct{}
+
+func (flipExt) Name() string                { return "x-flip" }
+func (flipExt) Offers() []ws.ExtensionOffer { return []ws.ExtensionOffer{{Name: "x-flip"}} }
+func (flipExt) Accept(o []ws.ExtensionOffer) (ws.ExtensionOffer, ws.Codec, bool, error) {
+	return o[0], flipCodec{}, true, nil
+}
+func (flipExt) Accepted(ws.ExtensionOffer) (ws.Codec, error) { return flipCodec{}, nil }
+
+type flipCodec struct{}
+
+func (flipCodec) Rsv() byte                   { return ws.Rsv1 }
+func (flipCodec) Encodes(ws.Opcode, int) bool { return true }
+func (flipCodec) Encode(dst, p []byte, _ bool) ([]byte, error) {
+	for _, b := range p {
+		dst = append(dst, ^b)
+	}
+	return dst, nil
+}
+func (c flipCodec) Decode(dst, p []byte, final bool, _ int64) ([]byte, error) {
+	return c.Encode(dst, p, final)
+}
+
+func TestHandlerNegotiatesExtension(t *testing.T) {
+	srv := &ws.Server{Handler: echo{}, Options: &ws.Options{Extensions: []ws.Extension{flipExt{}}}}
+	ts := httptest.NewServer(Handler(srv))
+	defer ts.Close()
+	c, err := ws.Dial(context.Background(), "ws"+strings.TrimPrefix(ts.URL, "http"), &ws.Options{Extensions: []ws.Extension{flipExt{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Extensions() != "x-flip" {
+		t.Fatalf("negotiated %q", c.Extensions())
+	}
+	roundTrip(t, c)
+	_ = c.Close(ws.StatusNormalClosure, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(ctx)
+}
