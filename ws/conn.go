@@ -9,6 +9,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -24,22 +25,27 @@ import (
 // answered and close frames echoed by the reading goroutine.
 type Conn struct {
 	nc          net.Conn
+	rc          syscall.RawConn // nc's, for reads that hold no buffer while idle; nil if unsupported
 	role        Role
-	opts        Options
+	opts        *Options // with defaults, possibly shared by many connections
 	log         *slog.Logger
 	subprotocol string
 	extensions  string
 	codec       Codec // negotiated per-message extension, or nil
 
-	// Read side, guarded by rmu.
+	// Read side, guarded by rmu. With rc, rbuf is a pooled buffer held
+	// only while input is pending; otherwise small[:] while idle, else
+	// *rbig.
 	rmu     sync.Mutex
-	rbuf    []byte  // small[:] while idle, else *rbig
+	rbuf    []byte
 	rbig    *[]byte // pooled
-	small   [smallRead]byte
+	small   *[smallRead]byte
 	bigSize int
 	rr, rw  int
 	parser  Parser
-	msg     []byte
+	msg     *[]byte // pooled, for messages that span reads
+	pending error   // a read error awaitInput found, for nextEvent
+	raw     rawRead // readRaw's state
 	reader  *messageReader
 
 	// Write side: msgSem is held for a whole message, frameMu for a frame.
@@ -48,8 +54,7 @@ type Conn struct {
 
 	mu        sync.Mutex
 	closeSent bool
-	closeErr  *CloseError // set once the connection is finished
-	peerClose chan struct{}
+	closeErr  *CloseError   // set once the connection is finished
 	done      chan struct{} // closed when nc is closed
 	dropErr   error
 	pingTimer *time.Timer // keepalive, guarded by mu
@@ -63,7 +68,7 @@ type Conn struct {
 // read from nc after the handshake. It starts the keepalive timer unless
 // opts turn it off.
 func NewConn(nc net.Conn, role Role, buffered []byte, neg Negotiated, opts *Options) *Conn {
-	o := opts.withDefaults()
+	o := opts.resolved()
 	c := &Conn{
 		nc:          nc,
 		role:        role,
@@ -73,17 +78,15 @@ func NewConn(nc net.Conn, role Role, buffered []byte, neg Negotiated, opts *Opti
 		extensions:  neg.Extensions,
 		codec:       neg.Codec,
 		msgSem:      make(chan struct{}, 1),
-		peerClose:   make(chan struct{}),
 		done:        make(chan struct{}),
 	}
 	size := max(o.ReadBufferSize, len(buffered))
 	c.bigSize = o.ReadBufferSize
+	c.rc = rawConn(nc)
 	if len(buffered) > 0 {
 		c.rbig = getBuf(size)
 		c.rbuf = (*c.rbig)[:size]
 		c.rw = copy(c.rbuf, buffered)
-	} else {
-		c.rbuf = c.small[:]
 	}
 	pc := ParserConfig{Role: role, MaxFramePayload: o.MaxFramePayload, MaxMessagePayload: o.MaxMessagePayload}
 	if c.codec != nil {
@@ -125,15 +128,13 @@ func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
 func (c *Conn) ReadMessage(ctx context.Context) (Opcode, []byte, error) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
-	if cap(c.msg) > 1<<20 {
-		c.msg = nil
-	}
-	c.msg = c.msg[:0]
+	c.releaseMsg()
 	if err := c.skipReader(ctx); err != nil {
 		return 0, nil, err
 	}
 	var op Opcode
 	var dec bool
+	var msg []byte
 	for {
 		ev, err := c.nextEvent(ctx)
 		if err != nil {
@@ -142,17 +143,24 @@ func (c *Conn) ReadMessage(ctx context.Context) (Opcode, []byte, error) {
 		if ev.First {
 			op = ev.Op
 			dec = c.decodes(ev)
+			if ev.Final && !dec {
+				return op, ev.Payload, nil // in the read buffer: no copy
+			}
+			c.msg = getBuf(0)
+			msg = (*c.msg)[:0]
 		}
 		if !dec {
-			c.msg = append(c.msg, ev.Payload...)
-		} else if c.msg, err = c.decode(c.msg, ev, int64(len(c.msg))); err != nil {
+			msg = append(msg, ev.Payload...)
+		} else if msg, err = c.decode(msg, ev, int64(len(msg))); err != nil {
+			*c.msg = msg
 			return 0, nil, err
 		}
+		*c.msg = msg
 		if ev.Final {
-			if dec && op == OpText && !autf8.Valid(c.msg) {
+			if dec && op == OpText && !autf8.Valid(msg) {
 				return 0, nil, c.fail(utf8Err("invalid UTF-8 in a decoded text message"))
 			}
-			return op, c.msg, nil
+			return op, msg, nil
 		}
 	}
 }
@@ -326,9 +334,15 @@ func (c *Conn) nextEvent(ctx context.Context) (Event, error) {
 			}
 			continue
 		}
-		c.resizeRead()
-		c.rr, c.rw = 0, 0
-		n, err := c.nc.Read(c.rbuf)
+		if err := c.pending; err != nil {
+			c.pending = nil
+			if ctx.Err() != nil {
+				c.drop(ctx.Err())
+				return Event{}, ctx.Err()
+			}
+			return Event{}, c.drop(err)
+		}
+		n, err := c.read()
 		if n > 0 {
 			c.rw = n
 			c.lastRead.Store(time.Now().UnixNano())
@@ -343,8 +357,61 @@ func (c *Conn) nextEvent(ctx context.Context) (Event, error) {
 	}
 }
 
-// smallRead is the read size of an idle connection: a small message fits,
-// and an idle connection holds no large buffer while it blocks in Read.
+// awaitInput blocks until input is buffered or the connection has a
+// reason to wake the reader (an error, a deadline); ReadMessage then
+// finds out which. It only helps where reads are raw, and it must be
+// called from the reading goroutine.
+func (c *Conn) awaitInput() {
+	if c.rc == nil || !c.rmu.TryLock() {
+		return
+	}
+	defer c.rmu.Unlock()
+	if c.rr < c.rw || c.reader != nil || c.pending != nil || c.finished() != nil {
+		return
+	}
+	c.releaseMsg()
+	c.rr, c.rw = 0, 0
+	if n, err := c.readRaw(rawWait); n > 0 {
+		c.rw = n
+		c.lastRead.Store(time.Now().UnixNano())
+	} else if err != nil {
+		c.pending = err
+	}
+}
+
+// buffered reports whether input is buffered (from the reading goroutine).
+func (c *Conn) buffered() bool {
+	if !c.rmu.TryLock() {
+		return false
+	}
+	defer c.rmu.Unlock()
+	return c.rr < c.rw
+}
+
+// releaseMsg returns the buffer of the last message read, whose payload
+// is no longer valid, so that an idle connection holds none.
+func (c *Conn) releaseMsg() {
+	if c.msg != nil {
+		putBuf(c.msg)
+		c.msg = nil
+	}
+}
+
+// read reads the next input into c.rbuf, all earlier input being
+// consumed, and resets c.rr and c.rw.
+func (c *Conn) read() (int, error) {
+	if c.rc != nil {
+		c.rr, c.rw = 0, 0
+		return c.readRaw(rawWait)
+	}
+	c.resizeRead()
+	c.rr, c.rw = 0, 0
+	return c.nc.Read(c.rbuf)
+}
+
+// smallRead is the read size of an idle connection without raw reads: a
+// small message fits, and the connection holds no large buffer while it
+// blocks in Read.
 const smallRead = 256
 
 // resizeRead picks the buffer for the next Read, all input being consumed:
@@ -352,13 +419,18 @@ const smallRead = 256
 // is probably waiting), the small one again when the last read did not
 // fill the large one (the socket is probably drained).
 func (c *Conn) resizeRead() {
+	if c.small == nil {
+		c.small = new([smallRead]byte)
+	}
 	switch {
-	case c.rbig == nil && c.rw == len(c.small):
+	case c.rbig == nil && c.rw == len(c.small) && c.rbuf != nil:
 		c.rbig = getBuf(c.bigSize)
 		c.rbuf = (*c.rbig)[:c.bigSize]
 	case c.rbig != nil && c.rw < len(c.rbuf):
 		putBuf(c.rbig)
 		c.rbig = nil
+		c.rbuf = c.small[:]
+	case c.rbuf == nil:
 		c.rbuf = c.small[:]
 	}
 }
@@ -410,11 +482,6 @@ func (c *Conn) peerClosed(ev Event) error {
 		// Echo the peer's code (§5.5.1); an empty close gets an empty one.
 		var b [2]byte
 		_ = c.writeFrame(context.Background(), OpClose, 0, true, AppendClosePayload(b[:0], ev.Code, ""), time.Now().Add(c.opts.CloseTimeout))
-	}
-	select {
-	case <-c.peerClose:
-	default:
-		close(c.peerClose)
 	}
 	if c.role == RoleClient {
 		// The server closes TCP first (§7.1.1): wait for it, briefly.
@@ -535,7 +602,6 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 	} else {
 		t := time.NewTimer(time.Until(deadline))
 		select {
-		case <-c.peerClose:
 		case <-c.done:
 		case <-t.C:
 		}
@@ -856,4 +922,23 @@ func (w *messageWriter) Close() error {
 		_ = w.c.Close(StatusInternalError, "message abandoned")
 	}
 	return w.err
+}
+
+// rawMode says how readRaw waits.
+type rawMode uint8
+
+const (
+	rawWait rawMode = iota // read, and wait if nothing is there
+	rawTry                 // read, never wait
+)
+
+// errWouldBlock is readRaw's answer in rawTry mode when nothing is there.
+var errWouldBlock = errors.New("ws: read would block")
+
+// rawRead is the state of one readRaw call.
+type rawRead struct {
+	fn   func(fd uintptr) bool
+	mode rawMode
+	n    int
+	err  error
 }

@@ -399,3 +399,57 @@ func TestCloseArguments(t *testing.T) {
 		t.Fatalf("write after close: %v", err)
 	}
 }
+
+// TestServeListener runs Server.Serve (handshake goroutines, then Start:
+// the connection changes goroutines whenever its input runs dry) with
+// pipelined messages, so that both the buffered and the idle paths run,
+// then shuts down with 1001.
+func TestServeListener(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &Server{Handler: newEcho()}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	u := "ws://" + ln.Addr().String() + "/echo"
+	ctx := context.Background()
+	var conns []*Conn
+	for i := 0; i < 4; i++ {
+		c := dial(t, u, nil)
+		conns = append(conns, c)
+		const n = 200
+		go func() {
+			for k := 0; k < n; k++ {
+				msg := []byte(strings.Repeat("x", k*37%5000))
+				if err := c.WriteMessage(ctx, OpBinary, append(msg, byte(k))); err != nil {
+					return
+				}
+			}
+		}()
+		for k := 0; k < n; k++ {
+			_, p, err := c.ReadMessage(ctx)
+			if err != nil || len(p) != k*37%5000+1 || p[len(p)-1] != byte(k) {
+				t.Fatalf("conn %d message %d: %d bytes, %v", i, k, len(p), err)
+			}
+		}
+	}
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Shutdown(sctx) }()
+	for _, c := range conns {
+		_, _, err := c.ReadMessage(ctx)
+		var ce *CloseError
+		if !errors.As(err, &ce) || ce.Code != StatusGoingAway {
+			t.Fatalf("client got %v", err)
+		}
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	_ = ln.Close()
+	if err := <-served; !errors.Is(err, net.ErrClosed) {
+		t.Fatal(err)
+	}
+}

@@ -81,6 +81,26 @@ type Options struct {
 
 	// Logger receives connection-level logs (nil: none).
 	Logger *slog.Logger
+
+	complete bool // every default is filled in (by Resolve)
+}
+
+// Resolve returns a copy of o (which may be nil) with every default
+// filled in. Connections made with a resolved Options share it instead of
+// keeping their own copy, which saves memory per connection; a Server
+// resolves its Options once.
+func (o *Options) Resolve() *Options {
+	r := o.withDefaults()
+	r.complete = true
+	return &r
+}
+
+// resolved returns o if it is resolved, else a resolved copy.
+func (o *Options) resolved() *Options {
+	if o != nil && o.complete {
+		return o
+	}
+	return o.Resolve()
 }
 
 func (o *Options) withDefaults() Options {

@@ -69,27 +69,72 @@ func (BaseHandler) OnClose(*Conn, bool, StatusCode, string)   {}
 // per message, then OnClose. When ctx is cancelled the connection is closed
 // with StatusGoingAway.
 func Serve(ctx context.Context, c *Conn, h Handler) {
-	stop := context.AfterFunc(ctx, func() { _ = c.Close(StatusGoingAway, "server shutting down") })
-	defer stop()
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() { _ = c.Close(StatusGoingAway, "server shutting down") })
+		defer stop()
+	}
 	h.OnOpen(c)
 	for {
+		// Wait for input here, low on the goroutine's stack and holding no
+		// buffer.
+		c.awaitInput()
 		op, p, err := c.ReadMessage(context.Background())
 		if err != nil {
-			var ce *CloseError
-			var pe *ProtocolError
-			switch {
-			case errors.As(err, &ce):
-				h.OnClose(c, ce.WasClean, ce.Code, ce.Reason)
-			case errors.As(err, &pe):
-				h.OnClose(c, false, pe.Code, pe.Reason)
-			default:
-				h.OnClose(c, false, StatusAbnormalClosure, err.Error())
-			}
-			c.shutdown()
+			closed(c, h, err)
 			return
 		}
 		h.OnMessage(c, p, op == OpBinary)
 	}
+}
+
+// closed tells h how the connection ended and releases it.
+func closed(c *Conn, h Handler, err error) {
+	var ce *CloseError
+	var pe *ProtocolError
+	switch {
+	case errors.As(err, &ce):
+		h.OnClose(c, ce.WasClean, ce.Code, ce.Reason)
+	case errors.As(err, &pe):
+		h.OnClose(c, false, pe.Code, pe.Reason)
+	default:
+		h.OnClose(c, false, StatusAbnormalClosure, err.Error())
+	}
+	c.shutdown()
+}
+
+// serving is the state of a connection served by Server.Start.
+type serving struct {
+	c     *Conn
+	h     Handler
+	end   func()
+	serve func() // s.idle as a func value, made once: go s.serve() allocates nothing
+}
+
+// loop serves the messages that are buffered. Then, the connection going
+// idle or not, it hands over to a fresh goroutine that reads (and waits)
+// and lets this one, whose stack the handshake or the handler may have
+// grown, end: an idle connection then costs only the smallest goroutine
+// stack. (A goroutine cannot safely wait on a socket it did not find empty
+// itself: the poller forgets readiness when a new wait starts.)
+func (s *serving) loop() {
+	for {
+		op, p, err := s.c.ReadMessage(context.Background())
+		if err != nil {
+			closed(s.c, s.h, err)
+			s.end()
+			return
+		}
+		s.h.OnMessage(s.c, p, op == OpBinary)
+		if !s.c.buffered() {
+			go s.serve()
+			return
+		}
+	}
+}
+
+func (s *serving) idle() {
+	s.c.awaitInput()
+	s.loop()
 }
 
 // CheckOrigin accepts a request with no Origin, one whose host equals host
@@ -182,6 +227,9 @@ type Server struct {
 	Handler Handler
 	Options *Options
 
+	resolve sync.Once
+	opts    *Options // Options resolved, shared by the connections
+
 	mu       sync.Mutex
 	conns    map[*Conn]struct{}
 	admitted int
@@ -233,6 +281,38 @@ func (s *Server) Run(ctx context.Context, c *Conn) {
 	s.mu.Unlock()
 }
 
+// Start serves an open connection with s.Handler like Run, but returns at
+// once: the connection runs on goroutines of its own (Handler calls for it
+// never overlap and come in order, though not always from the same
+// goroutine; while idle it holds one goroutine with the smallest stack and
+// no buffers). done, if not nil, is called when it has ended.
+func (s *Server) Start(c *Conn, done func()) {
+	s.mu.Lock()
+	if s.conns == nil {
+		s.conns = map[*Conn]struct{}{}
+	}
+	s.conns[c] = struct{}{}
+	closing := s.closing
+	s.mu.Unlock()
+	if closing {
+		go c.Close(StatusGoingAway, "server shutting down")
+	}
+	sv := &serving{c: c, h: s.Handler}
+	sv.end = func() {
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+		if done != nil {
+			done()
+		}
+	}
+	sv.serve = sv.idle
+	go func() {
+		s.Handler.OnOpen(c)
+		sv.idle()
+	}()
+}
+
 // Shutdown refuses new connections, closes every open one with
 // StatusGoingAway and waits until they are over or ctx is done.
 func (s *Server) Shutdown(ctx context.Context) error {
@@ -256,6 +336,45 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 }
 
+// Serve accepts connections on ln until it fails (ln closed) and serves
+// each: the handshake, parsed zero-copy, on a goroutine of its own, then
+// the connection as with Start. It returns the error of ln.Accept.
+func (s *Server) Serve(ln net.Listener) error {
+	s.resolve.Do(func() { s.opts = s.Options.Resolve() })
+	var delay time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				// Out of fds and the like: back off as net/http does.
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				time.Sleep(delay)
+				continue
+			}
+			return err
+		}
+		delay = 0
+		go s.accept(nc)
+	}
+}
+
+func (s *Server) accept(nc net.Conn) {
+	release, err := s.Admit()
+	if err != nil {
+		_, _ = nc.Write(AppendReject(nil, 503, err.Error(), nil))
+		_ = nc.Close()
+		return
+	}
+	c, err := UpgradeConn(context.Background(), nc, s.Handler, s.opts)
+	if err != nil {
+		_ = nc.Close()
+		release()
+		return
+	}
+	s.Start(c, release)
+}
+
 // ServeConn performs the server handshake on a raw connection (parsed
 // zero-copy by ParseRequest) and serves it; it closes nc when done.
 func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
@@ -266,7 +385,8 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 		return
 	}
 	defer release()
-	c, err := UpgradeConn(ctx, nc, s.Handler, s.Options)
+	s.resolve.Do(func() { s.opts = s.Options.Resolve() })
+	c, err := UpgradeConn(ctx, nc, s.Handler, s.opts)
 	if err != nil {
 		_ = nc.Close()
 		return
@@ -278,7 +398,7 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 // Options.HandshakeTimeout and returns the open Conn. On failure it has
 // written the HTTP error response; the caller closes nc.
 func UpgradeConn(ctx context.Context, nc net.Conn, h Handler, opts *Options) (*Conn, error) {
-	o := opts.withDefaults()
+	o := opts.resolved()
 	deadline := time.Now().Add(o.HandshakeTimeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
@@ -333,7 +453,7 @@ func UpgradeConn(ctx context.Context, nc net.Conn, h Handler, opts *Options) (*C
 		return nil, err
 	}
 	_ = nc.SetDeadline(time.Time{})
-	return NewConn(nc, RoleServer, buf[n:], acc.Negotiated(), opts), nil
+	return NewConn(nc, RoleServer, buf[n:], acc.Negotiated(), o), nil
 }
 
 func fieldsOf(h map[string][]string) []HeaderField {

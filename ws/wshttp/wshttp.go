@@ -1,7 +1,6 @@
 package wshttp
 
 import (
-	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -21,27 +20,25 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *ws.Options) (*ws.Conn,
 }
 
 // Handler returns an http.Handler that serves s.Handler on every request:
-// OnConnect decides the handshake, then the connection runs on a fresh
-// goroutine until it ends (so net/http's deep per-request stack is freed
-// while connections idle). Connections count towards
+// OnConnect decides the handshake, then the connection runs through
+// s.Start (so net/http's deep per-request stack is freed, and an idle
+// connection holds only a small goroutine). Connections count towards
 // s.Options.MaxConnections (503 beyond) and are closed with 1001 by
 // s.Shutdown.
 func Handler(s *ws.Server) http.Handler {
+	opts := s.Options.Resolve() // shared by every connection
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		release, err := s.Admit()
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
-		c, err := accept(w, r, s.Handler, s.Options)
+		c, err := accept(w, r, s.Handler, opts)
 		if err != nil {
 			release()
 			return
 		}
-		go func() {
-			defer release()
-			s.Run(context.Background(), c)
-		}()
+		s.Start(c, release)
 	})
 }
 

@@ -162,3 +162,27 @@ func TestHandlerNegotiatesExtension(t *testing.T) {
 	defer cancel()
 	_ = srv.Shutdown(ctx)
 }
+
+// BenchmarkEcho is a round trip through Handler (Server.Start); the
+// allocations are per message for both ends together.
+func BenchmarkEcho(b *testing.B) {
+	srv := &ws.Server{Handler: echo{}}
+	ts := httptest.NewServer(Handler(srv))
+	defer ts.Close()
+	ctx := context.Background()
+	c, err := ws.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close(ws.StatusNormalClosure, "")
+	msg := make([]byte, 32)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.WriteMessage(ctx, ws.OpBinary, msg); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := c.ReadMessage(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

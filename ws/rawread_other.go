@@ -1,0 +1,12 @@
+//go:build !unix
+
+package ws
+
+import (
+	"net"
+	"syscall"
+)
+
+func rawConn(net.Conn) syscall.RawConn { return nil }
+
+func (c *Conn) readRaw(rawMode) (int, error) { panic("unreachable") }
