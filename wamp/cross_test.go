@@ -19,7 +19,7 @@ var serializers = []wamp.Serializer{json.Serializer{}, msgpack.Serializer{}, cbo
 // through every ordered pair of serializers.
 func TestCrossSerializers(t *testing.T) {
 	bin := []byte{0, 1, 2, 0xfe, 0xff}
-	msgs := append(sampleMessages(),
+	msgs := append(vectors.Messages(),
 		&wamp.Call{Request: 9, Options: wamp.Dict{}, Procedure: "com.bin", Args: wamp.List{bin, []byte{}, wamp.List{bin}},
 			Kwargs: wamp.Dict{"b": bin, "nested": wamp.Dict{"x": bin}, "s": "ünï\x00code", "max": int64(math.MaxInt64), "min": int64(math.MinInt64), "f": -0.25}},
 		&wamp.Result{Request: 9, Details: wamp.Dict{}, Payload: bin},

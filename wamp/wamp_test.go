@@ -37,7 +37,7 @@ func TestVectorValidation(t *testing.T) {
 }
 
 func TestRoundTrip(t *testing.T) {
-	for _, m := range sampleMessages() {
+	for _, m := range vectors.Messages() {
 		t.Run(m.Type().String(), func(t *testing.T) {
 			got, err := wamp.FromList(wamp.ToList(m))
 			if err != nil {
@@ -47,36 +47,6 @@ func TestRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
-	}
-}
-
-func sampleMessages() []wamp.Message {
-	return []wamp.Message{
-		&wamp.Hello{Realm: "realm1", Details: wamp.Dict{"roles": wamp.Dict{"caller": wamp.Dict{}}}},
-		&wamp.Welcome{Session: 1234, Details: wamp.Dict{"roles": wamp.Dict{"dealer": wamp.Dict{}}}},
-		&wamp.Abort{Details: wamp.Dict{"message": "no"}, Reason: wamp.ErrNoSuchRealm},
-		&wamp.Challenge{AuthMethod: "wampcra", Extra: wamp.Dict{"challenge": "x"}},
-		&wamp.Authenticate{Signature: "sig", Extra: wamp.Dict{}},
-		&wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.ErrCloseNormal},
-		&wamp.Error{RequestType: wamp.TypeCall, Request: 7, Details: wamp.Dict{}, Error: "com.err", Args: wamp.List{int64(1)}, Kwargs: wamp.Dict{"a": "b"}},
-		&wamp.Publish{Request: 1, Options: wamp.Dict{"acknowledge": true}, Topic: "a.b", Args: wamp.List{"x"}},
-		&wamp.Published{Request: 1, Publication: 2},
-		&wamp.Subscribe{Request: 1, Options: wamp.Dict{"match": "wildcard"}, Topic: "a..c"},
-		&wamp.Subscribed{Request: 1, Subscription: 2},
-		&wamp.Unsubscribe{Request: 1, Subscription: 2},
-		&wamp.Unsubscribed{Request: 1},
-		&wamp.Unsubscribed{Request: 0, Details: wamp.Dict{"subscription": int64(5), "reason": "gone"}},
-		&wamp.Event{Subscription: 1, Publication: 2, Details: wamp.Dict{}, Payload: []byte{0, 1, 2}},
-		&wamp.Call{Request: 1, Options: wamp.Dict{"receive_progress": true}, Procedure: "a.b", Kwargs: wamp.Dict{"k": int64(1)}},
-		&wamp.Cancel{Request: 1, Options: wamp.Dict{"mode": "kill"}},
-		&wamp.Result{Request: 1, Details: wamp.Dict{"progress": true}, Args: wamp.List{nil, true}},
-		&wamp.Register{Request: 1, Options: wamp.Dict{"match": "prefix"}, Procedure: "a.b."},
-		&wamp.Registered{Request: 1, Registration: 2},
-		&wamp.Unregister{Request: 1, Registration: 2},
-		&wamp.Unregistered{Request: 1},
-		&wamp.Invocation{Request: 1, Registration: 2, Details: wamp.Dict{"caller": int64(3)}, Args: wamp.List{[]byte("bin")}},
-		&wamp.Interrupt{Request: 1, Options: wamp.Dict{"mode": "killnowait"}},
-		&wamp.Yield{Request: 1, Options: wamp.Dict{"progress": true}, Args: wamp.List{1.5}},
 	}
 }
 

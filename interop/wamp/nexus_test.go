@@ -3,11 +3,16 @@ package wamp
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"log"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,7 +26,10 @@ import (
 	"github.com/autobahn-go/autobahn/wamp/serialize/cbor"
 	"github.com/autobahn-go/autobahn/wamp/serialize/json"
 	"github.com/autobahn-go/autobahn/wamp/serialize/msgpack"
+	"github.com/autobahn-go/autobahn/wamp/serialize/ubjson"
 	"github.com/autobahn-go/autobahn/wamp/transport/rawsocket"
+	"github.com/autobahn-go/autobahn/wamp/transport/websocket"
+	"github.com/autobahn-go/autobahn/ws"
 )
 
 func TestMain(m *testing.M) { leakcheck.Main(m) }
@@ -70,12 +78,58 @@ func (k *keyStore) AuthRole(string) (string, error) { return "user", nil }
 func (k *keyStore) Provider() string                { return "test" }
 
 type nexus struct {
-	addr    string
+	addr    string // RawSocket
+	wsURL   string // WebSocket
+	wssURL  string // WebSocket over TLS, trusted by roots
+	roots   *x509.CertPool
 	csKey   ed25519.PrivateKey
 	closeFn func()
 }
 
-// startNexus runs a nexus router with its RawSocket server on 127.0.0.1:0.
+// transport is one way to reach the router.
+type transport struct {
+	name string
+	dial func(ctx context.Context, n *nexus, s wamp.Serializer) (wamp.Transport, error)
+}
+
+var transports = []transport{
+	{"rawsocket", func(ctx context.Context, n *nexus, s wamp.Serializer) (wamp.Transport, error) {
+		c, err := rawsocket.Dial(ctx, "tcp", n.addr, rawsocket.Options{Serializer: s})
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}},
+	{"websocket", func(ctx context.Context, n *nexus, s wamp.Serializer) (wamp.Transport, error) {
+		c, err := websocket.Dial(ctx, n.wsURL, websocket.Options{Serializers: []wamp.Serializer{s}})
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}},
+}
+
+// peer is how one session reaches the router: a transport and a serializer.
+type peer struct {
+	tr transport
+	s  wamp.Serializer
+}
+
+func (p peer) String() string { return p.tr.name + "." + p.s.Name() }
+
+// peers returns every transport with every serializer.
+func peers() []peer {
+	var ps []peer
+	for _, tr := range transports {
+		for _, s := range serializers {
+			ps = append(ps, peer{tr, s})
+		}
+	}
+	return ps
+}
+
+// startNexus runs a nexus router with its RawSocket server on 127.0.0.1:0
+// and its WebSocket server on an httptest server.
 func startNexus(t *testing.T) *nexus {
 	t.Helper()
 	pub, priv, err := ed25519.GenerateKey(nil)
@@ -106,9 +160,17 @@ func startNexus(t *testing.T) *nexus {
 		r.Close()
 		t.Fatal(err)
 	}
-	n := &nexus{addr: closer.(net.Listener).Addr().String(), csKey: priv}
+	wsSrv := httptest.NewServer(nexusrouter.NewWebsocketServer(r))
+	wssSrv := httptest.NewTLSServer(nexusrouter.NewWebsocketServer(r))
+	n := &nexus{
+		addr:   closer.(net.Listener).Addr().String(),
+		wsURL:  "ws" + strings.TrimPrefix(wsSrv.URL, "http"),
+		wssURL: "wss" + strings.TrimPrefix(wssSrv.URL, "https"),
+		roots:  wssSrv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs,
+		csKey:  priv,
+	}
 	var once sync.Once
-	n.closeFn = func() { once.Do(func() { closer.Close(); r.Close() }) }
+	n.closeFn = func() { once.Do(func() { closer.Close(); wsSrv.Close(); wssSrv.Close(); r.Close() }) }
 	t.Cleanup(n.closeFn)
 	return n
 }
@@ -119,11 +181,11 @@ func ctxT(t *testing.T) context.Context {
 	return ctx
 }
 
-func (n *nexus) join(t *testing.T, s wamp.Serializer, opts client.JoinOptions) *client.Session {
+func (n *nexus) join(t *testing.T, p peer, opts client.JoinOptions) *client.Session {
 	t.Helper()
-	sess, err := n.tryJoin(t, s, opts)
+	sess, err := n.tryJoin(t, p, opts)
 	if err != nil {
-		t.Fatalf("join over %s: %v", s.Name(), err)
+		t.Fatalf("join over %s: %v", p, err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -133,8 +195,8 @@ func (n *nexus) join(t *testing.T, s wamp.Serializer, opts client.JoinOptions) *
 	return sess
 }
 
-func (n *nexus) tryJoin(t *testing.T, s wamp.Serializer, opts client.JoinOptions) (*client.Session, error) {
-	c, err := rawsocket.Dial(ctxT(t), "tcp", n.addr, rawsocket.Options{Serializer: s})
+func (n *nexus) tryJoin(t *testing.T, p peer, opts client.JoinOptions) (*client.Session, error) {
+	c, err := p.tr.dial(ctxT(t), n, p.s)
 	if err != nil {
 		return nil, err
 	}
@@ -156,13 +218,14 @@ func TestAuth(t *testing.T) {
 		{"wampcra salted", client.JoinOptions{AuthID: saltUser, Authenticators: []client.Authenticator{&client.CRA{Secret: saltSecret}}}, false},
 		{"cryptosign", client.JoinOptions{AuthID: csUser, Authenticators: []client.Authenticator{&client.Cryptosign{PrivateKey: n.csKey}}}, false},
 	}
-	for _, s := range serializers {
+	for _, p := range peers() {
 		for _, tt := range tests {
-			t.Run(s.Name()+"/"+tt.name, func(t *testing.T) {
-				sess, err := n.tryJoin(t, s, tt.opts)
+			t.Run(p.String()+"/"+tt.name, func(t *testing.T) {
+				sess, err := n.tryJoin(t, p, tt.opts)
 				if tt.wantErr {
 					// nexus sends ABORT and closes the connection; its send
-					// queue sometimes loses the race, so EOF counts too.
+					// queue sometimes loses the race, so EOF (or, over
+					// WebSocket, the peer's close, which matches io.EOF) counts too.
 					var ae *client.AbortError
 					if err == nil || !errors.As(err, &ae) && !errors.Is(err, io.EOF) {
 						t.Fatalf("err %v, want ABORT (or EOF)", err)
@@ -183,13 +246,13 @@ func TestAuth(t *testing.T) {
 
 func TestRPC(t *testing.T) {
 	n := startNexus(t)
-	for _, calleeSer := range serializers {
-		for _, callerSer := range serializers {
-			t.Run(calleeSer.Name()+"->"+callerSer.Name(), func(t *testing.T) {
+	for _, calleeP := range peers() {
+		for _, callerP := range peers() {
+			t.Run(calleeP.String()+"->"+callerP.String(), func(t *testing.T) {
 				ctx := ctxT(t)
-				callee := n.join(t, calleeSer, client.JoinOptions{})
-				caller := n.join(t, callerSer, client.JoinOptions{})
-				proc := wamp.URI(fmt.Sprintf("com.test.echo.%s.%s", calleeSer.Name(), callerSer.Name()))
+				callee := n.join(t, calleeP, client.JoinOptions{})
+				caller := n.join(t, callerP, client.JoinOptions{})
+				proc := wamp.URI(fmt.Sprintf("com.test.echo.%s.%s", calleeP, callerP))
 				reg, err := callee.Register(ctx, proc, func(ctx context.Context, inv *client.Invocation) (*client.Result, error) {
 					if c, ok := inv.Caller(); !ok || c != caller.ID() {
 						return nil, &client.Error{URI: "com.test.no_caller"}
@@ -199,7 +262,7 @@ func TestRPC(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				bin := binaryFor(calleeSer, callerSer, []byte{0, 1, 2, 0xfe, 0xff})
+				bin := binaryFor(calleeP.s, callerP.s, []byte{0, 1, 2, 0xfe, 0xff})
 				res, err := caller.Call(ctx, proc, wamp.List{"hi", bin, 3}, wamp.Dict{"b": bin}, nil)
 				if err != nil {
 					t.Fatal(err)
@@ -230,11 +293,11 @@ func TestRPC(t *testing.T) {
 
 func TestProgressAndCancel(t *testing.T) {
 	n := startNexus(t)
-	for _, s := range serializers {
-		t.Run(s.Name(), func(t *testing.T) {
+	for _, p := range peers() {
+		t.Run(p.String(), func(t *testing.T) {
 			ctx := ctxT(t)
-			callee := n.join(t, s, client.JoinOptions{})
-			caller := n.join(t, s, client.JoinOptions{})
+			callee := n.join(t, p, client.JoinOptions{})
+			caller := n.join(t, p, client.JoinOptions{})
 			if _, err := callee.Register(ctx, "com.test.count", func(ctx context.Context, inv *client.Invocation) (*client.Result, error) {
 				for i := range 3 {
 					if err := inv.SendProgress(ctx, wamp.List{i}, nil); err != nil {
@@ -278,19 +341,19 @@ func TestProgressAndCancel(t *testing.T) {
 
 func TestPubSub(t *testing.T) {
 	n := startNexus(t)
-	for _, pubSer := range serializers {
-		for _, subSer := range serializers {
-			t.Run(pubSer.Name()+"->"+subSer.Name(), func(t *testing.T) {
+	for _, pubP := range peers() {
+		for _, subP := range peers() {
+			t.Run(pubP.String()+"->"+subP.String(), func(t *testing.T) {
 				ctx := ctxT(t)
-				pub := n.join(t, pubSer, client.JoinOptions{})
-				sub := n.join(t, subSer, client.JoinOptions{})
+				pub := n.join(t, pubP, client.JoinOptions{})
+				sub := n.join(t, subP, client.JoinOptions{})
 				events := make(chan *wamp.Event, 8)
-				topic := wamp.URI("com.test.topic." + pubSer.Name() + "." + subSer.Name())
+				topic := wamp.URI("com.test.topic." + pubP.String() + "." + subP.String())
 				subscription, err := sub.Subscribe(ctx, topic, func(e *wamp.Event) { events <- e }, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
-				bin := binaryFor(pubSer, subSer, []byte{0, 0xff, 0x10})
+				bin := binaryFor(pubP.s, subP.s, []byte{0, 0xff, 0x10})
 				if err := pub.Publish(ctx, topic, wamp.List{bin}, wamp.Dict{"n": 1}, &client.PublishOptions{Acknowledge: true}); err != nil {
 					t.Fatal(err)
 				}
@@ -347,8 +410,8 @@ func sameBinary(got, want any) bool {
 func TestPatternSubscription(t *testing.T) {
 	n := startNexus(t)
 	ctx := ctxT(t)
-	pub := n.join(t, cbor.Serializer{}, client.JoinOptions{})
-	sub := n.join(t, json.Serializer{}, client.JoinOptions{})
+	pub := n.join(t, peer{transports[0], cbor.Serializer{}}, client.JoinOptions{})
+	sub := n.join(t, peer{transports[1], json.Serializer{}}, client.JoinOptions{})
 	events := make(chan *wamp.Event, 1)
 	if _, err := sub.Subscribe(ctx, "com.prefix", func(e *wamp.Event) { events <- e }, &client.SubscribeOptions{Match: wamp.MatchPrefix}); err != nil {
 		t.Fatal(err)
@@ -370,9 +433,9 @@ func TestPatternAndSharedRegistration(t *testing.T) {
 	n := startNexus(t)
 	ctx := ctxT(t)
 	s := serializers[1] // msgpack
-	callee1 := n.join(t, s, client.JoinOptions{})
-	callee2 := n.join(t, s, client.JoinOptions{})
-	caller := n.join(t, s, client.JoinOptions{})
+	callee1 := n.join(t, peer{transports[0], s}, client.JoinOptions{})
+	callee2 := n.join(t, peer{transports[1], s}, client.JoinOptions{})
+	caller := n.join(t, peer{transports[1], s}, client.JoinOptions{})
 
 	if _, err := callee1.Register(ctx, "com.pre.", func(ctx context.Context, inv *client.Invocation) (*client.Result, error) {
 		return &client.Result{Args: wamp.List{string(inv.Procedure())}}, nil
@@ -404,5 +467,80 @@ func TestPatternAndSharedRegistration(t *testing.T) {
 	}
 	if seen["one"] != 2 || seen["two"] != 2 {
 		t.Fatalf("roundrobin spread %v", seen)
+	}
+}
+
+// TestWebSocketNegotiation: nexus speaks wamp.2.json, wamp.2.msgpack and
+// wamp.2.cbor and, through gorilla's Upgrader, picks the first of its own
+// list that the client offers (not the client's preference); it has no
+// batched or UBJSON subprotocols, and when nothing matches it upgrades
+// without a subprotocol and closes.
+func TestWebSocketNegotiation(t *testing.T) {
+	n := startNexus(t)
+	tests := []struct {
+		name    string
+		opts    websocket.Options
+		want    string
+		wantErr error
+	}{
+		{"server preference", websocket.Options{Serializers: []wamp.Serializer{ubjson.Serializer{}, cbor.Serializer{}, json.Serializer{}}}, "wamp.2.json", nil},
+		{"skip unknown", websocket.Options{Serializers: []wamp.Serializer{ubjson.Serializer{}, cbor.Serializer{}}}, "wamp.2.cbor", nil},
+		{"batched falls back to plain", websocket.Options{Serializers: []wamp.Serializer{msgpack.Serializer{}}, Batched: true}, "wamp.2.msgpack", nil},
+		{"nothing in common", websocket.Options{Serializers: []wamp.Serializer{ubjson.Serializer{}}, Batched: true}, "", websocket.ErrNoSubprotocol},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := websocket.Dial(ctxT(t), n.wsURL, tt.opts)
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("Dial: %v, want %v", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Subprotocol() != tt.want {
+				c.Close()
+				t.Fatalf("negotiated %q, want %q", c.Subprotocol(), tt.want)
+			}
+			sess, err := client.Join(ctxT(t), c, "realm1", client.JoinOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sess.Leave(ctxT(t), ""); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestWebSocketTLS joins over wss:// with cryptosign and calls itself.
+func TestWebSocketTLS(t *testing.T) {
+	n := startNexus(t)
+	ctx := ctxT(t)
+	c, err := websocket.Dial(ctx, n.wssURL, websocket.Options{
+		Serializers: serializers,
+		WS:          &ws.Options{TLSConfig: &tls.Config{RootCAs: n.roots}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, ok := c.ConnectionState(); !ok || !st.HandshakeComplete {
+		t.Fatal("no TLS")
+	}
+	sess, err := client.Join(ctx, c, "realm1", client.JoinOptions{AuthID: csUser, Authenticators: []client.Authenticator{&client.Cryptosign{PrivateKey: n.csKey}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Leave(ctxT(t), "")
+	if _, err := sess.Register(ctx, "com.tls.echo", func(ctx context.Context, inv *client.Invocation) (*client.Result, error) {
+		return &client.Result{Args: inv.Args}, nil
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := sess.Call(ctx, "com.tls.echo", wamp.List{[]byte{0, 1, 0xff}}, nil, nil)
+	if err != nil || !sameBinary(res.Args[0], []byte{0, 1, 0xff}) {
+		t.Fatalf("call: %v %v", res, err)
 	}
 }

@@ -432,3 +432,92 @@ func TestCryptosignChannelBinding(t *testing.T) {
 		t.Fatal("channel binding without tls-unique accepted")
 	}
 }
+
+// eventFlood joins over a bare in-memory router that welcomes, confirms one
+// subscription, and answers every CALL after sending flood events to
+// subscription 7; the test may push events too.
+func eventFlood(t *testing.T, opts client.JoinOptions, flood int) (*client.Session, *memTransport) {
+	a, b := memPair()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			m, err := b.Recv(context.Background())
+			if err != nil {
+				return
+			}
+			switch m := m.(type) {
+			case *wamp.Hello:
+				b.Send(context.Background(), &wamp.Welcome{Session: 1, Details: wamp.Dict{"roles": routerRoles}})
+			case *wamp.Subscribe:
+				b.Send(context.Background(), &wamp.Subscribed{Request: m.Request, Subscription: 7})
+			case *wamp.Call:
+				for i := range flood {
+					b.Send(context.Background(), &wamp.Event{Subscription: 7, Publication: wamp.ID(i + 2), Details: wamp.Dict{}})
+				}
+				b.Send(context.Background(), &wamp.Result{Request: m.Request, Details: wamp.Dict{}, Args: wamp.List{"ok"}})
+			}
+		}
+	}()
+	t.Cleanup(func() { b.Close(); <-done })
+	s, err := client.Join(ctxT(t), a, "realm1", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, b
+}
+
+// TestEventHandlerCalls: an event handler waits for a Call, and the router
+// sends more events than the old fixed queue (256) held before the RESULT.
+// When the reader blocked on a full queue, the RESULT was never read: a
+// deadlock.
+func TestEventHandlerCalls(t *testing.T) {
+	const n = 600
+	s, router := eventFlood(t, client.JoinOptions{}, n-1)
+	ctx := ctxT(t)
+	var handled atomic.Int64
+	all := make(chan struct{})
+	if _, err := s.Subscribe(ctx, "com.flood", func(e *wamp.Event) {
+		if e.Publication == 1 {
+			if _, err := s.Call(ctx, "com.slow", nil, nil, nil); err != nil {
+				t.Error(err)
+			}
+		}
+		if handled.Add(1) == n {
+			close(all)
+		}
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	router.Send(ctx, &wamp.Event{Subscription: 7, Publication: 1, Details: wamp.Dict{}})
+	select {
+	case <-all:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("deadlock: %d of %d events handled", handled.Load(), n)
+	}
+}
+
+func TestEventQueueFull(t *testing.T) {
+	s, router := eventFlood(t, client.JoinOptions{EventQueue: 4}, 0)
+	ctx := ctxT(t)
+	block := make(chan struct{})
+	defer close(block)
+	if _, err := s.Subscribe(ctx, "com.flood", func(*wamp.Event) { <-block }, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 { // one in the handler, four waiting, then too many
+		router.Send(ctx, &wamp.Event{Subscription: 7, Publication: wamp.ID(i + 1), Details: wamp.Dict{}})
+	}
+	select {
+	case <-s.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("session still open")
+	}
+	if !errors.Is(s.Err(), client.ErrEventQueueFull) {
+		t.Fatalf("Err: %v", s.Err())
+	}
+	if _, err := s.Call(ctx, "com.x", nil, nil, nil); !errors.Is(err, client.ErrSessionClosed) || !errors.Is(err, client.ErrEventQueueFull) {
+		t.Fatalf("Call after: %v", err)
+	}
+}

@@ -20,12 +20,14 @@
 // goroutine per call); event handlers run in order in one more goroutine;
 // every invocation handler runs in its own goroutine with a ctx that
 // INTERRUPT cancels. Call's OnProgress runs in the reading goroutine and
-// must not block. A handler may call back into the session; an event
-// handler that does so must not wait for more events than EventQueue.
+// must not block. A handler may call back into the session and wait for
+// the answer: the reader never waits for event handlers.
 //
 // Every blocking method takes a context.Context first; when it ends, the
 // method returns ctx.Err() (Call also sends CANCEL).
 //
-// Limits: EventQueue events wait for handlers before reading stops
-// (backpressure on the transport). The client never imports a router.
+// Limits: at most JoinOptions.EventQueue events (default 4096) wait for
+// their handlers; one more fails the session with ErrEventQueueFull
+// rather than stopping the reader (which would starve the answers a
+// handler may be waiting for). The client never imports a router.
 package client

@@ -12,6 +12,9 @@ var (
 	ErrSessionClosed = errors.New("wamp/client: session closed")
 	// ErrNoAuthenticator: the router challenged with a method we did not offer.
 	ErrNoAuthenticator = errors.New("wamp/client: no authenticator for challenge")
+	// ErrEventQueueFull ends a session (Session.Err) when more events wait
+	// for their handlers than JoinOptions.EventQueue allows.
+	ErrEventQueueFull = errors.New("wamp/client: event queue full: event handlers too slow")
 )
 
 // Error is a WAMP ERROR returned by a peer (or by a Handler, to send one).

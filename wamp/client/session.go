@@ -21,8 +21,11 @@ type JoinOptions struct {
 	AuthExtra wamp.Dict
 	// Details are merged into HELLO.Details (after the defaults: roles, …).
 	Details wamp.Dict
-	// EventQueue is how many events may wait for their handlers before the
-	// session stops reading from the transport; zero means 256.
+	// EventQueue is how many events may wait for their handlers. The
+	// session never stops reading to wait for a handler (a handler may
+	// call the session, whose answers the reader must deliver); when more
+	// events wait, the session fails with ErrEventQueueFull. Zero means
+	// DefaultEventQueue; negative means no limit.
 	EventQueue int
 	// Logger receives session-level diagnostics; nil discards them.
 	Logger *slog.Logger
@@ -53,6 +56,10 @@ func clientRoles() wamp.Dict {
 // second goroutine; each invocation handler runs in its own goroutine so
 // that it can be interrupted. Progress callbacks of Call run in the reading
 // goroutine: they must return quickly and must not wait for the session.
+// The reader never waits for event handlers: events queue up (at most
+// JoinOptions.EventQueue of them, beyond which the session fails with
+// ErrEventQueueFull), so an event handler may Call, Publish, … and wait
+// for the answer.
 type Session struct {
 	t       wamp.Transport
 	id      wamp.ID
@@ -69,9 +76,16 @@ type Session struct {
 	sentGoodbye bool
 	err         error
 
-	events chan func()
-	done   chan struct{} // closed when the reader has stopped
-	wg     sync.WaitGroup
+	// Events waiting for the event goroutine: a FIFO that the reader
+	// appends to without ever blocking, bounded by evLimit.
+	evMu    sync.Mutex
+	evQueue []func()
+	evHead  int
+	evLimit int           // 0: no limit
+	evWake  chan struct{} // buffered 1: the queue is not empty
+
+	done chan struct{} // closed when the reader has stopped
+	wg   sync.WaitGroup
 }
 
 type pending struct {
@@ -179,8 +193,11 @@ func join(ctx context.Context, t wamp.Transport, realm wamp.URI, opts JoinOption
 
 func start(t wamp.Transport, realm wamp.URI, w *wamp.Welcome, opts JoinOptions) *Session {
 	q := opts.EventQueue
-	if q <= 0 {
-		q = 256
+	switch {
+	case q == 0:
+		q = DefaultEventQueue
+	case q < 0:
+		q = 0
 	}
 	log := opts.Logger
 	if log == nil {
@@ -192,7 +209,8 @@ func start(t wamp.Transport, realm wamp.URI, w *wamp.Welcome, opts JoinOptions) 
 		subs:        map[wamp.ID][]*Subscription{},
 		regs:        map[wamp.ID]*Registration{},
 		invocations: map[wamp.ID]*runningInvocation{},
-		events:      make(chan func(), q),
+		evLimit:     q,
+		evWake:      make(chan struct{}, 1),
 		done:        make(chan struct{}),
 	}
 	s.wg.Add(2)
@@ -235,16 +253,69 @@ func (s *Session) readLoop() {
 	}
 }
 
+// DefaultEventQueue is the EventQueue limit when JoinOptions leave it zero.
+const DefaultEventQueue = 4096
+
 func (s *Session) eventLoop() {
 	defer s.wg.Done()
 	for {
+		f := s.nextEvent()
+		if f == nil {
+			select {
+			case <-s.evWake:
+				continue
+			case <-s.done:
+				return
+			}
+		}
 		select {
-		case f := <-s.events:
-			f()
 		case <-s.done:
 			return
+		default:
 		}
+		f()
 	}
+}
+
+// queueEvent appends f to the event queue without blocking; it reports
+// false when the queue is full.
+func (s *Session) queueEvent(f func()) bool {
+	s.evMu.Lock()
+	if s.evLimit > 0 && len(s.evQueue)-s.evHead >= s.evLimit {
+		s.evMu.Unlock()
+		return false
+	}
+	if s.evHead > 0 && s.evHead >= len(s.evQueue)/2 {
+		// Slide the waiting events to the front (amortized O(1)), so a
+		// queue that never quite drains does not grow without end.
+		n := copy(s.evQueue, s.evQueue[s.evHead:])
+		clear(s.evQueue[n:])
+		s.evQueue, s.evHead = s.evQueue[:n], 0
+	}
+	s.evQueue = append(s.evQueue, f)
+	s.evMu.Unlock()
+	select {
+	case s.evWake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// nextEvent takes the first waiting event, or returns nil.
+func (s *Session) nextEvent() func() {
+	s.evMu.Lock()
+	defer s.evMu.Unlock()
+	if s.evHead == len(s.evQueue) {
+		if cap(s.evQueue) > 1024 {
+			s.evQueue = nil // let a burst's backing array go
+		}
+		s.evQueue, s.evHead = s.evQueue[:0], 0
+		return nil
+	}
+	f := s.evQueue[s.evHead]
+	s.evQueue[s.evHead] = nil
+	s.evHead++
+	return f
 }
 
 // shutdown ends the session once: records the reason, closes the
@@ -398,9 +469,9 @@ func (s *Session) dispatch(m wamp.Message) bool {
 		s.mu.Unlock()
 		for _, sub := range handlers {
 			h := sub.handler
-			select {
-			case s.events <- func() { h(m) }:
-			case <-s.done:
+			if !s.queueEvent(func() { h(m) }) {
+				s.log.Warn("wamp/client: event queue full, closing the session", "limit", s.evLimit)
+				s.shutdown(ErrEventQueueFull)
 				return true
 			}
 		}

@@ -1,0 +1,425 @@
+package websocket
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/autobahn-go/autobahn/wamp"
+	"github.com/autobahn-go/autobahn/ws"
+	"github.com/autobahn-go/autobahn/ws/wshttp"
+)
+
+// Prefix starts every WAMP subprotocol name: "wamp.2.json".
+const Prefix = "wamp.2."
+
+// BatchedSuffix ends the name of a batched subprotocol: "wamp.2.json.batched".
+const BatchedSuffix = ".batched"
+
+var (
+	// ErrNoSubprotocol: the peers share no WAMP subprotocol. Dial returns it
+	// when the server accepted the WebSocket without choosing one of the
+	// offered subprotocols, Accept and New when the client offered none
+	// that Options.Serializers support.
+	ErrNoSubprotocol = errors.New("websocket: no common WAMP subprotocol")
+	// ErrMessageTooLarge: a message longer than the connection's
+	// ws.Options.MaxMessagePayload. Send refuses it (nothing is sent, the
+	// connection stays usable); on receive the ws layer closes the
+	// connection with 1009 and Recv returns an error matching both this and
+	// ws.ErrMessageTooBig.
+	ErrMessageTooLarge = errors.New("websocket: message too large")
+	// ErrClosed: Close was called.
+	ErrClosed = errors.New("websocket: connection closed")
+	// ErrFrameType: a text frame for a binary serializer or the reverse. It
+	// matches wamp.ErrProtocolViolation too.
+	ErrFrameType = &wamp.ProtocolError{Msg: "websocket frame type does not match the serializer"}
+)
+
+// Options configure Dial (the client), Accept and New (the server side).
+type Options struct {
+	// Serializers in order of preference. A client offers them in this
+	// order; a server accepts these, choosing the client's first one it
+	// supports. Required.
+	Serializers []wamp.Serializer
+	// Batched also offers (client) or accepts (server) the batched variant
+	// "wamp.2.<name>.batched" of every serializer, just before its plain
+	// one, so a client prefers batching but still talks to a server without
+	// it (nexus), and a server honours the client's choice.
+	Batched bool
+	// WS configures the WebSocket connection: message and frame size
+	// limits (MaxMessagePayload also bounds what Send sends), timeouts,
+	// keepalive, TLSConfig for wss:// URLs, extra Header, Proxy, allowed
+	// Origins on the server side. nil means ws defaults. Its Subprotocols
+	// field is ignored: it is set from Serializers and Batched. For New,
+	// pass the options the ws.Conn was made with.
+	WS *ws.Options
+}
+
+// Subprotocol returns the subprotocol name of s: "wamp.2."+s.Name(), with
+// ".batched" appended when batched.
+func Subprotocol(s wamp.Serializer, batched bool) string {
+	if batched {
+		return Prefix + s.Name() + BatchedSuffix
+	}
+	return Prefix + s.Name()
+}
+
+// Subprotocols returns the subprotocol names of serializers in order (for
+// every serializer its batched variant first when batched is true), ready
+// for ws.Options.Subprotocols of a server that runs New on its connections.
+func Subprotocols(serializers []wamp.Serializer, batched bool) []string {
+	out := make([]string, 0, 2*len(serializers))
+	for _, s := range serializers {
+		if batched {
+			out = append(out, Subprotocol(s, true))
+		}
+		out = append(out, Subprotocol(s, false))
+	}
+	return out
+}
+
+// Subprotocols returns the names Options offers or accepts.
+func (o Options) Subprotocols() []string { return Subprotocols(o.Serializers, o.Batched) }
+
+// Choose returns the first of offered (a client's list, in its order of
+// preference) that o supports, or "" when there is none. A ws.Handler can
+// answer OnConnect with it: ws.Accept{Protocol: opts.Choose(req.Protocols)}.
+func (o Options) Choose(offered []string) string {
+	for _, p := range offered {
+		if _, _, ok := o.lookup(p); ok {
+			return p
+		}
+	}
+	return ""
+}
+
+// lookup finds the serializer of subprotocol p among o's.
+func (o Options) lookup(p string) (wamp.Serializer, bool, bool) {
+	name, ok := strings.CutPrefix(p, Prefix)
+	if !ok {
+		return nil, false, false
+	}
+	name, batched := strings.CutSuffix(name, BatchedSuffix)
+	if batched && !o.Batched {
+		return nil, false, false
+	}
+	for _, s := range o.Serializers {
+		if s.Name() == name {
+			return s, batched, true
+		}
+	}
+	return nil, false, false
+}
+
+// wsOptions returns a copy of o.WS offering or accepting protocols.
+func (o Options) wsOptions(protocols []string) *ws.Options {
+	var w ws.Options
+	if o.WS != nil {
+		w = *o.WS
+	}
+	w.Subprotocols = protocols
+	return &w
+}
+
+func (o Options) maxMessage() int64 {
+	switch {
+	case o.WS == nil || o.WS.MaxMessagePayload == 0:
+		return ws.DefaultMaxMessagePayload
+	case o.WS.MaxMessagePayload < 0:
+		return 0 // no limit
+	}
+	return o.WS.MaxMessagePayload
+}
+
+// Conn is a WAMP connection over a WebSocket. It implements wamp.Transport.
+type Conn struct {
+	c       *ws.Conn
+	ser     wamp.Serializer
+	batched bool
+	op      ws.Opcode
+	maxSend int64 // 0: no limit
+
+	// Read side, owned by the one goroutine in Recv.
+	queue []wamp.Message // decoded messages of a batched frame
+	qhead int
+
+	closeOnce sync.Once
+	closed    chan struct{}
+}
+
+var _ wamp.Transport = (*Conn)(nil)
+
+// Dial opens a WebSocket to url (ws:// or wss://, with TLS from
+// opts.WS.TLSConfig) offering opts' subprotocols, and returns the
+// connection bound to the serializer the server chose. A server that
+// refuses every offer (answering 400, as Autobahn and this package's
+// Accept do) makes Dial fail with the *ws.HandshakeError; one that accepts
+// the WebSocket without choosing one of them (gorilla-based servers) makes
+// it fail with ErrNoSubprotocol.
+func Dial(ctx context.Context, url string, opts Options) (*Conn, error) {
+	if len(opts.Serializers) == 0 {
+		return nil, errors.New("websocket: Options.Serializers is required")
+	}
+	offered := opts.Subprotocols()
+	c, err := ws.Dial(ctx, url, opts.wsOptions(offered))
+	if err != nil {
+		return nil, fmt.Errorf("websocket: dial %s offering %s: %w", url, strings.Join(offered, ", "), err)
+	}
+	t, err := New(c, opts)
+	if err != nil {
+		c.Close(ws.StatusProtocolError, "no WAMP subprotocol")
+		return nil, fmt.Errorf("%w: offered %s, server chose %q", ErrNoSubprotocol, strings.Join(offered, ", "), c.Subprotocol())
+	}
+	return t, nil
+}
+
+// Accept upgrades an HTTP request to a WAMP WebSocket connection through
+// wshttp.Accept, choosing the client's most preferred subprotocol among
+// opts'. When the client offers none of them it answers 400 Bad Request
+// (naming the subprotocols it speaks) and returns an error matching
+// ErrNoSubprotocol; on other failures wshttp.Accept has answered with the
+// HTTP error.
+func Accept(w http.ResponseWriter, r *http.Request, opts Options) (*Conn, error) {
+	if len(opts.Serializers) == 0 {
+		http.Error(w, "no WAMP serializers configured", http.StatusInternalServerError)
+		return nil, errors.New("websocket: Options.Serializers is required")
+	}
+	offered := headerTokens(r.Header["Sec-Websocket-Protocol"])
+	chosen := opts.Choose(offered)
+	if chosen == "" && ws.CheckHTTP(r.Method, func(name string) []string { return r.Header[name] }) == nil {
+		http.Error(w, "no supported WebSocket subprotocol: this server speaks "+strings.Join(opts.Subprotocols(), ", "), http.StatusBadRequest)
+		return nil, fmt.Errorf("%w: client offered %q", ErrNoSubprotocol, offered)
+	}
+	var protocols []string // nil: not a WebSocket request, wshttp answers it
+	if chosen != "" {
+		protocols = []string{chosen}
+	}
+	c, err := wshttp.Accept(w, r, opts.wsOptions(protocols))
+	if err != nil {
+		return nil, err
+	}
+	t, err := New(c, opts)
+	if err != nil {
+		c.Close(ws.StatusProtocolError, "no WAMP subprotocol")
+		return nil, err
+	}
+	return t, nil
+}
+
+// New wraps a WebSocket connection whose opening handshake chose a WAMP
+// subprotocol (from ws.Dial, wshttp.Accept or ws.UpgradeConn with
+// ws.Options.Subprotocols set to opts.Subprotocols()). The Conn then owns
+// c: nothing else may read it, so a connection run by ws.Serve or a
+// ws.Server does not qualify. It fails with ErrNoSubprotocol when
+// c.Subprotocol() is not one of opts'; c is left open.
+func New(c *ws.Conn, opts Options) (*Conn, error) {
+	p := c.Subprotocol()
+	s, batched, ok := opts.lookup(p)
+	if !ok {
+		return nil, fmt.Errorf("%w: subprotocol %q", ErrNoSubprotocol, p)
+	}
+	op := ws.OpText
+	if s.Binary() {
+		op = ws.OpBinary
+	}
+	return &Conn{c: c, ser: s, batched: batched, op: op, maxSend: opts.maxMessage(), closed: make(chan struct{})}, nil
+}
+
+// Serializer returns the negotiated serializer.
+func (c *Conn) Serializer() wamp.Serializer { return c.ser }
+
+// Batched reports whether the batched variant of the subprotocol is in use.
+func (c *Conn) Batched() bool { return c.batched }
+
+// Subprotocol returns the negotiated subprotocol, e.g. "wamp.2.cbor".
+func (c *Conn) Subprotocol() string { return c.c.Subprotocol() }
+
+// WS returns the WebSocket connection, for its addresses, Ping or a Close
+// with a code of one's own. Do not read from it.
+func (c *Conn) WS() *ws.Conn { return c.c }
+
+// ConnectionState returns the TLS state when the connection uses TLS.
+func (c *Conn) ConnectionState() (tls.ConnectionState, bool) {
+	if t, ok := c.c.NetConn().(*tls.Conn); ok {
+		return t.ConnectionState(), true
+	}
+	return tls.ConnectionState{}, false
+}
+
+// Close runs the WebSocket closing handshake (1000, normal closure),
+// bounded by ws.Options.CloseTimeout. It is safe to call more than once
+// and concurrently with Send and Recv, which then return ErrClosed.
+func (c *Conn) Close() error {
+	err := ErrClosed
+	c.closeOnce.Do(func() {
+		close(c.closed)
+		err = c.c.Close(ws.StatusNormalClosure, "")
+	})
+	if err == ErrClosed {
+		return nil
+	}
+	return err
+}
+
+func (c *Conn) isClosed() bool {
+	select {
+	case <-c.closed:
+		return true
+	default:
+		return false
+	}
+}
+
+// encodeBufs holds encode buffers; one is taken per Send, so concurrent
+// Sends encode in parallel and steady-state sending does not allocate.
+var encodeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// Send serializes m and writes it as one WebSocket message: a text message
+// for JSON, binary for the others. In a batched subprotocol every message
+// is a batch of one (the receiving side handles batches of any size). A
+// message longer than ws.Options.MaxMessagePayload fails with
+// ErrMessageTooLarge and is not sent; so is a JSON message carrying a
+// string that is not UTF-8 (a text frame must be UTF-8: the ws layer
+// returns ws.ErrInvalidUTF8; send such data as []byte). If ctx ends while the message is
+// being written the connection is dropped (a half-written frame cannot be
+// resumed).
+func (c *Conn) Send(ctx context.Context, m wamp.Message) error {
+	if c.isClosed() {
+		return ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	bp := encodeBufs.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= 64<<10 {
+			encodeBufs.Put(bp)
+		}
+	}()
+	var (
+		b   []byte
+		err error
+	)
+	if c.batched {
+		b, err = wamp.AppendBatched((*bp)[:0], c.ser, m)
+	} else {
+		b, err = c.ser.AppendMessage((*bp)[:0], m)
+	}
+	*bp = b[:0]
+	if err != nil {
+		return err
+	}
+	if c.maxSend > 0 && int64(len(b)) > c.maxSend {
+		return ErrMessageTooLarge
+	}
+	if err := c.c.WriteMessage(ctx, c.op, b); err != nil {
+		if c.isClosed() && ctx.Err() == nil {
+			return ErrClosed
+		}
+		return err
+	}
+	return nil
+}
+
+// Recv returns the next message; the messages of a batched frame are
+// returned one by one, in order. After Close it returns ErrClosed; when
+// the peer closes, an error matching io.EOF and ws.ErrClosed (errors.As
+// finds the *ws.CloseError with the peer's code and reason). A message
+// over ws.Options.MaxMessagePayload fails with an error matching
+// ErrMessageTooLarge; a frame of the wrong type (ErrFrameType), a bad batch
+// (wamp.ErrBatchFormat) and decoding errors match
+// wamp.ErrProtocolViolation. After an error the connection is unusable;
+// close it. Cancelling ctx while waiting drops the connection.
+func (c *Conn) Recv(ctx context.Context) (wamp.Message, error) {
+	if c.isClosed() {
+		return nil, ErrClosed
+	}
+	if c.qhead < len(c.queue) {
+		m := c.queue[c.qhead]
+		c.queue[c.qhead] = nil
+		c.qhead++
+		return m, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	op, p, err := c.c.ReadMessage(ctx)
+	if err != nil {
+		return nil, c.recvErr(ctx, err)
+	}
+	return c.decode(op == ws.OpBinary, p)
+}
+
+// decode decodes a received WebSocket message; for a batched subprotocol
+// it queues all but the first of its messages for the next Recv calls.
+func (c *Conn) decode(binary bool, p []byte) (wamp.Message, error) {
+	if binary != c.ser.Binary() {
+		return nil, ErrFrameType
+	}
+	if !c.batched {
+		m, err := c.ser.Unmarshal(p)
+		if err != nil {
+			return nil, violation(err)
+		}
+		return m, nil
+	}
+	c.queue, c.qhead = c.queue[:0], 0
+	err := wamp.SplitBatched(c.ser, p, func(m wamp.Message) error {
+		c.queue = append(c.queue, m)
+		return nil
+	})
+	if err != nil {
+		clear(c.queue)
+		c.queue = c.queue[:0]
+		return nil, violation(err)
+	}
+	if cap(c.queue) > 1024 && len(c.queue) < 64 {
+		c.queue = append([]wamp.Message(nil), c.queue...) // let a huge batch's slice go
+	}
+	m := c.queue[0]
+	c.queue[0] = nil
+	c.qhead = 1
+	return m, nil
+}
+
+// violation makes a decoding error match wamp.ErrProtocolViolation.
+func violation(err error) error {
+	if errors.Is(err, wamp.ErrProtocolViolation) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", wamp.ErrProtocolViolation, err)
+}
+
+func (c *Conn) recvErr(ctx context.Context, err error) error {
+	switch {
+	case c.isClosed():
+		return ErrClosed
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.Is(err, ws.ErrMessageTooBig):
+		return fmt.Errorf("%w: %w", ErrMessageTooLarge, err)
+	}
+	var ce *ws.CloseError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("websocket: peer closed: %w (%w)", io.EOF, err)
+	}
+	return err
+}
+
+// headerTokens splits comma-separated header values into trimmed tokens.
+func headerTokens(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for t := range strings.SplitSeq(v, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
