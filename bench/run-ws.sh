@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # WebSocket echo benchmark: each server in bench/servers/{autobahn-std,gobwas,
-# gorilla,coder} on GOMAXPROCS=1, loaded by cmd/wsload over loopback.
+# gorilla,coder} (and autobahn-std -raw as autobahn-raw) on GOMAXPROCS=1,
+# loaded by cmd/wsload over loopback.
 # Usage: bench/run-ws.sh [conns] [duration] [rounds]
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -12,9 +13,12 @@ trap 'rm -rf "$bin"' EXIT
 go build -o "$bin/" ./cmd/wsload ./servers/autobahn-std ./servers/gobwas ./servers/gorilla ./servers/coder
 port=19400
 for round in $(seq "$rounds"); do
-  for srv in autobahn-std gobwas gorilla coder; do
+  for srv in autobahn-std autobahn-raw gobwas gorilla coder; do
     port=$((port + 1))
-    GOMAXPROCS=1 "$bin/$srv" -addr "127.0.0.1:$port" &
+    cmd=("$bin/$srv")
+    # autobahn-raw: the same server on ws.Server.Serve (zero-copy handshake).
+    [ "$srv" = autobahn-raw ] && cmd=("$bin/autobahn-std" -raw)
+    GOMAXPROCS=1 "${cmd[@]}" -addr "127.0.0.1:$port" &
     spid=$!
     sleep 0.5
     "$bin/wsload" -url "ws://127.0.0.1:$port/echo" -conns "$conns" -duration 3s -warmup 0s -idle -pid "$spid" -label "$srv" || true

@@ -265,6 +265,14 @@ func (s *Server) Admit() (release func(), err error) {
 // Run serves an open connection with s.Handler until it ends, tracking it
 // for Shutdown. ctx cancellation closes it with StatusGoingAway.
 func (s *Server) Run(ctx context.Context, c *Conn) {
+	s.track(c)
+	Serve(ctx, c, s.Handler)
+	s.untrack(c)
+}
+
+// track adds c to the connections Shutdown closes (at once if it has
+// begun); untrack removes it.
+func (s *Server) track(c *Conn) {
 	s.mu.Lock()
 	if s.conns == nil {
 		s.conns = map[*Conn]struct{}{}
@@ -275,7 +283,9 @@ func (s *Server) Run(ctx context.Context, c *Conn) {
 	if closing {
 		go c.Close(StatusGoingAway, "server shutting down")
 	}
-	Serve(ctx, c, s.Handler)
+}
+
+func (s *Server) untrack(c *Conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
@@ -287,21 +297,10 @@ func (s *Server) Run(ctx context.Context, c *Conn) {
 // goroutine; while idle it holds one goroutine with the smallest stack and
 // no buffers). done, if not nil, is called when it has ended.
 func (s *Server) Start(c *Conn, done func()) {
-	s.mu.Lock()
-	if s.conns == nil {
-		s.conns = map[*Conn]struct{}{}
-	}
-	s.conns[c] = struct{}{}
-	closing := s.closing
-	s.mu.Unlock()
-	if closing {
-		go c.Close(StatusGoingAway, "server shutting down")
-	}
+	s.track(c)
 	sv := &serving{c: c, h: s.Handler}
 	sv.end = func() {
-		s.mu.Lock()
-		delete(s.conns, c)
-		s.mu.Unlock()
+		s.untrack(c)
 		if done != nil {
 			done()
 		}
