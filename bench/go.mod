@@ -20,7 +20,7 @@ require (
 	github.com/gammazero/deque v1.2.1 // indirect
 	github.com/gobwas/httphead v0.1.0 // indirect
 	github.com/kavu/go_reuseport v1.5.0 // indirect
-	github.com/klauspost/compress v1.15.15 // indirect
+	github.com/klauspost/compress v1.20.4 // indirect
 	github.com/klauspost/cpuid/v2 v2.4.2 // indirect
 	github.com/minio/simdjson-go v0.4.5 // indirect
 	github.com/panjf2000/ants/v2 v2.11.3 // indirect

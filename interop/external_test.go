@@ -154,15 +154,27 @@ func TestChromiumServePage(t *testing.T) {
 	if m == "" {
 		t.Fatalf("no address in %q", line)
 	}
+	if dom, err := chromiumDOM(ctx, t, chromium, m, `<span id="result">PASS</span>`); err != nil {
+		t.Fatalf("page did not report PASS (err %v):\n%s", err, dom)
+	}
+}
+
+// chromiumDOM loads url in headless Chromium (up to three times) until the
+// DOM it dumps contains want, and returns the last DOM.
+func chromiumDOM(ctx context.Context, t *testing.T, chromium, url, want string) ([]byte, error) {
 	profile := t.TempDir()
 	var dom []byte
+	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		dom, err = exec.CommandContext(ctx, chromium, "--headless", "--no-sandbox", "--disable-gpu",
 			"--disable-background-networking", "--no-first-run", "--disable-dev-shm-usage",
-			"--user-data-dir="+profile, "--virtual-time-budget=10000", "--dump-dom", m).Output()
-		if bytes.Contains(dom, []byte(`<span id="result">PASS</span>`)) {
-			return
+			"--user-data-dir="+profile, "--virtual-time-budget=10000", "--dump-dom", url).Output()
+		if bytes.Contains(dom, []byte(want)) {
+			return dom, nil
 		}
 	}
-	t.Fatalf("page did not report PASS (err %v):\n%s", err, dom)
+	if err == nil {
+		err = fmt.Errorf("no %q in the page", want)
+	}
+	return dom, err
 }

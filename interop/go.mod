@@ -12,8 +12,10 @@ require (
 )
 
 require (
+	github.com/dsnet/compress v0.0.1 // indirect
 	github.com/fxamacker/cbor/v2 v2.10.0 // indirect
 	github.com/gammazero/deque v1.2.1 // indirect
+	github.com/klauspost/compress v1.20.4 // indirect
 	github.com/philhofer/fwd v1.2.0 // indirect
 	github.com/tinylib/msgp v1.6.5 // indirect
 	github.com/ugorji/go/codec v1.3.1 // indirect

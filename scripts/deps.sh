@@ -10,6 +10,7 @@ command -v git >/dev/null 2>&1 || need_apt+=(git)
 # The interop peers (scripts/interop.sh checks again and installs what is
 # still missing), here so that a fresh machine runs apt-get update once.
 /usr/bin/python3 -c 'import autobahn.twisted.websocket, twisted' 2>/dev/null || need_apt+=(python3-autobahn python3-twisted)
+/usr/bin/python3 -c 'import snappy' 2>/dev/null || need_apt+=(python3-snappy) # permessage-snappy interop
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)

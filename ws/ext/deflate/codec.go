@@ -1,0 +1,269 @@
+package deflate
+
+import (
+	"errors"
+	"io"
+	"strconv"
+	"sync"
+
+	"github.com/klauspost/compress/flate"
+
+	"github.com/autobahn-go/autobahn/ws"
+	"github.com/autobahn-go/autobahn/ws/ext/internal/extutil"
+)
+
+// config is what negotiation settled for one side of a connection: enc*
+// for the messages it sends, dec* for those it receives.
+type config struct {
+	threshold    int
+	level        int
+	encNoContext bool
+	encBits      int
+	decNoContext bool
+	decBits      int
+}
+
+// codec is the per-connection ws.Codec. Encoding and decoding use disjoint
+// fields, so one goroutine may write while another reads.
+//
+// Memory: without context takeover an idle connection holds no compressor
+// or decompressor state (both come from pools for one message); with it,
+// the sending side keeps an lzEncoder (window + slack + 16 KiB) and the
+// receiving side the peer's window (1<<decBits bytes).
+type codec struct {
+	cfg      config
+	shareKey string
+
+	// Encoding.
+	lz      *lzEncoder // kept with context takeover, pooled without
+	fw      *flateWriter
+	started bool // a message is being encoded
+
+	// Decoding.
+	hist []byte  // the last 1<<decBits bytes received (context takeover)
+	in   *[]byte // compressed pieces of a fragmented message, pooled
+}
+
+func newCodec(cfg config) *codec {
+	c := &codec{cfg: cfg}
+	if cfg.encNoContext {
+		if c.useFlate() {
+			c.shareKey = "deflate/l" + strconv.Itoa(cfg.level)
+		} else {
+			c.shareKey = "deflate/w" + strconv.Itoa(cfg.encBits)
+		}
+	}
+	return c
+}
+
+func (c *codec) Rsv() byte { return ws.Rsv1 }
+
+func (c *codec) Encodes(op ws.Opcode, n int) bool { return n < 0 || n >= c.cfg.threshold }
+
+// ShareKey is "" with context takeover; without, the output depends only on
+// the message and the compressor settings the key names.
+func (c *codec) ShareKey() string { return c.shareKey }
+
+// useFlate reports whether messages are compressed with a pooled
+// klauspost/compress/flate writer: without context takeover at the full
+// window (those writers cannot limit their window below 32 KiB and are too
+// big to keep per connection).
+func (c *codec) useFlate() bool { return c.cfg.encNoContext && c.cfg.encBits == 15 }
+
+func (c *codec) Encode(dst, p []byte, final bool) ([]byte, error) {
+	whole := final && !c.started
+	c.started = !final
+	if c.useFlate() {
+		return c.encodeFlate(dst, p, final)
+	}
+	if c.lz == nil {
+		if c.cfg.encNoContext {
+			c.lz = lzPools[c.cfg.encBits-8].Get().(*lzEncoder)
+			c.lz.reset()
+		} else {
+			c.lz = newLZ(c.cfg.encBits)
+		}
+	}
+	dst = c.lz.encode(dst, p, final, whole)
+	if final && c.cfg.encNoContext {
+		lzPools[c.cfg.encBits-8].Put(c.lz)
+		c.lz = nil
+	}
+	return dst, nil
+}
+
+// lzPools hold encoders for messages without context takeover, one pool
+// per window size (8–15 bits).
+var lzPools [8]sync.Pool
+
+func init() {
+	for i := range lzPools {
+		bits := i + 8
+		lzPools[i].New = func() any { return newLZ(bits) }
+	}
+}
+
+// flateWriter is a pooled flate.Writer that appends to a slice.
+type flateWriter struct {
+	w   *flate.Writer
+	out []byte
+}
+
+func (f *flateWriter) Write(p []byte) (int, error) {
+	f.out = append(f.out, p...)
+	return len(p), nil
+}
+
+var flatePools [9]sync.Pool
+
+func (c *codec) encodeFlate(dst, p []byte, final bool) ([]byte, error) {
+	if c.fw == nil {
+		pool := &flatePools[c.cfg.level-1]
+		fw, _ := pool.Get().(*flateWriter)
+		if fw == nil {
+			fw = new(flateWriter)
+			var err error
+			if fw.w, err = flate.NewWriter(fw, c.cfg.level); err != nil {
+				return dst, err
+			}
+		} else {
+			fw.w.Reset(fw)
+		}
+		c.fw = fw
+	}
+	fw := c.fw
+	fw.out = dst
+	_, err := fw.w.Write(p)
+	if err == nil && final {
+		err = fw.w.Flush()
+	}
+	dst, fw.out = fw.out, nil
+	if err != nil || !final {
+		return dst, err
+	}
+	// A sync flush ends with an empty stored block: 00 00 ff ff goes.
+	if n := len(dst); n >= 4 && dst[n-4] == 0 && dst[n-3] == 0 && dst[n-2] == 0xff && dst[n-1] == 0xff {
+		dst = dst[:n-4]
+	}
+	flatePools[c.cfg.level-1].Put(fw)
+	c.fw = nil
+	return dst, nil
+}
+
+// tail ends every received message (RFC 7692 §7.2.2): the stripped
+// 00 00 ff ff, then an empty final stored block so that the decompressor
+// reaches the end of its stream. A message that already ended with a
+// final block never reads it.
+var tail = []byte{0, 0, 0xff, 0xff, 1, 0, 0, 0xff, 0xff}
+
+// ErrCorrupt is returned (and the connection closed with 1007) for a
+// message that is not valid DEFLATE data.
+var ErrCorrupt = errors.New("permessage-deflate: corrupt compressed data")
+
+// Decode buffers the compressed pieces of a message and inflates it on the
+// final piece, in chunks, stopping past limit. The decompressor comes from
+// a pool and goes back at once; with context takeover it is primed with
+// the peer's window kept from the previous messages.
+func (c *codec) Decode(dst, p []byte, final bool, limit int64) ([]byte, error) {
+	if !final || c.in != nil {
+		if c.in == nil {
+			c.in = bufPool.Get().(*[]byte)
+		}
+		*c.in = append(*c.in, p...)
+		if !final {
+			return dst, nil
+		}
+	}
+	src := p
+	if c.in != nil {
+		src = *c.in
+	}
+	fr := readerPool.Get().(*flateReader)
+	fr.a, fr.b = src, tail
+	var dict []byte
+	if !c.cfg.decNoContext {
+		dict = c.hist
+	}
+	start := len(dst)
+	var err error
+	if err = fr.r.(flate.Resetter).Reset(fr, dict); err == nil {
+		dst, err = extutil.ReadLimited(dst, fr.r, limit)
+	}
+	fr.a, fr.b = nil, nil
+	if err == nil { // a reader stopped early is not reused
+		readerPool.Put(fr)
+	}
+	if c.in != nil {
+		if cap(*c.in) <= 64<<10 {
+			*c.in = (*c.in)[:0]
+			bufPool.Put(c.in)
+		}
+		c.in = nil
+	}
+	switch {
+	case errors.Is(err, ws.ErrMessageTooBig):
+		return dst, err
+	case err != nil:
+		return dst, errors.Join(ErrCorrupt, err)
+	}
+	if !c.cfg.decNoContext {
+		c.remember(dst[start:])
+	}
+	return dst, nil
+}
+
+// remember keeps the last 1<<decBits bytes of what was received.
+func (c *codec) remember(out []byte) {
+	w := 1 << c.cfg.decBits
+	if c.hist == nil {
+		c.hist = make([]byte, 0, w)
+	}
+	if len(out) >= w {
+		c.hist = append(c.hist[:0], out[len(out)-w:]...)
+		return
+	}
+	if drop := len(c.hist) + len(out) - w; drop > 0 {
+		n := copy(c.hist, c.hist[drop:])
+		c.hist = c.hist[:n]
+	}
+	c.hist = append(c.hist, out...)
+}
+
+var bufPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// flateReader is a pooled decompressor reading a then b without copying;
+// being an io.ByteReader keeps flate from adding a bufio.Reader.
+type flateReader struct {
+	r    io.ReadCloser
+	a, b []byte
+}
+
+var readerPool = sync.Pool{New: func() any {
+	fr := new(flateReader)
+	fr.r = flate.NewReader(fr)
+	return fr
+}}
+
+func (f *flateReader) ReadByte() (byte, error) {
+	if len(f.a) == 0 {
+		f.a, f.b = f.b, nil
+		if len(f.a) == 0 {
+			return 0, io.EOF
+		}
+	}
+	b := f.a[0]
+	f.a = f.a[1:]
+	return b, nil
+}
+
+func (f *flateReader) Read(p []byte) (int, error) {
+	if len(f.a) == 0 {
+		f.a, f.b = f.b, nil
+		if len(f.a) == 0 {
+			return 0, io.EOF
+		}
+	}
+	n := copy(p, f.a)
+	f.a = f.a[n:]
+	return n, nil
+}
