@@ -204,7 +204,7 @@ func (c *Conn) NextReader(ctx context.Context) (Opcode, io.Reader, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	c.reader = &messageReader{c: c, ctx: ctx, ev: ev, dec: c.decodes(ev), text: ev.Op == OpText}
+	c.reader = &messageReader{c: c, ctx: ctx, ev: ev, dec: c.decodes(ev)}
 	return ev.Op, c.reader, nil
 }
 
@@ -241,8 +241,7 @@ type messageReader struct {
 	err   error
 	stale bool
 
-	dec   bool // the message carries the negotiated extension
-	text  bool
+	dec   bool   // the message carries the negotiated extension
 	buf   []byte // decoded output
 	total int64  // decoded bytes so far
 	utf8  autf8.Validator
@@ -265,7 +264,7 @@ func (r *messageReader) take() {
 		return
 	}
 	r.total += int64(len(r.buf))
-	if r.text && (!r.utf8.Write(r.buf) || (r.ev.Final && !r.utf8.Done())) {
+	if r.ev.Op == OpText && (!r.utf8.Write(r.buf) || (r.ev.Final && !r.utf8.Done())) {
 		r.err = r.c.fail(utf8Err("invalid UTF-8 in a decoded text message"))
 		return
 	}
@@ -334,20 +333,12 @@ func (c *Conn) nextEvent(ctx context.Context) (Event, error) {
 			}
 			continue
 		}
-		if err := c.pending; err != nil {
-			c.pending = nil
-			if ctx.Err() != nil {
-				c.drop(ctx.Err())
-				return Event{}, ctx.Err()
-			}
-			return Event{}, c.drop(err)
+		err := c.pending // found by awaitInput
+		c.pending = nil
+		if err == nil {
+			err = c.read()
 		}
-		n, err := c.read()
-		if n > 0 {
-			c.rw = n
-			c.lastRead.Store(time.Now().UnixNano())
-		}
-		if err != nil && n == 0 {
+		if err != nil {
 			if ctx.Err() != nil {
 				c.drop(ctx.Err())
 				return Event{}, ctx.Err()
@@ -370,13 +361,7 @@ func (c *Conn) awaitInput() {
 		return
 	}
 	c.releaseMsg()
-	c.rr, c.rw = 0, 0
-	if n, err := c.readRaw(rawWait); n > 0 {
-		c.rw = n
-		c.lastRead.Store(time.Now().UnixNano())
-	} else if err != nil {
-		c.pending = err
-	}
+	c.pending = c.read()
 }
 
 // buffered reports whether input is buffered (from the reading goroutine).
@@ -397,16 +382,26 @@ func (c *Conn) releaseMsg() {
 	}
 }
 
-// read reads the next input into c.rbuf, all earlier input being
-// consumed, and resets c.rr and c.rw.
-func (c *Conn) read() (int, error) {
+// read reads the next input into c.rbuf[:c.rw], all earlier input being
+// consumed. The error is returned only when nothing was read (a later
+// read reports it again).
+func (c *Conn) read() error {
+	var n int
+	var err error
 	if c.rc != nil {
 		c.rr, c.rw = 0, 0
-		return c.readRaw(rawWait)
+		n, err = c.readRaw()
+	} else {
+		c.resizeRead()
+		c.rr, c.rw = 0, 0
+		n, err = c.nc.Read(c.rbuf)
 	}
-	c.resizeRead()
-	c.rr, c.rw = 0, 0
-	return c.nc.Read(c.rbuf)
+	if n > 0 {
+		c.rw = n
+		c.lastRead.Store(time.Now().UnixNano())
+		return nil
+	}
+	return err
 }
 
 // smallRead is the read size of an idle connection without raw reads: a
@@ -924,21 +919,9 @@ func (w *messageWriter) Close() error {
 	return w.err
 }
 
-// rawMode says how readRaw waits.
-type rawMode uint8
-
-const (
-	rawWait rawMode = iota // read, and wait if nothing is there
-	rawTry                 // read, never wait
-)
-
-// errWouldBlock is readRaw's answer in rawTry mode when nothing is there.
-var errWouldBlock = errors.New("ws: read would block")
-
 // rawRead is the state of one readRaw call.
 type rawRead struct {
-	fn   func(fd uintptr) bool
-	mode rawMode
-	n    int
-	err  error
+	fn  func(fd uintptr) bool
+	n   int
+	err error
 }

@@ -9,4 +9,4 @@ import (
 
 func rawConn(net.Conn) syscall.RawConn { return nil }
 
-func (c *Conn) readRaw(rawMode) (int, error) { panic("unreachable") }
+func (c *Conn) readRaw() (int, error) { panic("unreachable") }

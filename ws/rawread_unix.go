@@ -36,22 +36,19 @@ func rawConn(nc net.Conn) syscall.RawConn {
 // a pooled buffer only once input is there: while it waits, an idle
 // connection holds no read buffer. It costs no extra system call (a read
 // that would block is how net.Conn.Read finds out it must wait, too).
-// Deadlines apply as for Read. With rawTry it does not wait (the error is
-// errWouldBlock).
-func (c *Conn) readRaw(mode rawMode) (int, error) {
+// Deadlines apply as for Read.
+func (c *Conn) readRaw() (int, error) {
 	r := &c.raw
 	if r.fn == nil {
 		r.fn = c.rawStep // made once: a read allocates nothing
 	}
-	r.mode, r.n, r.err = mode, 0, nil
+	r.n, r.err = 0, nil
 	err := c.rc.Read(r.fn)
 	n, serr := r.n, r.err
 	r.err = nil
 	switch {
 	case err != nil:
 		return 0, err
-	case serr == errWouldBlock:
-		return 0, serr
 	case serr != nil:
 		return 0, os.NewSyscallError("read", serr)
 	case n == 0:
@@ -76,10 +73,6 @@ func (c *Conn) rawStep(fd uintptr) bool {
 	if r.err == syscall.EAGAIN {
 		putBuf(c.rbig)
 		c.rbig, c.rbuf = nil, nil
-		if r.mode == rawTry {
-			r.err = errWouldBlock
-			return true
-		}
 		return false
 	}
 	return true

@@ -6,9 +6,14 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"log"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
 
 	"github.com/autobahn-go/autobahn/ws"
 	"github.com/autobahn-go/autobahn/ws/wshttp"
@@ -28,6 +33,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:9000", "listen address")
 	raw := flag.Bool("raw", false, "serve with ws.Server.Serve instead of net/http")
 	flag.Parse()
+	go memstats()
 	// Keepalive pings stay on (the default), as does UTF-8 validation.
 	srv := &ws.Server{Handler: echo{}}
 	if *raw {
@@ -39,4 +45,19 @@ func main() {
 	}
 	http.Handle("/echo", wshttp.Handler(srv))
 	log.Fatal(http.ListenAndServe(*addr, nil))
+}
+
+// memstats prints the Go runtime's view of memory per goroutine after a GC
+// on every SIGUSR1 (kill -USR1 <pid> while connections idle).
+func memstats() {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGUSR1)
+	for range ch {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		g := runtime.NumGoroutine()
+		fmt.Printf("goroutines=%d stack/goroutine=%.2fKB heap_alloc/goroutine=%.2fKB\n",
+			g, float64(m.StackInuse)/1024/float64(g), float64(m.HeapAlloc)/1024/float64(g))
+	}
 }

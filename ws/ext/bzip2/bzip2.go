@@ -167,13 +167,8 @@ func (c *codec) ShareKey() string { return "bzip2/" + strconv.Itoa(c.level) }
 
 // writer is a pooled bzip2.Writer that appends to a slice.
 type writer struct {
-	zw  *bzip2.Writer
-	out []byte
-}
-
-func (w *writer) Write(p []byte) (int, error) {
-	w.out = append(w.out, p...)
-	return len(p), nil
+	zw *bzip2.Writer
+	extutil.Sink
 }
 
 var writerPools [9]sync.Pool
@@ -193,12 +188,12 @@ func (c *codec) Encode(dst, p []byte, final bool) ([]byte, error) {
 		c.w = w
 	}
 	w := c.w
-	w.out = dst
+	w.Out = dst
 	_, err := w.zw.Write(p)
 	if err == nil && final {
 		err = w.zw.Close()
 	}
-	dst, w.out = w.out, nil
+	dst, w.Out = w.Out, nil
 	if final || err != nil {
 		c.w = nil
 		if err == nil {

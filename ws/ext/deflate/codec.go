@@ -105,13 +105,8 @@ func init() {
 
 // flateWriter is a pooled flate.Writer that appends to a slice.
 type flateWriter struct {
-	w   *flate.Writer
-	out []byte
-}
-
-func (f *flateWriter) Write(p []byte) (int, error) {
-	f.out = append(f.out, p...)
-	return len(p), nil
+	w *flate.Writer
+	extutil.Sink
 }
 
 var flatePools [9]sync.Pool
@@ -132,12 +127,12 @@ func (c *codec) encodeFlate(dst, p []byte, final bool) ([]byte, error) {
 		c.fw = fw
 	}
 	fw := c.fw
-	fw.out = dst
+	fw.Out = dst
 	_, err := fw.w.Write(p)
 	if err == nil && final {
 		err = fw.w.Flush()
 	}
-	dst, fw.out = fw.out, nil
+	dst, fw.Out = fw.Out, nil
 	if err != nil || !final {
 		return dst, err
 	}

@@ -93,3 +93,12 @@ func Grow(dst []byte, n int) []byte {
 	}
 	return slices.Grow(dst, max(len(dst), n))
 }
+
+// Sink is an io.Writer that appends to Out, for compressors that write to
+// a stream while the codec appends to a caller's slice.
+type Sink struct{ Out []byte }
+
+func (s *Sink) Write(p []byte) (int, error) {
+	s.Out = append(s.Out, p...)
+	return len(p), nil
+}
