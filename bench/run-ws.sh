@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # WebSocket echo benchmark: each server in bench/servers/{autobahn-std,gobwas,
-# gorilla,coder} (and autobahn-std -raw as autobahn-raw) on GOMAXPROCS=1,
+# gorilla,coder} (and autobahn-std -raw as autobahn-raw, -loop as
+# autobahn-loop) on GOMAXPROCS=1,
 # loaded by cmd/wsload over loopback.
 # Usage: bench/run-ws.sh [conns] [duration] [rounds]
 set -euo pipefail
@@ -13,11 +14,13 @@ trap 'rm -rf "$bin"' EXIT
 go build -o "$bin/" ./cmd/wsload ./servers/autobahn-std ./servers/gobwas ./servers/gorilla ./servers/coder
 port=19400
 for round in $(seq "$rounds"); do
-  for srv in autobahn-std autobahn-raw gobwas gorilla coder; do
+  for srv in ${SERVERS:-autobahn-std autobahn-raw autobahn-loop gobwas gorilla coder}; do
     port=$((port + 1))
     cmd=("$bin/$srv")
     # autobahn-raw: the same server on ws.Server.Serve (zero-copy handshake).
     [ "$srv" = autobahn-raw ] && cmd=("$bin/autobahn-std" -raw)
+    # autobahn-loop: the same handler on the event loop (ws/wsloop).
+    [ "$srv" = autobahn-loop ] && cmd=("$bin/autobahn-std" -loop)
     GOMAXPROCS=1 "${cmd[@]}" -addr "127.0.0.1:$port" &
     spid=$!
     sleep 0.5

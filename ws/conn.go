@@ -44,6 +44,10 @@ type Conn struct {
 	rr, rw  int
 	parser  Parser
 	msg     *[]byte // pooled, for messages that span reads
+	mop     Opcode  // opcode of the message being read
+	mdec    bool    // the message being read carries the extension
+	push    bool    // input comes through Feed (an event-loop driver)
+	ended   bool    // push mode: the Handler has had OnClose
 	pending error   // a read error awaitInput found, for nextEvent
 	raw     rawRead // readRaw's state
 	reader  *messageReader
@@ -126,43 +130,57 @@ func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
 // ErrClosed)); a fault of the peer is a *ProtocolError, after which the
 // connection is closed with its code. Cancelling ctx drops the connection.
 func (c *Conn) ReadMessage(ctx context.Context) (Opcode, []byte, error) {
+	if c.push {
+		return 0, nil, ErrPushMode
+	}
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
 	c.releaseMsg()
 	if err := c.skipReader(ctx); err != nil {
 		return 0, nil, err
 	}
-	var op Opcode
-	var dec bool
-	var msg []byte
 	for {
 		ev, err := c.nextEvent(ctx)
 		if err != nil {
 			return 0, nil, err
 		}
-		if ev.First {
-			op = ev.Op
-			dec = c.decodes(ev)
-			if ev.Final && !dec {
-				return op, ev.Payload, nil // in the read buffer: no copy
-			}
-			c.msg = getBuf(0)
-			msg = (*c.msg)[:0]
-		}
-		if !dec {
-			msg = append(msg, ev.Payload...)
-		} else if msg, err = c.decode(msg, ev, int64(len(msg))); err != nil {
-			*c.msg = msg
+		msg, done, err := c.collect(ev)
+		if err != nil {
 			return 0, nil, err
 		}
-		*c.msg = msg
-		if ev.Final {
-			if dec && op == OpText && !autf8.Valid(msg) {
-				return 0, nil, c.fail(utf8Err("invalid UTF-8 in a decoded text message"))
-			}
-			return op, msg, nil
+		if done {
+			return c.mop, msg, nil
 		}
 	}
+}
+
+// collect adds the data event ev to the message being read and returns the
+// whole message once ev is its last piece (c.mop is its opcode). A message
+// of one frame without an extension stays where the Parser left it (no
+// copy); others are gathered in c.msg. c.rmu must be held.
+func (c *Conn) collect(ev Event) (msg []byte, done bool, err error) {
+	if ev.First {
+		c.mop, c.mdec = ev.Op, c.decodes(ev)
+		if ev.Final && !c.mdec {
+			return ev.Payload, true, nil
+		}
+		c.msg = getBuf(0)
+	}
+	msg = *c.msg
+	if !c.mdec {
+		msg = append(msg, ev.Payload...)
+	} else if msg, err = c.decode(msg, ev, int64(len(msg))); err != nil {
+		*c.msg = msg
+		return nil, false, err
+	}
+	*c.msg = msg
+	if !ev.Final {
+		return nil, false, nil
+	}
+	if c.mdec && c.mop == OpText && !autf8.Valid(msg) {
+		return nil, false, c.fail(utf8Err("invalid UTF-8 in a decoded text message"))
+	}
+	return msg, true, nil
 }
 
 // decodes reports whether the message that ev starts carries the
@@ -195,6 +213,9 @@ func (c *Conn) decode(dst []byte, ev Event, done int64) ([]byte, error) {
 // valid until the next call to NextReader or ReadMessage, which discard
 // what it did not read.
 func (c *Conn) NextReader(ctx context.Context) (Opcode, io.Reader, error) {
+	if c.push {
+		return 0, nil, ErrPushMode
+	}
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
 	if err := c.skipReader(ctx); err != nil {
@@ -478,7 +499,7 @@ func (c *Conn) peerClosed(ev Event) error {
 		var b [2]byte
 		_ = c.writeFrame(context.Background(), OpClose, 0, true, AppendClosePayload(b[:0], ev.Code, ""), time.Now().Add(c.opts.CloseTimeout))
 	}
-	if c.role == RoleClient {
+	if c.role == RoleClient && !c.push {
 		// The server closes TCP first (§7.1.1): wait for it, briefly.
 		_ = c.nc.SetReadDeadline(time.Now().Add(c.opts.CloseTimeout))
 		_, _ = io.Copy(io.Discard, c.nc)
@@ -532,8 +553,8 @@ func (c *Conn) drop(cause error) error {
 // while the peer's data is unread (which could destroy our close frame).
 func (c *Conn) linger(deadline time.Time) {
 	cw, ok := c.nc.(interface{ CloseWrite() error })
-	if !ok || cw.CloseWrite() != nil {
-		return
+	if !ok || cw.CloseWrite() != nil || c.push {
+		return // in push mode the driver discards input until the peer closes
 	}
 	_ = c.nc.SetReadDeadline(deadline)
 	_, _ = io.Copy(io.Discard, c.nc)
@@ -560,7 +581,10 @@ func (c *Conn) Done() <-chan struct{} { return c.done }
 // 123 bytes; StatusNoStatusReceived sends an empty close frame), waits up to Options.CloseTimeout for the peer's answer
 // and closes the TCP connection. It is safe to call more than once and
 // concurrently with reads and writes; if no goroutine is reading, Close
-// reads (and discards) until the peer's close frame arrives.
+// reads (and discards) until the peer's close frame arrives. On a push-mode
+// connection (an event-loop driver) Close returns once the close frame is
+// queued: the driver's loop reads the answer, and the connection is dropped
+// if none comes within Options.CloseTimeout.
 func (c *Conn) Close(code StatusCode, reason string) error {
 	if code != StatusNoStatusReceived && !code.ValidOnWire() {
 		return errors.New("ws: close code " + code.String() + " may not be sent")
@@ -571,6 +595,9 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 	c.mu.Lock()
 	if c.closeSent {
 		c.mu.Unlock()
+		if c.push {
+			return nil
+		}
 		select {
 		case <-c.done:
 		case <-time.After(c.opts.CloseTimeout):
@@ -585,6 +612,12 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 	if err := c.writeFrame(context.Background(), OpClose, 0, true, AppendClosePayload(b[:0], code, reason), deadline); err != nil {
 		c.drop(err)
 		return err
+	}
+	if c.push {
+		// The driver's loop reads the answer (Feed); waiting here could
+		// block that loop.
+		c.closeTimer(deadline)
+		return nil
 	}
 	if c.rmu.TryLock() {
 		_ = c.nc.SetReadDeadline(deadline)

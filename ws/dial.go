@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
@@ -211,28 +210,12 @@ func clientHandshake(nc net.Conn, u *url.URL, addr string, proxy *url.URL, secur
 		conn = tc
 		br = bufio.NewReaderSize(tc, 4096)
 	}
-	var keyRaw [16]byte
-	_, _ = rand.Read(keyRaw[:])
-	key := base64.StdEncoding.EncodeToString(keyRaw[:])
-	path := u.RequestURI()
-	var b strings.Builder
-	b.WriteString("GET " + path + " HTTP/1.1\r\nHost: " + u.Host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n")
-	if len(o.Subprotocols) > 0 {
-		b.WriteString("Sec-WebSocket-Protocol: " + strings.Join(o.Subprotocols, ", ") + "\r\n")
+	key := NewKey()
+	req, err := AppendRequest(nil, u, key, o)
+	if err != nil {
+		return nil, err
 	}
-	if len(o.Extensions) > 0 {
-		b.WriteString("Sec-WebSocket-Extensions: " + offerExtensions(o.Extensions) + "\r\n")
-	}
-	for k, vs := range o.Header {
-		for _, v := range vs {
-			if strings.ContainsAny(k+v, "\r\n") {
-				return nil, errors.New("ws: header contains a line break")
-			}
-			b.WriteString(k + ": " + v + "\r\n")
-		}
-	}
-	b.WriteString("\r\n")
-	if _, err := conn.Write([]byte(b.String())); err != nil {
+	if _, err := conn.Write(req); err != nil {
 		return nil, err
 	}
 	var resp Response

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"net/textproto"
 	"net/url"
 	"path"
 	"strings"
@@ -429,25 +428,12 @@ func UpgradeConn(ctx context.Context, nc net.Conn, h Handler, opts *Options) (*C
 	if err := CheckRequest(&req); err != nil {
 		return nil, reject(nc, err)
 	}
-	cr := &ConnectRequest{
-		Target: string(req.Target), Host: string(req.Host), Origin: string(req.Origin),
-		Header: map[string][]string{}, RemoteAddr: nc.RemoteAddr(),
-	}
-	for _, f := range req.Header {
-		k := textproto.CanonicalMIMEHeaderKey(string(f.Name))
-		cr.Header[k] = append(cr.Header[k], string(f.Value))
-	}
-	for _, p := range req.Values(nil, "Sec-WebSocket-Protocol") {
-		cr.Protocols = append(cr.Protocols, string(p))
-	}
-	for _, e := range req.Values(nil, "Sec-WebSocket-Extensions") {
-		cr.Extensions = append(cr.Extensions, string(e))
-	}
+	cr := NewConnectRequest(&req, nc.RemoteAddr())
 	acc, err := Negotiate(cr, h, opts)
 	if err != nil {
 		return nil, reject(nc, err)
 	}
-	resp := AppendResponse(nil, &req, acc.Protocol, acc.Extensions, fieldsOf(acc.Header))
+	resp := AppendResponse(nil, &req, acc.Protocol, acc.Extensions, HeaderFields(acc.Header))
 	if _, err := nc.Write(resp); err != nil {
 		return nil, err
 	}
@@ -455,7 +441,9 @@ func UpgradeConn(ctx context.Context, nc net.Conn, h Handler, opts *Options) (*C
 	return NewConn(nc, RoleServer, buf[n:], acc.Negotiated(), o), nil
 }
 
-func fieldsOf(h map[string][]string) []HeaderField {
+// HeaderFields lists the header h (an http.Header works) as fields for
+// AppendResponse and AppendReject.
+func HeaderFields(h map[string][]string) []HeaderField {
 	var fs []HeaderField
 	for k, vs := range h {
 		for _, v := range vs {

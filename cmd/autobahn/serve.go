@@ -14,6 +14,7 @@ import (
 
 	"github.com/autobahn-go/autobahn/ws"
 	"github.com/autobahn-go/autobahn/ws/wshttp"
+	"github.com/autobahn-go/autobahn/ws/wsloop"
 )
 
 func init() {
@@ -57,6 +58,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:9000", "listen address")
 	verbose := fs.Bool("v", false, "log every connection")
+	loopAddr := fs.String("loop-addr", "", "also serve the echo handler on the event loop (ws/wsloop) at this address")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -85,6 +87,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "autobahn serve: http://%s/ (WebSocket echo on ws://%s/echo)\n", ln.Addr(), ln.Addr())
 	logger.Info("listening", "addr", ln.Addr().String())
 
+	// The same handler on the event loop: one line differs.
+	lsrv := &wsloop.Server{Handler: echoHandler{log: logger}, Options: &ws.Options{Logger: logger}}
+	lerrc := make(chan error, 1)
+	if *loopAddr != "" {
+		la, err := lsrv.Listen("tcp", *loopAddr)
+		if err != nil {
+			_ = ln.Close()
+			return err
+		}
+		fmt.Fprintf(stdout, "autobahn serve: event-loop WebSocket echo on ws://%s/\n", la)
+		go func() { lerrc <- lsrv.Run() }()
+	} else {
+		lerrc <- nil
+	}
+
 	errc := make(chan error, 1)
 	go func() { errc <- hsrv.Serve(ln) }()
 	select {
@@ -96,8 +113,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err = errors.Join(hsrv.Shutdown(sctx), wsrv.Shutdown(sctx))
+	if *loopAddr != "" {
+		err = errors.Join(err, lsrv.Shutdown(sctx))
+	}
 	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
 		err = errors.Join(err, serr)
 	}
-	return err
+	return errors.Join(err, <-lerrc)
 }

@@ -20,19 +20,29 @@ func TestServe(t *testing.T) {
 	pr, pw := io.Pipe()
 	errc := make(chan error, 1)
 	go func() {
-		errc <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, pw, io.Discard)
+		errc <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--loop-addr", "127.0.0.1:0"}, pw, io.Discard)
 		pw.Close()
 	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
+	br := bufio.NewReader(pr)
+	line, err := br.ReadString('\n')
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	m := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/`).FindStringSubmatch(line)
 	if m == nil {
 		t.Fatalf("no address in %q", line)
 	}
 	addr := m[1]
+	line, err = br.ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = regexp.MustCompile(`event-loop WebSocket echo on ws://(127\.0\.0\.1:\d+)/`).FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("no event-loop address in %q", line)
+	}
+	loopAddr := m[1]
+	go func() { _, _ = io.Copy(io.Discard, br) }()
 
 	resp, err := http.Get("http://" + addr + "/")
 	if err != nil {
@@ -46,29 +56,35 @@ func TestServe(t *testing.T) {
 
 	rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer rcancel()
-	c, err := ws.Dial(rctx, "ws://"+addr+"/echo", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, msg := range []struct {
-		op ws.Opcode
-		p  string
-	}{{ws.OpText, "hello κόσμε"}, {ws.OpBinary, "\x00\x01\xff"}, {ws.OpText, strings.Repeat("x", 100000)}} {
-		if err := c.WriteMessage(rctx, msg.op, []byte(msg.p)); err != nil {
+	var conns []*ws.Conn
+	for _, u := range []string{"ws://" + addr + "/echo", "ws://" + loopAddr + "/"} {
+		c, err := ws.Dial(rctx, u, nil)
+		if err != nil {
 			t.Fatal(err)
 		}
-		op, p, err := c.ReadMessage(rctx)
-		if err != nil || op != msg.op || string(p) != msg.p {
-			t.Fatalf("echo: %v %d bytes %v", op, len(p), err)
+		conns = append(conns, c)
+		for _, msg := range []struct {
+			op ws.Opcode
+			p  string
+		}{{ws.OpText, "hello κόσμε"}, {ws.OpBinary, "\x00\x01\xff"}, {ws.OpText, strings.Repeat("x", 100000)}} {
+			if err := c.WriteMessage(rctx, msg.op, []byte(msg.p)); err != nil {
+				t.Fatal(err)
+			}
+			op, p, err := c.ReadMessage(rctx)
+			if err != nil || op != msg.op || string(p) != msg.p {
+				t.Fatalf("%s echo: %v %d bytes %v", u, op, len(p), err)
+			}
 		}
 	}
 
-	// Stopping the command closes the connection with 1001.
+	// Stopping the command closes the connections with 1001.
 	cancel()
-	_, _, err = c.ReadMessage(rctx)
-	var ce *ws.CloseError
-	if !errors.As(err, &ce) || ce.Code != ws.StatusGoingAway {
-		t.Fatalf("after stop: %v", err)
+	for _, c := range conns {
+		_, _, err = c.ReadMessage(rctx)
+		var ce *ws.CloseError
+		if !errors.As(err, &ce) || ce.Code != ws.StatusGoingAway {
+			t.Fatalf("after stop: %v", err)
+		}
 	}
 	if err := <-errc; err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 // Command autobahn-std is Autobahn|Go's WebSocket echo server on goroutines
 // (ws/wshttp inside net/http; with -raw, ws.Server.Serve on a listener with
-// the zero-copy handshake), a benchmark peer: echo on /echo.
+// the zero-copy handshake; with -loop, the same handler on the event loop,
+// ws/wsloop), a benchmark peer: echo on /echo.
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 
 	"github.com/autobahn-go/autobahn/ws"
 	"github.com/autobahn-go/autobahn/ws/wshttp"
+	"github.com/autobahn-go/autobahn/ws/wsloop"
 )
 
 type echo struct{ ws.BaseHandler }
@@ -32,9 +34,13 @@ func (echo) OnMessage(c *ws.Conn, p []byte, isBinary bool) {
 func main() {
 	addr := flag.String("addr", "127.0.0.1:9000", "listen address")
 	raw := flag.Bool("raw", false, "serve with ws.Server.Serve instead of net/http")
+	loop := flag.Bool("loop", false, "serve on the event loop (ws/wsloop) instead of goroutines")
 	flag.Parse()
 	go memstats()
 	// Keepalive pings stay on (the default), as does UTF-8 validation.
+	if *loop {
+		log.Fatal(wsloop.ListenAndServe(*addr, echo{}, nil))
+	}
 	srv := &ws.Server{Handler: echo{}}
 	if *raw {
 		ln, err := net.Listen("tcp", *addr)

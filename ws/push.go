@@ -1,0 +1,163 @@
+package ws
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"net"
+	"net/textproto"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// ErrPushMode: ReadMessage and NextReader are not available on a connection
+// whose input a driver pushes (Feed); its Handler receives the messages.
+var ErrPushMode = errors.New("ws: connection is driven by its Handler (push mode)")
+
+// NewPushConn returns a Conn, its opening handshake complete, whose input
+// the caller (an event-loop driver such as ws/wsloop) reads itself and
+// hands over with Feed. nc carries the output: its Write must not block
+// the driver's loop (queue what cannot be sent at once, and honour
+// SetWriteDeadline for writers that wait), and Close must send what is
+// queued before closing. nc's Read is never called. The keepalive timer
+// starts unless opts turn it off.
+func NewPushConn(nc net.Conn, role Role, neg Negotiated, opts *Options) *Conn {
+	c := NewConn(nc, role, nil, neg, opts)
+	c.rc = nil
+	c.push = true
+	return c
+}
+
+// Feed parses input read from the connection: it answers pings, reassembles
+// and decodes messages, calls h.OnMessage for each (from the calling
+// goroutine; the payload is valid only during the call) and, when the
+// connection ends — a close frame, a protocol fault, or an earlier end —
+// h.OnClose, once. It reports whether the connection is still open. All of
+// in is consumed; Feed modifies it in place (unmasking). Calls for one Conn
+// must not overlap.
+func (c *Conn) Feed(in []byte, h Handler) bool {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	if c.ended {
+		return false
+	}
+	if len(in) > 0 {
+		c.lastRead.Store(time.Now().UnixNano())
+	}
+	for {
+		if err := c.finished(); err != nil {
+			c.end(h, err)
+			return false
+		}
+		n, ev, err := c.parser.Parse(in)
+		in = in[n:]
+		if err != nil {
+			c.end(h, c.fail(err))
+			return false
+		}
+		switch ev.Kind {
+		case EventNone:
+			if len(in) == 0 {
+				return true
+			}
+		case EventData:
+			msg, done, err := c.collect(ev)
+			if err != nil {
+				c.end(h, err)
+				return false
+			}
+			if done {
+				h.OnMessage(c, msg, c.mop == OpBinary)
+				c.releaseMsg()
+			}
+		case EventPing:
+			if err := c.writeControl(OpPing+1, ev.Payload); err != nil && !errors.Is(err, ErrClosed) {
+				c.end(h, err)
+				return false
+			}
+		case EventClose:
+			c.end(h, c.peerClosed(ev))
+			return false
+		}
+	}
+}
+
+// FeedEnd tells a push-mode Conn that its transport is gone (the peer
+// closed it, a timeout, an I/O error: cause). Unless the connection already
+// ended, it is dropped and h.OnClose is called. It is what the driver calls
+// when its socket closes, whoever closed it.
+func (c *Conn) FeedEnd(h Handler, cause error) {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	if c.ended {
+		return
+	}
+	c.end(h, c.drop(cause))
+}
+
+// end tells h how the connection ended, once. c.rmu must be held.
+func (c *Conn) end(h Handler, err error) {
+	c.ended = true
+	c.releaseMsg()
+	closed(c, h, err)
+}
+
+// closeTimer drops a push-mode connection still open at deadline.
+func (c *Conn) closeTimer(deadline time.Time) {
+	time.AfterFunc(time.Until(deadline), func() { c.drop(ErrClosed) })
+}
+
+// NewConnectRequest describes a checked opening handshake (CheckRequest)
+// for Handler.OnConnect and Negotiate; the strings are copies.
+func NewConnectRequest(req *Request, remote net.Addr) *ConnectRequest {
+	cr := &ConnectRequest{
+		Target: string(req.Target), Host: string(req.Host), Origin: string(req.Origin),
+		Header: make(map[string][]string, len(req.Header)), RemoteAddr: remote,
+	}
+	for _, f := range req.Header {
+		k := textproto.CanonicalMIMEHeaderKey(string(f.Name))
+		cr.Header[k] = append(cr.Header[k], string(f.Value))
+	}
+	for _, p := range req.Values(nil, "Sec-WebSocket-Protocol") {
+		cr.Protocols = append(cr.Protocols, string(p))
+	}
+	for _, e := range req.Values(nil, "Sec-WebSocket-Extensions") {
+		cr.Extensions = append(cr.Extensions, string(e))
+	}
+	return cr
+}
+
+// NewKey returns a fresh Sec-WebSocket-Key.
+func NewKey() string {
+	var raw [16]byte
+	_, _ = rand.Read(raw[:])
+	return base64.StdEncoding.EncodeToString(raw[:])
+}
+
+// AppendRequest appends the client's opening handshake for u (a ws or wss
+// URL) to dst: key (NewKey), and the subprotocols, extension offers and
+// extra headers of opts. CheckResponse checks the answer.
+func AppendRequest(dst []byte, u *url.URL, key string, opts *Options) ([]byte, error) {
+	b := bytes.NewBuffer(dst)
+	b.WriteString("GET " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n")
+	if opts != nil {
+		if len(opts.Subprotocols) > 0 {
+			b.WriteString("Sec-WebSocket-Protocol: " + strings.Join(opts.Subprotocols, ", ") + "\r\n")
+		}
+		if len(opts.Extensions) > 0 {
+			b.WriteString("Sec-WebSocket-Extensions: " + offerExtensions(opts.Extensions) + "\r\n")
+		}
+		for k, vs := range opts.Header {
+			for _, v := range vs {
+				if strings.ContainsAny(k+v, "\r\n") {
+					return dst, errors.New("ws: header contains a line break")
+				}
+				b.WriteString(k + ": " + v + "\r\n")
+			}
+		}
+	}
+	b.WriteString("\r\n")
+	return b.Bytes(), nil
+}

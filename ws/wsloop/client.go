@@ -1,0 +1,116 @@
+package wsloop
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/url"
+	"sync"
+
+	"github.com/autobahn-go/autobahn/eventloop"
+	"github.com/autobahn-go/autobahn/ws"
+)
+
+// ErrUnsupported: the URL needs what the event-loop client does not do
+// (TLS, proxies); ws.Dial does both.
+var ErrUnsupported = errors.New("wsloop: wss:// and proxies need ws.Dial")
+
+// Client dials WebSocket connections that run on its event loops, for
+// load generators and clients of very many connections. Options and Config
+// are optional and must not change after the first Dial. Close ends every
+// connection and the loops.
+type Client struct {
+	Options *ws.Options
+	Config  eventloop.Config
+
+	once   sync.Once
+	loop   *eventloop.Loop
+	newErr error
+	run    chan error
+	d      driver
+}
+
+func (cl *Client) init() error {
+	cl.once.Do(func() {
+		cl.d = driver{opts: cl.Options.Resolve()}
+		cfg := cl.Config
+		if cfg.WriteHighWatermark <= 0 {
+			cfg.WriteHighWatermark = eventloop.DefaultWriteHighWatermark
+		}
+		cl.d.high = cfg.WriteHighWatermark
+		cl.loop, cl.newErr = eventloop.New(cfg, &cl.d)
+		if cl.newErr == nil {
+			cl.run = make(chan error, 1)
+			go func() { cl.run <- cl.loop.Run() }()
+		}
+	})
+	return cl.newErr
+}
+
+// Dial opens a WebSocket connection to a ws:// URL and runs h on it on the
+// client's loop: h.OnOpen, then h.OnMessage per message, then h.OnClose
+// (h.OnConnect is not called). It returns the open connection once the
+// handshake is done, or an error within Options.HandshakeTimeout or ctx.
+// Dial must not be called from a Handler callback.
+func (cl *Client) Dial(ctx context.Context, rawURL string, h ws.Handler) (*ws.Conn, error) {
+	if err := cl.init(); err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	switch u.Scheme {
+	case "ws", "http":
+	case "wss", "https":
+		return nil, ErrUnsupported
+	default:
+		return nil, errors.New("wsloop: URL scheme must be ws")
+	}
+	o := cl.d.opts
+	proxy := o.Proxy
+	if proxy == nil {
+		proxy = ws.ProxyFromEnvironment
+	}
+	if p, err := proxy(u); err != nil || p != nil {
+		return nil, errors.Join(ErrUnsupported, err)
+	}
+	addr := u.Host
+	if u.Port() == "" {
+		addr = net.JoinHostPort(u.Hostname(), "80")
+	}
+	key := ws.NewKey()
+	req, err := ws.AppendRequest(nil, u, key, o)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.HandshakeTimeout)
+	defer cancel()
+	done := make(chan error, 1)
+	c := &conn{d: &cl.d, h: h, hs: &handshake{key: key, request: req, done: done}}
+	ec, err := cl.loop.DialWith(ctx, "tcp", addr, eventloop.DialOptions{Value: c})
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		_ = ec.Close()
+		err = ctx.Err()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c.c, nil
+}
+
+// Close closes every connection (without a close handshake: close them
+// first for a clean end) and stops the loops.
+func (cl *Client) Close() error {
+	if err := cl.init(); err != nil {
+		return err
+	}
+	err := cl.loop.Shutdown(context.Background())
+	<-cl.run
+	return err
+}

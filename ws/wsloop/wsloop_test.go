@@ -1,0 +1,453 @@
+package wsloop_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/autobahn-go/autobahn/eventloop"
+	"github.com/autobahn-go/autobahn/internal/wsconf"
+	"github.com/autobahn-go/autobahn/ws"
+	"github.com/autobahn-go/autobahn/ws/ext/deflate"
+	"github.com/autobahn-go/autobahn/ws/wsloop"
+)
+
+// echo answers every message; it records how connections ended.
+type echo struct {
+	ws.BaseHandler
+	mu     sync.Mutex
+	opened int
+	ends   []string // "clean code reason"
+	ended  chan struct{}
+}
+
+func newEcho() *echo { return &echo{ended: make(chan struct{}, 64)} }
+
+func (h *echo) OnOpen(*ws.Conn) { h.mu.Lock(); h.opened++; h.mu.Unlock() }
+
+func (h *echo) OnMessage(c *ws.Conn, p []byte, isBinary bool) {
+	op := ws.OpText
+	if isBinary {
+		op = ws.OpBinary
+	}
+	if string(p) == "close please" {
+		_ = c.Close(4000, "asked")
+		return
+	}
+	_ = c.WriteMessage(context.Background(), op, p)
+}
+
+func (h *echo) OnClose(c *ws.Conn, clean bool, code ws.StatusCode, reason string) {
+	h.mu.Lock()
+	h.ends = append(h.ends, fmt.Sprintf("%v %d %s", clean, code, reason))
+	h.mu.Unlock()
+	h.ended <- struct{}{}
+}
+
+func (h *echo) waitEnd(t *testing.T) string {
+	t.Helper()
+	select {
+	case <-h.ended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("OnClose was not called")
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.ends[len(h.ends)-1]
+}
+
+// serve runs h on a wsloop.Server on a loopback port and returns the URL
+// of /echo; the server is shut down when the test ends.
+func serve(t testing.TB, h ws.Handler, opts *ws.Options, cfg eventloop.Config) (string, *wsloop.Server) {
+	t.Helper()
+	srv := &wsloop.Server{Handler: h, Options: opts, Config: cfg}
+	addr, err := srv.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := make(chan error, 1)
+	go func() { ran <- srv.Run() }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+		if err := <-ran; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return "ws://" + addr.String() + "/echo", srv
+}
+
+func dial(t *testing.T, url string, opts *ws.Options) *ws.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := ws.Dial(ctx, url, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close(ws.StatusNormalClosure, "") })
+	return c
+}
+
+func TestConformanceServer(t *testing.T) {
+	u, _ := serve(t, newEcho(), wsconf.Options, eventloop.Config{Loops: 1})
+	wsconf.Server(t, u)
+}
+
+func TestConformanceClient(t *testing.T) {
+	cl := &wsloop.Client{Options: wsconf.Options, Config: eventloop.Config{Loops: 1}}
+	defer cl.Close()
+	wsconf.Client(t, func(ctx context.Context, url string) {
+		h := newEcho()
+		if _, err := cl.Dial(ctx, url, h); err != nil {
+			t.Error(err)
+			return
+		}
+		select {
+		case <-h.ended:
+		case <-ctx.Done():
+			t.Error("client did not end")
+		}
+	})
+}
+
+// TestEcho: the goroutine client (ws.Dial) against the loop server, every
+// size class, text and binary, whole and fragmented.
+func TestEcho(t *testing.T) {
+	u, _ := serve(t, newEcho(), nil, eventloop.Config{})
+	for _, frag := range []int{0, 1000} {
+		c := dial(t, u, &ws.Options{AutoFragmentSize: frag})
+		ctx := context.Background()
+		for _, n := range []int{0, 1, 125, 126, 4095, 65535, 65536, 1 << 20} {
+			for _, op := range []ws.Opcode{ws.OpText, ws.OpBinary} {
+				msg := bytes.Repeat([]byte{'a' + byte(n%26)}, n)
+				if err := c.WriteMessage(ctx, op, msg); err != nil {
+					t.Fatal(err)
+				}
+				gop, got, err := c.ReadMessage(ctx)
+				if err != nil {
+					t.Fatalf("size %d: %v", n, err)
+				}
+				if gop != op || !bytes.Equal(got, msg) {
+					t.Fatalf("size %d op %v: got op %v, %d bytes", n, op, gop, len(got))
+				}
+			}
+		}
+	}
+}
+
+// TestHandlerCloses: Close from OnMessage (on the loop) runs the close
+// handshake without blocking the loop.
+func TestHandlerCloses(t *testing.T) {
+	h := newEcho()
+	u, _ := serve(t, h, nil, eventloop.Config{Loops: 1})
+	c := dial(t, u, nil)
+	ctx := context.Background()
+	if err := c.WriteMessage(ctx, ws.OpText, []byte("close please")); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := c.ReadMessage(ctx)
+	var ce *ws.CloseError
+	if !errors.As(err, &ce) || ce.Code != 4000 || ce.Reason != "asked" || !ce.WasClean {
+		t.Fatalf("client got %v", err)
+	}
+	if got := h.waitEnd(t); got != "true 4000 " {
+		t.Fatalf("server OnClose: %q", got)
+	}
+}
+
+// TestPeerCloses: the client's close is echoed and reported as clean.
+func TestPeerCloses(t *testing.T) {
+	h := newEcho()
+	u, _ := serve(t, h, nil, eventloop.Config{Loops: 1})
+	c := dial(t, u, nil)
+	if err := c.Close(ws.StatusNormalClosure, "done"); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.waitEnd(t); got != "true 1000 done" {
+		t.Fatalf("server OnClose: %q", got)
+	}
+}
+
+// TestShutdown closes every connection with 1001.
+func TestShutdown(t *testing.T) {
+	h := newEcho()
+	srv := &wsloop.Server{Handler: h}
+	addr, err := srv.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := make(chan error, 1)
+	go func() { ran <- srv.Run() }()
+	var conns []*ws.Conn
+	for range 5 {
+		conns = append(conns, dial(t, "ws://"+addr.String()+"/", nil))
+	}
+	got := make(chan error, len(conns))
+	for _, c := range conns {
+		go func() {
+			_, _, err := c.ReadMessage(context.Background())
+			got <- err
+		}()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-ran; err != nil {
+		t.Fatal(err)
+	}
+	for range conns {
+		var ce *ws.CloseError
+		if err := <-got; !errors.As(err, &ce) || ce.Code != ws.StatusGoingAway {
+			t.Fatalf("client got %v", err)
+		}
+	}
+	for range conns {
+		if end := h.waitEnd(t); !strings.HasPrefix(end, "true 1001") {
+			t.Fatalf("server OnClose %q", end)
+		}
+	}
+}
+
+func TestRejections(t *testing.T) {
+	u, _ := serve(t, newEcho(), &ws.Options{MaxConnections: 1}, eventloop.Config{})
+	dial(t, u, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := ws.Dial(ctx, u, nil)
+	var he *ws.HandshakeError
+	if !errors.As(err, &he) || he.Status != 503 {
+		t.Fatalf("second connection: %v", err)
+	}
+	u2, _ := serve(t, newEcho(), nil, eventloop.Config{})
+	_, err = ws.Dial(ctx, u2, &ws.Options{Header: map[string][]string{"Origin": {"http://evil.example"}}})
+	if !errors.As(err, &he) || he.Status != 403 {
+		t.Fatalf("foreign origin: %v", err)
+	}
+}
+
+// TestHandshakeTimeout: a connection that sends no handshake is closed.
+func TestHandshakeTimeout(t *testing.T) {
+	u, _ := serve(t, newEcho(), &ws.Options{HandshakeTimeout: 200 * time.Millisecond}, eventloop.Config{TimerResolution: 10 * time.Millisecond})
+	nc, err := net.Dial("tcp", strings.TrimSuffix(strings.TrimPrefix(u, "ws://"), "/echo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
+	start := time.Now()
+	if _, err := io.Copy(io.Discard, nc); err != nil {
+		t.Fatalf("not closed: %v", err)
+	}
+	if d := time.Since(start); d < 150*time.Millisecond {
+		t.Fatalf("closed after %v", d)
+	}
+}
+
+// TestPingTimeout: a peer that answers nothing is pinged, then dropped.
+func TestPingTimeout(t *testing.T) {
+	h := newEcho()
+	u, _ := serve(t, h, &ws.Options{PingInterval: 50 * time.Millisecond, PingTimeout: 50 * time.Millisecond}, eventloop.Config{})
+	nc, err := net.Dial("tcp", strings.TrimSuffix(strings.TrimPrefix(u, "ws://"), "/echo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	req := "GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	if _, err := nc.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
+	got, err := io.ReadAll(nc) // never answers the ping
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(got, []byte{0x89, 0x00}) {
+		t.Fatalf("no ping in %q", got)
+	}
+	if end := h.waitEnd(t); !strings.HasPrefix(end, "false 1006") {
+		t.Fatalf("OnClose %q", end)
+	}
+}
+
+// pusher writes from another goroutine as fast as it may.
+type pusher struct {
+	ws.BaseHandler
+	size   int
+	result chan error
+	sent   atomic.Int64
+}
+
+func (h *pusher) OnOpen(c *ws.Conn) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		defer cancel()
+		msg := make([]byte, h.size)
+		for {
+			if err := c.WriteMessage(ctx, ws.OpBinary, msg); err != nil {
+				h.result <- err
+				return
+			}
+			h.sent.Add(int64(h.size))
+		}
+	}()
+}
+
+// TestBackPressure: a writer off the loop waits while the peer does not
+// read, and gives up at its context's deadline; memory stays bounded.
+func TestBackPressure(t *testing.T) {
+	h := &pusher{size: 64 << 10, result: make(chan error, 1)}
+	u, _ := serve(t, h, &ws.Options{PingInterval: -1}, eventloop.Config{WriteHighWatermark: 256 << 10})
+	nc, err := net.Dial("tcp", strings.TrimSuffix(strings.TrimPrefix(u, "ws://"), "/echo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	_ = nc.(*net.TCPConn).SetReadBuffer(64 << 10)
+	req := "GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	if _, err := nc.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-h.result:
+		if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("writer ended with %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("writer never blocked")
+	}
+	// Kernel buffers on both sides take a few MB at most on loopback; the
+	// rest must have waited.
+	if sent := h.sent.Load(); sent > 32<<20 {
+		t.Fatalf("%d bytes accepted from a peer that reads nothing", sent)
+	}
+}
+
+// counter counts what a client receives.
+type counter struct {
+	ws.BaseHandler
+	n     atomic.Int64
+	open  chan *ws.Conn
+	ended chan struct{}
+}
+
+func (h *counter) OnOpen(c *ws.Conn)                             { h.open <- c }
+func (h *counter) OnMessage(*ws.Conn, []byte, bool)              { h.n.Add(1) }
+func (h *counter) OnClose(*ws.Conn, bool, ws.StatusCode, string) { close(h.ended) }
+
+// TestClientConcurrentWriters: the loop client against the goroutine
+// server; many goroutines write at once while the loop reads.
+func TestClientConcurrentWriters(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &ws.Server{Handler: newEcho()}
+	served := make(chan struct{})
+	go func() { _ = srv.Serve(ln); close(served) }()
+	defer func() {
+		_ = ln.Close()
+		<-served
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}()
+	cl := &wsloop.Client{}
+	defer cl.Close()
+	h := &counter{open: make(chan *ws.Conn, 1), ended: make(chan struct{})}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := cl.Dial(ctx, "ws://"+ln.Addr().String()+"/", h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if <-h.open != c {
+		t.Fatal("OnOpen got another Conn")
+	}
+	const writers, each = 8, 200
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				msg := fmt.Appendf(nil, "w%d-%d-%s", w, i, strings.Repeat("x", i*37))
+				if err := c.WriteMessage(ctx, ws.OpText, msg); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for h.n.Load() < writers*each && ctx.Err() == nil {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := h.n.Load(); got != writers*each {
+		t.Fatalf("got %d echoes, want %d", got, writers*each)
+	}
+	if err := c.Close(ws.StatusNormalClosure, ""); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-h.ended:
+	case <-ctx.Done():
+		t.Fatal("OnClose not called")
+	}
+}
+
+// TestLoopToLoop: client and server both on loops, with permessage-deflate
+// (context takeover) negotiated.
+func TestLoopToLoop(t *testing.T) {
+	opts := &ws.Options{Extensions: []ws.Extension{deflate.New(deflate.Options{})}}
+	u, _ := serve(t, newEcho(), opts, eventloop.Config{Loops: 1})
+	cl := &wsloop.Client{Options: opts, Config: eventloop.Config{Loops: 1}}
+	defer cl.Close()
+	h := &counter{open: make(chan *ws.Conn, 1), ended: make(chan struct{})}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := cl.Dial(ctx, u, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-h.open
+	if !strings.HasPrefix(c.Extensions(), "permessage-deflate") {
+		t.Fatalf("extensions %q", c.Extensions())
+	}
+	for i := range 100 {
+		msg := strings.Repeat(`{"kind":"tick","n":`, 1+i%7) + fmt.Sprint(i)
+		if err := c.WriteMessage(ctx, ws.OpText, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for h.n.Load() < 100 && ctx.Err() == nil {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if h.n.Load() != 100 {
+		t.Fatalf("got %d echoes", h.n.Load())
+	}
+	_ = c.Close(ws.StatusNormalClosure, "")
+	<-h.ended
+}
+
+func TestDialRefusesTLS(t *testing.T) {
+	cl := &wsloop.Client{}
+	defer cl.Close()
+	if _, err := cl.Dial(context.Background(), "wss://127.0.0.1:1/", ws.BaseHandler{}); !errors.Is(err, wsloop.ErrUnsupported) {
+		t.Fatalf("wss: %v", err)
+	}
+}
