@@ -106,3 +106,56 @@ func TestEncodeValueTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestUnmarshalKeepsNoInput checks the Serializer contract that a decoded
+// message does not share memory with the input: the input is overwritten
+// after decoding and the message must not change.
+func TestUnmarshalKeepsNoInput(t *testing.T) {
+	bin := []byte{0, 1, 2, 0xfe, 0xff}
+	msgs := append(vectors.Messages(),
+		&wamp.Call{Request: 9, Options: wamp.Dict{"receive_progress": true, "x_custom": "v"}, Procedure: "com.bin",
+			Args: wamp.List{bin, "text", wamp.List{bin, "nested"}}, Kwargs: wamp.Dict{"b": bin, "key": "value"}},
+		&wamp.Result{Request: 9, Details: wamp.Dict{}, Payload: bin},
+	)
+	for _, s := range serializers {
+		for _, m := range msgs {
+			b, err := s.AppendMessage(nil, m)
+			if err != nil {
+				t.Fatalf("%s encode %v: %v", s.Name(), m.Type(), err)
+			}
+			got, err := s.Unmarshal(b)
+			if err != nil {
+				t.Fatalf("%s decode %v: %v", s.Name(), m.Type(), err)
+			}
+			for i := range b {
+				b[i] = 'X'
+			}
+			if err := vectors.MessagesEqual(m, got); err != nil {
+				t.Errorf("%s %v: message changed with its input: %v", s.Name(), m.Type(), err)
+			}
+		}
+	}
+}
+
+// TestAppendMessageAllocs checks that encoding into a buffer with room
+// allocates nothing: no wire list is built and no ID or slice is boxed.
+func TestAppendMessageAllocs(t *testing.T) {
+	msgs := []wamp.Message{
+		&wamp.Call{Request: 123456, Options: wamp.Dict{"receive_progress": true}, Procedure: "com.example.procedure",
+			Args: wamp.List{int64(1), "hello", true, wamp.List{2.5}}, Kwargs: wamp.Dict{"a": int64(1), "b": wamp.Dict{"c": nil}}},
+		&wamp.Event{Subscription: 987654, Publication: 5512315355, Details: wamp.Dict{}, Args: wamp.List{"x"}},
+		&wamp.Result{Request: 1 << 40},
+	}
+	buf := make([]byte, 0, 4096)
+	for _, s := range serializers {
+		for _, m := range msgs {
+			if n := testing.AllocsPerRun(50, func() {
+				if _, err := s.AppendMessage(buf[:0], m); err != nil {
+					t.Fatal(err)
+				}
+			}); n != 0 {
+				t.Errorf("%s %v: %v allocations per AppendMessage", s.Name(), m.Type(), n)
+			}
+		}
+	}
+}

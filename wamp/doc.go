@@ -14,11 +14,14 @@
 //	l := wamp.ToList(&wamp.Call{Request: 1, Procedure: "com.example.add", Arguments: wamp.List{1, 2}})
 //	m, err := wamp.FromList(l) // m is *wamp.Call
 //
-// Serializers encode through WriteList (the same elements as ToList, fed
-// to a ListWriter field by field, so nothing is boxed or built on the way)
-// and decode to a List that FromList checks. AppendBatched and
-// SplitBatched frame several messages in one WebSocket message for the
-// ".batched" subprotocols the way Autobahn does.
+// Serializers work on a Wire instead: the same elements as the List, with
+// the top-level ones unboxed (type code and IDs as integers, URIs as
+// strings) in a fixed array that lives on the stack. ToWire fills it from a
+// message without copying or boxing anything; a decoder reads the wire
+// array straight into it and FromWire applies the FromList checks and
+// builds the message. AppendBatched and SplitBatched frame several
+// messages in one WebSocket message for the ".batched" subprotocols the
+// way Autobahn does.
 //
 // Values inside Dict and List use this set of Go types: nil, bool, int64,
 // uint64 (only above MaxInt64), float64, string, []byte, List ([]any) and

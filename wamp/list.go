@@ -3,81 +3,13 @@ package wamp
 // ToList returns the wire list of m. It does not validate m. Nil Dict and
 // List fields stay nil; serializers write them as empty containers.
 func ToList(m Message) List {
-	switch m := m.(type) {
-	case *Hello:
-		return List{int64(TypeHello), string(m.Realm), m.Details}
-	case *Welcome:
-		return List{int64(TypeWelcome), uint64(m.Session), m.Details}
-	case *Abort:
-		return List{int64(TypeAbort), m.Details, string(m.Reason)}
-	case *Challenge:
-		return List{int64(TypeChallenge), m.AuthMethod, m.Extra}
-	case *Authenticate:
-		return List{int64(TypeAuthenticate), m.Signature, m.Extra}
-	case *Goodbye:
-		return List{int64(TypeGoodbye), m.Details, string(m.Reason)}
-	case *Error:
-		return appendArgs(List{int64(TypeError), int64(m.RequestType), uint64(m.Request), m.Details, string(m.Error)}, m.Args, m.Kwargs, m.Payload)
-	case *Publish:
-		return appendArgs(List{int64(TypePublish), uint64(m.Request), m.Options, string(m.Topic)}, m.Args, m.Kwargs, m.Payload)
-	case *Published:
-		return List{int64(TypePublished), uint64(m.Request), uint64(m.Publication)}
-	case *Subscribe:
-		return List{int64(TypeSubscribe), uint64(m.Request), m.Options, string(m.Topic)}
-	case *Subscribed:
-		return List{int64(TypeSubscribed), uint64(m.Request), uint64(m.Subscription)}
-	case *Unsubscribe:
-		return List{int64(TypeUnsubscribe), uint64(m.Request), uint64(m.Subscription)}
-	case *Unsubscribed:
-		if m.Details != nil {
-			return List{int64(TypeUnsubscribed), uint64(m.Request), m.Details}
-		}
-		return List{int64(TypeUnsubscribed), uint64(m.Request)}
-	case *Event:
-		return appendArgs(List{int64(TypeEvent), uint64(m.Subscription), uint64(m.Publication), m.Details}, m.Args, m.Kwargs, m.Payload)
-	case *Call:
-		return appendArgs(List{int64(TypeCall), uint64(m.Request), m.Options, string(m.Procedure)}, m.Args, m.Kwargs, m.Payload)
-	case *Cancel:
-		return List{int64(TypeCancel), uint64(m.Request), m.Options}
-	case *Result:
-		return appendArgs(List{int64(TypeResult), uint64(m.Request), m.Details}, m.Args, m.Kwargs, m.Payload)
-	case *Register:
-		return List{int64(TypeRegister), uint64(m.Request), m.Options, string(m.Procedure)}
-	case *Registered:
-		return List{int64(TypeRegistered), uint64(m.Request), uint64(m.Registration)}
-	case *Unregister:
-		return List{int64(TypeUnregister), uint64(m.Request), uint64(m.Registration)}
-	case *Unregistered:
-		if m.Details != nil {
-			return List{int64(TypeUnregistered), uint64(m.Request), m.Details}
-		}
-		return List{int64(TypeUnregistered), uint64(m.Request)}
-	case *Invocation:
-		return appendArgs(List{int64(TypeInvocation), uint64(m.Request), uint64(m.Registration), m.Details}, m.Args, m.Kwargs, m.Payload)
-	case *Interrupt:
-		return List{int64(TypeInterrupt), uint64(m.Request), m.Options}
-	case *Yield:
-		return appendArgs(List{int64(TypeYield), uint64(m.Request), m.Options}, m.Args, m.Kwargs, m.Payload)
+	var w Wire
+	if !ToWire(m, &w) {
+		return nil
 	}
-	return nil
-}
-
-// appendArgs follows Autobahn: the payload alone in passthru mode, else
-// Arguments only when non-empty or when ArgumentsKw follows.
-func appendArgs(l List, args List, kw Dict, payload []byte) List {
-	if n := argsLen(args, kw, payload); cap(l)-len(l) < n {
-		l = append(make(List, 0, len(l)+n), l...)
-	}
-	switch {
-	case payload != nil:
-		return append(l, payload)
-	case len(kw) > 0:
-		if args == nil {
-			args = List{}
-		}
-		return append(l, args, kw)
-	case len(args) > 0:
-		return append(l, args)
+	l := make(List, w.Len)
+	for i := range l {
+		l[i] = w.Elems[i].Value()
 	}
 	return l
 }
@@ -90,15 +22,33 @@ func FromList(l List) (Message, error) { return fromList(l, false) }
 func FromListStrict(l List) (Message, error) { return fromList(l, true) }
 
 func fromList(l List, strict bool) (Message, error) {
-	if len(l) == 0 {
+	var w Wire
+	w.Len = len(l)
+	for i := range min(len(l), MaxWireLen) {
+		w.Elems[i].SetValue(l[i])
+	}
+	return fromWire(&w, strict)
+}
+
+// FromWire is FromList for a decoded Wire: the same checks, the same
+// errors. The message refers to w's strings, dicts, lists and bytes; it
+// does not keep w.
+func FromWire(w *Wire) (Message, error) { return fromWire(w, false) }
+
+func fromWire(w *Wire, strict bool) (Message, error) {
+	if w.Len == 0 {
 		return nil, violation("empty message")
 	}
-	code, ok := AsInt64(l[0])
+	code, ok := w.Elems[0].asInt64()
 	if !ok {
-		return nil, violation("message type must be an integer, got %s", kindOf(l[0]))
+		return nil, violation("message type must be an integer, got %s", kindOf(w.Elems[0].Value()))
 	}
 	t := MessageType(code)
-	p := parser{l: l, t: t, strict: strict}
+	// The first error goes to err, outside p: escape analysis does not tell
+	// struct fields apart, and returning p.err would move the caller's
+	// Wire to the heap.
+	var err error
+	p := parser{w: w, t: t, strict: strict, err: &err}
 	var m Message
 	switch t {
 	case TypeHello:
@@ -128,9 +78,9 @@ func fromList(l List, strict bool) (Message, error) {
 	case TypeError:
 		p.length(5, 7)
 		x := &Error{}
-		rt, ok := AsInt64(p.l[1])
+		rt, ok := p.w.Elems[1].asInt64()
 		if !ok || !errorRequestType(MessageType(rt)) {
-			p.fail("REQUEST.Type: not a request message type: %v", p.l[1])
+			p.fail("REQUEST.Type: not a request message type: %v", p.w.Elems[1].Value())
 		}
 		x.RequestType = MessageType(rt)
 		x.Request = p.id(2, "Request")
@@ -163,7 +113,7 @@ func fromList(l List, strict bool) (Message, error) {
 	case TypeUnsubscribed:
 		p.length(2, 3)
 		x := &Unsubscribed{}
-		if len(l) == 3 {
+		if w.Len == 3 {
 			x.Request = p.idOrZero(1, "Request")
 			x.Details = p.dict(2, "Details", revokeRules)
 		} else {
@@ -207,7 +157,7 @@ func fromList(l List, strict bool) (Message, error) {
 	case TypeUnregistered:
 		p.length(2, 3)
 		x := &Unregistered{}
-		if len(l) == 3 {
+		if w.Len == 3 {
 			x.Request = p.idOrZero(1, "Request")
 			x.Details = p.dict(2, "Details", revokeRules)
 		} else {
@@ -232,8 +182,8 @@ func fromList(l List, strict bool) (Message, error) {
 	default:
 		return nil, violation("unknown message type %d", code)
 	}
-	if p.err != nil {
-		return nil, p.err
+	if err != nil {
+		return nil, err
 	}
 	return m, nil
 }
@@ -253,90 +203,124 @@ func matchOf(opts Dict) string {
 	return MatchExact
 }
 
-// parser keeps the first error so that fromList reads straight through.
+// parser keeps the first error so that fromWire reads straight through.
 type parser struct {
-	l      List
+	w      *Wire
 	t      MessageType
 	strict bool
-	err    error
+	err    *error
 }
 
 func (p *parser) fail(format string, args ...any) {
-	if p.err == nil {
-		p.err = violation(p.t.String()+"."+format, args...)
+	if *p.err == nil {
+		*p.err = violation(p.t.String()+"."+format, args...)
 	}
 }
 
+// length checks the element count. Elements past the end read as zero
+// Elems (null), so the field readers below need no bounds checks.
 func (p *parser) length(lo, hi int) {
-	if n := len(p.l); n < lo || n > hi {
-		if p.err == nil {
-			if lo == hi {
-				p.err = violation("%s: want %d elements, got %d", p.t, lo, n)
-			} else {
-				p.err = violation("%s: want %d to %d elements, got %d", p.t, lo, hi, n)
-			}
-		}
-		// Pad so that the field readers below stay in range.
-		for len(p.l) < hi {
-			p.l = append(p.l[:len(p.l):len(p.l)], nil)
+	if n := p.w.Len; (n < lo || n > hi) && *p.err == nil {
+		if lo == hi {
+			*p.err = violation("%s: want %d elements, got %d", p.t, lo, n)
+		} else {
+			*p.err = violation("%s: want %d to %d elements, got %d", p.t, lo, hi, n)
 		}
 	}
+}
+
+// elem returns element i, or a null one past the end of a short list.
+func (p *parser) elem(i int) *Elem {
+	if i >= p.w.Len {
+		return &nullElem
+	}
+	return &p.w.Elems[i]
+}
+
+var nullElem Elem
+
+func (e *Elem) asInt64() (int64, bool) {
+	switch e.Kind {
+	case KindInt:
+		return e.Int, true
+	case KindUint:
+		return int64(e.Uint), e.Uint <= 1<<63-1
+	case KindValue:
+		return AsInt64(e.Val)
+	}
+	return 0, false
+}
+
+func (e *Elem) asID() (ID, bool) {
+	switch e.Kind {
+	case KindInt:
+		return ID(e.Int), e.Int >= 0 && e.Int <= int64(MaxID)
+	case KindUint:
+		return ID(e.Uint), e.Uint <= uint64(MaxID)
+	case KindValue:
+		return AsID(e.Val)
+	}
+	return 0, false
 }
 
 func (p *parser) id(i int, field string) ID {
-	id, ok := AsID(p.l[i])
+	e := p.elem(i)
+	id, ok := e.asID()
 	if !ok || id == 0 {
-		p.fail("%s: want an ID in 1..2^53, got %s", field, describe(p.l[i]))
+		p.fail("%s: want an ID in 1..2^53, got %s", field, describe(e.Value()))
+		return 0
 	}
 	return id
 }
 
 func (p *parser) idOrZero(i int, field string) ID {
-	id, ok := AsID(p.l[i])
+	e := p.elem(i)
+	id, ok := e.asID()
 	if !ok {
-		p.fail("%s: want an ID in 0..2^53, got %s", field, describe(p.l[i]))
+		p.fail("%s: want an ID in 0..2^53, got %s", field, describe(e.Value()))
+		return 0
 	}
 	return id
 }
 
 func (p *parser) str(i int, field string) string {
-	s, ok := p.l[i].(string)
-	if !ok {
-		p.fail("%s: want a string, got %s", field, kindOf(p.l[i]))
+	e := p.elem(i)
+	if e.Kind != KindString {
+		p.fail("%s: want a string, got %s", field, kindOf(e.Value()))
 	}
-	return s
+	return e.Str
 }
 
 func (p *parser) uri(i int, field, match string) URI {
-	s, ok := p.l[i].(string)
-	if !ok {
-		p.fail("%s: want a URI string, got %s", field, kindOf(p.l[i]))
+	e := p.elem(i)
+	if e.Kind != KindString {
+		p.fail("%s: want a URI string, got %s", field, kindOf(e.Value()))
 		return ""
 	}
-	if !ValidURI(URI(s), p.strict, match) {
-		p.fail("%s: invalid URI %q", field, s)
+	if !ValidURI(URI(e.Str), p.strict, match) {
+		p.fail("%s: invalid URI %q", field, e.Str)
 	}
-	return URI(s)
+	return URI(e.Str)
 }
 
 func (p *parser) dict(i int, field string, rules []rule) Dict {
-	d, ok := p.l[i].(map[string]any)
-	if !ok {
-		p.fail("%s: want a dict, got %s", field, kindOf(p.l[i]))
+	e := p.elem(i)
+	if e.Kind != KindDict {
+		p.fail("%s: want a dict, got %s", field, kindOf(e.Value()))
 		return nil
 	}
-	if p.err == nil {
-		if err := checkRules(d, rules); err != "" {
+	if *p.err == nil {
+		if err := checkRules(e.Dict, rules); err != "" {
 			p.fail("%s.%s", field, err)
 		}
 	}
-	return d
+	return e.Dict
 }
 
 // roles checks that d["roles"] is a non-empty dict whose keys are all in
 // known and whose values are dicts (WAMP spec, HELLO and WELCOME).
 func (p *parser) roles(field string, d Dict, known ...string) {
-	if p.err != nil {
+	if *p.err != nil {
 		return
 	}
 	r, ok := d["roles"].(map[string]any)
@@ -359,44 +343,36 @@ func (p *parser) roles(field string, d Dict, known ...string) {
 // args reads the optional Arguments, ArgumentsKw or the passthru payload
 // starting at index i.
 func (p *parser) args(i int, opts Dict) (List, Dict, []byte) {
-	if len(p.l) <= i {
+	if p.w.Len <= i {
 		return nil, nil, nil
 	}
-	switch a := p.l[i].(type) {
-	case []byte:
-		if len(p.l) > i+1 {
+	e := p.elem(i)
+	switch {
+	case e.Kind == KindBytes:
+		if p.w.Len > i+1 {
 			p.fail("Payload: passthru payload cannot be followed by ArgumentsKw")
 		}
-		return nil, nil, a
-	case string:
+		return nil, nil, e.Bytes
+	case e.Kind == KindString:
 		// Autobahn accepts a payload that its serializer gave back as text.
-		if len(p.l) > i+1 {
+		if p.w.Len > i+1 {
 			p.fail("Payload: passthru payload cannot be followed by ArgumentsKw")
 		}
 		if _, ok := opts["enc_algo"]; !ok {
 			p.fail("Arguments: want a list, got string")
 		}
-		return nil, nil, []byte(a)
-	case []any:
-		if len(p.l) == i+1 {
-			return a, nil, nil
+		return nil, nil, []byte(e.Str)
+	case e.Kind == KindList, e.Kind == KindValue && e.Val == nil:
+		if p.w.Len == i+1 {
+			return e.List, nil, nil
 		}
-		kw, ok := p.l[i+1].(map[string]any)
-		if !ok && p.l[i+1] != nil {
-			p.fail("ArgumentsKw: want a dict, got %s", kindOf(p.l[i+1]))
+		k := p.elem(i + 1)
+		if k.Kind != KindDict && (k.Kind != KindValue || k.Val != nil) {
+			p.fail("ArgumentsKw: want a dict, got %s", kindOf(k.Value()))
 		}
-		return a, kw, nil
-	case nil:
-		if len(p.l) == i+1 {
-			return nil, nil, nil
-		}
-		kw, ok := p.l[i+1].(map[string]any)
-		if !ok && p.l[i+1] != nil {
-			p.fail("ArgumentsKw: want a dict, got %s", kindOf(p.l[i+1]))
-		}
-		return nil, kw, nil
+		return e.List, k.Dict, nil
 	default:
-		p.fail("Arguments: want a list, got %s", kindOf(a))
+		p.fail("Arguments: want a list, got %s", kindOf(e.Value()))
 		return nil, nil, nil
 	}
 }

@@ -26,6 +26,31 @@ func ValidURI(u URI, strict bool, match string) bool {
 	if s == "" {
 		return match == MatchWildcard
 	}
+	// One pass over the bytes for ASCII URIs, the usual kind.
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 0x80:
+			return validURIUnicode(s, strict, match)
+		case c == '.':
+			if i == start && match != MatchWildcard {
+				return false
+			}
+			start = i + 1
+		case strict:
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+				return false
+			}
+		case c == '#' || c == ' ' || c >= '\t' && c <= '\r':
+			return false
+		}
+	}
+	return start < len(s) || match == MatchWildcard || match == MatchPrefix
+}
+
+// validURIUnicode is ValidURI for URIs with non-ASCII bytes.
+func validURIUnicode(s string, strict bool, match string) bool {
 	if !utf8.ValidString(s) {
 		return false
 	}

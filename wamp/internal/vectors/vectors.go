@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -453,4 +454,43 @@ func Messages() []wamp.Message {
 		&wamp.Interrupt{Request: 1, Options: wamp.Dict{"mode": "killnowait"}},
 		&wamp.Yield{Request: 1, Options: wamp.Dict{"progress": true}, Args: wamp.List{1.5}},
 	}
+}
+
+// FuzzWireMatchesList checks a serializer's Unmarshal, which reads the
+// top-level list straight into a wamp.Wire, against the generic path:
+// decode to a value with decode, then wamp.FromList. Both must accept the
+// same inputs and give equal messages, and reject with the same kind of
+// error (a protocol violation or not).
+func FuzzWireMatchesList(f *testing.F, s wamp.Serializer, decode func([]byte) (any, error)) {
+	for _, m := range Messages() {
+		b, err := s.AppendMessage(nil, m)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := s.Unmarshal(b)
+		var want wamp.Message
+		v, refErr := decode(b)
+		if refErr == nil {
+			if l, ok := v.([]any); ok {
+				want, refErr = wamp.FromList(l)
+			} else {
+				refErr = &wamp.ProtocolError{Msg: "message is not a list"}
+			}
+		}
+		if (err == nil) != (refErr == nil) {
+			t.Fatalf("%x: Unmarshal error %v, generic path error %v", b, err, refErr)
+		}
+		if err != nil {
+			if errors.Is(err, wamp.ErrProtocolViolation) != errors.Is(refErr, wamp.ErrProtocolViolation) {
+				t.Fatalf("%x: Unmarshal error %v, generic path error %v", b, err, refErr)
+			}
+			return
+		}
+		if err := MessagesEqual(want, got); err != nil {
+			t.Fatalf("%x: %v", b, err)
+		}
+	})
 }

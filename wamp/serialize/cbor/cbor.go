@@ -2,9 +2,6 @@ package cbor
 
 import (
 	"errors"
-	"reflect"
-
-	fxcbor "github.com/fxamacker/cbor/v2"
 
 	"github.com/autobahn-go/autobahn/wamp"
 )
@@ -13,25 +10,6 @@ import (
 // and for input holding CBOR values WAMP has no use for (simple values
 // other than false/true/null/undefined, integers outside int64).
 var ErrUnsupportedType = errors.New("wamp/cbor: unsupported message")
-
-var decMode fxcbor.DecMode
-
-func init() {
-	var err error
-	decMode, err = fxcbor.DecOptions{
-		DupMapKey:        fxcbor.DupMapKeyEnforcedAPF,
-		MaxNestedLevels:  256,
-		MaxArrayElements: 1 << 20,
-		MaxMapPairs:      1 << 20,
-		TagsMd:           fxcbor.TagsForbidden,
-		IntDec:           fxcbor.IntDecConvertSignedOrFail,
-		DefaultMapType:   reflect.TypeOf(map[string]any(nil)),
-		UTF8:             fxcbor.UTF8RejectInvalid,
-	}.DecMode()
-	if err != nil {
-		panic(err)
-	}
-}
 
 // Serializer implements wamp.Serializer for CBOR. The zero value is ready.
 type Serializer struct{}
@@ -46,53 +24,32 @@ func (Serializer) Binary() bool { return true }
 
 // AppendMessage appends the CBOR encoding of m to dst.
 func (Serializer) AppendMessage(dst []byte, m wamp.Message) ([]byte, error) {
-	w := listWriter{b: dst}
-	ok, err := wamp.WriteList(m, &w)
-	if !ok {
+	var w wamp.Wire
+	if !wamp.ToWire(m, &w) {
 		return dst, ErrUnsupportedType
 	}
-	if err != nil {
-		return dst, err
-	}
-	return w.b, nil
-}
-
-// Unmarshal decodes and validates one message.
-func (Serializer) Unmarshal(b []byte) (wamp.Message, error) {
-	var v any
-	if err := decMode.Unmarshal(b, &v); err != nil {
-		return nil, err
-	}
-	l, ok := v.([]any)
-	if !ok {
-		return nil, &wamp.ProtocolError{Msg: "message is not a list"}
-	}
-	if !plain(l, 0) {
-		return nil, ErrUnsupportedType
-	}
-	return wamp.FromList(l)
-}
-
-// plain reports whether v holds only the value types of package wamp;
-// fxamacker/cbor also yields simple values, which are rejected.
-func plain(v any, depth int) bool {
-	switch x := v.(type) {
-	case nil, bool, int64, float64, string, []byte:
-		return true
-	case []any:
-		for _, e := range x {
-			if !plain(e, depth+1) {
-				return false
-			}
+	b := appendHead(dst, majorArray, uint64(w.Len))
+	for i := range w.Len {
+		var err error
+		switch e := &w.Elems[i]; e.Kind {
+		case wamp.KindInt:
+			b = appendInt(b, e.Int)
+		case wamp.KindUint:
+			b = appendHead(b, majorUint, e.Uint)
+		case wamp.KindString:
+			b = appendText(b, e.Str)
+		case wamp.KindDict:
+			b, err = appendDict(b, e.Dict, 1)
+		case wamp.KindList:
+			b, err = appendList(b, e.List, 1)
+		case wamp.KindBytes:
+			b = append(appendHead(b, majorBytes, uint64(len(e.Bytes))), e.Bytes...)
+		default:
+			b, err = appendValue(b, e.Val, 1)
 		}
-		return true
-	case map[string]any:
-		for _, e := range x {
-			if !plain(e, depth+1) {
-				return false
-			}
+		if err != nil {
+			return dst, err
 		}
-		return true
 	}
-	return false
+	return b, nil
 }

@@ -62,3 +62,7 @@ func ExampleSerializer() {
 	// 83110102
 	// 2
 }
+
+func FuzzWireMatchesList(f *testing.F) {
+	vectors.FuzzWireMatchesList(f, cbor.Serializer{}, cbor.Decode)
+}

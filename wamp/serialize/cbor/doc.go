@@ -1,5 +1,4 @@
-// Package cbor is the WAMP CBOR serializer ("wamp.2.cbor", RawSocket id 3),
-// built on github.com/fxamacker/cbor/v2.
+// Package cbor is the WAMP CBOR serializer ("wamp.2.cbor", RawSocket id 3).
 //
 // Binary values are CBOR byte strings; text strings must be valid UTF-8.
 // Dict keys are written in CBOR's deterministic (bytewise lexical) order,
@@ -12,9 +11,13 @@
 //
 // Concurrency: Serializer is stateless and safe for concurrent use.
 //
-// Decoding uses fxamacker/cbor with strict options; encoding is written out
-// by hand (the same bytes fxamacker writes deterministically, checked by a
-// differential test) to avoid reflection and an intermediate list.
+// Both directions are written out by hand over []byte, without reflection
+// or an intermediate list: the encoder writes the bytes fxamacker/cbor
+// writes deterministically, and the decoder accepts exactly what
+// fxamacker/cbor accepted with the strict options it replaced (both
+// checked against fxamacker in differential tests, which is now a test-only
+// dependency). The decoder reads the top-level list straight into a
+// wamp.Wire.
 //
 // Limits: nesting depth 256, at most 1 << 20 list elements and dict pairs
 // per container; tags, non-string dict keys, duplicate keys, simple values

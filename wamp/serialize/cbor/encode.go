@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/autobahn-go/autobahn/wamp"
 )
@@ -25,20 +26,6 @@ const (
 
 // maxDepth bounds the nesting the encoder follows (the decoder's limit).
 const maxDepth = 256
-
-// listWriter encodes a message's list straight from its fields.
-type listWriter struct{ b []byte }
-
-func (w *listWriter) BeginList(n int) { w.b = appendHead(w.b, majorArray, uint64(n)) }
-func (w *listWriter) EndList()        {}
-func (w *listWriter) Int(v int64)     { w.b = appendInt(w.b, v) }
-func (w *listWriter) ID(v wamp.ID)    { w.b = appendHead(w.b, majorUint, uint64(v)) }
-func (w *listWriter) String(s string) { w.b = appendText(w.b, s) }
-func (w *listWriter) Value(v any) error {
-	var err error
-	w.b, err = appendValue(w.b, v, 1)
-	return err
-}
 
 func appendHead(b []byte, major byte, n uint64) []byte {
 	switch {
@@ -92,42 +79,9 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 	case float32:
 		return binary.BigEndian.AppendUint64(append(b, 0xfb), math.Float64bits(float64(x))), nil
 	case []any:
-		b = appendHead(b, majorArray, uint64(len(x)))
-		for _, e := range x {
-			var err error
-			if b, err = appendValue(b, e, depth+1); err != nil {
-				return b, err
-			}
-		}
-		return b, nil
+		return appendList(b, x, depth)
 	case map[string]any:
-		b = appendHead(b, majorMap, uint64(len(x)))
-		var stack [16]string
-		keys := stack[:0]
-		for k := range x {
-			keys = append(keys, k)
-		}
-		// Bytewise order of the encoded keys: shorter first, then bytes.
-		slices.SortFunc(keys, func(a, b string) int {
-			if len(a) != len(b) {
-				return len(a) - len(b)
-			}
-			if a < b {
-				return -1
-			}
-			if a > b {
-				return 1
-			}
-			return 0
-		})
-		for _, k := range keys {
-			b = appendText(b, k)
-			var err error
-			if b, err = appendValue(b, x[k], depth+1); err != nil {
-				return b, err
-			}
-		}
-		return b, nil
+		return appendDict(b, x, depth)
 	case []string:
 		b = appendHead(b, majorArray, uint64(len(x)))
 		for _, e := range x {
@@ -147,4 +101,42 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 		return appendInt(b, n), nil
 	}
 	return b, ErrUnsupportedType
+}
+
+func appendList(b []byte, l []any, depth int) ([]byte, error) {
+	b = appendHead(b, majorArray, uint64(len(l)))
+	for _, e := range l {
+		var err error
+		if b, err = appendValue(b, e, depth+1); err != nil {
+			return b, err
+		}
+	}
+	return b, nil
+}
+
+func appendDict(b []byte, d map[string]any, depth int) ([]byte, error) {
+	b = appendHead(b, majorMap, uint64(len(d)))
+	if len(d) == 0 {
+		return b, nil
+	}
+	var stack [16]string
+	keys := stack[:0]
+	for k := range d {
+		keys = append(keys, k)
+	}
+	// Bytewise order of the encoded keys: shorter first, then bytes.
+	slices.SortFunc(keys, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(a) - len(b)
+		}
+		return strings.Compare(a, b)
+	})
+	for _, k := range keys {
+		b = appendText(b, k)
+		var err error
+		if b, err = appendValue(b, d[k], depth+1); err != nil {
+			return b, err
+		}
+	}
+	return b, nil
 }

@@ -7,15 +7,19 @@
 // dict keys sorted so that the output is deterministic.
 //
 // Both directions are hand-written over []byte: no reflection, no
-// encoding/json; strings are scanned eight bytes at a time. Against
+// encoding/json. Strings are scanned eight bytes at a time, the closing
+// quote and backslashes found with bytes.IndexByte; the top-level list is
+// read straight into a wamp.Wire, so IDs and URIs are never boxed. Against
 // encoding/json (into []any, then the same FromList) the decoder measured
-// about 1.7× faster on a small CALL and about 4× on a 4 KiB string, with
-// 17 instead of 30 allocations (BenchmarkUnmarshal, noisy shared machine).
+// about 3× faster on a small CALL and about 10× on a 4 KiB string, with 10
+// instead of 30 allocations (BenchmarkUnmarshal, 2026-11-25, noisy shared
+// machine).
 // minio/simdjson-go (v0.4.5, Parse into a reused tape plus Interface to get
 // the same generic values) measured slower on these messages on an AVX-512
-// EPYC: geomean 1.6× our time over CALL/RESULT/EVENT small and 4 KiB, and
-// twice the bytes allocated on 4 KiB (bench/wamp BenchmarkJSONDecode), so
-// it is not used; it would also need an AVX2 CPU and a fallback.
+// EPYC: geomean 2.2× our time over CALL/RESULT/EVENT small and 4 KiB
+// (1.6× before the decoder's 2026-11-25 rework), and more bytes allocated
+// (bench/wamp BenchmarkJSONDecode), so it is not used; it would also need
+// an AVX2 CPU and a fallback.
 //
 //	var s json.Serializer
 //	b, err := s.AppendMessage(nil, &wamp.Call{Request: 1, Procedure: "com.example.add", Arguments: wamp.List{1, 2}})

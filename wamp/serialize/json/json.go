@@ -1,6 +1,7 @@
 package json
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/autobahn-go/autobahn/wamp"
+	"github.com/autobahn-go/autobahn/wamp/internal/intern"
 )
 
 // MaxDepth bounds the nesting of lists and dicts the decoder accepts.
@@ -35,53 +37,131 @@ func (Serializer) Binary() bool { return false }
 
 // AppendMessage appends the JSON encoding of m to dst.
 func (Serializer) AppendMessage(dst []byte, m wamp.Message) ([]byte, error) {
-	w := listWriter{b: dst}
-	ok, err := wamp.WriteList(m, &w)
-	if !ok {
+	var w wamp.Wire
+	if !wamp.ToWire(m, &w) {
 		return dst, ErrUnsupportedType
 	}
-	if err != nil {
-		return dst, err
+	b := append(dst, '[')
+	for i := range w.Len {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		switch e := &w.Elems[i]; e.Kind {
+		case wamp.KindInt:
+			b = strconv.AppendInt(b, e.Int, 10)
+		case wamp.KindUint:
+			b = strconv.AppendUint(b, e.Uint, 10)
+		case wamp.KindString:
+			b = appendString(b, e.Str)
+		case wamp.KindDict:
+			b, err = appendDict(b, e.Dict, 1)
+		case wamp.KindList:
+			b, err = appendList(b, e.List, 1)
+		case wamp.KindBytes:
+			b = appendBytes(b, e.Bytes)
+		default:
+			b, err = appendValue(b, e.Val, 1)
+		}
+		if err != nil {
+			return dst, err
+		}
 	}
-	return w.b, nil
+	return append(b, ']'), nil
 }
 
-// listWriter encodes a message's list straight from its fields.
-type listWriter struct {
-	b    []byte
-	next bool // an element was written: the next needs a comma
-}
-
-func (w *listWriter) sep() {
-	if w.next {
-		w.b = append(w.b, ',')
-	}
-	w.next = true
-}
-
-func (w *listWriter) BeginList(int)   { w.b = append(w.b, '[') }
-func (w *listWriter) EndList()        { w.b = append(w.b, ']') }
-func (w *listWriter) Int(v int64)     { w.sep(); w.b = strconv.AppendInt(w.b, v, 10) }
-func (w *listWriter) ID(v wamp.ID)    { w.sep(); w.b = strconv.AppendUint(w.b, uint64(v), 10) }
-func (w *listWriter) String(s string) { w.sep(); w.b = appendString(w.b, s) }
-func (w *listWriter) Value(v any) error {
-	w.sep()
-	var err error
-	w.b, err = appendValue(w.b, v, 1)
-	return err
-}
-
-// Unmarshal decodes and validates one message.
+// Unmarshal decodes and validates one message. The top-level list is read
+// straight into a wamp.Wire: its IDs and URIs are never boxed.
 func (Serializer) Unmarshal(b []byte) (wamp.Message, error) {
-	v, err := Decode(b)
-	if err != nil {
-		return nil, err
-	}
-	l, ok := v.([]any)
-	if !ok {
+	var d decoder
+	d.b = b
+	d.ws()
+	if d.i >= len(d.b) || d.b[d.i] != '[' {
+		if _, err := Decode(b); err != nil {
+			return nil, err
+		}
 		return nil, &wamp.ProtocolError{Msg: "message is not a list"}
 	}
-	return wamp.FromList(l)
+	var w wamp.Wire
+	d.i++
+	d.ws()
+	if d.i < len(d.b) && d.b[d.i] == ']' {
+		d.i++
+	} else {
+		for {
+			var err error
+			if w.Len < wamp.MaxWireLen {
+				err = d.elem(&w.Elems[w.Len])
+			} else {
+				_, err = d.value(1)
+			}
+			if err != nil {
+				return nil, err
+			}
+			w.Len++
+			d.ws()
+			if d.i >= len(d.b) {
+				return nil, d.syntax("unexpected end in list")
+			}
+			if d.b[d.i] == ']' {
+				d.i++
+				break
+			}
+			if d.b[d.i] != ',' {
+				return nil, d.syntax("want ',' or ']'")
+			}
+			d.i++
+			d.ws()
+		}
+	}
+	d.ws()
+	if d.i != len(d.b) {
+		return nil, d.syntax("trailing data")
+	}
+	return wamp.FromWire(&w)
+}
+
+// elem decodes one top-level element into e without boxing integers,
+// strings, lists or binary values.
+func (d *decoder) elem(e *wamp.Elem) error {
+	if d.i >= len(d.b) {
+		return d.syntax("unexpected end")
+	}
+	switch c := d.b[d.i]; {
+	case c == '[':
+		l, err := d.list(1)
+		e.Kind, e.List = wamp.KindList, l
+		return err
+	case c == '{':
+		m, err := d.dict(1)
+		e.Kind, e.Dict = wamp.KindDict, m
+		return err
+	case c == '"':
+		s, bin, err := d.text()
+		if bin != nil {
+			e.Kind, e.Bytes = wamp.KindBytes, bin
+		} else {
+			e.Kind, e.Str = wamp.KindString, s
+		}
+		return err
+	case c == '-' || c >= '0' && c <= '9':
+		s, isFloat, err := d.scanNumber()
+		if err != nil {
+			return err
+		}
+		if !isFloat {
+			if n, ok := parseInt(s); ok {
+				e.Kind, e.Int = wamp.KindInt, n
+				return nil
+			}
+		}
+		v, err := d.convNumber(s, isFloat)
+		e.SetValue(v)
+		return err
+	}
+	v, err := d.value(1)
+	e.Val = v
+	return err
 }
 
 // Decode decodes one JSON value from b; there must be nothing but
@@ -89,7 +169,6 @@ func (Serializer) Unmarshal(b []byte) (wamp.Message, error) {
 func Decode(b []byte) (any, error) {
 	var d decoder
 	d.b = b
-	d.stack = d.arr[:0]
 	d.ws()
 	v, err := d.value(0)
 	if err != nil {
@@ -103,10 +182,8 @@ func Decode(b []byte) (any, error) {
 }
 
 type decoder struct {
-	b     []byte
-	i     int
-	stack []any // elements of the lists being parsed, copied out exactly sized
-	arr   [16]any
+	b []byte
+	i int
 }
 
 type syntaxError struct {
@@ -138,99 +215,15 @@ func (d *decoder) value(depth int) (any, error) {
 	}
 	switch c := d.b[d.i]; c {
 	case '[':
-		if depth >= MaxDepth {
-			return nil, d.syntax("nesting too deep")
-		}
-		d.i++
-		d.ws()
-		if d.i < len(d.b) && d.b[d.i] == ']' {
-			d.i++
-			return []any{}, nil
-		}
-		base := len(d.stack)
-		for {
-			v, err := d.value(depth + 1)
-			if err != nil {
-				return nil, err
-			}
-			d.stack = append(d.stack, v)
-			d.ws()
-			if d.i >= len(d.b) {
-				return nil, d.syntax("unexpected end in list")
-			}
-			switch d.b[d.i] {
-			case ',':
-				d.i++
-				d.ws()
-			case ']':
-				d.i++
-				l := make([]any, len(d.stack)-base)
-				copy(l, d.stack[base:])
-				clear(d.stack[base:])
-				d.stack = d.stack[:base]
-				return l, nil
-			default:
-				return nil, d.syntax("want ',' or ']'")
-			}
-		}
+		return d.list(depth)
 	case '{':
-		if depth >= MaxDepth {
-			return nil, d.syntax("nesting too deep")
-		}
-		d.i++
-		d.ws()
-		m := make(map[string]any)
-		if d.i < len(d.b) && d.b[d.i] == '}' {
-			d.i++
-			return m, nil
-		}
-		for {
-			if d.i >= len(d.b) || d.b[d.i] != '"' {
-				return nil, d.syntax("want a string key")
-			}
-			k, err := d.str()
-			if err != nil {
-				return nil, err
-			}
-			d.ws()
-			if d.i >= len(d.b) || d.b[d.i] != ':' {
-				return nil, d.syntax("want ':'")
-			}
-			d.i++
-			d.ws()
-			v, err := d.value(depth + 1)
-			if err != nil {
-				return nil, err
-			}
-			m[k] = v
-			d.ws()
-			if d.i >= len(d.b) {
-				return nil, d.syntax("unexpected end in dict")
-			}
-			switch d.b[d.i] {
-			case ',':
-				d.i++
-				d.ws()
-			case '}':
-				d.i++
-				return m, nil
-			default:
-				return nil, d.syntax("want ',' or '}'")
-			}
-		}
+		return d.dict(depth)
 	case '"':
-		s, err := d.str()
-		if err != nil {
-			return nil, err
+		s, bin, err := d.text()
+		if bin != nil {
+			return bin, err
 		}
-		if len(s) > 0 && s[0] == 0 {
-			b, err := base64.StdEncoding.DecodeString(s[1:])
-			if err != nil {
-				return nil, d.syntax("bad base64 in binary string")
-			}
-			return b, nil
-		}
-		return s, nil
+		return s, err
 	case 't':
 		return d.lit("true", true)
 	case 'f':
@@ -239,10 +232,154 @@ func (d *decoder) value(depth int) (any, error) {
 		return d.lit("null", nil)
 	default:
 		if c == '-' || c >= '0' && c <= '9' {
-			return d.number()
+			s, isFloat, err := d.scanNumber()
+			if err != nil {
+				return nil, err
+			}
+			return d.convNumber(s, isFloat)
 		}
 		return nil, d.syntax("unexpected character")
 	}
+}
+
+// list reads a list starting at '['. Up to eight elements collect in a
+// local array and are copied out into an exactly sized slice; longer lists
+// grow a slice of their own.
+func (d *decoder) list(depth int) ([]any, error) {
+	if depth >= MaxDepth {
+		return nil, d.syntax("nesting too deep")
+	}
+	d.i++
+	d.ws()
+	if d.i < len(d.b) && d.b[d.i] == ']' {
+		d.i++
+		return []any{}, nil
+	}
+	var (
+		small [8]any
+		n     int
+		big   []any
+	)
+	for {
+		v, err := d.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case big != nil:
+			big = append(big, v)
+		case n < len(small):
+			small[n] = v
+			n++
+		default:
+			big = make([]any, n, 2*n)
+			copy(big, small[:])
+			big = append(big, v)
+		}
+		d.ws()
+		if d.i >= len(d.b) {
+			return nil, d.syntax("unexpected end in list")
+		}
+		switch d.b[d.i] {
+		case ',':
+			d.i++
+			d.ws()
+		case ']':
+			d.i++
+			if big != nil {
+				return big, nil
+			}
+			l := make([]any, n)
+			copy(l, small[:n])
+			return l, nil
+		default:
+			return nil, d.syntax("want ',' or ']'")
+		}
+	}
+}
+
+// dict reads a dict starting at '{'.
+func (d *decoder) dict(depth int) (map[string]any, error) {
+	if depth >= MaxDepth {
+		return nil, d.syntax("nesting too deep")
+	}
+	d.i++
+	d.ws()
+	m := make(map[string]any)
+	if d.i < len(d.b) && d.b[d.i] == '}' {
+		d.i++
+		return m, nil
+	}
+	for {
+		if d.i >= len(d.b) || d.b[d.i] != '"' {
+			return nil, d.syntax("want a string key")
+		}
+		k, err := d.str(true)
+		if err != nil {
+			return nil, err
+		}
+		d.ws()
+		if d.i >= len(d.b) || d.b[d.i] != ':' {
+			return nil, d.syntax("want ':'")
+		}
+		d.i++
+		d.ws()
+		v, err := d.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		m[k] = v
+		d.ws()
+		if d.i >= len(d.b) {
+			return nil, d.syntax("unexpected end in dict")
+		}
+		switch d.b[d.i] {
+		case ',':
+			d.i++
+			d.ws()
+		case '}':
+			d.i++
+			return m, nil
+		default:
+			return nil, d.syntax("want ',' or '}'")
+		}
+	}
+}
+
+// text reads a string value starting at the opening quote. A string that
+// starts with NUL is binary ("\u0000" + base64) and comes back as bin.
+func (d *decoder) text() (s string, bin []byte, err error) {
+	start := d.i
+	if raw := d.b[start+1:]; len(raw) >= 6 && string(raw[:6]) == `\u0000` {
+		// Base64 needs no escapes: decode the raw text unless an escape
+		// (such as "\/") follows, which the generic path below handles.
+		raw = raw[6:]
+		j := 0
+		for j < len(raw) && raw[j] != '"' && raw[j] != '\\' && raw[j] >= 0x20 {
+			j++
+		}
+		if j < len(raw) && raw[j] == '"' {
+			d.i = start + 1 + 6 + j + 1
+			return d.base64(raw[:j])
+		}
+	}
+	s, err = d.str(false)
+	if err != nil {
+		return "", nil, err
+	}
+	if len(s) > 0 && s[0] == 0 {
+		return d.base64([]byte(s[1:]))
+	}
+	return s, nil, nil
+}
+
+func (d *decoder) base64(raw []byte) (string, []byte, error) {
+	bin := make([]byte, base64.StdEncoding.DecodedLen(len(raw)))
+	n, err := base64.StdEncoding.Decode(bin, raw)
+	if err != nil {
+		return "", nil, d.syntax("bad base64 in binary string")
+	}
+	return "", bin[:n:n], nil
 }
 
 func (d *decoder) lit(word string, v any) (any, error) {
@@ -253,7 +390,9 @@ func (d *decoder) lit(word string, v any) (any, error) {
 	return nil, d.syntax("bad literal")
 }
 
-func (d *decoder) number() (any, error) {
+// scanNumber reads the text of a number and whether it has a fraction or
+// an exponent.
+func (d *decoder) scanNumber() ([]byte, bool, error) {
 	start := d.i
 	if d.b[d.i] == '-' {
 		d.i++
@@ -263,7 +402,7 @@ func (d *decoder) number() (any, error) {
 		d.i++
 	}
 	if d.i == digits || d.b[digits] == '0' && d.i-digits > 1 {
-		return nil, d.syntax("bad number")
+		return nil, false, d.syntax("bad number")
 	}
 	isFloat := false
 	if d.i < len(d.b) && d.b[d.i] == '.' {
@@ -274,7 +413,7 @@ func (d *decoder) number() (any, error) {
 			d.i++
 		}
 		if d.i == f {
-			return nil, d.syntax("bad number")
+			return nil, false, d.syntax("bad number")
 		}
 	}
 	if d.i < len(d.b) && (d.b[d.i] == 'e' || d.b[d.i] == 'E') {
@@ -288,10 +427,15 @@ func (d *decoder) number() (any, error) {
 			d.i++
 		}
 		if d.i == e {
-			return nil, d.syntax("bad number")
+			return nil, false, d.syntax("bad number")
 		}
 	}
-	s := d.b[start:d.i]
+	return d.b[start:d.i], isFloat, nil
+}
+
+// convNumber converts the text of a number: int64, else uint64, else
+// float64.
+func (d *decoder) convNumber(s []byte, isFloat bool) (any, error) {
 	if !isFloat {
 		if n, ok := parseInt(s); ok {
 			return n, nil
@@ -344,17 +488,56 @@ const (
 	msb = 0x8080808080808080
 )
 
-// special reports whether any byte of x is '"', '\\' or below 0x20.
-func special(x uint64) bool {
+// specialBits has the high bit set in (at least) every byte of x that is
+// '"', '\\' or below 0x20, and is zero if there is none.
+func specialBits(x uint64) uint64 {
 	q := x ^ (lsb * '"')
 	e := x ^ (lsb * '\\')
-	return ((q-lsb)&^q|(e-lsb)&^e|(x-lsb*0x20)&^x)&msb != 0
+	return ((q-lsb)&^q | (e-lsb)&^e | (x-lsb*0x20)&^x) & msb
+}
+
+// special reports whether any byte of x is '"', '\\' or below 0x20.
+func special(x uint64) bool { return specialBits(x) != 0 }
+
+// scanPlain reports whether p holds a byte below 0x20 (ctl) and whether
+// it holds one of 0x80 or above (nonASCII), eight bytes at a time.
+func scanPlain(p []byte) (ctl, nonASCII bool) {
+	const k = lsb * 0x20
+	var c, h uint64
+	i := 0
+	for ; i+32 <= len(p); i += 32 {
+		w := p[i : i+32]
+		x0, x1 := binary.LittleEndian.Uint64(w), binary.LittleEndian.Uint64(w[8:])
+		x2, x3 := binary.LittleEndian.Uint64(w[16:]), binary.LittleEndian.Uint64(w[24:])
+		c |= (x0-k)&^x0 | (x1-k)&^x1 | (x2-k)&^x2 | (x3-k)&^x3
+		h |= x0 | x1 | x2 | x3
+	}
+	for ; i+8 <= len(p); i += 8 {
+		x := binary.LittleEndian.Uint64(p[i:])
+		c |= (x - k) &^ x // the high bit of a byte below 0x20 is set (exact for any bytes)
+		h |= x
+	}
+	for ; i < len(p); i++ {
+		if p[i] < 0x20 {
+			c = msb
+		}
+		h |= uint64(p[i])
+	}
+	return c&msb != 0, h&msb != 0
 }
 
 // plainPrefix returns how many leading bytes of s need no escaping,
-// rounded down to whole 8-byte words.
+// rounded down to whole 8-byte words. It tests 32 bytes per step, four
+// independent words at a time.
 func plainPrefix(s []byte) int {
 	i := 0
+	for ; i+32 <= len(s); i += 32 {
+		w := s[i : i+32]
+		if specialBits(binary.LittleEndian.Uint64(w))|specialBits(binary.LittleEndian.Uint64(w[8:]))|
+			specialBits(binary.LittleEndian.Uint64(w[16:]))|specialBits(binary.LittleEndian.Uint64(w[24:])) != 0 {
+			break
+		}
+	}
 	for ; i+8 <= len(s); i += 8 {
 		if special(binary.LittleEndian.Uint64(s[i:])) {
 			break
@@ -363,10 +546,27 @@ func plainPrefix(s []byte) int {
 	return i
 }
 
-// str reads a string starting at the opening quote.
-func (d *decoder) str() (string, error) {
+// str reads a string starting at the opening quote; a dict key (key) may
+// come back as a constant from package intern.
+func (d *decoder) str(key bool) (string, error) {
 	d.i++
 	start := d.i
+	// Fast path: find the closing quote with the (vectorized) IndexByte;
+	// if no backslash comes before it and no control character, the bytes
+	// are the string.
+	if q := bytes.IndexByte(d.b[start:], '"'); q >= 0 {
+		s := d.b[start : start+q]
+		if bytes.IndexByte(s, '\\') < 0 {
+			ctl, nonASCII := scanPlain(s)
+			if !ctl && (!nonASCII || utf8.Valid(s)) {
+				d.i = start + q + 1
+				if key {
+					return intern.Key(s), nil
+				}
+				return string(s), nil
+			}
+		}
+	}
 	d.i += plainPrefix(d.b[d.i:])
 	for d.i < len(d.b) {
 		c := d.b[d.i]
@@ -375,6 +575,9 @@ func (d *decoder) str() (string, error) {
 			d.i++
 			if !utf8.Valid(s) {
 				return "", d.syntax("invalid UTF-8 in string")
+			}
+			if key {
+				return intern.Key(s), nil
 			}
 			return string(s), nil
 		}
@@ -499,9 +702,7 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 	case wamp.URI:
 		return appendString(b, string(x)), nil
 	case []byte:
-		b = append(b, `"\u0000`...)
-		b = base64.StdEncoding.AppendEncode(b, x)
-		return append(b, '"'), nil
+		return appendBytes(b, x), nil
 	case int64:
 		return strconv.AppendInt(b, x, 10), nil
 	case uint64:
@@ -515,17 +716,7 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 	case float32:
 		return appendFloat(b, float64(x))
 	case []any:
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			var err error
-			if b, err = appendValue(b, e, depth+1); err != nil {
-				return b, err
-			}
-		}
-		return append(b, ']'), nil
+		return appendList(b, x, depth)
 	case map[string]any:
 		return appendDict(b, x, depth)
 	case []string:
@@ -546,7 +737,30 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 	return b, ErrUnsupportedType
 }
 
+func appendBytes(b []byte, p []byte) []byte {
+	b = append(b, `"\u0000`...)
+	b = base64.StdEncoding.AppendEncode(b, p)
+	return append(b, '"')
+}
+
+func appendList(b []byte, l []any, depth int) ([]byte, error) {
+	b = append(b, '[')
+	for i, e := range l {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = appendValue(b, e, depth+1); err != nil {
+			return b, err
+		}
+	}
+	return append(b, ']'), nil
+}
+
 func appendDict(b []byte, d map[string]any, depth int) ([]byte, error) {
+	if len(d) == 0 {
+		return append(b, '{', '}'), nil
+	}
 	b = append(b, '{')
 	var stack [16]string
 	keys := stack[:0]
@@ -583,17 +797,31 @@ func appendFloat(b []byte, f float64) ([]byte, error) {
 
 const hexDigits = "0123456789abcdef"
 
+// appendString copies s whole, then scans the copy (a []byte, read a word
+// at a time); only a string that needs escapes is rewritten from its first
+// special byte on.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
-	start := 0
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		if special(uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56) {
+	start := len(b)
+	b = append(b, s...)
+	if p := b[start:]; bytes.IndexByte(p, '"') < 0 && bytes.IndexByte(p, '\\') < 0 {
+		if ctl, _ := scanPlain(p); !ctl {
+			return append(b, '"')
+		}
+	}
+	i := start + plainPrefix(b[start:])
+	for ; i < len(b); i++ {
+		if c := b[i]; c < 0x20 || c == '"' || c == '\\' {
 			break
 		}
 	}
-	for ; i < len(s); i++ {
+	if i == len(b) {
+		return append(b, '"')
+	}
+	s = s[i-start:]
+	b = b[:i]
+	start = 0
+	for i = 0; i < len(s); i++ {
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' {
 			continue

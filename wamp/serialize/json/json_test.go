@@ -139,7 +139,7 @@ func ExampleSerializer() {
 // TestStringSpecialsEveryPosition puts each character that needs escaping
 // at every offset of strings up to 24 bytes, around the 8-byte fast path.
 func TestStringSpecialsEveryPosition(t *testing.T) {
-	for n := 1; n <= 24; n++ {
+	for n := 1; n <= 72; n++ {
 		for pos := range n {
 			for _, c := range []byte{'"', '\\', 0, 0x1f, '\n', 0x7f, 0xc3} {
 				if pos == 0 && c == 0 {
@@ -166,4 +166,25 @@ func TestStringSpecialsEveryPosition(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestRawSpecialsEveryPosition puts a raw control character or an invalid
+// UTF-8 byte at every offset of a JSON string, around the word-at-a-time
+// fast paths of the decoder, which must reject each.
+func TestRawSpecialsEveryPosition(t *testing.T) {
+	for n := 1; n <= 72; n++ {
+		for pos := range n {
+			for _, c := range []byte{0, 0x1f, '\n', 0x80, 0xff, 0xc3} {
+				buf := []byte(`"` + strings.Repeat("a", n) + `"`)
+				buf[1+pos] = c
+				if _, err := json.Decode(buf); err == nil {
+					t.Fatalf("accepted %q", buf)
+				}
+			}
+		}
+	}
+}
+
+func FuzzWireMatchesList(f *testing.F) {
+	vectors.FuzzWireMatchesList(f, json.Serializer{}, json.Decode)
 }

@@ -1,6 +1,7 @@
 package msgpack
 
 import (
+	"encoding/binary"
 	"errors"
 	"math"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"github.com/tinylib/msgp/msgp"
 
 	"github.com/autobahn-go/autobahn/wamp"
+	"github.com/autobahn-go/autobahn/wamp/internal/intern"
 )
 
 // MaxDepth bounds the nesting of lists and dicts the decoder accepts.
@@ -35,149 +37,367 @@ func (Serializer) Binary() bool { return true }
 
 // AppendMessage appends the MessagePack encoding of m to dst.
 func (Serializer) AppendMessage(dst []byte, m wamp.Message) ([]byte, error) {
-	w := listWriter{b: dst}
-	ok, err := wamp.WriteList(m, &w)
-	if !ok {
+	var w wamp.Wire
+	if !wamp.ToWire(m, &w) {
 		return dst, ErrUnsupportedType
 	}
-	if err != nil {
-		return dst, err
+	b := msgp.AppendArrayHeader(dst, uint32(w.Len))
+	for i := range w.Len {
+		var err error
+		switch e := &w.Elems[i]; e.Kind {
+		case wamp.KindInt:
+			b = appendInt(b, e.Int)
+		case wamp.KindUint:
+			b = msgp.AppendUint64(b, e.Uint)
+		case wamp.KindString:
+			b = msgp.AppendString(b, e.Str)
+		case wamp.KindDict:
+			b, err = appendDict(b, e.Dict, 1)
+		case wamp.KindList:
+			b, err = appendList(b, e.List, 1)
+		case wamp.KindBytes:
+			b = msgp.AppendBytes(b, e.Bytes)
+		default:
+			b, err = appendValue(b, e.Val, 1)
+		}
+		if err != nil {
+			return dst, err
+		}
 	}
-	return w.b, nil
+	return b, nil
 }
 
-// listWriter encodes a message's list straight from its fields.
-type listWriter struct{ b []byte }
-
-func (w *listWriter) BeginList(n int) { w.b = msgp.AppendArrayHeader(w.b, uint32(n)) }
-func (w *listWriter) EndList()        {}
-func (w *listWriter) Int(v int64)     { w.b = appendInt(w.b, v) }
-func (w *listWriter) ID(v wamp.ID)    { w.b = msgp.AppendUint64(w.b, uint64(v)) }
-func (w *listWriter) String(s string) { w.b = msgp.AppendString(w.b, s) }
-func (w *listWriter) Value(v any) error {
-	var err error
-	w.b, err = appendValue(w.b, v, 1)
-	return err
-}
-
-// Unmarshal decodes and validates one message.
+// Unmarshal decodes and validates one message. The top-level list is read
+// straight into a wamp.Wire: its IDs and URIs are never boxed.
 func (Serializer) Unmarshal(b []byte) (wamp.Message, error) {
-	v, err := Decode(b)
+	d := decoder{b: b}
+	n, ok, err := d.arrayHeader()
 	if err != nil {
 		return nil, err
 	}
-	l, ok := v.([]any)
 	if !ok {
+		if _, err := Decode(b); err != nil {
+			return nil, err
+		}
 		return nil, &wamp.ProtocolError{Msg: "message is not a list"}
 	}
-	return wamp.FromList(l)
+	var w wamp.Wire
+	w.Len = n
+	for i := range n {
+		if i < wamp.MaxWireLen {
+			err = d.elem(&w.Elems[i])
+		} else {
+			_, err = d.value(1)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if d.i != len(d.b) {
+		return nil, ErrMalformed
+	}
+	return wamp.FromWire(&w)
 }
 
 // Decode decodes one value that must fill b exactly.
 func Decode(b []byte) (any, error) {
-	v, rest, err := decode(b, 0)
+	d := decoder{b: b}
+	v, err := d.value(0)
 	if err != nil {
 		return nil, err
 	}
-	if len(rest) != 0 {
+	if d.i != len(d.b) {
 		return nil, ErrMalformed
 	}
 	return v, nil
 }
 
-func decode(b []byte, depth int) (any, []byte, error) {
-	if depth > MaxDepth {
-		return nil, b, ErrMalformed
+// decoder reads MessagePack from b; every read checks the bytes left.
+type decoder struct {
+	b []byte
+	i int
+}
+
+// take returns the next n bytes.
+func (d *decoder) take(n uint64) ([]byte, error) {
+	if n > uint64(len(d.b)-d.i) {
+		return nil, ErrMalformed
 	}
-	var (
-		v   any
-		err error
-	)
-	switch msgp.NextType(b) {
-	case msgp.ArrayType:
-		var n uint32
-		if n, b, err = msgp.ReadArrayHeaderBytes(b); err != nil {
-			return nil, b, errors.Join(ErrMalformed, err)
-		}
-		if uint64(n) > uint64(len(b)) { // every element takes at least one byte
-			return nil, b, ErrMalformed
-		}
-		l := make([]any, n)
-		for i := range l {
-			if l[i], b, err = decode(b, depth+1); err != nil {
-				return nil, b, err
-			}
-		}
-		return l, b, nil
-	case msgp.MapType:
-		var n uint32
-		if n, b, err = msgp.ReadMapHeaderBytes(b); err != nil {
-			return nil, b, errors.Join(ErrMalformed, err)
-		}
-		if uint64(n)*2 > uint64(len(b)) {
-			return nil, b, ErrMalformed
-		}
-		m := make(map[string]any, n)
-		for range n {
-			if msgp.NextType(b) != msgp.StrType {
-				return nil, b, ErrMalformed
-			}
-			var k string
-			if k, b, err = msgp.ReadStringBytes(b); err != nil {
-				return nil, b, errors.Join(ErrMalformed, err)
-			}
-			if !utf8.ValidString(k) {
-				return nil, b, ErrMalformed
-			}
-			if _, dup := m[k]; dup {
-				return nil, b, ErrMalformed
-			}
-			if m[k], b, err = decode(b, depth+1); err != nil {
-				return nil, b, err
-			}
-		}
-		return m, b, nil
-	case msgp.StrType:
-		var s string
-		s, b, err = msgp.ReadStringBytes(b)
-		if err == nil && !utf8.ValidString(s) {
-			err = ErrMalformed
-		}
-		v = s
-	case msgp.BinType:
-		var p []byte
-		p, b, err = msgp.ReadBytesBytes(b, nil)
-		if p == nil {
-			p = []byte{}
-		}
-		v = p
-	case msgp.IntType:
-		v, b, err = msgp.ReadInt64Bytes(b)
-	case msgp.UintType:
-		var u uint64
-		u, b, err = msgp.ReadUint64Bytes(b)
-		if u <= math.MaxInt64 {
-			v = int64(u)
-		} else {
-			v = u
-		}
-	case msgp.Float64Type:
-		v, b, err = msgp.ReadFloat64Bytes(b)
-	case msgp.Float32Type:
-		var f float32
-		f, b, err = msgp.ReadFloat32Bytes(b)
-		v = float64(f)
-	case msgp.BoolType:
-		v, b, err = msgp.ReadBoolBytes(b)
-	case msgp.NilType:
-		b, err = msgp.ReadNilBytes(b)
+	p := d.b[d.i : d.i+int(n)]
+	d.i += int(n)
+	return p, nil
+}
+
+// size reads a big-endian length or number of w bytes.
+func (d *decoder) size(w int) (uint64, error) {
+	p, err := d.take(uint64(w))
+	if err != nil {
+		return 0, err
+	}
+	switch w {
+	case 1:
+		return uint64(p[0]), nil
+	case 2:
+		return uint64(binary.BigEndian.Uint16(p)), nil
+	case 4:
+		return uint64(binary.BigEndian.Uint32(p)), nil
+	}
+	return binary.BigEndian.Uint64(p), nil
+}
+
+// arrayHeader reads an array header; ok is false (and nothing is read)
+// when the next value is not an array.
+func (d *decoder) arrayHeader() (n int, ok bool, err error) {
+	if d.i >= len(d.b) {
+		return 0, false, ErrMalformed
+	}
+	c := d.b[d.i]
+	var u uint64
+	switch {
+	case c&0xf0 == 0x90:
+		d.i++
+		u = uint64(c & 0x0f)
+	case c == 0xdc:
+		d.i++
+		u, err = d.size(2)
+	case c == 0xdd:
+		d.i++
+		u, err = d.size(4)
 	default:
-		return nil, b, ErrMalformed
+		return 0, false, nil
 	}
 	if err != nil {
-		return nil, b, errors.Join(ErrMalformed, err)
+		return 0, true, err
 	}
-	return v, b, nil
+	if u > uint64(len(d.b)-d.i) { // every element takes at least one byte
+		return 0, true, ErrMalformed
+	}
+	return int(u), true, nil
+}
+
+// strLen reads the header of a str value; ok is false (and nothing is
+// read) when the next value is not a str.
+func (d *decoder) strLen() (n uint64, ok bool, err error) {
+	if d.i >= len(d.b) {
+		return 0, false, ErrMalformed
+	}
+	switch c := d.b[d.i]; {
+	case c&0xe0 == 0xa0:
+		d.i++
+		return uint64(c & 0x1f), true, nil
+	case c == 0xd9:
+		d.i++
+		n, err = d.size(1)
+	case c == 0xda:
+		d.i++
+		n, err = d.size(2)
+	case c == 0xdb:
+		d.i++
+		n, err = d.size(4)
+	default:
+		return 0, false, nil
+	}
+	return n, true, err
+}
+
+// text reads n bytes of valid UTF-8.
+func (d *decoder) text(n uint64) ([]byte, error) {
+	p, err := d.take(n)
+	if err != nil {
+		return nil, err
+	}
+	if !utf8.Valid(p) {
+		return nil, ErrMalformed
+	}
+	return p, nil
+}
+
+// elem decodes one top-level element into e without boxing integers,
+// strings, lists or binary values.
+func (d *decoder) elem(e *wamp.Elem) error {
+	n, ok, err := d.strLen()
+	if err != nil {
+		return err
+	}
+	if ok {
+		p, err := d.text(n)
+		e.Kind, e.Str = wamp.KindString, string(p)
+		return err
+	}
+	c := d.b[d.i] // strLen checked that a byte is left
+	switch {
+	case c <= 0x7f:
+		d.i++
+		e.Kind, e.Int = wamp.KindInt, int64(c)
+		return nil
+	case c >= 0xcc && c <= 0xcf:
+		d.i++
+		u, err := d.size(1 << (c - 0xcc))
+		if u > math.MaxInt64 {
+			e.Kind, e.Uint = wamp.KindUint, u
+		} else {
+			e.Kind, e.Int = wamp.KindInt, int64(u)
+		}
+		return err
+	case c&0xf0 == 0x80 || c == 0xde || c == 0xdf:
+		m, err := d.dict(1)
+		e.Kind, e.Dict = wamp.KindDict, m
+		return err
+	case c&0xf0 == 0x90 || c == 0xdc || c == 0xdd:
+		l, err := d.list(1)
+		e.Kind, e.List = wamp.KindList, l
+		return err
+	case c >= 0xc4 && c <= 0xc6:
+		p, err := d.bin()
+		e.Kind, e.Bytes = wamp.KindBytes, p
+		return err
+	}
+	v, err := d.value(1)
+	e.SetValue(v)
+	return err
+}
+
+func (d *decoder) bin() ([]byte, error) {
+	c := d.b[d.i]
+	d.i++
+	n, err := d.size(1 << (c - 0xc4))
+	if err != nil {
+		return nil, err
+	}
+	p, err := d.take(n)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte{}, p...), nil
+}
+
+func (d *decoder) list(depth int) ([]any, error) {
+	if depth > MaxDepth {
+		return nil, ErrMalformed
+	}
+	n, _, err := d.arrayHeader()
+	if err != nil {
+		return nil, err
+	}
+	l := make([]any, n)
+	for i := range l {
+		if l[i], err = d.value(depth + 1); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+func (d *decoder) dict(depth int) (map[string]any, error) {
+	if depth > MaxDepth {
+		return nil, ErrMalformed
+	}
+	c := d.b[d.i]
+	d.i++
+	var n uint64
+	var err error
+	switch c {
+	case 0xde:
+		n, err = d.size(2)
+	case 0xdf:
+		n, err = d.size(4)
+	default:
+		n = uint64(c & 0x0f)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if n*2 > uint64(len(d.b)-d.i) {
+		return nil, ErrMalformed
+	}
+	m := make(map[string]any, n)
+	for range n {
+		kn, ok, err := d.strLen()
+		if !ok || err != nil {
+			return nil, ErrMalformed
+		}
+		kb, err := d.text(kn)
+		if err != nil {
+			return nil, err
+		}
+		k := intern.Key(kb)
+		v, err := d.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		// One hash operation: a duplicate key leaves len(m) unchanged.
+		before := len(m)
+		if m[k] = v; len(m) == before {
+			return nil, ErrMalformed
+		}
+	}
+	return m, nil
+}
+
+func (d *decoder) value(depth int) (any, error) {
+	if depth > MaxDepth {
+		return nil, ErrMalformed
+	}
+	n, ok, err := d.strLen()
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		p, err := d.text(n)
+		if err != nil {
+			return nil, err
+		}
+		return string(p), nil
+	}
+	c := d.b[d.i] // strLen checked that a byte is left
+	switch {
+	case c <= 0x7f:
+		d.i++
+		return int64(c), nil
+	case c >= 0xe0:
+		d.i++
+		return int64(int8(c)), nil
+	case c&0xf0 == 0x80 || c == 0xde || c == 0xdf:
+		return d.dict(depth)
+	case c&0xf0 == 0x90 || c == 0xdc || c == 0xdd:
+		return d.list(depth)
+	case c >= 0xc4 && c <= 0xc6:
+		return d.bin()
+	}
+	d.i++
+	switch c {
+	case 0xc0:
+		return nil, nil
+	case 0xc2:
+		return false, nil
+	case 0xc3:
+		return true, nil
+	case 0xca:
+		u, err := d.size(4)
+		return float64(math.Float32frombits(uint32(u))), err
+	case 0xcb:
+		u, err := d.size(8)
+		return math.Float64frombits(u), err
+	case 0xcc, 0xcd, 0xce, 0xcf:
+		u, err := d.size(1 << (c - 0xcc))
+		if u > math.MaxInt64 {
+			return u, err
+		}
+		return int64(u), err
+	case 0xd0:
+		u, err := d.size(1)
+		return int64(int8(u)), err
+	case 0xd1:
+		u, err := d.size(2)
+		return int64(int16(u)), err
+	case 0xd2:
+		u, err := d.size(4)
+		return int64(int32(u)), err
+	case 0xd3:
+		u, err := d.size(8)
+		return int64(u), err
+	}
+	return nil, ErrMalformed // 0xc1 and the extension types
 }
 
 // AppendValue appends the MessagePack encoding of v (one of the value types
@@ -208,30 +428,9 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 	case float32:
 		return msgp.AppendFloat64(b, float64(x)), nil
 	case []any:
-		b = msgp.AppendArrayHeader(b, uint32(len(x)))
-		for _, e := range x {
-			var err error
-			if b, err = appendValue(b, e, depth+1); err != nil {
-				return b, err
-			}
-		}
-		return b, nil
+		return appendList(b, x, depth)
 	case map[string]any:
-		b = msgp.AppendMapHeader(b, uint32(len(x)))
-		var stack [16]string
-		keys := stack[:0]
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			b = msgp.AppendString(b, k)
-			var err error
-			if b, err = appendValue(b, x[k], depth+1); err != nil {
-				return b, err
-			}
-		}
-		return b, nil
+		return appendDict(b, x, depth)
 	case []string:
 		b = msgp.AppendArrayHeader(b, uint32(len(x)))
 		for _, e := range x {
@@ -253,6 +452,38 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 		return appendInt(b, n), nil
 	}
 	return b, ErrUnsupportedType
+}
+
+func appendList(b []byte, l []any, depth int) ([]byte, error) {
+	b = msgp.AppendArrayHeader(b, uint32(len(l)))
+	for _, e := range l {
+		var err error
+		if b, err = appendValue(b, e, depth+1); err != nil {
+			return b, err
+		}
+	}
+	return b, nil
+}
+
+func appendDict(b []byte, d map[string]any, depth int) ([]byte, error) {
+	b = msgp.AppendMapHeader(b, uint32(len(d)))
+	if len(d) == 0 {
+		return b, nil
+	}
+	var stack [16]string
+	keys := stack[:0]
+	for k := range d {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		b = msgp.AppendString(b, k)
+		var err error
+		if b, err = appendValue(b, d[k], depth+1); err != nil {
+			return b, err
+		}
+	}
+	return b, nil
 }
 
 // appendInt writes non-negative values as unsigned types, like Python's msgpack.

@@ -64,3 +64,7 @@ func ExampleSerializer() {
 	// 93110102
 	// 2
 }
+
+func FuzzWireMatchesList(f *testing.F) {
+	vectors.FuzzWireMatchesList(f, msgpack.Serializer{}, msgpack.Decode)
+}

@@ -38,29 +38,38 @@ func (Serializer) Binary() bool { return true }
 
 // AppendMessage appends the UBJSON encoding of m to dst.
 func (Serializer) AppendMessage(dst []byte, m wamp.Message) ([]byte, error) {
-	w := listWriter{b: dst}
-	ok, err := wamp.WriteList(m, &w)
-	if !ok {
+	var w wamp.Wire
+	if !wamp.ToWire(m, &w) {
 		return dst, ErrUnsupportedType
 	}
-	if err != nil {
-		return dst, err
+	b := append(dst, '[')
+	for i := range w.Len {
+		var err error
+		switch e := &w.Elems[i]; e.Kind {
+		case wamp.KindInt:
+			b = appendInt(b, e.Int)
+		case wamp.KindUint:
+			if e.Uint <= math.MaxInt64 {
+				b = appendInt(b, int64(e.Uint))
+			} else {
+				b, err = appendValue(b, e.Uint, 1)
+			}
+		case wamp.KindString:
+			b = appendString(b, e.Str)
+		case wamp.KindDict:
+			b, err = appendDict(b, e.Dict, 1)
+		case wamp.KindList:
+			b, err = appendList(b, e.List, 1)
+		case wamp.KindBytes:
+			b, err = appendValue(b, e.Bytes, 1)
+		default:
+			b, err = appendValue(b, e.Val, 1)
+		}
+		if err != nil {
+			return dst, err
+		}
 	}
-	return w.b, nil
-}
-
-// listWriter encodes a message's list straight from its fields.
-type listWriter struct{ b []byte }
-
-func (w *listWriter) BeginList(int)   { w.b = append(w.b, '[') }
-func (w *listWriter) EndList()        { w.b = append(w.b, ']') }
-func (w *listWriter) Int(v int64)     { w.b = appendInt(w.b, v) }
-func (w *listWriter) ID(v wamp.ID)    { w.b = appendInt(w.b, int64(v)) }
-func (w *listWriter) String(s string) { w.b = appendString(w.b, s) }
-func (w *listWriter) Value(v any) error {
-	var err error
-	w.b, err = appendValue(w.b, v, 1)
-	return err
+	return append(b, ']'), nil
 }
 
 // Unmarshal decodes and validates one message.
@@ -400,31 +409,9 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 	case float32:
 		return appendFloat(b, float64(x)), nil
 	case []any:
-		b = append(b, '[')
-		for _, e := range x {
-			var err error
-			if b, err = appendValue(b, e, depth+1); err != nil {
-				return b, err
-			}
-		}
-		return append(b, ']'), nil
+		return appendList(b, x, depth)
 	case map[string]any:
-		b = append(b, '{')
-		var stack [16]string
-		keys := stack[:0]
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			b = appendInt(b, int64(len(k)))
-			b = append(b, k...)
-			var err error
-			if b, err = appendValue(b, x[k], depth+1); err != nil {
-				return b, err
-			}
-		}
-		return append(b, '}'), nil
+		return appendDict(b, x, depth)
 	case []string:
 		b = append(b, '[')
 		for _, e := range x {
@@ -440,6 +427,36 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 		return appendValue(b, uint64(x), depth)
 	}
 	return b, ErrUnsupportedType
+}
+
+func appendList(b []byte, l []any, depth int) ([]byte, error) {
+	b = append(b, '[')
+	for _, e := range l {
+		var err error
+		if b, err = appendValue(b, e, depth+1); err != nil {
+			return b, err
+		}
+	}
+	return append(b, ']'), nil
+}
+
+func appendDict(b []byte, d map[string]any, depth int) ([]byte, error) {
+	b = append(b, '{')
+	var stack [16]string
+	keys := stack[:0]
+	for k := range d {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		b = appendInt(b, int64(len(k)))
+		b = append(b, k...)
+		var err error
+		if b, err = appendValue(b, d[k], depth+1); err != nil {
+			return b, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 func appendString(b []byte, s string) []byte {

@@ -90,3 +90,7 @@ func ExampleSerializer() {
 	// 5b5511550155025d
 	// 2
 }
+
+func FuzzWireMatchesList(f *testing.F) {
+	vectors.FuzzWireMatchesList(f, ubjson.Serializer{}, ubjson.Decode)
+}
