@@ -60,16 +60,20 @@ func pythonCmd(t *testing.T, ctx context.Context, script string, args ...string)
 // runClient runs a peer client against our echo server; it must exit 0 and
 // our server must see a clean close.
 func runClient(t *testing.T, mk func(ctx context.Context, url string) *exec.Cmd, wantClose string) {
-	rec := newRecorder()
-	url := ourServer(t, rec)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	out, err := mk(ctx, url).CombinedOutput()
-	if err != nil {
-		t.Fatalf("peer client: %v\n%s", err, out)
-	}
-	if got := rec.last(t); got != wantClose {
-		t.Fatalf("server saw %q, want %q", got, wantClose)
+	for _, driver := range drivers {
+		t.Run(driver, func(t *testing.T) {
+			rec := newRecorder()
+			url := ourServerOn(t, rec, driver)
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			out, err := mk(ctx, url).CombinedOutput()
+			if err != nil {
+				t.Fatalf("peer client: %v\n%s", err, out)
+			}
+			if got := rec.last(t); got != wantClose {
+				t.Fatalf("server saw %q, want %q", got, wantClose)
+			}
+		})
 	}
 }
 
@@ -106,7 +110,9 @@ func TestNodeClientOurServer(t *testing.T) {
 func TestOurClientNodeServer(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ourClientEcho(t, startPeerServer(t, nodeCmd(t, ctx, "node_server.js")))
+	url := startPeerServer(t, nodeCmd(t, ctx, "node_server.js"))
+	ourClientEcho(t, url)
+	ourLoopClientEcho(t, url)
 }
 
 func TestPythonClientOurServer(t *testing.T) {
@@ -118,7 +124,9 @@ func TestPythonClientOurServer(t *testing.T) {
 func TestOurClientPythonServer(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ourClientEcho(t, startPeerServer(t, pythonCmd(t, ctx, "py_server.py")))
+	url := startPeerServer(t, pythonCmd(t, ctx, "py_server.py"))
+	ourClientEcho(t, url)
+	ourLoopClientEcho(t, url)
 }
 
 // TestChromiumServePage loads the `autobahn serve` page in headless

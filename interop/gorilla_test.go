@@ -12,8 +12,14 @@ import (
 )
 
 func TestGorillaClientOurServer(t *testing.T) {
+	for _, driver := range drivers {
+		t.Run(driver, func(t *testing.T) { gorillaClient(t, driver) })
+	}
+}
+
+func gorillaClient(t *testing.T, driver string) {
 	rec := newRecorder()
-	url := ourServer(t, rec)
+	url := ourServerOn(t, rec, driver)
 	c, _, err := websocket.DefaultDialer.Dial(url, nil)
 	if err != nil {
 		t.Fatal(err)

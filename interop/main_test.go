@@ -3,6 +3,7 @@ package interop
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"github.com/autobahn-go/autobahn/internal/leakcheck"
 	"github.com/autobahn-go/autobahn/ws"
 	"github.com/autobahn-go/autobahn/ws/wshttp"
+	"github.com/autobahn-go/autobahn/ws/wsloop"
 )
 
 func TestMain(m *testing.M) { leakcheck.Main(m) }
@@ -74,6 +76,32 @@ func (r *recorder) last(t *testing.T) string {
 	return r.closes[len(r.closes)-1]
 }
 
+// drivers are the ways our server runs the same handler: on goroutines
+// (wshttp in net/http) and on the event loop (ws/wsloop).
+var drivers = []string{"goroutines", "loop"}
+
+// ourServerOn runs our echo server on driver and returns its ws:// URL.
+func ourServerOn(t *testing.T, rec *recorder, driver string) string {
+	t.Helper()
+	if driver == "goroutines" {
+		return ourServer(t, rec)
+	}
+	srv := &wsloop.Server{Handler: rec, Options: &ws.Options{MaxMessagePayload: 4 << 20}}
+	addr, err := srv.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := make(chan error, 1)
+	go func() { ran <- srv.Run() }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		<-ran
+	})
+	return "ws://" + addr.String() + "/echo"
+}
+
 // ourServer runs our echo server (wshttp) and returns its ws:// URL.
 func ourServer(t *testing.T, rec *recorder) string {
 	t.Helper()
@@ -117,5 +145,69 @@ func ourClientEcho(t *testing.T, url string) {
 		if err := c.Close(ws.StatusNormalClosure, "done"); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// loopEcho collects, on the loop client, copies of what the server echoes.
+type loopEcho struct {
+	ws.BaseHandler
+	msgs  chan []byte
+	ended chan string
+}
+
+func (h *loopEcho) OnMessage(c *ws.Conn, p []byte, isBinary bool) {
+	op := ws.OpText
+	if isBinary {
+		op = ws.OpBinary
+	}
+	h.msgs <- append([]byte{byte(op)}, p...) // p is valid only during the call
+}
+
+func (h *loopEcho) OnClose(c *ws.Conn, clean bool, code ws.StatusCode, reason string) {
+	h.ended <- fmt.Sprint(clean, " ", code)
+}
+
+// ourLoopClientEcho runs our event-loop client (wsloop.Client) against an
+// echo server at url.
+func ourLoopClientEcho(t *testing.T, url string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, frag := range []int{0, 1000} {
+		cl := &wsloop.Client{Options: &ws.Options{AutoFragmentSize: frag, MaxMessagePayload: 4 << 20}}
+		h := &loopEcho{msgs: make(chan []byte, 1), ended: make(chan string, 1)}
+		c, err := cl.Dial(ctx, url, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range payloads() {
+			op := ws.OpText
+			if m.binary {
+				op = ws.OpBinary
+			}
+			if err := c.WriteMessage(ctx, op, m.p); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case got := <-h.msgs:
+				if ws.Opcode(got[0]) != op || !bytes.Equal(got[1:], m.p) {
+					t.Fatalf("frag %d: echo of %d bytes: op %v, %d bytes", frag, len(m.p), ws.Opcode(got[0]), len(got)-1)
+				}
+			case <-ctx.Done():
+				t.Fatal("no echo")
+			}
+		}
+		if err := c.Close(ws.StatusNormalClosure, "done"); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case end := <-h.ended:
+			if end != "true NormalClosure(1000)" {
+				t.Fatalf("ended %q", end)
+			}
+		case <-ctx.Done():
+			t.Fatal("no close")
+		}
+		_ = cl.Close()
 	}
 }
