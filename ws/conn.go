@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net"
 	"sync"
@@ -26,9 +25,7 @@ import (
 type Conn struct {
 	nc          net.Conn
 	rc          syscall.RawConn // nc's, for reads that hold no buffer while idle; nil if unsupported
-	role        Role
-	opts        *Options // with defaults, possibly shared by many connections
-	log         *slog.Logger
+	opts        *Options        // with defaults, possibly shared by many connections
 	subprotocol string
 	extensions  string
 	codec       Codec // negotiated per-message extension, or nil
@@ -40,29 +37,32 @@ type Conn struct {
 	rbuf    []byte
 	rbig    *[]byte // pooled
 	small   *[smallRead]byte
-	bigSize int
 	rr, rw  int
 	parser  Parser
 	msg     *[]byte // pooled, for messages that span reads
 	mop     Opcode  // opcode of the message being read
 	mdec    bool    // the message being read carries the extension
 	push    bool    // input comes through Feed (an event-loop driver)
-	ended   bool    // push mode: the Handler has had OnClose
+	told    bool    // push mode: the Handler has had OnClose
 	pending error   // a read error awaitInput found, for nextEvent
 	raw     rawRead // readRaw's state
 	reader  *messageReader
 
-	// Write side: msgSem is held for a whole message, frameMu for a frame.
-	msgSem  chan struct{}
+	// Write side: writing is held for a whole message, frameMu for a frame.
 	frameMu sync.Mutex
 
+	role      Role // fixed; here it fills what would be padding
 	mu        sync.Mutex
 	closeSent bool
+	writing   bool          // a message is being written
+	ended     bool          // nc is closed
 	closeErr  *CloseError   // set once the connection is finished
-	done      chan struct{} // closed when nc is closed
+	done      chan struct{} // closed when nc is closed; made by Done, if called
+	wake      chan struct{} // closed when writing ends; made by a writer that waits
 	dropErr   error
-	pingTimer *time.Timer // keepalive, guarded by mu
-	pingSent  time.Time   // guarded by mu
+	pingSent  time.Time // guarded by mu
+
+	keepaliveSlot int // in opts.keepalive's heap (index + 1; 0: none), guarded by its mu
 
 	lastRead atomic.Int64 // unix nanoseconds of the last input
 }
@@ -77,15 +77,11 @@ func NewConn(nc net.Conn, role Role, buffered []byte, neg Negotiated, opts *Opti
 		nc:          nc,
 		role:        role,
 		opts:        o,
-		log:         o.Logger,
 		subprotocol: neg.Subprotocol,
 		extensions:  neg.Extensions,
 		codec:       neg.Codec,
-		msgSem:      make(chan struct{}, 1),
-		done:        make(chan struct{}),
 	}
 	size := max(o.ReadBufferSize, len(buffered))
-	c.bigSize = o.ReadBufferSize
 	c.rc = rawConn(nc)
 	if len(buffered) > 0 {
 		c.rbig = getBuf(size)
@@ -104,9 +100,7 @@ func NewConn(nc net.Conn, role Role, buffered []byte, neg Negotiated, opts *Opti
 	}
 	c.lastRead.Store(time.Now().UnixNano())
 	if o.PingInterval > 0 {
-		c.mu.Lock()
-		c.pingTimer = time.AfterFunc(o.PingInterval, c.keepalive)
-		c.mu.Unlock()
+		o.keepalive.schedule(c, o.PingInterval)
 	}
 	return c
 }
@@ -440,8 +434,8 @@ func (c *Conn) resizeRead() {
 	}
 	switch {
 	case c.rbig == nil && c.rw == len(c.small) && c.rbuf != nil:
-		c.rbig = getBuf(c.bigSize)
-		c.rbuf = (*c.rbig)[:c.bigSize]
+		c.rbig = getBuf(c.opts.ReadBufferSize)
+		c.rbuf = (*c.rbig)[:c.opts.ReadBufferSize]
 	case c.rbig != nil && c.rw < len(c.rbuf):
 		putBuf(c.rbig)
 		c.rbig = nil
@@ -522,7 +516,7 @@ func (c *Conn) fail(err error) error {
 		c.closeErr = &CloseError{Code: code, Reason: err.Error()}
 	}
 	c.mu.Unlock()
-	c.log.Debug("ws: failing connection", "remote", c.nc.RemoteAddr(), "err", err)
+	c.opts.Logger.Debug("ws: failing connection", "remote", c.nc.RemoteAddr(), "err", err)
 	if !sent && !c.opts.FailByDrop {
 		var b [128]byte
 		deadline := time.Now().Add(c.opts.CloseTimeout)
@@ -563,19 +557,32 @@ func (c *Conn) linger(deadline time.Time) {
 func (c *Conn) shutdown() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	select {
-	case <-c.done:
-	default:
+	if c.ended {
+		return
+	}
+	c.ended = true
+	if c.done != nil {
 		close(c.done)
-		_ = c.nc.Close()
-		if c.pingTimer != nil {
-			c.pingTimer.Stop()
-		}
+	}
+	_ = c.nc.Close()
+	if c.opts.PingInterval > 0 {
+		c.opts.keepalive.remove(c)
 	}
 }
 
 // Done is closed when the connection has ended.
-func (c *Conn) Done() <-chan struct{} { return c.done }
+func (c *Conn) Done() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done == nil {
+		// Made on demand: most connections never need it.
+		c.done = make(chan struct{})
+		if c.ended {
+			close(c.done)
+		}
+	}
+	return c.done
+}
 
 // Close starts the closing handshake with code and reason (UTF-8, cut to
 // 123 bytes; StatusNoStatusReceived sends an empty close frame), waits up to Options.CloseTimeout for the peer's answer
@@ -599,7 +606,7 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 			return nil
 		}
 		select {
-		case <-c.done:
+		case <-c.Done():
 		case <-time.After(c.opts.CloseTimeout):
 			c.drop(ErrClosed)
 		}
@@ -630,7 +637,7 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 	} else {
 		t := time.NewTimer(time.Until(deadline))
 		select {
-		case <-c.done:
+		case <-c.Done():
 		case <-t.C:
 		}
 		t.Stop()
@@ -710,18 +717,46 @@ func (c *Conn) writeFrames(ctx context.Context, op Opcode, rsv byte, payload []b
 	}
 }
 
+// lockMessage takes the message lock, waiting until ctx is done or the
+// connection ends. (A mutex and a flag instead of a semaphore channel: an
+// idle connection then holds no channel.)
 func (c *Conn) lockMessage(ctx context.Context) error {
-	select {
-	case c.msgSem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-c.done:
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	for c.writing && !c.ended {
+		if c.wake == nil {
+			c.wake = make(chan struct{})
+		}
+		wake := c.wake
+		c.mu.Unlock()
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-c.Done():
+			return ErrClosed
+		}
+		c.mu.Lock()
+	}
+	defer c.mu.Unlock()
+	if c.ended {
 		return ErrClosed
 	}
+	c.writing = true
+	return nil
 }
 
-func (c *Conn) unlockMessage() { <-c.msgSem }
+func (c *Conn) unlockMessage() {
+	c.mu.Lock()
+	c.writing = false
+	if c.wake != nil {
+		close(c.wake) // the waiters race for the lock again
+		c.wake = nil
+	}
+	c.mu.Unlock()
+}
 
 // Ping sends a ping with up to 125 bytes of payload; the pong is handled by
 // the reading goroutine.
@@ -819,8 +854,8 @@ func (c *Conn) writeClient(op Opcode, rsv byte, fin bool, payload []byte) error 
 	}
 }
 
-// keepalive runs on a timer (no goroutine while idle): it pings an idle
-// peer and drops it when no answer comes.
+// keepalive runs on opts.keepalive's timer (no goroutine while idle): it
+// pings an idle peer and drops it when no answer comes.
 func (c *Conn) keepalive() {
 	interval, timeout := c.opts.PingInterval, c.opts.PingTimeout
 	last := time.Unix(0, c.lastRead.Load())
@@ -831,7 +866,7 @@ func (c *Conn) keepalive() {
 	var next time.Duration
 	switch {
 	case !pingSent.IsZero() && last.Before(pingSent) && now.Sub(pingSent) >= timeout:
-		c.log.Debug("ws: ping timeout", "remote", c.nc.RemoteAddr())
+		c.opts.Logger.Debug("ws: ping timeout", "remote", c.nc.RemoteAddr())
 		c.drop(ErrPingTimeout)
 		return
 	case !pingSent.IsZero() && last.Before(pingSent):
@@ -847,10 +882,8 @@ func (c *Conn) keepalive() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.pingSent = pingSent
-	select {
-	case <-c.done:
-	default:
-		c.pingTimer.Reset(next)
+	if !c.ended {
+		c.opts.keepalive.schedule(c, next)
 	}
 }
 

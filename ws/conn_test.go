@@ -453,3 +453,52 @@ func TestServeListener(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A writer waiting for the message lock gives up when its ctx is done or
+// the connection ends, and gets the lock when the holder lets go.
+func TestMessageLockWaits(t *testing.T) {
+	u, _ := startServer(t, newEcho(), nil)
+	c := dial(t, u, nil)
+	ctx := context.Background()
+	w, err := c.NextWriter(ctx, OpText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if err := c.WriteMessage(short, OpText, []byte("x")); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("waiting writer with a short ctx: %v", err)
+	}
+	got := make(chan error, 1)
+	go func() { got <- c.WriteMessage(ctx, OpText, []byte("second")) }()
+	time.Sleep(10 * time.Millisecond)
+	if _, err := w.Write([]byte("first")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; err != nil {
+		t.Fatalf("writer after the lock was let go: %v", err)
+	}
+	for _, want := range []string{"first", "second"} {
+		if _, p, err := c.ReadMessage(ctx); err != nil || string(p) != want {
+			t.Fatalf("read %q %v, want %q", p, err, want)
+		}
+	}
+	if w, err = c.NextWriter(ctx, OpText); err != nil {
+		t.Fatal(err)
+	}
+	go func() { got <- c.WriteMessage(ctx, OpText, []byte("never")) }()
+	time.Sleep(10 * time.Millisecond)
+	c.drop(ErrClosed)
+	if err := <-got; !errors.Is(err, ErrClosed) {
+		t.Fatalf("waiting writer on a dropped connection: %v", err)
+	}
+	select {
+	case <-c.Done():
+	default:
+		t.Fatal("Done is not closed after the connection ended")
+	}
+	_ = w.Close()
+}

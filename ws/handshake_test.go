@@ -2,6 +2,7 @@ package ws
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -208,4 +209,38 @@ func FuzzParseResponse(f *testing.F) {
 			_, _ = CheckResponse(&resp, "dGhlIHNhbXBsZSBub25jZQ==", []string{"a"}, []Extension{testExt{}})
 		}
 	})
+}
+
+// NewConnectRequest copies the request out of its buffer: canonical names,
+// repeated headers in order, values that do not share storage.
+func TestConnectRequest(t *testing.T) {
+	in := []byte("GET /chat?x=1 HTTP/1.1\r\nHost: example.com\r\nx-twice: a\r\nOrigin: https://example.com\r\nX-Twice: b\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nx-once: c\r\n\r\n")
+	var req Request
+	if _, err := ParseRequest(&req, in, HandshakeLimits{}); err != nil {
+		t.Fatal(err)
+	}
+	cr := NewConnectRequest(&req, nil)
+	clear(in) // nothing may alias the buffer
+	if cr.Target != "/chat?x=1" || cr.Host != "example.com" || cr.Origin != "https://example.com" {
+		t.Fatalf("target %q host %q origin %q", cr.Target, cr.Host, cr.Origin)
+	}
+	want := map[string][]string{
+		"Host":              {"example.com"},
+		"X-Twice":           {"a", "b"},
+		"Origin":            {"https://example.com"},
+		"Sec-Websocket-Key": {"dGhlIHNhbXBsZSBub25jZQ=="},
+		"X-Once":            {"c"},
+	}
+	if len(cr.Header) != len(want) {
+		t.Fatalf("header %q, want %q", cr.Header, want)
+	}
+	for k, vs := range want {
+		if !slices.Equal(cr.Header[k], vs) {
+			t.Fatalf("%s: %q, want %q", k, cr.Header[k], vs)
+		}
+	}
+	_ = append(cr.Header["Sec-Websocket-Key"], "appended")
+	if got := cr.Header["X-Once"]; got[0] != "c" {
+		t.Fatalf("appending to one header changed another: %q", got)
+	}
 }

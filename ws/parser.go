@@ -2,6 +2,7 @@ package ws
 
 import (
 	"encoding/binary"
+	"sync"
 
 	"github.com/autobahn-go/autobahn/utf8"
 	"github.com/autobahn-go/autobahn/xor"
@@ -61,33 +62,40 @@ type ParserConfig struct {
 
 // Parser is the sans-I/O frame decoder: bytes in, events out. It buffers at
 // most a frame header and one control frame (125 bytes), never anything sized
-// by a length the peer declared: data payloads come back as slices of the
-// input, unmasked in place. It checks every RFC 6455 framing rule and
-// validates text messages across fragments, failing as soon as the bytes
-// cannot be UTF-8. After an error the Parser stays failed.
+// by a length the peer declared: data payloads, and control payloads that
+// arrive whole, come back as slices of the input, unmasked in place. It
+// checks every RFC 6455 framing rule and validates text messages across
+// fragments, failing as soon as the bytes cannot be UTF-8. After an error
+// the Parser stays failed.
 //
 // A Parser must not be used from more than one goroutine at a time.
 type Parser struct {
+	// Fields are ordered by size, without padding between small ones: a
+	// Parser lives in every Conn.
 	cfg ParserConfig
 
-	hdr    [MaxHeaderSize]byte
-	hdrLen int
-
-	inFrame   bool // header parsed, payload pending
 	frame     Header
 	remaining int64
 	maskPos   int
+	msgLen    int64
+	err       error
+	// ctl collects a control frame's payload that arrives in pieces; it is
+	// pooled and held only from then until the next call to Parse.
+	ctl *[125]byte
 
+	hdr       [MaxHeaderSize]byte
+	hdrLen    uint8
+	ctlLen    uint8
+	inFrame   bool // header parsed, payload pending
 	inMessage bool // a fragmented data message is in progress
 	msgOp     Opcode
 	msgRsv    byte
-	msgLen    int64
 	msgFirst  bool // the next data event is the message's first
 	utf8      utf8.Validator
-	ctl       [125]byte
-	ctlLen    int
-	err       error
 }
+
+// ctlPool holds Parser.ctl buffers.
+var ctlPool = sync.Pool{New: func() any { return new([125]byte) }}
 
 // NewParser returns a Parser with cfg.
 func NewParser(cfg ParserConfig) *Parser {
@@ -112,6 +120,11 @@ func (p *Parser) Err() error { return p.err }
 func (p *Parser) Parse(data []byte) (n int, ev Event, err error) {
 	if p.err != nil {
 		return 0, ev, p.err
+	}
+	if p.ctl != nil && !(p.inFrame && p.frame.Op.IsControl()) {
+		// The last event's payload is no longer valid.
+		ctlPool.Put(p.ctl)
+		p.ctl = nil
 	}
 	for {
 		if !p.inFrame {
@@ -165,19 +178,19 @@ func (p *Parser) parseHeader(data []byte) (used int, done bool, err error) {
 			return 0, false, err
 		}
 		if hn == 0 {
-			p.hdrLen = copy(p.hdr[:], data)
+			p.hdrLen = uint8(copy(p.hdr[:], data))
 			return len(data), false, nil
 		}
 		used = hn
 	} else {
-		prev := p.hdrLen
+		prev := int(p.hdrLen)
 		c := copy(p.hdr[prev:], data)
 		h, hn, err = ParseHeader(p.hdr[:prev+c])
 		if err != nil {
 			return 0, false, err
 		}
 		if hn == 0 {
-			p.hdrLen += c
+			p.hdrLen += uint8(c)
 			return c, false, nil
 		}
 		used = hn - prev
@@ -264,11 +277,17 @@ func (p *Parser) payload(chunk []byte) (ev Event, ok bool, err error) {
 		p.inFrame = false
 	}
 	if h.Op.IsControl() {
-		p.ctlLen += copy(p.ctl[p.ctlLen:], chunk)
+		if last && p.ctlLen == 0 {
+			return p.control(chunk) // all in this input: no copy
+		}
+		if p.ctl == nil {
+			p.ctl = ctlPool.Get().(*[125]byte)
+		}
+		p.ctlLen += uint8(copy(p.ctl[p.ctlLen:], chunk))
 		if !last {
 			return ev, false, nil
 		}
-		return p.control()
+		return p.control(p.ctl[:p.ctlLen])
 	}
 	// A data frame: report every non-empty chunk, and the end of the message
 	// even when it is empty.
@@ -293,8 +312,7 @@ func (p *Parser) payload(chunk []byte) (ev Event, ok bool, err error) {
 	return ev, true, nil
 }
 
-func (p *Parser) control() (ev Event, ok bool, err error) {
-	payload := p.ctl[:p.ctlLen]
+func (p *Parser) control(payload []byte) (ev Event, ok bool, err error) {
 	switch p.frame.Op {
 	case OpPing:
 		return Event{Kind: EventPing, Payload: payload}, true, nil

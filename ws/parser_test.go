@@ -257,3 +257,32 @@ func TestParserHugeDeclaredLength(t *testing.T) {
 		t.Fatalf("allocs %v, payload bytes %d", allocs, got)
 	}
 }
+
+// A control frame that arrives whole comes back in place; one that
+// arrives in pieces is collected in a pooled buffer that the Parser gives
+// back on the next call, so that an idle Parser holds none.
+func TestParserControlBuffer(t *testing.T) {
+	in := frame(OpPing, true, 0, true, []byte("hello"))
+	p := NewParser(serverCfg)
+	data := append([]byte(nil), in...)
+	n, ev, err := p.Parse(data)
+	if err != nil || n != len(data) || ev.Kind != EventPing || string(ev.Payload) != "hello" {
+		t.Fatalf("whole: %d %v %q %v", n, ev.Kind, ev.Payload, err)
+	}
+	if &ev.Payload[0] != &data[len(data)-5] || p.ctl != nil {
+		t.Fatal("a whole control frame was copied")
+	}
+	data = append([]byte(nil), in...)
+	if n, ev, err = p.Parse(data[:len(data)-2]); err != nil || ev.Kind != EventNone || n != len(data)-2 {
+		t.Fatalf("first piece: %d %v %v", n, ev.Kind, err)
+	}
+	if n, ev, err = p.Parse(data[len(data)-2:]); err != nil || ev.Kind != EventPing || string(ev.Payload) != "hello" {
+		t.Fatalf("second piece: %d %v %q %v", n, ev.Kind, ev.Payload, err)
+	}
+	if p.ctl == nil {
+		t.Fatal("no buffer while the event is valid")
+	}
+	if _, _, err = p.Parse(nil); err != nil || p.ctl != nil {
+		t.Fatalf("buffer still held after the next call (%v)", err)
+	}
+}

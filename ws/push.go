@@ -40,7 +40,7 @@ func NewPushConn(nc net.Conn, role Role, neg Negotiated, opts *Options) *Conn {
 func (c *Conn) Feed(in []byte, h Handler) bool {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
-	if c.ended {
+	if c.told {
 		return false
 	}
 	if len(in) > 0 {
@@ -91,7 +91,7 @@ func (c *Conn) Feed(in []byte, h Handler) bool {
 func (c *Conn) FeedEnd(h Handler, cause error) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
-	if c.ended {
+	if c.told {
 		return
 	}
 	c.end(h, c.drop(cause))
@@ -99,7 +99,7 @@ func (c *Conn) FeedEnd(h Handler, cause error) {
 
 // end tells h how the connection ended, once. c.rmu must be held.
 func (c *Conn) end(h Handler, err error) {
-	c.ended = true
+	c.told = true
 	c.releaseMsg()
 	closed(c, h, err)
 }
@@ -110,15 +110,41 @@ func (c *Conn) closeTimer(deadline time.Time) {
 }
 
 // NewConnectRequest describes a checked opening handshake (CheckRequest)
-// for Handler.OnConnect and Negotiate; the strings are copies.
+// for Handler.OnConnect and Negotiate. Its strings are copies, cut from one
+// allocation; appending to a header's values copies them.
 func NewConnectRequest(req *Request, remote net.Addr) *ConnectRequest {
+	size := len(req.Target) + len(req.Host) + len(req.Origin)
+	for _, f := range req.Header {
+		size += len(f.Name) + len(f.Value)
+	}
+	var sb strings.Builder
+	sb.Grow(size)
+	sb.Write(req.Target)
+	sb.Write(req.Host)
+	sb.Write(req.Origin)
+	for _, f := range req.Header {
+		sb.Write(f.Name)
+		sb.Write(f.Value)
+	}
+	all := sb.String()
+	next := func(n int) string {
+		s := all[:n]
+		all = all[n:]
+		return s
+	}
 	cr := &ConnectRequest{
-		Target: string(req.Target), Host: string(req.Host), Origin: string(req.Origin),
+		Target: next(len(req.Target)), Host: next(len(req.Host)), Origin: next(len(req.Origin)),
 		Header: make(map[string][]string, len(req.Header)), RemoteAddr: remote,
 	}
-	for _, f := range req.Header {
-		k := textproto.CanonicalMIMEHeaderKey(string(f.Name))
-		cr.Header[k] = append(cr.Header[k], string(f.Value))
+	values := make([]string, len(req.Header))
+	for i, f := range req.Header {
+		k := textproto.CanonicalMIMEHeaderKey(next(len(f.Name)))
+		values[i] = next(len(f.Value))
+		if vs, ok := cr.Header[k]; ok {
+			cr.Header[k] = append(vs, values[i])
+		} else {
+			cr.Header[k] = values[i : i+1 : i+1] // appends copy: no aliasing
+		}
 	}
 	for _, p := range req.Values(nil, "Sec-WebSocket-Protocol") {
 		cr.Protocols = append(cr.Protocols, string(p))

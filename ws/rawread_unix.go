@@ -61,8 +61,8 @@ func (c *Conn) readRaw() (int, error) {
 func (c *Conn) rawStep(fd uintptr) bool {
 	r := &c.raw
 	if c.rbig == nil {
-		c.rbig = getBuf(c.bigSize)
-		c.rbuf = (*c.rbig)[:c.bigSize]
+		c.rbig = getBuf(c.opts.ReadBufferSize)
+		c.rbuf = (*c.rbig)[:c.opts.ReadBufferSize]
 	}
 	for {
 		r.n, r.err = syscall.Read(int(fd), c.rbuf)

@@ -104,8 +104,8 @@ func closed(c *Conn, h Handler, err error) {
 // serving is the state of a connection served by Server.Start.
 type serving struct {
 	c     *Conn
-	h     Handler
-	end   func()
+	s     *Server
+	done  func() // Start's, or nil
 	serve func() // s.idle as a func value, made once: go s.serve() allocates nothing
 }
 
@@ -119,11 +119,11 @@ func (s *serving) loop() {
 	for {
 		op, p, err := s.c.ReadMessage(context.Background())
 		if err != nil {
-			closed(s.c, s.h, err)
+			closed(s.c, s.s.Handler, err)
 			s.end()
 			return
 		}
-		s.h.OnMessage(s.c, p, op == OpBinary)
+		s.s.Handler.OnMessage(s.c, p, op == OpBinary)
 		if !s.c.buffered() {
 			go s.serve()
 			return
@@ -134,6 +134,13 @@ func (s *serving) loop() {
 func (s *serving) idle() {
 	s.c.awaitInput()
 	s.loop()
+}
+
+func (s *serving) end() {
+	s.s.untrack(s.c)
+	if s.done != nil {
+		s.done()
+	}
 }
 
 // CheckOrigin accepts a request with no Origin, one whose host equals host
@@ -297,13 +304,7 @@ func (s *Server) untrack(c *Conn) {
 // no buffers). done, if not nil, is called when it has ended.
 func (s *Server) Start(c *Conn, done func()) {
 	s.track(c)
-	sv := &serving{c: c, h: s.Handler}
-	sv.end = func() {
-		s.untrack(c)
-		if done != nil {
-			done()
-		}
-	}
+	sv := &serving{c: c, s: s, done: done}
 	sv.serve = sv.idle
 	go func() {
 		s.Handler.OnOpen(c)
@@ -402,18 +403,30 @@ func UpgradeConn(ctx context.Context, nc net.Conn, h Handler, opts *Options) (*C
 		deadline = d
 	}
 	_ = nc.SetDeadline(deadline)
-	buf := make([]byte, 0, 1024)
-	var req Request
+	// The head is read into a pooled buffer, parsed in place and copied out
+	// once for OnConnect: a handshake leaves little garbage, which a server
+	// taking many connections would otherwise carry (as resident memory)
+	// until the next GC.
+	bp := getBuf(0)
+	defer putBuf(bp)
+	buf := *bp
+	req := requestPool.Get().(*Request)
+	defer func() {
+		clear(req.Header) // drop the references into buf
+		*req = Request{Header: req.Header[:0]}
+		requestPool.Put(req)
+	}()
 	var n int
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
+			*bp = buf
 		}
 		k, err := nc.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+k]
 		if k > 0 {
 			var perr error
-			n, perr = ParseRequest(&req, buf, HandshakeLimits{})
+			n, perr = ParseRequest(req, buf, HandshakeLimits{})
 			if perr != nil {
 				return nil, reject(nc, perr)
 			}
@@ -425,21 +438,27 @@ func UpgradeConn(ctx context.Context, nc net.Conn, h Handler, opts *Options) (*C
 			return nil, err
 		}
 	}
-	if err := CheckRequest(&req); err != nil {
+	if err := CheckRequest(req); err != nil {
 		return nil, reject(nc, err)
 	}
-	cr := NewConnectRequest(&req, nc.RemoteAddr())
+	cr := NewConnectRequest(req, nc.RemoteAddr())
 	acc, err := Negotiate(cr, h, opts)
 	if err != nil {
 		return nil, reject(nc, err)
 	}
-	resp := AppendResponse(nil, &req, acc.Protocol, acc.Extensions, HeaderFields(acc.Header))
-	if _, err := nc.Write(resp); err != nil {
+	rp := getBuf(0)
+	*rp = AppendResponse((*rp)[:0], req, acc.Protocol, acc.Extensions, HeaderFields(acc.Header))
+	_, err = nc.Write(*rp)
+	putBuf(rp)
+	if err != nil {
 		return nil, err
 	}
 	_ = nc.SetDeadline(time.Time{})
 	return NewConn(nc, RoleServer, buf[n:], acc.Negotiated(), o), nil
 }
+
+// requestPool holds the Requests of UpgradeConn, for their Header.
+var requestPool = sync.Pool{New: func() any { return new(Request) }}
 
 // HeaderFields lists the header h (an http.Header works) as fields for
 // AppendResponse and AppendReject.

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/autobahn-go/autobahn/ws"
@@ -35,8 +36,12 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:9000", "listen address")
 	raw := flag.Bool("raw", false, "serve with ws.Server.Serve instead of net/http")
 	loop := flag.Bool("loop", false, "serve on the event loop (ws/wsloop) instead of goroutines")
+	memprofile := flag.String("memprofile", "", "write a heap profile to this file on every SIGUSR1")
 	flag.Parse()
-	go memstats()
+	if *memprofile != "" {
+		runtime.MemProfileRate = 1 // every allocation: the profile is for finding bytes per connection
+	}
+	go memstats(*memprofile)
 	// Keepalive pings stay on (the default), as does UTF-8 validation.
 	if *loop {
 		log.Fatal(wsloop.ListenAndServe(*addr, echo{}, nil))
@@ -54,16 +59,36 @@ func main() {
 }
 
 // memstats prints the Go runtime's view of memory per goroutine after a GC
-// on every SIGUSR1 (kill -USR1 <pid> while connections idle).
-func memstats() {
+// on every SIGUSR1 (kill -USR1 <pid> while connections idle), and writes
+// a heap profile to memprofile if it is set.
+func memstats(memprofile string) {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGUSR1)
 	for range ch {
-		runtime.GC()
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
 		g := runtime.NumGoroutine()
+		kb := func(v uint64) float64 { return float64(v) / 1024 / float64(g) }
+		fmt.Printf("before GC, per goroutine: heap_alloc=%.2fKB heap_inuse=%.2fKB heap_free_retained=%.2fKB stack=%.2fKB spans=%.2fKB gc_meta=%.2fKB other=%.2fKB mapped=%.2fKB\n",
+			kb(m.HeapAlloc), kb(m.HeapInuse), kb(m.HeapIdle-m.HeapReleased), kb(m.StackInuse), kb(m.MSpanInuse), kb(m.GCSys), kb(m.OtherSys+m.BuckHashSys+m.MCacheInuse), kb(m.Sys-m.HeapReleased))
+		runtime.GC()
+		runtime.ReadMemStats(&m)
 		fmt.Printf("goroutines=%d stack/goroutine=%.2fKB heap_alloc/goroutine=%.2fKB\n",
 			g, float64(m.StackInuse)/1024/float64(g), float64(m.HeapAlloc)/1024/float64(g))
+		if memprofile != "" {
+			writeHeapProfile(memprofile)
+		}
+	}
+}
+
+func writeHeapProfile(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		log.Print(err)
+		return
+	}
+	defer f.Close()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		log.Print(err)
 	}
 }

@@ -1,0 +1,147 @@
+package ws
+
+import (
+	"sync"
+	"time"
+)
+
+// keepaliveGroup runs the keepalive checks (Conn.keepalive) of the
+// connections that share a resolved Options on one runtime timer, instead
+// of a timer and a closure per connection: a connection costs only a slot
+// in a heap ordered by due time. As with time.AfterFunc, each check runs
+// on a goroutine of its own, so that a slow ping write delays no other.
+type keepaliveGroup struct {
+	mu    sync.Mutex
+	epoch time.Time     // due times are durations since epoch (monotonic)
+	timer *time.Timer   // made on first use; runs fire
+	armed bool          // timer will fire at the time in at
+	at    time.Duration // since epoch
+	due   keepaliveHeap
+}
+
+func newKeepaliveGroup() *keepaliveGroup {
+	return &keepaliveGroup{epoch: time.Now()}
+}
+
+// schedule runs c.keepalive after d. c must not be scheduled already.
+func (g *keepaliveGroup) schedule(c *Conn, d time.Duration) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.due.push(keepaliveEntry{at: time.Since(g.epoch) + d, c: c})
+	g.arm()
+}
+
+// remove unschedules c if it is scheduled.
+func (g *keepaliveGroup) remove(c *Conn) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if c.keepaliveSlot > 0 {
+		g.due.removeAt(c.keepaliveSlot - 1)
+	}
+	if n := len(g.due); cap(g.due) > 1024 && n < cap(g.due)/4 {
+		// Most connections are gone: give back what they held.
+		g.due = append(make(keepaliveHeap, 0, 2*n), g.due...)
+	}
+}
+
+// arm sets the timer to fire at the first due time, unless it fires
+// earlier already. g.mu must be held.
+func (g *keepaliveGroup) arm() {
+	if len(g.due) == 0 {
+		return // a pending fire finds nothing to do
+	}
+	at := g.due[0].at
+	if g.armed && g.at <= at {
+		return
+	}
+	g.armed, g.at = true, at
+	d := at - time.Since(g.epoch)
+	if g.timer == nil {
+		g.timer = time.AfterFunc(d, g.fire)
+	} else {
+		g.timer.Reset(d)
+	}
+}
+
+// fire starts the checks that are due and sets the timer for the next.
+func (g *keepaliveGroup) fire() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.armed = false
+	now := time.Since(g.epoch)
+	for len(g.due) > 0 && g.due[0].at <= now {
+		c := g.due.removeAt(0).c
+		go c.keepalive()
+	}
+	g.arm()
+}
+
+type keepaliveEntry struct {
+	at time.Duration // since the group's epoch
+	c  *Conn
+}
+
+// keepaliveHeap is a binary min-heap by due time that keeps every Conn's
+// keepaliveSlot (index + 1) up to date. (Not container/heap: its any
+// values would allocate.)
+type keepaliveHeap []keepaliveEntry
+
+func (h *keepaliveHeap) push(e keepaliveEntry) {
+	*h = append(*h, e)
+	h.up(len(*h) - 1)
+}
+
+// removeAt removes and returns the entry at index i.
+func (h *keepaliveHeap) removeAt(i int) keepaliveEntry {
+	s := *h
+	e := s[i]
+	n := len(s) - 1
+	if i != n {
+		h.set(i, s[n])
+	}
+	s[n] = keepaliveEntry{}
+	*h = s[:n]
+	if i != n {
+		h.down(i)
+		h.up(i)
+	}
+	e.c.keepaliveSlot = 0
+	return e
+}
+
+func (h keepaliveHeap) set(i int, e keepaliveEntry) {
+	h[i] = e
+	e.c.keepaliveSlot = i + 1
+}
+
+func (h keepaliveHeap) up(i int) {
+	e := h[i]
+	for i > 0 {
+		p := (i - 1) / 2
+		if h[p].at <= e.at {
+			break
+		}
+		h.set(i, h[p])
+		i = p
+	}
+	h.set(i, e)
+}
+
+func (h keepaliveHeap) down(i int) {
+	e := h[i]
+	for {
+		k := 2*i + 1
+		if k >= len(h) {
+			break
+		}
+		if k+1 < len(h) && h[k+1].at < h[k].at {
+			k++
+		}
+		if e.at <= h[k].at {
+			break
+		}
+		h.set(i, h[k])
+		i = k
+	}
+	h.set(i, e)
+}
