@@ -20,6 +20,7 @@ import (
 	nexusrouter "github.com/gammazero/nexus/v3/router"
 	nexusauth "github.com/gammazero/nexus/v3/router/auth"
 
+	"github.com/autobahn-go/autobahn/eventloop"
 	"github.com/autobahn-go/autobahn/internal/leakcheck"
 	"github.com/autobahn-go/autobahn/wamp"
 	"github.com/autobahn-go/autobahn/wamp/client"
@@ -30,6 +31,7 @@ import (
 	"github.com/autobahn-go/autobahn/wamp/transport/rawsocket"
 	"github.com/autobahn-go/autobahn/wamp/transport/websocket"
 	"github.com/autobahn-go/autobahn/ws"
+	"github.com/autobahn-go/autobahn/ws/wsloop"
 )
 
 func TestMain(m *testing.M) { leakcheck.Main(m) }
@@ -84,6 +86,24 @@ type nexus struct {
 	roots   *x509.CertPool
 	csKey   ed25519.PrivateKey
 	closeFn func()
+
+	// Event-loop clients, one per serializer (a wsloop.Client offers the
+	// same subprotocols on every connection), closed with the router.
+	mu    sync.Mutex
+	loops map[string]*wsloop.Client
+}
+
+// loopClient returns the router's event-loop client offering s.
+func (n *nexus) loopClient(s wamp.Serializer) *wsloop.Client {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	cl := n.loops[s.Name()]
+	if cl == nil {
+		opts := websocket.Options{Serializers: []wamp.Serializer{s}}
+		cl = &wsloop.Client{Options: opts.WSOptions(), Config: eventloop.Config{Loops: 1}}
+		n.loops[s.Name()] = cl
+	}
+	return cl
 }
 
 // transport is one way to reach the router.
@@ -102,6 +122,15 @@ var transports = []transport{
 	}},
 	{"websocket", func(ctx context.Context, n *nexus, s wamp.Serializer) (wamp.Transport, error) {
 		c, err := websocket.Dial(ctx, n.wsURL, websocket.Options{Serializers: []wamp.Serializer{s}})
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}},
+	// The event-loop client: the same Conn type, driven by ws/wsloop.
+	{"wsloop", func(ctx context.Context, n *nexus, s wamp.Serializer) (wamp.Transport, error) {
+		opts := websocket.Options{Serializers: []wamp.Serializer{s}}
+		c, err := websocket.DialLoop(ctx, n.loopClient(s), n.wsURL, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -168,9 +197,22 @@ func startNexus(t *testing.T) *nexus {
 		wssURL: "wss" + strings.TrimPrefix(wssSrv.URL, "https"),
 		roots:  wssSrv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs,
 		csKey:  priv,
+		loops:  map[string]*wsloop.Client{},
 	}
 	var once sync.Once
-	n.closeFn = func() { once.Do(func() { closer.Close(); wsSrv.Close(); wssSrv.Close(); r.Close() }) }
+	n.closeFn = func() {
+		once.Do(func() {
+			closer.Close()
+			wsSrv.Close()
+			wssSrv.Close()
+			r.Close()
+			n.mu.Lock()
+			defer n.mu.Unlock()
+			for _, cl := range n.loops {
+				cl.Close()
+			}
+		})
+	}
 	t.Cleanup(n.closeFn)
 	return n
 }
@@ -488,30 +530,50 @@ func TestWebSocketNegotiation(t *testing.T) {
 		{"batched falls back to plain", websocket.Options{Serializers: []wamp.Serializer{msgpack.Serializer{}}, Batched: true}, "wamp.2.msgpack", nil},
 		{"nothing in common", websocket.Options{Serializers: []wamp.Serializer{ubjson.Serializer{}}, Batched: true}, "", websocket.ErrNoSubprotocol},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := websocket.Dial(ctxT(t), n.wsURL, tt.opts)
-			if tt.wantErr != nil {
-				if !errors.Is(err, tt.wantErr) {
-					t.Fatalf("Dial: %v, want %v", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if c.Subprotocol() != tt.want {
-				c.Close()
-				t.Fatalf("negotiated %q, want %q", c.Subprotocol(), tt.want)
-			}
-			sess, err := client.Join(ctxT(t), c, "realm1", client.JoinOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := sess.Leave(ctxT(t), ""); err != nil {
-				t.Fatal(err)
-			}
-		})
+	dialers := []struct {
+		name string
+		dial func(t *testing.T, opts websocket.Options) (*websocket.Conn, error)
+	}{
+		{"goroutine", func(t *testing.T, opts websocket.Options) (*websocket.Conn, error) {
+			return websocket.Dial(ctxT(t), n.wsURL, opts)
+		}},
+		{"loop", func(t *testing.T, opts websocket.Options) (*websocket.Conn, error) {
+			cl := &wsloop.Client{Options: opts.WSOptions()}
+			t.Cleanup(func() { cl.Close() })
+			return websocket.DialLoop(ctxT(t), cl, n.wsURL, opts)
+		}},
+	}
+	for _, d := range dialers {
+		for _, tt := range tests {
+			t.Run(d.name+"/"+tt.name, func(t *testing.T) {
+				testNegotiation(t, tt.opts, tt.want, tt.wantErr, d.dial)
+			})
+		}
+	}
+}
+
+// testNegotiation dials nexus with opts and joins when want is negotiated.
+func testNegotiation(t *testing.T, opts websocket.Options, want string, wantErr error, dial func(*testing.T, websocket.Options) (*websocket.Conn, error)) {
+	c, err := dial(t, opts)
+	if wantErr != nil {
+		if !errors.Is(err, wantErr) {
+			t.Fatalf("Dial: %v, want %v", err, wantErr)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Subprotocol() != want {
+		c.Close()
+		t.Fatalf("negotiated %q, want %q", c.Subprotocol(), want)
+	}
+	sess, err := client.Join(ctxT(t), c, "realm1", client.JoinOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Leave(ctxT(t), ""); err != nil {
+		t.Fatal(err)
 	}
 }
 

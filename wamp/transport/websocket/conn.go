@@ -58,6 +58,17 @@ type Options struct {
 	// field is ignored: it is set from Serializers and Batched. For New,
 	// pass the options the ws.Conn was made with.
 	WS *ws.Options
+	// InboxBytes and InboxMessages bound, on the event loop (DialLoop,
+	// LoopHandler), what a Conn holds received but not yet taken by Recv:
+	// the loop reads whether Recv is called or not. A peer that sends past
+	// either bound gets its connection closed with 1008 (policy violation)
+	// and Recv returns ErrInboxFull. A message always fits into an empty
+	// inbox (WS.MaxMessagePayload bounds its size). 0 means the defaults
+	// (DefaultInboxBytes, DefaultInboxMessages), negative no limit. The
+	// goroutine driver (Dial, Accept, New) holds no inbox: Recv reads from
+	// the socket and a peer waits for it.
+	InboxBytes    int64
+	InboxMessages int
 }
 
 // Subprotocol returns the subprotocol name of s: "wamp.2."+s.Name(), with
@@ -85,6 +96,11 @@ func Subprotocols(serializers []wamp.Serializer, batched bool) []string {
 
 // Subprotocols returns the names Options offers or accepts.
 func (o Options) Subprotocols() []string { return Subprotocols(o.Serializers, o.Batched) }
+
+// WSOptions returns a copy of o.WS whose Subprotocols are o's: the
+// ws.Options of a wsloop.Client for DialLoop (or of a server running
+// ws.UpgradeConn and New).
+func (o Options) WSOptions() *ws.Options { return o.wsOptions(o.Subprotocols()) }
 
 // Choose returns the first of offered (a client's list, in its order of
 // preference) that o supports, or "" when there is none. A ws.Handler can
@@ -147,6 +163,7 @@ type Conn struct {
 	// Read side, owned by the one goroutine in Recv.
 	queue []wamp.Message // decoded messages of a batched frame
 	qhead int
+	in    *inbox // on the event loop: what OnMessage received; nil otherwise
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -252,7 +269,8 @@ func (c *Conn) ConnectionState() (tls.ConnectionState, bool) {
 }
 
 // Close runs the WebSocket closing handshake (1000, normal closure),
-// bounded by ws.Options.CloseTimeout. It is safe to call more than once
+// bounded by ws.Options.CloseTimeout (on the event loop it returns once the
+// close frame is queued; the loop finishes the handshake). It is safe to call more than once
 // and concurrently with Send and Recv, which then return ErrClosed.
 func (c *Conn) Close() error {
 	err := ErrClosed
@@ -334,7 +352,11 @@ func (c *Conn) Send(ctx context.Context, m wamp.Message) error {
 // ErrMessageTooLarge; a frame of the wrong type (ErrFrameType), a bad batch
 // (wamp.ErrBatchFormat) and decoding errors match
 // wamp.ErrProtocolViolation. After an error the connection is unusable;
-// close it. Cancelling ctx while waiting drops the connection.
+// close it. Cancelling ctx while waiting drops the connection, except on
+// the event loop, where nothing is half read: there Recv returns ctx's
+// error and the connection stays usable. On the event loop Recv returns
+// the messages received before the connection ended, then the end; an
+// overflowing inbox ends it with ErrInboxFull (see Options.InboxBytes).
 func (c *Conn) Recv(ctx context.Context) (wamp.Message, error) {
 	if c.isClosed() {
 		return nil, ErrClosed
@@ -347,6 +369,15 @@ func (c *Conn) Recv(ctx context.Context) (wamp.Message, error) {
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if c.in != nil {
+		r, err := c.in.take(ctx, c.closed)
+		if err != nil {
+			return nil, c.recvErr(ctx, err)
+		}
+		m, err := c.decode(r.binary, *r.p)
+		putMsgBuf(r.p)
+		return m, err
 	}
 	op, p, err := c.c.ReadMessage(ctx)
 	if err != nil {

@@ -27,6 +27,35 @@
 // net.Conn, or wshttp.Accept) with ws.Options.Subprotocols set to
 // websocket.Subprotocols(serializers, batched), New(conn, opts).
 //
+// # On the event loop
+//
+// The same Conn runs on ws/wsloop's event loops, for very many
+// connections. A client dials through a wsloop.Client offering the
+// subprotocols (a wsloop.Client offers the same ones on every connection):
+//
+//	cl := &wsloop.Client{Options: opts.WSOptions()}
+//	defer cl.Close()
+//	c, err := websocket.DialLoop(ctx, cl, "ws://127.0.0.1:8080/ws", opts)
+//
+// A server serves LoopHandler, which runs every session on a goroutine of
+// its own (a WAMP session blocks in Recv; the loop must not block):
+//
+//	srv := &wsloop.Server{Handler: websocket.LoopHandler(opts, func(c *websocket.Conn) {
+//		// Recv and Send until the connection ends; c is closed on return.
+//	}), Options: opts.WS}
+//
+// On the loop nobody reads on Recv's behalf: the loop reads as data comes
+// and hands every message to the Conn, which copies it into a bounded
+// inbox (Options.InboxBytes, default 16 MiB, and Options.InboxMessages,
+// default 4096); Recv takes and decodes it on the caller's goroutine. A
+// peer that sends past the bound while Recv lags (TCP cannot push back, the
+// loop must go on reading) has its connection closed with 1008, policy
+// violation, chosen over 1013 (try again later) because the limit is the
+// receiver's policy, like 1009 for size, and applies to clients and servers
+// alike; the queued messages are dropped and Recv returns ErrInboxFull.
+// When the connection ends otherwise, Recv returns what was received before
+// the end, then the same errors as on goroutines.
+//
 // Batching: Recv splits a batched frame and queues its messages, returning
 // them one per call, in order. Send writes every message as a batch of one
 // (which every receiver accepts); it does not hold messages back to
@@ -39,7 +68,8 @@
 //
 // Concurrency: Send is safe for concurrent use (each Send encodes into a
 // pooled buffer, then the ws layer writes one whole message at a time);
-// Recv is for one reading goroutine, which also answers pings; Close is
+// Recv is for one reading goroutine, which also answers pings (on the
+// event loop the loop answers them, whether Recv runs or not); Close is
 // safe at any time and more than once. Send and Recv honour ctx: ctx
 // ending while a message is half read or written drops the connection.
 package websocket

@@ -11,6 +11,7 @@ import (
 	"github.com/autobahn-go/autobahn/wamp/serialize/cbor"
 	"github.com/autobahn-go/autobahn/wamp/serialize/json"
 	"github.com/autobahn-go/autobahn/wamp/transport/websocket"
+	"github.com/autobahn-go/autobahn/ws/wsloop"
 )
 
 func ExampleDial() {
@@ -34,6 +35,81 @@ func ExampleDial() {
 	ctx := context.Background()
 	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws"
 	c, err := websocket.Dial(ctx, url, websocket.Options{Serializers: []wamp.Serializer{cbor.Serializer{}, json.Serializer{}}})
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	fmt.Println(c.Subprotocol())
+	c.Send(ctx, &wamp.Hello{Realm: "realm1", Details: wamp.Dict{"roles": wamp.Dict{"caller": wamp.Dict{}}}})
+	m, _ := c.Recv(ctx)
+	fmt.Println(m.(*wamp.Welcome).Details["realm"])
+	// Output:
+	// wamp.2.cbor
+	// realm1
+}
+
+// A WAMP server on the event loop: every session runs serve on a goroutine
+// of its own, the loop only moves bytes.
+func ExampleLoopHandler() {
+	opts := websocket.Options{Serializers: []wamp.Serializer{json.Serializer{}, cbor.Serializer{}}, Batched: true}
+	serve := func(s *websocket.Conn) { // closed when serve returns
+		ctx := context.Background()
+		m, err := s.Recv(ctx)
+		if err != nil {
+			return
+		}
+		s.Send(ctx, &wamp.Welcome{Session: 1, Details: wamp.Dict{
+			"realm": string(m.(*wamp.Hello).Realm), "roles": wamp.Dict{"dealer": wamp.Dict{}}}})
+		s.Recv(ctx) // until the client closes
+	}
+	srv := &wsloop.Server{Handler: websocket.LoopHandler(opts, serve), Options: opts.WS}
+	addr, err := srv.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	ran := make(chan error, 1)
+	go func() { ran <- srv.Run() }()
+	defer func() { srv.Shutdown(context.Background()); <-ran }()
+
+	ctx := context.Background()
+	c, err := websocket.Dial(ctx, "ws://"+addr.String()+"/ws", websocket.Options{Serializers: []wamp.Serializer{cbor.Serializer{}}, Batched: true})
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	fmt.Println(c.Subprotocol())
+	c.Send(ctx, &wamp.Hello{Realm: "realm1", Details: wamp.Dict{"roles": wamp.Dict{"caller": wamp.Dict{}}}})
+	m, _ := c.Recv(ctx)
+	fmt.Println(m.(*wamp.Welcome).Details["realm"])
+	// Output:
+	// wamp.2.cbor.batched
+	// realm1
+}
+
+// A WAMP client on the event loop: the wsloop.Client offers the
+// subprotocols of opts on all its connections.
+func ExampleDialLoop() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := websocket.Accept(w, r, websocket.Options{Serializers: []wamp.Serializer{json.Serializer{}, cbor.Serializer{}}})
+		if err != nil {
+			return
+		}
+		defer s.Close()
+		m, err := s.Recv(r.Context())
+		if err != nil {
+			return
+		}
+		s.Send(r.Context(), &wamp.Welcome{Session: 1, Details: wamp.Dict{
+			"realm": string(m.(*wamp.Hello).Realm), "roles": wamp.Dict{"dealer": wamp.Dict{}}}})
+		s.Recv(r.Context())
+	}))
+	defer srv.Close()
+
+	opts := websocket.Options{Serializers: []wamp.Serializer{cbor.Serializer{}, json.Serializer{}}}
+	cl := &wsloop.Client{Options: opts.WSOptions()}
+	defer cl.Close()
+	ctx := context.Background()
+	c, err := websocket.DialLoop(ctx, cl, "ws"+strings.TrimPrefix(srv.URL, "http")+"/ws", opts)
 	if err != nil {
 		panic(err)
 	}

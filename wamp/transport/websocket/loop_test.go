@@ -1,0 +1,546 @@
+package websocket_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/autobahn-go/autobahn/eventloop"
+	"github.com/autobahn-go/autobahn/wamp"
+	"github.com/autobahn-go/autobahn/wamp/internal/vectors"
+	"github.com/autobahn-go/autobahn/wamp/serialize/cbor"
+	"github.com/autobahn-go/autobahn/wamp/serialize/json"
+	"github.com/autobahn-go/autobahn/wamp/serialize/msgpack"
+	"github.com/autobahn-go/autobahn/wamp/transport/websocket"
+	"github.com/autobahn-go/autobahn/ws"
+	"github.com/autobahn-go/autobahn/ws/wsloop"
+)
+
+// startLoopServer serves LoopHandler(opts, serve) on a wsloop.Server with
+// opts.WS and returns its ws:// URL. When the test ends the server shuts
+// down and every serve has returned.
+func startLoopServer(t *testing.T, opts websocket.Options, serve func(*websocket.Conn)) string {
+	t.Helper()
+	// serve runs on goroutines LoopHandler starts: count them under mu so
+	// that no Add races with the cleanup's Wait.
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		closed bool
+	)
+	h := websocket.LoopHandler(opts, func(c *websocket.Conn) {
+		mu.Lock()
+		if closed {
+			mu.Unlock()
+			return
+		}
+		wg.Add(1)
+		mu.Unlock()
+		defer wg.Done()
+		serve(c)
+	})
+	srv := &wsloop.Server{Handler: h, Options: opts.WS, Config: eventloop.Config{Loops: 2}}
+	addr, err := srv.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := make(chan error, 1)
+	go func() { ran <- srv.Run() }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+		if err := <-ran; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		mu.Lock()
+		closed = true
+		mu.Unlock()
+		wg.Wait()
+	})
+	return "ws://" + addr.String() + "/ws"
+}
+
+// loopClient returns a wsloop.Client offering opts' subprotocols, closed
+// when the test ends.
+func loopClient(t *testing.T, opts websocket.Options) *wsloop.Client {
+	cl := &wsloop.Client{Options: opts.WSOptions(), Config: eventloop.Config{Loops: 1}}
+	t.Cleanup(func() { cl.Close() })
+	return cl
+}
+
+func dialLoop(t *testing.T, url string, opts websocket.Options) *websocket.Conn {
+	t.Helper()
+	c, err := websocket.DialLoop(ctxT(t), loopClient(t, opts), url, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// drivers are the pairings of server and client drivers that involve the
+// event loop (goroutines on both sides: TestRoundTrip).
+var drivers = []struct {
+	name   string
+	server func(t *testing.T, opts websocket.Options, serve func(*websocket.Conn)) string
+	dial   func(t *testing.T, url string, opts websocket.Options) *websocket.Conn
+}{
+	{"loop-server/goroutine-client", startLoopServer, dial},
+	{"goroutine-server/loop-client", func(t *testing.T, opts websocket.Options, serve func(*websocket.Conn)) string {
+		return startServer(t, false, opts, serve).url()
+	}, dialLoop},
+	{"loop-server/loop-client", startLoopServer, dialLoop},
+}
+
+// TestLoopRoundTrip sends every message shape, with binary payloads small
+// and large, through an echo server for every serializer, plain and
+// batched, with the event loop on either side or both.
+func TestLoopRoundTrip(t *testing.T) {
+	bin := []byte{0, 1, 2, 0xfe, 0xff}
+	msgs := append(vectors.Messages(),
+		&wamp.Call{Request: 9, Options: wamp.Dict{}, Procedure: "com.bin", Args: wamp.List{bin, []byte{}, wamp.List{bin}}, Kwargs: wamp.Dict{"b": bin}},
+		&wamp.Result{Request: 9, Details: wamp.Dict{}, Payload: bytes.Repeat(bin, 20000)},
+	)
+	for _, d := range drivers {
+		t.Run(d.name, func(t *testing.T) {
+			url := d.server(t, websocket.Options{Serializers: all, Batched: true, WS: &ws.Options{AutoFragmentSize: 1000}}, echo)
+			for _, s := range all {
+				for _, batched := range []bool{false, true} {
+					want := websocket.Subprotocol(s, batched)
+					t.Run(want, func(t *testing.T) {
+						c := d.dial(t, url, websocket.Options{Serializers: []wamp.Serializer{s}, Batched: batched})
+						if c.Subprotocol() != want || c.Serializer().Name() != s.Name() || c.Batched() != batched {
+							t.Fatalf("negotiated %q (%s, batched %v)", c.Subprotocol(), c.Serializer().Name(), c.Batched())
+						}
+						ctx := ctxT(t)
+						for range 3 {
+							for _, m := range msgs {
+								if err := c.Send(ctx, m); err != nil {
+									t.Fatalf("send %v: %v", m.Type(), err)
+								}
+							}
+							for _, m := range msgs {
+								got, err := c.Recv(ctx)
+								if err != nil {
+									t.Fatalf("recv %v: %v", m.Type(), err)
+								}
+								if err := vectors.MessagesEqual(m, got); err != nil {
+									t.Fatalf("%v: %v", m.Type(), err)
+								}
+							}
+						}
+					})
+				}
+			}
+		})
+	}
+}
+
+// TestLoopNegotiation: the loop server takes the client's most preferred
+// subprotocol it speaks and refuses a client offering none with 400.
+func TestLoopNegotiation(t *testing.T) {
+	url := startLoopServer(t, websocket.Options{Serializers: []wamp.Serializer{json.Serializer{}, cbor.Serializer{}}, Batched: true}, echo)
+	c := dial(t, url, websocket.Options{Serializers: []wamp.Serializer{msgpack.Serializer{}, cbor.Serializer{}, json.Serializer{}}})
+	if c.Subprotocol() != "wamp.2.cbor" {
+		t.Fatalf("negotiated %q", c.Subprotocol())
+	}
+	_, err := websocket.Dial(ctxT(t), url, websocket.Options{Serializers: []wamp.Serializer{msgpack.Serializer{}}})
+	var he *ws.HandshakeError
+	if !errors.As(err, &he) || he.Status != http.StatusBadRequest {
+		t.Fatalf("Dial: %v", err)
+	}
+	// The refusal names what the server speaks.
+	req, _ := http.NewRequest("GET", "http"+strings.TrimPrefix(url, "ws"), nil)
+	for k, v := range map[string]string{"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+		"Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Protocol": "wamp.2.ubjson"} {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	http.DefaultClient.CloseIdleConnections()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "wamp.2.json.batched, wamp.2.json, wamp.2.cbor.batched, wamp.2.cbor") {
+		t.Fatalf("%d %q", resp.StatusCode, body)
+	}
+}
+
+func TestDialLoopNoSubprotocol(t *testing.T) {
+	opts := websocket.Options{Serializers: []wamp.Serializer{json.Serializer{}}}
+	t.Run("client offers none", func(t *testing.T) {
+		cl := &wsloop.Client{}
+		defer cl.Close()
+		if _, err := websocket.DialLoop(ctxT(t), cl, "ws://127.0.0.1:1/", opts); !errors.Is(err, websocket.ErrNoSubprotocol) {
+			t.Fatalf("DialLoop: %v", err)
+		}
+	})
+	t.Run("server chooses none", func(t *testing.T) {
+		url := rawServer(t, nil, func(c *ws.Conn) { c.ReadMessage(context.Background()) })
+		_, err := websocket.DialLoop(ctxT(t), loopClient(t, opts), url, opts)
+		if !errors.Is(err, websocket.ErrNoSubprotocol) || !strings.Contains(err.Error(), "wamp.2.json") {
+			t.Fatalf("DialLoop: %v", err)
+		}
+	})
+	t.Run("no serializers", func(t *testing.T) {
+		if _, err := websocket.DialLoop(ctxT(t), loopClient(t, opts), "ws://127.0.0.1:1/", websocket.Options{}); err == nil {
+			t.Fatal("DialLoop without serializers")
+		}
+	})
+}
+
+// TestLoopPeerClose: a peer sends a batched frame, a plain one and its
+// close at once; Recv on the loop returns the messages received before
+// the close, in order, then the peer's close.
+func TestLoopPeerClose(t *testing.T) {
+	for _, s := range all {
+		t.Run(s.Name(), func(t *testing.T) {
+			msgs := []wamp.Message{
+				&wamp.Published{Request: 1, Publication: 2},
+				&wamp.Event{Subscription: 3, Publication: 4, Details: wamp.Dict{}, Args: wamp.List{[]byte{0, 0x18, 0xff}, "x\x18y"}},
+				&wamp.Unsubscribed{Request: 5},
+				&wamp.Goodbye{Details: wamp.Dict{}, Reason: "wamp.close.normal"},
+			}
+			op := ws.OpText
+			if s.Binary() {
+				op = ws.OpBinary
+			}
+			url := rawServer(t, []string{websocket.Subprotocol(s, true)}, func(c *ws.Conn) {
+				var frame []byte
+				for _, m := range msgs[:3] {
+					frame, _ = wamp.AppendBatched(frame, s, m)
+				}
+				c.WriteMessage(context.Background(), op, frame)
+				last, _ := wamp.AppendBatched(nil, s, msgs[3])
+				c.WriteMessage(context.Background(), op, last)
+				c.Close(ws.StatusGoingAway, "bye")
+			})
+			c := dialLoop(t, url, websocket.Options{Serializers: []wamp.Serializer{s}, Batched: true})
+			ctx := ctxT(t)
+			for _, m := range msgs {
+				got, err := c.Recv(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := vectors.MessagesEqual(m, got); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := c.Recv(ctx)
+			var ce *ws.CloseError
+			if !errors.Is(err, io.EOF) || !errors.Is(err, ws.ErrClosed) || !errors.As(err, &ce) || ce.Code != ws.StatusGoingAway || ce.Reason != "bye" {
+				t.Fatalf("Recv: %v", err)
+			}
+		})
+	}
+	t.Run("client closes loop server", func(t *testing.T) {
+		got := make(chan error, 1)
+		url := startLoopServer(t, websocket.Options{Serializers: all}, func(c *websocket.Conn) {
+			_, err := c.Recv(context.Background())
+			got <- err
+		})
+		wc, err := ws.Dial(ctxT(t), url, &ws.Options{Subprotocols: []string{"wamp.2.json"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wc.Close(ws.StatusGoingAway, "bye")
+		err = <-got
+		var ce *ws.CloseError
+		if !errors.Is(err, io.EOF) || !errors.As(err, &ce) || ce.Code != ws.StatusGoingAway || ce.Reason != "bye" || !ce.WasClean {
+			t.Fatalf("Recv: %v", err)
+		}
+	})
+}
+
+func TestLoopClose(t *testing.T) {
+	for _, d := range drivers {
+		t.Run(d.name, func(t *testing.T) {
+			url := d.server(t, websocket.Options{Serializers: all}, echo)
+			c := d.dial(t, url, websocket.Options{Serializers: all})
+			recvErr := make(chan error, 1)
+			go func() {
+				_, err := c.Recv(context.Background())
+				recvErr <- err
+			}()
+			time.Sleep(10 * time.Millisecond)
+			if err := c.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Close(); err != nil {
+				t.Fatalf("second Close: %v", err)
+			}
+			if err := <-recvErr; !errors.Is(err, websocket.ErrClosed) {
+				t.Fatalf("blocked Recv: %v", err)
+			}
+			if _, err := c.Recv(context.Background()); !errors.Is(err, websocket.ErrClosed) {
+				t.Fatalf("Recv after Close: %v", err)
+			}
+			if err := c.Send(context.Background(), &wamp.Published{Request: 1, Publication: 1}); !errors.Is(err, websocket.ErrClosed) {
+				t.Fatalf("Send after Close: %v", err)
+			}
+		})
+	}
+	t.Run("serve returns", func(t *testing.T) {
+		// LoopHandler closes the Conn when serve returns.
+		url := startLoopServer(t, websocket.Options{Serializers: all}, func(*websocket.Conn) {})
+		c := dial(t, url, websocket.Options{Serializers: all})
+		_, err := c.Recv(ctxT(t))
+		var ce *ws.CloseError
+		if !errors.Is(err, io.EOF) || !errors.As(err, &ce) || ce.Code != ws.StatusNormalClosure {
+			t.Fatalf("Recv: %v", err)
+		}
+	})
+}
+
+// TestLoopContextCancel: on the loop a Recv whose ctx ends leaves the
+// connection usable.
+func TestLoopContextCancel(t *testing.T) {
+	for _, d := range drivers[1:] {
+		t.Run(d.name, func(t *testing.T) {
+			url := d.server(t, websocket.Options{Serializers: all}, echo)
+			c := d.dial(t, url, websocket.Options{Serializers: all})
+			canceled, cancel := context.WithCancel(context.Background())
+			cancel()
+			if _, err := c.Recv(canceled); !errors.Is(err, context.Canceled) {
+				t.Fatalf("Recv: %v", err)
+			}
+			ctx, cancel2 := context.WithTimeout(context.Background(), 30*time.Millisecond)
+			defer cancel2()
+			if _, err := c.Recv(ctx); !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("Recv: %v", err)
+			}
+			m := &wamp.Published{Request: 7, Publication: 8}
+			if err := c.Send(ctxT(t), m); err != nil {
+				t.Fatal(err)
+			}
+			got, err := c.Recv(ctxT(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := vectors.MessagesEqual(m, got); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// flood sends n JSON messages of about size bytes each, ignoring write
+// errors (the receiver closes midway), then reads until the end.
+func flood(c *ws.Conn, n, size int) error {
+	b, _ := json.Serializer{}.AppendMessage(nil, &wamp.Publish{Request: 1, Options: wamp.Dict{}, Topic: "t", Args: wamp.List{strings.Repeat("x", size)}})
+	for range n {
+		if c.WriteMessage(context.Background(), ws.OpText, b) != nil {
+			break
+		}
+	}
+	for {
+		if _, _, err := c.ReadMessage(context.Background()); err != nil {
+			return err
+		}
+	}
+}
+
+// TestLoopInboxFull: a peer flooding a loop Conn whose Recv is not called
+// has its connection closed with 1008, and Recv then returns ErrInboxFull
+// (the queued messages are dropped).
+func TestLoopInboxFull(t *testing.T) {
+	tests := []struct {
+		name  string
+		opts  websocket.Options
+		n     int
+		size  int
+		bound string
+	}{
+		{"count", websocket.Options{Serializers: all, InboxMessages: 10}, 100, 10, "10 messages"},
+		{"bytes", websocket.Options{Serializers: all, InboxBytes: 1000}, 100, 300, "3 messages"},
+	}
+	for _, tt := range tests {
+		t.Run("loop server by "+tt.name, func(t *testing.T) {
+			release := make(chan struct{})
+			got := make(chan error, 1)
+			url := startLoopServer(t, tt.opts, func(c *websocket.Conn) {
+				<-release // a session too busy to Recv
+				_, err := c.Recv(context.Background())
+				got <- err
+			})
+			wc, err := ws.Dial(ctxT(t), url, &ws.Options{Subprotocols: []string{"wamp.2.json"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = flood(wc, tt.n, tt.size)
+			var ce *ws.CloseError
+			if !errors.As(err, &ce) || ce.Code != ws.StatusPolicyViolation {
+				t.Fatalf("flooding peer: %v", err)
+			}
+			close(release)
+			err = <-got
+			if !errors.Is(err, websocket.ErrInboxFull) || !strings.Contains(err.Error(), tt.bound) {
+				t.Fatalf("Recv: %v", err)
+			}
+		})
+	}
+	t.Run("loop client", func(t *testing.T) {
+		flooded := make(chan error, 1)
+		url := rawServer(t, []string{"wamp.2.json"}, func(c *ws.Conn) { flooded <- flood(c, 100, 10) })
+		c := dialLoop(t, url, websocket.Options{Serializers: all, InboxMessages: 10})
+		var ce *ws.CloseError
+		if err := <-flooded; !errors.As(err, &ce) || ce.Code != ws.StatusPolicyViolation {
+			t.Fatalf("flooding peer: %v", err)
+		}
+		if _, err := c.Recv(ctxT(t)); !errors.Is(err, websocket.ErrInboxFull) {
+			t.Fatalf("Recv: %v", err)
+		}
+	})
+	t.Run("no limit", func(t *testing.T) {
+		flooded := make(chan error, 1)
+		url := rawServer(t, []string{"wamp.2.json"}, func(c *ws.Conn) {
+			b, _ := json.Serializer{}.AppendMessage(nil, &wamp.Published{Request: 1, Publication: 2})
+			for range 10000 {
+				c.WriteMessage(context.Background(), ws.OpText, b)
+			}
+			flooded <- nil
+			c.ReadMessage(context.Background())
+		})
+		c := dialLoop(t, url, websocket.Options{Serializers: all, InboxMessages: -1, InboxBytes: -1})
+		<-flooded
+		for i := range 10000 {
+			if _, err := c.Recv(ctxT(t)); err != nil {
+				t.Fatalf("Recv %d: %v", i, err)
+			}
+		}
+	})
+}
+
+func TestLoopMessageTooLarge(t *testing.T) {
+	big := &wamp.Publish{Request: 1, Options: wamp.Dict{}, Topic: "t", Args: wamp.List{strings.Repeat("x", 2000)}}
+	small := &wamp.Publish{Request: 2, Options: wamp.Dict{}, Topic: "t"}
+	limit := &ws.Options{MaxMessagePayload: 1000}
+	t.Run("loop server", func(t *testing.T) {
+		got := make(chan error, 1)
+		url := startLoopServer(t, websocket.Options{Serializers: all, WS: limit}, func(c *websocket.Conn) {
+			_, err := c.Recv(context.Background())
+			got <- err
+		})
+		c := dial(t, url, websocket.Options{Serializers: []wamp.Serializer{json.Serializer{}}})
+		if err := c.Send(ctxT(t), big); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-got; !errors.Is(err, websocket.ErrMessageTooLarge) || !errors.Is(err, ws.ErrMessageTooBig) {
+			t.Fatalf("server Recv: %v", err)
+		}
+		var ce *ws.CloseError
+		if _, err := c.Recv(ctxT(t)); !errors.As(err, &ce) || ce.Code != ws.StatusMessageTooBig {
+			t.Fatalf("client Recv: %v", err)
+		}
+	})
+	t.Run("loop client", func(t *testing.T) {
+		url := rawServer(t, []string{"wamp.2.json"}, func(c *ws.Conn) {
+			c.ReadMessage(context.Background()) // small
+			b, _ := json.Serializer{}.AppendMessage(nil, big)
+			c.WriteMessage(context.Background(), ws.OpText, b)
+			c.ReadMessage(context.Background())
+		})
+		c := dialLoop(t, url, websocket.Options{Serializers: all, WS: limit})
+		if err := c.Send(ctxT(t), big); !errors.Is(err, websocket.ErrMessageTooLarge) {
+			t.Fatalf("oversized send: %v", err)
+		}
+		if err := c.Send(ctxT(t), small); err != nil {
+			t.Fatal(err)
+		}
+		_, err := c.Recv(ctxT(t))
+		if !errors.Is(err, websocket.ErrMessageTooLarge) || !errors.Is(err, ws.ErrMessageTooBig) {
+			t.Fatalf("oversized recv: %v", err)
+		}
+	})
+}
+
+// TestLoopBadFrames: decoding errors surface in Recv as on goroutines.
+func TestLoopBadFrames(t *testing.T) {
+	url := rawServer(t, []string{"wamp.2.cbor.batched"}, func(c *ws.Conn) {
+		c.WriteMessage(context.Background(), ws.OpText, []byte("abc"))
+		c.ReadMessage(context.Background())
+	})
+	c := dialLoop(t, url, websocket.Options{Serializers: all, Batched: true})
+	if _, err := c.Recv(ctxT(t)); !errors.Is(err, websocket.ErrFrameType) || !errors.Is(err, wamp.ErrProtocolViolation) {
+		t.Fatalf("Recv: %v", err)
+	}
+}
+
+// TestLoopConcurrentSend: many goroutines share one loop Conn.
+func TestLoopConcurrentSend(t *testing.T) {
+	url := startLoopServer(t, websocket.Options{Serializers: all, Batched: true}, echo)
+	c := dialLoop(t, url, websocket.Options{Serializers: []wamp.Serializer{cbor.Serializer{}}, Batched: true})
+	ctx := ctxT(t)
+	const senders, each = 8, 200
+	var wg sync.WaitGroup
+	for g := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				id := wamp.ID(g*each + i + 1)
+				if err := c.Send(ctx, &wamp.Published{Request: id, Publication: id}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	seen := map[wamp.ID]bool{}
+	for range senders * each {
+		m, err := c.Recv(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[m.(*wamp.Published).Request] = true
+	}
+	wg.Wait()
+	if len(seen) != senders*each {
+		t.Fatalf("%d distinct messages", len(seen))
+	}
+}
+
+// BenchmarkLoopRoundTrip: BenchmarkRoundTrip with the loop on both sides.
+func BenchmarkLoopRoundTrip(b *testing.B) {
+	for _, s := range []wamp.Serializer{json.Serializer{}, cbor.Serializer{}} {
+		b.Run(s.Name(), func(b *testing.B) {
+			opts := websocket.Options{Serializers: []wamp.Serializer{s}}
+			srv := &wsloop.Server{Handler: websocket.LoopHandler(opts, echo), Config: eventloop.Config{Loops: 1}}
+			addr, err := srv.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			ran := make(chan error, 1)
+			go func() { ran <- srv.Run() }()
+			defer func() { srv.Shutdown(context.Background()); <-ran }()
+			cl := &wsloop.Client{Options: opts.WSOptions(), Config: eventloop.Config{Loops: 1}}
+			defer cl.Close()
+			ctx := context.Background()
+			c, err := websocket.DialLoop(ctx, cl, "ws://"+addr.String()+"/", opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			m := &wamp.Call{Request: 1, Options: wamp.Dict{}, Procedure: "com.bench.echo", Args: wamp.List{int64(1), "hello"}}
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := c.Send(ctx, m); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := c.Recv(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
