@@ -480,34 +480,7 @@ func TestLoopBadFrames(t *testing.T) {
 func TestLoopConcurrentSend(t *testing.T) {
 	url := startLoopServer(t, websocket.Options{Serializers: all, Batched: true}, echo)
 	c := dialLoop(t, url, websocket.Options{Serializers: []wamp.Serializer{cbor.Serializer{}}, Batched: true})
-	ctx := ctxT(t)
-	const senders, each = 8, 200
-	var wg sync.WaitGroup
-	for g := range senders {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range each {
-				id := wamp.ID(g*each + i + 1)
-				if err := c.Send(ctx, &wamp.Published{Request: id, Publication: id}); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	seen := map[wamp.ID]bool{}
-	for range senders * each {
-		m, err := c.Recv(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		seen[m.(*wamp.Published).Request] = true
-	}
-	wg.Wait()
-	if len(seen) != senders*each {
-		t.Fatalf("%d distinct messages", len(seen))
-	}
+	concurrentSend(t, c, 200)
 }
 
 // BenchmarkLoopRoundTrip: BenchmarkRoundTrip with the loop on both sides.

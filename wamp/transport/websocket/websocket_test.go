@@ -538,8 +538,14 @@ func TestNewOnUpgradeConn(t *testing.T) {
 func TestConcurrentSend(t *testing.T) {
 	srv := startServer(t, false, websocket.Options{Serializers: all, Batched: true}, echo)
 	c := dial(t, srv.url(), websocket.Options{Serializers: []wamp.Serializer{cbor.Serializer{}}, Batched: true})
+	concurrentSend(t, c, 50)
+}
+
+// concurrentSend sends each messages from each of 8 goroutines through c
+// to an echo server and checks that every one comes back.
+func concurrentSend(t *testing.T, c *websocket.Conn, each int) {
 	ctx := ctxT(t)
-	const senders, each = 8, 50
+	const senders = 8
 	var wg sync.WaitGroup
 	for g := range senders {
 		wg.Add(1)
