@@ -59,8 +59,7 @@ type Conn struct {
 	closeErr  *CloseError   // set once the connection is finished
 	done      chan struct{} // closed when nc is closed; made by Done, if called
 	wake      chan struct{} // closed when writing ends; made by a writer that waits
-	dropErr   error
-	pingSent  time.Time // guarded by mu
+	pingSent  time.Time     // guarded by mu
 
 	keepaliveSlot int // in opts.keepalive's heap (index + 1; 0: none), guarded by its mu
 
@@ -532,12 +531,15 @@ func (c *Conn) fail(err error) error {
 // error.
 func (c *Conn) drop(cause error) error {
 	c.mu.Lock()
-	if c.closeErr == nil {
+	first := c.closeErr == nil
+	if first {
 		c.closeErr = &CloseError{Code: StatusAbnormalClosure}
-		c.dropErr = cause
 	}
 	cerr := c.closeErr
 	c.mu.Unlock()
+	if first {
+		c.opts.Logger.Debug("ws: dropping connection", "remote", c.nc.RemoteAddr(), "cause", cause)
+	}
 	c.shutdown()
 	return cerr
 }
