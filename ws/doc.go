@@ -14,13 +14,23 @@
 //	op, payload, err := c.ReadMessage(ctx)
 //
 // A server implements Handler (OnConnect, OnOpen, OnMessage, OnClose, as in
-// Autobahn|Python) and runs it with a Server: Server.ServeConn on raw
-// connections, or wshttp.Handler inside net/http.
+// Autobahn|Python) and runs it with a Server: Server.Serve on a listener,
+// Server.ServeConn on raw connections, or wshttp.Handler inside net/http.
+//
+// # Drivers
+//
+// The same Handler runs on goroutines (this package, wshttp) or on the
+// event loop (package wsloop). Both use the same Conn: an event-loop driver
+// makes it with NewPushConn, reads the socket itself and hands the bytes to
+// Conn.Feed, which parses them, answers pings, runs the closing handshake
+// and calls the Handler; its output goes through the driver's non-blocking
+// net.Conn. So framing, limits, extensions, keepalive and close handling
+// are written once.
 //
 // # Protocol
 //
-// Incoming frames are checked against every framing rule of RFC 6455
-// (except the minimal length encoding, which no peer relies on): masking per role, reserved opcodes and
+// Incoming frames are checked against every framing rule of RFC 6455,
+// the minimal length encoding included: masking per role, reserved opcodes and
 // RSV bits (allowed only for negotiated extensions, ParserConfig.AllowedRsv),
 // control frame size and fragmentation, continuation order, close codes and
 // reasons. Text messages and close reasons are validated as UTF-8 across
@@ -37,9 +47,10 @@
 // handshake timeout, 8 KiB and 64 header lines for the handshake request,
 // a 5 s close timeout, keepalive pings after 30 s of silence with a 15 s
 // pong timeout, same-origin browser requests only, TCP_NODELAY on.
-// Keepalive runs on a timer, not a goroutine, and an idle Conn holds only a
-// 256-byte read buffer (larger ones come from a pool while data flows), so
-// reading and writing whole messages does not allocate in steady state.
+// Keepalive runs on one timer per resolved Options (a heap of connections),
+// not a goroutine or a timer per connection; an idle Conn on a TCP or Unix
+// socket holds no read buffer (buffers come from a pool while data flows),
+// and reading and writing whole messages does not allocate in steady state.
 //
 // # Concurrency
 //
