@@ -3,7 +3,6 @@ package cbor_test
 import (
 	"bytes"
 	"fmt"
-	"reflect"
 	"testing"
 
 	fxcbor "github.com/fxamacker/cbor/v2"
@@ -12,7 +11,11 @@ import (
 )
 
 // refDecMode is the fxamacker/cbor configuration the serializer decoded
-// with before it had its own decoder: the reference for FuzzDecode.
+// with before it had its own decoder: the reference for FuzzDecode. One
+// difference: maps decode to map[any]any here and keys must be text
+// strings (stringKeys). With map[string]any, fxamacker turned a null or
+// undefined key into "" (fuzzing found {undefined: -17}); Decode rejects
+// every non-string key, as WAMP dicts have string keys.
 var refDecMode = func() fxcbor.DecMode {
 	dm, err := fxcbor.DecOptions{
 		DupMapKey:        fxcbor.DupMapKeyEnforcedAPF,
@@ -21,7 +24,6 @@ var refDecMode = func() fxcbor.DecMode {
 		MaxMapPairs:      1 << 20,
 		TagsMd:           fxcbor.TagsForbidden,
 		IntDec:           fxcbor.IntDecConvertSignedOrFail,
-		DefaultMapType:   reflect.TypeOf(map[string]any(nil)),
 		UTF8:             fxcbor.UTF8RejectInvalid,
 	}.DecMode()
 	if err != nil {
@@ -35,10 +37,39 @@ func refDecode(b []byte) (any, error) {
 	if err := refDecMode.Unmarshal(b, &v); err != nil {
 		return nil, err
 	}
-	if !plain(v) {
+	v, ok := stringKeys(v)
+	if !ok || !plain(v) {
 		return nil, fmt.Errorf("not a WAMP value: %#v", v)
 	}
 	return v, nil
+}
+
+// stringKeys turns every map[any]any in v into a map[string]any; ok is
+// false when a key is not a text string.
+func stringKeys(v any) (any, bool) {
+	switch x := v.(type) {
+	case []any:
+		for i, e := range x {
+			var ok bool
+			if x[i], ok = stringKeys(e); !ok {
+				return nil, false
+			}
+		}
+		return x, true
+	case map[any]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			ks, ok := k.(string)
+			if !ok {
+				return nil, false
+			}
+			if m[ks], ok = stringKeys(e); !ok {
+				return nil, false
+			}
+		}
+		return m, true
+	}
+	return v, true
 }
 
 // plain reports whether v holds only the value types of package wamp;
