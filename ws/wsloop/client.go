@@ -34,6 +34,7 @@ func (cl *Client) init() error {
 	cl.once.Do(func() {
 		cl.d = driver{opts: cl.Options.Resolve()}
 		cfg := cl.Config
+		cfg.TCPDelay = cfg.TCPDelay || cl.d.opts.DisableNoDelay
 		if cfg.WriteHighWatermark <= 0 {
 			cfg.WriteHighWatermark = eventloop.DefaultWriteHighWatermark
 		}

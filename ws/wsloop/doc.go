@@ -36,6 +36,7 @@
 // # Limits
 //
 // Every ws.Options limit applies (frame and message size, handshake and
-// close timeouts, keepalive pings, origins, MaxConnections), plus the
-// loop's: write watermarks, slow-reader policy and idle timeout.
+// close timeouts, keepalive pings, origins, MaxConnections, FailByDrop;
+// DisableNoDelay turns on eventloop.Config.TCPDelay), plus the loop's:
+// write watermarks, slow-reader policy and idle timeout.
 package wsloop

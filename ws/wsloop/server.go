@@ -48,6 +48,7 @@ func (s *Server) init() error {
 	s.once.Do(func() {
 		s.d = driver{srv: s, opts: s.Options.Resolve()}
 		cfg := s.Config
+		cfg.TCPDelay = cfg.TCPDelay || s.d.opts.DisableNoDelay
 		if cfg.WriteHighWatermark <= 0 {
 			cfg.WriteHighWatermark = eventloop.DefaultWriteHighWatermark
 		}
