@@ -113,12 +113,7 @@ func fromWire(w *Wire, strict bool) (Message, error) {
 	case TypeUnsubscribed:
 		p.length(2, 3)
 		x := &Unsubscribed{}
-		if w.Len == 3 {
-			x.Request = p.idOrZero(1, "Request")
-			x.Details = p.dict(2, "Details", revokeRules)
-		} else {
-			x.Request = p.id(1, "Request")
-		}
+		x.Request, x.Details = p.revoked()
 		m = x
 	case TypeEvent:
 		p.length(4, 6)
@@ -157,12 +152,7 @@ func fromWire(w *Wire, strict bool) (Message, error) {
 	case TypeUnregistered:
 		p.length(2, 3)
 		x := &Unregistered{}
-		if w.Len == 3 {
-			x.Request = p.idOrZero(1, "Request")
-			x.Details = p.dict(2, "Details", revokeRules)
-		} else {
-			x.Request = p.id(1, "Request")
-		}
+		x.Request, x.Details = p.revoked()
 		m = x
 	case TypeInvocation:
 		p.length(4, 6)
@@ -281,6 +271,15 @@ func (p *parser) idOrZero(i int, field string) ID {
 		return 0
 	}
 	return id
+}
+
+// revoked reads UNSUBSCRIBED and UNREGISTERED: [TYPE, Request|id] or, when
+// the router revokes, [TYPE, 0, Details|dict].
+func (p *parser) revoked() (ID, Dict) {
+	if p.w.Len == 3 {
+		return p.idOrZero(1, "Request"), p.dict(2, "Details", revokeRules)
+	}
+	return p.id(1, "Request"), nil
 }
 
 func (p *parser) str(i int, field string) string {

@@ -56,6 +56,11 @@ func (c *conn) leave() {
 	c.inCB, c.waking = false, false
 	out := c.out
 	c.out = nil
+	prevQueued, waiters := c.queued, c.changed != nil
+	// No write joins out once closing is set, so the close can be decided
+	// now; a Close or a waiting writer that comes later wakes the loop.
+	closing, linger := c.closing && !c.shut, c.lingers
+	c.shut = c.shut || closing
 	c.mu.Unlock()
 	if out != nil {
 		_, err := c.ec.Write(*out)
@@ -66,19 +71,17 @@ func (c *conn) leave() {
 			_ = c.ec.Close()
 		}
 	}
-	q := c.ec.Queued()
-	c.mu.Lock()
-	c.queued = q
-	closing := c.closing && c.out == nil && !c.shut
-	if c.changed != nil && q <= c.d.high {
-		close(c.changed)
-		c.changed = nil
+	// The usual callback (everything sent, nobody waiting) ends here,
+	// without taking the lock again.
+	if q := c.ec.Queued(); q != prevQueued || waiters {
+		c.mu.Lock()
+		c.queued = q
+		if c.changed != nil && q <= c.d.high {
+			close(c.changed)
+			c.changed = nil
+		}
+		c.mu.Unlock()
 	}
-	linger := c.lingers
-	if closing {
-		c.shut = true
-	}
-	c.mu.Unlock()
 	switch {
 	case closing && linger:
 		c.linger()

@@ -266,28 +266,7 @@ func TestLoopClose(t *testing.T) {
 	for _, d := range drivers {
 		t.Run(d.name, func(t *testing.T) {
 			url := d.server(t, websocket.Options{Serializers: all}, echo)
-			c := d.dial(t, url, websocket.Options{Serializers: all})
-			recvErr := make(chan error, 1)
-			go func() {
-				_, err := c.Recv(context.Background())
-				recvErr <- err
-			}()
-			time.Sleep(10 * time.Millisecond)
-			if err := c.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if err := c.Close(); err != nil {
-				t.Fatalf("second Close: %v", err)
-			}
-			if err := <-recvErr; !errors.Is(err, websocket.ErrClosed) {
-				t.Fatalf("blocked Recv: %v", err)
-			}
-			if _, err := c.Recv(context.Background()); !errors.Is(err, websocket.ErrClosed) {
-				t.Fatalf("Recv after Close: %v", err)
-			}
-			if err := c.Send(context.Background(), &wamp.Published{Request: 1, Publication: 1}); !errors.Is(err, websocket.ErrClosed) {
-				t.Fatalf("Send after Close: %v", err)
-			}
+			checkClose(t, d.dial(t, url, websocket.Options{Serializers: all}))
 		})
 	}
 	t.Run("serve returns", func(t *testing.T) {

@@ -445,7 +445,13 @@ func TestContextCancel(t *testing.T) {
 
 func TestClose(t *testing.T) {
 	srv := startServer(t, false, websocket.Options{Serializers: all}, echo)
-	c := dial(t, srv.url(), websocket.Options{Serializers: all})
+	checkClose(t, dial(t, srv.url(), websocket.Options{Serializers: all}))
+}
+
+// checkClose closes c while a Recv waits and checks that Close may be
+// repeated and that the waiting Recv, later Recvs and Sends get ErrClosed.
+func checkClose(t *testing.T, c *websocket.Conn) {
+	t.Helper()
 	recvErr := make(chan error, 1)
 	go func() {
 		_, err := c.Recv(context.Background())
