@@ -11,6 +11,7 @@ command -v git >/dev/null 2>&1 || need_apt+=(git)
 # still missing), here so that a fresh machine runs apt-get update once.
 /usr/bin/python3 -c 'import autobahn.twisted.websocket, twisted' 2>/dev/null || need_apt+=(python3-autobahn python3-twisted)
 /usr/bin/python3 -c 'import snappy' 2>/dev/null || need_apt+=(python3-snappy) # permessage-snappy interop
+/usr/bin/python3 -c 'import passlib, argon2' 2>/dev/null || need_apt+=(python3-passlib python3-argon2) # WAMP-SCRAM: SASLprep and AuthScram cross-checks
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)

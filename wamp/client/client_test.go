@@ -146,7 +146,7 @@ func TestSCRAMPBKDF2(t *testing.T) {
 	nonce := extra["nonce"].(string) + "SERVER"
 	for _, kdf := range []wamp.Dict{
 		{"kdf": "pbkdf2", "iterations": int64(1000)},
-		{"kdf": "argon2id-13", "iterations": int64(1), "memory": int64(64)},
+		{"kdf": "argon2id-13", "iterations": int64(1), "memory": int64(512)},
 	} {
 		ch := &wamp.Challenge{AuthMethod: "scram", Extra: wamp.Dict{"nonce": nonce, "salt": "c2FsdA==", "kdf": kdf["kdf"], "iterations": kdf["iterations"], "memory": kdf["memory"]}}
 		proof, _, err := a.Authenticate(context.Background(), ch)

@@ -15,6 +15,13 @@
 //	defer s.Leave(ctx, "")
 //	res, err := s.Call(ctx, "com.example.add", wamp.List{2, 3}, nil, nil)
 //
+// WAMP-SCRAM (SCRAM) follows Autobahn|Python's AuthScram byte for byte
+// (the tests compare proofs with it), normalizes the authid with SASLprep
+// (RFC 4013), and can bind the authentication to the TLS connection with
+// SCRAM.ChannelBinding "tls-exporter" (TLS 1.3), "tls-unique" (TLS 1.2) or
+// "tls-server-end-point", which defeats a man in the middle that terminates
+// TLS; the router has to support the binding.
+//
 // Concurrency: a Session is safe for concurrent use. One goroutine per
 // session reads the transport and routes answers to the waiting calls (no
 // goroutine per call); event handlers run in order in one more goroutine;

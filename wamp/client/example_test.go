@@ -53,3 +53,23 @@ func ExampleComponent() {
 	// joined 42
 	// context canceled
 }
+
+func ExampleSCRAM() {
+	ctx := context.Background()
+	a, b := memPair()
+	go (&fakeRouter{t: b, scramPass: "s3cret"}).serve()
+	// Over TLS (e.g. rawsocket.Dial with Options.TLSConfig) add
+	// ChannelBinding: "tls-exporter" to tie the authentication to the
+	// connection; the in-memory transport here has no TLS.
+	auth := &client.SCRAM{AuthID: "joe", Password: "s3cret"}
+	s, err := client.Join(ctx, a, "realm1", client.JoinOptions{
+		AuthID:         auth.AuthID,
+		Authenticators: []client.Authenticator{auth},
+	})
+	if err != nil {
+		panic(err)
+	}
+	defer s.Leave(ctx, "")
+	fmt.Println("joined", s.ID(), "and the router proved it knows the password")
+	// Output: joined 42 and the router proved it knows the password
+}

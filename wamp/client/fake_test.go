@@ -66,14 +66,18 @@ func (t *memTransport) Close() error {
 // fakeRouter serves one session: it is dealer and broker for that session
 // alone (it calls and invokes itself), enough to drive every client path.
 type fakeRouter struct {
-	t         *memTransport
+	t         wamp.Transport
 	ticket    string
 	craSecret string
 	pubkey    ed25519.PublicKey
 	challenge string
 	scramPass string // WAMP-SCRAM with PBKDF2 when set
 	scramMsg  string
-	badServer bool // send a wrong scram_server_signature
+	// scramCBind returns the router's channel binding data of a type, from
+	// its side of the connection; nil refuses channel binding.
+	scramCBind func(typ string) []byte
+	scramCB    map[string]string // expected AUTHENTICATE.Extra with a binding
+	badServer  bool              // send a wrong scram_server_signature
 
 	regs      map[wamp.ID]wamp.URI
 	subs      map[wamp.ID]wamp.URI
@@ -123,8 +127,22 @@ func (r *fakeRouter) serve() {
 				extra := m.Details["authextra"].(map[string]any)
 				cn := extra["nonce"].(string)
 				sn := cn + "srv"
-				r.scramMsg = "n=" + m.Details["authid"].(string) + ",r=" + cn + ",r=" + sn + ",s=c2FsdA==,i=100,c=,r=" + sn
-				r.send(&wamp.Challenge{AuthMethod: "scram", Extra: wamp.Dict{"nonce": sn, "salt": "c2FsdA==", "kdf": "pbkdf2", "iterations": int64(100)}})
+				ch := wamp.Dict{"nonce": sn, "salt": "c2FsdA==", "kdf": "pbkdf2", "iterations": int64(4096)}
+				cbind := ""
+				r.scramCB = nil
+				if typ, ok := extra["channel_binding"].(string); ok {
+					if r.scramCBind == nil {
+						r.send(&wamp.Abort{Details: wamp.Dict{}, Reason: wamp.ErrAuthenticationFailed})
+						continue
+					}
+					// WAMP spec: c=base64("p=" + type + ",," + data).
+					data := r.scramCBind(typ)
+					cbind = base64.StdEncoding.EncodeToString(append([]byte("p="+typ+",,"), data...))
+					r.scramCB = map[string]string{"nonce": sn, "channel_binding": typ, "cbind_data": base64.StdEncoding.EncodeToString(data)}
+					ch["channel_binding"] = typ
+				}
+				r.scramMsg = "n=" + m.Details["authid"].(string) + ",r=" + cn + ",r=" + sn + ",s=c2FsdA==,i=4096,c=" + cbind + ",r=" + sn
+				r.send(&wamp.Challenge{AuthMethod: "scram", Extra: ch})
 			case "cryptosign":
 				extra := m.Details["authextra"].(map[string]any)
 				pk, _ := hex.DecodeString(extra["pubkey"].(string))
@@ -140,7 +158,7 @@ func (r *fakeRouter) serve() {
 			switch {
 			case r.scramPass != "":
 				// RFC 5802 server side: recover ClientKey from the proof.
-				salted, _ := pbkdf2.Key(sha256.New, r.scramPass, []byte("c2FsdA=="), 100, 32)
+				salted, _ := pbkdf2.Key(sha256.New, r.scramPass, []byte("c2FsdA=="), 4096, 32)
 				ck := hmacSum(salted, "Client Key")
 				sk := sha256.Sum256(ck)
 				proof, _ := base64.StdEncoding.DecodeString(m.Signature)
@@ -149,6 +167,14 @@ func (r *fakeRouter) serve() {
 					subtle.XORBytes(proof, proof, sig)
 					got := sha256.Sum256(proof)
 					ok = got == sk
+				}
+				if r.scramCB != nil && len(m.Extra) != len(r.scramCB) {
+					ok = false
+				}
+				for k, v := range r.scramCB {
+					if s, _ := m.Extra[k].(string); s != v {
+						ok = false // another channel, or the binding was dropped
+					}
 				}
 				srv := base64.StdEncoding.EncodeToString(hmacSum(hmacSum(salted, "Server Key"), r.scramMsg))
 				if r.badServer {
