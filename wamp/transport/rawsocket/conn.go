@@ -24,15 +24,25 @@ type Options struct {
 	HandshakeTimeout time.Duration
 	// TLSConfig, if set, makes Dial use TLS.
 	TLSConfig *tls.Config
+	// WriteTimeout bounds each write of queued frames; a peer that reads
+	// nothing for that long loses the connection. Zero means
+	// DefaultWriteTimeout (30 s).
+	WriteTimeout time.Duration
+	// WriteQueue is how many queued octets make Send wait. Zero means
+	// DefaultWriteQueue (1 MiB).
+	WriteQueue int
 }
 
 // ServerOptions configure the accepting side.
 type ServerOptions struct {
 	// Serializers the server offers; the client picks one. Required.
 	Serializers []wamp.Serializer
-	// MaxMessageLen and HandshakeTimeout as in Options.
+	// MaxMessageLen, HandshakeTimeout, WriteTimeout and WriteQueue as in
+	// Options.
 	MaxMessageLen    int
 	HandshakeTimeout time.Duration
+	WriteTimeout     time.Duration
+	WriteQueue       int
 }
 
 // Conn is a WAMP RawSocket connection. It implements wamp.Transport.
@@ -45,8 +55,16 @@ type Conn struct {
 	r   *bufio.Reader
 	buf []byte // payload buffer, owned by Recv
 
-	wmu  sync.Mutex
-	wbuf []byte
+	// The write side (writer.go).
+	wmu      sync.Mutex
+	wq       []byte        // frames waiting for the writer goroutine
+	wspare   []byte        // the writer's previous buffer, for reuse
+	wbusy    bool          // a writer goroutine runs
+	werr     error         // why writing stopped; later Sends return it
+	wroom    chan struct{} // closed when a full queue empties; nil if nobody waits
+	widle    chan struct{} // closed when the writer goes idle; nil if nobody waits
+	wtimeout time.Duration
+	wlimit   int
 
 	pingMu  sync.Mutex
 	pingCh  chan []byte // waiting Ping, if any
@@ -115,7 +133,7 @@ func Client(ctx context.Context, nc net.Conn, opts Options) (*Conn, error) {
 	if reply[2] != 0 || reply[3] != 0 {
 		return nil, ErrReservedBits
 	}
-	return newConn(nc, opts.Serializer, maxFromExponent(exp), maxFromExponent(reply[1]>>4)), nil
+	return newConn(nc, opts.Serializer, maxFromExponent(exp), maxFromExponent(reply[1]>>4), opts.WriteTimeout, opts.WriteQueue), nil
 }
 
 // Accept performs the server handshake over nc. When it refuses the client
@@ -162,7 +180,7 @@ func Accept(ctx context.Context, nc net.Conn, opts ServerOptions) (*Conn, error)
 	if err != nil {
 		return nil, err
 	}
-	return newConn(nc, ser, maxFromExponent(exp), maxFromExponent(hello[1]>>4)), nil
+	return newConn(nc, ser, maxFromExponent(exp), maxFromExponent(hello[1]>>4), opts.WriteTimeout, opts.WriteQueue), nil
 }
 
 func normMax(n int) int {
@@ -193,8 +211,18 @@ func withDeadline(ctx context.Context, nc net.Conn, timeout time.Duration, f fun
 	return err
 }
 
-func newConn(nc net.Conn, ser wamp.Serializer, maxRecv, maxSend int) *Conn {
-	return &Conn{nc: nc, ser: ser, maxRecv: maxRecv, maxSend: maxSend, r: bufio.NewReaderSize(nc, 16<<10), closed: make(chan struct{})}
+func newConn(nc net.Conn, ser wamp.Serializer, maxRecv, maxSend int, wtimeout time.Duration, wlimit int) *Conn {
+	if wtimeout <= 0 {
+		wtimeout = DefaultWriteTimeout
+	}
+	if wlimit <= 0 {
+		wlimit = DefaultWriteQueue
+	}
+	c := &Conn{
+		nc: nc, ser: ser, maxRecv: maxRecv, maxSend: maxSend, r: bufio.NewReaderSize(nc, 16<<10),
+		closed: make(chan struct{}), wtimeout: wtimeout, wlimit: wlimit,
+	}
+	return c
 }
 
 // Serializer returns the negotiated serializer.
@@ -217,10 +245,13 @@ func (c *Conn) ConnectionState() (tls.ConnectionState, bool) {
 	return tls.ConnectionState{}, false
 }
 
-// Close closes the connection. It is safe to call more than once.
+// Close closes the connection, after giving frames already queued up to
+// a second to leave (so a message sent just before Close, an ABORT or a
+// GOODBYE, is not lost). It is safe to call more than once.
 func (c *Conn) Close() error {
 	err := ErrClosed
 	c.closeMu.Do(func() {
+		c.drain()
 		close(c.closed)
 		err = c.nc.Close()
 	})
@@ -238,49 +269,30 @@ func (c *Conn) guard(ctx context.Context) func() bool {
 	return context.AfterFunc(ctx, func() { c.Close() })
 }
 
-// Send serializes m and writes it as one regular frame. A message longer
+// Send serializes m into the write queue as one regular frame and returns;
+// the connection's writer goroutine writes it, together with whatever else
+// is queued by then (see the package doc). Send waits, within ctx, only
+// while more than Options.WriteQueue octets are queued. A message longer
 // than the peer's maximum fails with ErrMessageTooLarge and is not sent.
+// After a write has failed or the connection is closed, Send returns that
+// error.
 func (c *Conn) Send(ctx context.Context, m wamp.Message) error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	b, err := c.ser.AppendMessage(append(c.wbuf[:0], 0, 0, 0, 0), m)
-	if err != nil {
-		return err
-	}
-	if cap(b) <= 64<<10 {
-		c.wbuf = b // keep small buffers for the next Send
-	}
-	return c.writeLocked(ctx, FrameRegular, b)
-}
-
-// writeFrameLocked writes a control frame.
-func (c *Conn) writeFrameLocked(ctx context.Context, t FrameType, p []byte) error {
-	frame := make([]byte, 4, 4+len(p))
-	return c.writeLocked(ctx, t, append(frame, p...))
-}
-
-// writeLocked fills in the header of frame (4 octets reserved at its
-// start) and writes it with one Write.
-func (c *Conn) writeLocked(ctx context.Context, t FrameType, frame []byte) error {
-	n := len(frame) - 4
-	if n > c.maxSend {
-		return ErrMessageTooLarge
-	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	stop := c.guard(ctx)
-	defer stop()
-	AppendHeader(frame[:0], t, n)
-	if d, ok := ctx.Deadline(); ok {
-		c.nc.SetWriteDeadline(d)
-		defer c.nc.SetWriteDeadline(time.Time{})
-	}
-	_, err := c.nc.Write(frame)
-	if err != nil && ctx.Err() != nil {
-		return ctx.Err()
-	}
-	return err
+	return c.enqueue(ctx, func(b []byte) ([]byte, error) {
+		start := len(b)
+		b, err := c.ser.AppendMessage(append(b, 0, 0, 0, 0), m)
+		if err != nil {
+			return b, err
+		}
+		n := len(b) - start - 4
+		if n > c.maxSend {
+			return b, ErrMessageTooLarge
+		}
+		AppendHeader(b[start:start], FrameRegular, n)
+		return b, nil
+	})
 }
 
 // Recv reads the next message, answering PINGs and handing PONGs to Ping
@@ -307,10 +319,7 @@ func (c *Conn) Recv(ctx context.Context) (wamp.Message, error) {
 		case FrameRegular:
 			return c.ser.Unmarshal(p)
 		case FramePing:
-			c.wmu.Lock()
-			err := c.writeFrameLocked(ctx, FramePong, p)
-			c.wmu.Unlock()
-			if err != nil {
+			if err := c.enqueue(ctx, frame(FramePong, p)); err != nil {
 				return nil, err
 			}
 		case FramePong:
@@ -372,10 +381,10 @@ func (c *Conn) Ping(ctx context.Context, payload []byte) error {
 		}
 		c.pingMu.Unlock()
 	}()
-	c.wmu.Lock()
-	err := c.writeFrameLocked(ctx, FramePing, payload)
-	c.wmu.Unlock()
-	if err != nil {
+	if len(payload) > c.maxSend {
+		return ErrMessageTooLarge
+	}
+	if err := c.enqueue(ctx, frame(FramePing, payload)); err != nil {
 		return err
 	}
 	select {

@@ -1,0 +1,210 @@
+package rawsocket_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/autobahn-go/autobahn/wamp"
+	"github.com/autobahn-go/autobahn/wamp/serialize/json"
+	"github.com/autobahn-go/autobahn/wamp/transport/rawsocket"
+)
+
+// gatedConn counts Writes and, while hold is set, makes each Write wait
+// until release is closed.
+type gatedConn struct {
+	net.Conn
+	writes  atomic.Int64
+	hold    atomic.Bool
+	entered chan struct{} // receives once per held Write
+	release chan struct{}
+}
+
+func (g *gatedConn) Write(p []byte) (int, error) {
+	g.writes.Add(1)
+	if g.hold.Load() {
+		g.entered <- struct{}{}
+		<-g.release
+	}
+	return g.Conn.Write(p)
+}
+
+// gatedPair returns a client Conn over a gatedConn and the server Conn.
+func gatedPair(t *testing.T, opts rawsocket.Options) (*rawsocket.Conn, *rawsocket.Conn, *gatedConn) {
+	t.Helper()
+	a, sc, ec := pipe(t, rawsocket.ServerOptions{Serializers: all})
+	g := &gatedConn{Conn: a, entered: make(chan struct{}, 1), release: make(chan struct{})}
+	opts.Serializer = json.Serializer{}
+	c, err := rawsocket.Client(ctxT(t), g, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case s := <-sc:
+		t.Cleanup(func() { c.Close(); s.Close() })
+		return c, s, g
+	case err := <-ec:
+		t.Fatal(err)
+	}
+	return nil, nil, nil
+}
+
+func publish(i int) *wamp.Publish {
+	return &wamp.Publish{Request: wamp.ID(i + 1), Options: wamp.Dict{}, Topic: "com.batch", Args: wamp.List{int64(i)}}
+}
+
+// TestSendBatches: frames queued while a Write is under way leave
+// together in the next Write, in order.
+func TestSendBatches(t *testing.T) {
+	c, s, g := gatedPair(t, rawsocket.Options{})
+	g.writes.Store(0)
+	g.hold.Store(true)
+	ctx := ctxT(t)
+	if err := c.Send(ctx, publish(0)); err != nil {
+		t.Fatal(err)
+	}
+	<-g.entered // the writer is inside its first Write
+	g.hold.Store(false)
+	const n = 50
+	for i := 1; i <= n; i++ {
+		if err := c.Send(ctx, publish(i)); err != nil { // queued, not written: no blocking
+			t.Fatal(err)
+		}
+	}
+	close(g.release)
+	for i := 0; i <= n; i++ {
+		m, err := s.Recv(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, ok := m.(*wamp.Publish); !ok || p.Request != wamp.ID(i+1) {
+			t.Fatalf("message %d: got %#v", i, m)
+		}
+	}
+	if w := g.writes.Load(); w != 2 {
+		t.Fatalf("%d messages took %d writes, want 2 (one, then the %d queued meanwhile)", n+1, w, n)
+	}
+}
+
+// TestSendConcurrent: many goroutines sending at once; every message
+// arrives, each sender's in order, and they share writes.
+func TestSendConcurrent(t *testing.T) {
+	c, s, g := gatedPair(t, rawsocket.Options{})
+	g.writes.Store(0)
+	const senders, each = 16, 200
+	ctx := ctxT(t)
+	var wg sync.WaitGroup
+	for k := range senders {
+		wg.Go(func() {
+			for i := range each {
+				if err := c.Send(ctx, &wamp.Publish{Request: wamp.ID(k*each + i + 1), Options: wamp.Dict{}, Topic: "t"}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	next := make([]int, senders)
+	for range senders * each {
+		m, err := s.Recv(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := int(m.(*wamp.Publish).Request) - 1
+		k, i := id/each, id%each
+		if i != next[k] {
+			t.Fatalf("sender %d: message %d arrived before %d", k, i, next[k])
+		}
+		next[k]++
+	}
+	wg.Wait()
+	t.Logf("%d messages in %d writes", senders*each, g.writes.Load())
+}
+
+// TestSendQueueLimit: over WriteQueue octets queued, Send waits within
+// its ctx, and the connection stays usable afterwards.
+func TestSendQueueLimit(t *testing.T) {
+	c, s, _ := gatedPair(t, rawsocket.Options{WriteQueue: 4096})
+	// Nobody reads s: net.Pipe's Write blocks, so the queue fills.
+	big := &wamp.Publish{Request: 1, Options: wamp.Dict{}, Topic: "t", Args: wamp.List{strings.Repeat("x", 1000)}}
+	accepted := 0
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		err := c.Send(ctx, big)
+		cancel()
+		if errors.Is(err, context.DeadlineExceeded) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if accepted++; accepted > 100 {
+			t.Fatal("Send never waited with a full queue")
+		}
+	}
+	if accepted*1000 > 2*4096+2000 {
+		t.Fatalf("%d messages of 1000 octets accepted with a 4096-octet queue", accepted)
+	}
+	go func() { _ = c.Send(context.Background(), publish(99)) }()
+	ctx := ctxT(t)
+	for range accepted {
+		if _, err := s.Recv(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := s.Recv(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := m.(*wamp.Publish); !ok || p.Request != 100 {
+		t.Fatalf("after the wait: %#v", m)
+	}
+}
+
+// TestCloseFlushes: a message sent just before Close is delivered.
+func TestCloseFlushes(t *testing.T) {
+	c, s, _ := gatedPair(t, rawsocket.Options{})
+	got := make(chan wamp.Message, 1)
+	go func() {
+		m, _ := s.Recv(context.Background())
+		got <- m
+	}()
+	if err := c.Send(ctxT(t), &wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.ErrCloseNormal}); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if m := <-got; m == nil || m.Type() != wamp.TypeGoodbye {
+		t.Fatalf("got %#v, want the GOODBYE sent before Close", m)
+	}
+	if err := c.Send(ctxT(t), publish(1)); !errors.Is(err, rawsocket.ErrClosed) {
+		t.Fatalf("Send after Close: %v", err)
+	}
+}
+
+// TestWriteTimeout: a peer that reads nothing loses the connection after
+// WriteTimeout, and later Sends say why.
+func TestWriteTimeout(t *testing.T) {
+	c, _, _ := gatedPair(t, rawsocket.Options{WriteTimeout: 50 * time.Millisecond})
+	if err := c.Send(ctxT(t), publish(0)); err != nil { // queued; its write times out
+		t.Fatal(err)
+	}
+	if _, err := c.Recv(ctxT(t)); err == nil {
+		t.Fatal("Recv succeeded on a connection whose write timed out")
+	}
+	var err error
+	for range 100 {
+		if err = c.Send(ctxT(t), publish(1)); err != nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("Send after the timed-out write: %v, want the timeout", err)
+	}
+}
