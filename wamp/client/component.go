@@ -18,7 +18,7 @@ type RetryPolicy struct {
 	InitialDelay time.Duration // default 1 s
 	MaxDelay     time.Duration // default 300 s
 	Growth       float64       // default 1.5
-	Jitter       float64       // 0..1, default 0.1
+	Jitter       float64       // fraction 0..1; 0 means none, outside 0..1 means 0.1 (Autobahn's default)
 }
 
 func (p RetryPolicy) withDefaults() RetryPolicy {

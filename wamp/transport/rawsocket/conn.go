@@ -57,9 +57,12 @@ type Conn struct {
 
 	// The write side (writer.go).
 	wmu      sync.Mutex
-	wq       []byte        // frames waiting for the writer goroutine
+	wq       []byte        // frames waiting to be written
+	wqn      int           // how many
+	wwarm    int           // the writer's: Send's yield is on for this many more writes
+	wprobe   int           // the writer's: counts writes to the next probing yield
 	wspare   []byte        // the writer's previous buffer, for reuse
-	wbusy    bool          // a writer goroutine runs
+	wbusy    bool          // a write is under way (a Send's or the writer goroutine's)
 	werr     error         // why writing stopped; later Sends return it
 	wroom    chan struct{} // closed when a full queue empties; nil if nobody waits
 	widle    chan struct{} // closed when the writer goes idle; nil if nobody waits
@@ -269,9 +272,10 @@ func (c *Conn) guard(ctx context.Context) func() bool {
 	return context.AfterFunc(ctx, func() { c.Close() })
 }
 
-// Send serializes m into the write queue as one regular frame and returns;
-// the connection's writer goroutine writes it, together with whatever else
-// is queued by then (see the package doc). Send waits, within ctx, only
+// Send serializes m as one regular frame into the write queue and writes
+// it, together with whatever else is queued by then, unless a write is
+// under way: then it returns at once and that write's goroutine sends it
+// (see the package doc). Send waits, within ctx, only
 // while more than Options.WriteQueue octets are queued. A message longer
 // than the peer's maximum fails with ErrMessageTooLarge and is not sent.
 // After a write has failed or the connection is closed, Send returns that

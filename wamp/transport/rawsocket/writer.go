@@ -2,6 +2,8 @@ package rawsocket
 
 import (
 	"context"
+	"errors"
+	"net"
 	"runtime"
 	"time"
 )
@@ -19,19 +21,21 @@ const (
 	closeFlush = time.Second
 )
 
-// The write side. Send serializes its message straight into the queue and
-// returns; a writer goroutine writes everything queued with one Write.
-// Senders that queue while a Write is under way, or before the writer
-// gets to run, share the next Write: under load (many calls in flight, a
-// burst of events) a connection makes one system call for many messages
-// instead of one each. The writer exists only while there is something to
-// write: the first frame queued into an idle connection starts it, and it
-// returns when the queue is empty, so an idle connection holds no
-// goroutine and nothing leaks if the net.Conn is closed behind our back.
+// The write side. Send serializes its message straight into the queue.
+// The Send that finds no write under way becomes the writer: when writes
+// have been carrying several frames it yields once (runtime.Gosched), so
+// that goroutines that are ready to send queue their frames behind it,
+// then it writes everything queued with one Write in
+// its own goroutine, so a lone message costs no goroutine switch. Frames
+// queued while that Write is under way are written by a writer goroutine
+// that exists only until the queue is empty, and the Sends that queued
+// them return at once. Under load (many calls in flight, a burst of
+// events) a connection thus makes one system call for many messages
+// instead of one each, and an idle connection holds no goroutine.
 
-// enqueue appends one frame to the write queue: build appends it to b and
-// returns the longer slice. It waits, within ctx, while the queue is over
-// its limit.
+// enqueue appends one frame to the write queue (build appends it to b and
+// returns the longer slice) and writes it if no write is under way. It
+// waits, within ctx, while the queue is over its limit.
 func (c *Conn) enqueue(ctx context.Context, build func(b []byte) ([]byte, error)) error {
 	c.wmu.Lock()
 	for c.werr == nil && len(c.wq) > 0 && len(c.wq) >= c.wlimit {
@@ -64,13 +68,52 @@ func (c *Conn) enqueue(ctx context.Context, build func(b []byte) ([]byte, error)
 		return err
 	}
 	c.wq = b
-	wake := !c.wbusy
+	c.wqn++
+	if c.wbusy {
+		c.wmu.Unlock()
+		return nil // the writer under way takes it
+	}
 	c.wbusy = true
 	c.wmu.Unlock()
-	if wake {
-		go c.writeLoop()
+
+	if c.wwarm > 0 || c.wprobe == 0 {
+		runtime.Gosched() // let ready senders queue behind us first
 	}
+	c.wprobe = (c.wprobe + 1) % yieldProbe
+	if err := c.flush(ctx); err != nil {
+		return err
+	}
+	c.wmu.Lock()
+	if len(c.wq) == 0 || c.werr != nil {
+		c.idleLocked()
+		c.wmu.Unlock()
+		return nil
+	}
+	c.wmu.Unlock()
+	go c.writeLoop() // what was queued during our write
 	return nil
+}
+
+// The yield before a Send's own write costs a scheduling round (a few
+// microseconds on a small VM) and only pays when other goroutines are
+// about to send. So it is on while writes carry several frames (for the
+// next yieldWarm writes after one that did), and otherwise tried once
+// every yieldProbe writes, which finds load that starts: a lone
+// request-response exchange pays for one yield in yieldProbe writes.
+const (
+	yieldWarm  = 16
+	yieldProbe = 256
+)
+
+// coalesced records that a write carries n frames; only the writer calls
+// it.
+func (c *Conn) coalesced(n int) {
+	switch {
+	case n > 1:
+		c.wwarm = yieldWarm
+	case c.wwarm > 0:
+		c.wwarm--
+	}
 }
 
 // frame returns a build function for enqueue that appends a frame of type
@@ -83,49 +126,90 @@ func frame(t FrameType, p []byte) func([]byte) ([]byte, error) {
 
 // writeLoop is the writer goroutine: it writes until the queue is empty.
 func (c *Conn) writeLoop() {
-	// The goroutine that started us may have readied others that are
-	// about to send (a reader handing out results, say); let them queue
-	// first, so that one Write carries them all.
 	runtime.Gosched()
-	for c.flush() {
+	for {
+		c.wmu.Lock()
+		if len(c.wq) == 0 || c.werr != nil {
+			c.idleLocked()
+			c.wmu.Unlock()
+			return
+		}
+		c.wmu.Unlock()
+		if c.flush(context.Background()) != nil {
+			return
+		}
 	}
 }
 
-// flush writes what is queued; it reports false when the queue was empty
-// (the writer is idle again) or the write failed.
-func (c *Conn) flush() bool {
+// flush writes everything queued with one Write, within WriteTimeout and
+// ctx (the writing Send's); only the writer (the goroutine that set wbusy,
+// or the writer goroutine after it) calls it. A failed write, or ctx
+// ending during it, is remembered (every later Send returns it), ends the
+// writer and closes the connection: a half-written frame cannot be
+// resumed.
+func (c *Conn) flush(ctx context.Context) error {
 	c.wmu.Lock()
-	if len(c.wq) == 0 || c.werr != nil {
-		c.wbusy = false
-		if c.widle != nil {
-			close(c.widle)
-			c.widle = nil
-		}
-		c.wmu.Unlock()
-		return false
-	}
-	buf := c.wq
-	c.wq, c.wspare = c.wspare[:0], nil
+	buf, n := c.wq, c.wqn
+	c.wq, c.wspare, c.wqn = c.wspare[:0], nil, 0
+	c.coalesced(n)
 	if c.wroom != nil {
 		close(c.wroom)
 		c.wroom = nil
 	}
 	c.wmu.Unlock()
-	c.nc.SetWriteDeadline(time.Now().Add(c.wtimeout))
+	if len(buf) == 0 {
+		return nil
+	}
+	deadline, ctxDeadline := time.Now().Add(c.wtimeout), false
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline, ctxDeadline = d, true
+	}
+	c.nc.SetWriteDeadline(deadline)
+	var stop func() bool
+	if ctx.Done() != nil {
+		stop = context.AfterFunc(ctx, func() { c.nc.SetWriteDeadline(time.Unix(1, 0)) })
+	}
 	_, err := c.nc.Write(buf)
+	if stop != nil && !stop() && err == nil {
+		c.nc.SetWriteDeadline(time.Time{}) // ctx ended just after the Write
+	}
+	if err != nil {
+		var ne net.Error
+		switch {
+		case ctx.Err() != nil:
+			err = ctx.Err()
+		case ctxDeadline && errors.As(err, &ne) && ne.Timeout():
+			err = context.DeadlineExceeded // the net deadline fired before ctx's timer
+		}
+	}
 	c.wmu.Lock()
 	if cap(buf) <= 64<<10 {
 		c.wspare = buf[:0] // keep small buffers for the next round
 	}
-	if err != nil && c.werr == nil {
+	if err == nil {
+		c.wmu.Unlock()
+		return nil
+	}
+	if c.werr == nil {
 		c.werr = err
 	}
-	c.wmu.Unlock()
-	if err != nil {
-		c.Close()
-		return false
+	if c.wroom != nil {
+		close(c.wroom) // the Sends waiting for room return c.werr
+		c.wroom = nil
 	}
-	return true
+	c.idleLocked() // before Close, which may be waiting for the writer
+	c.wmu.Unlock()
+	c.Close()
+	return err
+}
+
+// idleLocked marks the writer gone; c.wmu must be held.
+func (c *Conn) idleLocked() {
+	c.wbusy = false
+	if c.widle != nil {
+		close(c.widle)
+		c.widle = nil
+	}
 }
 
 // drain waits, at most closeFlush, until the writer has written what was

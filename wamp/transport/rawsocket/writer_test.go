@@ -58,17 +58,17 @@ func publish(i int) *wamp.Publish {
 	return &wamp.Publish{Request: wamp.ID(i + 1), Options: wamp.Dict{}, Topic: "com.batch", Args: wamp.List{int64(i)}}
 }
 
-// TestSendBatches: frames queued while a Write is under way leave
-// together in the next Write, in order.
+// TestSendBatches: a Send with no write under way writes its frame
+// itself; frames queued while that Write is under way leave together in
+// the next Write, in order, and their Sends do not wait for it.
 func TestSendBatches(t *testing.T) {
 	c, s, g := gatedPair(t, rawsocket.Options{})
 	g.writes.Store(0)
 	g.hold.Store(true)
 	ctx := ctxT(t)
-	if err := c.Send(ctx, publish(0)); err != nil {
-		t.Fatal(err)
-	}
-	<-g.entered // the writer is inside its first Write
+	first := make(chan error, 1)
+	go func() { first <- c.Send(ctx, publish(0)) }() // writes itself: no write under way
+	<-g.entered                                      // that Send is inside its Write
 	g.hold.Store(false)
 	const n = 50
 	for i := 1; i <= n; i++ {
@@ -85,6 +85,9 @@ func TestSendBatches(t *testing.T) {
 		if p, ok := m.(*wamp.Publish); !ok || p.Request != wamp.ID(i+1) {
 			t.Fatalf("message %d: got %#v", i, m)
 		}
+	}
+	if err := <-first; err != nil {
+		t.Fatal(err)
 	}
 	if w := g.writes.Load(); w != 2 {
 		t.Fatalf("%d messages took %d writes, want 2 (one, then the %d queued meanwhile)", n+1, w, n)
@@ -129,9 +132,13 @@ func TestSendConcurrent(t *testing.T) {
 // TestSendQueueLimit: over WriteQueue octets queued, Send waits within
 // its ctx, and the connection stays usable afterwards.
 func TestSendQueueLimit(t *testing.T) {
-	c, s, _ := gatedPair(t, rawsocket.Options{WriteQueue: 4096})
-	// Nobody reads s: net.Pipe's Write blocks, so the queue fills.
-	big := &wamp.Publish{Request: 1, Options: wamp.Dict{}, Topic: "t", Args: wamp.List{strings.Repeat("x", 1000)}}
+	c, s, g := gatedPair(t, rawsocket.Options{WriteQueue: 4096})
+	g.hold.Store(true)
+	first := make(chan error, 1)
+	go func() { first <- c.Send(context.Background(), publish(0)) }()
+	<-g.entered // a write is under way and held: what follows queues
+	g.hold.Store(false)
+	big := &wamp.Publish{Request: 2, Options: wamp.Dict{}, Topic: "t", Args: wamp.List{strings.Repeat("x", 1000)}}
 	accepted := 0
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -147,22 +154,50 @@ func TestSendQueueLimit(t *testing.T) {
 			t.Fatal("Send never waited with a full queue")
 		}
 	}
-	if accepted*1000 > 2*4096+2000 {
+	if accepted < 4 || accepted > 6 {
 		t.Fatalf("%d messages of 1000 octets accepted with a 4096-octet queue", accepted)
 	}
-	go func() { _ = c.Send(context.Background(), publish(99)) }()
+	last := make(chan error, 1)
+	go func() { last <- c.Send(context.Background(), publish(99)) }() // waits for room
+	close(g.release)
 	ctx := ctxT(t)
-	for range accepted {
-		if _, err := s.Recv(ctx); err != nil {
+	for i := range accepted + 2 {
+		m, err := s.Recv(ctx)
+		if err != nil {
 			t.Fatal(err)
 		}
+		want := wamp.ID(2)
+		switch i {
+		case 0:
+			want = 1
+		case accepted + 1:
+			want = 100
+		}
+		if p, ok := m.(*wamp.Publish); !ok || p.Request != want {
+			t.Fatalf("message %d: %#v, want request %d", i, m, want)
+		}
 	}
-	m, err := s.Recv(ctx)
-	if err != nil {
+	if err := <-first; err != nil {
 		t.Fatal(err)
 	}
-	if p, ok := m.(*wamp.Publish); !ok || p.Request != 100 {
-		t.Fatalf("after the wait: %#v", m)
+	if err := <-last; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSendContextDuringWrite: a Send that writes and whose ctx ends during
+// the write (a peer that reads nothing) returns ctx's error and closes the
+// connection, which a half-written frame leaves unusable.
+func TestSendContextDuringWrite(t *testing.T) {
+	c, _, _ := gatedPair(t, rawsocket.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	big := &wamp.Publish{Request: 1, Options: wamp.Dict{}, Topic: "t", Args: wamp.List{strings.Repeat("x", 1000)}}
+	if err := c.Send(ctx, big); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Send: %v, want its deadline", err)
+	}
+	if err := c.Send(ctxT(t), publish(1)); err == nil {
+		t.Fatal("Send succeeded on a connection with a half-written frame")
 	}
 }
 
@@ -190,8 +225,10 @@ func TestCloseFlushes(t *testing.T) {
 // WriteTimeout, and later Sends say why.
 func TestWriteTimeout(t *testing.T) {
 	c, _, _ := gatedPair(t, rawsocket.Options{WriteTimeout: 50 * time.Millisecond})
-	if err := c.Send(ctxT(t), publish(0)); err != nil { // queued; its write times out
-		t.Fatal(err)
+	// Nobody reads the other end: this Send's own write times out.
+	var ne net.Error
+	if err := c.Send(ctxT(t), publish(0)); !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("Send to a peer that reads nothing: %v, want a timeout", err)
 	}
 	if _, err := c.Recv(ctxT(t)); err == nil {
 		t.Fatal("Recv succeeded on a connection whose write timed out")
@@ -203,7 +240,6 @@ func TestWriteTimeout(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	var ne net.Error
 	if !errors.As(err, &ne) || !ne.Timeout() {
 		t.Fatalf("Send after the timed-out write: %v, want the timeout", err)
 	}

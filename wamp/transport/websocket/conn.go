@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/autobahn-go/autobahn/utf8"
 	"github.com/autobahn-go/autobahn/wamp"
 	"github.com/autobahn-go/autobahn/ws"
 	"github.com/autobahn-go/autobahn/ws/wshttp"
@@ -69,6 +71,15 @@ type Options struct {
 	// the socket and a peer waits for it.
 	InboxBytes    int64
 	InboxMessages int
+	// WriteQueue is how many queued octets make Send wait, on goroutines
+	// (Dial, Accept, New): Send queues its message for the connection's
+	// writer and returns (see Send). Zero means DefaultWriteQueue (1 MiB).
+	// WriteTimeout bounds each write of queued messages there; a peer
+	// that reads nothing for that long loses the connection. Zero means
+	// DefaultWriteTimeout (30 s). On the event loop the loop queues and
+	// writes (wsloop's own limits apply) and these are not used.
+	WriteQueue   int
+	WriteTimeout time.Duration
 }
 
 // Subprotocol returns the subprotocol name of s: "wamp.2."+s.Name(), with
@@ -165,6 +176,21 @@ type Conn struct {
 	qhead int
 	in    *inbox // on the event loop: what OnMessage received; nil otherwise
 
+	// The write side on goroutines (writer.go).
+	wmu      sync.Mutex
+	wq       writeQueue    // messages waiting for the writer goroutine
+	wspare   writeQueue    // the writer's previous buffers, for reuse
+	wbusy    bool          // a writer goroutine runs
+	werr     error         // why writing stopped; later Sends return it
+	wroom    chan struct{} // closed when a full queue empties; nil if nobody waits
+	widle    chan struct{} // closed when the writer goes idle; nil if nobody waits
+	wmsgs    [][]byte      // the writer's argument to WriteMessages
+	wtimeout time.Duration
+	wlimit   int
+	wdl      deadline // the writer's write context (writeCtx)
+	wwarm    int      // the writer's: Send's yield is on for this many more writes
+	wprobe   int      // the writer's: counts writes to the next probing yield
+
 	closeOnce sync.Once
 	closed    chan struct{}
 }
@@ -244,7 +270,17 @@ func New(c *ws.Conn, opts Options) (*Conn, error) {
 	if s.Binary() {
 		op = ws.OpBinary
 	}
-	return &Conn{c: c, ser: s, batched: batched, op: op, maxSend: opts.maxMessage(), closed: make(chan struct{})}, nil
+	t := &Conn{
+		c: c, ser: s, batched: batched, op: op, maxSend: opts.maxMessage(), closed: make(chan struct{}),
+		wtimeout: opts.WriteTimeout, wlimit: opts.WriteQueue,
+	}
+	if t.wtimeout <= 0 {
+		t.wtimeout = DefaultWriteTimeout
+	}
+	if t.wlimit <= 0 {
+		t.wlimit = DefaultWriteQueue
+	}
+	return t, nil
 }
 
 // Serializer returns the negotiated serializer.
@@ -270,12 +306,16 @@ func (c *Conn) ConnectionState() (tls.ConnectionState, bool) {
 
 // Close runs the WebSocket closing handshake (1000, normal closure),
 // bounded by ws.Options.CloseTimeout (on the event loop it returns once the
-// close frame is queued; the loop finishes the handshake). It is safe to call more than once
-// and concurrently with Send and Recv, which then return ErrClosed.
+// close frame is queued; the loop finishes the handshake). On goroutines
+// it first gives messages already queued up to a second to leave (so a
+// message sent just before Close, an ABORT or a GOODBYE, is not lost). It
+// is safe to call more than once and concurrently with Send and Recv,
+// which then return ErrClosed.
 func (c *Conn) Close() error {
 	err := ErrClosed
 	c.closeOnce.Do(func() {
 		close(c.closed)
+		c.drain()
 		err = c.c.Close(ws.StatusNormalClosure, "")
 	})
 	if err == ErrClosed {
@@ -297,15 +337,24 @@ func (c *Conn) isClosed() bool {
 // Sends encode in parallel and steady-state sending does not allocate.
 var encodeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
-// Send serializes m and writes it as one WebSocket message: a text message
-// for JSON, binary for the others. In a batched subprotocol every message
-// is a batch of one (the receiving side handles batches of any size). A
-// message longer than ws.Options.MaxMessagePayload fails with
-// ErrMessageTooLarge and is not sent; so is a JSON message carrying a
-// string that is not UTF-8 (a text frame must be UTF-8: the ws layer
-// returns ws.ErrInvalidUTF8; send such data as []byte). If ctx ends while the message is
-// being written the connection is dropped (a half-written frame cannot be
-// resumed).
+// Send serializes m as one WebSocket message: a text message for JSON,
+// binary for the others. In a batched subprotocol every message is a
+// batch of one (the receiving side handles batches of any size). A message
+// longer than ws.Options.MaxMessagePayload fails with ErrMessageTooLarge
+// and is not sent; so is a JSON message carrying a string that is not
+// UTF-8 (a text frame must be UTF-8: Send returns ws.ErrInvalidUTF8; send
+// such data as []byte). Either way the connection stays usable.
+//
+// On goroutines (Dial, Accept, New) Send queues the message and, if no
+// write is under way, writes it together with whatever else is queued by
+// then; otherwise it returns at once and the write under way takes it
+// (see the package doc). Send waits, within ctx, while more than
+// Options.WriteQueue octets are queued, and during its own write; if ctx
+// ends during that write the connection is dropped. A write that fails
+// (or takes longer than Options.WriteTimeout) closes the connection, and
+// every later Send returns its error. On the event
+// loop Send hands the message to the loop's queue; if ctx ends while it
+// waits for room there the connection is dropped.
 func (c *Conn) Send(ctx context.Context, m wamp.Message) error {
 	if c.isClosed() {
 		return ErrClosed
@@ -334,6 +383,18 @@ func (c *Conn) Send(ctx context.Context, m wamp.Message) error {
 	}
 	if c.maxSend > 0 && int64(len(b)) > c.maxSend {
 		return ErrMessageTooLarge
+	}
+	if c.in == nil {
+		if c.op == ws.OpText && !utf8.Valid(b) {
+			return ws.ErrInvalidUTF8 // refused here: it would fail the whole batch
+		}
+		if err := c.enqueue(ctx, b); err != nil {
+			if c.isClosed() && ctx.Err() == nil {
+				return ErrClosed
+			}
+			return err
+		}
+		return nil
 	}
 	if err := c.c.WriteMessage(ctx, c.op, b); err != nil {
 		if c.isClosed() && ctx.Err() == nil {

@@ -57,9 +57,26 @@
 // the end, then the same errors as on goroutines.
 //
 // Batching: Recv splits a batched frame and queues its messages, returning
-// them one per call, in order. Send writes every message as a batch of one
+// them one per call, in order. Send sends every message as a batch of one
 // (which every receiver accepts); it does not hold messages back to
 // coalesce them.
+//
+// Writing on goroutines (Dial, Accept, New): Send encodes its message into
+// a per-connection queue. If no write is under way, Send writes everything
+// queued with one ws.Conn.WriteMessages call itself (still one WebSocket
+// message per WAMP message, their frames in one system call; under load
+// after yielding once, so that goroutines ready to send can queue behind
+// it); otherwise it returns at once, and the write under way, or a writer
+// goroutine that exists only until the queue is empty, sends it. So a
+// connection with many calls in flight makes one system call for many
+// messages, and a lone message costs no goroutine switch. Send waits only
+// while more than Options.WriteQueue octets (default 1 MiB) are queued,
+// and during its own write (bounded by its ctx: if ctx ends then, the
+// WebSocket is dropped, as a half-written frame cannot be resumed); a
+// write that fails or outlasts Options.WriteTimeout (default 30 s) drops
+// the WebSocket and later Sends return its error; Close lets queued
+// messages leave for up to a second first. On the event loop the loop
+// queues and flushes writes itself.
 //
 // Limits: the WebSocket layer enforces ws.Options.MaxMessagePayload and
 // MaxFramePayload on receive (default 16 MiB; the connection is closed with
@@ -67,9 +84,10 @@
 // MaxMessagePayload with ErrMessageTooLarge and keeps the connection.
 //
 // Concurrency: Send is safe for concurrent use (each Send encodes into a
-// pooled buffer, then the ws layer writes one whole message at a time);
-// Recv is for one reading goroutine, which also answers pings (on the
-// event loop the loop answers them, whether Recv runs or not); Close is
-// safe at any time and more than once. Send and Recv honour ctx: ctx
-// ending while a message is half read or written drops the connection.
+// pooled buffer, then queues the message whole); Recv is for one reading
+// goroutine, which also answers pings (on the event loop the loop answers
+// them, whether Recv runs or not); Close is safe at any time and more than
+// once. Send and Recv honour ctx: ctx ending while a message is half read
+// drops the connection; on goroutines Send only waits for room in the
+// queue, and its ctx ending there leaves the connection as it was.
 package websocket
