@@ -9,11 +9,13 @@
 #                 cpu controller or cgroup v2 cpu.max; skipped without one),
 #                 so the client is what runs out.
 # Output: Go benchmark lines (benchstat -col /client -row /setup,/tr,/ser).
-# Usage: bench/run-wamp-calls.sh [calls] [rounds]
+# Usage: bench/run-wamp-calls.sh [calls] [rounds] [inflight]
+# (inflight: concurrent callers in the client, default 16)
 set -euo pipefail
 cd "$(dirname "$0")"
 calls=${1:-20000}
 rounds=${2:-3}
+inflight=${3:-16}
 bin=$(mktemp -d)
 cg=""
 cleanup() {
@@ -57,7 +59,7 @@ for round in $(seq "$rounds"); do
     for ser in json msgpack cbor; do
       for client in ours nexus; do
         GOMAXPROCS=1 taskset -c 1 "$bin/wampcalls" -setup router-bound -url "$url" -ser "$ser" -client "$client" \
-          -calls "$calls" -router-pid "$rpid"
+          -calls "$calls" -inflight "$inflight" -router-pid "$rpid"
       done
     done
   done
@@ -69,7 +71,7 @@ for round in $(seq "$rounds"); do
       for ser in json msgpack cbor; do
         for client in ours nexus; do
           sh -c 'echo $$ > "$0/cgroup.procs"; exec env GOMAXPROCS=1 "$@"' "$cg" "$bin/wampcalls" -setup client-bound \
-            -url "$url" -ser "$ser" -client "$client" -calls "$calls" -router-pid "$rpid"
+            -url "$url" -ser "$ser" -client "$client" -calls "$calls" -inflight "$inflight" -router-pid "$rpid"
         done
       done
     done

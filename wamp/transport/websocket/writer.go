@@ -108,15 +108,14 @@ func (c *Conn) enqueue(ctx context.Context, p []byte) error {
 	// bounds it alone (no context to make).
 	wctx := c.writeCtx()
 	if ctx.Done() != nil {
-		if d, ok := ctx.Deadline(); ok && time.Until(d) <= c.wtimeout {
-			wctx = ctx
-		} else {
-			var cancel context.CancelFunc
-			wctx, cancel = context.WithDeadline(ctx, time.Now().Add(c.wtimeout))
-			defer cancel()
+		c.wdl.Context = ctx // its Done and Err; the earlier deadline
+		if d, ok := ctx.Deadline(); ok && d.Before(c.wdl.d) {
+			c.wdl.d = d
 		}
 	}
-	if !c.flush(wctx) {
+	ok := c.flush(wctx)
+	c.wdl.Context = nil // keep no reference to ctx
+	if !ok {
 		c.wmu.Lock()
 		err := c.werr
 		c.wmu.Unlock()
@@ -215,12 +214,15 @@ func (c *Conn) idleLocked() {
 	}
 }
 
-// deadline is a context that only has a deadline: ws.Conn.WriteMessages
-// sets it as the socket's write deadline and, as Done is nil, registers
-// nothing to watch it, so a write costs no allocation.
+// deadline is the writer's write context: Background's (or, for a Send's
+// own write, that Send's ctx's) Done and Err with a deadline of its own,
+// WriteTimeout from now or ctx's if earlier. ws.Conn.WriteMessages sets
+// the deadline on the socket and, when Done is nil, registers nothing to
+// watch, so the writer goroutine's writes cost no allocation; it is kept
+// in the Conn (one writer at a time), so none is made per write.
 type deadline struct {
-	context.Context
-	d time.Time
+	context.Context // Background, or the writing Send's ctx
+	d               time.Time
 }
 
 func (d *deadline) Deadline() (time.Time, bool) { return d.d, true }
