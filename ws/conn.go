@@ -64,6 +64,8 @@ type Conn struct {
 	keepaliveSlot int // in opts.keepalive's heap (index + 1; 0: none), guarded by its mu
 
 	lastRead atomic.Int64 // unix nanoseconds of the last input
+
+	data any // SetData's
 }
 
 // NewConn wraps nc, whose opening handshake is complete, as a Conn playing
@@ -103,6 +105,16 @@ func NewConn(nc net.Conn, role Role, buffered []byte, neg Negotiated, opts *Opti
 	}
 	return c
 }
+
+// SetData keeps v with the connection: the handler's own per-connection
+// state, for a Handler that serves every connection of a server (as on
+// the event loop) and would otherwise look it up in a map. ws never reads
+// it. It is not synchronized: set it in OnOpen, or before other goroutines
+// use the Conn.
+func (c *Conn) SetData(v any) { c.data = v }
+
+// Data returns what SetData kept, or nil.
+func (c *Conn) Data() any { return c.data }
 
 // Subprotocol returns the negotiated subprotocol, or "".
 func (c *Conn) Subprotocol() string { return c.subprotocol }

@@ -110,3 +110,21 @@ func ExampleDial() {
 	defer c.Close(ws.StatusNormalClosure, "")
 	_ = c.WriteMessage(ctx, ws.OpText, []byte("hello"))
 }
+
+// A Handler shared by every connection keeps each connection's own state
+// with the connection instead of in a map.
+func ExampleConn_SetData() {
+	type session struct{ messages int }
+	a, b := net.Pipe()
+	c := ws.NewConn(a, ws.RoleServer, nil, ws.Negotiated{}, &ws.Options{PingInterval: -1})
+	defer c.Close(ws.StatusNormalClosure, "")
+	defer b.Close() // first: the peer is gone, so Close does not wait for its answer
+
+	fmt.Println(c.Data() == nil)   // nothing yet
+	c.SetData(&session{})          // in OnOpen
+	c.Data().(*session).messages++ // in OnMessage
+	fmt.Println(c.Data().(*session).messages)
+	// Output:
+	// true
+	// 1
+}

@@ -62,14 +62,19 @@ func ExampleLoopHandler() {
 			"realm": string(m.(*wamp.Hello).Realm), "roles": wamp.Dict{"dealer": wamp.Dict{}}}})
 		s.Recv(ctx) // until the client closes
 	}
-	srv := &wsloop.Server{Handler: websocket.LoopHandler(opts, serve), Options: opts.WS}
+	h := websocket.LoopHandler(opts, serve)
+	srv := &wsloop.Server{Handler: h, Options: opts.WS}
 	addr, err := srv.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		panic(err)
 	}
 	ran := make(chan error, 1)
 	go func() { ran <- srv.Run() }()
-	defer func() { srv.Shutdown(context.Background()); <-ran }()
+	defer func() {
+		srv.Shutdown(context.Background()) // closes the connections
+		<-ran
+		h.Wait(context.Background()) // every serve has returned
+	}()
 
 	ctx := context.Background()
 	c, err := websocket.Dial(ctx, "ws://"+addr.String()+"/ws", websocket.Options{Serializers: []wamp.Serializer{cbor.Serializer{}}, Batched: true})

@@ -68,20 +68,50 @@ func DialLoop(ctx context.Context, cl *wsloop.Client, url string, opts Options) 
 // must not block), closing c when serve returns; OnMessage queues the
 // message for Recv; OnClose ends the Conn, whose Recv returns what is
 // queued, then the connection's end. opts.WS should be the server's
-// ws.Options (its MaxMessagePayload bounds what Send sends).
-func LoopHandler(opts Options, serve func(*Conn)) ws.Handler {
-	return &loopServer{opts: opts, serve: serve}
+// ws.Options (its MaxMessagePayload bounds what Send sends). After
+// srv.Shutdown, Wait waits for the serve calls to return.
+func LoopHandler(opts Options, serve func(*Conn)) *LoopServer {
+	return &LoopServer{opts: opts, serve: serve}
 }
 
-// loopServer is LoopHandler's ws.Handler, shared by every connection of
-// the server; conns finds a connection's Conn.
-type loopServer struct {
+// LoopServer is LoopHandler's ws.Handler, shared by every connection of
+// a wsloop.Server. Each connection's Conn is kept with its ws.Conn
+// (ws.Conn.SetData).
+type LoopServer struct {
 	opts  Options
 	serve func(*Conn)
-	conns sync.Map // *ws.Conn → *Conn
+
+	mu      sync.Mutex
+	running int           // serve calls not yet returned
+	idle    chan struct{} // closed when running reaches 0; made by Wait
 }
 
-func (h *loopServer) OnConnect(req *ws.ConnectRequest) (ws.Accept, error) {
+var _ ws.Handler = (*LoopServer)(nil)
+
+// Wait waits until every serve call has returned, or ctx ends. Call it
+// after wsloop.Server.Shutdown, which closes the connections (so each
+// session's Recv ends), to know that no session is still running.
+func (h *LoopServer) Wait(ctx context.Context) error {
+	h.mu.Lock()
+	if h.running == 0 {
+		h.mu.Unlock()
+		return nil
+	}
+	if h.idle == nil {
+		h.idle = make(chan struct{})
+	}
+	idle := h.idle
+	h.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// OnConnect chooses the subprotocol.
+func (h *LoopServer) OnConnect(req *ws.ConnectRequest) (ws.Accept, error) {
 	p := h.opts.Choose(req.Protocols)
 	if p == "" {
 		return ws.Accept{}, &ws.HandshakeError{Status: 400, Reason: "no supported WebSocket subprotocol: this server speaks " + strings.Join(h.opts.Subprotocols(), ", ")}
@@ -89,28 +119,46 @@ func (h *loopServer) OnConnect(req *ws.ConnectRequest) (ws.Accept, error) {
 	return ws.Accept{Protocol: p}, nil
 }
 
-func (h *loopServer) OnOpen(wc *ws.Conn) {
+// OnOpen wraps the connection and starts serve on a goroutine.
+func (h *LoopServer) OnOpen(wc *ws.Conn) {
 	c, err := newPush(wc, h.opts)
 	if err != nil { // cannot happen: OnConnect chose one of opts'
 		_ = wc.Close(ws.StatusProtocolError, "no WAMP subprotocol")
 		return
 	}
-	h.conns.Store(wc, c)
+	wc.SetData(c)
+	h.mu.Lock()
+	h.running++
+	h.mu.Unlock()
 	go func() {
+		defer h.served()
 		defer c.Close()
 		h.serve(c)
 	}()
 }
 
-func (h *loopServer) OnMessage(wc *ws.Conn, p []byte, binary bool) {
-	if c, ok := h.conns.Load(wc); ok {
-		c.(*Conn).receive(p, binary)
+// served counts one serve call as returned.
+func (h *LoopServer) served() {
+	h.mu.Lock()
+	if h.running--; h.running == 0 && h.idle != nil {
+		close(h.idle)
+		h.idle = nil
+	}
+	h.mu.Unlock()
+}
+
+// OnMessage queues the message for the connection's Recv.
+func (h *LoopServer) OnMessage(wc *ws.Conn, p []byte, binary bool) {
+	if c, ok := wc.Data().(*Conn); ok {
+		c.receive(p, binary)
 	}
 }
 
-func (h *loopServer) OnClose(wc *ws.Conn, wasClean bool, code ws.StatusCode, reason string) {
-	if c, ok := h.conns.LoadAndDelete(wc); ok {
-		c.(*Conn).in.finish(endError(wasClean, code, reason))
+// OnClose ends the connection's Conn.
+func (h *LoopServer) OnClose(wc *ws.Conn, wasClean bool, code ws.StatusCode, reason string) {
+	if c, ok := wc.Data().(*Conn); ok {
+		wc.SetData(nil)
+		c.in.finish(endError(wasClean, code, reason))
 	}
 }
 

@@ -7,7 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,27 +24,10 @@ import (
 
 // startLoopServer serves LoopHandler(opts, serve) on a wsloop.Server with
 // opts.WS and returns its ws:// URL. When the test ends the server shuts
-// down and every serve has returned.
+// down and every serve has returned (LoopServer.Wait).
 func startLoopServer(t *testing.T, opts websocket.Options, serve func(*websocket.Conn)) string {
 	t.Helper()
-	// serve runs on goroutines LoopHandler starts: count them under mu so
-	// that no Add races with the cleanup's Wait.
-	var (
-		wg     sync.WaitGroup
-		mu     sync.Mutex
-		closed bool
-	)
-	h := websocket.LoopHandler(opts, func(c *websocket.Conn) {
-		mu.Lock()
-		if closed {
-			mu.Unlock()
-			return
-		}
-		wg.Add(1)
-		mu.Unlock()
-		defer wg.Done()
-		serve(c)
-	})
+	h := websocket.LoopHandler(opts, serve)
 	srv := &wsloop.Server{Handler: h, Options: opts.WS, Config: eventloop.Config{Loops: 2}}
 	addr, err := srv.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -61,12 +44,68 @@ func startLoopServer(t *testing.T, opts websocket.Options, serve func(*websocket
 		if err := <-ran; err != nil {
 			t.Errorf("Run: %v", err)
 		}
-		mu.Lock()
-		closed = true
-		mu.Unlock()
-		wg.Wait()
+		if err := h.Wait(ctx); err != nil {
+			t.Errorf("Wait: %v", err)
+		}
 	})
 	return "ws://" + addr.String() + "/ws"
+}
+
+// TestLoopServerWait: after Shutdown, Wait returns once every serve has
+// returned, and not before; with a serve that does not return, Wait ends
+// with its ctx.
+func TestLoopServerWait(t *testing.T) {
+	opts := websocket.Options{Serializers: all}
+	var running atomic.Int64
+	hold := make(chan struct{})
+	h := websocket.LoopHandler(opts, func(c *websocket.Conn) {
+		running.Add(1)
+		defer running.Add(-1)
+		for {
+			if _, err := c.Recv(context.Background()); err != nil {
+				break
+			}
+		}
+		<-hold // returns only when the test says so
+	})
+	srv := &wsloop.Server{Handler: h, Options: opts.WS, Config: eventloop.Config{Loops: 1}}
+	addr, err := srv.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := make(chan error, 1)
+	go func() { ran <- srv.Run() }()
+	if err := h.Wait(ctxT(t)); err != nil {
+		t.Fatalf("Wait with no session: %v", err)
+	}
+	const n = 3
+	for range n {
+		c := dial(t, "ws://"+addr.String()+"/ws", opts)
+		if err := c.Send(ctxT(t), &wamp.Hello{Realm: "r", Details: wamp.Dict{}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for running.Load() != n {
+		time.Sleep(time.Millisecond)
+	}
+	if err := srv.Shutdown(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-ran; err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := h.Wait(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Wait with %d sessions still running: %v", running.Load(), err)
+	}
+	close(hold)
+	if err := h.Wait(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if r := running.Load(); r != 0 {
+		t.Fatalf("Wait returned with %d serve calls running", r)
+	}
 }
 
 // loopClient returns a wsloop.Client offering opts' subprotocols, closed
