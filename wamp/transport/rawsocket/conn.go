@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/autobahn-go/autobahn/wamp"
+	"github.com/autobahn-go/autobahn/wamp/internal/coalesce"
 )
 
 // Options configure a client connection (and the shared parts of a server one).
@@ -57,10 +58,9 @@ type Conn struct {
 
 	// The write side (writer.go).
 	wmu      sync.Mutex
-	wq       []byte        // frames waiting to be written
-	wqn      int           // how many
-	wwarm    int           // the writer's: Send's yield is on for this many more writes
-	wprobe   int           // the writer's: counts writes to the next probing yield
+	wq       []byte // frames waiting to be written
+	wqn      int    // how many
+	wpol     coalesce.Policy
 	wspare   []byte        // the writer's previous buffer, for reuse
 	wbusy    bool          // a write is under way (a Send's or the writer goroutine's)
 	werr     error         // why writing stopped; later Sends return it

@@ -27,15 +27,18 @@
 // Writing: Send serializes the message into the connection's write queue.
 // If no write is under way, Send writes everything queued with one system
 // call itself (under load after yielding once, so that goroutines ready to
-// send can queue behind it); otherwise it returns at once, and the write
-// under way, or a writer goroutine that exists only until the queue is
-// empty, sends it. With many messages in flight (calls, a burst of events) they share
-// writes instead of costing one system call each. Send waits, within its
-// ctx, only while more than Options.WriteQueue octets (default 1 MiB) are
-// queued; a write that takes longer than Options.WriteTimeout (default
-// 30 s) ends the connection. After a failed write every Send returns its
-// error, and Recv ends. Close lets what is already queued leave first (at
-// most a second), so a GOODBYE or ABORT sent just before Close is not lost.
+// send can queue behind it; when one goroutine sends faster than writes
+// complete, a writer goroutine takes over); otherwise it returns at once,
+// and the write under way, or a writer goroutine that exists only until
+// the queue is empty, sends it. With many messages in flight (calls, a
+// burst of events) they share writes instead of costing one system call
+// each. Send waits, within its ctx, while more than Options.WriteQueue
+// octets (default 1 MiB) are queued, and during its own write (if ctx ends
+// then, the connection is closed: a half-written frame cannot be resumed);
+// a write that takes longer than Options.WriteTimeout (default 30 s) ends
+// the connection. After a failed write every Send returns its error, and
+// Recv ends. Close lets what is already queued leave first (at most a
+// second), so a GOODBYE or ABORT sent just before Close is not lost.
 //
 // Limits: the maximum message length we accept (Options.MaxMessageLen,
 // default and largest 16 MiB, smallest 512 octets) is announced to the peer

@@ -21,17 +21,16 @@ const (
 	closeFlush = time.Second
 )
 
-// The write side. Send serializes its message straight into the queue.
-// The Send that finds no write under way becomes the writer: when writes
-// have been carrying several frames it yields once (runtime.Gosched), so
-// that goroutines that are ready to send queue their frames behind it,
-// then it writes everything queued with one Write in
-// its own goroutine, so a lone message costs no goroutine switch. Frames
-// queued while that Write is under way are written by a writer goroutine
-// that exists only until the queue is empty, and the Sends that queued
-// them return at once. Under load (many calls in flight, a burst of
-// events) a connection thus makes one system call for many messages
-// instead of one each, and an idle connection holds no goroutine.
+// The write side. Send serializes its message straight into the queue;
+// the Send that finds no write under way writes everything queued with one
+// Write, and Sends arriving meanwhile queue behind it and return at once;
+// frames left when a write ends go to a writer goroutine that exists only
+// until the queue is empty. How the leading Send writes (inline, after
+// yielding to ready senders, or through the writer goroutine for a burst)
+// is package coalesce's policy. Under load (many calls in flight, a burst
+// of events) a connection thus makes one system call for many messages
+// instead of one each, a lone message costs no goroutine switch, and an
+// idle connection holds no goroutine.
 
 // enqueue appends one frame to the write queue (build appends it to b and
 // returns the longer slice) and writes it if no write is under way. It
@@ -74,12 +73,15 @@ func (c *Conn) enqueue(ctx context.Context, build func(b []byte) ([]byte, error)
 		return nil // the writer under way takes it
 	}
 	c.wbusy = true
+	async, yield := c.wpol.Lead(time.Now())
 	c.wmu.Unlock()
-
-	if c.wwarm > 0 || c.wprobe == 0 {
+	if async {
+		go c.writeLoop() // a burst: keep producing while it writes
+		return nil
+	}
+	if yield {
 		runtime.Gosched() // let ready senders queue behind us first
 	}
-	c.wprobe = (c.wprobe + 1) % yieldProbe
 	if err := c.flush(ctx); err != nil {
 		return err
 	}
@@ -92,28 +94,6 @@ func (c *Conn) enqueue(ctx context.Context, build func(b []byte) ([]byte, error)
 	c.wmu.Unlock()
 	go c.writeLoop() // what was queued during our write
 	return nil
-}
-
-// The yield before a Send's own write costs a scheduling round (a few
-// microseconds on a small VM) and only pays when other goroutines are
-// about to send. So it is on while writes carry several frames (for the
-// next yieldWarm writes after one that did), and otherwise tried once
-// every yieldProbe writes, which finds load that starts: a lone
-// request-response exchange pays for one yield in yieldProbe writes.
-const (
-	yieldWarm  = 16
-	yieldProbe = 256
-)
-
-// coalesced records that a write carries n frames; only the writer calls
-// it.
-func (c *Conn) coalesced(n int) {
-	switch {
-	case n > 1:
-		c.wwarm = yieldWarm
-	case c.wwarm > 0:
-		c.wwarm--
-	}
 }
 
 // frame returns a build function for enqueue that appends a frame of type
@@ -151,7 +131,6 @@ func (c *Conn) flush(ctx context.Context) error {
 	c.wmu.Lock()
 	buf, n := c.wq, c.wqn
 	c.wq, c.wspare, c.wqn = c.wspare[:0], nil, 0
-	c.coalesced(n)
 	if c.wroom != nil {
 		close(c.wroom)
 		c.wroom = nil
@@ -169,6 +148,7 @@ func (c *Conn) flush(ctx context.Context) error {
 	if ctx.Done() != nil {
 		stop = context.AfterFunc(ctx, func() { c.nc.SetWriteDeadline(time.Unix(1, 0)) })
 	}
+	start := time.Now()
 	_, err := c.nc.Write(buf)
 	if stop != nil && !stop() && err == nil {
 		c.nc.SetWriteDeadline(time.Time{}) // ctx ended just after the Write
@@ -183,6 +163,7 @@ func (c *Conn) flush(ctx context.Context) error {
 		}
 	}
 	c.wmu.Lock()
+	c.wpol.Wrote(n, start, time.Now())
 	if cap(buf) <= 64<<10 {
 		c.wspare = buf[:0] // keep small buffers for the next round
 	}

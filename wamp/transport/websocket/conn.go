@@ -13,6 +13,7 @@ import (
 
 	"github.com/autobahn-go/autobahn/utf8"
 	"github.com/autobahn-go/autobahn/wamp"
+	"github.com/autobahn-go/autobahn/wamp/internal/coalesce"
 	"github.com/autobahn-go/autobahn/ws"
 	"github.com/autobahn-go/autobahn/ws/wshttp"
 )
@@ -188,8 +189,7 @@ type Conn struct {
 	wtimeout time.Duration
 	wlimit   int
 	wdl      deadline // the writer's write context (writeCtx)
-	wwarm    int      // the writer's: Send's yield is on for this many more writes
-	wprobe   int      // the writer's: counts writes to the next probing yield
+	wpol     coalesce.Policy
 
 	closeOnce sync.Once
 	closed    chan struct{}

@@ -66,10 +66,12 @@
 // queued with one ws.Conn.WriteMessages call itself (still one WebSocket
 // message per WAMP message, their frames in one system call; under load
 // after yielding once, so that goroutines ready to send can queue behind
-// it); otherwise it returns at once, and the write under way, or a writer
-// goroutine that exists only until the queue is empty, sends it. So a
-// connection with many calls in flight makes one system call for many
-// messages, and a lone message costs no goroutine switch. Send waits only
+// it; when one goroutine sends faster than writes complete, a writer
+// goroutine takes over); otherwise it returns at once, and the write
+// under way, or a writer goroutine that exists only until the queue is
+// empty, sends it. So a connection with many calls in flight makes one
+// system call for many messages, and a lone message costs no goroutine
+// switch. Send waits only
 // while more than Options.WriteQueue octets (default 1 MiB) are queued,
 // and during its own write (bounded by its ctx: if ctx ends then, the
 // WebSocket is dropped, as a half-written frame cannot be resumed); a

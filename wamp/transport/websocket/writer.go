@@ -24,39 +24,16 @@ const (
 
 // The write side on goroutines (Dial, Accept, New; the event loop queues
 // and flushes writes itself). Send encodes its message and appends it to
-// the queue. The Send that finds no write under way becomes the writer:
-// when writes have been carrying several messages it yields once
-// (runtime.Gosched), so that goroutines that are ready to send queue
-// behind it, then it writes everything queued with one
-// ws.Conn.WriteMessages call (one WebSocket message per WAMP message) in
-// its own goroutine, so a lone message costs no goroutine switch.
-// Messages queued while that write is under way are written by a writer
-// goroutine that exists only until the queue is empty, and the Sends that
-// queued them return at once. Under load (many calls in flight, a burst of
-// events) a connection thus makes one system call for many messages
-// instead of one each, and an idle connection holds no goroutine.
-
-// The yield before a Send's own write costs a scheduling round (a few
-// microseconds on a small VM) and only pays when other goroutines are
-// about to send. So it is on while writes carry several messages (for the
-// next yieldWarm writes after one that did), and otherwise tried once
-// every yieldProbe writes, which finds load that starts: a lone
-// request-response exchange pays for one yield in yieldProbe writes.
-const (
-	yieldWarm  = 16
-	yieldProbe = 256
-)
-
-// coalesced records that a write carries n messages; only the writer
-// calls it.
-func (c *Conn) coalesced(n int) {
-	switch {
-	case n > 1:
-		c.wwarm = yieldWarm
-	case c.wwarm > 0:
-		c.wwarm--
-	}
-}
+// the queue; the Send that finds no write under way writes everything
+// queued with one ws.Conn.WriteMessages call (one WebSocket message per
+// WAMP message), and Sends arriving meanwhile queue behind it and return
+// at once; messages left when a write ends go to a writer goroutine that
+// exists only until the queue is empty. How the leading Send writes
+// (inline, after yielding to ready senders, or through the writer
+// goroutine for a burst) is package coalesce's policy. Under load (many
+// calls in flight, a burst of events) a connection thus makes one system
+// call for many messages instead of one each, a lone message costs no
+// goroutine switch, and an idle connection holds no goroutine.
 
 // writeQueue holds encoded messages back to back: message i is
 // b[ends[i-1]:ends[i]].
@@ -96,12 +73,15 @@ func (c *Conn) enqueue(ctx context.Context, p []byte) error {
 		return nil // the writer under way takes it
 	}
 	c.wbusy = true
+	async, yield := c.wpol.Lead(time.Now())
 	c.wmu.Unlock()
-
-	if c.wwarm > 0 || c.wprobe == 0 {
+	if async {
+		go c.writeLoop() // a burst: keep producing while it writes
+		return nil
+	}
+	if yield {
 		runtime.Gosched() // let ready senders queue behind us first
 	}
-	c.wprobe = (c.wprobe + 1) % yieldProbe
 	// This write is bounded by the Send's ctx too: if ctx ends during it,
 	// the WebSocket is dropped (a half-written frame cannot be resumed),
 	// as for a write that fails. A ctx that ends within WriteTimeout
@@ -164,7 +144,6 @@ func (c *Conn) flush(ctx context.Context) bool {
 	c.wmu.Lock()
 	q := c.wq
 	c.wq, c.wspare = writeQueue{b: c.wspare.b[:0], ends: c.wspare.ends[:0]}, writeQueue{}
-	c.coalesced(len(q.ends))
 	if c.wroom != nil {
 		close(c.wroom)
 		c.wroom = nil
@@ -172,16 +151,19 @@ func (c *Conn) flush(ctx context.Context) bool {
 	c.wmu.Unlock()
 
 	msgs := c.wmsgs[:0] // the writer's own: one writer at a time
-	start := 0
-	for _, end := range q.ends {
-		msgs = append(msgs, q.b[start:end])
-		start = end
+	from := 0
+	for _, to := range q.ends {
+		msgs = append(msgs, q.b[from:to])
+		from = to
 	}
+	start := time.Now()
 	err := c.c.WriteMessages(ctx, c.op, msgs)
+	end := time.Now()
 	clear(msgs)
 	c.wmsgs = msgs[:0]
 
 	c.wmu.Lock()
+	c.wpol.Wrote(len(q.ends), start, end)
 	if cap(q.b) <= 64<<10 {
 		c.wspare = writeQueue{b: q.b[:0], ends: q.ends[:0]} // small buffers serve the next round
 	}
