@@ -1,8 +1,10 @@
-// Package coalesce is the write policy the WAMP transports share (RawSocket
-// and WebSocket on goroutines). Messages are queued; the Send that finds
-// no write under way leads: it writes everything queued with one system
-// call, and Sends arriving meanwhile queue behind it. The policy decides
-// how the leader writes:
+// Package coalesce is the write queue the WAMP transports share (RawSocket,
+// and WebSocket on goroutines). Messages are queued (Queue.Add); the Send
+// that finds no write under way leads: it writes everything queued with
+// one system call, and Sends arriving meanwhile queue behind it and return
+// at once; what is left when a write ends goes to a writer goroutine that
+// exists only until the queue is empty, so an idle connection holds no
+// goroutine. The Policy decides how the leader writes:
 //
 //   - inline, in the Send's goroutine: a lone message (request and
 //     response, one at a time) then costs no goroutine switch;

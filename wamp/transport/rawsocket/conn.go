@@ -57,17 +57,8 @@ type Conn struct {
 	buf []byte // payload buffer, owned by Recv
 
 	// The write side (writer.go).
-	wmu      sync.Mutex
-	wq       []byte // frames waiting to be written
-	wqn      int    // how many
-	wpol     coalesce.Policy
-	wspare   []byte        // the writer's previous buffer, for reuse
-	wbusy    bool          // a write is under way (a Send's or the writer goroutine's)
-	werr     error         // why writing stopped; later Sends return it
-	wroom    chan struct{} // closed when a full queue empties; nil if nobody waits
-	widle    chan struct{} // closed when the writer goes idle; nil if nobody waits
+	wq       coalesce.Queue
 	wtimeout time.Duration
-	wlimit   int
 
 	pingMu  sync.Mutex
 	pingCh  chan []byte // waiting Ping, if any
@@ -223,8 +214,9 @@ func newConn(nc net.Conn, ser wamp.Serializer, maxRecv, maxSend int, wtimeout ti
 	}
 	c := &Conn{
 		nc: nc, ser: ser, maxRecv: maxRecv, maxSend: maxSend, r: bufio.NewReaderSize(nc, 16<<10),
-		closed: make(chan struct{}), wtimeout: wtimeout, wlimit: wlimit,
+		closed: make(chan struct{}), wtimeout: wtimeout,
 	}
+	c.wq.Init(wlimit, c.writeQueued, func(error) { c.Close() }, c.closed, ErrClosed)
 	return c
 }
 
@@ -254,7 +246,7 @@ func (c *Conn) ConnectionState() (tls.ConnectionState, bool) {
 func (c *Conn) Close() error {
 	err := ErrClosed
 	c.closeMu.Do(func() {
-		c.drain()
+		c.wq.Drain(closeFlush)
 		close(c.closed)
 		err = c.nc.Close()
 	})
@@ -284,7 +276,7 @@ func (c *Conn) Send(ctx context.Context, m wamp.Message) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return c.enqueue(ctx, func(b []byte) ([]byte, error) {
+	return c.wq.Add(ctx, func(b []byte) ([]byte, error) {
 		start := len(b)
 		b, err := c.ser.AppendMessage(append(b, 0, 0, 0, 0), m)
 		if err != nil {
@@ -323,7 +315,7 @@ func (c *Conn) Recv(ctx context.Context) (wamp.Message, error) {
 		case FrameRegular:
 			return c.ser.Unmarshal(p)
 		case FramePing:
-			if err := c.enqueue(ctx, frame(FramePong, p)); err != nil {
+			if err := c.wq.Add(ctx, frame(FramePong, p)); err != nil {
 				return nil, err
 			}
 		case FramePong:
@@ -388,7 +380,7 @@ func (c *Conn) Ping(ctx context.Context, payload []byte) error {
 	if len(payload) > c.maxSend {
 		return ErrMessageTooLarge
 	}
-	if err := c.enqueue(ctx, frame(FramePing, payload)); err != nil {
+	if err := c.wq.Add(ctx, frame(FramePing, payload)); err != nil {
 		return err
 	}
 	select {

@@ -178,18 +178,10 @@ type Conn struct {
 	in    *inbox // on the event loop: what OnMessage received; nil otherwise
 
 	// The write side on goroutines (writer.go).
-	wmu      sync.Mutex
-	wq       writeQueue    // messages waiting for the writer goroutine
-	wspare   writeQueue    // the writer's previous buffers, for reuse
-	wbusy    bool          // a writer goroutine runs
-	werr     error         // why writing stopped; later Sends return it
-	wroom    chan struct{} // closed when a full queue empties; nil if nobody waits
-	widle    chan struct{} // closed when the writer goes idle; nil if nobody waits
-	wmsgs    [][]byte      // the writer's argument to WriteMessages
+	wq       coalesce.Queue
+	wmsgs    [][]byte // the writer's argument to WriteMessages
 	wtimeout time.Duration
-	wlimit   int
 	wdl      deadline // the writer's write context (writeCtx)
-	wpol     coalesce.Policy
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -272,14 +264,16 @@ func New(c *ws.Conn, opts Options) (*Conn, error) {
 	}
 	t := &Conn{
 		c: c, ser: s, batched: batched, op: op, maxSend: opts.maxMessage(), closed: make(chan struct{}),
-		wtimeout: opts.WriteTimeout, wlimit: opts.WriteQueue,
+		wtimeout: opts.WriteTimeout,
 	}
 	if t.wtimeout <= 0 {
 		t.wtimeout = DefaultWriteTimeout
 	}
-	if t.wlimit <= 0 {
-		t.wlimit = DefaultWriteQueue
+	limit := opts.WriteQueue
+	if limit <= 0 {
+		limit = DefaultWriteQueue
 	}
+	t.wq.Init(limit, t.writeQueued, t.writeFailed, t.closed, ErrClosed)
 	return t, nil
 }
 
@@ -315,7 +309,11 @@ func (c *Conn) Close() error {
 	err := ErrClosed
 	c.closeOnce.Do(func() {
 		close(c.closed)
-		c.drain()
+		if stuck := c.wq.Drain(closeFlush); stuck {
+			// abandon the write (it drops the WebSocket), or ws's Close
+			// would wait behind it
+			_ = c.c.NetConn().SetWriteDeadline(time.Unix(1, 0))
+		}
 		err = c.c.Close(ws.StatusNormalClosure, "")
 	})
 	if err == ErrClosed {
@@ -388,13 +386,20 @@ func (c *Conn) Send(ctx context.Context, m wamp.Message) error {
 		if c.op == ws.OpText && !utf8.Valid(b) {
 			return ws.ErrInvalidUTF8 // refused here: it would fail the whole batch
 		}
-		if err := c.enqueue(ctx, b); err != nil {
-			if c.isClosed() && ctx.Err() == nil {
-				return ErrClosed
-			}
-			return err
+		err := c.wq.Add(ctx, func(q []byte) ([]byte, error) { return append(q, b...), nil })
+		switch {
+		case err == nil:
+			return nil
+		case c.isClosed() && ctx.Err() == nil:
+			return ErrClosed
+		case ctx.Err() != nil && !errors.Is(err, ctx.Err()):
+			return fmt.Errorf("%w (%w)", ctx.Err(), err) // ctx ended during its write
 		}
-		return nil
+		if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) && !errors.Is(err, context.DeadlineExceeded) {
+			// the socket's deadline fired just before ctx's own timer
+			return fmt.Errorf("%w (%w)", context.DeadlineExceeded, err)
+		}
+		return err
 	}
 	if err := c.c.WriteMessage(ctx, c.op, b); err != nil {
 		if c.isClosed() && ctx.Err() == nil {

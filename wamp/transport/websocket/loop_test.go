@@ -498,7 +498,7 @@ func TestLoopBadFrames(t *testing.T) {
 func TestLoopConcurrentSend(t *testing.T) {
 	url := startLoopServer(t, websocket.Options{Serializers: all, Batched: true}, echo)
 	c := dialLoop(t, url, websocket.Options{Serializers: []wamp.Serializer{cbor.Serializer{}}, Batched: true})
-	concurrentSend(t, c, 200)
+	concurrentSend(t, c, 8, 200)
 }
 
 // BenchmarkLoopRoundTrip: BenchmarkRoundTrip with the loop on both sides.

@@ -544,19 +544,17 @@ func TestNewOnUpgradeConn(t *testing.T) {
 func TestConcurrentSend(t *testing.T) {
 	srv := startServer(t, false, websocket.Options{Serializers: all, Batched: true}, echo)
 	c := dial(t, srv.url(), websocket.Options{Serializers: []wamp.Serializer{cbor.Serializer{}}, Batched: true})
-	concurrentSend(t, c, 50)
+	concurrentSend(t, c, 8, 50)
 }
 
-// concurrentSend sends each messages from each of 8 goroutines through c
-// to an echo server and checks that every one comes back.
-func concurrentSend(t *testing.T, c *websocket.Conn, each int) {
+// concurrentSend sends each messages from each of senders goroutines
+// through c to an echo server and checks that every one comes back, each
+// sender's in the order sent.
+func concurrentSend(t *testing.T, c *websocket.Conn, senders, each int) {
 	ctx := ctxT(t)
-	const senders = 8
 	var wg sync.WaitGroup
 	for g := range senders {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := range each {
 				id := wamp.ID(g*each + i + 1)
 				if err := c.Send(ctx, &wamp.Published{Request: id, Publication: id}); err != nil {
@@ -564,20 +562,22 @@ func concurrentSend(t *testing.T, c *websocket.Conn, each int) {
 					return
 				}
 			}
-		}()
+		})
 	}
-	seen := map[wamp.ID]bool{}
+	next := make([]int, senders)
 	for range senders * each {
 		m, err := c.Recv(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		seen[m.(*wamp.Published).Request] = true
+		id := int(m.(*wamp.Published).Request) - 1
+		g, i := id/each, id%each
+		if i != next[g] {
+			t.Fatalf("sender %d: message %d arrived, want %d", g, i, next[g])
+		}
+		next[g]++
 	}
 	wg.Wait()
-	if len(seen) != senders*each {
-		t.Fatalf("%d distinct messages", len(seen))
-	}
 }
 
 // BenchmarkRoundTrip: one CALL to an echo server and back, client and

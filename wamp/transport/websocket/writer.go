@@ -3,7 +3,6 @@ package websocket
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"time"
 
 	"github.com/autobahn-go/autobahn/ws"
@@ -23,69 +22,20 @@ const (
 )
 
 // The write side on goroutines (Dial, Accept, New; the event loop queues
-// and flushes writes itself). Send encodes its message and appends it to
-// the queue; the Send that finds no write under way writes everything
-// queued with one ws.Conn.WriteMessages call (one WebSocket message per
-// WAMP message), and Sends arriving meanwhile queue behind it and return
-// at once; messages left when a write ends go to a writer goroutine that
-// exists only until the queue is empty. How the leading Send writes
-// (inline, after yielding to ready senders, or through the writer
-// goroutine for a burst) is package coalesce's policy. Under load (many
-// calls in flight, a burst of events) a connection thus makes one system
-// call for many messages instead of one each, a lone message costs no
-// goroutine switch, and an idle connection holds no goroutine.
+// and flushes writes itself) is a coalesce.Queue: Send encodes its message
+// into it; the Send that finds no write under way writes everything queued
+// with one ws.Conn.WriteMessages call (one WebSocket message per WAMP
+// message), and Sends arriving meanwhile queue behind it and return at
+// once (see package coalesce for when it yields first or leaves the write
+// to a writer goroutine). Under load a connection thus makes one system
+// call for many messages, a lone message costs no goroutine switch, and an
+// idle connection holds no goroutine.
 
-// writeQueue holds encoded messages back to back: message i is
-// b[ends[i-1]:ends[i]].
-type writeQueue struct {
-	b    []byte
-	ends []int
-}
-
-// enqueue appends the encoded message p to the write queue, waiting,
-// within ctx, while the queue is over its limit.
-func (c *Conn) enqueue(ctx context.Context, p []byte) error {
-	c.wmu.Lock()
-	for c.werr == nil && len(c.wq.ends) > 0 && len(c.wq.b) >= c.wlimit {
-		if c.wroom == nil {
-			c.wroom = make(chan struct{})
-		}
-		room := c.wroom
-		c.wmu.Unlock()
-		select {
-		case <-room:
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-c.closed:
-			return ErrClosed
-		}
-		c.wmu.Lock()
-	}
-	if c.werr != nil {
-		err := c.werr
-		c.wmu.Unlock()
-		return err
-	}
-	c.wq.b = append(c.wq.b, p...)
-	c.wq.ends = append(c.wq.ends, len(c.wq.b))
-	if c.wbusy {
-		c.wmu.Unlock()
-		return nil // the writer under way takes it
-	}
-	c.wbusy = true
-	async, yield := c.wpol.Lead(time.Now())
-	c.wmu.Unlock()
-	if async {
-		go c.writeLoop() // a burst: keep producing while it writes
-		return nil
-	}
-	if yield {
-		runtime.Gosched() // let ready senders queue behind us first
-	}
-	// This write is bounded by the Send's ctx too: if ctx ends during it,
-	// the WebSocket is dropped (a half-written frame cannot be resumed),
-	// as for a write that fails. A ctx that ends within WriteTimeout
-	// bounds it alone (no context to make).
+// writeQueued is the queue's write: the queued messages with one
+// WriteMessages call, within WriteTimeout and ctx (a writing Send's: if it
+// ends during the write, the WebSocket is dropped, as a half-written frame
+// cannot be resumed).
+func (c *Conn) writeQueued(ctx context.Context, b []byte, ends []int) error {
 	wctx := c.writeCtx()
 	if ctx.Done() != nil {
 		c.wdl.Context = ctx // its Done and Err; the earlier deadline
@@ -93,107 +43,27 @@ func (c *Conn) enqueue(ctx context.Context, p []byte) error {
 			c.wdl.d = d
 		}
 	}
-	ok := c.flush(wctx)
+	msgs := c.wmsgs[:0] // the writer's own: one writer at a time
+	from := 0
+	for _, to := range ends {
+		msgs = append(msgs, b[from:to])
+		from = to
+	}
+	err := c.c.WriteMessages(wctx, c.op, msgs)
+	clear(msgs)
+	c.wmsgs = msgs[:0]
 	c.wdl.Context = nil // keep no reference to ctx
-	if !ok {
-		c.wmu.Lock()
-		err := c.werr
-		c.wmu.Unlock()
-		if cerr := ctx.Err(); cerr != nil {
-			return fmt.Errorf("%w (%w)", cerr, err)
-		}
-		if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
-			// the socket's deadline fired just before ctx's own timer
-			return fmt.Errorf("%w (%w)", context.DeadlineExceeded, err)
-		}
-		return err
+	if err != nil {
+		return fmt.Errorf("websocket: write: %w", err)
 	}
-	c.wmu.Lock()
-	if len(c.wq.ends) == 0 || c.werr != nil {
-		c.idleLocked()
-		c.wmu.Unlock()
-		return nil
-	}
-	c.wmu.Unlock()
-	go c.writeLoop() // what was queued during our write
 	return nil
 }
 
-// writeLoop is the writer goroutine: it writes until the queue is empty.
-func (c *Conn) writeLoop() {
-	runtime.Gosched()
-	for {
-		c.wmu.Lock()
-		if len(c.wq.ends) == 0 || c.werr != nil {
-			c.idleLocked()
-			c.wmu.Unlock()
-			return
-		}
-		c.wmu.Unlock()
-		if !c.flush(c.writeCtx()) {
-			return
-		}
-	}
-}
-
-// flush writes what is queued within ctx; only the writer (the Send that
-// set wbusy, or the writer goroutine after it) calls it. It reports false
-// when the write failed; then the writer is gone and every later Send
-// returns the error.
-func (c *Conn) flush(ctx context.Context) bool {
-	c.wmu.Lock()
-	q := c.wq
-	c.wq, c.wspare = writeQueue{b: c.wspare.b[:0], ends: c.wspare.ends[:0]}, writeQueue{}
-	if c.wroom != nil {
-		close(c.wroom)
-		c.wroom = nil
-	}
-	c.wmu.Unlock()
-
-	msgs := c.wmsgs[:0] // the writer's own: one writer at a time
-	from := 0
-	for _, to := range q.ends {
-		msgs = append(msgs, q.b[from:to])
-		from = to
-	}
-	start := time.Now()
-	err := c.c.WriteMessages(ctx, c.op, msgs)
-	end := time.Now()
-	clear(msgs)
-	c.wmsgs = msgs[:0]
-
-	c.wmu.Lock()
-	c.wpol.Wrote(len(q.ends), start, end)
-	if cap(q.b) <= 64<<10 {
-		c.wspare = writeQueue{b: q.b[:0], ends: q.ends[:0]} // small buffers serve the next round
-	}
-	if err == nil {
-		c.wmu.Unlock()
-		return true
-	}
-	if c.werr == nil {
-		c.werr = fmt.Errorf("websocket: write: %w", err)
-	}
-	if c.wroom != nil {
-		close(c.wroom) // the waiting Sends return c.werr
-		c.wroom = nil
-	}
-	c.idleLocked()
-	c.wmu.Unlock()
-	// A failed write has dropped the WebSocket (Recv sees its end); this
-	// closes it in the other cases. The Conn itself stays open, so that
-	// Send returns the error, not ErrClosed.
+// writeFailed is the queue's fail: a failed write has dropped the
+// WebSocket (Recv sees its end); this closes it in the other cases. The
+// Conn itself stays open, so that Send returns the error, not ErrClosed.
+func (c *Conn) writeFailed(error) {
 	_ = c.c.Close(ws.StatusInternalError, "write failed")
-	return false
-}
-
-// idleLocked marks the writer gone; c.wmu must be held.
-func (c *Conn) idleLocked() {
-	c.wbusy = false
-	if c.widle != nil {
-		close(c.widle)
-		c.widle = nil
-	}
 }
 
 // deadline is the writer's write context: Background's (or, for a Send's
@@ -216,39 +86,4 @@ func (c *Conn) writeCtx() context.Context {
 	c.wdl.Context = context.Background()
 	c.wdl.d = time.Now().Add(c.wtimeout)
 	return &c.wdl
-}
-
-// drain waits, at most closeFlush, until the writer has written what was
-// queued before Close; then it stops the writer (a write still under way
-// is abandoned, which drops the connection) and every later Send.
-func (c *Conn) drain() {
-	c.wmu.Lock()
-	var idle chan struct{}
-	if c.wbusy && c.werr == nil {
-		if c.widle == nil {
-			c.widle = make(chan struct{})
-		}
-		idle = c.widle
-	}
-	c.wmu.Unlock()
-	if idle != nil {
-		t := time.NewTimer(closeFlush)
-		select {
-		case <-idle:
-		case <-t.C:
-		}
-		t.Stop()
-	}
-	c.wmu.Lock()
-	if c.werr == nil {
-		c.werr = ErrClosed
-	}
-	c.wmu.Unlock()
-	if idle != nil {
-		select {
-		case <-idle:
-		default: // the writer is stuck: abandon its write (it drops the WebSocket)
-			_ = c.c.NetConn().SetWriteDeadline(time.Unix(1, 0))
-		}
-	}
 }

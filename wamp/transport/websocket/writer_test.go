@@ -27,36 +27,7 @@ func TestSendOrder(t *testing.T) {
 		for _, batched := range []bool{false, true} {
 			t.Run(websocket.Subprotocol(s, batched), func(t *testing.T) {
 				c := dial(t, srv.url(), websocket.Options{Serializers: []wamp.Serializer{s}, Batched: batched})
-				ctx := ctxT(t)
-				const senders, each = 16, 200
-				var wg sync.WaitGroup
-				for g := range senders {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						for i := range each {
-							id := wamp.ID(g*each + i + 1)
-							if err := c.Send(ctx, &wamp.Published{Request: id, Publication: id}); err != nil {
-								t.Error(err)
-								return
-							}
-						}
-					}()
-				}
-				next := make([]int, senders)
-				for range senders * each {
-					m, err := c.Recv(ctx)
-					if err != nil {
-						t.Fatal(err)
-					}
-					id := int(m.(*wamp.Published).Request) - 1
-					g, i := id/each, id%each
-					if i != next[g] {
-						t.Fatalf("sender %d: message %d arrived, want %d", g, i, next[g])
-					}
-					next[g]++
-				}
-				wg.Wait()
+				concurrentSend(t, c, 16, 200)
 			})
 		}
 	}
@@ -180,7 +151,7 @@ func TestSendWriterExits(t *testing.T) {
 	for {
 		buf := make([]byte, 1<<20)
 		stacks := string(buf[:runtime.Stack(buf, true)])
-		if !strings.Contains(stacks, "websocket.(*Conn).writeLoop") {
+		if !strings.Contains(stacks, "coalesce.(*Queue).writeLoop") {
 			return
 		}
 		if time.Now().After(deadline) {

@@ -1,0 +1,206 @@
+package coalesce
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// Queue is one connection's write queue, written as the package doc
+// describes. Call Init before use.
+type Queue struct {
+	mu        sync.Mutex
+	b         []byte // queued messages, back to back
+	ends      []int  // message i is b[ends[i-1]:ends[i]]
+	spareB    []byte // the writer's previous buffers, for reuse
+	spareEnds []int
+	busy      bool          // a write is under way (a Send's or the writer goroutine's)
+	err       error         // why writing stopped; later Adds return it
+	room      chan struct{} // closed when a full queue empties; nil if nobody waits
+	idle      chan struct{} // closed when the writer goes idle; nil if nobody waits
+	pol       Policy
+
+	limit     int
+	write     func(ctx context.Context, b []byte, ends []int) error
+	fail      func(error)
+	closed    <-chan struct{}
+	closedErr error
+}
+
+// Init sets up q:
+//   - limit: Add waits while more than limit octets are queued (a message
+//     is always accepted into an empty queue);
+//   - write writes the messages b holds (message i ends at ends[i]) with
+//     as few system calls as it can, within ctx (the leading Send's, or
+//     Background for the writer goroutine) and the transport's own write
+//     timeout; only one write runs at a time;
+//   - fail is called, without q's lock, after the first write that fails
+//     (the transport closes its connection; every later Add returns that
+//     error);
+//   - a wait for room ends with closedErr when closed is closed.
+func (q *Queue) Init(limit int, write func(ctx context.Context, b []byte, ends []int) error, fail func(error), closed <-chan struct{}, closedErr error) {
+	q.limit, q.write, q.fail, q.closed, q.closedErr = limit, write, fail, closed, closedErr
+}
+
+// Add queues one message, which build appends to b (returning the longer
+// slice; on error what it appended is dropped), and writes it unless a
+// write is under way. It waits, within ctx, while the queue is over its
+// limit, and, when it writes itself, for that write (bounded by ctx).
+func (q *Queue) Add(ctx context.Context, build func(b []byte) ([]byte, error)) error {
+	q.mu.Lock()
+	for q.err == nil && len(q.ends) > 0 && len(q.b) >= q.limit {
+		if q.room == nil {
+			q.room = make(chan struct{})
+		}
+		room := q.room
+		q.mu.Unlock()
+		select {
+		case <-room:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-q.closed:
+			return q.closedErr
+		}
+		q.mu.Lock()
+	}
+	if q.err != nil {
+		err := q.err
+		q.mu.Unlock()
+		return err
+	}
+	start := len(q.b)
+	b, err := build(q.b)
+	if err != nil {
+		if len(b) >= start {
+			q.b = b[:start]
+		}
+		q.mu.Unlock()
+		return err
+	}
+	q.b = b
+	q.ends = append(q.ends, len(b))
+	if q.busy {
+		q.mu.Unlock()
+		return nil // the write under way takes it
+	}
+	q.busy = true
+	async, yield := q.pol.Lead(time.Now())
+	q.mu.Unlock()
+	if async {
+		go q.writeLoop() // a burst: keep producing while it writes
+		return nil
+	}
+	if yield {
+		runtime.Gosched() // let ready senders queue behind us first
+	}
+	if err := q.flush(ctx); err != nil {
+		return err
+	}
+	q.mu.Lock()
+	if len(q.ends) == 0 || q.err != nil {
+		q.idleLocked()
+		q.mu.Unlock()
+		return nil
+	}
+	q.mu.Unlock()
+	go q.writeLoop() // what was queued during our write
+	return nil
+}
+
+// writeLoop is the writer goroutine: it writes until the queue is empty.
+func (q *Queue) writeLoop() {
+	runtime.Gosched()
+	for {
+		q.mu.Lock()
+		if len(q.ends) == 0 || q.err != nil {
+			q.idleLocked()
+			q.mu.Unlock()
+			return
+		}
+		q.mu.Unlock()
+		if q.flush(context.Background()) != nil {
+			return
+		}
+	}
+}
+
+// flush writes everything queued; only the writer (the Send that set busy,
+// or the writer goroutine after it) calls it.
+func (q *Queue) flush(ctx context.Context) error {
+	q.mu.Lock()
+	b, ends := q.b, q.ends
+	q.b, q.ends, q.spareB, q.spareEnds = q.spareB[:0], q.spareEnds[:0], nil, nil
+	if q.room != nil {
+		close(q.room)
+		q.room = nil
+	}
+	q.mu.Unlock()
+	if len(ends) == 0 {
+		return nil
+	}
+	start := time.Now()
+	err := q.write(ctx, b, ends)
+	end := time.Now()
+	q.mu.Lock()
+	q.pol.Wrote(len(ends), start, end)
+	if cap(b) <= 64<<10 {
+		q.spareB, q.spareEnds = b[:0], ends[:0] // small buffers serve the next round
+	}
+	if err == nil {
+		q.mu.Unlock()
+		return nil
+	}
+	if q.err == nil {
+		q.err = err
+	}
+	if q.room != nil {
+		close(q.room) // the Adds waiting for room return q.err
+		q.room = nil
+	}
+	q.idleLocked() // before fail, whose Close may wait for the writer
+	q.mu.Unlock()
+	q.fail(err)
+	return err
+}
+
+// idleLocked marks the writer gone; q.mu must be held.
+func (q *Queue) idleLocked() {
+	q.busy = false
+	if q.idle != nil {
+		close(q.idle)
+		q.idle = nil
+	}
+}
+
+// Drain waits, at most timeout, until the writer has written what was
+// queued (for Close, so that a GOODBYE or ABORT sent just before it is
+// not lost); then every later Add returns closedErr. It reports whether
+// a write is still under way (stuck: the transport should abandon it).
+func (q *Queue) Drain(timeout time.Duration) (stuck bool) {
+	q.mu.Lock()
+	var idle chan struct{}
+	if q.busy && q.err == nil {
+		if q.idle == nil {
+			q.idle = make(chan struct{})
+		}
+		idle = q.idle
+	}
+	q.mu.Unlock()
+	if idle != nil {
+		t := time.NewTimer(timeout)
+		select {
+		case <-idle:
+			idle = nil
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	q.mu.Lock()
+	if q.err == nil {
+		q.err = q.closedErr
+	}
+	stuck = idle != nil && q.busy
+	q.mu.Unlock()
+	return stuck
+}

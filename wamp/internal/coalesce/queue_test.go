@@ -1,0 +1,152 @@
+package coalesce
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+var errClosed = errors.New("closed")
+
+// gate is a write function that records each write's message count and,
+// while hold is set, waits for release.
+type gate struct {
+	writes  atomic.Int64
+	counts  chan int
+	hold    atomic.Bool
+	entered chan struct{}
+	release chan struct{}
+	err     error
+}
+
+func newGate() *gate {
+	return &gate{counts: make(chan int, 100), entered: make(chan struct{}, 1), release: make(chan struct{})}
+}
+
+func (g *gate) write(_ context.Context, _ []byte, ends []int) error {
+	g.writes.Add(1)
+	g.counts <- len(ends)
+	if g.hold.Load() {
+		g.entered <- struct{}{}
+		<-g.release
+	}
+	return g.err
+}
+
+func msg(b []byte) ([]byte, error) { return append(b, "message"...), nil }
+
+func TestQueueInlineThenBatch(t *testing.T) {
+	g := newGate()
+	var q Queue
+	failed := 0
+	q.Init(1<<20, g.write, func(error) { failed++ }, nil, errClosed)
+	ctx := context.Background()
+	// A lone message is written before Add returns.
+	if err := q.Add(ctx, msg); err != nil {
+		t.Fatal(err)
+	}
+	if g.writes.Load() != 1 || <-g.counts != 1 {
+		t.Fatal("a lone message was not written inline")
+	}
+	// While a write is held, Adds return at once; the next write has them all.
+	g.hold.Store(true)
+	first := make(chan error, 1)
+	go func() {
+		time.Sleep(time.Millisecond) // not a burst: later than the last write's duration
+		first <- q.Add(ctx, msg)
+	}()
+	<-g.entered
+	g.hold.Store(false)
+	for range 10 {
+		if err := q.Add(ctx, msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(g.release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if n := <-g.counts; n != 1 {
+		t.Fatalf("held write carried %d messages", n)
+	}
+	if n := <-g.counts; n != 10 {
+		t.Fatalf("the write after it carried %d messages, want the 10 queued meanwhile", n)
+	}
+	if q.Drain(time.Second) || failed != 0 {
+		t.Fatalf("Drain of an idle queue: stuck, or fail called %d times", failed)
+	}
+}
+
+func TestQueueFailAndDrain(t *testing.T) {
+	g := newGate()
+	g.err = errors.New("broken pipe")
+	var q Queue
+	failed := 0
+	q.Init(16, g.write, func(error) { failed++ }, nil, errClosed)
+	ctx := context.Background()
+	if err := q.Add(ctx, msg); !errors.Is(err, g.err) {
+		t.Fatalf("Add whose own write failed: %v", err)
+	}
+	if err := q.Add(ctx, msg); !errors.Is(err, g.err) {
+		t.Fatalf("Add after a failed write: %v", err)
+	}
+	if failed != 1 || g.writes.Load() != 1 {
+		t.Fatalf("fail called %d times, %d writes", failed, g.writes.Load())
+	}
+	if q.Drain(time.Second) {
+		t.Fatal("Drain after a failure reports a stuck write")
+	}
+
+	// A write that never ends: Drain gives up, says so, and stops Adds.
+	g2 := newGate()
+	g2.hold.Store(true)
+	var q2 Queue
+	q2.Init(16, g2.write, func(error) {}, nil, errClosed)
+	go q2.Add(ctx, msg)
+	<-g2.entered
+	big := func(b []byte) ([]byte, error) { return append(b, "twenty octets, at least"...), nil }
+	if err := q2.Add(ctx, big); err != nil { // queued behind the stuck write
+		t.Fatal(err)
+	}
+	// Over the 16-octet limit: an Add waits for room, within its ctx.
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if err := q2.Add(short, msg); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Add over the limit: %v", err)
+	}
+	if !q2.Drain(20 * time.Millisecond) {
+		t.Fatal("Drain did not report the stuck write")
+	}
+	if err := q2.Add(ctx, msg); !errors.Is(err, errClosed) {
+		t.Fatalf("Add after Drain: %v", err)
+	}
+	close(g2.release)
+}
+
+func TestQueueBurst(t *testing.T) {
+	// One goroutine adding faster than writes complete: after the first
+	// inline write, the writer goroutine takes over and writes in batches.
+	g := newGate()
+	slow := func(ctx context.Context, b []byte, ends []int) error {
+		time.Sleep(200 * time.Microsecond)
+		return g.write(ctx, b, ends)
+	}
+	var q Queue
+	q.Init(1<<20, slow, func(error) {}, nil, errClosed)
+	const n = 200
+	for range n {
+		if err := q.Add(context.Background(), msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	total := 0
+	for total < n {
+		total += <-g.counts
+	}
+	if w := g.writes.Load(); w > n/4 {
+		t.Fatalf("a burst of %d messages took %d writes", n, w)
+	}
+	q.Drain(time.Second)
+}
