@@ -802,11 +802,13 @@ func (c *Conn) writeFrame(ctx context.Context, op Opcode, rsv byte, fin bool, pa
 	if d, ok := ctx.Deadline(); ok {
 		deadline = d
 	}
+	// The deadline first: a cancel that the hook below delivers must not
+	// be overwritten by it.
+	_ = c.nc.SetWriteDeadline(deadline)
 	if ctx.Done() != nil {
 		stop := context.AfterFunc(ctx, func() { _ = c.nc.SetWriteDeadline(time.Unix(1, 0)) })
 		defer stop()
 	}
-	_ = c.nc.SetWriteDeadline(deadline)
 	var err error
 	if c.role == RoleServer {
 		err = c.writeServer(op, rsv, fin, payload)

@@ -101,11 +101,11 @@ func (c *Conn) writeRaw(ctx context.Context, frame []byte) error {
 		return err
 	}
 	deadline, _ := ctx.Deadline()
+	_ = c.nc.SetWriteDeadline(deadline) // before the cancel hook, as in writeFrame
 	if ctx.Done() != nil {
 		stop := context.AfterFunc(ctx, func() { _ = c.nc.SetWriteDeadline(time.Unix(1, 0)) })
 		defer stop()
 	}
-	_ = c.nc.SetWriteDeadline(deadline)
 	if _, err := c.nc.Write(frame); err != nil {
 		c.drop(err)
 		if ctx.Err() != nil {
