@@ -629,6 +629,21 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 	c.closeSent = true
 	c.mu.Unlock()
 	deadline := time.Now().Add(c.opts.CloseTimeout)
+	// A write under way (to a peer that reads nothing, perhaps with no
+	// deadline of its own) would hold the frame lock past CloseTimeout:
+	// bound it by the close deadline. The loop covers a writer that sets
+	// its own deadline just after ours.
+	for {
+		if c.frameMu.TryLock() {
+			c.frameMu.Unlock()
+			break
+		}
+		_ = c.nc.SetWriteDeadline(deadline)
+		if time.Now().After(deadline) {
+			break // writeFrame below waits for the failing write to let go
+		}
+		time.Sleep(time.Millisecond)
+	}
 	var b [128]byte
 	if err := c.writeFrame(context.Background(), OpClose, 0, true, AppendClosePayload(b[:0], code, reason), deadline); err != nil {
 		c.drop(err)

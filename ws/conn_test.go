@@ -502,3 +502,31 @@ func TestMessageLockWaits(t *testing.T) {
 	}
 	_ = w.Close()
 }
+
+// TestCloseBoundsStuckWrite: a write with no deadline, blocked on a peer
+// that reads nothing, does not hold Close past CloseTimeout.
+func TestCloseBoundsStuckWrite(t *testing.T) {
+	a, b := net.Pipe() // a Write blocks until the other end reads; b never does
+	defer b.Close()
+	c := NewConn(a, RoleClient, nil, Negotiated{}, &Options{PingInterval: -1, CloseTimeout: 100 * time.Millisecond})
+	wrote := make(chan error, 1)
+	go func() { wrote <- c.WriteMessage(context.Background(), OpBinary, make([]byte, 1000)) }()
+	for c.frameMu.TryLock() { // until the write holds the frame lock
+		c.frameMu.Unlock()
+		time.Sleep(time.Millisecond)
+	}
+	closed := make(chan error, 1)
+	start := time.Now()
+	go func() { closed <- c.Close(StatusNormalClosure, "") }()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close waits behind a stuck write")
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("Close took %v with a CloseTimeout of 100 ms", d)
+	}
+	if err := <-wrote; err == nil {
+		t.Fatal("the stuck write succeeded")
+	}
+}

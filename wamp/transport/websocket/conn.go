@@ -310,9 +310,10 @@ func (c *Conn) Close() error {
 	c.closeOnce.Do(func() {
 		close(c.closed)
 		if stuck := c.wq.Drain(closeFlush); stuck {
-			// abandon the write (it drops the WebSocket), or ws's Close
-			// would wait behind it
-			_ = c.c.NetConn().SetWriteDeadline(time.Unix(1, 0))
+			// The peer reads nothing: abandon the write by closing the
+			// socket (no closing handshake is possible anyway), or ws's
+			// Close would wait for it up to its CloseTimeout.
+			_ = c.c.NetConn().Close()
 		}
 		err = c.c.Close(ws.StatusNormalClosure, "")
 	})

@@ -80,8 +80,8 @@ type deadline struct {
 func (d *deadline) Deadline() (time.Time, bool) { return d.d, true }
 
 // writeCtx returns the writer's context for its next write: it ends
-// Options.WriteTimeout from now. Close abandons a write under way by
-// setting a past write deadline on the socket. Only the writer calls it.
+// Options.WriteTimeout from now. Close abandons a write still stuck after
+// its drain by closing the socket. Only the writer calls it.
 func (c *Conn) writeCtx() context.Context {
 	c.wdl.Context = context.Background()
 	c.wdl.d = time.Now().Add(c.wtimeout)
