@@ -70,22 +70,7 @@ func (h *echo) waitEnd(t *testing.T) string {
 func serve(t testing.TB, h ws.Handler, opts *ws.Options, cfg eventloop.Config) (string, *wsloop.Server) {
 	t.Helper()
 	srv := &wsloop.Server{Handler: h, Options: opts, Config: cfg}
-	addr, err := srv.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ran := make(chan error, 1)
-	go func() { ran <- srv.Run() }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-		if err := <-ran; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
+	addr, _ := wsconf.StartLoop(t, srv)
 	return "ws://" + addr.String() + "/echo", srv
 }
 
@@ -184,13 +169,7 @@ func TestPeerCloses(t *testing.T) {
 // TestShutdown closes every connection with 1001.
 func TestShutdown(t *testing.T) {
 	h := newEcho()
-	srv := &wsloop.Server{Handler: h}
-	addr, err := srv.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ran := make(chan error, 1)
-	go func() { ran <- srv.Run() }()
+	addr, stop := wsconf.StartLoop(t, &wsloop.Server{Handler: h})
 	var conns []*ws.Conn
 	for range 5 {
 		conns = append(conns, dial(t, "ws://"+addr.String()+"/", nil))
@@ -202,12 +181,7 @@ func TestShutdown(t *testing.T) {
 			got <- err
 		}()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-ran; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	for range conns {

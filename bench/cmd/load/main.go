@@ -20,8 +20,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
+
+	"github.com/autobahn-go/autobahn/bench/internal/procstat"
 
 	"github.com/autobahn-go/autobahn/eventloop"
 )
@@ -139,19 +140,6 @@ func (h *client) OnClose(c *eventloop.Conn, err error) {
 	}
 }
 
-// cpuTicks returns utime+stime of pid in clock ticks (USER_HZ, 100 on Linux).
-func cpuTicks(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return ut + st
-}
-
 // schedstat returns, per thread of pid, the nanoseconds it ran and the nanoseconds it was runnable
 // but waited for a CPU (/proc/PID/task/*/schedstat). On a shared machine the second is time the
 // server wanted to run and could not.
@@ -186,26 +174,6 @@ func busiestThread(a, b map[string][2]int64, el time.Duration) float64 {
 	return float64(best) / float64(el)
 }
 
-func rssKB(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			v, _ := strconv.ParseInt(strings.Fields(line)[1], 10, 64)
-			return v
-		}
-	}
-	return 0
-}
-
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 func main() {
 	flag.Parse()
 	h := &client{msg: make([]byte, *size), epoch: time.Now()}
@@ -224,7 +192,7 @@ func main() {
 
 	var rss0 int64
 	if *pid > 0 {
-		rss0 = rssKB(*pid)
+		rss0 = procstat.RSSKB(*pid)
 	}
 	cs := make([]*eventloop.Conn, *conns)
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
@@ -268,7 +236,7 @@ func main() {
 		}
 		h.pinged.Wait()
 		time.Sleep(*duration)
-		rss1 := rssKB(*pid)
+		rss1 := procstat.RSSKB(*pid)
 		fmt.Printf("%sconns=%d server_rss_before=%dKB server_rss=%dKB bytes_per_conn=%.0f\n",
 			prefix(), *conns, rss0, rss1, float64(rss1-rss0)*1024/float64(*conns))
 		return
@@ -279,14 +247,14 @@ func main() {
 	}
 	time.Sleep(*warmup)
 	h.recording.Store(true)
-	t0, cpu0, self0, ss0 := time.Now(), cpuTicks(*pid), selfCPU(), schedstat(*pid)
+	t0, cpu0, self0, ss0 := time.Now(), procstat.Ticks(*pid), procstat.Self(), schedstat(*pid)
 	st0 := l.Stats()
 	time.Sleep(*duration)
 	h.recording.Store(false)
 	el := time.Since(t0)
-	cpu := float64(cpuTicks(*pid)-cpu0) / 100
+	cpu := float64(procstat.Ticks(*pid)-cpu0) / 100
 	wants := busiestThread(ss0, schedstat(*pid), el)
-	self := selfCPU() - self0
+	self := procstat.Self() - self0
 	st1 := l.Stats()
 	n := h.done.Load()
 	fmt.Printf("%sconns=%d size=%d msgs=%d msg/s=%.0f p50=%v p99=%v", prefix(), *conns, *size, n,

@@ -31,8 +31,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
+
+	"github.com/autobahn-go/autobahn/bench/internal/procstat"
 
 	nexusclient "github.com/gammazero/nexus/v3/client"
 	nexusser "github.com/gammazero/nexus/v3/transport/serialize"
@@ -99,11 +100,11 @@ func main() {
 		}
 	}
 	r0, w0 := syscalls()
-	cpu0, rcpu0, t0 := selfCPU(), procCPU(*routerPID), time.Now()
+	cpu0, rcpu0, t0 := procstat.Self(), time.Duration(procstat.Ticks(*routerPID))*procstat.Tick, time.Now()
 	run(ctx, call, *calls)
 	elapsed := time.Since(t0)
 	pprof.StopCPUProfile()
-	cpu1, rcpu1 := selfCPU(), procCPU(*routerPID)
+	cpu1, rcpu1 := procstat.Self(), time.Duration(procstat.Ticks(*routerPID))*procstat.Tick
 	r1, w1 := syscalls()
 	runtime.ReadMemStats(&ms1)
 
@@ -244,30 +245,4 @@ func syscalls() (r, w int64) {
 		}
 	}
 	return r, w
-}
-
-// selfCPU is this process's user+system CPU time.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		log.Fatalf("wampcalls: getrusage: %v", err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// procCPU is process pid's user+system CPU time from /proc/PID/stat
-// (clock ticks of 10 ms).
-func procCPU(pid int) time.Duration {
-	if pid <= 0 {
-		return 0
-	}
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		log.Fatalf("wampcalls: router CPU: %v", err)
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(u+st) * 10 * time.Millisecond
 }

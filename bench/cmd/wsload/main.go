@@ -20,12 +20,11 @@ import (
 	"log"
 	"net"
 	"net/url"
-	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/autobahn-go/autobahn/bench/internal/procstat"
 )
 
 var (
@@ -46,7 +45,7 @@ func main() {
 	if err != nil || u.Scheme != "ws" {
 		log.Fatalf("need a ws:// URL: %v", err)
 	}
-	rss0 := rssKB(*pid)
+	rss0 := procstat.RSSKB(*pid)
 	cs := make([]net.Conn, 0, *conns)
 	for i := 0; i < *conns; i++ {
 		c, err := dial(u)
@@ -62,7 +61,7 @@ func main() {
 	}()
 	if *idle {
 		time.Sleep(*duration)
-		rss1 := rssKB(*pid)
+		rss1 := procstat.RSSKB(*pid)
 		fmt.Printf("%s conns=%d rss_before=%dKB rss_after=%dKB per_conn=%.2fKB\n", *label, *conns, rss0, rss1, float64(rss1-rss0)/float64(*conns))
 		return
 	}
@@ -105,13 +104,13 @@ func main() {
 		}()
 	}
 	time.Sleep(*warmup)
-	cpu0 := cpuTicks(*pid)
+	cpu0 := procstat.Ticks(*pid)
 	start := time.Now()
 	measuring.Store(true)
 	time.Sleep(*duration)
 	measuring.Store(false)
 	elapsed := time.Since(start)
-	cpu1 := cpuTicks(*pid)
+	cpu1 := procstat.Ticks(*pid)
 	n := count.Load()
 	close(stop)
 	for _, c := range cs {
@@ -219,36 +218,4 @@ func readFrame(br *bufio.Reader, buf []byte, want int) error {
 			return nil
 		}
 	}
-}
-
-func cpuTicks(pid int) int64 {
-	if pid <= 0 {
-		return 0
-	}
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return u + st
-}
-
-func rssKB(pid int) int64 {
-	if pid <= 0 {
-		return 0
-	}
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			v, _ := strconv.ParseInt(strings.Fields(line)[1], 10, 64)
-			return v
-		}
-	}
-	return 0
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/autobahn-go/autobahn/eventloop"
+	"github.com/autobahn-go/autobahn/internal/wsconf"
 	"github.com/autobahn-go/autobahn/wamp"
 	"github.com/autobahn-go/autobahn/wamp/internal/vectors"
 	"github.com/autobahn-go/autobahn/wamp/serialize/cbor"
@@ -28,23 +29,12 @@ import (
 func startLoopServer(t *testing.T, opts websocket.Options, serve func(*websocket.Conn)) string {
 	t.Helper()
 	h := websocket.LoopHandler(opts, serve)
-	srv := &wsloop.Server{Handler: h, Options: opts.WS, Config: eventloop.Config{Loops: 2}}
-	addr, err := srv.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ran := make(chan error, 1)
-	go func() { ran <- srv.Run() }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
+	addr, stop := wsconf.StartLoop(t, &wsloop.Server{Handler: h, Options: opts.WS, Config: eventloop.Config{Loops: 2}})
+	t.Cleanup(func() { // runs first: shut down, then wait for every serve
+		if err := stop(); err != nil {
+			t.Errorf("wsloop.Server: %v", err)
 		}
-		if err := <-ran; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		if err := h.Wait(ctx); err != nil {
+		if err := h.Wait(ctxT(t)); err != nil {
 			t.Errorf("Wait: %v", err)
 		}
 	})
@@ -68,13 +58,7 @@ func TestLoopServerWait(t *testing.T) {
 		}
 		<-hold // returns only when the test says so
 	})
-	srv := &wsloop.Server{Handler: h, Options: opts.WS, Config: eventloop.Config{Loops: 1}}
-	addr, err := srv.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ran := make(chan error, 1)
-	go func() { ran <- srv.Run() }()
+	addr, stop := wsconf.StartLoop(t, &wsloop.Server{Handler: h, Options: opts.WS, Config: eventloop.Config{Loops: 1}})
 	if err := h.Wait(ctxT(t)); err != nil {
 		t.Fatalf("Wait with no session: %v", err)
 	}
@@ -88,10 +72,7 @@ func TestLoopServerWait(t *testing.T) {
 	for running.Load() != n {
 		time.Sleep(time.Millisecond)
 	}
-	if err := srv.Shutdown(ctxT(t)); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-ran; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
@@ -162,20 +143,7 @@ func TestLoopRoundTrip(t *testing.T) {
 						}
 						ctx := ctxT(t)
 						for range 3 {
-							for _, m := range msgs {
-								if err := c.Send(ctx, m); err != nil {
-									t.Fatalf("send %v: %v", m.Type(), err)
-								}
-							}
-							for _, m := range msgs {
-								got, err := c.Recv(ctx)
-								if err != nil {
-									t.Fatalf("recv %v: %v", m.Type(), err)
-								}
-								if err := vectors.MessagesEqual(m, got); err != nil {
-									t.Fatalf("%v: %v", m.Type(), err)
-								}
-							}
+							echoed(t, ctx, c, msgs...)
 						}
 					})
 				}
@@ -266,15 +234,7 @@ func TestLoopPeerClose(t *testing.T) {
 			})
 			c := dialLoop(t, url, websocket.Options{Serializers: []wamp.Serializer{s}, Batched: true})
 			ctx := ctxT(t)
-			for _, m := range msgs {
-				got, err := c.Recv(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := vectors.MessagesEqual(m, got); err != nil {
-					t.Fatal(err)
-				}
-			}
+			received(t, ctx, c, msgs...)
 			_, err := c.Recv(ctx)
 			var ce *ws.CloseError
 			if !errors.Is(err, io.EOF) || !errors.Is(err, ws.ErrClosed) || !errors.As(err, &ce) || ce.Code != ws.StatusGoingAway || ce.Reason != "bye" {
@@ -337,17 +297,7 @@ func TestLoopContextCancel(t *testing.T) {
 			if _, err := c.Recv(ctx); !errors.Is(err, context.DeadlineExceeded) {
 				t.Fatalf("Recv: %v", err)
 			}
-			m := &wamp.Published{Request: 7, Publication: 8}
-			if err := c.Send(ctxT(t), m); err != nil {
-				t.Fatal(err)
-			}
-			got, err := c.Recv(ctxT(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := vectors.MessagesEqual(m, got); err != nil {
-				t.Fatal(err)
-			}
+			echoed(t, ctxT(t), c, &wamp.Published{Request: 7, Publication: 8})
 		})
 	}
 }
@@ -506,14 +456,8 @@ func BenchmarkLoopRoundTrip(b *testing.B) {
 	for _, s := range []wamp.Serializer{json.Serializer{}, cbor.Serializer{}} {
 		b.Run(s.Name(), func(b *testing.B) {
 			opts := websocket.Options{Serializers: []wamp.Serializer{s}}
-			srv := &wsloop.Server{Handler: websocket.LoopHandler(opts, echo), Config: eventloop.Config{Loops: 1}}
-			addr, err := srv.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				b.Fatal(err)
-			}
-			ran := make(chan error, 1)
-			go func() { ran <- srv.Run() }()
-			defer func() { srv.Shutdown(context.Background()); <-ran }()
+			addr, stop := wsconf.StartLoop(b, &wsloop.Server{Handler: websocket.LoopHandler(opts, echo), Config: eventloop.Config{Loops: 1}})
+			defer stop()
 			cl := &wsloop.Client{Options: opts.WSOptions(), Config: eventloop.Config{Loops: 1}}
 			defer cl.Close()
 			ctx := context.Background()

@@ -113,21 +113,7 @@ func TestRoundTrip(t *testing.T) {
 				if c.Subprotocol() != want || c.Serializer().Name() != s.Name() || c.Batched() != batched {
 					t.Fatalf("negotiated %q (%s, batched %v)", c.Subprotocol(), c.Serializer().Name(), c.Batched())
 				}
-				ctx := ctxT(t)
-				for _, m := range msgs {
-					if err := c.Send(ctx, m); err != nil {
-						t.Fatalf("send %v: %v", m.Type(), err)
-					}
-				}
-				for _, m := range msgs {
-					got, err := c.Recv(ctx)
-					if err != nil {
-						t.Fatalf("recv %v: %v", m.Type(), err)
-					}
-					if err := vectors.MessagesEqual(m, got); err != nil {
-						t.Fatalf("%v: %v", m.Type(), err)
-					}
-				}
+				echoed(t, ctxT(t), c, msgs...)
 			})
 		}
 	}
@@ -196,15 +182,7 @@ func TestBatchedFraming(t *testing.T) {
 			if err := <-got; err != nil {
 				t.Fatal(err)
 			}
-			for _, m := range msgs {
-				r, err := c.Recv(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := vectors.MessagesEqual(m, r); err != nil {
-					t.Fatal(err)
-				}
-			}
+			received(t, ctx, c, msgs...)
 		})
 	}
 }
@@ -347,17 +325,7 @@ func TestTLS(t *testing.T) {
 		t.Fatal("no TLS state")
 	}
 	ctx := ctxT(t)
-	m := &wamp.Call{Request: 1, Options: wamp.Dict{}, Procedure: "com.tls", Args: wamp.List{[]byte{0, 1}}}
-	if err := c.Send(ctx, m); err != nil {
-		t.Fatal(err)
-	}
-	got, err := c.Recv(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := vectors.MessagesEqual(m, got); err != nil {
-		t.Fatal(err)
-	}
+	echoed(t, ctx, c, &wamp.Call{Request: 1, Options: wamp.Dict{}, Procedure: "com.tls", Args: wamp.List{[]byte{0, 1}}})
 	// Without the test CA the handshake fails.
 	if _, err := websocket.Dial(ctx, "wss"+strings.TrimPrefix(srv.URL, "https"), websocket.Options{Serializers: all}); err == nil {
 		t.Fatal("TLS without trust")
@@ -402,17 +370,7 @@ func TestInvalidUTF8(t *testing.T) {
 	if err := c.Send(ctx, &wamp.Publish{Request: 1, Options: wamp.Dict{}, Topic: "t", Args: wamp.List{"\xff"}}); !errors.Is(err, ws.ErrInvalidUTF8) {
 		t.Fatalf("Send: %v", err)
 	}
-	m := &wamp.Publish{Request: 2, Options: wamp.Dict{}, Topic: "t", Args: wamp.List{[]byte{0xff}}}
-	if err := c.Send(ctx, m); err != nil {
-		t.Fatal(err)
-	}
-	got, err := c.Recv(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := vectors.MessagesEqual(m, got); err != nil {
-		t.Fatal(err)
-	}
+	echoed(t, ctx, c, &wamp.Publish{Request: 2, Options: wamp.Dict{}, Topic: "t", Args: wamp.List{[]byte{0xff}}})
 }
 
 func TestContextCancel(t *testing.T) {
@@ -523,17 +481,7 @@ func TestNewOnUpgradeConn(t *testing.T) {
 		t.Fatalf("negotiated %q", c.Subprotocol())
 	}
 	ctx := ctxT(t)
-	m := &wamp.Event{Subscription: 1, Publication: 2, Details: wamp.Dict{}, Args: wamp.List{[]byte{1, 2, 3}}}
-	if err := c.Send(ctx, m); err != nil {
-		t.Fatal(err)
-	}
-	got, err := c.Recv(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := vectors.MessagesEqual(m, got); err != nil {
-		t.Fatal(err)
-	}
+	echoed(t, ctx, c, &wamp.Event{Subscription: 1, Publication: 2, Details: wamp.Dict{}, Args: wamp.List{[]byte{1, 2, 3}}})
 	c.Close()
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -617,4 +565,30 @@ func BenchmarkRoundTrip(b *testing.B) {
 			})
 		}
 	}
+}
+
+// received receives one message per want from c and checks each.
+func received(t *testing.T, ctx context.Context, c *websocket.Conn, want ...wamp.Message) {
+	t.Helper()
+	for _, m := range want {
+		got, err := c.Recv(ctx)
+		if err != nil {
+			t.Fatalf("recv %v: %v", m.Type(), err)
+		}
+		if err := vectors.MessagesEqual(m, got); err != nil {
+			t.Fatalf("%v: %v", m.Type(), err)
+		}
+	}
+}
+
+// echoed sends msgs through c to an echo server and checks that they come
+// back, in order.
+func echoed(t *testing.T, ctx context.Context, c *websocket.Conn, msgs ...wamp.Message) {
+	t.Helper()
+	for _, m := range msgs {
+		if err := c.Send(ctx, m); err != nil {
+			t.Fatalf("send %v: %v", m.Type(), err)
+		}
+	}
+	received(t, ctx, c, msgs...)
 }
