@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # WAMP calls per second through a gammazero/nexus router in its own process
 # (cmd/nexusrouter), driven by cmd/wampcalls with our client or nexus's
-# (caller and callee of the same library), in two setups:
+# (caller and callee of the same library; for WebSocket also ours on
+# ws/wsloop's event loop, client=ours-loop), in two setups:
 #   router-bound: router and client on one CPU each (taskset, GOMAXPROCS=1);
 #                 the router saturates first, so calls/s mostly measures it.
 #   client-bound: the router gets both CPUs (GOMAXPROCS=2), the client
@@ -50,6 +51,13 @@ start_router() { # start_router GOMAXPROCS [taskset-cpu]
   ws=$(awk '/^websocket/{print $2}' "$out")
 }
 
+clients() { # the clients to run against a URL
+  case "$1" in
+    ws://*) echo ours ours-loop nexus ;;
+    *) echo ours nexus ;;
+  esac
+}
+
 stop_router() { kill "$rpid"; wait "$rpid" 2>/dev/null || true; rpid=""; }
 
 for round in $(seq "$rounds"); do
@@ -57,7 +65,7 @@ for round in $(seq "$rounds"); do
   start_router 1 0
   for url in "$rs" "$ws"; do
     for ser in json msgpack cbor; do
-      for client in ours nexus; do
+      for client in $(clients "$url"); do
         GOMAXPROCS=1 taskset -c 1 "$bin/wampcalls" -setup router-bound -url "$url" -ser "$ser" -client "$client" \
           -calls "$calls" -inflight "$inflight" -router-pid "$rpid"
       done
@@ -69,7 +77,7 @@ for round in $(seq "$rounds"); do
     start_router 2
     for url in "$rs" "$ws"; do
       for ser in json msgpack cbor; do
-        for client in ours nexus; do
+        for client in $(clients "$url"); do
           sh -c 'echo $$ > "$0/cgroup.procs"; exec env GOMAXPROCS=1 "$@"' "$cg" "$bin/wampcalls" -setup client-bound \
             -url "$url" -ser "$ser" -client "$client" -calls "$calls" -inflight "$inflight" -router-pid "$rpid"
         done

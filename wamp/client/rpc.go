@@ -69,6 +69,7 @@ func (s *Session) Call(ctx context.Context, procedure wamp.URI, args wamp.List, 
 	}
 	select {
 	case a := <-p.ch:
+		p.recycle()
 		if err := errorOf(a); err != nil {
 			return nil, err
 		}
@@ -212,40 +213,45 @@ func (s *Session) invoke(m *wamp.Invocation) {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	inv := &runningInvocation{cancel: cancel}
+	inv := &runningInvocation{Invocation: Invocation{Invocation: m, s: s}, cancel: cancel}
 	s.invocations[m.Request] = inv
 	s.mu.Unlock()
-	go func() {
-		defer cancel()
-		res, err := runHandler(ctx, r.handler, &Invocation{Invocation: m, s: s})
-		s.mu.Lock()
-		delete(s.invocations, m.Request)
-		interrupted := inv.interrupted
-		s.mu.Unlock()
-		var reply wamp.Message
-		switch {
-		case interrupted == CancelKillNoWait:
-			return // the dealer has forgotten the call
-		case interrupted != "" && (err != nil || ctx.Err() != nil):
-			reply = &wamp.Error{RequestType: wamp.TypeInvocation, Request: m.Request, Details: wamp.Dict{}, Error: wamp.ErrCanceled}
-		case err != nil:
-			var we *Error
-			if !errors.As(err, &we) {
-				we = &Error{URI: "wamp.error.runtime_error", Args: wamp.List{err.Error()}}
-			}
-			reply = &wamp.Error{RequestType: wamp.TypeInvocation, Request: m.Request, Details: wamp.Dict{}, Error: we.URI, Args: we.Args, Kwargs: we.Kwargs}
-		default:
-			if res == nil {
-				res = &Result{}
-			}
-			reply = &wamp.Yield{Request: m.Request, Args: res.Args, Kwargs: res.Kwargs}
+	go s.runInvocation(ctx, r.handler, inv)
+}
+
+// runInvocation runs the handler of one invocation and sends its YIELD or
+// ERROR. The reply waits, if the transport's write queue is full, until
+// there is room or the session ends (the transport's write timeout bounds
+// each write).
+func (s *Session) runInvocation(ctx context.Context, h Handler, inv *runningInvocation) {
+	defer inv.cancel()
+	m := inv.Invocation.Invocation
+	res, err := runHandler(ctx, h, &inv.Invocation)
+	s.mu.Lock()
+	delete(s.invocations, m.Request)
+	interrupted := inv.interrupted
+	s.mu.Unlock()
+	var reply wamp.Message
+	switch {
+	case interrupted == CancelKillNoWait:
+		return // the dealer has forgotten the call
+	case interrupted != "" && (err != nil || ctx.Err() != nil):
+		reply = &wamp.Error{RequestType: wamp.TypeInvocation, Request: m.Request, Details: wamp.Dict{}, Error: wamp.ErrCanceled}
+	case err != nil:
+		var we *Error
+		if !errors.As(err, &we) {
+			we = &Error{URI: "wamp.error.runtime_error", Args: wamp.List{err.Error()}}
 		}
-		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer scancel()
-		if err := s.send(sctx, reply); err != nil && !errors.Is(err, ErrSessionClosed) {
-			s.log.Warn("wamp/client: sending invocation reply", "err", err)
+		reply = &wamp.Error{RequestType: wamp.TypeInvocation, Request: m.Request, Details: wamp.Dict{}, Error: we.URI, Args: we.Args, Kwargs: we.Kwargs}
+	default:
+		if res == nil {
+			res = &Result{}
 		}
-	}()
+		reply = &wamp.Yield{Request: m.Request, Args: res.Args, Kwargs: res.Kwargs}
+	}
+	if err := s.send(s.ctx, reply); err != nil && !errors.Is(err, ErrSessionClosed) {
+		s.log.Warn("wamp/client: sending invocation reply", "err", err)
+	}
 }
 
 // runHandler turns a handler panic into a runtime error.

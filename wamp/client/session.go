@@ -86,6 +86,12 @@ type Session struct {
 
 	done chan struct{} // closed when the reader has stopped
 	wg   sync.WaitGroup
+
+	// ctx bounds the session's own sends that no caller's ctx bounds
+	// (invocation replies): it ends with the session, and the transport's
+	// write timeout bounds each write.
+	ctx       context.Context
+	cancelCtx context.CancelFunc
 }
 
 type pending struct {
@@ -96,10 +102,18 @@ type pending struct {
 	install func(wamp.Message)
 }
 
+// runningInvocation is one invocation whose handler runs: the Invocation
+// the handler gets and what INTERRUPT needs, in one allocation.
 type runningInvocation struct {
+	Invocation
 	cancel      context.CancelFunc
 	interrupted string // mode, once interrupted
 }
+
+// pendingPool recycles the waiters of requests that got their answer:
+// answer sends on ch once, after taking the waiter out of s.pending, so a
+// waiter that has received its answer has no other user.
+var pendingPool = sync.Pool{New: func() any { return &pending{ch: make(chan wamp.Message, 1)} }}
 
 // Join sends HELLO over t, answers the router's challenges with the
 // matching authenticator, and returns the session once WELCOME arrives. On
@@ -213,6 +227,7 @@ func start(t wamp.Transport, realm wamp.URI, w *wamp.Welcome, opts JoinOptions) 
 		evWake:      make(chan struct{}, 1),
 		done:        make(chan struct{}),
 	}
+	s.ctx, s.cancelCtx = context.WithCancel(context.Background())
 	s.wg.Add(2)
 	go s.readLoop()
 	go s.eventLoop()
@@ -336,6 +351,7 @@ func (s *Session) shutdown(reason error) {
 	s.mu.Unlock()
 	s.t.Close()
 	close(s.done)
+	s.cancelCtx()
 }
 
 func (s *Session) send(ctx context.Context, m wamp.Message) error {
@@ -365,7 +381,8 @@ func (s *Session) closedErr() error {
 // request registers a waiter for id; the caller must call s.forget(id)
 // unless the answer arrived.
 func (s *Session) request(id wamp.ID, progress func(*wamp.Result)) *pending {
-	p := &pending{ch: make(chan wamp.Message, 1), progress: progress}
+	p := pendingPool.Get().(*pending)
+	p.progress = progress
 	s.mu.Lock()
 	s.pending[id] = p
 	s.mu.Unlock()
@@ -389,6 +406,7 @@ func (s *Session) roundTrip(ctx context.Context, id wamp.ID, m wamp.Message, ins
 	}
 	select {
 	case a := <-p.ch:
+		p.recycle()
 		return a, errorOf(a)
 	case <-s.done:
 		s.forget(id)
@@ -404,6 +422,12 @@ func errorOf(m wamp.Message) error {
 		return &Error{URI: e.Error, Args: e.Args, Kwargs: e.Kwargs, Details: e.Details}
 	}
 	return nil
+}
+
+// recycle returns a waiter whose answer has been received to the pool.
+func (p *pending) recycle() {
+	p.progress, p.install = nil, nil
+	pendingPool.Put(p)
 }
 
 // answer hands a final answer to the waiter of request id.

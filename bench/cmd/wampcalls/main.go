@@ -1,6 +1,7 @@
 // Command wampcalls measures WAMP calls per second through a router
 // running in another process (bench/run-wamp-calls.sh starts a nexus
-// router): a callee and a caller of one client library (ours or nexus's)
+// router): a callee and a caller of one client library (ours, on net's
+// goroutines or on ws/wsloop's event loop for WebSocket, or nexus's)
 // join over RawSocket (tcp://) or WebSocket (ws://), the callee registers
 // an echo procedure, and -inflight goroutines call it back to back until
 // -calls calls have returned.
@@ -46,17 +47,19 @@ import (
 	"github.com/autobahn-go/autobahn/wamp/serialize/msgpack"
 	"github.com/autobahn-go/autobahn/wamp/transport/rawsocket"
 	"github.com/autobahn-go/autobahn/wamp/transport/websocket"
+	"github.com/autobahn-go/autobahn/ws/wsloop"
 )
 
 var (
 	target    = flag.String("url", "", "router URL: tcp://HOST:PORT (RawSocket) or ws://HOST:PORT/ (WebSocket)")
-	lib       = flag.String("client", "ours", "client library: ours or nexus")
+	lib       = flag.String("client", "ours", "client library: ours, ours-loop (ours, WebSocket on ws/wsloop's event loop) or nexus")
 	ser       = flag.String("ser", "json", "serializer: json, msgpack or cbor")
 	calls     = flag.Int("calls", 20000, "measured calls")
 	warmup    = flag.Int("warmup", 2000, "calls before measuring")
 	inflight  = flag.Int("inflight", 16, "concurrent callers")
 	routerPID = flag.Int("router-pid", 0, "router process id, for its CPU time")
 	cpuProf   = flag.String("cpuprofile", "", "write a CPU profile of the measured calls to this file")
+	memProf   = flag.String("memprofile", "", "write an allocation profile (every allocation) of the measured calls to this file")
 	setup     = flag.String("setup", "", "label for the benchmark name (setup=…), e.g. how CPUs were shared")
 )
 
@@ -74,10 +77,13 @@ func main() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
+	if *lib == "ours-loop" && tr != "websocket" {
+		log.Fatal("wampcalls: -client ours-loop runs WebSocket only (ws://…)")
+	}
 	var call caller
 	var closeAll func()
 	switch *lib {
-	case "ours":
+	case "ours", "ours-loop":
 		call, closeAll = ours(ctx)
 	case "nexus":
 		call, closeAll = nexus(ctx)
@@ -87,6 +93,9 @@ func main() {
 	defer closeAll()
 
 	run(ctx, call, *warmup)
+	if *memProf != "" {
+		runtime.MemProfileRate = 1
+	}
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
 	if *cpuProf != "" {
@@ -107,6 +116,16 @@ func main() {
 	cpu1, rcpu1 := procstat.Self(), time.Duration(procstat.Ticks(*routerPID))*procstat.Tick
 	r1, w1 := syscalls()
 	runtime.ReadMemStats(&ms1)
+	if *memProf != "" {
+		f, err := os.Create(*memProf)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			log.Fatal(err)
+		}
+		f.Close()
+	}
 
 	n := float64(*calls)
 	name := "BenchmarkCalls"
@@ -155,6 +174,10 @@ func ours(ctx context.Context) (caller, func()) {
 	default:
 		log.Fatalf("wampcalls: unknown -ser %q", *ser)
 	}
+	var (
+		loopOnce   sync.Once
+		loopClient *wsloop.Client
+	)
 	join := func() *client.Session {
 		var (
 			t   wamp.Transport
@@ -162,6 +185,10 @@ func ours(ctx context.Context) (caller, func()) {
 		)
 		if addr, ok := strings.CutPrefix(*target, "tcp://"); ok {
 			t, err = rawsocket.Dial(ctx, "tcp", addr, rawsocket.Options{Serializer: s})
+		} else if *lib == "ours-loop" {
+			o := websocket.Options{Serializers: []wamp.Serializer{s}}
+			loopOnce.Do(func() { loopClient = &wsloop.Client{Options: o.WSOptions()} })
+			t, err = websocket.DialLoop(ctx, loopClient, *target, o)
 		} else {
 			t, err = websocket.Dial(ctx, *target, websocket.Options{Serializers: []wamp.Serializer{s}})
 		}
@@ -187,6 +214,9 @@ func ours(ctx context.Context) (caller, func()) {
 		}, func() {
 			cl.Close()
 			callee.Close()
+			if loopClient != nil {
+				loopClient.Close()
+			}
 		}
 }
 
