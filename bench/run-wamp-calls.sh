@@ -10,13 +10,17 @@
 #                 cpu controller or cgroup v2 cpu.max; skipped without one),
 #                 so the client is what runs out.
 # Output: Go benchmark lines (benchstat -col /client -row /setup,/tr,/ser).
-# Usage: bench/run-wamp-calls.sh [calls] [rounds] [inflight]
-# (inflight: concurrent callers in the client, default 16)
+# Usage: bench/run-wamp-calls.sh [calls] [rounds] [inflight] [outqueue]
+# (inflight: concurrent callers in the client, default 16; outqueue: the
+# router's per-client queue, nexus's OutQueueSize, default 64 - more than
+# about 64 calls in flight need a larger one, or nexus refuses calls with
+# "callee blocked")
 set -euo pipefail
 cd "$(dirname "$0")"
 calls=${1:-20000}
 rounds=${2:-3}
 inflight=${3:-16}
+outqueue=${4:-0}
 bin=$(mktemp -d)
 cg=""
 cleanup() {
@@ -41,9 +45,9 @@ fi
 start_router() { # start_router GOMAXPROCS [taskset-cpu]
   local out="$bin/router.out"
   if [ -n "${2:-}" ]; then
-    GOMAXPROCS=$1 taskset -c "$2" "$bin/nexusrouter" > "$out" &
+    GOMAXPROCS=$1 taskset -c "$2" "$bin/nexusrouter" -outqueue "$outqueue" > "$out" &
   else
-    GOMAXPROCS=$1 "$bin/nexusrouter" > "$out" &
+    GOMAXPROCS=$1 "$bin/nexusrouter" -outqueue "$outqueue" > "$out" &
   fi
   rpid=$!
   for _ in $(seq 50); do [ -s "$out" ] && grep -q websocket "$out" && break; sleep 0.1; done

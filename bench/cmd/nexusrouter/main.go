@@ -23,6 +23,7 @@ import (
 func main() {
 	rsAddr := flag.String("rawsocket", "127.0.0.1:0", "RawSocket listen address")
 	wsAddr := flag.String("websocket", "127.0.0.1:0", "WebSocket listen address")
+	outQueue := flag.Int("outqueue", 0, "messages queued per client before the router refuses to invoke it (\"callee blocked\"); 0: nexus's default, 64")
 	flag.Parse()
 	r, err := nexusrouter.NewRouter(&nexusrouter.Config{
 		RealmConfigs: []*nexusrouter.RealmConfig{{URI: "realm1", AnonymousAuth: true}},
@@ -31,7 +32,9 @@ func main() {
 		log.Fatal(err)
 	}
 	defer r.Close()
-	rs, err := nexusrouter.NewRawSocketServer(r).ListenAndServe("tcp", *rsAddr)
+	rss := nexusrouter.NewRawSocketServer(r)
+	rss.OutQueueSize = *outQueue
+	rs, err := rss.ListenAndServe("tcp", *rsAddr)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -40,7 +43,9 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv := &http.Server{Handler: nexusrouter.NewWebsocketServer(r)}
+	wss := nexusrouter.NewWebsocketServer(r)
+	wss.OutQueueSize = *outQueue
+	srv := &http.Server{Handler: wss}
 	go srv.Serve(ln)
 	defer srv.Close()
 	fmt.Printf("rawsocket tcp://%s\nwebsocket ws://%s/\n", rs.(net.Listener).Addr(), ln.Addr())

@@ -95,18 +95,13 @@ func Dial(ctx context.Context, network, addr string, opts Options) (*Conn, error
 
 // Client performs the client handshake over nc. On error nc is left open.
 func Client(ctx context.Context, nc net.Conn, opts Options) (*Conn, error) {
-	if opts.Serializer == nil {
-		return nil, errors.New("rawsocket: Options.Serializer is required")
+	hello, maxRecv, err := clientHello(opts)
+	if err != nil {
+		return nil, err
 	}
-	id, ok := SerializerID(opts.Serializer)
-	if !ok {
-		return nil, ErrSerializerUnsupported
-	}
-	maxRecv := normMax(opts.MaxMessageLen)
-	exp := lengthExponent(maxRecv)
 	var reply [4]byte
-	err := withDeadline(ctx, nc, opts.HandshakeTimeout, func() error {
-		if _, err := nc.Write([]byte{Magic, exp<<4 | id, 0, 0}); err != nil {
+	err = withDeadline(ctx, nc, opts.HandshakeTimeout, func() error {
+		if _, err := nc.Write(hello[:]); err != nil {
 			return err
 		}
 		_, err := io.ReadFull(nc, reply[:])
@@ -115,19 +110,41 @@ func Client(ctx context.Context, nc net.Conn, opts Options) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if reply[0] != Magic {
-		return nil, ErrBadMagic
+	maxSend, err := checkReply(hello, reply)
+	if err != nil {
+		return nil, err
 	}
-	if reply[1]&0x0F == 0 {
-		return nil, &HandshakeError{Code: HandshakeCode(reply[1] >> 4)}
+	return newConn(nc, opts.Serializer, maxRecv, maxSend, opts.WriteTimeout, opts.WriteQueue), nil
+}
+
+// clientHello returns the client's opening handshake for opts and the
+// maximum message length it announces.
+func clientHello(opts Options) (hello [4]byte, maxRecv int, err error) {
+	if opts.Serializer == nil {
+		return hello, 0, errors.New("rawsocket: Options.Serializer is required")
 	}
-	if reply[1]&0x0F != id {
-		return nil, ErrSerializerUnsupported
+	id, ok := SerializerID(opts.Serializer)
+	if !ok {
+		return hello, 0, ErrSerializerUnsupported
 	}
-	if reply[2] != 0 || reply[3] != 0 {
-		return nil, ErrReservedBits
+	exp := lengthExponent(normMax(opts.MaxMessageLen))
+	return [4]byte{Magic, exp<<4 | id, 0, 0}, maxFromExponent(exp), nil
+}
+
+// checkReply checks the server's reply to a client's hello and returns the
+// maximum message length the server accepts.
+func checkReply(hello, reply [4]byte) (maxSend int, err error) {
+	switch {
+	case reply[0] != Magic:
+		return 0, ErrBadMagic
+	case reply[1]&0x0F == 0:
+		return 0, &HandshakeError{Code: HandshakeCode(reply[1] >> 4)}
+	case reply[1]&0x0F != hello[1]&0x0F:
+		return 0, ErrSerializerUnsupported
+	case reply[2] != 0 || reply[3] != 0:
+		return 0, ErrReservedBits
 	}
-	return newConn(nc, opts.Serializer, maxFromExponent(exp), maxFromExponent(reply[1]>>4), opts.WriteTimeout, opts.WriteQueue), nil
+	return maxFromExponent(reply[1] >> 4), nil
 }
 
 // Accept performs the server handshake over nc. When it refuses the client

@@ -14,6 +14,7 @@ import (
 	"github.com/autobahn-go/autobahn/utf8"
 	"github.com/autobahn-go/autobahn/wamp"
 	"github.com/autobahn-go/autobahn/wamp/internal/coalesce"
+	"github.com/autobahn-go/autobahn/wamp/internal/inbox"
 	"github.com/autobahn-go/autobahn/ws"
 	"github.com/autobahn-go/autobahn/ws/wshttp"
 )
@@ -175,7 +176,7 @@ type Conn struct {
 	// Read side, owned by the one goroutine in Recv.
 	queue []wamp.Message // decoded messages of a batched frame
 	qhead int
-	in    *inbox // on the event loop: what OnMessage received; nil otherwise
+	in    *inbox.Inbox // on the event loop: what OnMessage received; nil otherwise
 
 	// The write side on goroutines (writer.go).
 	wq       coalesce.Queue
@@ -438,12 +439,12 @@ func (c *Conn) Recv(ctx context.Context) (wamp.Message, error) {
 		return nil, err
 	}
 	if c.in != nil {
-		r, err := c.in.take(ctx, c.closed)
+		r, err := c.in.Take(ctx, c.closed, ErrClosed)
 		if err != nil {
 			return nil, c.recvErr(ctx, err)
 		}
-		m, err := c.decode(r.binary, *r.p)
-		putMsgBuf(r.p)
+		m, err := c.decode(r.Binary, *r.P)
+		inbox.Release(r.P)
 		return m, err
 	}
 	op, p, err := c.c.ReadMessage(ctx)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/autobahn-go/autobahn/wamp/internal/inbox"
 	"github.com/autobahn-go/autobahn/ws"
 	"github.com/autobahn-go/autobahn/ws/wsloop"
 )
@@ -158,7 +159,7 @@ func (h *LoopServer) OnMessage(wc *ws.Conn, p []byte, binary bool) {
 func (h *LoopServer) OnClose(wc *ws.Conn, wasClean bool, code ws.StatusCode, reason string) {
 	if c, ok := wc.Data().(*Conn); ok {
 		wc.SetData(nil)
-		c.in.finish(endError(wasClean, code, reason))
+		c.in.Finish(endError(wasClean, code, reason))
 	}
 }
 
@@ -181,7 +182,7 @@ func (h *loopClient) OnMessage(_ *ws.Conn, p []byte, binary bool) {
 
 func (h *loopClient) OnClose(_ *ws.Conn, wasClean bool, code ws.StatusCode, reason string) {
 	if h.conn != nil {
-		h.conn.in.finish(endError(wasClean, code, reason))
+		h.conn.in.Finish(endError(wasClean, code, reason))
 	}
 }
 
@@ -199,7 +200,7 @@ func newPush(wc *ws.Conn, opts Options) (*Conn, error) {
 // receive queues a message (on the loop); a full inbox closes the
 // connection with 1008.
 func (c *Conn) receive(p []byte, binary bool) {
-	if !c.in.put(p, binary) {
+	if !c.in.Put(p, binary) {
 		_ = c.c.Close(ws.StatusPolicyViolation, "WAMP receive inbox full")
 	}
 }
@@ -225,132 +226,11 @@ func endError(wasClean bool, code ws.StatusCode, reason string) error {
 	return &ws.ProtocolError{Code: code, Reason: reason, Err: fault}
 }
 
-// inbox holds the messages of a push-mode connection from the loop's
-// OnMessage until Recv takes them; the payloads are copies in pooled
-// buffers. The loop puts, one goroutine takes.
-type inbox struct {
-	mu       sync.Mutex
-	msgs     []received
-	head     int
-	bytes    int64
-	maxBytes int64 // 0: no limit
-	maxCount int   // 0: no limit
-	end      error // set once: no more messages come
-	ready    chan struct{}
-}
-
-type received struct {
-	p      *[]byte
-	binary bool
-}
-
-func newInbox(opts Options) *inbox {
-	in := &inbox{maxBytes: opts.InboxBytes, maxCount: opts.InboxMessages, ready: make(chan struct{}, 1)}
-	switch {
-	case in.maxBytes == 0:
-		in.maxBytes = DefaultInboxBytes
-	case in.maxBytes < 0:
-		in.maxBytes = 0
-	}
-	switch {
-	case in.maxCount == 0:
-		in.maxCount = DefaultInboxMessages
-	case in.maxCount < 0:
-		in.maxCount = 0
-	}
-	return in
-}
-
-// put queues a copy of p. It reports false when the inbox is full: it then
-// drops what it holds and ends with ErrInboxFull. A message is always
-// taken into an empty inbox (ws.Options.MaxMessagePayload bounds its size).
-func (in *inbox) put(p []byte, binary bool) bool {
-	in.mu.Lock()
-	if in.end != nil {
-		in.mu.Unlock()
-		return true
-	}
-	if n := len(in.msgs) - in.head; n > 0 &&
-		(in.maxCount > 0 && n >= in.maxCount || in.maxBytes > 0 && in.bytes+int64(len(p)) > in.maxBytes) {
-		in.end = fmt.Errorf("%w: %d messages, %d bytes queued; closed the connection with %v", ErrInboxFull, n, in.bytes, ws.StatusPolicyViolation)
-		for _, r := range in.msgs[in.head:] {
-			putMsgBuf(r.p)
-		}
-		in.msgs, in.head, in.bytes = nil, 0, 0
-		in.mu.Unlock()
-		in.signal()
-		return false
-	}
-	bp := msgBufs.Get().(*[]byte)
-	*bp = append((*bp)[:0], p...)
-	in.msgs = append(in.msgs, received{bp, binary})
-	in.bytes += int64(len(p))
-	in.mu.Unlock()
-	in.signal()
-	return true
-}
-
-// finish records why no more messages come, unless an earlier end is known.
-func (in *inbox) finish(err error) {
-	in.mu.Lock()
-	if in.end == nil {
-		in.end = err
-	}
-	in.mu.Unlock()
-	in.signal()
-}
-
-func (in *inbox) signal() {
-	select {
-	case in.ready <- struct{}{}:
-	default:
-	}
-}
-
-// take returns the oldest message (the caller puts its buffer back with
-// putMsgBuf), waiting for one; once the inbox is empty and ended, the end.
-func (in *inbox) take(ctx context.Context, closed <-chan struct{}) (received, error) {
-	for {
-		in.mu.Lock()
-		if in.head < len(in.msgs) {
-			r := in.msgs[in.head]
-			in.msgs[in.head] = received{}
-			in.head++
-			in.bytes -= int64(len(*r.p))
-			switch {
-			case in.head == len(in.msgs) && cap(in.msgs) > 256:
-				in.msgs, in.head = nil, 0 // let a burst's slice go
-			case in.head == len(in.msgs):
-				in.msgs, in.head = in.msgs[:0], 0
-			case in.head >= 256 && 2*in.head >= len(in.msgs):
-				n := copy(in.msgs, in.msgs[in.head:])
-				clear(in.msgs[n:])
-				in.msgs, in.head = in.msgs[:n], 0
-			}
-			in.mu.Unlock()
-			return r, nil
-		}
-		end := in.end
-		in.mu.Unlock()
-		if end != nil {
-			return received{}, end
-		}
-		select {
-		case <-in.ready:
-		case <-ctx.Done():
-			return received{}, ctx.Err()
-		case <-closed:
-			return received{}, ErrClosed
-		}
-	}
-}
-
-// msgBufs holds the inbox's payload copies; Recv returns each after
-// decoding (serializers do not keep their input).
-var msgBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
-
-func putMsgBuf(bp *[]byte) {
-	if cap(*bp) <= 64<<10 {
-		msgBufs.Put(bp)
-	}
+// newInbox returns the inbox of a push-mode connection: the messages
+// from the loop's OnMessage until Recv takes them.
+func newInbox(opts Options) *inbox.Inbox {
+	return inbox.New(inbox.Limit(opts.InboxBytes, DefaultInboxBytes), inbox.Limit(opts.InboxMessages, DefaultInboxMessages),
+		func(n int, bytes int64) error {
+			return fmt.Errorf("%w: %d messages, %d bytes queued; closed the connection with %v", ErrInboxFull, n, bytes, ws.StatusPolicyViolation)
+		})
 }
