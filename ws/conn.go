@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/autobahn-go/autobahn/internal/rawio"
 	autf8 "github.com/autobahn-go/autobahn/utf8"
 	"github.com/autobahn-go/autobahn/xor"
 )
@@ -83,7 +84,7 @@ func NewConn(nc net.Conn, role Role, buffered []byte, neg Negotiated, opts *Opti
 		codec:       neg.Codec,
 	}
 	size := max(o.ReadBufferSize, len(buffered))
-	c.rc = rawConn(nc)
+	c.rc = rawio.RawConn(nc)
 	if len(buffered) > 0 {
 		c.rbig = getBuf(size)
 		c.rbuf = (*c.rbig)[:size]
@@ -847,7 +848,7 @@ func (c *Conn) writeServer(op Opcode, rsv byte, fin bool, payload []byte) error 
 	if len(payload) <= smallFrame {
 		bp := getBuf(0)
 		*bp = append(AppendHeader(*bp, h), payload...)
-		_, err := c.nc.Write(*bp)
+		_, err := c.writeNC(*bp)
 		putBuf(bp)
 		return err
 	}
@@ -875,7 +876,7 @@ func (c *Conn) writeClient(op Opcode, rsv byte, fin bool, payload []byte) error 
 		b = b[:n+len(chunk)]
 		pos = xor.MaskCopy(b[n:], chunk, key, pos)
 		payload = payload[len(chunk):]
-		if _, err := c.nc.Write(b); err != nil {
+		if _, err := c.writeNC(b); err != nil {
 			return err
 		}
 		b = b[:0]

@@ -106,7 +106,7 @@ func (c *Conn) writeRaw(ctx context.Context, frame []byte) error {
 		stop := context.AfterFunc(ctx, func() { _ = c.nc.SetWriteDeadline(time.Unix(1, 0)) })
 		defer stop()
 	}
-	if _, err := c.nc.Write(frame); err != nil {
+	if _, err := c.writeNC(frame); err != nil {
 		c.drop(err)
 		if ctx.Err() != nil {
 			return ctx.Err()

@@ -203,7 +203,13 @@ func (s *Session) Unregister(ctx context.Context, r *Registration) error {
 	return err
 }
 
-// invoke starts the handler of an INVOCATION in its own goroutine.
+// maxIdleInvokers is how many goroutines a session keeps waiting for the
+// next INVOCATION once their handler has returned; more concurrent
+// invocations than that start goroutines that end with their handler.
+const maxIdleInvokers = 32
+
+// invoke hands an INVOCATION to a goroutine that runs its handler: one
+// that waits for work (an earlier invocation's), else a new one.
 func (s *Session) invoke(m *wamp.Invocation) {
 	s.mu.Lock()
 	r := s.regs[m.Registration]
@@ -213,20 +219,44 @@ func (s *Session) invoke(m *wamp.Invocation) {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	inv := &runningInvocation{Invocation: Invocation{Invocation: m, s: s}, cancel: cancel}
+	inv := &runningInvocation{Invocation: Invocation{Invocation: m, s: s}, ctx: ctx, cancel: cancel, handler: r.handler}
 	s.invocations[m.Request] = inv
 	s.mu.Unlock()
-	go s.runInvocation(ctx, r.handler, inv)
+	select {
+	case s.work <- inv: // an idle invoker took it
+	default:
+		go s.invoker(inv)
+	}
+}
+
+// invoker runs inv, then waits for more invocations while fewer than
+// maxIdleInvokers others wait, until the session ends.
+func (s *Session) invoker(inv *runningInvocation) {
+	for {
+		s.runInvocation(inv)
+		if s.idleInvokers.Add(1) > maxIdleInvokers {
+			s.idleInvokers.Add(-1)
+			return
+		}
+		select {
+		case inv = <-s.work:
+			s.idleInvokers.Add(-1)
+		case <-s.done:
+			s.idleInvokers.Add(-1)
+			return
+		}
+	}
 }
 
 // runInvocation runs the handler of one invocation and sends its YIELD or
 // ERROR. The reply waits, if the transport's write queue is full, until
 // there is room or the session ends (the transport's write timeout bounds
 // each write).
-func (s *Session) runInvocation(ctx context.Context, h Handler, inv *runningInvocation) {
+func (s *Session) runInvocation(inv *runningInvocation) {
+	ctx := inv.ctx
 	defer inv.cancel()
 	m := inv.Invocation.Invocation
-	res, err := runHandler(ctx, h, &inv.Invocation)
+	res, err := runHandler(ctx, inv.handler, &inv.Invocation)
 	s.mu.Lock()
 	delete(s.invocations, m.Request)
 	interrupted := inv.interrupted

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/autobahn-go/autobahn/wamp"
@@ -87,6 +88,11 @@ type Session struct {
 	done chan struct{} // closed when the reader has stopped
 	wg   sync.WaitGroup
 
+	// Invocations for goroutines that wait for one (rpc.go's invoker);
+	// unbuffered, so a send succeeds only when one waits.
+	work         chan *runningInvocation
+	idleInvokers atomic.Int32
+
 	// ctx bounds the session's own sends that no caller's ctx bounds
 	// (invocation replies): it ends with the session, and the transport's
 	// write timeout bounds each write.
@@ -106,6 +112,8 @@ type pending struct {
 // the handler gets and what INTERRUPT needs, in one allocation.
 type runningInvocation struct {
 	Invocation
+	handler     Handler
+	ctx         context.Context // the handler's
 	cancel      context.CancelFunc
 	interrupted string // mode, once interrupted
 }
@@ -226,6 +234,7 @@ func start(t wamp.Transport, realm wamp.URI, w *wamp.Welcome, opts JoinOptions) 
 		evLimit:     q,
 		evWake:      make(chan struct{}, 1),
 		done:        make(chan struct{}),
+		work:        make(chan *runningInvocation),
 	}
 	s.ctx, s.cancelCtx = context.WithCancel(context.Background())
 	s.wg.Add(2)

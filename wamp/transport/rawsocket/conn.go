@@ -7,9 +7,12 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime"
 	"sync"
+	"syscall"
 	"time"
 
+	"github.com/autobahn-go/autobahn/internal/rawio"
 	"github.com/autobahn-go/autobahn/wamp"
 	"github.com/autobahn-go/autobahn/wamp/internal/coalesce"
 )
@@ -53,6 +56,7 @@ type Conn struct {
 	maxRecv int // what we announced
 	maxSend int // what the peer announced
 
+	rc  syscall.RawConn // nc's, for reads and writes around nc (package rawio); nil if unsupported
 	r   *bufio.Reader
 	buf []byte // payload buffer, owned by Recv
 
@@ -230,9 +234,14 @@ func newConn(nc net.Conn, ser wamp.Serializer, maxRecv, maxSend int, wtimeout ti
 		wlimit = DefaultWriteQueue
 	}
 	c := &Conn{
-		nc: nc, ser: ser, maxRecv: maxRecv, maxSend: maxSend, r: bufio.NewReaderSize(nc, 16<<10),
+		nc: nc, ser: ser, maxRecv: maxRecv, maxSend: maxSend, rc: rawio.RawConn(nc),
 		closed: make(chan struct{}), wtimeout: wtimeout,
 	}
+	var r io.Reader = nc
+	if c.rc != nil {
+		r = rawReader{c.rc}
+	}
+	c.r = bufio.NewReaderSize(r, 16<<10)
 	c.wq.Init(wlimit, c.writeQueued, func(error) { c.Close() }, c.closed, ErrClosed)
 	return c
 }
@@ -348,6 +357,9 @@ func (c *Conn) Recv(ctx context.Context) (wamp.Message, error) {
 
 func (c *Conn) readFrame() (FrameType, []byte, error) {
 	var h [4]byte
+	if c.r.Buffered() < 4 {
+		runtime.Gosched()
+	}
 	if _, err := io.ReadFull(c.r, h[:]); err != nil {
 		return 0, nil, err
 	}
@@ -357,6 +369,9 @@ func (c *Conn) readFrame() (FrameType, []byte, error) {
 	}
 	if n > c.maxRecv {
 		return 0, nil, ErrMessageTooLarge
+	}
+	if c.r.Buffered() < n {
+		runtime.Gosched()
 	}
 	// Grow with the data that arrives, at most doubling per step.
 	c.buf = c.buf[:0]
@@ -409,3 +424,9 @@ func (c *Conn) Ping(ctx context.Context, payload []byte) error {
 		return ctx.Err()
 	}
 }
+
+// rawReader reads a plain TCP or Unix connection around net.Conn (see
+// package rawio).
+type rawReader struct{ rc syscall.RawConn }
+
+func (r rawReader) Read(p []byte) (int, error) { return rawio.Read(r.rc, p) }

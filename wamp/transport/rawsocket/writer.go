@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net"
 	"time"
+
+	"github.com/autobahn-go/autobahn/internal/rawio"
 )
 
 // Defaults for the write side.
@@ -50,7 +52,12 @@ func (c *Conn) writeQueued(ctx context.Context, b []byte, _ []int) error {
 	if ctx.Done() != nil {
 		stop = context.AfterFunc(ctx, func() { c.nc.SetWriteDeadline(time.Unix(1, 0)) })
 	}
-	_, err := c.nc.Write(b)
+	var err error
+	if c.rc != nil {
+		_, err = rawio.Write(c.rc, b)
+	} else {
+		_, err = c.nc.Write(b)
+	}
 	if stop != nil && !stop() && err == nil {
 		c.nc.SetWriteDeadline(time.Time{}) // ctx ended just after the Write
 	}

@@ -1,36 +1,17 @@
-//go:build unix
-
 package ws
 
 import (
-	"crypto/tls"
 	"io"
-	"net"
 	"os"
 	"syscall"
+
+	"github.com/autobahn-go/autobahn/internal/rawio"
 )
 
-// rawConn returns nc's syscall.RawConn when reads can bypass nc.Read: plain
-// TCP and Unix stream sockets (not TLS, whose records need nc.Read).
-func rawConn(nc net.Conn) syscall.RawConn {
-	if _, ok := nc.(*tls.Conn); ok {
-		return nil
-	}
-	sc, ok := nc.(syscall.Conn)
-	if !ok {
-		return nil
-	}
-	switch nc.(type) {
-	case *net.TCPConn, *net.UnixConn:
-	default:
-		return nil
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return nil
-	}
-	return rc
-}
+// Reads and writes of plain TCP and Unix connections go around net.Conn,
+// through the socket's syscall.RawConn (c.rc; rawio.RawConn finds it):
+// reads so that an idle connection holds no read buffer, and both so that
+// they skip the scheduler's system call bookkeeping (see package rawio).
 
 // readRaw reads through the runtime's poller like net.Conn.Read, but takes
 // a pooled buffer only once input is there: while it waits, an idle
@@ -65,7 +46,7 @@ func (c *Conn) rawStep(fd uintptr) bool {
 		c.rbuf = (*c.rbig)[:c.opts.ReadBufferSize]
 	}
 	for {
-		r.n, r.err = syscall.Read(int(fd), c.rbuf)
+		r.n, r.err = rawio.Sysread(int(fd), c.rbuf)
 		if r.err != syscall.EINTR {
 			break
 		}
@@ -76,4 +57,12 @@ func (c *Conn) rawStep(fd uintptr) bool {
 		return false
 	}
 	return true
+}
+
+// writeNC writes b to the connection, around nc where reads are raw.
+func (c *Conn) writeNC(b []byte) (int, error) {
+	if c.rc != nil {
+		return rawio.Write(c.rc, b)
+	}
+	return c.nc.Write(b)
 }

@@ -1,0 +1,125 @@
+package client_test
+
+import (
+	"bytes"
+	"context"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/autobahn-go/autobahn/wamp"
+	"github.com/autobahn-go/autobahn/wamp/client"
+)
+
+// registerScripted registers h on s, answering the REGISTER as the router r.
+func registerScripted(t *testing.T, s *client.Session, r *memTransport, h client.Handler) wamp.ID {
+	t.Helper()
+	go func() {
+		m, err := r.Recv(context.Background())
+		if err != nil {
+			return
+		}
+		reg := m.(*wamp.Register)
+		r.Send(context.Background(), &wamp.Registered{Request: reg.Request, Registration: 7})
+	}()
+	if _, err := s.Register(ctxT(t), "com.h", h, nil); err != nil {
+		t.Fatal(err)
+	}
+	return 7
+}
+
+// goroutineID is the number in the first line of the running goroutine's
+// stack ("goroutine 12 [running]:").
+func goroutineID() string {
+	var b [64]byte
+	n := runtime.Stack(b[:], false)
+	f := bytes.Fields(b[:n])
+	return string(f[1])
+}
+
+// invokers counts the goroutines that run or wait for invocations.
+func invokers() int {
+	b := make([]byte, 1<<20)
+	return strings.Count(string(b[:runtime.Stack(b, true)]), "client.(*Session).invoker(")
+}
+
+// TestInvokerReused: invocations one after another run on one goroutine,
+// not a new goroutine each.
+func TestInvokerReused(t *testing.T) {
+	s, r := scriptedJoin(t)
+	ids := make(chan string, 1)
+	reg := registerScripted(t, s, r, func(ctx context.Context, inv *client.Invocation) (*client.Result, error) {
+		ids <- goroutineID()
+		return &client.Result{Args: inv.Args}, nil
+	})
+	first := ""
+	for i := range 20 {
+		if err := r.Send(ctxT(t), &wamp.Invocation{Request: wamp.ID(100 + i), Registration: reg, Details: wamp.Dict{}, Args: wamp.List{int64(i)}}); err != nil {
+			t.Fatal(err)
+		}
+		id := <-ids
+		m, err := r.Recv(ctxT(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, ok := m.(*wamp.Yield)
+		if !ok || y.Request != wamp.ID(100+i) || len(y.Args) != 1 {
+			t.Fatalf("reply %d: %#v", i, m)
+		}
+		if first == "" {
+			first = id
+		} else if id != first {
+			t.Fatalf("invocation %d ran on goroutine %s, the first on %s", i, id, first)
+		}
+	}
+}
+
+// TestInvokersConcurrentBounded: concurrent invocations each get a
+// goroutine at once (no handler waits for another); once they are done,
+// at most maxIdleInvokers (32) goroutines stay to wait for more, and none
+// once the session ends.
+func TestInvokersConcurrentBounded(t *testing.T) {
+	const n = 48
+	s, r := scriptedJoin(t)
+	var running sync.WaitGroup
+	running.Add(n)
+	release := make(chan struct{})
+	reg := registerScripted(t, s, r, func(ctx context.Context, inv *client.Invocation) (*client.Result, error) {
+		running.Done()
+		<-release
+		return &client.Result{Args: inv.Args}, nil
+	})
+	for i := range n {
+		if err := r.Send(ctxT(t), &wamp.Invocation{Request: wamp.ID(1 + i), Registration: reg, Details: wamp.Dict{}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	running.Wait() // all n handlers run at once
+	close(release)
+	seen := map[wamp.ID]bool{}
+	for range n {
+		m, err := r.Recv(ctxT(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[m.(*wamp.Yield).Request] = true
+	}
+	if len(seen) != n {
+		t.Fatalf("%d distinct replies, want %d", len(seen), n)
+	}
+	waitFor(t, func() bool { return invokers() == 32 }, "32 idle invokers")
+	s.Close()
+	waitFor(t, func() bool { return invokers() == 0 }, "no invokers after Close")
+}
+
+func waitFor(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
