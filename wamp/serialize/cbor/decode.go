@@ -4,8 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
-	"unicode/utf8"
 
+	"github.com/autobahn-go/autobahn/utf8"
 	"github.com/autobahn-go/autobahn/wamp"
 	"github.com/autobahn-go/autobahn/wamp/internal/intern"
 )

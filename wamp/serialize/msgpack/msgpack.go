@@ -5,10 +5,10 @@ import (
 	"errors"
 	"math"
 	"slices"
-	"unicode/utf8"
 
 	"github.com/tinylib/msgp/msgp"
 
+	"github.com/autobahn-go/autobahn/utf8"
 	"github.com/autobahn-go/autobahn/wamp"
 	"github.com/autobahn-go/autobahn/wamp/internal/intern"
 )
