@@ -425,3 +425,53 @@ func TestDialRefusesTLS(t *testing.T) {
 		t.Fatalf("wss: %v", err)
 	}
 }
+
+// slowCallback announces each OnMessage and holds the loop in it for a
+// while.
+type slowCallback struct {
+	ws.BaseHandler
+	conn     chan *ws.Conn
+	inCB     chan struct{}
+	cbLength time.Duration
+}
+
+func (h *slowCallback) OnOpen(c *ws.Conn) { h.conn <- c }
+
+func (h *slowCallback) OnMessage(*ws.Conn, []byte, bool) {
+	h.inCB <- struct{}{}
+	time.Sleep(h.cbLength)
+}
+
+// TestWriterBesideCallback: a goroutine that writes while the loop is in a
+// callback for the same connection is not taken for the loop. With output
+// pending, a write past twice the watermark then waits for the callback to
+// end (the loop sends the pending output when it does) and goes through;
+// from the callback itself it would fail with eventloop.ErrQueueFull.
+func TestWriterBesideCallback(t *testing.T) {
+	const high = 64 << 10
+	h := &slowCallback{conn: make(chan *ws.Conn, 1), inCB: make(chan struct{}, 1), cbLength: 3 * time.Millisecond}
+	u, _ := serve(t, h, &ws.Options{PingInterval: -1}, eventloop.Config{WriteHighWatermark: high})
+	for range 5 {
+		c := dial(t, u, &ws.Options{PingInterval: -1})
+		sc := <-h.conn
+		if err := c.WriteMessage(context.Background(), ws.OpText, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		<-h.inCB
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// Pending output, then a write past twice the watermark, both while
+		// the loop is (most likely still) in OnMessage.
+		if err := sc.WriteMessage(ctx, ws.OpBinary, make([]byte, 16<<10)); err != nil {
+			t.Fatalf("first write: %v", err)
+		}
+		if err := sc.WriteMessage(ctx, ws.OpBinary, make([]byte, 3*high)); err != nil {
+			t.Fatalf("write beside a callback: %v", err)
+		}
+		for _, n := range []int{16 << 10, 3 * high} {
+			if _, p, err := c.ReadMessage(ctx); err != nil || len(p) != n {
+				t.Fatalf("client read %d bytes, %v; want %d", len(p), err, n)
+			}
+		}
+		cancel()
+	}
+}
