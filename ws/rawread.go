@@ -60,9 +60,4 @@ func (c *Conn) rawStep(fd uintptr) bool {
 }
 
 // writeNC writes b to the connection, around nc where reads are raw.
-func (c *Conn) writeNC(b []byte) (int, error) {
-	if c.rc != nil {
-		return rawio.Write(c.rc, b)
-	}
-	return c.nc.Write(b)
-}
+func (c *Conn) writeNC(b []byte) (int, error) { return rawio.WriteConn(c.nc, c.rc, b) }

@@ -1,7 +1,6 @@
 package rawio
 
 import (
-	"crypto/tls"
 	"io"
 	"net"
 	"os"
@@ -14,9 +13,6 @@ import (
 // records need nc). Elsewhere, or for other connections, it returns nil.
 func RawConn(nc net.Conn) syscall.RawConn {
 	if !supported {
-		return nil
-	}
-	if _, ok := nc.(*tls.Conn); ok {
 		return nil
 	}
 	switch nc.(type) {
@@ -118,4 +114,13 @@ func Write(rc syscall.RawConn, b []byte) (int, error) {
 		err = os.NewSyscallError("write", serr)
 	}
 	return n, err
+}
+
+// WriteConn writes b through rc when it is not nil (RawConn(nc)), else
+// with nc.Write.
+func WriteConn(nc net.Conn, rc syscall.RawConn, b []byte) (int, error) {
+	if rc != nil {
+		return Write(rc, b)
+	}
+	return nc.Write(b)
 }

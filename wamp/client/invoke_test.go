@@ -39,10 +39,19 @@ func goroutineID() string {
 	return string(f[1])
 }
 
-// invokers counts the goroutines that run or wait for invocations.
-func invokers() int {
+// invokers counts the goroutines that run or wait for invocations, and
+// of those the ones that wait.
+func invokers() (all, waiting int) {
 	b := make([]byte, 1<<20)
-	return strings.Count(string(b[:runtime.Stack(b, true)]), "client.(*Session).invoker(")
+	for _, g := range strings.Split(string(b[:runtime.Stack(b, true)]), "\n\n") {
+		if strings.Contains(g, "client.(*Session).invoker(") {
+			all++
+			if strings.Contains(g, " [select") {
+				waiting++
+			}
+		}
+	}
+	return all, waiting
 }
 
 // TestInvokerReused: invocations one after another run on one goroutine,
@@ -56,6 +65,9 @@ func TestInvokerReused(t *testing.T) {
 	})
 	first := ""
 	for i := range 20 {
+		// The last reply leaves before its goroutine waits for more: let it
+		// get there, or the next invocation rightly starts another.
+		waitFor(t, func() bool { _, w := invokers(); return i == 0 || w == 1 }, "an idle invoker")
 		if err := r.Send(ctxT(t), &wamp.Invocation{Request: wamp.ID(100 + i), Registration: reg, Details: wamp.Dict{}, Args: wamp.List{int64(i)}}); err != nil {
 			t.Fatal(err)
 		}
@@ -109,9 +121,9 @@ func TestInvokersConcurrentBounded(t *testing.T) {
 	if len(seen) != n {
 		t.Fatalf("%d distinct replies, want %d", len(seen), n)
 	}
-	waitFor(t, func() bool { return invokers() == 32 }, "32 idle invokers")
+	waitFor(t, func() bool { n, _ := invokers(); return n == 32 }, "32 idle invokers")
 	s.Close()
-	waitFor(t, func() bool { return invokers() == 0 }, "no invokers after Close")
+	waitFor(t, func() bool { n, _ := invokers(); return n == 0 }, "no invokers after Close")
 }
 
 func waitFor(t *testing.T, cond func() bool, what string) {

@@ -240,9 +240,11 @@ func (s *Session) invoker(inv *runningInvocation) {
 		}
 		select {
 		case inv = <-s.work:
-			s.idleInvokers.Add(-1)
 		case <-s.done:
-			s.idleInvokers.Add(-1)
+			inv = nil
+		}
+		s.idleInvokers.Add(-1)
+		if inv == nil {
 			return
 		}
 	}

@@ -52,12 +52,7 @@ func (c *Conn) writeQueued(ctx context.Context, b []byte, _ []int) error {
 	if ctx.Done() != nil {
 		stop = context.AfterFunc(ctx, func() { c.nc.SetWriteDeadline(time.Unix(1, 0)) })
 	}
-	var err error
-	if c.rc != nil {
-		_, err = rawio.Write(c.rc, b)
-	} else {
-		_, err = c.nc.Write(b)
-	}
+	_, err := rawio.WriteConn(c.nc, c.rc, b)
 	if stop != nil && !stop() && err == nil {
 		c.nc.SetWriteDeadline(time.Time{}) // ctx ended just after the Write
 	}
