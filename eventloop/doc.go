@@ -31,7 +31,8 @@
 // Handler methods of one loop run on that loop's goroutine, one at a time, and must not block.
 // Conn methods are for that goroutine (inside callbacks) except AsyncWrite, Wake, Close, Fd and
 // the address methods, which any goroutine may call. Loop.Listen, Dial, Shutdown and Stats may be
-// called from any goroutine; Dial and Shutdown block, so never from a callback.
+// called from any goroutine; Dial and Shutdown block, so never from a callback. InCallback tells
+// code shared by both sides (a write that could wait for a peer, say) which side it runs on.
 //
 // A loaded loop polls without blocking and only parks its thread in epoll_wait when no event is
 // ready, so it keeps its core busy even at GOMAXPROCS=1 and needs no other goroutine to run.

@@ -251,7 +251,7 @@ func (c *Conn) reader(opened chan struct{}) {
 	if l.cfg.HandshakeTimeout > 0 {
 		c.setTimer(time.Now().Add(l.cfg.HandshakeTimeout))
 	}
-	l.h.OnOpen(c)
+	callOpen(l.h, c)
 	c.cb.Unlock()
 	if opened != nil {
 		close(opened)
@@ -279,7 +279,7 @@ func (c *Conn) reader(opened chan struct{}) {
 				data = in
 			}
 			c.cb.Lock()
-			k := l.h.OnData(c, data)
+			k := callData(l.h, c, data)
 			c.cb.Unlock()
 			k = min(max(k, 0), len(data))
 			rest := data[k:]
@@ -319,7 +319,7 @@ func (c *Conn) reader(opened chan struct{}) {
 	l.stats.conns.Add(-1)
 	l.stats.closed.Add(1)
 	c.cb.Lock()
-	l.h.OnClose(c, err)
+	callClose(l.h, c, err)
 	c.cb.Unlock()
 }
 
@@ -366,7 +366,7 @@ func (c *Conn) writer() {
 		}
 		if (want || wake) && c.state.Load() == stateOpen {
 			c.cb.Lock()
-			l.h.OnWritable(c)
+			callWritable(l.h, c)
 			c.cb.Unlock()
 		}
 	}

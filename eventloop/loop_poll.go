@@ -554,7 +554,7 @@ func (lp *loop) handleWakes() {
 			lp.send(c, buf)
 		}
 		if af&aWake != 0 && c.state.Load() == stateOpen {
-			lp.h.OnWritable(c)
+			callWritable(lp.h, c)
 		}
 		lp.settle(c)
 	}
@@ -695,7 +695,7 @@ func (lp *loop) open(c *Conn) {
 		c.deadline = lp.now + int64(lp.cfg.HandshakeTimeout)
 	}
 	lp.arm(c)
-	lp.h.OnOpen(c)
+	callOpen(lp.h, c)
 	lp.settle(c)
 }
 
@@ -830,7 +830,7 @@ func (lp *loop) read(c *Conn) {
 		c.in = append(c.in, data...)
 		data = c.in
 	}
-	k := lp.h.OnData(c, data)
+	k := callData(lp.h, c, data)
 	if k < 0 {
 		k = 0
 	} else if k > len(data) {
@@ -955,7 +955,7 @@ func (lp *loop) flush(c *Conn) {
 	lp.interest(c)
 	if len(c.out) <= lp.cfg.WriteLowWatermark && c.flags&fWantWritable != 0 && c.state.Load() == stateOpen {
 		c.flags &^= fWantWritable
-		lp.h.OnWritable(c)
+		callWritable(lp.h, c)
 		lp.settle(c)
 	}
 }
@@ -981,7 +981,7 @@ func (lp *loop) closeConn(c *Conn, err error) {
 	lp.stats.closed.Add(1)
 	unix.Close(int(c.fd))
 	c.in, c.out = nil, nil
-	lp.h.OnClose(c, err)
+	callClose(lp.h, c, err)
 }
 
 // drain starts a graceful shutdown of this loop.

@@ -18,12 +18,13 @@
 // OnConnect, OnOpen, OnMessage and OnClose run on the loop goroutine that
 // owns the connection and must not block: a slow handler stalls every
 // connection of its loop. Writes from a handler (Conn.WriteMessage and
-// friends) never block there: frames are gathered while the callback runs
-// and sent with one write when it returns. If the peer does not read and
-// more than twice the loop's write high watermark (eventloop.Config,
-// default 1 MiB) would be pending, the write fails and the connection is
-// dropped. Other goroutines may write too; they wait while more than the
-// high watermark is pending (within their context's deadline).
+// friends) never block there, to its own connection or to any other: frames
+// are gathered while the callback runs and sent with one write when it
+// returns. If the peer does not read and more than twice the loop's write
+// high watermark (eventloop.Config, default 1 MiB) would be pending, the
+// write fails and the connection is dropped. Other goroutines may write
+// too; they wait while more than the high watermark is pending (within
+// their context's deadline), also while a callback of the connection runs.
 // ReadMessage and NextReader are not available (ws.ErrPushMode): messages
 // come to OnMessage. Conn.Close returns once the close frame is queued.
 //

@@ -18,18 +18,17 @@ import (
 // callback, e.g. OnMessage answering) or from any other goroutine. Frames
 // are gathered in a pooled buffer; the loop sends them with one write when
 // the callback returns, or, for writes made outside callbacks, after a
-// Wake (OnWritable). Inside a callback a write never waits for the peer:
-// past twice the loop's write high watermark it fails (the ws.Conn then drops the
-// connection). Outside one, a writer waits while more than the high
-// watermark is pending, within its write deadline.
+// Wake (OnWritable).
 //
-// Which writes come from the loop cannot be told from the goroutine (Go
-// has no cheap goroutine identity): inCB only says that the loop is in a
-// callback for the connection, maybe while another goroutine writes. A
-// write past twice the watermark that finds inCB set therefore waits for
-// the callback to end, up to cbGrace: another goroutine then goes on to
-// wait as usual, while the loop itself, which waits for its own callback,
-// gives up after cbGrace and fails as above.
+// Back-pressure: while no more than the loop's write high watermark is
+// pending, a write just queues. Past it, a write made inside a callback (of
+// any connection, on any loop: eventloop.InCallback) never waits, since a
+// loop that waits for a peer stalls every connection it serves, and for its
+// own connection waits forever: up to twice the watermark it queues, beyond
+// that it fails (the ws.Conn then drops the connection). A write from any
+// other goroutine waits until the pending output falls to the watermark,
+// within its write deadline, however long a callback of the connection
+// runs meanwhile.
 type conn struct {
 	d  *driver
 	ec *eventloop.Conn
@@ -49,12 +48,7 @@ type conn struct {
 	closed  bool    // ec is closed
 	wdl     time.Time
 	changed chan struct{} // closed (and cleared) when a waiting writer should look again
-	cbEnd   chan struct{} // closed (and cleared) when the current callback ends
 }
-
-// cbGrace bounds how long a write past twice the watermark waits for the
-// callback under way to end; see conn.
-const cbGrace = 5 * time.Millisecond
 
 // enter and leave bracket every callback of the loop for c; leave sends
 // the frames written meanwhile and closes ec if Close was called.
@@ -67,10 +61,6 @@ func (c *conn) enter() {
 func (c *conn) leave() {
 	c.mu.Lock()
 	c.inCB, c.waking = false, false
-	if c.cbEnd != nil {
-		close(c.cbEnd)
-		c.cbEnd = nil
-	}
 	out := c.out
 	c.out = nil
 	prevQueued, waiters := c.queued, c.changed != nil
@@ -122,6 +112,7 @@ func (c *conn) linger() {
 
 // Write queues b (a frame or part of one) for the loop to send.
 func (c *conn) Write(b []byte) (int, error) {
+	onLoop := 0 // 1: inside a callback, -1: not, 0: not asked yet
 	c.mu.Lock()
 	for {
 		if c.closing || c.closed {
@@ -135,15 +126,18 @@ func (c *conn) Write(b []byte) (int, error) {
 		if pending == 0 || pending+len(b) <= c.d.high {
 			break
 		}
-		if c.inCB {
+		if onLoop == 0 {
+			onLoop = -1
+			if eventloop.InCallback() {
+				onLoop = 1
+			}
+		}
+		if onLoop > 0 {
 			if pending+len(b) <= 2*c.d.high {
 				break
 			}
-			if !c.awaitCallbackLocked() {
-				c.mu.Unlock()
-				return 0, eventloop.ErrQueueFull
-			}
-			continue
+			c.mu.Unlock()
+			return 0, eventloop.ErrQueueFull
 		}
 		if err := c.waitLocked(); err != nil {
 			c.mu.Unlock()
@@ -196,27 +190,6 @@ func (c *conn) waitLocked() error {
 	}
 	c.mu.Lock()
 	return nil
-}
-
-// awaitCallbackLocked waits (c.mu held, released meanwhile) up to cbGrace
-// for the callback under way to end, and reports whether it did: never
-// when the caller is that callback.
-func (c *conn) awaitCallbackLocked() bool {
-	if c.cbEnd == nil {
-		c.cbEnd = make(chan struct{})
-	}
-	ch := c.cbEnd
-	c.mu.Unlock()
-	t := time.NewTimer(cbGrace)
-	defer t.Stop()
-	ended := false
-	select {
-	case <-ch:
-		ended = true
-	case <-t.C:
-	}
-	c.mu.Lock()
-	return ended
 }
 
 // notifyLocked wakes waiting writers.

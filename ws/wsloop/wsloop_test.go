@@ -286,16 +286,7 @@ func (h *pusher) OnOpen(c *ws.Conn) {
 func TestBackPressure(t *testing.T) {
 	h := &pusher{size: 64 << 10, result: make(chan error, 1)}
 	u, _ := serve(t, h, &ws.Options{PingInterval: -1}, eventloop.Config{WriteHighWatermark: 256 << 10})
-	nc, err := net.Dial("tcp", strings.TrimSuffix(strings.TrimPrefix(u, "ws://"), "/echo"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	_ = nc.(*net.TCPConn).SetReadBuffer(64 << 10)
-	req := "GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-	if _, err := nc.Write([]byte(req)); err != nil {
-		t.Fatal(err)
-	}
+	silentPeer(t, u)
 	select {
 	case err := <-h.result:
 		if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, os.ErrDeadlineExceeded) {
@@ -308,6 +299,91 @@ func TestBackPressure(t *testing.T) {
 	// rest must have waited.
 	if sent := h.sent.Load(); sent > 32<<20 {
 		t.Fatalf("%d bytes accepted from a peer that reads nothing", sent)
+	}
+}
+
+// silentPeer opens a WebSocket connection to u over plain TCP, with a small
+// receive buffer, and never reads from it; it is closed when the test ends.
+func silentPeer(t *testing.T, u string) net.Conn {
+	t.Helper()
+	nc, err := net.Dial("tcp", strings.TrimSuffix(strings.TrimPrefix(u, "ws://"), "/echo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	_ = nc.(*net.TCPConn).SetReadBuffer(64 << 10)
+	req := "GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	if _, err := nc.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	return nc
+}
+
+// flooder: a message on any connection makes its OnMessage, on the loop,
+// write 64 KiB messages to target until a write fails.
+type flooder struct {
+	ws.BaseHandler
+	open   chan *ws.Conn
+	target atomic.Pointer[ws.Conn]
+	result chan error
+	sent   atomic.Int64
+}
+
+func (h *flooder) OnOpen(c *ws.Conn) { h.open <- c }
+
+func (h *flooder) OnMessage(*ws.Conn, []byte, bool) {
+	msg := make([]byte, 64<<10)
+	for h.sent.Load() < 1<<30 {
+		if err := h.target.Load().WriteMessage(context.Background(), ws.OpBinary, msg); err != nil {
+			h.result <- err
+			return
+		}
+		h.sent.Add(int64(len(msg)))
+	}
+	h.result <- nil
+}
+
+// TestCallbackNeverWaits: a write made in a callback never waits for a
+// peer, whether it goes to the callback's own connection or to another one
+// (which a callback-free goroutine's write would wait on): past twice the
+// watermark it fails, and the loop goes on. Before eventloop.InCallback, a
+// callback writing to another connection waited as if it were off the
+// loop, for ever here (no deadline), and its loop with it.
+func TestCallbackNeverWaits(t *testing.T) {
+	const high = 256 << 10
+	for _, own := range []bool{true, false} {
+		t.Run(map[bool]string{true: "own", false: "other"}[own], func(t *testing.T) {
+			h := &flooder{open: make(chan *ws.Conn, 2), result: make(chan error, 1)}
+			u, _ := serve(t, h, &ws.Options{PingInterval: -1}, eventloop.Config{Loops: 1, WriteHighWatermark: high})
+			if !own {
+				silentPeer(t, u)
+				h.target.Store(<-h.open)
+			}
+			trigger := silentPeer(t, u)
+			if c := <-h.open; own {
+				h.target.Store(c)
+			}
+			// A one-byte text message, masked with a zero key.
+			if _, err := trigger.Write([]byte("\x81\x81\x00\x00\x00\x00x")); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err := <-h.result:
+				if err == nil {
+					t.Fatalf("1 GiB written to a peer that reads nothing")
+				}
+				t.Logf("the callback's write failed after %d KiB: %v", h.sent.Load()>>10, err)
+			case <-time.After(10 * time.Second):
+				t.Fatalf("the callback's write waited (%d KiB written)", h.sent.Load()>>10)
+			}
+			// With output still pending, at most twice the watermark plus
+			// what the kernel buffers took.
+			if sent := h.sent.Load(); sent > 16<<20 {
+				t.Fatalf("%d bytes accepted from a peer that reads nothing", sent)
+			}
+			// The loop still serves: a new client's handshake completes.
+			dial(t, u, &ws.Options{PingInterval: -1})
+		})
 	}
 }
 
@@ -445,11 +521,13 @@ func (h *slowCallback) OnMessage(*ws.Conn, []byte, bool) {
 // TestWriterBesideCallback: a goroutine that writes while the loop is in a
 // callback for the same connection is not taken for the loop. With output
 // pending, a write past twice the watermark then waits for the callback to
-// end (the loop sends the pending output when it does) and goes through;
-// from the callback itself it would fail with eventloop.ErrQueueFull.
+// end (the loop sends the pending output when it does) and goes through,
+// however long the callback takes (50 ms here: until eventloop.InCallback,
+// such a writer waited at most 5 ms for the callback and then failed with
+// eventloop.ErrQueueFull, as the callback itself would).
 func TestWriterBesideCallback(t *testing.T) {
 	const high = 64 << 10
-	h := &slowCallback{conn: make(chan *ws.Conn, 1), inCB: make(chan struct{}, 1), cbLength: 3 * time.Millisecond}
+	h := &slowCallback{conn: make(chan *ws.Conn, 1), inCB: make(chan struct{}, 1), cbLength: 50 * time.Millisecond}
 	u, _ := serve(t, h, &ws.Options{PingInterval: -1}, eventloop.Config{WriteHighWatermark: high})
 	for range 5 {
 		c := dial(t, u, &ws.Options{PingInterval: -1})
