@@ -51,6 +51,11 @@ type Conn struct {
 
 	// Write side: writing is held for a whole message, frameMu for a frame.
 	frameMu sync.Mutex
+	// Push mode: a control frame that Feed left to the goroutine holding
+	// frameMu (pushControl); ctlOp and ctlPayload are guarded by mu.
+	ctlPending atomic.Bool
+	ctlOp      Opcode
+	ctlPayload []byte
 
 	role      Role // fixed; here it fills what would be padding
 	mu        sync.Mutex
@@ -503,7 +508,11 @@ func (c *Conn) peerClosed(ev Event) error {
 	if !sent {
 		// Echo the peer's code (§5.5.1); an empty close gets an empty one.
 		var b [2]byte
-		_ = c.writeFrame(context.Background(), OpClose, 0, true, AppendClosePayload(b[:0], ev.Code, ""), time.Now().Add(c.opts.CloseTimeout))
+		if c.push {
+			_ = c.pushControl(OpClose, AppendClosePayload(b[:0], ev.Code, ""))
+		} else {
+			_ = c.writeFrame(context.Background(), OpClose, 0, true, AppendClosePayload(b[:0], ev.Code, ""), time.Now().Add(c.opts.CloseTimeout))
+		}
 	}
 	if c.role == RoleClient && !c.push {
 		// The server closes TCP first (§7.1.1): wait for it, briefly.
@@ -532,7 +541,13 @@ func (c *Conn) fail(err error) error {
 	if !sent && !c.opts.FailByDrop {
 		var b [128]byte
 		deadline := time.Now().Add(c.opts.CloseTimeout)
-		if c.writeFrame(context.Background(), OpClose, 0, true, AppendClosePayload(b[:0], code, ""), deadline) == nil {
+		var err error
+		if c.push {
+			err = c.pushControl(OpClose, AppendClosePayload(b[:0], code, ""))
+		} else {
+			err = c.writeFrame(context.Background(), OpClose, 0, true, AppendClosePayload(b[:0], code, ""), deadline)
+		}
+		if err == nil {
 			c.linger(deadline)
 		}
 	}
@@ -636,7 +651,7 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 	// its own deadline just after ours.
 	for {
 		if c.frameMu.TryLock() {
-			c.frameMu.Unlock()
+			c.unlockFrame()
 			break
 		}
 		_ = c.nc.SetWriteDeadline(deadline)
@@ -805,7 +820,55 @@ func (c *Conn) writeControl(op Opcode, payload []byte) error {
 // has one, else within deadline (zero: none).
 func (c *Conn) writeFrame(ctx context.Context, op Opcode, rsv byte, fin bool, payload []byte, deadline time.Time) error {
 	c.frameMu.Lock()
-	defer c.frameMu.Unlock()
+	defer c.unlockFrame()
+	return c.writeFrameLocked(ctx, op, rsv, fin, payload, deadline)
+}
+
+// unlockFrame releases frameMu, and sends the control frame Feed left
+// meanwhile, if any (pushControl).
+func (c *Conn) unlockFrame() {
+	for {
+		c.frameMu.Unlock()
+		if !c.ctlPending.Load() || !c.frameMu.TryLock() {
+			return
+		}
+		var b [125]byte // a control payload's maximum
+		c.mu.Lock()
+		op, payload := c.ctlOp, append(b[:0], c.ctlPayload...)
+		c.ctlPending.Store(false)
+		c.mu.Unlock()
+		_ = c.writeFrameLocked(context.Background(), op, 0, true, payload, time.Now().Add(c.opts.CloseTimeout))
+	}
+}
+
+// pushControl sends a control frame (a pong, a close) from Feed without
+// waiting for frameMu. In push mode Feed runs on the driver's loop, and the
+// goroutine that holds frameMu may be writing to a peer that does not read,
+// waiting for the loop to send its output: waiting for it would stop the
+// loop and every connection on it. The frame is then left to that
+// goroutine, which sends it when it lets go of frameMu. Of pongs only the
+// latest is kept (RFC 6455 §5.5.3 allows answering the most recent ping
+// only); a close frame is never replaced.
+func (c *Conn) pushControl(op Opcode, payload []byte) error {
+	if c.frameMu.TryLock() {
+		defer c.unlockFrame()
+		return c.writeFrameLocked(context.Background(), op, 0, true, payload, time.Now().Add(c.opts.CloseTimeout))
+	}
+	c.mu.Lock()
+	if !c.ctlPending.Load() || c.ctlOp != OpClose {
+		c.ctlOp, c.ctlPayload = op, append(c.ctlPayload[:0], payload...)
+	}
+	c.ctlPending.Store(true)
+	c.mu.Unlock()
+	// The holder may have let go before it saw the frame.
+	if c.frameMu.TryLock() {
+		c.unlockFrame()
+	}
+	return nil
+}
+
+// writeFrameLocked is writeFrame with frameMu held.
+func (c *Conn) writeFrameLocked(ctx context.Context, op Opcode, rsv byte, fin bool, payload []byte, deadline time.Time) error {
 	c.mu.Lock()
 	closing := c.closeSent && op != OpClose
 	c.mu.Unlock()

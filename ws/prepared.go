@@ -90,7 +90,7 @@ func (c *Conn) WritePrepared(ctx context.Context, pm *PreparedMessage) error {
 // writeRaw writes an already framed message under frameMu.
 func (c *Conn) writeRaw(ctx context.Context, frame []byte) error {
 	c.frameMu.Lock()
-	defer c.frameMu.Unlock()
+	defer c.unlockFrame()
 	c.mu.Lock()
 	closing := c.closeSent
 	c.mu.Unlock()

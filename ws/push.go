@@ -73,7 +73,7 @@ func (c *Conn) Feed(in []byte, h Handler) bool {
 				c.releaseMsg()
 			}
 		case EventPing:
-			if err := c.writeControl(OpPing+1, ev.Payload); err != nil && !errors.Is(err, ErrClosed) {
+			if err := c.pushControl(OpPong, ev.Payload); err != nil && !errors.Is(err, ErrClosed) {
 				c.end(h, err)
 				return false
 			}

@@ -1,12 +1,15 @@
 package wsloop_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"net/textproto"
 	"os"
 	"strings"
 	"sync"
@@ -261,14 +264,19 @@ func TestPingTimeout(t *testing.T) {
 // pusher writes from another goroutine as fast as it may.
 type pusher struct {
 	ws.BaseHandler
-	size   int
-	result chan error
-	sent   atomic.Int64
+	size     int
+	deadline time.Duration // default 500 ms
+	result   chan error
+	sent     atomic.Int64
 }
 
 func (h *pusher) OnOpen(c *ws.Conn) {
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		d := h.deadline
+		if d == 0 {
+			d = 500 * time.Millisecond
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), d)
 		defer cancel()
 		msg := make([]byte, h.size)
 		for {
@@ -384,6 +392,75 @@ func TestCallbackNeverWaits(t *testing.T) {
 			// The loop still serves: a new client's handshake completes.
 			dial(t, u, &ws.Options{PingInterval: -1})
 		})
+	}
+}
+
+// TestPingWhileWriterWaits: a goroutine's write waits for a peer that does
+// not read; that peer's ping then reaches the loop. The pong must not wait
+// for the writer's frame (the loop would stop, and the writer waits for the
+// loop): it is left to the writer, which sends it after its frame once the
+// peer reads again. Before pushControl the loop waited for the writer, so
+// no other connection got served until the writer's deadline.
+func TestPingWhileWriterWaits(t *testing.T) {
+	// Two connections: the peer's, and another client's below.
+	h := &pusher{size: 64 << 10, result: make(chan error, 2), deadline: 4 * time.Second}
+	u, _ := serve(t, h, &ws.Options{PingInterval: -1}, eventloop.Config{Loops: 1, WriteHighWatermark: 256 << 10})
+	peer := silentPeer(t, u)
+	// Wait until the writer waits: what it sent stops growing.
+	for last := int64(-1); h.sent.Load() != last; {
+		last = h.sent.Load()
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, err := peer.Write([]byte("\x89\x84\x00\x00\x00\x00ping")); err != nil { // masked with a zero key
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // for the loop to take the ping
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	other, err := ws.Dial(ctx, u, &ws.Options{PingInterval: -1})
+	if err != nil {
+		t.Fatalf("the loop stopped serving after the ping: %v", err)
+	}
+	_ = other.Close(ws.StatusNormalClosure, "")
+	// The peer reads again and finds the pong among the writer's messages.
+	_ = peer.SetReadDeadline(time.Now().Add(10 * time.Second))
+	r := bufio.NewReader(peer)
+	tp := textproto.NewReader(r)
+	if status, err := tp.ReadLine(); err != nil || !strings.Contains(status, " 101 ") {
+		t.Fatalf("status %q, %v", status, err)
+	}
+	if _, err := tp.ReadMIMEHeader(); err != nil {
+		t.Fatal(err)
+	}
+	var head [10]byte
+	for frames := 0; ; frames++ {
+		if _, err := io.ReadFull(r, head[:2]); err != nil {
+			t.Fatalf("no pong in %d frames: %v", frames, err)
+		}
+		n := int64(head[1] & 0x7f)
+		switch n {
+		case 126:
+			_, err = io.ReadFull(r, head[2:4])
+			n = int64(binary.BigEndian.Uint16(head[2:4]))
+		case 127:
+			_, err = io.ReadFull(r, head[2:10])
+			n = int64(binary.BigEndian.Uint64(head[2:10]))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ws.Opcode(head[0]&0x0f) != ws.OpPong {
+			if _, err := io.CopyN(io.Discard, r, n); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		p := make([]byte, n)
+		if _, err := io.ReadFull(r, p); err != nil || string(p) != "ping" {
+			t.Fatalf("pong %q, %v", p, err)
+		}
+		t.Logf("pong after %d data frames", frames)
+		return
 	}
 }
 
