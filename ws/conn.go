@@ -645,6 +645,21 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 	c.closeSent = true
 	c.mu.Unlock()
 	deadline := time.Now().Add(c.opts.CloseTimeout)
+	var b [128]byte
+	if c.push {
+		// Maybe on the driver's loop, so never waiting for the frame lock
+		// (pushControl). A write under way must let go of it by the
+		// close deadline; its goroutine then sends the close frame.
+		_ = c.nc.SetWriteDeadline(deadline)
+		if err := c.pushControl(OpClose, AppendClosePayload(b[:0], code, reason)); err != nil {
+			c.drop(err)
+			return err
+		}
+		// The driver's loop reads the answer (Feed); waiting here could
+		// block that loop.
+		c.closeTimer(deadline)
+		return nil
+	}
 	// A write under way (to a peer that reads nothing, perhaps with no
 	// deadline of its own) would hold the frame lock past CloseTimeout:
 	// bound it by the close deadline. The loop covers a writer that sets
@@ -660,16 +675,9 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	var b [128]byte
 	if err := c.writeFrame(context.Background(), OpClose, 0, true, AppendClosePayload(b[:0], code, reason), deadline); err != nil {
 		c.drop(err)
 		return err
-	}
-	if c.push {
-		// The driver's loop reads the answer (Feed); waiting here could
-		// block that loop.
-		c.closeTimer(deadline)
-		return nil
 	}
 	if c.rmu.TryLock() {
 		_ = c.nc.SetReadDeadline(deadline)

@@ -27,6 +27,9 @@
 // their context's deadline), also while a callback of the connection runs.
 // ReadMessage and NextReader are not available (ws.ErrPushMode): messages
 // come to OnMessage. Conn.Close returns once the close frame is queued.
+// Pongs, close replies and Close never wait on the loop for another
+// goroutine's frame: while such a write waits for the peer, the control
+// frame is left to it, to send when its frame is out.
 //
 // # Clients
 //

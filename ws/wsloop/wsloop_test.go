@@ -395,49 +395,82 @@ func TestCallbackNeverWaits(t *testing.T) {
 	}
 }
 
-// TestPingWhileWriterWaits: a goroutine's write waits for a peer that does
-// not read; that peer's ping then reaches the loop. The pong must not wait
-// for the writer's frame (the loop would stop, and the writer waits for the
-// loop): it is left to the writer, which sends it after its frame once the
-// peer reads again. Before pushControl the loop waited for the writer, so
-// no other connection got served until the writer's deadline.
-func TestPingWhileWriterWaits(t *testing.T) {
-	// Two connections: the peer's, and another client's below.
-	h := &pusher{size: 64 << 10, result: make(chan error, 2), deadline: 4 * time.Second}
-	u, _ := serve(t, h, &ws.Options{PingInterval: -1}, eventloop.Config{Loops: 1, WriteHighWatermark: 256 << 10})
-	peer := silentPeer(t, u)
-	// Wait until the writer waits: what it sent stops growing.
-	for last := int64(-1); h.sent.Load() != last; {
-		last = h.sent.Load()
-		time.Sleep(100 * time.Millisecond)
+// closingPusher is a pusher whose OnMessage closes the connection, on the
+// loop.
+type closingPusher struct{ pusher }
+
+func (h *closingPusher) OnMessage(c *ws.Conn, _ []byte, _ bool) { _ = c.Close(4000, "asked") }
+
+// TestControlWhileWriterWaits: a goroutine's write waits for a peer that
+// does not read, and then the loop must send a control frame: a pong for
+// that peer's ping, or the close frame of a Close called by the handler on
+// the loop. The frame must not wait for the writer's frame (the loop would
+// stop, and the writer waits for the loop): it is left to the writer, which
+// sends it after its frame once the peer reads again. Before pushControl
+// the loop waited, so no other connection got served until the writer's
+// deadline (ping) or the close timeout (Close).
+func TestControlWhileWriterWaits(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		send    string // what the peer sends (masked with a zero key)
+		op      ws.Opcode
+		payload string // of the control frame the peer must get
+	}{
+		{"ping", "\x89\x84\x00\x00\x00\x00ping", ws.OpPong, "ping"},
+		{"close", "\x81\x81\x00\x00\x00\x00x", ws.OpClose, "\x0f\xa0asked"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Two connections: the peer's, and another client's below.
+			h := &closingPusher{pusher{size: 64 << 10, result: make(chan error, 2), deadline: 4 * time.Second}}
+			u, _ := serve(t, h, &ws.Options{PingInterval: -1}, eventloop.Config{Loops: 1, WriteHighWatermark: 256 << 10})
+			peer := silentPeer(t, u)
+			// Wait until the writer waits: what it sent stops growing.
+			for last := int64(-1); h.sent.Load() != last; {
+				last = h.sent.Load()
+				time.Sleep(100 * time.Millisecond)
+			}
+			if _, err := peer.Write([]byte(tc.send)); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(50 * time.Millisecond) // for the loop to take it
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			other, err := ws.Dial(ctx, u, &ws.Options{PingInterval: -1})
+			if err != nil {
+				t.Fatalf("the loop stopped serving: %v", err)
+			}
+			_ = other.Close(ws.StatusNormalClosure, "")
+			// The peer reads again and finds the frame among the writer's
+			// messages.
+			_ = peer.SetReadDeadline(time.Now().Add(10 * time.Second))
+			frames, p, err := findFrame(peer, tc.op)
+			if err != nil || string(p) != tc.payload {
+				t.Fatalf("after %d frames: payload %q, %v; want %q", frames, p, err, tc.payload)
+			}
+			t.Logf("%v after %d data frames", tc.op, frames)
+		})
 	}
-	if _, err := peer.Write([]byte("\x89\x84\x00\x00\x00\x00ping")); err != nil { // masked with a zero key
-		t.Fatal(err)
-	}
-	time.Sleep(50 * time.Millisecond) // for the loop to take the ping
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	other, err := ws.Dial(ctx, u, &ws.Options{PingInterval: -1})
-	if err != nil {
-		t.Fatalf("the loop stopped serving after the ping: %v", err)
-	}
-	_ = other.Close(ws.StatusNormalClosure, "")
-	// The peer reads again and finds the pong among the writer's messages.
-	_ = peer.SetReadDeadline(time.Now().Add(10 * time.Second))
-	r := bufio.NewReader(peer)
+}
+
+// findFrame reads a server's handshake response and then its frames from
+// nc until one has opcode op, and returns how many came before it and its
+// payload.
+func findFrame(nc net.Conn, op ws.Opcode) (int, []byte, error) {
+	r := bufio.NewReader(nc)
 	tp := textproto.NewReader(r)
 	if status, err := tp.ReadLine(); err != nil || !strings.Contains(status, " 101 ") {
-		t.Fatalf("status %q, %v", status, err)
+		return 0, nil, fmt.Errorf("status %q, %v", status, err)
 	}
 	if _, err := tp.ReadMIMEHeader(); err != nil {
-		t.Fatal(err)
+		return 0, nil, err
 	}
 	var head [10]byte
 	for frames := 0; ; frames++ {
 		if _, err := io.ReadFull(r, head[:2]); err != nil {
-			t.Fatalf("no pong in %d frames: %v", frames, err)
+			return frames, nil, err
 		}
 		n := int64(head[1] & 0x7f)
+		var err error
 		switch n {
 		case 126:
 			_, err = io.ReadFull(r, head[2:4])
@@ -447,20 +480,17 @@ func TestPingWhileWriterWaits(t *testing.T) {
 			n = int64(binary.BigEndian.Uint64(head[2:10]))
 		}
 		if err != nil {
-			t.Fatal(err)
+			return frames, nil, err
 		}
-		if ws.Opcode(head[0]&0x0f) != ws.OpPong {
+		if ws.Opcode(head[0]&0x0f) != op {
 			if _, err := io.CopyN(io.Discard, r, n); err != nil {
-				t.Fatal(err)
+				return frames, nil, err
 			}
 			continue
 		}
 		p := make([]byte, n)
-		if _, err := io.ReadFull(r, p); err != nil || string(p) != "ping" {
-			t.Fatalf("pong %q, %v", p, err)
-		}
-		t.Logf("pong after %d data frames", frames)
-		return
+		_, err = io.ReadFull(r, p)
+		return frames, p, err
 	}
 }
 
