@@ -508,11 +508,7 @@ func (c *Conn) peerClosed(ev Event) error {
 	if !sent {
 		// Echo the peer's code (§5.5.1); an empty close gets an empty one.
 		var b [2]byte
-		if c.push {
-			_ = c.pushControl(OpClose, AppendClosePayload(b[:0], ev.Code, ""))
-		} else {
-			_ = c.writeFrame(context.Background(), OpClose, 0, true, AppendClosePayload(b[:0], ev.Code, ""), time.Now().Add(c.opts.CloseTimeout))
-		}
+		_ = c.writeClose(AppendClosePayload(b[:0], ev.Code, ""))
 	}
 	if c.role == RoleClient && !c.push {
 		// The server closes TCP first (§7.1.1): wait for it, briefly.
@@ -541,13 +537,7 @@ func (c *Conn) fail(err error) error {
 	if !sent && !c.opts.FailByDrop {
 		var b [128]byte
 		deadline := time.Now().Add(c.opts.CloseTimeout)
-		var err error
-		if c.push {
-			err = c.pushControl(OpClose, AppendClosePayload(b[:0], code, ""))
-		} else {
-			err = c.writeFrame(context.Background(), OpClose, 0, true, AppendClosePayload(b[:0], code, ""), deadline)
-		}
-		if err == nil {
+		if c.writeClose(AppendClosePayload(b[:0], code, "")) == nil {
 			c.linger(deadline)
 		}
 	}
@@ -822,6 +812,16 @@ func (c *Conn) Ping(ctx context.Context, payload []byte) error {
 
 func (c *Conn) writeControl(op Opcode, payload []byte) error {
 	return c.writeFrame(context.Background(), op, 0, true, payload, time.Now().Add(c.opts.CloseTimeout))
+}
+
+// writeClose sends a close frame with payload from the reading side: in
+// push mode, where that is the driver's loop, without waiting for the frame
+// lock (pushControl).
+func (c *Conn) writeClose(payload []byte) error {
+	if c.push {
+		return c.pushControl(OpClose, payload)
+	}
+	return c.writeControl(OpClose, payload)
 }
 
 // writeFrame writes one frame under frameMu, within ctx's deadline if it

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -464,32 +463,32 @@ func findFrame(nc net.Conn, op ws.Opcode) (int, []byte, error) {
 	if _, err := tp.ReadMIMEHeader(); err != nil {
 		return 0, nil, err
 	}
-	var head [10]byte
 	for frames := 0; ; frames++ {
-		if _, err := io.ReadFull(r, head[:2]); err != nil {
+		var h ws.Header
+		var n int
+		for _, k := range []int{2, 4, 10} { // the header's possible sizes
+			b, err := r.Peek(k)
+			if err != nil {
+				return frames, nil, err
+			}
+			if h, n, err = ws.ParseHeader(b); err != nil {
+				return frames, nil, err
+			}
+			if n > 0 {
+				break
+			}
+		}
+		if _, err := r.Discard(n); err != nil {
 			return frames, nil, err
 		}
-		n := int64(head[1] & 0x7f)
-		var err error
-		switch n {
-		case 126:
-			_, err = io.ReadFull(r, head[2:4])
-			n = int64(binary.BigEndian.Uint16(head[2:4]))
-		case 127:
-			_, err = io.ReadFull(r, head[2:10])
-			n = int64(binary.BigEndian.Uint64(head[2:10]))
-		}
-		if err != nil {
-			return frames, nil, err
-		}
-		if ws.Opcode(head[0]&0x0f) != op {
-			if _, err := io.CopyN(io.Discard, r, n); err != nil {
+		if h.Op != op {
+			if _, err := io.CopyN(io.Discard, r, h.Length); err != nil {
 				return frames, nil, err
 			}
 			continue
 		}
-		p := make([]byte, n)
-		_, err = io.ReadFull(r, p)
+		p := make([]byte, h.Length)
+		_, err := io.ReadFull(r, p)
 		return frames, p, err
 	}
 }
