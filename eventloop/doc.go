@@ -2,9 +2,12 @@
 // loops serve every connection, with no goroutine and no buffer per idle connection.
 //
 // On Linux each loop is an epoll instance (kqueue on darwin and the BSDs) with a connection table
-// indexed by fd — the kernel only ever holds fds, never Go pointers — one read buffer shared by all
-// its connections, an eventfd (a pipe on kqueue systems) for wake-ups from other goroutines and a
-// timing wheel for deadlines and idle timeouts. Elsewhere a goroutine-per-connection fallback over
+// indexed by fd — the kernel only ever holds fds (with epoll, each with a generation, so an event
+// for a connection closed while its batch was being handled never reaches a new connection that got
+// the same fd), never Go pointers — one read buffer shared by all its connections, an eventfd (a pipe
+// on kqueue systems) for wake-ups from other goroutines and a timing wheel for deadlines and idle
+// timeouts. A loop whose poller fails (an error other than EINTR) closes its connections with that
+// error and stops the others; Run returns the error. Elsewhere a goroutine-per-connection fallback over
 // the net package offers the same API. The package knows nothing of WebSocket: it moves bytes.
 //
 // # Example
@@ -29,10 +32,12 @@
 // # Concurrency
 //
 // Handler methods of one loop run on that loop's goroutine, one at a time, and must not block.
-// Conn methods are for that goroutine (inside callbacks) except AsyncWrite, Wake, Close, Fd and
-// the address methods, which any goroutine may call. Loop.Listen, Dial, Shutdown and Stats may be
-// called from any goroutine; Dial and Shutdown block, so never from a callback. InCallback tells
-// code shared by both sides (a write that could wait for a peer, say) which side it runs on.
+// Conn methods are for that goroutine (inside callbacks) except AsyncWrite, Wake, NotifyWritable,
+// PauseRead, ResumeRead, Close, Fd and the address methods, which any goroutine may call. The
+// addresses are read when the connection opens and stay valid after it closed. Loop.Listen, Dial, Shutdown and Stats may be
+// called from any goroutine; Dial and Shutdown block, so never from a callback. Nothing needs to
+// know which side it runs on: code shared by both sides never waits (a goroutine that wants room
+// waits for a notification, NotifyWritable, that the loop sends; see ws/wsloop).
 //
 // A loaded loop polls without blocking and only parks its thread in epoll_wait when no event is
 // ready, so it keeps its core busy even at GOMAXPROCS=1 and needs no other goroutine to run.
@@ -43,12 +48,26 @@
 // payload in one writev. The queue has a high and a low watermark: above the high one the
 // SlowReaderPolicy applies (pause reading, refuse writes, or close), below the low one OnWritable
 // is called. Memory per connection is therefore bounded by about twice the high watermark plus
-// Config.MaxPendingInput of unconsumed input.
+// Config.MaxPendingInput of unconsumed input. Send is Write without the admission against the
+// watermarks, for a layer above that bounds its output itself (ws's outbound queue counts Queued).
+//
+// Other goroutines write with AsyncWrite. What AsyncWrite accepted before Close is sent before the
+// connection closes, after the queue, within Config.CloseTimeout, on every backend. A goroutine
+// that waits for room calls NotifyWritable once: OnWritable follows once the queue is at or below
+// the low watermark, with no wake-up in between however long that takes (Wake, by contrast, calls
+// OnWritable at once).
+//
+// Reading has a brake of its own: PauseRead stops reading from a connection (OnData is no longer
+// called, the kernel's buffers fill and TCP flow control holds the peer back) until ResumeRead, which
+// hands over the input OnData had left, without waiting for more. It is independent of the
+// slow-reader pause. The idle timeout does not run while reading is paused; a peer's EOF is seen
+// after ResumeRead, behind the input before it. The Conn.PauseRead example hands each request to a
+// goroutine and reads the next one once the answer is on its way.
 //
 // # Limits
 //
 // Accept pauses for Config.AcceptBackoff when the process is out of fds (EMFILE/ENFILE) instead of
-// spinning. Connections idle for Config.IdleTimeout (default 5 minutes) are closed. Each open
-// connection costs one fd, about 200 bytes of Go memory and 8 bytes of table; the kernel's socket
-// buffers come on top.
+// spinning. Connections idle for Config.IdleTimeout (default 5 minutes) are closed, unless the
+// application paused their reading. Each open connection costs one fd, about 250 bytes of Go memory
+// and 8 bytes of table; the kernel's socket buffers come on top.
 package eventloop

@@ -132,7 +132,8 @@ type Handler interface {
 	// back, followed by new input, on the next call. in is valid only during the call.
 	OnData(c *Conn, in []byte) (consumed int)
 	// OnWritable is called when the write queue drained below the low watermark after it had passed the
-	// high one or a write failed with ErrQueueFull, and after Conn.Wake.
+	// high one or a write failed with ErrQueueFull, once after Conn.NotifyWritable when the queue is at
+	// or below the low watermark, and after Conn.Wake.
 	OnWritable(c *Conn)
 	// OnClose is called once, after the socket is closed; err says why (nil: closed by Close,
 	// io.EOF: the peer closed, ErrTimeout, ErrShutdown, a syscall error...).

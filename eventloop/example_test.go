@@ -1,6 +1,8 @@
 package eventloop_test
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -118,3 +120,42 @@ func (n notify) OnOpen(c *eventloop.Conn)              { n.opened <- c }
 func (notify) OnData(c *eventloop.Conn, in []byte) int { return len(in) }
 func (notify) OnWritable(c *eventloop.Conn)            {}
 func (notify) OnClose(c *eventloop.Conn, err error)    {}
+
+// upper answers each request on a goroutine of its own; the connection reads the next request only
+// once the answer is on its way, so a client that sends faster than it is served is held back by
+// TCP flow control instead of by memory.
+type upper struct{}
+
+func (upper) OnOpen(c *eventloop.Conn) {}
+
+func (upper) OnData(c *eventloop.Conn, in []byte) int {
+	req := bytes.ToUpper(in) // a copy: in is valid only during the call
+	c.PauseRead()
+	go func() {
+		c.AsyncWrite(req) // the slow work would be here
+		c.ResumeRead()
+	}()
+	return len(in)
+}
+
+func (upper) OnWritable(c *eventloop.Conn)         {}
+func (upper) OnClose(c *eventloop.Conn, err error) {}
+
+func ExampleConn_PauseRead() {
+	l, _ := eventloop.New(eventloop.Config{Loops: 1}, upper{})
+	addr, _ := l.Listen("tcp", "127.0.0.1:0")
+	go l.Run()
+
+	c, _ := net.Dial("tcp", addr.String())
+	r := bufio.NewReader(c)
+	for _, req := range []string{"hello\n", "world\n"} {
+		c.Write([]byte(req))
+		answer, _ := r.ReadString('\n')
+		fmt.Print(answer)
+	}
+	c.Close()
+	l.Shutdown(context.Background())
+	// Output:
+	// HELLO
+	// WORLD
+}

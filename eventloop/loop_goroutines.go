@@ -59,6 +59,7 @@ type Conn struct {
 	out          []byte
 	wake         bool
 	wantWritable bool
+	readPaused   bool // PauseRead
 	shutWr       bool
 	closeErr     error
 	timer        *time.Timer
@@ -251,20 +252,41 @@ func (c *Conn) reader(opened chan struct{}) {
 	if l.cfg.HandshakeTimeout > 0 {
 		c.setTimer(time.Now().Add(l.cfg.HandshakeTimeout))
 	}
-	callOpen(l.h, c)
+	l.h.OnOpen(c)
 	c.cb.Unlock()
 	if opened != nil {
 		close(opened)
 	}
 	buf := make([]byte, l.cfg.ReadBufferSize)
-	var in []byte
-	var err error
+	var in []byte  // input OnData left unconsumed, or read while paused
+	var offer bool // in holds input OnData has not seen yet (or has to see again after ResumeRead)
+	var err error  // the read error to act on once in has been offered
 	for c.state.Load() == stateOpen {
-		c.mu.Lock()
-		for l.cfg.SlowReader == SlowReaderPause && len(c.out) > l.cfg.WriteHighWatermark && c.state.Load() == stateOpen {
-			c.drained.Wait()
+		if c.waitRead() && len(in) > 0 {
+			offer = true // resumed: hand the unconsumed input over again without waiting for more
 		}
-		c.mu.Unlock()
+		if c.state.Load() != stateOpen {
+			break
+		}
+		if offer {
+			offer = false
+			c.cb.Lock()
+			k := l.h.OnData(c, in)
+			c.cb.Unlock()
+			k = min(max(k, 0), len(in))
+			if rest := in[k:]; len(rest) == 0 {
+				in = nil
+			} else {
+				in = append([]byte(nil), rest...) // never buf, which the next read overwrites
+			}
+			if len(in) > l.cfg.MaxPendingInput {
+				c.closeWith(ErrInputTooLarge, true)
+			}
+			continue
+		}
+		if err != nil {
+			break
+		}
 		if l.cfg.IdleTimeout > 0 {
 			c.nc.SetReadDeadline(time.Now().Add(l.cfg.IdleTimeout))
 		}
@@ -273,36 +295,30 @@ func (c *Conn) reader(opened chan struct{}) {
 		if n > 0 {
 			l.stats.reads.Add(1)
 			l.stats.bytesRead.Add(uint64(n))
-			data := buf[:n]
-			if len(in) > 0 {
-				in = append(in, data...)
-				data = in
-			}
-			c.cb.Lock()
-			k := callData(l.h, c, data)
-			c.cb.Unlock()
-			k = min(max(k, 0), len(data))
-			rest := data[k:]
-			if len(rest) == 0 {
-				in = nil
+			if len(in) == 0 {
+				in = buf[:n] // offered (and copied if left) before the next read
 			} else {
-				in = append(in[:0:0], rest...)
+				in = append(in, buf[:n]...)
 			}
-			if len(in) > l.cfg.MaxPendingInput {
-				c.closeWith(ErrInputTooLarge, true)
-			}
+			offer = true
 		}
 		if err != nil {
 			var ne net.Error
-			switch {
-			case err == io.EOF:
-			case errors.As(err, &ne) && ne.Timeout():
-				l.stats.timeouts.Add(1)
-				err = ErrTimeout
+			if errors.As(err, &ne) && ne.Timeout() && c.paused() {
+				// The idle timeout does not run while paused.
+				err = nil
 			}
-			c.closeWith(err, err != io.EOF)
-			break
 		}
+	}
+	if err != nil && c.state.Load() == stateOpen {
+		var ne net.Error
+		switch {
+		case err == io.EOF:
+		case errors.As(err, &ne) && ne.Timeout():
+			l.stats.timeouts.Add(1)
+			err = ErrTimeout
+		}
+		c.closeWith(err, err != io.EOF)
 	}
 	<-c.written
 	c.mu.Lock()
@@ -319,7 +335,7 @@ func (c *Conn) reader(opened chan struct{}) {
 	l.stats.conns.Add(-1)
 	l.stats.closed.Add(1)
 	c.cb.Lock()
-	callClose(l.h, c, err)
+	l.h.OnClose(c, err)
 	c.cb.Unlock()
 }
 
@@ -366,10 +382,35 @@ func (c *Conn) writer() {
 		}
 		if (want || wake) && c.state.Load() == stateOpen {
 			c.cb.Lock()
-			callWritable(l.h, c)
+			l.h.OnWritable(c)
 			c.cb.Unlock()
 		}
 	}
+}
+
+// waitRead blocks while reading is paused, by PauseRead or by the slow-reader policy, and the
+// connection is open. It reports whether it waited for ResumeRead.
+func (c *Conn) waitRead() (resumed bool) {
+	l := c.l
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for c.state.Load() == stateOpen {
+		switch {
+		case c.readPaused:
+			resumed = true
+		case l.cfg.SlowReader == SlowReaderPause && len(c.out) > l.cfg.WriteHighWatermark:
+		default:
+			return resumed
+		}
+		c.drained.Wait()
+	}
+	return resumed
+}
+
+func (c *Conn) paused() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.readPaused
 }
 
 func (c *Conn) signal() {
@@ -485,6 +526,37 @@ func (c *Conn) Wake() error {
 	c.l.stats.wakeups.Add(1)
 	c.signal()
 	return nil
+}
+
+// NotifyWritable arms one OnWritable call for when the queue is at or below the low watermark;
+// safe from any goroutine.
+func (c *Conn) NotifyWritable() {
+	c.mu.Lock()
+	if c.state.Load() != stateOpen {
+		c.mu.Unlock()
+		return
+	}
+	c.wantWritable = true
+	now := len(c.out) <= c.l.cfg.WriteLowWatermark
+	c.mu.Unlock()
+	if now {
+		c.signal()
+	}
+}
+
+// PauseRead stops reading until ResumeRead; safe from any goroutine.
+func (c *Conn) PauseRead() {
+	c.mu.Lock()
+	c.readPaused = true
+	c.mu.Unlock()
+}
+
+// ResumeRead undoes PauseRead; safe from any goroutine.
+func (c *Conn) ResumeRead() {
+	c.mu.Lock()
+	c.readPaused = false
+	c.drained.Broadcast()
+	c.mu.Unlock()
 }
 
 // Close closes after the queued output is sent; safe from any goroutine.

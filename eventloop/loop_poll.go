@@ -4,16 +4,14 @@ package eventloop
 
 import (
 	"context"
-	"io"
+	"fmt"
 	"log/slog"
 	"net"
-	"os"
+	"net/netip"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // Loop states.
@@ -44,12 +42,17 @@ const (
 	fEOF                             // the peer closed its side
 	fConnecting                      // non-blocking connect in progress
 	fAsyncHeld                       // AsyncWrite data waits for the queue to drain
+	fUserPaused                      // reading stopped by PauseRead (the loop's view of Conn.rpause)
+	fParked                          // unregistered after a hang-up while paused, until ResumeRead
+	fNew                             // registered during the current batch (kqueue only, see stale)
+	fResumed                         // ResumeRead applied: offer the unconsumed input again
 )
 
 // Async flags (Conn.aflags), guarded by Conn.mu.
 const (
 	aQueued uint8 = 1 << iota // in the loop's wake list
 	aWake                     // Wake was called
+	aNotify                   // NotifyWritable was called
 )
 
 // Loop is a set of event loops serving connections. Create it with New, add listeners with Listen,
@@ -61,6 +64,9 @@ type Loop struct {
 	next  atomic.Uint32
 	state atomic.Int32
 	done  chan struct{}
+
+	errOnce sync.Once
+	err     error // why a loop stopped on its own (a poller error); set before done closes
 }
 
 type listener struct {
@@ -100,6 +106,8 @@ type loop struct {
 	now       int64
 	idle      int64
 	draining  bool
+	gen       uint32  // generation of the last connection registered (see poller)
+	fresh     []*Conn // connections registered during the current batch (kqueue only)
 
 	mu          sync.Mutex // guards tasks, wakes, dead
 	tasks       []func()
@@ -121,6 +129,8 @@ type Conn struct {
 	flags    uint32
 	state    atomic.Int32
 	aflags   uint8
+	gen      uint32      // generation in the poller's registration; never 0
+	rpause   atomic.Bool // PauseRead requested; written under mu
 	ctx      any
 	in       []byte // input OnData left unconsumed
 	out      []byte // output the kernel refused
@@ -128,7 +138,10 @@ type Conn struct {
 	idleAt   int64  // loop time; 0: none
 	wheelAt  int64  // firing time of the wheel slot due to look at c; 0: none
 	closeErr error
-	mu       sync.Mutex // guards async, aflags
+	laddr    netip.AddrPort // TCP addresses read when the connection opened (zero: none)
+	raddr    netip.AddrPort
+	uaddr    *[2]net.Addr // instead, for a unix socket: local and remote address
+	mu       sync.Mutex   // guards async, aflags
 	async    []byte
 }
 
@@ -168,144 +181,11 @@ func (l *Loop) pick() *loop {
 	return l.loops[int(l.next.Add(1))%len(l.loops)]
 }
 
-// Listen opens a listening socket ("tcp", "tcp4", "tcp6" or "unix") and returns its address
-// (useful with port 0). It may be called before or during Run. On Linux every loop gets its own
-// SO_REUSEPORT socket; elsewhere one socket in the first loop hands connections to all loops.
-func (l *Loop) Listen(network, addr string) (net.Addr, error) {
-	if l.state.Load() == loopStopped {
-		return nil, ErrClosed
-	}
-	sa, family, err := resolve(context.Background(), network, addr)
-	if err != nil {
-		return nil, err
-	}
-	tcp := family != unix.AF_UNIX
-	n := 1
-	if tcp && reusePortBalances {
-		n = len(l.loops)
-	}
-	fds := make([]int, 0, n)
-	var bound unix.Sockaddr
-	for i := 0; i < n; i++ {
-		fd, err := l.listenFD(sa, family, n > 1)
-		if err != nil {
-			for _, fd := range fds {
-				unix.Close(fd)
-			}
-			return nil, err
-		}
-		fds = append(fds, fd)
-		if i == 0 {
-			if bound, err = unix.Getsockname(fd); err != nil {
-				unix.Close(fd)
-				return nil, err
-			}
-			sa = bound
-		}
-	}
-	for i, fd := range fds {
-		lp := l.loops[i]
-		ln := &listener{fd: fd, tcp: tcp}
-		if !tcp {
-			ln.path = addr
-		}
-		if !lp.post(func() { lp.addListener(ln) }) {
-			for _, fd := range fds[i:] {
-				unix.Close(fd)
-			}
-			return nil, ErrClosed
-		}
-	}
-	return sockaddrToAddr(bound), nil
-}
-
-func (l *Loop) listenFD(sa unix.Sockaddr, family int, reusePort bool) (int, error) {
-	fd, err := socket(family)
-	if err != nil {
-		return -1, os.NewSyscallError("socket", err)
-	}
-	if family != unix.AF_UNIX {
-		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
-			unix.Close(fd)
-			return -1, os.NewSyscallError("setsockopt", err)
-		}
-		if reusePort {
-			if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
-				unix.Close(fd)
-				return -1, os.NewSyscallError("setsockopt", err)
-			}
-		}
-	}
-	if err := unix.Bind(fd, sa); err != nil {
-		unix.Close(fd)
-		return -1, os.NewSyscallError("bind", err)
-	}
-	if err := unix.Listen(fd, l.cfg.Backlog); err != nil {
-		unix.Close(fd)
-		return -1, os.NewSyscallError("listen", err)
-	}
-	return fd, nil
-}
-
-// Dial connects to addr without blocking the loop and returns the connection once OnOpen has run.
-// It blocks the calling goroutine until then or until ctx is done, so it must not be called from a
-// Handler callback. The loop must be running.
-func (l *Loop) Dial(ctx context.Context, network, addr string) (*Conn, error) {
-	return l.DialWith(ctx, network, addr, DialOptions{})
-}
-
-// DialWith is Dial with options: a local address to bind and the initial context slot.
-func (l *Loop) DialWith(ctx context.Context, network, addr string, opt DialOptions) (*Conn, error) {
-	if l.state.Load() == loopStopped {
-		return nil, ErrClosed
-	}
-	sa, family, err := resolve(ctx, network, addr)
-	if err != nil {
-		return nil, err
-	}
-	fd, err := socket(family)
-	if err != nil {
-		return nil, os.NewSyscallError("socket", err)
-	}
-	if opt.LocalAddr != "" {
-		lsa, _, err := resolve(ctx, network, opt.LocalAddr)
-		if err == nil {
-			err = unix.Bind(fd, lsa)
-		}
-		if err != nil {
-			unix.Close(fd)
-			return nil, os.NewSyscallError("bind", err)
-		}
-	}
-	if family != unix.AF_UNIX && !l.cfg.TCPDelay {
-		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-	}
-	if err := unix.Connect(fd, sa); err != nil && err != unix.EINPROGRESS && err != unix.EINTR {
-		unix.Close(fd)
-		return nil, os.NewSyscallError("connect", err)
-	}
-	lp := l.pick()
-	c := &Conn{lp: lp, fd: int32(fd), ctx: opt.Value}
-	ch := make(chan error, 1)
-	if !lp.post(func() { lp.startDial(c, ch) }) {
-		unix.Close(fd)
-		return nil, ErrClosed
-	}
-	select {
-	case err := <-ch:
-		if err != nil {
-			return nil, err
-		}
-		return c, nil
-	case <-ctx.Done():
-		err := ctx.Err()
-		lp.post(func() { lp.cancelDial(c, err) })
-		return nil, err
-	}
-}
-
 // Run serves until Shutdown: the first loop on the calling goroutine, the others on their own.
 // It returns nil after Shutdown, ErrRunning if the loop already runs, ErrClosed after Shutdown.
+// A loop whose poller fails (epoll_wait or kevent returns an error other than EINTR) closes its
+// connections with that error and stops every other loop as Shutdown does; Run then returns the
+// error, wrapped.
 func (l *Loop) Run() error {
 	if !l.state.CompareAndSwap(loopNew, loopRunning) {
 		if l.state.Load() == loopStopped {
@@ -324,7 +204,16 @@ func (l *Loop) Run() error {
 	l.loops[0].run()
 	wg.Wait()
 	close(l.done)
-	return nil
+	return l.err
+}
+
+// abort records err, the first reason a loop stopped on its own, and stops the other loops.
+func (l *Loop) abort(err error) {
+	l.errOnce.Do(func() { l.err = err })
+	l.state.Store(loopStopped)
+	for _, lp := range l.loops {
+		lp.post(lp.drain)
+	}
 }
 
 // Shutdown stops accepting, closes every connection after its queued output drained (OnClose gets
@@ -336,7 +225,7 @@ func (l *Loop) Shutdown(ctx context.Context) error {
 	case loopNew:
 		// Never ran: release what Listen and New opened.
 		for _, lp := range l.loops {
-			lp.stop()
+			lp.stop(ErrShutdown)
 		}
 		close(l.done)
 		return nil
@@ -427,18 +316,20 @@ func (lp *loop) run() {
 	for {
 		n, err := lp.p.wait(msec)
 		if err != nil {
+			// Not EINTR (wait retries that): the poller is unusable, and waiting again would only
+			// fail again.
+			err = fmt.Errorf("eventloop: poll: %w", err)
 			if lg := lp.l.logger(); lg != nil {
-				lg.Error("eventloop: poll", "err", err)
+				lg.Error("eventloop: poller failed, loop stops", "err", err)
 			}
-			time.Sleep(10 * time.Millisecond)
+			lp.stop(err)
+			lp.l.abort(err)
+			return
 		}
 		lp.stats.polls.Add(1)
 		lp.stats.events.Add(uint64(n))
 		lp.now = lp.nanotime()
-		for i := 0; i < n; i++ {
-			fd, r, w, hup := lp.p.event(i)
-			lp.dispatch(fd, r, w, hup)
-		}
+		lp.events(n)
 		if lp.wheel.count > 0 {
 			lp.wheel.advance(lp.now, lp.expire)
 		}
@@ -459,7 +350,20 @@ func (lp *loop) run() {
 		}
 		msec = lp.timeout()
 	}
-	lp.stop()
+	lp.stop(ErrShutdown)
+}
+
+// events dispatches the n events of the batch the poller just returned.
+func (lp *loop) events(n int) {
+	for i, c := range lp.fresh {
+		c.flags &^= fNew
+		lp.fresh[i] = nil
+	}
+	lp.fresh = lp.fresh[:0]
+	for i := 0; i < n; i++ {
+		fd, gen, r, w, hup := lp.p.event(i)
+		lp.dispatch(fd, gen, r, w, hup)
+	}
 }
 
 // timeout returns the poll timeout in milliseconds until the next timer (or block, -1).
@@ -484,7 +388,8 @@ func (lp *loop) timeout() int {
 }
 
 // stop marks the loop dead and releases its fds; tasks posted before see draining and clean up.
-func (lp *loop) stop() {
+// The connections still open are closed with err.
+func (lp *loop) stop(err error) {
 	lp.draining = true
 	lp.mu.Lock()
 	lp.dead = true
@@ -499,13 +404,13 @@ func (lp *loop) stop() {
 	}
 	for _, c := range lp.conns {
 		if c != nil {
-			lp.closeConn(c, ErrShutdown)
+			lp.closeConn(c, err)
 		}
 	}
 	lp.p.close()
 }
 
-func (lp *loop) dispatch(fd int, r, w, hup bool) {
+func (lp *loop) dispatch(fd int, gen uint32, r, w, hup bool) {
 	if fd == lp.wakeFd {
 		lp.p.drainWake()
 		lp.handleWakes()
@@ -513,6 +418,9 @@ func (lp *loop) dispatch(fd int, r, w, hup bool) {
 	}
 	if fd < len(lp.conns) {
 		if c := lp.conns[fd]; c != nil {
+			if lp.stale(c, gen) {
+				return
+			}
 			lp.connEvent(c, r, w, hup)
 			return
 		}
@@ -520,6 +428,17 @@ func (lp *loop) dispatch(fd int, r, w, hup bool) {
 	if ln, ok := lp.listeners[fd]; ok {
 		lp.accept(ln)
 	}
+}
+
+// stale reports whether an event of the current batch, registered with generation gen, was meant
+// for an earlier holder of c's fd: one closed while this batch was being handled, its fd reused
+// at once by c. With epoll the generation in the event data says so; with kqueue, which carries
+// none, any event for a connection registered during this batch predates it (fNew).
+func (lp *loop) stale(c *Conn, gen uint32) bool {
+	if pollerGen {
+		return c.gen != gen
+	}
+	return c.flags&fNew != 0
 }
 
 func (lp *loop) handleWakes() {
@@ -539,103 +458,48 @@ func (lp *loop) handleWakes() {
 		af := c.aflags
 		c.aflags = 0
 		var buf []byte
-		if len(c.out) <= lp.cfg.WriteHighWatermark {
+		switch {
+		case c.state.Load() != stateOpen:
+			// Closing: settle sends what AsyncWrite accepted before the close.
+		case len(c.out) <= lp.cfg.WriteHighWatermark:
 			buf, c.async = c.async, nil
-		} else if len(c.async) > 0 {
+		case len(c.async) > 0:
 			// Hold it back until the queue drains: AsyncWrite reports ErrQueueFull meanwhile.
 			c.flags |= fAsyncHeld
 		}
 		c.mu.Unlock()
-		st := c.state.Load()
-		if st == stateClosed {
+		if c.state.Load() == stateClosed {
 			continue
 		}
-		if st == stateOpen && len(buf) > 0 {
+		if len(buf) > 0 {
+			// Taken while open: it goes out even if Close came since, ahead of the close.
 			lp.send(c, buf)
 		}
-		if af&aWake != 0 && c.state.Load() == stateOpen {
-			callWritable(lp.h, c)
+		lp.syncPause(c)
+		if c.flags&fResumed != 0 {
+			// Resumed (here or since the request) with input OnData left: offer it again without
+			// waiting for more. Every ResumeRead is followed by this pass.
+			c.flags &^= fResumed
+			if len(c.in) > 0 && c.state.Load() == stateOpen {
+				lp.deliver(c, nil)
+			}
+		}
+		call := af&aWake != 0
+		if af&aNotify != 0 {
+			if len(c.out) <= lp.cfg.WriteLowWatermark {
+				c.flags &^= fWantWritable
+				call = true
+			} else {
+				// flush calls OnWritable once the queue falls to the low watermark.
+				c.flags |= fWantWritable
+			}
+		}
+		if call && c.state.Load() == stateOpen {
+			lp.h.OnWritable(c)
 		}
 		lp.settle(c)
 	}
 	lp.spareTasks, lp.spareWakes = tasks[:0], wakes[:0]
-}
-
-func (lp *loop) addListener(ln *listener) {
-	if lp.draining {
-		lp.closeListener(ln)
-		return
-	}
-	if err := lp.p.add(ln.fd, true, false); err != nil {
-		lp.closeListener(ln)
-		if lg := lp.l.logger(); lg != nil {
-			lg.Error("eventloop: register listener", "err", err)
-		}
-		return
-	}
-	lp.listeners[ln.fd] = ln
-}
-
-func (lp *loop) closeListener(ln *listener) {
-	delete(lp.listeners, ln.fd)
-	unix.Close(ln.fd)
-	if ln.path != "" {
-		os.Remove(ln.path)
-	}
-}
-
-// accept takes a batch of connections; the listener is level-triggered, so the rest come next round.
-func (lp *loop) accept(ln *listener) {
-	for i := 0; i < 128; i++ {
-		fd, err := accept(ln.fd)
-		if err != nil {
-			switch err {
-			case unix.EAGAIN:
-			case unix.EMFILE, unix.ENFILE, unix.ENOBUFS, unix.ENOMEM:
-				lp.pauseListener(ln, err)
-			case unix.ECONNABORTED, unix.EINTR, unix.EPROTO:
-				continue
-			default:
-				if lg := lp.l.logger(); lg != nil {
-					lg.Error("eventloop: accept", "err", err)
-				}
-			}
-			return
-		}
-		lp.stats.accepted.Add(1)
-		if ln.tcp && !lp.cfg.TCPDelay {
-			unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-		}
-		if !reusePortBalances && len(lp.l.loops) > 1 {
-			if to := lp.l.pick(); to != lp {
-				if !to.post(func() { to.openAccepted(fd) }) {
-					unix.Close(fd)
-				}
-				continue
-			}
-		}
-		lp.openAccepted(fd)
-	}
-}
-
-// pauseListener stops accepting for AcceptBackoff: out of fds, accept would fail again at once and
-// the level-triggered listener would spin the loop.
-func (lp *loop) pauseListener(ln *listener, err error) {
-	if ln.paused {
-		return
-	}
-	lp.stats.acceptPauses.Add(1)
-	if lg := lp.l.logger(); lg != nil {
-		lg.Warn("eventloop: accept paused", "err", err, "for", lp.cfg.AcceptBackoff)
-	}
-	ln.paused = true
-	lp.p.del(ln.fd, true, false)
-	lp.timers = append(lp.timers, timer{at: lp.now + int64(lp.cfg.AcceptBackoff), fn: func() {
-		ln.paused = false
-		if _, ok := lp.listeners[ln.fd]; ok && !lp.draining {
-			lp.p.add(ln.fd, true, false)
-		}
-	}})
 }
 
 func (lp *loop) runTimers() {
@@ -655,8 +519,21 @@ func (lp *loop) runTimers() {
 	}
 }
 
+// nextGen returns the generation of a new registration: never 0, which listeners and the wake fd use.
+func (lp *loop) nextGen() uint32 {
+	lp.gen++
+	if lp.gen == 0 {
+		lp.gen = 1
+	}
+	return lp.gen
+}
+
 func (lp *loop) insert(c *Conn) {
 	fd := int(c.fd)
+	if !pollerGen {
+		c.flags |= fNew
+		lp.fresh = append(lp.fresh, c)
+	}
 	if fd >= len(lp.conns) {
 		n := 2 * len(lp.conns)
 		if n <= fd {
@@ -669,96 +546,6 @@ func (lp *loop) insert(c *Conn) {
 	lp.conns[fd] = c
 	lp.nconns++
 	lp.stats.conns.Add(1)
-}
-
-func (lp *loop) openAccepted(fd int) {
-	if lp.draining {
-		unix.Close(fd)
-		return
-	}
-	c := &Conn{lp: lp, fd: int32(fd)}
-	if err := lp.p.add(fd, true, false); err != nil {
-		unix.Close(fd)
-		return
-	}
-	c.flags = fRegR
-	lp.insert(c)
-	lp.open(c)
-}
-
-func (lp *loop) open(c *Conn) {
-	c.state.Store(stateOpen)
-	if lp.idle > 0 {
-		c.idleAt = lp.now + lp.idle
-	}
-	if lp.cfg.HandshakeTimeout > 0 {
-		c.deadline = lp.now + int64(lp.cfg.HandshakeTimeout)
-	}
-	lp.arm(c)
-	callOpen(lp.h, c)
-	lp.settle(c)
-}
-
-func (lp *loop) startDial(c *Conn, ch chan error) {
-	fd := int(c.fd)
-	if lp.draining {
-		unix.Close(fd)
-		c.state.Store(stateClosed)
-		ch <- ErrShutdown
-		return
-	}
-	if err := lp.p.add(fd, false, true); err != nil {
-		unix.Close(fd)
-		c.state.Store(stateClosed)
-		ch <- err
-		return
-	}
-	c.flags = fRegW | fConnecting
-	lp.insert(c)
-	lp.dials[c] = ch
-}
-
-func (lp *loop) finishDial(c *Conn) {
-	fd := int(c.fd)
-	ch := lp.dials[c]
-	delete(lp.dials, c)
-	errno, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
-	if err == nil && errno != 0 {
-		err = unix.Errno(errno)
-	}
-	if err == nil {
-		err = lp.p.mod(fd, false, true, true, false)
-	}
-	if err != nil {
-		lp.drop(c)
-		ch <- os.NewSyscallError("connect", err)
-		return
-	}
-	c.flags = fRegR
-	lp.stats.dialed.Add(1)
-	lp.open(c)
-	ch <- nil
-}
-
-func (lp *loop) cancelDial(c *Conn, err error) {
-	if ch, ok := lp.dials[c]; ok {
-		delete(lp.dials, c)
-		lp.drop(c)
-		ch <- err
-		return
-	}
-	if c.state.Load() != stateClosed {
-		lp.closeConn(c, err)
-	}
-}
-
-// drop removes a connection that never opened.
-func (lp *loop) drop(c *Conn) {
-	lp.conns[c.fd] = nil
-	lp.nconns--
-	lp.stats.conns.Add(-1)
-	c.state.Store(stateClosed)
-	unix.Close(int(c.fd))
 }
 
 // arm makes sure the timing wheel looks at c no later than its expiry.
@@ -780,208 +567,6 @@ func (lp *loop) expire(c *Conn) {
 		err = ErrTimeout
 	}
 	lp.closeConn(c, err)
-}
-
-func (lp *loop) connEvent(c *Conn, r, w, hup bool) {
-	if c.flags&fConnecting != 0 {
-		if w || hup {
-			lp.finishDial(c)
-		}
-		return
-	}
-	if w && len(c.out) > 0 {
-		lp.flush(c)
-		if c.state.Load() == stateClosed {
-			return
-		}
-	}
-	switch {
-	case r && c.flags&fRegR != 0:
-		lp.read(c)
-	case hup:
-		err := error(io.EOF)
-		if errno, e := unix.GetsockoptInt(int(c.fd), unix.SOL_SOCKET, unix.SO_ERROR); e == nil && errno != 0 {
-			err = os.NewSyscallError("read", unix.Errno(errno))
-		}
-		lp.closeConn(c, err)
-	}
-}
-
-func (lp *loop) read(c *Conn) {
-	n, err := readFD(int(c.fd), lp.buf)
-	if err != nil {
-		if err == unix.EAGAIN || err == unix.EINTR {
-			return
-		}
-		lp.closeConn(c, os.NewSyscallError("read", err))
-		return
-	}
-	lp.stats.reads.Add(1)
-	if n == 0 {
-		lp.peerClosed(c)
-		return
-	}
-	lp.stats.bytesRead.Add(uint64(n))
-	if lp.idle > 0 {
-		c.idleAt = lp.now + lp.idle
-	}
-	data := lp.buf[:n]
-	if len(c.in) > 0 {
-		c.in = append(c.in, data...)
-		data = c.in
-	}
-	k := callData(lp.h, c, data)
-	if k < 0 {
-		k = 0
-	} else if k > len(data) {
-		k = len(data)
-	}
-	if c.state.Load() != stateOpen {
-		c.in = nil
-		lp.settle(c)
-		return
-	}
-	rest := data[k:]
-	switch {
-	case len(rest) == 0:
-		c.in = nil
-	case len(c.in) > 0:
-		c.in = c.in[:copy(c.in, rest)]
-	default:
-		c.in = append(make([]byte, 0, max(len(rest), 512)), rest...)
-	}
-	if len(c.in) > lp.cfg.MaxPendingInput {
-		lp.fail(c, ErrInputTooLarge)
-	}
-	lp.settle(c)
-}
-
-// peerClosed handles EOF: stop reading, send what is queued, then close with io.EOF.
-func (lp *loop) peerClosed(c *Conn) {
-	c.flags |= fEOF
-	c.in = nil
-	if c.state.CompareAndSwap(stateOpen, stateClosing) {
-		c.closeErr = io.EOF
-	}
-	lp.settle(c)
-}
-
-// fail closes c with err as soon as the current callback returns, without draining its queue.
-func (lp *loop) fail(c *Conn, err error) {
-	if c.state.CompareAndSwap(stateOpen, stateClosing) || c.closeErr == nil {
-		c.closeErr = err
-	}
-	c.flags |= fAbort
-}
-
-// settle finishes a close that a callback, another goroutine or an error requested.
-func (lp *loop) settle(c *Conn) {
-	if c.state.Load() != stateClosing || c.flags&fClosing != 0 && c.flags&fAbort == 0 {
-		return
-	}
-	c.flags |= fClosing
-	if c.flags&fAbort != 0 || len(c.out) == 0 {
-		lp.closeConn(c, c.closeErr)
-		return
-	}
-	c.deadline = lp.now + int64(lp.cfg.CloseTimeout)
-	c.idleAt = 0
-	lp.arm(c)
-	lp.interest(c)
-}
-
-// interest brings the poller registration in line with what c needs.
-func (lp *loop) interest(c *Conn) {
-	r := c.flags&(fPaused|fEOF|fClosing) == 0
-	w := len(c.out) > 0
-	oldR, oldW := c.flags&fRegR != 0, c.flags&fRegW != 0
-	if r == oldR && w == oldW {
-		return
-	}
-	if err := lp.p.mod(int(c.fd), oldR, oldW, r, w); err != nil {
-		lp.fail(c, err)
-		return
-	}
-	c.flags &^= fRegR | fRegW
-	if r {
-		c.flags |= fRegR
-	}
-	if w {
-		c.flags |= fRegW
-	}
-}
-
-// flush writes queued output when the socket became writable.
-func (lp *loop) flush(c *Conn) {
-	n, err := writeFD(int(c.fd), c.out)
-	lp.stats.writes.Add(1)
-	if err != nil {
-		if err == unix.EAGAIN || err == unix.EINTR {
-			return
-		}
-		lp.closeConn(c, os.NewSyscallError("write", err))
-		return
-	}
-	lp.stats.bytesWritten.Add(uint64(n))
-	c.out = c.out[n:]
-	if len(c.out) == 0 {
-		c.out = nil
-		if c.flags&fShutWr != 0 && c.flags&fWrShut == 0 {
-			c.flags |= fWrShut
-			unix.Shutdown(int(c.fd), unix.SHUT_WR)
-		}
-	}
-	if len(c.out) <= lp.cfg.WriteLowWatermark {
-		c.flags &^= fPaused
-	}
-	if c.flags&fClosing != 0 {
-		if len(c.out) == 0 {
-			lp.closeConn(c, c.closeErr)
-			return
-		}
-		lp.interest(c)
-		return
-	}
-	if len(c.out) <= lp.cfg.WriteLowWatermark && c.flags&fAsyncHeld != 0 {
-		c.flags &^= fAsyncHeld
-		c.mu.Lock()
-		buf := c.async
-		c.async = nil
-		c.mu.Unlock()
-		if len(buf) > 0 && c.state.Load() == stateOpen {
-			lp.send(c, buf)
-		}
-	}
-	lp.interest(c)
-	if len(c.out) <= lp.cfg.WriteLowWatermark && c.flags&fWantWritable != 0 && c.state.Load() == stateOpen {
-		c.flags &^= fWantWritable
-		callWritable(lp.h, c)
-		lp.settle(c)
-	}
-}
-
-// closeConn closes c now and calls OnClose.
-func (lp *loop) closeConn(c *Conn, err error) {
-	if c.state.Load() == stateClosed {
-		return
-	}
-	c.mu.Lock()
-	c.state.Store(stateClosed)
-	c.async = nil
-	c.mu.Unlock()
-	if ch, ok := lp.dials[c]; ok {
-		delete(lp.dials, c)
-		lp.drop(c)
-		ch <- err
-		return
-	}
-	lp.conns[c.fd] = nil
-	lp.nconns--
-	lp.stats.conns.Add(-1)
-	lp.stats.closed.Add(1)
-	unix.Close(int(c.fd))
-	c.in, c.out = nil, nil
-	callClose(lp.h, c, err)
 }
 
 // drain starts a graceful shutdown of this loop.
@@ -1011,274 +596,4 @@ func (lp *loop) forceClose() {
 			lp.closeConn(c, ErrShutdown)
 		}
 	}
-}
-
-// Fd returns the socket's file descriptor. Any goroutine; do not use it after OnClose.
-func (c *Conn) Fd() int { return int(c.fd) }
-
-// Context returns the context slot set by SetContext or DialOptions.Value.
-func (c *Conn) Context() any { return c.ctx }
-
-// SetContext sets the context slot, for the protocol layer's per-connection state.
-func (c *Conn) SetContext(v any) { c.ctx = v }
-
-// LocalAddr returns the local address (a syscall; nil after close).
-func (c *Conn) LocalAddr() net.Addr {
-	sa, err := unix.Getsockname(int(c.fd))
-	if err != nil || c.state.Load() == stateClosed {
-		return nil
-	}
-	return sockaddrToAddr(sa)
-}
-
-// RemoteAddr returns the peer's address (a syscall; nil after close).
-func (c *Conn) RemoteAddr() net.Addr {
-	sa, err := unix.Getpeername(int(c.fd))
-	if err != nil || c.state.Load() == stateClosed {
-		return nil
-	}
-	return sockaddrToAddr(sa)
-}
-
-// Queued returns the number of bytes waiting in the write queue.
-func (c *Conn) Queued() int { return len(c.out) }
-
-// Write sends b: directly when the queue is empty, and it queues (copies) what the kernel refused.
-// It returns len(b) when b was sent or queued. ErrQueueFull (SlowReaderDrop, or past twice the high
-// watermark with SlowReaderPause) means nothing of b was sent, and OnWritable follows once the queue
-// drained; ErrSlowReader (SlowReaderClose) means the connection closes.
-func (c *Conn) Write(b []byte) (int, error) {
-	if c.state.Load() != stateOpen || c.flags&fShutWr != 0 {
-		return 0, ErrClosed
-	}
-	lp := c.lp
-	if len(c.out) > 0 {
-		if err := lp.admit(c, len(b)); err != nil {
-			return 0, err
-		}
-	}
-	if err := lp.send(c, b); err != nil {
-		return 0, err
-	}
-	return len(b), nil
-}
-
-// send writes b, or queues it behind output already waiting, without admission control.
-func (lp *loop) send(c *Conn, b []byte) error {
-	if len(c.out) > 0 {
-		return lp.queue(c, b)
-	}
-	n, err := writeFD(int(c.fd), b)
-	lp.stats.writes.Add(1)
-	if err != nil {
-		if err != unix.EAGAIN && err != unix.EINTR {
-			err = os.NewSyscallError("write", err)
-			lp.fail(c, err)
-			return err
-		}
-		n = 0
-	}
-	lp.stats.bytesWritten.Add(uint64(n))
-	if n == len(b) {
-		return nil
-	}
-	return lp.queue(c, b[n:])
-}
-
-// Writev sends the buffers in order with one writev call (header and payload together) and queues
-// what the kernel refused, like Write.
-func (c *Conn) Writev(bufs ...[]byte) (int, error) {
-	if c.state.Load() != stateOpen || c.flags&fShutWr != 0 {
-		return 0, ErrClosed
-	}
-	lp := c.lp
-	total := 0
-	for _, b := range bufs {
-		total += len(b)
-	}
-	if len(c.out) > 0 {
-		if err := lp.admit(c, total); err != nil {
-			return 0, err
-		}
-		for _, b := range bufs {
-			c.out = append(c.out, b...)
-		}
-		return total, nil
-	}
-	n, err := writev(&lp.scratch, int(c.fd), bufs)
-	lp.stats.writes.Add(1)
-	if err != nil {
-		if err != unix.EAGAIN && err != unix.EINTR {
-			err = os.NewSyscallError("writev", err)
-			lp.fail(c, err)
-			return 0, err
-		}
-		n = 0
-	}
-	lp.stats.bytesWritten.Add(uint64(n))
-	if n == total {
-		return n, nil
-	}
-	var err2 error
-	for _, b := range bufs {
-		if n >= len(b) {
-			n -= len(b)
-			continue
-		}
-		if err2 = lp.queue(c, b[n:]); err2 != nil {
-			break
-		}
-		n = 0
-	}
-	return total, err2
-}
-
-// admit applies the slow-reader policy before n more bytes join a non-empty queue.
-func (lp *loop) admit(c *Conn, n int) error {
-	q := len(c.out) + n
-	high := lp.cfg.WriteHighWatermark
-	if q <= high {
-		return nil
-	}
-	switch lp.cfg.SlowReader {
-	case SlowReaderDrop:
-		c.flags |= fWantWritable
-		return ErrQueueFull
-	case SlowReaderClose:
-		lp.fail(c, ErrSlowReader)
-		return ErrSlowReader
-	default:
-		if q > 2*high {
-			c.flags |= fWantWritable
-			return ErrQueueFull
-		}
-		if c.flags&fPaused == 0 {
-			c.flags |= fPaused | fWantWritable
-			lp.interest(c)
-		}
-		return nil
-	}
-}
-
-// queue keeps b (the part of a write the kernel refused) and arms the writable event. It always
-// accepts the rest of a write that was partly sent, so a message is never cut.
-func (lp *loop) queue(c *Conn, b []byte) error {
-	c.out = append(c.out, b...)
-	if len(c.out) > lp.cfg.WriteHighWatermark {
-		switch lp.cfg.SlowReader {
-		case SlowReaderClose:
-			lp.fail(c, ErrSlowReader)
-			return ErrSlowReader
-		case SlowReaderPause:
-			c.flags |= fPaused | fWantWritable
-		default:
-			c.flags |= fWantWritable
-		}
-	}
-	lp.interest(c)
-	return nil
-}
-
-// AsyncWrite queues a copy of b to be written by the loop. Safe from any goroutine. It fails with
-// ErrClosed once the connection is closing and with ErrQueueFull when more than twice the high
-// watermark waits for the loop.
-func (c *Conn) AsyncWrite(b []byte) error {
-	c.mu.Lock()
-	if c.state.Load() != stateOpen {
-		c.mu.Unlock()
-		return ErrClosed
-	}
-	if len(c.async)+len(b) > 2*c.lp.cfg.WriteHighWatermark {
-		c.mu.Unlock()
-		return ErrQueueFull
-	}
-	c.async = append(c.async, b...)
-	need := c.aflags&aQueued == 0
-	c.aflags |= aQueued
-	c.mu.Unlock()
-	if need {
-		c.lp.enqueue(c)
-	}
-	return nil
-}
-
-// Wake makes the loop call OnWritable for c soon. Safe from any goroutine: a producer that keeps
-// its own queue calls Wake and writes from OnWritable.
-func (c *Conn) Wake() error {
-	c.mu.Lock()
-	if c.state.Load() != stateOpen {
-		c.mu.Unlock()
-		return ErrClosed
-	}
-	need := c.aflags&aQueued == 0
-	c.aflags |= aQueued | aWake
-	c.mu.Unlock()
-	if need {
-		c.lp.enqueue(c)
-	}
-	return nil
-}
-
-// Close closes the connection after its queued output is sent (bounded by Config.CloseTimeout);
-// OnClose follows with a nil error. Safe from any goroutine; on the loop it takes effect when the
-// current callback returns.
-func (c *Conn) Close() error {
-	c.mu.Lock()
-	if !c.state.CompareAndSwap(stateOpen, stateClosing) {
-		c.mu.Unlock()
-		return ErrClosed
-	}
-	need := c.aflags&aQueued == 0
-	c.aflags |= aQueued
-	c.mu.Unlock()
-	if need {
-		c.lp.enqueue(c)
-	}
-	return nil
-}
-
-// CloseWrite shuts the write side (TCP FIN) once the queued output is sent; reading goes on.
-func (c *Conn) CloseWrite() error {
-	if c.state.Load() != stateOpen || c.flags&fShutWr != 0 {
-		return ErrClosed
-	}
-	c.flags |= fShutWr
-	if len(c.out) == 0 {
-		c.flags |= fWrShut
-		if err := unix.Shutdown(int(c.fd), unix.SHUT_WR); err != nil {
-			return os.NewSyscallError("shutdown", err)
-		}
-	}
-	return nil
-}
-
-// SetDeadline closes the connection with ErrTimeout at t (timing-wheel resolution); the zero time
-// clears it. The idle timeout (Config.IdleTimeout) applies independently.
-func (c *Conn) SetDeadline(t time.Time) error {
-	if c.state.Load() != stateOpen {
-		return ErrClosed
-	}
-	lp := c.lp
-	if t.IsZero() {
-		c.deadline = 0
-		return nil
-	}
-	c.deadline = lp.nanotime() + int64(time.Until(t))
-	if c.deadline <= 0 {
-		c.deadline = 1
-	}
-	lp.arm(c)
-	return nil
-}
-
-// expiry is the earliest of the deadline and the idle time (0: none).
-func (c *Conn) expiry() int64 {
-	d, i := c.deadline, c.idleAt
-	switch {
-	case d == 0:
-		return i
-	case i == 0 || d < i:
-		return d
-	}
-	return i
 }

@@ -3,13 +3,16 @@
 package eventloop
 
 import (
-	"unsafe"
-
 	"golang.org/x/sys/unix"
+
+	"github.com/autobahn-go/autobahn/internal/rawio"
 )
 
 // poller is the epoll instance of one loop plus its eventfd for wake-ups.
-// The epoll data of every registration is the fd itself: no Go pointer reaches the kernel.
+// The epoll data of every registration is the fd (low 32 bits) and the generation of the connection
+// that holds it (high 32 bits; 0 for listeners and the eventfd): no Go pointer reaches the kernel, and
+// an event batched for a connection closed since is told apart from one for a new connection that
+// got the same fd number.
 type poller struct {
 	fd     int
 	wakeFd int
@@ -27,7 +30,7 @@ func newPoller(size int) (*poller, error) {
 		return nil, err
 	}
 	p := &poller{fd: fd, wakeFd: wfd, events: make([]unix.EpollEvent, size)}
-	if err := p.add(wfd, true, false); err != nil {
+	if err := p.add(wfd, 0, true, false); err != nil {
 		p.close()
 		return nil, err
 	}
@@ -50,14 +53,17 @@ func epollMask(read, write bool) uint32 {
 	return m
 }
 
-func (p *poller) add(fd int, read, write bool) error {
-	ev := unix.EpollEvent{Events: epollMask(read, write), Fd: int32(fd)}
+// pollerGen says that event reports the generation given to add and mod.
+const pollerGen = true
+
+func (p *poller) add(fd int, gen uint32, read, write bool) error {
+	ev := unix.EpollEvent{Events: epollMask(read, write), Fd: int32(fd), Pad: int32(gen)}
 	return unix.EpollCtl(p.fd, unix.EPOLL_CTL_ADD, fd, &ev)
 }
 
 // mod changes the interest set of fd from (oldR, oldW) to (read, write).
-func (p *poller) mod(fd int, _, _, read, write bool) error {
-	ev := unix.EpollEvent{Events: epollMask(read, write), Fd: int32(fd)}
+func (p *poller) mod(fd int, gen uint32, _, _, read, write bool) error {
+	ev := unix.EpollEvent{Events: epollMask(read, write), Fd: int32(fd), Pad: int32(gen)}
 	return unix.EpollCtl(p.fd, unix.EPOLL_CTL_MOD, fd, &ev)
 }
 
@@ -77,10 +83,10 @@ func (p *poller) wait(msec int) (int, error) {
 	return n, nil
 }
 
-// event decodes ready event i.
-func (p *poller) event(i int) (fd int, readable, writable, hangup bool) {
+// event decodes ready event i: the fd and generation registered, and what is ready.
+func (p *poller) event(i int) (fd int, gen uint32, readable, writable, hangup bool) {
 	ev := &p.events[i]
-	return int(ev.Fd), ev.Events&unix.EPOLLIN != 0, ev.Events&unix.EPOLLOUT != 0,
+	return int(ev.Fd), uint32(ev.Pad), ev.Events&unix.EPOLLIN != 0, ev.Events&unix.EPOLLOUT != 0,
 		ev.Events&(unix.EPOLLHUP|unix.EPOLLERR) != 0
 }
 
@@ -124,28 +130,11 @@ func writev(_ *[]byte, fd int, bufs [][]byte) (int, error) {
 
 func (p *poller) wakeFD() int { return p.wakeFd }
 
-// readFD and writeFD call read(2) and write(2) directly: the fds are non-blocking, so the calls
-// never park the thread and the scheduler's syscall bookkeeping (and a P hand-off) is not needed.
-func readFD(fd int, p []byte) (int, error) {
-	var ptr unsafe.Pointer
-	if len(p) > 0 {
-		ptr = unsafe.Pointer(&p[0])
-	}
-	n, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(ptr), uintptr(len(p)))
-	if e != 0 {
-		return 0, e
-	}
-	return int(n), nil
-}
+// readFD and writeFD read and write a connection's socket once, without waiting (EAGAIN when it
+// would block), through package rawio: on the architectures it knows, recvfrom/sendto with
+// MSG_DONTWAIT and without the scheduler's syscall bookkeeping, non-blocking even if someone cleared
+// the socket's O_NONBLOCK (a parked thread would hold its P and stall the next GC); the fds are
+// always sockets, as rawio requires.
+func readFD(fd int, p []byte) (int, error) { return rawio.Sysread(fd, p) }
 
-func writeFD(fd int, p []byte) (int, error) {
-	var ptr unsafe.Pointer
-	if len(p) > 0 {
-		ptr = unsafe.Pointer(&p[0])
-	}
-	n, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(ptr), uintptr(len(p)))
-	if e != 0 {
-		return 0, e
-	}
-	return int(n), nil
-}
+func writeFD(fd int, p []byte) (int, error) { return rawio.Syswrite(fd, p) }

@@ -7,7 +7,10 @@ import (
 )
 
 // poller is the kqueue of one loop plus a pipe for wake-ups. The ident of every registration is the
-// fd itself and udata stays nil: no Go pointer reaches the kernel.
+// fd itself and udata stays nil: no Go pointer reaches the kernel. Udata is a pointer on most of these
+// systems, so it cannot carry the connection's generation as the epoll data does (a number stored in a
+// pointer field of a Go-heap array could look like a bad pointer to the garbage collector); the loop
+// tells stale events apart by the batch a connection was registered in instead (pollerGen false).
 type poller struct {
 	fd      int
 	wakeR   int
@@ -37,7 +40,7 @@ func newPoller(size int) (*poller, error) {
 		}
 	}
 	p := &poller{fd: fd, wakeR: pp[0], wakeW: pp[1], events: make([]unix.Kevent_t, size)}
-	if err := p.add(p.wakeR, true, false); err != nil {
+	if err := p.add(p.wakeR, 0, true, false); err != nil {
 		p.close()
 		return nil, err
 	}
@@ -65,12 +68,15 @@ func (p *poller) apply() error {
 	return err
 }
 
-func (p *poller) add(fd int, read, write bool) error {
-	return p.mod(fd, false, false, read, write)
+// pollerGen says that event reports the generation given to add and mod: not with kqueue.
+const pollerGen = false
+
+func (p *poller) add(fd int, gen uint32, read, write bool) error {
+	return p.mod(fd, gen, false, false, read, write)
 }
 
 // mod changes the interest set of fd from (oldR, oldW) to (read, write).
-func (p *poller) mod(fd int, oldR, oldW, read, write bool) error {
+func (p *poller) mod(fd int, _ uint32, oldR, oldW, read, write bool) error {
 	if read != oldR {
 		if read {
 			p.change(fd, unix.EVFILT_READ, unix.EV_ADD)
@@ -89,7 +95,7 @@ func (p *poller) mod(fd int, oldR, oldW, read, write bool) error {
 }
 
 func (p *poller) del(fd int, oldR, oldW bool) error {
-	return p.mod(fd, oldR, oldW, false, false)
+	return p.mod(fd, 0, oldR, oldW, false, false)
 }
 
 // wait returns the number of ready events; msec < 0 blocks.
@@ -110,8 +116,8 @@ func (p *poller) wait(msec int) (int, error) {
 }
 
 // event decodes ready event i. A read filter with EV_EOF still reports readable: the read returns
-// the rest of the data and then EOF.
-func (p *poller) event(i int) (fd int, readable, writable, hangup bool) {
+// the rest of the data and then EOF. The generation is always 0 (see pollerGen).
+func (p *poller) event(i int) (fd int, gen uint32, readable, writable, hangup bool) {
 	ev := &p.events[i]
 	fd = int(ev.Ident)
 	switch ev.Filter {
@@ -121,7 +127,7 @@ func (p *poller) event(i int) (fd int, readable, writable, hangup bool) {
 		writable = true
 	}
 	hangup = ev.Flags&unix.EV_ERROR != 0
-	return fd, readable, writable, hangup
+	return fd, 0, readable, writable, hangup
 }
 
 var wakeBytes = [1]byte{1}

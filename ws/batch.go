@@ -43,6 +43,12 @@ func (c *Conn) WriteMessages(ctx context.Context, op Opcode, payloads [][]byte) 
 	if len(payloads) == 0 {
 		return nil
 	}
+	if c.out != nil {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return c.pushMessages(op, payloads...)
+	}
 	if err := c.lockMessage(ctx); err != nil {
 		return err
 	}

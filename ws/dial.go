@@ -7,7 +7,9 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
+	"io"
 	"net"
+	"net/textproto"
 	"net/url"
 	"os"
 	"strconv"
@@ -225,9 +227,70 @@ func clientHandshake(nc net.Conn, u *url.URL, addr string, proxy *url.URL, secur
 	}
 	neg, err := CheckResponse(&resp, key, o.Subprotocols, o.Extensions)
 	if err != nil {
+		var he *HandshakeError
+		if errors.As(err, &he) && resp.Status != 101 {
+			keepRefusal(he, &resp, rest, conn)
+		}
 		return nil, err
 	}
 	return NewConn(conn, RoleClient, rest, neg, o), nil
+}
+
+// keepRefusal copies a refusing response's headers into he, and the
+// start of its body: what came with the head (rest), then more from nc
+// within the handshake's deadline, up to Content-Length (or the end of the
+// connection without one) and MaxRefusalBody.
+func keepRefusal(he *HandshakeError, resp *Response, rest []byte, nc net.Conn) {
+	he.Header = make(map[string][]string, len(resp.Header))
+	for _, f := range resp.Header {
+		k := textproto.CanonicalMIMEHeaderKey(string(f.Name))
+		he.Header[k] = append(he.Header[k], string(f.Value))
+	}
+	r := io.MultiReader(bytes.NewReader(rest), nc)
+	want := MaxRefusalBody
+	if cl := resp.Get("Content-Length"); cl != nil {
+		n, err := strconv.Atoi(string(cl))
+		if err != nil || n < 0 {
+			return
+		}
+		want = min(n, MaxRefusalBody)
+	} else if hasToken(resp.Get("Transfer-Encoding"), "chunked") {
+		he.Body = readChunked(bufio.NewReaderSize(r, 256), MaxRefusalBody)
+		return
+	}
+	body := make([]byte, want)
+	n, _ := io.ReadFull(r, body)
+	he.Body = body[:n]
+}
+
+// readChunked decodes a chunked body (RFC 9112 §7.1) from r, up to max
+// bytes or the first fault.
+func readChunked(r *bufio.Reader, max int) []byte {
+	var body []byte
+	for len(body) < max {
+		line, err := r.ReadSlice('\n')
+		if err != nil {
+			break
+		}
+		size := strings.TrimSpace(string(line))
+		if i := strings.IndexByte(size, ';'); i >= 0 {
+			size = size[:i] // chunk extensions
+		}
+		n, err := strconv.ParseUint(size, 16, 32)
+		if err != nil || n == 0 {
+			break
+		}
+		chunk := make([]byte, min(int(n), max-len(body)))
+		k, _ := io.ReadFull(r, chunk)
+		body = append(body, chunk[:k]...)
+		if k < len(chunk) || int(n) > len(chunk) {
+			break
+		}
+		if _, err := r.Discard(2); err != nil { // CRLF
+			break
+		}
+	}
+	return body
 }
 
 // readResponse reads a response head through br and returns the bytes

@@ -80,7 +80,17 @@ func (e *CloseError) Is(target error) bool { return target == ErrClosed }
 type HandshakeError struct {
 	Status int
 	Reason string
+	// Client side, when the server answered but refused: its response
+	// headers (canonical keys) and the start of its body (at most
+	// MaxRefusalBody bytes), to tell why (an auth challenge, a redirect,
+	// an error page).
+	Header map[string][]string
+	Body   []byte
 }
+
+// MaxRefusalBody bounds the body a client keeps from a refused handshake
+// (HandshakeError.Body).
+const MaxRefusalBody = 4096
 
 func (e *HandshakeError) Error() string {
 	return "ws: handshake failed: " + e.Reason + " (HTTP " + strconv.Itoa(e.Status) + ")"

@@ -1,7 +1,13 @@
 package ws
 
 import (
+	"bufio"
+	"bytes"
+	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -243,4 +249,47 @@ func TestConnectRequest(t *testing.T) {
 	if got := cr.Header["X-Once"]; got[0] != "c" {
 		t.Fatalf("appending to one header changed another: %q", got)
 	}
+}
+
+// TestRefusalKept: a client whose handshake a server refuses gets the
+// response's status, headers and (the start of) its body in the
+// *HandshakeError: enough to tell an auth challenge from an error page.
+func TestRefusalKept(t *testing.T) {
+	big := strings.Repeat("z", 2*MaxRefusalBody)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="ws"`)
+		if r.URL.Path == "/big" {
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = io.WriteString(w, big)
+			return
+		}
+		http.Error(w, "token expired", http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	for _, tc := range []struct{ path, body string }{{"/", "token expired\n"}, {"/big", big[:MaxRefusalBody]}} {
+		_, err := Dial(context.Background(), "ws"+strings.TrimPrefix(srv.URL, "http")+tc.path, nil)
+		var he *HandshakeError
+		if !errors.As(err, &he) {
+			t.Fatalf("%s: %v", tc.path, err)
+		}
+		if got := he.Header["Www-Authenticate"]; len(got) != 1 || got[0] != `Bearer realm="ws"` {
+			t.Errorf("%s: header %q", tc.path, he.Header)
+		}
+		if string(he.Body) != tc.body {
+			t.Errorf("%s: status %d, body %d bytes %.20q, want %d bytes", tc.path, he.Status, len(he.Body), he.Body, len(tc.body))
+		}
+	}
+}
+
+// FuzzReadChunked: the refusal body decoder never panics and never returns
+// more than its bound, whatever the server sends.
+func FuzzReadChunked(f *testing.F) {
+	f.Add([]byte("5\r\nhello\r\n0\r\n\r\n"))
+	f.Add([]byte("ffffffff\r\nx"))
+	f.Add([]byte("3;ext=1\r\nabc\r\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if b := readChunked(bufio.NewReader(bytes.NewReader(in)), 64); len(b) > 64 {
+			t.Fatalf("%d bytes past the bound", len(b))
+		}
+	})
 }

@@ -2,14 +2,36 @@ package ws
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// keepaliveGroup runs the keepalive checks (Conn.keepalive) of the
-// connections that share a resolved Options on one runtime timer, instead
-// of a timer and a closure per connection: a connection costs only a slot
-// in a heap ordered by due time. As with time.AfterFunc, each check runs
-// on a goroutine of its own, so that a slow ping write delays no other.
+// keepaliveShards is the number of keepalive groups of the process.
+const keepaliveShards = 8
+
+// keepalives run the keepalive checks of every connection of the process,
+// whatever Options it was made with (Options are plain configuration): a
+// few groups, each on one runtime timer, so that connections coming and
+// going do not all meet on one lock.
+var (
+	keepalives    [keepaliveShards]keepaliveGroup
+	keepaliveNext atomic.Uint32
+)
+
+func init() {
+	for i := range keepalives {
+		keepalives[i].epoch = time.Now()
+	}
+}
+
+// keepaliveOf returns the group c's keepalive checks run in.
+func keepaliveOf(c *Conn) *keepaliveGroup { return &keepalives[c.kshard] }
+
+// keepaliveGroup runs the keepalive checks (Conn.keepalive) of its
+// connections on one runtime timer, instead of a timer and a closure per
+// connection: a connection costs only a slot in a heap ordered by due
+// time. As with time.AfterFunc, each check runs on a goroutine of its own,
+// so that a slow ping write delays no other.
 type keepaliveGroup struct {
 	mu    sync.Mutex
 	epoch time.Time     // due times are durations since epoch (monotonic)
@@ -17,10 +39,6 @@ type keepaliveGroup struct {
 	armed bool          // timer will fire at the time in at
 	at    time.Duration // since epoch
 	due   keepaliveHeap
-}
-
-func newKeepaliveGroup() *keepaliveGroup {
-	return &keepaliveGroup{epoch: time.Now()}
 }
 
 // schedule runs c.keepalive after d. c must not be scheduled already.
@@ -144,4 +162,37 @@ func (h keepaliveHeap) down(i int) {
 		i = k
 	}
 	h.set(i, e)
+}
+
+// keepalive runs on its keepalive group's timer (no goroutine while idle): it
+// pings an idle peer and drops it when no answer comes.
+func (c *Conn) keepalive() {
+	interval, timeout := c.opts.PingInterval, c.opts.PingTimeout
+	last := time.Unix(0, c.lastRead.Load())
+	now := time.Now()
+	c.mu.Lock()
+	pingSent := c.pingSent
+	c.mu.Unlock()
+	var next time.Duration
+	switch {
+	case !pingSent.IsZero() && last.Before(pingSent) && now.Sub(pingSent) >= timeout:
+		c.opts.Logger.Debug("ws: ping timeout", "remote", c.nc.RemoteAddr())
+		c.drop(ErrPingTimeout)
+		return
+	case !pingSent.IsZero() && last.Before(pingSent):
+		next = timeout - now.Sub(pingSent)
+	case now.Sub(last) >= interval:
+		if err := c.writeControl(OpPing, nil); err != nil {
+			return
+		}
+		pingSent, next = now, timeout
+	default:
+		pingSent, next = time.Time{}, interval-now.Sub(last)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pingSent = pingSent
+	if !c.ended {
+		keepaliveOf(c).schedule(c, next)
+	}
 }

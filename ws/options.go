@@ -82,18 +82,17 @@ type Options struct {
 	// Logger receives connection-level logs (nil: none).
 	Logger *slog.Logger
 
-	complete  bool            // every default is filled in (by Resolve)
-	keepalive *keepaliveGroup // of the connections sharing a resolved Options
+	complete bool // every default is filled in (by Resolve)
 }
 
 // Resolve returns a copy of o (which may be nil) with every default
 // filled in. Connections made with a resolved Options share it instead of
-// keeping their own copy, and share one keepalive timer, which saves
-// memory per connection; a Server resolves its Options once.
+// keeping their own copy, which saves memory per connection; a Server
+// resolves its Options once. (Keepalive timers are the process's, shared
+// by every connection whatever its Options.)
 func (o *Options) Resolve() *Options {
 	r := o.withDefaults()
 	r.complete = true
-	r.keepalive = newKeepaliveGroup()
 	return &r
 }
 

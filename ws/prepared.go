@@ -64,6 +64,9 @@ func (c *Conn) WritePrepared(ctx context.Context, pm *PreparedMessage) error {
 	if c.role == RoleClient || c.opts.AutoFragmentSize > 0 {
 		return c.WriteMessage(ctx, pm.op, pm.payload)
 	}
+	if c.out != nil {
+		return c.pushPrepared(ctx, pm)
+	}
 	if err := c.lockMessage(ctx); err != nil {
 		return err
 	}
@@ -90,18 +93,14 @@ func (c *Conn) WritePrepared(ctx context.Context, pm *PreparedMessage) error {
 // writeRaw writes an already framed message under frameMu.
 func (c *Conn) writeRaw(ctx context.Context, frame []byte) error {
 	c.frameMu.Lock()
-	defer c.unlockFrame()
-	c.mu.Lock()
-	closing := c.closeSent
-	c.mu.Unlock()
-	if closing {
-		return ErrClosed
-	}
+	defer c.frameMu.Unlock()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	deadline, _ := ctx.Deadline()
-	_ = c.nc.SetWriteDeadline(deadline) // before the cancel hook, as in writeFrame
+	if !c.setWriteDeadline(deadline, false) {
+		return ErrClosed
+	}
 	if ctx.Done() != nil {
 		stop := context.AfterFunc(ctx, func() { _ = c.nc.SetWriteDeadline(time.Unix(1, 0)) })
 		defer stop()
@@ -114,4 +113,25 @@ func (c *Conn) writeRaw(ctx context.Context, frame []byte) error {
 		return err
 	}
 	return nil
+}
+
+// pushPrepared is WritePrepared on a push-mode server Conn: the shared
+// frame is queued as it is, or the message is encoded for this connection.
+func (c *Conn) pushPrepared(ctx context.Context, pm *PreparedMessage) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if c.codec == nil || !c.codec.Encodes(pm.op, len(pm.payload)) {
+		return c.pushFrame(pm.frame)
+	}
+	if sc, ok := c.codec.(SharedCodec); ok {
+		f, err := pm.encodedFrame(sc)
+		if err != nil {
+			return c.encodeFailed(err)
+		}
+		if f != nil {
+			return c.pushFrame(f)
+		}
+	}
+	return c.pushMessages(pm.op, pm.payload)
 }

@@ -18,16 +18,46 @@ var ErrPushMode = errors.New("ws: connection is driven by its Handler (push mode
 
 // NewPushConn returns a Conn, its opening handshake complete, whose input
 // the caller (an event-loop driver such as ws/wsloop) reads itself and
-// hands over with Feed. nc carries the output: its Write must not block
-// the driver's loop (queue what cannot be sent at once, and honour
-// SetWriteDeadline for writers that wait), and Close must send what is
-// queued before closing. nc's Read is never called. The keepalive timer
-// starts unless opts turn it off.
-func NewPushConn(nc net.Conn, role Role, neg Negotiated, opts *Options) *Conn {
-	c := NewConn(nc, role, nil, neg, opts)
-	c.rc = nil
-	c.push = true
-	return c
+// hands over with Feed, and whose output it takes with TakeOutput when out
+// says there is some (see PushOutput). Writes never wait: they queue whole
+// frames within bounds and return (ErrQueueFull past them); goroutines
+// that want to wait for room call WaitWritable. The keepalive timer starts
+// unless opts turn it off.
+func NewPushConn(out PushOutput, role Role, neg Negotiated, opts *Options, bounds OutputBounds) *Conn {
+	return newConn(out, role, nil, neg, opts, newOutQueue(out, bounds))
+}
+
+// readPauser is the optional part of a PushOutput that pauses reading.
+type readPauser interface {
+	PauseRead()
+	ResumeRead()
+}
+
+// PauseRead asks the driver of a push-mode Conn to stop reading its input
+// until ResumeRead: the kernel's buffers fill and TCP flow control holds
+// the peer back, instead of a consumer that lags having to drop messages or
+// the connection. Messages already read may still come to OnMessage. It is
+// safe from any goroutine and never waits. It does nothing on a Conn that
+// is not in push mode (its reader pauses by not reading) or whose driver
+// cannot pause.
+func (c *Conn) PauseRead() {
+	if p, ok := c.nc.(readPauser); ok && c.push {
+		p.PauseRead()
+	}
+}
+
+// ResumeRead undoes PauseRead.
+func (c *Conn) ResumeRead() {
+	if p, ok := c.nc.(readPauser); ok && c.push {
+		p.ResumeRead()
+	}
+}
+
+// CloseNow drops the connection at once, without a closing handshake
+// (the peer sees the TCP connection end: 1006).
+func (c *Conn) CloseNow() error {
+	c.drop(ErrClosed)
+	return nil
 }
 
 // Feed parses input read from the connection: it answers pings, reassembles

@@ -11,7 +11,11 @@ import (
 // Reads and writes of plain TCP and Unix connections go around net.Conn,
 // through the socket's syscall.RawConn (c.rc; rawio.RawConn finds it):
 // reads so that an idle connection holds no read buffer, and both so that
-// they skip the scheduler's system call bookkeeping (see package rawio).
+// they skip the scheduler's system call bookkeeping where package rawio
+// does (its calls never block, even on a socket whose O_NONBLOCK someone
+// cleared; AUTOBAHN_RAWIO=off or the autobahn_norawio tag turn that off:
+// reads then go through package syscall, writes through nc). c.rc's fd is
+// always a socket, as rawio requires.
 
 // readRaw reads through the runtime's poller like net.Conn.Read, but takes
 // a pooled buffer only once input is there: while it waits, an idle

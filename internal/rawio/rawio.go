@@ -116,11 +116,36 @@ func Write(rc syscall.RawConn, b []byte) (int, error) {
 	return n, err
 }
 
-// WriteConn writes b through rc when it is not nil (RawConn(nc)), else
-// with nc.Write.
+// WriteConn writes b through rc when it is not nil (RawConn(nc)) and the
+// raw path is on, else with nc.Write.
 func WriteConn(nc net.Conn, rc syscall.RawConn, b []byte) (int, error) {
-	if rc != nil {
+	if rc != nil && enabled {
 		return Write(rc, b)
 	}
 	return nc.Write(b)
+}
+
+// Sysread reads from the socket fd once, without waiting: with nothing to
+// read it fails with EAGAIN, as it must inside a syscall.RawConn's Read
+// (or an event loop). With the raw path on (see the package doc) it does
+// so even if the socket's O_NONBLOCK flag was cleared; off, it is
+// read(2) through package syscall, which then blocks (with the
+// scheduler's bookkeeping) as net.Conn's Read does. fd must be a
+// socket: on Linux the raw path fails with ENOTSOCK on anything else.
+func Sysread(fd int, p []byte) (int, error) {
+	if enabled {
+		return recvNow(fd, p)
+	}
+	return readPlain(fd, p)
+}
+
+// Syswrite writes to the socket fd once, without waiting, as Sysread
+// reads: it writes what fits in the socket's buffer and fails with EAGAIN
+// when nothing does. A peer that has gone away is EPIPE (on the raw path
+// without a SIGPIPE). fd must be a socket.
+func Syswrite(fd int, p []byte) (int, error) {
+	if enabled {
+		return sendNow(fd, p)
+	}
+	return writePlain(fd, p)
 }

@@ -18,7 +18,7 @@ import (
 func TestMain(m *testing.M) { leakcheck.Main(m) }
 
 // pair returns both ends of a connection over network ("tcp" or "unix").
-func pair(t *testing.T, network string) (a, b net.Conn) {
+func pair(t testing.TB, network string) (a, b net.Conn) {
 	t.Helper()
 	addr := "127.0.0.1:0"
 	if network == "unix" {
@@ -183,5 +183,45 @@ func TestNoAllocs(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("%v allocations per write and read", allocs)
+	}
+}
+
+// TestHappensBefore: a socket write orders what its goroutine did before
+// it ahead of what a reader of the data does after, for the race detector
+// too, between raw calls and net.Conn's in either direction (under -race
+// a missing edge is a reported race on x).
+func TestHappensBefore(t *testing.T) {
+	a, b := pair(t, "tcp")
+	ra := RawConn(a)
+	buf := make([]byte, 1)
+	for _, dir := range []string{"net.Conn to raw", "raw to net.Conn"} {
+		var x int
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			x = 1
+			var err error
+			if dir == "net.Conn to raw" {
+				_, err = b.Write([]byte("x"))
+			} else {
+				_, err = Write(ra, []byte("x"))
+			}
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+		var err error
+		if dir == "net.Conn to raw" {
+			_, err = Read(ra, buf)
+		} else {
+			_, err = b.Read(buf)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if x != 1 {
+			t.Fatalf("%s: x = %d", dir, x)
+		}
+		<-done
 	}
 }

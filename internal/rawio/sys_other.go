@@ -5,7 +5,12 @@ package rawio
 import "syscall"
 
 // Without Unix sockets RawConn returns nil and nothing else is called.
-const supported = false
+const (
+	supported = false
+	flagged   = false
+)
 
-func Sysread(int, []byte) (int, error)  { return 0, syscall.EINVAL }
-func Syswrite(int, []byte) (int, error) { return 0, syscall.EINVAL }
+func readPlain(int, []byte) (int, error)  { return 0, syscall.EINVAL }
+func writePlain(int, []byte) (int, error) { return 0, syscall.EINVAL }
+func recvNow(int, []byte) (int, error)    { return 0, syscall.EINVAL }
+func sendNow(int, []byte) (int, error)    { return 0, syscall.EINVAL }

@@ -1,17 +1,16 @@
-//go:build unix && (!linux || race || msan || asan)
+//go:build unix
 
 package rawio
-
-// Here, and in Linux builds with the race detector or a sanitizer, the
-// calls go through package syscall, which tells those tools what the
-// kernel wrote and which write a read saw.
 
 import "syscall"
 
 const supported = true
 
-// Sysread is read(2) on a non-blocking fd.
-func Sysread(fd int, p []byte) (int, error) {
+// readPlain and writePlain are the ordinary path: read(2) and write(2)
+// through package syscall, with the scheduler's system call bookkeeping
+// and the race detector's and sanitizers' annotations, as net.Conn's
+// Read and Write make them. They block if the socket does.
+func readPlain(fd int, p []byte) (int, error) {
 	n, err := syscall.Read(fd, p)
 	if err != nil {
 		return 0, err
@@ -19,8 +18,7 @@ func Sysread(fd int, p []byte) (int, error) {
 	return n, nil
 }
 
-// Syswrite is write(2) on a non-blocking fd.
-func Syswrite(fd int, p []byte) (int, error) {
+func writePlain(fd int, p []byte) (int, error) {
 	n, err := syscall.Write(fd, p)
 	if err != nil {
 		return 0, err

@@ -3,8 +3,10 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"runtime/debug"
 	"time"
 
 	"github.com/autobahn-go/autobahn/wamp"
@@ -66,9 +68,12 @@ type Component struct {
 	Join    JoinOptions
 	Retry   RetryPolicy
 	// OnJoin runs after every join; its ctx ends when the session does.
-	// An error leaves the session and counts as a failed attempt.
+	// An error (or a panic, recovered, logged and counted in the
+	// session's Stats) leaves the session and counts as a failed attempt.
 	OnJoin func(ctx context.Context, s *Session) error
-	// OnLeave runs after every session end with its reason.
+	// OnLeave runs after every session end with its reason, once the
+	// session's handlers have returned (Session.Wait; unless Run's ctx
+	// ends first). A panic is recovered, logged and counted.
 	OnLeave func(s *Session, reason error)
 	Logger  *slog.Logger
 }
@@ -131,13 +136,11 @@ func (c *Component) once(ctx context.Context) (joined bool, err error) {
 		}
 	}()
 	if c.OnJoin != nil {
-		if err := c.OnJoin(sctx, s); err != nil {
+		if err := c.onJoin(sctx, s); err != nil {
 			lctx, lcancel := context.WithTimeout(context.Background(), 5*time.Second)
 			s.Leave(lctx, "")
 			lcancel()
-			if c.OnLeave != nil {
-				c.OnLeave(s, err)
-			}
+			c.onLeave(ctx, s, err)
 			return false, err
 		}
 	}
@@ -150,8 +153,42 @@ func (c *Component) once(ctx context.Context) (joined bool, err error) {
 	}
 	s.Close()
 	reason := s.Err()
-	if c.OnLeave != nil {
-		c.OnLeave(s, reason)
-	}
+	c.onLeave(ctx, s, reason)
 	return true, reason
+}
+
+// onJoin runs OnJoin, turning a panic into an error.
+func (c *Component) onJoin(ctx context.Context, s *Session) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.recovered(s, "Component.OnJoin", p)
+			err = fmt.Errorf("wamp/client: Component.OnJoin panicked: %v", p)
+		}
+	}()
+	return c.OnJoin(ctx, s)
+}
+
+// onLeave waits for the session's handlers (or ctx), then runs OnLeave.
+func (c *Component) onLeave(ctx context.Context, s *Session, reason error) {
+	s.Wait(ctx)
+	if c.OnLeave == nil {
+		return
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			c.recovered(s, "Component.OnLeave", p)
+		}
+	}()
+	c.OnLeave(s, reason)
+}
+
+// recovered counts a panic of a callback about s in s's Stats and logs it
+// with its stack through the Component's Logger, else the session's.
+func (c *Component) recovered(s *Session, kind string, p any) {
+	s.panics.Add(1)
+	log := c.Logger
+	if log == nil {
+		log = s.log
+	}
+	log.Error("wamp/client: "+kind+" panicked", "panic", p, "stack", string(debug.Stack()))
 }

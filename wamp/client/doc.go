@@ -24,17 +24,45 @@
 //
 // Concurrency: a Session is safe for concurrent use. One goroutine per
 // session reads the transport and routes answers to the waiting calls (no
-// goroutine per call); event handlers run in order in one more goroutine;
-// every invocation handler runs in its own goroutine with a ctx that
-// INTERRUPT cancels. Call's OnProgress runs in the reading goroutine and
-// must not block. A handler may call back into the session and wait for
-// the answer: the reader never waits for event handlers.
+// goroutine per call); it runs no user code. Event handlers run in order
+// in one more goroutine; every invocation handler runs in a goroutine of
+// its own (at most JoinOptions.MaxConcurrentInvocations at once, default
+// 256) with a ctx that INTERRUPT or the session's end cancels; Call's
+// OnProgress runs in the goroutine that called Call, before Call returns.
+//
+// What a handler (event, invocation, OnProgress, Component's OnJoin) may
+// call: every Session method but Wait. It may Call, Publish, Subscribe …
+// and wait for the answer (the reader never waits for a handler), and it
+// may Close or Leave the session: Close returns at once, Leave once the
+// router's GOODBYE came (or its ctx ended); neither waits for handlers.
+// Wait waits until the session has ended and no handler runs any more, so
+// from a handler it would wait for itself (until its ctx ends). To stop
+// and then release what handlers use:
+//
+//	s.Close() // or s.Leave(ctx, "")
+//	s.Wait(ctx)
 //
 // Every blocking method takes a context.Context first; when it ends, the
-// method returns ctx.Err() (Call also sends CANCEL).
+// method returns ctx.Err() (Call also sends CANCEL). A ctx bounds the wait
+// for the answer and for room in the transport's write queue, never a
+// write under way, which may carry other goroutines' messages too (the
+// transport's write timeout bounds it).
+//
+// Panics: a panicking handler of any kind (event, invocation, OnProgress,
+// Component's OnJoin and OnLeave) is recovered, logged once with its stack
+// through JoinOptions.Logger (Component.Logger for OnJoin and OnLeave) and
+// counted in Session.Stats().Panics; the caller of a panicking invocation
+// gets ERROR wamp.error.runtime_error, an OnJoin panic counts as a failed
+// attempt. The session goes on.
 //
 // Limits: at most JoinOptions.EventQueue events (default 4096) wait for
-// their handlers; one more fails the session with ErrEventQueueFull
-// rather than stopping the reader (which would starve the answers a
-// handler may be waiting for). The client never imports a router.
+// their handlers, and as many progressive results for one call's
+// OnProgress; one more fails the session with ErrEventQueueFull rather
+// than stopping the reader (which would starve the answers a handler may
+// be waiting for). Beyond MaxConcurrentInvocations running handlers, as
+// many more INVOCATIONs wait for one to return; the next ones are answered
+// with ERROR wamp.error.unavailable (counted in
+// Session.Stats().RejectedInvocations), which a dealer may reroute to
+// another callee of a shared registration. The client never imports a
+// router.
 package client

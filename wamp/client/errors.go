@@ -13,7 +13,8 @@ var (
 	// ErrNoAuthenticator: the router challenged with a method we did not offer.
 	ErrNoAuthenticator = errors.New("wamp/client: no authenticator for challenge")
 	// ErrEventQueueFull ends a session (Session.Err) when more events wait
-	// for their handlers than JoinOptions.EventQueue allows.
+	// for their handlers, or progressive results for a call's OnProgress,
+	// than JoinOptions.EventQueue allows.
 	ErrEventQueueFull = errors.New("wamp/client: event queue full: event handlers too slow")
 )
 

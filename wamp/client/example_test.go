@@ -73,3 +73,25 @@ func ExampleSCRAM() {
 	fmt.Println("joined", s.ID(), "and the router proved it knows the password")
 	// Output: joined 42 and the router proved it knows the password
 }
+
+func ExampleSession_Wait() {
+	ctx := context.Background()
+	a, b := memPair()
+	go (&fakeRouter{t: b}).serve()
+	s, err := client.Join(ctx, a, "realm1", client.JoinOptions{})
+	if err != nil {
+		panic(err)
+	}
+	s.Subscribe(ctx, "com.example.stop", func(*wamp.Event) {
+		fmt.Println("stopping")
+		s.Leave(ctx, "") // a handler may end its own session
+	}, nil)
+	no := false
+	s.Publish(ctx, "com.example.stop", nil, nil, &client.PublishOptions{ExcludeMe: &no})
+	<-s.Done()
+	s.Wait(ctx) // not from a handler: no handler runs after it returns
+	fmt.Println(s.Err())
+	// Output:
+	// stopping
+	// wamp/client: session closed
+}

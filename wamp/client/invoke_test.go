@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -133,5 +134,105 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestMaxConcurrentInvocations: with handlers that block, at most
+// MaxConcurrentInvocations run at once and as many more wait; the router
+// gets wamp.error.unavailable for the others, which start no goroutine;
+// once the handlers return, the waiting invocations run and everything
+// drains.
+func TestMaxConcurrentInvocations(t *testing.T) {
+	const max, extra = 4, 3
+	s, r := scriptedJoinWith(t, client.JoinOptions{MaxConcurrentInvocations: max})
+	var running, peak atomic.Int32
+	release := make(chan struct{})
+	reg := registerScripted(t, s, r, func(ctx context.Context, inv *client.Invocation) (*client.Result, error) {
+		n := running.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		<-release
+		running.Add(-1)
+		return &client.Result{Args: inv.Args}, nil
+	})
+	const total = 2*max + extra
+	for i := range total {
+		if err := r.Send(ctxT(t), &wamp.Invocation{Request: wamp.ID(1 + i), Registration: reg, Details: wamp.Dict{}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The invocations past the queue are refused at once.
+	for range extra {
+		m, err := r.Recv(ctxT(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, ok := m.(*wamp.Error)
+		if !ok || e.Error != wamp.ErrUnavailable || e.RequestType != wamp.TypeInvocation || e.Request <= 2*max {
+			t.Fatalf("refusal: %#v", m)
+		}
+	}
+	waitFor(t, func() bool { return running.Load() == max }, "max handlers running")
+	if all, _ := invokers(); all > max {
+		t.Fatalf("%d invoker goroutines for %d concurrent invocations", all, max)
+	}
+	if st := s.Stats(); st.RejectedInvocations != extra {
+		t.Fatalf("Stats().RejectedInvocations = %d, want %d", st.RejectedInvocations, extra)
+	}
+	close(release)
+	seen := map[wamp.ID]bool{}
+	for range 2 * max {
+		m, err := r.Recv(ctxT(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, ok := m.(*wamp.Yield)
+		if !ok {
+			t.Fatalf("reply %#v", m)
+		}
+		seen[y.Request] = true
+	}
+	if len(seen) != 2*max || peak.Load() != max {
+		t.Fatalf("%d distinct replies, peak %d handlers", len(seen), peak.Load())
+	}
+	s.Close()
+	if err := s.Wait(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { n, _ := invokers(); return n == 0 }, "no invokers after Close")
+}
+
+// TestInterruptQueuedInvocation: INTERRUPT of an invocation that waits for
+// a free handler slot answers it at once, and its handler never runs.
+func TestInterruptQueuedInvocation(t *testing.T) {
+	s, r := scriptedJoinWith(t, client.JoinOptions{MaxConcurrentInvocations: 1})
+	release := make(chan struct{})
+	var ran sync.Map
+	reg := registerScripted(t, s, r, func(ctx context.Context, inv *client.Invocation) (*client.Result, error) {
+		ran.Store(inv.Request, true)
+		<-release
+		return &client.Result{}, nil
+	})
+	for i := range 2 {
+		if err := r.Send(ctxT(t), &wamp.Invocation{Request: wamp.ID(1 + i), Registration: reg, Details: wamp.Dict{}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.Send(ctxT(t), &wamp.Interrupt{Request: 2, Options: wamp.Dict{"mode": "kill"}}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := r.Recv(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, ok := m.(*wamp.Error); !ok || e.Request != 2 || e.Error != wamp.ErrCanceled {
+		t.Fatalf("answer to the interrupted queued invocation: %#v", m)
+	}
+	close(release)
+	if m, err := r.Recv(ctxT(t)); err != nil || m.(*wamp.Yield).Request != 1 {
+		t.Fatalf("reply %#v, %v", m, err)
+	}
+	if _, ok := ran.Load(wamp.ID(2)); ok {
+		t.Fatal("the interrupted queued invocation ran")
 	}
 }

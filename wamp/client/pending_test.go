@@ -15,6 +15,12 @@ import (
 // test drives itself (it gets the transport after WELCOME).
 func scriptedJoin(t *testing.T) (*client.Session, *memTransport) {
 	t.Helper()
+	return scriptedJoinWith(t, client.JoinOptions{})
+}
+
+// scriptedJoinWith is scriptedJoin with JoinOptions.
+func scriptedJoinWith(t *testing.T, opts client.JoinOptions) (*client.Session, *memTransport) {
+	t.Helper()
 	a, b := memPair()
 	welcomed := make(chan error, 1)
 	go func() {
@@ -28,7 +34,7 @@ func scriptedJoin(t *testing.T) (*client.Session, *memTransport) {
 		}
 		welcomed <- err
 	}()
-	s, err := client.Join(ctxT(t), a, "realm1", client.JoinOptions{})
+	s, err := client.Join(ctxT(t), a, "realm1", opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,9 @@ type CallOptions struct {
 	// (Options.timeout) and bounds the local wait too.
 	Timeout time.Duration
 	// OnProgress, if set, asks for progressive results (receive_progress)
-	// and receives each of them. It runs in the session's reading goroutine.
+	// and receives each of them, in order, in the goroutine that called
+	// Call, before Call returns (not after Call returned, nor after the
+	// session ended). It may call the session.
 	OnProgress func(*wamp.Result)
 	// CancelMode is sent in CANCEL when ctx ends first; default "kill".
 	CancelMode string
@@ -67,27 +69,38 @@ func (s *Session) Call(ctx context.Context, procedure wamp.URI, args wamp.List, 
 		s.forget(id)
 		return nil, err
 	}
-	select {
-	case a := <-p.ch:
-		p.recycle()
-		if err := errorOf(a); err != nil {
-			return nil, err
+	var progWake chan struct{} // the reader wakes it for OnProgress
+	if p.progress != nil {
+		progWake = p.progWake
+	}
+	for {
+		select {
+		case a := <-p.ch:
+			if progWake != nil {
+				s.runProgress(p) // the ones that came before a
+			}
+			p.recycle()
+			if err := errorOf(a); err != nil {
+				return nil, err
+			}
+			return a.(*wamp.Result), nil
+		case <-progWake:
+			s.runProgress(p)
+		case <-s.done:
+			s.forget(id)
+			return nil, s.closedErr()
+		case <-ctx.Done():
+			s.forget(id)
+			mode := opts.CancelMode
+			if mode == "" {
+				mode = CancelKill
+			}
+			// Best effort, bounded: the caller's ctx is already over.
+			sctx, scancel := context.WithTimeout(context.Background(), time.Second)
+			s.send(sctx, &wamp.Cancel{Request: id, Options: wamp.Dict{"mode": mode}})
+			scancel()
+			return nil, ctx.Err()
 		}
-		return a.(*wamp.Result), nil
-	case <-s.done:
-		s.forget(id)
-		return nil, s.closedErr()
-	case <-ctx.Done():
-		s.forget(id)
-		mode := opts.CancelMode
-		if mode == "" {
-			mode = CancelKill
-		}
-		// Best effort, bounded: the caller's ctx is already over.
-		sctx, scancel := context.WithTimeout(context.Background(), time.Second)
-		s.send(sctx, &wamp.Cancel{Request: id, Options: wamp.Dict{"mode": mode}})
-		scancel()
-		return nil, ctx.Err()
 	}
 }
 
@@ -209,31 +222,64 @@ func (s *Session) Unregister(ctx context.Context, r *Registration) error {
 const maxIdleInvokers = 32
 
 // invoke hands an INVOCATION to a goroutine that runs its handler: one
-// that waits for work (an earlier invocation's), else a new one.
+// that waits for work (an earlier invocation's), else a new one; or, when
+// invLimit handlers run, queues it, or refuses it when as many wait.
 func (s *Session) invoke(m *wamp.Invocation) {
 	s.mu.Lock()
+	if s.err != nil { // ended: the handler's ctx would never be canceled
+		s.mu.Unlock()
+		return
+	}
 	r := s.regs[m.Registration]
 	if r == nil {
 		s.mu.Unlock()
-		s.send(context.Background(), &wamp.Error{RequestType: wamp.TypeInvocation, Request: m.Request, Details: wamp.Dict{}, Error: wamp.ErrNoSuchRegistration})
+		s.send(s.ctx, &wamp.Error{RequestType: wamp.TypeInvocation, Request: m.Request, Details: wamp.Dict{}, Error: wamp.ErrNoSuchRegistration})
+		return
+	}
+	busy := s.invLimit > 0 && s.invRunning >= s.invLimit
+	if busy && len(s.invQueue) >= s.invLimit {
+		s.mu.Unlock()
+		s.rejected.Add(1)
+		s.send(s.ctx, &wamp.Error{RequestType: wamp.TypeInvocation, Request: m.Request, Details: wamp.Dict{}, Error: wamp.ErrUnavailable,
+			Args: wamp.List{"callee busy: too many concurrent invocations"}})
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	inv := &runningInvocation{Invocation: Invocation{Invocation: m, s: s}, ctx: ctx, cancel: cancel, handler: r.handler}
 	s.invocations[m.Request] = inv
+	if busy {
+		inv.queued = true
+		s.invQueue = append(s.invQueue, inv)
+		s.mu.Unlock()
+		return
+	}
+	s.invRunning++
 	s.mu.Unlock()
 	select {
 	case s.work <- inv: // an idle invoker took it
 	default:
+		s.live.Add(2) // the reader, live, calls invoke: live > 0
 		go s.invoker(inv)
 	}
 }
 
-// invoker runs inv, then waits for more invocations while fewer than
-// maxIdleInvokers others wait, until the session ends.
+// invoker runs inv and then the queued invocations, then waits for more
+// while fewer than maxIdleInvokers others wait, until the session ends.
 func (s *Session) invoker(inv *runningInvocation) {
+	defer s.exit()
 	for {
 		s.runInvocation(inv)
+		s.mu.Lock()
+		if len(s.invQueue) > 0 && s.err == nil {
+			inv = s.invQueue[0]
+			s.invQueue[0] = nil
+			s.invQueue = s.invQueue[1:]
+			inv.queued = false
+			s.mu.Unlock()
+			continue
+		}
+		s.invRunning--
+		s.mu.Unlock()
 		if s.idleInvokers.Add(1) > maxIdleInvokers {
 			s.idleInvokers.Add(-1)
 			return
@@ -258,7 +304,7 @@ func (s *Session) runInvocation(inv *runningInvocation) {
 	ctx := inv.ctx
 	defer inv.cancel()
 	m := inv.Invocation.Invocation
-	res, err := runHandler(ctx, inv.handler, &inv.Invocation)
+	res, err := s.runHandler(ctx, inv.handler, &inv.Invocation)
 	s.mu.Lock()
 	delete(s.invocations, m.Request)
 	interrupted := inv.interrupted
@@ -286,10 +332,11 @@ func (s *Session) runInvocation(inv *runningInvocation) {
 	}
 }
 
-// runHandler turns a handler panic into a runtime error.
-func runHandler(ctx context.Context, h Handler, inv *Invocation) (res *Result, err error) {
+// runHandler turns a handler panic into a runtime error, logged and counted.
+func (s *Session) runHandler(ctx context.Context, h Handler, inv *Invocation) (res *Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
+			s.recovered("invocation handler", p)
 			res, err = nil, &Error{URI: "wamp.error.runtime_error", Args: wamp.List{"handler panicked"}}
 		}
 	}()

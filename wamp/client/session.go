@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,15 +24,29 @@ type JoinOptions struct {
 	AuthExtra wamp.Dict
 	// Details are merged into HELLO.Details (after the defaults: roles, …).
 	Details wamp.Dict
-	// EventQueue is how many events may wait for their handlers. The
-	// session never stops reading to wait for a handler (a handler may
-	// call the session, whose answers the reader must deliver); when more
-	// events wait, the session fails with ErrEventQueueFull. Zero means
-	// DefaultEventQueue; negative means no limit.
+	// EventQueue is how many events may wait for their handlers, and how
+	// many progressive results for one call's OnProgress. The session
+	// never stops reading to wait for a handler (a handler may call the
+	// session, whose answers the reader must deliver); when more wait, the
+	// session fails with ErrEventQueueFull. Zero means DefaultEventQueue;
+	// negative means no limit.
 	EventQueue int
-	// Logger receives session-level diagnostics; nil discards them.
+	// MaxConcurrentInvocations bounds the invocation handlers that run at
+	// once. As many more INVOCATIONs wait, in order, for one of them to
+	// return; beyond that the session answers the router at once with
+	// ERROR wamp.error.unavailable (the WAMP spec's "callee unavailable",
+	// which a dealer may reroute to another callee of a shared
+	// registration) and counts it in Stats.RejectedInvocations. Zero means
+	// DefaultMaxConcurrentInvocations; negative means no limit.
+	MaxConcurrentInvocations int
+	// Logger receives session-level diagnostics, and the recovered panics
+	// of handlers with their stacks; nil discards them.
 	Logger *slog.Logger
 }
+
+// DefaultMaxConcurrentInvocations is the MaxConcurrentInvocations limit
+// when JoinOptions leave it zero.
+const DefaultMaxConcurrentInvocations = 256
 
 // clientRoles is what HELLO announces.
 func clientRoles() wamp.Dict {
@@ -53,14 +69,19 @@ func clientRoles() wamp.Dict {
 //
 // One goroutine reads the transport and routes every answer to the request
 // waiting for it; Call, Publish, Subscribe … wait on a channel, not in a
-// goroutine of their own. Event handlers run one at a time, in order, in a
-// second goroutine; each invocation handler runs in its own goroutine so
-// that it can be interrupted. Progress callbacks of Call run in the reading
-// goroutine: they must return quickly and must not wait for the session.
-// The reader never waits for event handlers: events queue up (at most
-// JoinOptions.EventQueue of them, beyond which the session fails with
-// ErrEventQueueFull), so an event handler may Call, Publish, … and wait
-// for the answer.
+// goroutine of their own. The reader runs no user code. Event handlers run
+// one at a time, in order, in a second goroutine; each invocation handler
+// runs in a goroutine of its own (at most
+// JoinOptions.MaxConcurrentInvocations at once) so that it can be
+// interrupted; Call's progress callbacks run in the goroutine that called
+// Call, before Call returns. The reader never waits for a handler: events
+// queue up (at most JoinOptions.EventQueue of them, beyond which the
+// session fails with ErrEventQueueFull), so any handler may Call,
+// Publish, … and wait for the answer, and may Close or Leave the session.
+//
+// A handler's panic is recovered, logged with its stack and counted
+// (Stats.Panics); an invocation's caller then gets ERROR
+// wamp.error.runtime_error. The session goes on.
 type Session struct {
 	t       wamp.Transport
 	id      wamp.ID
@@ -77,6 +98,13 @@ type Session struct {
 	sentGoodbye bool
 	err         error
 
+	// Invocations whose handler runs or is about to (invRunning, at most
+	// invLimit unless that is 0), and those waiting for one of them to
+	// return (invQueue, at most invLimit).
+	invRunning int
+	invQueue   []*runningInvocation
+	invLimit   int
+
 	// Events waiting for the event goroutine: a FIFO that the reader
 	// appends to without ever blocking, bounded by evLimit.
 	evMu    sync.Mutex
@@ -85,8 +113,17 @@ type Session struct {
 	evLimit int           // 0: no limit
 	evWake  chan struct{} // buffered 1: the queue is not empty
 
-	done chan struct{} // closed when the reader has stopped
-	wg   sync.WaitGroup
+	done chan struct{} // closed when the session has ended
+
+	// live counts the session's goroutines and the progress callbacks that
+	// run, two each; bit 0 is set once the session has ended. stopped is
+	// closed when live reaches 1: ended, and nothing runs any more.
+	live     atomic.Int64
+	stopped  chan struct{}
+	stopOnce sync.Once
+
+	panics   atomic.Uint64
+	rejected atomic.Uint64
 
 	// Invocations for goroutines that wait for one (rpc.go's invoker);
 	// unbuffered, so a send succeeds only when one waits.
@@ -103,6 +140,10 @@ type Session struct {
 type pending struct {
 	ch       chan wamp.Message // buffered 1: the final answer
 	progress func(*wamp.Result)
+	// Progressive results waiting for the caller's goroutine to run
+	// progress on them (under Session.mu), and its wake-up (buffered 1).
+	progQ    []*wamp.Result
+	progWake chan struct{}
 	// install runs in the reading goroutine before the answer is handed
 	// over, so that a handler is in place before the next message is read.
 	install func(wamp.Message)
@@ -116,6 +157,7 @@ type runningInvocation struct {
 	ctx         context.Context // the handler's
 	cancel      context.CancelFunc
 	interrupted string // mode, once interrupted
+	queued      bool   // in Session.invQueue
 }
 
 // pendingPool recycles the waiters of requests that got their answer:
@@ -225,6 +267,13 @@ func start(t wamp.Transport, realm wamp.URI, w *wamp.Welcome, opts JoinOptions) 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	maxInv := opts.MaxConcurrentInvocations
+	switch {
+	case maxInv == 0:
+		maxInv = DefaultMaxConcurrentInvocations
+	case maxInv < 0:
+		maxInv = 0
+	}
 	s := &Session{
 		t: t, id: w.Session, realm: realm, details: w.Details, log: log,
 		pending:     map[wamp.ID]*pending{},
@@ -234,10 +283,12 @@ func start(t wamp.Transport, realm wamp.URI, w *wamp.Welcome, opts JoinOptions) 
 		evLimit:     q,
 		evWake:      make(chan struct{}, 1),
 		done:        make(chan struct{}),
+		stopped:     make(chan struct{}),
 		work:        make(chan *runningInvocation),
+		invLimit:    maxInv,
 	}
 	s.ctx, s.cancelCtx = context.WithCancel(context.Background())
-	s.wg.Add(2)
+	s.live.Store(2 * 2) // the reader and the event goroutine
 	go s.readLoop()
 	go s.eventLoop()
 	return s
@@ -252,8 +303,80 @@ func (s *Session) Realm() wamp.URI { return s.realm }
 // Details returns WELCOME.Details (authid, authrole, roles, …).
 func (s *Session) Details() wamp.Dict { return s.details }
 
-// Done is closed when the session has ended.
+// Done is closed when the session has ended (Close, Leave, the router's
+// GOODBYE or ABORT, a transport failure). Handlers may still be running
+// then: Wait waits for them. A handler may wait for Done.
 func (s *Session) Done() <-chan struct{} { return s.done }
+
+// Wait waits until the session has ended and no handler of it runs any
+// more: no event handler, invocation handler or progress callback starts
+// or runs after Wait returns nil. Running invocation handlers have their
+// ctx canceled when the session ends; an event handler or progress
+// callback is waited for however long it takes, unless ctx ends first
+// (then Wait returns ctx.Err()).
+//
+// Wait does not end the session (Close or Leave does), and must not be
+// called from a handler of the session: it would wait for itself until
+// ctx ends.
+func (s *Session) Wait(ctx context.Context) error {
+	select {
+	case <-s.stopped:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Stats are counters of a session's life.
+type Stats struct {
+	// Panics is the number of handler panics recovered (event and
+	// invocation handlers, progress callbacks, Component's OnJoin and
+	// OnLeave for this session).
+	Panics uint64
+	// RejectedInvocations is the number of INVOCATIONs answered with
+	// wamp.error.unavailable because MaxConcurrentInvocations handlers ran
+	// and as many waited.
+	RejectedInvocations uint64
+}
+
+// Stats returns the session's counters.
+func (s *Session) Stats() Stats {
+	return Stats{Panics: s.panics.Load(), RejectedInvocations: s.rejected.Load()}
+}
+
+// enter counts a progress callback about to run; it reports false, counting
+// nothing, once the session has ended.
+func (s *Session) enter() bool {
+	if s.live.Add(2)&1 != 0 {
+		s.exit()
+		return false
+	}
+	return true
+}
+
+// exit uncounts a goroutine of the session or a progress callback.
+func (s *Session) exit() {
+	if s.live.Add(-2) == 1 {
+		s.stopOnce.Do(func() { close(s.stopped) })
+	}
+}
+
+// recovered counts and logs a handler panic p (called by the deferred
+// function that recovered it, so that the stack shows where it happened).
+func (s *Session) recovered(kind string, p any) {
+	s.panics.Add(1)
+	s.log.Error("wamp/client: "+kind+" panicked", "panic", p, "stack", string(debug.Stack()))
+}
+
+// protect runs f, recovering a panic as a handler panic of kind.
+func (s *Session) protect(kind string, f func()) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.recovered(kind, p)
+		}
+	}()
+	f()
+}
 
 // Err returns why the session ended (nil while it runs, ErrSessionClosed
 // after Leave or Close, a *GoodbyeError when the router ended it).
@@ -264,7 +387,7 @@ func (s *Session) Err() error {
 }
 
 func (s *Session) readLoop() {
-	defer s.wg.Done()
+	defer s.exit()
 	for {
 		m, err := s.t.Recv(context.Background())
 		if err != nil {
@@ -281,7 +404,7 @@ func (s *Session) readLoop() {
 const DefaultEventQueue = 4096
 
 func (s *Session) eventLoop() {
-	defer s.wg.Done()
+	defer s.exit()
 	for {
 		f := s.nextEvent()
 		if f == nil {
@@ -297,7 +420,7 @@ func (s *Session) eventLoop() {
 			return
 		default:
 		}
-		f()
+		s.protect("event handler", f)
 	}
 }
 
@@ -357,10 +480,15 @@ func (s *Session) shutdown(reason error) {
 	for _, inv := range s.invocations {
 		inv.cancel()
 	}
+	clear(s.invQueue) // never to run
+	s.invQueue = nil
 	s.mu.Unlock()
 	s.t.Close()
 	close(s.done)
 	s.cancelCtx()
+	if s.live.Or(1) == 0 {
+		s.stopOnce.Do(func() { close(s.stopped) })
+	}
 }
 
 func (s *Session) send(ctx context.Context, m wamp.Message) error {
@@ -392,6 +520,9 @@ func (s *Session) closedErr() error {
 func (s *Session) request(id wamp.ID, progress func(*wamp.Result)) *pending {
 	p := pendingPool.Get().(*pending)
 	p.progress = progress
+	if progress != nil && p.progWake == nil {
+		p.progWake = make(chan struct{}, 1)
+	}
 	s.mu.Lock()
 	s.pending[id] = p
 	s.mu.Unlock()
@@ -436,7 +567,37 @@ func errorOf(m wamp.Message) error {
 // recycle returns a waiter whose answer has been received to the pool.
 func (p *pending) recycle() {
 	p.progress, p.install = nil, nil
+	clear(p.progQ)
+	p.progQ = p.progQ[:0]
+	if p.progWake != nil {
+		select {
+		case <-p.progWake:
+		default:
+		}
+	}
 	pendingPool.Put(p)
+}
+
+// runProgress runs p's progress callback on the progressive results that
+// wait for it, in the calling goroutine (the one in Call), unless the
+// session has ended.
+func (s *Session) runProgress(p *pending) {
+	for {
+		s.mu.Lock()
+		if len(p.progQ) == 0 {
+			s.mu.Unlock()
+			return
+		}
+		r := p.progQ[0]
+		p.progQ[0] = nil
+		p.progQ = p.progQ[1:]
+		s.mu.Unlock()
+		if !s.enter() {
+			return
+		}
+		s.protect("progress callback", func() { p.progress(r) })
+		s.exit()
+	}
 }
 
 // answer hands a final answer to the waiter of request id.
@@ -459,11 +620,26 @@ func (s *Session) dispatch(m wamp.Message) bool {
 	switch m := m.(type) {
 	case *wamp.Result:
 		if progress, _ := m.Details["progress"].(bool); progress {
+			// Handed to the caller's goroutine, which runs the callback.
 			s.mu.Lock()
 			p := s.pending[m.Request]
-			s.mu.Unlock()
+			full := false
 			if p != nil && p.progress != nil {
-				p.progress(m)
+				if full = s.evLimit > 0 && len(p.progQ) >= s.evLimit; !full {
+					p.progQ = append(p.progQ, m)
+				}
+			}
+			s.mu.Unlock()
+			if full {
+				s.log.Warn("wamp/client: progressive results queue full, closing the session", "limit", s.evLimit)
+				s.shutdown(ErrEventQueueFull)
+				return true
+			}
+			if p != nil && p.progress != nil {
+				select {
+				case p.progWake <- struct{}{}:
+				default:
+				}
 			}
 			return false
 		}
@@ -516,11 +692,26 @@ func (s *Session) dispatch(m wamp.Message) bool {
 			mode = "kill"
 		}
 		s.mu.Lock()
-		if inv := s.invocations[m.Request]; inv != nil && inv.interrupted == "" {
+		inv := s.invocations[m.Request]
+		dropped := false
+		if inv != nil && inv.interrupted == "" {
 			inv.interrupted = mode
 			inv.cancel()
+			if inv.queued { // its handler never runs: answer now
+				dropped = true
+				delete(s.invocations, m.Request)
+				for i, q := range s.invQueue {
+					if q == inv {
+						s.invQueue = slices.Delete(s.invQueue, i, i+1)
+						break
+					}
+				}
+			}
 		}
 		s.mu.Unlock()
+		if dropped && mode != CancelKillNoWait {
+			s.send(s.ctx, &wamp.Error{RequestType: wamp.TypeInvocation, Request: m.Request, Details: wamp.Dict{}, Error: wamp.ErrCanceled})
+		}
 	case *wamp.Goodbye:
 		s.mu.Lock()
 		ours := s.sentGoodbye
@@ -544,8 +735,10 @@ func (s *Session) dispatch(m wamp.Message) bool {
 	return false
 }
 
-// Leave sends GOODBYE, waits for the router's GOODBYE (or ctx), and closes
-// the transport. reason defaults to wamp.close.close_realm.
+// Leave sends GOODBYE, waits for the router's GOODBYE (or ctx), and ends
+// the session, closing the transport. reason defaults to
+// wamp.close.close_realm. Leave does not wait for handlers (Wait does), so
+// a handler may call it.
 func (s *Session) Leave(ctx context.Context, reason wamp.URI) error {
 	if reason == "" {
 		reason = wamp.ErrCloseRealm
@@ -562,18 +755,18 @@ func (s *Session) Leave(ctx context.Context, reason wamp.URI) error {
 		}
 	}
 	s.shutdown(nil)
-	s.wg.Wait()
 	if errors.Is(err, ErrSessionClosed) {
 		return nil
 	}
 	return err
 }
 
-// Close ends the session without GOODBYE and waits for its goroutines to
-// stop (running invocation handlers are canceled, not waited for).
+// Close ends the session without GOODBYE: it closes the transport, fails
+// the requests that wait for answers and cancels the ctx of running
+// invocation handlers. It returns at once, without waiting for handlers
+// (Wait does), so a handler may call it.
 func (s *Session) Close() error {
 	s.shutdown(nil)
-	s.wg.Wait()
 	return nil
 }
 

@@ -38,7 +38,10 @@ func (cl *Client) init() error {
 		if cfg.WriteHighWatermark <= 0 {
 			cfg.WriteHighWatermark = eventloop.DefaultWriteHighWatermark
 		}
-		cl.d.high = cfg.WriteHighWatermark
+		if cfg.WriteLowWatermark <= 0 || cfg.WriteLowWatermark > cfg.WriteHighWatermark {
+			cfg.WriteLowWatermark = cfg.WriteHighWatermark / 4
+		}
+		cl.d.bounds = ws.OutputBounds{High: cfg.WriteHighWatermark, Low: cfg.WriteLowWatermark}
 		cl.loop, cl.newErr = eventloop.New(cfg, &cl.d)
 		if cl.newErr == nil {
 			cl.run = make(chan error, 1)

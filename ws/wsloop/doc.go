@@ -17,19 +17,36 @@
 //
 // OnConnect, OnOpen, OnMessage and OnClose run on the loop goroutine that
 // owns the connection and must not block: a slow handler stalls every
-// connection of its loop. Writes from a handler (Conn.WriteMessage and
-// friends) never block there, to its own connection or to any other: frames
-// are gathered while the callback runs and sent with one write when it
-// returns. If the peer does not read and more than twice the loop's write
-// high watermark (eventloop.Config, default 1 MiB) would be pending, the
-// write fails and the connection is dropped. Other goroutines may write
-// too; they wait while more than the high watermark is pending (within
-// their context's deadline), also while a callback of the connection runs.
+// connection of its loop.
+//
+// # Output
+//
+// Every connection's output has one owner at a time. A write (WriteMessage,
+// WriteMessages, WritePrepared, a NextWriter's frames, Ping, Close, and the
+// pongs and close replies the connection sends itself) appends whole frames
+// to the connection's queue and returns, from a handler on the loop or
+// from any other goroutine alike: no write ever waits. The loop sends what
+// a callback queued with one write when the callback returns, and what
+// other goroutines queued after they woke it. When more is pending than
+// the loop's write watermarks allow (eventloop.Config: a message is taken
+// while at most the high watermark, default 1 MiB, is pending, or while it
+// keeps the total within twice that), the write fails with ws.ErrQueueFull
+// and nothing of the message is queued; the connection stays open. A
+// goroutine that would rather wait calls Conn.WaitWritable first: it
+// returns at once below the high watermark, else when the loop's queue
+// drained to the low watermark, woken once by the loop, never by polling.
+// A NextWriter stream holds the connection's tail while user code writes
+// it: messages written meanwhile queue behind it and go when it is closed;
+// control frames go at the next frame boundary.
+//
+// Reading pushes back too: Conn.PauseRead stops the loop reading the
+// connection (TCP flow control then holds the peer back) until
+// Conn.ResumeRead, for a consumer that lags.
+//
 // ReadMessage and NextReader are not available (ws.ErrPushMode): messages
-// come to OnMessage. Conn.Close returns once the close frame is queued.
-// Pongs, close replies and Close never wait on the loop for another
-// goroutine's frame: while such a write waits for the peer, the control
-// frame is left to it, to send when its frame is out.
+// come to OnMessage. Conn.Close returns once the close frame is queued; the
+// loop reads the answer and closes, or drops the connection after
+// Options.CloseTimeout.
 //
 // # Clients
 //

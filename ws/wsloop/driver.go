@@ -12,9 +12,9 @@ import (
 // driver is the eventloop.Handler under a Server or a Client: it runs the
 // opening handshake on the loop, then pushes every input to the ws.Conn.
 type driver struct {
-	srv  *Server // nil for a Client
-	opts *ws.Options
-	high int // the loop's write high watermark
+	srv    *Server // nil for a Client
+	opts   *ws.Options
+	bounds ws.OutputBounds // the loop's write watermarks
 }
 
 // handshake is the state of a connection before it is a ws.Conn.
@@ -110,7 +110,7 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 		return 0, err
 	}
 	_ = c.ec.SetDeadline(time.Time{})
-	c.c = ws.NewPushConn(c, ws.RoleServer, acc.Negotiated(), d.opts)
+	c.c = ws.NewPushConn(c, ws.RoleServer, acc.Negotiated(), d.opts, d.bounds)
 	d.srv.track(c, hs.release)
 	return n, nil
 }
@@ -132,7 +132,7 @@ func (d *driver) response(c *conn, in []byte) (int, error) {
 		return 0, err
 	}
 	_ = c.ec.SetDeadline(time.Time{})
-	c.c = ws.NewPushConn(c, ws.RoleClient, neg, d.opts)
+	c.c = ws.NewPushConn(c, ws.RoleClient, neg, d.opts, d.bounds)
 	return n, nil
 }
 

@@ -52,7 +52,10 @@ func (s *Server) init() error {
 		if cfg.WriteHighWatermark <= 0 {
 			cfg.WriteHighWatermark = eventloop.DefaultWriteHighWatermark
 		}
-		s.d.high = cfg.WriteHighWatermark
+		if cfg.WriteLowWatermark <= 0 || cfg.WriteLowWatermark > cfg.WriteHighWatermark {
+			cfg.WriteLowWatermark = cfg.WriteHighWatermark / 4
+		}
+		s.d.bounds = ws.OutputBounds{High: cfg.WriteHighWatermark, Low: cfg.WriteLowWatermark}
 		s.loop, s.newErr = eventloop.New(cfg, &s.d)
 	})
 	return s.newErr

@@ -2,7 +2,6 @@ package wsloop
 
 import (
 	"net"
-	"os"
 	"sync"
 	"time"
 
@@ -11,24 +10,18 @@ import (
 )
 
 // conn is one connection on the loop: the eventloop connection, its
-// handshake or its ws.Conn, and the output side ws.Conn writes to (it is
-// the net.Conn under the push-mode ws.Conn).
+// handshake or its ws.Conn, and the ws.PushOutput of that ws.Conn.
 //
-// Output: ws.Conn writes frames with conn.Write from the loop (inside a
-// callback, e.g. OnMessage answering) or from any other goroutine. Frames
-// are gathered in a pooled buffer; the loop sends them with one write when
-// the callback returns, or, for writes made outside callbacks, after a
-// Wake (OnWritable).
-//
-// Back-pressure: while no more than the loop's write high watermark is
-// pending, a write just queues. Past it, a write made inside a callback (of
-// any connection, on any loop: eventloop.InCallback) never waits, since a
-// loop that waits for a peer stalls every connection it serves, and for its
-// own connection waits forever: up to twice the watermark it queues, beyond
-// that it fails (the ws.Conn then drops the connection). A write from any
-// other goroutine waits until the pending output falls to the watermark,
-// within its write deadline, however long a callback of the connection
-// runs meanwhile.
+// Output has one owner at a time. Every write of the ws.Conn, from the
+// loop or from any goroutine, queues whole frames in the ws.Conn and
+// returns (ws.ErrQueueFull past its bound). The loop takes them
+// (TakeOutput) and sends them with one write: at the end of every callback
+// of the connection (enter/leave), so a handler's answers leave together,
+// and in OnWritable after OutputReady woke it for output queued outside
+// callbacks. Nothing here waits: a goroutine that wants room calls
+// ws.Conn.WaitWritable, which the loop wakes once, when its write queue
+// falls to the low watermark (eventloop.Conn.NotifyWritable), never by
+// polling.
 type conn struct {
 	d  *driver
 	ec *eventloop.Conn
@@ -38,20 +31,16 @@ type conn struct {
 	hs *handshake // during the handshake
 
 	mu      sync.Mutex
-	out     *[]byte // pooled, frames not yet handed to ec; nil when none
-	queued  int     // ec.Queued() after the last flush
-	inCB    bool    // the loop is in a callback for this connection
-	waking  bool    // a Wake is pending
-	closing bool    // Close was called: close ec once out is sent
-	lingers bool    // CloseWrite was called: Close lingers
-	shut    bool    // closing is under way
-	closed  bool    // ec is closed
-	wdl     time.Time
-	changed chan struct{} // closed (and cleared) when a waiting writer should look again
+	inCB    bool // the loop is in a callback for this connection
+	waking  bool // a Wake is pending
+	closing bool // Close was called: close ec once the output is sent
+	lingers bool // CloseWrite was called: Close lingers
+	shut    bool // closing is under way
+	closed  bool // ec is closed
 }
 
 // enter and leave bracket every callback of the loop for c; leave sends
-// the frames written meanwhile and closes ec if Close was called.
+// the output queued meanwhile and closes ec if Close was called.
 func (c *conn) enter() {
 	c.mu.Lock()
 	c.inCB = true
@@ -60,40 +49,40 @@ func (c *conn) enter() {
 
 func (c *conn) leave() {
 	c.mu.Lock()
+	// inCB is cleared before the output is taken: a goroutine that queues
+	// output after this point wakes the loop (OutputReady), one that
+	// queued it before is taken below.
 	c.inCB, c.waking = false, false
-	out := c.out
-	c.out = nil
-	prevQueued, waiters := c.queued, c.changed != nil
-	// No write joins out once closing is set, so the close can be decided
-	// now; a Close or a waiting writer that comes later wakes the loop.
 	closing, linger := c.closing && !c.shut, c.lingers
 	c.shut = c.shut || closing
 	c.mu.Unlock()
-	if out != nil {
-		_, err := c.ec.Write(*out)
-		putBuf(out)
-		if err != nil {
-			// Past the queue bound (the writes were checked against it, so
-			// this is a peer that stopped reading): give up.
-			_ = c.ec.Close()
-		}
-	}
-	// The usual callback (everything sent, nobody waiting) ends here,
-	// without taking the lock again.
-	if q := c.ec.Queued(); q != prevQueued || waiters {
-		c.mu.Lock()
-		c.queued = q
-		if c.changed != nil && q <= c.d.high {
-			close(c.changed)
-			c.changed = nil
-		}
-		c.mu.Unlock()
-	}
+	c.flush()
 	switch {
 	case closing && linger:
 		c.linger()
 	case closing:
 		_ = c.ec.Close()
+	}
+}
+
+// flush sends the ws.Conn's output and tells it what the loop still
+// holds; if a goroutine waits for room, the loop notifies again when its
+// queue falls to the low watermark.
+func (c *conn) flush() {
+	if c.c == nil {
+		return
+	}
+	if b := c.c.TakeOutput(); b != nil {
+		err := c.ec.Send(*b)
+		ws.PutOutput(b)
+		if err != nil {
+			// The socket failed (or closes as a slow reader): the
+			// loop closes it and OnClose follows.
+			_ = c.ec.Close()
+		}
+	}
+	if c.c.OutputSent(c.ec.Queued()) {
+		c.ec.NotifyWritable()
 	}
 }
 
@@ -110,95 +99,25 @@ func (c *conn) linger() {
 	_ = c.ec.SetDeadline(time.Now().Add(c.d.opts.CloseTimeout))
 }
 
-// Write queues b (a frame or part of one) for the loop to send.
-func (c *conn) Write(b []byte) (int, error) {
-	onLoop := 0 // 1: inside a callback, -1: not, 0: not asked yet
+// OutputReady (ws.PushOutput) makes the loop take the ws.Conn's output:
+// at the end of the callback under way for c, else after a Wake.
+func (c *conn) OutputReady() {
 	c.mu.Lock()
-	for {
-		if c.closing || c.closed {
-			c.mu.Unlock()
-			return 0, net.ErrClosed
-		}
-		pending := c.queued
-		if c.out != nil {
-			pending += len(*c.out)
-		}
-		if pending == 0 || pending+len(b) <= c.d.high {
-			break
-		}
-		if onLoop == 0 {
-			onLoop = -1
-			if eventloop.InCallback() {
-				onLoop = 1
-			}
-		}
-		if onLoop > 0 {
-			if pending+len(b) <= 2*c.d.high {
-				break
-			}
-			c.mu.Unlock()
-			return 0, eventloop.ErrQueueFull
-		}
-		if err := c.waitLocked(); err != nil {
-			c.mu.Unlock()
-			return 0, err
-		}
-	}
-	if c.out == nil {
-		c.out = getBuf()
-	}
-	*c.out = append(*c.out, b...)
-	wake := !c.inCB && !c.waking
+	wake := !c.inCB && !c.waking && !c.closed
 	c.waking = c.waking || wake
 	c.mu.Unlock()
 	if wake {
-		if err := c.ec.Wake(); err != nil {
-			return 0, net.ErrClosed
-		}
-	}
-	return len(b), nil
-}
-
-// waitLocked waits (c.mu held, released meanwhile) until the loop reports
-// progress, the connection closes or the write deadline passes.
-func (c *conn) waitLocked() error {
-	if !c.wdl.IsZero() && !time.Now().Before(c.wdl) {
-		return os.ErrDeadlineExceeded
-	}
-	if c.changed == nil {
-		c.changed = make(chan struct{})
-	}
-	ch, dl := c.changed, c.wdl
-	if !c.waking {
-		// Make the loop look at the queue (OnWritable) even if nothing
-		// else would.
-		c.waking = true
-		c.mu.Unlock()
 		_ = c.ec.Wake()
-	} else {
-		c.mu.Unlock()
 	}
-	var timeout <-chan time.Time
-	if !dl.IsZero() {
-		t := time.NewTimer(time.Until(dl))
-		defer t.Stop()
-		timeout = t.C
-	}
-	select {
-	case <-ch:
-	case <-timeout:
-	}
-	c.mu.Lock()
-	return nil
 }
 
-// notifyLocked wakes waiting writers.
-func (c *conn) notifyLocked() {
-	if c.changed != nil {
-		close(c.changed)
-		c.changed = nil
-	}
-}
+// PauseRead and ResumeRead (ws.Conn.PauseRead) stop and resume reading
+// the socket.
+func (c *conn) PauseRead()  { c.ec.PauseRead() }
+func (c *conn) ResumeRead() { c.ec.ResumeRead() }
+
+// Write is never called: the loop takes the ws.Conn's output itself.
+func (c *conn) Write([]byte) (int, error) { return 0, ws.ErrPushMode }
 
 // Close sends what is queued and closes ec (from the loop, when the
 // current callback returns, or after a Wake).
@@ -209,7 +128,6 @@ func (c *conn) Close() error {
 		return nil
 	}
 	c.closing = true
-	c.notifyLocked()
 	wake := !c.inCB && !c.waking
 	c.waking = c.waking || wake
 	c.mu.Unlock()
@@ -232,11 +150,6 @@ func (c *conn) CloseWrite() error {
 func (c *conn) gone() {
 	c.mu.Lock()
 	c.closed = true
-	if c.out != nil {
-		putBuf(c.out)
-		c.out = nil
-	}
-	c.notifyLocked()
 	c.mu.Unlock()
 }
 
@@ -246,29 +159,8 @@ func (c *conn) Read([]byte) (int, error) { return 0, ws.ErrPushMode }
 func (c *conn) LocalAddr() net.Addr  { return c.ec.LocalAddr() }
 func (c *conn) RemoteAddr() net.Addr { return c.ec.RemoteAddr() }
 
-// SetDeadline and SetWriteDeadline bound how long a writer outside the
-// loop waits for the queue to drain; read deadlines have no meaning here
-// (the loop reads, and the loop's timers bound it).
-func (c *conn) SetDeadline(t time.Time) error { return c.SetWriteDeadline(t) }
-
-func (c *conn) SetReadDeadline(time.Time) error { return nil }
-
-func (c *conn) SetWriteDeadline(t time.Time) error {
-	c.mu.Lock()
-	c.wdl = t
-	c.notifyLocked()
-	c.mu.Unlock()
-	return nil
-}
-
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
-
-func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
-
-func putBuf(b *[]byte) {
-	if cap(*b) > 64<<10 {
-		return
-	}
-	*b = (*b)[:0]
-	bufPool.Put(b)
-}
+// Deadlines have no meaning here: nothing waits on this connection (the
+// loop's timers bound reads and the close).
+func (c *conn) SetDeadline(time.Time) error      { return nil }
+func (c *conn) SetReadDeadline(time.Time) error  { return nil }
+func (c *conn) SetWriteDeadline(time.Time) error { return nil }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/textproto"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -267,9 +266,12 @@ type pusher struct {
 	deadline time.Duration // default 500 ms
 	result   chan error
 	sent     atomic.Int64
+	waits    atomic.Int64 // WaitWritable calls
+	conn     atomic.Pointer[ws.Conn]
 }
 
 func (h *pusher) OnOpen(c *ws.Conn) {
+	h.conn.Store(c)
 	go func() {
 		d := h.deadline
 		if d == 0 {
@@ -279,7 +281,12 @@ func (h *pusher) OnOpen(c *ws.Conn) {
 		defer cancel()
 		msg := make([]byte, h.size)
 		for {
-			if err := c.WriteMessage(ctx, ws.OpBinary, msg); err != nil {
+			h.waits.Add(1)
+			err := c.WaitWritable(ctx)
+			if err == nil {
+				err = c.WriteMessage(ctx, ws.OpBinary, msg)
+			}
+			if err != nil {
 				h.result <- err
 				return
 			}
@@ -288,15 +295,16 @@ func (h *pusher) OnOpen(c *ws.Conn) {
 	}()
 }
 
-// TestBackPressure: a writer off the loop waits while the peer does not
-// read, and gives up at its context's deadline; memory stays bounded.
+// TestBackPressure: a writer off the loop waits (WaitWritable) while the
+// peer does not read, and gives up at its context's deadline; memory stays
+// bounded.
 func TestBackPressure(t *testing.T) {
 	h := &pusher{size: 64 << 10, result: make(chan error, 1)}
 	u, _ := serve(t, h, &ws.Options{PingInterval: -1}, eventloop.Config{WriteHighWatermark: 256 << 10})
 	silentPeer(t, u)
 	select {
 	case err := <-h.result:
-		if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, os.ErrDeadlineExceeded) {
+		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("writer ended with %v", err)
 		}
 	case <-time.After(10 * time.Second):
@@ -351,11 +359,10 @@ func (h *flooder) OnMessage(*ws.Conn, []byte, bool) {
 }
 
 // TestCallbackNeverWaits: a write made in a callback never waits for a
-// peer, whether it goes to the callback's own connection or to another one
-// (which a callback-free goroutine's write would wait on): past twice the
-// watermark it fails, and the loop goes on. Before eventloop.InCallback, a
-// callback writing to another connection waited as if it were off the
-// loop, for ever here (no deadline), and its loop with it.
+// peer, whether it goes to the callback's own connection or to another
+// one: past twice the watermark it fails with ws.ErrQueueFull, and the loop
+// goes on. (A callback writing to another connection once waited as if it
+// were off the loop, for ever here, and its loop with it.)
 func TestCallbackNeverWaits(t *testing.T) {
 	const high = 256 << 10
 	for _, own := range []bool{true, false} {
@@ -376,8 +383,8 @@ func TestCallbackNeverWaits(t *testing.T) {
 			}
 			select {
 			case err := <-h.result:
-				if err == nil {
-					t.Fatalf("1 GiB written to a peer that reads nothing")
+				if !errors.Is(err, ws.ErrQueueFull) {
+					t.Fatalf("the callback's writes ended with %v after %d KiB", err, h.sent.Load()>>10)
 				}
 				t.Logf("the callback's write failed after %d KiB: %v", h.sent.Load()>>10, err)
 			case <-time.After(10 * time.Second):
@@ -400,14 +407,13 @@ type closingPusher struct{ pusher }
 
 func (h *closingPusher) OnMessage(c *ws.Conn, _ []byte, _ bool) { _ = c.Close(4000, "asked") }
 
-// TestControlWhileWriterWaits: a goroutine's write waits for a peer that
-// does not read, and then the loop must send a control frame: a pong for
-// that peer's ping, or the close frame of a Close called by the handler on
-// the loop. The frame must not wait for the writer's frame (the loop would
-// stop, and the writer waits for the loop): it is left to the writer, which
-// sends it after its frame once the peer reads again. Before pushControl
-// the loop waited, so no other connection got served until the writer's
-// deadline (ping) or the close timeout (Close).
+// TestControlWhileWriterWaits: a goroutine waits for room on a connection
+// whose peer does not read, and then the loop must send a control frame: a
+// pong for that peer's ping, or the close frame of a Close called by the
+// handler on the loop. The frame is queued at the next frame boundary, and
+// the loop goes on serving; the peer finds it once it reads again. (The
+// loop once waited for the writer's frame lock, so no other connection got
+// served until the writer's deadline or the close timeout.)
 func TestControlWhileWriterWaits(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -423,15 +429,13 @@ func TestControlWhileWriterWaits(t *testing.T) {
 			h := &closingPusher{pusher{size: 64 << 10, result: make(chan error, 2), deadline: 4 * time.Second}}
 			u, _ := serve(t, h, &ws.Options{PingInterval: -1}, eventloop.Config{Loops: 1, WriteHighWatermark: 256 << 10})
 			peer := silentPeer(t, u)
-			// Wait until the writer waits: what it sent stops growing.
-			for last := int64(-1); h.sent.Load() != last; {
-				last = h.sent.Load()
-				time.Sleep(100 * time.Millisecond)
-			}
+			sc := h.conn.Load
+			waitUntil(t, "the writer waits", func() bool { return sc() != nil && sc().Pending() > 256<<10 })
+			before := sc().Pending()
 			if _, err := peer.Write([]byte(tc.send)); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(50 * time.Millisecond) // for the loop to take it
+			waitUntil(t, "the loop queues the frame", func() bool { return sc().Pending() != before })
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
 			other, err := ws.Dial(ctx, u, &ws.Options{PingInterval: -1})
@@ -542,7 +546,11 @@ func TestClientConcurrentWriters(t *testing.T) {
 			defer wg.Done()
 			for i := range each {
 				msg := fmt.Appendf(nil, "w%d-%d-%s", w, i, strings.Repeat("x", i*37))
-				if err := c.WriteMessage(ctx, ws.OpText, msg); err != nil {
+				err := c.WaitWritable(ctx) // writes never wait on the loop
+				if err == nil {
+					err = c.WriteMessage(ctx, ws.OpText, msg)
+				}
+				if err != nil {
 					t.Error(err)
 					return
 				}
@@ -625,12 +633,11 @@ func (h *slowCallback) OnMessage(*ws.Conn, []byte, bool) {
 }
 
 // TestWriterBesideCallback: a goroutine that writes while the loop is in a
-// callback for the same connection is not taken for the loop. With output
-// pending, a write past twice the watermark then waits for the callback to
-// end (the loop sends the pending output when it does) and goes through,
-// however long the callback takes (50 ms here: until eventloop.InCallback,
-// such a writer waited at most 5 ms for the callback and then failed with
-// eventloop.ErrQueueFull, as the callback itself would).
+// callback for the same connection queues its messages, which the loop
+// sends when the callback ends, however long it takes (50 ms here): a
+// large one goes through with output pending as long as no more than the
+// high watermark is. (Such a writer once failed with
+// eventloop.ErrQueueFull after waiting 5 ms for the callback.)
 func TestWriterBesideCallback(t *testing.T) {
 	const high = 64 << 10
 	h := &slowCallback{conn: make(chan *ws.Conn, 1), inCB: make(chan struct{}, 1), cbLength: 50 * time.Millisecond}

@@ -2,7 +2,8 @@
 // and WebSocket on goroutines). Messages are queued (Queue.Add); the Send
 // that finds no write under way leads: it writes everything queued with
 // one system call, and Sends arriving meanwhile queue behind it and return
-// at once; what is left when a write ends goes to a writer goroutine that
+// at once (a Send's ctx bounds only its wait for room in a full queue, never
+// a write, which carries other Sends' messages too); what is left when a write ends goes to a writer goroutine that
 // exists only until the queue is empty, so an idle connection holds no
 // goroutine. The Policy decides how the leader writes:
 //

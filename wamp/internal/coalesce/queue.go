@@ -32,9 +32,12 @@ type Queue struct {
 //   - limit: Add waits while more than limit octets are queued (a message
 //     is always accepted into an empty queue);
 //   - write writes the messages b holds (message i ends at ends[i]) with
-//     as few system calls as it can, within ctx (the leading Send's, or
-//     Background for the writer goroutine) and the transport's own write
-//     timeout; only one write runs at a time;
+//     as few system calls as it can, within the transport's own write
+//     timeout; only one write runs at a time. Its ctx is always
+//     Background: no Send's ctx bounds a write, which may carry other
+//     Sends' messages (that ctx ending would abandon them half-written
+//     and, since a half-written message cannot be resumed, fail the
+//     connection);
 //   - fail is called, without q's lock, after the first write that fails
 //     (the transport closes its connection; every later Add returns that
 //     error);
@@ -46,7 +49,10 @@ func (q *Queue) Init(limit int, write func(ctx context.Context, b []byte, ends [
 // Add queues one message, which build appends to b (returning the longer
 // slice; on error what it appended is dropped), and writes it unless a
 // write is under way. It waits, within ctx, while the queue is over its
-// limit, and, when it writes itself, for that write (bounded by ctx).
+// limit: ctx bounds only that wait. Once queued, the message is written
+// whatever ctx does, and an Add that writes itself waits for its write,
+// which the transport's write timeout bounds (not ctx: the write may carry
+// messages of other Adds, which already returned).
 func (q *Queue) Add(ctx context.Context, build func(b []byte) ([]byte, error)) error {
 	q.mu.Lock()
 	for q.err == nil && len(q.ends) > 0 && len(q.b) >= q.limit {
@@ -94,7 +100,7 @@ func (q *Queue) Add(ctx context.Context, build func(b []byte) ([]byte, error)) e
 	if yield {
 		runtime.Gosched() // let ready senders queue behind us first
 	}
-	if err := q.flush(ctx); err != nil {
+	if err := q.flush(); err != nil {
 		return err
 	}
 	q.mu.Lock()
@@ -119,7 +125,7 @@ func (q *Queue) writeLoop() {
 			return
 		}
 		q.mu.Unlock()
-		if q.flush(context.Background()) != nil {
+		if q.flush() != nil {
 			return
 		}
 	}
@@ -127,7 +133,7 @@ func (q *Queue) writeLoop() {
 
 // flush writes everything queued; only the writer (the Send that set busy,
 // or the writer goroutine after it) calls it.
-func (q *Queue) flush(ctx context.Context) error {
+func (q *Queue) flush() error {
 	q.mu.Lock()
 	b, ends := q.b, q.ends
 	q.b, q.ends, q.spareB, q.spareEnds = q.spareB[:0], q.spareEnds[:0], nil, nil
@@ -140,7 +146,7 @@ func (q *Queue) flush(ctx context.Context) error {
 		return nil
 	}
 	start := time.Now()
-	err := q.write(ctx, b, ends)
+	err := q.write(context.Background(), b, ends)
 	end := time.Now()
 	q.mu.Lock()
 	q.pol.Wrote(len(ends), start, end)

@@ -150,3 +150,41 @@ func TestQueueBurst(t *testing.T) {
 	}
 	q.Drain(time.Second)
 }
+
+// TestQueueLeaderCtxDoesNotBoundWrite: the ctx of the Add that leads a
+// write does not reach the write, which carries the messages queued behind
+// it too: its end fails neither the write nor the queue.
+func TestQueueLeaderCtxDoesNotBoundWrite(t *testing.T) {
+	var failed atomic.Int32
+	entered, release := make(chan struct{}), make(chan struct{})
+	var writes atomic.Int32
+	write := func(ctx context.Context, _ []byte, ends []int) error {
+		if writes.Add(1) == 1 {
+			close(entered)
+			<-release
+		}
+		return ctx.Err() // as a transport's write aborted by its ctx
+	}
+	var q Queue
+	q.Init(1<<20, write, func(error) { failed.Add(1) }, nil, errClosed)
+	short, cancel := context.WithCancel(context.Background())
+	led := make(chan error, 1)
+	go func() { led <- q.Add(short, msg) }()
+	<-entered
+	for range 5 { // queued behind the leader's write
+		if err := q.Add(context.Background(), msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cancel() // the leader's ctx ends during its write
+	close(release)
+	if err := <-led; err != nil {
+		t.Fatalf("the leading Add: %v", err)
+	}
+	if q.Drain(5*time.Second) || failed.Load() != 0 {
+		t.Fatalf("queue failed %d times, or Drain found a write stuck", failed.Load())
+	}
+	if w := writes.Load(); w != 2 {
+		t.Fatalf("%d writes, want the leader's and one for the 5 queued behind it", w)
+	}
+}

@@ -6,10 +6,14 @@
 //
 // Messages are held as copies in pooled buffers (Get, Release), so neither
 // the loop's read buffer nor an idle connection keeps memory. An Inbox is
-// bounded in messages and octets: a peer that sends past either bound while
-// Recv lags cannot hold memory forever (TCP cannot push back on it, the loop
-// must go on reading), so Put then drops what is queued and ends the Inbox
-// with the transport's error; the transport closes the connection.
+// bounded in messages and octets. While Recv lags, the Inbox asks the
+// transport to pause reading (SetPause) once it holds a quarter of either
+// bound, and to resume once Take brought it down to an eighth: the loop
+// stops reading that socket and TCP pushes back on the peer. Past the
+// bound itself (input already read when the pause came: at most one read
+// buffer's worth, or one message larger than the rest of the bound) Put
+// drops what is queued and ends the Inbox with the transport's error; the
+// transport closes the connection.
 //
 // Concurrency: the loop puts (Put, Add, Finish), one goroutine takes.
 package inbox
@@ -39,6 +43,8 @@ type Inbox struct {
 	full     func(count int, bytes int64) error
 	end      error // set once: no more messages come
 	ready    chan struct{}
+	pause    func(paused bool)
+	paused   bool
 }
 
 // Limit resolves a transport option: 0 means def, negative no limit (0).
@@ -57,6 +63,24 @@ func Limit[T ~int | ~int64](v, def T) T {
 // Inbox from what it held.
 func New(maxBytes int64, maxCount int, full func(count int, bytes int64) error) *Inbox {
 	return &Inbox{maxBytes: maxBytes, maxCount: maxCount, full: full, ready: make(chan struct{}, 1)}
+}
+
+// SetPause sets the function the Inbox calls, under its lock, to pause
+// (true) and resume (false) reading; it must not block or call the Inbox.
+// Set it before the first Add.
+func (in *Inbox) SetPause(fn func(paused bool)) { in.pause = fn }
+
+// overLocked reports whether the Inbox holds a quarter of a bound (pause
+// reading), underLocked whether it holds at most an eighth of each
+// (resume).
+func (in *Inbox) overLocked() bool {
+	k := len(in.msgs) - in.head
+	return in.maxCount > 0 && 4*k >= in.maxCount || in.maxBytes > 0 && 4*in.bytes >= in.maxBytes
+}
+
+func (in *Inbox) underLocked() bool {
+	k := len(in.msgs) - in.head
+	return (in.maxCount == 0 || 8*k <= in.maxCount) && (in.maxBytes == 0 || 8*in.bytes <= in.maxBytes)
 }
 
 // Put queues a copy of p. See Add.
@@ -93,6 +117,10 @@ func (in *Inbox) Add(bp *[]byte, binary bool) bool {
 	}
 	in.msgs = append(in.msgs, Msg{bp, binary})
 	in.bytes += n
+	if in.pause != nil && !in.paused && in.overLocked() {
+		in.paused = true
+		in.pause(true)
+	}
 	in.mu.Unlock()
 	in.signal()
 	return true
@@ -136,6 +164,10 @@ func (in *Inbox) Take(ctx context.Context, closed <-chan struct{}, closedErr err
 				n := copy(in.msgs, in.msgs[in.head:])
 				clear(in.msgs[n:])
 				in.msgs, in.head = in.msgs[:n], 0
+			}
+			if in.paused && in.underLocked() {
+				in.paused = false
+				in.pause(false)
 			}
 			in.mu.Unlock()
 			return m, nil

@@ -125,3 +125,40 @@ func TestLimit(t *testing.T) {
 		t.Fatal("Limit")
 	}
 }
+
+// TestPause: the Inbox pauses reading at a quarter of either bound and
+// resumes once Take brought it to an eighth of both, once each way.
+func TestPause(t *testing.T) {
+	in := New(0, 80, func(int, int64) error { return errors.New("full") })
+	var calls []bool
+	in.SetPause(func(p bool) { calls = append(calls, p) })
+	for i := range 30 {
+		if !in.Put([]byte{byte(i)}, false) {
+			t.Fatalf("Put %d refused", i)
+		}
+		if want := i >= 19; (len(calls) == 1) != want {
+			t.Fatalf("after %d messages: pause calls %v", i+1, calls)
+		}
+	}
+	for i := range 20 {
+		m, err := in.Take(context.Background(), nil, nil)
+		if err != nil || (*m.P)[0] != byte(i) {
+			t.Fatalf("Take %d: %v, %v", i, m, err)
+		}
+		Release(m.P)
+		if want := i >= 19; (len(calls) == 2) != want {
+			t.Fatalf("after %d taken (%d left): pause calls %v", i+1, 29-i, calls)
+		}
+	}
+	if len(calls) != 2 || !calls[0] || calls[1] {
+		t.Fatalf("pause calls %v, want [true false]", calls)
+	}
+	inb := New(1000, 0, func(int, int64) error { return errors.New("full") })
+	calls = nil
+	inb.SetPause(func(p bool) { calls = append(calls, p) })
+	inb.Put(make([]byte, 249), false)
+	inb.Put(make([]byte, 1), false)
+	if len(calls) != 1 {
+		t.Fatalf("bytes: pause calls %v at 250 of 1000 octets", calls)
+	}
+}

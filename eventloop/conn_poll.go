@@ -1,0 +1,309 @@
+//go:build (linux || darwin || freebsd || netbsd || openbsd || dragonfly) && !eventloop_goroutines
+
+package eventloop
+
+import (
+	"net"
+	"net/netip"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func (lp *loop) open(c *Conn) {
+	// The addresses are read once, now: later the fd may be closed, or reused by another connection.
+	// IP addresses are kept as values, with no allocation.
+	lsa, _ := unix.Getsockname(int(c.fd))
+	rsa, _ := unix.Getpeername(int(c.fd))
+	if _, ok := lsa.(*unix.SockaddrUnix); ok {
+		c.uaddr = &[2]net.Addr{sockaddrToAddr(lsa), sockaddrToAddr(rsa)}
+	} else {
+		c.laddr, _ = sockaddrToAddrPort(lsa)
+		c.raddr, _ = sockaddrToAddrPort(rsa)
+	}
+	c.state.Store(stateOpen)
+	if lp.idle > 0 {
+		c.idleAt = lp.now + lp.idle
+	}
+	if lp.cfg.HandshakeTimeout > 0 {
+		c.deadline = lp.now + int64(lp.cfg.HandshakeTimeout)
+	}
+	lp.arm(c)
+	lp.h.OnOpen(c)
+	lp.settle(c)
+}
+
+// fail closes c with err as soon as the current callback returns, without draining its queue.
+func (lp *loop) fail(c *Conn, err error) {
+	if c.state.CompareAndSwap(stateOpen, stateClosing) || c.closeErr == nil {
+		c.closeErr = err
+	}
+	c.flags |= fAbort
+}
+
+// settle finishes a close that a callback, another goroutine or an error requested. A graceful
+// close sends, after the queue, what AsyncWrite accepted before the close (bounded, like the queue,
+// by CloseTimeout).
+func (lp *loop) settle(c *Conn) {
+	if c.state.Load() != stateClosing || c.flags&fClosing != 0 && c.flags&fAbort == 0 {
+		return
+	}
+	if c.flags&(fClosing|fAbort) == 0 {
+		lp.takeAsync(c)
+	}
+	c.flags |= fClosing
+	if c.flags&fAbort != 0 || len(c.out) == 0 {
+		lp.closeConn(c, c.closeErr)
+		return
+	}
+	c.deadline = lp.now + int64(lp.cfg.CloseTimeout)
+	c.idleAt = 0
+	lp.arm(c)
+	lp.interest(c)
+}
+
+// takeAsync moves the AsyncWrite data of a closing connection to its queue (or sends it), without
+// the watermarks: once the state left stateOpen, AsyncWrite accepts nothing more, so this is all.
+func (lp *loop) takeAsync(c *Conn) {
+	c.mu.Lock()
+	buf := c.async
+	c.async = nil
+	c.mu.Unlock()
+	c.flags &^= fAsyncHeld
+	if len(buf) == 0 || c.flags&fWrShut != 0 {
+		return
+	}
+	if len(c.out) == 0 {
+		n, err := writeFD(int(c.fd), buf)
+		lp.stats.writes.Add(1)
+		if err != nil {
+			if err != unix.EAGAIN && err != unix.EINTR {
+				lp.fail(c, os.NewSyscallError("write", err))
+				return
+			}
+			n = 0
+		}
+		lp.stats.bytesWritten.Add(uint64(n))
+		buf = buf[n:]
+	}
+	c.out = append(c.out, buf...)
+}
+
+// syncPause brings the loop's view of PauseRead (fUserPaused, and so the poller registration) in
+// line with the last PauseRead or ResumeRead.
+func (lp *loop) syncPause(c *Conn) {
+	want := c.rpause.Load()
+	if want == (c.flags&fUserPaused != 0) {
+		return
+	}
+	if want {
+		c.flags |= fUserPaused
+	} else {
+		c.flags = c.flags&^fUserPaused | fResumed
+		// The idle timeout did not run while paused: it starts again now.
+		lp.touchIdle(c)
+	}
+	lp.interest(c)
+}
+
+// touchIdle restarts the idle timeout of an open connection.
+func (lp *loop) touchIdle(c *Conn) {
+	if lp.idle > 0 && c.state.Load() == stateOpen {
+		c.idleAt = lp.now + lp.idle
+		lp.arm(c)
+	}
+}
+
+// closeConn closes c now and calls OnClose.
+func (lp *loop) closeConn(c *Conn, err error) {
+	if c.state.Load() == stateClosed {
+		return
+	}
+	c.mu.Lock()
+	c.state.Store(stateClosed)
+	c.async = nil
+	c.mu.Unlock()
+	if ch, ok := lp.dials[c]; ok {
+		delete(lp.dials, c)
+		lp.drop(c)
+		ch <- err
+		return
+	}
+	lp.conns[c.fd] = nil
+	lp.nconns--
+	lp.stats.conns.Add(-1)
+	lp.stats.closed.Add(1)
+	unix.Close(int(c.fd))
+	c.in, c.out = nil, nil
+	lp.h.OnClose(c, err)
+}
+
+// Fd returns the socket's file descriptor. Any goroutine; do not use it after OnClose.
+func (c *Conn) Fd() int { return int(c.fd) }
+
+// Context returns the context slot set by SetContext or DialOptions.Value.
+func (c *Conn) Context() any { return c.ctx }
+
+// SetContext sets the context slot, for the protocol layer's per-connection state.
+func (c *Conn) SetContext(v any) { c.ctx = v }
+
+// LocalAddr returns the local address, as it was when the connection opened (nil if it could not
+// be read then). Any goroutine; it stays valid after the close.
+func (c *Conn) LocalAddr() net.Addr {
+	if c.uaddr != nil {
+		return c.uaddr[0]
+	}
+	return tcpAddr(c.laddr)
+}
+
+// RemoteAddr returns the peer's address, as it was when the connection opened (nil if it could not
+// be read then). Any goroutine; it stays valid after the close.
+func (c *Conn) RemoteAddr() net.Addr {
+	if c.uaddr != nil {
+		return c.uaddr[1]
+	}
+	return tcpAddr(c.raddr)
+}
+
+func tcpAddr(ap netip.AddrPort) net.Addr {
+	if !ap.IsValid() {
+		return nil
+	}
+	return net.TCPAddrFromAddrPort(ap)
+}
+
+// Wake makes the loop call OnWritable for c soon. Safe from any goroutine: a producer that keeps
+// its own queue calls Wake and writes from OnWritable.
+func (c *Conn) Wake() error {
+	c.mu.Lock()
+	if c.state.Load() != stateOpen {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	need := c.aflags&aQueued == 0
+	c.aflags |= aQueued | aWake
+	c.mu.Unlock()
+	if need {
+		c.lp.enqueue(c)
+	}
+	return nil
+}
+
+// NotifyWritable arms one OnWritable call for when the write queue is at or below the low
+// watermark: on the next loop turn if it already is, else when flush brings it there. Safe from
+// any goroutine; it costs one wake-up, and none more however long the queue stays above the low
+// watermark, so a goroutine waiting for room calls it once instead of Wake in a loop. Calls while
+// armed arm nothing more; nothing happens on a closing connection.
+func (c *Conn) NotifyWritable() {
+	c.mu.Lock()
+	if c.state.Load() != stateOpen {
+		c.mu.Unlock()
+		return
+	}
+	need := c.aflags&aQueued == 0
+	c.aflags |= aQueued | aNotify
+	c.mu.Unlock()
+	if need {
+		c.lp.enqueue(c)
+	}
+}
+
+// PauseRead stops reading from the connection until ResumeRead: the loop no longer reads its
+// socket, so the kernel's buffers fill and TCP flow control holds the peer back, and OnData is not
+// called; input OnData left unconsumed is kept. Safe from any goroutine: in a callback of the
+// connection it takes effect when the callback returns, from another goroutine through a wake-up of
+// the loop, without waiting for it (a read already under way may still reach OnData). It is
+// independent of the SlowReaderPause pause: the connection reads when neither applies.
+//
+// While paused, the idle timeout does not run (the application, not the peer, stopped the input); it
+// starts again at ResumeRead. A deadline set with SetDeadline still applies. A peer's EOF is noticed
+// after ResumeRead, behind the input before it; a reset closes the connection at once.
+func (c *Conn) PauseRead() { c.setReadPause(true) }
+
+// ResumeRead undoes PauseRead: reading resumes and unconsumed input is handed to OnData again,
+// without waiting for more. Safe from any goroutine, like PauseRead.
+func (c *Conn) ResumeRead() { c.setReadPause(false) }
+
+func (c *Conn) setReadPause(p bool) {
+	c.mu.Lock()
+	if c.state.Load() == stateClosed || c.rpause.Load() == p {
+		c.mu.Unlock()
+		return
+	}
+	c.rpause.Store(p)
+	need := c.aflags&aQueued == 0
+	c.aflags |= aQueued
+	c.mu.Unlock()
+	if need {
+		c.lp.enqueue(c)
+	}
+}
+
+// Close closes the connection after its queued output, and then what AsyncWrite accepted before
+// Close, is sent (bounded by Config.CloseTimeout); OnClose follows with a nil error. Safe from any goroutine; on the loop it takes effect when the
+// current callback returns.
+func (c *Conn) Close() error {
+	c.mu.Lock()
+	if !c.state.CompareAndSwap(stateOpen, stateClosing) {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	need := c.aflags&aQueued == 0
+	c.aflags |= aQueued
+	c.mu.Unlock()
+	if need {
+		c.lp.enqueue(c)
+	}
+	return nil
+}
+
+// CloseWrite shuts the write side (TCP FIN) once the queued output is sent; reading goes on.
+func (c *Conn) CloseWrite() error {
+	if c.state.Load() != stateOpen || c.flags&fShutWr != 0 {
+		return ErrClosed
+	}
+	c.flags |= fShutWr
+	if len(c.out) == 0 {
+		c.flags |= fWrShut
+		if err := unix.Shutdown(int(c.fd), unix.SHUT_WR); err != nil {
+			return os.NewSyscallError("shutdown", err)
+		}
+	}
+	return nil
+}
+
+// SetDeadline closes the connection with ErrTimeout at t (timing-wheel resolution); the zero time
+// clears it. The idle timeout (Config.IdleTimeout) applies independently.
+func (c *Conn) SetDeadline(t time.Time) error {
+	if c.state.Load() != stateOpen {
+		return ErrClosed
+	}
+	lp := c.lp
+	if t.IsZero() {
+		c.deadline = 0
+		return nil
+	}
+	c.deadline = lp.nanotime() + int64(time.Until(t))
+	if c.deadline <= 0 {
+		c.deadline = 1
+	}
+	lp.arm(c)
+	return nil
+}
+
+// expiry is the earliest of the deadline and the idle time (0: none). The idle timeout does not
+// run while PauseRead applies.
+func (c *Conn) expiry() int64 {
+	d, i := c.deadline, c.idleAt
+	if c.flags&fUserPaused != 0 || c.rpause.Load() {
+		i = 0
+	}
+	switch {
+	case d == 0:
+		return i
+	case i == 0 || d < i:
+		return d
+	}
+	return i
+}

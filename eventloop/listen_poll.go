@@ -1,0 +1,182 @@
+//go:build (linux || darwin || freebsd || netbsd || openbsd || dragonfly) && !eventloop_goroutines
+
+package eventloop
+
+import (
+	"context"
+	"net"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// Listen opens a listening socket ("tcp", "tcp4", "tcp6" or "unix") and returns its address
+// (useful with port 0). It may be called before or during Run. On Linux every loop gets its own
+// SO_REUSEPORT socket; elsewhere one socket in the first loop hands connections to all loops.
+func (l *Loop) Listen(network, addr string) (net.Addr, error) {
+	if l.state.Load() == loopStopped {
+		return nil, ErrClosed
+	}
+	sa, family, err := resolve(context.Background(), network, addr)
+	if err != nil {
+		return nil, err
+	}
+	tcp := family != unix.AF_UNIX
+	n := 1
+	if tcp && reusePortBalances {
+		n = len(l.loops)
+	}
+	fds := make([]int, 0, n)
+	var bound unix.Sockaddr
+	for i := 0; i < n; i++ {
+		fd, err := l.listenFD(sa, family, n > 1)
+		if err != nil {
+			for _, fd := range fds {
+				unix.Close(fd)
+			}
+			return nil, err
+		}
+		fds = append(fds, fd)
+		if i == 0 {
+			if bound, err = unix.Getsockname(fd); err != nil {
+				unix.Close(fd)
+				return nil, err
+			}
+			sa = bound
+		}
+	}
+	for i, fd := range fds {
+		lp := l.loops[i]
+		ln := &listener{fd: fd, tcp: tcp}
+		if !tcp {
+			ln.path = addr
+		}
+		if !lp.post(func() { lp.addListener(ln) }) {
+			for _, fd := range fds[i:] {
+				unix.Close(fd)
+			}
+			return nil, ErrClosed
+		}
+	}
+	return sockaddrToAddr(bound), nil
+}
+
+func (l *Loop) listenFD(sa unix.Sockaddr, family int, reusePort bool) (int, error) {
+	fd, err := socket(family)
+	if err != nil {
+		return -1, os.NewSyscallError("socket", err)
+	}
+	if family != unix.AF_UNIX {
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+			unix.Close(fd)
+			return -1, os.NewSyscallError("setsockopt", err)
+		}
+		if reusePort {
+			if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
+				unix.Close(fd)
+				return -1, os.NewSyscallError("setsockopt", err)
+			}
+		}
+	}
+	if err := unix.Bind(fd, sa); err != nil {
+		unix.Close(fd)
+		return -1, os.NewSyscallError("bind", err)
+	}
+	if err := unix.Listen(fd, l.cfg.Backlog); err != nil {
+		unix.Close(fd)
+		return -1, os.NewSyscallError("listen", err)
+	}
+	return fd, nil
+}
+
+func (lp *loop) addListener(ln *listener) {
+	if lp.draining {
+		lp.closeListener(ln)
+		return
+	}
+	if err := lp.p.add(ln.fd, 0, true, false); err != nil {
+		lp.closeListener(ln)
+		if lg := lp.l.logger(); lg != nil {
+			lg.Error("eventloop: register listener", "err", err)
+		}
+		return
+	}
+	lp.listeners[ln.fd] = ln
+}
+
+func (lp *loop) closeListener(ln *listener) {
+	delete(lp.listeners, ln.fd)
+	unix.Close(ln.fd)
+	if ln.path != "" {
+		os.Remove(ln.path)
+	}
+}
+
+// accept takes a batch of connections; the listener is level-triggered, so the rest come next round.
+func (lp *loop) accept(ln *listener) {
+	for i := 0; i < 128; i++ {
+		fd, err := accept(ln.fd)
+		if err != nil {
+			switch err {
+			case unix.EAGAIN:
+			case unix.EMFILE, unix.ENFILE, unix.ENOBUFS, unix.ENOMEM:
+				lp.pauseListener(ln, err)
+			case unix.ECONNABORTED, unix.EINTR, unix.EPROTO:
+				continue
+			default:
+				if lg := lp.l.logger(); lg != nil {
+					lg.Error("eventloop: accept", "err", err)
+				}
+			}
+			return
+		}
+		lp.stats.accepted.Add(1)
+		if ln.tcp && !lp.cfg.TCPDelay {
+			unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		}
+		if !reusePortBalances && len(lp.l.loops) > 1 {
+			if to := lp.l.pick(); to != lp {
+				if !to.post(func() { to.openAccepted(fd) }) {
+					unix.Close(fd)
+				}
+				continue
+			}
+		}
+		lp.openAccepted(fd)
+	}
+}
+
+// pauseListener stops accepting for AcceptBackoff: out of fds, accept would fail again at once and
+// the level-triggered listener would spin the loop.
+func (lp *loop) pauseListener(ln *listener, err error) {
+	if ln.paused {
+		return
+	}
+	lp.stats.acceptPauses.Add(1)
+	if lg := lp.l.logger(); lg != nil {
+		lg.Warn("eventloop: accept paused", "err", err, "for", lp.cfg.AcceptBackoff)
+	}
+	ln.paused = true
+	lp.p.del(ln.fd, true, false)
+	lp.timers = append(lp.timers, timer{at: lp.now + int64(lp.cfg.AcceptBackoff), fn: func() {
+		ln.paused = false
+		if _, ok := lp.listeners[ln.fd]; ok && !lp.draining {
+			lp.p.add(ln.fd, 0, true, false)
+		}
+	}})
+}
+
+func (lp *loop) openAccepted(fd int) {
+	if lp.draining {
+		unix.Close(fd)
+		return
+	}
+	c := &Conn{lp: lp, fd: int32(fd), gen: lp.nextGen()}
+	if err := lp.p.add(fd, c.gen, true, false); err != nil {
+		unix.Close(fd)
+		return
+	}
+	c.flags = fRegR
+	lp.insert(c)
+	lp.open(c)
+}

@@ -1,0 +1,16 @@
+//go:build (linux || darwin || freebsd || netbsd || openbsd || dragonfly) && !eventloop_goroutines
+
+package eventloop
+
+// Send writes b like Write, but without Write's admission against the
+// watermarks: it is for a layer above that bounds its own output (ws's
+// push-mode queue does: it counts Queued in its bound), so that a whole
+// message it accepted is never refused here. The SlowReaderPolicy still
+// applies to the queue that results (Pause stops reading above the high
+// watermark, Close closes). For the loop goroutine only, like Write.
+func (c *Conn) Send(b []byte) error {
+	if c.state.Load() != stateOpen || c.flags&fShutWr != 0 {
+		return ErrClosed
+	}
+	return c.lp.send(c, b)
+}

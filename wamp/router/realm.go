@@ -1,0 +1,194 @@
+package router
+
+import (
+	"log/slog"
+	"sync"
+
+	"github.com/autobahn-go/autobahn/wamp"
+)
+
+// realm holds the sessions, registrations and subscriptions of one realm.
+// One mutex guards all of it: a message is handled, and every message it
+// causes is queued, under the lock, which is what keeps the order the
+// spec asks for (per publisher and subscriber, SUBSCRIBED before the
+// subscription's first EVENT, REGISTERED before the first INVOCATION).
+//
+// Lock order: realm.mu, then a session's outQueue.mu. Nothing under
+// realm.mu waits for a transport.
+type realm struct {
+	r   *Router
+	cfg RealmConfig
+	log *slog.Logger
+
+	mu       sync.Mutex
+	sessions map[wamp.ID]*session
+	doomed   []*session // closed while the lock was held, to be removed before it is let go
+
+	regs    *uriIndex[*registration]
+	regByID map[wamp.ID]*registration
+	subs    *uriIndex[*subscription]
+	subByID map[wamp.ID]*subscription
+}
+
+func newRealm(r *Router, cfg RealmConfig) *realm {
+	return &realm{
+		r: r, cfg: cfg, log: r.log.With("realm", string(cfg.Name)),
+		sessions: map[wamp.ID]*session{},
+		regs:     newURIIndex[*registration](), regByID: map[wamp.ID]*registration{},
+		subs: newURIIndex[*subscription](), subByID: map[wamp.ID]*subscription{},
+	}
+}
+
+func (rm *realm) lock() { rm.mu.Lock() }
+
+// unlock removes the sessions closed while the lock was held (which may
+// close more), then lets the lock go.
+func (rm *realm) unlock() {
+	for len(rm.doomed) > 0 {
+		s := rm.doomed[len(rm.doomed)-1]
+		rm.doomed = rm.doomed[:len(rm.doomed)-1]
+		rm.removeLocked(s)
+	}
+	rm.mu.Unlock()
+}
+
+// brokerFeatures and dealerFeatures are what WELCOME announces: what is
+// implemented and tested.
+var (
+	brokerFeatures = []string{"publisher_exclusion", "subscriber_blackwhite_listing", "publisher_identification", "pattern_based_subscription"}
+	dealerFeatures = []string{"progressive_call_results", "caller_identification", "pattern_based_registration", "shared_registration", "call_canceling"}
+)
+
+func featureDict(names []string) wamp.Dict {
+	f := wamp.Dict{}
+	for _, n := range names {
+		f[n] = true
+	}
+	return wamp.Dict{"features": f}
+}
+
+func (rm *realm) join(s *session) bool {
+	rm.lock()
+	defer rm.unlock()
+	if s.q.isClosed() {
+		return false
+	}
+	if _, dup := rm.sessions[s.id]; dup {
+		// 2^-53 per pair; refuse rather than mix two sessions up.
+		s.closeQueue(&wamp.Abort{Details: wamp.Dict{"message": "session ID collision"}, Reason: wamp.ErrSystemShutdown}, false)
+		return false
+	}
+	s.subs, s.regs = map[wamp.ID]*subscription{}, map[wamp.ID]*registration{}
+	s.calls, s.invs = map[wamp.ID]*invocation{}, map[wamp.ID]*invocation{}
+	rm.sessions[s.id] = s
+	w := &wamp.Welcome{Session: s.id, Details: wamp.Dict{
+		"realm": string(rm.cfg.Name), "authid": s.authid, "authrole": s.authrole,
+		"authmethod": s.authmethod, "authprovider": "static",
+		"roles": wamp.Dict{"broker": featureDict(brokerFeatures), "dealer": featureDict(dealerFeatures)},
+	}}
+	s.q.push(w, messageSize(w), rm.r.hard)
+	return true
+}
+
+func (rm *realm) leave(s *session) {
+	rm.lock()
+	rm.removeLocked(s)
+	rm.unlock()
+}
+
+// removeLocked takes s out of the realm: its subscriptions and
+// registrations go, the callees of its pending calls get INTERRUPT
+// (killnowait), the callers of its pending invocations get ERROR
+// wamp.error.canceled.
+func (rm *realm) removeLocked(s *session) {
+	if rm.sessions[s.id] != s || s.removed {
+		return
+	}
+	s.removed = true
+	delete(rm.sessions, s.id)
+	for _, sub := range s.subs {
+		rm.dropSubscriber(sub, s)
+	}
+	for _, reg := range s.regs {
+		rm.dropCallee(reg, s)
+	}
+	for _, inv := range s.calls {
+		delete(inv.callee.invs, inv.id)
+		if inv.callee.canCancel {
+			rm.control(inv.callee, &wamp.Interrupt{Request: inv.id, Options: wamp.Dict{"mode": "killnowait", "reason": string(wamp.ErrCanceled)}})
+		}
+	}
+	for _, inv := range s.invs {
+		delete(inv.caller.calls, inv.callReq)
+		rm.reply(inv.caller, &wamp.Error{RequestType: wamp.TypeCall, Request: inv.callReq, Details: wamp.Dict{},
+			Error: wamp.ErrCanceled, Args: wamp.List{"the callee left"}})
+	}
+	s.subs, s.regs, s.calls, s.invs = nil, nil, nil, nil
+	rm.log.Debug("wamp/router: session left", "session", s.id)
+}
+
+// handle dispatches a broker or dealer message of an established session.
+func (rm *realm) handle(s *session, m wamp.Message) string {
+	rm.lock()
+	defer rm.unlock()
+	if s.removed {
+		return ""
+	}
+	switch m := m.(type) {
+	case *wamp.Publish:
+		rm.publish(s, m)
+	case *wamp.Subscribe:
+		rm.subscribe(s, m)
+	case *wamp.Unsubscribe:
+		rm.unsubscribe(s, m)
+	case *wamp.Call:
+		return rm.call(s, m)
+	case *wamp.Cancel:
+		rm.cancel(s, m)
+	case *wamp.Register:
+		rm.register(s, m)
+	case *wamp.Unregister:
+		rm.unregister(s, m)
+	case *wamp.Yield:
+		rm.yield(s, m)
+	case *wamp.Error:
+		rm.invocationError(s, m)
+	}
+	return ""
+}
+
+// reply queues an answer to one of s's requests (or a RESULT or ERROR of
+// its call) up to the hard limit; past it s is closed.
+func (rm *realm) reply(s *session, m wamp.Message) {
+	if s.q.push(m, messageSize(m), rm.r.hard) == overLimit {
+		rm.condemn(s, "outbound queue over its hard limit")
+	}
+}
+
+// control queues an INTERRUPT like a reply.
+func (rm *realm) control(s *session, m wamp.Message) { rm.reply(s, m) }
+
+// errorReply answers request (of type t) of s with ERROR uri.
+func (rm *realm) errorReply(s *session, t wamp.MessageType, request wamp.ID, uri wamp.URI, args ...any) {
+	e := &wamp.Error{RequestType: t, Request: request, Details: wamp.Dict{}, Error: uri}
+	if len(args) > 0 {
+		e.Args = args
+	}
+	rm.reply(s, e)
+}
+
+// condemn closes s for not reading: its queue is discarded, GOODBYE
+// ReasonQueueOverflow is written if it can be, and s is removed from the
+// realm before the lock is let go.
+func (rm *realm) condemn(s *session, why string) {
+	if !s.closeQueue(&wamp.Goodbye{Details: wamp.Dict{"message": why}, Reason: ReasonQueueOverflow}, true) {
+		return
+	}
+	rm.log.Warn("wamp/router: closing a session that does not read", "session", s.id, "reason", ReasonQueueOverflow,
+		"why", why, "soft_limit", rm.r.soft, "hard_limit", rm.r.hard)
+	rm.doomed = append(rm.doomed, s)
+}
+
+func (rm *realm) validURI(u wamp.URI, match string) bool {
+	return wamp.ValidURI(u, rm.cfg.StrictURI, match)
+}

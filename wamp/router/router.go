@@ -1,0 +1,269 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/autobahn-go/autobahn/wamp"
+)
+
+// Defaults of Config.
+const (
+	DefaultHelloTimeout   = 10 * time.Second
+	DefaultCloseTimeout   = 2 * time.Second
+	DefaultQueueSoftLimit = 1 << 20
+)
+
+// ReasonQueueOverflow is the GOODBYE reason (and log reason) of a session
+// the router closes because it does not read what is sent to it: replies
+// past the hard limit of its outbound queue, or events past the soft limit
+// under SlowDisconnect.
+const ReasonQueueOverflow wamp.URI = "wamp.close.system_overload"
+
+// ErrClosed is returned by Attach and ServeTransport once Close was called.
+var ErrClosed = errors.New("wamp/router: router closed")
+
+// SlowPolicy says what happens to an EVENT for a subscriber whose outbound
+// queue is over its soft limit.
+type SlowPolicy uint8
+
+const (
+	// SlowDisconnect closes the subscriber's session with
+	// ReasonQueueOverflow (and logs it). The default.
+	SlowDisconnect SlowPolicy = iota
+	// SlowDrop drops the event for that subscriber; drops are counted per
+	// session (SessionInfo.Dropped) and logged once per run of drops.
+	SlowDrop
+)
+
+// TicketPrincipal is a user of ticket authentication.
+type TicketPrincipal struct {
+	Ticket string
+	Role   string // authrole; empty means "user"
+}
+
+// RealmConfig configures one realm.
+type RealmConfig struct {
+	// Name is the realm's URI, as clients name it in HELLO.
+	Name wamp.URI
+	// AllowAnonymous lets clients join without authentication (authmethod
+	// "anonymous", the default when HELLO offers none). AnonymousRole is
+	// their authrole; empty means "anonymous".
+	AllowAnonymous bool
+	AnonymousRole  string
+	// Tickets enables ticket authentication: authid → principal.
+	Tickets map[string]TicketPrincipal
+	// StrictURI checks procedure and topic URIs with the strict rules
+	// ([0-9a-z_] components) instead of the loose ones.
+	StrictURI bool
+	// SlowSubscriber is the policy for events to subscribers over their
+	// queue's soft limit.
+	SlowSubscriber SlowPolicy
+}
+
+// Config configures a Router.
+type Config struct {
+	// Realms the router serves; at least one.
+	Realms []RealmConfig
+	// HelloTimeout bounds the time from attaching a transport to WELCOME
+	// (HELLO and authentication); zero means DefaultHelloTimeout.
+	HelloTimeout time.Duration
+	// CloseTimeout bounds how long a closing session may take to write
+	// what is queued and its GOODBYE or ABORT before its transport is
+	// closed; zero means DefaultCloseTimeout.
+	CloseTimeout time.Duration
+	// QueueSoftLimit is the soft limit of every session's outbound queue,
+	// in estimated encoded octets; the hard limit is twice as much. Zero
+	// means DefaultQueueSoftLimit.
+	QueueSoftLimit int
+	// Logger receives the router's diagnostics; nil discards them.
+	Logger *slog.Logger
+}
+
+// Router is a WAMP router: broker and dealer for the sessions of its
+// realms. It is safe for concurrent use.
+type Router struct {
+	cfg    Config
+	soft   int
+	hard   int
+	log    *slog.Logger
+	realms map[wamp.URI]*realm
+	ids    wamp.IDGen // router scope: subscriptions, registrations, invocations
+
+	mu       sync.Mutex
+	closed   bool
+	sessions map[*session]struct{}
+	wg       sync.WaitGroup
+}
+
+// New returns a router serving cfg.Realms.
+func New(cfg Config) (*Router, error) {
+	if len(cfg.Realms) == 0 {
+		return nil, errors.New("wamp/router: no realms configured")
+	}
+	if cfg.HelloTimeout <= 0 {
+		cfg.HelloTimeout = DefaultHelloTimeout
+	}
+	if cfg.CloseTimeout <= 0 {
+		cfg.CloseTimeout = DefaultCloseTimeout
+	}
+	if cfg.QueueSoftLimit <= 0 {
+		cfg.QueueSoftLimit = DefaultQueueSoftLimit
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	r := &Router{
+		cfg: cfg, soft: cfg.QueueSoftLimit, hard: 2 * cfg.QueueSoftLimit, log: log,
+		realms: map[wamp.URI]*realm{}, sessions: map[*session]struct{}{},
+	}
+	for _, rc := range cfg.Realms {
+		if !wamp.ValidURI(rc.Name, false, wamp.MatchExact) {
+			return nil, fmt.Errorf("wamp/router: invalid realm name %q", rc.Name)
+		}
+		if _, dup := r.realms[rc.Name]; dup {
+			return nil, fmt.Errorf("wamp/router: realm %q configured twice", rc.Name)
+		}
+		r.realms[rc.Name] = newRealm(r, rc)
+	}
+	return r, nil
+}
+
+// Attach serves one session over t on goroutines of its own (a reader and
+// a writer) and returns at once. The router owns t from then on and
+// closes it when the session ends.
+func (r *Router) Attach(t wamp.Transport) error {
+	s, err := r.newSession(t)
+	if err != nil {
+		t.Close()
+		return err
+	}
+	go func() {
+		defer r.wg.Done()
+		s.serve(context.Background())
+	}()
+	return nil
+}
+
+// ServeTransport serves one session over t in the calling goroutine (and
+// a writer goroutine) until the session ends; when ctx ends first, the
+// session is closed with GOODBYE wamp.close.system_shutdown. The router
+// owns t and closes it.
+func (r *Router) ServeTransport(ctx context.Context, t wamp.Transport) error {
+	s, err := r.newSession(t)
+	if err != nil {
+		t.Close()
+		return err
+	}
+	defer r.wg.Done()
+	s.serve(ctx)
+	return nil
+}
+
+// Connect returns the client end of an in-memory transport (Pipe) whose
+// other end is attached to the router: join it with wamp/client.Join, no
+// socket involved. If the router is closed, the transport is closed too.
+func (r *Router) Connect() wamp.Transport {
+	a, b := Pipe(0)
+	if err := r.Attach(b); err != nil {
+		a.Close()
+	}
+	return a
+}
+
+func (r *Router) newSession(t wamp.Transport) (*session, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil, ErrClosed
+	}
+	s := newSession(r, t)
+	r.sessions[s] = struct{}{}
+	r.wg.Add(1)
+	return s, nil
+}
+
+func (r *Router) forget(s *session) {
+	r.mu.Lock()
+	delete(r.sessions, s)
+	r.mu.Unlock()
+}
+
+// Close ends every session (GOODBYE wamp.close.system_shutdown, or ABORT
+// for sessions not yet joined), refuses new ones and waits until every
+// session's goroutines have ended. When ctx ends first, the remaining
+// transports are closed without waiting for their writes, and Close
+// returns ctx.Err() once the goroutines have ended.
+func (r *Router) Close(ctx context.Context) error {
+	r.mu.Lock()
+	r.closed = true
+	all := make([]*session, 0, len(r.sessions))
+	for s := range r.sessions {
+		all = append(all, s)
+	}
+	r.mu.Unlock()
+	for _, s := range all {
+		s.shutdown(wamp.ErrSystemShutdown, "router closing")
+	}
+	done := make(chan struct{})
+	go func() { r.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	r.mu.Lock()
+	for s := range r.sessions {
+		s.cancel()
+		s.t.Close()
+	}
+	r.mu.Unlock()
+	<-done
+	return ctx.Err()
+}
+
+// SessionInfo describes a joined session.
+type SessionInfo struct {
+	ID       wamp.ID
+	Realm    wamp.URI
+	AuthID   string
+	AuthRole string
+	// Queued is the estimated size of what waits in its outbound queue.
+	Queued int
+	// Dropped counts the events dropped for it under SlowDrop.
+	Dropped uint64
+}
+
+// Session returns what the router knows of the joined session id in realm.
+func (r *Router) Session(realm wamp.URI, id wamp.ID) (SessionInfo, bool) {
+	rm := r.realms[realm]
+	if rm == nil {
+		return SessionInfo{}, false
+	}
+	rm.mu.Lock()
+	s := rm.sessions[id]
+	rm.mu.Unlock()
+	if s == nil {
+		return SessionInfo{}, false
+	}
+	return SessionInfo{
+		ID: id, Realm: realm, AuthID: s.authid, AuthRole: s.authrole,
+		Queued: s.q.queuedBytes(), Dropped: s.dropped.Load(),
+	}, true
+}
+
+// SessionCount returns how many sessions have joined realm and not left.
+func (r *Router) SessionCount(realm wamp.URI) int {
+	rm := r.realms[realm]
+	if rm == nil {
+		return 0
+	}
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	return len(rm.sessions)
+}

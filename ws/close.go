@@ -1,0 +1,216 @@
+package ws
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+	"unicode/utf8"
+)
+
+// finished returns the connection's final error once it has one.
+func (c *Conn) finished() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closeErr != nil {
+		return c.closeErr
+	}
+	return nil
+}
+
+// peerClosed answers the peer's close frame and finishes the connection.
+func (c *Conn) peerClosed(ev Event) error {
+	c.mu.Lock()
+	sent := c.closeSent
+	c.closeSent = true
+	cerr := &CloseError{Code: ev.Code, Reason: string(ev.Reason), WasClean: true}
+	if c.closeErr == nil {
+		c.closeErr = cerr
+	} else {
+		cerr = c.closeErr
+	}
+	c.mu.Unlock()
+	if !sent {
+		// Echo the peer's code (§5.5.1); an empty close gets an empty one.
+		var b [2]byte
+		_ = c.writeClose(AppendClosePayload(b[:0], ev.Code, ""))
+	}
+	if c.role == RoleClient && !c.push {
+		// The server closes TCP first (§7.1.1): wait for it, briefly.
+		_ = c.nc.SetReadDeadline(time.Now().Add(c.opts.CloseTimeout))
+		_, _ = io.Copy(io.Discard, c.nc)
+	}
+	c.shutdown()
+	return cerr
+}
+
+// fail closes the connection because of a protocol error (§7.1.7).
+func (c *Conn) fail(err error) error {
+	var pe *ProtocolError
+	code := StatusProtocolError
+	if errors.As(err, &pe) {
+		code = pe.Code
+	}
+	c.mu.Lock()
+	sent := c.closeSent
+	c.closeSent = true
+	if c.closeErr == nil {
+		c.closeErr = &CloseError{Code: code, Reason: err.Error()}
+	}
+	c.mu.Unlock()
+	c.opts.Logger.Debug("ws: failing connection", "remote", c.nc.RemoteAddr(), "err", err)
+	if !sent && !c.opts.FailByDrop {
+		var b [128]byte
+		deadline := time.Now().Add(c.opts.CloseTimeout)
+		if c.writeClose(AppendClosePayload(b[:0], code, "")) == nil {
+			c.linger(deadline)
+		}
+	}
+	c.shutdown()
+	return err
+}
+
+// drop ends the connection without a close handshake and returns its final
+// error.
+func (c *Conn) drop(cause error) error {
+	c.mu.Lock()
+	first := c.closeErr == nil
+	if first {
+		c.closeErr = &CloseError{Code: StatusAbnormalClosure}
+	}
+	cerr := c.closeErr
+	c.mu.Unlock()
+	if first {
+		c.opts.Logger.Debug("ws: dropping connection", "remote", c.nc.RemoteAddr(), "cause", cause)
+	}
+	c.shutdown()
+	return cerr
+}
+
+// linger half-closes the connection and discards input until the peer
+// closes or deadline passes, so that closing does not reset the connection
+// while the peer's data is unread (which could destroy our close frame).
+func (c *Conn) linger(deadline time.Time) {
+	cw, ok := c.nc.(interface{ CloseWrite() error })
+	if !ok || cw.CloseWrite() != nil || c.push {
+		return // in push mode the driver discards input until the peer closes
+	}
+	_ = c.nc.SetReadDeadline(deadline)
+	_, _ = io.Copy(io.Discard, c.nc)
+}
+
+func (c *Conn) shutdown() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended {
+		return
+	}
+	c.ended = true
+	if c.done != nil {
+		close(c.done)
+	}
+	if c.out != nil {
+		// What is queued stays for the driver, which sends it before it
+		// closes its socket (PushOutput); nothing more joins it.
+		c.out.end()
+	}
+	_ = c.nc.Close()
+	if c.opts.PingInterval > 0 {
+		keepaliveOf(c).remove(c)
+	}
+}
+
+// Done is closed when the connection has ended.
+func (c *Conn) Done() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done == nil {
+		// Made on demand: most connections never need it.
+		c.done = make(chan struct{})
+		if c.ended {
+			close(c.done)
+		}
+	}
+	return c.done
+}
+
+// Close starts the closing handshake with code and reason (UTF-8, cut to
+// 123 bytes; StatusNoStatusReceived sends an empty close frame), waits up to Options.CloseTimeout for the peer's answer
+// and closes the TCP connection. It is safe to call more than once and
+// concurrently with reads and writes; if no goroutine is reading, Close
+// reads (and discards) until the peer's close frame arrives. On a push-mode
+// connection (an event-loop driver) Close returns once the close frame is
+// queued: the driver's loop reads the answer, and the connection is dropped
+// if none comes within Options.CloseTimeout.
+func (c *Conn) Close(code StatusCode, reason string) error {
+	if code != StatusNoStatusReceived && !code.ValidOnWire() {
+		return errors.New("ws: close code " + code.String() + " may not be sent")
+	}
+	if !utf8.ValidString(reason) {
+		return errors.New("ws: close reason is not UTF-8")
+	}
+	c.mu.Lock()
+	if c.closeSent {
+		c.mu.Unlock()
+		if c.push {
+			return nil
+		}
+		select {
+		case <-c.Done():
+		case <-time.After(c.opts.CloseTimeout):
+			c.drop(ErrClosed)
+		}
+		return nil
+	}
+	c.closeSent = true
+	deadline := time.Now().Add(c.opts.CloseTimeout)
+	if c.out == nil {
+		// A write under way (to a peer that reads nothing, perhaps with
+		// no deadline of its own) holds the frame lock: bound it by the
+		// close deadline. Writers set their deadline under c.mu and never
+		// past closeDL, so none can undo this.
+		c.closeDL = deadline
+		_ = c.nc.SetWriteDeadline(deadline)
+	}
+	c.mu.Unlock()
+	var b [128]byte
+	if c.out != nil {
+		// Queued like every write; the driver's loop reads the answer
+		// (Feed), so it must read again if it was paused, and waiting
+		// here could block that loop.
+		c.ResumeRead()
+		if err := c.pushControl(OpClose, AppendClosePayload(b[:0], code, reason)); err != nil {
+			c.drop(err)
+			return err
+		}
+		c.closeTimer(deadline)
+		return nil
+	}
+	if err := c.writeFrame(context.Background(), OpClose, 0, true, AppendClosePayload(b[:0], code, reason), deadline); err != nil {
+		c.drop(err)
+		return err
+	}
+	if c.rmu.TryLock() {
+		_ = c.nc.SetReadDeadline(deadline)
+		for {
+			if _, err := c.nextEvent(context.Background()); err != nil {
+				break
+			}
+		}
+		c.rmu.Unlock()
+	} else {
+		t := time.NewTimer(time.Until(deadline))
+		select {
+		case <-c.Done():
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	c.mu.Lock()
+	if c.closeErr == nil {
+		c.closeErr = &CloseError{Code: code, Reason: reason}
+	}
+	c.mu.Unlock()
+	c.shutdown()
+	return nil
+}

@@ -1,0 +1,483 @@
+package ws
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"sync"
+
+	"github.com/autobahn-go/autobahn/xor"
+)
+
+// Push-mode output: one queue per connection, with one owner at a time.
+//
+// Every write of a push-mode Conn (a message, a batch, a prepared message,
+// a frame of a NextWriter stream, a ping, a pong, a close frame) appends
+// whole frames to the connection's queue under outQueue.mu — a short lock,
+// never held across a wait or a system call, only across framing (and
+// encoding, when an extension is negotiated) — and returns. The driver
+// takes the frames (TakeOutput) from its loop, sends them, and reports how
+// much it still holds (OutputSent). No write waits: past the bound it fails
+// with ErrQueueFull, whoever calls it. Waiting for room is a separate step
+// for goroutines, WaitWritable, woken by the driver's notification at the
+// low watermark.
+
+// ErrQueueFull: a push-mode write found more than its bound pending for a
+// peer that reads too slowly (see OutputBounds); nothing of the message was
+// queued and the connection stays open. Goroutines that would rather wait
+// call WaitWritable before writing.
+var ErrQueueFull = errors.New("ws: output queue full (the peer reads too slowly)")
+
+// Default output bounds of a push-mode Conn.
+const (
+	DefaultOutputHigh = 1 << 20
+	DefaultOutputLow  = DefaultOutputHigh / 4
+)
+
+// OutputBounds bound the output a push-mode Conn keeps for a peer: the
+// bytes queued and not yet taken by the driver plus those the driver
+// reported it still holds (OutputSent).
+//
+// A message is queued when the pending bytes stay within 2×High with it, or
+// when no more than High is pending before it (so one message of any size
+// the limits admit goes out to a reading peer); otherwise the write fails
+// with ErrQueueFull. Memory per connection is therefore bounded by about
+// High plus the largest message, or 2×High. WaitWritable returns at once
+// while no more than High is pending, else once the pending bytes fell to
+// Low. Control frames are never refused for room, except pongs past 2×High,
+// which are left out (a peer that reads nothing does not need them).
+type OutputBounds struct {
+	High int // default DefaultOutputHigh
+	Low  int // default High/4
+}
+
+// PushOutput is what an event-loop driver gives NewPushConn for the
+// connection's output. Its Read and Write are never called: the driver
+// takes the output with TakeOutput. Close ends the connection: the driver
+// takes and sends what is still queued, then closes its socket. CloseWrite,
+// if it has one, asks that the close linger (the Conn failed the
+// connection with a close frame: shut the write side once the output is
+// out and discard input until the peer closes, within CloseTimeout).
+type PushOutput interface {
+	net.Conn
+	// OutputReady tells the driver that the Conn has output for it
+	// (TakeOutput), or that a goroutine waits for room (WaitWritable: the
+	// driver calls OutputSent, and notifies again when its own queue falls
+	// to the low watermark if OutputSent asks for it). It may be called
+	// from any goroutine, including inside the driver's own callbacks, and
+	// with no lock of the Conn held; it must not block.
+	OutputReady()
+}
+
+// outQueue is the output of a push-mode Conn.
+type outQueue struct {
+	mu     sync.Mutex
+	po     PushOutput
+	buf    *[]byte // whole frames for the driver; nil when none
+	ready  bool    // the driver was told and has not taken buf yet
+	driver int     // bytes the driver holds (OutputSent)
+	held   []heldMessage
+	heldN  int  // bytes in held
+	stream bool // a NextWriter stream holds the tail: messages wait in held
+	closed bool // the close frame is queued: nothing follows it
+	ended  bool // the connection ended: nothing more is queued
+	room   chan struct{}
+	low    int
+	high   int
+}
+
+// heldMessage is a message written while a stream held the tail: it is
+// framed (and encoded) when the stream ends, in order.
+type heldMessage struct {
+	op      Opcode
+	payload []byte // a copy
+	frame   bool   // payload is a whole server frame (a prepared message)
+}
+
+func newOutQueue(po PushOutput, b OutputBounds) *outQueue {
+	if b.High <= 0 {
+		b.High = DefaultOutputHigh
+	}
+	if b.Low <= 0 || b.Low > b.High {
+		b.Low = b.High / 4
+	}
+	return &outQueue{po: po, low: b.Low, high: b.High}
+}
+
+func (q *outQueue) pendingLocked() int {
+	n := q.driver + q.heldN
+	if q.buf != nil {
+		n += len(*q.buf)
+	}
+	return n
+}
+
+// admitLocked decides whether n more bytes of messages may be queued.
+func (q *outQueue) admitLocked(n int) error {
+	switch {
+	case q.ended || q.closed:
+		return ErrClosed
+	}
+	p := q.pendingLocked()
+	if p == 0 || p+n <= 2*q.high || p <= q.high {
+		return nil
+	}
+	return ErrQueueFull
+}
+
+// readyLocked reports whether the driver must be told about new output.
+func (q *outQueue) readyLocked() bool {
+	if q.ready || q.buf == nil || len(*q.buf) == 0 {
+		return false
+	}
+	q.ready = true
+	return true
+}
+
+// unlock releases q.mu and tells the driver about new output.
+func (q *outQueue) unlock() {
+	tell := q.readyLocked()
+	q.mu.Unlock()
+	if tell {
+		q.po.OutputReady()
+	}
+}
+
+// grow returns the queue's buffer with room for n more bytes.
+func (q *outQueue) grow(n int) []byte {
+	if q.buf == nil {
+		q.buf = getBuf(n)
+	}
+	b := *q.buf
+	if cap(b)-len(b) < n {
+		nb := make([]byte, len(b), len(b)+n+len(b)/2)
+		copy(nb, b)
+		putBuf(q.buf)
+		q.buf = &nb
+		b = nb
+	}
+	return b
+}
+
+// frameLocked appends one frame; client frames are masked with a fresh key
+// (§5.3).
+func (c *Conn) frameLocked(op Opcode, rsv byte, fin bool, payload []byte) {
+	q := c.out
+	b := q.grow(MaxHeaderSize + len(payload))
+	h := Header{Fin: fin, Rsv: rsv, Op: op, Length: int64(len(payload))}
+	if c.role == RoleServer {
+		b = append(AppendHeader(b, h), payload...)
+	} else {
+		k := rand.Uint32()
+		h.Masked, h.Key = true, [4]byte{byte(k), byte(k >> 8), byte(k >> 16), byte(k >> 24)}
+		b = AppendHeader(b, h)
+		n := len(b)
+		b = b[:n+len(payload)]
+		xor.MaskCopy(b[n:], payload, h.Key, 0)
+	}
+	*q.buf = b
+}
+
+// messageLocked frames (and encodes) one message at the end of the queue.
+// An error is the extension's: the caller fails the connection
+// (encodeFailed) once it let go of the lock.
+func (c *Conn) messageLocked(op Opcode, payload []byte) error {
+	var rsv byte
+	if c.codec != nil && c.codec.Encodes(op, len(payload)) {
+		bp := getBuf(0)
+		defer putBuf(bp)
+		enc, err := c.codec.Encode((*bp)[:0], payload, true)
+		*bp = enc
+		if err != nil {
+			return err
+		}
+		payload, rsv = enc, c.codec.Rsv()
+	}
+	return c.fragment(op, rsv, payload, func(op Opcode, rsv byte, fin bool, chunk []byte) error {
+		c.frameLocked(op, rsv, fin, chunk)
+		return nil
+	})
+}
+
+// pushMessages queues payloads as messages of type op, one after the
+// other with nothing between them, or none of them.
+func (c *Conn) pushMessages(op Opcode, payloads ...[]byte) error {
+	q := c.out
+	n := 0
+	for _, p := range payloads {
+		n += MaxHeaderSize + len(p)
+	}
+	q.mu.Lock()
+	if err := q.admitLocked(n); err != nil {
+		q.mu.Unlock()
+		return err
+	}
+	if q.stream {
+		for _, p := range payloads {
+			q.hold(heldMessage{op: op, payload: append([]byte(nil), p...)})
+		}
+		q.mu.Unlock()
+		return nil
+	}
+	var err error
+	for _, p := range payloads {
+		if err = c.messageLocked(op, p); err != nil {
+			break
+		}
+	}
+	q.unlock()
+	if err != nil {
+		return c.encodeFailed(err)
+	}
+	return nil
+}
+
+// pushFrame queues a whole server frame of a prepared message; op and
+// payload are the message, should it wait behind a stream.
+func (c *Conn) pushFrame(frame []byte) error {
+	q := c.out
+	q.mu.Lock()
+	if err := q.admitLocked(len(frame)); err != nil {
+		q.mu.Unlock()
+		return err
+	}
+	if q.stream {
+		q.hold(heldMessage{payload: append([]byte(nil), frame...), frame: true})
+		q.mu.Unlock()
+		return nil
+	}
+	b := q.grow(len(frame))
+	*q.buf = append(b, frame...)
+	q.unlock()
+	return nil
+}
+
+func (q *outQueue) hold(m heldMessage) {
+	q.held = append(q.held, m)
+	q.heldN += MaxHeaderSize + len(m.payload)
+}
+
+// pushControl queues a control frame (ping, pong, close) at the next frame
+// boundary: a stream's message may be unfinished, which control frames may
+// interrupt (§5.4). A close frame is the last frame queued.
+func (c *Conn) pushControl(op Opcode, payload []byte) error {
+	q := c.out
+	q.mu.Lock()
+	if q.ended || q.closed {
+		q.mu.Unlock()
+		return ErrClosed
+	}
+	if op == OpPong && q.pendingLocked() > 2*q.high {
+		q.mu.Unlock()
+		return nil
+	}
+	c.frameLocked(op, 0, true, payload)
+	if op == OpClose {
+		q.closed = true
+		q.held, q.heldN = nil, 0 // a stream never finished: its followers cannot go
+	}
+	q.unlock()
+	return nil
+}
+
+// end refuses every later write and wakes the waiters: the connection
+// ended. What is queued stays for the driver to take.
+func (q *outQueue) end() {
+	q.mu.Lock()
+	q.ended = true
+	q.held, q.heldN = nil, 0
+	if q.room != nil {
+		close(q.room)
+		q.room = nil
+	}
+	q.mu.Unlock()
+}
+
+// TakeOutput returns the frames queued for sending, in order, or nil when
+// there are none: the driver's side of a push-mode Conn (NewPushConn). The
+// bytes are the driver's until it hands the buffer back with PutOutput.
+// It is cheap when nothing is queued.
+func (c *Conn) TakeOutput() *[]byte {
+	q := c.out
+	if q == nil {
+		return nil
+	}
+	q.mu.Lock()
+	b := q.buf
+	q.buf, q.ready = nil, false
+	if b != nil {
+		q.driver += len(*b) // until OutputSent says otherwise
+	}
+	q.mu.Unlock()
+	return b
+}
+
+// PutOutput gives back a buffer TakeOutput returned, once it was sent.
+func PutOutput(b *[]byte) {
+	if b != nil {
+		*b = (*b)[:0]
+		putBuf(b)
+	}
+}
+
+// OutputSent tells a push-mode Conn how many of the bytes taken with
+// TakeOutput the driver still holds (its own write queue). The driver calls
+// it after sending what it took, and when its queue drained. It wakes the
+// goroutines in WaitWritable once the pending bytes fell to the low
+// watermark; notify reports that some still wait, and then the driver
+// calls OutputSent again when its own queue falls to its low watermark (an
+// event loop's writable notification), not before.
+func (c *Conn) OutputSent(held int) (notify bool) {
+	q := c.out
+	if q == nil {
+		return false
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.driver = held
+	if q.room == nil {
+		return false
+	}
+	if q.pendingLocked() <= q.low || q.ended {
+		close(q.room)
+		q.room = nil
+		return false
+	}
+	return true
+}
+
+// Pending returns the bytes of output the connection holds for its peer:
+// on a push-mode Conn, those queued plus those its driver holds.
+func (c *Conn) Pending() int {
+	q := c.out
+	if q == nil {
+		return 0
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.pendingLocked()
+}
+
+// WaitWritable waits, on a goroutine, until a write has room: at once
+// while no more than the high watermark of output is pending, else until
+// the pending output fell to the low watermark, ctx is done or the
+// connection ended. It is the one step of a push-mode Conn that waits, for
+// goroutines that write more than a peer may read (broadcasters, streams);
+// the driver wakes it once, at the low watermark, without polling. Never
+// call it from a Handler callback on an event loop: the loop could not
+// drain the queue it waits for. On a Conn that is not in push mode writes
+// wait by themselves, and WaitWritable returns nil.
+func (c *Conn) WaitWritable(ctx context.Context) error {
+	q := c.out
+	if q == nil {
+		return nil
+	}
+	q.mu.Lock()
+	if q.pendingLocked() <= q.high && !q.ended && !q.closed {
+		q.mu.Unlock()
+		return nil
+	}
+	for {
+		switch {
+		case q.ended || q.closed:
+			q.mu.Unlock()
+			return ErrClosed
+		case q.pendingLocked() <= q.low:
+			q.mu.Unlock()
+			return nil
+		}
+		ask := q.room == nil
+		if ask {
+			q.room = make(chan struct{})
+		}
+		room := q.room
+		q.mu.Unlock()
+		if ask {
+			q.po.OutputReady()
+		}
+		select {
+		case <-room:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		q.mu.Lock()
+	}
+}
+
+// streamMode is how a NextWriter's writer queues in push mode.
+type streamMode uint8
+
+const (
+	streamNone streamMode = iota // not push mode
+	streamTail                   // it holds the tail: frames go as they fill
+	streamHeld                   // another stream holds it: gather the message
+)
+
+// openStream gives the tail to a new NextWriter stream if no other holds it.
+func (c *Conn) openStream() (tail bool, err error) {
+	q := c.out
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.ended || q.closed {
+		return false, ErrClosed
+	}
+	if q.stream {
+		return false, nil
+	}
+	q.stream = true
+	return true, nil
+}
+
+// streamFrame queues one frame of the stream that holds the tail (its
+// writer's Close then lets the messages held behind it go: endStream).
+func (c *Conn) streamFrame(op Opcode, rsv byte, fin bool, payload []byte) error {
+	q := c.out
+	q.mu.Lock()
+	if err := q.admitLocked(MaxHeaderSize + len(payload)); err != nil {
+		q.mu.Unlock()
+		return err
+	}
+	c.frameLocked(op, rsv, fin, payload)
+	q.unlock()
+	return nil
+}
+
+// endStream ends the stream that held the tail, whether or not its last
+// frame went.
+func (c *Conn) endStream() error {
+	q := c.out
+	q.mu.Lock()
+	var err error
+	if q.stream {
+		err = c.releaseLocked()
+	}
+	q.unlock()
+	if err != nil {
+		return c.encodeFailed(err)
+	}
+	return nil
+}
+
+// releaseLocked queues the messages held behind a stream, in order, and
+// gives the tail back.
+func (c *Conn) releaseLocked() error {
+	q := c.out
+	q.stream = false
+	held := q.held
+	q.held, q.heldN = nil, 0
+	if q.ended || q.closed {
+		return nil
+	}
+	for _, m := range held {
+		if m.frame {
+			b := q.grow(len(m.payload))
+			*q.buf = append(b, m.payload...)
+			continue
+		}
+		if err := c.messageLocked(m.op, m.payload); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,337 @@
+package ws
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+
+	autf8 "github.com/autobahn-go/autobahn/utf8"
+)
+
+// ReadMessage reads the next whole message: OpText or OpBinary and the
+// payload, which is valid until the next read. Text is valid UTF-8. At the
+// end of the connection the error is a *CloseError (errors.Is(err,
+// ErrClosed)); a fault of the peer is a *ProtocolError, after which the
+// connection is closed with its code. Cancelling ctx drops the connection.
+func (c *Conn) ReadMessage(ctx context.Context) (Opcode, []byte, error) {
+	if c.push {
+		return 0, nil, ErrPushMode
+	}
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	c.releaseMsg()
+	if err := c.skipReader(ctx); err != nil {
+		return 0, nil, err
+	}
+	for {
+		ev, err := c.nextEvent(ctx)
+		if err != nil {
+			return 0, nil, err
+		}
+		msg, done, err := c.collect(ev)
+		if err != nil {
+			return 0, nil, err
+		}
+		if done {
+			return c.mop, msg, nil
+		}
+	}
+}
+
+// collect adds the data event ev to the message being read and returns the
+// whole message once ev is its last piece (c.mop is its opcode). A message
+// of one frame without an extension stays where the Parser left it (no
+// copy); others are gathered in c.msg. c.rmu must be held.
+func (c *Conn) collect(ev Event) (msg []byte, done bool, err error) {
+	if ev.First {
+		c.mop, c.mdec = ev.Op, c.decodes(ev)
+		if ev.Final && !c.mdec {
+			return ev.Payload, true, nil
+		}
+		c.msg = getBuf(0)
+	}
+	msg = *c.msg
+	if !c.mdec {
+		msg = append(msg, ev.Payload...)
+	} else if msg, err = c.decode(msg, ev, int64(len(msg))); err != nil {
+		*c.msg = msg
+		return nil, false, err
+	}
+	*c.msg = msg
+	if !ev.Final {
+		return nil, false, nil
+	}
+	if c.mdec && c.mop == OpText && !autf8.Valid(msg) {
+		return nil, false, c.fail(utf8Err("invalid UTF-8 in a decoded text message"))
+	}
+	return msg, true, nil
+}
+
+// decodes reports whether the message that ev starts carries the
+// negotiated extension.
+func (c *Conn) decodes(ev Event) bool {
+	return c.codec != nil && ev.Rsv&c.codec.Rsv() != 0
+}
+
+// decode appends the decoded piece ev to dst; done is how much of the
+// message was decoded before. Faults fail the connection: 1009 past
+// MaxMessagePayload, 1007 for input the codec cannot decode.
+func (c *Conn) decode(dst []byte, ev Event, done int64) ([]byte, error) {
+	limit := int64(-1)
+	if m := c.opts.MaxMessagePayload; m > 0 {
+		limit = max(m-done, 0)
+	}
+	out, err := c.codec.Decode(dst, ev.Payload, ev.Final, limit)
+	switch {
+	case err == nil:
+		return out, nil
+	case errors.Is(err, ErrMessageTooBig):
+		return out, c.fail(tooBigErr("decoded message over the limit"))
+	default:
+		return out, c.fail(&ProtocolError{Code: StatusInvalidFramePayloadData, Reason: err.Error(), Err: ErrExtension})
+	}
+}
+
+// NextReader waits for the next message and returns its opcode and a reader
+// of its payload, for messages too large to hold at once. The reader is
+// valid until the next call to NextReader or ReadMessage, which discard
+// what it did not read.
+func (c *Conn) NextReader(ctx context.Context) (Opcode, io.Reader, error) {
+	if c.push {
+		return 0, nil, ErrPushMode
+	}
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	if err := c.skipReader(ctx); err != nil {
+		return 0, nil, err
+	}
+	ev, err := c.nextEvent(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	c.reader = &messageReader{c: c, ctx: ctx, ev: ev, dec: c.decodes(ev)}
+	return ev.Op, c.reader, nil
+}
+
+// skipReader discards the rest of a message a reader left unfinished.
+func (c *Conn) skipReader(ctx context.Context) error {
+	r := c.reader
+	if r == nil {
+		return nil
+	}
+	r.stale = true
+	c.reader = nil
+	for r.err == nil && !(r.taken && r.ev.Final) {
+		if r.taken {
+			ev, err := c.nextEvent(ctx)
+			if err != nil {
+				return err
+			}
+			r.ev, r.taken = ev, false
+		}
+		// A decoding extension must see every byte to keep its state.
+		r.take()
+	}
+	return r.err
+}
+
+// messageReader reads one message for NextReader. r.ev is the current
+// event; once taken, its (decoded) payload is in r.out.
+type messageReader struct {
+	c     *Conn
+	ctx   context.Context
+	ev    Event
+	taken bool   // r.ev's payload has moved to r.out
+	out   []byte // what Read returns next
+	err   error
+	stale bool
+
+	dec   bool   // the message carries the negotiated extension
+	buf   []byte // decoded output
+	total int64  // decoded bytes so far
+	utf8  autf8.Validator
+}
+
+// take moves r.ev's payload to r.out, decoding it if needed.
+func (r *messageReader) take() {
+	r.taken = true
+	if !r.dec {
+		r.out = r.ev.Payload
+		return
+	}
+	var err error
+	if cap(r.buf) > 1<<20 {
+		r.buf = nil
+	}
+	r.buf, err = r.c.decode(r.buf[:0], r.ev, r.total)
+	if err != nil {
+		r.err = err
+		return
+	}
+	r.total += int64(len(r.buf))
+	if r.ev.Op == OpText && (!r.utf8.Write(r.buf) || (r.ev.Final && !r.utf8.Done())) {
+		r.err = r.c.fail(utf8Err("invalid UTF-8 in a decoded text message"))
+		return
+	}
+	r.out = r.buf
+}
+
+func (r *messageReader) Read(p []byte) (int, error) {
+	if r.stale {
+		return 0, ErrClosed
+	}
+	for len(r.out) == 0 {
+		if r.err != nil {
+			return 0, r.err
+		}
+		if !r.taken {
+			r.take()
+			continue
+		}
+		if r.ev.Final {
+			return 0, io.EOF
+		}
+		r.c.rmu.Lock()
+		ev, err := r.c.nextEvent(r.ctx)
+		r.c.rmu.Unlock()
+		if err != nil {
+			r.err = err
+			return 0, err
+		}
+		r.ev, r.taken = ev, false
+	}
+	n := copy(p, r.out)
+	r.out = r.out[n:]
+	return n, nil
+}
+
+// nextEvent returns the next data event, handling control frames on the way.
+// c.rmu must be held.
+func (c *Conn) nextEvent(ctx context.Context) (Event, error) {
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() { _ = c.nc.SetReadDeadline(time.Unix(1, 0)) })
+		defer func() {
+			if !stop() {
+				c.drop(ctx.Err())
+			}
+		}()
+	}
+	for {
+		if err := c.finished(); err != nil {
+			return Event{}, err
+		}
+		if c.rr < c.rw {
+			n, ev, err := c.parser.Parse(c.rbuf[c.rr:c.rw])
+			c.rr += n
+			if err != nil {
+				return ev, c.fail(err)
+			}
+			switch ev.Kind {
+			case EventData:
+				return ev, nil
+			case EventPing:
+				if err := c.writeControl(OpPing+1, ev.Payload); err != nil && !errors.Is(err, ErrClosed) {
+					return ev, err
+				}
+			case EventClose:
+				return ev, c.peerClosed(ev)
+			}
+			continue
+		}
+		err := c.pending // found by awaitInput
+		c.pending = nil
+		if err == nil {
+			err = c.read()
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				c.drop(ctx.Err())
+				return Event{}, ctx.Err()
+			}
+			return Event{}, c.drop(err)
+		}
+	}
+}
+
+// awaitInput blocks until input is buffered or the connection has a
+// reason to wake the reader (an error, a deadline); ReadMessage then
+// finds out which. It only helps where reads are raw, and it must be
+// called from the reading goroutine.
+func (c *Conn) awaitInput() {
+	if c.rc == nil || !c.rmu.TryLock() {
+		return
+	}
+	defer c.rmu.Unlock()
+	if c.rr < c.rw || c.reader != nil || c.pending != nil || c.finished() != nil {
+		return
+	}
+	c.releaseMsg()
+	c.pending = c.read()
+}
+
+// buffered reports whether input is buffered (from the reading goroutine).
+func (c *Conn) buffered() bool {
+	if !c.rmu.TryLock() {
+		return false
+	}
+	defer c.rmu.Unlock()
+	return c.rr < c.rw
+}
+
+// releaseMsg returns the buffer of the last message read, whose payload
+// is no longer valid, so that an idle connection holds none.
+func (c *Conn) releaseMsg() {
+	if c.msg != nil {
+		putBuf(c.msg)
+		c.msg = nil
+	}
+}
+
+// read reads the next input into c.rbuf[:c.rw], all earlier input being
+// consumed. The error is returned only when nothing was read (a later
+// read reports it again).
+func (c *Conn) read() error {
+	var n int
+	var err error
+	if c.rc != nil {
+		c.rr, c.rw = 0, 0
+		n, err = c.readRaw()
+	} else {
+		c.resizeRead()
+		c.rr, c.rw = 0, 0
+		n, err = c.nc.Read(c.rbuf)
+	}
+	if n > 0 {
+		c.rw = n
+		c.lastRead.Store(time.Now().UnixNano())
+		return nil
+	}
+	return err
+}
+
+// smallRead is the read size of an idle connection without raw reads: a
+// small message fits, and the connection holds no large buffer while it
+// blocks in Read.
+const smallRead = 256
+
+// resizeRead picks the buffer for the next Read, all input being consumed:
+// a pooled full-size buffer when the last read filled the small one (more
+// is probably waiting), the small one again when the last read did not
+// fill the large one (the socket is probably drained).
+func (c *Conn) resizeRead() {
+	if c.small == nil {
+		c.small = new([smallRead]byte)
+	}
+	switch {
+	case c.rbig == nil && c.rw == len(c.small) && c.rbuf != nil:
+		c.rbig = getBuf(c.opts.ReadBufferSize)
+		c.rbuf = (*c.rbig)[:c.opts.ReadBufferSize]
+	case c.rbig != nil && c.rw < len(c.rbuf):
+		putBuf(c.rbig)
+		c.rbig = nil
+		c.rbuf = c.small[:]
+	case c.rbuf == nil:
+		c.rbuf = c.small[:]
+	}
+}

@@ -1,0 +1,256 @@
+package ws
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"time"
+
+	autf8 "github.com/autobahn-go/autobahn/utf8"
+	"github.com/autobahn-go/autobahn/xor"
+)
+
+// WriteMessage sends payload as one message (OpText or OpBinary), encoded
+// by the negotiated extension if any, and split into frames of
+// Options.AutoFragmentSize if set. The payload is not modified or
+// retained. A text payload that is not UTF-8 is refused with
+// ErrInvalidUTF8 and nothing is sent.
+func (c *Conn) WriteMessage(ctx context.Context, op Opcode, payload []byte) error {
+	if op != OpText && op != OpBinary {
+		return errors.New("ws: WriteMessage needs OpText or OpBinary")
+	}
+	if op == OpText && !autf8.Valid(payload) {
+		return ErrInvalidUTF8
+	}
+	if c.out != nil {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return c.pushMessages(op, payload)
+	}
+	if err := c.lockMessage(ctx); err != nil {
+		return err
+	}
+	defer c.unlockMessage()
+	return c.writeMessageLocked(ctx, op, payload)
+}
+
+// writeMessageLocked is WriteMessage under the message lock.
+func (c *Conn) writeMessageLocked(ctx context.Context, op Opcode, payload []byte) error {
+	var rsv byte
+	if c.codec != nil && c.codec.Encodes(op, len(payload)) {
+		bp := getBuf(0)
+		defer putBuf(bp)
+		enc, err := c.codec.Encode((*bp)[:0], payload, true)
+		*bp = enc
+		if err != nil {
+			return c.encodeFailed(err)
+		}
+		payload, rsv = enc, c.codec.Rsv()
+	}
+	return c.writeFrames(ctx, op, rsv, payload)
+}
+
+// encodeFailed fails the connection with 1011 after the extension could
+// not encode a message: its state no longer matches the peer's.
+func (c *Conn) encodeFailed(err error) error {
+	err = &ProtocolError{Code: StatusInternalError, Reason: "cannot encode: " + err.Error(), Err: ErrExtension}
+	_ = c.fail(err)
+	return err
+}
+
+// writeFrames sends payload as one message, fragmented as configured; rsv
+// goes on the first frame. The caller holds the message lock.
+func (c *Conn) writeFrames(ctx context.Context, op Opcode, rsv byte, payload []byte) error {
+	return c.fragment(op, rsv, payload, func(op Opcode, rsv byte, fin bool, chunk []byte) error {
+		return c.writeFrame(ctx, op, rsv, fin, chunk, time.Time{})
+	})
+}
+
+// fragment cuts a message into frames of Options.AutoFragmentSize (one
+// frame if it is 0) and hands each to frame, until one fails; rsv goes on
+// the first frame.
+func (c *Conn) fragment(op Opcode, rsv byte, payload []byte, frame func(op Opcode, rsv byte, fin bool, chunk []byte) error) error {
+	frag := c.opts.AutoFragmentSize
+	for first := true; ; first = false {
+		chunk := payload
+		if frag > 0 && len(chunk) > frag {
+			chunk = chunk[:frag]
+		}
+		payload = payload[len(chunk):]
+		if !first {
+			op, rsv = OpContinuation, 0
+		}
+		if err := frame(op, rsv, len(payload) == 0, chunk); err != nil || len(payload) == 0 {
+			return err
+		}
+	}
+}
+
+// lockMessage takes the message lock, waiting until ctx is done or the
+// connection ends. (A mutex and a flag instead of a semaphore channel: an
+// idle connection then holds no channel.)
+func (c *Conn) lockMessage(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	for c.writing && !c.ended {
+		if c.wake == nil {
+			c.wake = make(chan struct{})
+		}
+		wake := c.wake
+		c.mu.Unlock()
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-c.Done():
+			return ErrClosed
+		}
+		c.mu.Lock()
+	}
+	defer c.mu.Unlock()
+	if c.ended {
+		return ErrClosed
+	}
+	c.writing = true
+	return nil
+}
+
+func (c *Conn) unlockMessage() {
+	c.mu.Lock()
+	c.writing = false
+	if c.wake != nil {
+		close(c.wake) // the waiters race for the lock again
+		c.wake = nil
+	}
+	c.mu.Unlock()
+}
+
+// Ping sends a ping with up to 125 bytes of payload; the pong is handled by
+// the reading goroutine.
+func (c *Conn) Ping(ctx context.Context, payload []byte) error {
+	if len(payload) > 125 {
+		return errors.New("ws: ping payload over 125 bytes")
+	}
+	if c.out != nil {
+		return c.pushControl(OpPing, payload)
+	}
+	return c.writeFrame(ctx, OpPing, 0, true, payload, time.Time{})
+}
+
+func (c *Conn) writeControl(op Opcode, payload []byte) error {
+	if c.out != nil {
+		return c.pushControl(op, payload)
+	}
+	return c.writeFrame(context.Background(), op, 0, true, payload, time.Now().Add(c.opts.CloseTimeout))
+}
+
+// writeClose sends a close frame with payload from the reading side (in
+// push mode it is queued, like every write).
+func (c *Conn) writeClose(payload []byte) error {
+	return c.writeControl(OpClose, payload)
+}
+
+// writeFrame writes one frame under frameMu, within ctx's deadline if it
+// has one, else within deadline (zero: none).
+func (c *Conn) writeFrame(ctx context.Context, op Opcode, rsv byte, fin bool, payload []byte, deadline time.Time) error {
+	c.frameMu.Lock()
+	defer c.frameMu.Unlock()
+	return c.writeFrameLocked(ctx, op, rsv, fin, payload, deadline)
+}
+
+// writeFrameLocked is writeFrame with frameMu held.
+func (c *Conn) writeFrameLocked(ctx context.Context, op Opcode, rsv byte, fin bool, payload []byte, deadline time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d, ok := ctx.Deadline(); ok {
+		deadline = d
+	}
+	if !c.setWriteDeadline(deadline, op == OpClose) {
+		return ErrClosed
+	}
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() { _ = c.nc.SetWriteDeadline(time.Unix(1, 0)) })
+		defer stop()
+	}
+	var err error
+	if c.role == RoleServer {
+		err = c.writeServer(op, rsv, fin, payload)
+	} else {
+		err = c.writeClient(op, rsv, fin, payload)
+	}
+	if err != nil {
+		c.drop(err)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return err
+	}
+	return nil
+}
+
+// setWriteDeadline sets the write deadline of nc, never past Close's
+// (closeDL), before a write; the deadline goes first, so a cancel that a
+// context hook delivers after it is not overwritten. It reports false once
+// the close frame is sent, unless this write is that frame.
+func (c *Conn) setWriteDeadline(deadline time.Time, closing bool) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closeSent && !closing {
+		return false
+	}
+	if dl := c.closeDL; !dl.IsZero() && (deadline.IsZero() || dl.Before(deadline)) {
+		deadline = dl
+	}
+	_ = c.nc.SetWriteDeadline(deadline)
+	return true
+}
+
+const smallFrame = 4096
+
+func (c *Conn) writeServer(op Opcode, rsv byte, fin bool, payload []byte) error {
+	h := Header{Fin: fin, Rsv: rsv, Op: op, Length: int64(len(payload))}
+	if len(payload) <= smallFrame {
+		bp := getBuf(0)
+		*bp = append(AppendHeader(*bp, h), payload...)
+		_, err := c.writeNC(*bp)
+		putBuf(bp)
+		return err
+	}
+	var hdr [MaxHeaderSize]byte
+	bufs := net.Buffers{AppendHeader(hdr[:0], h), payload}
+	_, err := bufs.WriteTo(c.nc)
+	return err
+}
+
+func (c *Conn) writeClient(op Opcode, rsv byte, fin bool, payload []byte) error {
+	var key [4]byte
+	k := rand.Uint32()
+	key[0], key[1], key[2], key[3] = byte(k), byte(k>>8), byte(k>>16), byte(k>>24)
+	h := Header{Fin: fin, Rsv: rsv, Op: op, Masked: true, Key: key, Length: int64(len(payload))}
+	bp := getBuf(0)
+	defer putBuf(bp)
+	b := AppendHeader(*bp, h)
+	pos := 0
+	for {
+		chunk := payload
+		if room := cap(b) - len(b); len(chunk) > room {
+			chunk = chunk[:room]
+		}
+		n := len(b)
+		b = b[:n+len(chunk)]
+		pos = xor.MaskCopy(b[n:], chunk, key, pos)
+		payload = payload[len(chunk):]
+		if _, err := c.writeNC(b); err != nil {
+			return err
+		}
+		b = b[:0]
+		if len(payload) == 0 {
+			return nil
+		}
+	}
+}
