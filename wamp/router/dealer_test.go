@@ -333,9 +333,7 @@ func TestCallInvariant(t *testing.T) {
 	var stop atomic.Bool
 	var wg sync.WaitGroup
 	// Callees come and go; each registers the shared procedure.
-	// done is the callee session's Done: wamp/client may start a handler
-	// for an INVOCATION it reads while Close runs, whose ctx then never ends.
-	handler := func(done <-chan struct{}) client.Handler {
+	handler := func() client.Handler {
 		return func(ctx context.Context, inv *client.Invocation) (*client.Result, error) {
 			n, _ := wamp.AsInt64(inv.Args[0])
 			switch n % 5 {
@@ -345,12 +343,8 @@ func TestCallInvariant(t *testing.T) {
 				inv.SendProgress(ctx, wamp.List{"p"}, nil)
 				inv.SendProgress(ctx, wamp.List{"p"}, nil)
 			case 2:
-				select { // slow: may be canceled or its callee may leave
-				case <-ctx.Done():
-					return nil, ctx.Err()
-				case <-done:
-					return nil, ctx.Err()
-				}
+				<-ctx.Done() // slow: may be canceled or its callee may leave
+				return nil, ctx.Err()
 			}
 			return &client.Result{Args: wamp.List{n}}, nil
 		}
@@ -365,7 +359,7 @@ func TestCallInvariant(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				if _, err := s.Register(context.Background(), "inv.proc", handler(s.Done()), &client.RegisterOptions{Invoke: router.InvokeRoundRobin}); err != nil {
+				if _, err := s.Register(context.Background(), "inv.proc", handler(), &client.RegisterOptions{Invoke: router.InvokeRoundRobin}); err != nil {
 					t.Error(err)
 				}
 				for k := 0; k < 20+i*7+j%5 && !stop.Load(); k++ {

@@ -33,8 +33,9 @@
 // the queue is empty, sends it. With many messages in flight (calls, a
 // burst of events) they share writes instead of costing one system call
 // each. Send waits, within its ctx, while more than Options.WriteQueue
-// octets (default 1 MiB) are queued, and during its own write (if ctx ends
-// then, the connection is closed: a half-written frame cannot be resumed);
+// octets (default 1 MiB) are queued, and during its own write (bounded by
+// Options.WriteTimeout, not by ctx: the write may carry other Sends'
+// messages, and a half-written frame cannot be resumed);
 // a write that takes longer than Options.WriteTimeout (default 30 s) ends
 // the connection. After a failed write every Send returns its error, and
 // Recv ends. Close lets what is already queued leave first (at most a

@@ -2,8 +2,6 @@ package rawsocket
 
 import (
 	"context"
-	"errors"
-	"net"
 	"time"
 
 	"github.com/autobahn-go/autobahn/internal/rawio"
@@ -39,31 +37,11 @@ func frame(t FrameType, p []byte) func([]byte) ([]byte, error) {
 }
 
 // writeQueued is the queue's write: everything queued with one Write,
-// within WriteTimeout and ctx (a writing Send's). A failed write, or ctx
-// ending during it, fails the queue and closes the connection: a
+// within WriteTimeout (no Send's ctx bounds it: it may carry other Sends'
+// messages). A failed write fails the queue and closes the connection: a
 // half-written frame cannot be resumed.
-func (c *Conn) writeQueued(ctx context.Context, b []byte, _ []int) error {
-	deadline, ctxDeadline := time.Now().Add(c.wtimeout), false
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline, ctxDeadline = d, true
-	}
-	c.nc.SetWriteDeadline(deadline)
-	var stop func() bool
-	if ctx.Done() != nil {
-		stop = context.AfterFunc(ctx, func() { c.nc.SetWriteDeadline(time.Unix(1, 0)) })
-	}
+func (c *Conn) writeQueued(_ context.Context, b []byte, _ []int) error {
+	c.nc.SetWriteDeadline(time.Now().Add(c.wtimeout))
 	_, err := rawio.WriteConn(c.nc, c.rc, b)
-	if stop != nil && !stop() && err == nil {
-		c.nc.SetWriteDeadline(time.Time{}) // ctx ended just after the Write
-	}
-	if err != nil {
-		var ne net.Error
-		switch {
-		case ctx.Err() != nil:
-			err = ctx.Err()
-		case ctxDeadline && errors.As(err, &ne) && ne.Timeout():
-			err = context.DeadlineExceeded // the net deadline fired before ctx's timer
-		}
-	}
 	return err
 }

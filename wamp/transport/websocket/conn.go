@@ -64,10 +64,14 @@ type Options struct {
 	WS *ws.Options
 	// InboxBytes and InboxMessages bound, on the event loop (DialLoop,
 	// LoopHandler), what a Conn holds received but not yet taken by Recv:
-	// the loop reads whether Recv is called or not. A peer that sends past
-	// either bound gets its connection closed with 1008 (policy violation)
-	// and Recv returns ErrInboxFull. A message always fits into an empty
-	// inbox (WS.MaxMessagePayload bounds its size). 0 means the defaults
+	// the loop reads whether Recv is called or not, until the inbox holds a
+	// quarter of either bound: then it stops reading that connection (TCP
+	// pushes back on the peer) until Recv took it down to an eighth. Input
+	// that was read all the same and goes past a bound (a read buffer full
+	// of small messages with a small InboxMessages, one message larger than
+	// the rest of InboxBytes) gets the connection closed with 1008 (policy
+	// violation), and Recv returns ErrInboxFull. A message always fits into
+	// an empty inbox (WS.MaxMessagePayload bounds its size). 0 means the defaults
 	// (DefaultInboxBytes, DefaultInboxMessages), negative no limit. The
 	// goroutine driver (Dial, Accept, New) holds no inbox: Recv reads from
 	// the socket and a peer waits for it.
@@ -177,6 +181,12 @@ type Conn struct {
 	queue []wamp.Message // decoded messages of a batched frame
 	qhead int
 	in    *inbox.Inbox // on the event loop: what OnMessage received; nil otherwise
+
+	// On the event loop (receiver.go).
+	loop   bool     // the output is ws's push queue: Send waits for room first, SendNow never waits
+	recv   Receiver // LoopReceiver: messages go to it, decoded on the loop; nil otherwise
+	failed error    // LoopReceiver: the decoding error that closed the connection (loop goroutine only)
+	data   any      // SetData
 
 	// The write side on goroutines (writer.go).
 	wq       coalesce.Queue
@@ -349,12 +359,16 @@ var encodeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &
 // write is under way, writes it together with whatever else is queued by
 // then; otherwise it returns at once and the write under way takes it
 // (see the package doc). Send waits, within ctx, while more than
-// Options.WriteQueue octets are queued, and during its own write; if ctx
-// ends during that write the connection is dropped. A write that fails
+// Options.WriteQueue octets are queued (ctx bounds only that wait), and
+// during its own write, which Options.WriteTimeout bounds. A write that fails
 // (or takes longer than Options.WriteTimeout) closes the connection, and
 // every later Send returns its error. On the event
-// loop Send hands the message to the loop's queue; if ctx ends while it
-// waits for room there the connection is dropped.
+// loop Send hands the message to the connection's queue, after waiting
+// (within ctx) while more than the loop's write high watermark is pending
+// there; the wait ends when the loop drains to its low watermark. Send
+// must not be called from a ws.Handler or Receiver callback of the loop
+// (its wait would hold up the loop that drains the queue): use SendNow
+// there.
 func (c *Conn) Send(ctx context.Context, m wamp.Message) error {
 	if c.isClosed() {
 		return ErrClosed
@@ -362,12 +376,41 @@ func (c *Conn) Send(ctx context.Context, m wamp.Message) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	bp := encodeBufs.Get().(*[]byte)
-	defer func() {
-		if cap(*bp) <= 64<<10 {
-			encodeBufs.Put(bp)
+	bp, b, err := c.encode(m)
+	defer putEncodeBuf(bp)
+	if err != nil {
+		return err
+	}
+	if !c.loop {
+		if c.op == ws.OpText && !utf8.Valid(b) {
+			return ws.ErrInvalidUTF8 // refused here: it would fail the whole batch
 		}
-	}()
+		err := c.wq.Add(ctx, func(q []byte) ([]byte, error) { return append(q, b...), nil })
+		if err != nil && c.isClosed() && ctx.Err() == nil {
+			return ErrClosed
+		}
+		return err
+	}
+	// On the loop a write never waits: Send, on a goroutine, waits for
+	// room first (woken at the loop's low watermark).
+	err = c.c.WaitWritable(ctx)
+	if err == nil {
+		err = c.c.WriteMessage(ctx, c.op, b)
+	}
+	if err != nil {
+		if c.isClosed() && ctx.Err() == nil {
+			return ErrClosed
+		}
+		return err
+	}
+	return nil
+}
+
+// encode serializes m into a pooled buffer (give it back with
+// putEncodeBuf): a batch of one in a batched subprotocol. A message over
+// the send limit fails with ErrMessageTooLarge.
+func (c *Conn) encode(m wamp.Message) (*[]byte, []byte, error) {
+	bp := encodeBufs.Get().(*[]byte)
 	var (
 		b   []byte
 		err error
@@ -378,38 +421,18 @@ func (c *Conn) Send(ctx context.Context, m wamp.Message) error {
 		b, err = c.ser.AppendMessage((*bp)[:0], m)
 	}
 	*bp = b[:0]
-	if err != nil {
-		return err
+	if err == nil && c.maxSend > 0 && int64(len(b)) > c.maxSend {
+		err = ErrMessageTooLarge
 	}
-	if c.maxSend > 0 && int64(len(b)) > c.maxSend {
-		return ErrMessageTooLarge
+	return bp, b, err
+}
+
+// putEncodeBuf returns an encode buffer to the pool, unless a huge message
+// grew it.
+func putEncodeBuf(bp *[]byte) {
+	if cap(*bp) <= 64<<10 {
+		encodeBufs.Put(bp)
 	}
-	if c.in == nil {
-		if c.op == ws.OpText && !utf8.Valid(b) {
-			return ws.ErrInvalidUTF8 // refused here: it would fail the whole batch
-		}
-		err := c.wq.Add(ctx, func(q []byte) ([]byte, error) { return append(q, b...), nil })
-		switch {
-		case err == nil:
-			return nil
-		case c.isClosed() && ctx.Err() == nil:
-			return ErrClosed
-		case ctx.Err() != nil && !errors.Is(err, ctx.Err()):
-			return fmt.Errorf("%w (%w)", ctx.Err(), err) // ctx ended during its write
-		}
-		if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) && !errors.Is(err, context.DeadlineExceeded) {
-			// the socket's deadline fired just before ctx's own timer
-			return fmt.Errorf("%w (%w)", context.DeadlineExceeded, err)
-		}
-		return err
-	}
-	if err := c.c.WriteMessage(ctx, c.op, b); err != nil {
-		if c.isClosed() && ctx.Err() == nil {
-			return ErrClosed
-		}
-		return err
-	}
-	return nil
 }
 
 // Recv returns the next message; the messages of a batched frame are
@@ -425,6 +448,8 @@ func (c *Conn) Send(ctx context.Context, m wamp.Message) error {
 // error and the connection stays usable. On the event loop Recv returns
 // the messages received before the connection ended, then the end; an
 // overflowing inbox ends it with ErrInboxFull (see Options.InboxBytes).
+// On a LoopReceiver connection, whose messages go to the Receiver, Recv
+// fails with an error matching ws.ErrPushMode.
 func (c *Conn) Recv(ctx context.Context) (wamp.Message, error) {
 	if c.isClosed() {
 		return nil, ErrClosed
@@ -437,6 +462,9 @@ func (c *Conn) Recv(ctx context.Context) (wamp.Message, error) {
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if c.recv != nil {
+		return nil, errReceiverRecv
 	}
 	if c.in != nil {
 		r, err := c.in.Take(ctx, c.closed, ErrClosed)

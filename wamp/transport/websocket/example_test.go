@@ -127,3 +127,52 @@ func ExampleDialLoop() {
 	// wamp.2.cbor
 	// realm1
 }
+
+// welcomer answers every HELLO with a WELCOME, on the loop: no goroutine
+// per session, SendNow never waits.
+type welcomer struct{}
+
+func (welcomer) OnOpen(c *websocket.Conn) {}
+
+func (welcomer) OnMessage(c *websocket.Conn, m wamp.Message) {
+	if h, ok := m.(*wamp.Hello); ok {
+		err := c.SendNow(&wamp.Welcome{Session: 1, Details: wamp.Dict{
+			"realm": string(h.Realm), "roles": wamp.Dict{"dealer": wamp.Dict{}}}})
+		if err != nil { // ws.ErrQueueFull: the peer reads nothing
+			c.Close()
+		}
+	}
+}
+
+func (welcomer) OnClose(c *websocket.Conn, err error) {}
+
+// A WAMP server on the event loop without a goroutine per session: the
+// Receiver gets every message decoded, on the loop.
+func ExampleLoopReceiver() {
+	opts := websocket.Options{Serializers: []wamp.Serializer{json.Serializer{}, cbor.Serializer{}}, Batched: true}
+	srv := &wsloop.Server{Handler: websocket.LoopReceiver(opts, welcomer{}), Options: opts.WS}
+	addr, err := srv.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	ran := make(chan error, 1)
+	go func() { ran <- srv.Run() }()
+	defer func() {
+		srv.Shutdown(context.Background()) // returns after every OnClose
+		<-ran
+	}()
+
+	ctx := context.Background()
+	c, err := websocket.Dial(ctx, "ws://"+addr.String()+"/ws", websocket.Options{Serializers: []wamp.Serializer{cbor.Serializer{}}})
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	fmt.Println(c.Subprotocol())
+	c.Send(ctx, &wamp.Hello{Realm: "realm1", Details: wamp.Dict{"roles": wamp.Dict{"caller": wamp.Dict{}}}})
+	m, _ := c.Recv(ctx)
+	fmt.Println(m.(*wamp.Welcome).Details["realm"])
+	// Output:
+	// wamp.2.cbor
+	// realm1
+}

@@ -75,12 +75,13 @@ func LoopHandler(opts Options, serve func(*Conn)) *LoopServer {
 	return &LoopServer{opts: opts, serve: serve}
 }
 
-// LoopServer is LoopHandler's ws.Handler, shared by every connection of
-// a wsloop.Server. Each connection's Conn is kept with its ws.Conn
-// (ws.Conn.SetData).
+// LoopServer is the ws.Handler of LoopHandler and LoopReceiver, shared by
+// every connection of a wsloop.Server. Each connection's Conn is kept with
+// its ws.Conn (ws.Conn.SetData).
 type LoopServer struct {
 	opts  Options
-	serve func(*Conn)
+	serve func(*Conn) // LoopHandler
+	recv  Receiver    // LoopReceiver
 
 	mu      sync.Mutex
 	running int           // serve calls not yet returned
@@ -91,7 +92,9 @@ var _ ws.Handler = (*LoopServer)(nil)
 
 // Wait waits until every serve call has returned, or ctx ends. Call it
 // after wsloop.Server.Shutdown, which closes the connections (so each
-// session's Recv ends), to know that no session is still running.
+// session's Recv ends), to know that no session is still running. For
+// LoopReceiver it returns at once: there is no goroutine to wait for, and
+// Shutdown returns after the last OnClose.
 func (h *LoopServer) Wait(ctx context.Context) error {
 	h.mu.Lock()
 	if h.running == 0 {
@@ -120,8 +123,13 @@ func (h *LoopServer) OnConnect(req *ws.ConnectRequest) (ws.Accept, error) {
 	return ws.Accept{Protocol: p}, nil
 }
 
-// OnOpen wraps the connection and starts serve on a goroutine.
+// OnOpen wraps the connection and starts serve on a goroutine, or hands
+// it to the Receiver.
 func (h *LoopServer) OnOpen(wc *ws.Conn) {
+	if h.recv != nil {
+		h.openReceiver(wc)
+		return
+	}
 	c, err := newPush(wc, h.opts)
 	if err != nil { // cannot happen: OnConnect chose one of opts'
 		_ = wc.Close(ws.StatusProtocolError, "no WAMP subprotocol")
@@ -148,19 +156,31 @@ func (h *LoopServer) served() {
 	h.mu.Unlock()
 }
 
-// OnMessage queues the message for the connection's Recv.
+// OnMessage queues the message for the connection's Recv, or decodes it
+// for the Receiver.
 func (h *LoopServer) OnMessage(wc *ws.Conn, p []byte, binary bool) {
-	if c, ok := wc.Data().(*Conn); ok {
+	c, ok := wc.Data().(*Conn)
+	switch {
+	case !ok:
+	case c.recv != nil:
+		c.dispatch(p, binary)
+	default:
 		c.receive(p, binary)
 	}
 }
 
 // OnClose ends the connection's Conn.
 func (h *LoopServer) OnClose(wc *ws.Conn, wasClean bool, code ws.StatusCode, reason string) {
-	if c, ok := wc.Data().(*Conn); ok {
-		wc.SetData(nil)
-		c.in.Finish(endError(wasClean, code, reason))
+	c, ok := wc.Data().(*Conn)
+	if !ok {
+		return
 	}
+	wc.SetData(nil)
+	if c.recv != nil {
+		c.ended(wasClean, code, reason)
+		return
+	}
+	c.in.Finish(endError(wasClean, code, reason))
 }
 
 // loopClient is the ws.Handler of one connection of DialLoop. OnOpen runs
@@ -193,12 +213,21 @@ func newPush(wc *ws.Conn, opts Options) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.loop = true
 	c.in = newInbox(opts)
+	c.in.SetPause(func(paused bool) {
+		if paused {
+			wc.PauseRead()
+		} else {
+			wc.ResumeRead()
+		}
+	})
 	return c, nil
 }
 
-// receive queues a message (on the loop); a full inbox closes the
-// connection with 1008.
+// receive queues a message (on the loop). The inbox pauses reading while
+// Recv lags; a message past its bound all the same closes the connection
+// with 1008.
 func (c *Conn) receive(p []byte, binary bool) {
 	if !c.in.Put(p, binary) {
 		_ = c.c.Close(ws.StatusPolicyViolation, "WAMP receive inbox full")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -306,11 +307,13 @@ func TestLoopContextCancel(t *testing.T) {
 // errors (the receiver closes midway), then reads until the end.
 func flood(c *ws.Conn, n, size int) error {
 	b, _ := json.Serializer{}.AppendMessage(nil, &wamp.Publish{Request: 1, Options: wamp.Dict{}, Topic: "t", Args: wamp.List{strings.Repeat("x", size)}})
-	for range n {
-		if c.WriteMessage(context.Background(), ws.OpText, b) != nil {
-			break
-		}
+	// In one write, so that the loop reads them at once: past the inbox's
+	// bound before it can pause reading.
+	msgs := make([][]byte, n)
+	for i := range msgs {
+		msgs[i] = b
 	}
+	_ = c.WriteMessages(context.Background(), ws.OpText, msgs)
 	for {
 		if _, _, err := c.ReadMessage(context.Background()); err != nil {
 			return err
@@ -318,9 +321,11 @@ func flood(c *ws.Conn, n, size int) error {
 	}
 }
 
-// TestLoopInboxFull: a peer flooding a loop Conn whose Recv is not called
-// has its connection closed with 1008, and Recv then returns ErrInboxFull
-// (the queued messages are dropped).
+// TestLoopInboxFull: a peer whose messages, read at once, go past the
+// inbox's bound while Recv is not called has its connection closed with
+// 1008, and Recv then returns ErrInboxFull (the queued messages are
+// dropped). (Sent over time they would be held back instead:
+// TestLoopInboxPushesBack.)
 func TestLoopInboxFull(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -477,5 +482,74 @@ func BenchmarkLoopRoundTrip(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestLoopInboxPushesBack: a peer that sends far more than the inbox
+// holds while the session does not Recv is held back by TCP (the loop
+// stops reading the connection), not disconnected: once Recv runs, every
+// message arrives, in order. (The inbox used to close such a connection
+// with 1008 once it held 16 MiB.)
+func TestLoopInboxPushesBack(t *testing.T) {
+	const n, size = 40000, 1 << 10 // 40 MiB: past the inbox and the kernel's buffers
+	release := make(chan struct{})
+	got := make(chan error, 1)
+	url := startLoopServer(t, websocket.Options{Serializers: all}, func(c *websocket.Conn) {
+		<-release
+		for i := range n {
+			m, err := c.Recv(context.Background())
+			if err != nil {
+				got <- fmt.Errorf("Recv %d: %w", i, err)
+				return
+			}
+			if r, ok := m.(*wamp.Result); !ok || r.Request != wamp.ID(i+1) {
+				got <- fmt.Errorf("message %d: %v", i, m)
+				return
+			}
+		}
+		got <- nil
+	})
+	wc, err := ws.Dial(ctxT(t), url, &ws.Options{Subprotocols: []string{"wamp.2.json"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wc.CloseNow()
+	var sent atomic.Int64
+	flooded := make(chan error, 1)
+	go func() {
+		pad := strings.Repeat("x", size)
+		for i := range n {
+			b, _ := json.Serializer{}.AppendMessage(nil, &wamp.Result{Request: wamp.ID(i + 1), Details: wamp.Dict{}, Args: wamp.List{pad}})
+			if err := wc.WriteMessage(context.Background(), ws.OpText, b); err != nil {
+				flooded <- fmt.Errorf("after %d messages: %w", i, err)
+				return
+			}
+			sent.Add(1)
+		}
+		flooded <- nil
+	}()
+	// Wait until the peer is held back: what it sent stops growing.
+	for last, deadline := int64(-1), time.Now().Add(30*time.Second); ; {
+		select {
+		case err := <-flooded:
+			t.Fatalf("the peer was never held back: %v (%d sent)", err, sent.Load())
+		case <-time.After(200 * time.Millisecond):
+		}
+		if s := sent.Load(); s == last && s > 0 {
+			break
+		} else {
+			last = s
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the peer kept sending")
+		}
+	}
+	t.Logf("held back after %d messages", sent.Load())
+	close(release)
+	if err := <-got; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-flooded; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -32,17 +32,11 @@ const (
 // idle connection holds no goroutine.
 
 // writeQueued is the queue's write: the queued messages with one
-// WriteMessages call, within WriteTimeout and ctx (a writing Send's: if it
-// ends during the write, the WebSocket is dropped, as a half-written frame
-// cannot be resumed).
-func (c *Conn) writeQueued(ctx context.Context, b []byte, ends []int) error {
+// WriteMessages call, within WriteTimeout (no Send's ctx bounds it: it may
+// carry other Sends' messages, and a half-written frame cannot be
+// resumed).
+func (c *Conn) writeQueued(_ context.Context, b []byte, ends []int) error {
 	wctx := c.writeCtx()
-	if ctx.Done() != nil {
-		c.wdl.Context = ctx // its Done and Err; the earlier deadline
-		if d, ok := ctx.Deadline(); ok && d.Before(c.wdl.d) {
-			c.wdl.d = d
-		}
-	}
 	msgs := c.wmsgs[:0] // the writer's own: one writer at a time
 	from := 0
 	for _, to := range ends {
@@ -52,7 +46,6 @@ func (c *Conn) writeQueued(ctx context.Context, b []byte, ends []int) error {
 	err := c.c.WriteMessages(wctx, c.op, msgs)
 	clear(msgs)
 	c.wmsgs = msgs[:0]
-	c.wdl.Context = nil // keep no reference to ctx
 	if err != nil {
 		return fmt.Errorf("websocket: write: %w", err)
 	}
@@ -66,14 +59,13 @@ func (c *Conn) writeFailed(error) {
 	_ = c.c.Close(ws.StatusInternalError, "write failed")
 }
 
-// deadline is the writer's write context: Background's (or, for a Send's
-// own write, that Send's ctx's) Done and Err with a deadline of its own,
-// WriteTimeout from now or ctx's if earlier. ws.Conn.WriteMessages sets
-// the deadline on the socket and, when Done is nil, registers nothing to
-// watch, so the writer goroutine's writes cost no allocation; it is kept
-// in the Conn (one writer at a time), so none is made per write.
+// deadline is the writer's write context: Background's Done and Err with
+// a deadline of its own, WriteTimeout from now. ws.Conn.WriteMessages sets
+// the deadline on the socket and, as Done is nil, registers nothing to
+// watch, so the writer's writes cost no allocation; it is kept in the Conn
+// (one writer at a time), so none is made per write.
 type deadline struct {
-	context.Context // Background, or the writing Send's ctx
+	context.Context // Background
 	d               time.Time
 }
 
