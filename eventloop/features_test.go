@@ -451,3 +451,57 @@ func TestNotifyWritableNow(t *testing.T) {
 	}
 	noneFor(t, 50*time.Millisecond, "a second OnWritable", func() bool { return len(writable) > 0 })
 }
+
+// TestWantWritable: in a callback, with bytes queued below the high
+// watermark (where the loop would not call OnWritable by itself),
+// WantWritable brings exactly one OnWritable once the queue drained to the
+// low watermark, and costs no wake-up meanwhile.
+func TestWantWritable(t *testing.T) {
+	opened := make(chan *Conn, 1)
+	var writable atomic.Int64
+	var queued int
+	const low, high = 1 << 20, 8 << 20
+	l, addr := serve(t, Config{Loops: 1, WriteLowWatermark: low, WriteHighWatermark: high}, &funcs{
+		open: func(c *Conn) {
+			if fd := c.Fd(); fd >= 0 {
+				setSndBuf(fd, 64<<10)
+			}
+			for c.Queued() < 2*low {
+				if _, err := c.Write(pattern(queued, 64<<10)); err != nil {
+					t.Errorf("Write: %v", err)
+					break
+				}
+				queued += 64 << 10
+			}
+			c.WantWritable()
+			opened <- c
+		},
+		writable: func(c *Conn) { writable.Add(1) },
+	})
+	cl := dialStd(t, addr)
+	cl.SetReadBuffer(64 << 10)
+	<-opened
+	w0 := l.Stats().Wakeups
+	noneFor(t, 100*time.Millisecond, "OnWritable while the queue is above the low watermark", func() bool {
+		if w := l.Stats().Wakeups - w0; w > 0 {
+			t.Fatalf("%d wake-ups", w)
+		}
+		return writable.Load() > 0
+	})
+	cl.SetReadDeadline(time.Now().Add(10 * time.Second))
+	buf := make([]byte, queued)
+	if _, err := io.ReadFull(cl, buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkPattern(0, buf); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "OnWritable", func() bool { return writable.Load() > 0 })
+	cl.Write([]byte("x"))
+	if _, err := io.ReadFull(cl, buf[:1]); err != nil || buf[0] != 'x' {
+		t.Fatalf("echo: %q %v", buf[:1], err)
+	}
+	if n := writable.Load(); n != 1 {
+		t.Fatalf("OnWritable called %d times, want 1", n)
+	}
+}

@@ -9,3 +9,13 @@ package eventloop
 func (c *Conn) Send(b []byte) error {
 	return c.enqueue(b, false)
 }
+
+// WantWritable asks, from a callback of c, for one OnWritable call once the write queue is at
+// or below the low watermark. With the queue empty it does nothing.
+func (c *Conn) WantWritable() {
+	c.mu.Lock()
+	if len(c.out) > 0 && c.state.Load() == stateOpen {
+		c.wantWritable = true
+	}
+	c.mu.Unlock()
+}

@@ -14,3 +14,14 @@ func (c *Conn) Send(b []byte) error {
 	}
 	return c.lp.send(c, b)
 }
+
+// WantWritable asks, from a callback of c, for one OnWritable call once the write queue is at
+// or below the low watermark: the next time the loop's flush brings it there. With the queue
+// empty it does nothing (there is nothing to wait for). It costs no wake-up, unlike
+// NotifyWritable, which other goroutines use: a layer that counts Queued (ws's outbound queue)
+// calls it after each write that left bytes queued, so that it hears when they are gone.
+func (c *Conn) WantWritable() {
+	if len(c.out) > 0 {
+		c.flags |= fWantWritable
+	}
+}

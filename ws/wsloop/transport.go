@@ -20,7 +20,7 @@ import (
 // and in OnWritable after OutputReady woke it for output queued outside
 // callbacks. Nothing here waits: a goroutine that wants room calls
 // ws.Conn.WaitWritable, which the loop wakes once, when its write queue
-// falls to the low watermark (eventloop.Conn.NotifyWritable), never by
+// falls to the low watermark (eventloop.Conn.WantWritable), never by
 // polling.
 type conn struct {
 	d  *driver
@@ -81,8 +81,11 @@ func (c *conn) flush() {
 			_ = c.ec.Close()
 		}
 	}
-	if c.c.OutputSent(c.ec.Queued()) {
-		c.ec.NotifyWritable()
+	// Whatever the loop still holds is counted in the ws.Conn's bound:
+	// let the loop say when it drained (OnWritable, at its low
+	// watermark), which also wakes a goroutine waiting for room.
+	if q := c.ec.Queued(); c.c.OutputSent(q) || q > 0 {
+		c.ec.WantWritable()
 	}
 }
 
