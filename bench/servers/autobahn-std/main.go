@@ -37,7 +37,9 @@ func main() {
 	raw := flag.Bool("raw", false, "serve with ws.Server.Serve instead of net/http")
 	loop := flag.Bool("loop", false, "serve on the event loop (ws/wsloop) instead of goroutines")
 	memprofile := flag.String("memprofile", "", "write a heap profile to this file on every SIGUSR1")
+	cpuprofile := flag.String("cpuprofile", "", "profile the CPU between two SIGUSR2s and write it to this file")
 	flag.Parse()
+	go cpuProfile(*cpuprofile)
 	if *memprofile != "" {
 		runtime.MemProfileRate = 1 // every allocation: the profile is for finding bytes per connection
 	}
@@ -91,4 +93,27 @@ func writeHeapProfile(path string) {
 	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
 		log.Print(err)
 	}
+}
+
+// cpuProfile starts a CPU profile on the first SIGUSR2 and writes it to
+// path on the second (kill -USR2 <pid> while the load runs, twice).
+func cpuProfile(path string) {
+	if path == "" {
+		return
+	}
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGUSR2)
+	<-ch
+	f, err := os.Create(path)
+	if err != nil {
+		log.Print(err)
+		return
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		log.Print(err)
+		return
+	}
+	<-ch
+	pprof.StopCPUProfile()
+	f.Close()
 }
