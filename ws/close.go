@@ -109,6 +109,10 @@ func (c *Conn) shutdown() {
 	if c.done != nil {
 		close(c.done)
 	}
+	if c.closeT != nil {
+		c.closeT.Stop() // nothing keeps the connection after its end
+		c.closeT = nil
+	}
 	if c.out != nil {
 		// What is queued stays for the driver, which sends it before it
 		// closes its socket (PushOutput); nothing more joins it.
@@ -213,4 +217,15 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 	c.mu.Unlock()
 	c.shutdown()
 	return nil
+}
+
+// closeTimer drops a push-mode connection still open at deadline; the
+// timer goes with the connection's end (shutdown).
+func (c *Conn) closeTimer(deadline time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended || c.closeT != nil {
+		return
+	}
+	c.closeT = time.AfterFunc(time.Until(deadline), func() { c.drop(ErrClosed) })
 }

@@ -45,8 +45,9 @@ type Conn struct {
 	// Write side: writing is held for a whole message, frameMu for a frame.
 	// In push mode neither is used: every write goes to out.
 	frameMu sync.Mutex
-	out     *outQueue // push mode's output; nil otherwise
-	closeDL time.Time // guarded by mu: Close's deadline bounds every write after it
+	out     *outQueue   // push mode's output; nil otherwise
+	closeDL time.Time   // guarded by mu: Close's deadline bounds every write after it
+	closeT  *time.Timer // guarded by mu: push mode, drops the connection at closeDL
 
 	role      Role  // fixed; here it fills what would be padding
 	kshard    uint8 // the keepalive group (keepaliveOf)

@@ -295,3 +295,53 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 	}
 }
+
+// TestPushAfterClose: once the close frame is queued, every write of a
+// push-mode Conn fails with ErrClosed, NextWriter included (it used to
+// return a writer and no error).
+func TestPushAfterClose(t *testing.T) {
+	c, _ := newPushServer(t, OutputBounds{})
+	ctx := context.Background()
+	if err := c.Close(StatusNormalClosure, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.NextWriter(ctx, OpText); !errors.Is(err, ErrClosed) {
+		t.Errorf("NextWriter: %v", err)
+	}
+	if err := c.WriteMessage(ctx, OpText, []byte("x")); !errors.Is(err, ErrClosed) {
+		t.Errorf("WriteMessage: %v", err)
+	}
+	if err := c.WriteMessages(ctx, OpText, [][]byte{[]byte("x")}); !errors.Is(err, ErrClosed) {
+		t.Errorf("WriteMessages: %v", err)
+	}
+	if err := c.WritePrepared(ctx, NewPreparedMessage(OpText, []byte("x"))); !errors.Is(err, ErrClosed) {
+		t.Errorf("WritePrepared: %v", err)
+	}
+	if err := c.Ping(ctx, nil); !errors.Is(err, ErrClosed) {
+		t.Errorf("Ping: %v", err)
+	}
+	if err := c.WaitWritable(ctx); !errors.Is(err, ErrClosed) {
+		t.Errorf("WaitWritable: %v", err)
+	}
+}
+
+// TestCloseTimerStops: a push-mode connection that ended after Close
+// leaves no timer behind (it used to keep the Conn for CloseTimeout).
+func TestCloseTimerStops(t *testing.T) {
+	c, _ := newPushServer(t, OutputBounds{})
+	if err := c.Close(StatusNormalClosure, ""); err != nil {
+		t.Fatal(err)
+	}
+	c.mu.Lock()
+	armed := c.closeT != nil
+	c.mu.Unlock()
+	if !armed {
+		t.Fatal("no close timer after Close")
+	}
+	_ = c.CloseNow()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closeT != nil {
+		t.Fatal("the close timer outlives the connection")
+	}
+}

@@ -134,11 +134,6 @@ func (c *Conn) end(h Handler, err error) {
 	closed(c, h, err)
 }
 
-// closeTimer drops a push-mode connection still open at deadline.
-func (c *Conn) closeTimer(deadline time.Time) {
-	time.AfterFunc(time.Until(deadline), func() { c.drop(ErrClosed) })
-}
-
 // NewConnectRequest describes a checked opening handshake (CheckRequest)
 // for Handler.OnConnect and Negotiate. Its strings are copies, cut from one
 // allocation; appending to a header's values copies them.
