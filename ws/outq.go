@@ -233,8 +233,8 @@ func (c *Conn) pushMessages(op Opcode, payloads ...[]byte) error {
 	return nil
 }
 
-// pushFrame queues a whole server frame of a prepared message; op and
-// payload are the message, should it wait behind a stream.
+// pushFrame queues a whole server frame of a prepared message (as it is,
+// also behind a stream: it needs no encoding).
 func (c *Conn) pushFrame(frame []byte) error {
 	q := c.out
 	q.mu.Lock()

@@ -124,14 +124,35 @@ func (c *Conn) pushPrepared(ctx context.Context, pm *PreparedMessage) error {
 	if c.codec == nil || !c.codec.Encodes(pm.op, len(pm.payload)) {
 		return c.pushFrame(pm.frame)
 	}
-	if sc, ok := c.codec.(SharedCodec); ok {
-		f, err := pm.encodedFrame(sc)
-		if err != nil {
-			return c.encodeFailed(err)
-		}
-		if f != nil {
-			return c.pushFrame(f)
-		}
+	sc, ok := c.codec.(SharedCodec)
+	if !ok {
+		return c.pushMessages(pm.op, pm.payload)
 	}
-	return c.pushMessages(pm.op, pm.payload)
+	// The shared frame is encoded with this connection's codec, under the
+	// queue's lock like every encoding; behind a stream (which encodes as it
+	// goes) the message waits and is encoded when it is released.
+	q := c.out
+	q.mu.Lock()
+	if err := q.admitLocked(MaxHeaderSize + len(pm.payload)); err != nil {
+		q.mu.Unlock()
+		return err
+	}
+	if q.stream {
+		q.hold(heldMessage{op: pm.op, payload: append([]byte(nil), pm.payload...)})
+		q.mu.Unlock()
+		return nil
+	}
+	f, err := pm.encodedFrame(sc)
+	switch {
+	case err == nil && f != nil:
+		b := q.grow(len(f))
+		*q.buf = append(b, f...)
+	case err == nil:
+		err = c.messageLocked(pm.op, pm.payload)
+	}
+	q.unlock()
+	if err != nil {
+		return c.encodeFailed(err)
+	}
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/autobahn-go/autobahn/eventloop"
 	"github.com/autobahn-go/autobahn/ws"
+	"github.com/autobahn-go/autobahn/ws/ext/deflate"
 	"github.com/autobahn-go/autobahn/ws/wsloop"
 )
 
@@ -438,4 +439,74 @@ func waitingWriter(ctx context.Context, c *ws.Conn, writes *atomic.Int64) <-chan
 		}
 	}()
 	return done
+}
+
+// TestConcurrentCompressedWriters: goroutines write prepared messages,
+// plain messages and streams at once to one compressed connection on the
+// loop. Every encoding uses the connection's codec one at a time (a
+// prepared message's shared frame is encoded under the queue's lock too,
+// and waits behind a stream), and the client decodes every message.
+func TestConcurrentCompressedWriters(t *testing.T) {
+	opts := &ws.Options{PingInterval: -1, Extensions: []ws.Extension{deflate.New(deflate.Options{Threshold: -1})}}
+	h := &holder{open: make(chan *ws.Conn, 1)}
+	u, _ := serve(t, h, opts, eventloop.Config{})
+	c := dial(t, u, opts)
+	sc := <-h.open
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	const each = 100
+	prepared := bytes.Repeat([]byte("prepared "), 50)
+	plain := bytes.Repeat([]byte("plain "), 50)
+	streamed := bytes.Repeat([]byte("stream "), 50)
+	var wg sync.WaitGroup
+	for w := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				err := sc.WaitWritable(ctx)
+				if err == nil {
+					switch w {
+					case 0:
+						// A new one each time: each is encoded once.
+						err = sc.WritePrepared(ctx, ws.NewPreparedMessage(ws.OpText, prepared))
+					case 1:
+						err = sc.WriteMessage(ctx, ws.OpText, plain)
+					default:
+						var wr io.WriteCloser
+						if wr, err = sc.NextWriter(ctx, ws.OpText); err == nil {
+							_, _ = wr.Write(streamed[:100])
+							_, _ = wr.Write(streamed[100:])
+							err = wr.Close()
+						}
+					}
+				}
+				if err != nil {
+					t.Errorf("writer %d: %v", w, err)
+					return
+				}
+			}
+		}()
+	}
+	counts := map[string]int{}
+	for range 3 * each {
+		_, p, err := c.ReadMessage(ctx)
+		if err != nil {
+			t.Fatalf("after %v: %v", counts, err)
+		}
+		switch {
+		case bytes.Equal(p, prepared):
+			counts["prepared"]++
+		case bytes.Equal(p, plain):
+			counts["plain"]++
+		case bytes.Equal(p, streamed):
+			counts["stream"]++
+		default:
+			t.Fatalf("a message of %d bytes matches none", len(p))
+		}
+	}
+	wg.Wait()
+	if counts["prepared"] != each || counts["plain"] != each || counts["stream"] != each {
+		t.Fatalf("got %v", counts)
+	}
 }
