@@ -81,6 +81,12 @@ func ParseRequest(req *Request, b []byte, lim HandshakeLimits) (n int, err error
 	end := bytes.Index(b, crlfcrlf)
 	max := lim.bytes()
 	if end < 0 {
+		// Refuse at once what can never become a request head (a TLS
+		// ClientHello, a bare-LF request, binary noise) instead of
+		// waiting for the handshake timeout with the socket held.
+		if err := checkHead(b); err != nil {
+			return 0, err
+		}
 		if len(b) >= max {
 			return 0, &HandshakeError{Status: 431, Reason: "request head too large"}
 		}
@@ -89,28 +95,20 @@ func ParseRequest(req *Request, b []byte, lim HandshakeLimits) (n int, err error
 	if end+4 > max {
 		return 0, &HandshakeError{Status: 431, Reason: "request head too large"}
 	}
+	if err := checkHead(b[:end+4]); err != nil {
+		return 0, err
+	}
 	head := b[:end+2]
 	*req = Request{Header: req.Header[:0]}
 
 	line, rest := cutLine(head)
-	sp := bytes.IndexByte(line, ' ')
-	if sp <= 0 {
-		return 0, &HandshakeError{Status: 400, Reason: "malformed request line"}
-	}
-	req.Method = line[:sp]
-	line = line[sp+1:]
-	sp = bytes.IndexByte(line, ' ')
-	if sp <= 0 {
-		return 0, &HandshakeError{Status: 400, Reason: "malformed request line"}
-	}
-	req.Target = line[:sp]
-	proto := line[sp+1:]
-	if !bytes.HasPrefix(proto, []byte("HTTP/1.")) || len(proto) != 8 || proto[7] < '1' || proto[7] > '9' {
-		return 0, &HandshakeError{Status: 400, Reason: "WebSocket needs HTTP/1.1"}
+	if err := parseRequestLine(req, line); err != nil {
+		return 0, err
 	}
 	if err := parseHeaders(&req.Header, rest, lim.headers()); err != nil {
 		return 0, err
 	}
+	var haveKey, haveVersion bool
 	for _, f := range req.Header {
 		switch {
 		case asciiEqualFold(f.Name, "Host"):
@@ -123,14 +121,86 @@ func ParseRequest(req *Request, b []byte, lim HandshakeLimits) (n int, err error
 		case asciiEqualFold(f.Name, "Connection"):
 			req.connection = req.connection || hasToken(f.Value, "upgrade")
 		case asciiEqualFold(f.Name, "Sec-WebSocket-Key"):
-			req.Key = f.Value
+			// §11.3.1: the header must not appear more than once; which
+			// one to answer would be a guess.
+			if haveKey {
+				return 0, &HandshakeError{Status: 400, Reason: "duplicate Sec-WebSocket-Key header"}
+			}
+			haveKey, req.Key = true, f.Value
 		case asciiEqualFold(f.Name, "Sec-WebSocket-Version"):
-			req.Version = f.Value
+			// §4.2.1 asks for exactly one version (the client's retry
+			// after a 426 lists one); several are refused alike.
+			if haveVersion {
+				return 0, &HandshakeError{Status: 400, Reason: "duplicate Sec-WebSocket-Version header"}
+			}
+			haveVersion, req.Version = true, f.Value
 		case asciiEqualFold(f.Name, "Origin"):
 			req.Origin = f.Value
 		}
 	}
 	return end + 4, nil
+}
+
+// parseRequestLine parses "GET /target HTTP/1.1". HTTP/1.0 and HTTP/2
+// prefaces are refused: the upgrade mechanism is HTTP/1.1's (§4.1).
+func parseRequestLine(req *Request, line []byte) error {
+	sp := bytes.IndexByte(line, ' ')
+	if sp <= 0 || !isToken(line[:sp]) {
+		return &HandshakeError{Status: 400, Reason: "malformed request line"}
+	}
+	req.Method = line[:sp]
+	line = line[sp+1:]
+	sp = bytes.IndexByte(line, ' ')
+	if sp <= 0 {
+		return &HandshakeError{Status: 400, Reason: "malformed request line"}
+	}
+	req.Target = line[:sp]
+	for _, c := range req.Target {
+		if c <= ' ' || c == 0x7f {
+			return &HandshakeError{Status: 400, Reason: "malformed request target"}
+		}
+	}
+	proto := line[sp+1:]
+	if !bytes.HasPrefix(proto, []byte("HTTP/1.")) || len(proto) != 8 || proto[7] < '1' || proto[7] > '9' {
+		return &HandshakeError{Status: 400, Reason: "WebSocket needs HTTP/1.1"}
+	}
+	return nil
+}
+
+// checkHead checks what has arrived of a request head (b, up to its end if
+// that is in) for bytes no valid head holds: a method that is not a token,
+// a request line that is not HTTP/1.1, a bare LF or bare CR, or a control
+// character other than HTAB (RFC 9110 §5.5 forbids them in field values;
+// NUL or CR smuggled into a value could split what a proxy or a log sees).
+// It runs on partial input so that garbage is refused at once.
+func checkHead(b []byte) error {
+	sp := bytes.IndexByte(b, ' ')
+	method := b
+	if sp >= 0 {
+		method = b[:sp]
+	}
+	if sp == 0 || !isToken(method) {
+		return &HandshakeError{Status: 400, Reason: "not an HTTP/1.1 request"}
+	}
+	for i, c := range b {
+		switch {
+		case c == '\n':
+			if i == 0 || b[i-1] != '\r' {
+				return &HandshakeError{Status: 400, Reason: "bare LF in request head"}
+			}
+		case c == '\r':
+			if i+1 < len(b) && b[i+1] != '\n' {
+				return &HandshakeError{Status: 400, Reason: "bare CR in request head"}
+			}
+		case c < ' ' && c != '\t', c == 0x7f:
+			return &HandshakeError{Status: 400, Reason: "control character in request head"}
+		}
+	}
+	if line, _ := cutLine(b); line != nil {
+		var r Request
+		return parseRequestLine(&r, line)
+	}
+	return nil
 }
 
 // CheckRequest applies the server's rules of RFC 6455 §4.2.1 to a parsed
@@ -166,9 +236,13 @@ func CheckHTTP(method string, get func(name string) []string) error {
 	var key, version []byte
 	if v := get("Sec-Websocket-Key"); len(v) == 1 {
 		key = []byte(v[0])
+	} else if len(v) > 1 {
+		return &HandshakeError{Status: 400, Reason: "duplicate Sec-WebSocket-Key header"}
 	}
-	if v := get("Sec-Websocket-Version"); len(v) > 0 {
+	if v := get("Sec-Websocket-Version"); len(v) == 1 {
 		version = []byte(v[0])
+	} else if len(v) > 1 {
+		return &HandshakeError{Status: 400, Reason: "duplicate Sec-WebSocket-Version header"}
 	}
 	return checkUpgrade(method == "GET", true, anyToken(get("Upgrade"), "websocket"), anyToken(get("Connection"), "upgrade"), key, version)
 }
@@ -218,12 +292,15 @@ func AppendResponse(dst []byte, req *Request, protocol, extensions string, extra
 	dst = append(dst, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "...)
 	dst = appendAccept(dst, req.Key)
 	dst = append(dst, "\r\n"...)
-	if protocol != "" {
+	// The echoed values come from the handler or the request: one that
+	// is not a clean field value is left out rather than let it split
+	// the response.
+	if protocol != "" && validValue(protocol) {
 		dst = append(dst, "Sec-WebSocket-Protocol: "...)
 		dst = append(dst, protocol...)
 		dst = append(dst, "\r\n"...)
 	}
-	if extensions != "" {
+	if extensions != "" && validValue(extensions) {
 		dst = append(dst, "Sec-WebSocket-Extensions: "...)
 		dst = append(dst, extensions...)
 		dst = append(dst, "\r\n"...)
@@ -255,19 +332,28 @@ func AppendReject(dst []byte, status int, reason string, extra []HeaderField) []
 	return append(dst, '\n')
 }
 
+// appendHeaderLine appends "name: value"; a line whose name is not a token
+// or whose value holds a control character is left out, so that no value
+// can split the response or smuggle a header.
 func appendHeaderLine(dst, name, value []byte) []byte {
-	dst = append(dst, sanitize(name)...)
+	if len(name) == 0 || !isToken(name) || !validValue(value) {
+		return dst
+	}
+	dst = append(dst, name...)
 	dst = append(dst, ": "...)
-	dst = append(dst, sanitize(value)...)
+	dst = append(dst, value...)
 	return append(dst, "\r\n"...)
 }
 
-// sanitize drops header values that would split the response.
-func sanitize(b []byte) []byte {
-	if bytes.ContainsAny(b, "\r\n") {
-		return nil
+// validValue reports whether v may be sent as a header field value: no
+// control characters but HTAB (RFC 9110 §5.5).
+func validValue[T string | []byte](v T) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
 	}
-	return b
+	return true
 }
 
 func statusText(code int) string {

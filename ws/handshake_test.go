@@ -187,6 +187,11 @@ func FuzzParseRequest(f *testing.F) {
 	f.Add([]byte(sampleRequest))
 	f.Add([]byte("GET / HTTP/1.1\r\nHost: a\r\n\r\n"))
 	f.Add([]byte("GET / HTTP/1.1\r\n:\r\n\r\n"))
+	f.Add([]byte(sampleRequest[:len(sampleRequest)-2] + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"))
+	f.Add([]byte("GET / HTTP/1.1\r\nHost: a\x00b\r\n\r\n"))
+	f.Add([]byte("GET / HTTP/1.1\nHost: a\n\n"))
+	f.Add([]byte("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"))
+	f.Add([]byte("GET / HTTP/1.0\r\nHost: a\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var req Request
 		n, err := ParseRequest(&req, b, HandshakeLimits{MaxHeaders: 16})
@@ -196,10 +201,107 @@ func FuzzParseRequest(f *testing.F) {
 		if n > len(b) || len(req.Header) > 16 {
 			t.Fatalf("n=%d headers=%d", n, len(req.Header))
 		}
+		for _, c := range b[:n] {
+			if (c < ' ' && c != '\t' && c != '\r' && c != '\n') || c == 0x7f {
+				t.Fatalf("accepted a control character % x", c)
+			}
+		}
 		if CheckRequest(&req) == nil {
 			_ = AppendResponse(nil, &req, "", "", nil)
 		}
 	})
+}
+
+// TestStrictRequest: what RFC 6455 and RFC 9110 forbid is refused with
+// 400, and what can never become a request head is refused before it is
+// complete.
+func TestStrictRequest(t *testing.T) {
+	key := "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	base := "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" + key + "Sec-WebSocket-Version: 13\r\n"
+	var req Request
+	if n, err := ParseRequest(&req, []byte(base+"\r\n"), HandshakeLimits{}); n == 0 || err != nil || CheckRequest(&req) != nil {
+		t.Fatalf("base request: %d %v", n, err)
+	}
+	for name, in := range map[string]string{
+		"duplicate key":     base + key + "\r\n",
+		"duplicate version": base + "Sec-WebSocket-Version: 13\r\n\r\n",
+		"NUL in value":      base + "X: a\x00b\r\n\r\n",
+		"bare CR in value":  base + "X: a\rb\r\n\r\n",
+		"ESC in value":      base + "X: a\x1bb\r\n\r\n",
+		"DEL in value":      base + "X: a\x7fb\r\n\r\n",
+		"HTTP/1.0":          strings.Replace(base, "HTTP/1.1", "HTTP/1.0", 1) + "\r\n",
+		"space in target":   strings.Replace(base, "GET / ", "GET /a\x01b ", 1) + "\r\n",
+		// Partial heads, refused before they end.
+		"TLS ClientHello": "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+		"bare LF":         "GET / HTTP/1.1\nHost: a\n",
+		"HTTP/1.0 line":   "GET / HTTP/1.0\r\n",
+		"NUL, partial":    "GET / HTTP/1.1\r\nHost: a\x00",
+		"HTTP/2 preface":  "PRI * HTTP/2.0\r\n",
+	} {
+		n, err := ParseRequest(&req, []byte(in), HandshakeLimits{})
+		var he *HandshakeError
+		if n != 0 || !errors.As(err, &he) || he.Status != 400 {
+			t.Errorf("%s: n=%d %v, want 400", name, n, err)
+		}
+	}
+	// HTAB is allowed in values; a partial head that may still be valid
+	// waits for more.
+	if n, err := ParseRequest(&req, []byte(base+"X: a\tb\r\n\r\n"), HandshakeLimits{}); n == 0 || err != nil {
+		t.Errorf("HTAB in value: %d %v", n, err)
+	}
+	for i := range len(base) {
+		if n, err := ParseRequest(&req, []byte(base[:i]), HandshakeLimits{}); n != 0 || err != nil {
+			t.Fatalf("prefix %q: %d %v", base[:i], n, err)
+		}
+	}
+	// The same rules through net/http's parsed headers.
+	hdr := map[string][]string{"Upgrade": {"websocket"}, "Connection": {"Upgrade"},
+		"Sec-Websocket-Key": {"dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZSBub25jZQ=="}, "Sec-Websocket-Version": {"13"}}
+	if err := CheckHTTP("GET", func(k string) []string { return hdr[k] }); err == nil {
+		t.Error("CheckHTTP took a duplicate key")
+	}
+	hdr["Sec-Websocket-Key"] = hdr["Sec-Websocket-Key"][:1]
+	hdr["Sec-Websocket-Version"] = []string{"13", "13"}
+	if err := CheckHTTP("GET", func(k string) []string { return hdr[k] }); err == nil {
+		t.Error("CheckHTTP took a duplicate version")
+	}
+}
+
+// TestResponseSanitized: AppendResponse leaves out echoed values and extra
+// headers that would split the response or smuggle a header.
+func TestResponseSanitized(t *testing.T) {
+	var req Request
+	if _, err := ParseRequest(&req, []byte(sampleRequest), HandshakeLimits{}); err != nil {
+		t.Fatal(err)
+	}
+	resp := string(AppendResponse(nil, &req, "chat\r\nX-Evil: 1", "permessage-deflate\x00", []HeaderField{
+		{Name: []byte("X-Ok"), Value: []byte("a\tb")},
+		{Name: []byte("X-Bad"), Value: []byte("a\nb")},
+		{Name: []byte("Bad Name"), Value: []byte("c")},
+	}))
+	if strings.Contains(resp, "X-Evil") || strings.Contains(resp, "Sec-WebSocket-Protocol") ||
+		strings.Contains(resp, "Sec-WebSocket-Extensions") || strings.Contains(resp, "X-Bad") || strings.Contains(resp, "Bad Name") {
+		t.Fatalf("unsanitized response:\n%q", resp)
+	}
+	if !strings.Contains(resp, "X-Ok: a\tb\r\n") || !strings.HasSuffix(resp, "\r\n\r\n") {
+		t.Fatalf("response:\n%q", resp)
+	}
+}
+
+// TestStatusStringAllocs: StatusCode.String allocates nothing for the
+// named codes.
+func TestStatusStringAllocs(t *testing.T) {
+	if s := StatusGoingAway.String(); s != "GoingAway(1001)" {
+		t.Fatalf("String() = %q", s)
+	}
+	if s := StatusCode(4000).String(); s != "StatusCode(4000)" {
+		t.Fatalf("String() = %q", s)
+	}
+	var sink string
+	if a := testing.AllocsPerRun(100, func() { sink = StatusInternalError.String() }); a != 0 {
+		t.Fatalf("%v allocations", a)
+	}
+	_ = sink
 }
 
 func FuzzParseResponse(f *testing.F) {

@@ -17,8 +17,8 @@ import (
 // whole frames to the connection's queue under outQueue.mu — a short lock,
 // never held across a wait or a system call, only across framing (and
 // encoding, when an extension is negotiated) — and returns. The driver
-// takes the frames (TakeOutput) from its loop, sends them, and reports how
-// much it still holds (OutputSent). No write waits: past the bound it fails
+// takes the frames (PushConn.TakeOutput) from its loop, sends them, and
+// reports how much it still holds (PushConn.OutputSent). No write waits: past the bound it fails
 // with ErrQueueFull, whoever calls it. Waiting for room is a separate step
 // for goroutines, WaitWritable, woken by the driver's notification at the
 // low watermark.
@@ -294,11 +294,8 @@ func (q *outQueue) end() {
 	q.mu.Unlock()
 }
 
-// TakeOutput returns the frames queued for sending, in order, or nil when
-// there are none: the driver's side of a push-mode Conn (NewPushConn). The
-// bytes are the driver's until it hands the buffer back with PutOutput.
-// It is cheap when nothing is queued.
-func (c *Conn) TakeOutput() *[]byte {
+// takeOutput is PushConn.TakeOutput.
+func (c *Conn) takeOutput() *[]byte {
 	q := c.out
 	if q == nil {
 		return nil
@@ -321,14 +318,8 @@ func PutOutput(b *[]byte) {
 	}
 }
 
-// OutputSent tells a push-mode Conn how many of the bytes taken with
-// TakeOutput the driver still holds (its own write queue). The driver calls
-// it after sending what it took, and when its queue drained. It wakes the
-// goroutines in WaitWritable once the pending bytes fell to the low
-// watermark; notify reports that some still wait, and then the driver
-// calls OutputSent again when its own queue falls to its low watermark (an
-// event loop's writable notification), not before.
-func (c *Conn) OutputSent(held int) (notify bool) {
+// outputSent is PushConn.OutputSent.
+func (c *Conn) outputSent(held int) (notify bool) {
 	q := c.out
 	if q == nil {
 		return false

@@ -27,7 +27,7 @@ func (f *fakeOutput) LocalAddr() net.Addr  { return &net.TCPAddr{} }
 func newPushServer(t *testing.T, b OutputBounds) (*Conn, *fakeOutput) {
 	t.Helper()
 	f := &fakeOutput{}
-	c := NewPushConn(f, RoleServer, Negotiated{}, &Options{PingInterval: -1}, b)
+	c := NewPushConn(f, RoleServer, Negotiated{}, &Options{PingInterval: -1}, b).Conn()
 	t.Cleanup(func() { _ = c.CloseNow() })
 	return c, f
 }
@@ -70,7 +70,7 @@ func messages(t *testing.T, b []byte) []string {
 }
 
 func take(c *Conn) []byte {
-	b := c.TakeOutput()
+	b := c.takeOutput()
 	if b == nil {
 		return nil
 	}
@@ -128,12 +128,12 @@ func TestPushBounds(t *testing.T) {
 		t.Fatalf("write past the bound: %v", err)
 	}
 	b := take(c)
-	c.OutputSent(high) // the driver holds high bytes
+	c.outputSent(high) // the driver holds high bytes
 	if err := c.WriteMessage(ctx, OpBinary, big); err != nil {
 		t.Fatalf("a large message after the high watermark: %v", err)
 	}
 	_ = take(c)
-	c.OutputSent(high + 1)
+	c.outputSent(high + 1)
 	if err := c.WriteMessage(ctx, OpBinary, make([]byte, high)); !errors.Is(err, ErrQueueFull) {
 		t.Fatalf("write past twice the watermark: %v", err)
 	}
@@ -172,7 +172,7 @@ func TestWaitWritable(t *testing.T) {
 	}
 	_ = c.WriteMessage(ctx, OpBinary, make([]byte, 2*high))
 	_ = take(c)
-	if c.OutputSent(2 * high) {
+	if c.outputSent(2 * high) {
 		t.Fatal("notify asked with nobody waiting")
 	}
 	readyBefore := f.ready.Load()
@@ -180,7 +180,7 @@ func TestWaitWritable(t *testing.T) {
 	go func() { done <- c.WaitWritable(ctx) }()
 	waitFor(t, "the waiter's OutputReady", func() bool { return f.ready.Load() == readyBefore+1 })
 	for _, held := range []int{high, low + 1} {
-		if !c.OutputSent(held) {
+		if !c.outputSent(held) {
 			t.Fatalf("OutputSent(%d): notify not asked while a goroutine waits", held)
 		}
 		select {
@@ -189,7 +189,7 @@ func TestWaitWritable(t *testing.T) {
 		default:
 		}
 	}
-	if c.OutputSent(low) {
+	if c.outputSent(low) {
 		t.Fatal("notify asked after the waiter was woken")
 	}
 	if err := <-done; err != nil {
@@ -199,7 +199,7 @@ func TestWaitWritable(t *testing.T) {
 		t.Fatalf("OutputReady called %d times during one wait", n-readyBefore)
 	}
 	// A waiter ends with the connection, and with its context.
-	c.OutputSent(2 * high)
+	c.outputSent(2 * high)
 	cctx, cancel := context.WithCancel(ctx)
 	go func() { done <- c.WaitWritable(cctx) }()
 	cancel()

@@ -16,16 +16,39 @@ import (
 // whose input a driver pushes (Feed); its Handler receives the messages.
 var ErrPushMode = errors.New("ws: connection is driven by its Handler (push mode)")
 
-// NewPushConn returns a Conn, its opening handshake complete, whose input
-// the caller (an event-loop driver such as ws/wsloop) reads itself and
+// NewPushConn returns an event-loop driver's handle on a new Conn, its
+// opening handshake complete, whose input the driver reads itself and
 // hands over with Feed, and whose output it takes with TakeOutput when out
-// says there is some (see PushOutput). Writes never wait: they queue whole
-// frames within bounds and return (ErrQueueFull past them); goroutines
-// that want to wait for room call WaitWritable. The keepalive timer starts
-// unless opts turn it off.
-func NewPushConn(out PushOutput, role Role, neg Negotiated, opts *Options, bounds OutputBounds) *Conn {
-	return newConn(out, role, nil, neg, opts, newOutQueue(out, bounds))
+// says there is some (see PushOutput). The Conn (PushConn.Conn) is what
+// the Handler gets: its writes never wait; they queue whole frames within
+// bounds and return (ErrQueueFull past them), and goroutines that want to
+// wait for room call WaitWritable. The keepalive timer starts unless opts
+// turn it off.
+func NewPushConn(out PushOutput, role Role, neg Negotiated, opts *Options, bounds OutputBounds) PushConn {
+	return PushConn{newConn(out, role, nil, neg, opts, newOutQueue(out, bounds))}
 }
+
+// PushConn is an event-loop driver's handle on a push-mode Conn: the calls
+// that move bytes in and out, which are the driver's alone (handlers get
+// the *Conn). The zero value is no connection.
+type PushConn struct{ c *Conn }
+
+// Conn returns the connection the Handler sees.
+func (p PushConn) Conn() *Conn { return p.c }
+
+// TakeOutput returns the frames queued for sending, in order, or nil when
+// there are none. The bytes are the driver's until it hands the buffer back
+// with PutOutput. It is cheap when nothing is queued.
+func (p PushConn) TakeOutput() *[]byte { return p.c.takeOutput() }
+
+// OutputSent tells the Conn how many of the bytes taken with TakeOutput
+// the driver still holds (its own write queue). The driver calls it after
+// sending what it took, and when its queue drained. It wakes the
+// goroutines in WaitWritable once the pending bytes fell to the low
+// watermark; notify reports that some still wait, and then the driver
+// calls OutputSent again when its own queue falls to its low watermark (an
+// event loop's writable notification), not before.
+func (p PushConn) OutputSent(held int) (notify bool) { return p.c.outputSent(held) }
 
 // readPauser is the optional part of a PushOutput that pauses reading.
 type readPauser interface {
@@ -67,7 +90,8 @@ func (c *Conn) CloseNow() error {
 // h.OnClose, once. It reports whether the connection is still open. All of
 // in is consumed; Feed modifies it in place (unmasking). Calls for one Conn
 // must not overlap.
-func (c *Conn) Feed(in []byte, h Handler) bool {
+func (p PushConn) Feed(in []byte, h Handler) bool {
+	c := p.c
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
 	if c.told {
@@ -118,7 +142,8 @@ func (c *Conn) Feed(in []byte, h Handler) bool {
 // closed it, a timeout, an I/O error: cause). Unless the connection already
 // ended, it is dropped and h.OnClose is called. It is what the driver calls
 // when its socket closes, whoever closed it.
-func (c *Conn) FeedEnd(h Handler, cause error) {
+func (p PushConn) FeedEnd(h Handler, cause error) {
+	c := p.c
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
 	if c.told {
@@ -131,6 +156,9 @@ func (c *Conn) FeedEnd(h Handler, cause error) {
 func (c *Conn) end(h Handler, err error) {
 	c.told = true
 	c.releaseMsg()
+	// Even if OnClose panics (and the driver contains it), the connection
+	// must not outlive its OnClose.
+	defer c.shutdown()
 	closed(c, h, err)
 }
 

@@ -8,6 +8,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -101,12 +102,21 @@ func closed(c *Conn, h Handler, err error) {
 	c.shutdown()
 }
 
-// serving is the state of a connection served by Server.Start.
+// serving is the state of a connection served by Server.Start or Run.
 type serving struct {
 	c     *Conn
 	s     *Server
 	done  func() // Start's, or nil
 	serve func() // s.idle as a func value, made once: go s.serve() allocates nothing
+	told  bool   // OnClose was called (or is under way)
+}
+
+// open runs OnOpen, then serves the connection as idle does.
+func (s *serving) open() {
+	defer s.guard()
+	s.s.Handler.OnOpen(s.c)
+	s.c.awaitInput()
+	s.loop()
 }
 
 // loop serves the messages that are buffered. Then, the connection going
@@ -119,6 +129,7 @@ func (s *serving) loop() {
 	for {
 		op, p, err := s.c.ReadMessage(context.Background())
 		if err != nil {
+			s.told = true
 			closed(s.c, s.s.Handler, err)
 			s.end()
 			return
@@ -132,6 +143,7 @@ func (s *serving) loop() {
 }
 
 func (s *serving) idle() {
+	defer s.guard()
 	s.c.awaitInput()
 	s.loop()
 }
@@ -188,7 +200,7 @@ func Negotiate(req *ConnectRequest, h Handler, opts *Options) (Accept, error) {
 	if err := CheckOrigin(req.Origin, req.Host, allowed); err != nil {
 		return Accept{}, err
 	}
-	acc, err := h.OnConnect(req)
+	acc, err := onConnect(req, h, opts)
 	if err != nil {
 		var he *HandshakeError
 		if errors.As(err, &he) {
@@ -229,6 +241,11 @@ func Negotiate(req *ConnectRequest, h Handler, opts *Options) (Accept, error) {
 // Server runs a Handler on many connections and tracks them for
 // MaxConnections and graceful shutdown. The zero value is not usable: set
 // Handler. Its fields must not change after the first connection.
+//
+// A Handler that panics takes down only its connection: it is closed with
+// 1011 (a panic in OnConnect is answered with 500), OnClose is still
+// called once, the panic is logged with its stack on Options.Logger and
+// counted (Panics). Options.PanicCrash restores crashing.
 type Server struct {
 	Handler Handler
 	Options *Options
@@ -238,15 +255,25 @@ type Server struct {
 
 	mu       sync.Mutex
 	conns    map[*Conn]struct{}
+	pending  map[net.Conn]struct{} // handshakes of Serve and ServeConn
 	admitted int
 	closing  bool
 	wg       sync.WaitGroup
+
+	panics atomic.Int64
 }
 
 // Admit reserves a connection slot (for drivers, before the handshake
 // answer). It fails with ErrTooManyConnections, or ErrClosed after
 // Shutdown. Call release once the connection is over or was not made.
 func (s *Server) Admit() (release func(), err error) {
+	return s.admit(nil)
+}
+
+// admit is Admit that also holds nc, if not nil, as a handshake in
+// progress: Shutdown closes those at once (no close frame is owed before
+// the 101), instead of waiting for their handshake timeout.
+func (s *Server) admit(nc net.Conn) (release func(), err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
@@ -257,6 +284,12 @@ func (s *Server) Admit() (release func(), err error) {
 	}
 	s.admitted++
 	s.wg.Add(1)
+	if nc != nil {
+		if s.pending == nil {
+			s.pending = map[net.Conn]struct{}{}
+		}
+		s.pending[nc] = struct{}{}
+	}
 	var once sync.Once
 	return func() {
 		once.Do(func() {
@@ -268,12 +301,48 @@ func (s *Server) Admit() (release func(), err error) {
 	}, nil
 }
 
+// handshaken ends nc's time as a pending handshake (admit).
+func (s *Server) handshaken(nc net.Conn) {
+	s.mu.Lock()
+	delete(s.pending, nc)
+	s.mu.Unlock()
+}
+
+// options returns the resolved Options, resolving them once.
+func (s *Server) options() *Options {
+	s.resolve.Do(func() { s.opts = s.Options.Resolve() })
+	return s.opts
+}
+
 // Run serves an open connection with s.Handler until it ends, tracking it
-// for Shutdown. ctx cancellation closes it with StatusGoingAway.
+// for Shutdown. ctx cancellation closes it with StatusGoingAway. A panic
+// of the Handler is contained as with Start.
 func (s *Server) Run(ctx context.Context, c *Conn) {
+	s.options()
 	s.track(c)
-	Serve(ctx, c, s.Handler)
-	s.untrack(c)
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() { _ = c.Close(StatusGoingAway, "server shutting down") })
+		defer stop()
+	}
+	sv := &serving{c: c, s: s}
+	sv.run()
+}
+
+// run is open on the calling goroutine, for Run.
+func (s *serving) run() {
+	defer s.guard()
+	s.s.Handler.OnOpen(s.c)
+	for {
+		s.c.awaitInput()
+		op, p, err := s.c.ReadMessage(context.Background())
+		if err != nil {
+			s.told = true
+			closed(s.c, s.s.Handler, err)
+			s.end()
+			return
+		}
+		s.s.Handler.OnMessage(s.c, p, op == OpBinary)
+	}
 }
 
 // track adds c to the connections Shutdown closes (at once if it has
@@ -303,30 +372,61 @@ func (s *Server) untrack(c *Conn) {
 // goroutine; while idle it holds one goroutine with the smallest stack and
 // no buffers). done, if not nil, is called when it has ended.
 func (s *Server) Start(c *Conn, done func()) {
+	s.options()
 	s.track(c)
 	sv := &serving{c: c, s: s, done: done}
 	sv.serve = sv.idle
-	go func() {
-		s.Handler.OnOpen(c)
-		sv.idle()
-	}()
+	go sv.open()
 }
 
-// Shutdown refuses new connections, closes every open one with
-// StatusGoingAway and waits until they are over or ctx is done.
+// Shutdown refuses new connections, drops the handshakes in progress and
+// sends every open connection its close frame (StatusGoingAway) at once,
+// then waits for the replies under one deadline for all: Options.
+// CloseTimeout from the call, or ctx's if sooner. Connections still open
+// then are dropped (1006 for their peer: a peer that reads nothing cannot
+// hold the others or the process). It returns nil once every connection
+// has ended, or ctx.Err() if ctx ended first (the handlers of dropped
+// connections may then still be returning).
 func (s *Server) Shutdown(ctx context.Context) error {
+	o := s.options()
 	s.mu.Lock()
 	s.closing = true
 	conns := make([]*Conn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)
 	}
+	pending := make([]net.Conn, 0, len(s.pending))
+	for nc := range s.pending {
+		pending = append(pending, nc)
+	}
 	s.mu.Unlock()
+	for _, nc := range pending {
+		_ = nc.Close()
+	}
+	// One goroutine per connection: a blocking Close waits for its peer,
+	// and no peer may delay another's close frame.
 	for _, c := range conns {
 		go c.Close(StatusGoingAway, "server shutting down")
 	}
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
+	t := time.NewTimer(o.CloseTimeout)
+	defer t.Stop()
+	select {
+	case <-done:
+		return nil
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	s.mu.Lock()
+	rest := make([]*Conn, 0, len(s.conns))
+	for c := range s.conns {
+		rest = append(rest, c)
+	}
+	s.mu.Unlock()
+	for _, c := range rest {
+		_ = c.CloseNow()
+	}
 	select {
 	case <-done:
 		return nil
@@ -339,7 +439,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // each: the handshake, parsed zero-copy, on a goroutine of its own, then
 // the connection as with Start. It returns the error of ln.Accept.
 func (s *Server) Serve(ln net.Listener) error {
-	s.resolve.Do(func() { s.opts = s.Options.Resolve() })
+	s.options()
 	var delay time.Duration
 	for {
 		nc, err := ln.Accept()
@@ -359,14 +459,16 @@ func (s *Server) Serve(ln net.Listener) error {
 }
 
 func (s *Server) accept(nc net.Conn) {
-	release, err := s.Admit()
+	release, err := s.admit(nc)
 	if err != nil {
 		_, _ = nc.Write(AppendReject(nil, 503, err.Error(), nil))
 		_ = nc.Close()
 		return
 	}
 	c, err := UpgradeConn(context.Background(), nc, s.Handler, s.opts)
+	s.handshaken(nc)
 	if err != nil {
+		s.countPanic(err)
 		_ = nc.Close()
 		release()
 		return
@@ -377,16 +479,17 @@ func (s *Server) accept(nc net.Conn) {
 // ServeConn performs the server handshake on a raw connection (parsed
 // zero-copy by ParseRequest) and serves it; it closes nc when done.
 func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
-	release, err := s.Admit()
+	release, err := s.admit(nc)
 	if err != nil {
 		_, _ = nc.Write(AppendReject(nil, 503, err.Error(), nil))
 		_ = nc.Close()
 		return
 	}
 	defer release()
-	s.resolve.Do(func() { s.opts = s.Options.Resolve() })
-	c, err := UpgradeConn(ctx, nc, s.Handler, s.opts)
+	c, err := UpgradeConn(ctx, nc, s.Handler, s.options())
+	s.handshaken(nc)
 	if err != nil {
+		s.countPanic(err)
 		_ = nc.Close()
 		return
 	}

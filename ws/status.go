@@ -78,7 +78,10 @@ func (c StatusCode) ValidOnWire() bool {
 	return false
 }
 
-func (c StatusCode) String() string {
+// statusNames are the String forms of the defined codes, built once so
+// that String allocates nothing for them (it is called on hot close paths
+// and in logs).
+var statusNames = func() map[StatusCode]string {
 	names := map[StatusCode]string{
 		1000: "NormalClosure", 1001: "GoingAway", 1002: "ProtocolError", 1003: "UnsupportedData",
 		1005: "NoStatusReceived", 1006: "AbnormalClosure", 1007: "InvalidFramePayloadData",
@@ -86,8 +89,17 @@ func (c StatusCode) String() string {
 		1011: "InternalError", 1012: "ServiceRestart", 1013: "TryAgainLater", 1014: "BadGateway",
 		1015: "TLSHandshake",
 	}
-	if n, ok := names[c]; ok {
-		return n + "(" + strconv.Itoa(int(c)) + ")"
+	for c, n := range names {
+		names[c] = n + "(" + strconv.Itoa(int(c)) + ")"
+	}
+	return names
+}()
+
+// String returns the code's name and number, e.g. "GoingAway(1001)".
+// It allocates only for codes without a name.
+func (c StatusCode) String() string {
+	if n, ok := statusNames[c]; ok {
+		return n
 	}
 	return "StatusCode(" + strconv.Itoa(int(c)) + ")"
 }

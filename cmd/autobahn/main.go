@@ -1,6 +1,7 @@
 // Command autobahn is the one binary of Autobahn|Go.
 //
-//	autobahn serve   WebSocket echo on /echo and a demo page on /, at 127.0.0.1:9000
+//	autobahn serve   WebSocket echo on /echo, a WAMP router on /ws (realm1) and
+//	                 a demo page on /, at 127.0.0.1:9000
 //	autobahn nvx     the CPU's SIMD features, the kernel each one picked, and
 //	                 a short throughput table
 //
@@ -9,11 +10,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"sort"
+	"syscall"
 )
 
 // command is one subcommand: it gets its own arguments and the output.
@@ -27,14 +30,23 @@ var commands = map[string]command{
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// SIGINT or SIGTERM: a clean shutdown, which exits 0.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
-	if err != nil {
+	var ue usageError
+	switch {
+	case errors.As(err, &ue):
 		fmt.Fprintln(os.Stderr, "autobahn:", err)
 		os.Exit(2)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "autobahn:", err)
+		os.Exit(1)
 	}
 }
+
+// usageError is a command line that names no command: exit status 2.
+type usageError struct{ error }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
@@ -44,7 +56,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmd, ok := commands[args[0]]
 	if !ok {
 		usage(stderr)
-		return fmt.Errorf("unknown command %q", args[0])
+		return usageError{fmt.Errorf("unknown command %q", args[0])}
 	}
 	return cmd.run(ctx, args[1:], stdout, stderr)
 }

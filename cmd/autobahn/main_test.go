@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
@@ -38,8 +39,9 @@ func TestUsageAndUnknown(t *testing.T) {
 	if err := run(context.Background(), nil, &out, &errOut); err != nil || !strings.Contains(out.String(), "nvx") {
 		t.Fatalf("usage: err %v, out %q", err, out.String())
 	}
-	if err := run(context.Background(), []string{"frobnicate"}, &out, &errOut); err == nil {
-		t.Fatal("an unknown command succeeded")
+	var ue usageError
+	if err := run(context.Background(), []string{"frobnicate"}, &out, &errOut); !errors.As(err, &ue) {
+		t.Fatalf("an unknown command: %v, want a usage error (exit status 2; other errors exit 1)", err)
 	}
 }
 

@@ -3,26 +3,14 @@ package client
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/hmac"
-	"crypto/pbkdf2"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/sha512"
-	"crypto/subtle"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
-	"strconv"
-	"strings"
-
-	"golang.org/x/crypto/argon2"
 
 	"github.com/autobahn-go/autobahn/wamp"
-	"github.com/autobahn-go/autobahn/wamp/internal/saslprep"
+	"github.com/autobahn-go/autobahn/wamp/auth"
 )
 
 // Authenticator answers a router's CHALLENGE for one auth method.
@@ -97,21 +85,14 @@ func (a *CRA) Authenticate(_ context.Context, ch *wamp.Challenge) (string, wamp.
 }
 
 // DeriveCRAKey returns base64(PBKDF2-SHA256(secret, salt, iterations,
-// keylen)), the key Autobahn and Crossbar use for salted WAMP-CRA secrets.
+// keylen)), the key Autobahn and Crossbar use for salted WAMP-CRA secrets
+// (auth.DeriveCRAKey).
 func DeriveCRAKey(secret, salt string, iterations, keylen int) ([]byte, error) {
-	dk, err := pbkdf2.Key(sha256.New, secret, []byte(salt), iterations, keylen)
-	if err != nil {
-		return nil, err
-	}
-	return []byte(base64.StdEncoding.EncodeToString(dk)), nil
+	return auth.DeriveCRAKey(secret, salt, iterations, keylen)
 }
 
-// SignCRA returns base64(HMAC-SHA256(key, challenge)).
-func SignCRA(key []byte, challenge string) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(challenge))
-	return base64.StdEncoding.EncodeToString(m.Sum(nil))
-}
+// SignCRA returns base64(HMAC-SHA256(key, challenge)) (auth.SignCRA).
+func SignCRA(key []byte, challenge string) string { return auth.SignCRA(key, challenge) }
 
 // Cryptosign is WAMP-cryptosign: the router sends 32 random octets (hex),
 // the client answers hex(Ed25519 signature || signed data). With
@@ -146,8 +127,7 @@ func (a *Cryptosign) HelloExtra(t wamp.Transport) (wamp.Dict, error) {
 		if len(st.TLSUnique) == 0 {
 			return nil, errors.New("wamp/client: no tls-unique on this connection (TLS 1.3 has none)")
 		}
-		sum := sha256.Sum256(st.TLSUnique)
-		a.channelID = sum[:]
+		a.channelID = auth.CryptosignChannelID(st.TLSUnique)
 		extra["channel_binding"] = "tls-unique"
 	default:
 		return nil, fmt.Errorf("wamp/client: unsupported channel binding %q", a.ChannelBinding)
@@ -158,15 +138,11 @@ func (a *Cryptosign) HelloExtra(t wamp.Transport) (wamp.Dict, error) {
 // Authenticate signs the challenge.
 func (a *Cryptosign) Authenticate(_ context.Context, ch *wamp.Challenge) (string, wamp.Dict, error) {
 	s, _ := ch.Extra["challenge"].(string)
-	data, err := hex.DecodeString(s)
-	if err != nil || len(data) != 32 {
-		return "", nil, errors.New("wamp/client: cryptosign challenge is not 32 hex-encoded octets")
+	sig, err := auth.CryptosignSign(a.PrivateKey, s, a.channelID)
+	if err != nil {
+		return "", nil, err
 	}
-	if a.channelID != nil {
-		subtle.XORBytes(data, data, a.channelID)
-	}
-	sig := ed25519.Sign(a.PrivateKey, data)
-	return hex.EncodeToString(append(sig, data...)), wamp.Dict{}, nil
+	return sig, wamp.Dict{}, nil
 }
 
 // SCRAM is WAMP-SCRAM (authmethod "scram", as Autobahn and Crossbar name
@@ -206,14 +182,14 @@ type SCRAM struct {
 
 	clientNonce string
 	cbindData   []byte
-	authMessage []byte
+	authMessage string
 	saltedPass  []byte
 }
 
 // Lowest costs Authenticate accepts from a router.
 const (
-	scramMinPBKDF2Iterations = 1000
-	scramMinArgon2Memory     = 512 // KiB
+	scramMinPBKDF2Iterations = auth.MinPBKDF2Iterations
+	scramMinArgon2Memory     = auth.MinArgon2Memory // KiB
 )
 
 // Method returns "scram".
@@ -222,10 +198,8 @@ func (*SCRAM) Method() string { return "scram" }
 // HelloExtra sends a fresh client nonce and the channel binding type, and
 // reads the binding data from t's TLS connection.
 func (a *SCRAM) HelloExtra(t wamp.Transport) (wamp.Dict, error) {
-	a.cbindData, a.authMessage, a.saltedPass = nil, nil, nil
-	var n [16]byte
-	rand.Read(n[:])
-	a.clientNonce = base64.StdEncoding.EncodeToString(n[:])
+	a.cbindData, a.authMessage, a.saltedPass = nil, "", nil
+	a.clientNonce = auth.SCRAMNonce()
 	extra := wamp.Dict{"nonce": a.clientNonce}
 	if a.ChannelBinding != "" {
 		data, err := channelBindingData(t, a.ChannelBinding)
@@ -247,7 +221,7 @@ func (a *SCRAM) Authenticate(_ context.Context, ch *wamp.Challenge) (string, wam
 	if nonce == "" || salt == "" || !ok || iterations <= 0 || iterations > 1<<24 {
 		return "", nil, errors.New("wamp/client: malformed scram challenge")
 	}
-	if a.clientNonce == "" || len(nonce) <= len(a.clientNonce) || !strings.HasPrefix(nonce, a.clientNonce) {
+	if !auth.SCRAMNonceExtends(a.clientNonce, nonce) {
 		return "", nil, errors.New("wamp/client: scram challenge nonce does not extend the client nonce")
 	}
 	if cb, present := ch.Extra["channel_binding"]; present && cb != nil {
@@ -262,13 +236,13 @@ func (a *SCRAM) Authenticate(_ context.Context, ch *wamp.Challenge) (string, wam
 	case (kdf == "argon2id-13" || kdf == "argon2id13") && memory < scramMinArgon2Memory:
 		return "", nil, fmt.Errorf("wamp/client: scram challenge asks for %d KiB of Argon2 memory, less than %d", memory, scramMinArgon2Memory)
 	}
-	authID, err := saslprep.Prepare(a.AuthID)
+	authID, err := auth.SASLprep(a.AuthID)
 	if err != nil {
 		return "", nil, fmt.Errorf("wamp/client: scram authid: %w", err)
 	}
 	password := a.Password
 	if a.SASLprepPassword {
-		if password, err = saslprep.Prepare(password); err != nil {
+		if password, err = auth.SASLprep(password); err != nil {
 			return "", nil, fmt.Errorf("wamp/client: scram password: %w", err)
 		}
 	}
@@ -277,24 +251,16 @@ func (a *SCRAM) Authenticate(_ context.Context, ch *wamp.Challenge) (string, wam
 	}
 	// c=: Autobahn puts the challenge's (empty) channel_binding; with a
 	// binding, the spec's base64(gs2-header + binding data) of RFC 5802.
-	cbind, extra := "", wamp.Dict{}
+	extra := wamp.Dict{}
 	if a.ChannelBinding != "" {
-		cbind = base64.StdEncoding.EncodeToString(append([]byte("p="+a.ChannelBinding+",,"), a.cbindData...))
 		extra = wamp.Dict{
 			"nonce":           nonce,
 			"channel_binding": a.ChannelBinding,
 			"cbind_data":      base64.StdEncoding.EncodeToString(a.cbindData),
 		}
 	}
-	a.authMessage = []byte("n=" + authID + ",r=" + a.clientNonce +
-		",r=" + nonce + ",s=" + salt + ",i=" + strconv.FormatInt(iterations, 10) +
-		",c=" + cbind + ",r=" + nonce)
-	clientKey := hmacSHA256(a.saltedPass, []byte("Client Key"))
-	storedKey := sha256.Sum256(clientKey)
-	sig := hmacSHA256(storedKey[:], a.authMessage)
-	proof := make([]byte, len(clientKey))
-	subtle.XORBytes(proof, clientKey, sig)
-	return base64.StdEncoding.EncodeToString(proof), extra, nil
+	a.authMessage = auth.SCRAMAuthMessage(authID, a.clientNonce, nonce, salt, int(iterations), auth.SCRAMCBind(a.ChannelBinding, a.cbindData))
+	return auth.SCRAMClientProof(a.saltedPass, a.authMessage), extra, nil
 }
 
 // connectionState returns the TLS state of t (rawsocket and websocket
@@ -316,7 +282,7 @@ func connectionState(t wamp.Transport) (tls.ConnectionState, error) {
 // channelBindingData returns the client's channel binding data of type cb.
 func channelBindingData(t wamp.Transport, cb string) ([]byte, error) {
 	switch cb {
-	case "tls-unique", "tls-server-end-point", "tls-exporter":
+	case auth.BindTLSUnique, auth.BindTLSServerEndPoint, auth.BindTLSExporter:
 	default:
 		return nil, fmt.Errorf("wamp/client: unsupported channel binding %q", cb)
 	}
@@ -324,74 +290,22 @@ func channelBindingData(t wamp.Transport, cb string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch cb {
-	case "tls-unique": // RFC 5929 §3: the first Finished message
-		if st.Version >= tls.VersionTLS13 || len(st.TLSUnique) == 0 {
-			return nil, fmt.Errorf("wamp/client: no tls-unique on %s (TLS 1.3 has none; use tls-exporter)", tls.VersionName(st.Version))
-		}
-		return st.TLSUnique, nil
-	case "tls-exporter": // RFC 9266
-		if st.Version < tls.VersionTLS13 {
-			return nil, fmt.Errorf("wamp/client: tls-exporter needs TLS 1.3, the connection is %s (use tls-unique)", tls.VersionName(st.Version))
-		}
-		return st.ExportKeyingMaterial("EXPORTER-Channel-Binding", nil, 32)
-	}
-	// tls-server-end-point, RFC 5929 §4.1: the hash of the server's
-	// certificate with its signature's hash, SHA-256 for MD5 and SHA-1.
-	if len(st.PeerCertificates) == 0 {
-		return nil, errors.New("wamp/client: tls-server-end-point: the router sent no certificate")
-	}
-	cert := st.PeerCertificates[0]
-	var h hash.Hash
-	switch cert.SignatureAlgorithm {
-	case x509.MD5WithRSA, x509.SHA1WithRSA, x509.DSAWithSHA1, x509.ECDSAWithSHA1,
-		x509.SHA256WithRSA, x509.SHA256WithRSAPSS, x509.DSAWithSHA256, x509.ECDSAWithSHA256:
-		h = sha256.New()
-	case x509.SHA384WithRSA, x509.SHA384WithRSAPSS, x509.ECDSAWithSHA384:
-		h = sha512.New384()
-	case x509.SHA512WithRSA, x509.SHA512WithRSAPSS, x509.ECDSAWithSHA512:
-		h = sha512.New()
-	default:
-		return nil, fmt.Errorf("wamp/client: tls-server-end-point is undefined for %v certificates (RFC 5929 §4.1)", cert.SignatureAlgorithm)
-	}
-	h.Write(cert.Raw)
-	return h.Sum(nil), nil
+	return auth.ChannelBindingData(st, cb)
 }
 
 // SCRAMSaltedPassword derives the WAMP-SCRAM salted password the way
-// Autobahn|Python does, for kdf "argon2id-13" (memory in KiB) or "pbkdf2".
+// Autobahn|Python does, for kdf "argon2id-13" (memory in KiB) or "pbkdf2"
+// (auth.SCRAMSaltedPassword).
 func SCRAMSaltedPassword(kdf, password, salt string, iterations, memory int) ([]byte, error) {
-	switch kdf {
-	case "argon2id-13", "argon2id13":
-		if memory <= 0 || memory > 1<<22 || iterations > 1<<16 {
-			return nil, errors.New("wamp/client: scram argon2id-13 needs memory (KiB) and sane costs")
-		}
-		raw, err := base64.StdEncoding.DecodeString(salt)
-		if err != nil {
-			return nil, errors.New("wamp/client: scram salt is not base64")
-		}
-		h := argon2.IDKey([]byte(password), raw, uint32(iterations), uint32(memory), 1, 32)
-		return []byte(base64.RawStdEncoding.EncodeToString(h)), nil
-	case "pbkdf2":
-		return pbkdf2.Key(sha256.New, password, []byte(salt), iterations, 32)
-	}
-	return nil, fmt.Errorf("wamp/client: unsupported scram kdf %q", kdf)
+	return auth.SCRAMSaltedPassword(kdf, password, salt, iterations, memory)
 }
 
 // VerifyWelcome checks WELCOME.Details.authextra.scram_server_signature.
 func (a *SCRAM) VerifyWelcome(details wamp.Dict) error {
 	extra, _ := details["authextra"].(map[string]any)
 	got, _ := extra["scram_server_signature"].(string)
-	serverKey := hmacSHA256(a.saltedPass, []byte("Server Key"))
-	want := base64.StdEncoding.EncodeToString(hmacSHA256(serverKey, a.authMessage))
-	if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+	if a.saltedPass == nil || !auth.SCRAMVerifyServer(a.saltedPass, a.authMessage, got) {
 		return errors.New("wamp/client: scram server signature does not verify")
 	}
 	return nil
-}
-
-func hmacSHA256(key, data []byte) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write(data)
-	return m.Sum(nil)
 }

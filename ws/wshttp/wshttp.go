@@ -43,6 +43,10 @@ func Handler(s *ws.Server) http.Handler {
 }
 
 func accept(w http.ResponseWriter, r *http.Request, h ws.Handler, opts *ws.Options) (*ws.Conn, error) {
+	if !r.ProtoAtLeast(1, 1) {
+		// As ws.Server and wsloop answer: the upgrade is HTTP/1.1's (RFC 6455 §4.1).
+		return nil, fail(w, &ws.HandshakeError{Status: 400, Reason: "WebSocket needs HTTP/1.1"})
+	}
 	if err := ws.CheckHTTP(r.Method, func(name string) []string { return r.Header[name] }); err != nil {
 		return nil, fail(w, err)
 	}

@@ -1,8 +1,10 @@
 package wshttp
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -184,5 +186,31 @@ func BenchmarkEcho(b *testing.B) {
 		if _, _, err := c.ReadMessage(ctx); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestRefusesHTTP10: an HTTP/1.0 upgrade is answered 400, as ws.Server
+// and wsloop answer it (net/http let it through: 101).
+func TestRefusesHTTP10(t *testing.T) {
+	srv := &ws.Server{Handler: echo{}}
+	ts := httptest.NewServer(Handler(srv))
+	defer ts.Close()
+	nc, err := net.Dial("tcp", ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
+	req := "GET / HTTP/1.0\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	if _, err := nc.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 400 {
+		t.Fatalf("status %d, want 400", resp.StatusCode)
 	}
 }

@@ -6,7 +6,10 @@
 // Switching drivers is one line:
 //
 //	ws server on goroutines:  (&ws.Server{Handler: h, Options: opts}).Serve(ln)
-//	on the event loop:        wsloop.ListenAndServe("127.0.0.1:9000", h, opts)
+//	on the event loop:        wsloop.ListenAndServe(ctx, "127.0.0.1:9000", h, opts)
+//
+// (ListenAndServe serves until ctx is done, then shuts down as
+// Server.Shutdown does.)
 //
 // The protocol lives once, in package ws: the loop reads, hands the bytes
 // to the push-mode ws.Conn (ws.NewPushConn, Conn.Feed), which parses them,
@@ -17,7 +20,10 @@
 //
 // OnConnect, OnOpen, OnMessage and OnClose run on the loop goroutine that
 // owns the connection and must not block: a slow handler stalls every
-// connection of its loop.
+// connection of its loop. A handler that panics does not stop the loop:
+// its connection is closed with 1011 (OnConnect: answered with 500), the
+// panic is logged once with its stack on Options.Logger and counted
+// (Server.Panics); ws.Options.PanicCrash restores crashing.
 //
 // # Output
 //
@@ -59,5 +65,16 @@
 // Every ws.Options limit applies (frame and message size, handshake and
 // close timeouts, keepalive pings, origins, MaxConnections, FailByDrop;
 // DisableNoDelay turns on eventloop.Config.TCPDelay), plus the loop's:
-// write watermarks, slow-reader policy and idle timeout.
+// write watermarks, slow-reader policy and idle timeout. A connection
+// counts toward MaxConnections once its request head is in; until then
+// Server.MaxPendingHandshakes bounds it (default 4096). What cannot be an
+// HTTP/1.1 request (a TLS ClientHello, a bare-LF or HTTP/1.0 request) is
+// answered with 400 and closed at once.
+//
+// # Shutdown
+//
+// Server.Shutdown (and ListenAndServe when its context ends) sends every
+// connection its close frame (1001) at once and waits for the replies
+// under one deadline, Options.CloseTimeout or the context's if sooner;
+// the connections still open then are dropped.
 package wsloop

@@ -20,7 +20,8 @@ type driver struct {
 // handshake is the state of a connection before it is a ws.Conn.
 type handshake struct {
 	req     ws.Request  // server: reused while the request head arrives
-	release func()      // server: the connection slot
+	pending bool        // server: held by Server.enterPending
+	release func()      // server: the connection slot, once the head is in
 	key     string      // client: Sec-WebSocket-Key
 	request []byte      // client: the request to send
 	done    chan error  // client: the outcome, for Dial
@@ -32,13 +33,13 @@ func (d *driver) OnOpen(ec *eventloop.Conn) {
 	if c == nil { // accepted
 		c = &conn{d: d, ec: ec, h: d.srv.Handler, hs: &handshake{}}
 		ec.SetContext(c)
-		release, err := d.srv.admit()
-		if err != nil {
+		if err := d.srv.enterPending(c); err != nil {
 			_, _ = ec.Write(ws.AppendReject(nil, 503, err.Error(), nil))
+			c.hs = nil
 			_ = ec.Close()
 			return
 		}
-		c.hs.release = release
+		c.hs.pending = true
 		_ = ec.SetDeadline(time.Now().Add(d.opts.HandshakeTimeout))
 		return
 	}
@@ -48,18 +49,20 @@ func (d *driver) OnOpen(ec *eventloop.Conn) {
 	}
 }
 
-func (d *driver) OnData(ec *eventloop.Conn, in []byte) int {
+func (d *driver) OnData(ec *eventloop.Conn, in []byte) (n int) {
 	c := ec.Context().(*conn)
+	if !d.opts.PanicCrash {
+		defer d.guard(c, &n, len(in))
+	}
 	if c.c != nil {
 		c.enter()
-		c.c.Feed(in, c.h)
+		c.p.Feed(in, c.h)
 		c.leave()
 		return len(in)
 	}
 	if c.hs == nil {
 		return len(in) // failed handshake, closing
 	}
-	var n int
 	var err error
 	if d.srv != nil {
 		n, err = d.accept(c, in)
@@ -74,7 +77,7 @@ func (d *driver) OnData(ec *eventloop.Conn, in []byte) int {
 	c.dialed(nil) // a client's Dial returns after OnOpen
 	c.hs = nil
 	if n < len(in) {
-		c.c.Feed(in[n:], c.h)
+		c.p.Feed(in[n:], c.h)
 	}
 	c.leave()
 	return len(in)
@@ -88,6 +91,18 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 	if err == nil && n == 0 {
 		return 0, nil
 	}
+	if hs.pending {
+		// The head is in (or refused): from here the connection counts
+		// toward MaxConnections instead.
+		hs.pending = false
+		d.srv.leavePending(c)
+		if err == nil {
+			hs.release, err = d.srv.admit()
+			if err != nil {
+				err = &ws.HandshakeError{Status: 503, Reason: err.Error()}
+			}
+		}
+	}
 	if err == nil {
 		err = ws.CheckRequest(&hs.req)
 	}
@@ -96,6 +111,9 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 		acc, err = ws.Negotiate(ws.NewConnectRequest(&hs.req, c.ec.RemoteAddr()), c.h, d.opts)
 	}
 	if err != nil {
+		if errors.Is(err, ws.ErrHandlerPanic) {
+			d.srv.panics.Add(1)
+		}
 		var he *ws.HandshakeError
 		if !errors.As(err, &he) {
 			he = &ws.HandshakeError{Status: 400, Reason: err.Error()}
@@ -110,7 +128,8 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 		return 0, err
 	}
 	_ = c.ec.SetDeadline(time.Time{})
-	c.c = ws.NewPushConn(c, ws.RoleServer, acc.Negotiated(), d.opts, d.bounds)
+	c.p = ws.NewPushConn(c, ws.RoleServer, acc.Negotiated(), d.opts, d.bounds)
+	c.c = c.p.Conn()
 	d.srv.track(c, hs.release)
 	return n, nil
 }
@@ -132,7 +151,8 @@ func (d *driver) response(c *conn, in []byte) (int, error) {
 		return 0, err
 	}
 	_ = c.ec.SetDeadline(time.Time{})
-	c.c = ws.NewPushConn(c, ws.RoleClient, neg, d.opts, d.bounds)
+	c.p = ws.NewPushConn(c, ws.RoleClient, neg, d.opts, d.bounds)
+	c.c = c.p.Conn()
 	return n, nil
 }
 
@@ -146,11 +166,50 @@ func (c *conn) dialed(err error) {
 
 // fail ends a connection whose handshake failed.
 func (c *conn) fail() {
-	if c.hs != nil && c.hs.release != nil {
-		c.hs.release()
+	c.endHandshake()
+	_ = c.ec.Close()
+}
+
+// endHandshake gives back what a handshake held: its pending or
+// connection slot.
+func (c *conn) endHandshake() {
+	if hs := c.hs; hs != nil {
+		if hs.pending {
+			c.d.srv.leavePending(c)
+		}
+		if hs.release != nil {
+			hs.release()
+		}
 	}
 	c.hs = nil
-	_ = c.ec.Close()
+}
+
+// guard contains a panic of the Handler in a callback of the loop (unless
+// ws.Options.PanicCrash): the connection is closed with 1011 (its OnClose
+// follows as usual), the panic is logged and counted, and the loop goes on
+// with its other connections. A panic must not stop a loop that serves
+// thousands of them.
+func (d *driver) guard(c *conn, n *int, all int) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	*n = all
+	d.panicked(c, v)
+	if c.c == nil {
+		c.dialed(errors.New("wsloop: handler panicked"))
+		c.fail()
+		return
+	}
+	_ = c.c.Close(ws.StatusInternalError, "")
+	c.dialed(errors.New("wsloop: handler panicked")) // a client's OnOpen
+	c.hs = nil
+	c.mu.Lock()
+	in := c.inCB
+	c.mu.Unlock()
+	if in {
+		c.leave() // send the close frame now
+	}
 }
 
 func (d *driver) OnWritable(ec *eventloop.Conn) {
@@ -170,17 +229,25 @@ func (d *driver) OnClose(ec *eventloop.Conn, err error) {
 			err = io.ErrUnexpectedEOF
 		}
 		c.dialed(err)
-		if c.hs != nil && c.hs.release != nil {
-			c.hs.release()
-		}
-		c.hs = nil
+		c.endHandshake()
 		return
 	}
 	if err == nil {
 		err = ws.ErrClosed
 	}
-	c.c.FeedEnd(c.h, err)
 	if d.srv != nil {
-		d.srv.untrack(c)
+		defer d.srv.untrack(c)
+	}
+	if !d.opts.PanicCrash {
+		defer d.closeGuard(c)
+	}
+	c.p.FeedEnd(c.h, err)
+}
+
+// closeGuard contains a panic of OnClose called from OnClose of the loop;
+// the connection is over already.
+func (d *driver) closeGuard(c *conn) {
+	if v := recover(); v != nil {
+		d.panicked(c, v)
 	}
 }

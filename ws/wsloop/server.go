@@ -3,7 +3,10 @@ package wsloop
 import (
 	"context"
 	"net"
+	"runtime/debug"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/autobahn-go/autobahn/eventloop"
 	"github.com/autobahn-go/autobahn/ws"
@@ -21,27 +24,66 @@ type Server struct {
 	// Config configures the loops (their number, buffers, write
 	// watermarks, idle timeout...); zero fields take eventloop's defaults.
 	Config eventloop.Config
+	// MaxPendingHandshakes bounds the connections whose request head has
+	// not fully arrived (0: DefaultMaxPendingHandshakes; negative: no
+	// bound); more are answered with 503. Options.MaxConnections counts a
+	// connection only once its request head is in, so that clients slow to
+	// send it cannot take the slots of real ones; this bounds them apart.
+	MaxPendingHandshakes int
 
 	once    sync.Once
 	loop    *eventloop.Loop
 	newErr  error
 	d       driver
 	mu      sync.Mutex
-	conns   map[*conn]func() // open connections and their slot release
-	slots   int              // admitted: handshaking or open
+	conns   map[*conn]func()   // open connections and their slot release
+	pending map[*conn]struct{} // request head not in yet
+	slots   int                // admitted: request head in, or open
 	closing bool
-	wg      sync.WaitGroup
+	wg      sync.WaitGroup // pending and admitted connections
+	panics  atomic.Int64
+	maxPend int
 }
 
-// ListenAndServe serves h on a TCP address ("127.0.0.1:9000") until the
-// process ends or the loops fail: the event-loop counterpart of serving
-// with ws.Server or ws/wshttp.
-func ListenAndServe(addr string, h ws.Handler, opts *ws.Options) error {
+// DefaultMaxPendingHandshakes is the default of
+// Server.MaxPendingHandshakes.
+const DefaultMaxPendingHandshakes = 4096
+
+// ListenAndServe serves h on a TCP address ("127.0.0.1:9000") until ctx is
+// done, then shuts down as Server.Shutdown does (every connection gets
+// 1001, bounded by Options.CloseTimeout): the event-loop counterpart of
+// serving with ws.Server or ws/wshttp. It returns nil after a clean
+// shutdown, else the error of the loops or of the shutdown.
+func ListenAndServe(ctx context.Context, addr string, h ws.Handler, opts *ws.Options) error {
 	s := &Server{Handler: h, Options: opts}
 	if _, err := s.Listen("tcp", addr); err != nil {
+		if s.loop != nil {
+			_ = s.loop.Shutdown(context.Background()) // release what New opened
+		}
 		return err
 	}
-	return s.Run()
+	shut := make(chan error, 1)
+	stop := context.AfterFunc(ctx, func() { shut <- s.Shutdown(context.Background()) })
+	err := s.Run()
+	if !stop() {
+		// Shutdown ran (it made Run return): wait for it and report it.
+		if serr := <-shut; err == nil {
+			err = serr
+		}
+	}
+	return err
+}
+
+// Panics returns how many Handler panics the server contained (see
+// ws.Options.PanicCrash).
+func (s *Server) Panics() int64 { return s.panics.Load() }
+
+// panicked logs and counts a contained panic of the Handler on c.
+func (d *driver) panicked(c *conn, v any) {
+	d.opts.Logger.Error("ws: handler panicked", "remote", c.ec.RemoteAddr().String(), "panic", v, "stack", string(debug.Stack()))
+	if d.srv != nil {
+		d.srv.panics.Add(1) // after the log: who sees the count finds the log
+	}
 }
 
 func (s *Server) init() error {
@@ -56,6 +98,10 @@ func (s *Server) init() error {
 			cfg.WriteLowWatermark = cfg.WriteHighWatermark / 4
 		}
 		s.d.bounds = ws.OutputBounds{High: cfg.WriteHighWatermark, Low: cfg.WriteLowWatermark}
+		s.maxPend = s.MaxPendingHandshakes
+		if s.maxPend == 0 {
+			s.maxPend = DefaultMaxPendingHandshakes
+		}
 		s.loop, s.newErr = eventloop.New(cfg, &s.d)
 	})
 	return s.newErr
@@ -87,9 +133,14 @@ func (s *Server) Stats() eventloop.Stats {
 	return s.loop.Stats()
 }
 
-// Shutdown stops accepting, closes every open connection with
-// StatusGoingAway, waits until their close handshakes are over or ctx is
-// done, then stops the loops (Run returns).
+// Shutdown stops accepting, drops the handshakes in progress, queues
+// every open connection's close frame (StatusGoingAway) at once, then
+// waits for the replies under one deadline for all: Options.CloseTimeout
+// from the call, or ctx's if sooner. Then it stops the loops (Run
+// returns), dropping the connections still open (a peer that reads
+// nothing cannot hold the others or the process). It returns nil if the
+// loops stopped cleanly, or ctx.Err() if ctx ended first; either way
+// every connection has ended (OnClose was called) when it returns.
 func (s *Server) Shutdown(ctx context.Context) error {
 	if err := s.init(); err != nil {
 		return err
@@ -100,27 +151,76 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for c := range s.conns {
 		open = append(open, c.c)
 	}
+	pending := make([]*conn, 0, len(s.pending))
+	for c := range s.pending {
+		pending = append(pending, c)
+	}
 	s.mu.Unlock()
+	for _, c := range pending {
+		_ = c.ec.Close() // no close frame is owed before the 101
+	}
+	// Close only queues the frame and wakes the loop: every peer has its
+	// frame at once, none waits for another.
 	for _, c := range open {
 		_ = c.Close(ws.StatusGoingAway, "server shutting down")
 	}
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
+	t := time.NewTimer(s.d.opts.CloseTimeout)
+	defer t.Stop()
 	var err error
+	stopCtx := ctx
 	select {
 	case <-done:
 	case <-ctx.Done():
 		err = ctx.Err()
+	case <-t.C:
+		// The shared deadline: what is left is dropped, not drained
+		// (a stopped context makes the loops close at once).
+		c, cancel := context.WithCancel(context.Background())
+		cancel()
+		stopCtx = c
 	}
-	if err2 := s.loop.Shutdown(ctx); err == nil {
+	if err2 := s.loop.Shutdown(stopCtx); err == nil && stopCtx == ctx {
 		err = err2
 	}
 	<-done // the loops are gone: every connection has ended
 	return err
 }
 
-// admit reserves a slot for a new connection: ws.ErrClosed after
-// Shutdown, ws.ErrTooManyConnections at Options.MaxConnections.
+// enterPending holds c, accepted, while its request head arrives:
+// ws.ErrClosed after Shutdown, ws.ErrTooManyConnections past
+// MaxPendingHandshakes. leavePending undoes it.
+func (s *Server) enterPending(c *conn) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return ws.ErrClosed
+	}
+	if s.maxPend > 0 && len(s.pending) >= s.maxPend {
+		return ws.ErrTooManyConnections
+	}
+	if s.pending == nil {
+		s.pending = map[*conn]struct{}{}
+	}
+	s.pending[c] = struct{}{}
+	s.wg.Add(1)
+	return nil
+}
+
+func (s *Server) leavePending(c *conn) {
+	s.mu.Lock()
+	_, ok := s.pending[c]
+	delete(s.pending, c)
+	s.mu.Unlock()
+	if ok {
+		s.wg.Done()
+	}
+}
+
+// admit reserves a slot for a connection whose request head is in:
+// ws.ErrClosed after Shutdown, ws.ErrTooManyConnections at
+// Options.MaxConnections.
 func (s *Server) admit() (release func(), err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

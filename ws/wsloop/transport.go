@@ -26,7 +26,8 @@ type conn struct {
 	d  *driver
 	ec *eventloop.Conn
 	h  ws.Handler
-	c  *ws.Conn // nil until the handshake is done
+	c  *ws.Conn    // nil until the handshake is done
+	p  ws.PushConn // c's driver side
 
 	hs *handshake // during the handshake
 
@@ -72,7 +73,7 @@ func (c *conn) flush() {
 	if c.c == nil {
 		return
 	}
-	if b := c.c.TakeOutput(); b != nil {
+	if b := c.p.TakeOutput(); b != nil {
 		err := c.ec.Send(*b)
 		ws.PutOutput(b)
 		if err != nil {
@@ -84,7 +85,7 @@ func (c *conn) flush() {
 	// Whatever the loop still holds is counted in the ws.Conn's bound:
 	// let the loop say when it drained (OnWritable, at its low
 	// watermark), which also wakes a goroutine waiting for room.
-	if q := c.ec.Queued(); c.c.OutputSent(q) || q > 0 {
+	if q := c.ec.Queued(); c.p.OutputSent(q) || q > 0 {
 		c.ec.WantWritable()
 	}
 }

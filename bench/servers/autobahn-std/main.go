@@ -46,7 +46,7 @@ func main() {
 	go memstats(*memprofile)
 	// Keepalive pings stay on (the default), as does UTF-8 validation.
 	if *loop {
-		log.Fatal(wsloop.ListenAndServe(*addr, echo{}, nil))
+		log.Fatal(wsloop.ListenAndServe(context.Background(), *addr, echo{}, nil))
 	}
 	srv := &ws.Server{Handler: echo{}}
 	if *raw {

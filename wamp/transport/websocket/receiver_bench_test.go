@@ -122,10 +122,11 @@ func BenchmarkLoopDispatch(b *testing.B) {
 						h = websocket.LoopReceiver(opts, echoNow{})
 					}
 					out := &pushOutput{ready: make(chan struct{}, 1)}
-					wc := ws.NewPushConn(out, ws.RoleServer, ws.Negotiated{Subprotocol: websocket.Subprotocol(s, false)}, &ws.Options{PingInterval: -1}, ws.OutputBounds{})
+					pc := ws.NewPushConn(out, ws.RoleServer, ws.Negotiated{Subprotocol: websocket.Subprotocol(s, false)}, &ws.Options{PingInterval: -1}, ws.OutputBounds{})
+					wc := pc.Conn()
 					h.OnOpen(wc)
 					defer func() {
-						wc.FeedEnd(h, io.EOF)
+						pc.FeedEnd(h, io.EOF)
 						h.Wait(context.Background())
 					}()
 					p, _ := s.AppendMessage(nil, call)
@@ -133,10 +134,10 @@ func BenchmarkLoopDispatch(b *testing.B) {
 					// echoes takes the output until it holds at least n octets.
 					echoes := func(n int) int {
 						for got := 0; ; <-out.ready {
-							if q := wc.TakeOutput(); q != nil {
+							if q := pc.TakeOutput(); q != nil {
 								got += len(*q)
 								ws.PutOutput(q)
-								wc.OutputSent(0)
+								pc.OutputSent(0)
 							}
 							if got >= n {
 								return got

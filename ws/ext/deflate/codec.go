@@ -155,6 +155,8 @@ var tail = []byte{0, 0, 0xff, 0xff, 1, 0, 0, 0xff, 0xff}
 // message that is not valid DEFLATE data.
 var ErrCorrupt = errors.New("permessage-deflate: corrupt compressed data")
 
+var errTrailing = errors.New("data after the final block")
+
 // Decode buffers the compressed pieces of a message and inflates it on the
 // final piece, in chunks, stopping past limit. The decompressor comes from
 // a pool and goes back at once; with context takeover it is primed with
@@ -183,6 +185,14 @@ func (c *codec) Decode(dst, p []byte, final bool, limit int64) ([]byte, error) {
 	var err error
 	if err = fr.r.(flate.Resetter).Reset(fr, dict); err == nil {
 		dst, err = extutil.ReadLimited(dst, fr.r, limit)
+	}
+	if err == nil && fr.b != nil && len(fr.a) > 0 && !(len(fr.a) == 1 && fr.a[0] == 0) {
+		// The peer's data held a final block (BFINAL) and more after it:
+		// the stream ended, so those bytes are not DEFLATE data (and a
+		// context-takeover window would silently lose them). Only the
+		// 0x00 of RFC 7692 §7.2.3.4 may follow: the first byte of the
+		// empty stored block whose 00 00 ff ff was stripped.
+		err = errTrailing
 	}
 	fr.a, fr.b = nil, nil
 	if err == nil { // a reader stopped early is not reused
