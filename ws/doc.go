@@ -22,11 +22,11 @@
 // The same Handler runs on goroutines (this package, wshttp) or on the
 // event loop (package wsloop). Both use the same Conn: an event-loop driver
 // makes it with NewPushConn, reads the socket itself and hands the bytes to
-// Conn.Feed, which parses them, answers pings, runs the closing handshake
+// PushConn.Feed, which parses them, answers pings, runs the closing handshake
 // and calls the Handler. Its output is sans-I/O too: every write appends
 // whole frames to the connection's queue under a short lock and returns
-// (ErrQueueFull past OutputBounds), the driver takes them (TakeOutput) and
-// reports what it still holds (OutputSent), and a goroutine that wants to
+// (ErrQueueFull past OutputBounds), the driver takes them (PushConn.TakeOutput) and
+// reports what it still holds (PushConn.OutputSent), and a goroutine that wants to
 // wait for room calls WaitWritable, which the driver wakes at its low
 // watermark. So framing, limits, extensions, keepalive and close handling
 // are written once, and nothing on an event loop ever waits for another

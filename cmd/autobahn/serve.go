@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/autobahn-go/autobahn/ws"
@@ -18,7 +19,7 @@ import (
 )
 
 func init() {
-	commands["serve"] = command{"WebSocket echo server and demo page on --addr (default 127.0.0.1:9000)", runServe}
+	commands["serve"] = command{"WebSocket echo, a WAMP router on /ws (realm1) and the demo page on --addr (default 127.0.0.1:9000)", runServe}
 }
 
 //go:embed serve.html
@@ -59,6 +60,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addr := fs.String("addr", "127.0.0.1:9000", "listen address")
 	verbose := fs.Bool("v", false, "log every connection")
 	loopAddr := fs.String("loop-addr", "", "also serve the echo handler on the event loop (ws/wsloop) at this address")
+	realm := fs.String("realm", "realm1", "realm of the WAMP router on /ws (anonymous)")
+	rawAddr := fs.String("rawsocket-addr", "", "also serve the WAMP router over RawSocket at this address")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -67,6 +70,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		level = slog.LevelInfo
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	wampSrv, err := newWAMPServer(*realm, logger) // router.go
+	if err != nil {
+		return err
+	}
+	defer wampSrv.close()
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -75,6 +83,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	wsrv := &ws.Server{Handler: echoHandler{log: logger}, Options: &ws.Options{Logger: logger}}
 	mux := http.NewServeMux()
 	mux.Handle("/echo", wshttp.Handler(wsrv))
+	mux.Handle("/ws", wampSrv.httpHandler())
+	if *rawAddr != "" {
+		if _, err := wampSrv.listenRawSocket(*rawAddr); err != nil {
+			_ = ln.Close()
+			return err
+		}
+	}
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write(servePage)
@@ -88,7 +103,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	logger.Info("listening", "addr", ln.Addr().String())
 
 	// The same handler on the event loop: one line differs.
-	lsrv := &wsloop.Server{Handler: echoHandler{log: logger}, Options: &ws.Options{Logger: logger}}
+	lsrv := &wsloop.Server{Handler: wampSrv.loopHandler(echoHandler{log: logger}), Options: &ws.Options{Logger: logger}}
+	var loopLn net.Addr
 	lerrc := make(chan error, 1)
 	if *loopAddr != "" {
 		la, err := lsrv.Listen("tcp", *loopAddr)
@@ -97,10 +113,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		fmt.Fprintf(stdout, "autobahn serve: event-loop WebSocket echo on ws://%s/\n", la)
+		loopLn = la
 		go func() { lerrc <- lsrv.Run() }()
 	} else {
 		lerrc <- nil
 	}
+	wampSrv.announce(stdout, ln.Addr(), loopLn)
 
 	errc := make(chan error, 1)
 	go func() { errc <- hsrv.Serve(ln) }()
@@ -110,12 +128,27 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
+	// Every server shuts down at once, under one deadline: each sends all
+	// its connections their close frame (1001) together and waits at most
+	// its CloseTimeout for the replies, then drops the rest, so peers that
+	// do not answer cannot add up. A clean shutdown returns nil (exit 0).
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err = errors.Join(hsrv.Shutdown(sctx), wsrv.Shutdown(sctx))
+	shutdowns := []func(context.Context) error{hsrv.Shutdown, wsrv.Shutdown}
 	if *loopAddr != "" {
-		err = errors.Join(err, lsrv.Shutdown(sctx))
+		shutdowns = append(shutdowns, lsrv.Shutdown)
 	}
+	errs := make([]error, len(shutdowns))
+	var wg sync.WaitGroup
+	for i, shutdown := range shutdowns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = shutdown(sctx)
+		}()
+	}
+	wg.Wait()
+	err = errors.Join(errs...)
 	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
 		err = errors.Join(err, serr)
 	}

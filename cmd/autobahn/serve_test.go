@@ -11,6 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/autobahn-go/autobahn/wamp"
+	"github.com/autobahn-go/autobahn/wamp/client"
+	"github.com/autobahn-go/autobahn/wamp/serialize/cbor"
+	"github.com/autobahn-go/autobahn/wamp/serialize/json"
+	"github.com/autobahn-go/autobahn/wamp/serialize/msgpack"
+	"github.com/autobahn-go/autobahn/wamp/transport/rawsocket"
+	"github.com/autobahn-go/autobahn/wamp/transport/websocket"
 	"github.com/autobahn-go/autobahn/ws"
 )
 
@@ -89,4 +96,120 @@ func TestServe(t *testing.T) {
 	if err := <-errc; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// serve hosts a WAMP router: sessions join realm --realm at /ws on the
+// HTTP port (goroutines) and on the event-loop port (no goroutine per
+// session), and over RawSocket, and call and publish across them.
+func TestServeWAMP(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--loop-addr", "127.0.0.1:0",
+			"--rawsocket-addr", "127.0.0.1:0", "--realm", "test.realm"}, pw, io.Discard)
+		pw.Close()
+	}()
+	br := bufio.NewReader(pr)
+	var out strings.Builder
+	for range 3 {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.WriteString(line)
+	}
+	go func() { _, _ = io.Copy(io.Discard, br) }()
+	m := regexp.MustCompile(`realm test\.realm, on ws://(\S+)/ws and ws://(\S+)/ws \(event loop\) and rawsocket tcp://(\S+)\n`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no WAMP addresses in %q", out.String())
+	}
+	rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer rcancel()
+	ser := []wamp.Serializer{json.Serializer{}, msgpack.Serializer{}, cbor.Serializer{}}
+	var sessions []*client.Session
+	joinOver := func(name string, dial func() (wamp.Transport, error)) *client.Session {
+		t.Helper()
+		tr, err := dial()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		s, err := client.Join(rctx, tr, "test.realm", client.JoinOptions{})
+		if err != nil {
+			t.Fatalf("%s: join: %v", name, err)
+		}
+		sessions = append(sessions, s)
+		return s
+	}
+	websocketDial := func(url string, ser wamp.Serializer) func() (wamp.Transport, error) {
+		return func() (wamp.Transport, error) {
+			return websocket.Dial(rctx, url, websocket.Options{Serializers: []wamp.Serializer{ser}})
+		}
+	}
+	httpWS := joinOver("http /ws", websocketDial("ws://"+m[1]+"/ws", ser[0]))
+	loopWS := joinOver("loop /ws", websocketDial("ws://"+m[2]+"/ws", ser[1]))
+	raw := joinOver("rawsocket", func() (wamp.Transport, error) {
+		return rawsocket.Dial(rctx, "tcp", m[3], rawsocket.Options{Serializer: ser[2]})
+	})
+	defer func() {
+		for _, s := range sessions {
+			s.Close()
+		}
+	}()
+
+	if _, err := loopWS.Register(rctx, "com.example.add", func(_ context.Context, inv *client.Invocation) (*client.Result, error) {
+		var a, b int64
+		if err := client.DecodeArgs(inv.Args, &a, &b); err != nil {
+			return nil, err
+		}
+		return &client.Result{Args: wamp.List{a + b}}, nil
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 4)
+	for _, s := range []*client.Session{httpWS, raw} {
+		if _, err := s.Subscribe(rctx, "com.example.news", func(e *wamp.Event) { got <- e.Args[0].(string) }, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, s := range map[string]*client.Session{"http": httpWS, "rawsocket": raw} {
+		res, err := s.Call(rctx, "com.example.add", wamp.List{2, 3}, nil, nil)
+		if n, _ := wamp.AsInt64(firstArg(res)); err != nil || n != 5 {
+			t.Fatalf("%s: call: %v %v", name, res, err)
+		}
+	}
+	if err := loopWS.Publish(rctx, "com.example.news", wamp.List{"hello"}, nil, &client.PublishOptions{Acknowledge: true}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		select {
+		case e := <-got:
+			if e != "hello" {
+				t.Fatalf("event %q", e)
+			}
+		case <-rctx.Done():
+			t.Fatal("no event")
+		}
+	}
+
+	// Stopping the command ends every session.
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range sessions {
+		select {
+		case <-s.Done():
+		case <-rctx.Done():
+			t.Fatal("a session outlived the command")
+		}
+	}
+}
+
+func firstArg(r *wamp.Result) any {
+	if r == nil || len(r.Args) == 0 {
+		return nil
+	}
+	return r.Args[0]
 }

@@ -155,7 +155,7 @@ func (rm *realm) publish(s *session, m *wamp.Publish) {
 				}
 			}
 			ev := &wamp.Event{Subscription: sub.id, Publication: pubID, Details: details, Args: m.Args, Kwargs: m.Kwargs, Payload: m.Payload}
-			switch sb.q.push(ev, size+valueSize(details, 0), rm.r.soft) {
+			switch sb.q.push(ev, size+valueSize(details, 0), limitSoft) {
 			case pushed:
 				sb.dropping = false
 			case overLimit:

@@ -158,7 +158,7 @@ func (rm *realm) call(s *session, m *wamp.Call) string {
 		}
 		inv := &invocation{id: rm.r.ids.Next(), caller: s, callReq: m.Request, callee: c.s, receiveProgress: receiveProgress}
 		msg := &wamp.Invocation{Request: inv.id, Registration: reg.id, Details: details, Args: m.Args, Kwargs: m.Kwargs, Payload: m.Payload}
-		if c.s.q.push(msg, size+valueSize(details, 0), rm.r.soft) == pushed {
+		if c.s.q.push(msg, size+valueSize(details, 0), limitSoft) == pushed {
 			s.calls[m.Request] = inv
 			c.s.invs[inv.id] = inv
 			return ""

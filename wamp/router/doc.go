@@ -10,7 +10,10 @@
 // Serving a transport: websocket.Accept inside an http.Handler, then
 // r.ServeTransport(ctx, conn); or, for every conn that
 // rawsocket.Accept returns, r.Attach(conn). One transport carries one
-// session; the router owns the transport from then on and closes it.
+// session; the router owns the transport from then on and closes it. On
+// ws/wsloop's event loops, with no goroutine per session:
+//
+//	srv := &wsloop.Server{Handler: r.LoopHandler(opts), Options: opts.WS}
 //
 // # What it does
 //
@@ -25,7 +28,9 @@
 // a CALL reusing the request ID of a pending call) end the session with
 // ABORT wamp.error.protocol_violation. A GOODBYE or ABORT is written after
 // what is already queued and before the transport is closed (within
-// Config.CloseTimeout). Session and publication IDs are random in 1..2^53;
+// Config.CloseTimeout); after the router's own GOODBYE the transport
+// stays open for the client's GOODBYE, dropping anything else the client
+// sends, until it comes or that timeout passes. Session and publication IDs are random in 1..2^53;
 // subscription, registration and invocation IDs come from one router-wide
 // sequence.
 //
@@ -84,7 +89,9 @@
 //
 // A session closed for not reading gets GOODBYE ReasonQueueOverflow
 // (wamp.close.system_overload) if it reads again within CloseTimeout; what
-// was queued for it is discarded, its registrations and subscriptions are
+// was queued for it is discarded (on the event loop what the connection
+// holds already cannot be, and it is dropped if still unread after
+// CloseTimeout), its registrations and subscriptions are
 // removed, its calls interrupted, the calls it served fail with
 // wamp.error.canceled, and the router logs a Warn line with
 // reason=wamp.close.system_overload. A message larger than a limit still
@@ -102,13 +109,26 @@
 // it, which is what keeps the orders above. All exported methods are safe
 // for concurrent use. Logging goes to Config.Logger (log/slog).
 //
+// On the event loop (LoopHandler) a session has no goroutine: the loop
+// that owns its connection decodes each message and calls the same
+// handling, and everything sent to the session is encoded into the
+// connection's output queue (websocket.Conn.SendNow) by whichever
+// goroutine routes it — a loop, another loop, a goroutine transport's
+// reader, a timer — under realm.mu and a short per-session lock, never
+// waiting: the queue refuses (ws.ErrQueueFull) instead, which the router
+// treats as its own limits (LoopHandler). The hello and close timeouts are
+// timers. The locks a loop takes on the way (realm.mu, the session's,
+// ws's output lock, the Router's for joining and leaving) are held for
+// bounded work only, encoding included; the one exception is
+// Config.Logger, called under realm.mu for overload and protocol lines:
+// a logger that blocks holds up the realm, and with it a loop.
+//
 // # Limits
 //
 // Not implemented yet: the meta API (wamp.session.*, wamp.registration.*,
 // wamp.subscription.*), authorization (roles and permissions), wampcra,
 // scram and cryptosign authentication, call timeouts (the client's own
 // timeout and CANCEL work), event retention and history, payload
-// passthru beyond forwarding Payload and the enc_* options, the event-loop
-// driver (sessions run on goroutines), and router-initiated GOODBYE does
-// not wait for the client's reply before closing the transport.
+// passthru beyond forwarding Payload and the enc_* options, and RawSocket
+// on the event loop (RawSocket sessions run on goroutines).
 package router

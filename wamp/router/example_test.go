@@ -3,10 +3,15 @@ package router_test
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/autobahn-go/autobahn/wamp"
 	"github.com/autobahn-go/autobahn/wamp/client"
 	"github.com/autobahn-go/autobahn/wamp/router"
+	"github.com/autobahn-go/autobahn/wamp/serialize/json"
+	"github.com/autobahn-go/autobahn/wamp/transport/websocket"
+	"github.com/autobahn-go/autobahn/ws"
+	"github.com/autobahn-go/autobahn/ws/wsloop"
 )
 
 // Embed the router and join two sessions in-process: one registers a
@@ -58,4 +63,55 @@ func ExampleRouter() {
 	// Output:
 	// 2 + 3 = 5
 	// event: hello
+}
+
+// Serve the router on the event loop (ws/wsloop): no goroutine per
+// session. A client joins over WebSocket and calls a procedure another
+// session registered.
+func ExampleRouter_LoopHandler() {
+	r, err := router.New(router.Config{Realms: []router.RealmConfig{{Name: "realm1", AllowAnonymous: true}}})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	defer r.Close(ctx)
+
+	opts := websocket.Options{WS: &ws.Options{}} // JSON, MessagePack and CBOR
+	srv := &wsloop.Server{Handler: r.LoopHandler(opts), Options: opts.WS}
+	addr, err := srv.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	ran := make(chan error, 1)
+	go func() { ran <- srv.Run() }()
+	defer func() { srv.Shutdown(ctx); <-ran }()
+
+	join := func() *client.Session {
+		c, err := websocket.Dial(ctx, "ws://"+addr.String()+"/ws", websocket.Options{Serializers: []wamp.Serializer{json.Serializer{}}})
+		if err != nil {
+			panic(err)
+		}
+		s, err := client.Join(ctx, c, "realm1", client.JoinOptions{})
+		if err != nil {
+			panic(err)
+		}
+		return s
+	}
+	backend, frontend := join(), join()
+	defer backend.Close()
+	defer frontend.Close()
+	_, err = backend.Register(ctx, "com.example.upper", func(_ context.Context, inv *client.Invocation) (*client.Result, error) {
+		s, _ := inv.Args[0].(string)
+		return &client.Result{Args: wamp.List{strings.ToUpper(s)}}, nil
+	}, nil)
+	if err != nil {
+		panic(err)
+	}
+	res, err := frontend.Call(ctx, "com.example.upper", wamp.List{"hello, loop"}, nil, nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(res.Args[0])
+	// Output:
+	// HELLO, LOOP
 }

@@ -18,6 +18,8 @@ import (
 // Lock order: realm.mu, then outQueue.mu; the queue calls nothing while
 // holding mu.
 type outQueue struct {
+	soft   int // the limit of limitSoft pushes
+	hard   int // the limit of limitHard pushes
 	mu     sync.Mutex
 	items  []queued
 	head   int
@@ -32,6 +34,31 @@ type queued struct {
 	size int
 }
 
+// outbox is where a session's messages go: the outQueue a writer goroutine
+// drains (goroutine transports), or the event-loop connection itself
+// (loopOut). Both count what waits for the client against the same soft and
+// hard limits, and push never waits.
+type outbox interface {
+	// push queues m (of estimated size) unless that takes what waits past
+	// the limit l names; a message always goes to an empty outbox.
+	push(m wamp.Message, size int, l limit) pushResult
+	// close ends the outbox: final (if not nil) goes out after what is
+	// queued, or instead of it when discard is set and it can still be
+	// taken back. It reports false when the outbox was closed already.
+	close(final wamp.Message, discard bool) bool
+	isClosed() bool
+	// queuedBytes is the size of what waits to be written.
+	queuedBytes() int
+}
+
+// limit names the bound a message is queued under.
+type limit uint8
+
+const (
+	limitSoft limit = iota // INVOCATION and EVENT: past it another callee, or the slow-subscriber policy
+	limitHard              // replies, INTERRUPT and session messages: past it the session is closed
+)
+
 // pushResult says what push did.
 type pushResult uint8
 
@@ -41,10 +68,16 @@ const (
 	queueEnded            // not queued: the session is closing
 )
 
-func newOutQueue() *outQueue { return &outQueue{wake: make(chan struct{}, 1)} }
+func newOutQueue(soft, hard int) *outQueue {
+	return &outQueue{soft: soft, hard: hard, wake: make(chan struct{}, 1)}
+}
 
-// push queues m when the queue is empty or m fits under limit.
-func (q *outQueue) push(m wamp.Message, size, limit int) pushResult {
+// push queues m when the queue is empty or m fits under the limit l names.
+func (q *outQueue) push(m wamp.Message, size int, l limit) pushResult {
+	limit := q.hard
+	if l == limitSoft {
+		limit = q.soft
+	}
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()
@@ -82,17 +115,15 @@ func (q *outQueue) queuedBytes() int {
 
 // close ends the queue: final (if not nil) is written after what is
 // queued, or instead of it when discard is set. It reports false and does
-// nothing when the queue was closed already; it returns how many queued
-// messages it discarded.
-func (q *outQueue) close(final wamp.Message, discard bool) (ok bool, discarded int) {
+// nothing when the queue was closed already.
+func (q *outQueue) close(final wamp.Message, discard bool) bool {
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()
-		return false, 0
+		return false
 	}
 	q.closed, q.final = true, final
 	if discard {
-		discarded = len(q.items) - q.head
 		for _, it := range q.items[q.head:] {
 			q.bytes -= it.size
 		}
@@ -100,7 +131,7 @@ func (q *outQueue) close(final wamp.Message, discard bool) (ok bool, discarded i
 	}
 	q.mu.Unlock()
 	q.signal()
-	return true, discarded
+	return true
 }
 
 // isClosed reports whether close was called.

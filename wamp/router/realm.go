@@ -86,7 +86,17 @@ func (rm *realm) join(s *session) bool {
 		"authmethod": s.authmethod, "authprovider": "static",
 		"roles": wamp.Dict{"broker": featureDict(brokerFeatures), "dealer": featureDict(dealerFeatures)},
 	}}
-	s.q.push(w, messageSize(w), rm.r.hard)
+	if s.authprovider != "" {
+		w.Details["authprovider"] = s.authprovider
+	}
+	if s.authextra != nil {
+		w.Details["authextra"] = s.authextra
+	}
+	// Established before WELCOME is queued, under the lock shutdown
+	// decides under: what follows a WELCOME is GOODBYE, never ABORT.
+	s.state.CompareAndSwap(stateHello, stateEstablished)
+	s.state.CompareAndSwap(stateAuth, stateEstablished)
+	s.q.push(w, messageSize(w), limitHard)
 	return true
 }
 
@@ -160,7 +170,7 @@ func (rm *realm) handle(s *session, m wamp.Message) string {
 // reply queues an answer to one of s's requests (or a RESULT or ERROR of
 // its call) up to the hard limit; past it s is closed.
 func (rm *realm) reply(s *session, m wamp.Message) {
-	if s.q.push(m, messageSize(m), rm.r.hard) == overLimit {
+	if s.q.push(m, messageSize(m), limitHard) == overLimit {
 		rm.condemn(s, "outbound queue over its hard limit")
 	}
 }

@@ -57,12 +57,23 @@ type RealmConfig struct {
 	AnonymousRole  string
 	// Tickets enables ticket authentication: authid → principal.
 	Tickets map[string]TicketPrincipal
+	// CRA, SCRAM and Cryptosign enable WAMP-CRA ("wampcra"), WAMP-SCRAM
+	// ("scram") and WAMP-cryptosign: authid → principal (auth.go).
+	CRA        map[string]CRAPrincipal
+	SCRAM      map[string]SCRAMPrincipal
+	Cryptosign map[string]CryptosignPrincipal
+	// Authenticators enables dynamic authentication: authmethod ("ticket",
+	// "wampcra", "scram", "cryptosign") → Authenticator, which takes the
+	// place of the method's static principals.
+	Authenticators map[string]Authenticator
 	// StrictURI checks procedure and topic URIs with the strict rules
 	// ([0-9a-z_] components) instead of the loose ones.
 	StrictURI bool
 	// SlowSubscriber is the policy for events to subscribers over their
 	// queue's soft limit.
 	SlowSubscriber SlowPolicy
+
+	auth *realmAuth // the decoded principals, set by New
 }
 
 // Config configures a Router.
@@ -129,6 +140,11 @@ func New(cfg Config) (*Router, error) {
 		if _, dup := r.realms[rc.Name]; dup {
 			return nil, fmt.Errorf("wamp/router: realm %q configured twice", rc.Name)
 		}
+		ra, err := compileAuth(&rc)
+		if err != nil {
+			return nil, err
+		}
+		rc.auth = ra
 		r.realms[rc.Name] = newRealm(r, rc)
 	}
 	return r, nil
@@ -196,9 +212,12 @@ func (r *Router) forget(s *session) {
 
 // Close ends every session (GOODBYE wamp.close.system_shutdown, or ABORT
 // for sessions not yet joined), refuses new ones and waits until every
-// session's goroutines have ended. When ctx ends first, the remaining
-// transports are closed without waiting for their writes, and Close
-// returns ctx.Err() once the goroutines have ended.
+// session's goroutines have ended (on the event loop: until the loop
+// reported each session's connection closed). A session's transport is
+// closed once the client answered the GOODBYE, or after
+// Config.CloseTimeout. When ctx ends first, the remaining transports are
+// closed without waiting for their writes, and Close returns ctx.Err()
+// once the goroutines have ended.
 func (r *Router) Close(ctx context.Context) error {
 	r.mu.Lock()
 	r.closed = true
@@ -219,8 +238,7 @@ func (r *Router) Close(ctx context.Context) error {
 	}
 	r.mu.Lock()
 	for s := range r.sessions {
-		s.cancel()
-		s.t.Close()
+		s.abandon()
 	}
 	r.mu.Unlock()
 	<-done

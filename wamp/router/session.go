@@ -2,7 +2,6 @@ package router
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,16 +21,23 @@ const (
 )
 
 // session is one client session: a state machine fed one message at a
-// time by handle, and an outbound queue drained by its writer. handle is
-// a plain function call; on goroutine transports serve calls it from the
-// reading goroutine.
+// time by handle, and an outbox. handle is a plain function call; on
+// goroutine transports serve calls it from the reading goroutine and the
+// outbox is an outQueue drained by a writer goroutine; on the event loop
+// the loop calls it (loopReceiver) and the outbox is the connection's own
+// output (loopOut).
 type session struct {
 	r      *Router
-	t      wamp.Transport
-	q      *outQueue
+	q      outbox
+	t      wamp.Transport  // goroutine transports
+	gq     *outQueue       // goroutine transports: q
+	lo     *loopOut        // event loop: q
 	ctx    context.Context // bounds writes; canceled when the close timeout passes
 	cancel context.CancelFunc
 	log    *slog.Logger
+	// readDone is closed when the reading goroutine has returned: the
+	// writer waits for it (the client's answer to the router's GOODBYE).
+	readDone chan struct{}
 
 	state      atomic.Int32
 	helloTimer *time.Timer // guarded by mu
@@ -49,6 +55,9 @@ type session struct {
 	authrole   string
 	authmethod string
 	canCancel  bool // announced callee.features.call_canceling
+	// authprovider ("" means "static") and authextra go into WELCOME.
+	authprovider string
+	authextra    wamp.Dict
 
 	// Guarded by the realm's mu.
 	subs     map[wamp.ID]*subscription
@@ -74,15 +83,24 @@ type realmState interface {
 	handle(s *session, m wamp.Message) string
 }
 
+// newSession returns a session on a goroutine transport (serve runs it).
 func newSession(r *Router, t wamp.Transport) *session {
-	s := &session{r: r, t: t, q: newOutQueue(), log: r.log, id: wamp.GlobalID()}
+	s := &session{r: r, t: t, gq: newOutQueue(r.soft, r.hard), log: r.log, id: wamp.GlobalID(), readDone: make(chan struct{})}
+	s.q = s.gq
+	s.start()
+	return s
+}
+
+// start arms the hello timeout: a timer, not a goroutine, so that a
+// session on the event loop costs none.
+func (s *session) start() {
+	r := s.r
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.mu.Lock() // the timer's func may run before the assignment is done
 	s.helloTimer = time.AfterFunc(r.cfg.HelloTimeout, func() {
 		s.end(&wamp.Abort{Details: wamp.Dict{"message": "no WELCOME within " + r.cfg.HelloTimeout.String()}, Reason: wamp.ErrTimeout}, false)
 	})
 	s.mu.Unlock()
-	return s
 }
 
 // serve runs the session on goroutines: the caller's reads and handles,
@@ -99,6 +117,7 @@ func (s *session) serve(ctx context.Context) {
 }
 
 func (s *session) readLoop(ctx context.Context) {
+	defer close(s.readDone)
 	for {
 		m, err := s.t.Recv(ctx)
 		if err != nil {
@@ -122,23 +141,19 @@ func (s *session) readLoop(ctx context.Context) {
 // is queued, then the final GOODBYE or ABORT, then closes the transport.
 func (s *session) writeLoop() {
 	defer func() {
-		s.graceMu.Lock()
-		if s.grace != nil {
-			s.grace.Stop()
-		}
-		s.graceMu.Unlock()
+		s.stopGrace()
 		s.cancel()
 		s.t.Close()
 	}()
 	var buf []queued
 	for {
-		batch, final, done := s.q.take(s.ctx, buf[:0])
+		batch, final, done := s.gq.take(s.ctx, buf[:0])
 		for i, it := range batch {
 			err := s.t.Send(s.ctx, it.m)
-			s.q.written(it.size)
+			s.gq.written(it.size)
 			if err != nil {
 				for _, rest := range batch[i+1:] {
-					s.q.written(rest.size)
+					s.gq.written(rest.size)
 				}
 				clear(batch)
 				s.log.Debug("wamp/router: write failed", "session", s.id, "err", err)
@@ -149,12 +164,46 @@ func (s *session) writeLoop() {
 		clear(batch)
 		buf = batch
 		if done {
-			if final != nil && s.ctx.Err() == nil {
-				s.t.Send(s.ctx, final)
+			if final != nil && s.ctx.Err() == nil && s.t.Send(s.ctx, final) == nil && awaitsReply(final) {
+				// The client answers the router's GOODBYE with its own
+				// (WAMP spec, "Session Closing"), which ends the reader;
+				// closing the transport before could lose the answer,
+				// or the GOODBYE itself. The close timeout bounds it.
+				select {
+				case <-s.readDone:
+				case <-s.ctx.Done():
+				}
 			}
 			return
 		}
 	}
+}
+
+// awaitsReply reports whether final is a GOODBYE the router starts, which
+// the client answers; the one that answers the client's does not.
+func awaitsReply(final wamp.Message) bool {
+	g, ok := final.(*wamp.Goodbye)
+	return ok && g.Reason != wamp.ErrGoodbyeAndOut
+}
+
+// stopGrace stops the close timeout: the transport is gone.
+func (s *session) stopGrace() {
+	s.graceMu.Lock()
+	if s.grace != nil {
+		s.grace.Stop()
+	}
+	s.graceMu.Unlock()
+}
+
+// abandon closes the transport at once, without waiting for what is
+// queued (Router.Close past its context).
+func (s *session) abandon() {
+	s.cancel()
+	if s.lo != nil {
+		s.lo.abandon()
+		return
+	}
+	s.t.Close()
 }
 
 // handle processes one message from the client; it reports false when
@@ -201,6 +250,18 @@ func (s *session) handle(m wamp.Message) bool {
 			return true
 		}
 		return s.violation("unexpected " + m.Type().String() + " from a client")
+	case stateClosed:
+		// After the router's GOODBYE (or ABORT) the client's messages
+		// are dropped, until its GOODBYE (or ABORT) answers or the
+		// transport ends.
+		switch m.(type) {
+		case *wamp.Goodbye, *wamp.Abort:
+			if s.lo != nil {
+				s.lo.replied()
+			}
+			return false
+		}
+		return true
 	}
 	return false
 }
@@ -250,11 +311,23 @@ func (s *session) violation(msg string) bool {
 // established, else ABORT.
 func (s *session) shutdown(reason wamp.URI, msg string) {
 	d := wamp.Dict{"message": msg}
-	if s.state.Load() == stateEstablished {
-		s.end(&wamp.Goodbye{Details: d, Reason: reason}, false)
-		return
+	final := func() wamp.Message {
+		if s.state.Load() == stateEstablished {
+			return &wamp.Goodbye{Details: d, Reason: reason}
+		}
+		return &wamp.Abort{Details: d, Reason: reason}
 	}
-	s.end(&wamp.Abort{Details: d, Reason: reason}, false)
+	s.mu.Lock()
+	rm, _ := s.rs.(*realm)
+	s.mu.Unlock()
+	if rm != nil {
+		// Decided under the realm's lock, under which join queues
+		// WELCOME: a session being welcomed gets GOODBYE after it.
+		rm.lock()
+		s.closeQueue(final(), false)
+		rm.unlock()
+	}
+	s.end(final(), false) // leaves the realm (the queue is closed already when rm is set)
 }
 
 // closeQueue ends the outbound queue with final (see outQueue.close) and
@@ -262,13 +335,17 @@ func (s *session) shutdown(reason wamp.URI, msg string) {
 // already.
 func (s *session) closeQueue(final wamp.Message, discard bool) bool {
 	s.state.Store(stateClosed)
-	ok, _ := s.q.close(final, discard)
-	if ok {
-		s.graceMu.Lock()
-		s.grace = time.AfterFunc(s.r.cfg.CloseTimeout, s.cancel)
-		s.graceMu.Unlock()
+	if !s.q.close(final, discard) {
+		return false
 	}
-	return ok
+	expire := s.cancel
+	if s.lo != nil {
+		expire = s.lo.expire
+	}
+	s.graceMu.Lock()
+	s.grace = time.AfterFunc(s.r.cfg.CloseTimeout, expire)
+	s.graceMu.Unlock()
+	return true
 }
 
 // end closes the session: the queue (final is written last) and its place
@@ -285,13 +362,6 @@ func (s *session) end(final wamp.Message, discard bool) {
 	if rs != nil {
 		rs.leave(s)
 	}
-}
-
-// pendingAuth is a challenge sent and not yet answered.
-type pendingAuth struct {
-	realm  *realm
-	method string
-	authid string
 }
 
 func (s *session) abort(reason wamp.URI, msg string) bool {
@@ -324,42 +394,11 @@ func (s *session) onHello(m *wamp.Hello) bool {
 		methods = []string{"anonymous"}
 	}
 	s.canCancel = feature(m.Details, "callee", "call_canceling")
-	for _, method := range methods {
-		switch {
-		case method == "ticket" && rm.cfg.Tickets != nil:
-			s.auth = &pendingAuth{realm: rm, method: method, authid: authid}
-			s.state.Store(stateAuth)
-			s.q.push(&wamp.Challenge{AuthMethod: "ticket", Extra: wamp.Dict{}}, msgOverhead, s.r.hard)
-			return true
-		case method == "anonymous" && rm.cfg.AllowAnonymous:
-			role := rm.cfg.AnonymousRole
-			if role == "" {
-				role = "anonymous"
-			}
-			if authid == "" {
-				authid = fmt.Sprintf("anonymous-%d", wamp.GlobalID())
-			}
-			return s.welcome(rm, authid, role, "anonymous")
-		}
-	}
-	if len(methods) == 1 && methods[0] == "anonymous" {
-		return s.abort(wamp.ErrNotAuthorized, "anonymous access not allowed in realm "+string(rm.cfg.Name))
-	}
-	return s.abort(wamp.ErrNoAuthMethod, "no acceptable authmethod")
+	return s.authHello(rm, authid, methods, m.Details) // auth.go
 }
 
 func (s *session) onAuthenticate(m *wamp.Authenticate) bool {
-	a := s.auth
-	s.auth = nil
-	p, ok := a.realm.cfg.Tickets[a.authid]
-	if !ok || !equalSecret(p.Ticket, m.Signature) {
-		return s.abort(wamp.ErrAuthenticationFailed, "ticket authentication failed")
-	}
-	role := p.Role
-	if role == "" {
-		role = "user"
-	}
-	return s.welcome(a.realm, a.authid, role, "ticket")
+	return s.authAuthenticate(m) // auth.go
 }
 
 // welcome joins the realm; the hello timeout must not have passed.
@@ -390,9 +429,4 @@ func feature(details wamp.Dict, role, name string) bool {
 	f, _ := r["features"].(wamp.Dict)
 	b, _ := f[name].(bool)
 	return b
-}
-
-// equalSecret compares in time independent of where the texts differ.
-func equalSecret(a, b string) bool {
-	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }

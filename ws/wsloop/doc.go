@@ -12,7 +12,7 @@
 // Server.Shutdown does.)
 //
 // The protocol lives once, in package ws: the loop reads, hands the bytes
-// to the push-mode ws.Conn (ws.NewPushConn, Conn.Feed), which parses them,
+// to the push-mode ws.Conn (ws.NewPushConn, PushConn.Feed), which parses them,
 // answers pings, runs the close handshake and calls the Handler; wsloop
 // only moves bytes and runs the opening handshake on the loop.
 //

@@ -1,0 +1,601 @@
+package router
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/subtle"
+	"crypto/tls"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+
+	"github.com/autobahn-go/autobahn/wamp"
+	"github.com/autobahn-go/autobahn/wamp/auth"
+	"github.com/autobahn-go/autobahn/wamp/transport/websocket"
+)
+
+// CRAPrincipal is a user of WAMP-CRA (Crossbar's wampcra "users" entry).
+type CRAPrincipal struct {
+	// Secret is the shared secret. With Salt set it is the derived key,
+	// auth.DeriveCRAKey(password, Salt, Iterations, KeyLen), as Crossbar's
+	// configuration holds it: the router never needs the password.
+	Secret string
+	Role   string // authrole; empty means "user"
+	// Salt, Iterations and KeyLen are sent in CHALLENGE for salted
+	// secrets; zero Iterations and KeyLen mean 1000 and 32.
+	Salt       string
+	Iterations int
+	KeyLen     int
+}
+
+// SCRAMPrincipal is a user of WAMP-SCRAM (Crossbar's scram "principals"
+// entry): either the stored keys (Crossbar's "stored-key" and
+// "server-key", hex) or a Password the router derives them from when it
+// starts.
+type SCRAMPrincipal struct {
+	Role       string // authrole; empty means "user"
+	KDF        string // auth.KDFArgon2id13 or auth.KDFPBKDF2
+	Iterations int
+	Memory     int    // KiB, argon2id-13 only
+	Salt       string // hex, as Crossbar's configuration; sent in base64. Empty with Password: random
+	StoredKey  string // hex
+	ServerKey  string // hex
+	Password   string // instead of StoredKey and ServerKey
+}
+
+// CryptosignPrincipal is a user of WAMP-cryptosign (Crossbar's cryptosign
+// "principals" entry): the Ed25519 public keys (hex) it may sign with. A
+// client that sends no authid in HELLO is found by its key.
+type CryptosignPrincipal struct {
+	Role           string // authrole; empty means "user"
+	AuthorizedKeys []string
+}
+
+// TransportInfo describes the connection a session authenticates on.
+type TransportInfo struct {
+	TLS        *tls.ConnectionState // nil on plain connections
+	RemoteAddr net.Addr             // nil when the transport does not tell
+}
+
+// AuthRequest is what an Authenticator decides on.
+type AuthRequest struct {
+	Realm      wamp.URI
+	AuthMethod string    // "ticket", "wampcra", "scram" or "cryptosign"
+	AuthID     string    // HELLO.Details.authid (may be empty)
+	Details    wamp.Dict // HELLO.Details (authextra holds the pubkey, nonce, …); do not modify
+	Ticket     string    // "ticket" only: AUTHENTICATE.Signature
+	Session    wamp.ID
+	Transport  TransportInfo
+}
+
+// Principal is an Authenticator's decision to go on: who the client is and,
+// for the challenge-response methods, the credentials the router checks
+// the client's answer against.
+type Principal struct {
+	AuthID   string    // empty: the HELLO's authid
+	AuthRole string    // required
+	Extra    wamp.Dict // sent in WELCOME.Details.authextra
+	// The credentials of the request's method ("ticket" needs none: the
+	// Authenticator has checked the ticket).
+	CRA        *CRAPrincipal
+	SCRAM      *SCRAMPrincipal
+	Cryptosign *CryptosignPrincipal
+}
+
+// AuthError is an Authenticator's refusal with the ABORT reason and message
+// to send (wamp.ErrNotAuthorized, wamp.ErrAuthenticationFailed, …). Other
+// errors abort with wamp.error.authentication_failed, and their text is
+// logged, not sent.
+type AuthError struct {
+	Reason  wamp.URI
+	Message string
+}
+
+func (e *AuthError) Error() string { return string(e.Reason) + ": " + e.Message }
+
+// Authenticator is dynamic authentication for one authmethod
+// (RealmConfig.Authenticators), like Crossbar's dynamic authenticators.
+// For "ticket" it is called once AUTHENTICATE has brought the ticket, and
+// a Principal accepts the client; for "wampcra", "scram" and "cryptosign"
+// it is called on HELLO, returns the user's credentials, and the router
+// runs the challenge and checks the answer. It runs on a goroutine of its
+// own (never on an event loop); ctx ends with the hello timeout or the
+// session. authprovider in WELCOME is "dynamic".
+type Authenticator interface {
+	Authenticate(ctx context.Context, req *AuthRequest) (*Principal, error)
+}
+
+// AuthenticatorFunc adapts a function to Authenticator.
+type AuthenticatorFunc func(ctx context.Context, req *AuthRequest) (*Principal, error)
+
+// Authenticate calls f.
+func (f AuthenticatorFunc) Authenticate(ctx context.Context, req *AuthRequest) (*Principal, error) {
+	return f(ctx, req)
+}
+
+// principal is a checked, decoded user: what a challenge is made from.
+type principal struct {
+	authid   string
+	role     string
+	extra    wamp.Dict
+	provider string
+	craKey   []byte
+	craSalt  string
+	craIter  int
+	craLen   int
+	scram    *auth.SCRAMCredential
+	keys     []ed25519.PublicKey
+}
+
+// realmAuth holds a realm's static principals, decoded once by New.
+type realmAuth struct {
+	cra        map[string]*principal
+	scram      map[string]*principal
+	cryptosign map[string]*principal
+	byKey      map[string]string // hex public key → authid
+}
+
+func role(r string) string {
+	if r == "" {
+		return "user"
+	}
+	return r
+}
+
+// compilePrincipal decodes p's credentials for method.
+func compilePrincipal(method, authid string, p *Principal) (*principal, error) {
+	pr := &principal{authid: authid, role: role(p.AuthRole), extra: p.Extra}
+	switch method {
+	case "wampcra":
+		c := p.CRA
+		if c == nil || c.Secret == "" {
+			return nil, errors.New("wampcra principal without secret")
+		}
+		pr.craKey = []byte(c.Secret)
+		if c.Salt != "" {
+			pr.craSalt, pr.craIter, pr.craLen = c.Salt, c.Iterations, c.KeyLen
+			if pr.craIter <= 0 {
+				pr.craIter = auth.DefaultCRAIterations
+			}
+			if pr.craLen <= 0 {
+				pr.craLen = auth.DefaultCRAKeyLen
+			}
+		}
+	case "scram":
+		c := p.SCRAM
+		if c == nil {
+			return nil, errors.New("scram principal without credentials")
+		}
+		salt, err := hex.DecodeString(c.Salt)
+		if err != nil {
+			return nil, errors.New("scram salt is not hex")
+		}
+		if c.Password != "" {
+			b64 := ""
+			if len(salt) > 0 {
+				b64 = base64.StdEncoding.EncodeToString(salt)
+			}
+			if pr.scram, err = auth.NewSCRAMCredential(c.KDF, c.Password, b64, c.Iterations, c.Memory); err != nil {
+				return nil, err
+			}
+			break
+		}
+		stored, err1 := hex.DecodeString(c.StoredKey)
+		server, err2 := hex.DecodeString(c.ServerKey)
+		if err1 != nil || err2 != nil || len(stored) != 32 || len(server) != 32 || len(salt) == 0 {
+			return nil, errors.New("scram principal needs salt, stored-key and server-key (hex, 32 octets), or a password")
+		}
+		if c.KDF != auth.KDFPBKDF2 && c.KDF != auth.KDFArgon2id13 || c.Iterations <= 0 || (c.KDF == auth.KDFArgon2id13 && c.Memory <= 0) {
+			return nil, fmt.Errorf("scram principal: kdf %q with iterations %d, memory %d", c.KDF, c.Iterations, c.Memory)
+		}
+		pr.scram = &auth.SCRAMCredential{KDF: c.KDF, Salt: base64.StdEncoding.EncodeToString(salt),
+			Iterations: c.Iterations, Memory: c.Memory, StoredKey: stored, ServerKey: server}
+	case "cryptosign":
+		c := p.Cryptosign
+		if c == nil || len(c.AuthorizedKeys) == 0 {
+			return nil, errors.New("cryptosign principal without authorized_keys")
+		}
+		for _, k := range c.AuthorizedKeys {
+			pub, err := auth.ParsePublicKey(k)
+			if err != nil {
+				return nil, err
+			}
+			pr.keys = append(pr.keys, pub)
+		}
+	}
+	return pr, nil
+}
+
+// compileAuth checks and decodes the static principals of rc.
+func compileAuth(rc *RealmConfig) (*realmAuth, error) {
+	ra := &realmAuth{byKey: map[string]string{}}
+	bad := func(method, authid string, err error) error {
+		return fmt.Errorf("wamp/router: realm %q: %s principal %q: %v", rc.Name, method, authid, err)
+	}
+	if rc.CRA != nil {
+		ra.cra = map[string]*principal{}
+		for id, c := range rc.CRA {
+			pr, err := compilePrincipal("wampcra", id, &Principal{AuthRole: c.Role, CRA: &c})
+			if err != nil {
+				return nil, bad("wampcra", id, err)
+			}
+			ra.cra[id] = pr
+		}
+	}
+	if rc.SCRAM != nil {
+		ra.scram = map[string]*principal{}
+		for id, c := range rc.SCRAM {
+			pr, err := compilePrincipal("scram", id, &Principal{AuthRole: c.Role, SCRAM: &c})
+			if err != nil {
+				return nil, bad("scram", id, err)
+			}
+			ra.scram[id] = pr
+		}
+	}
+	if rc.Cryptosign != nil {
+		ra.cryptosign = map[string]*principal{}
+		for id, c := range rc.Cryptosign {
+			pr, err := compilePrincipal("cryptosign", id, &Principal{AuthRole: c.Role, Cryptosign: &c})
+			if err != nil {
+				return nil, bad("cryptosign", id, err)
+			}
+			for _, k := range pr.keys {
+				h := hex.EncodeToString(k)
+				if other, dup := ra.byKey[h]; dup {
+					return nil, bad("cryptosign", id, fmt.Errorf("key %s is also authorized for %q", h, other))
+				}
+				ra.byKey[h] = id
+			}
+			ra.cryptosign[id] = pr
+		}
+	}
+	for m := range rc.Authenticators {
+		switch m {
+		case "ticket", "wampcra", "scram", "cryptosign":
+		default:
+			return nil, fmt.Errorf("wamp/router: realm %q: no dynamic authentication for authmethod %q", rc.Name, m)
+		}
+	}
+	return ra, nil
+}
+
+// pendingAuth is a challenge sent (or, with a dynamic authenticator, being
+// prepared) and not yet answered. mu guards what an authenticator's
+// goroutine fills in.
+type pendingAuth struct {
+	realm   *realm
+	method  string
+	authid  string
+	details wamp.Dict
+
+	mu        sync.Mutex
+	ready     bool // the CHALLENGE is sent
+	pr        *principal
+	challenge string // wampcra, cryptosign
+	channelID []byte // cryptosign with tls-unique
+	pubkey    ed25519.PublicKey
+	cnonce    string // scram
+	snonce    string
+	cbType    string
+	cbData    []byte
+}
+
+// authHello picks the first of the client's authmethods the realm offers
+// and sends its CHALLENGE (or WELCOME for anonymous).
+func (s *session) authHello(rm *realm, authid string, methods []string, details wamp.Dict) bool {
+	ra := rm.cfg.auth
+	for _, method := range methods {
+		dyn := rm.cfg.Authenticators[method]
+		var static map[string]*principal
+		switch method {
+		case "anonymous":
+			if !rm.cfg.AllowAnonymous {
+				continue
+			}
+			role := rm.cfg.AnonymousRole
+			if role == "" {
+				role = "anonymous"
+			}
+			if authid == "" {
+				authid = fmt.Sprintf("anonymous-%d", wamp.GlobalID())
+			}
+			return s.welcome(rm, authid, role, "anonymous")
+		case "ticket":
+			if dyn == nil && rm.cfg.Tickets == nil {
+				continue
+			}
+			s.auth = &pendingAuth{realm: rm, method: method, authid: authid, details: details, ready: true}
+			s.state.Store(stateAuth)
+			s.q.push(&wamp.Challenge{AuthMethod: "ticket", Extra: wamp.Dict{}}, msgOverhead, limitHard)
+			return true
+		case "wampcra":
+			static = ra.cra
+		case "scram":
+			static = ra.scram
+		case "cryptosign":
+			static = ra.cryptosign
+		default:
+			continue
+		}
+		if dyn == nil && static == nil {
+			continue
+		}
+		pa := &pendingAuth{realm: rm, method: method, authid: authid, details: details}
+		s.auth = pa
+		s.state.Store(stateAuth)
+		if dyn != nil {
+			s.runAuthenticator(dyn, pa, "", func(p *Principal) {
+				id := p.AuthID
+				if id == "" {
+					id = authid
+				}
+				pr, err := compilePrincipal(method, id, p)
+				if err != nil {
+					s.log.Info("wamp/router: dynamic principal refused", "session", s.id, "method", method, "err", err)
+					s.abort(wamp.ErrAuthenticationFailed, "authentication failed")
+					return
+				}
+				pr.provider = "dynamic"
+				s.challenge(pa, pr)
+			})
+			return true
+		}
+		pr := static[authid]
+		if method == "cryptosign" && authid == "" {
+			pk, _ := authExtra(details)["pubkey"].(string)
+			pr = static[ra.byKey[pk]]
+		}
+		if pr == nil {
+			return s.abort(wamp.ErrAuthenticationFailed, "no principal "+authid+" for "+method)
+		}
+		return s.challenge(pa, pr)
+	}
+	if len(methods) == 1 && methods[0] == "anonymous" {
+		return s.abort(wamp.ErrNotAuthorized, "anonymous access not allowed in realm "+string(rm.cfg.Name))
+	}
+	return s.abort(wamp.ErrNoAuthMethod, "no acceptable authmethod")
+}
+
+func authExtra(details wamp.Dict) wamp.Dict {
+	d, _ := details["authextra"].(wamp.Dict)
+	return d
+}
+
+// challenge makes and sends the CHALLENGE of pa.method for pr; it may run
+// on an authenticator's goroutine.
+func (s *session) challenge(pa *pendingAuth, pr *principal) bool {
+	extra := authExtra(pa.details)
+	if pr.provider == "" {
+		pr.provider = "static"
+	}
+	ch := wamp.Dict{}
+	pa.mu.Lock()
+	pa.pr = pr
+	pa.authid = pr.authid
+	switch pa.method {
+	case "wampcra":
+		c, err := auth.CRAChallenge(auth.CRAChallengeInfo{AuthID: pr.authid, AuthRole: pr.role,
+			AuthProvider: pr.provider, Session: uint64(s.id)})
+		if err != nil {
+			pa.mu.Unlock()
+			return s.abort(wamp.ErrAuthenticationFailed, "no randomness")
+		}
+		pa.challenge, ch["challenge"] = c, c
+		if pr.craSalt != "" {
+			ch["salt"], ch["iterations"], ch["keylen"] = pr.craSalt, int64(pr.craIter), int64(pr.craLen)
+		}
+	case "scram":
+		cn, _ := extra["nonce"].(string)
+		if cn == "" || pa.authid == "" {
+			pa.mu.Unlock()
+			return s.abort(wamp.ErrAuthenticationFailed, "scram needs an authid and a nonce")
+		}
+		if cb, _ := extra["channel_binding"].(string); cb != "" {
+			data, err := s.channelBinding(cb)
+			if err != nil {
+				pa.mu.Unlock()
+				return s.abort(wamp.ErrAuthenticationFailed, "scram channel binding: "+err.Error())
+			}
+			pa.cbType, pa.cbData = cb, data
+			ch["channel_binding"] = cb
+		}
+		pa.cnonce, pa.snonce = cn, auth.SCRAMServerNonce(cn)
+		c := pr.scram
+		ch["nonce"], ch["salt"], ch["kdf"], ch["iterations"] = pa.snonce, c.Salt, c.KDF, int64(c.Iterations)
+		if c.KDF != auth.KDFPBKDF2 {
+			ch["memory"] = int64(c.Memory)
+		}
+	case "cryptosign":
+		pk, _ := extra["pubkey"].(string)
+		pub, err := auth.ParsePublicKey(pk)
+		if err != nil || !authorized(pr.keys, pub) {
+			pa.mu.Unlock()
+			return s.abort(wamp.ErrAuthenticationFailed, "cryptosign: public key not authorized")
+		}
+		switch cb, _ := extra["channel_binding"].(string); cb {
+		case "":
+		case auth.BindTLSUnique:
+			data, err := s.channelBinding(cb)
+			if err != nil {
+				pa.mu.Unlock()
+				return s.abort(wamp.ErrAuthenticationFailed, "cryptosign channel binding: "+err.Error())
+			}
+			pa.channelID = auth.CryptosignChannelID(data)
+			ch["channel_binding"] = cb
+		default:
+			pa.mu.Unlock()
+			return s.abort(wamp.ErrAuthenticationFailed, "cryptosign: unsupported channel binding "+cb)
+		}
+		c, err := auth.CryptosignChallenge()
+		if err != nil {
+			pa.mu.Unlock()
+			return s.abort(wamp.ErrAuthenticationFailed, "no randomness")
+		}
+		pa.pubkey, pa.challenge, ch["challenge"] = pub, c, c
+	}
+	pa.ready = true
+	pa.mu.Unlock()
+	s.q.push(&wamp.Challenge{AuthMethod: pa.method, Extra: ch}, messageSize(&wamp.Challenge{AuthMethod: pa.method, Extra: ch}), limitHard)
+	return true
+}
+
+func authorized(keys []ed25519.PublicKey, pub ed25519.PublicKey) bool {
+	for _, k := range keys {
+		if subtle.ConstantTimeCompare(k, pub) == 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// authAuthenticate checks the client's answer to the CHALLENGE.
+func (s *session) authAuthenticate(m *wamp.Authenticate) bool {
+	pa := s.auth
+	if pa == nil {
+		return s.violation("AUTHENTICATE without a CHALLENGE")
+	}
+	pa.mu.Lock()
+	ready, pr := pa.ready, pa.pr
+	pa.mu.Unlock()
+	if !ready {
+		return s.violation("AUTHENTICATE before the CHALLENGE")
+	}
+	s.auth = nil
+	rm := pa.realm
+	fail := func() bool {
+		return s.abort(wamp.ErrAuthenticationFailed, pa.method+" authentication failed")
+	}
+	var extra wamp.Dict
+	switch pa.method {
+	case "ticket":
+		if dyn := rm.cfg.Authenticators["ticket"]; dyn != nil {
+			s.runAuthenticator(dyn, pa, m.Signature, func(p *Principal) {
+				id := p.AuthID
+				if id == "" {
+					id = pa.authid
+				}
+				s.authprovider, s.authextra = "dynamic", p.Extra
+				s.welcome(rm, id, role(p.AuthRole), "ticket")
+			})
+			return true
+		}
+		p, ok := rm.cfg.Tickets[pa.authid]
+		if !ok || !auth.VerifyTicket(p.Ticket, m.Signature) {
+			return fail()
+		}
+		return s.welcome(rm, pa.authid, role(p.Role), "ticket")
+	case "wampcra":
+		if !auth.VerifyCRA(pr.craKey, pa.challenge, m.Signature) {
+			return fail()
+		}
+	case "cryptosign":
+		if !auth.CryptosignVerify(pa.pubkey, pa.challenge, pa.channelID, m.Signature) {
+			return fail()
+		}
+	case "scram":
+		if pa.cbType != "" {
+			// The binding the client saw must be the router's: a man in
+			// the middle terminating TLS sees other data.
+			typ, _ := m.Extra["channel_binding"].(string)
+			data, _ := m.Extra["cbind_data"].(string)
+			nonce, _ := m.Extra["nonce"].(string)
+			if typ != pa.cbType || nonce != pa.snonce ||
+				!auth.VerifyTicket(base64.StdEncoding.EncodeToString(pa.cbData), data) {
+				return fail()
+			}
+		}
+		id, err := auth.SASLprep(pa.authid)
+		if err != nil {
+			return fail()
+		}
+		msg := auth.SCRAMAuthMessage(id, pa.cnonce, pa.snonce, pr.scram.Salt, pr.scram.Iterations, auth.SCRAMCBind(pa.cbType, pa.cbData))
+		if !pr.scram.Verify(msg, m.Signature) {
+			return fail()
+		}
+		extra = wamp.Dict{}
+		for k, v := range pr.extra {
+			extra[k] = v
+		}
+		extra["scram_server_signature"] = pr.scram.ServerSignature(msg)
+	}
+	if extra == nil {
+		extra = pr.extra
+	}
+	s.authprovider, s.authextra = pr.provider, extra
+	return s.welcome(rm, pr.authid, pr.role, pa.method)
+}
+
+// runAuthenticator calls a on a goroutine of its own and, when it returns
+// a principal while the session still waits, calls then (on that
+// goroutine); a refusal aborts the session.
+func (s *session) runAuthenticator(a Authenticator, pa *pendingAuth, ticket string, then func(*Principal)) {
+	req := &AuthRequest{Realm: pa.realm.cfg.Name, AuthMethod: pa.method, AuthID: pa.authid, Details: pa.details,
+		Ticket: ticket, Session: s.id, Transport: s.transportInfo()}
+	s.r.wg.Add(1)
+	go func() {
+		defer s.r.wg.Done()
+		ctx, cancel := context.WithTimeout(s.ctx, s.r.cfg.HelloTimeout)
+		p, err := a.Authenticate(ctx, req)
+		expired := ctx.Err() != nil
+		cancel()
+		if s.state.Load() == stateClosed || (err != nil && expired) {
+			// The session ended, or the hello timeout (armed before ctx)
+			// ends it with ABORT wamp.error.timeout.
+			return
+		}
+		var ae *AuthError
+		switch {
+		case errors.As(err, &ae):
+			reason := ae.Reason
+			if reason == "" {
+				reason = wamp.ErrAuthenticationFailed
+			}
+			s.abort(reason, ae.Message)
+		case err != nil || p == nil || p.AuthRole == "":
+			s.log.Info("wamp/router: authenticator refused", "session", s.id, "method", pa.method, "err", err)
+			s.abort(wamp.ErrAuthenticationFailed, "authentication failed")
+		default:
+			then(p)
+		}
+	}()
+}
+
+// transportInfo describes the session's connection.
+func (s *session) transportInfo() TransportInfo {
+	var ti TransportInfo
+	var t any = s.t
+	if s.lo != nil {
+		t = s.lo.c
+	}
+	if cs, ok := t.(interface {
+		ConnectionState() (tls.ConnectionState, bool)
+	}); ok {
+		if st, ok := cs.ConnectionState(); ok {
+			ti.TLS = &st
+		}
+	}
+	if ra, ok := t.(interface{ RemoteAddr() net.Addr }); ok {
+		ti.RemoteAddr = ra.RemoteAddr()
+	}
+	if c, ok := t.(*websocket.Conn); ok && ti.RemoteAddr == nil {
+		ti.RemoteAddr = c.WS().RemoteAddr()
+	}
+	return ti
+}
+
+// channelBinding returns the router's binding data of type typ for this
+// session's connection: "tls-unique" and "tls-exporter" (the router has
+// no certificate to hash for "tls-server-end-point").
+func (s *session) channelBinding(typ string) ([]byte, error) {
+	if typ == auth.BindTLSServerEndPoint {
+		return nil, errors.New("tls-server-end-point is not supported by the router")
+	}
+	ti := s.transportInfo()
+	if ti.TLS == nil {
+		return nil, errors.New("the connection is not TLS")
+	}
+	return auth.ChannelBindingData(*ti.TLS, typ)
+}
