@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -529,4 +530,79 @@ func TestCloseBoundsStuckWrite(t *testing.T) {
 	if err := <-wrote; err == nil {
 		t.Fatal("the stuck write succeeded")
 	}
+}
+
+// gid returns the calling goroutine's id, from its stack header.
+func gid() string {
+	var b [64]byte
+	f := strings.Fields(string(b[:runtime.Stack(b[:], false)]))
+	return f[1]
+}
+
+// goroutineExists reports whether goroutine id is still alive.
+func goroutineExists(id string) bool {
+	buf := make([]byte, 1<<20)
+	return strings.Contains(string(buf[:runtime.Stack(buf, true)]), "goroutine "+id+" [")
+}
+
+type gidEcho struct {
+	BaseHandler
+	ids chan string
+}
+
+func (h *gidEcho) OnMessage(c *Conn, p []byte, _ bool) {
+	h.ids <- gid()
+	_ = c.WriteMessage(context.Background(), OpText, p)
+}
+
+// TestHotConnectionKeepsGoroutine: a connection whose next message comes
+// within hotWait is served on the same goroutine (its grown stack is kept,
+// not regrown per message); once it idles longer, that goroutine ends and
+// a fresh one, with the smallest stack, serves what comes next.
+func TestHotConnectionKeepsGoroutine(t *testing.T) {
+	h := &gidEcho{ids: make(chan string, 16)}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &Server{Handler: h, Options: &Options{PingInterval: -1}}
+	served := make(chan struct{})
+	go func() { _ = srv.Serve(ln); close(served) }() // Start: the hand-off path
+	defer func() {
+		_ = ln.Close()
+		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer scancel()
+		_ = srv.Shutdown(sctx)
+		<-served
+	}()
+	c := dial(t, "ws://"+ln.Addr().String()+"/", &Options{PingInterval: -1})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	echo := func() string {
+		t.Helper()
+		if err := c.WriteMessage(ctx, OpText, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := c.ReadMessage(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return <-h.ids
+	}
+	first := echo()
+	hot := 0
+	for range 10 {
+		if echo() == first {
+			hot++
+		}
+	}
+	// A round trip takes far less than hotWait; allow a slow machine a miss.
+	if hot < 8 {
+		t.Fatalf("only %d of 10 quick messages were served on the same goroutine", hot)
+	}
+	last := echo()
+	waitFor(t, "the idle connection's goroutine to end", func() bool { return !goroutineExists(last) })
+	if echo() == last {
+		t.Fatal("the goroutine that ended served again")
+	}
+	_ = c.Close(StatusNormalClosure, "")
 }

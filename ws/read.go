@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"time"
 
 	autf8 "github.com/autobahn-go/autobahn/utf8"
@@ -268,6 +269,32 @@ func (c *Conn) awaitInput() {
 	}
 	c.releaseMsg()
 	c.pending = c.read()
+}
+
+// awaitHot waits up to d for input, like awaitInput, and reports whether
+// there is something for ReadMessage to do (input, an error, the end);
+// false: nothing came within d (or reads are not raw), and the caller may
+// hand the connection over. It must be called from the reading goroutine.
+func (c *Conn) awaitHot(d time.Duration) bool {
+	if c.rc == nil || !c.rmu.TryLock() {
+		return false
+	}
+	defer c.rmu.Unlock()
+	if c.rr < c.rw || c.reader != nil || c.pending != nil || c.finished() != nil {
+		return true
+	}
+	c.releaseMsg()
+	_ = c.nc.SetReadDeadline(time.Now().Add(d))
+	err := c.read()
+	_ = c.nc.SetReadDeadline(time.Time{})
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return false
+	}
+	c.pending = err
+	return true
 }
 
 // buffered reports whether input is buffered (from the reading goroutine).

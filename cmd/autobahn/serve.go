@@ -54,6 +54,9 @@ func (h echoHandler) OnClose(c *ws.Conn, wasClean bool, code ws.StatusCode, reas
 // runServe listens on --addr, echoes WebSocket messages on /echo and serves
 // a demo page at /. It stops on ctx cancellation (SIGINT), closing every
 // WebSocket connection with 1001.
+// maxHeaderBytes bounds a request head on serve's HTTP port.
+const maxHeaderBytes = 16 << 10
+
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -94,9 +97,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write(servePage)
 	})
+	// Bounded like the WebSocket side: a request head within 10 s and 16 KiB
+	// (net/http's default is 1 MB, which lets 200 connections hold 1 GB),
+	// a whole request within 30 s (a slow body), an idle keep-alive
+	// connection for 2 minutes. wshttp clears the deadlines of the
+	// connections it takes over.
 	hsrv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	fmt.Fprintf(stdout, "autobahn serve: http://%s/ (WebSocket echo on ws://%s/echo)\n", ln.Addr(), ln.Addr())

@@ -61,6 +61,15 @@ func TestServe(t *testing.T) {
 		t.Fatalf("page: %d %q", resp.StatusCode, page[:min(len(page), 80)])
 	}
 
+	// A request head past 16 KiB is refused (net/http's default allows 1 MB).
+	req, _ := http.NewRequest("GET", "http://"+addr+"/", nil)
+	req.Header.Set("X-Big", strings.Repeat("h", 2*maxHeaderBytes))
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("a 32 KiB request head: %v, %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+
 	rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer rcancel()
 	var conns []*ws.Conn

@@ -32,4 +32,20 @@
 //
 // The returned *ws.Conn follows the ws package's concurrency rules: one
 // reader, any number of writers.
+//
+// # Limits
+//
+// net/http's defaults are not safe for a public server: a request head may
+// take 1 MB and forever, and an idle keep-alive connection is kept forever.
+// Bound them; wshttp clears the deadlines of the connections it takes over,
+// so they do not cut WebSocket connections:
+//
+//	hs := &http.Server{
+//		Handler:           mux,
+//		ReadHeaderTimeout: 10 * time.Second,
+//		ReadTimeout:       30 * time.Second, // a whole request, slow bodies too
+//		WriteTimeout:      30 * time.Second,
+//		IdleTimeout:       2 * time.Minute,
+//		MaxHeaderBytes:    16 << 10,
+//	}
 package wshttp

@@ -3,6 +3,7 @@ package wshttp_test
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/autobahn-go/autobahn/ws"
 	"github.com/autobahn-go/autobahn/ws/wshttp"
@@ -42,6 +43,19 @@ func (chat) OnMessage(c *ws.Conn, payload []byte, isBinary bool) {
 
 func ExampleHandler() {
 	srv := &ws.Server{Handler: chat{}, Options: &ws.Options{MaxConnections: 10000}}
-	http.Handle("/chat", wshttp.Handler(srv))
-	// On shutdown: srv.Shutdown(ctx) closes every connection with 1001.
+	mux := http.NewServeMux()
+	mux.Handle("/chat", wshttp.Handler(srv))
+	// Bounded HTTP: the upgraded connections' deadlines are cleared.
+	hs := &http.Server{
+		Addr:              "127.0.0.1:8080",
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+	}
+	_ = hs // go hs.ListenAndServe()
+	// On shutdown: hs.Shutdown(ctx), and srv.Shutdown(ctx), which closes
+	// every WebSocket connection with 1001.
 }
