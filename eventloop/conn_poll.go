@@ -137,6 +137,9 @@ func (lp *loop) closeConn(c *Conn, err error) {
 	unix.Close(int(c.fd))
 	c.in, c.out = nil, nil
 	lp.h.OnClose(c, err)
+	// The timing wheel may hold c until its slot comes round (up to
+	// wheelSlots ticks): it must not hold the protocol's state with it.
+	c.ctx = nil
 }
 
 // Fd returns the socket's file descriptor. Any goroutine; do not use it after OnClose.
