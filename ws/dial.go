@@ -23,6 +23,16 @@ type Response struct {
 	Header []HeaderField
 }
 
+// header returns a copy of the header fields, keyed canonically.
+func (r *Response) header() map[string][]string {
+	h := make(map[string][]string, len(r.Header))
+	for _, f := range r.Header {
+		k := textproto.CanonicalMIMEHeaderKey(string(f.Name))
+		h[k] = append(h[k], string(f.Value))
+	}
+	return h
+}
+
 // Get returns the first value of the header name, or nil.
 func (r *Response) Get(name string) []byte {
 	for _, f := range r.Header {
@@ -71,7 +81,11 @@ func ParseResponse(resp *Response, b []byte, lim HandshakeLimits) (n int, err er
 // extensions; it returns what the server chose.
 func CheckResponse(resp *Response, key string, offered []string, exts []Extension) (Negotiated, error) {
 	fail := func(reason string) (Negotiated, error) {
-		return Negotiated{}, &HandshakeError{Status: resp.Status, Reason: reason}
+		he := &HandshakeError{Status: resp.Status, Reason: reason}
+		if resp.Status != 101 {
+			he.Header = resp.header() // a refusal: why, perhaps
+		}
+		return Negotiated{}, he
 	}
 	if resp.Status != 101 {
 		return fail("server did not switch protocols")
@@ -236,16 +250,11 @@ func clientHandshake(nc net.Conn, u *url.URL, addr string, proxy *url.URL, secur
 	return NewConn(conn, RoleClient, rest, neg, o), nil
 }
 
-// keepRefusal copies a refusing response's headers into he, and the
-// start of its body: what came with the head (rest), then more from nc
-// within the handshake's deadline, up to Content-Length (or the end of the
-// connection without one) and MaxRefusalBody.
+// keepRefusal keeps in he the start of a refusing response's body: what
+// came with the head (rest), then more from nc within the handshake's
+// deadline, up to Content-Length (or the end of the connection without
+// one) and MaxRefusalBody.
 func keepRefusal(he *HandshakeError, resp *Response, rest []byte, nc net.Conn) {
-	he.Header = make(map[string][]string, len(resp.Header))
-	for _, f := range resp.Header {
-		k := textproto.CanonicalMIMEHeaderKey(string(f.Name))
-		he.Header[k] = append(he.Header[k], string(f.Value))
-	}
 	r := io.MultiReader(bytes.NewReader(rest), nc)
 	want := MaxRefusalBody
 	if cl := resp.Get("Content-Length"); cl != nil {

@@ -81,9 +81,9 @@ type HandshakeError struct {
 	Status int
 	Reason string
 	// Client side, when the server answered but refused: its response
-	// headers (canonical keys) and the start of its body (at most
-	// MaxRefusalBody bytes), to tell why (an auth challenge, a redirect,
-	// an error page).
+	// headers (canonical keys) and, from Dial, the start of its body (at
+	// most MaxRefusalBody bytes; an event-loop client does not wait for
+	// it), to tell why (an auth challenge, a redirect, an error page).
 	Header map[string][]string
 	Body   []byte
 }

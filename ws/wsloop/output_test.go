@@ -510,3 +510,36 @@ func TestConcurrentCompressedWriters(t *testing.T) {
 		t.Fatalf("got %v", counts)
 	}
 }
+
+// TestClientRefusalKept: a loop client whose handshake a server refuses
+// gets the status and the response's headers in the *ws.HandshakeError.
+func TestClientRefusalKept(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		nc, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer nc.Close()
+		buf := make([]byte, 4096)
+		_, _ = nc.Read(buf)
+		_, _ = nc.Write([]byte("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"ws\"\r\nContent-Length: 0\r\n\r\n"))
+		_, _ = nc.Read(buf) // until the client closes
+	}()
+	cl := &wsloop.Client{}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = cl.Dial(ctx, "ws://"+ln.Addr().String()+"/", &holder{open: make(chan *ws.Conn, 1)})
+	var he *ws.HandshakeError
+	if !errors.As(err, &he) || he.Status != 401 {
+		t.Fatalf("Dial: %v", err)
+	}
+	if got := he.Header["Www-Authenticate"]; len(got) != 1 || got[0] != `Bearer realm="ws"` {
+		t.Fatalf("headers %q", he.Header)
+	}
+}
