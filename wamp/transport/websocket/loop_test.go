@@ -514,36 +514,8 @@ func TestLoopInboxPushesBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer wc.CloseNow()
-	var sent atomic.Int64
-	flooded := make(chan error, 1)
-	go func() {
-		pad := strings.Repeat("x", size)
-		for i := range n {
-			b, _ := json.Serializer{}.AppendMessage(nil, &wamp.Result{Request: wamp.ID(i + 1), Details: wamp.Dict{}, Args: wamp.List{pad}})
-			if err := wc.WriteMessage(context.Background(), ws.OpText, b); err != nil {
-				flooded <- fmt.Errorf("after %d messages: %w", i, err)
-				return
-			}
-			sent.Add(1)
-		}
-		flooded <- nil
-	}()
-	// Wait until the peer is held back: what it sent stops growing.
-	for last, deadline := int64(-1), time.Now().Add(30*time.Second); ; {
-		select {
-		case err := <-flooded:
-			t.Fatalf("the peer was never held back: %v (%d sent)", err, sent.Load())
-		case <-time.After(200 * time.Millisecond):
-		}
-		if s := sent.Load(); s == last && s > 0 {
-			break
-		} else {
-			last = s
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the peer kept sending")
-		}
-	}
+	sent, flooded := floodResults(wc, n, size)
+	waitHeldBack(t, sent, flooded)
 	t.Logf("held back after %d messages", sent.Load())
 	close(release)
 	if err := <-got; err != nil {
@@ -551,5 +523,46 @@ func TestLoopInboxPushesBack(t *testing.T) {
 	}
 	if err := <-flooded; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// floodResults sends n RESULTs of about size octets from peer on a
+// goroutine, counting them in sent, and reports the end on the channel.
+func floodResults(peer *ws.Conn, n, size int) (*atomic.Int64, <-chan error) {
+	sent := new(atomic.Int64)
+	flooded := make(chan error, 1)
+	go func() {
+		pad := strings.Repeat("x", size)
+		for i := range n {
+			b, _ := json.Serializer{}.AppendMessage(nil, &wamp.Result{Request: wamp.ID(i + 1), Details: wamp.Dict{}, Args: wamp.List{pad}})
+			if err := peer.WriteMessage(context.Background(), ws.OpText, b); err != nil {
+				flooded <- fmt.Errorf("after %d messages: %w", i, err)
+				return
+			}
+			sent.Add(1)
+		}
+		flooded <- nil
+	}()
+	return sent, flooded
+}
+
+// waitHeldBack waits until a flooding peer is held back: what it sent
+// stops growing, short of the end.
+func waitHeldBack(t *testing.T, sent *atomic.Int64, flooded <-chan error) {
+	t.Helper()
+	for last, deadline := int64(-1), time.Now().Add(30*time.Second); ; {
+		select {
+		case err := <-flooded:
+			t.Fatalf("the peer was never held back: %v (%d sent)", err, sent.Load())
+		case <-time.After(200 * time.Millisecond):
+		}
+		if s := sent.Load(); s == last && s > 0 {
+			return
+		} else {
+			last = s
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the peer kept sending")
+		}
 	}
 }

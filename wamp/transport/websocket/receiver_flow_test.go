@@ -262,36 +262,8 @@ func TestReceiverPauseRead(t *testing.T) {
 	}
 	defer peer.CloseNow()
 	sc := <-r.opened
-	var sent atomic.Int64
-	flooded := make(chan error, 1)
-	go func() {
-		pad := strings.Repeat("x", size)
-		for i := range n {
-			b, _ := json.Serializer{}.AppendMessage(nil, &wamp.Result{Request: wamp.ID(i + 1), Details: wamp.Dict{}, Args: wamp.List{pad}})
-			if err := peer.WriteMessage(context.Background(), ws.OpText, b); err != nil {
-				flooded <- fmt.Errorf("after %d messages: %w", i, err)
-				return
-			}
-			sent.Add(1)
-		}
-		flooded <- nil
-	}()
-	// Held back: what the peer sent stops growing, short of n.
-	for last, deadline := int64(-1), time.Now().Add(30*time.Second); ; {
-		select {
-		case err := <-flooded:
-			t.Fatalf("the peer was never held back: %v (%d sent)", err, sent.Load())
-		case <-time.After(200 * time.Millisecond):
-		}
-		if s := sent.Load(); s == last && s > 0 {
-			break
-		} else {
-			last = s
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the peer kept sending")
-		}
-	}
+	sent, flooded := floodResults(peer, n, size)
+	waitHeldBack(t, sent, flooded)
 	t.Logf("held back after %d messages sent, %d received", sent.Load(), got.Load())
 	sc.ResumeRead()
 	if err := <-flooded; err != nil {
