@@ -1,4 +1,4 @@
-//go:build (linux || darwin || freebsd || netbsd || openbsd || dragonfly) && !eventloop_goroutines
+//go:build linux && !eventloop_goroutines
 
 package eventloop
 
@@ -11,7 +11,7 @@ import (
 
 // state stands for a protocol's per-connection state (a WebSocket
 // connection with its compressor, say).
-type state struct{ buf [64 << 10]byte }
+type state struct{ buf []byte }
 
 // TestClosedReleasesContext: a closed connection's context slot is let go
 // at once, although the timing wheel holds the connection until its slot
@@ -24,7 +24,7 @@ func TestClosedReleasesContext(t *testing.T) {
 	var ref weak.Pointer[state]
 	_, addr := serve(t, Config{Loops: 1, IdleTimeout: time.Minute}, &funcs{
 		open: func(c *Conn) {
-			s := &state{}
+			s := &state{buf: make([]byte, 64<<10)}
 			ref = weak.Make(s)
 			c.SetContext(s)
 			opened <- c

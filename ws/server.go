@@ -308,10 +308,16 @@ func (s *Server) admit(nc net.Conn) (release func(), err error) {
 	}, nil
 }
 
-// handshaken ends nc's time as a pending handshake (admit).
+// handshaken ends nc's time as a pending handshake (admit). If Shutdown
+// cut the handshake short (a deadline in the past) after it succeeded,
+// the deadline goes again: the connection is open, and Start's track
+// closes it with a close frame (1001) like every other.
 func (s *Server) handshaken(nc net.Conn) {
 	s.mu.Lock()
 	delete(s.pending, nc)
+	if s.closing {
+		_ = nc.SetDeadline(time.Time{})
+	}
 	s.mu.Unlock()
 }
 
@@ -402,14 +408,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for c := range s.conns {
 		conns = append(conns, c)
 	}
-	pending := make([]net.Conn, 0, len(s.pending))
+	// Handshakes under way end at once: a deadline in the past fails their
+	// next read or write. Not Close: one whose 101 just went out must
+	// still get its close frame, not a reset (handshaken), and the
+	// deadline is set under s.mu, which orders it with handshaken's.
 	for nc := range s.pending {
-		pending = append(pending, nc)
+		_ = nc.SetDeadline(time.Unix(1, 0))
 	}
 	s.mu.Unlock()
-	for _, nc := range pending {
-		_ = nc.Close()
-	}
 	// One goroutine per connection: a blocking Close waits for its peer,
 	// and no peer may delay another's close frame.
 	for _, c := range conns {
