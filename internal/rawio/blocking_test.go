@@ -129,13 +129,14 @@ func clearedNonblock(t *testing.T) {
 	}()
 	stop := make(chan struct{})
 	spin := make(chan error, 1)
+	spinning := make(chan struct{})
 	var wg sync.WaitGroup
 	if enabled {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			buf := make([]byte, 8)
-			for {
+			for first := true; ; first = false {
 				select {
 				case <-stop:
 					return
@@ -145,10 +146,17 @@ func clearedNonblock(t *testing.T) {
 					spin <- err
 					return
 				}
+				if first {
+					close(spinning)
+				}
 			}
 		}()
+		select { // raw reads are under way while the GCs below run
+		case <-spinning:
+		case err := <-spin:
+			spin <- err // reported below
+		}
 	}
-	time.Sleep(20 * time.Millisecond) // both started and reading
 	for range 5 {
 		runtime.GC()
 	}
