@@ -2,7 +2,6 @@ package ws_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/autobahn-go/autobahn/internal/wsconf"
 	"github.com/autobahn-go/autobahn/ws"
 	"github.com/autobahn-go/autobahn/ws/wshttp"
 )
@@ -155,64 +155,6 @@ func TestServerShutdownParallelBounded(t *testing.T) {
 	h.wg.Wait()
 }
 
-// panicker panics in the callback the client asks for.
-type panicker struct {
-	ws.BaseHandler
-	closed chan ws.StatusCode
-}
-
-func (h *panicker) OnConnect(req *ws.ConnectRequest) (ws.Accept, error) {
-	if strings.HasSuffix(req.Target, "connect") {
-		panic("in OnConnect")
-	}
-	if len(req.Protocols) > 0 {
-		return ws.Accept{Protocol: req.Protocols[0]}, nil
-	}
-	return ws.Accept{}, nil
-}
-
-func (h *panicker) OnOpen(c *ws.Conn) {
-	if c.Subprotocol() == "panic-open" {
-		panic("in OnOpen")
-	}
-}
-
-func (h *panicker) OnMessage(c *ws.Conn, p []byte, _ bool) {
-	switch string(p) {
-	case "message":
-		panic("in OnMessage")
-	case "close":
-		c.SetData("panic on close")
-		_ = c.Close(ws.StatusNormalClosure, "")
-		return
-	}
-	_ = c.WriteMessage(context.Background(), ws.OpText, p)
-}
-
-func (h *panicker) OnClose(c *ws.Conn, _ bool, code ws.StatusCode, _ string) {
-	h.closed <- code
-	if c.Data() != nil {
-		panic("in OnClose")
-	}
-}
-
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestPanicContained runs a panicking handler on ws.Server (Serve), with
 // ServeConn, and under wshttp: each panic closes its connection with 1011
 // (OnConnect: 500), is logged once with its stack and counted, and the
@@ -220,8 +162,8 @@ func (l *logBuffer) String() string {
 func TestPanicContained(t *testing.T) {
 	for _, driver := range []string{"Serve", "ServeConn", "wshttp"} {
 		t.Run(driver, func(t *testing.T) {
-			var logs logBuffer
-			h := &panicker{closed: make(chan ws.StatusCode, 8)}
+			var logs wsconf.LogBuffer
+			h := &wsconf.Panicker{Closed: make(chan ws.StatusCode, 8)}
 			srv := &ws.Server{Handler: h, Options: &ws.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), CloseTimeout: time.Second}}
 			var url string
 			switch driver {
@@ -276,7 +218,7 @@ func TestPanicContained(t *testing.T) {
 				if _, _, err := c.ReadMessage(ctx); !errors.As(err, &ce) || ce.Code != ws.StatusInternalError {
 					t.Fatalf("after a panic (%q): %v, want 1011", tc.msg, err)
 				}
-				if code := <-h.closed; code != ws.StatusInternalError {
+				if code := <-h.Closed; code != ws.StatusInternalError {
 					t.Fatalf("OnClose got %v", code)
 				}
 				want++
@@ -298,7 +240,7 @@ func TestPanicContained(t *testing.T) {
 			if _, _, err := c.ReadMessage(ctx); !errors.As(err, &ce) {
 				t.Fatalf("close: %v", err)
 			}
-			<-h.closed
+			<-h.Closed
 			want++
 
 			c = dialT(t, url, nil)
@@ -320,7 +262,7 @@ func TestPanicContained(t *testing.T) {
 					t.Errorf("panic %q logged %d times:\n%s", v, n, out)
 				}
 			}
-			if !strings.Contains(out, "harden_test.go") {
+			if !strings.Contains(out, "wsconf.(*Panicker).On") { // the panicking handler's frame
 				t.Errorf("no stack in the log:\n%s", out)
 			}
 		})
@@ -331,7 +273,7 @@ func TestPanicContained(t *testing.T) {
 // process (run in a child process).
 func TestPanicCrash(t *testing.T) {
 	if os.Getenv("WS_PANIC_CRASH_CHILD") == "1" {
-		h := &panicker{closed: make(chan ws.StatusCode, 8)}
+		h := &wsconf.Panicker{Closed: make(chan ws.StatusCode, 8)}
 		srv := &ws.Server{Handler: h, Options: &ws.Options{PanicCrash: true}}
 		addr := serveRaw(t, srv)
 		c := dialT(t, "ws://"+addr+"/", nil)

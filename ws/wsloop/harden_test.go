@@ -2,7 +2,6 @@ package wsloop_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -169,73 +168,12 @@ func TestListenAndServeCtx(t *testing.T) {
 	}
 }
 
-// panicker panics in the callback its request target or message names.
-type panicker struct {
-	ws.BaseHandler
-	closed chan ws.StatusCode
-}
-
-func (h *panicker) OnConnect(req *ws.ConnectRequest) (ws.Accept, error) {
-	if strings.HasSuffix(req.Target, "connect") {
-		panic("in OnConnect")
-	}
-	if len(req.Protocols) > 0 {
-		return ws.Accept{Protocol: req.Protocols[0]}, nil
-	}
-	return ws.Accept{}, nil
-}
-
-func (h *panicker) OnOpen(c *ws.Conn) {
-	if c.Subprotocol() == "panic-open" {
-		panic("in OnOpen")
-	}
-}
-
-func (h *panicker) OnMessage(c *ws.Conn, p []byte, _ bool) {
-	switch string(p) {
-	case "message":
-		panic("in OnMessage")
-	case "close":
-		c.SetData("panic on close")
-		_ = c.Close(ws.StatusNormalClosure, "")
-		return
-	}
-	_ = c.WriteMessage(context.Background(), ws.OpText, p)
-}
-
-func (h *panicker) OnClose(c *ws.Conn, _ bool, code ws.StatusCode, _ string) {
-	if h.closed != nil {
-		h.closed <- code
-	}
-	if c.Data() != nil {
-		panic("in OnClose")
-	}
-}
-
-// logBuffer is a concurrency-safe log sink.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestPanicContained: a panicking handler on the loop closes its
 // connection with 1011 (OnConnect: 500), is logged with its stack and
 // counted, and the loop goes on serving.
 func TestPanicContained(t *testing.T) {
-	var logs logBuffer
-	h := &panicker{closed: make(chan ws.StatusCode, 8)}
+	var logs wsconf.LogBuffer
+	h := &wsconf.Panicker{Closed: make(chan ws.StatusCode, 8)}
 	opts := &ws.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), CloseTimeout: time.Second}
 	srv := &wsloop.Server{Handler: h, Options: opts, Config: eventloop.Config{Loops: 1}}
 	addr, _ := wsconf.StartLoop(t, srv)
@@ -252,7 +190,7 @@ func TestPanicContained(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Code != ws.StatusInternalError {
 		t.Fatalf("after a panic in OnMessage: %v, want 1011", err)
 	}
-	if code := <-h.closed; code != ws.StatusInternalError {
+	if code := <-h.Closed; code != ws.StatusInternalError {
 		t.Fatalf("OnClose got %v", code)
 	}
 
@@ -260,7 +198,7 @@ func TestPanicContained(t *testing.T) {
 	if _, _, err := c.ReadMessage(ctx); !errors.As(err, &ce) || ce.Code != ws.StatusInternalError {
 		t.Fatalf("after a panic in OnOpen: %v, want 1011", err)
 	}
-	<-h.closed
+	<-h.Closed
 
 	_, err = ws.Dial(ctx, url+"connect", nil)
 	var he *ws.HandshakeError
@@ -275,7 +213,7 @@ func TestPanicContained(t *testing.T) {
 	if _, _, err := c.ReadMessage(ctx); !errors.As(err, &ce) {
 		t.Fatalf("close: %v", err)
 	}
-	<-h.closed
+	<-h.Closed
 
 	// The loop still serves.
 	c = dial(t, url, nil)
@@ -297,7 +235,7 @@ func TestPanicContained(t *testing.T) {
 			t.Errorf("panic %q logged %d times:\n%s", v, n, out)
 		}
 	}
-	if !strings.Contains(out, "harden_test.go") {
+	if !strings.Contains(out, "wsconf.(*Panicker).On") { // the panicking handler's frame
 		t.Errorf("no stack in the log:\n%s", out)
 	}
 }
