@@ -5,6 +5,7 @@ go 1.25.0
 require (
 	github.com/dsnet/compress v0.0.1
 	github.com/fxamacker/cbor/v2 v2.10.0
+	github.com/google/flatbuffers v2.0.8+incompatible
 	github.com/klauspost/compress v1.20.4
 	github.com/klauspost/cpuid/v2 v2.4.2
 	github.com/tinylib/msgp v1.6.5

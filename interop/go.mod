@@ -14,6 +14,7 @@ require (
 require (
 	github.com/dsnet/compress v0.0.1 // indirect
 	github.com/gammazero/deque v1.2.1 // indirect
+	github.com/google/flatbuffers v2.0.8+incompatible // indirect
 	github.com/klauspost/compress v1.20.4 // indirect
 	github.com/philhofer/fwd v1.2.0 // indirect
 	github.com/tinylib/msgp v1.6.5 // indirect

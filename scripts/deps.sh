@@ -12,6 +12,7 @@ command -v git >/dev/null 2>&1 || need_apt+=(git)
 /usr/bin/python3 -c 'import autobahn.twisted.websocket, twisted' 2>/dev/null || need_apt+=(python3-autobahn python3-twisted)
 /usr/bin/python3 -c 'import snappy' 2>/dev/null || need_apt+=(python3-snappy) # permessage-snappy interop
 /usr/bin/python3 -c 'import passlib, argon2' 2>/dev/null || need_apt+=(python3-passlib python3-argon2) # WAMP-SCRAM: SASLprep and AuthScram cross-checks
+/usr/bin/python3 -c 'import cbor2, msgpack, ubjson, nacl' 2>/dev/null || need_apt+=(python3-cbor2 python3-msgpack python3-ubjson python3-nacl) # the WAMP router's Python peers
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)

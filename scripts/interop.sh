@@ -12,6 +12,10 @@ export INTEROP_NODE_DIR=$NODE_DIR
 
 apt_pkgs=()
 /usr/bin/python3 -c 'import autobahn.twisted.websocket, twisted' 2>/dev/null || apt_pkgs+=(python3-autobahn python3-twisted)
+# The WAMP router peers (interop/peers/wamp_py.py): every serializer and
+# auth method of Autobahn|Python.
+/usr/bin/python3 -c 'import cbor2, msgpack, ubjson' 2>/dev/null || apt_pkgs+=(python3-cbor2 python3-msgpack python3-ubjson)
+/usr/bin/python3 -c 'import nacl, argon2, passlib' 2>/dev/null || apt_pkgs+=(python3-nacl python3-argon2 python3-passlib)
 command -v chromium >/dev/null || apt_pkgs+=(chromium)
 command -v node >/dev/null || apt_pkgs+=(nodejs)
 command -v npm >/dev/null || apt_pkgs+=(npm)
@@ -26,9 +30,16 @@ if [ ! -f "$NODE_DIR/node_modules/ws/package.json" ]; then
   mkdir -p "$NODE_DIR"
   (cd "$NODE_DIR" && timeout 300 npm install --no-audit --no-fund --silent ws@8)
 fi
+# AutobahnJS for the WAMP router peers (interop/peers/wamp_js.js).
+if [ ! -f "$NODE_DIR/node_modules/autobahn/package.json" ]; then
+  echo "interop: installing autobahn (AutobahnJS) into $NODE_DIR"
+  mkdir -p "$NODE_DIR"
+  (cd "$NODE_DIR" && timeout 300 npm install --no-audit --no-fund --silent autobahn@26.3.1)
+fi
 
 cd interop
 # The WebSocket peers live in the root package; interop/wamp runs our WAMP
-# client against the gammazero/nexus router in-process.
+# client against the gammazero/nexus router in-process, and Autobahn|Python
+# and AutobahnJS against our router (wamp/router).
 INTEROP_REQUIRE=1 timeout 300 go test -count=1 -timeout 240s . ./wamp/
-echo "interop ok: gorilla, coder, Autobahn|Python, Node ws, Chromium; WAMP with nexus"
+echo "interop ok: gorilla, coder, Autobahn|Python, Node ws, Chromium; WAMP with nexus; our router with Autobahn|Python and AutobahnJS"

@@ -41,6 +41,7 @@ type Conn struct {
 	pending error   // a read error awaitInput found, for nextEvent
 	raw     rawRead // readRaw's state
 	reader  *messageReader
+	off     *offload // push mode: a piece is being decoded off the loop
 
 	// Write side: writing is held for a whole message, frameMu for a frame.
 	// In push mode neither is used: every write goes to out.
@@ -51,6 +52,8 @@ type Conn struct {
 
 	role      Role  // fixed; here it fills what would be padding
 	kshard    uint8 // the keepalive group (keepaliveOf)
+	upause    bool  // guarded by mu: PauseRead
+	opause    bool  // guarded by mu: reading paused while decoding off the loop
 	mu        sync.Mutex
 	closeSent bool
 	writing   bool          // a message is being written

@@ -63,15 +63,27 @@ type readPauser interface {
 // safe from any goroutine and never waits. It does nothing on a Conn that
 // is not in push mode (its reader pauses by not reading) or whose driver
 // cannot pause.
-func (c *Conn) PauseRead() {
-	if p, ok := c.nc.(readPauser); ok && c.push {
-		p.PauseRead()
-	}
-}
+func (c *Conn) PauseRead() { c.pause(&c.upause, true) }
 
-// ResumeRead undoes PauseRead.
-func (c *Conn) ResumeRead() {
-	if p, ok := c.nc.(readPauser); ok && c.push {
+// ResumeRead undoes PauseRead. (Reading stays paused while a message of
+// the connection is being decoded off the loop.)
+func (c *Conn) ResumeRead() { c.pause(&c.upause, false) }
+
+// pause sets one reason to pause reading, the user's (upause) or the
+// decoding's (opause), and tells the driver when the sum changes.
+func (c *Conn) pause(reason *bool, v bool) {
+	p, ok := c.nc.(readPauser)
+	if !ok || !c.push {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	was := c.upause || c.opause
+	*reason = v
+	switch now := c.upause || c.opause; {
+	case now && !was:
+		p.PauseRead()
+	case was && !now:
 		p.ResumeRead()
 	}
 }
@@ -100,6 +112,18 @@ func (p PushConn) Feed(in []byte, h Handler) bool {
 	if len(in) > 0 {
 		c.lastRead.Store(time.Now().UnixNano())
 	}
+	if o := c.off; o != nil {
+		// A piece is being decoded off the loop (offload.go): keep the
+		// input, in order, for Resume.
+		o.backlog = append(o.backlog, in...)
+		return true
+	}
+	return c.feedLocked(in, h)
+}
+
+// feedLocked is Feed's parsing, also Resume's. c.rmu must be held.
+func (c *Conn) feedLocked(in []byte, h Handler) bool {
+	decoded := 0 // decoded on this goroutine in this pass
 	for {
 		if err := c.finished(); err != nil {
 			c.end(h, err)
@@ -117,10 +141,18 @@ func (p PushConn) Feed(in []byte, h Handler) bool {
 				return true
 			}
 		case EventData:
+			if c.offloads(ev, decoded) {
+				c.startOffload(ev, in)
+				return true
+			}
+			before := c.msgLen()
 			msg, done, err := c.collect(ev)
 			if err != nil {
 				c.end(h, err)
 				return false
+			}
+			if c.mdec {
+				decoded += len(msg) - before
 			}
 			if done {
 				h.OnMessage(c, msg, c.mop == OpBinary)
@@ -131,11 +163,31 @@ func (p PushConn) Feed(in []byte, h Handler) bool {
 				c.end(h, err)
 				return false
 			}
+		case EventPong:
+			if ph, ok := h.(PongHandler); ok {
+				ph.OnPong(c, ev.Payload)
+			}
 		case EventClose:
 			c.end(h, c.peerClosed(ev))
 			return false
 		}
 	}
+}
+
+// PongHandler is the optional part of a Handler that sees pongs: a
+// push-mode driver (wsloop) calls OnPong for every pong frame, on the
+// connection's goroutine like OnMessage; the payload is valid only during
+// the call. (A reader on goroutines handles pongs inside ReadMessage.)
+type PongHandler interface {
+	OnPong(c *Conn, payload []byte)
+}
+
+// msgLen is the length of the message gathered so far.
+func (c *Conn) msgLen() int {
+	if c.msg == nil {
+		return 0
+	}
+	return len(*c.msg)
 }
 
 // FeedEnd tells a push-mode Conn that its transport is gone (the peer
@@ -155,7 +207,11 @@ func (p PushConn) FeedEnd(h Handler, cause error) {
 // end tells h how the connection ended, once. c.rmu must be held.
 func (c *Conn) end(h Handler, err error) {
 	c.told = true
-	c.releaseMsg()
+	if c.off == nil || c.off.done {
+		c.off = nil
+		c.releaseMsg()
+	} // else the decoding goroutine owns the message; it releases it
+
 	// Even if OnClose panics (and the driver contains it), the connection
 	// must not outlive its OnClose.
 	defer c.shutdown()

@@ -1,9 +1,15 @@
 // Command autobahn is the one binary of Autobahn|Go.
 //
 //	autobahn serve   WebSocket echo on /echo, a WAMP router on /ws (realm1) and
-//	                 a demo page on /, at 127.0.0.1:9000
+//	                 a demo page on /, at 127.0.0.1:9000; with --config FILE
+//	                 the router and transports of a Crossbar-style JSON file
+//	                 (--check-config FILE checks one, SIGHUP reloads its
+//	                 principals and permissions)
 //	autobahn nvx     the CPU's SIMD features, the kernel each one picked, and
 //	                 a short throughput table
+//	autobahn bench   load any ws:// echo server: bench run URL (throughput,
+//	                 latency histogram, server CPU; closed or open loop),
+//	                 bench idle URL (memory per idle connection, pings)
 //
 // Run `autobahn help` for the list of subcommands.
 package main

@@ -14,6 +14,7 @@ import (
 	"github.com/autobahn-go/autobahn/wamp"
 	"github.com/autobahn-go/autobahn/wamp/router"
 	"github.com/autobahn-go/autobahn/wamp/serialize/cbor"
+	"github.com/autobahn-go/autobahn/wamp/serialize/flatbuffers"
 	"github.com/autobahn-go/autobahn/wamp/serialize/json"
 	"github.com/autobahn-go/autobahn/wamp/serialize/msgpack"
 	"github.com/autobahn-go/autobahn/wamp/transport/rawsocket"
@@ -25,7 +26,7 @@ import (
 // over WebSocket at /ws on the HTTP port and on the event-loop port, and
 // over RawSocket when asked.
 
-var wampSerializers = []wamp.Serializer{json.Serializer{}, msgpack.Serializer{}, cbor.Serializer{}}
+var wampSerializers = []wamp.Serializer{json.Serializer{}, msgpack.Serializer{}, cbor.Serializer{}, flatbuffers.Serializer{}}
 
 // wampServer is the router and its RawSocket listener.
 type wampServer struct {

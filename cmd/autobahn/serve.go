@@ -65,6 +65,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	loopAddr := fs.String("loop-addr", "", "also serve the echo handler on the event loop (ws/wsloop) at this address")
 	realm := fs.String("realm", "realm1", "realm of the WAMP router on /ws (anonymous)")
 	rawAddr := fs.String("rawsocket-addr", "", "also serve the WAMP router over RawSocket at this address")
+	configFile := fs.String("config", "", "serve the WAMP router and transports of this Crossbar-style JSON file instead (SIGHUP reloads principals and permissions)")
+	checkFile := fs.String("check-config", "", "check this configuration file, print a summary and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -73,6 +75,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		level = slog.LevelInfo
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if *checkFile != "" || *configFile != "" {
+		return runConfig(ctx, fs, *checkFile, *configFile, logger, stdout) // config.go
+	}
 	wampSrv, err := newWAMPServer(*realm, logger) // router.go
 	if err != nil {
 		return err

@@ -7,4 +7,31 @@
 // different transports and serializers talking to each other. nexus has no
 // UBJSON and no batched WebSocket subprotocols; those are tested against
 // this module's own server side only.
+//
+// The Router tests turn it around: our router (wamp/router), served
+// in-process on 127.0.0.1:0 over WebSocket (every serializer, plain and
+// batched) and RawSocket, with foreign clients (the Python and Node ones
+// run as processes by the Go test: peers/wamp_py.py, peers/wamp_js.js;
+// each prints one JSON line per check, and the test fails with the peer's
+// stderr):
+//
+//   - Autobahn|Python 22.7.1 (Debian's, /usr/bin/python3): asyncio
+//     ApplicationRunner over WebSocket with json, msgpack, cbor, ubjson and
+//     their batched variants; Twisted over WebSocket and RawSocket. RPC
+//     (args, kwargs, bytes, non-ASCII, int64 extremes), progressive
+//     results, cancel, errors with arguments, disclosure, pattern-based
+//     registrations and subscriptions, publish options; anonymous, ticket,
+//     wampcra (salted and not), cryptosign and scram (pbkdf2, argon2id)
+//     with the router's static principals, cryptosign bound to TLS
+//     (tls-unique over wss://); call timeout, authorization, event
+//     retention and history, the meta API and testaments.
+//   - AutobahnJS 26 on Node (--experimental-websocket): WebSocket json,
+//     msgpack, cbor and RawSocket json; ticket, wampcra and cryptosign.
+//   - The gammazero/nexus v3.3.0 client over WebSocket and RawSocket with
+//     JSON, MessagePack and CBOR.
+//   - One call across all three: Python (CBOR) calls a JS callee
+//     (MessagePack) that publishes to a Go subscriber (JSON), bytes kept.
+//
+// A missing peer skips its test (fails with INTEROP_REQUIRE=1);
+// scripts/interop.sh installs them.
 package wamp

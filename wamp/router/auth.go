@@ -286,16 +286,17 @@ type pendingAuth struct {
 // authHello picks the first of the client's authmethods the realm offers
 // and sends its CHALLENGE (or WELCOME for anonymous).
 func (s *session) authHello(rm *realm, authid string, methods []string, details wamp.Dict) bool {
-	ra := rm.cfg.auth
+	cfg := rm.authn.Load() // replaced by Router.Reload
+	ra := cfg.auth
 	for _, method := range methods {
-		dyn := rm.cfg.Authenticators[method]
+		dyn := cfg.Authenticators[method]
 		var static map[string]*principal
 		switch method {
 		case "anonymous":
-			if !rm.cfg.AllowAnonymous {
+			if !cfg.AllowAnonymous {
 				continue
 			}
-			role := rm.cfg.AnonymousRole
+			role := cfg.AnonymousRole
 			if role == "" {
 				role = "anonymous"
 			}
@@ -304,7 +305,7 @@ func (s *session) authHello(rm *realm, authid string, methods []string, details 
 			}
 			return s.welcome(rm, authid, role, "anonymous")
 		case "ticket":
-			if dyn == nil && rm.cfg.Tickets == nil {
+			if dyn == nil && cfg.Tickets == nil {
 				continue
 			}
 			s.auth = &pendingAuth{realm: rm, method: method, authid: authid, details: details, ready: true}
@@ -465,13 +466,14 @@ func (s *session) authAuthenticate(m *wamp.Authenticate) bool {
 	}
 	s.auth = nil
 	rm := pa.realm
+	cfg := rm.authn.Load() // replaced by Router.Reload
 	fail := func() bool {
 		return s.abort(wamp.ErrAuthenticationFailed, pa.method+" authentication failed")
 	}
 	var extra wamp.Dict
 	switch pa.method {
 	case "ticket":
-		if dyn := rm.cfg.Authenticators["ticket"]; dyn != nil {
+		if dyn := cfg.Authenticators["ticket"]; dyn != nil {
 			s.runAuthenticator(dyn, pa, m.Signature, func(p *Principal) {
 				id := p.AuthID
 				if id == "" {
@@ -482,7 +484,7 @@ func (s *session) authAuthenticate(m *wamp.Authenticate) bool {
 			})
 			return true
 		}
-		p, ok := rm.cfg.Tickets[pa.authid]
+		p, ok := cfg.Tickets[pa.authid]
 		if !ok || !auth.VerifyTicket(p.Ticket, m.Signature) {
 			return fail()
 		}

@@ -2,6 +2,7 @@ package router
 
 import (
 	"slices"
+	"time"
 
 	"github.com/autobahn-go/autobahn/wamp"
 )
@@ -12,6 +13,7 @@ type subscription struct {
 	uri         wamp.URI
 	match       string
 	subscribers map[wamp.ID]*session
+	history     *historyRing // RealmConfig.EventHistory; nil when not configured
 }
 
 func (rm *realm) subscribe(s *session, m *wamp.Subscribe) {
@@ -26,9 +28,16 @@ func (rm *realm) subscribe(s *session, m *wamp.Subscribe) {
 		rm.subs.set(m.Topic, match, sub)
 		rm.subByID[sub.id] = sub
 	}
+	added, fresh := sub.subscribers[s.id] == nil, len(sub.subscribers) == 0 // meta events
 	sub.subscribers[s.id] = s
 	s.subs[sub.id] = sub
 	rm.reply(s, &wamp.Subscribed{Request: m.Request, Subscription: sub.id})
+	if added {
+		rm.metaSubscribed(s, sub, fresh) // meta_events.go
+	}
+	if get, _ := m.Options["get_retained"].(bool); get {
+		rm.retain.send(rm, s, sub) // retain.go
+	}
 }
 
 func (rm *realm) unsubscribe(s *session, m *wamp.Unsubscribe) {
@@ -44,10 +53,11 @@ func (rm *realm) unsubscribe(s *session, m *wamp.Unsubscribe) {
 
 func (rm *realm) dropSubscriber(sub *subscription, s *session) {
 	delete(sub.subscribers, s.id)
-	if len(sub.subscribers) == 0 {
+	if len(sub.subscribers) == 0 && sub.history == nil { // a history's subscription stays (history.go)
 		rm.subs.del(sub.uri, sub.match)
 		delete(rm.subByID, sub.id)
 	}
+	rm.metaUnsubscribed(s, sub, len(sub.subscribers) == 0) // meta_events.go
 }
 
 // audience is a PUBLISH's eligible and exclude lists.
@@ -77,11 +87,11 @@ func audienceOf(o wamp.Dict) audience {
 	return a
 }
 
-// admits reports whether sb gets an event published by pub. A subscriber
+// admits reports whether sb gets an event published by session pub. A subscriber
 // is eligible when it is in any eligible list given (or none is given),
 // and excluded when it is in any exclude list.
-func (a *audience) admits(pub, sb *session) bool {
-	if sb == pub && a.excludeMe {
+func (a *audience) admits(pub wamp.ID, sb *session) bool {
+	if sb.id == pub && a.excludeMe {
 		return false
 	}
 	if a.hasEligible && !slices.Contains(a.eligible, sb.id) && !slices.Contains(a.eligibleAuthID, sb.authid) &&
@@ -119,7 +129,87 @@ func stringList(v any) []string {
 	return nil
 }
 
-func (rm *realm) publish(s *session, m *wamp.Publish) {
+// publication is one PUBLISH as its EVENTs need it: delivered now,
+// kept as the topic's retained event (retain.go) or in a history ring
+// (history.go). Args, Kwargs and Payload are the PUBLISH's own, shared
+// by every EVENT and never modified.
+type publication struct {
+	id        wamp.ID
+	topic     wamp.URI
+	publisher wamp.ID
+	authid    string // the publisher's
+	authrole  string
+	disclose  bool
+	trusted   bool // trustlevel is set
+	trust     int64
+	aud       audience
+	passthru  wamp.Dict // the enc_* and ppt_* options; nil when none
+	args      wamp.List
+	kwargs    wamp.Dict
+	payload   []byte
+	size      int // estimated encoded size of an EVENT without its Details
+}
+
+func (rm *realm) newPublication(s *session, m *wamp.Publish) *publication {
+	p := &publication{
+		id: wamp.GlobalID(), topic: m.Topic, publisher: s.id, authid: s.authid, authrole: s.authrole,
+		aud: audienceOf(m.Options), args: m.Args, kwargs: m.Kwargs, payload: m.Payload,
+		size: msgOverhead + payloadSize(m.Args, m.Kwargs, m.Payload),
+	}
+	p.disclose, _ = m.Options["disclose_me"].(bool)
+	if lvl, ok := rm.cfg.PublicationTrustLevels[s.authrole]; ok {
+		p.trusted, p.trust = true, int64(lvl)
+	}
+	for _, k := range passthruKeys {
+		if _, ok := m.Options[k]; ok {
+			p.passthru = wamp.Dict{}
+			copyPassthru(p.passthru, m.Options)
+			break
+		}
+	}
+	return p
+}
+
+// details returns a new Details map for an EVENT of p to a subscription
+// of match. Every EVENT has a Details map of its own: transports may
+// encode events for different subscribers concurrently.
+func (p *publication) details(match string) wamp.Dict {
+	d := wamp.Dict{}
+	if match != wamp.MatchExact {
+		d["topic"] = string(p.topic)
+	}
+	if p.disclose {
+		d["publisher"] = uint64(p.publisher)
+		d["publisher_authid"] = p.authid
+		d["publisher_authrole"] = p.authrole
+	}
+	if p.trusted {
+		d["trustlevel"] = p.trust
+	}
+	for k, v := range p.passthru {
+		d[k] = v
+	}
+	return d
+}
+
+// deliver queues an EVENT of p for sb under the realm's slow-subscriber
+// policy.
+func (rm *realm) deliver(sb *session, subID wamp.ID, p *publication, details wamp.Dict) {
+	ev := &wamp.Event{Subscription: subID, Publication: p.id, Details: details, Args: p.args, Kwargs: p.kwargs, Payload: p.payload}
+	switch sb.q.push(ev, p.size+valueSize(details, 0), limitSoft) {
+	case pushed:
+		sb.dropping = false
+	case overLimit:
+		rm.slowSubscriber(sb)
+	}
+}
+
+// publish routes a PUBLISH; it returns a non-empty text for a protocol
+// violation.
+func (rm *realm) publish(s *session, m *wamp.Publish) string {
+	if msg := s.pptViolation("publisher", wamp.TypePublish, m.Options); msg != "" {
+		return msg
+	}
 	ack, _ := m.Options["acknowledge"].(bool)
 	if !rm.validURI(m.Topic, wamp.MatchExact) {
 		if ack {
@@ -127,45 +217,30 @@ func (rm *realm) publish(s *session, m *wamp.Publish) {
 		} else {
 			rm.log.Info("wamp/router: PUBLISH to an invalid topic URI dropped", "session", s.id, "topic", m.Topic)
 		}
-		return
+		return ""
 	}
-	pubID := wamp.GlobalID()
-	a := audienceOf(m.Options)
-	disclose, _ := m.Options["disclose_me"].(bool)
-	size := msgOverhead + payloadSize(m.Args, m.Kwargs, m.Payload)
+	p := rm.newPublication(s, m)
+	var now time.Time
 	rm.subs.each(m.Topic, func(sub *subscription, match string) {
+		if sub.history != nil && p.historic() {
+			if now.IsZero() {
+				now = time.Now()
+			}
+			sub.history.add(now, p)
+		}
 		for _, sb := range sub.subscribers {
-			if !a.admits(s, sb) {
-				continue
-			}
-			// Every EVENT has a Details map of its own: transports may
-			// encode events for different subscribers concurrently.
-			details := wamp.Dict{}
-			if match != wamp.MatchExact {
-				details["topic"] = string(m.Topic)
-			}
-			if disclose {
-				details["publisher"] = uint64(s.id)
-				details["publisher_authid"] = s.authid
-				details["publisher_authrole"] = s.authrole
-			}
-			for _, k := range []string{"enc_algo", "enc_serializer", "enc_key"} {
-				if v, ok := m.Options[k]; ok {
-					details[k] = v
-				}
-			}
-			ev := &wamp.Event{Subscription: sub.id, Publication: pubID, Details: details, Args: m.Args, Kwargs: m.Kwargs, Payload: m.Payload}
-			switch sb.q.push(ev, size+valueSize(details, 0), limitSoft) {
-			case pushed:
-				sb.dropping = false
-			case overLimit:
-				rm.slowSubscriber(sb)
+			if p.aud.admits(p.publisher, sb) {
+				rm.deliver(sb, sub.id, p, p.details(match))
 			}
 		}
 	})
-	if ack {
-		rm.reply(s, &wamp.Published{Request: m.Request, Publication: pubID})
+	if retain, _ := m.Options["retain"].(bool); retain {
+		rm.retain.keep(rm, p)
 	}
+	if ack {
+		rm.reply(s, &wamp.Published{Request: m.Request, Publication: p.id})
+	}
+	return ""
 }
 
 // slowSubscriber applies the realm's SlowPolicy to an event sb has no room for.

@@ -3,6 +3,7 @@ package router
 import (
 	"math/rand/v2"
 	"slices"
+	"time"
 
 	"github.com/autobahn-go/autobahn/wamp"
 )
@@ -30,17 +31,37 @@ type registration struct {
 type callee struct {
 	s              *session
 	discloseCaller bool
+	forwardTimeout bool // REGISTER forward_timeout from a callee that announced call_timeout
 }
 
 // invocation is a call on its way: from the CALL until the caller has its
-// final answer (or the callee its INTERRUPT).
+// final answer (or the callee its INTERRUPT). It is guarded by realm.mu.
 type invocation struct {
-	id              wamp.ID // INVOCATION.Request
-	caller          *session
-	callReq         wamp.ID
-	callee          *session
+	id      wamp.ID // INVOCATION.Request (a new one when rerouted)
+	caller  *session
+	callReq wamp.ID
+	callee  *session
+	reg     *registration
+
+	// call is the (initiating) CALL: its options (frozen for a progressive
+	// call invocation) and, for a reroute, its payload. rest are the
+	// callees not tried yet, in policy order (dealer_reroute.go).
+	call    *wamp.Call
+	rest    []callee
+	details wamp.Dict // a stream's first INVOCATION.Details, for the next ones (read-only)
+
+	// Call timeout (dealer_timeout.go).
+	timeout  time.Duration // CALL.Options.timeout; 0: none
+	deadline time.Time
+	timer    *time.Timer // the dealer's timer; nil when none runs
+
+	pattern         bool // reg is a prefix or wildcard registration: INVOCATION.Details.procedure
 	receiveProgress bool
 	killed          bool // INTERRUPT mode kill sent; the callee's answer ends the call
+	done            bool // the caller has its answer, or left: timers and late messages find nothing
+	progressed      bool // parts went out (progressive results or invocations): no more reroute
+	streaming       bool // progressive call invocations: the caller's stream is open (dealer_progressive.go)
+	forwarded       bool // INVOCATION.Details.timeout was set: the callee times the call
 }
 
 func (rm *realm) register(s *session, m *wamp.Register) {
@@ -49,11 +70,16 @@ func (rm *realm) register(s *session, m *wamp.Register) {
 		rm.errorReply(s, wamp.TypeRegister, m.Request, wamp.ErrInvalidURI, "invalid procedure URI: "+string(m.Procedure))
 		return
 	}
+	if rm.isMetaProc(m.Procedure, match) { // meta.go
+		rm.errorReply(s, wamp.TypeRegister, m.Request, wamp.ErrProcedureAlreadyExists, "procedure "+string(m.Procedure)+" is the router's")
+		return
+	}
 	policy, _ := m.Options["invoke"].(string)
 	if policy == "" {
 		policy = InvokeSingle
 	}
 	disclose, _ := m.Options["disclose_caller"].(bool)
+	forward, _ := m.Options["forward_timeout"].(bool)
 	reg, ok := rm.regs.get(m.Procedure, match)
 	if ok {
 		if policy == InvokeSingle || reg.policy != policy || s.regs[reg.id] != nil {
@@ -66,9 +92,10 @@ func (rm *realm) register(s *session, m *wamp.Register) {
 		rm.regs.set(m.Procedure, match, reg)
 		rm.regByID[reg.id] = reg
 	}
-	reg.callees = append(reg.callees, callee{s: s, discloseCaller: disclose})
+	reg.callees = append(reg.callees, callee{s: s, discloseCaller: disclose, forwardTimeout: forward && s.dealer.callTimeout})
 	s.regs[reg.id] = reg
 	rm.reply(s, &wamp.Registered{Request: m.Request, Registration: reg.id})
+	rm.metaRegistered(s, reg, !ok) // meta_events.go
 }
 
 func (rm *realm) unregister(s *session, m *wamp.Unregister) {
@@ -90,10 +117,14 @@ func (rm *realm) dropCallee(reg *registration, s *session) {
 		rm.regs.del(reg.uri, reg.match)
 		delete(rm.regByID, reg.id)
 	}
+	rm.metaUnregistered(s, reg, len(reg.callees) == 0) // meta_events.go
 }
 
 // order returns the callees to try for one call, in the policy's order:
-// the first that has room in its queue gets the invocation.
+// the first that has room in its queue gets the invocation, the others
+// are there for a reroute (dealer_reroute.go). Under random they come in
+// random order; under roundrobin from the next one on, wrapping around.
+// The result may be reg.callees itself: it must not be kept.
 func (reg *registration) order() []callee {
 	n := len(reg.callees)
 	switch reg.policy {
@@ -103,84 +134,159 @@ func (reg *registration) order() []callee {
 		out := slices.Clone(reg.callees)
 		slices.Reverse(out)
 		return out
+	case InvokeRandom:
+		if n == 1 {
+			return reg.callees
+		}
+		out := slices.Clone(reg.callees)
+		rand.Shuffle(n, func(i, j int) { out[i], out[j] = out[j], out[i] })
+		return out
 	}
-	start := 0
-	if reg.policy == InvokeRandom {
-		start = rand.IntN(n)
-	} else {
-		start = reg.next % n
-		reg.next = (start + 1) % n
-	}
+	start := reg.next % n
+	reg.next = (start + 1) % n
 	if start == 0 {
 		return reg.callees
 	}
 	return append(slices.Clone(reg.callees[start:]), reg.callees[:start]...)
 }
 
+// call handles CALL: a new call, or the next part of a progressive call
+// invocation (dealer_progressive.go). It returns a non-empty text for a
+// protocol violation.
 func (rm *realm) call(s *session, m *wamp.Call) string {
-	if _, dup := s.calls[m.Request]; dup {
+	progress, _ := m.Options["progress"].(bool)
+	if inv := s.calls[m.Request]; inv != nil {
+		if inv.streaming {
+			return rm.continueStream(inv, m, progress)
+		}
 		return "CALL: request ID in use by a pending call"
 	}
+	if s.streamEnded(m.Request, progress) {
+		return "" // more of a progressive call that has ended: discarded (its answer went out)
+	}
+	if progress && !s.dealer.progressiveCaller {
+		return "CALL with progress=true from a caller that did not announce progressive_call_invocations"
+	}
 	if !rm.validURI(m.Procedure, wamp.MatchExact) {
-		rm.errorReply(s, wamp.TypeCall, m.Request, wamp.ErrInvalidURI, "invalid procedure URI: "+string(m.Procedure))
+		rm.refuseCall(s, m, progress, wamp.ErrInvalidURI, "invalid procedure URI: "+string(m.Procedure))
 		return ""
 	}
-	if p, _ := m.Options["progress"].(bool); p {
-		rm.errorReply(s, wamp.TypeCall, m.Request, wamp.ErrFeatureNotSupported, "progressive call invocations are not supported")
+	if rm.callMeta(s, m) { // meta.go: a router-provided procedure, answered already
+		if progress {
+			s.endStream(m.Request) // its further parts are discarded
+		}
 		return ""
 	}
 	reg, match, ok := rm.regs.best(m.Procedure)
 	if !ok {
-		rm.errorReply(s, wamp.TypeCall, m.Request, wamp.ErrNoSuchProcedure, "no callee registered for "+string(m.Procedure))
+		rm.refuseCall(s, m, progress, wamp.ErrNoSuchProcedure, "no callee registered for "+string(m.Procedure))
 		return ""
 	}
-	receiveProgress, _ := m.Options["receive_progress"].(bool)
-	discloseMe, _ := m.Options["disclose_me"].(bool)
-	size := msgOverhead + payloadSize(m.Args, m.Kwargs, m.Payload)
-	for _, c := range reg.order() {
-		details := wamp.Dict{}
-		if match != wamp.MatchExact {
-			details["procedure"] = string(m.Procedure)
-		}
-		if receiveProgress {
-			details["receive_progress"] = true
-		}
-		if discloseMe || c.discloseCaller {
-			details["caller"] = uint64(s.id)
-			details["caller_authid"] = s.authid
-			details["caller_authrole"] = s.authrole
-		}
-		if enc, ok := m.Options["enc_algo"]; ok {
-			details["enc_algo"] = enc
-		}
-		if enc, ok := m.Options["enc_serializer"]; ok {
-			details["enc_serializer"] = enc
-		}
-		inv := &invocation{id: rm.r.ids.Next(), caller: s, callReq: m.Request, callee: c.s, receiveProgress: receiveProgress}
-		msg := &wamp.Invocation{Request: inv.id, Registration: reg.id, Details: details, Args: m.Args, Kwargs: m.Kwargs, Payload: m.Payload}
-		if c.s.q.push(msg, size+valueSize(details, 0), limitSoft) == pushed {
-			s.calls[m.Request] = inv
-			c.s.invs[inv.id] = inv
+	inv := &invocation{caller: s, callReq: m.Request, reg: reg, pattern: match != wamp.MatchExact, call: m, streaming: progress}
+	inv.receiveProgress, _ = m.Options["receive_progress"].(bool)
+	if inv.timeout = callTimeout(m.Options); inv.timeout > 0 {
+		inv.deadline = time.Now().Add(inv.timeout)
+	}
+	candidates := reg.order()
+	if progress {
+		if candidates = progressiveCallees(candidates); len(candidates) == 0 {
+			rm.refuseCall(s, m, progress, wamp.ErrFeatureNotSupported,
+				"no callee of "+string(reg.uri)+" announced progressive_call_invocations and call_canceling")
 			return ""
 		}
 	}
-	rm.errorReply(s, wamp.TypeCall, m.Request, wamp.ErrNoAvailableCallee,
-		"every callee of "+string(reg.uri)+" is over its outbound queue limit or closing")
+	if !rm.dispatch(inv, candidates) {
+		rm.refuseCall(s, m, progress, wamp.ErrNoAvailableCallee,
+			"every callee of "+string(reg.uri)+" is over its outbound queue limit or closing")
+		return ""
+	}
+	s.calls[m.Request] = inv
 	return ""
+}
+
+// refuseCall answers a new CALL with ERROR uri; a progressive one's
+// further parts are then discarded.
+func (rm *realm) refuseCall(s *session, m *wamp.Call, progress bool, uri wamp.URI, why string) {
+	rm.errorReply(s, wamp.TypeCall, m.Request, uri, why)
+	if progress {
+		s.endStream(m.Request)
+	}
+}
+
+// dispatch sends inv's INVOCATION to the first of candidates that is still
+// a callee of inv.reg and has room in its queue (below its soft limit);
+// the callees after it are kept for a reroute. It reports false when none
+// took it.
+func (rm *realm) dispatch(inv *invocation, candidates []callee) bool {
+	m := inv.call
+	size := msgOverhead + payloadSize(m.Args, m.Kwargs, m.Payload)
+	for i, c := range candidates {
+		if c.s.removed || c.s.regs[inv.reg.id] != inv.reg {
+			continue // left, unregistered or revoked since
+		}
+		details := rm.invocationDetails(inv, c)
+		id := rm.r.ids.Next()
+		msg := &wamp.Invocation{Request: id, Registration: inv.reg.id, Details: details, Args: m.Args, Kwargs: m.Kwargs, Payload: m.Payload}
+		if c.s.q.push(msg, size+valueSize(details, 0), limitSoft) != pushed {
+			continue
+		}
+		inv.id, inv.callee = id, c.s
+		_, inv.forwarded = details["timeout"]
+		if !inv.streaming && i+1 < len(candidates) {
+			inv.rest = slices.Clone(candidates[i+1:]) // candidates may be reg.callees
+		} else {
+			inv.rest = nil
+		}
+		if inv.streaming {
+			inv.details, inv.progressed = details, true
+		}
+		c.s.invs[id] = inv
+		rm.armTimeout(inv)
+		return true
+	}
+	return false
+}
+
+// invocationDetails returns a new INVOCATION.Details for inv to callee c:
+// from the (initiating) CALL's options, the registration, the realm's
+// call trust levels.
+func (rm *realm) invocationDetails(inv *invocation, c callee) wamp.Dict {
+	m := inv.call
+	details := wamp.Dict{}
+	if inv.pattern {
+		details["procedure"] = string(m.Procedure)
+	}
+	if inv.receiveProgress {
+		details["receive_progress"] = true
+	}
+	if inv.streaming {
+		details["progress"] = true
+	}
+	if discloseMe, _ := m.Options["disclose_me"].(bool); discloseMe || c.discloseCaller {
+		s := inv.caller
+		details["caller"] = uint64(s.id)
+		details["caller_authid"] = s.authid
+		details["caller_authrole"] = s.authrole
+	}
+	if lvl, ok := rm.cfg.CallTrustLevels[inv.caller.authrole]; ok {
+		details["trustlevel"] = int64(lvl)
+	}
+	if inv.timeout > 0 && c.forwardTimeout {
+		details["timeout"] = remainingMillis(inv.deadline)
+	}
+	copyPassthru(details, m.Options) // passthru.go: ppt_* and enc_*
+	return details
 }
 
 func (rm *realm) yield(s *session, m *wamp.Yield) {
 	inv := s.invs[m.Request]
 	if inv == nil {
-		return // canceled (killnowait, skip) or the caller left: late answers are dropped
+		return // canceled (killnowait, skip), timed out or the caller left: late answers are dropped
 	}
 	details := wamp.Dict{}
-	for _, k := range []string{"enc_algo", "enc_serializer", "enc_key"} {
-		if v, ok := m.Options[k]; ok {
-			details[k] = v
-		}
-	}
+	copyPassthru(details, m.Options) // passthru.go: ppt_* and enc_*
 	if p, _ := m.Options["progress"].(bool); p {
+		inv.progressed = true
 		if inv.receiveProgress && !inv.killed {
 			details["progress"] = true
 			rm.reply(inv.caller, &wamp.Result{Request: inv.callReq, Details: details, Args: m.Args, Kwargs: m.Kwargs, Payload: m.Payload})
@@ -191,21 +297,46 @@ func (rm *realm) yield(s *session, m *wamp.Yield) {
 	rm.reply(inv.caller, &wamp.Result{Request: inv.callReq, Details: details, Args: m.Args, Kwargs: m.Kwargs, Payload: m.Payload})
 }
 
-// invocationError forwards a callee's ERROR to the caller.
+// invocationError forwards a callee's ERROR to the caller, or reroutes
+// the call on wamp.error.unavailable (dealer_reroute.go).
 func (rm *realm) invocationError(s *session, m *wamp.Error) {
 	inv := s.invs[m.Request]
 	if inv == nil {
 		return
 	}
+	if m.Error == wamp.ErrUnavailable && rm.reroute(inv) {
+		return
+	}
 	rm.finish(inv)
-	rm.reply(inv.caller, &wamp.Error{RequestType: wamp.TypeCall, Request: inv.callReq, Details: wamp.Dict{},
+	details := wamp.Dict{}
+	copyPassthru(details, m.Details) // passthru.go: ppt_* and enc_*
+	rm.reply(inv.caller, &wamp.Error{RequestType: wamp.TypeCall, Request: inv.callReq, Details: details,
 		Error: m.Error, Args: m.Args, Kwargs: m.Kwargs, Payload: m.Payload})
 }
 
-// finish forgets inv: the caller is being answered.
+// finish forgets inv: the caller is being answered. The caller's
+// further parts of a progressive call invocation are discarded.
 func (rm *realm) finish(inv *invocation) {
+	inv.done = true
+	inv.stopTimer()
 	delete(inv.callee.invs, inv.id)
 	delete(inv.caller.calls, inv.callReq)
+	if inv.streaming {
+		inv.streaming = false
+		inv.caller.endStream(inv.callReq)
+	}
+	inv.call, inv.rest, inv.details = nil, nil, nil
+}
+
+// abortCall ends inv at once: the caller gets ERROR uri (why as its
+// argument); the callee gets INTERRUPT killnowait when interrupt is set
+// and it announced call_canceling (and was not interrupted already).
+func (rm *realm) abortCall(inv *invocation, uri wamp.URI, interrupt bool, why string) {
+	rm.finish(inv)
+	rm.errorReply(inv.caller, wamp.TypeCall, inv.callReq, uri, why)
+	if interrupt && inv.callee.canCancel && !inv.killed {
+		rm.control(inv.callee, &wamp.Interrupt{Request: inv.id, Options: wamp.Dict{"mode": "killnowait", "reason": string(uri)}})
+	}
 }
 
 // cancel handles CANCEL (WAMP spec, "Call Canceling"). Mode skip answers
@@ -229,15 +360,30 @@ func (rm *realm) cancel(s *session, m *wamp.Cancel) {
 	case "kill":
 		if !inv.killed {
 			inv.killed = true
+			inv.rest = nil // the callee's answer, whatever it is, ends the call
 			rm.control(inv.callee, &wamp.Interrupt{Request: inv.id, Options: wamp.Dict{"mode": "kill", "reason": string(wamp.ErrCanceled)}})
 		}
 	case "killnowait":
-		rm.finish(inv)
-		rm.errorReply(s, wamp.TypeCall, inv.callReq, wamp.ErrCanceled, "canceled by the caller")
-		rm.control(inv.callee, &wamp.Interrupt{Request: inv.id, Options: wamp.Dict{"mode": "killnowait", "reason": string(wamp.ErrCanceled)}})
+		rm.abortCall(inv, wamp.ErrCanceled, true, "canceled by the caller")
 	default: // skip
-		rm.finish(inv)
-		rm.errorReply(s, wamp.TypeCall, inv.callReq, wamp.ErrCanceled, "canceled by the caller")
+		rm.abortCall(inv, wamp.ErrCanceled, false, "canceled by the caller")
+	}
+}
+
+// dealerFlags are the dealer features a session announced in HELLO.
+type dealerFlags struct {
+	progressiveCaller bool // caller.features.progressive_call_invocations
+	progressiveCallee bool // callee.features.progressive_call_invocations and call_canceling
+	callTimeout       bool // callee.features.call_timeout
+	revocation        bool // callee.features.registration_revocation
+}
+
+func dealerFlagsOf(helloDetails wamp.Dict) dealerFlags {
+	return dealerFlags{
+		progressiveCaller: feature(helloDetails, "caller", "progressive_call_invocations"),
+		progressiveCallee: feature(helloDetails, "callee", "progressive_call_invocations") && feature(helloDetails, "callee", "call_canceling"),
+		callTimeout:       feature(helloDetails, "callee", "call_timeout"),
+		revocation:        feature(helloDetails, "callee", "registration_revocation"),
 	}
 }
 

@@ -36,24 +36,53 @@
 //
 // Dealer (WELCOME announces: progressive_call_results,
 // caller_identification, pattern_based_registration, shared_registration,
-// call_canceling): CALL → INVOCATION → YIELD → RESULT, the callee's ERROR
-// forwarded, wamp.error.no_such_procedure; progressive results to callers
-// that asked (receive_progress); prefix and wildcard registrations (exact
-// beats the longest prefix beats wildcard, INVOCATION.Details.procedure
-// set for patterns); shared registrations with invoke single, roundrobin,
-// random, first or last (a REGISTER with another policy, or any second
-// one under single, gets wamp.error.procedure_already_exists); caller
-// disclosure (disclose_me, disclose_caller); CANCEL with skip, kill and
-// killnowait (the default; skip for callees that did not announce
-// call_canceling). A caller that leaves has its pending invocations
-// interrupted (killnowait); a callee that leaves makes its pending calls
-// fail with wamp.error.canceled. Every CALL gets exactly one RESULT or
-// ERROR while the caller's session lives. Progressive call invocations
-// (CALL progress) are refused with wamp.error.feature_not_supported.
+// call_canceling, call_timeout, progressive_call_invocations, call_reroute,
+// registration_revocation, call_trustlevels): CALL → INVOCATION → YIELD →
+// RESULT, the callee's ERROR forwarded, wamp.error.no_such_procedure;
+// progressive results to callers that asked (receive_progress); prefix and
+// wildcard registrations (exact beats the longest prefix beats wildcard,
+// INVOCATION.Details.procedure set for patterns); shared registrations
+// with invoke single, roundrobin, random, first or last (a REGISTER with
+// another policy, or any second one under single, gets
+// wamp.error.procedure_already_exists); caller disclosure (disclose_me,
+// disclose_caller); CANCEL with skip, kill and killnowait (the default;
+// skip for callees that did not announce call_canceling). A caller that
+// leaves has its pending invocations interrupted (killnowait); a callee
+// that leaves makes its pending calls fail with wamp.error.canceled. Every
+// CALL gets exactly one RESULT or ERROR while the caller's session lives.
+//
+//   - Call timeout: CALL.Options.timeout (ms) runs a dealer timer; when it
+//     passes the caller gets ERROR wamp.error.timeout (the spec's URI for
+//     dealer-initiated timeouts) and the callee INTERRUPT killnowait, or
+//     nothing when it did not announce call_canceling (skip); a late
+//     answer is dropped. A callee that announced call_timeout and
+//     registered with forward_timeout=true gets INVOCATION.Details.timeout
+//     instead and times the call itself (dealer_timeout.go).
+//   - Progressive call invocations: CALLs with the same request ID and
+//     progress=true stream to one callee as INVOCATIONs with one request
+//     ID, until the CALL without progress; only callees that announced
+//     progressive_call_invocations and call_canceling get streams (else
+//     wamp.error.feature_not_supported), a caller that did not announce it
+//     breaks the protocol. The first CALL's options hold for the whole
+//     stream. Parts that come after the call ended (cancel, timeout, the
+//     callee's answer or departure) are discarded, never answered twice
+//     (dealer_progressive.go).
+//   - Call reroute: a callee's ERROR wamp.error.unavailable sends the call
+//     to the next callee by the invocation policy; when none is left the
+//     caller gets wamp.error.no_available_callee (dealer_reroute.go).
+//   - Registration revocation: Router.RemoveCallee (and the meta procedure
+//     wamp.registration.remove_callee) takes a callee off a registration;
+//     it gets UNREGISTERED {registration, reason} if it announced
+//     registration_revocation, the calls it runs for it end with
+//     wamp.error.canceled (dealer_revoke.go).
+//   - Call trust levels: RealmConfig.CallTrustLevels (authrole → level)
+//     sets INVOCATION.Details.trustlevel.
 //
 // Broker (WELCOME announces: publisher_exclusion,
 // subscriber_blackwhite_listing, publisher_identification,
-// pattern_based_subscription): SUBSCRIBE, UNSUBSCRIBE, PUBLISH with
+// pattern_based_subscription, event_retention, event_history,
+// subscription_revocation, publication_trustlevels,
+// payload_passthru_mode): SUBSCRIBE, UNSUBSCRIBE, PUBLISH with
 // acknowledge, exclude_me (default true), eligible and exclude lists by
 // session ID, authid and authrole, publisher disclosure, prefix and
 // wildcard subscriptions (every matching subscription gets the event,
@@ -64,11 +93,100 @@
 // with the PUBLISH (and the INVOCATION shares the CALL's): nobody may
 // modify them.
 //
+//   - Event retention: the last PUBLISH with retain=true of each topic is
+//     kept; a SUBSCRIBE with get_retained=true gets, right after its
+//     SUBSCRIBED, the retained events of the topics it matches (exact,
+//     prefix, wildcard; in topic order) that the publication's lists
+//     would have let it receive, with EVENT.Details.retained=true and the
+//     publisher disclosed if it was. Bounded per realm by
+//     RealmConfig.RetainedTopics (DefaultRetainedTopics, 10,000) and
+//     RetainedBytes (DefaultRetainedBytes, 64 MiB): at a bound a new
+//     retained event is declined (delivered as usual, not kept, logged)
+//     and the topic's older one dropped (retain.go).
+//   - Event history: RealmConfig.EventHistory (Crossbar's
+//     {"uri", "match", "limit"}) keeps the last events of a topic or
+//     pattern in an in-memory ring (at most MaxHistoryLimit events and
+//     HistoryRingBytes each), under a subscription that exists from the
+//     realm's start; wamp.subscription.get_events(subscription, [limit];
+//     reverse, limit, from_time, after_time, before_time, until_time,
+//     topic, from_publication, after_publication, before_publication,
+//     until_publication) answers the spec's list of {timestamp,
+//     subscription, publication, details, args, kwargs}, without the
+//     events the caller's authid or authrole would not have got, in pages
+//     of at most Config.QueueSoftLimit (ArgumentsKw {"truncated": true}
+//     when there is more).
+//     Publications with lists of session IDs are not kept, as the spec
+//     asks (history.go).
+//   - Subscription revocation: Router.RemoveSubscriber (and the meta
+//     procedure wamp.subscription.remove_subscriber) takes a subscriber
+//     off a subscription; it gets UNSUBSCRIBED[0, {subscription, reason}]
+//     if it announced subscription_revocation (broker_revoke.go).
+//   - Publication trust levels: RealmConfig.PublicationTrustLevels
+//     (authrole → level) sets EVENT.Details.trustlevel.
+//   - Payload passthru: the ppt_* (and enc_*) options of PUBLISH, CALL,
+//     YIELD and ERROR go untouched into the EVENT, INVOCATION, RESULT and
+//     ERROR details, the payload with them; a publisher that uses
+//     ppt_scheme without announcing payload_passthru_mode breaks the
+//     protocol (passthru.go).
+//
+// # Meta API
+//
+// Every realm answers the WAMP meta procedures itself (WELCOME announces
+// session_meta_api, registration_meta_api, subscription_meta_api and
+// testament_meta_api): wamp.session.{count,list,get,kill,kill_by_authid,
+// kill_by_authrole,kill_all,add_testament,flush_testaments},
+// wamp.registration.{list,lookup,match,get,list_callees,count_callees,
+// remove_callee} and wamp.subscription.{list,lookup,match,get,
+// list_subscribers,count_subscribers,remove_subscriber}, with the spec's
+// arguments and results (lists are never null: subscription.match answers
+// [] when nothing matches). They are not registrations: no client can
+// register their URIs and the registration meta procedures do not list
+// them. A CALL to one is answered in its handling, like a routing
+// decision, with no session and no goroutine behind it (meta.go). A
+// killed session gets GOODBYE with the reason given (wamp.close.normal by
+// default); kill_by_* and kill_all spare the caller. wamp.session.get
+// describes the session and its transport (type, protocol, peer,
+// is_secure).
+//
+// The meta events — wamp.session.on_join and on_leave,
+// wamp.registration.on_create, on_register, on_unregister and on_delete,
+// wamp.subscription.on_create, on_subscribe, on_unsubscribe and on_delete
+// — are published in the spec's order. However a session ends (GOODBYE,
+// ABORT, kill, overload, or its transport dropping without a word), its
+// subscriptions and registrations go first with their events, then its
+// testaments are published (detached, then destroyed, each in the order
+// added; at most 64 per scope), then on_leave. wamp.session.add_testament
+// is authorized as a PUBLISH to the testament's topic when it is called
+// (for a role with an Authorizer, only a cached decision can allow it).
+//
 // URIs are checked with wamp.ValidURI, loose or, with
 // RealmConfig.StrictURI, strict rules (wamp.error.invalid_uri). Matching
 // costs time in the length of the URI, not in the number of patterns: an
 // exact map, a radix tree of prefixes and a component trie of wildcards
 // per realm (BenchmarkMatch).
+//
+// # Authorization
+//
+// RealmConfig.Roles authorize by authrole, as Crossbar's roles do (and
+// wamp/router/config reads them from Crossbar's "roles"): each role has
+// static Permissions — {URI, Match, Allow{Call, Register, Publish,
+// Subscribe}, Disclose{Caller, Publisher}, Cache} — or an Authorizer that
+// decides in code (decisions with Cache kept per session). Every CALL,
+// REGISTER, PUBLISH and SUBSCRIBE is checked where the realm takes the
+// message, before the realm's lock, so the meta procedures and
+// wamp.subscription.get_events (CALLs) pass the same check. The longest
+// matching permission pattern decides (RoleConfig tells the exact rule);
+// a denied action gets ERROR wamp.error.not_authorized (an Authorizer's
+// error: wamp.error.authorization_failed; an unacknowledged PUBLISH is
+// dropped, unanswered); Disclose forces caller or publisher disclosure.
+// A realm with no roles allows everything to every session (the anonymous
+// default of `autobahn serve`); a realm with roles refuses HELLOs whose
+// role it does not have (ABORT wamp.error.no_such_role) and denies what
+// no permission allows — a role with no permissions is denied everything.
+// Router.Reload replaces the realms' principals and roles without touching
+// a session: what comes next follows the new configuration (authorize.go).
+// A dynamic authorizer that is a WAMP procedure (Crossbar's "authorizer")
+// is not implemented.
 //
 // # Never losing silently
 //
@@ -125,10 +243,7 @@
 //
 // # Limits
 //
-// Not implemented yet: the meta API (wamp.session.*, wamp.registration.*,
-// wamp.subscription.*), authorization (roles and permissions), wampcra,
-// scram and cryptosign authentication, call timeouts (the client's own
-// timeout and CANCEL work), event retention and history, payload
-// passthru beyond forwarding Payload and the enc_* options, and RawSocket
-// on the event loop (RawSocket sessions run on goroutines).
+// Not implemented yet: wampcra,
+// scram and cryptosign authentication, and RawSocket on the event loop
+// (RawSocket sessions run on goroutines).
 package router

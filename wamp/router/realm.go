@@ -3,6 +3,7 @@ package router
 import (
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/autobahn-go/autobahn/wamp"
 )
@@ -28,15 +29,26 @@ type realm struct {
 	regByID map[wamp.ID]*registration
 	subs    *uriIndex[*subscription]
 	subByID map[wamp.ID]*subscription
+	retain  retainStore // retain.go
+	meta    metaState   // meta.go
+
+	// authn (the realm's config as authentication reads it) and authz
+	// (its compiled roles) are replaced whole by Router.Reload.
+	authn atomic.Pointer[RealmConfig]
+	authz atomic.Pointer[authorization]
 }
 
 func newRealm(r *Router, cfg RealmConfig) *realm {
-	return &realm{
+	rm := &realm{
 		r: r, cfg: cfg, log: r.log.With("realm", string(cfg.Name)),
 		sessions: map[wamp.ID]*session{},
 		regs:     newURIIndex[*registration](), regByID: map[wamp.ID]*registration{},
 		subs: newURIIndex[*subscription](), subByID: map[wamp.ID]*subscription{},
 	}
+	rm.retain.init(cfg)
+	rm.initMeta()    // meta.go
+	rm.initHistory() // history.go
+	return rm
 }
 
 func (rm *realm) lock() { rm.mu.Lock() }
@@ -53,10 +65,12 @@ func (rm *realm) unlock() {
 }
 
 // brokerFeatures and dealerFeatures are what WELCOME announces: what is
-// implemented and tested.
+// implemented and tested (meta.go adds the meta API's).
 var (
-	brokerFeatures = []string{"publisher_exclusion", "subscriber_blackwhite_listing", "publisher_identification", "pattern_based_subscription"}
-	dealerFeatures = []string{"progressive_call_results", "caller_identification", "pattern_based_registration", "shared_registration", "call_canceling"}
+	brokerFeatures = []string{"publisher_exclusion", "subscriber_blackwhite_listing", "publisher_identification", "pattern_based_subscription",
+		"event_retention", "event_history", "subscription_revocation", "publication_trustlevels", "payload_passthru_mode"}
+	dealerFeatures = []string{"progressive_call_results", "caller_identification", "pattern_based_registration", "shared_registration", "call_canceling",
+		"call_timeout", "progressive_call_invocations", "call_reroute", "registration_revocation", "call_trustlevels"}
 )
 
 func featureDict(names []string) wamp.Dict {
@@ -97,6 +111,7 @@ func (rm *realm) join(s *session) bool {
 	s.state.CompareAndSwap(stateHello, stateEstablished)
 	s.state.CompareAndSwap(stateAuth, stateEstablished)
 	s.q.push(w, messageSize(w), limitHard)
+	rm.metaJoined(s) // meta_events.go: on_join
 	return true
 }
 
@@ -123,30 +138,45 @@ func (rm *realm) removeLocked(s *session) {
 		rm.dropCallee(reg, s)
 	}
 	for _, inv := range s.calls {
+		inv.done = true
+		inv.stopTimer()
 		delete(inv.callee.invs, inv.id)
 		if inv.callee.canCancel {
 			rm.control(inv.callee, &wamp.Interrupt{Request: inv.id, Options: wamp.Dict{"mode": "killnowait", "reason": string(wamp.ErrCanceled)}})
 		}
 	}
 	for _, inv := range s.invs {
-		delete(inv.caller.calls, inv.callReq)
+		if inv.done {
+			continue // s called itself
+		}
+		rm.finish(inv)
 		rm.reply(inv.caller, &wamp.Error{RequestType: wamp.TypeCall, Request: inv.callReq, Details: wamp.Dict{},
 			Error: wamp.ErrCanceled, Args: wamp.List{"the callee left"}})
 	}
+	rm.metaLeft(s) // meta_events.go: testaments, then on_leave
 	s.subs, s.regs, s.calls, s.invs = nil, nil, nil, nil
 	rm.log.Debug("wamp/router: session left", "session", s.id)
 }
 
 // handle dispatches a broker or dealer message of an established session.
 func (rm *realm) handle(s *session, m wamp.Message) string {
+	// Authorization (authorize.go) runs before the lock: an Authorizer
+	// may take its time. Meta procedures are CALLs and pass it too.
+	m, refusal, allowed := rm.authorize(s, m)
 	rm.lock()
 	defer rm.unlock()
 	if s.removed {
 		return ""
 	}
+	if !allowed {
+		if refusal != nil {
+			rm.reply(s, refusal)
+		}
+		return ""
+	}
 	switch m := m.(type) {
 	case *wamp.Publish:
-		rm.publish(s, m)
+		return rm.publish(s, m)
 	case *wamp.Subscribe:
 		rm.subscribe(s, m)
 	case *wamp.Unsubscribe:

@@ -72,6 +72,33 @@ type RealmConfig struct {
 	// SlowSubscriber is the policy for events to subscribers over their
 	// queue's soft limit.
 	SlowSubscriber SlowPolicy
+	// CallTrustLevels assigns a trust level to the caller's authrole
+	// (WAMP spec, "Call Trust Levels"): the INVOCATIONs of its calls carry
+	// Details.trustlevel. Roles not listed get none.
+	CallTrustLevels map[string]int
+	// PublicationTrustLevels assigns a trust level to the publisher's
+	// authrole (WAMP spec, "Publication Trust Levels"): the EVENTs of its
+	// publications carry Details.trustlevel. Roles not listed get none.
+	PublicationTrustLevels map[string]int
+	// RetainedTopics bounds how many topics keep a retained event (PUBLISH
+	// retain); zero means DefaultRetainedTopics, negative turns event
+	// retention off. RetainedBytes bounds their estimated size together;
+	// zero or less means DefaultRetainedBytes. At a bound a new retained
+	// event is declined (see retain.go): the publication is delivered as
+	// usual.
+	RetainedTopics int
+	RetainedBytes  int
+	// EventHistory lists the topics whose events the realm keeps in an
+	// in-memory ring (Crossbar's store "event-history"), for
+	// wamp.subscription.get_events.
+	EventHistory []EventHistoryConfig
+
+	// Roles authorize what sessions do by their authrole (authorize.go):
+	// static permissions or an Authorizer per role. A realm with no roles
+	// allows every action to every session; a realm with roles refuses
+	// to join sessions of other roles (wamp.error.no_such_role) and
+	// denies what no permission allows.
+	Roles []RoleConfig
 
 	auth *realmAuth // the decoded principals, set by New
 }
@@ -104,6 +131,8 @@ type Router struct {
 	log    *slog.Logger
 	realms map[wamp.URI]*realm
 	ids    wamp.IDGen // router scope: subscriptions, registrations, invocations
+
+	reloadMu sync.Mutex // one Reload at a time
 
 	mu       sync.Mutex
 	closed   bool
@@ -145,7 +174,17 @@ func New(cfg Config) (*Router, error) {
 			return nil, err
 		}
 		rc.auth = ra
-		r.realms[rc.Name] = newRealm(r, rc)
+		az, err := compileRoles(&rc) // authorize.go
+		if err != nil {
+			return nil, err
+		}
+		if err := checkBrokerConfig(&rc); err != nil { // retain.go, history.go
+			return nil, err
+		}
+		rm := newRealm(r, rc)
+		rm.authn.Store(&rc)
+		rm.authz.Store(az)
+		r.realms[rc.Name] = rm
 	}
 	return r, nil
 }

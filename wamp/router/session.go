@@ -43,7 +43,8 @@ type session struct {
 	helloTimer *time.Timer // guarded by mu
 	graceMu    sync.Mutex
 	grace      *time.Timer
-	auth       *pendingAuth // stateAuth only; reader-owned
+	auth       *pendingAuth   // stateAuth only; reader-owned
+	decisions  *decisionCache // an Authorizer's cached decisions; reader-owned (authorize.go)
 
 	mu sync.Mutex
 	rs realmState // set when joining; guarded by mu
@@ -54,18 +55,26 @@ type session struct {
 	authid     string
 	authrole   string
 	authmethod string
-	canCancel  bool // announced callee.features.call_canceling
+	canCancel  bool        // announced callee.features.call_canceling
+	dealer     dealerFlags // the other dealer features it announced (dealer.go)
+	// subRevocation: announced subscriber.features.subscription_revocation;
+	// pptRoles: the roles that announced payload_passthru_mode.
+	subRevocation bool
+	pptRoles      map[string]bool
 	// authprovider ("" means "static") and authextra go into WELCOME.
 	authprovider string
 	authextra    wamp.Dict
 
 	// Guarded by the realm's mu.
-	subs     map[wamp.ID]*subscription
-	regs     map[wamp.ID]*registration
-	calls    map[wamp.ID]*invocation // as caller, by CALL.Request
-	invs     map[wamp.ID]*invocation // as callee, by INVOCATION.Request
-	removed  bool
-	dropping bool // in a run of dropped events (logged once per run)
+	subs  map[wamp.ID]*subscription
+	regs  map[wamp.ID]*registration
+	calls map[wamp.ID]*invocation // as caller, by CALL.Request
+	invs  map[wamp.ID]*invocation // as callee, by INVOCATION.Request
+	// endedStreams: request IDs of progressive call invocations that
+	// ended with the caller's stream open (dealer_progressive.go).
+	endedStreams []wamp.ID
+	removed      bool
+	dropping     bool // in a run of dropped events (logged once per run)
 
 	dropped atomic.Uint64
 }
@@ -394,6 +403,9 @@ func (s *session) onHello(m *wamp.Hello) bool {
 		methods = []string{"anonymous"}
 	}
 	s.canCancel = feature(m.Details, "callee", "call_canceling")
+	s.dealer = dealerFlagsOf(m.Details)
+	s.subRevocation = feature(m.Details, "subscriber", "subscription_revocation")
+	s.pptRoles = pptAnnounced(m.Details)
 	return s.authHello(rm, authid, methods, m.Details) // auth.go
 }
 
@@ -403,6 +415,9 @@ func (s *session) onAuthenticate(m *wamp.Authenticate) bool {
 
 // welcome joins the realm; the hello timeout must not have passed.
 func (s *session) welcome(rm *realm, authid, authrole, method string) bool {
+	if !rm.roleKnown(authrole) { // authorize.go
+		return s.abort(wamp.ErrNoSuchRole, "no role "+authrole+" in realm "+string(rm.cfg.Name))
+	}
 	s.realmName, s.authid, s.authrole, s.authmethod = rm.cfg.Name, authid, authrole, method
 	s.mu.Lock()
 	stopped := s.helloTimer.Stop()

@@ -57,6 +57,19 @@ func (cl *Client) init() error {
 // handshake is done, or an error within Options.HandshakeTimeout or ctx.
 // Dial must not be called from a Handler callback.
 func (cl *Client) Dial(ctx context.Context, rawURL string, h ws.Handler) (*ws.Conn, error) {
+	return cl.DialWith(ctx, rawURL, h, DialOptions{})
+}
+
+// DialOptions are the optional parts of DialWith.
+type DialOptions struct {
+	// LocalAddr, if set, is the local address to bind before connecting
+	// ("127.0.0.2:0"): a load generator spreads its connections over
+	// source addresses to open more than one port range's worth.
+	LocalAddr string
+}
+
+// DialWith is Dial with options.
+func (cl *Client) DialWith(ctx context.Context, rawURL string, h ws.Handler, opt DialOptions) (*ws.Conn, error) {
 	if err := cl.init(); err != nil {
 		return nil, err
 	}
@@ -92,7 +105,7 @@ func (cl *Client) Dial(ctx context.Context, rawURL string, h ws.Handler) (*ws.Co
 	defer cancel()
 	done := make(chan error, 1)
 	c := &conn{d: &cl.d, h: h, hs: &handshake{key: key, request: req, done: done}}
-	ec, err := cl.loop.DialWith(ctx, "tcp", addr, eventloop.DialOptions{Value: c})
+	ec, err := cl.loop.DialWith(ctx, "tcp", addr, eventloop.DialOptions{LocalAddr: opt.LocalAddr, Value: c})
 	if err != nil {
 		return nil, err
 	}

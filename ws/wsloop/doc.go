@@ -57,8 +57,10 @@
 // # Clients
 //
 // Client dials ws:// URLs onto its own loops (for load generators and
-// programs with very many client connections). wss:// and proxies are
-// left to ws.Dial (ErrUnsupported).
+// programs with very many client connections); DialWith binds a source
+// address (to open more connections than one port range allows). A
+// handler that implements ws.PongHandler sees the pongs. wss:// and
+// proxies are left to ws.Dial (ErrUnsupported).
 //
 // # Limits
 //

@@ -215,7 +215,25 @@ func (d *driver) guard(c *conn, n *int, all int) {
 func (d *driver) OnWritable(ec *eventloop.Conn) {
 	c := ec.Context().(*conn)
 	c.enter()
+	c.mu.Lock()
+	resume := c.resume
+	c.resume = false
+	c.mu.Unlock()
+	if resume && c.c != nil {
+		d.resume(c)
+	}
 	c.leave()
+}
+
+// resume goes on with c's input after a message was decoded off the loop
+// (ws.FeedResumer): it may call the Handler, under the same guard as
+// OnData.
+func (d *driver) resume(c *conn) {
+	if !d.opts.PanicCrash {
+		var n int
+		defer d.guard(c, &n, 0)
+	}
+	c.p.Resume(c.h)
 }
 
 func (d *driver) OnClose(ec *eventloop.Conn, err error) {

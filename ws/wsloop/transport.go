@@ -38,6 +38,7 @@ type conn struct {
 	lingers bool // CloseWrite was called: Close lingers
 	shut    bool // closing is under way
 	closed  bool // ec is closed
+	resume  bool // ResumeFeed was called: call Resume from the loop
 }
 
 // enter and leave bracket every callback of the loop for c; leave sends
@@ -108,6 +109,20 @@ func (c *conn) linger() {
 func (c *conn) OutputReady() {
 	c.mu.Lock()
 	wake := !c.inCB && !c.waking && !c.closed
+	c.waking = c.waking || wake
+	c.mu.Unlock()
+	if wake {
+		_ = c.ec.Wake()
+	}
+}
+
+// ResumeFeed (ws.FeedResumer) is called by a goroutine that decoded a
+// message of c off the loop: the loop calls Resume in OnWritable, after a
+// Wake.
+func (c *conn) ResumeFeed() {
+	c.mu.Lock()
+	c.resume = true
+	wake := !c.waking && !c.closed
 	c.waking = c.waking || wake
 	c.mu.Unlock()
 	if wake {

@@ -1,7 +1,7 @@
 // Package rawsocket is the WAMP RawSocket transport (WAMP spec, "RawSocket
 // Transport"): a 4-octet opening handshake (magic 0x7F, the maximum message
 // length a peer accepts as an exponent 2^(9+n), the serializer id 1 JSON,
-// 2 MessagePack, 3 CBOR, 4 UBJSON), then frames of a 4-octet header (3-bit
+// 2 MessagePack, 3 CBOR, 4 UBJSON, 5 FlatBuffers), then frames of a 4-octet header (3-bit
 // type: regular, PING, PONG; 24-bit big-endian length) and the payload.
 // It runs over any net.Conn: TCP, Unix sockets, TLS.
 //

@@ -28,6 +28,9 @@ const (
 	SerializerMsgPack = 2
 	SerializerCBOR    = 3
 	SerializerUBJSON  = 4
+	// SerializerFlatBuffers is Autobahn's id for "wamp.2.flatbuffers"
+	// (FlatBuffersSerializer.RAWSOCKET_SERIALIZER_ID).
+	SerializerFlatBuffers = 5
 )
 
 // HandshakeCode is the error code a server puts in the high nibble of the
@@ -101,6 +104,8 @@ func SerializerID(s wamp.Serializer) (byte, bool) {
 		return SerializerCBOR, true
 	case "ubjson":
 		return SerializerUBJSON, true
+	case "flatbuffers":
+		return SerializerFlatBuffers, true
 	}
 	return 0, false
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/autobahn-go/autobahn/internal/leakcheck"
 	"github.com/autobahn-go/autobahn/wamp"
 	"github.com/autobahn-go/autobahn/wamp/serialize/cbor"
+	"github.com/autobahn-go/autobahn/wamp/serialize/flatbuffers"
 	"github.com/autobahn-go/autobahn/wamp/serialize/json"
 	"github.com/autobahn-go/autobahn/wamp/serialize/msgpack"
 	"github.com/autobahn-go/autobahn/wamp/serialize/ubjson"
@@ -30,7 +31,7 @@ import (
 
 func TestMain(m *testing.M) { leakcheck.Main(m) }
 
-var all = []wamp.Serializer{json.Serializer{}, msgpack.Serializer{}, cbor.Serializer{}, ubjson.Serializer{}}
+var all = []wamp.Serializer{json.Serializer{}, msgpack.Serializer{}, cbor.Serializer{}, ubjson.Serializer{}, flatbuffers.Serializer{}}
 
 func ctxT(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -2,7 +2,7 @@
 // Transport"): WAMP messages travel as WebSocket messages, one message per
 // WebSocket message, in the serialization the subprotocol names:
 // "wamp.2.json" (text messages), "wamp.2.msgpack", "wamp.2.cbor",
-// "wamp.2.ubjson" (binary messages). The batched variants
+// "wamp.2.ubjson", "wamp.2.flatbuffers" (binary messages). The batched variants
 // "wamp.2.json.batched", … carry several WAMP messages per WebSocket
 // message in Autobahn's framing (wamp.AppendBatched, wamp.SplitBatched):
 // JSON messages each end with 0x18, binary ones each start with a 4-octet

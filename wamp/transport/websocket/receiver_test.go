@@ -220,7 +220,7 @@ func TestReceiverBatches(t *testing.T) {
 func TestDecodedMessagesOwnTheirData(t *testing.T) {
 	bin := []byte{0, 1, 2, 0xfe, 0xff}
 	msgs := append(vectors.Messages(),
-		&wamp.Call{Request: 9, Options: wamp.Dict{"k": "v"}, Procedure: "com.bin", Args: wamp.List{bin, "text", wamp.List{bin}}, Kwargs: wamp.Dict{"b": bin}},
+		&wamp.Call{Request: 9, Options: wamp.Dict{"transaction_hash": "v"}, Procedure: "com.bin", Args: wamp.List{bin, "text", wamp.List{bin}}, Kwargs: wamp.Dict{"b": bin}},
 		&wamp.Result{Request: 9, Details: wamp.Dict{}, Payload: bytes.Repeat(bin, 100)},
 	)
 	scribble := func(b []byte) {

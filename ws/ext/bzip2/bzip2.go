@@ -219,6 +219,11 @@ var bufPool = sync.Pool{New: func() any { return new([]byte) }}
 
 // Decode buffers the pieces of a message and decompresses it on the final
 // one, 32 KiB at a time, stopping past limit.
+// CostlyDecode (ws.CostlyDecoder): a few hundred bytes of bzip2 can cost
+// most of a CPU-second to decode, so event-loop drivers decode off the
+// loop.
+func (c *codec) CostlyDecode() bool { return true }
+
 func (c *codec) Decode(dst, p []byte, final bool, limit int64) ([]byte, error) {
 	if !final || c.in != nil {
 		if c.in == nil {

@@ -1,0 +1,352 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Server is one server of a Compare matrix: a command that serves an echo
+// on ws://ADDR/echo, where "{addr}" in Args is replaced by a free loopback
+// address.
+type Server struct {
+	Name string
+	Args []string // program and arguments
+}
+
+// ParseServer parses "name=program arg {addr} ..." (the --server flag).
+func ParseServer(s string) (Server, error) {
+	name, cmd, ok := strings.Cut(s, "=")
+	args := strings.Fields(cmd)
+	if !ok || name == "" || len(args) == 0 || !strings.Contains(cmd, "{addr}") {
+		return Server{}, fmt.Errorf("loadgen: server %q: want name=program args, with {addr} where the listen address goes", s)
+	}
+	return Server{Name: name, Args: args}, nil
+}
+
+// Cell is one load of the matrix.
+type Cell struct {
+	Conns int `json:"conns"`
+	Size  int `json:"size"`
+}
+
+func (c Cell) String() string { return fmt.Sprintf("%d×%s", c.Conns, sizeLabel(c.Size)) }
+
+func sizeLabel(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.Itoa(n>>20) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.Itoa(n>>10) + " KiB"
+	}
+	return strconv.Itoa(n) + " B"
+}
+
+// Compare runs every server under every cell, Rounds times, and reports
+// medians. Each round starts every server afresh, in an order rotated by
+// one per round, so that the machine's slow and fast moments fall on all
+// servers alike; a server runs on GOMAXPROCS=1, pinned to ServerCPU with
+// taskset when that is >= 0 (run the generator pinned elsewhere:
+// `taskset -c 1 autobahn bench compare ...`).
+type Compare struct {
+	Servers   []Server
+	Cells     []Cell
+	IdleConns int // 0: no idle measurement
+	Rounds    int
+	Warmup    time.Duration
+	Duration  time.Duration
+	ServerCPU int // -1: not pinned
+	Sources   int
+	// Log, if set, gets one line per measurement as it is made.
+	Log io.Writer
+}
+
+// Sample is one measurement of a server in one cell and round.
+type Sample struct {
+	MsgPerSecond    float64       `json:"msg_per_s"`
+	MsgPerCPUSecond float64       `json:"msg_per_cpu_s"`
+	ServerCPU       float64       `json:"server_cpu_percent"`
+	P50             time.Duration `json:"p50_ns"`
+	P99             time.Duration `json:"p99_ns"`
+	Errors          int64         `json:"errors"`
+	Err             string        `json:"error,omitempty"`
+}
+
+// ServerResult is a server's samples and their medians.
+type ServerResult struct {
+	Name       string              `json:"name"`
+	Cells      map[string][]Sample `json:"cells"`   // by Cell.String(), one per round
+	Medians    map[string]Sample   `json:"medians"` // by Cell.String()
+	IdleRSS    []float64           `json:"idle_rss_per_conn_bytes,omitempty"`
+	IdleMedian float64             `json:"idle_rss_per_conn_median_bytes,omitempty"`
+}
+
+// CompareResult is the outcome of a Compare.
+type CompareResult struct {
+	Cells     []Cell          `json:"cells"`
+	Rounds    int             `json:"rounds"`
+	IdleConns int             `json:"idle_conns"`
+	Servers   []*ServerResult `json:"servers"`
+}
+
+// Start runs the matrix.
+func (m *Compare) Start(ctx context.Context) (*CompareResult, error) {
+	if len(m.Servers) == 0 || len(m.Cells) == 0 || m.Rounds < 1 || m.Duration <= 0 {
+		return nil, errors.New("loadgen: compare needs servers, cells, rounds >= 1 and a duration")
+	}
+	res := &CompareResult{Cells: m.Cells, Rounds: m.Rounds, IdleConns: m.IdleConns}
+	by := map[string]*ServerResult{}
+	for _, s := range m.Servers {
+		if by[s.Name] != nil {
+			return nil, fmt.Errorf("loadgen: server %q twice", s.Name)
+		}
+		sr := &ServerResult{Name: s.Name, Cells: map[string][]Sample{}, Medians: map[string]Sample{}}
+		by[s.Name] = sr
+		res.Servers = append(res.Servers, sr)
+	}
+	for round := range m.Rounds {
+		for i := range m.Servers {
+			s := m.Servers[(i+round)%len(m.Servers)]
+			if err := m.runServer(ctx, s, by[s.Name], round); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, sr := range res.Servers {
+		for k, v := range sr.Cells {
+			sr.Medians[k] = medianSample(v)
+		}
+		if len(sr.IdleRSS) > 0 {
+			sr.IdleMedian = median(sr.IdleRSS)
+		}
+	}
+	return res, nil
+}
+
+// runServer starts s, measures it in every cell, and stops it.
+func (m *Compare) runServer(ctx context.Context, s Server, sr *ServerResult, round int) error {
+	proc, url, err := m.start(ctx, s)
+	if err != nil {
+		return fmt.Errorf("loadgen: server %s: %w", s.Name, err)
+	}
+	defer proc.stop()
+	if m.IdleConns > 0 {
+		idle := &Idle{Dial: Dial{URL: url, Conns: m.IdleConns, Sources: m.Sources}, Hold: m.Warmup, PID: proc.cmd.Process.Pid}
+		r, err := idle.Start(ctx)
+		if err != nil {
+			return fmt.Errorf("loadgen: server %s, idle: %w", s.Name, err)
+		}
+		sr.IdleRSS = append(sr.IdleRSS, r.RSSPerConn)
+		m.logf("round %d %-14s idle %d conns: %.0f B RSS per connection, %d/%d pongs", round+1, s.Name, r.Connected, r.RSSPerConn, r.Pongs, r.Pinged)
+	}
+	for _, c := range m.Cells {
+		sizes, err := ParseSizes(strconv.Itoa(c.Size))
+		if err != nil {
+			return err
+		}
+		run := &Run{Dial: Dial{URL: url, Conns: c.Conns, Sources: m.Sources}, Sizes: sizes,
+			Warmup: m.Warmup, Duration: m.Duration, PID: proc.cmd.Process.Pid}
+		var smp Sample
+		r, err := run.Start(ctx)
+		if err != nil {
+			smp.Err = err.Error()
+		} else {
+			smp = Sample{MsgPerSecond: r.MsgPerSecond, P50: r.Latency.P50, P99: r.Latency.P99, Errors: r.Errors}
+			if r.Server != nil {
+				smp.MsgPerCPUSecond, smp.ServerCPU = r.Server.MsgPerCPUSecond, r.Server.CPUPercent
+			}
+		}
+		sr.Cells[c.String()] = append(sr.Cells[c.String()], smp)
+		m.logf("round %d %-14s %-12s %8.0f msg/s %8.0f msg per server-CPU-s (CPU %3.0f %%) p99 %v errors %d %s",
+			round+1, s.Name, c, smp.MsgPerSecond, smp.MsgPerCPUSecond, smp.ServerCPU, round3(smp.P99), smp.Errors, smp.Err)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+func (m *Compare) logf(format string, a ...any) {
+	if m.Log != nil {
+		fmt.Fprintf(m.Log, format+"\n", a...)
+	}
+}
+
+// serverProc is a running server.
+type serverProc struct {
+	cmd  *exec.Cmd
+	done chan error
+}
+
+// start runs s on a free loopback port and waits until it accepts.
+func (m *Compare) start(ctx context.Context, s Server) (*serverProc, string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	args := make([]string, 0, len(s.Args)+3)
+	if m.ServerCPU >= 0 {
+		if tp, err := exec.LookPath("taskset"); err == nil {
+			args = append(args, tp, "-c", strconv.Itoa(m.ServerCPU))
+		}
+	}
+	for _, a := range s.Args {
+		args = append(args, strings.ReplaceAll(a, "{addr}", addr))
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		return nil, "", err
+	}
+	p := &serverProc{cmd: cmd, done: make(chan error, 1)}
+	go func() { p.done <- cmd.Wait() }()
+	// Up when it accepts: poll, bounded (a server prints nothing we could
+	// wait for).
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			break
+		}
+		select {
+		case err := <-p.done:
+			return nil, "", fmt.Errorf("exited before accepting: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		case <-ctx.Done():
+			p.stop()
+			return nil, "", ctx.Err()
+		}
+		if time.Now().After(deadline) {
+			p.stop()
+			return nil, "", fmt.Errorf("not accepting on %s after 10 s", addr)
+		}
+	}
+	return p, "ws://" + addr + "/echo", nil
+}
+
+// stop ends the server: SIGTERM, then SIGKILL after 5 s.
+func (p *serverProc) stop() {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+func medianDur(v []time.Duration) time.Duration {
+	f := make([]float64, len(v))
+	for i, d := range v {
+		f[i] = float64(d)
+	}
+	return time.Duration(median(f))
+}
+
+// medianSample takes the median of every field over the rounds that ran
+// without an error (an error if none did).
+func medianSample(v []Sample) Sample {
+	var ok []Sample
+	for _, s := range v {
+		if s.Err == "" {
+			ok = append(ok, s)
+		}
+	}
+	if len(ok) == 0 {
+		return v[0]
+	}
+	pick := func(f func(Sample) float64) float64 {
+		x := make([]float64, len(ok))
+		for i, s := range ok {
+			x[i] = f(s)
+		}
+		return median(x)
+	}
+	p50, p99 := make([]time.Duration, len(ok)), make([]time.Duration, len(ok))
+	var errs int64
+	for i, s := range ok {
+		p50[i], p99[i] = s.P50, s.P99
+		errs += s.Errors
+	}
+	return Sample{
+		MsgPerSecond:    pick(func(s Sample) float64 { return s.MsgPerSecond }),
+		MsgPerCPUSecond: pick(func(s Sample) float64 { return s.MsgPerCPUSecond }),
+		ServerCPU:       pick(func(s Sample) float64 { return s.ServerCPU }),
+		P50:             medianDur(p50), P99: medianDur(p99), Errors: errs,
+	}
+}
+
+// WriteMarkdown writes the medians as Markdown tables: messages per
+// server-CPU-second (the measure that does not depend on how busy the
+// machine is), messages per second, p99 latency, and idle memory.
+func (res *CompareResult) WriteMarkdown(w io.Writer) error {
+	head := "| server |"
+	rule := "|---|"
+	for _, c := range res.Cells {
+		head += " " + c.String() + " |"
+		rule += "---:|"
+	}
+	tables := []struct {
+		title string
+		cell  func(Sample) string
+	}{
+		{"messages per server-CPU-second", func(s Sample) string { return kilo(s.MsgPerCPUSecond) }},
+		{"messages per second", func(s Sample) string { return kilo(s.MsgPerSecond) }},
+		{"p99 latency", func(s Sample) string { return round3(s.P99).String() }},
+	}
+	for _, t := range tables {
+		fmt.Fprintf(w, "\n%s, median of %d rounds:\n\n%s\n%s\n", t.title, res.Rounds, head, rule)
+		for _, sr := range res.Servers {
+			line := "| " + sr.Name + " |"
+			for _, c := range res.Cells {
+				s := sr.Medians[c.String()]
+				if s.Err != "" {
+					line += " error |"
+				} else {
+					line += " " + t.cell(s) + " |"
+				}
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
+	if res.IdleConns > 0 {
+		fmt.Fprintf(w, "\nidle RSS per connection (%d connections), median of %d rounds:\n\n| server | bytes |\n|---|---:|\n", res.IdleConns, res.Rounds)
+		for _, sr := range res.Servers {
+			fmt.Fprintf(w, "| %s | %.0f |\n", sr.Name, sr.IdleMedian)
+		}
+	}
+	return nil
+}
+
+func kilo(v float64) string {
+	if v >= 1000 {
+		return fmt.Sprintf("%.1fk", v/1000)
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+// round3 rounds to 3 significant digits.
+func round3(d time.Duration) time.Duration { return round(d) }

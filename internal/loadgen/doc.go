@@ -1,0 +1,60 @@
+// Package loadgen is the engine of `autobahn bench`: a WebSocket load
+// generator on the event-loop client (ws/wsloop), for any ws:// server
+// that echoes what it receives.
+//
+// A Run opens Dial.Conns connections, ramped up at Dial.Rate per second and
+// spread over the source addresses 127.0.0.2... for a loopback target (so
+// that more than one port range of connections can be opened), then sends
+// for Run.Warmup and measures for Run.Duration:
+//
+//   - closed loop (default): each connection keeps Run.InFlight messages
+//     in flight and sends the next one when an echo returns;
+//   - open loop (Run.MsgRate > 0): one scheduler sends message i at its
+//     intended time start + i/MsgRate on connection i mod N whatever the
+//     answers do, and latency counts from that intended time, so a stall
+//     shows in every message it delayed instead of in one (no coordinated
+//     omission).
+//
+// Message sizes follow a Sizes distribution ("32", "32:9,4k:1"); messages
+// are text or binary, with permessage-deflate offered or not. An echo is
+// matched with its message in order per connection and checked for size
+// and type. With Run.PID the server's CPU time and RSS over the measured
+// time come from /proc, and the generator reports its own CPU.
+//
+//	r := &loadgen.Run{Dial: loadgen.Dial{URL: "ws://127.0.0.1:9000/echo", Conns: 100},
+//		Duration: 5 * time.Second}
+//	res, err := r.Start(ctx)
+//	res.WriteText(os.Stdout)
+//
+// The counts of a Result are of the messages whose (intended) send time
+// fell in the measured time, and Sent == Received + Errors once the run is
+// over: a message not sent (queue full, open loop past MaxInFlight), lost
+// with its connection or unanswered after Run.Drain, or answered with
+// another size or type is an error.
+//
+// An Idle run opens connections, holds them, reads the server's RSS per
+// connection and the kernel's TCP memory (/proc/net/sockstat), then pings
+// every connection and counts the pongs.
+//
+// A Compare runs a matrix: server commands (each started afresh per round
+// on GOMAXPROCS=1, pinned with taskset, on a free loopback port) × cells of
+// connections and message size, an Idle run per server, Rounds times in an
+// order rotated every round; it reports every sample, their medians,
+// Markdown tables and an SVG bar chart.
+//
+// # Latencies
+//
+// Histogram is log-linear in the manner of HdrHistogram: exact below
+// 256 ns, then 128 buckets per power of two, so every reported quantile is
+// at most Precision (1/128, 0.78 %) above the exact value of its rank; its
+// memory is fixed (35 KiB) whatever is recorded, and Record is a few
+// atomic adds, safe from every loop at once.
+//
+// # Limits
+//
+// Memory is bounded by the configuration: per connection a ring of
+// pending entries of 16 bytes that grows as needed up to InFlight (open
+// loop: MaxInFlight, default 1024), one shared payload of the largest size, at most 64 dialers at a
+// time. Connections: at most 2^20; sizes: at most MaxMessageSize. wss://
+// is not supported (the event-loop client dials ws:// only).
+package loadgen

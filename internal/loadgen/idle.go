@@ -1,0 +1,157 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/autobahn-go/autobahn/ws"
+)
+
+// Idle configures a memory run: open connections, hold them idle, read
+// the server's memory, then ping every connection and count the pongs.
+type Idle struct {
+	Dial
+	Hold time.Duration // how long the connections stay idle before the reading
+	// PongTimeout bounds the wait for the pongs (default 5 s).
+	PongTimeout time.Duration
+	PID         int // the server's process, for its RSS
+}
+
+// IdleResult is the outcome of an Idle run, as `autobahn bench idle
+// --json` prints it.
+type IdleResult struct {
+	URL               string `json:"url"`
+	Conns             int    `json:"conns"`
+	Connected         int    `json:"connected"`
+	ConnectErrors     int64  `json:"connect_errors"`
+	FirstConnectError string `json:"first_connect_error,omitempty"`
+	// The server's RSS before the first connection and after the hold
+	// (0 without a PID), and their difference per connection.
+	RSSBefore  int64    `json:"rss_before_bytes,omitempty"`
+	RSSAfter   int64    `json:"rss_after_bytes,omitempty"`
+	RSSPerConn float64  `json:"rss_per_conn_bytes,omitempty"`
+	SockBefore SockStat `json:"sockstat_before"`
+	SockAfter  SockStat `json:"sockstat_after"`
+	// KernelPerConn is the growth of the kernel's TCP buffer memory per
+	// connection, both ends of loopback connections included.
+	KernelPerConn    float64 `json:"kernel_mem_per_conn_bytes"`
+	Pinged           int     `json:"pinged"`
+	Pongs            int64   `json:"pongs"`
+	UnexpectedCloses int64   `json:"unexpected_closes"`
+	HoldSeconds      float64 `json:"hold_s"`
+}
+
+// idleConn counts a connection's pongs.
+type idleConn struct {
+	ws.BaseHandler
+	st *idleState
+}
+
+type idleState struct {
+	open     *openCount
+	pongs    atomic.Int64
+	want     atomic.Int64
+	allPongs chan struct{}
+	once     sync.Once
+	closes   atomic.Int64
+}
+
+func (h idleConn) OnOpen(*ws.Conn) { h.st.open.opened() }
+
+func (h idleConn) OnPong(*ws.Conn, []byte) {
+	if h.st.pongs.Add(1) == h.st.want.Load() {
+		h.st.once.Do(func() { close(h.st.allPongs) })
+	}
+}
+
+func (h idleConn) OnClose(*ws.Conn, bool, ws.StatusCode, string) {
+	if !h.st.open.closing.Load() {
+		h.st.closes.Add(1)
+	}
+	h.st.open.closed()
+}
+
+// Start opens the connections, holds them for Hold (or until ctx ends),
+// reads the memory, pings, and closes.
+func (r *Idle) Start(ctx context.Context) (*IdleResult, error) {
+	u, err := r.check()
+	if err != nil {
+		return nil, err
+	}
+	if r.PongTimeout <= 0 {
+		r.PongTimeout = 5 * time.Second
+	}
+	if r.Hold < 0 {
+		return nil, errors.New("loadgen: negative hold time")
+	}
+	res := &IdleResult{URL: r.URL, Conns: r.Conns}
+	st := &idleState{open: newOpenCount(), allPongs: make(chan struct{})}
+	st.want.Store(-1)
+	res.SockBefore, _ = ReadSockStat()
+	if r.PID > 0 {
+		p, err := ReadProc(r.PID)
+		if err != nil {
+			return nil, err
+		}
+		res.RSSBefore = p.RSS
+	}
+	cl := r.newClient()
+	conns := make([]*ws.Conn, r.Conns)
+	failed, dialErr := r.dialAll(ctx, cl, u, func(int) ws.Handler { return idleConn{st: st} }, func(i int, c *ws.Conn) { conns[i] = c })
+	res.ConnectErrors = failed
+	live := conns[:0:0]
+	for _, c := range conns {
+		if c != nil {
+			live = append(live, c)
+		}
+	}
+	res.Connected = len(live)
+	if dialErr != nil {
+		res.FirstConnectError = dialErr.Error()
+	}
+	if len(live) == 0 {
+		closeAll(nil, cl, st.open.startClosing(), 0)
+		return nil, errors.Join(errors.New("loadgen: no connection opened"), dialErr)
+	}
+	held := time.Now()
+	t := time.NewTimer(r.Hold)
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	t.Stop()
+	res.HoldSeconds = time.Since(held).Seconds()
+	res.SockAfter, _ = ReadSockStat()
+	if r.PID > 0 {
+		if p, err := ReadProc(r.PID); err == nil {
+			res.RSSAfter = p.RSS
+			res.RSSPerConn = float64(res.RSSAfter-res.RSSBefore) / float64(len(live))
+		}
+	}
+	res.KernelPerConn = float64(res.SockAfter.TCPMem-res.SockBefore.TCPMem) / float64(len(live))
+
+	// Ping every connection; the pongs come to OnPong.
+	st.want.Store(int64(len(live)))
+	if st.pongs.Load() >= int64(len(live)) {
+		st.once.Do(func() { close(st.allPongs) })
+	}
+	for _, c := range live {
+		if c.Ping(context.Background(), []byte("bench")) == nil {
+			res.Pinged++
+		}
+	}
+	pt := time.NewTimer(r.PongTimeout)
+	select {
+	case <-st.allPongs:
+	case <-pt.C:
+	case <-ctx.Done():
+	}
+	pt.Stop()
+	res.Pongs = st.pongs.Load()
+	res.UnexpectedCloses = st.closes.Load()
+	closeAll(live, cl, st.open.startClosing(), time.Second)
+	return res, nil
+}

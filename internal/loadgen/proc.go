@@ -1,0 +1,139 @@
+package loadgen
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// clockTick is the unit of /proc/PID/stat times (USER_HZ, 100 on Linux).
+const clockTick = 10 * time.Millisecond
+
+// ProcSample is what /proc tells about a process at one moment.
+type ProcSample struct {
+	CPU time.Duration // user + system
+	RSS int64         // resident bytes
+}
+
+// ReadProc samples process pid (Linux /proc/PID/stat and status).
+func ReadProc(pid int) (ProcSample, error) {
+	dir := "/proc/" + strconv.Itoa(pid)
+	stat, err := os.ReadFile(dir + "/stat")
+	if err != nil {
+		return ProcSample{}, err
+	}
+	cpu, err := parseStatCPU(stat)
+	if err != nil {
+		return ProcSample{}, err
+	}
+	status, err := os.ReadFile(dir + "/status")
+	if err != nil {
+		return ProcSample{}, err
+	}
+	rss, err := parseStatusRSS(status)
+	if err != nil {
+		return ProcSample{}, err
+	}
+	return ProcSample{CPU: cpu, RSS: rss}, nil
+}
+
+var errProcFormat = errors.New("loadgen: unexpected /proc format")
+
+// parseStatCPU returns utime+stime of a /proc/PID/stat line. The command
+// name (field 2) is in parentheses and may hold spaces and parentheses:
+// the fields are counted after the last ')'.
+func parseStatCPU(b []byte) (time.Duration, error) {
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, errProcFormat
+	}
+	f := bytes.Fields(b[i+1:])
+	// After the name: state(3) ... utime(14) stime(15).
+	if len(f) < 13 {
+		return 0, errProcFormat
+	}
+	ut, err1 := strconv.ParseUint(string(f[11]), 10, 63)
+	st, err2 := strconv.ParseUint(string(f[12]), 10, 63)
+	if err1 != nil || err2 != nil || ut+st > uint64(1<<62)/uint64(clockTick) {
+		return 0, errProcFormat
+	}
+	return time.Duration(ut+st) * clockTick, nil
+}
+
+// parseStatusRSS returns VmRSS of /proc/PID/status in bytes.
+func parseStatusRSS(b []byte) (int64, error) {
+	for line := range bytes.SplitSeq(b, []byte{'\n'}) {
+		rest, ok := bytes.CutPrefix(line, []byte("VmRSS:"))
+		if !ok {
+			continue
+		}
+		f := bytes.Fields(rest)
+		if len(f) < 1 {
+			return 0, errProcFormat
+		}
+		kb, err := strconv.ParseInt(string(f[0]), 10, 64)
+		if err != nil || kb < 0 || kb > 1<<50 {
+			return 0, errProcFormat
+		}
+		return kb << 10, nil
+	}
+	return 0, errProcFormat
+}
+
+// SockStat is the kernel's TCP socket count and buffer memory
+// (/proc/net/sockstat), machine-wide.
+type SockStat struct {
+	TCPInUse int   `json:"tcp_inuse"`
+	TCPMem   int64 `json:"tcp_mem_bytes"` // pages in socket buffers, in bytes
+}
+
+// ReadSockStat reads /proc/net/sockstat.
+func ReadSockStat() (SockStat, error) {
+	b, err := os.ReadFile("/proc/net/sockstat")
+	if err != nil {
+		return SockStat{}, err
+	}
+	return parseSockStat(b, int64(os.Getpagesize()))
+}
+
+// parseSockStat reads the "TCP: inuse N orphan N tw N alloc N mem N" line.
+func parseSockStat(b []byte, page int64) (SockStat, error) {
+	for line := range bytes.SplitSeq(b, []byte{'\n'}) {
+		rest, ok := bytes.CutPrefix(line, []byte("TCP:"))
+		if !ok {
+			continue
+		}
+		var s SockStat
+		found := 0
+		f := bytes.Fields(rest)
+		for i := 0; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseInt(string(f[i+1]), 10, 64)
+			if err != nil || v < 0 || v > 1<<40 {
+				return SockStat{}, errProcFormat
+			}
+			switch string(f[i]) {
+			case "inuse":
+				s.TCPInUse = int(v)
+				found++
+			case "mem":
+				s.TCPMem = v * page
+				found++
+			}
+		}
+		if found != 2 {
+			return SockStat{}, errProcFormat
+		}
+		return s, nil
+	}
+	return SockStat{}, errProcFormat
+}
+
+// selfCPU returns this process's user+system CPU time.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

@@ -1,0 +1,365 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/autobahn-go/autobahn/ws"
+)
+
+// Run configures a throughput and latency run.
+type Run struct {
+	Dial
+	// InFlight is the closed loop's messages in flight per connection: a
+	// connection sends the next message when an echo comes back
+	// (default 1). Ignored when MsgRate is set.
+	InFlight int
+	// MsgRate switches to the open loop: MsgRate messages per second in
+	// total, sent on the connections in turn at fixed intended times
+	// whatever the answers do; a message's latency counts from its
+	// intended send time, so a stall of the server (or of the generator)
+	// shows in every message it delayed (no coordinated omission).
+	MsgRate float64
+	// MaxInFlight bounds the open loop's unanswered messages per
+	// connection (default 1024); a message due beyond it is counted as an
+	// error and not sent, so memory stays bounded under any stall.
+	MaxInFlight int
+	Sizes       Sizes
+	Text        bool
+	Warmup      time.Duration // traffic before measuring
+	Duration    time.Duration // measured time
+	// Drain bounds the wait for the last answers after the measured time
+	// (default 2 s); what is unanswered then counts as errors.
+	Drain time.Duration
+	// PID, if set, is the server's process: its CPU time and RSS over the
+	// measured time are reported.
+	PID int
+	// Progress, if set, is called about every ProgressEvery (default 1 s)
+	// from a goroutine of Start, and once more at the end.
+	Progress      func(Progress)
+	ProgressEvery time.Duration
+}
+
+// Progress is a run's state while it runs.
+type Progress struct {
+	Phase    string        `json:"phase"` // "connect", "warmup", "measure", "drain"
+	Elapsed  time.Duration `json:"elapsed_ns"`
+	Conns    int64         `json:"conns"`
+	MsgRate  float64       `json:"msg_per_s"` // answers per second since the last report
+	P50, P99 time.Duration // of the measured answers so far
+	Errors   int64         `json:"errors"`
+}
+
+// pending is one message awaiting its echo.
+type pending struct {
+	t        int64 // send time (open loop: intended), ns since gen.epoch
+	size     int32
+	measured bool
+}
+
+// gen is the state of one run, shared by its connections.
+type gen struct {
+	cfg     *Run
+	epoch   time.Time
+	payload []byte
+	op      ws.Opcode
+	hist    Histogram
+	open    *openCount
+
+	sending      atomic.Bool
+	measureStart atomic.Int64 // ns since epoch
+	measureEnd   atomic.Int64
+
+	sent, received, errs atomic.Int64 // measured messages
+	writeErrs, lost      atomic.Int64 // parts of errs
+	unsolicited          atomic.Int64 // messages with none in flight
+	answers              atomic.Int64 // every answer, for progress
+	receivedBytes        atomic.Int64 // measured
+	inflight             atomic.Int64 // measured messages awaiting an answer
+	unexpectedCloses     atomic.Int64
+}
+
+func (g *gen) now() int64 { return int64(time.Since(g.epoch)) }
+
+func (g *gen) measured(t int64) bool {
+	return t >= g.measureStart.Load() && t < g.measureEnd.Load()
+}
+
+// lconn is one connection of a run: its handler and its messages in
+// flight, in order (an echo server answers in order).
+type lconn struct {
+	g    *gen
+	c    *ws.Conn // set by Start before any send
+	mu   sync.Mutex
+	ring []pending // grows to max as needed
+	max  int
+	head int
+	n    int
+	seq  uint64 // messages sent, picks the next size
+	gone bool
+}
+
+func (lc *lconn) OnConnect(*ws.ConnectRequest) (ws.Accept, error) { return ws.Accept{}, nil }
+func (lc *lconn) OnOpen(*ws.Conn)                                 { lc.g.open.opened() }
+
+// send sends one message due at t (now, or the open loop's intended time);
+// it reports whether the connection took it. The write happens under
+// lc.mu so that the order of the ring is the order on the wire even when
+// two goroutines send (a push-mode write only queues, it never waits).
+func (lc *lconn) send(c *ws.Conn, t int64) bool {
+	g := lc.g
+	m := g.measured(t)
+	if m {
+		g.sent.Add(1)
+	}
+	lc.mu.Lock()
+	if lc.n == len(lc.ring) && len(lc.ring) < lc.max {
+		lc.grow()
+	}
+	ok := !lc.gone && lc.n < len(lc.ring)
+	if ok {
+		size := g.cfg.Sizes.at(lc.seq)
+		lc.seq++
+		lc.ring[(lc.head+lc.n)%len(lc.ring)] = pending{t: t, size: int32(size), measured: m}
+		lc.n++
+		if ok = c.WriteMessage(context.Background(), g.op, g.payload[:size]) == nil; !ok {
+			lc.n--
+		}
+	}
+	if ok && m {
+		g.inflight.Add(1)
+	}
+	lc.mu.Unlock()
+	if !ok && m {
+		g.errs.Add(1)
+		g.writeErrs.Add(1)
+	}
+	return ok
+}
+
+// grow doubles the ring (up to max), keeping the order. lc.mu is held.
+func (lc *lconn) grow() {
+	r := make([]pending, min(max(2*len(lc.ring), 4), lc.max))
+	for i := range lc.n {
+		r[i] = lc.ring[(lc.head+i)%len(lc.ring)]
+	}
+	lc.ring, lc.head = r, 0
+}
+
+func (lc *lconn) OnMessage(c *ws.Conn, p []byte, binary bool) {
+	g := lc.g
+	now := g.now()
+	lc.mu.Lock()
+	if lc.n == 0 {
+		lc.mu.Unlock()
+		g.unsolicited.Add(1) // nothing was asked: not an echo
+		return
+	}
+	pm := lc.ring[lc.head]
+	lc.head = (lc.head + 1) % len(lc.ring)
+	lc.n--
+	lc.mu.Unlock()
+	g.answers.Add(1)
+	if pm.measured {
+		g.inflight.Add(-1)
+		if len(p) == int(pm.size) && binary == (g.op == ws.OpBinary) {
+			g.received.Add(1)
+			g.receivedBytes.Add(int64(len(p)))
+			g.hist.Record(time.Duration(now - pm.t))
+		} else {
+			g.errs.Add(1) // a Mismatched
+		}
+	}
+	if g.cfg.MsgRate == 0 && g.sending.Load() {
+		lc.send(c, g.now())
+	}
+}
+
+func (lc *lconn) OnClose(c *ws.Conn, wasClean bool, code ws.StatusCode, reason string) {
+	g := lc.g
+	lc.mu.Lock()
+	lc.gone = true
+	var lost int64
+	for i := range lc.n {
+		if lc.ring[(lc.head+i)%len(lc.ring)].measured {
+			lost++
+		}
+	}
+	lc.n = 0
+	lc.mu.Unlock()
+	if lost > 0 {
+		g.inflight.Add(-lost)
+		g.errs.Add(lost)
+		g.lost.Add(lost)
+	}
+	if !g.open.closing.Load() {
+		g.unexpectedCloses.Add(1)
+	}
+	g.open.closed()
+}
+
+// Start runs r until its warm-up and measured time are over (or ctx
+// ends: the measured time is then what ran) and returns the result.
+func (r *Run) Start(ctx context.Context) (*Result, error) {
+	u, err := r.check()
+	if err != nil {
+		return nil, err
+	}
+	if r.Sizes.table == nil {
+		r.Sizes, _ = ParseSizes("32")
+	}
+	if r.InFlight <= 0 {
+		r.InFlight = 1
+	}
+	if r.MaxInFlight <= 0 {
+		r.MaxInFlight = 1024
+	}
+	if r.Drain <= 0 {
+		r.Drain = 2 * time.Second
+	}
+	if r.ProgressEvery <= 0 {
+		r.ProgressEvery = time.Second
+	}
+	if r.Duration <= 0 || r.Warmup < 0 || r.MsgRate < 0 || r.InFlight > 1<<16 || r.MaxInFlight > 1<<16 {
+		return nil, errors.New("loadgen: need a positive duration, no negative warm-up or rate, at most 65536 in flight")
+	}
+	g := &gen{cfg: r, epoch: time.Now(), payload: make([]byte, r.Sizes.Max()), op: ws.OpBinary, open: newOpenCount()}
+	for i := range g.payload {
+		g.payload[i] = 'a' + byte(i%26)
+	}
+	if r.Text {
+		g.op = ws.OpText
+	}
+	g.measureStart.Store(1<<63 - 1)
+	g.measureEnd.Store(1<<63 - 1)
+	ring := r.InFlight
+	if r.MsgRate > 0 {
+		ring = r.MaxInFlight
+	}
+
+	res := &Result{Mode: "closed", URL: r.URL, Conns: r.Conns, InFlight: r.InFlight, Sizes: r.Sizes.String(), Text: r.Text, Compress: r.Compress}
+	if r.MsgRate > 0 {
+		res.Mode, res.InFlight, res.TargetRate = "open", 0, r.MsgRate
+	}
+	prog := newProgressor(r, g)
+	defer prog.stop()
+
+	cl := r.newClient()
+	conns := make([]*ws.Conn, r.Conns)
+	lcs := make([]*lconn, r.Conns)
+	for i := range lcs {
+		lcs[i] = &lconn{g: g, ring: make([]pending, min(ring, 4)), max: ring}
+	}
+	failed, dialErr := r.dialAll(ctx, cl, u, func(i int) ws.Handler { return lcs[i] }, func(i int, c *ws.Conn) { conns[i] = c; lcs[i].c = c })
+	res.ConnectErrors = failed
+	live := make([]*lconn, 0, r.Conns)
+	for _, lc := range lcs {
+		if lc.c != nil {
+			live = append(live, lc)
+		}
+	}
+	res.Connected = len(live)
+	if len(live) == 0 {
+		closeAll(nil, cl, g.open.startClosing(), 0)
+		return nil, errors.Join(errors.New("loadgen: no connection opened"), dialErr)
+	}
+	if dialErr != nil {
+		res.FirstConnectError = dialErr.Error()
+	}
+
+	// Traffic: the warm-up, then the measured time.
+	t0 := g.now()
+	g.measureStart.Store(t0 + int64(r.Warmup))
+	g.measureEnd.Store(t0 + int64(r.Warmup+r.Duration))
+	g.sending.Store(true)
+	prog.setPhase("warmup")
+	var sched sync.WaitGroup
+	if r.MsgRate > 0 {
+		sched.Add(1)
+		go func() { defer sched.Done(); g.openLoop(ctx, live, t0) }()
+	} else {
+		for k := 0; k < r.InFlight; k++ {
+			for _, lc := range live {
+				lc.send(lc.c, g.now())
+			}
+		}
+	}
+	if !sleepUntil(ctx, g, t0+int64(r.Warmup)) {
+		g.measureStart.Store(g.now())
+	}
+	prog.setPhase("measure")
+	cpu0, self0 := sampleCPU(r.PID), selfCPU()
+	rss0 := res.sampleRSS(r.PID)
+	start := g.now()
+	if !sleepUntil(ctx, g, g.measureEnd.Load()) {
+		g.measureEnd.Store(g.now())
+	}
+	end := g.now()
+	g.sending.Store(false)
+	cpu1, self1 := sampleCPU(r.PID), selfCPU()
+	rss1 := res.sampleRSS(r.PID)
+	sched.Wait()
+
+	// The last answers, then the close.
+	prog.setPhase("drain")
+	deadline := time.Now().Add(r.Drain)
+	for g.inflight.Load() > 0 && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(5 * time.Millisecond)
+	}
+	closeAll(conns, cl, g.open.startClosing(), time.Second)
+	prog.stop()
+
+	el := time.Duration(end - start)
+	res.fill(g, el)
+	if r.PID > 0 && cpu0.ok && cpu1.ok {
+		res.Server = &ServerUse{CPUSeconds: (cpu1.cpu - cpu0.cpu).Seconds(), RSSBefore: rss0, RSSAfter: rss1}
+		if res.Server.CPUSeconds > 0 && el > 0 {
+			res.Server.CPUPercent = 100 * res.Server.CPUSeconds / el.Seconds()
+			res.Server.MsgPerCPUSecond = float64(res.Received) / res.Server.CPUSeconds
+		}
+	}
+	if el > 0 {
+		res.GeneratorCPUPercent = 100 * (self1 - self0).Seconds() / el.Seconds()
+	}
+	return res, nil
+}
+
+// sleepUntil waits until g's clock reads t; false if ctx ended first.
+func sleepUntil(ctx context.Context, g *gen, t int64) bool {
+	d := time.Duration(t - g.now())
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+type cpuSample struct {
+	cpu time.Duration
+	ok  bool
+}
+
+func sampleCPU(pid int) cpuSample {
+	if pid <= 0 {
+		return cpuSample{}
+	}
+	p, err := ReadProc(pid)
+	return cpuSample{p.CPU, err == nil}
+}
+
+func (res *Result) sampleRSS(pid int) int64 {
+	if pid <= 0 {
+		return 0
+	}
+	p, _ := ReadProc(pid)
+	return p.RSS
+}

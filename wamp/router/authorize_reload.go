@@ -1,0 +1,65 @@
+package router
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/autobahn-go/autobahn/wamp"
+)
+
+// Reload replaces the authentication and authorization of the router's
+// realms with cfg's, without touching a session: each realm's
+// AllowAnonymous, AnonymousRole, Tickets, CRA, SCRAM, Cryptosign,
+// Authenticators and Roles. Sessions that joined before stay joined; the
+// next HELLO and the next CALL, REGISTER, PUBLISH or SUBSCRIBE of every
+// session follow the new configuration (a session whose role is gone is
+// denied everything). cfg must name the same realms as the router's
+// configuration; every other field of RealmConfig and Config keeps the
+// value New was given. On an error nothing changes.
+func (r *Router) Reload(cfg Config) error {
+	r.reloadMu.Lock()
+	defer r.reloadMu.Unlock()
+	type update struct {
+		rm *realm
+		rc *RealmConfig
+		az *authorization
+	}
+	ups := make([]update, 0, len(cfg.Realms))
+	seen := map[wamp.URI]bool{}
+	for i := range cfg.Realms {
+		rc := cfg.Realms[i]
+		rm := r.realms[rc.Name]
+		if rm == nil {
+			return fmt.Errorf("wamp/router: reload: realm %q is new (adding realms needs a restart)", rc.Name)
+		}
+		if seen[rc.Name] {
+			return fmt.Errorf("wamp/router: reload: realm %q configured twice", rc.Name)
+		}
+		seen[rc.Name] = true
+		ra, err := compileAuth(&rc)
+		if err != nil {
+			return err
+		}
+		rc.auth = ra
+		az, err := compileRoles(&rc)
+		if err != nil {
+			return err
+		}
+		ups = append(ups, update{rm, &rc, az})
+	}
+	var missing []string
+	for name := range r.realms {
+		if !seen[name] {
+			missing = append(missing, string(name))
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return fmt.Errorf("wamp/router: reload: realms %q are missing (removing realms needs a restart)", missing)
+	}
+	for _, u := range ups {
+		u.rm.authn.Store(u.rc)
+		u.rm.authz.Store(u.az)
+	}
+	return nil
+}

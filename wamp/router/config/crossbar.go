@@ -1,0 +1,498 @@
+package config
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/autobahn-go/autobahn/wamp"
+	"github.com/autobahn-go/autobahn/wamp/auth"
+	"github.com/autobahn-go/autobahn/wamp/router"
+)
+
+// serializerNames are the serializers a transport may offer; the default
+// is all of them.
+var serializerNames = []string{"json", "msgpack", "cbor", "ubjson"}
+
+// dynamicNotSupported is why "type": "dynamic" and "authorizer" are refused.
+const dynamicNotSupported = "dynamic authentication and authorization by a WAMP procedure; " +
+	"a Go program can set router.RealmConfig.Authenticators and router.RoleConfig.Authorizer"
+
+// crossbar maps a Crossbar node configuration (version 2, one router
+// worker) onto router.Config and transports.
+func (d *decoder) crossbar(tree any, dir string) *Config {
+	if _, ok := tree.(map[string]any); !ok {
+		d.fail("", "want a configuration object, got %s", kind(tree))
+		return nil
+	}
+	top := d.object("", tree)
+	top.get("$schema") // a schema reference for editors
+	if !top.has("version") {
+		d.fail("version", "missing (want 2)")
+	}
+	top.integer("version", 2, 2, 2)
+	ctl := d.object("controller", top.get("controller"))
+	for _, k := range ctl.keys() {
+		d.fail(ctl.at(k), "not supported: the node controller is not configurable (leave \"controller\" empty)")
+	}
+	workers := top.array("workers")
+	top.done()
+	if d.err == nil && len(workers) == 0 {
+		d.fail("workers", "no router worker")
+	}
+	cfg := &Config{}
+	for i, w := range workers {
+		path := index("workers", i)
+		if i > 0 {
+			d.fail(path, "not supported: more than one worker (one router worker per configuration)")
+			break
+		}
+		d.worker(path, w, dir, cfg)
+	}
+	if d.err == nil {
+		d.check(cfg)
+	}
+	return cfg
+}
+
+// check runs the router's own checks, as router.New would at start.
+func (d *decoder) check(cfg *Config) {
+	r, err := router.New(cfg.Router)
+	if err != nil {
+		d.fail("workers[0]", "%v", strings.TrimPrefix(err.Error(), "wamp/router: "))
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = r.Close(ctx) // no session ever joined: nothing to wait for
+}
+
+func (d *decoder) worker(path string, v any, dir string, cfg *Config) {
+	w := d.object(path, v)
+	if !w.has("type") {
+		d.fail(w.at("type"), "missing")
+	}
+	w.oneOf("type", "router", "router")
+	w.str("id", false)
+	opts := d.object(w.at("options"), w.get("options"))
+	// Autobahn's extensions: the router's timeouts and queue limit.
+	cfg.Router.HelloTimeout = time.Duration(opts.seconds("hello_timeout") * float64(time.Second))
+	cfg.Router.CloseTimeout = time.Duration(opts.seconds("close_timeout") * float64(time.Second))
+	cfg.Router.QueueSoftLimit = int(opts.integer("queue_soft_limit", 1024, 1<<30, 0))
+	opts.done()
+	w.unsupported("components", "components run application code inside the router worker; run them as clients")
+	realms := w.array("realms")
+	transports := w.array("transports")
+	w.done()
+	if d.err == nil && len(realms) == 0 {
+		d.fail(w.at("realms"), "no realm")
+	}
+	for j, r := range realms {
+		d.realm(index(w.at("realms"), j), r, cfg)
+	}
+	if d.err == nil && len(transports) == 0 {
+		d.fail(w.at("transports"), "no transport")
+	}
+	a := &authState{d: d, realms: cfg.Router.Realms}
+	for j, t := range transports {
+		if tr := d.transport(index(w.at("transports"), j), t, dir, a); tr != nil {
+			cfg.Transports = append(cfg.Transports, *tr)
+		}
+	}
+}
+
+func (d *decoder) realm(path string, v any, cfg *Config) {
+	r := d.object(path, v)
+	name := r.str("name", true)
+	if d.err == nil && !wamp.ValidURI(wamp.URI(name), false, wamp.MatchExact) {
+		d.fail(r.at("name"), "invalid realm URI %q", name)
+	}
+	for _, other := range cfg.Router.Realms {
+		if d.err == nil && string(other.Name) == name {
+			d.fail(r.at("name"), "realm %q configured twice", name)
+		}
+	}
+	rc := router.RealmConfig{Name: wamp.URI(name)}
+	for k, role := range r.array("roles") {
+		rc.Roles = append(rc.Roles, d.role(index(r.at("roles"), k), role, rc.Roles))
+	}
+	if r.has("store") {
+		rc.EventHistory = d.store(r.at("store"), r.get("store"))
+	}
+	opts := d.object(r.at("options"), r.get("options"))
+	rc.StrictURI = opts.oneOf("uri_check", "loose", "strict", "loose") == "strict"
+	if opts.has("enable_meta_api") && !opts.boolean("enable_meta_api") {
+		d.fail(opts.at("enable_meta_api"), "not supported: the meta API is always on")
+	}
+	if opts.oneOf("slow_subscriber", "disconnect", "disconnect", "drop") == "drop" { // Autobahn's extension
+		rc.SlowSubscriber = router.SlowDrop
+	}
+	opts.done()
+	r.done()
+	cfg.Router.Realms = append(cfg.Router.Realms, rc)
+}
+
+func (d *decoder) role(path string, v any, before []router.RoleConfig) router.RoleConfig {
+	o := d.object(path, v)
+	rc := router.RoleConfig{Name: o.str("name", true)}
+	for _, b := range before {
+		if d.err == nil && b.Name == rc.Name {
+			d.fail(o.at("name"), "role %q configured twice", rc.Name)
+		}
+	}
+	o.unsupported("authorizer", dynamicNotSupported)
+	for i, p := range o.array("permissions") {
+		pp := index(o.at("permissions"), i)
+		perm := d.permission(pp, p)
+		for j, q := range rc.Permissions {
+			if d.err == nil && q.URI == perm.URI && q.Match == perm.Match {
+				d.fail(pp, "the same %s URI %q as permissions[%d]", perm.Match, perm.URI, j)
+			}
+		}
+		rc.Permissions = append(rc.Permissions, perm)
+	}
+	o.done()
+	return rc
+}
+
+// permission reads a Crossbar permission. Without "match" the URI may be
+// "starred" as in Crossbar: "com.example.*" is the prefix "com.example.",
+// "*" every URI, "com.*.update" the wildcard "com..update".
+func (d *decoder) permission(path string, v any) router.Permission {
+	o := d.object(path, v)
+	if !o.has("uri") {
+		d.fail(o.at("uri"), "missing")
+	}
+	p := router.Permission{URI: wamp.URI(o.str("uri", false))}
+	if o.has("match") {
+		p.Match = o.oneOf("match", wamp.MatchExact, wamp.MatchExact, wamp.MatchPrefix, wamp.MatchWildcard)
+	} else {
+		p.URI, p.Match = starred(string(p.URI))
+	}
+	if d.err == nil && !(p.URI == "" && p.Match == wamp.MatchPrefix) && !wamp.ValidURI(p.URI, false, p.Match) {
+		d.fail(o.at("uri"), "invalid %s URI %q", p.Match, p.URI)
+	}
+	allow := d.object(o.at("allow"), o.get("allow"))
+	p.Allow = router.Allow{Call: allow.boolean("call"), Register: allow.boolean("register"),
+		Publish: allow.boolean("publish"), Subscribe: allow.boolean("subscribe")}
+	allow.done()
+	disclose := d.object(o.at("disclose"), o.get("disclose"))
+	p.Disclose = router.Disclose{Caller: disclose.boolean("caller"), Publisher: disclose.boolean("publisher")}
+	disclose.done()
+	p.Cache = o.boolean("cache")
+	o.done()
+	return p
+}
+
+// starred converts a Crossbar "starred" URI to a URI and a match policy.
+func starred(uri string) (wamp.URI, string) {
+	switch n := strings.Count(uri, "*"); {
+	case n == 0:
+		return wamp.URI(uri), wamp.MatchExact
+	case n == 1 && strings.HasSuffix(uri, "*"):
+		return wamp.URI(uri[:len(uri)-1]), wamp.MatchPrefix
+	}
+	return wamp.URI(strings.ReplaceAll(uri, "*", "")), wamp.MatchWildcard
+}
+
+// store reads a realm's "store": the in-memory event history.
+func (d *decoder) store(path string, v any) []router.EventHistoryConfig {
+	o := d.object(path, v)
+	if !o.has("type") {
+		d.fail(o.at("type"), "missing")
+	}
+	o.oneOf("type", "memory", "memory")
+	limit := o.integer("limit", 1, router.MaxHistoryLimit, 0)
+	o.unsupported("call-queue", "call queueing")
+	var out []router.EventHistoryConfig
+	for i, e := range o.array("event-history") {
+		ep := index(o.at("event-history"), i)
+		h := d.object(ep, e)
+		c := router.EventHistoryConfig{URI: wamp.URI(h.str("uri", true))}
+		c.Match = h.oneOf("match", wamp.MatchExact, wamp.MatchExact, wamp.MatchPrefix, wamp.MatchWildcard)
+		c.Limit = int(h.integer("limit", 1, router.MaxHistoryLimit, limit))
+		h.done()
+		if d.err == nil && !wamp.ValidURI(c.URI, false, c.Match) {
+			d.fail(h.at("uri"), "invalid %s URI %q", c.Match, c.URI)
+		}
+		out = append(out, c)
+	}
+	o.done()
+	return out
+}
+
+func (d *decoder) transport(path string, v any, dir string, a *authState) *Transport {
+	o := d.object(path, v)
+	if !o.has("type") {
+		d.fail(o.at("type"), "missing")
+	}
+	typ := o.oneOf("type", "", "websocket", "rawsocket", "web")
+	t := &Transport{Path: path, ID: o.str("id", false), Type: typ}
+	if !o.has("endpoint") {
+		d.fail(o.at("endpoint"), "missing")
+	}
+	d.endpoint(o.at("endpoint"), o.get("endpoint"), dir, t)
+	switch typ {
+	case "websocket":
+		d.wampEndpoint(o, t, a)
+	case "rawsocket":
+		t.Serializers = d.serializers(o)
+		t.MaxMessageSize = int(o.integer("max_message_size", 512, 16<<20, 0))
+		a.add(o.at("auth"), o.get("auth"))
+	case "web":
+		t.Type = "websocket"
+		paths := d.object(o.at("paths"), o.get("paths"))
+		if !o.has("paths") {
+			d.fail(o.at("paths"), "missing")
+		}
+		first := ""
+		for _, k := range paths.keys() {
+			pp := paths.at(k)
+			p := d.object(pp, paths.get(k))
+			p.oneOf("type", "", "websocket")
+			if !p.has("type") {
+				d.fail(p.at("type"), "missing")
+			}
+			var one Transport
+			d.wampEndpoint(p, &one, a)
+			if d.err != nil {
+				break
+			}
+			if first == "" {
+				first, t.Serializers, t.MaxMessageSize = pp, one.Serializers, one.MaxMessageSize
+			} else if strings.Join(one.Serializers, ",") != strings.Join(t.Serializers, ",") || one.MaxMessageSize != t.MaxMessageSize {
+				d.fail(pp, "not supported: serializers or options that differ from %s", first)
+			}
+			t.WebSocketPaths = append(t.WebSocketPaths, "/"+strings.TrimPrefix(k, "/"))
+		}
+		if d.err == nil && len(t.WebSocketPaths) == 0 {
+			d.fail(o.at("paths"), "no websocket path")
+		}
+	}
+	o.done()
+	if d.err != nil {
+		return nil
+	}
+	return t
+}
+
+// wampEndpoint reads what a WebSocket transport (or a web transport's
+// websocket path) has: serializers, auth, options.
+func (d *decoder) wampEndpoint(o *object, t *Transport, a *authState) {
+	t.Serializers = d.serializers(o)
+	a.add(o.at("auth"), o.get("auth"))
+	opts := d.object(o.at("options"), o.get("options"))
+	t.MaxMessageSize = int(opts.integer("max_message_size", 512, 16<<20, 0))
+	opts.done()
+	o.done()
+}
+
+func (d *decoder) serializers(o *object) []string {
+	if !o.has("serializers") {
+		o.read["serializers"] = true
+		return append([]string(nil), serializerNames...)
+	}
+	names := o.strings("serializers")
+	seen := map[string]bool{}
+	for i, n := range names {
+		p := index(o.at("serializers"), i)
+		if !contains(serializerNames, n) {
+			d.fail(p, "unknown value %q (want %s)", n, strings.Join(quoted(serializerNames), ", "))
+		}
+		if seen[n] {
+			d.fail(p, "%q given twice", n)
+		}
+		seen[n] = true
+	}
+	if d.err == nil && len(names) == 0 {
+		d.fail(o.at("serializers"), "empty")
+	}
+	return names
+}
+
+func contains(l []string, s string) bool {
+	for _, e := range l {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *decoder) endpoint(path string, v any, dir string, t *Transport) {
+	o := d.object(path, v)
+	switch o.oneOf("type", "", "tcp", "unix") {
+	case "tcp":
+		if !o.has("port") {
+			d.fail(o.at("port"), "missing")
+		}
+		port := o.integer("port", 0, 65535, 0)
+		t.Network = "tcp"
+		switch o.integer("version", 4, 6, 0) {
+		case 4:
+			t.Network = "tcp4"
+		case 6:
+			t.Network = "tcp6"
+		case 5:
+			d.fail(o.at("version"), "want 4 or 6")
+		}
+		t.Address = net.JoinHostPort(o.str("interface", false), strconv.Itoa(int(port)))
+		o.integer("backlog", 1, 1<<16, 0) // accepted; Go listens with the system's backlog
+		if o.has("tls") {
+			tp := o.at("tls")
+			c := d.object(tp, o.get("tls"))
+			t.TLS = &TLS{KeyFile: resolve(dir, c.str("key", true)), CertificateFile: resolve(dir, c.str("certificate", true))}
+			for _, k := range []string{"chain_certificates", "ca_certificates", "dhparam", "ciphers"} {
+				c.unsupported(k, "only key and certificate are")
+			}
+			c.done()
+		}
+	case "unix":
+		t.Network, t.Address = "unix", resolve(dir, o.str("path", true))
+	default:
+		if !o.has("type") {
+			d.fail(o.at("type"), "missing")
+		}
+	}
+	o.done()
+}
+
+func resolve(dir, name string) string {
+	if name == "" || filepath.IsAbs(name) {
+		return name
+	}
+	return filepath.Join(dir, name)
+}
+
+// authState collects the authentication of every WAMP endpoint. The router
+// authenticates per realm, not per transport: every endpoint must have the
+// same "auth" (an absent one is Crossbar's default, anonymous with role
+// "anonymous"), which then applies to every realm.
+type authState struct {
+	d      *decoder
+	realms []router.RealmConfig
+	first  string // path of the first endpoint's auth
+	canon  string // its canonical JSON
+}
+
+// defaultAuth is what Crossbar allows on a transport without "auth".
+var defaultAuth = map[string]any{"anonymous": map[string]any{"type": "static", "role": "anonymous"}}
+
+func (a *authState) add(path string, v any) {
+	d := a.d
+	if d.err != nil {
+		return
+	}
+	if v == nil {
+		v = defaultAuth
+	}
+	canon, _ := json.Marshal(v) // maps in key order: equal configurations, equal text
+	if a.first != "" {
+		if string(canon) != a.canon {
+			d.fail(path, "not supported: differs from %s (the router authenticates per realm, so every transport needs the same auth)", a.first)
+		}
+		return
+	}
+	a.first, a.canon = path, string(canon)
+	o := d.object(path, v)
+	if o.has("anonymous") {
+		an := d.object(o.at("anonymous"), o.get("anonymous"))
+		a.static(an)
+		role := an.str("role", false)
+		if role == "" {
+			role = "anonymous"
+		}
+		an.done()
+		for i := range a.realms {
+			a.realms[i].AllowAnonymous, a.realms[i].AnonymousRole = true, role
+		}
+	}
+	if o.has("ticket") {
+		m := d.object(o.at("ticket"), o.get("ticket"))
+		a.static(m)
+		a.principals(m, "principals", func(r *router.RealmConfig, authid string, p *object, role string) {
+			if r.Tickets == nil {
+				r.Tickets = map[string]router.TicketPrincipal{}
+			}
+			r.Tickets[authid] = router.TicketPrincipal{Ticket: p.str("ticket", true), Role: role}
+		})
+		m.done()
+	}
+	if o.has("wampcra") {
+		m := d.object(o.at("wampcra"), o.get("wampcra"))
+		a.static(m)
+		a.principals(m, "users", func(r *router.RealmConfig, authid string, p *object, role string) {
+			if r.CRA == nil {
+				r.CRA = map[string]router.CRAPrincipal{}
+			}
+			r.CRA[authid] = router.CRAPrincipal{Secret: p.str("secret", true), Role: role, Salt: p.str("salt", false),
+				Iterations: int(p.integer("iterations", 1, 1<<24, 0)), KeyLen: int(p.integer("keylen", 1, 1024, 0))}
+		})
+		m.done()
+	}
+	if o.has("scram") {
+		m := d.object(o.at("scram"), o.get("scram"))
+		a.static(m)
+		a.principals(m, "principals", func(r *router.RealmConfig, authid string, p *object, role string) {
+			if r.SCRAM == nil {
+				r.SCRAM = map[string]router.SCRAMPrincipal{}
+			}
+			r.SCRAM[authid] = router.SCRAMPrincipal{Role: role,
+				KDF:        p.oneOf("kdf", "", auth.KDFArgon2id13, auth.KDFPBKDF2),
+				Iterations: int(p.integer("iterations", 1, 1<<24, 0)), Memory: int(p.integer("memory", 0, 1<<22, 0)),
+				Salt: p.str("salt", true), StoredKey: p.str("stored-key", true), ServerKey: p.str("server-key", true)}
+		})
+		m.done()
+	}
+	if o.has("cryptosign") {
+		m := d.object(o.at("cryptosign"), o.get("cryptosign"))
+		a.static(m)
+		a.principals(m, "principals", func(r *router.RealmConfig, authid string, p *object, role string) {
+			if r.Cryptosign == nil {
+				r.Cryptosign = map[string]router.CryptosignPrincipal{}
+			}
+			r.Cryptosign[authid] = router.CryptosignPrincipal{Role: role, AuthorizedKeys: p.strings("authorized_keys")}
+		})
+		m.done()
+	}
+	o.done()
+}
+
+// static reads a method's "type": "static" is the one supported.
+func (a *authState) static(m *object) {
+	if m.oneOf("type", "static", "static", "dynamic") == "dynamic" {
+		a.d.fail(m.at("type"), "not supported: %s", dynamicNotSupported)
+	}
+}
+
+// principals reads a method's principals (authid → object with "role" and
+// an optional "realm") into the realms they apply to: the one named, or
+// every realm.
+func (a *authState) principals(m *object, key string, add func(r *router.RealmConfig, authid string, p *object, role string)) {
+	d := a.d
+	if !m.has(key) {
+		d.fail(m.at(key), "missing")
+		return
+	}
+	ps := d.object(m.at(key), m.get(key))
+	for _, authid := range ps.keys() {
+		p := d.object(ps.at(authid), ps.get(authid))
+		role := p.str("role", true)
+		realm := p.str("realm", false)
+		found := false
+		for i := range a.realms {
+			if realm == "" || string(a.realms[i].Name) == realm {
+				found = true
+				add(&a.realms[i], authid, p, role)
+			}
+		}
+		if !found && d.err == nil {
+			d.fail(p.at("realm"), "no realm %q is configured", realm)
+		}
+		p.done()
+	}
+}

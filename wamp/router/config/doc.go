@@ -1,0 +1,66 @@
+// Package config loads the configuration of a WAMP router (wamp/router)
+// from a JSON file in the shape of Crossbar.io's node configuration: a
+// Crossbar configuration that uses only what is listed here loads
+// unchanged.
+//
+//	cfg, err := config.Load("config.json")
+//	r, err := router.New(cfg.Router)
+//	for _, t := range cfg.Transports { … listen on t.Network, t.Address … }
+//
+// `autobahn serve --config FILE` serves it; `autobahn serve --check-config
+// FILE` only checks it.
+//
+// # What is read
+//
+//	{"$schema"?, "version": 2, "controller"?: {},
+//	 "workers": [{"type": "router", "id"?,
+//	   "options"?: {"hello_timeout", "close_timeout" (seconds), "queue_soft_limit" (octets)},
+//	   "realms": [{"name",
+//	     "roles"?: [{"name", "permissions"?: [{"uri", "match"?, "allow"?: {"call", "register", "publish", "subscribe"},
+//	                                          "disclose"?: {"caller", "publisher"}, "cache"?}]}],
+//	     "store"?: {"type": "memory", "limit"?, "event-history"?: [{"uri", "match"?, "limit"?}]},
+//	     "options"?: {"uri_check"?: "strict"|"loose", "enable_meta_api"?: true, "slow_subscriber"?: "disconnect"|"drop"}}],
+//	   "transports": [{"type": "websocket"|"rawsocket"|"web", "id"?,
+//	     "endpoint": {"type": "tcp", "port", "interface"?, "version"?: 4|6, "backlog"?, "tls"?: {"key", "certificate"}}
+//	               | {"type": "unix", "path"},
+//	     "serializers"?: ["json", "msgpack", "cbor", "ubjson"], "auth"?: {…}, "options"?: {"max_message_size"},  (websocket)
+//	     "max_message_size"?,                                                                            (rawsocket)
+//	     "paths": {"ws": {"type": "websocket", "serializers"?, "auth"?, "options"?}, …}}]}]}                  (web)
+//
+// "auth" has, per method, Crossbar's static form: "anonymous": {"type":
+// "static", "role"}; "ticket": {"principals": {authid: {"ticket", "role",
+// "realm"?}}}; "wampcra": {"users": {authid: {"secret", "role", "salt"?,
+// "iterations"?, "keylen"?, "realm"?}}}; "scram": {"principals": {authid:
+// {"kdf", "iterations", "memory", "salt", "stored-key", "server-key",
+// "role", "realm"?}}}; "cryptosign": {"principals": {authid:
+// {"authorized_keys", "role", "realm"?}}}. A principal without "realm"
+// may join every realm. A transport without "auth" allows anonymous
+// sessions with role "anonymous", as in Crossbar.
+//
+// Permissions follow Crossbar: without "match" a starred URI gives the
+// policy ("com.example.*" is the prefix "com.example.", "*" every URI,
+// "com.*.update" the wildcard "com..update"); "cache" defaults to false.
+// How the most specific permission is picked is router.RoleConfig's rule
+// (the longest matching pattern). The names marked Autobahn's extensions
+// above (the worker's options, "slow_subscriber") are not Crossbar's.
+// Relative file names (TLS keys, Unix socket paths) are resolved against
+// the configuration file's directory.
+//
+// # What is refused
+//
+// Unknown keys, keys given twice, values of the wrong type or out of
+// range, and everything of Crossbar's that this router does not do —
+// other worker types and more than one worker, components, dynamic
+// authenticators and authorizers (WAMP procedures; Go programs set
+// router.RealmConfig.Authenticators and router.RoleConfig.Authorizer),
+// "universal" transports, web paths other than websocket, TLS options
+// other than key and certificate, and transports whose "auth" differ (the
+// router authenticates per realm, not per transport) — are errors
+// (*Error) naming the JSON path of the value, never silently ignored:
+//
+//	workers[0].realms[1].roles[0].permissions[2].match: unknown value "regex" (want "exact", "prefix", "wildcard")
+//
+// The one exception is an endpoint's "backlog", accepted with no effect
+// (Go listens with the system's backlog). A file is at most MaxSize
+// octets and nests at most 32 levels.
+package config

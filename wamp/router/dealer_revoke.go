@@ -1,0 +1,72 @@
+package router
+
+import (
+	"fmt"
+
+	"github.com/autobahn-go/autobahn/wamp"
+)
+
+// Registration revocation (WAMP spec, "Registration Revocation").
+
+// errNoSuchSessionURI is the error URI for an unknown session ID (the
+// meta API's wamp.error.no_such_session).
+const errNoSuchSessionURI wamp.URI = "wamp.error.no_such_session"
+
+// RemoveCallee revokes the registration registrationID of the session
+// sessionID in realm: the session stops being a callee of it as if it
+// had unregistered (the registration goes when it was the last callee).
+// A session that announced callee.features.registration_revocation gets
+// UNREGISTERED with request ID 0 and Details {registration, reason}
+// (reason left out when empty); other sessions are not told. The calls
+// the session is running for that registration end at once: their
+// callers get ERROR wamp.error.canceled, the callee INTERRUPT killnowait
+// (when it announced call_canceling), and its late answers are dropped.
+//
+// The error, when there is one, names wamp.error.no_such_realm,
+// wamp.error.no_such_session or wamp.error.no_such_registration (the
+// session is not a callee of that registration). It is what the meta
+// procedure wamp.registration.remove_callee does.
+func (r *Router) RemoveCallee(realm wamp.URI, registrationID, sessionID wamp.ID, reason string) error {
+	rm := r.realms[realm]
+	if rm == nil {
+		return fmt.Errorf("wamp/router: %s: %s", wamp.ErrNoSuchRealm, realm)
+	}
+	rm.lock()
+	defer rm.unlock()
+	if uri, msg := rm.revokeCallee(registrationID, sessionID, reason); uri != "" {
+		return fmt.Errorf("wamp/router: %s: %s", uri, msg)
+	}
+	return nil
+}
+
+// revokeCallee is RemoveCallee under realm.mu (for the meta API): it
+// returns an error URI and message, or "" when done.
+func (rm *realm) revokeCallee(registrationID, sessionID wamp.ID, reason string) (wamp.URI, string) {
+	s := rm.sessions[sessionID]
+	if s == nil || s.removed {
+		return errNoSuchSessionURI, fmt.Sprintf("no session %d in realm %s", sessionID, rm.cfg.Name)
+	}
+	reg := s.regs[registrationID]
+	if reg == nil {
+		return wamp.ErrNoSuchRegistration, fmt.Sprintf("session %d is no callee of registration %d", sessionID, registrationID)
+	}
+	rm.dropCallee(reg, s)
+	delete(s.regs, reg.id)
+	if s.dealer.revocation {
+		d := wamp.Dict{"registration": uint64(reg.id)}
+		if reason != "" {
+			d["reason"] = reason
+		}
+		rm.control(s, &wamp.Unregistered{Request: 0, Details: d})
+	}
+	why := "registration revoked"
+	if reason != "" {
+		why += ": " + reason
+	}
+	for _, inv := range s.invs {
+		if inv.reg == reg {
+			rm.abortCall(inv, wamp.ErrCanceled, true, why)
+		}
+	}
+	return "", ""
+}

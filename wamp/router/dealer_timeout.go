@@ -1,0 +1,77 @@
+package router
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/autobahn-go/autobahn/wamp"
+)
+
+// Call timeouts (WAMP spec, "Call Timeouts"): CALL.Options.timeout, in
+// milliseconds (0 or absent: none), is enforced by a dealer timer started
+// when the CALL arrives. When it passes before the caller has its answer,
+// the caller gets ERROR wamp.error.timeout (the URI the spec requires of
+// dealer-initiated timeouts) and the callee INTERRUPT mode killnowait with
+// reason wamp.error.timeout, or nothing when it did not announce
+// call_canceling (mode skip); the callee's late answer is dropped.
+//
+// A callee that announced callee.features.call_timeout and registered
+// with REGISTER.Options.forward_timeout=true handles the timeout itself:
+// its INVOCATION carries Details.timeout (the milliseconds left) and the
+// dealer runs no timer, so the callee's own ERROR (wamp.error.timeout, by
+// the spec) is what the caller gets. A timeout longer than maxCallTimeout
+// is cut to it.
+//
+// A stream of progressive call invocations has one timeout, from its
+// first CALL; a rerouted call keeps its deadline.
+
+// maxCallTimeout bounds CALL.Options.timeout: a century.
+const maxCallTimeout = 100 * 365 * 24 * time.Hour
+
+// callTimeout returns CALL.Options.timeout as a duration; 0 when absent,
+// zero, negative or not an integer.
+func callTimeout(options wamp.Dict) time.Duration {
+	ms, ok := wamp.AsInt64(options["timeout"])
+	if !ok || ms <= 0 {
+		return 0
+	}
+	if ms > int64(maxCallTimeout/time.Millisecond) {
+		return maxCallTimeout
+	}
+	return time.Duration(ms) * time.Millisecond
+}
+
+// remainingMillis returns the whole milliseconds until deadline, at least 1.
+func remainingMillis(deadline time.Time) int64 {
+	d := time.Until(deadline)
+	ms := int64((d + time.Millisecond - 1) / time.Millisecond)
+	return max(ms, 1)
+}
+
+// armTimeout starts the dealer's timer for inv unless it has no timeout,
+// one runs already, or the callee was given the timeout.
+func (rm *realm) armTimeout(inv *invocation) {
+	if inv.timeout <= 0 || inv.forwarded || inv.timer != nil {
+		return
+	}
+	inv.timer = time.AfterFunc(time.Until(inv.deadline), func() { rm.expire(inv) })
+}
+
+// expire ends inv when its timeout has passed.
+func (rm *realm) expire(inv *invocation) {
+	rm.lock()
+	defer rm.unlock()
+	if inv.done {
+		return // answered meanwhile (the timer could not be stopped in time)
+	}
+	rm.abortCall(inv, wamp.ErrTimeout, true, "call timeout of "+strconv.FormatInt(inv.timeout.Milliseconds(), 10)+" ms passed")
+}
+
+// stopTimer stops inv's timer, if any; a run already under way finds
+// inv.done.
+func (inv *invocation) stopTimer() {
+	if inv.timer != nil {
+		inv.timer.Stop()
+		inv.timer = nil
+	}
+}

@@ -1,0 +1,187 @@
+package router
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/autobahn-go/autobahn/wamp"
+)
+
+// Router-provided procedures (the WAMP Meta API, and whatever else the
+// router answers itself, such as wamp.subscription.get_events).
+//
+// A meta procedure is a plain function of the realm, registered by URI
+// with registerMeta (normally from initMeta, when the realm is made). A
+// CALL to that URI never reaches a client: the dealer calls the function
+// in the CALL's handling, under realm.mu, with no session and no
+// goroutine of its own, and answers the caller at once with RESULT (the
+// function's args and kwargs) or ERROR (its error, see metaError). The
+// caller's CALL options (receive_progress, timeout, disclose_me,
+// progress) do not matter to it. The function must not block and must
+// not keep args or kwargs; it may read and change the realm's state, queue
+// messages to other sessions (rm.reply, rm.emit) and close sessions
+// (rm.kill): they are removed before realm.mu is let go, after the
+// caller's answer is queued.
+//
+// Meta procedures are not registrations: wamp.registration.list and the
+// other registration meta procedures do not see them, and a client cannot
+// register their URIs (REGISTER with match exact gets
+// wamp.error.procedure_already_exists).
+
+// The meta API's features, announced in WELCOME with the others
+// (realm.go): session_meta_api by both roles, as the spec asks.
+func init() {
+	brokerFeatures = append(brokerFeatures, "session_meta_api", "subscription_meta_api")
+	dealerFeatures = append(dealerFeatures, "session_meta_api", "registration_meta_api", "testament_meta_api")
+}
+
+// metaProc is a router-provided procedure; it runs under realm.mu.
+type metaProc func(caller *session, args wamp.List, kwargs wamp.Dict) (wamp.List, wamp.Dict, error)
+
+// errNoSuchSession is the meta API's error for an unknown session ID.
+const errNoSuchSession wamp.URI = "wamp.error.no_such_session"
+
+// metaError is an error a metaProc returns to answer with a given error
+// URI; any other error is answered with wamp.error.invalid_argument.
+type metaError struct {
+	uri wamp.URI
+	msg string
+}
+
+func (e *metaError) Error() string { return string(e.uri) + ": " + e.msg }
+
+// metaErr returns a *metaError with a formatted message.
+func metaErr(uri wamp.URI, format string, a ...any) error {
+	return &metaError{uri: uri, msg: fmt.Sprintf(format, a...)}
+}
+
+// metaState is what the realm keeps for its meta API, under realm.mu.
+type metaState struct {
+	procs   map[wamp.URI]metaProc
+	created map[wamp.ID]string // registration and subscription IDs → creation time (RFC 3339)
+	// testaments of the joined sessions that added any.
+	testaments map[wamp.ID]*testaments
+}
+
+// registerMeta makes fn answer CALLs to uri in this realm. It is meant for
+// the realm's construction (initMeta); registering a URI twice panics.
+func (rm *realm) registerMeta(uri wamp.URI, fn metaProc) {
+	if rm.meta.procs == nil {
+		rm.meta.procs = map[wamp.URI]metaProc{}
+	}
+	if _, dup := rm.meta.procs[uri]; dup {
+		panic("wamp/router: meta procedure " + string(uri) + " registered twice")
+	}
+	rm.meta.procs[uri] = fn
+}
+
+// initMeta registers the Meta API's procedures.
+func (rm *realm) initMeta() {
+	rm.meta.created = map[wamp.ID]string{}
+	rm.meta.testaments = map[wamp.ID]*testaments{}
+	rm.initSessionMeta()      // meta_session.go
+	rm.initTestamentMeta()    // testament.go
+	rm.initRegistrationMeta() // meta_registration.go
+	rm.initSubscriptionMeta() // meta_subscription.go
+}
+
+// isMetaProc reports whether a REGISTER of uri with match would shadow a
+// router-provided procedure.
+func (rm *realm) isMetaProc(uri wamp.URI, match string) bool {
+	_, ok := rm.meta.procs[uri]
+	return ok && match == wamp.MatchExact
+}
+
+// callMeta answers m, a CALL of a router-provided procedure, under
+// realm.mu. It reports false when uri is not one (the dealer goes on).
+func (rm *realm) callMeta(s *session, m *wamp.Call) bool {
+	fn := rm.meta.procs[m.Procedure]
+	if fn == nil {
+		return false
+	}
+	args, kwargs, err := fn(s, m.Args, m.Kwargs)
+	if err != nil {
+		var me *metaError
+		if !errors.As(err, &me) {
+			me = &metaError{uri: wamp.ErrInvalidArgument, msg: err.Error()}
+		}
+		rm.errorReply(s, wamp.TypeCall, m.Request, me.uri, me.msg)
+		return true
+	}
+	rm.reply(s, &wamp.Result{Request: m.Request, Details: wamp.Dict{}, Args: args, Kwargs: kwargs})
+	return true
+}
+
+// metaNow is the creation time of registrations and subscriptions (ISO 8601).
+func metaNow() string { return time.Now().UTC().Format(time.RFC3339Nano) }
+
+// Argument helpers: each returns an error for wamp.error.invalid_argument.
+
+// argID returns args[i] as a WAMP ID.
+func argID(args wamp.List, i int, name string) (wamp.ID, error) {
+	if i >= len(args) {
+		return 0, fmt.Errorf("missing argument %d (%s)", i+1, name)
+	}
+	id, ok := wamp.AsID(args[i])
+	if !ok {
+		return 0, fmt.Errorf("argument %d (%s): not an ID: %v", i+1, name, args[i])
+	}
+	return id, nil
+}
+
+// argString returns args[i] as a string.
+func argString(args wamp.List, i int, name string) (string, error) {
+	if i >= len(args) {
+		return "", fmt.Errorf("missing argument %d (%s)", i+1, name)
+	}
+	s, ok := args[i].(string)
+	if !ok {
+		return "", fmt.Errorf("argument %d (%s): not a string: %v", i+1, name, args[i])
+	}
+	return s, nil
+}
+
+// argDict returns args[i] as a dict, nil when absent or null.
+func argDict(args wamp.List, i int, name string) (wamp.Dict, error) {
+	if i >= len(args) || args[i] == nil {
+		return nil, nil
+	}
+	d, ok := args[i].(wamp.Dict)
+	if !ok {
+		return nil, fmt.Errorf("argument %d (%s): not a dict: %v", i+1, name, args[i])
+	}
+	return d, nil
+}
+
+// argStrings returns args[i] as a list of strings; present reports
+// whether it was given (and not null).
+func argStrings(args wamp.List, i int, name string) (list []string, present bool, err error) {
+	if i >= len(args) || args[i] == nil {
+		return nil, false, nil
+	}
+	switch l := args[i].(type) {
+	case []string:
+		return l, true, nil
+	case wamp.List:
+		out := make([]string, 0, len(l))
+		for _, e := range l {
+			s, ok := e.(string)
+			if !ok {
+				return nil, false, fmt.Errorf("argument %d (%s): not a list of strings: %v", i+1, name, args[i])
+			}
+			out = append(out, s)
+		}
+		return out, true, nil
+	}
+	return nil, false, fmt.Errorf("argument %d (%s): not a list: %v", i+1, name, args[i])
+}
+
+// idsOf returns the IDs as a non-nil list (never encoded as null).
+func idsOf(ids []wamp.ID) wamp.List {
+	out := make(wamp.List, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, uint64(id))
+	}
+	return out
+}

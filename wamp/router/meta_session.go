@@ -1,0 +1,224 @@
+package router
+
+import (
+	"net"
+	"slices"
+	"strconv"
+
+	"github.com/autobahn-go/autobahn/wamp"
+	"github.com/autobahn-go/autobahn/wamp/transport/rawsocket"
+	"github.com/autobahn-go/autobahn/wamp/transport/websocket"
+)
+
+// Session meta procedures (WAMP spec, "Session Meta API"):
+//
+//	wamp.session.count(filter_authroles?) → count
+//	wamp.session.list(filter_authroles?) → [session, …]
+//	wamp.session.get(session) → details | wamp.error.no_such_session
+//	wamp.session.kill(session; reason, message) | wamp.error.no_such_session
+//	wamp.session.kill_by_authid(authid; reason, message) → count
+//	wamp.session.kill_by_authrole(authrole; reason, message) → count
+//	wamp.session.kill_all(; reason, message) → count
+//
+// A killed session gets GOODBYE with the reason (wamp.close.normal by
+// default) and Details.message when one is given, after what is queued for
+// it; it is removed from the realm at once (its meta events, testaments
+// and on_leave follow the caller's RESULT). The caller's own session is
+// never killed: kill with its ID answers wamp.error.no_such_session, the
+// others leave it out.
+
+func (rm *realm) initSessionMeta() {
+	rm.registerMeta("wamp.session.count", rm.metaSessionCount)
+	rm.registerMeta("wamp.session.list", rm.metaSessionList)
+	rm.registerMeta("wamp.session.get", rm.metaSessionGet)
+	rm.registerMeta("wamp.session.kill", rm.metaSessionKill)
+	rm.registerMeta("wamp.session.kill_by_authid", rm.metaKillBy(func(s *session, v string) bool { return s.authid == v }, "authid"))
+	rm.registerMeta("wamp.session.kill_by_authrole", rm.metaKillBy(func(s *session, v string) bool { return s.authrole == v }, "authrole"))
+	rm.registerMeta("wamp.session.kill_all", rm.metaKillAll)
+}
+
+// filteredSessions returns the IDs of the sessions whose authrole is in
+// args[0] (all when it is absent), sorted.
+func (rm *realm) filteredSessions(args wamp.List) ([]wamp.ID, error) {
+	roles, filter, err := argStrings(args, 0, "filter_authroles")
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]wamp.ID, 0, len(rm.sessions))
+	for id, s := range rm.sessions {
+		if !filter || slices.Contains(roles, s.authrole) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+func (rm *realm) metaSessionCount(_ *session, args wamp.List, _ wamp.Dict) (wamp.List, wamp.Dict, error) {
+	ids, err := rm.filteredSessions(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	return wamp.List{len(ids)}, nil, nil
+}
+
+func (rm *realm) metaSessionList(_ *session, args wamp.List, _ wamp.Dict) (wamp.List, wamp.Dict, error) {
+	ids, err := rm.filteredSessions(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	return wamp.List{idsOf(ids)}, nil, nil
+}
+
+func (rm *realm) metaSessionGet(_ *session, args wamp.List, _ wamp.Dict) (wamp.List, wamp.Dict, error) {
+	id, err := argID(args, 0, "session")
+	if err != nil {
+		return nil, nil, err
+	}
+	s := rm.sessions[id]
+	if s == nil {
+		return nil, nil, metaErr(errNoSuchSession, "no session %d in this realm", id)
+	}
+	return wamp.List{sessionDetails(s)}, nil, nil
+}
+
+// sessionDetails is the details dict of wamp.session.get and on_join.
+func sessionDetails(s *session) wamp.Dict {
+	provider := s.authprovider
+	if provider == "" {
+		provider = "static"
+	}
+	return wamp.Dict{
+		"session": uint64(s.id), "authid": s.authid, "authrole": s.authrole,
+		"authmethod": s.authmethod, "authprovider": provider, "transport": transportDetails(s),
+	}
+}
+
+// transportDetails describes s's transport as the router knows it: type
+// ("websocket", "rawsocket" or "memory"), protocol (the WebSocket
+// subprotocol, or the serializer's name), peer ("tcp4:1.2.3.4:5678" as
+// Crossbar writes it) and is_secure.
+func transportDetails(s *session) wamp.Dict {
+	d := wamp.Dict{"type": "memory"}
+	var t any = s.t
+	if s.lo != nil {
+		t = s.lo.c
+	}
+	var peer net.Addr
+	switch c := t.(type) {
+	case *websocket.Conn:
+		d["type"], d["protocol"] = "websocket", c.Subprotocol()
+		peer = c.WS().RemoteAddr()
+	case *rawsocket.Conn:
+		d["type"], d["protocol"] = "rawsocket", c.Serializer().Name()
+		peer = c.NetConn().RemoteAddr()
+	}
+	if peer != nil {
+		d["peer"] = peerString(peer)
+	}
+	d["is_secure"] = s.transportInfo().TLS != nil
+	return d
+}
+
+func peerString(a net.Addr) string {
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		if a.IP.To4() != nil {
+			return "tcp4:" + a.IP.String() + ":" + strconv.Itoa(a.Port)
+		}
+		return "tcp6:" + a.IP.String() + ":" + strconv.Itoa(a.Port)
+	case *net.UnixAddr:
+		return "unix:" + a.Name
+	}
+	return a.Network() + ":" + a.String()
+}
+
+// killArgs returns the GOODBYE of kwargs reason and message.
+func killArgs(kwargs wamp.Dict) (*wamp.Goodbye, error) {
+	reason := wamp.ErrCloseNormal
+	if v, ok := kwargs["reason"]; ok && v != nil {
+		r, _ := v.(string)
+		if r == "" || !wamp.ValidURI(wamp.URI(r), false, wamp.MatchExact) {
+			return nil, metaErr(wamp.ErrInvalidURI, "reason: not a valid URI: %v", v)
+		}
+		reason = wamp.URI(r)
+	}
+	g := &wamp.Goodbye{Details: wamp.Dict{}, Reason: reason}
+	if v, ok := kwargs["message"]; ok && v != nil {
+		m, ok := v.(string)
+		if !ok {
+			return nil, metaErr(wamp.ErrInvalidArgument, "message: not a string: %v", v)
+		}
+		g.Details["message"] = m
+	}
+	return g, nil
+}
+
+// kill closes s with g (after what is queued for it) and removes it from
+// the realm before realm.mu is let go; false when s was closing already.
+func (rm *realm) kill(s *session, g *wamp.Goodbye) bool {
+	// Every session gets a GOODBYE of its own: transports may encode
+	// them concurrently.
+	own := &wamp.Goodbye{Details: wamp.Dict{}, Reason: g.Reason}
+	for k, v := range g.Details {
+		own.Details[k] = v
+	}
+	if !s.closeQueue(own, false) {
+		return false
+	}
+	rm.log.Info("wamp/router: session killed", "session", s.id, "reason", g.Reason)
+	rm.doomed = append(rm.doomed, s)
+	return true
+}
+
+func (rm *realm) metaSessionKill(caller *session, args wamp.List, kwargs wamp.Dict) (wamp.List, wamp.Dict, error) {
+	id, err := argID(args, 0, "session")
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := killArgs(kwargs)
+	if err != nil {
+		return nil, nil, err
+	}
+	s := rm.sessions[id]
+	if s == nil || s == caller {
+		return nil, nil, metaErr(errNoSuchSession, "no other session %d in this realm", id)
+	}
+	rm.kill(s, g)
+	return nil, nil, nil
+}
+
+// metaKillBy returns kill_by_authid or kill_by_authrole.
+func (rm *realm) metaKillBy(is func(*session, string) bool, name string) metaProc {
+	return func(caller *session, args wamp.List, kwargs wamp.Dict) (wamp.List, wamp.Dict, error) {
+		v, err := argString(args, 0, name)
+		if err != nil {
+			return nil, nil, err
+		}
+		g, err := killArgs(kwargs)
+		if err != nil {
+			return nil, nil, err
+		}
+		return wamp.List{rm.killWhere(caller, g, func(s *session) bool { return is(s, v) })}, nil, nil
+	}
+}
+
+func (rm *realm) metaKillAll(caller *session, _ wamp.List, kwargs wamp.Dict) (wamp.List, wamp.Dict, error) {
+	g, err := killArgs(kwargs)
+	if err != nil {
+		return nil, nil, err
+	}
+	return wamp.List{rm.killWhere(caller, g, func(*session) bool { return true })}, nil, nil
+}
+
+// killWhere kills the sessions other than caller that match and returns
+// how many.
+func (rm *realm) killWhere(caller *session, g *wamp.Goodbye, match func(*session) bool) int {
+	n := 0
+	for _, s := range rm.sessions {
+		if s != caller && match(s) && rm.kill(s, g) {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,187 @@
+package router
+
+import (
+	"fmt"
+	"maps"
+
+	"github.com/autobahn-go/autobahn/wamp"
+)
+
+// Testaments (WAMP spec, "Testament"): events a session leaves to be
+// published when it ends, for whatever reason — GOODBYE, ABORT, a kill,
+// the router closing it for not reading, or its transport dropping
+// without a word. The router has no session resumption, so "detached" and
+// "destroyed" happen together: the detached testaments are published
+// first, then the destroyed ones, each in the order added, before
+// wamp.session.on_leave and after the session's subscriptions and
+// registrations are gone (with their meta events).
+//
+// A testament is authorized as a PUBLISH of the session's when it is
+// added (testamentAllowed). Bounds: maxTestaments per session and scope;
+// a testament's payload counts against nothing else (it is a PUBLISH the
+// session makes later).
+
+// Testament scopes.
+const (
+	scopeDestroyed = "destroyed"
+	scopeDetached  = "detached"
+)
+
+// maxTestaments bounds the testaments one session keeps per scope;
+// add_testament past it fails with wamp.error.invalid_argument.
+const maxTestaments = 64
+
+// testament is one event to publish when its session ends.
+type testament struct {
+	topic   wamp.URI
+	args    wamp.List
+	kwargs  wamp.Dict
+	options wamp.Dict
+}
+
+type testaments struct {
+	detached, destroyed []testament
+}
+
+func (t *testaments) scope(name string) *[]testament {
+	if name == scopeDetached {
+		return &t.detached
+	}
+	return &t.destroyed
+}
+
+func (rm *realm) initTestamentMeta() {
+	rm.registerMeta("wamp.session.add_testament", rm.metaAddTestament)
+	rm.registerMeta("wamp.session.flush_testaments", rm.metaFlushTestaments)
+}
+
+// scopeArg returns kwargs.scope, "destroyed" by default.
+func scopeArg(kwargs wamp.Dict) (string, error) {
+	v, ok := kwargs["scope"]
+	if !ok || v == nil {
+		return scopeDestroyed, nil
+	}
+	switch s, _ := v.(string); s {
+	case scopeDestroyed, scopeDetached:
+		return s, nil
+	}
+	return "", fmt.Errorf("scope: %v is neither %q nor %q", v, scopeDestroyed, scopeDetached)
+}
+
+// metaAddTestament is wamp.session.add_testament(topic, args, kwargs;
+// publish_options, scope): no result.
+func (rm *realm) metaAddTestament(caller *session, args wamp.List, kwargs wamp.Dict) (wamp.List, wamp.Dict, error) {
+	topic, err := argString(args, 0, "topic")
+	if err != nil {
+		return nil, nil, err
+	}
+	if !rm.validURI(wamp.URI(topic), wamp.MatchExact) {
+		return nil, nil, metaErr(wamp.ErrInvalidURI, "invalid topic URI: %s", topic)
+	}
+	var evArgs wamp.List
+	if len(args) > 1 && args[1] != nil {
+		l, ok := args[1].(wamp.List)
+		if !ok {
+			return nil, nil, fmt.Errorf("argument 2 (args): not a list: %v", args[1])
+		}
+		evArgs = l
+	}
+	evKwargs, err := argDict(args, 2, "kwargs")
+	if err != nil {
+		return nil, nil, err
+	}
+	scope, err := scopeArg(kwargs)
+	if err != nil {
+		return nil, nil, err
+	}
+	allowed, disclose := rm.testamentAllowed(caller, wamp.URI(topic))
+	if !allowed {
+		return nil, nil, metaErr(wamp.ErrNotAuthorized, "session is not authorized to publish %q", topic)
+	}
+	options := wamp.Dict{}
+	if v, ok := kwargs["publish_options"]; ok && v != nil {
+		d, ok := v.(wamp.Dict)
+		if !ok {
+			return nil, nil, fmt.Errorf("publish_options: not a dict: %v", v)
+		}
+		maps.Copy(options, d)
+	}
+	delete(options, "acknowledge") // nobody is left to acknowledge to
+	if disclose {
+		options["disclose_me"] = true
+	}
+	t := rm.meta.testaments[caller.id]
+	if t == nil {
+		t = &testaments{}
+		rm.meta.testaments[caller.id] = t
+	}
+	list := t.scope(scope)
+	if len(*list) >= maxTestaments {
+		return nil, nil, fmt.Errorf("more than %d testaments in scope %s", maxTestaments, scope)
+	}
+	// The payload is the caller's: copies keep it from changing under us
+	// on in-memory transports (which pass values, not encodings).
+	*list = append(*list, testament{topic: wamp.URI(topic), args: cloneList(evArgs), kwargs: maps.Clone(evKwargs), options: options})
+	return nil, nil, nil
+}
+
+// metaFlushTestaments is wamp.session.flush_testaments(; scope): the
+// testaments of the scope are forgotten; no result.
+func (rm *realm) metaFlushTestaments(caller *session, _ wamp.List, kwargs wamp.Dict) (wamp.List, wamp.Dict, error) {
+	scope, err := scopeArg(kwargs)
+	if err != nil {
+		return nil, nil, err
+	}
+	if t := rm.meta.testaments[caller.id]; t != nil {
+		*t.scope(scope) = nil
+	}
+	return nil, nil, nil
+}
+
+// testamentAllowed decides, when the testament is added, whether s may
+// publish it (and whether its publisher must be disclosed): the realm's
+// static permissions for s's role decide; a role with an Authorizer is not
+// asked under realm.mu, so only a decision of its that s holds cached
+// (Decision.Cache, from an earlier PUBLISH to the topic) allows it.
+func (rm *realm) testamentAllowed(s *session, topic wamp.URI) (allowed, disclose bool) {
+	az := rm.authz.Load()
+	if az == nil || az.open {
+		return true, false
+	}
+	ra := az.roles[s.authrole]
+	if ra == nil {
+		return false, false
+	}
+	if ra.authorizer == nil {
+		d := ra.decide(ActionPublish, topic)
+		return d.Allow, d.Disclose
+	}
+	if c := s.decisions; c != nil && c.az == az {
+		d, ok := c.m[decisionKey{action: ActionPublish, match: wamp.MatchExact, uri: topic}]
+		return ok && d.Allow, d.Disclose
+	}
+	return false, false
+}
+
+// publishTestaments publishes s's testaments, detached then destroyed,
+// as PUBLISHes of s's (under realm.mu, while s leaves).
+func (rm *realm) publishTestaments(s *session) {
+	t := rm.meta.testaments[s.id]
+	if t == nil {
+		return
+	}
+	delete(rm.meta.testaments, s.id)
+	for _, list := range [][]testament{t.detached, t.destroyed} {
+		for _, ts := range list {
+			rm.publish(s, &wamp.Publish{Request: 1, Options: maps.Clone(ts.options), Topic: ts.topic, Args: ts.args, Kwargs: ts.kwargs})
+		}
+	}
+}
+
+// cloneList copies l one level deep; nil stays nil.
+func cloneList(l wamp.List) wamp.List {
+	if l == nil {
+		return nil
+	}
+	return append(wamp.List{}, l...)
+}

@@ -1,0 +1,294 @@
+package flatbuffers
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+	"unsafe"
+
+	"github.com/autobahn-go/autobahn/utf8"
+	"github.com/autobahn-go/autobahn/wamp/serialize/cbor"
+)
+
+// The args and kwargs decoder: the rules of cbor.Decode (checked by the
+// differential FuzzArgsMatchCBOR), with one difference in where strings
+// live: text up to the room left in the message's string slab shares that
+// one allocation (see stringSlab). Indefinite lengths, which cbor2 never
+// writes, are handed to cbor.Decode whole.
+
+// maxElems bounds the elements of a list and the pairs of a dict (as in
+// package cbor).
+const maxElems = 1 << 20
+
+// slabSize bounds the string slab of one message: short strings (URIs,
+// keys, small text arguments) share it; longer ones get their own copy.
+const slabSize = 512
+
+var (
+	errCBORMalformed   = errors.New("malformed CBOR")
+	errCBORUnsupported = errors.New("CBOR value WAMP has no use for")
+	errCBORIndefinite  = errors.New("indefinite length")
+)
+
+// stringSlab hands out Go strings copied from the input. Strings that fit
+// share one slab allocated on first use, so a message with a URI and a few
+// short text arguments costs one allocation for all of them. A message
+// keeps its slab (at most slabSize bytes) alive as long as any of its
+// strings.
+type stringSlab struct {
+	slab []byte
+	size int // the slab's size: min(slabSize, the input's length)
+}
+
+func (s *stringSlab) str(p []byte) string {
+	if len(p) < 2 {
+		return string(p) // the runtime has these without allocating
+	}
+	if len(p) > cap(s.slab)-len(s.slab) {
+		if s.slab != nil || len(p) > s.size/2 {
+			return string(p)
+		}
+		s.slab = make([]byte, 0, s.size)
+	}
+	start := len(s.slab)
+	s.slab = append(s.slab, p...)
+	return unsafe.String(&s.slab[start], len(p))
+}
+
+// decodeCBOR decodes one value that must fill b exactly, with strings
+// from *st.
+func decodeCBOR(b []byte, st *stringSlab) (any, error) {
+	// The slab travels by value: a pointer into the recursive decoder
+	// would move the caller's reader to the heap.
+	d := cborDecoder{b: b, st: *st}
+	v, err := d.value(1)
+	*st = d.st
+	if err == nil && d.i != len(b) {
+		err = errCBORMalformed
+	}
+	if err == errCBORIndefinite {
+		return cbor.Decode(b)
+	}
+	return v, err
+}
+
+type cborDecoder struct {
+	b  []byte
+	i  int
+	st stringSlab
+}
+
+// head reads an initial byte and its argument (definite lengths only).
+func (d *cborDecoder) head() (uint64, error) {
+	if d.i >= len(d.b) {
+		return 0, errCBORMalformed
+	}
+	c := d.b[d.i]
+	d.i++
+	switch ai := c & 0x1f; {
+	case ai < 24:
+		return uint64(ai), nil
+	case ai <= 27:
+		w := 1 << (ai - 24)
+		if w > len(d.b)-d.i {
+			return 0, errCBORMalformed
+		}
+		p := d.b[d.i : d.i+w]
+		d.i += w
+		switch w {
+		case 1:
+			return uint64(p[0]), nil
+		case 2:
+			return uint64(binary.BigEndian.Uint16(p)), nil
+		case 4:
+			return uint64(binary.BigEndian.Uint32(p)), nil
+		}
+		return binary.BigEndian.Uint64(p), nil
+	case ai == 31:
+		switch c >> 5 {
+		case 2, 3, 4, 5:
+			return 0, errCBORIndefinite
+		}
+	}
+	return 0, errCBORMalformed
+}
+
+func (d *cborDecoder) take(n uint64) ([]byte, error) {
+	if n > uint64(len(d.b)-d.i) {
+		return nil, errCBORMalformed
+	}
+	p := d.b[d.i : d.i+int(n)]
+	d.i += int(n)
+	return p, nil
+}
+
+func (d *cborDecoder) text() ([]byte, error) {
+	n, err := d.head()
+	if err != nil {
+		return nil, err
+	}
+	p, err := d.take(n)
+	if err == nil && !utf8.Valid(p) {
+		err = errCBORMalformed
+	}
+	return p, err
+}
+
+func (d *cborDecoder) value(depth int) (any, error) {
+	if d.i >= len(d.b) {
+		return nil, errCBORMalformed
+	}
+	c := d.b[d.i]
+	switch c & 0xe0 {
+	case majorUint, majorNeg:
+		n, err := d.head()
+		if err != nil {
+			return nil, err
+		}
+		if n > math.MaxInt64 {
+			return nil, errCBORUnsupported
+		}
+		if c&0xe0 == majorNeg {
+			return -1 - int64(n), nil
+		}
+		return int64(n), nil
+	case majorBytes:
+		n, err := d.head()
+		if err != nil {
+			return nil, err
+		}
+		p, err := d.take(n)
+		if err != nil {
+			return nil, err
+		}
+		return append([]byte{}, p...), nil
+	case majorText:
+		p, err := d.text()
+		if err != nil {
+			return nil, err
+		}
+		return d.st.str(p), nil
+	case majorArray:
+		return d.list(depth)
+	case majorMap:
+		return d.dict(depth)
+	case 6 << 5: // tags
+		return nil, errCBORUnsupported
+	}
+	d.i++
+	switch c {
+	case 0xf4:
+		return false, nil
+	case 0xf5:
+		return true, nil
+	case 0xf6, 0xf7:
+		return nil, nil
+	case 0xf9:
+		p, err := d.take(2)
+		if err != nil {
+			return nil, err
+		}
+		return halfToFloat64(binary.BigEndian.Uint16(p)), nil
+	case 0xfa:
+		p, err := d.take(4)
+		if err != nil {
+			return nil, err
+		}
+		return float64(math.Float32frombits(binary.BigEndian.Uint32(p))), nil
+	case 0xfb:
+		p, err := d.take(8)
+		if err != nil {
+			return nil, err
+		}
+		return math.Float64frombits(binary.BigEndian.Uint64(p)), nil
+	case 0xf8:
+		p, err := d.take(1)
+		if err != nil || p[0] < 32 {
+			return nil, errCBORMalformed
+		}
+		return nil, errCBORUnsupported
+	}
+	if c <= 0xf3 {
+		return nil, errCBORUnsupported
+	}
+	return nil, errCBORMalformed
+}
+
+func (d *cborDecoder) list(depth int) ([]any, error) {
+	if depth > maxDepth {
+		return nil, errCBORMalformed
+	}
+	n, err := d.head()
+	if err != nil {
+		return nil, err
+	}
+	if n > uint64(len(d.b)-d.i) || n > maxElems {
+		return nil, errCBORMalformed
+	}
+	l := make([]any, n)
+	for i := range l {
+		if l[i], err = d.value(depth + 1); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+func (d *cborDecoder) dict(depth int) (map[string]any, error) {
+	if depth > maxDepth {
+		return nil, errCBORMalformed
+	}
+	n, err := d.head()
+	if err != nil {
+		return nil, err
+	}
+	if n > uint64(len(d.b)-d.i)/2 || n > maxElems {
+		return nil, errCBORMalformed
+	}
+	m := make(map[string]any, n)
+	for range n {
+		if d.i >= len(d.b) {
+			return nil, errCBORMalformed
+		}
+		if d.b[d.i]&0xe0 != majorText {
+			if _, err := d.value(depth + 1); err != nil {
+				return nil, err
+			}
+			return nil, errCBORUnsupported
+		}
+		kb, err := d.text()
+		if err != nil {
+			return nil, err
+		}
+		k := d.st.str(kb)
+		v, err := d.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		before := len(m)
+		if m[k] = v; len(m) == before {
+			return nil, errCBORUnsupported
+		}
+	}
+	return m, nil
+}
+
+// halfToFloat64 converts an IEEE 754 half-precision float.
+func halfToFloat64(h uint16) float64 {
+	sign := 1.0
+	if h&0x8000 != 0 {
+		sign = -1
+	}
+	exp := int(h>>10) & 0x1f
+	frac := float64(h & 0x3ff)
+	switch exp {
+	case 0:
+		return sign * math.Ldexp(frac, -24)
+	case 0x1f:
+		if frac == 0 {
+			return math.Inf(int(sign))
+		}
+		return math.NaN()
+	}
+	return sign * math.Ldexp(1024+frac, exp-25)
+}

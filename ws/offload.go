@@ -1,0 +1,250 @@
+package ws
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+
+	autf8 "github.com/autobahn-go/autobahn/utf8"
+)
+
+// Decoding off the event loop.
+//
+// Decompression can cost far more than its input suggests: a 586-byte
+// bzip2 message inflates to 16 MiB in most of a CPU-second, and a deflate
+// frame of n bytes yields up to about 1,000 n. On an event loop that time
+// would be taken from every other connection of the loop. So a push-mode
+// Conn whose driver can pause its reading and call it back (an
+// offloadDriver: wsloop's connections) decodes a piece of a message on a
+// small process-wide pool of goroutines when the piece is expensive, and
+// meanwhile:
+//
+//   - the driver's reading of that connection is paused (PauseRead), so
+//     its input waits in the kernel and TCP flow control holds the peer;
+//   - input that was already read is kept, in order, in the backlog;
+//   - the decoding goroutine owns the codec and the message buffer; Feed,
+//     FeedEnd and the Handler do not touch them.
+//
+// When the piece is decoded the goroutine calls the driver's ResumeFeed,
+// and the driver calls PushConn.Resume from its loop: the message goes to
+// OnMessage there, as every message does, the backlog is parsed, and
+// reading resumes. The Handler's callbacks therefore all still run on the
+// loop, one at a time per connection.
+//
+// A piece is expensive when the codec says every piece is (CostlyDecoder:
+// bzip2), when it carries more than InlineDecodeMax compressed bytes, or
+// when this pass over the input already decoded more than
+// InlineDecodeOutput bytes on the loop. Everything else, the common small
+// compressed message, is decoded in place.
+
+// CostlyDecoder is implemented by codecs whose decoding costs much more
+// CPU than their input size suggests (bzip2). An event-loop driver
+// decodes every message of such a codec off the loop.
+type CostlyDecoder interface {
+	CostlyDecode() bool
+}
+
+// FeedResumer is the part of a PushOutput that lets the Conn decode
+// expensive messages off the loop. ResumeFeed is called from a decoding
+// goroutine once its work is done: the driver must then call
+// PushConn.Resume from its loop (soon, and not from inside ResumeFeed). A
+// driver that offers this must also pause reading (PauseRead and
+// ResumeRead); without both, the Conn decodes on the calling goroutine.
+type FeedResumer interface {
+	ResumeFeed()
+}
+
+// offloadDriver is what a PushOutput needs for decoding off the loop.
+type offloadDriver interface {
+	readPauser
+	FeedResumer
+}
+
+// Limits of decoding on the loop (see above).
+const (
+	InlineDecodeMax    = 1 << 10   // compressed bytes of one piece
+	InlineDecodeOutput = 256 << 10 // decoded bytes in one pass over the input
+)
+
+// offload is the state of a Conn while a piece of its message is decoded
+// off the loop. It exists only then (Conn.off).
+type offload struct {
+	// Set before the job is queued, read by the worker.
+	piece []byte // a copy of the piece to decode
+	final bool   // the piece ends the message
+	limit int64  // what Decode may append (-1: unlimited)
+	text  bool   // the message is text: validate it once whole
+
+	// Written by the worker, read by Resume after ResumeFeed.
+	err     error
+	invalid bool // a whole text message is not UTF-8
+
+	// Guarded by Conn.rmu.
+	backlog []byte // input read meanwhile, in order
+	done    bool   // the worker finished
+}
+
+// offloads reports whether the data event ev is to be decoded off the
+// loop; out is what this pass decoded so far. c.rmu must be held.
+func (c *Conn) offloads(ev Event, out int) bool {
+	if c.codec == nil || !c.push {
+		return false
+	}
+	if ev.First && !c.decodes(ev) || !ev.First && !c.mdec {
+		return false
+	}
+	if _, ok := c.nc.(offloadDriver); !ok {
+		return false
+	}
+	if cd, ok := c.codec.(CostlyDecoder); ok && cd.CostlyDecode() {
+		return true
+	}
+	return len(ev.Payload) > InlineDecodeMax || out > InlineDecodeOutput
+}
+
+// startOffload hands the data event ev to the decoding pool; rest is the
+// input after it, kept for Resume. c.rmu must be held.
+func (c *Conn) startOffload(ev Event, rest []byte) {
+	if ev.First {
+		c.mop, c.mdec = ev.Op, true
+		c.msg = getBuf(0)
+	}
+	o := &offload{
+		piece: append([]byte(nil), ev.Payload...),
+		final: ev.Final,
+		limit: -1,
+		text:  c.mop == OpText,
+	}
+	if m := c.opts.MaxMessagePayload; m > 0 {
+		o.limit = max(m-int64(len(*c.msg)), 0)
+	}
+	if len(rest) > 0 {
+		o.backlog = append([]byte(nil), rest...)
+	}
+	c.off = o
+	c.pause(&c.opause, true)
+	decoders.submit(c)
+}
+
+// runOffload decodes c.off's piece: the worker's part. It owns c.codec
+// and c.msg until it has set done.
+func (c *Conn) runOffload() {
+	o := c.off
+	msg, err := decodeGuarded(c.codec, *c.msg, o.piece, o.final, o.limit)
+	*c.msg = msg
+	o.piece = nil
+	o.err = err
+	o.invalid = err == nil && o.final && o.text && !autf8.Valid(msg)
+	c.rmu.Lock()
+	o.done = true
+	told := c.told
+	if told {
+		c.off = nil
+		c.releaseMsg()
+	}
+	c.rmu.Unlock()
+	if !told {
+		c.nc.(offloadDriver).ResumeFeed()
+	}
+}
+
+// decodeGuarded is codec.Decode, a panic of which becomes an error: on a
+// pool goroutine nothing else would contain it.
+func decodeGuarded(codec Codec, dst, p []byte, final bool, limit int64) (out []byte, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			out, err = dst, fmt.Errorf("ws: decoding panicked: %v", v)
+		}
+	}()
+	return codec.Decode(dst, p, final, limit)
+}
+
+// Resume goes on with the input of a Conn whose message was decoded off
+// the loop, after the driver's ResumeFeed: it delivers the message to
+// h.OnMessage (or ends the connection on a decoding fault), parses the
+// input read meanwhile, and resumes reading. It reports whether the
+// connection is still open. Like Feed, it is the driver's, from its loop.
+func (p PushConn) Resume(h Handler) bool {
+	c := p.c
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	o := c.off
+	if c.told || o == nil || !o.done {
+		return !c.told
+	}
+	c.off = nil
+	if err := c.offloadFault(o); err != nil {
+		// Reading resumes: a failed connection lingers, reading until
+		// the peer closes too.
+		c.pause(&c.opause, false)
+		c.end(h, err)
+		return false
+	}
+	if o.final {
+		h.OnMessage(c, *c.msg, c.mop == OpBinary)
+		c.releaseMsg()
+	}
+	ok := c.feedLocked(o.backlog, h)
+	if c.off == nil {
+		c.pause(&c.opause, false)
+	}
+	return ok
+}
+
+// offloadFault fails the connection if the piece o could not be decoded,
+// the same way as decoding on the loop would. c.rmu must be held.
+func (c *Conn) offloadFault(o *offload) error {
+	switch {
+	case o.err == nil && !o.invalid:
+		return nil
+	case o.err == nil:
+		return c.fail(utf8Err("invalid UTF-8 in a decoded text message"))
+	case errors.Is(o.err, ErrMessageTooBig):
+		return c.fail(tooBigErr("decoded message over the limit"))
+	default:
+		return c.fail(&ProtocolError{Code: StatusInvalidFramePayloadData, Reason: o.err.Error(), Err: ErrExtension})
+	}
+}
+
+// decoders is the process-wide pool that decodes off the loop: at most
+// GOMAXPROCS goroutines, started on demand, gone when idle. Its queue
+// holds at most one entry per connection (a connection's reading is
+// paused while its piece waits), so it is bounded by the connections.
+var decoders decodePool
+
+type decodePool struct {
+	mu      sync.Mutex
+	queue   []*Conn
+	workers int
+}
+
+func (p *decodePool) submit(c *Conn) {
+	p.mu.Lock()
+	p.queue = append(p.queue, c)
+	start := p.workers < runtime.GOMAXPROCS(0)
+	if start {
+		p.workers++
+	}
+	p.mu.Unlock()
+	if start {
+		go p.work()
+	}
+}
+
+func (p *decodePool) work() {
+	for {
+		p.mu.Lock()
+		if len(p.queue) == 0 {
+			p.workers--
+			p.queue = nil // let a burst's backing array go
+			p.mu.Unlock()
+			return
+		}
+		c := p.queue[0]
+		p.queue[0] = nil
+		p.queue = p.queue[1:]
+		p.mu.Unlock()
+		c.runOffload()
+	}
+}
