@@ -11,8 +11,15 @@
 //   - eventloop: an epoll/kqueue reactor for very many connections.
 //   - ws, ws/wshttp: RFC 6455 WebSocket, sans-I/O core plus a goroutine
 //     driver for clients and net/http servers.
+//   - ws/wsloop: the same WebSocket handlers on the event loop, with no
+//     goroutine and no buffer per idle connection.
+//   - ws/ext/...: permessage-deflate, -bzip2 and -snappy.
+//   - wamp, wamp/serialize/..., wamp/transport/...: the WAMP vocabulary,
+//     its codecs and transports; wamp/client, WAMP sessions and a
+//     reconnecting Component; wamp/router, a WAMP router.
 //
-// Compression, the event-loop WebSocket driver and WAMP grow on top of these;
-// see README.md and DESIGN.md for the map. The command cmd/autobahn is the one
-// binary.
+// README.md has the quick start and the map of the packages,
+// docs/architecture.md how they fit together; the folder
+// examples holds small programs, each run by its test. The command
+// cmd/autobahn is the one binary (serve, bench, nvx, wamp, version).
 package autobahn

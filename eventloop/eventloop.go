@@ -82,6 +82,10 @@ type Config struct {
 	AcceptBackoff time.Duration
 	// Backlog is the listen backlog. Default 4096.
 	Backlog int
+	// ReusePort sets SO_REUSEPORT on every TCP listening socket, also with one loop, so that
+	// other processes (package prefork) can listen on the same port and the kernel spreads
+	// connections among them. Linux only in effect; the goroutine fallback ignores it.
+	ReusePort bool
 	// TCPDelay keeps Nagle's algorithm on; by default TCP_NODELAY is set on every TCP connection.
 	TCPDelay bool
 	// LockOSThread wires every loop goroutine to its own OS thread.

@@ -29,7 +29,7 @@ func (l *Loop) Listen(network, addr string) (net.Addr, error) {
 	fds := make([]int, 0, n)
 	var bound unix.Sockaddr
 	for i := 0; i < n; i++ {
-		fd, err := l.listenFD(sa, family, n > 1)
+		fd, err := l.listenFD(sa, family, n > 1 || (tcp && l.cfg.ReusePort))
 		if err != nil {
 			for _, fd := range fds {
 				unix.Close(fd)

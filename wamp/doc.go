@@ -11,8 +11,12 @@
 // returns the typed message or an error matching ErrProtocolViolation. The
 // conversion is written out by hand for every message; no reflection.
 //
-//	l := wamp.ToList(&wamp.Call{Request: 1, Procedure: "com.example.add", Arguments: wamp.List{1, 2}})
+//	l := wamp.ToList(&wamp.Call{Request: 1, Procedure: "com.example.add", Args: wamp.List{1, 2}})
 //	m, err := wamp.FromList(l) // m is *wamp.Call
+//
+// The wire layouts in the comments use the specification's element names;
+// the struct fields for its Arguments|list and ArgumentsKw|dict are Args
+// and Kwargs.
 //
 // Serializers work on a Wire instead: the same elements as the List, with
 // the top-level ones unboxed (type code and IDs as integers, URIs as
@@ -21,7 +25,8 @@
 // array straight into it and FromWire applies the FromList checks and
 // builds the message. AppendBatched and SplitBatched frame several
 // messages in one WebSocket message for the ".batched" subprotocols the
-// way Autobahn does.
+// way Autobahn does. An Encoded is a message encoded once and sent as is
+// by every EncodedSender transport of its serializer (a router's fan-out).
 //
 // Values inside Dict and List use this set of Go types: nil, bool, int64,
 // uint64 (only above MaxInt64), float64, string, []byte, List ([]any) and

@@ -27,21 +27,22 @@ type Conn struct {
 	// Read side, guarded by rmu. With rc, rbuf is a pooled buffer held
 	// only while input is pending; otherwise small[:] while idle, else
 	// *rbig.
-	rmu     sync.Mutex
-	rbuf    []byte
-	rbig    *[]byte // pooled
-	small   *[smallRead]byte
-	rr, rw  int
-	parser  Parser
-	msg     *[]byte // pooled, for messages that span reads
-	mop     Opcode  // opcode of the message being read
-	mdec    bool    // the message being read carries the extension
-	push    bool    // input comes through Feed (an event-loop driver)
-	told    bool    // push mode: the Handler has had OnClose
-	pending error   // a read error awaitInput found, for nextEvent
-	raw     rawRead // readRaw's state
-	reader  *messageReader
-	off     *offload // push mode: a piece is being decoded off the loop
+	rmu       sync.Mutex
+	rbuf      []byte
+	rbig      *[]byte // pooled
+	small     *[smallRead]byte
+	rr, rw    int
+	parser    Parser
+	msg       *[]byte // pooled, for messages that span reads
+	mop       Opcode  // opcode of the message being read
+	mdec      bool    // the message being read carries the extension
+	push      bool    // input comes through Feed (an event-loop driver)
+	told      bool    // push mode: the Handler has had OnClose
+	pending   error   // a read error awaitInput found, for nextEvent
+	raw       rawRead // readRaw's state
+	reader    *messageReader
+	off       *offload // push mode: a piece is being decoded off the loop
+	msgCharge int64    // what the message being assembled holds of the MemoryBudget
 
 	// Write side: writing is held for a whole message, frameMu for a frame.
 	// In push mode neither is used: every write goes to out.
@@ -66,6 +67,7 @@ type Conn struct {
 	keepaliveSlot int // in keepaliveOf(c)'s heap (index + 1; 0: none), guarded by its mu
 
 	lastRead atomic.Int64 // unix nanoseconds of the last input
+	msgStart atomic.Int64 // unix nanoseconds: a message spanning pieces began (0: none)
 
 	data any // SetData's
 }
@@ -90,6 +92,9 @@ func newConn(nc net.Conn, role Role, buffered []byte, neg Negotiated, opts *Opti
 		codec:       neg.Codec,
 		out:         out,
 		push:        out != nil,
+	}
+	if out != nil {
+		out.budget = o.budget()
 	}
 	size := max(o.ReadBufferSize, len(buffered))
 	if out == nil {

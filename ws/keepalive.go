@@ -173,6 +173,15 @@ func (c *Conn) keepalive() {
 	c.mu.Lock()
 	pingSent := c.pingSent
 	c.mu.Unlock()
+	msgLeft := time.Duration(-1) // until the message under way times out
+	if start := c.msgStart.Load(); start != 0 && c.opts.MessageTimeout > 0 {
+		msgLeft = c.opts.MessageTimeout - now.Sub(time.Unix(0, start))
+		if msgLeft <= 0 {
+			c.opts.Logger.Debug("ws: message timeout", "remote", c.nc.RemoteAddr())
+			_ = c.Close(StatusPolicyViolation, "message not completed in time")
+			return
+		}
+	}
 	var next time.Duration
 	switch {
 	case !pingSent.IsZero() && last.Before(pingSent) && now.Sub(pingSent) >= timeout:
@@ -188,6 +197,9 @@ func (c *Conn) keepalive() {
 		pingSent, next = now, timeout
 	default:
 		pingSent, next = time.Time{}, interval-now.Sub(last)
+	}
+	if msgLeft > 0 && msgLeft < next {
+		next = msgLeft
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"time"
 
 	autf8 "github.com/autobahn-go/autobahn/utf8"
 )
@@ -109,6 +110,7 @@ func (c *Conn) startOffload(ev Event, rest []byte) {
 	if ev.First {
 		c.mop, c.mdec = ev.Op, true
 		c.msg = getBuf(0)
+		c.msgStart.Store(time.Now().UnixNano())
 	}
 	o := &offload{
 		piece: append([]byte(nil), ev.Payload...),
@@ -133,6 +135,9 @@ func (c *Conn) runOffload() {
 	o := c.off
 	msg, err := decodeGuarded(c.codec, *c.msg, o.piece, o.final, o.limit)
 	*c.msg = msg
+	if err == nil {
+		err = c.chargeTo(cap(msg))
+	}
 	o.piece = nil
 	o.err = err
 	o.invalid = err == nil && o.final && o.text && !autf8.Valid(msg)
@@ -200,6 +205,8 @@ func (c *Conn) offloadFault(o *offload) error {
 		return nil
 	case o.err == nil:
 		return c.fail(utf8Err("invalid UTF-8 in a decoded text message"))
+	case errors.Is(o.err, errOverBudget):
+		return c.fail(overBudgetErr())
 	case errors.Is(o.err, ErrMessageTooBig):
 		return c.fail(tooBigErr("decoded message over the limit"))
 	default:

@@ -18,6 +18,7 @@ const (
 	DefaultPingInterval      = 30 * time.Second
 	DefaultPingTimeout       = 15 * time.Second
 	DefaultReadBufferSize    = 4096
+	DefaultMessageTimeout    = 60 * time.Second
 )
 
 // Options configure a connection, client or server. The zero value is safe:
@@ -66,6 +67,19 @@ type Options struct {
 	// uses while data streams in (default 4096); an idle connection holds
 	// only a 256-byte buffer.
 	ReadBufferSize int
+	// MessageTimeout bounds how long a message that spans frames or reads
+	// may take to arrive whole (default 60 s; negative: no bound): a peer
+	// that starts a large message and then trickles it, or stops, is not
+	// left holding its memory. The connection is closed with 1008. The
+	// keepalive timer checks it, so a message is cut off after the longer
+	// of MessageTimeout and about PingInterval, and never without
+	// keepalive.
+	// Raise it for peers that upload large messages slowly.
+	MessageTimeout time.Duration
+	// MemoryBudget bounds the bytes that all connections sharing it hold
+	// in messages being assembled and in push-mode output queues (see
+	// MemoryBudget). nil: one process-wide budget of DefaultMemoryBudget.
+	MemoryBudget *MemoryBudget
 
 	// Client only.
 
@@ -123,6 +137,7 @@ func (o *Options) withDefaults() Options {
 	d.CloseTimeout = dur(d.CloseTimeout, DefaultCloseTimeout)
 	d.PingInterval = dur(d.PingInterval, DefaultPingInterval)
 	d.PingTimeout = dur(d.PingTimeout, DefaultPingTimeout)
+	d.MessageTimeout = dur(d.MessageTimeout, DefaultMessageTimeout)
 	if d.ReadBufferSize <= 0 {
 		d.ReadBufferSize = DefaultReadBufferSize
 	}

@@ -29,9 +29,14 @@ import (
 // call WaitWritable before writing.
 var ErrQueueFull = errors.New("ws: output queue full (the peer reads too slowly)")
 
-// Default output bounds of a push-mode Conn.
+// Default output bounds of a push-mode Conn: 64 KiB, as uWebSockets'
+// maxBackpressure (python-websockets' write_limit is 32 KiB). A peer that
+// reads nothing costs at most about 128 KiB of queue (2×High), a reading
+// peer is not slowed (the kernel's socket buffer holds more than that),
+// and a message of any size still goes out whole when less than High is
+// pending.
 const (
-	DefaultOutputHigh = 1 << 20
+	DefaultOutputHigh = 64 << 10
 	DefaultOutputLow  = DefaultOutputHigh / 4
 )
 
@@ -85,6 +90,9 @@ type outQueue struct {
 	room   chan struct{}
 	low    int
 	high   int
+
+	budget  *MemoryBudget // set by newConn
+	charged int64         // what pending holds of budget (accountLocked)
 }
 
 // heldMessage is a message written while a stream held the tail: it is
@@ -121,6 +129,9 @@ func (q *outQueue) admitLocked(n int) error {
 	}
 	p := q.pendingLocked()
 	if p == 0 || p+n <= 2*q.high || p <= q.high {
+		if !q.budget.fits(int64(n)) {
+			return ErrMemoryBudget
+		}
 		return nil
 	}
 	return ErrQueueFull
@@ -137,6 +148,7 @@ func (q *outQueue) readyLocked() bool {
 
 // unlock releases q.mu and tells the driver about new output.
 func (q *outQueue) unlock() {
+	q.accountLocked()
 	tell := q.readyLocked()
 	q.mu.Unlock()
 	if tell {
@@ -256,6 +268,7 @@ func (c *Conn) pushFrame(frame []byte) error {
 func (q *outQueue) hold(m heldMessage) {
 	q.held = append(q.held, m)
 	q.heldN += MaxHeaderSize + len(m.payload)
+	q.accountLocked()
 }
 
 // pushControl queues a control frame (ping, pong, close) at the next frame
@@ -287,6 +300,7 @@ func (q *outQueue) end() {
 	q.mu.Lock()
 	q.ended = true
 	q.held, q.heldN = nil, 0
+	q.accountLocked()
 	if q.room != nil {
 		close(q.room)
 		q.room = nil
@@ -306,6 +320,7 @@ func (c *Conn) takeOutput() *[]byte {
 	if b != nil {
 		q.driver += len(*b) // until OutputSent says otherwise
 	}
+	q.accountLocked()
 	q.mu.Unlock()
 	return b
 }
@@ -327,6 +342,7 @@ func (c *Conn) outputSent(held int) (notify bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.driver = held
+	q.accountLocked()
 	if q.room == nil {
 		return false
 	}

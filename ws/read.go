@@ -28,10 +28,12 @@ func (c *Conn) ReadMessage(ctx context.Context) (Opcode, []byte, error) {
 	for {
 		ev, err := c.nextEvent(ctx)
 		if err != nil {
+			c.releaseMsg() // the connection ended: so did the message
 			return 0, nil, err
 		}
 		msg, done, err := c.collect(ev)
 		if err != nil {
+			c.releaseMsg()
 			return 0, nil, err
 		}
 		if done {
@@ -51,15 +53,23 @@ func (c *Conn) collect(ev Event) (msg []byte, done bool, err error) {
 			return ev.Payload, true, nil
 		}
 		c.msg = getBuf(0)
+		c.msgStart.Store(time.Now().UnixNano())
 	}
 	msg = *c.msg
 	if !c.mdec {
+		if msg, err = c.growMsg(msg, len(ev.Payload), c.parser.remaining, c.parser.frame.Fin); err != nil {
+			*c.msg = msg
+			return nil, false, c.fail(err)
+		}
 		msg = append(msg, ev.Payload...)
 	} else if msg, err = c.decode(msg, ev, int64(len(msg))); err != nil {
 		*c.msg = msg
 		return nil, false, err
 	}
 	*c.msg = msg
+	if err := c.chargeTo(cap(msg)); err != nil {
+		return nil, false, c.fail(err)
+	}
 	if !ev.Final {
 		return nil, false, nil
 	}
@@ -312,7 +322,9 @@ func (c *Conn) releaseMsg() {
 	if c.msg != nil {
 		putBuf(c.msg)
 		c.msg = nil
+		c.msgStart.Store(0)
 	}
+	c.uncharge()
 }
 
 // read reads the next input into c.rbuf[:c.rw], all earlier input being

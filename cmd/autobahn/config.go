@@ -262,7 +262,7 @@ func (cs *configServer) listen(t config.Transport, tc *tls.Config) (string, erro
 		if err != nil {
 			return
 		}
-		_ = cs.r.ServeTransport(context.WithoutCancel(req.Context()), c)
+		_ = cs.r.Attach(c) // not ServeTransport: see wampServer.httpHandler
 	})
 	var handler http.Handler = h
 	paths := []string{"/"}

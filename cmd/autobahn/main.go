@@ -4,12 +4,18 @@
 //	                 a demo page on /, at 127.0.0.1:9000; with --config FILE
 //	                 the router and transports of a Crossbar-style JSON file
 //	                 (--check-config FILE checks one, SIGHUP reloads its
-//	                 principals and permissions)
+//	                 principals and permissions); --driver loop|std,
+//	                 --tls-cert/--tls-key, --compress, --procs N (N processes
+//	                 on one port, package prefork); serve -h lists the flags
 //	autobahn nvx     the CPU's SIMD features, the kernel each one picked, and
 //	                 a short throughput table
 //	autobahn bench   load any ws:// echo server: bench run URL (throughput,
 //	                 latency histogram, server CPU; closed or open loop),
 //	                 bench idle URL (memory per idle connection, pings)
+//	autobahn version the module version, the Go version and the SIMD kernels
+//	                 picked
+//	autobahn wamp    a WAMP client on the command line: call, publish,
+//	                 subscribe, register (echo or a command) against any router
 //
 // Run `autobahn help` for the list of subcommands.
 package main

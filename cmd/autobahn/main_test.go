@@ -4,14 +4,24 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/autobahn-go/autobahn/internal/leakcheck"
+	"github.com/autobahn-go/autobahn/prefork"
 )
 
-func TestMain(m *testing.M) { leakcheck.Main(m) }
+func TestMain(m *testing.M) {
+	if _, child := prefork.Child(); child {
+		// serve --procs N in a test starts this binary as its children:
+		// they run the command, not the tests.
+		main()
+		os.Exit(0)
+	}
+	leakcheck.Main(m)
+}
 
 func TestNVX(t *testing.T) {
 	var out, errOut bytes.Buffer

@@ -39,6 +39,7 @@ type wampServer struct {
 	ctx    context.Context // ends RawSocket handshakes under way at close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // the RawSocket accept loop and handshakes
+	closed sync.Once
 }
 
 func newWAMPServer(realm string, logger *slog.Logger) (*wampServer, error) {
@@ -62,9 +63,12 @@ func (w *wampServer) httpHandler() http.Handler {
 		if err != nil {
 			return // Accept answered already
 		}
-		// The request's context ends when this returns: the router
-		// closes the session on Close, not on it.
-		_ = w.r.ServeTransport(context.WithoutCancel(req.Context()), c)
+		// Attach, not ServeTransport: this handler returns and net/http's
+		// connection goroutine ends with it, freeing its grown stack and
+		// the 8 KiB of bufio buffers its conn holds while the handler
+		// runs (about 14 KiB per idle session, bench/run-router.sh). The
+		// router closes the session on Close.
+		_ = w.r.Attach(c)
 	})
 }
 
@@ -106,7 +110,7 @@ func (m *wampMux) OnClose(c *ws.Conn, clean bool, code ws.StatusCode, reason str
 
 // listenRawSocket serves WAMP over RawSocket on addr.
 func (w *wampServer) listenRawSocket(addr string) (net.Addr, error) {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := listenTCP(addr) // serve_flags.go: SO_REUSEPORT in a prefork child
 	if err != nil {
 		return nil, err
 	}
@@ -150,8 +154,10 @@ func (w *wampServer) announce(out io.Writer, httpAddr, loopAddr net.Addr) {
 // close stops RawSocket and closes the router: every session still open
 // (on net/http, whose Shutdown does not wait for upgraded connections, and
 // on RawSocket) gets GOODBYE wamp.close.system_shutdown; it waits for them
-// up to a few seconds.
-func (w *wampServer) close() {
+// up to a few seconds. Only the first call does anything.
+func (w *wampServer) close() { w.closed.Do(w.closeOnce) }
+
+func (w *wampServer) closeOnce() {
 	if w.rawLn != nil {
 		_ = w.rawLn.Close()
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	_ "embed"
 	"errors"
 	"flag"
@@ -13,6 +14,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/autobahn-go/autobahn/eventloop"
+	"github.com/autobahn-go/autobahn/prefork"
+	"github.com/autobahn-go/autobahn/wamp"
 	"github.com/autobahn-go/autobahn/ws"
 	"github.com/autobahn-go/autobahn/ws/wshttp"
 	"github.com/autobahn-go/autobahn/ws/wsloop"
@@ -58,46 +62,63 @@ func (h echoHandler) OnClose(c *ws.Conn, wasClean bool, code ws.StatusCode, reas
 const maxHeaderBytes = 16 << 10
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addr := fs.String("addr", "127.0.0.1:9000", "listen address")
-	verbose := fs.Bool("v", false, "log every connection")
-	loopAddr := fs.String("loop-addr", "", "also serve the echo handler on the event loop (ws/wsloop) at this address")
-	realm := fs.String("realm", "realm1", "realm of the WAMP router on /ws (anonymous)")
-	rawAddr := fs.String("rawsocket-addr", "", "also serve the WAMP router over RawSocket at this address")
-	configFile := fs.String("config", "", "serve the WAMP router and transports of this Crossbar-style JSON file instead (SIGHUP reloads principals and permissions)")
-	checkFile := fs.String("check-config", "", "check this configuration file, print a summary and exit")
-	if err := fs.Parse(args); err != nil {
+	f, err := parseServeFlags(args, stdout) // serve_flags.go
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // -h: the usage on stdout, exit status 0
+	} else if err != nil {
 		return err
 	}
-	level := slog.LevelWarn
-	if *verbose {
-		level = slog.LevelInfo
+	logger := f.logger(stderr)
+	if f.checkFile != "" || f.configFile != "" {
+		return runConfig(ctx, f.fs, f.checkFile, f.configFile, logger, stdout) // config.go
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	if *checkFile != "" || *configFile != "" {
-		return runConfig(ctx, fs, *checkFile, *configFile, logger, stdout) // config.go
+	_, child := prefork.Child()
+	if f.procs > 1 {
+		if !child {
+			return runPrefork(ctx, f, args, stdout, stderr, logger) // serve_prefork.go
+		}
+		stdout = io.Discard // the parent lists the listeners, once
 	}
-	wampSrv, err := newWAMPServer(*realm, logger) // router.go
+	opts := f.wsOptions(logger)
+	tlsCfg, err := f.tlsConfig(logger)
+	if err != nil {
+		return err
+	}
+	wampSrv, err := newWAMPServer(f.realm, logger) // router.go
 	if err != nil {
 		return err
 	}
 	defer wampSrv.close()
-
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
+	if f.demo {
+		d, err := startDemo(ctx, wampSrv.r, wamp.URI(f.realm)) // demo.go
+		if err != nil {
+			return err
+		}
+		defer d.Close()
 	}
-	wsrv := &ws.Server{Handler: echoHandler{log: logger}, Options: &ws.Options{Logger: logger}}
+
+	// --driver std: net/http serves --addr; --driver loop: the event loop
+	// does (below), and the HTTP server has no listener (ln nil).
+	var ln net.Listener
+	if f.driver == "std" {
+		if ln, err = listenTCP(f.addr); err != nil { // serve_flags.go
+			return err
+		}
+		if tlsCfg != nil {
+			ln = tls.NewListener(ln, tlsCfg)
+		}
+	}
+	wsrv := &ws.Server{Handler: echoHandler{log: logger}, Options: opts}
 	mux := http.NewServeMux()
 	mux.Handle("/echo", wshttp.Handler(wsrv))
 	mux.Handle("/ws", wampSrv.httpHandler())
-	if *rawAddr != "" {
-		if _, err := wampSrv.listenRawSocket(*rawAddr); err != nil {
-			_ = ln.Close()
+	if f.rawAddr != "" {
+		if _, err := wampSrv.listenRawSocket(f.rawAddr); err != nil {
+			closeListener(ln)
 			return err
 		}
 	}
+	mux.HandleFunc("/healthz", serveHealth) // serve_prefork.go
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write(servePage)
@@ -116,43 +137,79 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	fmt.Fprintf(stdout, "autobahn serve: http://%s/ (WebSocket echo on ws://%s/echo)\n", ln.Addr(), ln.Addr())
-	logger.Info("listening", "addr", ln.Addr().String())
+	var mainAddr net.Addr
+	if ln != nil {
+		mainAddr = ln.Addr()
+		announceHTTP(stdout, mainAddr, tlsCfg != nil) // serve_prefork.go
+		logger.Info("listening", "addr", mainAddr.String(), "driver", "std", "tls", tlsCfg != nil)
+	}
 
 	// The same handler on the event loop: one line differs.
-	lsrv := &wsloop.Server{Handler: wampSrv.loopHandler(echoHandler{log: logger}), Options: &ws.Options{Logger: logger}}
+	// In a prefork child the loop's sockets share the port (SO_REUSEPORT).
+	lsrv := &wsloop.Server{Handler: wampSrv.loopHandler(echoHandler{log: logger}), Options: opts,
+		Config: eventloop.Config{ReusePort: child}}
+	loopScheme := "ws"
+	if f.driver == "loop" && tlsCfg != nil {
+		lsrv.TLSConfig, loopScheme = tlsCfg, "wss" // TLS on the loops (--loop-addr too)
+	}
 	var loopLn net.Addr
 	lerrc := make(chan error, 1)
-	if *loopAddr != "" {
-		la, err := lsrv.Listen("tcp", *loopAddr)
-		if err != nil {
-			_ = ln.Close()
-			return err
+	loopOn := f.driver == "loop" || f.loopAddr != ""
+	if loopOn {
+		for i, a := range []string{f.addr, f.loopAddr} {
+			if a == "" || i == 0 && f.driver != "loop" {
+				continue
+			}
+			la, err := lsrv.Listen("tcp", a)
+			if err != nil {
+				closeListener(ln)
+				return errors.Join(err, lsrv.Shutdown(context.Background()))
+			}
+			logger.Info("listening", "addr", la.String(), "driver", "loop")
+			if i == 0 {
+				mainAddr = la
+				fmt.Fprintf(stdout, "autobahn serve: event-loop WebSocket echo on %s://%s/ (--driver loop: WebSocket only)\n", loopScheme, la)
+			} else {
+				loopLn = la
+				fmt.Fprintf(stdout, "autobahn serve: event-loop WebSocket echo on %s://%s/\n", loopScheme, la)
+			}
 		}
-		fmt.Fprintf(stdout, "autobahn serve: event-loop WebSocket echo on ws://%s/\n", la)
-		loopLn = la
 		go func() { lerrc <- lsrv.Run() }()
 	} else {
 		lerrc <- nil
 	}
-	wampSrv.announce(stdout, ln.Addr(), loopLn)
+	wampSrv.announce(stdout, mainAddr, loopLn)
 
 	errc := make(chan error, 1)
-	go func() { errc <- hsrv.Serve(ln) }()
+	if ln != nil {
+		go func() { errc <- hsrv.Serve(ln) }()
+	}
+	if err := prefork.Ready(); err != nil { // a prefork child serves now
+		logger.Warn("prefork: ready", "err", err)
+	}
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
+	if ln == nil {
+		errc <- http.ErrServerClosed // no HTTP listener (--driver loop)
+	}
 	logger.Info("shutting down")
+	// The router first, while every server still runs: each WAMP session
+	// (net/http, event loop, RawSocket, in-process) gets GOODBYE
+	// wamp.close.system_shutdown and a chance to answer, before the
+	// servers' close frames (1001) would end the loop's sessions without
+	// it. (The deferred close then finds nothing to do.)
+	wampSrv.close()
 	// Every server shuts down at once, under one deadline: each sends all
 	// its connections their close frame (1001) together and waits at most
 	// its CloseTimeout for the replies, then drops the rest, so peers that
 	// do not answer cannot add up. A clean shutdown returns nil (exit 0).
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
 	defer cancel()
 	shutdowns := []func(context.Context) error{hsrv.Shutdown, wsrv.Shutdown}
-	if *loopAddr != "" {
+	if loopOn {
 		shutdowns = append(shutdowns, lsrv.Shutdown)
 	}
 	errs := make([]error, len(shutdowns))

@@ -202,16 +202,21 @@ func TestServeWAMP(t *testing.T) {
 		}
 	}
 
-	// Stopping the command ends every session.
+	// Stopping the command ends every session, each with the router's
+	// GOODBYE (the loop's too: the router closes before the servers).
 	cancel()
 	if err := <-errc; err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range sessions {
+	for i, s := range sessions {
 		select {
 		case <-s.Done():
 		case <-rctx.Done():
 			t.Fatal("a session outlived the command")
+		}
+		var ge *client.GoodbyeError
+		if !errors.As(s.Err(), &ge) || ge.Reason != wamp.ErrSystemShutdown {
+			t.Fatalf("session %d ended with %v, want GOODBYE %s", i, s.Err(), wamp.ErrSystemShutdown)
 		}
 	}
 }

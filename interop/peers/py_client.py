@@ -1,4 +1,5 @@
-"""Echo check with Autobahn|Python (Twisted) as the client: py_client.py ws://host:port/echo"""
+"""Echo check with Autobahn|Python (Twisted) as the client: py_client.py ws://host:port/echo
+(or py_client.py wss://host:port/echo ca.pem)"""
 import sys
 
 from autobahn.twisted.websocket import WebSocketClientFactory, WebSocketClientProtocol, connectWS
@@ -38,7 +39,13 @@ class Client(WebSocketClientProtocol):
 factory = WebSocketClientFactory(sys.argv[1])
 factory.protocol = Client
 factory.setProtocolOptions(maxMessagePayloadSize=8 << 20, maxFramePayloadSize=8 << 20)
-connectWS(factory)
+contextFactory = None
+if len(sys.argv) > 2:  # wss:// with a CA file to trust
+    from twisted.internet import ssl
+    with open(sys.argv[2]) as f:
+        ca = ssl.Certificate.loadPEM(f.read())
+    contextFactory = ssl.optionsForClientTLS(factory.host, trustRoot=ca)
+connectWS(factory, contextFactory)
 reactor.callLater(20, reactor.stop)
 reactor.run()
 print("ok" if result["ok"] else "failed")

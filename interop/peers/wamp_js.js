@@ -5,8 +5,9 @@
 //   url | rawsocket {host, port}, realm, serializer (json, msgpack, cbor)
 //   mode  "core"   RPC and pub/sub with itself and the Go session of the
 //                  test (go.echo, go.topic)
-//         "auth"   join with auth {method, authid, secret} and print the
-//                  WELCOME details (or the ABORT reason) as "auth:<name>"
+//         "auth"   join once for each of auths [{name, method, authid,
+//                  secret}] and print the WELCOME details (or the ABORT
+//                  reason) as "auth:<name>"
 //         "callee" register proc, which publishes what it got to topic
 //                  (acknowledged) and returns it; print "ready" once
 //                  registered, and run until stdin closes
@@ -69,67 +70,80 @@ function serializer() {
   }
 }
 
-const opts = { realm: cfg.realm, max_retries: 0 };
-if (cfg.rawsocket) {
-  opts.transports = [{ type: "rawsocket", host: cfg.rawsocket.host, port: cfg.rawsocket.port }];
-} else {
-  opts.url = cfg.url;
-  opts.serializers = [serializer()];
-}
-const a = cfg.auth;
-if (a) {
-  opts.authmethods = [a.method];
-  if (a.authid) opts.authid = a.authid;
-  let key = null;
-  if (a.method === "cryptosign") {
-    key = autobahn.nacl.sign.keyPair.fromSeed(Buffer.from(a.secret, "hex"));
-    opts.authextra = { pubkey: autobahn.auth_cryptosign.public_key(key) };
-  }
-  opts.onchallenge = (session, method, extra) => {
-    switch (method) {
-      case "ticket": return a.secret;
-      case "wampcra": {
-        let k = a.secret;
-        if (extra.salt) k = autobahn.auth_cra.derive_key(a.secret, extra.salt, extra.iterations, extra.keylen);
-        return autobahn.auth_cra.sign(k, extra.challenge);
-      }
-      case "cryptosign": return autobahn.auth_cryptosign.sign_challenge(key, extra);
-    }
-    throw new Error("no challenge handler for " + method);
-  };
-}
-
-const connection = new autobahn.Connection(opts);
-let joined = false;
-
-connection.onopen = (session, details) => {
-  joined = true;
-  let run;
-  if (cfg.mode === "auth") {
-    report("auth:" + cfg.name, { authid: details.authid, authrole: details.authrole, authmethod: details.authmethod },
-      null, true);
-    run = Promise.resolve();
-  } else if (cfg.mode === "callee") {
-    run = callee(session);
+// connect opens one connection, with auth a (or none), and runs the mode on
+// it; it resolves once the connection has closed.
+function connect(a) {
+  const opts = { realm: cfg.realm, max_retries: 0 };
+  if (cfg.rawsocket) {
+    opts.transports = [{ type: "rawsocket", host: cfg.rawsocket.host, port: cfg.rawsocket.port }];
   } else {
-    run = core(session);
+    opts.url = cfg.url;
+    opts.serializers = [serializer()];
   }
-  run.catch((e) => report("exception", String(e && (e.stack || e.error || e)), null, false))
-    .then(() => { if (cfg.mode !== "callee") connection.close(); });
-};
+  if (a) {
+    opts.authmethods = [a.method];
+    if (a.authid) opts.authid = a.authid;
+    let key = null;
+    if (a.method === "cryptosign") {
+      key = autobahn.nacl.sign.keyPair.fromSeed(Buffer.from(a.secret, "hex"));
+      opts.authextra = { pubkey: autobahn.auth_cryptosign.public_key(key) };
+    }
+    opts.onchallenge = (session, method, extra) => {
+      switch (method) {
+        case "ticket": return a.secret;
+        case "wampcra": {
+          let k = a.secret;
+          if (extra.salt) k = autobahn.auth_cra.derive_key(a.secret, extra.salt, extra.iterations, extra.keylen);
+          return autobahn.auth_cra.sign(k, extra.challenge);
+        }
+        case "cryptosign": return autobahn.auth_cryptosign.sign_challenge(key, extra);
+      }
+      throw new Error("no challenge handler for " + method);
+    };
+  }
 
-connection.onclose = (reason, details) => {
-  if (!joined) {
-    const what = { abort: details && details.reason, closed: reason };
-    if (cfg.mode === "auth") report("auth:" + cfg.name, what, null, true);
-    else report("connect", what, null, false);
+  return new Promise((resolve) => {
+    const connection = new autobahn.Connection(opts);
+    let joined = false;
+    connection.onopen = (session, details) => {
+      joined = true;
+      let run;
+      if (cfg.mode === "auth") {
+        report("auth:" + a.name, { authid: details.authid, authrole: details.authrole, authmethod: details.authmethod },
+          null, true);
+        run = Promise.resolve();
+      } else if (cfg.mode === "callee") {
+        run = callee(connection, session);
+      } else {
+        run = core(session);
+      }
+      run.catch((e) => report("exception", String(e && (e.stack || e.error || e)), null, false))
+        .then(() => { if (cfg.mode !== "callee") connection.close(); });
+    };
+    connection.onclose = (reason, details) => {
+      if (!joined) {
+        const what = { abort: details && details.reason, closed: reason };
+        if (cfg.mode === "auth") report("auth:" + a.name, what, null, true);
+        else report("connect", what, null, false);
+      }
+      resolve();
+      return true; // no retry
+    };
+    connection.open();
+  });
+}
+
+async function main() {
+  if (cfg.mode === "auth") {
+    for (const a of cfg.auths) await connect(a);
+  } else {
+    await connect(null);
   }
   clearTimeout(watchdog);
   end();
-  return true; // no retry
-};
+}
 
-async function callee(session) {
+async function callee(connection, session) {
   await session.register(cfg.proc, async (args, kwargs) => {
     await session.publish(cfg.topic, args, kwargs, { acknowledge: true });
     return new autobahn.Result(args, kwargs);
@@ -244,4 +258,4 @@ async function core(session) {
   await session.publish("go.topic", args, kwargs, { acknowledge: true });
 }
 
-connection.open();
+main();

@@ -237,6 +237,17 @@ async def run_core():
     await a.register(proc("wildcard"), "py..wc", options=opts("wildcard"))
     report("rpc_wildcard", await b.call("py.any.wc"), ["wildcard", "py.any.wc"])
 
+    # Shared registration, round robin between the two sessions.
+    await a.register(lambda: "a", "py.rr", options=RegisterOptions(invoke="roundrobin"))
+    await b.register(lambda: "b", "py.rr", options=RegisterOptions(invoke="roundrobin"))
+    got = [await b.call("py.rr") for _ in range(4)]
+    report("rpc_shared_roundrobin", got, ["a", "b", "a", "b"])
+    try:
+        await b.register(lambda: "x", "py.rr", options=RegisterOptions(invoke="single"))
+        report("rpc_shared_policy_mismatch", "registered", "wamp.error.procedure_already_exists")
+    except ApplicationError as e:
+        report("rpc_shared_policy_mismatch", e.error, "wamp.error.procedure_already_exists")
+
     # Pub/sub: a subscribes, b publishes with acknowledge.
     events = {}
     waiters = {}

@@ -15,7 +15,7 @@ import (
 
 // TestRouterCrossClient routes one call through three foreign and native
 // clients on our router, each with another serializer: Autobahn|Python
-// (asyncio, WebSocket CBOR) calls cross.proc; its callee, AutobahnJS
+// (asyncio, WebSocket CBOR on the router's event loop) calls cross.proc; its callee, AutobahnJS
 // (WebSocket MessagePack), publishes what it got to cross.topic and returns
 // it; our wamp/client (WebSocket JSON) subscribes. Bytes stay bytes, and
 // non-ASCII text and integers up to 2^53 survive every hop: Python checks
@@ -46,7 +46,7 @@ func TestRouterCrossClient(t *testing.T) {
 	ctx := peerCtx(t, 60*time.Second)
 	js := jsPeer(t, ctx, map[string]any{"url": tr.wsURL, "realm": routerRealm, "serializer": "msgpack",
 		"mode": "callee", "proc": "cross.proc", "topic": "cross.topic", "timeout": 50})
-	py := pythonPeer(t, ctx, map[string]any{"flavor": "asyncio", "url": tr.wsURL, "realm": routerRealm,
+	py := pythonPeer(t, ctx, map[string]any{"flavor": "asyncio", "url": tr.loopURL, "realm": routerRealm,
 		"serializer": "cbor", "mode": "caller", "proc": "cross.proc", "js_ints": true})
 	stdin, err := js.StdinPipe()
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +25,19 @@ func nodeModules() string {
 	return filepath.Join(d, "node_modules")
 }
 
+var (
+	nodeWSOnce sync.Once
+	nodeWSErr  error
+)
+
+// nodeWebSocket checks once that node has a WebSocket (with the flag).
+func nodeWebSocket(node string) error {
+	nodeWSOnce.Do(func() {
+		nodeWSErr = exec.Command(node, "--experimental-websocket", "-e", "if (typeof WebSocket !== 'function') process.exit(1)").Run()
+	})
+	return nodeWSErr
+}
+
 // jsPeer returns the command running peers/wamp_js.js with cfg on Node
 // with its WebSocket (--experimental-websocket: Node 20 has it behind the
 // flag, AutobahnJS 26 needs it), or skips when Node or AutobahnJS is
@@ -34,8 +48,8 @@ func jsPeer(t *testing.T, ctx context.Context, cfg map[string]any) *exec.Cmd {
 	if err != nil {
 		skipOrFail(t, "node missing (%v)", err)
 	}
-	if out, err := exec.Command(node, "--experimental-websocket", "-e", "if (typeof WebSocket !== 'function') process.exit(1)").CombinedOutput(); err != nil {
-		skipOrFail(t, "node has no WebSocket, AutobahnJS needs Node >= 20.10 (%v: %s)", err, out)
+	if err := nodeWebSocket(node); err != nil {
+		skipOrFail(t, "node has no WebSocket, AutobahnJS needs Node >= 20.10 (%v)", err)
 	}
 	mods := nodeModules()
 	if _, err := os.Stat(filepath.Join(mods, "autobahn", "package.json")); err != nil {
@@ -79,7 +93,8 @@ var jsCoreCases = []string{
 }
 
 // TestRouterJS runs AutobahnJS (Node) against our router over WebSocket
-// with JSON, MessagePack and CBOR, and over RawSocket with JSON (the one
+// (on goroutines and on the event loop) with JSON, MessagePack and CBOR,
+// and over RawSocket with JSON (the one
 // serializer AutobahnJS has there): RPC to a Go callee and to itself with
 // non-ASCII, 2^53 integers and (msgpack, cbor) bytes, progressive results,
 // errors with arguments, cancel (killnowait), caller and publisher
@@ -87,14 +102,14 @@ var jsCoreCases = []string{
 // subscriber checks what it published.
 func TestRouterJS(t *testing.T) {
 	for _, tc := range []struct{ transport, ser string }{
-		{"ws", "json"}, {"ws", "msgpack"}, {"ws", "cbor"}, {"rs", "json"},
+		{"ws", "json"}, {"ws", "msgpack"}, {"ws", "cbor"}, {"loop", "json"}, {"loop", "cbor"}, {"rs", "json"},
 	} {
 		t.Run(tc.transport+"."+tc.ser, func(t *testing.T) {
 			t.Parallel()
 			tr := startRouter(t)
 			g := startGoSide(t, tr)
 			withBytes := tc.ser != "json"
-			cfg := map[string]any{"url": tr.wsURL, "realm": routerRealm, "serializer": tc.ser, "mode": "core", "bytes": withBytes}
+			cfg := map[string]any{"url": tr.url(tc.transport), "realm": routerRealm, "serializer": tc.ser, "mode": "core", "bytes": withBytes}
 			if tc.transport == "rs" {
 				cfg["rawsocket"] = rsEndpoint(t, tr.rsAddr)
 			}
@@ -122,18 +137,17 @@ func TestRouterJS(t *testing.T) {
 // principals: anonymous, ticket, wampcra (unsalted and salted), cryptosign
 // (by authid and by key), and wrong credentials of each kind.
 func TestRouterJSAuth(t *testing.T) {
-	for _, tc := range []struct{ transport, ser string }{{"ws", "json"}, {"rs", "json"}} {
+	for _, tc := range []struct{ transport, ser string }{{"loop", "msgpack"}, {"rs", "json"}} {
 		t.Run(tc.transport+"."+tc.ser, func(t *testing.T) {
 			t.Parallel()
 			tr := startRouter(t)
-			for _, c := range authCases(false) {
-				cfg := map[string]any{"url": tr.wsURL, "realm": routerRealm, "serializer": tc.ser, "mode": "auth", "auth": c, "name": c.Name}
-				if tc.transport == "rs" {
-					cfg["rawsocket"] = rsEndpoint(t, tr.rsAddr)
-				}
-				res := runPeer(t, jsPeer(t, peerCtx(t, 30*time.Second), cfg))
-				checkAuth(t, res, []authCase{c}, false)
+			cases := authCases(false)
+			cfg := map[string]any{"url": tr.url(tc.transport), "realm": routerRealm, "serializer": tc.ser, "mode": "auth", "auths": cases}
+			if tc.transport == "rs" {
+				cfg["rawsocket"] = rsEndpoint(t, tr.rsAddr)
 			}
+			res := runPeer(t, jsPeer(t, peerCtx(t, 60*time.Second), cfg))
+			checkAuth(t, res, cases, false)
 		})
 	}
 }

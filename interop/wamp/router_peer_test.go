@@ -7,6 +7,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	stdjson "encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/autobahn-go/autobahn/eventloop"
 	"github.com/autobahn-go/autobahn/wamp"
 	"github.com/autobahn-go/autobahn/wamp/auth"
 	"github.com/autobahn-go/autobahn/wamp/client"
@@ -26,6 +28,8 @@ import (
 	"github.com/autobahn-go/autobahn/wamp/serialize/ubjson"
 	"github.com/autobahn-go/autobahn/wamp/transport/rawsocket"
 	"github.com/autobahn-go/autobahn/wamp/transport/websocket"
+	"github.com/autobahn-go/autobahn/ws"
+	"github.com/autobahn-go/autobahn/ws/wsloop"
 )
 
 // The router under test: our wamp/router, served in-process on 127.0.0.1:0
@@ -61,9 +65,10 @@ const (
 var rCSSeed = bytes.Repeat([]byte{0x42}, ed25519.SeedSize)
 
 type testRouter struct {
-	r      *router.Router
-	wsURL  string // ws://127.0.0.1:port/ws
-	rsAddr string // RawSocket host:port
+	r       *router.Router
+	wsURL   string // ws://127.0.0.1:port/ws, on goroutines
+	loopURL string // ws://127.0.0.1:port/ws, on ws/wsloop's event loop (Router.LoopHandler)
+	rsAddr  string // RawSocket host:port
 }
 
 var allSerializers = append(append([]wamp.Serializer(nil), serializers...), ubjson.Serializer{})
@@ -100,8 +105,9 @@ func routerConfig(t *testing.T) router.Config {
 	}}}
 }
 
-// startRouter starts a router with routerConfig on WebSocket and RawSocket;
-// the test's cleanup closes it.
+// startRouter starts a router with routerConfig on WebSocket (on
+// goroutines and on an event loop) and RawSocket; the test's cleanup
+// closes it.
 func startRouter(t *testing.T) *testRouter {
 	t.Helper()
 	r, err := router.New(routerConfig(t))
@@ -141,9 +147,21 @@ func startRouter(t *testing.T) *testRouter {
 			_ = r.Attach(c)
 		}
 	}()
+	lopts := websocket.Options{Serializers: allSerializers, Batched: true, WS: &ws.Options{}}
+	loopSrv := &wsloop.Server{Handler: r.LoopHandler(lopts), Options: lopts.WS, Config: eventloop.Config{Loops: 1}}
+	laddr, err := loopSrv.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.loopURL = "ws://" + laddr.String() + "/ws"
+	loopRan := make(chan error, 1)
+	go func() { loopRan <- loopSrv.Run() }()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		if err := errors.Join(loopSrv.Shutdown(ctx), <-loopRan); err != nil {
+			t.Errorf("wsloop.Server: %v", err)
+		}
 		ln.Close()
 		_ = r.Close(ctx)
 		srv.CloseClientConnections()
@@ -151,6 +169,19 @@ func startRouter(t *testing.T) *testRouter {
 		wg.Wait()
 	})
 	return tr
+}
+
+// url returns where a Python peer reaches the router over transport: "ws"
+// (WebSocket on goroutines), "loop" (WebSocket on the event loop) or "rs"
+// (RawSocket, rs://host:port).
+func (tr *testRouter) url(transport string) string {
+	switch transport {
+	case "loop":
+		return tr.loopURL
+	case "rs":
+		return "rs://" + tr.rsAddr
+	}
+	return tr.wsURL
 }
 
 // joinGo joins the router in-process with our client.
@@ -262,17 +293,24 @@ func skipOrFail(t *testing.T, format string, args ...any) {
 	t.Skipf("%s; scripts/interop.sh installs it", msg)
 }
 
+// python is Debian's, the one that sees python3-autobahn.
+const python = "/usr/bin/python3"
+
+// pythonOK checks once that python has what wamp_py.py imports.
+var pythonOK = sync.OnceValue(func() error {
+	return exec.Command(python, "-c", "import autobahn.twisted.wamp, twisted, cbor2, msgpack, ubjson, nacl, argon2, passlib").Run()
+})
+
 // pythonPeer returns the command running peers/wamp_py.py with cfg, or
 // skips when /usr/bin/python3 lacks Autobahn and its serializers.
 func pythonPeer(t *testing.T, ctx context.Context, cfg map[string]any) *exec.Cmd {
 	t.Helper()
-	const py = "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import autobahn.twisted.wamp, twisted, cbor2, msgpack, ubjson, nacl, argon2, passlib").Run(); err != nil {
-		skipOrFail(t, "%s lacks autobahn, twisted, cbor2, msgpack, ubjson, nacl, argon2 or passlib (%v)", py, err)
+	if err := pythonOK(); err != nil {
+		skipOrFail(t, "%s lacks autobahn, twisted, cbor2, msgpack, ubjson, nacl, argon2 or passlib (%v)", python, err)
 	}
 	b, err := stdjson.Marshal(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return exec.CommandContext(ctx, py, filepath.Join("..", "peers", "wamp_py.py"), string(b))
+	return exec.CommandContext(ctx, python, filepath.Join("..", "peers", "wamp_py.py"), string(b))
 }

@@ -137,37 +137,48 @@ func (g *goSide) checkPyEvent(t *testing.T, withUint64 bool) {
 var coreCases = []string{
 	"rpc_echo", "rpc_go_echo", "rpc_single", "rpc_progressive", "rpc_cancel_caller", "rpc_cancel_callee",
 	"rpc_error", "rpc_no_such_procedure", "rpc_disclose_me", "rpc_patterns", "rpc_wildcard",
+	"rpc_shared_roundrobin", "rpc_shared_policy_mismatch",
 	"pub_acknowledge", "pub_payload", "pub_exclude_me", "pub_eligible_exclude", "pub_disclose_me",
 	"pub_prefix", "pub_wildcard", "pub_unsubscribe", "end",
 }
 
 // TestRouterPythonAsyncio runs Autobahn|Python's asyncio ApplicationRunner
 // (two sessions) against our router over WebSocket with every serializer,
-// plain and batched: RPC with args, kwargs, bytes, non-ASCII and int64
-// extremes (to each other and to a Go callee), progressive results, cancel,
-// errors with arguments, caller and publisher disclosure, pattern-based
-// registrations and subscriptions, exclude_me, eligible/exclude,
-// acknowledge, unsubscribe; a Go subscriber checks what Python published.
+// plain and batched, on goroutines and (four of them) on the event loop:
+// RPC with args, kwargs, bytes, non-ASCII and int64 extremes (to each
+// other and to a Go callee), progressive results, cancel, errors with
+// arguments, caller and publisher disclosure, pattern-based and shared
+// (round robin) registrations, pattern-based subscriptions, exclude_me,
+// eligible/exclude, acknowledge, unsubscribe; a Go subscriber checks what
+// Python published.
 func TestRouterPythonAsyncio(t *testing.T) {
+	type tcase struct {
+		transport, ser string
+		batched        bool
+	}
+	var cases []tcase
 	for _, ser := range []string{"json", "msgpack", "cbor", "ubjson"} {
-		for _, batched := range []bool{false, true} {
-			name := ser
-			if batched {
-				name += ".batched"
-			}
-			t.Run(name, func(t *testing.T) {
-				t.Parallel()
-				runPythonCore(t, "asyncio", "ws", ser, batched)
-			})
+		cases = append(cases, tcase{"ws", ser, false}, tcase{"ws", ser, true})
+	}
+	cases = append(cases, tcase{"loop", "json", false}, tcase{"loop", "msgpack", true}, tcase{"loop", "cbor", false}, tcase{"loop", "ubjson", true})
+	for _, tc := range cases {
+		name := tc.transport + "." + tc.ser
+		if tc.batched {
+			name += ".batched"
 		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			runPythonCore(t, "asyncio", tc.transport, tc.ser, tc.batched)
+		})
 	}
 }
 
 // TestRouterPythonTwisted runs the same checks with Autobahn|Python on
-// Twisted over WebSocket and RawSocket (router.Attach).
+// Twisted over WebSocket (goroutines and event loop) and RawSocket
+// (router.Attach).
 func TestRouterPythonTwisted(t *testing.T) {
 	for _, tc := range []struct{ transport, ser string }{
-		{"ws", "json"}, {"ws", "cbor"},
+		{"ws", "json"}, {"ws", "cbor"}, {"loop", "msgpack"},
 		{"rs", "json"}, {"rs", "msgpack"}, {"rs", "cbor"}, {"rs", "ubjson"},
 	} {
 		t.Run(tc.transport+"."+tc.ser, func(t *testing.T) {
@@ -180,10 +191,7 @@ func TestRouterPythonTwisted(t *testing.T) {
 func runPythonCore(t *testing.T, flavor, transport, ser string, batched bool) {
 	tr := startRouter(t)
 	g := startGoSide(t, tr)
-	url := tr.wsURL
-	if transport == "rs" {
-		url = "rs://" + tr.rsAddr
-	}
+	url := tr.url(transport)
 	// Our CBOR serializer refuses integers above 2^63-1 (wamp/serialize/cbor,
 	// doc.go: "integers outside int64 are rejected"), so a CALL carrying
 	// 2^64-1 ends the session with ABORT wamp.error.protocol_violation;
@@ -276,22 +284,19 @@ func checkAuth(t *testing.T, res *peerResult, cases []authCase, verifies bool) {
 }
 
 // TestRouterPythonAuth joins our router from Autobahn|Python (asyncio over
-// WebSocket, and Twisted over RawSocket) with the router's static
+// WebSocket on goroutines and on the event loop, Twisted over RawSocket) with the router's static
 // principals: anonymous, ticket, wampcra unsalted and salted, cryptosign
 // (by authid and found by its key), scram with pbkdf2 and argon2id (the
 // client checks the router's server signature), and wrong credentials of
 // each kind, which must get ABORT wamp.error.authentication_failed.
 func TestRouterPythonAuth(t *testing.T) {
 	for _, tc := range []struct{ flavor, transport, ser string }{
-		{"asyncio", "ws", "json"}, {"twisted", "rs", "cbor"},
+		{"asyncio", "ws", "json"}, {"asyncio", "loop", "msgpack"}, {"twisted", "rs", "cbor"},
 	} {
 		t.Run(tc.flavor+"."+tc.transport+"."+tc.ser, func(t *testing.T) {
 			t.Parallel()
 			tr := startRouter(t)
-			url := tr.wsURL
-			if tc.transport == "rs" {
-				url = "rs://" + tr.rsAddr
-			}
+			url := tr.url(tc.transport)
 			cases := authCases(true)
 			res := runPeer(t, pythonPeer(t, peerCtx(t, 60*time.Second), map[string]any{
 				"flavor": tc.flavor, "url": url, "realm": routerRealm, "serializer": tc.ser, "mode": "auth", "auths": cases}))
@@ -301,8 +306,8 @@ func TestRouterPythonAuth(t *testing.T) {
 }
 
 // TestRouterPythonAdvanced runs the router's advanced features from
-// Autobahn|Python (asyncio over WebSocket, Twisted over RawSocket) in a
-// realm with roles and an event history: call timeout (ERROR
+// Autobahn|Python (asyncio over WebSocket on goroutines and on the event
+// loop, Twisted over RawSocket) in a realm with roles and an event history: call timeout (ERROR
 // wamp.error.timeout, the callee interrupted), authorization (call,
 // register, subscribe and publish denied with wamp.error.not_authorized;
 // caller disclosure forced by a permission), event retention
@@ -311,15 +316,12 @@ func TestRouterPythonAuth(t *testing.T) {
 // wamp.session.on_leave when its session leaves.
 func TestRouterPythonAdvanced(t *testing.T) {
 	for _, tc := range []struct{ flavor, transport, ser string }{
-		{"asyncio", "ws", "json"}, {"twisted", "rs", "msgpack"},
+		{"asyncio", "ws", "json"}, {"asyncio", "loop", "cbor"}, {"twisted", "rs", "msgpack"},
 	} {
 		t.Run(tc.flavor+"."+tc.transport+"."+tc.ser, func(t *testing.T) {
 			t.Parallel()
 			tr := startRouter(t)
-			url := tr.wsURL
-			if tc.transport == "rs" {
-				url = "rs://" + tr.rsAddr
-			}
+			url := tr.url(tc.transport)
 			res := runPeer(t, pythonPeer(t, peerCtx(t, 60*time.Second), map[string]any{
 				"flavor": tc.flavor, "url": url, "realm": advRealm, "serializer": tc.ser, "mode": "advanced"}))
 			res.requireCases(t, "call_timeout", "call_timeout_interrupt",

@@ -279,8 +279,7 @@ func TestPubSub(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	no := false
-	if err := s.Publish(ctx, "com.topic", wamp.List{[]byte{1, 2}}, wamp.Dict{"k": "v"}, &client.PublishOptions{Acknowledge: true, ExcludeMe: &no, Exclude: []wamp.ID{7}, EligibleAuthRole: []string{"user"}}); err != nil {
+	if err := s.Publish(ctx, "com.topic", wamp.List{[]byte{1, 2}}, wamp.Dict{"k": "v"}, &client.PublishOptions{Acknowledge: true, IncludeMe: true, Exclude: []wamp.ID{7}, EligibleAuthRole: []string{"user"}}); err != nil {
 		t.Fatal(err)
 	}
 	select {

@@ -14,18 +14,20 @@ import (
 
 // RetryPolicy is the backoff between connection attempts of a Component,
 // like Autobahn's: InitialDelay, multiplied by Growth after each failure,
-// capped at MaxDelay, with ±Jitter (a fraction) of random spread.
+// capped at MaxDelay, with ±Jitter (a fraction) of random spread. The zero
+// value is Autobahn's Component default: retry forever (max_retries=-1),
+// 1.5 s first, growth 1.5, at most 300 s apart, jitter 0.1.
 type RetryPolicy struct {
-	MaxRetries   int           // attempts after the first; < 0 means forever
-	InitialDelay time.Duration // default 1 s
+	MaxRetries   int           // retries after failed attempts in a row before Run gives up; 0 or < 0 means forever
+	InitialDelay time.Duration // default 1.5 s
 	MaxDelay     time.Duration // default 300 s
 	Growth       float64       // default 1.5
-	Jitter       float64       // fraction 0..1; 0 means none, outside 0..1 means 0.1 (Autobahn's default)
+	Jitter       float64       // fraction 0..1; 0 or above 1 means 0.1, negative means none
 }
 
 func (p RetryPolicy) withDefaults() RetryPolicy {
 	if p.InitialDelay <= 0 {
-		p.InitialDelay = time.Second
+		p.InitialDelay = 1500 * time.Millisecond
 	}
 	if p.MaxDelay <= 0 {
 		p.MaxDelay = 300 * time.Second
@@ -33,7 +35,10 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	if p.Growth < 1 {
 		p.Growth = 1.5
 	}
-	if p.Jitter < 0 || p.Jitter > 1 {
+	switch {
+	case p.Jitter < 0:
+		p.Jitter = 0
+	case p.Jitter == 0 || p.Jitter > 1:
 		p.Jitter = 0.1
 	}
 	return p
@@ -62,7 +67,11 @@ func (p RetryPolicy) Delay(attempt int, rnd func() float64) time.Duration {
 // when the session is lost, reconnects after the RetryPolicy's delay. It is
 // the Go counterpart of Autobahn's Component/run.
 type Component struct {
-	// Connect returns a fresh transport, e.g. a rawsocket.Dial.
+	// URL is the router to connect to (see Connect for the schemes),
+	// used when Connect is nil.
+	URL string
+	// Connect returns a fresh transport, e.g. a rawsocket.Dial; nil means
+	// Dial(ctx, URL, ConnectOptions{}).
 	Connect func(ctx context.Context) (wamp.Transport, error)
 	Realm   wamp.URI
 	Join    JoinOptions
@@ -78,12 +87,15 @@ type Component struct {
 	Logger  *slog.Logger
 }
 
-// ErrRetriesExhausted is returned by Run after MaxRetries failed attempts.
+// ErrRetriesExhausted is returned by Run after MaxRetries failed attempts
+// in a row (never with the default RetryPolicy, which retries forever).
 var ErrRetriesExhausted = errors.New("wamp/client: connection retries exhausted")
 
 // Run keeps the component connected until ctx ends (then it leaves the
-// session and returns ctx.Err()) or the retries run out. A join refused
-// with ABORT counts as a failed attempt, like a failed connection.
+// session and returns ctx.Err()) or the retries run out (with the default
+// RetryPolicy they never do: Run reconnects, with backoff, until ctx ends).
+// A join refused with ABORT counts as a failed attempt, like a failed
+// connection.
 func (c *Component) Run(ctx context.Context) error {
 	log := c.Logger
 	if log == nil {
@@ -98,7 +110,7 @@ func (c *Component) Run(ctx context.Context) error {
 		if joined {
 			failures = 0
 		}
-		if c.Retry.MaxRetries >= 0 && failures >= c.Retry.MaxRetries && !joined {
+		if c.Retry.MaxRetries > 0 && failures >= c.Retry.MaxRetries && !joined {
 			return errors.Join(ErrRetriesExhausted, err)
 		}
 		d := c.Retry.Delay(failures, nil)
@@ -118,7 +130,11 @@ func (c *Component) Run(ctx context.Context) error {
 
 // once runs one connection; joined reports whether a session was established.
 func (c *Component) once(ctx context.Context) (joined bool, err error) {
-	t, err := c.Connect(ctx)
+	connect := c.Connect
+	if connect == nil {
+		connect = func(ctx context.Context) (wamp.Transport, error) { return Dial(ctx, c.URL, ConnectOptions{}) }
+	}
+	t, err := connect(ctx)
 	if err != nil {
 		return false, err
 	}

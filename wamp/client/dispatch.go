@@ -127,8 +127,13 @@ func (s *Session) dispatch(m wamp.Message) bool {
 		if m.Request == 0 { // revoked by the router
 			if id, ok := wamp.AsID(m.Details["subscription"]); ok {
 				s.mu.Lock()
+				revoked := s.subs[id]
 				delete(s.subs, id)
 				s.mu.Unlock()
+				reason, _ := m.Details["reason"].(string)
+				for _, sub := range revoked {
+					sub.rev.revoke(reason) // revocation.go
+				}
 			}
 			return false
 		}

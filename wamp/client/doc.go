@@ -1,19 +1,35 @@
 // Package client is a WAMP client: Join a realm over any wamp.Transport
-// (RawSocket, WebSocket) with anonymous, ticket, WAMP-CRA (salted too),
-// WAMP-SCRAM or WAMP-cryptosign authentication, then Call, Register,
-// Publish and Subscribe, with progressive results, call canceling, pattern
-// registrations and subscriptions, shared registrations, publisher
-// exclusion and black/white listing, retained events. Component keeps a
-// session joined across connection losses with a backoff policy, like
-// Autobahn's Component.
+// (RawSocket, WebSocket, a router's in-process one) with anonymous, ticket,
+// WAMP-CRA (salted too), WAMP-SCRAM or WAMP-cryptosign authentication, then
+// Call, Register, Publish and Subscribe, with progressive results, call
+// canceling, pattern registrations and subscriptions, shared registrations,
+// publisher exclusion and black/white listing, retained events. Component
+// keeps a session joined across connection losses, retrying forever with
+// Autobahn's backoff unless told otherwise, like Autobahn's Component.
+//
+// Connect dials a router URL (ws, wss, rs, rss, unix) and joins; Func0 …
+// Func3 turn a plain Go function into a Handler:
+//
+//	s, err := client.Connect(ctx, "ws://127.0.0.1:9000/ws", "realm1", client.ConnectOptions{})
+//	defer s.Leave(ctx, "")
+//	add2 := func(ctx context.Context, x, y int) (int, error) { return x + y, nil }
+//	_, err = s.Register(ctx, "com.example.add2", client.Func2(add2), nil)
+//	res, err := s.Call(ctx, "com.example.add2", wamp.List{2, 3}, nil, nil) // res.Args[0] == 5
+//
+// Or over a transport of your choice, with authentication:
 //
 //	t, err := rawsocket.Dial(ctx, "tcp", "127.0.0.1:8080", rawsocket.Options{Serializer: cbor.Serializer{}})
 //	s, err := client.Join(ctx, t, "realm1", client.JoinOptions{
 //		AuthID:         "joe",
 //		Authenticators: []client.Authenticator{&client.CRA{Secret: "s3cret"}},
 //	})
-//	defer s.Leave(ctx, "")
-//	res, err := s.Call(ctx, "com.example.add", wamp.List{2, 3}, nil, nil)
+//
+// Positional and keyword arguments are Args (the specification's
+// Arguments|list) and Kwargs (ArgumentsKw|dict) everywhere; Result is the
+// one result type (Call returns it, a Handler returns it). A publisher
+// does not receive its own event, even when it subscribes to the topic,
+// unless PublishOptions.IncludeMe asks for it (the router's default is
+// exclude_me=true).
 //
 // WAMP-SCRAM (SCRAM) follows Autobahn|Python's AuthScram byte for byte
 // (the tests compare proofs with it), normalizes the authid with SASLprep
@@ -27,7 +43,11 @@
 // goroutine per call); it runs no user code. Event handlers run in order
 // in one more goroutine; every invocation handler runs in a goroutine of
 // its own (at most JoinOptions.MaxConcurrentInvocations at once, default
-// 256) with a ctx that INTERRUPT or the session's end cancels; Call's
+// 256) with a ctx that INTERRUPT or the session's end cancels (and that
+// has the call's deadline when the dealer forwards its timeout,
+// INVOCATION.Details.timeout: past it the caller gets wamp.error.timeout);
+// a subscription the router revokes gets no more events and reports it
+// (Subscription.Revoked); Call's
 // OnProgress runs in the goroutine that called Call, before Call returns.
 //
 // What a handler (event, invocation, OnProgress, Component's OnJoin) may

@@ -43,8 +43,7 @@ func runInCallback(t *testing.T, s *client.Session, kind string, action func()) 
 		if _, err := s.Subscribe(ctx, "com.topic", func(*wamp.Event) { run() }, nil); err != nil {
 			t.Fatal(err)
 		}
-		no := false
-		if err := s.Publish(ctx, "com.topic", nil, nil, &client.PublishOptions{ExcludeMe: &no}); err != nil {
+		if err := s.Publish(ctx, "com.topic", nil, nil, &client.PublishOptions{IncludeMe: true}); err != nil {
 			t.Fatal(err)
 		}
 	case "progress", "invocation":
@@ -198,9 +197,8 @@ func TestHandlerPanics(t *testing.T) {
 				if _, err := s.Subscribe(ctx, "com.topic", func(*wamp.Event) { events <- struct{}{}; boom() }, nil); err != nil {
 					t.Fatal(err)
 				}
-				no := false
 				for range 2 {
-					if err := s.Publish(ctx, "com.topic", nil, nil, &client.PublishOptions{ExcludeMe: &no}); err != nil {
+					if err := s.Publish(ctx, "com.topic", nil, nil, &client.PublishOptions{IncludeMe: true}); err != nil {
 						t.Fatal(err)
 					}
 				}

@@ -22,6 +22,7 @@ type Subscription struct {
 	ID      wamp.ID
 	Topic   wamp.URI
 	handler EventHandler
+	rev     revocation // the router's revocation (revocation.go)
 }
 
 // Subscribe subscribes h to topic.
@@ -86,8 +87,12 @@ func (s *Session) Unsubscribe(ctx context.Context, sub *Subscription) error {
 type PublishOptions struct {
 	// Acknowledge makes Publish wait for PUBLISHED (or ERROR).
 	Acknowledge bool
-	// ExcludeMe, when non-nil, sets exclude_me (the router's default is true).
-	ExcludeMe *bool
+	// IncludeMe delivers the event to the publishing session too, when it
+	// subscribes to the topic (exclude_me=false). By default the router
+	// leaves the publisher out (exclude_me=true, WAMP spec "Publisher
+	// Exclusion"), so a session that publishes to a topic it subscribed to
+	// does not get its own event back unless IncludeMe is set.
+	IncludeMe bool
 	// Exclude and Eligible lists by session ID, authid and authrole.
 	Exclude, Eligible                 []wamp.ID
 	ExcludeAuthID, EligibleAuthID     []string
@@ -100,7 +105,9 @@ type PublishOptions struct {
 }
 
 // Publish publishes an event to topic. Without Acknowledge it returns once
-// the message is written.
+// the message is written. The publisher's own subscription does not get
+// the event unless PublishOptions.IncludeMe is set (the router's default
+// exclude_me=true).
 func (s *Session) Publish(ctx context.Context, topic wamp.URI, args wamp.List, kwargs wamp.Dict, opts *PublishOptions) error {
 	options := wamp.Dict{}
 	ack := false
@@ -109,8 +116,8 @@ func (s *Session) Publish(ctx context.Context, topic wamp.URI, args wamp.List, k
 		if ack {
 			options["acknowledge"] = true
 		}
-		if opts.ExcludeMe != nil {
-			options["exclude_me"] = *opts.ExcludeMe
+		if opts.IncludeMe {
+			options["exclude_me"] = false
 		}
 		ids := func(key string, l []wamp.ID) {
 			if l != nil {

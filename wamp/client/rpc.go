@@ -137,16 +137,18 @@ func (inv *Invocation) SendProgress(ctx context.Context, args wamp.List, kwargs 
 	return inv.s.send(ctx, &wamp.Yield{Request: inv.Request, Options: wamp.Dict{"progress": true}, Args: args, Kwargs: kwargs})
 }
 
-// Result is what a Handler returns on success.
-type Result struct {
-	Args   wamp.List
-	Kwargs wamp.Dict
-}
+// Result is the one result type of the package: Call returns it (the
+// dealer's RESULT: Args, Kwargs and Details) and a Handler returns it on
+// success (only Args and Kwargs are sent in the YIELD; Request, Details and
+// Payload are ignored there). It is wamp.Result, so either name works.
+type Result = wamp.Result
 
 // Handler runs one invocation. ctx is canceled when the dealer sends
-// INTERRUPT (call canceled or timed out) or the session ends. An *Error
-// return is sent as is; any other error as wamp.error.runtime_error with
-// its text as the first argument.
+// INTERRUPT (call canceled or timed out) or the session ends; it has a
+// deadline when the dealer forwarded the call's timeout
+// (INVOCATION.Details.timeout). An *Error return is sent as is; any other
+// error as wamp.error.runtime_error with its text as the first argument,
+// or as wamp.error.timeout once that deadline has passed.
 type Handler func(ctx context.Context, inv *Invocation) (*Result, error)
 
 // RegisterOptions configure Register.
@@ -244,7 +246,7 @@ func (s *Session) invoke(m *wamp.Invocation) {
 			Args: wamp.List{"callee busy: too many concurrent invocations"}})
 		return
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := invocationContext(m.Details) // invocation_timeout.go
 	inv := &runningInvocation{Invocation: Invocation{Invocation: m, s: s}, ctx: ctx, cancel: cancel, handler: r.handler}
 	s.invocations[m.Request] = inv
 	if busy {
@@ -315,6 +317,8 @@ func (s *Session) runInvocation(inv *runningInvocation) {
 		return // the dealer has forgotten the call
 	case interrupted != "" && (err != nil || ctx.Err() != nil):
 		reply = &wamp.Error{RequestType: wamp.TypeInvocation, Request: m.Request, Details: wamp.Dict{}, Error: wamp.ErrCanceled}
+	case err != nil && timedOut(ctx, err):
+		reply = timeoutError(m) // invocation_timeout.go
 	case err != nil:
 		var we *Error
 		if !errors.As(err, &we) {

@@ -60,7 +60,7 @@ func clientRoles() wamp.Dict {
 		"caller":     f("progressive_call_results", "call_canceling", "call_timeout", "caller_identification"),
 		"callee":     f("progressive_call_results", "call_canceling", "call_timeout", "caller_identification", "pattern_based_registration", "shared_registration"),
 		"publisher":  f("publisher_exclusion", "subscriber_blackwhite_listing", "publisher_identification"),
-		"subscriber": f("pattern_based_subscription", "publisher_identification"),
+		"subscriber": f("pattern_based_subscription", "publisher_identification", "subscription_revocation"),
 	}
 }
 

@@ -196,7 +196,13 @@ func (p *publication) details(match string) wamp.Dict {
 // policy.
 func (rm *realm) deliver(sb *session, subID wamp.ID, p *publication, details wamp.Dict) {
 	ev := &wamp.Event{Subscription: subID, Publication: p.id, Details: details, Args: p.args, Kwargs: p.kwargs, Payload: p.payload}
-	switch sb.q.push(ev, p.size+valueSize(details, 0), limitSoft) {
+	rm.pushEvent(sb, ev, p.size+valueSize(details, 0))
+}
+
+// pushEvent queues an EVENT (or its encoding, fanout.go) of size for sb
+// under the realm's slow-subscriber policy.
+func (rm *realm) pushEvent(sb *session, ev wamp.Message, size int) {
+	switch sb.q.push(ev, size, limitSoft) {
 	case pushed:
 		sb.dropping = false
 	case overLimit:
@@ -228,9 +234,10 @@ func (rm *realm) publish(s *session, m *wamp.Publish) string {
 			}
 			sub.history.add(now, p)
 		}
+		f := fanout{rm: rm, p: p, subID: sub.id, match: match} // fanout.go
 		for _, sb := range sub.subscribers {
 			if p.aud.admits(p.publisher, sb) {
-				rm.deliver(sb, sub.id, p, p.details(match))
+				f.deliver(sb)
 			}
 		}
 	})

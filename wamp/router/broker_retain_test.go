@@ -110,14 +110,13 @@ func TestRetainedEvent(t *testing.T) {
 func TestRetainedEligibility(t *testing.T) {
 	r := newRouter(t, withPrincipals(map[string]string{"ann": "admin", "bob": "user", "cid": "user"}))
 	ann, bob, cid := joinAuthID(t, r, "ann"), joinAuthID(t, r, "bob"), joinAuthID(t, r, "cid")
-	no := false
 	for _, tt := range []struct {
 		name string
 		opts client.PublishOptions
 		want map[string]bool // who gets it
 	}{
-		{"eligible_authrole", client.PublishOptions{EligibleAuthRole: []string{"admin"}, ExcludeMe: &no}, map[string]bool{"ann": true}},
-		{"exclude_authid", client.PublishOptions{ExcludeAuthID: []string{"bob"}, ExcludeMe: &no}, map[string]bool{"ann": true, "cid": true}},
+		{"eligible_authrole", client.PublishOptions{EligibleAuthRole: []string{"admin"}, IncludeMe: true}, map[string]bool{"ann": true}},
+		{"exclude_authid", client.PublishOptions{ExcludeAuthID: []string{"bob"}, IncludeMe: true}, map[string]bool{"ann": true, "cid": true}},
 		{"exclude session", client.PublishOptions{Exclude: []wamp.ID{cid.ID()}}, map[string]bool{"bob": true}},
 		{"exclude_me", client.PublishOptions{}, map[string]bool{"bob": true, "cid": true}},
 	} {

@@ -102,7 +102,6 @@ func TestPublisherExclusionAndLists(t *testing.T) {
 		_, ch := subscribe(t, s, "t", nil)
 		subs, chans = append(subs, s), append(chans, ch)
 	}
-	no := false
 	authid := func(s *client.Session) string { return s.Details()["authid"].(string) }
 	tests := []struct {
 		name string
@@ -110,13 +109,13 @@ func TestPublisherExclusionAndLists(t *testing.T) {
 		want []bool // self, subs...
 	}{
 		{"default", client.PublishOptions{}, []bool{false, true, true, true}},
-		{"exclude_me false", client.PublishOptions{ExcludeMe: &no}, []bool{true, true, true, true}},
+		{"exclude_me false", client.PublishOptions{IncludeMe: true}, []bool{true, true, true, true}},
 		{"eligible", client.PublishOptions{Eligible: []wamp.ID{subs[0].ID(), subs[1].ID()}}, []bool{false, true, true, false}},
 		{"eligible and exclude", client.PublishOptions{Eligible: []wamp.ID{subs[0].ID(), subs[1].ID()}, Exclude: []wamp.ID{subs[1].ID()}}, []bool{false, true, false, false}},
 		{"exclude_authid", client.PublishOptions{ExcludeAuthID: []string{authid(subs[2])}}, []bool{false, true, true, false}},
 		{"eligible_authid", client.PublishOptions{EligibleAuthID: []string{authid(subs[1])}}, []bool{false, false, true, false}},
 		{"exclude_authrole", client.PublishOptions{ExcludeAuthRole: []string{"anonymous"}}, []bool{false, false, false, false}},
-		{"eligible_authrole", client.PublishOptions{EligibleAuthRole: []string{"anonymous"}, ExcludeMe: &no}, []bool{true, true, true, true}},
+		{"eligible_authrole", client.PublishOptions{EligibleAuthRole: []string{"anonymous"}, IncludeMe: true}, []bool{true, true, true, true}},
 	}
 	for _, tt := range tests {
 		publish(t, pub, "t", wamp.List{tt.name}, &tt.opts)
@@ -137,8 +136,7 @@ func TestPublisherExclusionAndLists(t *testing.T) {
 // publisher arrive in order.
 func drainUntilMarker(t *testing.T, pub, s *client.Session, ch chan *wamp.Event) bool {
 	t.Helper()
-	no := false
-	publish(t, pub, "t", wamp.List{"marker"}, &client.PublishOptions{Eligible: []wamp.ID{s.ID()}, ExcludeMe: &no})
+	publish(t, pub, "t", wamp.List{"marker"}, &client.PublishOptions{Eligible: []wamp.ID{s.ID()}, IncludeMe: true})
 	got := false
 	for {
 		e := next(t, ch)

@@ -154,6 +154,9 @@ func (reg *registration) order() []callee {
 // invocation (dealer_progressive.go). It returns a non-empty text for a
 // protocol violation.
 func (rm *realm) call(s *session, m *wamp.Call) string {
+	if msg := s.pptViolation("caller", wamp.TypeCall, m.Options); msg != "" { // passthru.go
+		return msg
+	}
 	progress, _ := m.Options["progress"].(bool)
 	if inv := s.calls[m.Request]; inv != nil {
 		if inv.streaming {

@@ -88,10 +88,15 @@
 // wildcard subscriptions (every matching subscription gets the event,
 // EVENT.Details.topic set for patterns). Events from one publisher reach
 // each subscriber in the order published; SUBSCRIBED comes before the
-// subscription's first EVENT. Every EVENT has a Details map of its own;
-// Args and Kwargs are shared between the events of one publication and
-// with the PUBLISH (and the INVOCATION shares the CALL's): nobody may
-// modify them.
+// subscription's first EVENT. Fan-out encodes once: the EVENT of one
+// publication to one subscription is encoded once per serializer, and
+// every RawSocket and WebSocket subscriber of that serializer is queued
+// the same bytes (wamp.Encoded; its queue counts their size), so a
+// publication to 1,000 subscribers costs a constant number of allocations
+// (fanout.go, BENCHMARKS.md). An in-process subscriber's EVENT has a
+// Details map of its own; Args and Kwargs are shared between the events
+// of one publication and with the PUBLISH (and the INVOCATION shares the
+// CALL's): nobody may modify them.
 //
 //   - Event retention: the last PUBLISH with retain=true of each topic is
 //     kept; a SUBSCRIBE with get_retained=true gets, right after its
@@ -125,9 +130,10 @@
 //     (authrole → level) sets EVENT.Details.trustlevel.
 //   - Payload passthru: the ppt_* (and enc_*) options of PUBLISH, CALL,
 //     YIELD and ERROR go untouched into the EVENT, INVOCATION, RESULT and
-//     ERROR details, the payload with them; a publisher that uses
-//     ppt_scheme without announcing payload_passthru_mode breaks the
-//     protocol (passthru.go).
+//     ERROR details, the payload with them; a publisher, caller or
+//     callee that uses ppt_scheme without announcing
+//     payload_passthru_mode for that role breaks the protocol
+//     (passthru.go). WELCOME announces the feature for broker and dealer.
 //
 // # Meta API
 //

@@ -95,7 +95,7 @@ func (r *Router) newLoopSession(c *websocket.Conn) (*session, error) {
 	if r.closed {
 		return nil, ErrClosed
 	}
-	s := &session{r: r, log: r.log, id: wamp.GlobalID()}
+	s := &session{r: r, log: r.log, id: wamp.GlobalID(), enc: c.Serializer()}
 	s.lo = &loopOut{s: s, c: c}
 	s.q = s.lo
 	s.start()

@@ -70,7 +70,7 @@ var (
 	brokerFeatures = []string{"publisher_exclusion", "subscriber_blackwhite_listing", "publisher_identification", "pattern_based_subscription",
 		"event_retention", "event_history", "subscription_revocation", "publication_trustlevels", "payload_passthru_mode"}
 	dealerFeatures = []string{"progressive_call_results", "caller_identification", "pattern_based_registration", "shared_registration", "call_canceling",
-		"call_timeout", "progressive_call_invocations", "call_reroute", "registration_revocation", "call_trustlevels"}
+		"call_timeout", "progressive_call_invocations", "call_reroute", "registration_revocation", "call_trustlevels", "payload_passthru_mode"}
 )
 
 func featureDict(names []string) wamp.Dict {
@@ -190,8 +190,14 @@ func (rm *realm) handle(s *session, m wamp.Message) string {
 	case *wamp.Unregister:
 		rm.unregister(s, m)
 	case *wamp.Yield:
+		if msg := s.pptViolation("callee", wamp.TypeYield, m.Options); msg != "" { // passthru.go
+			return msg
+		}
 		rm.yield(s, m)
 	case *wamp.Error:
+		if msg := s.pptViolation("callee", wamp.TypeError, m.Details); msg != "" {
+			return msg
+		}
 		rm.invocationError(s, m)
 	}
 	return ""

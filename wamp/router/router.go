@@ -208,7 +208,10 @@ func (r *Router) Attach(t wamp.Transport) error {
 // ServeTransport serves one session over t in the calling goroutine (and
 // a writer goroutine) until the session ends; when ctx ends first, the
 // session is closed with GOODBYE wamp.close.system_shutdown. The router
-// owns t and closes it.
+// owns t and closes it. In a net/http handler, prefer Attach: the handler
+// returns, and net/http's connection goroutine and the buffers it holds
+// while the handler runs (8 KiB) are freed for as long as the session
+// lasts.
 func (r *Router) ServeTransport(ctx context.Context, t wamp.Transport) error {
 	s, err := r.newSession(t)
 	if err != nil {

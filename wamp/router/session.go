@@ -32,6 +32,7 @@ type session struct {
 	t      wamp.Transport  // goroutine transports
 	gq     *outQueue       // goroutine transports: q
 	lo     *loopOut        // event loop: q
+	enc    wamp.Serializer // a wamp.EncodedSender's (the loop's too), nil for others (Pipe): fanout.go
 	ctx    context.Context // bounds writes; canceled when the close timeout passes
 	cancel context.CancelFunc
 	log    *slog.Logger
@@ -96,6 +97,9 @@ type realmState interface {
 func newSession(r *Router, t wamp.Transport) *session {
 	s := &session{r: r, t: t, gq: newOutQueue(r.soft, r.hard), log: r.log, id: wamp.GlobalID(), readDone: make(chan struct{})}
 	s.q = s.gq
+	if es, ok := t.(wamp.EncodedSender); ok {
+		s.enc = es.Serializer()
+	}
 	s.start()
 	return s
 }

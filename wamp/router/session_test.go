@@ -27,7 +27,7 @@ func TestWelcome(t *testing.T) {
 	roles, _ := d["roles"].(wamp.Dict)
 	for role, want := range map[string]string{
 		"broker": "[event_history event_retention pattern_based_subscription payload_passthru_mode publication_trustlevels publisher_exclusion publisher_identification subscriber_blackwhite_listing subscription_revocation]",
-		"dealer": "[call_canceling call_reroute call_timeout call_trustlevels caller_identification pattern_based_registration progressive_call_invocations progressive_call_results registration_revocation shared_registration]",
+		"dealer": "[call_canceling call_reroute call_timeout call_trustlevels caller_identification pattern_based_registration payload_passthru_mode progressive_call_invocations progressive_call_results registration_revocation shared_registration]",
 	} {
 		f, _ := roles[role].(wamp.Dict)["features"].(wamp.Dict)
 		var names []string

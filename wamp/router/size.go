@@ -62,6 +62,8 @@ func payloadSize(args wamp.List, kwargs wamp.Dict, payload []byte) int {
 // messageSize estimates m's encoded size.
 func messageSize(m wamp.Message) int {
 	switch m := m.(type) {
+	case *wamp.Encoded:
+		return len(m.Bytes)
 	case *wamp.Event:
 		return msgOverhead + valueSize(m.Details, 0) + payloadSize(m.Args, m.Kwargs, m.Payload)
 	case *wamp.Invocation:

@@ -2,6 +2,7 @@ package wsloop
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"net/url"
@@ -12,8 +13,8 @@ import (
 )
 
 // ErrUnsupported: the URL needs what the event-loop client does not do
-// (TLS, proxies); ws.Dial does both.
-var ErrUnsupported = errors.New("wsloop: wss:// and proxies need ws.Dial")
+// (proxies); ws.Dial does.
+var ErrUnsupported = errors.New("wsloop: proxies need ws.Dial")
 
 // Client dials WebSocket connections that run on its event loops, for
 // load generators and clients of very many connections. Options and Config
@@ -36,7 +37,7 @@ func (cl *Client) init() error {
 		cfg := cl.Config
 		cfg.TCPDelay = cfg.TCPDelay || cl.d.opts.DisableNoDelay
 		if cfg.WriteHighWatermark <= 0 {
-			cfg.WriteHighWatermark = eventloop.DefaultWriteHighWatermark
+			cfg.WriteHighWatermark = ws.DefaultOutputHigh
 		}
 		if cfg.WriteLowWatermark <= 0 || cfg.WriteLowWatermark > cfg.WriteHighWatermark {
 			cfg.WriteLowWatermark = cfg.WriteHighWatermark / 4
@@ -51,8 +52,9 @@ func (cl *Client) init() error {
 	return cl.newErr
 }
 
-// Dial opens a WebSocket connection to a ws:// URL and runs h on it on the
-// client's loop: h.OnOpen, then h.OnMessage per message, then h.OnClose
+// Dial opens a WebSocket connection to a ws:// or wss:// URL (TLS with
+// Options.TLSConfig, its handshake on a goroutine of its own, the records
+// on the loop) and runs h on it on the client's loop: h.OnOpen, then h.OnMessage per message, then h.OnClose
 // (h.OnConnect is not called). It returns the open connection once the
 // handshake is done, or an error within Options.HandshakeTimeout or ctx.
 // Dial must not be called from a Handler callback.
@@ -77,14 +79,16 @@ func (cl *Client) DialWith(ctx context.Context, rawURL string, h ws.Handler, opt
 	if err != nil {
 		return nil, err
 	}
+	o := cl.d.opts
+	var tlsCfg *tls.Config
+	port := "80"
 	switch u.Scheme {
 	case "ws", "http":
 	case "wss", "https":
-		return nil, ErrUnsupported
+		tlsCfg, port = clientTLSConfig(o.TLSConfig, u.Hostname()), "443"
 	default:
-		return nil, errors.New("wsloop: URL scheme must be ws")
+		return nil, errors.New("wsloop: URL scheme must be ws or wss")
 	}
-	o := cl.d.opts
 	proxy := o.Proxy
 	if proxy == nil {
 		proxy = ws.ProxyFromEnvironment
@@ -94,7 +98,7 @@ func (cl *Client) DialWith(ctx context.Context, rawURL string, h ws.Handler, opt
 	}
 	addr := u.Host
 	if u.Port() == "" {
-		addr = net.JoinHostPort(u.Hostname(), "80")
+		addr = net.JoinHostPort(u.Hostname(), port)
 	}
 	key := ws.NewKey()
 	req, err := ws.AppendRequest(nil, u, key, o)
@@ -104,7 +108,7 @@ func (cl *Client) DialWith(ctx context.Context, rawURL string, h ws.Handler, opt
 	ctx, cancel := context.WithTimeout(ctx, o.HandshakeTimeout)
 	defer cancel()
 	done := make(chan error, 1)
-	c := &conn{d: &cl.d, h: h, hs: &handshake{key: key, request: req, done: done}}
+	c := &conn{d: &cl.d, h: h, hs: &handshake{key: key, request: req, done: done, tls: tlsCfg}}
 	ec, err := cl.loop.DialWith(ctx, "tcp", addr, eventloop.DialOptions{LocalAddr: opt.LocalAddr, Value: c})
 	if err != nil {
 		return nil, err

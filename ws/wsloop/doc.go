@@ -35,15 +35,23 @@
 // a callback queued with one write when the callback returns, and what
 // other goroutines queued after they woke it. When more is pending than
 // the loop's write watermarks allow (eventloop.Config: a message is taken
-// while at most the high watermark, default 1 MiB, is pending, or while it
-// keeps the total within twice that), the write fails with ws.ErrQueueFull
-// and nothing of the message is queued; the connection stays open. A
+// while at most the high watermark, default ws.DefaultOutputHigh = 64 KiB,
+// is pending, or while it keeps the total within twice that), or when the
+// ws.Options.MemoryBudget shared by all connections is exhausted, the write
+// fails with ws.ErrQueueFull (ws.ErrMemoryBudget) and nothing of the
+// message is queued; the connection stays open. A
 // goroutine that would rather wait calls Conn.WaitWritable first: it
 // returns at once below the high watermark, else when the loop's queue
 // drained to the low watermark, woken once by the loop, never by polling.
 // A NextWriter stream holds the connection's tail while user code writes
 // it: messages written meanwhile queue behind it and go when it is closed;
 // control frames go at the next frame boundary.
+//
+// Decoding that costs much more than its input (a bzip2 message, a large
+// deflate piece: see ws.InlineDecodeMax) runs on a small process-wide pool
+// of goroutines while the connection's reading is paused, so one hostile
+// message cannot stall the loop's other connections; the Handler still
+// gets the message on the loop, in order.
 //
 // Reading pushes back too: Conn.PauseRead stops the loop reading the
 // connection (TCP flow control then holds the peer back) until
@@ -56,11 +64,40 @@
 //
 // # Clients
 //
-// Client dials ws:// URLs onto its own loops (for load generators and
-// programs with very many client connections); DialWith binds a source
-// address (to open more connections than one port range allows). A
-// handler that implements ws.PongHandler sees the pongs. wss:// and
-// proxies are left to ws.Dial (ErrUnsupported).
+// Client dials ws:// and wss:// URLs onto its own loops (for load
+// generators and programs with very many client connections); DialWith
+// binds a source address (to open more connections than one port range
+// allows). A handler that implements ws.PongHandler sees the pongs.
+// wss:// uses Options.TLSConfig (ServerName from the URL, ALPN
+// http/1.1). Proxies are left to ws.Dial (ErrUnsupported).
+//
+// # TLS (wss://)
+//
+// Server.TLSConfig (or ListenAndServeTLS) serves wss:// on the loops with
+// crypto/tls as it is, unforked: each connection's tls.Conn runs over an
+// in-memory net.Conn. The loop feeds it what it read and reads the
+// plaintext until the memory conn reports "would block" (a temporary
+// error, after which crypto/tls keeps a record's partial input and goes
+// on with the next Read), and every output is encrypted into memory and
+// sent like plaintext output: no goroutine and no buffer of ours per idle
+// connection. crypto/tls keeps a handshake's state on its goroutine's
+// stack, so the handshake alone runs on a goroutine of its own, which
+// ends with it (and does the certificate's signature off the loop); these
+// goroutines are bounded by MaxPendingHandshakes and live at most
+// Options.HandshakeTimeout, which also closes a handshake that stalls.
+// Input that arrives ahead of the handshake is buffered up to 64 KiB, then
+// reading pauses. ALPN offers http/1.1 unless TLSConfig.NextProtos says
+// otherwise; session tickets and resumption are crypto/tls's (on unless
+// SessionTicketsDisabled). To reload certificates without a restart, set
+// TLSConfig.GetCertificate to a function that returns the current
+// certificate (from an atomic.Pointer the program swaps when the files
+// change): every new handshake calls it, open connections keep theirs.
+// An idle wss:// connection holds what crypto/tls keeps after the
+// handshake on top of a ws:// connection's: its tls.Conn, the cipher
+// states and the input and handshake buffers it never shrinks, about
+// 7 KB with TLS 1.3 and AES-GCM; once a peer sent a full-size record (a
+// message over 16 KiB) the input buffer holds that record for the rest
+// of the connection, about 29 KB in all (BenchmarkIdleConnMemory).
 //
 // # Limits
 //

@@ -1,6 +1,7 @@
 package wsloop
 
 import (
+	"crypto/tls"
 	"errors"
 	"io"
 	"time"
@@ -15,6 +16,7 @@ type driver struct {
 	srv    *Server // nil for a Client
 	opts   *ws.Options
 	bounds ws.OutputBounds // the loop's write watermarks
+	tls    *tls.Config     // server: wss (Server.TLSConfig)
 }
 
 // handshake is the state of a connection before it is a ws.Conn.
@@ -26,6 +28,7 @@ type handshake struct {
 	request []byte      // client: the request to send
 	done    chan error  // client: the outcome, for Dial
 	resp    ws.Response // client
+	tls     *tls.Config // client: wss
 }
 
 func (d *driver) OnOpen(ec *eventloop.Conn) {
@@ -34,23 +37,41 @@ func (d *driver) OnOpen(ec *eventloop.Conn) {
 		c = &conn{d: d, ec: ec, h: d.srv.Handler, hs: &handshake{}}
 		ec.SetContext(c)
 		if err := d.srv.enterPending(c); err != nil {
-			_, _ = ec.Write(ws.AppendReject(nil, 503, err.Error(), nil))
+			if d.tls == nil { // no plaintext answer to a TLS client
+				_, _ = ec.Write(ws.AppendReject(nil, 503, err.Error(), nil))
+			}
 			c.hs = nil
 			_ = ec.Close()
 			return
 		}
 		c.hs.pending = true
 		_ = ec.SetDeadline(time.Now().Add(d.opts.HandshakeTimeout))
+		if d.tls != nil {
+			d.startTLS(c, false, d.tls)
+		}
 		return
 	}
 	c.ec = ec
+	if c.hs.tls != nil {
+		d.startTLS(c, true, c.hs.tls) // the request follows the handshake
+		return
+	}
 	if _, err := ec.Write(c.hs.request); err != nil {
 		c.dialed(err)
 	}
 }
 
-func (d *driver) OnData(ec *eventloop.Conn, in []byte) (n int) {
+func (d *driver) OnData(ec *eventloop.Conn, in []byte) int {
 	c := ec.Context().(*conn)
+	if c.tls != nil {
+		return d.tlsData(c, in)
+	}
+	return d.onPlain(c, in)
+}
+
+// onPlain takes c's input (decrypted on a TLS connection): it returns how
+// much it consumed (all, or 0 while a handshake head is incomplete).
+func (d *driver) onPlain(c *conn, in []byte) (n int) {
 	if !d.opts.PanicCrash {
 		defer d.guard(c, &n, len(in))
 	}
@@ -118,12 +139,12 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 		if !errors.As(err, &he) {
 			he = &ws.HandshakeError{Status: 400, Reason: err.Error()}
 		}
-		_, _ = c.ec.Write(ws.AppendReject(nil, he.Status, he.Reason, nil))
+		_ = c.write(ws.AppendReject(nil, he.Status, he.Reason, nil))
 		c.fail()
 		return 0, err
 	}
 	resp := ws.AppendResponse(nil, &hs.req, acc.Protocol, acc.Extensions, ws.HeaderFields(acc.Header))
-	if _, err := c.ec.Write(resp); err != nil {
+	if err := c.write(resp); err != nil {
 		c.fail()
 		return 0, err
 	}
@@ -214,6 +235,10 @@ func (d *driver) guard(c *conn, n *int, all int) {
 
 func (d *driver) OnWritable(ec *eventloop.Conn) {
 	c := ec.Context().(*conn)
+	if c.tls != nil && !c.tls.open {
+		d.tlsHandshaken(c)
+		return
+	}
 	c.enter()
 	c.mu.Lock()
 	resume := c.resume
@@ -242,6 +267,7 @@ func (d *driver) OnClose(ec *eventloop.Conn, err error) {
 		return
 	}
 	c.gone()
+	err = c.tlsClosed(err)
 	if c.c == nil {
 		if err == nil || err == io.EOF {
 			err = io.ErrUnexpectedEOF

@@ -2,6 +2,7 @@ package wsloop
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"runtime/debug"
 	"sync"
@@ -22,7 +23,9 @@ type Server struct {
 	// origins, subprotocols, extensions, MaxConnections); nil: defaults.
 	Options *ws.Options
 	// Config configures the loops (their number, buffers, write
-	// watermarks, idle timeout...); zero fields take eventloop's defaults.
+	// watermarks, idle timeout...); zero fields take eventloop's defaults,
+	// except the write watermarks: 64 KiB high (ws.DefaultOutputHigh) and a
+	// quarter of that low, the bound of each connection's output.
 	Config eventloop.Config
 	// MaxPendingHandshakes bounds the connections whose request head has
 	// not fully arrived (0: DefaultMaxPendingHandshakes; negative: no
@@ -30,6 +33,13 @@ type Server struct {
 	// connection only once its request head is in, so that clients slow to
 	// send it cannot take the slots of real ones; this bounds them apart.
 	MaxPendingHandshakes int
+	// TLSConfig, if set, makes the server serve wss://: TLS runs on the
+	// loops too (see the package doc), with a copy of TLSConfig taken at
+	// Listen (ALPN offers http/1.1 unless NextProtos is set). It must
+	// hold a certificate; to replace certificates without a restart, set
+	// GetCertificate (called for every handshake) instead of
+	// Certificates and have it return the current one.
+	TLSConfig *tls.Config
 
 	once    sync.Once
 	loop    *eventloop.Loop
@@ -55,7 +65,10 @@ const DefaultMaxPendingHandshakes = 4096
 // serving with ws.Server or ws/wshttp. It returns nil after a clean
 // shutdown, else the error of the loops or of the shutdown.
 func ListenAndServe(ctx context.Context, addr string, h ws.Handler, opts *ws.Options) error {
-	s := &Server{Handler: h, Options: opts}
+	return listenAndServe(ctx, &Server{Handler: h, Options: opts}, addr)
+}
+
+func listenAndServe(ctx context.Context, s *Server, addr string) error {
 	if _, err := s.Listen("tcp", addr); err != nil {
 		if s.loop != nil {
 			_ = s.loop.Shutdown(context.Background()) // release what New opened
@@ -89,10 +102,15 @@ func (d *driver) panicked(c *conn, v any) {
 func (s *Server) init() error {
 	s.once.Do(func() {
 		s.d = driver{srv: s, opts: s.Options.Resolve()}
+		if s.TLSConfig != nil {
+			if s.d.tls, s.newErr = serverTLSConfig(s.TLSConfig); s.newErr != nil {
+				return
+			}
+		}
 		cfg := s.Config
 		cfg.TCPDelay = cfg.TCPDelay || s.d.opts.DisableNoDelay
 		if cfg.WriteHighWatermark <= 0 {
-			cfg.WriteHighWatermark = eventloop.DefaultWriteHighWatermark
+			cfg.WriteHighWatermark = ws.DefaultOutputHigh
 		}
 		if cfg.WriteLowWatermark <= 0 || cfg.WriteLowWatermark > cfg.WriteHighWatermark {
 			cfg.WriteLowWatermark = cfg.WriteHighWatermark / 4

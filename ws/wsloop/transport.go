@@ -29,7 +29,8 @@ type conn struct {
 	c  *ws.Conn    // nil until the handshake is done
 	p  ws.PushConn // c's driver side
 
-	hs *handshake // during the handshake
+	hs  *handshake // during the handshake
+	tls *tlsLayer  // wss: the TLS under the WebSocket
 
 	mu      sync.Mutex
 	inCB    bool // the loop is in a callback for this connection
@@ -75,7 +76,7 @@ func (c *conn) flush() {
 		return
 	}
 	if b := c.p.TakeOutput(); b != nil {
-		err := c.ec.Send(*b)
+		err := c.send(*b)
 		ws.PutOutput(b)
 		if err != nil {
 			// The socket failed (or closes as a slow reader): the
@@ -97,6 +98,7 @@ func (c *conn) flush() {
 // reset the connection while the peer's data is unread, and a reset may
 // destroy the close frame before the peer reads it.
 func (c *conn) linger() {
+	c.closeNotify()
 	if c.ec.CloseWrite() != nil {
 		_ = c.ec.Close()
 		return
@@ -122,10 +124,12 @@ func (c *conn) OutputReady() {
 func (c *conn) ResumeFeed() {
 	c.mu.Lock()
 	c.resume = true
-	wake := !c.waking && !c.closed
-	c.waking = c.waking || wake
+	closed := c.closed
 	c.mu.Unlock()
-	if wake {
+	if !closed {
+		// Always: a Wake already pending (waking) may be the one whose
+		// OnWritable is under way and has looked at resume already. The
+		// loop coalesces Wakes that meet.
 		_ = c.ec.Wake()
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/textproto"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -608,11 +609,12 @@ func TestLoopToLoop(t *testing.T) {
 	<-h.ended
 }
 
-func TestDialRefusesTLS(t *testing.T) {
-	cl := &wsloop.Client{}
+func TestDialRefusesProxy(t *testing.T) {
+	proxy := func(*url.URL) (*url.URL, error) { return &url.URL{Scheme: "http", Host: "127.0.0.1:1"}, nil }
+	cl := &wsloop.Client{Options: &ws.Options{Proxy: proxy}}
 	defer cl.Close()
 	if _, err := cl.Dial(context.Background(), "wss://127.0.0.1:1/", ws.BaseHandler{}); !errors.Is(err, wsloop.ErrUnsupported) {
-		t.Fatalf("wss: %v", err)
+		t.Fatalf("wss through a proxy: %v", err)
 	}
 }
 

@@ -1,6 +1,7 @@
-// Package vectors loads the WAMP specification's test vectors
-// (../shared/vectors/wamp-proto beside the repository) for the golden
-// tests of package wamp and its serializers. Test helper; not API.
+// Package vectors loads the WAMP specification's test vectors (copied
+// into testdata/wamp-proto with their license and source, see the README
+// there) for the golden tests of package wamp and its serializers. Test
+// helper; not API.
 package vectors
 
 import (
@@ -21,7 +22,8 @@ import (
 )
 
 // SkipEnv names the environment variable that, set to 1, lets the golden
-// tests skip when the vector directory is missing. Otherwise they fail.
+// tests skip when the vector directory is missing (a trimmed copy of the
+// tree). Otherwise they fail.
 const SkipEnv = "AUTOBAHN_SKIP_WAMP_VECTORS"
 
 // Encoding is one byte representation of a sample for one serializer.
@@ -44,8 +46,12 @@ type Sample struct {
 // Name identifies the sample in test output.
 func (s Sample) Name() string { return s.File + ": " + s.Description }
 
-// Dir returns the vector directory, found from the module root (the first
-// directory upward holding go.mod whose parent holds shared/).
+// vectorsPath is where the vectors live, from the module root.
+var vectorsPath = filepath.Join("wamp", "internal", "vectors", "testdata", "wamp-proto")
+
+// Dir returns the vector directory, testdata/wamp-proto beside this
+// package, found from the working directory of the test (any package of
+// the module) upward.
 func Dir(t testing.TB) string {
 	t.Helper()
 	wd, err := os.Getwd()
@@ -53,11 +59,9 @@ func Dir(t testing.TB) string {
 		t.Fatal(err)
 	}
 	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			v := filepath.Join(d, "..", "shared", "vectors", "wamp-proto")
-			if _, err := os.Stat(v); err == nil {
-				return v
-			}
+		v := filepath.Join(d, vectorsPath)
+		if _, err := os.Stat(filepath.Join(v, "singlemessage")); err == nil {
+			return v
 		}
 		if filepath.Dir(d) == d {
 			break
@@ -66,7 +70,7 @@ func Dir(t testing.TB) string {
 	if os.Getenv(SkipEnv) == "1" {
 		t.Skipf("WAMP test vectors not found and %s=1", SkipEnv)
 	}
-	t.Fatalf("WAMP test vectors not found at ../shared/vectors/wamp-proto from the module root (set %s=1 to skip)", SkipEnv)
+	t.Fatalf("WAMP test vectors not found at %s from %s upward (set %s=1 to skip)", vectorsPath, wd, SkipEnv)
 	return ""
 }
 

@@ -140,3 +140,18 @@ func appendDict(b []byte, d map[string]any, depth int) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// AppendValue appends the CBOR encoding of v, an element of a WAMP
+// message's Args or Kwargs (nil, bool, integers, floats, string, []byte,
+// wamp.List or []any, wamp.Dict or map[string]any), to dst, the way the
+// Serializer encodes it: shortest integer heads, float64, map keys in
+// bytewise order. A value it cannot encode, or one nested deeper than the
+// decoder accepts, is ErrUnsupportedType. Other serializers that carry
+// payloads as CBOR (Autobahn's FlatBuffers) use it.
+func AppendValue(dst []byte, v any) ([]byte, error) { return appendValue(dst, v, 1) }
+
+// AppendList appends l as a CBOR array, like AppendValue.
+func AppendList(dst []byte, l []any) ([]byte, error) { return appendList(dst, l, 1) }
+
+// AppendDict appends d as a CBOR map, like AppendValue.
+func AppendDict(dst []byte, d map[string]any) ([]byte, error) { return appendDict(dst, d, 1) }

@@ -1,25 +1,14 @@
 package flatbuffers
 
-import (
-	"encoding/binary"
-	"errors"
-	"math"
-	"slices"
-	"strings"
-
-	"github.com/autobahn-go/autobahn/wamp"
-)
-
 // Autobahn carries args and kwargs as CBOR (cbor2) inside [ubyte] fields.
-// The encoder below writes the same deterministic CBOR as package
-// wamp/serialize/cbor (shortest integer heads, float64, keys in bytewise
-// order); decoding goes through cbor.Decode with that package's limits.
+// They are encoded by package wamp/serialize/cbor (cbor.AppendList and
+// cbor.AppendDict: the same deterministic CBOR as that serializer) and
+// decoded by cbordecode.go under cbor.Decode's rules.
 
-// maxDepth bounds the nesting the encoder follows (the CBOR decoder's limit).
+// maxDepth bounds the nesting the decoder follows (package cbor's limit).
 const maxDepth = 256
 
-var errCBORValue = errors.New("value has no CBOR encoding")
-
+// CBOR major types (RFC 8949 §3.1), in the initial byte's top 3 bits.
 const (
 	majorUint  = 0 << 5
 	majorNeg   = 1 << 5
@@ -28,114 +17,3 @@ const (
 	majorArray = 4 << 5
 	majorMap   = 5 << 5
 )
-
-func appendHead(b []byte, major byte, n uint64) []byte {
-	switch {
-	case n < 24:
-		return append(b, major|byte(n))
-	case n <= math.MaxUint8:
-		return append(b, major|24, byte(n))
-	case n <= math.MaxUint16:
-		return binary.BigEndian.AppendUint16(append(b, major|25), uint16(n))
-	case n <= math.MaxUint32:
-		return binary.BigEndian.AppendUint32(append(b, major|26), uint32(n))
-	}
-	return binary.BigEndian.AppendUint64(append(b, major|27), n)
-}
-
-func appendInt(b []byte, v int64) []byte {
-	if v >= 0 {
-		return appendHead(b, majorUint, uint64(v))
-	}
-	return appendHead(b, majorNeg, uint64(-1-v))
-}
-
-func appendText(b []byte, s string) []byte {
-	return append(appendHead(b, majorText, uint64(len(s))), s...)
-}
-
-func appendCBOR(b []byte, v any, depth int) ([]byte, error) {
-	if depth > maxDepth {
-		return b, errCBORValue
-	}
-	switch x := v.(type) {
-	case nil:
-		return append(b, 0xf6), nil
-	case bool:
-		if x {
-			return append(b, 0xf5), nil
-		}
-		return append(b, 0xf4), nil
-	case string:
-		return appendText(b, x), nil
-	case []byte:
-		return append(appendHead(b, majorBytes, uint64(len(x))), x...), nil
-	case int64:
-		return appendInt(b, x), nil
-	case uint64:
-		return appendHead(b, majorUint, x), nil
-	case int:
-		return appendInt(b, int64(x)), nil
-	case float64:
-		return binary.BigEndian.AppendUint64(append(b, 0xfb), math.Float64bits(x)), nil
-	case float32:
-		return binary.BigEndian.AppendUint64(append(b, 0xfb), math.Float64bits(float64(x))), nil
-	case []any:
-		return appendCBORList(b, x, depth)
-	case map[string]any:
-		return appendCBORDict(b, x, depth)
-	case []string:
-		b = appendHead(b, majorArray, uint64(len(x)))
-		for _, e := range x {
-			b = appendText(b, e)
-		}
-		return b, nil
-	case wamp.URI:
-		return appendText(b, string(x)), nil
-	case wamp.ID:
-		return appendHead(b, majorUint, uint64(x)), nil
-	case uint:
-		return appendHead(b, majorUint, uint64(x)), nil
-	case int8, int16, int32, uint8, uint16, uint32:
-		n, _ := wamp.AsInt64(x)
-		return appendInt(b, n), nil
-	}
-	return b, errCBORValue
-}
-
-func appendCBORList(b []byte, l []any, depth int) ([]byte, error) {
-	b = appendHead(b, majorArray, uint64(len(l)))
-	for _, e := range l {
-		var err error
-		if b, err = appendCBOR(b, e, depth+1); err != nil {
-			return b, err
-		}
-	}
-	return b, nil
-}
-
-func appendCBORDict(b []byte, d map[string]any, depth int) ([]byte, error) {
-	b = appendHead(b, majorMap, uint64(len(d)))
-	if len(d) == 0 {
-		return b, nil
-	}
-	var stack [16]string
-	keys := stack[:0]
-	for k := range d {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b string) int {
-		if len(a) != len(b) {
-			return len(a) - len(b)
-		}
-		return strings.Compare(a, b)
-	})
-	for _, k := range keys {
-		b = appendText(b, k)
-		var err error
-		if b, err = appendCBOR(b, d[k], depth+1); err != nil {
-			return b, err
-		}
-	}
-	return b, nil
-}

@@ -12,17 +12,13 @@ import (
 
 // The args and kwargs decoder: the rules of cbor.Decode (checked by the
 // differential FuzzArgsMatchCBOR), with one difference in where strings
-// live: text up to the room left in the message's string slab shares that
-// one allocation (see stringSlab). Indefinite lengths, which cbor2 never
-// writes, are handed to cbor.Decode whole.
+// live: short ones share the message's string slab (see valueSlab).
+// Indefinite lengths, which cbor2 never writes, are handed to cbor.Decode
+// whole.
 
 // maxElems bounds the elements of a list and the pairs of a dict (as in
 // package cbor).
 const maxElems = 1 << 20
-
-// slabSize bounds the string slab of one message: short strings (URIs,
-// keys, small text arguments) share it; longer ones get their own copy.
-const slabSize = 512
 
 var (
 	errCBORMalformed   = errors.New("malformed CBOR")
@@ -30,34 +26,40 @@ var (
 	errCBORIndefinite  = errors.New("indefinite length")
 )
 
-// stringSlab hands out Go strings copied from the input. Strings that fit
-// share one slab allocated on first use, so a message with a URI and a few
-// short text arguments costs one allocation for all of them. A message
-// keeps its slab (at most slabSize bytes) alive as long as any of its
-// strings.
-type stringSlab struct {
-	slab []byte
-	size int // the slab's size: min(slabSize, the input's length)
+// A decoded message's short strings share one allocation, its string
+// slab: the procedure or topic URI and short text arguments are copied
+// into it instead of getting an allocation each. The slab holds at most
+// slabSize bytes and no more than the input's length (which bounds the
+// text it can hold), is allocated when the first string needs it, has no
+// pointers for the garbage collector to scan, and lives as long as any
+// string in it. Strings longer than a quarter of it get their own copy.
+const slabSize = 128
+
+// valueSlab hands out the strings of one message.
+type valueSlab struct {
+	b    []byte
+	size int // min(slabSize, the input's length)
 }
 
-func (s *stringSlab) str(p []byte) string {
-	if len(p) < 2 {
-		return string(p) // the runtime has these without allocating
+// str returns p as a Go string that shares nothing with p.
+func (v *valueSlab) str(p []byte) string {
+	if len(p) < 2 || len(p) > slabSize/4 {
+		return string(p) // one byte costs nothing; long strings get their own copy
 	}
-	if len(p) > cap(s.slab)-len(s.slab) {
-		if s.slab != nil || len(p) > s.size/2 {
+	if len(p) > cap(v.b)-len(v.b) {
+		if v.b != nil {
 			return string(p)
 		}
-		s.slab = make([]byte, 0, s.size)
+		v.b = make([]byte, 0, v.size)
 	}
-	start := len(s.slab)
-	s.slab = append(s.slab, p...)
-	return unsafe.String(&s.slab[start], len(p))
+	start := len(v.b)
+	v.b = append(v.b, p...)
+	return unsafe.String(&v.b[start], len(p))
 }
 
 // decodeCBOR decodes one value that must fill b exactly, with strings
 // from *st.
-func decodeCBOR(b []byte, st *stringSlab) (any, error) {
+func decodeCBOR(b []byte, st *valueSlab) (any, error) {
 	// The slab travels by value: a pointer into the recursive decoder
 	// would move the caller's reader to the heap.
 	d := cborDecoder{b: b, st: *st}
@@ -75,7 +77,7 @@ func decodeCBOR(b []byte, st *stringSlab) (any, error) {
 type cborDecoder struct {
 	b  []byte
 	i  int
-	st stringSlab
+	st valueSlab
 }
 
 // head reads an initial byte and its argument (definite lengths only).

@@ -15,7 +15,7 @@ import (
 // the bytes are known to be there. The table is read in place; only the
 // values the message keeps (strings, payloads, decoded args) are copied.
 func (Serializer) Unmarshal(b []byte) (wamp.Message, error) {
-	r := reader{b: b, st: stringSlab{size: min(len(b), slabSize)}}
+	r := reader{b: b, st: valueSlab{size: min(len(b), slabSize)}}
 	if len(b) < 4 {
 		return nil, malformed("shorter than a root offset")
 	}
@@ -71,7 +71,7 @@ func itoa(n int) string {
 
 type reader struct {
 	b  []byte
-	st stringSlab
+	st valueSlab
 }
 
 // table is a verified table header: its position, vtable and sizes.

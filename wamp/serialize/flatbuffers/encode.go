@@ -8,6 +8,7 @@ import (
 	fb "github.com/google/flatbuffers/go"
 
 	"github.com/autobahn-go/autobahn/wamp"
+	"github.com/autobahn-go/autobahn/wamp/serialize/cbor"
 	"github.com/autobahn-go/autobahn/wamp/serialize/flatbuffers/internal/fbs"
 )
 
@@ -48,7 +49,7 @@ func (Serializer) AppendMessage(dst []byte, m wamp.Message) ([]byte, error) {
 			return dst, fmt.Errorf("%w: %v.%s: the schema has no field for it", ErrUnsupportedType, l.t, k)
 		}
 	}
-	var fs [maxSlots + 3]wfield
+	var fs [directFields]wfield
 	if n, ok := direct(l, &w, dict, &fs); ok {
 		var tail []wamp.Elem
 		if l.args >= 0 {
@@ -176,14 +177,14 @@ func (e *encoder) payload(l *layout, w *wamp.Wire, offs *[maxSlots]fb.UOffsetT) 
 	}
 	if len(tail[0].List) > 0 {
 		var err error
-		if e.scratch, err = appendCBORList(e.scratch[:0], tail[0].List, 1); err != nil {
+		if e.scratch, err = cbor.AppendList(e.scratch[:0], tail[0].List); err != nil {
 			return fmt.Errorf("args: %v", err)
 		}
 		offs[l.args] = e.b.CreateByteVector(e.scratch)
 	}
 	if len(tail) > 1 && len(tail[1].Dict) > 0 {
 		var err error
-		if e.scratch, err = appendCBORDict(e.scratch[:0], tail[1].Dict, 1); err != nil {
+		if e.scratch, err = cbor.AppendDict(e.scratch[:0], tail[1].Dict); err != nil {
 			return fmt.Errorf("kwargs: %v", err)
 		}
 		offs[l.kwargs] = e.b.CreateByteVector(e.scratch)

@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/autobahn-go/autobahn/wamp"
+	"github.com/autobahn-go/autobahn/wamp/serialize/cbor"
 )
 
 // The direct writer: the hot messages (CALL, RESULT, EVENT, … whose
@@ -22,6 +23,10 @@ import (
 // uoffset points forward, as FlatBuffers requires). Alignment is relative
 // to the start of the message: 8-byte fields on 8, offsets and vector
 // lengths on 4.
+
+// directFields bounds the fields a message written directly has present
+// (args and kwargs included); a message with more goes through the Builder.
+const directFields = 12
 
 // wfield is one present field of the table being written (kept small:
 // direct fills an array of them on every call).
@@ -47,9 +52,12 @@ func bytesStr(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b
 
 // direct reports whether l's message in w can take the direct writer,
 // and collects its fields in fs.
-func direct(l *layout, w *wamp.Wire, dict wamp.Dict, fs *[maxSlots + 3]wfield) (int, bool) {
+func direct(l *layout, w *wamp.Wire, dict wamp.Dict, fs *[directFields]wfield) (int, bool) {
 	n := 0
 	for i := range l.fields {
+		if n == len(fs)-2 { // keep room for args and kwargs
+			return 0, false
+		}
 		f := &l.fields[i]
 		var v any
 		if f.pos > 0 {
@@ -78,10 +86,14 @@ func direct(l *layout, w *wamp.Wire, dict wamp.Dict, fs *[maxSlots + 3]wfield) (
 			v = el.Value()
 		} else {
 			var ok bool
+			if len(dict) == 0 {
+				continue
+			}
 			if v, ok = dict[f.key]; !ok {
 				continue
 			}
 		}
+
 		switch f.kind {
 		case kBool:
 			x, ok := v.(bool)
@@ -215,9 +227,9 @@ func writeDirect(dst []byte, t wamp.MessageType, fs []wfield, tail []wamp.Elem) 
 			start := len(b)
 			var err error
 			if f.kind == wArgs {
-				b, err = appendCBORList(b, tail[0].List, 1)
+				b, err = cbor.AppendList(b, tail[0].List)
 			} else {
-				b, err = appendCBORDict(b, tail[1].Dict, 1)
+				b, err = cbor.AppendDict(b, tail[1].Dict)
 			}
 			if err != nil {
 				return dst[:base], err

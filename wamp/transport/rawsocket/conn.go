@@ -297,8 +297,11 @@ func (c *Conn) guard(ctx context.Context) func() bool {
 // while more than Options.WriteQueue octets are queued. A message longer
 // than the peer's maximum fails with ErrMessageTooLarge and is not sent.
 // After a write has failed or the connection is closed, Send returns that
-// error.
+// error. An *wamp.Encoded goes as SendEncoded sends it.
 func (c *Conn) Send(ctx context.Context, m wamp.Message) error {
+	if e, ok := m.(*wamp.Encoded); ok {
+		return c.SendEncoded(ctx, e)
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}

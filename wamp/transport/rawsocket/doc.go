@@ -40,6 +40,9 @@
 // the connection. After a failed write every Send returns its error, and
 // Recv ends. Close lets what is already queued leave first (at most a
 // second), so a GOODBYE or ABORT sent just before Close is not lost.
+// SendEncoded (and Send given a *wamp.Encoded) queues a message encoded
+// once for many connections as it is, encoding nothing: a router's
+// fan-out.
 //
 // Limits: the maximum message length we accept (Options.MaxMessageLen,
 // default and largest 16 MiB, smallest 512 octets) is announced to the peer

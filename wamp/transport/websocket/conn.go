@@ -368,7 +368,7 @@ var encodeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &
 // there; the wait ends when the loop drains to its low watermark. Send
 // must not be called from a ws.Handler or Receiver callback of the loop
 // (its wait would hold up the loop that drains the queue): use SendNow
-// there.
+// there. An *wamp.Encoded goes as SendEncoded sends it.
 func (c *Conn) Send(ctx context.Context, m wamp.Message) error {
 	if c.isClosed() {
 		return ErrClosed
@@ -410,6 +410,16 @@ func (c *Conn) Send(ctx context.Context, m wamp.Message) error {
 // putEncodeBuf): a batch of one in a batched subprotocol. A message over
 // the send limit fails with ErrMessageTooLarge.
 func (c *Conn) encode(m wamp.Message) (*[]byte, []byte, error) {
+	if e, ok := m.(*wamp.Encoded); ok {
+		if e.For(c.ser) {
+			bp, b := c.encoded(e) // encoded.go
+			if c.maxSend > 0 && int64(len(b)) > c.maxSend {
+				return bp, b, ErrMessageTooLarge
+			}
+			return bp, b, nil
+		}
+		m = e.Message
+	}
 	bp := encodeBufs.Get().(*[]byte)
 	var (
 		b   []byte
@@ -428,9 +438,9 @@ func (c *Conn) encode(m wamp.Message) (*[]byte, []byte, error) {
 }
 
 // putEncodeBuf returns an encode buffer to the pool, unless a huge message
-// grew it.
+// grew it; bp may be nil (nothing was taken).
 func putEncodeBuf(bp *[]byte) {
-	if cap(*bp) <= 64<<10 {
+	if bp != nil && cap(*bp) <= 64<<10 {
 		encodeBufs.Put(bp)
 	}
 }

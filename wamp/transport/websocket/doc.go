@@ -112,6 +112,11 @@
 // Send and SendNow send every message as a batch of one (which every
 // receiver accepts); they do not hold messages back to coalesce them.
 //
+// Pre-encoded messages: SendEncoded, and Send or SendNow given a
+// *wamp.Encoded of the connection's serializer, send its bytes as they
+// are (framed as a batch of one when batched), encoding nothing: a
+// router encodes an EVENT once for all its subscribers.
+//
 // Writing on goroutines (Dial, Accept, New): Send encodes its message into
 // a per-connection queue. If no write is under way, Send writes everything
 // queued with one ws.Conn.WriteMessages call itself (still one WebSocket

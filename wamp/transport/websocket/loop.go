@@ -24,8 +24,8 @@ const (
 // was queued is dropped and Recv returns an error matching ErrInboxFull.
 var ErrInboxFull = errors.New("websocket: receive inbox full (Recv fell behind the peer)")
 
-// DialLoop opens a WebSocket to url (ws:// only: wsloop.ErrUnsupported
-// for wss:// and proxies) on the event loops of cl, and returns the
+// DialLoop opens a WebSocket to url (ws:// or wss://; proxies give
+// wsloop.ErrUnsupported) on the event loops of cl, and returns the
 // connection bound to the serializer the server chose among opts'. The
 // subprotocols offered are cl's (a wsloop.Client offers the same ones on
 // every connection): make cl with Options: opts.WSOptions(). DialLoop fails

@@ -163,7 +163,7 @@ func (c *Conn) ended(wasClean bool, code ws.StatusCode, reason string) {
 // waits for room. Like Send it refuses a message over MaxMessagePayload
 // (ErrMessageTooLarge) or a JSON one that is not UTF-8 (ws.ErrInvalidUTF8);
 // after Close it returns ErrClosed. On a connection of Dial, Accept or New
-// it fails: use Send.
+// it fails: use Send. An *wamp.Encoded goes as SendEncoded sends it.
 func (c *Conn) SendNow(m wamp.Message) error {
 	if !c.loop {
 		return errNotLoop

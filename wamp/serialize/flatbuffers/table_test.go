@@ -1,5 +1,0 @@
-package flatbuffers_test
-
-import fb "github.com/google/flatbuffers/go"
-
-type flatbuffersTable = fb.Table

@@ -1,0 +1,236 @@
+package wsloop
+
+import (
+	"net"
+	"sync"
+	"time"
+)
+
+// errWouldBlock is what a memConn in loop mode returns from Read when the
+// loop has fed it nothing more. It is a temporary net.Error on purpose:
+// crypto/tls (conn.go, readRecordOrCCS) keeps a record's partial input in
+// its raw input buffer and does not make a temporary error sticky, so the
+// next Read, once more input was fed, goes on where this one stopped.
+var errWouldBlock error = wouldBlock{}
+
+type wouldBlock struct{}
+
+func (wouldBlock) Error() string   { return "wsloop: TLS input would block" }
+func (wouldBlock) Timeout() bool   { return true }
+func (wouldBlock) Temporary() bool { return true }
+
+// memConn is the net.Conn under a tls.Conn on the loop: its Read returns
+// the ciphertext the loop fed, its Write collects the ciphertext the loop
+// sends. It has two modes.
+//
+// During the handshake a goroutine runs tls.Conn.Handshake (crypto/tls
+// keeps a handshake's state on that goroutine's stack, so it cannot be
+// suspended and resumed from the loop): Read waits for input the loop
+// copies in (feed), Write queues to the socket with AsyncWrite.
+//
+// Afterwards (loop mode) only the loop uses it: Read returns the bytes of
+// the current OnData call without copying them and then errWouldBlock;
+// Write appends to out, which the loop sends with eventloop.Conn.Send and
+// gives back to a pool, so that an idle connection holds no buffer here.
+type memConn struct {
+	wire memWire
+
+	mu     sync.Mutex
+	cond   sync.Cond // the handshake goroutine waits for input
+	in     []byte    // ciphertext not yet read by crypto/tls
+	out    *[]byte   // loop mode: ciphertext to send
+	loop   bool      // loop mode
+	closed bool      // the connection is gone: Read fails
+	paused bool      // handshake mode: in holds maxHandshakeInput or more
+	done   bool      // the handshake returned, with hsErr
+	hsErr  error
+}
+
+// maxHandshakeInput bounds the input a connection buffers for its
+// handshake goroutine: past it the loop stops reading the connection
+// until the goroutine took it all.
+const maxHandshakeInput = 64 << 10
+
+// memWire is what a memConn needs of its socket (an *eventloop.Conn):
+// the handshake goroutine writes with AsyncWrite, and input past
+// maxHandshakeInput pauses reading; all of them are safe from any
+// goroutine.
+type memWire interface {
+	AsyncWrite([]byte) error
+	PauseRead()
+	ResumeRead()
+	LocalAddr() net.Addr
+	RemoteAddr() net.Addr
+}
+
+func newMemConn(w memWire) *memConn {
+	m := &memConn{wire: w}
+	m.cond.L = &m.mu
+	return m
+}
+
+// feed copies input for the handshake goroutine, and stops the loop
+// reading past maxHandshakeInput.
+func (m *memConn) feed(b []byte) {
+	m.mu.Lock()
+	m.in = append(m.in, b...)
+	pause := len(m.in) >= maxHandshakeInput && !m.paused
+	m.paused = m.paused || pause
+	m.mu.Unlock()
+	m.cond.Signal()
+	if pause {
+		m.wire.PauseRead()
+	}
+}
+
+// handshakeDone records the outcome of the handshake goroutine; it
+// reports whether the connection closed meanwhile (the loop will not look
+// at the outcome then: see closeConn).
+func (m *memConn) handshakeDone(err error) (closed bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.done, m.hsErr = true, err
+	return m.closed
+}
+
+// handshakeResult reports whether the handshake returned, and how.
+func (m *memConn) handshakeResult() (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.done, m.hsErr
+}
+
+// toLoop switches to loop mode, once the handshake goroutine returned.
+func (m *memConn) toLoop() {
+	m.mu.Lock()
+	m.loop = true
+	resume := m.paused
+	m.paused = false
+	m.mu.Unlock()
+	if resume {
+		m.wire.ResumeRead()
+	}
+}
+
+// setInput hands the loop's input to crypto/tls without a copy (loop
+// mode): the caller reads until errWouldBlock and then clears it.
+func (m *memConn) setInput(b []byte) {
+	m.mu.Lock()
+	if len(m.in) == 0 {
+		m.in = b
+	} else {
+		m.in = append(m.in, b...)
+	}
+	m.mu.Unlock()
+}
+
+// clearInput drops the reference to the loop's buffer.
+func (m *memConn) clearInput() {
+	m.mu.Lock()
+	m.in = nil
+	m.mu.Unlock()
+}
+
+func (m *memConn) Read(p []byte) (int, error) {
+	m.mu.Lock()
+	for len(m.in) == 0 {
+		switch {
+		case m.closed:
+			m.mu.Unlock()
+			return 0, net.ErrClosed
+		case m.loop:
+			m.mu.Unlock()
+			return 0, errWouldBlock
+		}
+		m.cond.Wait()
+	}
+	n := copy(p, m.in)
+	m.in = m.in[n:]
+	resume := false
+	if len(m.in) == 0 {
+		m.in = nil
+		resume, m.paused = m.paused, false
+	}
+	m.mu.Unlock()
+	if resume {
+		m.wire.ResumeRead()
+	}
+	return n, nil
+}
+
+func (m *memConn) Write(b []byte) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return 0, net.ErrClosed
+	}
+	if !m.loop {
+		if err := m.wire.AsyncWrite(b); err != nil {
+			return 0, err
+		}
+		return len(b), nil
+	}
+	if m.out == nil {
+		m.out = outPool.Get().(*[]byte)
+	}
+	*m.out = append(*m.out, b...)
+	return len(b), nil
+}
+
+// takeOut returns the ciphertext written in loop mode (nil if none); the
+// caller sends it and gives it back with putOut.
+func (m *memConn) takeOut() *[]byte {
+	m.mu.Lock()
+	b := m.out
+	m.out = nil
+	m.mu.Unlock()
+	return b
+}
+
+// outPool holds the loops' ciphertext buffers; a buffer grown past
+// maxPooledOut by a large message is not kept.
+var outPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+const maxPooledOut = 256 << 10
+
+func putOut(b *[]byte) {
+	if cap(*b) > maxPooledOut {
+		return
+	}
+	*b = (*b)[:0]
+	outPool.Put(b)
+}
+
+// Close makes Read fail, which ends a handshake goroutine waiting for
+// input; the socket is the loop's to close.
+func (m *memConn) Close() error {
+	m.closeConn()
+	return nil
+}
+
+// closeConn is Close for the loop (OnClose): it reports whether the
+// handshake goroutine returned already, and how. Of closeConn and
+// handshakeDone, the later one sees the other's outcome.
+func (m *memConn) closeConn() (done bool, hsErr error) {
+	m.mu.Lock()
+	done, hsErr = m.done, m.hsErr
+	m.closed = true
+	m.in = nil
+	out := m.out
+	m.out = nil
+	m.mu.Unlock()
+	m.cond.Broadcast()
+	if out != nil {
+		putOut(out)
+	}
+	return done, hsErr
+}
+
+func (m *memConn) LocalAddr() net.Addr  { return m.wire.LocalAddr() }
+func (m *memConn) RemoteAddr() net.Addr { return m.wire.RemoteAddr() }
+
+// Deadlines are the loop's (the handshake timeout closes the connection,
+// which ends a waiting Read); crypto/tls sets none on its own.
+func (m *memConn) SetDeadline(time.Time) error      { return nil }
+func (m *memConn) SetReadDeadline(time.Time) error  { return nil }
+func (m *memConn) SetWriteDeadline(time.Time) error { return nil }
