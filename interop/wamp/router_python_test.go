@@ -192,11 +192,9 @@ func runPythonCore(t *testing.T, flavor, transport, ser string, batched bool) {
 	tr := startRouter(t)
 	g := startGoSide(t, tr)
 	url := tr.url(transport)
-	// Our CBOR serializer refuses integers above 2^63-1 (wamp/serialize/cbor,
-	// doc.go: "integers outside int64 are rejected"), so a CALL carrying
-	// 2^64-1 ends the session with ABORT wamp.error.protocol_violation;
-	// JSON, MessagePack and UBJSON carry it.
-	withUint64 := ser != "cbor"
+	// Every serializer carries 2^64-1 (CBOR decodes integers beyond int64
+	// as uint64, like MessagePack).
+	withUint64 := true
 	cfg := map[string]any{"flavor": flavor, "url": url, "realm": routerRealm, "serializer": ser,
 		"batched": batched, "mode": "core", "uint64": withUint64}
 	res := runPeer(t, pythonPeer(t, peerCtx(t, 60*time.Second), cfg))

@@ -8,7 +8,7 @@ import (
 
 // ErrUnsupportedType is returned for messages the serializer cannot encode,
 // and for input holding CBOR values WAMP has no use for (simple values
-// other than false/true/null/undefined, integers outside int64).
+// other than false/true/null/undefined, negative integers below int64).
 var ErrUnsupportedType = errors.New("wamp/cbor: unsupported message")
 
 // Serializer implements wamp.Serializer for CBOR. The zero value is ready.

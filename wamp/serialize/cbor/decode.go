@@ -213,9 +213,10 @@ func (d *decoder) elem(e *wamp.Elem) error {
 	case majorUint:
 		var n uint64
 		if n, _, err = d.head(); n > math.MaxInt64 {
-			err = ErrUnsupportedType
+			e.Kind, e.Uint = wamp.KindUint, n // as msgpack: beyond int64, a uint64
+		} else {
+			e.Kind, e.Int = wamp.KindInt, int64(n)
 		}
-		e.Kind, e.Int = wamp.KindInt, int64(n)
 	case majorText:
 		e.Kind = wamp.KindString
 		e.Str, err = d.text()
@@ -250,7 +251,7 @@ func (d *decoder) value(depth int) (any, error) {
 			return nil, err
 		}
 		if n > math.MaxInt64 {
-			return nil, ErrUnsupportedType
+			return n, nil // beyond int64: a uint64, as msgpack decodes it
 		}
 		return int64(n), nil
 	case majorNeg:

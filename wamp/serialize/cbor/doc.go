@@ -21,6 +21,7 @@
 //
 // Limits: nesting depth 256, at most 1 << 20 list elements and dict pairs
 // per container; tags, non-string dict keys, duplicate keys, simple values
-// other than false/true/null/undefined and integers outside int64 are
-// rejected. Integers decode to int64.
+// other than false/true/null/undefined and negative integers below int64
+// are rejected. Integers decode to int64, and those above it to uint64 (as
+// with MessagePack: 2^64-1 crosses every serializer).
 package cbor

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 
+	"math"
+
 	fxcbor "github.com/fxamacker/cbor/v2"
 
 	"github.com/autobahn-go/autobahn/wamp/serialize/cbor"
@@ -23,7 +25,7 @@ var refDecMode = func() fxcbor.DecMode {
 		MaxArrayElements: 1 << 20,
 		MaxMapPairs:      1 << 20,
 		TagsMd:           fxcbor.TagsForbidden,
-		IntDec:           fxcbor.IntDecConvertSignedOrFail,
+		IntDec:           fxcbor.IntDecConvertNone, // see stringKeys
 		UTF8:             fxcbor.UTF8RejectInvalid,
 	}.DecMode()
 	if err != nil {
@@ -44,10 +46,16 @@ func refDecode(b []byte) (any, error) {
 	return v, nil
 }
 
-// stringKeys turns every map[any]any in v into a map[string]any; ok is
-// false when a key is not a text string.
+// stringKeys turns every map[any]any in v into a map[string]any, and
+// unsigned integers that fit an int64 into int64 (Decode's types: int64,
+// and uint64 only beyond it); ok is false when a key is not a text string.
 func stringKeys(v any) (any, bool) {
 	switch x := v.(type) {
+	case uint64:
+		if x <= math.MaxInt64 {
+			return int64(x), true
+		}
+		return x, true
 	case []any:
 		for i, e := range x {
 			var ok bool
@@ -76,7 +84,7 @@ func stringKeys(v any) (any, bool) {
 // fxamacker/cbor also yields simple values.
 func plain(v any) bool {
 	switch x := v.(type) {
-	case nil, bool, int64, float64, string, []byte:
+	case nil, bool, int64, uint64, float64, string, []byte:
 		return true
 	case []any:
 		for _, e := range x {
