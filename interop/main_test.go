@@ -45,11 +45,7 @@ type recorder struct {
 
 func newRecorder() *recorder { return &recorder{done: make(chan struct{}, 64)} }
 
-func (r *recorder) OnMessage(c *ws.Conn, p []byte, isBinary bool) {
-	op := ws.OpText
-	if isBinary {
-		op = ws.OpBinary
-	}
+func (r *recorder) OnMessage(c *ws.Conn, op ws.Opcode, p []byte) {
 	_ = c.WriteMessage(context.Background(), op, p)
 }
 
@@ -155,11 +151,7 @@ type loopEcho struct {
 	ended chan string
 }
 
-func (h *loopEcho) OnMessage(c *ws.Conn, p []byte, isBinary bool) {
-	op := ws.OpText
-	if isBinary {
-		op = ws.OpBinary
-	}
+func (h *loopEcho) OnMessage(c *ws.Conn, op ws.Opcode, p []byte) {
 	h.msgs <- append([]byte{byte(op)}, p...) // p is valid only during the call
 }
 

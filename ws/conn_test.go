@@ -550,7 +550,7 @@ type gidEcho struct {
 	ids chan string
 }
 
-func (h *gidEcho) OnMessage(c *Conn, p []byte, _ bool) {
+func (h *gidEcho) OnMessage(c *Conn, _ Opcode, p []byte) {
 	h.ids <- gid()
 	_ = c.WriteMessage(context.Background(), OpText, p)
 }

@@ -10,11 +10,7 @@ import (
 
 type echoHandler struct{ ws.BaseHandler }
 
-func (echoHandler) OnMessage(c *ws.Conn, payload []byte, isBinary bool) {
-	op := ws.OpText
-	if isBinary {
-		op = ws.OpBinary
-	}
+func (echoHandler) OnMessage(c *ws.Conn, op ws.Opcode, payload []byte) {
 	_ = c.WriteMessage(context.Background(), op, payload)
 }
 

@@ -59,7 +59,7 @@ type flooder struct {
 	wg sync.WaitGroup
 }
 
-func (h *flooder) OnMessage(c *ws.Conn, p []byte, _ bool) {
+func (h *flooder) OnMessage(c *ws.Conn, _ ws.Opcode, p []byte) {
 	if string(p) != "flood" {
 		_ = c.WriteMessage(context.Background(), ws.OpText, p)
 		return

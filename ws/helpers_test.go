@@ -34,11 +34,7 @@ func (h *echoHandler) OnConnect(r *ConnectRequest) (Accept, error) {
 
 func (h *echoHandler) OnOpen(*Conn) { h.mu.Lock(); h.opened++; h.mu.Unlock() }
 
-func (h *echoHandler) OnMessage(c *Conn, p []byte, isBinary bool) {
-	op := OpText
-	if isBinary {
-		op = OpBinary
-	}
+func (h *echoHandler) OnMessage(c *Conn, op Opcode, p []byte) {
 	_ = c.WriteMessage(context.Background(), op, p)
 }
 

@@ -187,7 +187,7 @@ func (p PushConn) Resume(h Handler) bool {
 		return false
 	}
 	if o.final {
-		h.OnMessage(c, *c.msg, c.mop == OpBinary)
+		h.OnMessage(c, c.mop, *c.msg)
 		c.releaseMsg()
 	}
 	ok := c.feedLocked(o.backlog, h)

@@ -155,7 +155,7 @@ func (c *Conn) feedLocked(in []byte, h Handler) bool {
 				decoded += len(msg) - before
 			}
 			if done {
-				h.OnMessage(c, msg, c.mop == OpBinary)
+				h.OnMessage(c, c.mop, msg)
 				c.releaseMsg()
 			}
 		case EventPing:

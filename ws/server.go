@@ -45,14 +45,15 @@ func (a Accept) Negotiated() Negotiated {
 // Handler is the application side of a connection, in the shape of
 // Autobahn's WebSocketServerProtocol. A driver calls OnConnect during the
 // opening handshake (reject with a *HandshakeError carrying the HTTP status),
-// then OnOpen, OnMessage for every message (the payload is valid only during
-// the call) and OnClose exactly once. All calls for one connection come from
+// then OnOpen, OnMessage for every message (op is OpText or OpBinary, the
+// type WriteMessage takes, so an echo is c.WriteMessage(ctx, op, payload);
+// the payload is valid only during the call) and OnClose exactly once. All calls for one connection come from
 // one goroutine; a Handler may write to the Conn from any goroutine.
 // Embed BaseHandler to implement only some of the methods.
 type Handler interface {
 	OnConnect(req *ConnectRequest) (Accept, error)
 	OnOpen(c *Conn)
-	OnMessage(c *Conn, payload []byte, isBinary bool)
+	OnMessage(c *Conn, op Opcode, payload []byte)
 	OnClose(c *Conn, wasClean bool, code StatusCode, reason string)
 }
 
@@ -62,7 +63,7 @@ type BaseHandler struct{}
 
 func (BaseHandler) OnConnect(*ConnectRequest) (Accept, error) { return Accept{}, nil }
 func (BaseHandler) OnOpen(*Conn)                              {}
-func (BaseHandler) OnMessage(*Conn, []byte, bool)             {}
+func (BaseHandler) OnMessage(*Conn, Opcode, []byte)           {}
 func (BaseHandler) OnClose(*Conn, bool, StatusCode, string)   {}
 
 // Serve runs h on an open connection until it ends: OnOpen, then OnMessage
@@ -83,7 +84,7 @@ func Serve(ctx context.Context, c *Conn, h Handler) {
 			closed(c, h, err)
 			return
 		}
-		h.OnMessage(c, p, op == OpBinary)
+		h.OnMessage(c, op, p)
 	}
 }
 
@@ -134,7 +135,7 @@ func (s *serving) loop() {
 			s.end()
 			return
 		}
-		s.s.Handler.OnMessage(s.c, p, op == OpBinary)
+		s.s.Handler.OnMessage(s.c, op, p)
 		if !s.c.buffered() && !s.c.awaitHot(hotWait) {
 			go s.serve()
 			return
@@ -354,7 +355,7 @@ func (s *serving) run() {
 			s.end()
 			return
 		}
-		s.s.Handler.OnMessage(s.c, p, op == OpBinary)
+		s.s.Handler.OnMessage(s.c, op, p)
 	}
 }
 

@@ -101,8 +101,8 @@ func (m *wampMux) pick(c *ws.Conn) ws.Handler {
 }
 
 func (m *wampMux) OnOpen(c *ws.Conn) { m.pick(c).OnOpen(c) }
-func (m *wampMux) OnMessage(c *ws.Conn, p []byte, binary bool) {
-	m.pick(c).OnMessage(c, p, binary)
+func (m *wampMux) OnMessage(c *ws.Conn, op ws.Opcode, p []byte) {
+	m.pick(c).OnMessage(c, op, p)
 }
 func (m *wampMux) OnClose(c *ws.Conn, clean bool, code ws.StatusCode, reason string) {
 	m.pick(c).OnClose(c, clean, code, reason)

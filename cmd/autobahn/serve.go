@@ -39,11 +39,7 @@ func (h echoHandler) OnOpen(c *ws.Conn) {
 	h.log.Info("open", "remote", c.RemoteAddr())
 }
 
-func (h echoHandler) OnMessage(c *ws.Conn, payload []byte, isBinary bool) {
-	op := ws.OpText
-	if isBinary {
-		op = ws.OpBinary
-	}
+func (h echoHandler) OnMessage(c *ws.Conn, op ws.Opcode, payload []byte) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := c.WriteMessage(ctx, op, payload); err != nil {

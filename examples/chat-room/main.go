@@ -45,8 +45,8 @@ func (r *room) OnClose(c *ws.Conn, _ bool, _ ws.StatusCode, _ string) {
 }
 
 // OnMessage broadcasts a text message to every member, the sender too.
-func (r *room) OnMessage(_ *ws.Conn, payload []byte, isBinary bool) {
-	if isBinary {
+func (r *room) OnMessage(_ *ws.Conn, op ws.Opcode, payload []byte) {
+	if op == ws.OpBinary {
 		return
 	}
 	pm := ws.NewPreparedMessage(ws.OpText, payload) // framed once, for all

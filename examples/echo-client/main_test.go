@@ -17,7 +17,7 @@ func TestMain(m *testing.M) { leakcheck.Main(m) }
 // sees the server's answer, not its own message.
 type upper struct{ ws.BaseHandler }
 
-func (upper) OnMessage(c *ws.Conn, p []byte, _ bool) {
+func (upper) OnMessage(c *ws.Conn, _ ws.Opcode, p []byte) {
 	for i, b := range p {
 		if 'a' <= b && b <= 'z' {
 			p[i] = b - 'a' + 'A'

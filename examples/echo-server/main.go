@@ -24,11 +24,7 @@ import (
 // echo sends every message back, text as text and binary as binary.
 type echo struct{ ws.BaseHandler }
 
-func (echo) OnMessage(c *ws.Conn, payload []byte, isBinary bool) {
-	op := ws.OpText
-	if isBinary {
-		op = ws.OpBinary
-	}
+func (echo) OnMessage(c *ws.Conn, op ws.Opcode, payload []byte) {
 	c.WriteMessage(context.Background(), op, payload)
 }
 

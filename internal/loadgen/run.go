@@ -149,7 +149,7 @@ func (lc *lconn) grow() {
 	lc.ring, lc.head = r, 0
 }
 
-func (lc *lconn) OnMessage(c *ws.Conn, p []byte, binary bool) {
+func (lc *lconn) OnMessage(c *ws.Conn, kind ws.Opcode, p []byte) {
 	g := lc.g
 	now := g.now()
 	lc.mu.Lock()
@@ -165,7 +165,7 @@ func (lc *lconn) OnMessage(c *ws.Conn, p []byte, binary bool) {
 	g.answers.Add(1)
 	if pm.measured {
 		g.inflight.Add(-1)
-		if len(p) == int(pm.size) && binary == (g.op == ws.OpBinary) {
+		if len(p) == int(pm.size) && kind == g.op {
 			g.received.Add(1)
 			g.receivedBytes.Add(int64(len(p)))
 			g.hist.Record(time.Duration(now - pm.t))

@@ -33,11 +33,7 @@ func (e *echo) OnOpen(c *ws.Conn) {
 	e.ext.Store(c.Extensions())
 }
 
-func (e *echo) OnMessage(c *ws.Conn, p []byte, binary bool) {
-	op := ws.OpText
-	if binary {
-		op = ws.OpBinary
-	}
+func (e *echo) OnMessage(c *ws.Conn, op ws.Opcode, p []byte) {
 	_ = c.WriteMessage(context.Background(), op, p)
 }
 
@@ -148,7 +144,7 @@ type stallHandler struct {
 	count *atomic.Int64
 }
 
-func (h *stallHandler) OnMessage(c *ws.Conn, p []byte, binary bool) {
+func (h *stallHandler) OnMessage(c *ws.Conn, _ ws.Opcode, p []byte) {
 	if h.count.Add(1)%h.n == 0 {
 		time.Sleep(h.stall) // the stall under test: this handler runs on the connection's goroutine
 	}
@@ -290,7 +286,7 @@ func (notEcho) OnOpen(c *ws.Conn) {
 	_ = c.WriteMessage(context.Background(), ws.OpBinary, []byte("hello"))
 }
 
-func (notEcho) OnMessage(c *ws.Conn, p []byte, binary bool) {
+func (notEcho) OnMessage(c *ws.Conn, _ ws.Opcode, p []byte) {
 	_ = c.WriteMessage(context.Background(), ws.OpBinary, append(p, 'x'))
 }
 

@@ -35,7 +35,7 @@ func (h *Panicker) OnOpen(c *ws.Conn) {
 	}
 }
 
-func (h *Panicker) OnMessage(c *ws.Conn, p []byte, _ bool) {
+func (h *Panicker) OnMessage(c *ws.Conn, _ ws.Opcode, p []byte) {
 	switch string(p) {
 	case "message":
 		panic("in OnMessage")

@@ -37,7 +37,7 @@ func (chat) OnConnect(req *ws.ConnectRequest) (ws.Accept, error) {
 	return ws.Accept{Protocol: "chat.v1"}, nil
 }
 
-func (chat) OnMessage(c *ws.Conn, payload []byte, isBinary bool) {
+func (chat) OnMessage(c *ws.Conn, _ ws.Opcode, payload []byte) {
 	_ = c.WriteMessage(context.Background(), ws.OpText, payload)
 }
 

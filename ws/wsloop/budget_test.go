@@ -110,7 +110,7 @@ type budgetFlood struct {
 	result  chan error
 }
 
-func (h *budgetFlood) OnMessage(c *ws.Conn, _ []byte, _ bool) {
+func (h *budgetFlood) OnMessage(c *ws.Conn, _ ws.Opcode, _ []byte) {
 	msg := make([]byte, 64<<10)
 	for {
 		if err := c.WriteMessage(context.Background(), ws.OpBinary, msg); err != nil {

@@ -13,7 +13,7 @@ import (
 // (ws.Server, ws/wshttp) or, as here, on the event loop.
 type greeter struct{ ws.BaseHandler }
 
-func (greeter) OnMessage(c *ws.Conn, p []byte, isBinary bool) {
+func (greeter) OnMessage(c *ws.Conn, _ ws.Opcode, p []byte) {
 	_ = c.WriteMessage(context.Background(), ws.OpText, append([]byte("hello, "), p...))
 }
 

@@ -22,7 +22,7 @@ import (
 // fails (on the loop that is ErrQueueFull at once), else echoes.
 type floodOnAsk struct{ ws.BaseHandler }
 
-func (floodOnAsk) OnMessage(c *ws.Conn, p []byte, _ bool) {
+func (floodOnAsk) OnMessage(c *ws.Conn, _ ws.Opcode, p []byte) {
 	if string(p) != "flood" {
 		_ = c.WriteMessage(context.Background(), ws.OpText, p)
 		return

@@ -177,7 +177,9 @@ func TestDecodeOffTheLoopCodecs(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			opts := &ws.Options{PingInterval: -1, Extensions: []ws.Extension{c.ext}}
-			u, _ := serve(t, newEcho(), opts, eventloop.Config{Loops: 1})
+			// Room for every echo: the client reads only after it sent all
+			// (an echo that does not fit is dropped by this handler).
+			u, _ := serve(t, newEcho(), opts, eventloop.Config{Loops: 1, WriteHighWatermark: 8 << 20})
 			rng := rand.New(rand.NewPCG(1, 2))
 			var msgs [][]byte
 			for _, n := range []int{1, 100, 2 << 10, 40 << 10, 150 << 10} {

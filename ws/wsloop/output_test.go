@@ -28,7 +28,7 @@ type loopWriter struct {
 
 func (h *loopWriter) OnOpen(c *ws.Conn) { h.open <- c }
 
-func (h *loopWriter) OnMessage(c *ws.Conn, _ []byte, _ bool) {
+func (h *loopWriter) OnMessage(c *ws.Conn, _ ws.Opcode, _ []byte) {
 	ctx := context.Background()
 	msg := make([]byte, 64<<10)
 	var errs []error
@@ -98,11 +98,7 @@ type holder struct {
 
 func (h *holder) OnOpen(c *ws.Conn) { h.open <- c }
 
-func (h *holder) OnMessage(c *ws.Conn, p []byte, isBinary bool) {
-	op := ws.OpText
-	if isBinary {
-		op = ws.OpBinary
-	}
+func (h *holder) OnMessage(c *ws.Conn, op ws.Opcode, p []byte) {
 	_ = c.WriteMessage(context.Background(), op, append([]byte("echo "), p...))
 }
 
@@ -194,11 +190,7 @@ type bigEcho struct {
 	errs chan error
 }
 
-func (h *bigEcho) OnMessage(c *ws.Conn, p []byte, isBinary bool) {
-	op := ws.OpText
-	if isBinary {
-		op = ws.OpBinary
-	}
+func (h *bigEcho) OnMessage(c *ws.Conn, op ws.Opcode, p []byte) {
 	if err := c.WriteMessage(context.Background(), op, p); err != nil {
 		h.errs <- err
 	}
@@ -243,7 +235,7 @@ type collector struct {
 	msgs chan []byte
 }
 
-func (h *collector) OnMessage(_ *ws.Conn, p []byte, _ bool) { h.msgs <- append([]byte(nil), p...) }
+func (h *collector) OnMessage(_ *ws.Conn, _ ws.Opcode, p []byte) { h.msgs <- append([]byte(nil), p...) }
 
 // TestLargeMessagesClient: the same sizes through the loop as client,
 // against the goroutine server's echo.
@@ -313,7 +305,7 @@ func (h *broadcastEcho) OnClose(c *ws.Conn, _ bool, _ ws.StatusCode, _ string) {
 	h.mu.Unlock()
 }
 
-func (h *broadcastEcho) OnMessage(c *ws.Conn, p []byte, _ bool) {
+func (h *broadcastEcho) OnMessage(c *ws.Conn, _ ws.Opcode, p []byte) {
 	h.write(c, p)
 }
 

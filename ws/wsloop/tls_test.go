@@ -123,7 +123,7 @@ type collect struct {
 	closed chan struct{}
 }
 
-func (h *collect) OnMessage(_ *ws.Conn, p []byte, _ bool)        { h.got <- bytes.Clone(p) }
+func (h *collect) OnMessage(_ *ws.Conn, _ ws.Opcode, p []byte)   { h.got <- bytes.Clone(p) }
 func (h *collect) OnClose(*ws.Conn, bool, ws.StatusCode, string) { close(h.closed) }
 
 // byteConn writes every byte with a write of its own (the socket has

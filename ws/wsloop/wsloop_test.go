@@ -36,11 +36,7 @@ func newEcho() *echo { return &echo{ended: make(chan struct{}, 64)} }
 
 func (h *echo) OnOpen(*ws.Conn) { h.mu.Lock(); h.opened++; h.mu.Unlock() }
 
-func (h *echo) OnMessage(c *ws.Conn, p []byte, isBinary bool) {
-	op := ws.OpText
-	if isBinary {
-		op = ws.OpBinary
-	}
+func (h *echo) OnMessage(c *ws.Conn, op ws.Opcode, p []byte) {
 	if string(p) == "close please" {
 		_ = c.Close(4000, "asked")
 		return
@@ -347,7 +343,7 @@ type flooder struct {
 
 func (h *flooder) OnOpen(c *ws.Conn) { h.open <- c }
 
-func (h *flooder) OnMessage(*ws.Conn, []byte, bool) {
+func (h *flooder) OnMessage(_ *ws.Conn, _ ws.Opcode, _ []byte) {
 	msg := make([]byte, 64<<10)
 	for h.sent.Load() < 1<<30 {
 		if err := h.target.Load().WriteMessage(context.Background(), ws.OpBinary, msg); err != nil {
@@ -406,7 +402,7 @@ func TestCallbackNeverWaits(t *testing.T) {
 // loop.
 type closingPusher struct{ pusher }
 
-func (h *closingPusher) OnMessage(c *ws.Conn, _ []byte, _ bool) { _ = c.Close(4000, "asked") }
+func (h *closingPusher) OnMessage(c *ws.Conn, _ ws.Opcode, _ []byte) { _ = c.Close(4000, "asked") }
 
 // TestControlWhileWriterWaits: a goroutine waits for room on a connection
 // whose peer does not read, and then the loop must send a control frame: a
@@ -507,7 +503,7 @@ type counter struct {
 }
 
 func (h *counter) OnOpen(c *ws.Conn)                             { h.open <- c }
-func (h *counter) OnMessage(*ws.Conn, []byte, bool)              { h.n.Add(1) }
+func (h *counter) OnMessage(_ *ws.Conn, _ ws.Opcode, _ []byte)   { h.n.Add(1) }
 func (h *counter) OnClose(*ws.Conn, bool, ws.StatusCode, string) { close(h.ended) }
 
 // TestClientConcurrentWriters: the loop client against the goroutine
@@ -629,7 +625,7 @@ type slowCallback struct {
 
 func (h *slowCallback) OnOpen(c *ws.Conn) { h.conn <- c }
 
-func (h *slowCallback) OnMessage(*ws.Conn, []byte, bool) {
+func (h *slowCallback) OnMessage(_ *ws.Conn, _ ws.Opcode, _ []byte) {
 	h.inCB <- struct{}{}
 	time.Sleep(h.cbLength)
 }

@@ -102,7 +102,7 @@ type echo struct {
 	msgs *atomic.Int64
 }
 
-func (h echo) OnMessage(c *ws.Conn, p []byte, isBinary bool) {
+func (h echo) OnMessage(c *ws.Conn, _ ws.Opcode, p []byte) {
 	h.msgs.Add(1)
 	_ = c.WriteMessage(context.Background(), ws.OpText, p)
 }

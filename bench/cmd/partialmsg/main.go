@@ -30,11 +30,7 @@ import (
 
 type echo struct{ ws.BaseHandler }
 
-func (echo) OnMessage(c *ws.Conn, p []byte, bin bool) {
-	op := ws.OpText
-	if bin {
-		op = ws.OpBinary
-	}
+func (echo) OnMessage(c *ws.Conn, op ws.Opcode, p []byte) {
 	_ = c.WriteMessage(context.Background(), op, p)
 }
 

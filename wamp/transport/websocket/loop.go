@@ -158,14 +158,14 @@ func (h *LoopServer) served() {
 
 // OnMessage queues the message for the connection's Recv, or decodes it
 // for the Receiver.
-func (h *LoopServer) OnMessage(wc *ws.Conn, p []byte, binary bool) {
+func (h *LoopServer) OnMessage(wc *ws.Conn, op ws.Opcode, p []byte) {
 	c, ok := wc.Data().(*Conn)
 	switch {
 	case !ok:
 	case c.recv != nil:
-		c.dispatch(p, binary)
+		c.dispatch(p, (op == ws.OpBinary))
 	default:
-		c.receive(p, binary)
+		c.receive(p, (op == ws.OpBinary))
 	}
 }
 
@@ -194,9 +194,9 @@ type loopClient struct {
 
 func (h *loopClient) OnOpen(wc *ws.Conn) { h.conn, h.err = newPush(wc, h.opts) }
 
-func (h *loopClient) OnMessage(_ *ws.Conn, p []byte, binary bool) {
+func (h *loopClient) OnMessage(_ *ws.Conn, op ws.Opcode, p []byte) {
 	if h.conn != nil {
-		h.conn.receive(p, binary)
+		h.conn.receive(p, (op == ws.OpBinary))
 	}
 }
 

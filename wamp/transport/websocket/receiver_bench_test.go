@@ -145,7 +145,7 @@ func BenchmarkLoopDispatch(b *testing.B) {
 						}
 					}
 					copy(in, p)
-					h.OnMessage(wc, in, s.Binary())
+					h.OnMessage(wc, opOf(s), in)
 					size := echoes(1) // an echo's frame
 					b.ReportAllocs()
 					b.ResetTimer()
@@ -153,7 +153,7 @@ func BenchmarkLoopDispatch(b *testing.B) {
 						k := min(window, b.N-done)
 						for range k {
 							copy(in, p) // ws hands over its own buffer, reused
-							h.OnMessage(wc, in, s.Binary())
+							h.OnMessage(wc, opOf(s), in)
 						}
 						if got := echoes(k * size); got != k*size {
 							b.Fatalf("%d octets of output, want %d", got, k*size)

@@ -92,7 +92,7 @@ type countingClient struct {
 	opened, echoes atomic.Int64
 }
 
-func (h *countingClient) OnMessage(*ws.Conn, []byte, bool) { h.echoes.Add(1) }
+func (h *countingClient) OnMessage(_ *ws.Conn, _ ws.Opcode, _ []byte) { h.echoes.Add(1) }
 
 // TestSendNowNeverWaits: SendNow in OnMessage, to a peer that reads
 // nothing, queues up to the connection's bound and then fails with

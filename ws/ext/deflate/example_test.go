@@ -11,7 +11,7 @@ import (
 
 type echo struct{ ws.BaseHandler }
 
-func (echo) OnMessage(c *ws.Conn, p []byte, isBinary bool) {
+func (echo) OnMessage(c *ws.Conn, _ ws.Opcode, p []byte) {
 	_ = c.WriteMessage(context.Background(), ws.OpText, p)
 }
 

@@ -204,11 +204,7 @@ func FuzzNegotiation(t *testing.T, server ws.Extension, header string) {
 
 type echo struct{ ws.BaseHandler }
 
-func (echo) OnMessage(c *ws.Conn, p []byte, isBinary bool) {
-	op := ws.OpText
-	if isBinary {
-		op = ws.OpBinary
-	}
+func (echo) OnMessage(c *ws.Conn, op ws.Opcode, p []byte) {
 	_ = c.WriteMessage(context.Background(), op, p)
 }
 
