@@ -44,6 +44,9 @@ vet:
 	for t in darwin/arm64 darwin/amd64 freebsd/amd64 freebsd/arm64 netbsd/amd64 openbsd/amd64 dragonfly/amd64 windows/amd64; do \
 	  GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./eventloop/ || exit 1; done
 	$(GO) vet -tags eventloop_goroutines ./eventloop/
+	@# The command builds wherever Go does (prefork says so where it cannot fork).
+	for t in darwin/arm64 windows/amd64 freebsd/amd64; do \
+	  GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build -o /dev/null ./cmd/autobahn || exit 1; done
 
 staticcheck:
 	$(GOBIN)/staticcheck ./...

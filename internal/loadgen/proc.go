@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"strconv"
-	"syscall"
 	"time"
 )
 
@@ -129,11 +128,4 @@ func parseSockStat(b []byte, page int64) (SockStat, error) {
 		return s, nil
 	}
 	return SockStat{}, errProcFormat
-}
-
-// selfCPU returns this process's user+system CPU time.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
