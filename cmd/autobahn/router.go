@@ -140,10 +140,10 @@ func (w *wampServer) listenRawSocket(addr string) (net.Addr, error) {
 }
 
 // announce prints where clients join.
-func (w *wampServer) announce(out io.Writer, httpAddr, loopAddr net.Addr) {
-	fmt.Fprintf(out, "autobahn serve: WAMP router, realm %s, on ws://%s/ws", w.realm, httpAddr)
+func (w *wampServer) announce(out io.Writer, mainScheme string, mainAddr net.Addr, loopScheme string, loopAddr net.Addr) {
+	fmt.Fprintf(out, "autobahn serve: WAMP router, realm %s, on %s://%s/ws", w.realm, mainScheme, mainAddr)
 	if loopAddr != nil {
-		fmt.Fprintf(out, " and ws://%s/ws (event loop)", loopAddr)
+		fmt.Fprintf(out, " and %s://%s/ws (event loop)", loopScheme, loopAddr)
 	}
 	if w.rawLn != nil {
 		fmt.Fprintf(out, " and rawsocket tcp://%s", w.rawLn.Addr())

@@ -174,7 +174,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else {
 		lerrc <- nil
 	}
-	wampSrv.announce(stdout, mainAddr, loopLn)
+	mainScheme := "ws"
+	if tlsCfg != nil {
+		mainScheme = "wss" // the std listener's TLS, or the loop's with --driver loop
+	}
+	wampSrv.announce(stdout, mainScheme, mainAddr, loopScheme, loopLn)
 
 	errc := make(chan error, 1)
 	if ln != nil {

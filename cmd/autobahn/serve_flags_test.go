@@ -220,8 +220,9 @@ func TestServeTLSAndCompress(t *testing.T) {
 func testServeTLSAndCompress(t *testing.T, driver string) {
 	dir := t.TempDir()
 	certFile, keyFile, pool1 := writeKeyPair(t, dir, 1)
-	lines, stop := startServe(t, 1, "--addr", "127.0.0.1:0", "--driver", driver, "--tls-cert", certFile, "--tls-key", keyFile,
+	lines, stop := startServe(t, 2, "--addr", "127.0.0.1:0", "--driver", driver, "--tls-cert", certFile, "--tls-key", keyFile,
 		"--compress", "deflate,snappy", "--deflate-server-window-bits", "10")
+	find(t, `WAMP router, realm realm1, on (wss)://`, lines[1])
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if driver == "loop" {
