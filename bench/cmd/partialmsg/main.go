@@ -1,11 +1,14 @@
 // Command partialmsg measures issue 15's "30 × 15 MiB partial messages"
 // row: N peers each send all but the last byte of a large message and
-// hold it there, against an in-process echo server (the event loop,
-// ws/wsloop, or goroutines, ws.Server) whose ws.Options carry a
-// MemoryBudget; it reports the process's RSS once every peer sent, and how
-// each peer's connection ended (1013: refused for the budget).
+// hold it there, against an echo server (the event loop, ws/wsloop, or
+// goroutines, ws.Server) whose ws.Options carry a MemoryBudget; it reports
+// the server's RSS once every peer sent, and how each peer's connection
+// ended (1013: refused for the budget). The server runs in its own process
+// (-serve), the peers in another (-addr, -pid); without either, both run
+// in one process.
 //
-//	partialmsg -driver loop -peers 30 -size 15MiB -budget 128MiB
+//	partialmsg -serve 127.0.0.1:19200 -driver loop -budget 134217728 &
+//	partialmsg -addr 127.0.0.1:19200 -pid $! -peers 30 -size 15728640
 package main
 
 import (
@@ -86,43 +89,13 @@ func main() {
 		fmt.Println("serving on", addr)
 		select {}
 	}
+	// Peers in this process: the RSS includes their one shared message
+	// buffer (use -serve and -addr for the server's alone).
 	runtime.GC()
-	base := rss(os.Getpid())
-	var mu sync.Mutex
-	codes := map[string]int{}
-	var sentAll sync.WaitGroup
-	for range *peers {
-		sentAll.Add(1)
-		go func() {
-			nc, br, err := dial(addr)
-			if err != nil {
-				mu.Lock()
-				codes["dial failed"]++
-				mu.Unlock()
-				sentAll.Done()
-				return
-			}
-			defer nc.Close()
-			frame := ws.AppendHeader(nil, ws.Header{Fin: true, Op: ws.OpBinary, Length: int64(*size), Masked: true})
-			frame = append(frame, bytes.Repeat([]byte("x"), *size-1)...)
-			go func() { _, _ = nc.Write(frame); sentAll.Done() }()
-			code := closeCode(br)
-			mu.Lock()
-			codes[code]++
-			mu.Unlock()
-		}()
-	}
-	sentAll.Wait()
-	time.Sleep(500 * time.Millisecond) // let the server take in what was sent
-	peak := rss(os.Getpid())
-	// Release the held peers: whoever is still open is closed by us.
-	fmt.Printf("driver=%s peers=%d size=%d budget=%d: rss base=%d MB after=%d MB", *driver, *peers, *size, *budget, base>>20, peak>>20)
+	peersOnly(addr, os.Getpid(), *peers, *size)
 	if b != nil {
-		fmt.Printf(" budget used=%d MB refused=%d", b.Used()>>20, b.Refused())
+		fmt.Printf("budget used=%d MB refused=%d\n", b.Used()>>20, b.Refused())
 	}
-	mu.Lock()
-	fmt.Printf(" closed so far: %v (the rest hold their message)\n", codes)
-	mu.Unlock()
 	os.Exit(0)
 }
 
