@@ -93,7 +93,10 @@ func parseWithURL(fs *flag.FlagSet, args []string) (string, error) {
 
 func benchRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	setUsage(fs, stderr, "autobahn bench run [flags] URL", `  autobahn bench run -c 1000 -size 32 -duration 10s ws://127.0.0.1:9000/echo
+  autobahn bench run -c 100 -msg-rate 50000 -size "32:9,4k:1" ws://127.0.0.1:9000/echo   open loop
+  autobahn bench run -pid $(pidof myserver) -json ws://127.0.0.1:8080/ws > result.json
+`)
 	r := &loadgen.Run{}
 	dialFlags(fs, &r.Dial, 100)
 	fs.IntVar(&r.InFlight, "inflight", 1, "closed loop: messages in flight per connection")
@@ -134,7 +137,8 @@ func benchRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 func benchIdle(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("idle", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	setUsage(fs, stderr, "autobahn bench idle -n N [flags] URL", `  autobahn bench idle -n 10000 -pid $(pidof myserver) ws://127.0.0.1:9000/echo
+`)
 	r := &loadgen.Idle{}
 	dialFlags(fs, &r.Dial, 1000)
 	fs.DurationVar(&r.Hold, "hold", 5*time.Second, "how long the connections stay idle before the memory is read")

@@ -32,7 +32,9 @@ var benchServers = []struct {
 
 func benchCompare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	setUsage(fs, stderr, "autobahn bench compare [flags]", `  autobahn bench compare                         the servers of bench/servers, from a checkout
+  autobahn bench compare -server mine="./myserver -addr {addr}"
+`)
 	m := &loadgen.Compare{}
 	names := make([]string, len(benchServers))
 	for i, s := range benchServers {

@@ -23,6 +23,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -60,6 +61,17 @@ func main() {
 // usageError is a command line that names no command: exit status 2.
 type usageError struct{ error }
 
+func (u usageError) Unwrap() error { return u.error }
+
+// setUsage makes fs's -h print a synopsis, examples and the flags on out.
+func setUsage(fs *flag.FlagSet, out io.Writer, synopsis, examples string) {
+	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprintf(out, "usage: %s\n\nExamples:\n%s\nFlags:\n", synopsis, examples)
+		fs.PrintDefaults()
+	}
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stdout)
@@ -70,7 +82,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		usage(stderr)
 		return usageError{fmt.Errorf("unknown command %q", args[0])}
 	}
-	return cmd.run(ctx, args[1:], stdout, stderr)
+	err := cmd.run(ctx, args[1:], stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // -h: the subcommand printed its usage
+	}
+	return err
 }
 
 func usage(w io.Writer) {
