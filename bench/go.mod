@@ -17,6 +17,7 @@ require (
 )
 
 require (
+	github.com/dsnet/compress v0.0.1 // indirect
 	github.com/gammazero/deque v1.2.1 // indirect
 	github.com/gobwas/httphead v0.1.0 // indirect
 	github.com/kavu/go_reuseport v1.5.0 // indirect

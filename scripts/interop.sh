@@ -42,4 +42,8 @@ cd interop
 # client against the gammazero/nexus router in-process, and Autobahn|Python
 # and AutobahnJS against our router (wamp/router).
 INTEROP_REQUIRE=1 timeout 300 go test -count=1 -timeout 240s . ./wamp/
-echo "interop ok: gorilla, coder, Autobahn|Python, Node ws, Chromium; WAMP with nexus; our router with Autobahn|Python and AutobahnJS"
+# The examples that need a peer (their tests skip without one in the main
+# module's go test ./...): the browser page in headless Chromium, and
+# Autobahn|Python calling a Go procedure.
+(cd .. && INTEROP_REQUIRE=1 timeout 180 go test -count=1 -timeout 150s ./examples/browser-page/ ./examples/python-to-go/)
+echo "interop ok: gorilla, coder, Autobahn|Python, Node ws, Chromium; WAMP with nexus; our router with Autobahn|Python and AutobahnJS; examples browser-page and python-to-go"

@@ -15,6 +15,7 @@ type ProtocolError struct {
 	Msg string // e.g. "PUBLISH.Options.acknowledge: want bool"
 }
 
+// Error returns what was wrong with the message.
 func (e *ProtocolError) Error() string { return "wamp: protocol violation: " + e.Msg }
 
 // Is reports whether target is ErrProtocolViolation.

@@ -47,7 +47,7 @@ func (c *Conn) WriteMessages(ctx context.Context, op Opcode, payloads [][]byte) 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		return c.pushMessages(op, payloads...)
+		return c.sentBatch(c.pushMessages(op, payloads...), payloads)
 	}
 	if err := c.lockMessage(ctx); err != nil {
 		return err
@@ -102,7 +102,7 @@ func (c *Conn) WriteMessages(ctx context.Context, op Opcode, payloads [][]byte) 
 			fop, rsv = OpContinuation, 0
 		}
 	}
-	return w.flush()
+	return c.sentBatch(w.flush(), payloads)
 }
 
 // batchWriter gathers the frames of WriteMessages in *bp and writes them

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/autobahn-go/autobahn/internal/rawio"
+	"github.com/autobahn-go/autobahn/ws/wsmetrics"
 )
 
 // Conn is a WebSocket connection over a net.Conn, driven by blocking calls.
@@ -22,7 +23,9 @@ type Conn struct {
 	opts        *Options        // with defaults, possibly shared by many connections
 	subprotocol string
 	extensions  string
-	codec       Codec // negotiated per-message extension, or nil
+	codec       Codec          // negotiated per-message extension, or nil
+	metrics     *wsmetrics.Set // SetMetrics; nil: not counted
+	openedAt    int64          // metrics' start time of the connection
 
 	// Read side, guarded by rmu. With rc, rbuf is a pooled buffer held
 	// only while input is pending; otherwise small[:] while idle, else
@@ -142,8 +145,10 @@ func (c *Conn) Extensions() string { return c.extensions }
 // NetConn returns the underlying connection.
 func (c *Conn) NetConn() net.Conn { return c.nc }
 
-// LocalAddr and RemoteAddr return the addresses of the underlying connection.
-func (c *Conn) LocalAddr() net.Addr  { return c.nc.LocalAddr() }
+// LocalAddr returns the local address of the underlying connection.
+func (c *Conn) LocalAddr() net.Addr { return c.nc.LocalAddr() }
+
+// RemoteAddr returns the peer's address of the underlying connection.
 func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
 
 // bufPool holds *[]byte of capacity at least DefaultReadBufferSize, for

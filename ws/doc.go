@@ -57,6 +57,11 @@
 // socket holds no read buffer (buffers come from a pool while data flows),
 // and reading and writing whole messages does not allocate in steady state.
 //
+// Server.Metrics (a *wsmetrics.Set, package ws/wsmetrics) counts
+// connections, messages and bytes, close codes and refused handshakes
+// with atomic adds and no allocation; Conn.SetMetrics does the same for a
+// connection a driver of its own serves.
+//
 // # Concurrency
 //
 // A Conn has one reader (ReadMessage or NextReader and its reader) and any

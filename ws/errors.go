@@ -36,10 +36,12 @@ type ProtocolError struct {
 	Err    error // ErrProtocol, ErrInvalidUTF8, ErrMessageTooBig or ErrExtension
 }
 
+// Error returns Err's text, the reason and the close code.
 func (e *ProtocolError) Error() string {
 	return e.Err.Error() + ": " + e.Reason + " (" + e.Code.String() + ")"
 }
 
+// Unwrap returns Err, so that errors.Is matches ErrProtocol and the others.
 func (e *ProtocolError) Unwrap() error { return e.Err }
 
 func protoErr(reason string) error {
@@ -63,6 +65,7 @@ type CloseError struct {
 	WasClean bool // both sides exchanged close frames
 }
 
+// Error returns the close code and the reason.
 func (e *CloseError) Error() string {
 	s := "ws: closed with " + e.Code.String()
 	if e.Reason != "" {
@@ -92,6 +95,7 @@ type HandshakeError struct {
 // (HandshakeError.Body).
 const MaxRefusalBody = 4096
 
+// Error returns the reason and the HTTP status.
 func (e *HandshakeError) Error() string {
 	return "ws: handshake failed: " + e.Reason + " (HTTP " + strconv.Itoa(e.Status) + ")"
 }

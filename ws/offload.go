@@ -187,6 +187,7 @@ func (p PushConn) Resume(h Handler) bool {
 		return false
 	}
 	if o.final {
+		c.metrics.Received(len(*c.msg))
 		h.OnMessage(c, c.mop, *c.msg)
 		c.releaseMsg()
 	}

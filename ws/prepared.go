@@ -65,7 +65,7 @@ func (c *Conn) WritePrepared(ctx context.Context, pm *PreparedMessage) error {
 		return c.WriteMessage(ctx, pm.op, pm.payload)
 	}
 	if c.out != nil {
-		return c.pushPrepared(ctx, pm)
+		return c.sent(c.pushPrepared(ctx, pm), len(pm.payload))
 	}
 	if err := c.lockMessage(ctx); err != nil {
 		return err
@@ -83,11 +83,11 @@ func (c *Conn) WritePrepared(ctx context.Context, pm *PreparedMessage) error {
 			}
 		}
 		if f == nil {
-			return c.writeMessageLocked(ctx, pm.op, pm.payload)
+			return c.sent(c.writeMessageLocked(ctx, pm.op, pm.payload), len(pm.payload))
 		}
 		frame = f
 	}
-	return c.writeRaw(ctx, frame)
+	return c.sent(c.writeRaw(ctx, frame), len(pm.payload))
 }
 
 // writeRaw writes an already framed message under frameMu.

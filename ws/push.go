@@ -155,6 +155,7 @@ func (c *Conn) feedLocked(in []byte, h Handler) bool {
 				decoded += len(msg) - before
 			}
 			if done {
+				c.metrics.Received(len(msg))
 				h.OnMessage(c, c.mop, msg)
 				c.releaseMsg()
 			}

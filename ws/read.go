@@ -37,6 +37,7 @@ func (c *Conn) ReadMessage(ctx context.Context) (Opcode, []byte, error) {
 			return 0, nil, err
 		}
 		if done {
+			c.metrics.Received(len(msg))
 			return c.mop, msg, nil
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/autobahn-go/autobahn/ws/wsmetrics"
 )
 
 // ConnectRequest describes an opening handshake for Handler.OnConnect.
@@ -61,10 +63,17 @@ type Handler interface {
 // subprotocol, the others do nothing.
 type BaseHandler struct{}
 
+// OnConnect accepts the connection without a subprotocol.
 func (BaseHandler) OnConnect(*ConnectRequest) (Accept, error) { return Accept{}, nil }
-func (BaseHandler) OnOpen(*Conn)                              {}
-func (BaseHandler) OnMessage(*Conn, Opcode, []byte)           {}
-func (BaseHandler) OnClose(*Conn, bool, StatusCode, string)   {}
+
+// OnOpen does nothing.
+func (BaseHandler) OnOpen(*Conn) {}
+
+// OnMessage drops the message.
+func (BaseHandler) OnMessage(*Conn, Opcode, []byte) {}
+
+// OnClose does nothing.
+func (BaseHandler) OnClose(*Conn, bool, StatusCode, string) {}
 
 // Serve runs h on an open connection until it ends: OnOpen, then OnMessage
 // per message, then OnClose. When ctx is cancelled the connection is closed
@@ -90,6 +99,7 @@ func Serve(ctx context.Context, c *Conn, h Handler) {
 
 // closed tells h how the connection ended and releases it.
 func closed(c *Conn, h Handler, err error) {
+	c.countClose(err)
 	var ce *CloseError
 	var pe *ProtocolError
 	switch {
@@ -257,6 +267,9 @@ func Negotiate(req *ConnectRequest, h Handler, opts *Options) (Accept, error) {
 type Server struct {
 	Handler Handler
 	Options *Options
+	// Metrics, if set, counts the server's connections, messages, closes
+	// and refused handshakes (see package wsmetrics); nil: not counted.
+	Metrics *wsmetrics.Set
 
 	resolve sync.Once
 	opts    *Options // Options resolved, shared by the connections
@@ -362,6 +375,7 @@ func (s *serving) run() {
 // track adds c to the connections Shutdown closes (at once if it has
 // begun); untrack removes it.
 func (s *Server) track(c *Conn) {
+	c.SetMetrics(s.Metrics)
 	s.mu.Lock()
 	if s.conns == nil {
 		s.conns = map[*Conn]struct{}{}
@@ -475,11 +489,12 @@ func (s *Server) Serve(ln net.Listener) error {
 func (s *Server) accept(nc net.Conn) {
 	release, err := s.admit(nc)
 	if err != nil {
+		s.Metrics.Rejected(503)
 		_, _ = nc.Write(AppendReject(nil, 503, err.Error(), nil))
 		_ = nc.Close()
 		return
 	}
-	c, err := UpgradeConn(context.Background(), nc, s.Handler, s.opts)
+	c, err := upgradeConn(context.Background(), nc, s.Handler, s.opts, s.Metrics)
 	s.handshaken(nc)
 	if err != nil {
 		s.countPanic(err)
@@ -495,12 +510,13 @@ func (s *Server) accept(nc net.Conn) {
 func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 	release, err := s.admit(nc)
 	if err != nil {
+		s.Metrics.Rejected(503)
 		_, _ = nc.Write(AppendReject(nil, 503, err.Error(), nil))
 		_ = nc.Close()
 		return
 	}
 	defer release()
-	c, err := UpgradeConn(ctx, nc, s.Handler, s.options())
+	c, err := upgradeConn(ctx, nc, s.Handler, s.options(), s.Metrics)
 	s.handshaken(nc)
 	if err != nil {
 		s.countPanic(err)
@@ -514,6 +530,11 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 // Options.HandshakeTimeout and returns the open Conn. On failure it has
 // written the HTTP error response; the caller closes nc.
 func UpgradeConn(ctx context.Context, nc net.Conn, h Handler, opts *Options) (*Conn, error) {
+	return upgradeConn(ctx, nc, h, opts, nil)
+}
+
+// upgradeConn is UpgradeConn that counts a refusal in m.
+func upgradeConn(ctx context.Context, nc net.Conn, h Handler, opts *Options, m *wsmetrics.Set) (*Conn, error) {
 	o := opts.resolved()
 	deadline := time.Now().Add(o.HandshakeTimeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
@@ -545,7 +566,7 @@ func UpgradeConn(ctx context.Context, nc net.Conn, h Handler, opts *Options) (*C
 			var perr error
 			n, perr = ParseRequest(req, buf, HandshakeLimits{})
 			if perr != nil {
-				return nil, reject(nc, perr)
+				return nil, reject(nc, m, perr)
 			}
 			if n > 0 {
 				break
@@ -556,12 +577,12 @@ func UpgradeConn(ctx context.Context, nc net.Conn, h Handler, opts *Options) (*C
 		}
 	}
 	if err := CheckRequest(req); err != nil {
-		return nil, reject(nc, err)
+		return nil, reject(nc, m, err)
 	}
 	cr := NewConnectRequest(req, nc.RemoteAddr())
 	acc, err := Negotiate(cr, h, opts)
 	if err != nil {
-		return nil, reject(nc, err)
+		return nil, reject(nc, m, err)
 	}
 	rp := getBuf(0)
 	*rp = AppendResponse((*rp)[:0], req, acc.Protocol, acc.Extensions, HeaderFields(acc.Header))
@@ -589,11 +610,12 @@ func HeaderFields(h map[string][]string) []HeaderField {
 	return fs
 }
 
-func reject(nc net.Conn, err error) error {
+func reject(nc net.Conn, m *wsmetrics.Set, err error) error {
 	var he *HandshakeError
 	if !errors.As(err, &he) {
 		he = &HandshakeError{Status: 400, Reason: err.Error()}
 	}
+	m.Rejected(he.Status)
 	_, _ = nc.Write(AppendReject(nil, he.Status, he.Reason, nil))
 	return err
 }

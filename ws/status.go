@@ -24,6 +24,7 @@ func (op Opcode) IsReserved() bool {
 	return (op >= 0x3 && op <= 0x7) || op >= 0xB
 }
 
+// String returns the opcode's name ("text", "binary", "close", …).
 func (op Opcode) String() string {
 	switch op {
 	case OpContinuation:

@@ -27,13 +27,13 @@ func (c *Conn) WriteMessage(ctx context.Context, op Opcode, payload []byte) erro
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		return c.pushMessages(op, payload)
+		return c.sent(c.pushMessages(op, payload), len(payload))
 	}
 	if err := c.lockMessage(ctx); err != nil {
 		return err
 	}
 	defer c.unlockMessage()
-	return c.writeMessageLocked(ctx, op, payload)
+	return c.sent(c.writeMessageLocked(ctx, op, payload), len(payload))
 }
 
 // writeMessageLocked is WriteMessage under the message lock.

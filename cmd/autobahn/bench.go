@@ -22,6 +22,14 @@ package main
 //	    --conns × --sizes and an idle run of --idle connections, --rounds
 //	    times in a rotated order, and prints Markdown tables of the medians
 //	    (or --json), and with --svg FILE a bar chart.
+//	autobahn bench kernels [flags]
+//	    xor.Mask and utf8.Valid, every implementation nvx can run here,
+//	    against copy() and a read-only pass at --sizes 16 B … 1 MiB: a
+//	    table, --json, --svg FILE a line chart (bench_kernels.go).
+//	autobahn bench wamp [flags] URL
+//	    RPC calls/s and PubSub events/s against a WAMP router (ws://, rs://;
+//	    ours, nexus, …), with progress, call latencies, --json, --pid
+//	    (bench_wamp.go).
 //
 // The target must echo every message as it came (autobahn serve's /echo
 // does). The generator's own CPU is reported too: when it nears 100 % of a
@@ -40,7 +48,7 @@ import (
 )
 
 func init() {
-	commands["bench"] = command{"benchmark a WebSocket echo server: bench run URL (throughput, latency), bench idle URL (memory per connection)", runBench}
+	commands["bench"] = command{"benchmark a WebSocket echo server: bench run URL (throughput, latency), bench idle URL (memory per connection); bench kernels, bench wamp URL", runBench}
 }
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -48,6 +56,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stdout, "usage: autobahn bench run [flags] URL    throughput and latency against an echo server")
 		fmt.Fprintln(stdout, "       autobahn bench idle -n N [flags] URL    memory per idle connection")
 		fmt.Fprintln(stdout, "       autobahn bench compare [flags]          the servers of bench/servers (or --server), rounds interleaved")
+		fmt.Fprintln(stdout, "       autobahn bench kernels [flags]          xor.Mask and utf8.Valid per implementation vs copy(), by size")
+		fmt.Fprintln(stdout, "       autobahn bench wamp [flags] URL         RPC calls/s and PubSub events/s against a WAMP router")
 		fmt.Fprintln(stdout, "Run `autobahn bench run -h` for the flags.")
 		return nil
 	}
@@ -58,8 +68,12 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return benchIdle(ctx, args[1:], stdout, stderr)
 	case "compare":
 		return benchCompare(ctx, args[1:], stdout, stderr)
+	case "kernels":
+		return benchKernels(ctx, args[1:], stdout, stderr)
+	case "wamp":
+		return benchWAMP(ctx, args[1:], stdout, stderr)
 	}
-	return usageError{fmt.Errorf("bench: unknown mode %q (run, idle, compare)", args[0])}
+	return usageError{fmt.Errorf("bench: unknown mode %q (run, idle, compare, kernels, wamp)", args[0])}
 }
 
 // dialFlags are the flags both modes share.

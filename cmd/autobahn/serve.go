@@ -20,6 +20,7 @@ import (
 	"github.com/autobahn-go/autobahn/ws"
 	"github.com/autobahn-go/autobahn/ws/wshttp"
 	"github.com/autobahn-go/autobahn/ws/wsloop"
+	"github.com/autobahn-go/autobahn/ws/wsmetrics"
 )
 
 func init() {
@@ -104,8 +105,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			ln = tls.NewListener(ln, tlsCfg)
 		}
 	}
-	wsrv := &ws.Server{Handler: echoHandler{log: logger}, Options: opts}
+	// One metrics set counts every WebSocket server below (metrics.go).
+	metrics := new(wsmetrics.Set)
+	wsrv := &ws.Server{Handler: echoHandler{log: logger}, Options: opts, Metrics: metrics}
 	mux := http.NewServeMux()
+	mux.Handle("/metrics", metricsHandler(metrics, wampSrv.r, f.realm))
 	mux.Handle("/echo", wshttp.Handler(wsrv))
 	mux.Handle("/ws", wampSrv.httpHandler())
 	if f.rawAddr != "" {
@@ -119,14 +123,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write(servePage)
 	})
-	// Bounded like the WebSocket side: a request head within 10 s and 16 KiB
+	// Bounded like the WebSocket side: a request head within the handshake
+	// timeout (--handshake-timeout, default 10 s) and 16 KiB
 	// (net/http's default is 1 MB, which lets 200 connections hold 1 GB),
 	// a whole request within 30 s (a slow body), an idle keep-alive
 	// connection for 2 minutes. wshttp clears the deadlines of the
 	// connections it takes over.
 	hsrv := &http.Server{
 		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: opts.Resolve().HandshakeTimeout,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
@@ -143,7 +148,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// The same handler on the event loop: one line differs.
 	// In a prefork child the loop's sockets share the port (SO_REUSEPORT).
 	lsrv := &wsloop.Server{Handler: wampSrv.loopHandler(echoHandler{log: logger}), Options: opts,
-		Config: eventloop.Config{ReusePort: child}}
+		Config: eventloop.Config{ReusePort: child}, Metrics: metrics}
 	loopScheme := "ws"
 	if f.driver == "loop" && tlsCfg != nil {
 		lsrv.TLSConfig, loopScheme = tlsCfg, "wss" // TLS on the loops (--loop-addr too)

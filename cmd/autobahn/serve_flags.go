@@ -58,9 +58,10 @@ systemd's Type=simple), on --addr:
   /echo    WebSocket echo (every message sent back as it came)
   /ws      a WAMP router, realm --realm, anonymous (JSON, MessagePack, CBOR)
   /        a demo page;  /healthz  {"status":"ok","pid":N}
+  /metrics Prometheus text: WebSocket counters of every listener, WAMP sessions
 With --driver loop, --addr is served by the event loop (ws/wsloop: no
 goroutine per connection), WebSocket only: echo on every path but /ws, WAMP
-on /ws; no page, no /healthz. With --procs N, N processes share the ports
+on /ws; no page, no /healthz, no /metrics. With --procs N, N processes share the ports
 (SO_REUSEPORT, Linux), one parent restarting those that die; each process
 has its own WAMP router (realms are not shared between them).
 

@@ -42,6 +42,20 @@
 // order rotated every round; it reports every sample, their medians,
 // Markdown tables and an SVG bar chart.
 //
+// Kernels measures the nvx kernels (xor.Mask, utf8.Valid) in bytes per
+// second by buffer size, once per implementation nvx.List names (forced
+// with nvx.Select, then nvx.Reset), against copy() and a read-only pass;
+// a table, JSON and an SVG line chart. It changes the process-wide kernel
+// choice while it runs.
+//
+// A WAMP run loads any WAMP router through wamp/client.Connect (ws://,
+// wss://, rs://, rss://, unix://): an RPC phase (Callers sessions ×
+// InFlight calls to a procedure the run registers on a callee of its own,
+// latency histogram) and a PubSub phase (one publisher → Subscribers
+// sessions, events numbered, drops counted per subscriber); with PID the
+// router's CPU and RSS. Calls == Answered + Errors and Published ×
+// Subscribers == Received + Drops.
+//
 // # Latencies
 //
 // Histogram is log-linear in the manner of HdrHistogram: exact below
@@ -56,5 +70,9 @@
 // pending entries of 16 bytes that grows as needed up to InFlight (open
 // loop: MaxInFlight, default 1024), one shared payload of the largest size, at most 64 dialers at a
 // time. Connections: at most 2^20; sizes: at most MaxMessageSize. wss://
-// is not supported (the event-loop client dials ws:// only).
+// is not supported (the event-loop client dials ws:// only). A WAMP run:
+// at most MaxWAMPSessions callers and subscribers, MaxWAMPInFlight calls
+// per caller, MaxWAMPPayload bytes; each subscriber's event queue holds
+// 16384 events or about 64 MiB, whichever is less. Kernels: two buffers of
+// the largest size, at most MaxKernelSize.
 package loadgen

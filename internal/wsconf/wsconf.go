@@ -1,7 +1,8 @@
 // Package wsconf is the WebSocket conformance suite shared by the tests of
 // every driver (ws on goroutines, ws/wsloop on the event loop): framing,
 // pings, reserved bits, opcodes, fragmentation, UTF-8 (fail-fast), limits
-// and close handling, each case run against a server and against a client.
+// and close handling, each case run against a server and against a client;
+// and the DoS checklist of issue 15 (DoSCases, run by DoS against a server).
 package wsconf
 
 import (

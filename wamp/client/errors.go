@@ -26,6 +26,8 @@ type Error struct {
 	Details wamp.Dict
 }
 
+// Error returns the error URI and, when the first argument is a string,
+// that message.
 func (e *Error) Error() string {
 	if len(e.Args) > 0 {
 		if s, ok := e.Args[0].(string); ok {
@@ -47,6 +49,7 @@ type AbortError struct {
 	Details wamp.Dict
 }
 
+// Error returns the ABORT reason and its message detail, if any.
 func (e *AbortError) Error() string {
 	if msg, ok := e.Details["message"].(string); ok {
 		return fmt.Sprintf("wamp: join aborted: %s: %s", e.Reason, msg)
@@ -61,4 +64,5 @@ type GoodbyeError struct {
 	Details wamp.Dict
 }
 
+// Error returns the GOODBYE reason.
 func (e *GoodbyeError) Error() string { return "wamp: session closed by router: " + string(e.Reason) }

@@ -94,6 +94,7 @@ type AuthError struct {
 	Message string
 }
 
+// Error returns the reason and the message (for the log).
 func (e *AuthError) Error() string { return string(e.Reason) + ": " + e.Message }
 
 // Authenticator is dynamic authentication for one authmethod
@@ -536,6 +537,7 @@ func (s *session) authAuthenticate(m *wamp.Authenticate) bool {
 func (s *session) runAuthenticator(a Authenticator, pa *pendingAuth, ticket string, then func(*Principal)) {
 	req := &AuthRequest{Realm: pa.realm.cfg.Name, AuthMethod: pa.method, AuthID: pa.authid, Details: pa.details,
 		Ticket: ticket, Session: s.id, Transport: s.transportInfo()}
+	a = s.bindAuthenticator(a) // auth_dynamic.go: a ProcedureAuthenticator calls through the dealer
 	s.r.wg.Add(1)
 	go func() {
 		defer s.r.wg.Done()

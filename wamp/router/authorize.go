@@ -97,7 +97,8 @@ type Decision struct {
 // reads the session, before the realm's lock is taken: it must be quick
 // and must not block (a slow one holds up that session, and on the event
 // loop every session of that loop), and it is called concurrently for
-// different sessions. An error refuses the action with
+// different sessions. A ProcedureAuthorizer (authorize_dynamic.go) is the
+// exception: the router calls its procedure without blocking. An error refuses the action with
 // wamp.error.authorization_failed and is logged. A session caches at most
 // 256 decisions (past that its cache starts over); Router.Reload drops
 // every cache.
@@ -299,25 +300,41 @@ func (s *session) provider() string {
 // without acknowledge, which is dropped). It runs before the realm's lock
 // is taken, on the session's reader.
 func (rm *realm) authorize(s *session, m wamp.Message) (out, refusal wamp.Message, ok bool) {
-	var (
-		action, match string
-		uri           wamp.URI
-		options       wamp.Dict
-		request       wamp.ID
-	)
-	switch m := m.(type) {
-	case *wamp.Call:
-		action, uri, match, options, request = ActionCall, m.Procedure, wamp.MatchExact, m.Options, m.Request
-	case *wamp.Register:
-		action, uri, match, options, request = ActionRegister, m.Procedure, matchOf(m.Options), m.Options, m.Request
-	case *wamp.Publish:
-		action, uri, match, options, request = ActionPublish, m.Topic, wamp.MatchExact, m.Options, m.Request
-	case *wamp.Subscribe:
-		action, uri, match, options, request = ActionSubscribe, m.Topic, matchOf(m.Options), m.Options, m.Request
-	default:
+	a, isAction := actionOfMessage(m)
+	if !isAction {
 		return m, nil, true
 	}
-	d, err := rm.authorizeAction(s, action, uri, match, options)
+	d, err := rm.authorizeAction(s, a.action, a.uri, a.match, a.options)
+	return rm.authorizeWith(s, m, a, d, err)
+}
+
+// actionOf is what a CALL, REGISTER, PUBLISH or SUBSCRIBE asks to do.
+type actionOf struct {
+	action, match string
+	uri           wamp.URI
+	options       wamp.Dict
+	request       wamp.ID
+}
+
+// actionOfMessage returns m's action; false for the messages that need
+// no authorization.
+func actionOfMessage(m wamp.Message) (actionOf, bool) {
+	switch m := m.(type) {
+	case *wamp.Call:
+		return actionOf{ActionCall, wamp.MatchExact, m.Procedure, m.Options, m.Request}, true
+	case *wamp.Register:
+		return actionOf{ActionRegister, matchOf(m.Options), m.Procedure, m.Options, m.Request}, true
+	case *wamp.Publish:
+		return actionOf{ActionPublish, wamp.MatchExact, m.Topic, m.Options, m.Request}, true
+	case *wamp.Subscribe:
+		return actionOf{ActionSubscribe, matchOf(m.Options), m.Topic, m.Options, m.Request}, true
+	}
+	return actionOf{}, false
+}
+
+// authorizeWith is authorize with the decision d (or err) taken.
+func (rm *realm) authorizeWith(s *session, m wamp.Message, a actionOf, d Decision, err error) (out, refusal wamp.Message, ok bool) {
+	action, uri, request := a.action, a.uri, a.request
 	if err == nil && d.Allow {
 		if d.Disclose {
 			m = withDiscloseMe(m)

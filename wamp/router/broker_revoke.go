@@ -41,6 +41,7 @@ type RevokeError struct {
 	Msg string
 }
 
+// Error returns the error URI and the message.
 func (e *RevokeError) Error() string { return "wamp/router: " + string(e.URI) + ": " + e.Msg }
 
 // removeSubscriber is RemoveSubscriber with rm.mu held, for the meta

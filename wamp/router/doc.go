@@ -19,8 +19,14 @@
 //
 // Sessions: HELLO → WELCOME, or ABORT with wamp.error.no_such_realm,
 // wamp.error.not_authorized (anonymous access refused),
-// wamp.error.no_auth_method, wamp.error.authentication_failed (ticket);
-// authentication by ticket (RealmConfig.Tickets) and anonymous. A session
+// wamp.error.no_auth_method, wamp.error.authentication_failed;
+// authentication (auth.go) anonymous, by ticket, WAMP-CRA, WAMP-SCRAM and
+// WAMP-cryptosign, each from static principals (RealmConfig.Tickets, CRA,
+// SCRAM, Cryptosign) or dynamic (RealmConfig.Authenticators): an
+// Authenticator in Go, or a ProcedureAuthenticator, Crossbar's dynamic
+// authenticator, a WAMP procedure a client registered that the router
+// calls through its own dealer (auth_dynamic.go, internal_caller.go) —
+// the session waits for the answer, nothing else does. A session
 // that is not welcomed within Config.HelloTimeout gets ABORT
 // wamp.error.timeout. GOODBYE is answered with GOODBYE
 // wamp.close.goodbye_and_out. Protocol violations (a message out of place,
@@ -191,8 +197,10 @@
 // no permission allows — a role with no permissions is denied everything.
 // Router.Reload replaces the realms' principals and roles without touching
 // a session: what comes next follows the new configuration (authorize.go).
-// A dynamic authorizer that is a WAMP procedure (Crossbar's "authorizer")
-// is not implemented.
+// A role's Authorizer may be a ProcedureAuthorizer, Crossbar's dynamic
+// authorizer: a WAMP procedure a client registered, called through the
+// dealer (authorize_dynamic.go); while it decides, the session's later
+// messages wait behind the action, in order, and nothing else waits.
 //
 // # Never losing silently
 //
@@ -249,7 +257,6 @@
 //
 // # Limits
 //
-// Not implemented yet: wampcra,
-// scram and cryptosign authentication, and RawSocket on the event loop
-// (RawSocket sessions run on goroutines).
+// Not implemented yet: RawSocket on the event loop (RawSocket sessions
+// run on goroutines).
 package router

@@ -160,9 +160,28 @@ func (rm *realm) removeLocked(s *session) {
 
 // handle dispatches a broker or dealer message of an established session.
 func (rm *realm) handle(s *session, m wamp.Message) string {
+	// A ProcedureAuthorizer's decision is outstanding: m waits behind it
+	// (authorize_dynamic.go), or asks for one.
+	if held, msg := s.hold(m); held {
+		return msg
+	}
+	if pa, a := rm.procedureAuthorizer(s, m); pa != nil {
+		rm.askAuthorizer(s, m, pa, a)
+		return ""
+	}
+	return rm.handleNow(s, m)
+}
+
+// handleNow authorizes m with what needs no waiting, then handles it.
+func (rm *realm) handleNow(s *session, m wamp.Message) string {
 	// Authorization (authorize.go) runs before the lock: an Authorizer
 	// may take its time. Meta procedures are CALLs and pass it too.
 	m, refusal, allowed := rm.authorize(s, m)
+	return rm.handleLocked(s, m, refusal, allowed)
+}
+
+// handleLocked handles m, authorized already, under the realm's lock.
+func (rm *realm) handleLocked(s *session, m, refusal wamp.Message, allowed bool) string {
 	rm.lock()
 	defer rm.unlock()
 	if s.removed {

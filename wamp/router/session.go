@@ -46,6 +46,7 @@ type session struct {
 	grace      *time.Timer
 	auth       *pendingAuth   // stateAuth only; reader-owned
 	decisions  *decisionCache // an Authorizer's cached decisions; reader-owned (authorize.go)
+	held       heldMessages   // behind a ProcedureAuthorizer's decision (authorize_dynamic.go)
 
 	mu sync.Mutex
 	rs realmState // set when joining; guarded by mu

@@ -30,11 +30,16 @@ func Handler(s *ws.Server) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		release, err := s.Admit()
 		if err != nil {
+			s.Metrics.Rejected(http.StatusServiceUnavailable)
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
 		c, err := accept(w, r, s.Handler, opts)
 		if err != nil {
+			var he *ws.HandshakeError
+			if errors.As(err, &he) {
+				s.Metrics.Rejected(he.Status)
+			}
 			release()
 			return
 		}

@@ -110,6 +110,10 @@
 // HTTP/1.1 request (a TLS ClientHello, a bare-LF or HTTP/1.0 request) is
 // answered with 400 and closed at once.
 //
+// Server.Metrics, if set, counts the server's connections, messages,
+// close codes and refused handshakes (package ws/wsmetrics), as
+// ws.Server.Metrics does on goroutines.
+//
 // # Shutdown
 //
 // Server.Shutdown (and ListenAndServe when its context ends) sends every

@@ -37,6 +37,7 @@ func (d *driver) OnOpen(ec *eventloop.Conn) {
 		c = &conn{d: d, ec: ec, h: d.srv.Handler, hs: &handshake{}}
 		ec.SetContext(c)
 		if err := d.srv.enterPending(c); err != nil {
+			d.srv.Metrics.Rejected(503)
 			if d.tls == nil { // no plaintext answer to a TLS client
 				_, _ = ec.Write(ws.AppendReject(nil, 503, err.Error(), nil))
 			}
@@ -139,6 +140,7 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 		if !errors.As(err, &he) {
 			he = &ws.HandshakeError{Status: 400, Reason: err.Error()}
 		}
+		d.srv.Metrics.Rejected(he.Status)
 		_ = c.write(ws.AppendReject(nil, he.Status, he.Reason, nil))
 		c.fail()
 		return 0, err
@@ -151,6 +153,7 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 	_ = c.ec.SetDeadline(time.Time{})
 	c.p = ws.NewPushConn(c, ws.RoleServer, acc.Negotiated(), d.opts, d.bounds)
 	c.c = c.p.Conn()
+	c.c.SetMetrics(d.srv.Metrics)
 	d.srv.track(c, hs.release)
 	return n, nil
 }

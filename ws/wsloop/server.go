@@ -11,6 +11,7 @@ import (
 
 	"github.com/autobahn-go/autobahn/eventloop"
 	"github.com/autobahn-go/autobahn/ws"
+	"github.com/autobahn-go/autobahn/ws/wsmetrics"
 )
 
 // Server serves a ws.Handler on event loops: the opening handshake, every
@@ -40,6 +41,9 @@ type Server struct {
 	// GetCertificate (called for every handshake) instead of
 	// Certificates and have it return the current one.
 	TLSConfig *tls.Config
+	// Metrics, if set, counts the server's connections, messages, closes
+	// and refused handshakes (see package ws/wsmetrics); nil: not counted.
+	Metrics *wsmetrics.Set
 
 	once    sync.Once
 	loop    *eventloop.Loop

@@ -18,10 +18,6 @@ import (
 // is all of them.
 var serializerNames = []string{"json", "msgpack", "cbor", "ubjson"}
 
-// dynamicNotSupported is why "type": "dynamic" and "authorizer" are refused.
-const dynamicNotSupported = "dynamic authentication and authorization by a WAMP procedure; " +
-	"a Go program can set router.RealmConfig.Authenticators and router.RoleConfig.Authorizer"
-
 // crossbar maps a Crossbar node configuration (version 2, one router
 // worker) onto router.Config and transports.
 func (d *decoder) crossbar(tree any, dir string) *Config {
@@ -144,7 +140,16 @@ func (d *decoder) role(path string, v any, before []router.RoleConfig) router.Ro
 			d.fail(o.at("name"), "role %q configured twice", rc.Name)
 		}
 	}
-	o.unsupported("authorizer", dynamicNotSupported)
+	if o.has("authorizer") {
+		pa := &router.ProcedureAuthorizer{Procedure: wamp.URI(o.str("authorizer", true))}
+		if d.err == nil && !wamp.ValidURI(pa.Procedure, false, wamp.MatchExact) {
+			d.fail(o.at("authorizer"), "invalid procedure URI %q", pa.Procedure)
+		}
+		if o.has("permissions") && d.err == nil {
+			d.fail(o.at("authorizer"), "a role has an authorizer or permissions, not both")
+		}
+		rc.Authorizer = pa
+	}
 	for i, p := range o.array("permissions") {
 		pp := index(o.at("permissions"), i)
 		perm := d.permission(pp, p)
@@ -413,60 +418,92 @@ func (a *authState) add(path string, v any) {
 	}
 	if o.has("ticket") {
 		m := d.object(o.at("ticket"), o.get("ticket"))
-		a.static(m)
-		a.principals(m, "principals", func(r *router.RealmConfig, authid string, p *object, role string) {
-			if r.Tickets == nil {
-				r.Tickets = map[string]router.TicketPrincipal{}
-			}
-			r.Tickets[authid] = router.TicketPrincipal{Ticket: p.str("ticket", true), Role: role}
-		})
+		if !a.dynamic(m, "ticket") {
+			a.principals(m, "principals", func(r *router.RealmConfig, authid string, p *object, role string) {
+				if r.Tickets == nil {
+					r.Tickets = map[string]router.TicketPrincipal{}
+				}
+				r.Tickets[authid] = router.TicketPrincipal{Ticket: p.str("ticket", true), Role: role}
+			})
+		}
 		m.done()
 	}
 	if o.has("wampcra") {
 		m := d.object(o.at("wampcra"), o.get("wampcra"))
-		a.static(m)
-		a.principals(m, "users", func(r *router.RealmConfig, authid string, p *object, role string) {
-			if r.CRA == nil {
-				r.CRA = map[string]router.CRAPrincipal{}
-			}
-			r.CRA[authid] = router.CRAPrincipal{Secret: p.str("secret", true), Role: role, Salt: p.str("salt", false),
-				Iterations: int(p.integer("iterations", 1, 1<<24, 0)), KeyLen: int(p.integer("keylen", 1, 1024, 0))}
-		})
+		if !a.dynamic(m, "wampcra") {
+			a.principals(m, "users", func(r *router.RealmConfig, authid string, p *object, role string) {
+				if r.CRA == nil {
+					r.CRA = map[string]router.CRAPrincipal{}
+				}
+				r.CRA[authid] = router.CRAPrincipal{Secret: p.str("secret", true), Role: role, Salt: p.str("salt", false),
+					Iterations: int(p.integer("iterations", 1, 1<<24, 0)), KeyLen: int(p.integer("keylen", 1, 1024, 0))}
+			})
+		}
 		m.done()
 	}
 	if o.has("scram") {
 		m := d.object(o.at("scram"), o.get("scram"))
-		a.static(m)
-		a.principals(m, "principals", func(r *router.RealmConfig, authid string, p *object, role string) {
-			if r.SCRAM == nil {
-				r.SCRAM = map[string]router.SCRAMPrincipal{}
-			}
-			r.SCRAM[authid] = router.SCRAMPrincipal{Role: role,
-				KDF:        p.oneOf("kdf", "", auth.KDFArgon2id13, auth.KDFPBKDF2),
-				Iterations: int(p.integer("iterations", 1, 1<<24, 0)), Memory: int(p.integer("memory", 0, 1<<22, 0)),
-				Salt: p.str("salt", true), StoredKey: p.str("stored-key", true), ServerKey: p.str("server-key", true)}
-		})
+		if !a.dynamic(m, "scram") {
+			a.principals(m, "principals", func(r *router.RealmConfig, authid string, p *object, role string) {
+				if r.SCRAM == nil {
+					r.SCRAM = map[string]router.SCRAMPrincipal{}
+				}
+				r.SCRAM[authid] = router.SCRAMPrincipal{Role: role,
+					KDF:        p.oneOf("kdf", "", auth.KDFArgon2id13, auth.KDFPBKDF2),
+					Iterations: int(p.integer("iterations", 1, 1<<24, 0)), Memory: int(p.integer("memory", 0, 1<<22, 0)),
+					Salt: p.str("salt", true), StoredKey: p.str("stored-key", true), ServerKey: p.str("server-key", true)}
+			})
+		}
 		m.done()
 	}
 	if o.has("cryptosign") {
 		m := d.object(o.at("cryptosign"), o.get("cryptosign"))
-		a.static(m)
-		a.principals(m, "principals", func(r *router.RealmConfig, authid string, p *object, role string) {
-			if r.Cryptosign == nil {
-				r.Cryptosign = map[string]router.CryptosignPrincipal{}
-			}
-			r.Cryptosign[authid] = router.CryptosignPrincipal{Role: role, AuthorizedKeys: p.strings("authorized_keys")}
-		})
+		if !a.dynamic(m, "cryptosign") {
+			a.principals(m, "principals", func(r *router.RealmConfig, authid string, p *object, role string) {
+				if r.Cryptosign == nil {
+					r.Cryptosign = map[string]router.CryptosignPrincipal{}
+				}
+				r.Cryptosign[authid] = router.CryptosignPrincipal{Role: role, AuthorizedKeys: p.strings("authorized_keys")}
+			})
+		}
 		m.done()
 	}
 	o.done()
 }
 
-// static reads a method's "type": "static" is the one supported.
+// static reads the "type" of a method that has no dynamic form
+// (anonymous): "static" is the one supported.
 func (a *authState) static(m *object) {
 	if m.oneOf("type", "static", "static", "dynamic") == "dynamic" {
-		a.d.fail(m.at("type"), "not supported: %s", dynamicNotSupported)
+		a.d.fail(m.at("type"), "not supported: a dynamic authenticator for anonymous")
 	}
+}
+
+// dynamic reads a method's "type"; for "dynamic" it reads "authenticator"
+// (the procedure's URI) and "authenticator-realm" (the realm it is
+// registered in; absent: the realm being joined), makes every realm
+// authenticate method by that procedure, and reports true.
+func (a *authState) dynamic(m *object, method string) bool {
+	if m.oneOf("type", "static", "static", "dynamic") != "dynamic" {
+		return false
+	}
+	pa := &router.ProcedureAuthenticator{Procedure: wamp.URI(m.str("authenticator", true)),
+		Realm: wamp.URI(m.str("authenticator-realm", false))}
+	if a.d.err == nil && !wamp.ValidURI(pa.Procedure, false, wamp.MatchExact) {
+		a.d.fail(m.at("authenticator"), "invalid procedure URI %q", pa.Procedure)
+	}
+	found := pa.Realm == ""
+	for i := range a.realms {
+		if a.realms[i].Authenticators == nil {
+			a.realms[i].Authenticators = map[string]router.Authenticator{}
+		}
+		a.realms[i].Authenticators[method] = pa
+		found = found || a.realms[i].Name == pa.Realm
+	}
+	if !found && a.d.err == nil {
+		a.d.fail(m.at("authenticator-realm"), "no realm %q is configured", pa.Realm)
+	}
+	return true
 }
 
 // principals reads a method's principals (authid → object with "role" and

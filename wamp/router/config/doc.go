@@ -34,8 +34,17 @@
 // {"kdf", "iterations", "memory", "salt", "stored-key", "server-key",
 // "role", "realm"?}}}; "cryptosign": {"principals": {authid:
 // {"authorized_keys", "role", "realm"?}}}. A principal without "realm"
-// may join every realm. A transport without "auth" allows anonymous
+// may join every realm. Instead of principals, ticket, wampcra, scram and
+// cryptosign may have Crossbar's dynamic form, {"type": "dynamic",
+// "authenticator": procedure, "authenticator-realm"?: realm}: every realm
+// then authenticates that method by calling the procedure a client
+// registered in authenticator-realm (absent: the realm being joined), a
+// router.ProcedureAuthenticator. A transport without "auth" allows anonymous
 // sessions with role "anonymous", as in Crossbar.
+//
+// A role has "permissions" or, as Crossbar's dynamic authorizer,
+// "authorizer": a procedure URI registered in the realm, called for each
+// action of the role's sessions (router.ProcedureAuthorizer); not both.
 //
 // Permissions follow Crossbar: without "match" a starred URI gives the
 // policy ("com.example.*" is the prefix "com.example.", "*" every URI,
@@ -50,9 +59,8 @@
 //
 // Unknown keys, keys given twice, values of the wrong type or out of
 // range, and everything of Crossbar's that this router does not do —
-// other worker types and more than one worker, components, dynamic
-// authenticators and authorizers (WAMP procedures; Go programs set
-// router.RealmConfig.Authenticators and router.RoleConfig.Authorizer),
+// other worker types and more than one worker, components, a dynamic
+// "anonymous",
 // "universal" transports, web paths other than websocket, TLS options
 // other than key and certificate, and transports whose "auth" differ (the
 // router authenticates per realm, not per transport) — are errors

@@ -114,6 +114,48 @@ func TestLoadFull(t *testing.T) {
 	}
 }
 
+// "type": "dynamic" maps onto a router.ProcedureAuthenticator in every
+// realm, for its method.
+func TestLoadDynamicAuthenticator(t *testing.T) {
+	const in = `{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1"}, {"name": "auth"}],
+		"transports": [{"type": "websocket", "endpoint": {"type": "tcp", "port": 8080}, "auth": {
+			"ticket": {"type": "dynamic", "authenticator": "com.example.authenticate", "authenticator-realm": "auth"},
+			"wampcra": {"type": "dynamic", "authenticator": "com.example.cra"}}}]}]}`
+	cfg, err := config.Parse([]byte(in), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rc := range cfg.Router.Realms {
+		ticket, _ := rc.Authenticators["ticket"].(*router.ProcedureAuthenticator)
+		cra, _ := rc.Authenticators["wampcra"].(*router.ProcedureAuthenticator)
+		if ticket == nil || *ticket != (router.ProcedureAuthenticator{Procedure: "com.example.authenticate", Realm: "auth"}) ||
+			cra == nil || *cra != (router.ProcedureAuthenticator{Procedure: "com.example.cra"}) {
+			t.Fatalf("realm %s: authenticators %v", rc.Name, rc.Authenticators)
+		}
+	}
+	if _, err := router.New(cfg.Router); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A role's "authorizer" maps onto a router.ProcedureAuthorizer.
+func TestLoadAuthorizer(t *testing.T) {
+	const in = `{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1", "roles": [
+		{"name": "user", "authorizer": "com.example.authorize"}]}],
+		"transports": [{"type": "websocket", "endpoint": {"type": "tcp", "port": 8080}}]}]}`
+	cfg, err := config.Parse([]byte(in), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := cfg.Router.Realms[0].Roles
+	if pa, _ := roles[0].Authorizer.(*router.ProcedureAuthorizer); len(roles) != 1 || pa == nil || pa.Procedure != "com.example.authorize" || pa.Realm != "" {
+		t.Fatalf("roles %+v", roles)
+	}
+	if _, err := router.New(cfg.Router); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Every refusal names the JSON path of the value at fault.
 func TestParseErrors(t *testing.T) {
 	const head = `{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1"}, {"name": "r2", "roles": [{"name": "u", "permissions": [{"uri": "a"}, {"uri": "b"}, `
@@ -132,8 +174,10 @@ func TestParseErrors(t *testing.T) {
 		{perm(`{"uri": "a b", "match": "exact"}`), `workers[0].realms[1].roles[0].permissions[2].uri: invalid exact URI "a b"`},
 		{perm(`{"uri": "a"}`), `workers[0].realms[1].roles[0].permissions[2]: the same exact URI "a" as permissions[0]`},
 		{perm(`{"uri": "c", "cache": 1}`), `workers[0].realms[1].roles[0].permissions[2].cache: want true or false, got a number`},
-		{`{"version": 2, "workers": [{"type": "router", "realms": [{"name": "r", "roles": [{"name": "u", "authorizer": "com.example.authorize"}]}], "transports": [` + ws + `}]}]}`,
-			`workers[0].realms[0].roles[0].authorizer: not supported: dynamic authentication and authorization by a WAMP procedure; a Go program can set router.RealmConfig.Authenticators and router.RoleConfig.Authorizer`},
+		{`{"version": 2, "workers": [{"type": "router", "realms": [{"name": "r", "roles": [{"name": "u", "authorizer": "com.example.authorize", "permissions": []}]}], "transports": [` + ws + `}]}]}`,
+			`workers[0].realms[0].roles[0].authorizer: a role has an authorizer or permissions, not both`},
+		{`{"version": 2, "workers": [{"type": "router", "realms": [{"name": "r", "roles": [{"name": "u", "authorizer": "com example"}]}], "transports": [` + ws + `}]}]}`,
+			`workers[0].realms[0].roles[0].authorizer: invalid procedure URI "com example"`},
 		{`{"version": 2, "workers": [{"type": "router", "realms": [{"name": "r", "roles": [{"name": "u"}, {"name": "u"}]}], "transports": [` + ws + `}]}]}`,
 			`workers[0].realms[0].roles[1].name: role "u" configured twice`},
 		{`{"version": 2, "workers": [{"type": "router", "realms": [{"name": "r"}, {"name": "r"}], "transports": [` + ws + `}]}]}`,
@@ -159,8 +203,11 @@ func TestParseErrors(t *testing.T) {
 		{transport(ws + `, "options": {"auto_ping_interval": 1000}}`), `workers[0].transports[0].options.auto_ping_interval: unknown or unsupported key`},
 		{transport(`{"type": "web", "endpoint": {"type": "tcp", "port": 1}, "paths": {"/": {"type": "static", "directory": ".."}}}`),
 			`workers[0].transports[0].paths["/"].type: unknown value "static" (want "websocket")`},
-		{transport(ws + `, "auth": {"ticket": {"type": "dynamic", "authenticator": "com.example.auth"}}}`),
-			`workers[0].transports[0].auth.ticket.type: not supported: dynamic authentication and authorization by a WAMP procedure; a Go program can set router.RealmConfig.Authenticators and router.RoleConfig.Authorizer`},
+		{transport(ws + `, "auth": {"ticket": {"type": "dynamic"}}}`), `workers[0].transports[0].auth.ticket.authenticator: missing`},
+		{transport(ws + `, "auth": {"wampcra": {"type": "dynamic", "authenticator": "com.example.auth", "authenticator-realm": "nope"}}}`),
+			`workers[0].transports[0].auth.wampcra.authenticator-realm: no realm "nope" is configured`},
+		{transport(ws + `, "auth": {"anonymous": {"type": "dynamic", "authenticator": "com.example.auth"}}}`),
+			`workers[0].transports[0].auth.anonymous.type: not supported: a dynamic authenticator for anonymous`},
 		{transport(ws + `, "auth": {"ticket": {"principals": {"joe@x": {"ticket": "t"}}}}}`), `workers[0].transports[0].auth.ticket.principals["joe@x"].role: missing`},
 		{transport(ws + `, "auth": {"ticket": {"principals": {"joe": {"ticket": "t", "role": "u", "realm": "nope"}}}}}`),
 			`workers[0].transports[0].auth.ticket.principals.joe.realm: no realm "nope" is configured`},

@@ -148,6 +148,9 @@ func (d *cborDecoder) value(depth int) (any, error) {
 			return nil, err
 		}
 		if n > math.MaxInt64 {
+			if c&0xe0 == majorUint {
+				return n, nil // beyond int64: a uint64, as cbor.Decode gives it
+			}
 			return nil, errCBORUnsupported
 		}
 		if c&0xe0 == majorNeg {

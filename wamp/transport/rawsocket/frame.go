@@ -74,6 +74,7 @@ type HandshakeError struct {
 	Code HandshakeCode
 }
 
+// Error describes the refusal or the malformed reply.
 func (e *HandshakeError) Error() string {
 	switch e.Code {
 	case CodeSerializerUnsupported:

@@ -1,0 +1,190 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/autobahn-go/autobahn/wamp"
+)
+
+// ProcedureAuthorizer is Crossbar's dynamic authorizer: a WAMP procedure
+// a client registered (a role's "authorizer") that the router calls,
+// through its dealer, to decide what the sessions of the role may do. Put
+// it in RoleConfig.Authorizer like any Authorizer.
+//
+// The router calls Procedure(session, uri, action, options), as Crossbar
+// does: session is the acting session's details (as wamp.session.get
+// gives them, plus "realm"), uri the procedure or topic (a SUBSCRIBE's or
+// REGISTER's pattern as sent), action "call", "register", "publish" or
+// "subscribe", options the message's options ("match" set for patterns).
+// The answer is true or false, or a dict {"allow", "disclose"?,
+// "cache"?}; with "cache" the decision is kept for the session like an
+// Authorizer's.
+//
+// While the answer is outstanding the session's later messages wait
+// behind the action, in order (at most maxHeldMessages; past that the
+// session is closed as not reading its answers), and nothing else waits:
+// the call runs on a goroutine of its own. An ERROR answer, no callee, a
+// malformed answer, the session's end or no answer within
+// Config.HelloTimeout deny the action with
+// wamp.error.authorization_failed. The authorizer's own session must not
+// have a role that this authorizer decides for: its YIELD would wait
+// behind its own CALL's decision until the timeout.
+type ProcedureAuthorizer struct {
+	// Procedure is the URI the authorizer registered.
+	Procedure wamp.URI
+	// Realm is the realm it registered in; empty means the session's.
+	Realm wamp.URI
+}
+
+// Authorize implements Authorizer; the router does not call it (it calls
+// the procedure through its dealer), so it only fails.
+func (p *ProcedureAuthorizer) Authorize(*AuthorizeRequest) (Decision, error) {
+	return Decision{}, errors.New("wamp/router: ProcedureAuthorizer used outside a router")
+}
+
+// maxHeldMessages bounds the messages a session may send while a dynamic
+// authorizer decides on one of them.
+const maxHeldMessages = 1024
+
+// heldMessages is a session's messages waiting behind an outstanding
+// decision of a ProcedureAuthorizer. While on is set, the goroutine that
+// waits for the decision owns the session's realm handling (and its
+// decision cache); the reader only appends.
+type heldMessages struct {
+	mu sync.Mutex
+	on bool
+	q  []wamp.Message
+}
+
+// hold queues m behind an outstanding decision and reports whether it
+// did; over maxHeldMessages it returns a violation text.
+func (s *session) hold(m wamp.Message) (held bool, violation string) {
+	h := &s.held
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.on {
+		return false, ""
+	}
+	if len(h.q) >= maxHeldMessages {
+		return true, fmt.Sprintf("more than %d messages sent while a dynamic authorizer decides", maxHeldMessages)
+	}
+	h.q = append(h.q, m)
+	return true, ""
+}
+
+// procedureAuthorizer returns the ProcedureAuthorizer that must decide on
+// m (an action of s without a cached decision), or nil.
+func (rm *realm) procedureAuthorizer(s *session, m wamp.Message) (*ProcedureAuthorizer, actionOf) {
+	az := rm.authz.Load()
+	if az.open {
+		return nil, actionOf{}
+	}
+	ra := az.roles[s.authrole]
+	if ra == nil {
+		return nil, actionOf{}
+	}
+	pa, ok := ra.authorizer.(*ProcedureAuthorizer)
+	if !ok {
+		return nil, actionOf{}
+	}
+	a, ok := actionOfMessage(m)
+	if !ok {
+		return nil, actionOf{}
+	}
+	if c := s.decisions; c != nil && c.az == az {
+		if _, ok := c.m[decisionKey{action: a.action, match: a.match, uri: a.uri}]; ok {
+			return nil, actionOf{} // authorizeAction finds it
+		}
+	}
+	return pa, a
+}
+
+// askAuthorizer holds s's messages, calls pa on a goroutine of its own
+// and, with its decision, handles m and then what was held.
+func (rm *realm) askAuthorizer(s *session, m wamp.Message, pa *ProcedureAuthorizer, a actionOf) {
+	s.held.mu.Lock()
+	s.held.on = true
+	s.held.mu.Unlock()
+	r := rm.r
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		d, err := rm.callAuthorizer(s, pa, a)
+		rm.decided(s, m, a, d, err)
+		for {
+			s.held.mu.Lock()
+			if len(s.held.q) == 0 {
+				s.held.on, s.held.q = false, nil
+				s.held.mu.Unlock()
+				return
+			}
+			next := s.held.q[0]
+			s.held.q = s.held.q[1:]
+			s.held.mu.Unlock()
+			if pa, a := rm.procedureAuthorizer(s, next); pa != nil {
+				rm.askAuthorizer(s, next, pa, a) // keeps holding
+				return
+			}
+			if msg := rm.handleNow(s, next); msg != "" {
+				s.violation(msg)
+			}
+		}
+	}()
+}
+
+// callAuthorizer calls pa for action a of s.
+func (rm *realm) callAuthorizer(s *session, pa *ProcedureAuthorizer, a actionOf) (Decision, error) {
+	realmName := pa.Realm
+	if realmName == "" {
+		realmName = rm.cfg.Name
+	}
+	details := sessionDetails(s) // meta_session.go
+	details["realm"] = string(rm.cfg.Name)
+	options := wamp.Dict{}
+	for k, v := range a.options {
+		options[k] = v
+	}
+	if a.match != wamp.MatchExact {
+		options["match"] = a.match
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, rm.r.cfg.HelloTimeout)
+	defer cancel()
+	args, _, err := rm.r.callProcedure(ctx, realmName, pa.Procedure, wamp.List{details, string(a.uri), a.action, options}, nil)
+	if err != nil {
+		return Decision{}, fmt.Errorf("authorizer %s: %w", pa.Procedure, err)
+	}
+	if len(args) == 0 {
+		return Decision{}, fmt.Errorf("authorizer %s: empty answer", pa.Procedure)
+	}
+	switch v := args[0].(type) {
+	case bool:
+		return Decision{Allow: v}, nil
+	case wamp.Dict:
+		allow, ok := v["allow"].(bool)
+		if !ok {
+			return Decision{}, fmt.Errorf("authorizer %s: answer without allow: %v", pa.Procedure, v)
+		}
+		disclose, _ := v["disclose"].(bool)
+		cache, _ := v["cache"].(bool)
+		return Decision{Allow: allow, Disclose: disclose, Cache: cache}, nil
+	}
+	return Decision{}, fmt.Errorf("authorizer %s: answer is %T, not a bool or a dict", pa.Procedure, args[0])
+}
+
+// decided handles m with the authorizer's decision d (or its error).
+func (rm *realm) decided(s *session, m wamp.Message, a actionOf, d Decision, err error) {
+	if err == nil && d.Cache {
+		az := rm.authz.Load()
+		if s.decisions == nil || s.decisions.az != az || len(s.decisions.m) >= maxCachedDecisions {
+			s.decisions = &decisionCache{az: az, m: map[decisionKey]Decision{}}
+		}
+		s.decisions.m[decisionKey{action: a.action, match: a.match, uri: a.uri}] = d
+	}
+	out, refusal, allowed := rm.authorizeWith(s, m, a, d, err)
+	if msg := rm.handleLocked(s, out, refusal, allowed); msg != "" {
+		s.violation(msg)
+	}
+}

@@ -1,0 +1,4 @@
+package wsmetrics
+
+// SizeBucket exports sizeBucket to the tests.
+var SizeBucket = sizeBucket

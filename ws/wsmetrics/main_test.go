@@ -1,0 +1,9 @@
+package wsmetrics_test
+
+import (
+	"testing"
+
+	"github.com/autobahn-go/autobahn/internal/leakcheck"
+)
+
+func TestMain(m *testing.M) { leakcheck.Main(m) }
