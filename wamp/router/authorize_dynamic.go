@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/autobahn-go/autobahn/wamp"
 )
@@ -54,8 +55,8 @@ const maxHeldMessages = 1024
 // waits for the decision owns the session's realm handling (and its
 // decision cache); the reader only appends.
 type heldMessages struct {
+	on atomic.Bool // set under mu; read without it on every message
 	mu sync.Mutex
-	on bool
 	q  []wamp.Message
 }
 
@@ -63,9 +64,12 @@ type heldMessages struct {
 // did; over maxHeldMessages it returns a violation text.
 func (s *session) hold(m wamp.Message) (held bool, violation string) {
 	h := &s.held
+	if !h.on.Load() {
+		return false, "" // only the reader sets it: no decision is outstanding
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if !h.on {
+	if !h.on.Load() {
 		return false, ""
 	}
 	if len(h.q) >= maxHeldMessages {
@@ -106,7 +110,7 @@ func (rm *realm) procedureAuthorizer(s *session, m wamp.Message) (*ProcedureAuth
 // and, with its decision, handles m and then what was held.
 func (rm *realm) askAuthorizer(s *session, m wamp.Message, pa *ProcedureAuthorizer, a actionOf) {
 	s.held.mu.Lock()
-	s.held.on = true
+	s.held.on.Store(true)
 	s.held.mu.Unlock()
 	r := rm.r
 	r.wg.Add(1)
@@ -117,7 +121,8 @@ func (rm *realm) askAuthorizer(s *session, m wamp.Message, pa *ProcedureAuthoriz
 		for {
 			s.held.mu.Lock()
 			if len(s.held.q) == 0 {
-				s.held.on, s.held.q = false, nil
+				s.held.on.Store(false)
+				s.held.q = nil
 				s.held.mu.Unlock()
 				return
 			}
