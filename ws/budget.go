@@ -86,7 +86,7 @@ func (o *Options) budget() *MemoryBudget {
 	return defaultBudget
 }
 
-// overBudget is the fault of a connection whose message did not fit in
+// errOverBudget is the fault of a connection whose message did not fit in
 // its MemoryBudget.
 var errOverBudget = errors.New("ws: memory budget exhausted")
 

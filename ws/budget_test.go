@@ -7,11 +7,9 @@ import (
 	"time"
 )
 
-// rawFrame is a masked client frame (zero key: the payload as it is) of n
-// bytes of 'x'.
+// rawFrame is a masked client frame of n bytes of 'x'.
 func rawFrame(fin bool, op Opcode, n int) []byte {
-	b := AppendHeader(nil, Header{Fin: fin, Op: op, Length: int64(n), Masked: true})
-	return append(b, bytes.Repeat([]byte("x"), n)...)
+	return AppendFrame(nil, op, fin, true, [4]byte{1, 2, 3, 4}, bytes.Repeat([]byte("x"), n))
 }
 
 // TestMemoryBudgetInbound (goroutine driver): two peers each start a

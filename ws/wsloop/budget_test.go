@@ -12,11 +12,9 @@ import (
 	"github.com/autobahn-go/autobahn/ws"
 )
 
-// rawFrame is a masked client frame (zero key: the payload as it is) of n
-// bytes of 'x'.
+// rawFrame is a masked client frame of n bytes of 'x'.
 func rawFrame(fin bool, op ws.Opcode, n int) []byte {
-	b := ws.AppendHeader(nil, ws.Header{Fin: fin, Op: op, Length: int64(n), Masked: true})
-	return append(b, bytes.Repeat([]byte("x"), n)...)
+	return ws.AppendFrame(nil, op, fin, true, [4]byte{1, 2, 3, 4}, bytes.Repeat([]byte("x"), n))
 }
 
 // closeCode reads what the server sends nc (after its handshake response)

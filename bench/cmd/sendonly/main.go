@@ -72,11 +72,11 @@ func main() {
 	for i, nc := range cs {
 		wg.Go(func() {
 			payload := make([]byte, *size)
+			var frame []byte
+			_ = nc.SetWriteDeadline(stop)
 			for seq := uint64(1); time.Now().Before(stop); seq++ {
 				binary.BigEndian.PutUint64(payload, seq)
-				frame := ws.AppendHeader(nil, ws.Header{Fin: true, Op: ws.OpBinary, Length: int64(len(payload)), Masked: true})
-				frame = append(frame, payload...) // zero key: as it is
-				_ = nc.SetWriteDeadline(stop)
+				frame = ws.AppendFrame(frame[:0], ws.OpBinary, true, true, [4]byte{}, payload)
 				if _, err := nc.Write(frame); err != nil {
 					return
 				}
