@@ -70,6 +70,9 @@ func serve(t testing.TB, cfg Config, h Handler) (*Loop, string) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- l.Run() }()
+	// A test that never needs the loop (the goroutine fallback dials without it) may end before Run
+	// starts; Run after Shutdown returns ErrClosed by design, so wait until it runs.
+	waitFor(t, "Run to start", func() bool { return l.state.Load() != loopNew })
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
