@@ -2,6 +2,7 @@ package ws
 
 import (
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -18,56 +19,49 @@ import (
 // NextWriter, WritePrepared, Ping) and Close at the same time. Pings are
 // answered and close frames echoed by the reading goroutine.
 type Conn struct {
-	nc          net.Conn
-	rc          syscall.RawConn // nc's, for reads that hold no buffer while idle; nil if unsupported
-	opts        *Options        // with defaults, possibly shared by many connections
-	subprotocol string
-	extensions  string
-	codec       Codec          // negotiated per-message extension, or nil
-	metrics     *wsmetrics.Set // SetMetrics; nil: not counted
-	openedAt    int64          // metrics' start time of the connection
+	nc      net.Conn
+	opts    *Options       // with defaults, possibly shared by many connections
+	neg     *negotiated    // subprotocol and extensions; nil when neither
+	codec   Codec          // negotiated per-message extension, or nil
+	metrics *wsmetrics.Set // SetMetrics; nil: not counted
+	// metrics' start time of the connection
+	openedAt int64
 
-	// Read side, guarded by rmu. With rc, rbuf is a pooled buffer held
-	// only while input is pending; otherwise small[:] while idle, else
-	// *rbig.
+	// Read side, guarded by rmu.
 	rmu       sync.Mutex
-	rbuf      []byte
-	rbig      *[]byte // pooled
-	small     *[smallRead]byte
-	rr, rw    int
-	parser    Parser
-	msg       *[]byte // pooled, for messages that span reads
-	mop       Opcode  // opcode of the message being read
-	mdec      bool    // the message being read carries the extension
-	push      bool    // input comes through Feed (an event-loop driver)
-	told      bool    // push mode: the Handler has had OnClose
-	pending   error   // a read error awaitInput found, for nextEvent
-	raw       rawRead // readRaw's state
-	reader    *messageReader
-	off       *offload // push mode: a piece is being decoded off the loop
-	msgCharge int64    // what the message being assembled holds of the MemoryBudget
+	p         *pullState // pull mode's reading and framing; nil in push mode
+	parser    *Parser    // pull mode: &p.parser; push mode: pooled while a frame or message is under way, else nil
+	msg       *[]byte    // pooled, for messages that span reads
+	off       *offload   // push mode: a piece is being decoded off the loop
+	msgCharge int64      // what the message being assembled holds of the MemoryBudget
 
-	// Write side: writing is held for a whole message, frameMu for a frame.
-	// In push mode neither is used: every write goes to out.
-	frameMu sync.Mutex
+	// Write side: in push mode every write goes to out; otherwise writing
+	// is held for a whole message (writing, under mu) and p.frameMu for a
+	// frame.
 	out     *outQueue   // push mode's output; nil otherwise
-	closeDL time.Time   // guarded by mu: Close's deadline bounds every write after it
+	closeDL int64       // guarded by mu: unix nanoseconds; Close's deadline bounds every write after it (0: none)
 	closeT  *time.Timer // guarded by mu: push mode, drops the connection at closeDL
 
-	role      Role  // fixed; here it fills what would be padding
-	kshard    uint8 // the keepalive group (keepaliveOf)
-	upause    bool  // guarded by mu: PauseRead
-	opause    bool  // guarded by mu: reading paused while decoding off the loop
-	mu        sync.Mutex
-	closeSent bool
-	writing   bool          // a message is being written
-	ended     bool          // nc is closed
-	closeErr  *CloseError   // set once the connection is finished
-	done      chan struct{} // closed when nc is closed; made by Done, if called
-	wake      chan struct{} // closed when writing ends; made by a writer that waits
-	pingSent  time.Time     // guarded by mu
+	// Small fields together, so that an idle connection on the loop fits
+	// a smaller allocation.
+	role   Role   // fixed
+	kshard uint8  // the keepalive group (keepaliveOf)
+	upause bool   // guarded by mu: PauseRead
+	opause bool   // guarded by mu: reading paused while decoding off the loop
+	mop    Opcode // guarded by rmu: opcode of the message being read
+	mdec   bool   // guarded by rmu: the message being read carries the extension
+	push   bool   // input comes through Feed (an event-loop driver)
+	told   bool   // guarded by rmu: push mode, the Handler has had OnClose
 
-	keepaliveSlot int // in keepaliveOf(c)'s heap (index + 1; 0: none), guarded by its mu
+	mu            sync.Mutex
+	closeSent     bool
+	writing       bool          // a message is being written
+	ended         bool          // nc is closed
+	keepaliveSlot int32         // in keepaliveOf(c)'s heap (index + 1; 0: none), guarded by its mu
+	closeErr      *CloseError   // set once the connection is finished
+	done          chan struct{} // closed when nc is closed; made by Done, if called
+	wake          chan struct{} // closed when writing ends; made by a writer that waits
+	pingSent      int64         // guarded by mu: unix nanoseconds of the unanswered ping (0: none)
 
 	lastRead atomic.Int64 // unix nanoseconds of the last input
 	msgStart atomic.Int64 // unix nanoseconds: a message spanning pieces began (0: none)
@@ -87,34 +81,30 @@ func NewConn(nc net.Conn, role Role, buffered []byte, neg Negotiated, opts *Opti
 func newConn(nc net.Conn, role Role, buffered []byte, neg Negotiated, opts *Options, out *outQueue) *Conn {
 	o := opts.resolved()
 	c := &Conn{
-		nc:          nc,
-		role:        role,
-		opts:        o,
-		subprotocol: neg.Subprotocol,
-		extensions:  neg.Extensions,
-		codec:       neg.Codec,
-		out:         out,
-		push:        out != nil,
+		nc:    nc,
+		role:  role,
+		opts:  o,
+		neg:   internNegotiated(neg.Subprotocol, neg.Extensions),
+		codec: neg.Codec,
+		out:   out,
+		push:  out != nil,
 	}
 	if out != nil {
 		out.budget = o.budget()
 	}
 	size := max(o.ReadBufferSize, len(buffered))
 	if out == nil {
-		c.rc = rawio.RawConn(nc)
+		c.p = &pullState{rc: rawio.RawConn(nc)}
 	}
 	if len(buffered) > 0 {
-		c.rbig = getBuf(size)
-		c.rbuf = (*c.rbig)[:size]
-		c.rw = copy(c.rbuf, buffered)
+		c.p.rbig = getBuf(size)
+		c.p.rbuf = (*c.p.rbig)[:size]
+		c.p.rw = copy(c.p.rbuf, buffered)
 	}
-	pc := ParserConfig{Role: role, MaxFramePayload: o.MaxFramePayload, MaxMessagePayload: o.MaxMessagePayload}
-	if c.codec != nil {
-		// MaxMessagePayload then bounds both the encoded message (the
-		// Parser) and the decoded one (Decode).
-		pc.AllowedRsv = c.codec.Rsv()
+	if c.p != nil {
+		c.parser = &c.p.parser
+		c.parser.Reset(c.parserConfig())
 	}
-	c.parser.Reset(pc)
 	if tc, ok := nc.(*net.TCPConn); ok && o.DisableNoDelay {
 		_ = tc.SetNoDelay(false)
 	}
@@ -124,6 +114,17 @@ func newConn(nc net.Conn, role Role, buffered []byte, neg Negotiated, opts *Opti
 		keepaliveOf(c).schedule(c, o.PingInterval)
 	}
 	return c
+}
+
+// parserConfig is the configuration of the connection's Parser.
+func (c *Conn) parserConfig() ParserConfig {
+	pc := ParserConfig{Role: c.role, MaxFramePayload: c.opts.MaxFramePayload, MaxMessagePayload: c.opts.MaxMessagePayload}
+	if c.codec != nil {
+		// MaxMessagePayload then bounds both the encoded message (the
+		// Parser) and the decoded one (Decode).
+		pc.AllowedRsv = c.codec.Rsv()
+	}
+	return pc
 }
 
 // SetData keeps v with the connection: the handler's own per-connection
@@ -137,10 +138,54 @@ func (c *Conn) SetData(v any) { c.data = v }
 func (c *Conn) Data() any { return c.data }
 
 // Subprotocol returns the negotiated subprotocol, or "".
-func (c *Conn) Subprotocol() string { return c.subprotocol }
+func (c *Conn) Subprotocol() string {
+	if c.neg == nil {
+		return ""
+	}
+	return c.neg.subprotocol
+}
 
 // Extensions returns the negotiated Sec-WebSocket-Extensions value, or "".
-func (c *Conn) Extensions() string { return c.extensions }
+func (c *Conn) Extensions() string {
+	if c.neg == nil {
+		return ""
+	}
+	return c.neg.extensions
+}
+
+// negotiated is what a handshake agreed on, shared by the connections that
+// agreed on the same (internNegotiated): a server's connections mostly do.
+type negotiated struct{ subprotocol, extensions string }
+
+var negCache struct {
+	sync.Mutex
+	m map[negotiated]*negotiated
+}
+
+// negCacheMax bounds negCache: past it, each connection gets its own copy.
+const negCacheMax = 256
+
+// internNegotiated returns the shared *negotiated for the pair, nil when
+// both are empty.
+func internNegotiated(subprotocol, extensions string) *negotiated {
+	if subprotocol == "" && extensions == "" {
+		return nil
+	}
+	k := negotiated{subprotocol, extensions}
+	negCache.Lock()
+	defer negCache.Unlock()
+	if n := negCache.m[k]; n != nil {
+		return n
+	}
+	n := &negotiated{strings.Clone(subprotocol), strings.Clone(extensions)} // not pinning a request's buffer
+	if len(negCache.m) < negCacheMax {
+		if negCache.m == nil {
+			negCache.m = map[negotiated]*negotiated{}
+		}
+		negCache.m[k] = n
+	}
+	return n
+}
 
 // NetConn returns the underlying connection.
 func (c *Conn) NetConn() net.Conn { return c.nc }
@@ -170,6 +215,25 @@ func putBuf(bp *[]byte) {
 	if c := cap(*bp); c >= DefaultReadBufferSize && c <= 64<<10 {
 		bufPool.Put(bp)
 	}
+}
+
+// pullState is the reading and framing state of a pull-mode Conn (one
+// whose goroutines read and write nc themselves). A push-mode Conn, the
+// event loop's, has none: its input comes through Feed and its output goes
+// to its queue, so an idle connection on the loop does not carry it.
+type pullState struct {
+	parser  Parser
+	rc      syscall.RawConn // nc's, for reads that hold no buffer while idle; nil if unsupported
+	frameMu sync.Mutex      // held for writing one frame
+	// With rc, rbuf is a pooled buffer held only while input is pending;
+	// otherwise small[:] while idle, else *rbig.
+	rbuf    []byte
+	rbig    *[]byte // pooled
+	small   *[smallRead]byte
+	rr, rw  int
+	pending error // a read error awaitInput found, for nextEvent
+	raw     rawRead
+	reader  *messageReader
 }
 
 // rawRead is the state of one readRaw call.

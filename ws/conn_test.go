@@ -512,8 +512,8 @@ func TestCloseBoundsStuckWrite(t *testing.T) {
 	c := NewConn(a, RoleClient, nil, Negotiated{}, &Options{PingInterval: -1, CloseTimeout: 100 * time.Millisecond})
 	wrote := make(chan error, 1)
 	go func() { wrote <- c.WriteMessage(context.Background(), OpBinary, make([]byte, 1000)) }()
-	for c.frameMu.TryLock() { // until the write holds the frame lock
-		c.frameMu.Unlock()
+	for c.p.frameMu.TryLock() { // until the write holds the frame lock
+		c.p.frameMu.Unlock()
 		time.Sleep(time.Millisecond)
 	}
 	closed := make(chan error, 1)

@@ -54,7 +54,7 @@ func (g *keepaliveGroup) remove(c *Conn) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if c.keepaliveSlot > 0 {
-		g.due.removeAt(c.keepaliveSlot - 1)
+		g.due.removeAt(int(c.keepaliveSlot) - 1)
 	}
 	if n := len(g.due); cap(g.due) > 1024 && n < cap(g.due)/4 {
 		// Most connections are gone: give back what they held.
@@ -129,7 +129,7 @@ func (h *keepaliveHeap) removeAt(i int) keepaliveEntry {
 
 func (h keepaliveHeap) set(i int, e keepaliveEntry) {
 	h[i] = e
-	e.c.keepaliveSlot = i + 1
+	e.c.keepaliveSlot = int32(i + 1)
 }
 
 func (h keepaliveHeap) up(i int) {
@@ -171,7 +171,10 @@ func (c *Conn) keepalive() {
 	last := time.Unix(0, c.lastRead.Load())
 	now := time.Now()
 	c.mu.Lock()
-	pingSent := c.pingSent
+	var pingSent time.Time // zero: no ping unanswered
+	if c.pingSent != 0 {
+		pingSent = time.Unix(0, c.pingSent)
+	}
 	c.mu.Unlock()
 	msgLeft := time.Duration(-1) // until the message under way times out
 	if start := c.msgStart.Load(); start != 0 && c.opts.MessageTimeout > 0 {
@@ -203,7 +206,10 @@ func (c *Conn) keepalive() {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.pingSent = pingSent
+	c.pingSent = 0
+	if !pingSent.IsZero() {
+		c.pingSent = pingSent.UnixNano()
+	}
 	if !c.ended {
 		keepaliveOf(c).schedule(c, next)
 	}

@@ -15,7 +15,7 @@ func TestKeepaliveHeap(t *testing.T) {
 	check := func() {
 		t.Helper()
 		for i, e := range h {
-			if e.c.keepaliveSlot != i+1 {
+			if int(e.c.keepaliveSlot) != i+1 {
 				t.Fatalf("entry %d has slot %d", i, e.c.keepaliveSlot)
 			}
 			if i > 0 && h[(i-1)/2].at > e.at {
@@ -28,7 +28,7 @@ func TestKeepaliveHeap(t *testing.T) {
 			k := rng.IntN(len(in))
 			c := in[k]
 			in = append(in[:k], in[k+1:]...)
-			if e := h.removeAt(c.keepaliveSlot - 1); e.c != c || c.keepaliveSlot != 0 {
+			if e := h.removeAt(int(c.keepaliveSlot) - 1); e.c != c || c.keepaliveSlot != 0 {
 				t.Fatalf("removed %p, want %p (slot %d)", e.c, c, c.keepaliveSlot)
 			}
 		} else {

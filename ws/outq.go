@@ -79,20 +79,30 @@ type PushOutput interface {
 type outQueue struct {
 	mu     sync.Mutex
 	po     PushOutput
-	buf    *[]byte // whole frames for the driver; nil when none
-	ready  bool    // the driver was told and has not taken buf yet
-	driver int     // bytes the driver holds (OutputSent)
-	held   []heldMessage
-	heldN  int  // bytes in held
+	buf    *[]byte    // whole frames for the driver; nil when none
+	driver int        // bytes the driver holds (OutputSent)
+	held   *heldQueue // messages behind a stream; nil when none
+	room   chan struct{}
+	low    int32 // OutputBounds, clamped to maxOutputBound
+	high   int32
+	ready  bool // the driver was told and has not taken buf yet
 	stream bool // a NextWriter stream holds the tail: messages wait in held
 	closed bool // the close frame is queued: nothing follows it
 	ended  bool // the connection ended: nothing more is queued
-	room   chan struct{}
-	low    int
-	high   int
 
 	budget  *MemoryBudget // set by newConn
 	charged int64         // what pending holds of budget (accountLocked)
+}
+
+// maxOutputBound clamps OutputBounds (a queue kept for a slow peer larger
+// than this is not a bound), so that they fit the queue's int32 fields.
+const maxOutputBound = 1 << 30
+
+// heldQueue holds the messages written while a stream held the tail, made
+// when the first one comes (an idle connection carries none).
+type heldQueue struct {
+	msgs []heldMessage
+	n    int // bytes in msgs
 }
 
 // heldMessage is a message written while a stream held the tail: it is
@@ -110,11 +120,15 @@ func newOutQueue(po PushOutput, b OutputBounds) *outQueue {
 	if b.Low <= 0 || b.Low > b.High {
 		b.Low = b.High / 4
 	}
-	return &outQueue{po: po, low: b.Low, high: b.High}
+	b.High, b.Low = min(b.High, maxOutputBound), min(b.Low, maxOutputBound)
+	return &outQueue{po: po, low: int32(b.Low), high: int32(b.High)}
 }
 
 func (q *outQueue) pendingLocked() int {
-	n := q.driver + q.heldN
+	n := q.driver
+	if q.held != nil {
+		n += q.held.n
+	}
 	if q.buf != nil {
 		n += len(*q.buf)
 	}
@@ -128,7 +142,7 @@ func (q *outQueue) admitLocked(n int) error {
 		return ErrClosed
 	}
 	p := q.pendingLocked()
-	if p == 0 || p+n <= 2*q.high || p <= q.high {
+	if p == 0 || p+n <= 2*int(q.high) || p <= int(q.high) {
 		if !q.budget.fits(int64(n)) {
 			return ErrMemoryBudget
 		}
@@ -266,8 +280,11 @@ func (c *Conn) pushFrame(frame []byte) error {
 }
 
 func (q *outQueue) hold(m heldMessage) {
-	q.held = append(q.held, m)
-	q.heldN += MaxHeaderSize + len(m.payload)
+	if q.held == nil {
+		q.held = &heldQueue{}
+	}
+	q.held.msgs = append(q.held.msgs, m)
+	q.held.n += MaxHeaderSize + len(m.payload)
 	q.accountLocked()
 }
 
@@ -281,14 +298,14 @@ func (c *Conn) pushControl(op Opcode, payload []byte) error {
 		q.mu.Unlock()
 		return ErrClosed
 	}
-	if op == OpPong && q.pendingLocked() > 2*q.high {
+	if op == OpPong && q.pendingLocked() > 2*int(q.high) {
 		q.mu.Unlock()
 		return nil
 	}
 	c.frameLocked(op, 0, true, payload)
 	if op == OpClose {
 		q.closed = true
-		q.held, q.heldN = nil, 0 // a stream never finished: its followers cannot go
+		q.held = nil // a stream never finished: its followers cannot go
 	}
 	q.unlock()
 	return nil
@@ -299,7 +316,7 @@ func (c *Conn) pushControl(op Opcode, payload []byte) error {
 func (q *outQueue) end() {
 	q.mu.Lock()
 	q.ended = true
-	q.held, q.heldN = nil, 0
+	q.held = nil
 	q.accountLocked()
 	if q.room != nil {
 		close(q.room)
@@ -346,7 +363,7 @@ func (c *Conn) outputSent(held int) (notify bool) {
 	if q.room == nil {
 		return false
 	}
-	if q.pendingLocked() <= q.low || q.ended {
+	if q.pendingLocked() <= int(q.low) || q.ended {
 		close(q.room)
 		q.room = nil
 		return false
@@ -381,7 +398,7 @@ func (c *Conn) WaitWritable(ctx context.Context) error {
 		return nil
 	}
 	q.mu.Lock()
-	if q.pendingLocked() <= q.high && !q.ended && !q.closed {
+	if q.pendingLocked() <= int(q.high) && !q.ended && !q.closed {
 		q.mu.Unlock()
 		return nil
 	}
@@ -390,7 +407,7 @@ func (c *Conn) WaitWritable(ctx context.Context) error {
 		case q.ended || q.closed:
 			q.mu.Unlock()
 			return ErrClosed
-		case q.pendingLocked() <= q.low:
+		case q.pendingLocked() <= int(q.low):
 			q.mu.Unlock()
 			return nil
 		}
@@ -472,11 +489,11 @@ func (c *Conn) releaseLocked() error {
 	q := c.out
 	q.stream = false
 	held := q.held
-	q.held, q.heldN = nil, 0
-	if q.ended || q.closed {
+	q.held = nil
+	if q.ended || q.closed || held == nil {
 		return nil
 	}
-	for _, m := range held {
+	for _, m := range held.msgs {
 		if m.frame {
 			b := q.grow(len(m.payload))
 			*q.buf = append(b, m.payload...)

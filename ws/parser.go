@@ -109,6 +109,21 @@ func (p *Parser) Reset(cfg ParserConfig) {
 	*p = Parser{cfg: cfg}
 }
 
+// idle reports whether p is between messages with nothing buffered and
+// no error: its state is then that of a Reset Parser.
+func (p *Parser) idle() bool {
+	return !p.inFrame && !p.inMessage && p.hdrLen == 0 && p.err == nil
+}
+
+// release gives back the buffer of the last control frame's payload,
+// which is no longer used.
+func (p *Parser) release() {
+	if p.ctl != nil {
+		ctlPool.Put(p.ctl)
+		p.ctl = nil
+	}
+}
+
 // Err returns the error that failed the Parser, if any.
 func (p *Parser) Err() error { return p.err }
 

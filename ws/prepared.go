@@ -92,8 +92,8 @@ func (c *Conn) WritePrepared(ctx context.Context, pm *PreparedMessage) error {
 
 // writeRaw writes an already framed message under frameMu.
 func (c *Conn) writeRaw(ctx context.Context, frame []byte) error {
-	c.frameMu.Lock()
-	defer c.frameMu.Unlock()
+	c.p.frameMu.Lock()
+	defer c.p.frameMu.Unlock()
 	if err := ctx.Err(); err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -121,8 +122,29 @@ func (p PushConn) Feed(in []byte, h Handler) bool {
 	return c.feedLocked(in, h)
 }
 
-// feedLocked is Feed's parsing, also Resume's. c.rmu must be held.
+// feedLocked is Feed's parsing, also Resume's. c.rmu must be held. The
+// Parser is held only while a frame or a message is under way: between
+// messages it goes back to parserPool, so that an idle connection does not
+// carry it.
 func (c *Conn) feedLocked(in []byte, h Handler) bool {
+	if c.parser == nil {
+		c.parser = parserPool.Get().(*Parser)
+		c.parser.Reset(c.parserConfig())
+	}
+	open := c.feedParse(in, h)
+	if p := c.parser; p.idle() {
+		p.release()
+		parserPool.Put(p)
+		c.parser = nil
+	}
+	return open
+}
+
+// parserPool holds the Parsers of push-mode connections between messages.
+var parserPool = sync.Pool{New: func() any { return new(Parser) }}
+
+// feedParse is feedLocked's loop.
+func (c *Conn) feedParse(in []byte, h Handler) bool {
 	decoded := 0 // decoded on this goroutine in this pass
 	for {
 		if err := c.finished(); err != nil {

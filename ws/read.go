@@ -122,18 +122,18 @@ func (c *Conn) NextReader(ctx context.Context) (Opcode, io.Reader, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	c.reader = &messageReader{c: c, ctx: ctx, ev: ev, dec: c.decodes(ev)}
-	return ev.Op, c.reader, nil
+	c.p.reader = &messageReader{c: c, ctx: ctx, ev: ev, dec: c.decodes(ev)}
+	return ev.Op, c.p.reader, nil
 }
 
 // skipReader discards the rest of a message a reader left unfinished.
 func (c *Conn) skipReader(ctx context.Context) error {
-	r := c.reader
+	r := c.p.reader
 	if r == nil {
 		return nil
 	}
 	r.stale = true
-	c.reader = nil
+	c.p.reader = nil
 	for r.err == nil && !(r.taken && r.ev.Final) {
 		if r.taken {
 			ev, err := c.nextEvent(ctx)
@@ -233,9 +233,9 @@ func (c *Conn) nextEvent(ctx context.Context) (Event, error) {
 		if err := c.finished(); err != nil {
 			return Event{}, err
 		}
-		if c.rr < c.rw {
-			n, ev, err := c.parser.Parse(c.rbuf[c.rr:c.rw])
-			c.rr += n
+		if c.p.rr < c.p.rw {
+			n, ev, err := c.parser.Parse(c.p.rbuf[c.p.rr:c.p.rw])
+			c.p.rr += n
 			if err != nil {
 				return ev, c.fail(err)
 			}
@@ -251,8 +251,8 @@ func (c *Conn) nextEvent(ctx context.Context) (Event, error) {
 			}
 			continue
 		}
-		err := c.pending // found by awaitInput
-		c.pending = nil
+		err := c.p.pending // found by awaitInput
+		c.p.pending = nil
 		if err == nil {
 			err = c.read()
 		}
@@ -271,15 +271,15 @@ func (c *Conn) nextEvent(ctx context.Context) (Event, error) {
 // finds out which. It only helps where reads are raw, and it must be
 // called from the reading goroutine.
 func (c *Conn) awaitInput() {
-	if c.rc == nil || !c.rmu.TryLock() {
+	if c.p.rc == nil || !c.rmu.TryLock() {
 		return
 	}
 	defer c.rmu.Unlock()
-	if c.rr < c.rw || c.reader != nil || c.pending != nil || c.finished() != nil {
+	if c.p.rr < c.p.rw || c.p.reader != nil || c.p.pending != nil || c.finished() != nil {
 		return
 	}
 	c.releaseMsg()
-	c.pending = c.read()
+	c.p.pending = c.read()
 }
 
 // awaitHot waits up to d for input, like awaitInput, and reports whether
@@ -287,11 +287,11 @@ func (c *Conn) awaitInput() {
 // false: nothing came within d (or reads are not raw), and the caller may
 // hand the connection over. It must be called from the reading goroutine.
 func (c *Conn) awaitHot(d time.Duration) bool {
-	if c.rc == nil || !c.rmu.TryLock() {
+	if c.p.rc == nil || !c.rmu.TryLock() {
 		return false
 	}
 	defer c.rmu.Unlock()
-	if c.rr < c.rw || c.reader != nil || c.pending != nil || c.finished() != nil {
+	if c.p.rr < c.p.rw || c.p.reader != nil || c.p.pending != nil || c.finished() != nil {
 		return true
 	}
 	c.releaseMsg()
@@ -304,7 +304,7 @@ func (c *Conn) awaitHot(d time.Duration) bool {
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return false
 	}
-	c.pending = err
+	c.p.pending = err
 	return true
 }
 
@@ -314,7 +314,7 @@ func (c *Conn) buffered() bool {
 		return false
 	}
 	defer c.rmu.Unlock()
-	return c.rr < c.rw
+	return c.p.rr < c.p.rw
 }
 
 // releaseMsg returns the buffer of the last message read, whose payload
@@ -328,22 +328,22 @@ func (c *Conn) releaseMsg() {
 	c.uncharge()
 }
 
-// read reads the next input into c.rbuf[:c.rw], all earlier input being
+// read reads the next input into c.p.rbuf[:c.p.rw], all earlier input being
 // consumed. The error is returned only when nothing was read (a later
 // read reports it again).
 func (c *Conn) read() error {
 	var n int
 	var err error
-	if c.rc != nil {
-		c.rr, c.rw = 0, 0
+	if c.p.rc != nil {
+		c.p.rr, c.p.rw = 0, 0
 		n, err = c.readRaw()
 	} else {
 		c.resizeRead()
-		c.rr, c.rw = 0, 0
-		n, err = c.nc.Read(c.rbuf)
+		c.p.rr, c.p.rw = 0, 0
+		n, err = c.nc.Read(c.p.rbuf)
 	}
 	if n > 0 {
-		c.rw = n
+		c.p.rw = n
 		c.lastRead.Store(time.Now().UnixNano())
 		return nil
 	}
@@ -360,18 +360,18 @@ const smallRead = 256
 // is probably waiting), the small one again when the last read did not
 // fill the large one (the socket is probably drained).
 func (c *Conn) resizeRead() {
-	if c.small == nil {
-		c.small = new([smallRead]byte)
+	if c.p.small == nil {
+		c.p.small = new([smallRead]byte)
 	}
 	switch {
-	case c.rbig == nil && c.rw == len(c.small) && c.rbuf != nil:
-		c.rbig = getBuf(c.opts.ReadBufferSize)
-		c.rbuf = (*c.rbig)[:c.opts.ReadBufferSize]
-	case c.rbig != nil && c.rw < len(c.rbuf):
-		putBuf(c.rbig)
-		c.rbig = nil
-		c.rbuf = c.small[:]
-	case c.rbuf == nil:
-		c.rbuf = c.small[:]
+	case c.p.rbig == nil && c.p.rw == len(c.p.small) && c.p.rbuf != nil:
+		c.p.rbig = getBuf(c.opts.ReadBufferSize)
+		c.p.rbuf = (*c.p.rbig)[:c.opts.ReadBufferSize]
+	case c.p.rbig != nil && c.p.rw < len(c.p.rbuf):
+		putBuf(c.p.rbig)
+		c.p.rbig = nil
+		c.p.rbuf = c.p.small[:]
+	case c.p.rbuf == nil:
+		c.p.rbuf = c.p.small[:]
 	}
 }

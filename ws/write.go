@@ -157,8 +157,8 @@ func (c *Conn) writeClose(payload []byte) error {
 // writeFrame writes one frame under frameMu, within ctx's deadline if it
 // has one, else within deadline (zero: none).
 func (c *Conn) writeFrame(ctx context.Context, op Opcode, rsv byte, fin bool, payload []byte, deadline time.Time) error {
-	c.frameMu.Lock()
-	defer c.frameMu.Unlock()
+	c.p.frameMu.Lock()
+	defer c.p.frameMu.Unlock()
 	return c.writeFrameLocked(ctx, op, rsv, fin, payload, deadline)
 }
 
@@ -203,8 +203,10 @@ func (c *Conn) setWriteDeadline(deadline time.Time, closing bool) bool {
 	if c.closeSent && !closing {
 		return false
 	}
-	if dl := c.closeDL; !dl.IsZero() && (deadline.IsZero() || dl.Before(deadline)) {
-		deadline = dl
+	if c.closeDL != 0 {
+		if dl := time.Unix(0, c.closeDL); deadline.IsZero() || dl.Before(deadline) {
+			deadline = dl
+		}
 	}
 	_ = c.nc.SetWriteDeadline(deadline)
 	return true

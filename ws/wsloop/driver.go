@@ -21,14 +21,14 @@ type driver struct {
 
 // handshake is the state of a connection before it is a ws.Conn.
 type handshake struct {
-	req     ws.Request  // server: reused while the request head arrives
-	pending bool        // server: held by Server.enterPending
-	release func()      // server: the connection slot, once the head is in
-	key     string      // client: Sec-WebSocket-Key
-	request []byte      // client: the request to send
-	done    chan error  // client: the outcome, for Dial
-	resp    ws.Response // client
-	tls     *tls.Config // client: wss
+	req      ws.Request  // server: reused while the request head arrives
+	pending  bool        // server: held by Server.enterPending
+	admitted bool        // server: holds a connection slot (Server.admit), once the head is in
+	key      string      // client: Sec-WebSocket-Key
+	request  []byte      // client: the request to send
+	done     chan error  // client: the outcome, for Dial
+	resp     ws.Response // client
+	tls      *tls.Config // client: wss
 }
 
 func (d *driver) OnOpen(ec *eventloop.Conn) {
@@ -119,7 +119,8 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 		hs.pending = false
 		d.srv.leavePending(c)
 		if err == nil {
-			hs.release, err = d.srv.admit()
+			err = d.srv.admit()
+			hs.admitted = err == nil
 			if err != nil {
 				err = &ws.HandshakeError{Status: 503, Reason: err.Error()}
 			}
@@ -154,7 +155,7 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 	c.p = ws.NewPushConn(c, ws.RoleServer, acc.Negotiated(), d.opts, d.bounds)
 	c.c = c.p.Conn()
 	c.c.SetMetrics(d.srv.Metrics)
-	d.srv.track(c, hs.release)
+	d.srv.track(c)
 	return n, nil
 }
 
@@ -201,8 +202,8 @@ func (c *conn) endHandshake() {
 		if hs.pending {
 			c.d.srv.leavePending(c)
 		}
-		if hs.release != nil {
-			hs.release()
+		if hs.admitted {
+			c.d.srv.release()
 		}
 	}
 	c.hs = nil

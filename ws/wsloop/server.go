@@ -50,7 +50,7 @@ type Server struct {
 	newErr  error
 	d       driver
 	mu      sync.Mutex
-	conns   map[*conn]func()   // open connections and their slot release
+	conns   map[*conn]struct{} // open connections, each holding a slot (admit)
 	pending map[*conn]struct{} // request head not in yet
 	slots   int                // admitted: request head in, or open
 	closing bool
@@ -243,18 +243,18 @@ func (s *Server) leavePending(c *conn) {
 // admit reserves a slot for a connection whose request head is in:
 // ws.ErrClosed after Shutdown, ws.ErrTooManyConnections at
 // Options.MaxConnections.
-func (s *Server) admit() (release func(), err error) {
+func (s *Server) admit() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
-		return nil, ws.ErrClosed
+		return ws.ErrClosed
 	}
 	if m := s.d.opts.MaxConnections; m > 0 && s.slots >= m {
-		return nil, ws.ErrTooManyConnections
+		return ws.ErrTooManyConnections
 	}
 	s.slots++
 	s.wg.Add(1)
-	return s.release, nil
+	return nil
 }
 
 func (s *Server) release() {
@@ -264,14 +264,14 @@ func (s *Server) release() {
 	s.wg.Done()
 }
 
-// track adds an open connection (Shutdown closes it); untrack removes it
-// and frees its slot.
-func (s *Server) track(c *conn, release func()) {
+// track adds an open connection, which holds a slot (Shutdown closes it);
+// untrack removes it and frees its slot.
+func (s *Server) track(c *conn) {
 	s.mu.Lock()
 	if s.conns == nil {
-		s.conns = map[*conn]func(){}
+		s.conns = map[*conn]struct{}{}
 	}
-	s.conns[c] = release
+	s.conns[c] = struct{}{}
 	closing := s.closing
 	s.mu.Unlock()
 	if closing {
@@ -281,10 +281,10 @@ func (s *Server) track(c *conn, release func()) {
 
 func (s *Server) untrack(c *conn) {
 	s.mu.Lock()
-	release, ok := s.conns[c]
+	_, ok := s.conns[c]
 	delete(s.conns, c)
 	s.mu.Unlock()
 	if ok {
-		release()
+		s.release()
 	}
 }
