@@ -19,8 +19,14 @@ func (lp *loop) open(c *Conn) {
 	if _, ok := lsa.(*unix.SockaddrUnix); ok {
 		c.uaddr = &[2]net.Addr{sockaddrToAddr(lsa), sockaddrToAddr(rsa)}
 	} else {
-		c.laddr, _ = sockaddrToAddrPort(lsa)
-		c.raddr, _ = sockaddrToAddrPort(rsa)
+		la, _ := sockaddrToAddrPort(lsa)
+		ra, _ := sockaddrToAddrPort(rsa)
+		var lok, rok bool
+		c.laddr, lok = packIPPort(la)
+		c.raddr, rok = packIPPort(ra)
+		if !lok || !rok {
+			c.uaddr = &[2]net.Addr{tcpAddr(la), tcpAddr(ra)}
+		}
 	}
 	c.state.Store(stateOpen)
 	if lp.idle > 0 {
@@ -53,7 +59,7 @@ func (lp *loop) settle(c *Conn) {
 		lp.takeAsync(c)
 	}
 	c.flags |= fClosing
-	if c.flags&fAbort != 0 || len(c.out) == 0 {
+	if c.flags&fAbort != 0 || len(c.outBuf()) == 0 {
 		lp.closeConn(c, c.closeErr)
 		return
 	}
@@ -74,7 +80,7 @@ func (lp *loop) takeAsync(c *Conn) {
 	if len(buf) == 0 || c.flags&fWrShut != 0 {
 		return
 	}
-	if len(c.out) == 0 {
+	if len(c.outBuf()) == 0 {
 		n, err := writeFD(int(c.fd), buf)
 		lp.stats.writes.Add(1)
 		if err != nil {
@@ -87,7 +93,7 @@ func (lp *loop) takeAsync(c *Conn) {
 		lp.stats.bytesWritten.Add(uint64(n))
 		buf = buf[n:]
 	}
-	c.out = append(c.out, buf...)
+	c.setOut(append(c.outBuf(), buf...))
 }
 
 // syncPause brings the loop's view of PauseRead (fUserPaused, and so the poller registration) in
@@ -135,7 +141,7 @@ func (lp *loop) closeConn(c *Conn, err error) {
 	lp.stats.conns.Add(-1)
 	lp.stats.closed.Add(1)
 	unix.Close(int(c.fd))
-	c.in, c.out = nil, nil
+	c.io = nil
 	lp.h.OnClose(c, err)
 	// The timing wheel may hold c until its slot comes round (up to
 	// wheelSlots ticks): it must not hold the protocol's state with it.
@@ -157,7 +163,7 @@ func (c *Conn) LocalAddr() net.Addr {
 	if c.uaddr != nil {
 		return c.uaddr[0]
 	}
-	return tcpAddr(c.laddr)
+	return tcpAddr(c.laddr.addrPort())
 }
 
 // RemoteAddr returns the peer's address, as it was when the connection opened (nil if it could not
@@ -166,7 +172,7 @@ func (c *Conn) RemoteAddr() net.Addr {
 	if c.uaddr != nil {
 		return c.uaddr[1]
 	}
-	return tcpAddr(c.raddr)
+	return tcpAddr(c.raddr.addrPort())
 }
 
 func tcpAddr(ap netip.AddrPort) net.Addr {
@@ -267,7 +273,7 @@ func (c *Conn) CloseWrite() error {
 		return ErrClosed
 	}
 	c.flags |= fShutWr
-	if len(c.out) == 0 {
+	if len(c.outBuf()) == 0 {
 		c.flags |= fWrShut
 		if err := unix.Shutdown(int(c.fd), unix.SHUT_WR); err != nil {
 			return os.NewSyscallError("shutdown", err)

@@ -16,7 +16,7 @@ func (lp *loop) connEvent(c *Conn, r, w, hup bool) {
 		}
 		return
 	}
-	if w && len(c.out) > 0 {
+	if w && len(c.outBuf()) > 0 {
 		lp.flush(c)
 		if c.state.Load() == stateClosed {
 			return
@@ -78,17 +78,17 @@ func (lp *loop) read(c *Conn) {
 // deliver hands the unconsumed input followed by data (nil: none new) to OnData and keeps what it
 // leaves. While reading is paused (PauseRead) it only keeps the input.
 func (lp *loop) deliver(c *Conn, data []byte) {
-	if len(c.in) > 0 {
-		c.in = append(c.in, data...)
-		data = c.in
+	if len(c.inBuf()) > 0 {
+		c.setIn(append(c.inBuf(), data...))
+		data = c.inBuf()
 	}
 	if c.rpause.Load() {
 		// PauseRead came after the read: OnData waits for ResumeRead.
-		if len(c.in) == 0 {
-			c.in = append(make([]byte, 0, max(len(data), 512)), data...)
+		if len(c.inBuf()) == 0 {
+			c.setIn(append(make([]byte, 0, max(len(data), 512)), data...))
 		}
 		lp.syncPause(c)
-		if len(c.in) > lp.cfg.MaxPendingInput {
+		if len(c.inBuf()) > lp.cfg.MaxPendingInput {
 			lp.fail(c, ErrInputTooLarge)
 		}
 		lp.settle(c)
@@ -101,20 +101,20 @@ func (lp *loop) deliver(c *Conn, data []byte) {
 		k = len(data)
 	}
 	if c.state.Load() != stateOpen {
-		c.in = nil
+		c.setIn(nil)
 		lp.settle(c)
 		return
 	}
 	rest := data[k:]
 	switch {
 	case len(rest) == 0:
-		c.in = nil
-	case len(c.in) > 0:
-		c.in = c.in[:copy(c.in, rest)]
+		c.setIn(nil)
+	case len(c.inBuf()) > 0:
+		c.setIn(c.inBuf()[:copy(c.inBuf(), rest)])
 	default:
-		c.in = append(make([]byte, 0, max(len(rest), 512)), rest...)
+		c.setIn(append(make([]byte, 0, max(len(rest), 512)), rest...))
 	}
-	if len(c.in) > lp.cfg.MaxPendingInput {
+	if len(c.inBuf()) > lp.cfg.MaxPendingInput {
 		lp.fail(c, ErrInputTooLarge)
 	}
 	// A PauseRead in OnData takes effect now: no more reads.
@@ -125,7 +125,7 @@ func (lp *loop) deliver(c *Conn, data []byte) {
 // peerClosed handles EOF: stop reading, send what is queued, then close with io.EOF.
 func (lp *loop) peerClosed(c *Conn) {
 	c.flags |= fEOF
-	c.in = nil
+	c.setIn(nil)
 	if c.state.CompareAndSwap(stateOpen, stateClosing) {
 		c.closeErr = io.EOF
 	}
@@ -136,7 +136,7 @@ func (lp *loop) peerClosed(c *Conn) {
 // the slow-reader pause nor PauseRead applies.
 func (lp *loop) interest(c *Conn) {
 	r := c.flags&(fPaused|fEOF|fClosing|fUserPaused) == 0
-	w := len(c.out) > 0
+	w := len(c.outBuf()) > 0
 	oldR, oldW := c.flags&fRegR != 0, c.flags&fRegW != 0
 	var err error
 	switch {
@@ -168,7 +168,7 @@ func (lp *loop) interest(c *Conn) {
 
 // flush writes queued output when the socket became writable.
 func (lp *loop) flush(c *Conn) {
-	n, err := writeFD(int(c.fd), c.out)
+	n, err := writeFD(int(c.fd), c.outBuf())
 	lp.stats.writes.Add(1)
 	if err != nil {
 		if err == unix.EAGAIN || err == unix.EINTR {
@@ -178,26 +178,26 @@ func (lp *loop) flush(c *Conn) {
 		return
 	}
 	lp.stats.bytesWritten.Add(uint64(n))
-	c.out = c.out[n:]
-	if len(c.out) == 0 {
-		c.out = nil
+	c.setOut(c.outBuf()[n:])
+	if len(c.outBuf()) == 0 {
+		c.setOut(nil)
 		if c.flags&fShutWr != 0 && c.flags&fWrShut == 0 {
 			c.flags |= fWrShut
 			unix.Shutdown(int(c.fd), unix.SHUT_WR)
 		}
 	}
-	if len(c.out) <= lp.cfg.WriteLowWatermark {
+	if len(c.outBuf()) <= lp.cfg.WriteLowWatermark {
 		c.flags &^= fPaused
 	}
 	if c.flags&fClosing != 0 {
-		if len(c.out) == 0 {
+		if len(c.outBuf()) == 0 {
 			lp.closeConn(c, c.closeErr)
 			return
 		}
 		lp.interest(c)
 		return
 	}
-	if len(c.out) <= lp.cfg.WriteLowWatermark && c.flags&fAsyncHeld != 0 {
+	if len(c.outBuf()) <= lp.cfg.WriteLowWatermark && c.flags&fAsyncHeld != 0 {
 		var buf []byte
 		c.mu.Lock()
 		if c.state.Load() == stateOpen {
@@ -211,7 +211,7 @@ func (lp *loop) flush(c *Conn) {
 		}
 	}
 	lp.interest(c)
-	if len(c.out) <= lp.cfg.WriteLowWatermark && c.flags&fWantWritable != 0 && c.state.Load() == stateOpen {
+	if len(c.outBuf()) <= lp.cfg.WriteLowWatermark && c.flags&fWantWritable != 0 && c.state.Load() == stateOpen {
 		c.flags &^= fWantWritable
 		lp.h.OnWritable(c)
 		lp.settle(c)
@@ -219,7 +219,7 @@ func (lp *loop) flush(c *Conn) {
 }
 
 // Queued returns the number of bytes waiting in the write queue.
-func (c *Conn) Queued() int { return len(c.out) }
+func (c *Conn) Queued() int { return len(c.outBuf()) }
 
 // Write sends b: directly when the queue is empty, and it queues (copies) what the kernel refused.
 // It returns len(b) when b was sent or queued. ErrQueueFull (SlowReaderDrop, or past twice the high
@@ -230,7 +230,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 		return 0, ErrClosed
 	}
 	lp := c.lp
-	if len(c.out) > 0 {
+	if len(c.outBuf()) > 0 {
 		if err := lp.admit(c, len(b)); err != nil {
 			return 0, err
 		}
@@ -243,7 +243,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 
 // send writes b, or queues it behind output already waiting, without admission control.
 func (lp *loop) send(c *Conn, b []byte) error {
-	if len(c.out) > 0 {
+	if len(c.outBuf()) > 0 {
 		return lp.queue(c, b)
 	}
 	n, err := writeFD(int(c.fd), b)
@@ -274,12 +274,12 @@ func (c *Conn) Writev(bufs ...[]byte) (int, error) {
 	for _, b := range bufs {
 		total += len(b)
 	}
-	if len(c.out) > 0 {
+	if len(c.outBuf()) > 0 {
 		if err := lp.admit(c, total); err != nil {
 			return 0, err
 		}
 		for _, b := range bufs {
-			c.out = append(c.out, b...)
+			c.setOut(append(c.outBuf(), b...))
 		}
 		return total, nil
 	}
@@ -313,7 +313,7 @@ func (c *Conn) Writev(bufs ...[]byte) (int, error) {
 
 // admit applies the slow-reader policy before n more bytes join a non-empty queue.
 func (lp *loop) admit(c *Conn, n int) error {
-	q := len(c.out) + n
+	q := len(c.outBuf()) + n
 	high := lp.cfg.WriteHighWatermark
 	if q <= high {
 		return nil
@@ -341,8 +341,8 @@ func (lp *loop) admit(c *Conn, n int) error {
 // queue keeps b (the part of a write the kernel refused) and arms the writable event. It always
 // accepts the rest of a write that was partly sent, so a message is never cut.
 func (lp *loop) queue(c *Conn, b []byte) error {
-	c.out = append(c.out, b...)
-	if len(c.out) > lp.cfg.WriteHighWatermark {
+	c.setOut(append(c.outBuf(), b...))
+	if len(c.outBuf()) > lp.cfg.WriteHighWatermark {
 		switch lp.cfg.SlowReader {
 		case SlowReaderClose:
 			lp.fail(c, ErrSlowReader)

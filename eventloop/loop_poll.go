@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/netip"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -132,15 +131,14 @@ type Conn struct {
 	gen      uint32      // generation in the poller's registration; never 0
 	rpause   atomic.Bool // PauseRead requested; written under mu
 	ctx      any
-	in       []byte // input OnData left unconsumed
-	out      []byte // output the kernel refused
-	deadline int64  // loop time; 0: none
-	idleAt   int64  // loop time; 0: none
-	wheelAt  int64  // firing time of the wheel slot due to look at c; 0: none
+	io       *connIO // input left unconsumed and output refused; nil while there is none yet
+	deadline int64   // loop time; 0: none
+	idleAt   int64   // loop time; 0: none
+	wheelAt  int64   // firing time of the wheel slot due to look at c; 0: none
 	closeErr error
-	laddr    netip.AddrPort // TCP addresses read when the connection opened (zero: none)
-	raddr    netip.AddrPort
-	uaddr    *[2]net.Addr // instead, for a unix socket: local and remote address
+	laddr    ipPort       // TCP addresses read when the connection opened (zero: none)
+	raddr    ipPort       //
+	uaddr    *[2]net.Addr // instead, for a unix socket or a zoned IPv6 address: local and remote address
 	mu       sync.Mutex   // guards async, aflags
 	async    []byte
 }
@@ -461,7 +459,7 @@ func (lp *loop) handleWakes() {
 		switch {
 		case c.state.Load() != stateOpen:
 			// Closing: settle sends what AsyncWrite accepted before the close.
-		case len(c.out) <= lp.cfg.WriteHighWatermark:
+		case len(c.outBuf()) <= lp.cfg.WriteHighWatermark:
 			buf, c.async = c.async, nil
 		case len(c.async) > 0:
 			// Hold it back until the queue drains: AsyncWrite reports ErrQueueFull meanwhile.
@@ -480,13 +478,13 @@ func (lp *loop) handleWakes() {
 			// Resumed (here or since the request) with input OnData left: offer it again without
 			// waiting for more. Every ResumeRead is followed by this pass.
 			c.flags &^= fResumed
-			if len(c.in) > 0 && c.state.Load() == stateOpen {
+			if len(c.inBuf()) > 0 && c.state.Load() == stateOpen {
 				lp.deliver(c, nil)
 			}
 		}
 		call := af&aWake != 0
 		if af&aNotify != 0 {
-			if len(c.out) <= lp.cfg.WriteLowWatermark {
+			if len(c.outBuf()) <= lp.cfg.WriteLowWatermark {
 				c.flags &^= fWantWritable
 				call = true
 			} else {

@@ -21,7 +21,7 @@ func (c *Conn) Send(b []byte) error {
 // NotifyWritable, which other goroutines use: a layer that counts Queued (ws's outbound queue)
 // calls it after each write that left bytes queued, so that it hears when they are gone.
 func (c *Conn) WantWritable() {
-	if len(c.out) > 0 {
+	if len(c.outBuf()) > 0 {
 		c.flags |= fWantWritable
 	}
 }

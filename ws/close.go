@@ -173,7 +173,7 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 		// no deadline of its own) holds the frame lock: bound it by the
 		// close deadline. Writers set their deadline under c.mu and never
 		// past closeDL, so none can undo this.
-		c.closeDL = deadline.UnixNano()
+		c.p.closeDL = deadline.UnixNano()
 		_ = c.nc.SetWriteDeadline(deadline)
 	}
 	c.mu.Unlock()

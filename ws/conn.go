@@ -38,9 +38,8 @@ type Conn struct {
 	// Write side: in push mode every write goes to out; otherwise writing
 	// is held for a whole message (writing, under mu) and p.frameMu for a
 	// frame.
-	out     *outQueue   // push mode's output; nil otherwise
-	closeDL int64       // guarded by mu: unix nanoseconds; Close's deadline bounds every write after it (0: none)
-	closeT  *time.Timer // guarded by mu: push mode, drops the connection at closeDL
+	out    *outQueue   // push mode's output; nil otherwise
+	closeT *time.Timer // guarded by mu: push mode, drops the connection at Close's deadline
 
 	// Small fields together, so that an idle connection on the loop fits
 	// a smaller allocation.
@@ -60,7 +59,6 @@ type Conn struct {
 	keepaliveSlot int32         // in keepaliveOf(c)'s heap (index + 1; 0: none), guarded by its mu
 	closeErr      *CloseError   // set once the connection is finished
 	done          chan struct{} // closed when nc is closed; made by Done, if called
-	wake          chan struct{} // closed when writing ends; made by a writer that waits
 	pingSent      int64         // guarded by mu: unix nanoseconds of the unanswered ping (0: none)
 
 	lastRead atomic.Int64 // unix nanoseconds of the last input
@@ -225,6 +223,8 @@ type pullState struct {
 	parser  Parser
 	rc      syscall.RawConn // nc's, for reads that hold no buffer while idle; nil if unsupported
 	frameMu sync.Mutex      // held for writing one frame
+	wake    chan struct{}   // guarded by Conn.mu: closed when writing a message ends; made by a writer that waits
+	closeDL int64           // guarded by Conn.mu: unix nanoseconds; Close's deadline bounds every write after it (0: none)
 	// With rc, rbuf is a pooled buffer held only while input is pending;
 	// otherwise small[:] while idle, else *rbig.
 	rbuf    []byte

@@ -78,7 +78,6 @@ type PushOutput interface {
 // outQueue is the output of a push-mode Conn.
 type outQueue struct {
 	mu     sync.Mutex
-	po     PushOutput
 	buf    *[]byte    // whole frames for the driver; nil when none
 	driver int        // bytes the driver holds (OutputSent)
 	held   *heldQueue // messages behind a stream; nil when none
@@ -113,7 +112,7 @@ type heldMessage struct {
 	frame   bool   // payload is a whole server frame (a prepared message)
 }
 
-func newOutQueue(po PushOutput, b OutputBounds) *outQueue {
+func newOutQueue(b OutputBounds) *outQueue {
 	if b.High <= 0 {
 		b.High = DefaultOutputHigh
 	}
@@ -121,7 +120,7 @@ func newOutQueue(po PushOutput, b OutputBounds) *outQueue {
 		b.Low = b.High / 4
 	}
 	b.High, b.Low = min(b.High, maxOutputBound), min(b.Low, maxOutputBound)
-	return &outQueue{po: po, low: int32(b.Low), high: int32(b.High)}
+	return &outQueue{low: int32(b.Low), high: int32(b.High)}
 }
 
 func (q *outQueue) pendingLocked() int {
@@ -160,15 +159,20 @@ func (q *outQueue) readyLocked() bool {
 	return true
 }
 
-// unlock releases q.mu and tells the driver about new output.
-func (q *outQueue) unlock() {
+// unlockOut releases c.out.mu and tells the driver about new output.
+func (c *Conn) unlockOut() {
+	q := c.out
 	q.accountLocked()
 	tell := q.readyLocked()
 	q.mu.Unlock()
 	if tell {
-		q.po.OutputReady()
+		c.pushOutput().OutputReady()
 	}
 }
+
+// pushOutput is the driver's side of a push-mode Conn: its net.Conn,
+// which NewPushConn was given as a PushOutput (kept once, not twice).
+func (c *Conn) pushOutput() PushOutput { return c.nc.(PushOutput) }
 
 // grow returns the queue's buffer with room for n more bytes.
 func (q *outQueue) grow(n int) []byte {
@@ -252,7 +256,7 @@ func (c *Conn) pushMessages(op Opcode, payloads ...[]byte) error {
 			break
 		}
 	}
-	q.unlock()
+	c.unlockOut()
 	if err != nil {
 		return c.encodeFailed(err)
 	}
@@ -275,7 +279,7 @@ func (c *Conn) pushFrame(frame []byte) error {
 	}
 	b := q.grow(len(frame))
 	*q.buf = append(b, frame...)
-	q.unlock()
+	c.unlockOut()
 	return nil
 }
 
@@ -307,7 +311,7 @@ func (c *Conn) pushControl(op Opcode, payload []byte) error {
 		q.closed = true
 		q.held = nil // a stream never finished: its followers cannot go
 	}
-	q.unlock()
+	c.unlockOut()
 	return nil
 }
 
@@ -418,7 +422,7 @@ func (c *Conn) WaitWritable(ctx context.Context) error {
 		room := q.room
 		q.mu.Unlock()
 		if ask {
-			q.po.OutputReady()
+			c.pushOutput().OutputReady()
 		}
 		select {
 		case <-room:
@@ -463,7 +467,7 @@ func (c *Conn) streamFrame(op Opcode, rsv byte, fin bool, payload []byte) error 
 		return err
 	}
 	c.frameLocked(op, rsv, fin, payload)
-	q.unlock()
+	c.unlockOut()
 	return nil
 }
 
@@ -476,7 +480,7 @@ func (c *Conn) endStream() error {
 	if q.stream {
 		err = c.releaseLocked()
 	}
-	q.unlock()
+	c.unlockOut()
 	if err != nil {
 		return c.encodeFailed(err)
 	}

@@ -150,7 +150,7 @@ func (c *Conn) pushPrepared(ctx context.Context, pm *PreparedMessage) error {
 	case err == nil:
 		err = c.messageLocked(pm.op, pm.payload)
 	}
-	q.unlock()
+	c.unlockOut()
 	if err != nil {
 		return c.encodeFailed(err)
 	}

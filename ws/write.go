@@ -97,10 +97,10 @@ func (c *Conn) lockMessage(ctx context.Context) error {
 	}
 	c.mu.Lock()
 	for c.writing && !c.ended {
-		if c.wake == nil {
-			c.wake = make(chan struct{})
+		if c.p.wake == nil {
+			c.p.wake = make(chan struct{})
 		}
-		wake := c.wake
+		wake := c.p.wake
 		c.mu.Unlock()
 		select {
 		case <-wake:
@@ -122,9 +122,9 @@ func (c *Conn) lockMessage(ctx context.Context) error {
 func (c *Conn) unlockMessage() {
 	c.mu.Lock()
 	c.writing = false
-	if c.wake != nil {
-		close(c.wake) // the waiters race for the lock again
-		c.wake = nil
+	if c.p.wake != nil {
+		close(c.p.wake) // the waiters race for the lock again
+		c.p.wake = nil
 	}
 	c.mu.Unlock()
 }
@@ -203,8 +203,8 @@ func (c *Conn) setWriteDeadline(deadline time.Time, closing bool) bool {
 	if c.closeSent && !closing {
 		return false
 	}
-	if c.closeDL != 0 {
-		if dl := time.Unix(0, c.closeDL); deadline.IsZero() || dl.Before(deadline) {
+	if c.p.closeDL != 0 {
+		if dl := time.Unix(0, c.p.closeDL); deadline.IsZero() || dl.Before(deadline) {
 			deadline = dl
 		}
 	}
