@@ -332,6 +332,29 @@ func AppendReject(dst []byte, status int, reason string, extra []HeaderField) []
 	return append(dst, '\n')
 }
 
+// AppendHTTPResponse appends a complete HTTP/1.1 response that closes the
+// connection: the status line, the header lines (a line whose name is not
+// a token or whose value holds a control character is left out),
+// Content-Length and Connection: close, then body. An event-loop driver
+// answers a request that is not a WebSocket upgrade with it.
+func AppendHTTPResponse(dst []byte, status int, header []HeaderField, body []byte) []byte {
+	dst = append(dst, "HTTP/1.1 "...)
+	dst = strconv.AppendInt(dst, int64(status), 10)
+	dst = append(dst, ' ')
+	dst = append(dst, statusText(status)...)
+	dst = append(dst, "\r\n"...)
+	for _, f := range header {
+		if asciiEqualFold(f.Name, "Content-Length") || asciiEqualFold(f.Name, "Connection") || asciiEqualFold(f.Name, "Transfer-Encoding") {
+			continue // ours
+		}
+		dst = appendHeaderLine(dst, f.Name, f.Value)
+	}
+	dst = append(dst, "Connection: close\r\nContent-Length: "...)
+	dst = strconv.AppendInt(dst, int64(len(body)), 10)
+	dst = append(dst, "\r\n\r\n"...)
+	return append(dst, body...)
+}
+
 // appendHeaderLine appends "name: value"; a line whose name is not a token
 // or whose value holds a control character is left out, so that no value
 // can split the response or smuggle a header.
@@ -358,6 +381,20 @@ func validValue[T string | []byte](v T) bool {
 
 func statusText(code int) string {
 	switch code {
+	case 200:
+		return "OK"
+	case 204:
+		return "No Content"
+	case 301:
+		return "Moved Permanently"
+	case 302:
+		return "Found"
+	case 304:
+		return "Not Modified"
+	case 401:
+		return "Unauthorized"
+	case 429:
+		return "Too Many Requests"
 	case 400:
 		return "Bad Request"
 	case 403:

@@ -92,6 +92,9 @@
 // TLSConfig.GetCertificate to a function that returns the current
 // certificate (from an atomic.Pointer the program swaps when the files
 // change): every new handshake calls it, open connections keep theirs.
+// Handlers of the server and the client read the negotiated TLS state
+// (version, cipher suite, ALPN, SNI, peer certificates, channel binding)
+// with ws.Conn.ConnectionState, as on goroutines.
 // An idle wss:// connection holds what crypto/tls keeps after the
 // handshake on top of a ws:// connection's: its tls.Conn, the cipher
 // states and the input and handshake buffers it never shrinks, about
@@ -113,6 +116,11 @@
 // Server.Metrics, if set, counts the server's connections, messages,
 // close codes and refused handshakes (package ws/wsmetrics), as
 // ws.Server.Metrics does on goroutines.
+//
+// A request without an Upgrade header gets 426, unless Server.HTTP is set:
+// it then answers such requests on the loop (a health check, metrics, a
+// page), one per connection (Connection: close), so that one port serves
+// both.
 //
 // # Shutdown
 //

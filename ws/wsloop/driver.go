@@ -118,6 +118,10 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 		// toward MaxConnections instead.
 		hs.pending = false
 		d.srv.leavePending(c)
+		if err == nil && d.srv.HTTP != nil && hs.req.Get("Upgrade") == nil {
+			d.answerHTTP(c, &hs.req)
+			return 0, errAnsweredHTTP
+		}
 		if err == nil {
 			err = d.srv.admit()
 			hs.admitted = err == nil
@@ -157,6 +161,24 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 	c.c.SetMetrics(d.srv.Metrics)
 	d.srv.track(c)
 	return n, nil
+}
+
+// errAnsweredHTTP: the request was not an upgrade, and Server.HTTP
+// answered it.
+var errAnsweredHTTP = errors.New("wsloop: answered a plain HTTP request")
+
+// answerHTTP sends Server.HTTP's answer to req and closes c once it is out.
+func (d *driver) answerHTTP(c *conn, req *ws.Request) {
+	r := d.srv.HTTP(req)
+	if r.Status == 0 {
+		r.Status = 200
+	}
+	out := ws.AppendHTTPResponse(nil, r.Status, r.Header, r.Body)
+	if string(req.Method) == "HEAD" {
+		out = out[:len(out)-len(r.Body)] // the length, not the body
+	}
+	_ = c.write(out)
+	c.fail()
 }
 
 // response checks the server's answer to a client's handshake.

@@ -44,6 +44,15 @@ type Server struct {
 	// Metrics, if set, counts the server's connections, messages, closes
 	// and refused handshakes (see package ws/wsmetrics); nil: not counted.
 	Metrics *wsmetrics.Set
+	// HTTP, if set, answers a request that is not a WebSocket upgrade (it
+	// has no Upgrade header) instead of the 426 such a request gets
+	// otherwise: a health check, metrics, a small page, served on the loop
+	// like the WebSockets. It is called on the loop with the request head
+	// (valid only during the call) and must not block. Its response is
+	// sent with Connection: close and the connection closed once it is out;
+	// a request body is not read. Such a request does not count toward
+	// Options.MaxConnections.
+	HTTP func(r *ws.Request) HTTPResponse
 
 	once    sync.Once
 	loop    *eventloop.Loop
@@ -62,6 +71,13 @@ type Server struct {
 // DefaultMaxPendingHandshakes is the default of
 // Server.MaxPendingHandshakes.
 const DefaultMaxPendingHandshakes = 4096
+
+// HTTPResponse is Server.HTTP's answer.
+type HTTPResponse struct {
+	Status int              // 0: 200
+	Header []ws.HeaderField // e.g. Content-Type; Content-Length and Connection are the server's
+	Body   []byte
+}
 
 // ListenAndServe serves h on a TCP address ("127.0.0.1:9000") until ctx is
 // done, then shuts down as Server.Shutdown does (every connection gets
