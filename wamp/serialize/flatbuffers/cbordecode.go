@@ -219,7 +219,11 @@ func (d *cborDecoder) value(depth int) (any, error) {
 	return nil, errCBORMalformed
 }
 
-func (d *cborDecoder) list(depth int) ([]any, error) {
+func (d *cborDecoder) list(depth int) ([]any, error) { return d.listInto(depth, nil) }
+
+// listInto is list, with the elements in buf when the list has len(buf)
+// of them.
+func (d *cborDecoder) listInto(depth int, buf []any) ([]any, error) {
 	if depth > maxDepth {
 		return nil, errCBORMalformed
 	}
@@ -230,7 +234,10 @@ func (d *cborDecoder) list(depth int) ([]any, error) {
 	if n > uint64(len(d.b)-d.i) || n > maxElems {
 		return nil, errCBORMalformed
 	}
-	l := make([]any, n)
+	l := buf
+	if l == nil || uint64(len(l)) != n {
+		l = make([]any, n) // never nil, as cbor.Decode
+	}
 	for i := range l {
 		if l[i], err = d.value(depth + 1); err != nil {
 			return nil, err

@@ -14,7 +14,11 @@ import (
 // a panic; nothing is allocated in proportion to a length field before
 // the bytes are known to be there. The table is read in place; only the
 // values the message keeps (strings, payloads, decoded args) are copied.
-func (Serializer) Unmarshal(b []byte) (wamp.Message, error) {
+func (Serializer) Unmarshal(b []byte) (wamp.Message, error) { return unmarshal(b, true) }
+
+// unmarshal is Unmarshal; hot false skips the hot path (for the tests that
+// compare it with the general reader).
+func unmarshal(b []byte, hot bool) (wamp.Message, error) {
 	r := reader{b: b, st: valueSlab{size: min(len(b), slabSize)}}
 	if len(b) < 4 {
 		return nil, malformed("shorter than a root offset")
@@ -45,6 +49,11 @@ func (Serializer) Unmarshal(b []byte) (wamp.Message, error) {
 	t, err := r.table(mp)
 	if err != nil {
 		return nil, err
+	}
+	if hot {
+		if m, ok := r.hot(l, t); ok {
+			return m, nil
+		}
 	}
 	var w wamp.Wire
 	if err := r.message(l, t, &w); err != nil {

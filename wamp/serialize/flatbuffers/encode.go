@@ -35,6 +35,20 @@ var encoders = sync.Pool{New: func() any { return &encoder{b: fb.NewBuilder(512)
 // what the message does (layout.refuse); those, and a known key with a
 // value of the wrong type, are errors matching ErrUnsupportedType.
 func (Serializer) AppendMessage(dst []byte, m wamp.Message) ([]byte, error) {
+	return appendMessage(dst, m, true)
+}
+
+// appendMessage is AppendMessage; hot false skips the hot path (for the
+// tests that compare it with the general writer).
+func appendMessage(dst []byte, m wamp.Message, hot bool) ([]byte, error) {
+	if hot {
+		if out, ok, err := appendHot(dst, m); ok {
+			if err != nil {
+				return dst, fmt.Errorf("%w: %v: args: %v", ErrUnsupportedType, m.Type(), err)
+			}
+			return out, nil
+		}
+	}
 	var w wamp.Wire
 	if !wamp.ToWire(m, &w) {
 		return dst, ErrUnsupportedType

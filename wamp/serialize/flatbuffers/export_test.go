@@ -17,3 +17,9 @@ func AppendWithBuilder(dst []byte, m wamp.Message) ([]byte, error) {
 	e := &encoder{b: fb.NewBuilder(0)}
 	return e.message(dst, l, &w, messageDict(l, &w))
 }
+
+// AppendGeneral is AppendMessage without the hot path.
+func AppendGeneral(dst []byte, m wamp.Message) ([]byte, error) { return appendMessage(dst, m, false) }
+
+// UnmarshalGeneral is Unmarshal without the hot path.
+func UnmarshalGeneral(b []byte) (wamp.Message, error) { return unmarshal(b, false) }

@@ -9,14 +9,16 @@ import (
 	"github.com/autobahn-go/autobahn/wamp/serialize/cbor"
 )
 
-// The direct writer: the hot messages (CALL, RESULT, EVENT, … whose
-// fields are scalars, strings and byte vectors) are written front to back
-// straight into dst, without the runtime's Builder and the copy out of it
-// (about half the cost of a round trip in BenchmarkRoundTrip). Messages
-// with nested tables or vectors of strings and integers (HELLO, WELCOME,
-// CHALLENGE, AUTHENTICATE, PUBLISH with exclusion lists) go through the
-// Builder. Both produce valid FlatBuffers (checked against each other and
-// against the flatc-generated readers in the tests).
+// The direct writer: the messages whose fields are scalars, strings and
+// byte vectors (CALL, RESULT, EVENT, … with Options/Details; without
+// them they take the hot writer in hot.go, which writes the same bytes)
+// are written front to back straight into dst, without the runtime's
+// Builder and the copy out of it (about half the cost of a round trip in
+// BenchmarkRoundTrip). Messages with nested tables or vectors of strings
+// and integers (HELLO, WELCOME, CHALLENGE, AUTHENTICATE, PUBLISH with
+// exclusion lists) go through the Builder. All produce valid FlatBuffers
+// (checked against each other and against the flatc-generated readers in
+// the tests).
 //
 // Layout: the root offset, the Message vtable and table, the message's
 // vtable and table, then the strings and vectors the table refers to (a
