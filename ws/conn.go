@@ -84,6 +84,7 @@ func newConn(nc net.Conn, role Role, buffered []byte, neg Negotiated, opts *Opti
 		opts:  o,
 		neg:   internNegotiated(neg.Subprotocol, neg.Extensions),
 		codec: neg.Codec,
+		data:  neg.Data,
 		out:   out,
 		push:  out != nil,
 	}

@@ -449,8 +449,7 @@ func TestServeListener(t *testing.T) {
 	if err := <-errc; err != nil {
 		t.Fatal(err)
 	}
-	_ = ln.Close()
-	if err := <-served; !errors.Is(err, net.ErrClosed) {
+	if err := <-served; !errors.Is(err, ErrClosed) { // Shutdown closed ln
 		t.Fatal(err)
 	}
 }

@@ -16,6 +16,9 @@
 // A server implements Handler (OnConnect, OnOpen, OnMessage, OnClose, as in
 // Autobahn|Python) and runs it with a Server: Server.Serve on a listener,
 // Server.ServeConn on raw connections, or wshttp.Handler inside net/http.
+// Every driver, and the package-level Serve, contains a Handler's panic:
+// only its connection ends (1011), and the panic is logged and counted
+// (Options.PanicCrash restores crashing).
 //
 // # Drivers
 //
@@ -30,7 +33,10 @@
 // wait for room calls WaitWritable, which the driver wakes at its low
 // watermark. So framing, limits, extensions, keepalive and close handling
 // are written once, and nothing on an event loop ever waits for another
-// goroutine.
+// goroutine. Conn.ConnectionState gives the TLS state of a wss://
+// connection on every driver and on clients (a driver that runs TLS
+// itself has the net.Conn it gives NewPushConn implement
+// ConnectionState() tls.ConnectionState).
 //
 // # Protocol
 //
@@ -56,6 +62,9 @@
 // not a goroutine or a timer per connection; an idle Conn on a TCP or Unix
 // socket holds no read buffer (buffers come from a pool while data flows),
 // and reading and writing whole messages does not allocate in steady state.
+// Costly decodes (CostlyDecoder: bzip2) take at most GOMAXPROCS-1
+// processors in all, on every driver, so that a few compression bombs
+// cannot starve the other connections.
 //
 // Server.Metrics (a *wsmetrics.Set, package ws/wsmetrics) counts
 // connections, messages and bytes, close codes and refused handshakes

@@ -253,6 +253,9 @@ type Negotiated struct {
 	Extensions string
 	// Codec is the negotiated per-message extension, nil for none.
 	Codec Codec
+	// Data, if set, is the new Conn's Data (SetData): what the server's
+	// OnConnect put in Accept.Data.
+	Data any
 }
 
 // NegotiateExtensions runs the server side of extension negotiation for the

@@ -229,9 +229,7 @@ func TestPanicContained(t *testing.T) {
 			if !errors.As(err, &he) || he.Status != 500 {
 				t.Fatalf("after a panic in OnConnect: %v, want 500", err)
 			}
-			if driver != "wshttp" { // wshttp answers through net/http: not counted
-				want++
-			}
+			want++
 
 			c := dialT(t, url, nil)
 			if err := c.WriteMessage(ctx, ws.OpText, []byte("close")); err != nil {

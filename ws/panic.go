@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"runtime/debug"
+	"sync/atomic"
 )
 
 // Panics of a Handler are contained by the server drivers (ws.Server,
@@ -23,36 +24,47 @@ func (s *serving) guard() {
 	if v == nil {
 		return
 	}
-	s.s.panicked(s.c, v)
-	c := s.c
-	if !s.told {
-		s.told = true
+	contain(v, s.c, s.s.Handler, s.told, s.s.options(), &s.s.panics)
+	s.told = true
+	s.end()
+}
+
+// contain is the work of a recovered panic v of h serving c, for guard
+// and Serve: it is logged and counted in n; unless told (OnClose was
+// called, or is under way), c is closed with 1011 and OnClose called,
+// a panic of which is contained too; then c is released.
+func contain(v any, c *Conn, h Handler, told bool, o *Options, n *atomic.Int64) {
+	panicked(o, n, c, v)
+	if !told {
 		_ = c.Close(StatusInternalError, "")
 		func() {
-			defer s.s.swallow(c)
-			closed(c, s.s.Handler, c.finished())
+			defer func() {
+				if v := recover(); v != nil {
+					panicked(o, n, c, v)
+				}
+			}()
+			closed(c, h, c.finished())
 		}()
 	}
 	c.shutdown() // closed did not get to it if OnClose panicked
-	s.end()
 }
 
 // Panics returns how many Handler panics the server contained (see
 // Options.PanicCrash).
 func (s *Server) Panics() int64 { return s.panics.Load() }
 
-// panicked logs and counts a contained panic of the Handler.
-func (s *Server) panicked(c *Conn, v any) {
-	logPanic(s.options(), c.RemoteAddr(), v)
-	s.panics.Add(1) // after the log: who sees the count finds the log
-}
+// servePanics counts the panics Serve contained.
+var servePanics atomic.Int64
 
-// swallow, deferred around a call made while ending a connection whose
-// handler already panicked (OnClose), contains a second panic too.
-func (s *Server) swallow(c *Conn) {
-	if v := recover(); v != nil {
-		s.panicked(c, v)
-	}
+// ServePanics returns how many Handler panics the package-level Serve
+// contained, in the whole process (see Options.PanicCrash); a Server
+// counts its own (Server.Panics).
+func ServePanics() int64 { return servePanics.Load() }
+
+// panicked logs a contained panic of the Handler on c and counts it in n.
+func panicked(o *Options, n *atomic.Int64, c *Conn, v any) {
+	logPanic(o, c.RemoteAddr(), v)
+	n.Add(1) // after the log: who sees the count finds the log
 }
 
 // logPanic logs a contained panic once, with the stack of the panicking
@@ -95,6 +107,19 @@ func onConnect(req *ConnectRequest, h Handler, opts *Options) (acc Accept, err e
 		}()
 	}
 	return h.OnConnect(req)
+}
+
+// refused counts an opening handshake that a driver outside this package
+// (wshttp, through serverhooks.Refused) refused with err, as Serve counts
+// its own: the HTTP status of a *HandshakeError in Metrics, and a
+// contained OnConnect panic (err matches ErrHandlerPanic; it was logged
+// already) in Panics.
+func (s *Server) refused(err error) {
+	var he *HandshakeError
+	if errors.As(err, &he) {
+		s.Metrics.Rejected(he.Status)
+	}
+	s.countPanic(err)
 }
 
 // countPanic counts a handshake error that is a contained OnConnect panic.

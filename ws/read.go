@@ -94,6 +94,10 @@ func (c *Conn) decode(dst []byte, ev Event, done int64) ([]byte, error) {
 	if m := c.opts.MaxMessagePayload; m > 0 {
 		limit = max(m-done, 0)
 	}
+	if c.costlyDecode() {
+		costlyEnter() // costly.go: one processor stays for the rest
+		defer costlyLeave()
+	}
 	out, err := c.codec.Decode(dst, ev.Payload, ev.Final, limit)
 	switch {
 	case err == nil:

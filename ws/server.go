@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/autobahn-go/autobahn/ws/internal/serverhooks"
 	"github.com/autobahn-go/autobahn/ws/wsmetrics"
 )
 
@@ -37,11 +38,16 @@ type Accept struct {
 	// fills them from Options.Extensions unless OnConnect set Codec.
 	Extensions string
 	Codec      Codec
+	// Data, if set, is the Conn's Data (Conn.Data) from OnOpen on: the
+	// connection's own state, made from its request (its headers, the
+	// authenticated user), on every driver, without a lookup table from
+	// OnConnect to OnOpen.
+	Data any
 }
 
 // Negotiated returns what a driver passes to NewConn.
 func (a Accept) Negotiated() Negotiated {
-	return Negotiated{Subprotocol: a.Protocol, Extensions: a.Extensions, Codec: a.Codec}
+	return Negotiated{Subprotocol: a.Protocol, Extensions: a.Extensions, Codec: a.Codec, Data: a.Data}
 }
 
 // Handler is the application side of a connection, in the shape of
@@ -77,11 +83,22 @@ func (BaseHandler) OnClose(*Conn, bool, StatusCode, string) {}
 
 // Serve runs h on an open connection until it ends: OnOpen, then OnMessage
 // per message, then OnClose. When ctx is cancelled the connection is closed
-// with StatusGoingAway.
+// with StatusGoingAway. A panic of h is contained as on a Server (unless
+// the connection's Options.PanicCrash): the connection is closed with
+// 1011, OnClose is still called once, the panic is logged with its stack
+// on Options.Logger and counted (ServePanics), and Serve returns.
 func Serve(ctx context.Context, c *Conn, h Handler) {
 	if ctx.Done() != nil {
 		stop := context.AfterFunc(ctx, func() { _ = c.Close(StatusGoingAway, "server shutting down") })
 		defer stop()
+	}
+	told := false // OnClose was called (or is under way)
+	if !c.opts.PanicCrash {
+		defer func() {
+			if v := recover(); v != nil {
+				contain(v, c, h, told, c.opts, &servePanics)
+			}
+		}()
 	}
 	h.OnOpen(c)
 	for {
@@ -90,6 +107,7 @@ func Serve(ctx context.Context, c *Conn, h Handler) {
 		c.awaitInput()
 		op, p, err := c.ReadMessage(context.Background())
 		if err != nil {
+			told = true
 			closed(c, h, err)
 			return
 		}
@@ -113,7 +131,7 @@ func closed(c *Conn, h Handler, err error) {
 	c.shutdown()
 }
 
-// serving is the state of a connection served by Server.Start or Run.
+// serving is the state of a connection served by Server.start or run.
 type serving struct {
 	c     *Conn
 	s     *Server
@@ -279,19 +297,22 @@ type Server struct {
 	pending  map[net.Conn]struct{} // handshakes of Serve and ServeConn
 	admitted int
 	closing  bool
+	lns      map[net.Listener]struct{} // Serve's, closed by Shutdown
 	wg       sync.WaitGroup
 
 	panics atomic.Int64
 }
 
-// Admit reserves a connection slot (for drivers, before the handshake
-// answer). It fails with ErrTooManyConnections, or ErrClosed after
-// Shutdown. Call release once the connection is over or was not made.
-func (s *Server) Admit() (release func(), err error) {
-	return s.admit(nil)
+func init() {
+	serverhooks.Admit = func(srv any) (func(), error) { return srv.(*Server).admit(nil) }
+	serverhooks.Start = func(srv any, c any, done func()) { srv.(*Server).start(c.(*Conn), done) }
+	serverhooks.Refused = func(srv any, err error) { srv.(*Server).refused(err) }
 }
 
-// admit is Admit that also holds nc, if not nil, as a handshake in
+// admit reserves a connection slot (for the drivers, before the
+// handshake answer: ServeConn, and wshttp through serverhooks.Admit); it
+// fails with ErrTooManyConnections, or ErrClosed after Shutdown. It also
+// holds nc, if not nil, as a handshake in
 // progress: Shutdown closes those at once (no close frame is owed before
 // the 101), instead of waiting for their handshake timeout.
 func (s *Server) admit(nc net.Conn) (release func(), err error) {
@@ -341,10 +362,10 @@ func (s *Server) options() *Options {
 	return s.opts
 }
 
-// Run serves an open connection with s.Handler until it ends, tracking it
-// for Shutdown. ctx cancellation closes it with StatusGoingAway. A panic
-// of the Handler is contained as with Start.
-func (s *Server) Run(ctx context.Context, c *Conn) {
+// run serves an open connection with s.Handler until it ends, tracking it
+// for Shutdown, for ServeConn. ctx cancellation closes it with
+// StatusGoingAway. A panic of the Handler is contained as with start.
+func (s *Server) run(ctx context.Context, c *Conn) {
 	s.options()
 	s.track(c)
 	if ctx.Done() != nil {
@@ -394,12 +415,13 @@ func (s *Server) untrack(c *Conn) {
 	s.mu.Unlock()
 }
 
-// Start serves an open connection with s.Handler like Run, but returns at
-// once: the connection runs on goroutines of its own (Handler calls for it
-// never overlap and come in order, though not always from the same
-// goroutine; while idle it holds one goroutine with the smallest stack and
-// no buffers). done, if not nil, is called when it has ended.
-func (s *Server) Start(c *Conn, done func()) {
+// start serves an open connection with s.Handler like run, but returns at
+// once (Serve's connections, and wshttp's through serverhooks.Start): the
+// connection runs on goroutines of its own (Handler calls for it never
+// overlap and come in order, though not always from the same goroutine;
+// while idle it holds one goroutine with the smallest stack and no
+// buffers). done, if not nil, is called when it has ended.
+func (s *Server) start(c *Conn, done func()) {
 	s.options()
 	s.track(c)
 	sv := &serving{c: c, s: s, done: done}
@@ -419,6 +441,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	o := s.options()
 	s.mu.Lock()
 	s.closing = true
+	for ln := range s.lns {
+		_ = ln.Close() // Serve returns ErrClosed
+	}
 	conns := make([]*Conn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)
@@ -463,15 +488,39 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 }
 
-// Serve accepts connections on ln until it fails (ln closed) and serves
-// each: the handshake, parsed zero-copy, on a goroutine of its own, then
-// the connection as with Start. It returns the error of ln.Accept.
+// Serve accepts connections on ln and serves each: the handshake, parsed
+// zero-copy, on a goroutine of its own, then the connection on goroutines
+// of its own. It returns ErrClosed once Shutdown was called (Shutdown
+// closes ln), else the error of ln.Accept (ln closed, or a permanent
+// error).
 func (s *Server) Serve(ln net.Listener) error {
 	s.options()
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		_ = ln.Close()
+		return ErrClosed
+	}
+	if s.lns == nil {
+		s.lns = make(map[net.Listener]struct{})
+	}
+	s.lns[ln] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.lns, ln)
+		s.mu.Unlock()
+	}()
 	var delay time.Duration
 	for {
 		nc, err := ln.Accept()
 		if err != nil {
+			s.mu.Lock()
+			closing := s.closing
+			s.mu.Unlock()
+			if closing {
+				return ErrClosed
+			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
 				// Out of fds and the like: back off as net/http does.
@@ -502,7 +551,7 @@ func (s *Server) accept(nc net.Conn) {
 		release()
 		return
 	}
-	s.Start(c, release)
+	s.start(c, release)
 }
 
 // ServeConn performs the server handshake on a raw connection (parsed
@@ -523,7 +572,7 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 		_ = nc.Close()
 		return
 	}
-	s.Run(ctx, c)
+	s.run(ctx, c)
 }
 
 // UpgradeConn reads and answers the opening handshake on nc within

@@ -60,8 +60,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	srv := &ws.Server{Handler: echo{}} // a goroutine per connection
 	fmt.Fprintf(out, "echo on ws://%s/ (goroutines)\n", ln.Addr())
-	go func() { <-ctx.Done(); ln.Close(); srv.Shutdown(context.Background()) }()
-	if err := srv.Serve(ln); !errors.Is(err, net.ErrClosed) {
+	go func() { <-ctx.Done(); srv.Shutdown(context.Background()) }() // it closes ln too
+	if err := srv.Serve(ln); !errors.Is(err, ws.ErrClosed) {
 		return err
 	}
 	return nil

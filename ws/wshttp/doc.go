@@ -48,4 +48,9 @@
 //		IdleTimeout:       2 * time.Minute,
 //		MaxHeaderBytes:    16 << 10,
 //	}
+//
+// net/http has no bound on the number of header lines (MaxHeaderBytes lets
+// ~1,000 short ones through): wshttp answers an upgrade with more than
+// ws.DefaultMaxHeaders (64, Host included) with 431 and closes its
+// connection, as ws.Server and wsloop refuse it.
 package wshttp

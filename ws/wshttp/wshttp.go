@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/autobahn-go/autobahn/ws"
+	"github.com/autobahn-go/autobahn/ws/internal/serverhooks"
 )
 
 // Accept upgrades the request to a WebSocket connection: it checks the
@@ -21,14 +22,14 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *ws.Options) (*ws.Conn,
 
 // Handler returns an http.Handler that serves s.Handler on every request:
 // OnConnect decides the handshake, then the connection runs through
-// s.Start (so net/http's deep per-request stack is freed, and an idle
+// the Server's own serving (so net/http's deep per-request stack is freed, and an idle
 // connection holds only a small goroutine). Connections count towards
 // s.Options.MaxConnections (503 beyond) and are closed with 1001 by
 // s.Shutdown.
 func Handler(s *ws.Server) http.Handler {
 	opts := s.Options.Resolve() // shared by every connection
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		release, err := s.Admit()
+		release, err := serverhooks.Admit(s)
 		if err != nil {
 			s.Metrics.Rejected(http.StatusServiceUnavailable)
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
@@ -36,14 +37,11 @@ func Handler(s *ws.Server) http.Handler {
 		}
 		c, err := accept(w, r, s.Handler, opts)
 		if err != nil {
-			var he *ws.HandshakeError
-			if errors.As(err, &he) {
-				s.Metrics.Rejected(he.Status)
-			}
+			serverhooks.Refused(s, err) // counted: the status, an OnConnect panic
 			release()
 			return
 		}
-		s.Start(c, release)
+		serverhooks.Start(s, c, release)
 	})
 }
 
@@ -51,6 +49,14 @@ func accept(w http.ResponseWriter, r *http.Request, h ws.Handler, opts *ws.Optio
 	if !r.ProtoAtLeast(1, 1) {
 		// As ws.Server and wsloop answer: the upgrade is HTTP/1.1's (RFC 6455 §4.1).
 		return nil, fail(w, &ws.HandshakeError{Status: 400, Reason: "WebSocket needs HTTP/1.1"})
+	}
+	if headerLines(r) > ws.DefaultMaxHeaders {
+		// net/http bounds the head's bytes only (MaxHeaderBytes), so a
+		// request may carry ~1,000 short lines: refused as ws.Server and
+		// wsloop refuse more than their parser's limit, and the
+		// connection closed, not kept alive for more.
+		w.Header().Set("Connection", "close")
+		return nil, fail(w, &ws.HandshakeError{Status: http.StatusRequestHeaderFieldsTooLarge, Reason: "too many header lines"})
 	}
 	if err := ws.CheckHTTP(r.Method, func(name string) []string { return r.Header[name] }); err != nil {
 		return nil, fail(w, err)
@@ -106,6 +112,19 @@ func accept(w http.ResponseWriter, r *http.Request, h ws.Handler, opts *ws.Optio
 		buffered, _ = brw.Reader.Peek(n)
 	}
 	return ws.NewConn(nc, ws.RoleServer, buffered, acc.Negotiated(), opts), nil
+}
+
+// headerLines is how many header lines r came with: net/http keeps Host
+// apart from Header and merges lines of one name.
+func headerLines(r *http.Request) int {
+	n := 0
+	if r.Host != "" {
+		n++
+	}
+	for _, vs := range r.Header {
+		n += len(vs)
+	}
+	return n
 }
 
 func validField(s string) bool {

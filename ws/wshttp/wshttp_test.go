@@ -161,7 +161,7 @@ func TestHandlerNegotiatesExtension(t *testing.T) {
 	_ = srv.Shutdown(ctx)
 }
 
-// BenchmarkEcho is a round trip through Handler (Server.Start); the
+// BenchmarkEcho is a round trip through Handler (the Server's own serving); the
 // allocations are per message for both ends together.
 func BenchmarkEcho(b *testing.B) {
 	srv := &ws.Server{Handler: echo{}}

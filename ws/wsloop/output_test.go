@@ -60,9 +60,13 @@ func TestLoopNeverWaits(t *testing.T) {
 	sc := <-h.open
 	ctx, cancel := context.WithCancel(context.Background())
 	writer := waitingWriter(ctx, sc, nil)
+	streamFailed := false
 	defer func() {
 		cancel()
-		if err := <-writer; !errors.Is(err, context.Canceled) {
+		// A stream that had sent part of its message when the queue
+		// filled abandons it and closes the connection (1011): then the
+		// writer may end with ErrClosed.
+		if err := <-writer; !errors.Is(err, context.Canceled) && !(streamFailed && errors.Is(err, ws.ErrClosed)) {
 			t.Errorf("the goroutine's writer ended with %v", err)
 		}
 	}()
@@ -72,6 +76,7 @@ func TestLoopNeverWaits(t *testing.T) {
 	}
 	select {
 	case errs := <-h.answered:
+		streamFailed = errs[len(errs)-1] != nil
 		for i, err := range errs {
 			if err != nil && !errors.Is(err, ws.ErrQueueFull) {
 				t.Errorf("write %d from the loop: %v", i, err)

@@ -1,0 +1,21 @@
+// Package serverhooks lets ws/wshttp drive a ws.Server through steps that
+// are not ws's public API: a driver's hooks, not a user's calls. Package
+// ws sets the functions when it is initialized; their arguments are a
+// *ws.Server and a *ws.Conn (this package cannot import ws, which imports
+// it).
+package serverhooks
+
+var (
+	// Admit reserves a connection slot of the server before the
+	// handshake answer: ws.ErrTooManyConnections, or ws.ErrClosed after
+	// Shutdown. Call release once the connection is over or was not made.
+	Admit func(srv any) (release func(), err error)
+	// Start serves an open connection with the server's Handler on
+	// goroutines of its own and returns at once; done, if not nil, is
+	// called when the connection has ended.
+	Start func(srv any, c any, done func())
+	// Refused counts an opening handshake the driver refused with err:
+	// the HTTP status of a *ws.HandshakeError in the server's Metrics, a
+	// contained OnConnect panic in its Panics.
+	Refused func(srv any, err error)
+)
