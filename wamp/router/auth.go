@@ -58,6 +58,10 @@ type CryptosignPrincipal struct {
 type TransportInfo struct {
 	TLS        *tls.ConnectionState // nil on plain connections
 	RemoteAddr net.Addr             // nil when the transport does not tell
+	// HTTPHeaders are the headers of a WebSocket's opening handshake, as
+	// websocket.Conn.RequestHeader returns them (lower-case names, at most
+	// websocket.MaxHeaderBytes); nil on other transports.
+	HTTPHeaders map[string]string
 }
 
 // AuthRequest is what an Authenticator decides on.
@@ -541,7 +545,7 @@ func (s *session) runAuthenticator(a Authenticator, pa *pendingAuth, ticket stri
 	s.r.wg.Add(1)
 	go func() {
 		defer s.r.wg.Done()
-		ctx, cancel := context.WithTimeout(s.ctx, s.r.cfg.HelloTimeout)
+		ctx, cancel := context.WithTimeout(s.context(), s.r.cfg.HelloTimeout)
 		p, err := a.Authenticate(ctx, req)
 		expired := ctx.Err() != nil
 		cancel()
@@ -570,10 +574,7 @@ func (s *session) runAuthenticator(a Authenticator, pa *pendingAuth, ticket stri
 // transportInfo describes the session's connection.
 func (s *session) transportInfo() TransportInfo {
 	var ti TransportInfo
-	var t any = s.t
-	if s.lo != nil {
-		t = s.lo.c
-	}
+	t := s.conn()
 	if cs, ok := t.(interface {
 		ConnectionState() (tls.ConnectionState, bool)
 	}); ok {
@@ -584,8 +585,11 @@ func (s *session) transportInfo() TransportInfo {
 	if ra, ok := t.(interface{ RemoteAddr() net.Addr }); ok {
 		ti.RemoteAddr = ra.RemoteAddr()
 	}
-	if c, ok := t.(*websocket.Conn); ok && ti.RemoteAddr == nil {
-		ti.RemoteAddr = c.WS().RemoteAddr()
+	if c, ok := t.(*websocket.Conn); ok {
+		if ti.RemoteAddr == nil {
+			ti.RemoteAddr = c.WS().RemoteAddr()
+		}
+		ti.HTTPHeaders = c.RequestHeader()
 	}
 	return ti
 }

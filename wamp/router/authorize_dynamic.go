@@ -155,7 +155,7 @@ func (rm *realm) callAuthorizer(s *session, pa *ProcedureAuthorizer, a actionOf)
 	if a.match != wamp.MatchExact {
 		options["match"] = a.match
 	}
-	ctx, cancel := context.WithTimeout(s.ctx, rm.r.cfg.HelloTimeout)
+	ctx, cancel := context.WithTimeout(s.context(), rm.r.cfg.HelloTimeout)
 	defer cancel()
 	args, _, err := rm.r.callProcedure(ctx, realmName, pa.Procedure, wamp.List{details, string(a.uri), a.action, options}, nil)
 	if err != nil {

@@ -30,7 +30,7 @@ func (rm *realm) subscribe(s *session, m *wamp.Subscribe) {
 	}
 	added, fresh := sub.subscribers[s.id] == nil, len(sub.subscribers) == 0 // meta events
 	sub.subscribers[s.id] = s
-	s.subs[sub.id] = sub
+	s.addSub(sub)
 	rm.reply(s, &wamp.Subscribed{Request: m.Request, Subscription: sub.id})
 	if added {
 		rm.metaSubscribed(s, sub, fresh) // meta_events.go
@@ -241,6 +241,9 @@ func (rm *realm) publish(s *session, m *wamp.Publish) string {
 			}
 		}
 	})
+	if f := rm.r.cfg.Fabric; f != nil {
+		rm.fabricPublish(f, m, p) // fabric.go
+	}
 	if retain, _ := m.Options["retain"].(bool); retain {
 		rm.retain.keep(rm, p)
 	}
@@ -257,7 +260,7 @@ func (rm *realm) slowSubscriber(sb *session) {
 		if !sb.dropping {
 			sb.dropping = true
 			rm.log.Warn("wamp/router: dropping events for a slow subscriber", "session", sb.id,
-				"dropped_total", n, "soft_limit", rm.r.soft)
+				"dropped_total", n, "soft_limit", rm.soft)
 		}
 		return
 	}

@@ -93,9 +93,12 @@ func (rm *realm) register(s *session, m *wamp.Register) {
 		rm.regByID[reg.id] = reg
 	}
 	reg.callees = append(reg.callees, callee{s: s, discloseCaller: disclose, forwardTimeout: forward && s.dealer.callTimeout})
-	s.regs[reg.id] = reg
+	s.addReg(reg)
 	rm.reply(s, &wamp.Registered{Request: m.Request, Registration: reg.id})
 	rm.metaRegistered(s, reg, !ok) // meta_events.go
+	if rm.r.cfg.Fabric != nil {
+		rm.fabricRegsChanged(s) // fabric.go
+	}
 }
 
 func (rm *realm) unregister(s *session, m *wamp.Unregister) {
@@ -118,6 +121,9 @@ func (rm *realm) dropCallee(reg *registration, s *session) {
 		delete(rm.regByID, reg.id)
 	}
 	rm.metaUnregistered(s, reg, len(reg.callees) == 0) // meta_events.go
+	if rm.r.cfg.Fabric != nil {
+		rm.fabricRegsChanged(s) // fabric.go
+	}
 }
 
 // order returns the callees to try for one call, in the policy's order:
@@ -203,7 +209,7 @@ func (rm *realm) call(s *session, m *wamp.Call) string {
 			"every callee of "+string(reg.uri)+" is over its outbound queue limit or closing")
 		return ""
 	}
-	s.calls[m.Request] = inv
+	s.addCall(m.Request, inv)
 	return ""
 }
 
@@ -243,7 +249,11 @@ func (rm *realm) dispatch(inv *invocation, candidates []callee) bool {
 		if inv.streaming {
 			inv.details, inv.progressed = details, true
 		}
-		c.s.invs[id] = inv
+		c.s.addInv(id, inv)
+		if rm.r.cfg.Fabric != nil && !rm.fabricInvoke(c.s, inv) { // fabric_callee.go: refused, try the next
+			delete(c.s.invs, id)
+			continue
+		}
 		rm.armTimeout(inv)
 		return true
 	}

@@ -124,7 +124,7 @@
 //     until_publication) answers the spec's list of {timestamp,
 //     subscription, publication, details, args, kwargs}, without the
 //     events the caller's authid or authrole would not have got, in pages
-//     of at most Config.QueueSoftLimit (ArgumentsKw {"truncated": true}
+//     of at most the realm's queue soft limit (ArgumentsKw {"truncated": true}
 //     when there is more).
 //     Publications with lists of session IDs are not kept, as the spec
 //     asks (history.go).
@@ -158,7 +158,10 @@
 // killed session gets GOODBYE with the reason given (wamp.close.normal by
 // default); kill_by_* and kill_all spare the caller. wamp.session.get
 // describes the session and its transport (type, protocol, peer,
-// is_secure).
+// is_secure and, on WebSocket, http_headers_received: the upgrade's
+// headers as websocket.Conn.RequestHeader keeps them, at most
+// websocket.MaxHeaderBytes; authenticators get them in
+// TransportInfo.HTTPHeaders).
 //
 // The meta events — wamp.session.on_join and on_leave,
 // wamp.registration.on_create, on_register, on_unregister and on_delete,
@@ -206,7 +209,9 @@
 //
 // Everything sent to a session goes through its outbound queue, which
 // counts the estimated encoded size of what it holds against a soft limit
-// (Config.QueueSoftLimit, default 1 MiB) and a hard limit (twice that):
+// (Config.QueueSoftLimit, default 1 MiB, or the realm's
+// RealmConfig.QueueSoftLimit from WELCOME on) and a hard limit (twice
+// that):
 //
 //   - An INVOCATION for a callee over its soft limit goes to the next
 //     callee by the registration's policy; when there is none the caller
@@ -230,11 +235,39 @@
 // goes to an empty queue. The queue's memory is bounded by its limit plus
 // one message.
 //
+// Per realm, besides the queue limit and the slow-subscriber policy:
+// RealmConfig.MaxSessions bounds the sessions joined at once (a HELLO past
+// it gets ABORT ReasonRealmFull), RetainedTopics and RetainedBytes bound
+// event retention, and EventHistory's Limit each history ring.
+//
+// # Federation
+//
+// Config.Fabric federates the router's realms with other routers'
+// (fabric.go; the module wamp/router/natsfabric does it over NATS). The
+// broker hands the Fabric every local publication after its local
+// delivery, with what the other routers need to apply publisher
+// exclusion, the black and white lists, disclosure and trust levels
+// there; FabricLink.Publish delivers theirs to local subscribers. A
+// callee on another router is a RemoteCallee: a registration's callee
+// like a local one (invoke policies, timeouts, reroute), whose calls the
+// dealer hands to Fabric.Invoke and whose answers come back through
+// FabricCall.Answer; FabricLink.Serve runs the other routers' calls on
+// local callees. Removing a RemoteCallee answers its calls in flight with
+// ERROR wamp.error.canceled. Without a Fabric the router pays a nil check
+// per publication, call and registration.
+//
 // # Concurrency
 //
-// On goroutine transports every session has two goroutines: one reads and
-// handles each message as a plain function call, one (the queue's owner)
-// writes what is queued. No goroutine is started per call or per event.
+// On goroutine transports a session has a reader goroutine, which handles
+// each message as a plain function call, and, while it has something to
+// send, a writer (the queue's owner) that writes what is queued: the
+// queue starts one when a message comes and none runs, and it retires
+// after 100 ms with nothing to write. No goroutine is started per call
+// or per event of a busy session; an idle one holds only its reader (with
+// Attach a fresh one once the session has joined, so that the stack
+// HELLO and authentication grew is freed), no timer, no context and none
+// of its maps of subscriptions, registrations and calls until it uses
+// them.
 // A realm's state sits behind one mutex (realm.mu, then a session's queue
 // mutex; nothing waits for a transport while holding either); the handling
 // of one message, including queuing every message it causes, happens under

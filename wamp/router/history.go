@@ -238,7 +238,7 @@ const historyTimeLayout = "2006-01-02T15:04:05.000Z07:00"
 // one dict per event {timestamp, subscription, publication, details,
 // args?, kwargs?}, in order of occurrence (newest first with reverse);
 // the list is empty, never null, when nothing matches. The list holds at
-// most Config.QueueSoftLimit of estimated event size (at least one
+// most the realm's queue soft limit of estimated event size (at least one
 // event), so that the RESULT fits the caller's outbound queue; when it
 // is cut short ArgumentsKw is {"truncated": true} and the caller pages on
 // with after_publication (before_publication with reverse). caller, when not
@@ -317,7 +317,7 @@ func (rm *realm) eventHistory(caller *session, subID wamp.ID, q historyQuery) (e
 		if e.p.kwargs != nil {
 			ev["kwargs"] = e.p.kwargs
 		}
-		if size += e.p.size + historyEventOverhead; size > rm.r.soft && len(out) > 0 {
+		if size += e.p.size + historyEventOverhead; size > rm.soft && len(out) > 0 {
 			return out, true, nil
 		}
 		out = append(out, ev)

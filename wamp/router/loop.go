@@ -72,9 +72,10 @@ func (h loopReceiver) OnClose(c *websocket.Conn, err error) {
 		return
 	}
 	c.SetData(nil)
-	s.lo.mu.Lock()
-	s.lo.ended = true
-	s.lo.mu.Unlock()
+	lo := s.onLoop()
+	lo.mu.Lock()
+	lo.ended = true
+	lo.mu.Unlock()
 	if errors.Is(err, wamp.ErrProtocolViolation) {
 		// The transport closed the connection already (1003 or 1007):
 		// no ABORT can follow.
@@ -82,7 +83,7 @@ func (h loopReceiver) OnClose(c *websocket.Conn, err error) {
 	}
 	s.end(nil, true)
 	s.stopGrace()
-	s.cancel() // ends what waits on the session's context (an authenticator)
+	s.cancelContext() // ends what waits on the session's context (an authenticator)
 	s.r.forget(s)
 	s.r.wg.Done()
 }
@@ -96,8 +97,7 @@ func (r *Router) newLoopSession(c *websocket.Conn) (*session, error) {
 		return nil, ErrClosed
 	}
 	s := &session{r: r, log: r.log, id: wamp.GlobalID(), enc: c.Serializer()}
-	s.lo = &loopOut{s: s, c: c}
-	s.q = s.lo
+	s.q = &loopOut{s: s, c: c, soft: r.soft, hard: r.hard}
 	s.start()
 	r.sessions[s] = struct{}{}
 	r.wg.Add(1)
@@ -119,15 +119,24 @@ type loopOut struct {
 	mu     sync.Mutex
 	closed bool
 	ended  bool // OnClose came: the connection is gone
+	soft   int  // the limits: the router's, the realm's once joined
+	hard   int
+}
+
+// setLimits sets the soft and hard limits (the realm's, on joining).
+func (o *loopOut) setLimits(soft, hard int) {
+	o.mu.Lock()
+	o.soft, o.hard = soft, hard
+	o.mu.Unlock()
 }
 
 func (o *loopOut) push(m wamp.Message, size int, l limit) pushResult {
-	bound := o.s.r.hard
-	if l == limitSoft {
-		bound = o.s.r.soft
-	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	bound := o.hard
+	if l == limitSoft {
+		bound = o.soft
+	}
 	if o.closed {
 		return queueEnded
 	}

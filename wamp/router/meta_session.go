@@ -100,15 +100,19 @@ func sessionDetails(s *session) wamp.Dict {
 // Crossbar writes it) and is_secure.
 func transportDetails(s *session) wamp.Dict {
 	d := wamp.Dict{"type": "memory"}
-	var t any = s.t
-	if s.lo != nil {
-		t = s.lo.c
-	}
+	t := s.conn()
 	var peer net.Addr
 	switch c := t.(type) {
 	case *websocket.Conn:
 		d["type"], d["protocol"] = "websocket", c.Subprotocol()
 		peer = c.WS().RemoteAddr()
+		if h := c.RequestHeader(); h != nil {
+			hd := make(wamp.Dict, len(h))
+			for name, value := range h {
+				hd[name] = value
+			}
+			d["http_headers_received"] = hd
+		}
 	case *rawsocket.Conn:
 		d["type"], d["protocol"] = "rawsocket", c.Serializer().Name()
 		peer = c.NetConn().RemoteAddr()

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,9 @@ type realm struct {
 	r   *Router
 	cfg RealmConfig
 	log *slog.Logger
+	// soft and hard are the outbound queue limits of the realm's
+	// sessions: RealmConfig.QueueSoftLimit or the router's, and twice it.
+	soft, hard int
 
 	mu       sync.Mutex
 	sessions map[wamp.ID]*session
@@ -44,6 +48,10 @@ func newRealm(r *Router, cfg RealmConfig) *realm {
 		sessions: map[wamp.ID]*session{},
 		regs:     newURIIndex[*registration](), regByID: map[wamp.ID]*registration{},
 		subs: newURIIndex[*subscription](), subByID: map[wamp.ID]*subscription{},
+		soft: r.soft, hard: r.hard,
+	}
+	if cfg.QueueSoftLimit > 0 {
+		rm.soft, rm.hard = cfg.QueueSoftLimit, 2*cfg.QueueSoftLimit
 	}
 	rm.retain.init(cfg)
 	rm.initMeta()    // meta.go
@@ -92,9 +100,20 @@ func (rm *realm) join(s *session) bool {
 		s.closeQueue(&wamp.Abort{Details: wamp.Dict{"message": "session ID collision"}, Reason: wamp.ErrSystemShutdown}, false)
 		return false
 	}
-	s.subs, s.regs = map[wamp.ID]*subscription{}, map[wamp.ID]*registration{}
-	s.calls, s.invs = map[wamp.ID]*invocation{}, map[wamp.ID]*invocation{}
+	if max := rm.cfg.MaxSessions; max > 0 && len(rm.sessions) >= max {
+		msg := fmt.Sprintf("realm %s has its maximum of %d sessions", rm.cfg.Name, max)
+		rm.log.Info("wamp/router: join refused", "reason", ReasonRealmFull, "message", msg)
+		s.closeQueue(&wamp.Abort{Details: wamp.Dict{"message": msg}, Reason: ReasonRealmFull}, false)
+		return false
+	}
+	// s.subs, regs, calls and invs are made on first use (session.go).
 	rm.sessions[s.id] = s
+	switch q := s.q.(type) { // the realm's limits from WELCOME on
+	case *goOut:
+		q.setLimits(rm.soft, rm.hard)
+	case *loopOut:
+		q.setLimits(rm.soft, rm.hard)
+	}
 	w := &wamp.Welcome{Session: s.id, Details: wamp.Dict{
 		"realm": string(rm.cfg.Name), "authid": s.authid, "authrole": s.authrole,
 		"authmethod": s.authmethod, "authprovider": "static",
@@ -250,7 +269,7 @@ func (rm *realm) condemn(s *session, why string) {
 		return
 	}
 	rm.log.Warn("wamp/router: closing a session that does not read", "session", s.id, "reason", ReasonQueueOverflow,
-		"why", why, "soft_limit", rm.r.soft, "hard_limit", rm.r.hard)
+		"why", why, "soft_limit", rm.soft, "hard_limit", rm.hard)
 	rm.doomed = append(rm.doomed, s)
 }
 

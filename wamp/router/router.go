@@ -24,6 +24,11 @@ const (
 // under SlowDisconnect.
 const ReasonQueueOverflow wamp.URI = "wamp.close.system_overload"
 
+// ReasonRealmFull is the ABORT reason of a HELLO to a realm that has
+// RealmConfig.MaxSessions sessions already (this router's URI: the spec
+// has none for it).
+const ReasonRealmFull wamp.URI = "wamp.error.realm_full"
+
 // ErrClosed is returned by Attach and ServeTransport once Close was called.
 var ErrClosed = errors.New("wamp/router: router closed")
 
@@ -72,6 +77,15 @@ type RealmConfig struct {
 	// SlowSubscriber is the policy for events to subscribers over their
 	// queue's soft limit.
 	SlowSubscriber SlowPolicy
+	// QueueSoftLimit is the soft limit of the outbound queue of the
+	// realm's sessions from their WELCOME on (before, the router's), in
+	// estimated encoded octets; the hard limit is twice as much. Zero
+	// means Config.QueueSoftLimit; negative is an error.
+	QueueSoftLimit int
+	// MaxSessions bounds the sessions joined to the realm at once: past
+	// it a HELLO gets ABORT ReasonRealmFull (after authentication). Zero
+	// means no bound; negative is an error.
+	MaxSessions int
 	// CallTrustLevels assigns a trust level to the caller's authrole
 	// (WAMP spec, "Call Trust Levels"): the INVOCATIONs of its calls carry
 	// Details.trustlevel. Roles not listed get none.
@@ -120,6 +134,9 @@ type Config struct {
 	QueueSoftLimit int
 	// Logger receives the router's diagnostics; nil discards them.
 	Logger *slog.Logger
+	// Fabric, when set, federates the realms with other routers'
+	// (fabric.go); New starts it.
+	Fabric Fabric
 }
 
 // Router is a WAMP router: broker and dealer for the sessions of its
@@ -169,6 +186,9 @@ func New(cfg Config) (*Router, error) {
 		if _, dup := r.realms[rc.Name]; dup {
 			return nil, fmt.Errorf("wamp/router: realm %q configured twice", rc.Name)
 		}
+		if rc.QueueSoftLimit < 0 || rc.MaxSessions < 0 {
+			return nil, fmt.Errorf("wamp/router: realm %q: negative QueueSoftLimit (%d) or MaxSessions (%d)", rc.Name, rc.QueueSoftLimit, rc.MaxSessions)
+		}
 		ra, err := compileAuth(&rc)
 		if err != nil {
 			return nil, err
@@ -186,27 +206,30 @@ func New(cfg Config) (*Router, error) {
 		rm.authz.Store(az)
 		r.realms[rc.Name] = rm
 	}
+	if cfg.Fabric != nil {
+		if err := cfg.Fabric.Start(&FabricLink{r: r}); err != nil {
+			return nil, fmt.Errorf("wamp/router: starting the fabric: %w", err)
+		}
+	}
 	return r, nil
 }
 
-// Attach serves one session over t on goroutines of its own (a reader and
-// a writer) and returns at once. The router owns t from then on and
-// closes it when the session ends.
+// Attach serves one session over t on goroutines of its own (a reader,
+// and a writer while there is something to send) and returns at once. The
+// router owns t from then on and closes it when the session ends.
 func (r *Router) Attach(t wamp.Transport) error {
 	s, err := r.newSession(t)
 	if err != nil {
 		t.Close()
 		return err
 	}
-	go func() {
-		defer r.wg.Done()
-		s.serve(context.Background())
-	}()
+	go s.attached()
 	return nil
 }
 
 // ServeTransport serves one session over t in the calling goroutine (and
-// a writer goroutine) until the session ends; when ctx ends first, the
+// a writer goroutine while there is something to send) until the session
+// ends; when ctx ends first, the
 // session is closed with GOODBYE wamp.close.system_shutdown. The router
 // owns t and closes it. In a net/http handler, prefer Attach: the handler
 // returns, and net/http's connection goroutine and the buffers it holds

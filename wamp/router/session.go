@@ -23,30 +23,30 @@ const (
 // session is one client session: a state machine fed one message at a
 // time by handle, and an outbox. handle is a plain function call; on
 // goroutine transports serve calls it from the reading goroutine and the
-// outbox is an outQueue drained by a writer goroutine; on the event loop
-// the loop calls it (loopReceiver) and the outbox is the connection's own
-// output (loopOut).
+// outbox is a goOut, an outQueue drained by writer goroutines; on the
+// event loop the loop calls it (loopReceiver) and the outbox is the
+// connection's own output (loopOut). What only one kind of transport
+// needs is in its outbox, not here: an idle session is small.
 type session struct {
-	r      *Router
-	q      outbox
-	t      wamp.Transport  // goroutine transports
-	gq     *outQueue       // goroutine transports: q
-	lo     *loopOut        // event loop: q
-	enc    wamp.Serializer // a wamp.EncodedSender's (the loop's too), nil for others (Pipe): fanout.go
-	ctx    context.Context // bounds writes; canceled when the close timeout passes
-	cancel context.CancelFunc
-	log    *slog.Logger
-	// readDone is closed when the reading goroutine has returned: the
-	// writer waits for it (the client's answer to the router's GOODBYE).
-	readDone chan struct{}
+	r   *Router
+	q   outbox          // a *goOut (onGo), a *loopOut (onLoop), or an in-process caller's
+	enc wamp.Serializer // a wamp.EncodedSender's (the loop's too), nil for others (Pipe): fanout.go
+	log *slog.Logger
 
 	state      atomic.Int32
-	helloTimer *time.Timer // guarded by mu
-	graceMu    sync.Mutex
-	grace      *time.Timer
-	auth       *pendingAuth   // stateAuth only; reader-owned
-	decisions  *decisionCache // an Authorizer's cached decisions; reader-owned (authorize.go)
-	held       heldMessages   // behind a ProcedureAuthorizer's decision (authorize_dynamic.go)
+	helloTimer *time.Timer // guarded by mu; nil once stopped
+	// graceMu guards grace and the session's context: ctx bounds writes
+	// and what waits for the session (an authenticator), and is canceled
+	// when the close timeout passes or the transport ends. It is made on
+	// first use (context), which an idle session on the loop never needs.
+	graceMu   sync.Mutex
+	grace     *time.Timer
+	ctx       context.Context
+	cancel    context.CancelFunc
+	canceled  bool           // cancelContext came: a ctx made later is canceled already
+	auth      *pendingAuth   // stateAuth only; reader-owned
+	decisions *decisionCache // an Authorizer's cached decisions; reader-owned (authorize.go)
+	held      heldMessages   // behind a ProcedureAuthorizer's decision (authorize_dynamic.go)
 
 	mu sync.Mutex
 	rs realmState // set when joining; guarded by mu
@@ -94,10 +94,99 @@ type realmState interface {
 	handle(s *session, m wamp.Message) string
 }
 
+// goOut is the outbox of a session on a goroutine transport: the queue
+// its writers drain, and the transport. Guarded by outQueue.mu: readEnded,
+// the reading goroutine has returned (the last writer waits for it: the
+// client's answer to the router's GOODBYE); wroteEnded, the last writer
+// has closed the transport (the reader waits for it). Their channels are
+// made only by a side that waits (readEnd, writeEnd): an idle session
+// holds none.
+type goOut struct {
+	outQueue
+	t                     wamp.Transport
+	readEnded, wroteEnded bool
+	readDone, wrote       chan struct{}
+}
+
+// endRead: the reading goroutine has returned.
+func (g *goOut) endRead() {
+	g.mu.Lock()
+	g.readEnded = true
+	if g.readDone != nil {
+		close(g.readDone)
+	}
+	g.mu.Unlock()
+}
+
+// endWrite: the last writer has closed the transport.
+func (g *goOut) endWrite() {
+	g.mu.Lock()
+	g.wroteEnded = true
+	if g.wrote != nil {
+		close(g.wrote)
+	}
+	g.mu.Unlock()
+}
+
+// readEnd returns a channel closed once the reading goroutine has returned.
+func (g *goOut) readEnd() <-chan struct{} {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.readDone == nil {
+		g.readDone = make(chan struct{})
+		if g.readEnded {
+			close(g.readDone)
+		}
+	}
+	return g.readDone
+}
+
+// writeEnd returns a channel closed once the last writer has closed the
+// transport.
+func (g *goOut) writeEnd() <-chan struct{} {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.wrote == nil {
+		g.wrote = make(chan struct{})
+		if g.wroteEnded {
+			close(g.wrote)
+		}
+	}
+	return g.wrote
+}
+
+// onGo returns the session's goOut, nil if it is not on a goroutine
+// transport.
+func (s *session) onGo() *goOut {
+	g, _ := s.q.(*goOut)
+	return g
+}
+
+// onLoop returns the session's loopOut, nil if it is not on the event
+// loop.
+func (s *session) onLoop() *loopOut {
+	lo, _ := s.q.(*loopOut)
+	return lo
+}
+
+// conn returns the session's goroutine transport or event-loop
+// connection, nil for an in-process caller.
+func (s *session) conn() any {
+	switch q := s.q.(type) {
+	case *goOut:
+		return q.t
+	case *loopOut:
+		return q.c
+	}
+	return nil
+}
+
 // newSession returns a session on a goroutine transport (serve runs it).
 func newSession(r *Router, t wamp.Transport) *session {
-	s := &session{r: r, t: t, gq: newOutQueue(r.soft, r.hard), log: r.log, id: wamp.GlobalID(), readDone: make(chan struct{})}
-	s.q = s.gq
+	s := &session{r: r, log: r.log, id: wamp.GlobalID()}
+	g := &goOut{t: t}
+	g.outQueue = outQueue{soft: r.soft, hard: r.hard, run: s.write}
+	s.q = g
 	if es, ok := t.(wamp.EncodedSender); ok {
 		s.enc = es.Serializer()
 	}
@@ -109,7 +198,6 @@ func newSession(r *Router, t wamp.Transport) *session {
 // session on the event loop costs none.
 func (s *session) start() {
 	r := s.r
-	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.mu.Lock() // the timer's func may run before the assignment is done
 	s.helloTimer = time.AfterFunc(r.cfg.HelloTimeout, func() {
 		s.end(&wamp.Abort{Details: wamp.Dict{"message": "no WELCOME within " + r.cfg.HelloTimeout.String()}, Reason: wamp.ErrTimeout}, false)
@@ -118,22 +206,34 @@ func (s *session) start() {
 }
 
 // serve runs the session on goroutines: the caller's reads and handles,
-// a second one writes. It returns when both have ended.
+// the queue's writer writes (queue.go). It returns when both have ended.
 func (s *session) serve(ctx context.Context) {
-	defer s.r.forget(s)
-	wrote := make(chan struct{})
-	go func() {
-		defer close(wrote)
-		s.writeLoop()
-	}()
-	s.readLoop(ctx)
-	<-wrote
+	s.readLoop(ctx, false)
+	<-s.onGo().writeEnd()
+	s.r.forget(s)
 }
 
-func (s *session) readLoop(ctx context.Context) {
-	defer close(s.readDone)
+// attached serves the session as serve does, on a goroutine of its own
+// that it may hand over (readLoop): the last one ends the router's count
+// of the session (Router.Attach).
+func (s *session) attached() {
+	if s.readLoop(context.Background(), true) {
+		return
+	}
+	<-s.onGo().writeEnd()
+	s.r.forget(s)
+	s.r.wg.Done()
+}
+
+// readLoop reads and handles the client's messages until the session
+// ends. With handoff, once the session is established, it hands the
+// reading over to a fresh goroutine (attached) and reports true: the stack
+// that HELLO, authentication and joining grew is freed, and an idle
+// session waits for input on the smallest one.
+func (s *session) readLoop(ctx context.Context, handoff bool) (handedOff bool) {
+	g := s.onGo()
 	for {
-		m, err := s.t.Recv(ctx)
+		m, err := g.t.Recv(ctx)
 		if err != nil {
 			switch {
 			case errors.Is(err, wamp.ErrProtocolViolation):
@@ -143,54 +243,84 @@ func (s *session) readLoop(ctx context.Context) {
 			default:
 				s.end(nil, true)
 			}
-			return
+			g.endRead()
+			return false
 		}
+		joining := handoff && s.state.Load() != stateEstablished
 		if !s.handle(m) {
-			return
+			g.endRead()
+			return false
+		}
+		if joining && s.state.Load() == stateEstablished {
+			go s.attached()
+			return true
 		}
 	}
 }
 
-// writeLoop is the queue's owner on goroutine transports: it writes what
-// is queued, then the final GOODBYE or ABORT, then closes the transport.
-func (s *session) writeLoop() {
-	defer func() {
-		s.stopGrace()
-		s.cancel()
-		s.t.Close()
-	}()
-	var buf []queued
+// write is the queue's writer on goroutine transports (see outQueue): it
+// writes what is queued; the last one writes the final GOODBYE or ABORT,
+// closes the transport and ends the wait in writeEnd.
+func (s *session) write() {
+	g := s.onGo()
+	g.mu.Lock()
+	k := g.kit
+	g.mu.Unlock()
+	ctx := s.context()
 	for {
-		batch, final, done := s.gq.take(s.ctx, buf[:0])
+		batch, final, done := g.take(k.buf[:0])
+		if len(batch) == 0 && !done {
+			if !g.wait(k) {
+				return
+			}
+			continue
+		}
 		for i, it := range batch {
-			err := s.t.Send(s.ctx, it.m)
-			s.gq.written(it.size)
+			err := g.t.Send(ctx, it.m)
+			g.written(it.size)
 			if err != nil {
 				for _, rest := range batch[i+1:] {
-					s.gq.written(rest.size)
+					g.written(rest.size)
 				}
 				clear(batch)
 				s.log.Debug("wamp/router: write failed", "session", s.id, "err", err)
-				s.end(nil, true)
+				s.end(nil, true) // closes the queue: no writer follows this one
+				s.closeTransport()
 				return
 			}
 		}
 		clear(batch)
-		buf = batch
+		k.buf = batch[:0]
 		if done {
-			if final != nil && s.ctx.Err() == nil && s.t.Send(s.ctx, final) == nil && awaitsReply(final) {
+			if final != nil && ctx.Err() == nil && g.t.Send(ctx, final) == nil && awaitsReply(final) {
 				// The client answers the router's GOODBYE with its own
 				// (WAMP spec, "Session Closing"), which ends the reader;
 				// closing the transport before could lose the answer,
 				// or the GOODBYE itself. The close timeout bounds it.
 				select {
-				case <-s.readDone:
-				case <-s.ctx.Done():
+				case <-g.readEnd():
+				case <-ctx.Done():
 				}
 			}
+			s.closeTransport()
 			return
 		}
 	}
+}
+
+// closeTransport is the last writer's: it closes the transport, then
+// ends the reader's wait (writeEnd).
+func (s *session) closeTransport() {
+	s.stopGrace()
+	s.cancelContext()
+	g := s.onGo()
+	g.t.Close()
+	g.mu.Lock() // the queue is closed: no push wakes the kit any more
+	k := g.kit
+	g.kit = nil
+	g.mu.Unlock()
+	g.putKit(k)
+	g.endWrite()
 }
 
 // awaitsReply reports whether final is a GOODBYE the router starts, which
@@ -198,6 +328,30 @@ func (s *session) writeLoop() {
 func awaitsReply(final wamp.Message) bool {
 	g, ok := final.(*wamp.Goodbye)
 	return ok && g.Reason != wamp.ErrGoodbyeAndOut
+}
+
+// context returns the session's context (see graceMu).
+func (s *session) context() context.Context {
+	s.graceMu.Lock()
+	defer s.graceMu.Unlock()
+	if s.ctx == nil {
+		s.ctx, s.cancel = context.WithCancel(context.Background())
+		if s.canceled {
+			s.cancel()
+		}
+	}
+	return s.ctx
+}
+
+// cancelContext cancels the session's context, now or when it is made.
+func (s *session) cancelContext() {
+	s.graceMu.Lock()
+	s.canceled = true
+	cancel := s.cancel
+	s.graceMu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
 }
 
 // stopGrace stops the close timeout: the transport is gone.
@@ -212,12 +366,12 @@ func (s *session) stopGrace() {
 // abandon closes the transport at once, without waiting for what is
 // queued (Router.Close past its context).
 func (s *session) abandon() {
-	s.cancel()
-	if s.lo != nil {
-		s.lo.abandon()
+	s.cancelContext()
+	if lo := s.onLoop(); lo != nil {
+		lo.abandon()
 		return
 	}
-	s.t.Close()
+	s.onGo().t.Close()
 }
 
 // handle processes one message from the client; it reports false when
@@ -270,8 +424,8 @@ func (s *session) handle(m wamp.Message) bool {
 		// transport ends.
 		switch m.(type) {
 		case *wamp.Goodbye, *wamp.Abort:
-			if s.lo != nil {
-				s.lo.replied()
+			if lo := s.onLoop(); lo != nil {
+				lo.replied()
 			}
 			return false
 		}
@@ -352,9 +506,9 @@ func (s *session) closeQueue(final wamp.Message, discard bool) bool {
 	if !s.q.close(final, discard) {
 		return false
 	}
-	expire := s.cancel
-	if s.lo != nil {
-		expire = s.lo.expire
+	expire := s.cancelContext
+	if lo := s.onLoop(); lo != nil {
+		expire = lo.expire
 	}
 	s.graceMu.Lock()
 	s.grace = time.AfterFunc(s.r.cfg.CloseTimeout, expire)
@@ -370,7 +524,10 @@ func (s *session) end(final wamp.Message, discard bool) {
 	// before it checks the queue, so one of the two sees the other.
 	s.closeQueue(final, discard)
 	s.mu.Lock()
-	s.helloTimer.Stop()
+	if s.helloTimer != nil {
+		s.helloTimer.Stop()
+		s.helloTimer = nil // an idle session keeps no timer
+	}
 	rs := s.rs
 	s.mu.Unlock()
 	if rs != nil {
@@ -425,9 +582,10 @@ func (s *session) welcome(rm *realm, authid, authrole, method string) bool {
 	}
 	s.realmName, s.authid, s.authrole, s.authmethod = rm.cfg.Name, authid, authrole, method
 	s.mu.Lock()
-	stopped := s.helloTimer.Stop()
+	stopped := s.helloTimer != nil && s.helloTimer.Stop()
 	if stopped {
 		s.rs = rm
+		s.helloTimer = nil // an idle session keeps no timer
 	}
 	s.mu.Unlock()
 	if !stopped {
@@ -449,4 +607,38 @@ func feature(details wamp.Dict, role, name string) bool {
 	f, _ := r["features"].(wamp.Dict)
 	b, _ := f[name].(bool)
 	return b
+}
+
+// The session's maps of subscriptions, registrations, calls and
+// invocations are made on first use: most sessions use only some of them,
+// and an idle session then holds none (each empty map is a 48-byte
+// allocation). Reading and deleting a nil map is fine. Guarded by the
+// realm's mu.
+
+func (s *session) addSub(sub *subscription) {
+	if s.subs == nil {
+		s.subs = map[wamp.ID]*subscription{}
+	}
+	s.subs[sub.id] = sub
+}
+
+func (s *session) addReg(reg *registration) {
+	if s.regs == nil {
+		s.regs = map[wamp.ID]*registration{}
+	}
+	s.regs[reg.id] = reg
+}
+
+func (s *session) addCall(request wamp.ID, inv *invocation) {
+	if s.calls == nil {
+		s.calls = map[wamp.ID]*invocation{}
+	}
+	s.calls[request] = inv
+}
+
+func (s *session) addInv(id wamp.ID, inv *invocation) {
+	if s.invs == nil {
+		s.invs = map[wamp.ID]*invocation{}
+	}
+	s.invs[id] = inv
 }

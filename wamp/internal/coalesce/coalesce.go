@@ -5,7 +5,9 @@
 // at once (a Send's ctx bounds only its wait for room in a full queue, never
 // a write, which carries other Sends' messages too); what is left when a write ends goes to a writer goroutine that
 // exists only until the queue is empty, so an idle connection holds no
-// goroutine. The Policy decides how the leader writes:
+// goroutine; nor a buffer: an empty queue gives its buffers to a pool
+// shared by all queues (at most 64 KiB each), where the next Add finds
+// them. The Policy decides how the leader writes:
 //
 //   - inline, in the Send's goroutine: a lone message (request and
 //     response, one at a time) then costs no goroutine switch;

@@ -15,6 +15,7 @@ type Queue struct {
 	ends      []int  // message i is b[ends[i-1]:ends[i]]
 	spareB    []byte // the writer's previous buffers, for reuse
 	spareEnds []int
+	box       *[]byte       // carries a buffer to and from bufs (see release)
 	busy      bool          // a write is under way (a Send's or the writer goroutine's)
 	err       error         // why writing stopped; later Adds return it
 	room      chan struct{} // closed when a full queue empties; nil if nobody waits
@@ -74,6 +75,9 @@ func (q *Queue) Add(ctx context.Context, build func(b []byte) ([]byte, error)) e
 		err := q.err
 		q.mu.Unlock()
 		return err
+	}
+	if q.b == nil {
+		q.b = q.pooled()
 	}
 	start := len(q.b)
 	b, err := build(q.b)
@@ -150,7 +154,7 @@ func (q *Queue) flush() error {
 	end := time.Now()
 	q.mu.Lock()
 	q.pol.Wrote(len(ends), start, end)
-	if cap(b) <= 64<<10 {
+	if cap(b) <= maxPooled {
 		q.spareB, q.spareEnds = b[:0], ends[:0] // small buffers serve the next round
 	}
 	if err == nil {
@@ -170,9 +174,50 @@ func (q *Queue) flush() error {
 	return err
 }
 
+// bufs holds the buffers of idle queues: an idle connection holds none
+// (the buffer of its last write would stay otherwise), and a busy one
+// still allocates none per message. The boxes travel with the buffers.
+var bufs sync.Pool // of *[]byte
+
+// maxPooled is the largest buffer kept for reuse.
+const maxPooled = 64 << 10
+
+// pooled returns an empty buffer from bufs, or nil; q.mu must be held.
+func (q *Queue) pooled() []byte {
+	bp, _ := bufs.Get().(*[]byte)
+	if bp == nil {
+		return nil
+	}
+	b := (*bp)[:0]
+	*bp = nil
+	q.box = bp
+	return b
+}
+
+// releaseLocked gives the buffers of an empty queue to bufs; q.mu must be
+// held.
+func (q *Queue) releaseLocked() {
+	for _, b := range [2][]byte{q.b, q.spareB} {
+		if cap(b) == 0 || cap(b) > maxPooled {
+			continue
+		}
+		bp := q.box
+		if bp == nil {
+			bp = new([]byte)
+		}
+		q.box = nil
+		*bp = b[:0]
+		bufs.Put(bp)
+	}
+	q.b, q.spareB = nil, nil
+}
+
 // idleLocked marks the writer gone; q.mu must be held.
 func (q *Queue) idleLocked() {
 	q.busy = false
+	if len(q.ends) == 0 {
+		q.releaseLocked()
+	}
 	if q.idle != nil {
 		close(q.idle)
 		q.idle = nil

@@ -188,3 +188,30 @@ func TestQueueLeaderCtxDoesNotBoundWrite(t *testing.T) {
 		t.Fatalf("%d writes, want the leader's and one for the 5 queued behind it", w)
 	}
 }
+
+// An idle queue holds no buffer: an empty queue's buffers go to the pool,
+// and the next Add takes one from there.
+func TestQueueIdleHoldsNoBuffer(t *testing.T) {
+	g := newGate()
+	var q Queue
+	q.Init(1<<20, g.write, func(error) {}, nil, errClosed)
+	for range 3 {
+		if err := q.Add(context.Background(), msg); err != nil {
+			t.Fatal(err)
+		}
+		<-g.counts
+		q.mu.Lock()
+		b, spare, busy := q.b, q.spareB, q.busy
+		q.mu.Unlock()
+		if b != nil || spare != nil || busy {
+			t.Fatalf("idle queue holds buffers: b cap %d, spare cap %d, busy %v", cap(b), cap(spare), busy)
+		}
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		_ = q.Add(context.Background(), msg)
+		<-g.counts
+	})
+	if allocs > 0.5 {
+		t.Fatalf("%.1f allocations per Add on an idle queue: the pooled buffer is not reused", allocs)
+	}
+}

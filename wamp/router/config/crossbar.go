@@ -127,6 +127,11 @@ func (d *decoder) realm(path string, v any, cfg *Config) {
 	if opts.oneOf("slow_subscriber", "disconnect", "disconnect", "drop") == "drop" { // Autobahn's extension
 		rc.SlowSubscriber = router.SlowDrop
 	}
+	// Autobahn's extensions: the realm's limits.
+	rc.QueueSoftLimit = int(opts.integer("queue_soft_limit", 1024, 1<<30, 0))
+	rc.RetainedTopics = int(opts.integer("retained_topics", -1, 1<<24, 0))
+	rc.RetainedBytes = int(opts.integer("retained_bytes", 1, 1<<31-1, 0))
+	rc.MaxSessions = int(opts.integer("max_sessions", 1, 1<<31-1, 0))
 	opts.done()
 	r.done()
 	cfg.Router.Realms = append(cfg.Router.Realms, rc)

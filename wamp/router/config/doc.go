@@ -19,7 +19,8 @@
 //	     "roles"?: [{"name", "permissions"?: [{"uri", "match"?, "allow"?: {"call", "register", "publish", "subscribe"},
 //	                                          "disclose"?: {"caller", "publisher"}, "cache"?}]}],
 //	     "store"?: {"type": "memory", "limit"?, "event-history"?: [{"uri", "match"?, "limit"?}]},
-//	     "options"?: {"uri_check"?: "strict"|"loose", "enable_meta_api"?: true, "slow_subscriber"?: "disconnect"|"drop"}}],
+//	     "options"?: {"uri_check"?: "strict"|"loose", "enable_meta_api"?: true, "slow_subscriber"?: "disconnect"|"drop",
+//	                  "queue_soft_limit"? (octets), "retained_topics"? (-1: off), "retained_bytes"?, "max_sessions"?}}],
 //	   "transports": [{"type": "websocket"|"rawsocket"|"web", "id"?,
 //	     "endpoint": {"type": "tcp", "port", "interface"?, "version"?: 4|6, "backlog"?, "tls"?: {"key", "certificate"}}
 //	               | {"type": "unix", "path"},
@@ -50,8 +51,11 @@
 // policy ("com.example.*" is the prefix "com.example.", "*" every URI,
 // "com.*.update" the wildcard "com..update"); "cache" defaults to false.
 // How the most specific permission is picked is router.RoleConfig's rule
-// (the longest matching pattern). The names marked Autobahn's extensions
-// above (the worker's options, "slow_subscriber") are not Crossbar's.
+// (the longest matching pattern). The worker's options and a realm's
+// "slow_subscriber", "queue_soft_limit", "retained_topics",
+// "retained_bytes" and "max_sessions" (the router.Config and
+// router.RealmConfig fields of those names) are Autobahn's extensions,
+// not Crossbar's.
 // Relative file names (TLS keys, Unix socket paths) are resolved against
 // the configuration file's directory.
 //

@@ -66,6 +66,12 @@ func TestLoadFull(t *testing.T) {
 	if app.Name != "com.example.app" || !app.StrictURI || app.SlowSubscriber != router.SlowDrop || len(app.Roles) != 3 {
 		t.Fatalf("realm %+v", app)
 	}
+	if app.QueueSoftLimit != 65536 || app.RetainedTopics != 100 || app.RetainedBytes != 1<<20 || app.MaxSessions != 5000 {
+		t.Fatalf("realm limits %d %d %d %d", app.QueueSoftLimit, app.RetainedTopics, app.RetainedBytes, app.MaxSessions)
+	}
+	if other.QueueSoftLimit != 0 || other.RetainedTopics != 0 || other.RetainedBytes != 0 || other.MaxSessions != 0 {
+		t.Fatalf("defaults: realm limits %d %d %d %d", other.QueueSoftLimit, other.RetainedTopics, other.RetainedBytes, other.MaxSessions)
+	}
 	if p := app.Roles[0].Permissions[0]; !p.Disclose.Caller || !p.Disclose.Publisher || !p.Cache || !p.Allow.Register {
 		t.Fatalf("backend permission %+v", p)
 	}
@@ -186,6 +192,14 @@ func TestParseErrors(t *testing.T) {
 			`workers[0].realms[0].store.type: unknown value "lmdb" (want "memory")`},
 		{`{"version": 2, "workers": [{"type": "router", "realms": [{"name": "r", "options": {"uri_check": "lax"}}], "transports": [` + ws + `}]}]}`,
 			`workers[0].realms[0].options.uri_check: unknown value "lax" (want "strict", "loose")`},
+		{`{"version": 2, "workers": [{"type": "router", "realms": [{"name": "r", "options": {"queue_soft_limit": 10}}], "transports": [` + ws + `}]}]}`,
+			`workers[0].realms[0].options.queue_soft_limit: 10 out of range [1024, 1073741824]`},
+		{`{"version": 2, "workers": [{"type": "router", "realms": [{"name": "r", "options": {"retained_topics": -2}}], "transports": [` + ws + `}]}]}`,
+			`workers[0].realms[0].options.retained_topics: -2 out of range [-1, 16777216]`},
+		{`{"version": 2, "workers": [{"type": "router", "realms": [{"name": "r", "options": {"retained_bytes": 0}}], "transports": [` + ws + `}]}]}`,
+			`workers[0].realms[0].options.retained_bytes: 0 out of range [1, 2147483647]`},
+		{`{"version": 2, "workers": [{"type": "router", "realms": [{"name": "r", "options": {"max_sessions": 0}}], "transports": [` + ws + `}]}]}`,
+			`workers[0].realms[0].options.max_sessions: 0 out of range [1, 2147483647]`},
 		{`{"version": 1, "workers": []}`, `version: 1 out of range [2, 2]`},
 		{`{"workers": []}`, `version: missing (want 2)`},
 		{`{"version": 2, "controller": {"id": "node1"}, "workers": []}`, `controller.id: not supported: the node controller is not configurable (leave "controller" empty)`},

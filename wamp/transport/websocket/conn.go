@@ -13,7 +13,6 @@ import (
 
 	"github.com/autobahn-go/autobahn/utf8"
 	"github.com/autobahn-go/autobahn/wamp"
-	"github.com/autobahn-go/autobahn/wamp/internal/coalesce"
 	"github.com/autobahn-go/autobahn/wamp/internal/inbox"
 	"github.com/autobahn-go/autobahn/ws"
 	"github.com/autobahn-go/autobahn/ws/wshttp"
@@ -188,11 +187,11 @@ type Conn struct {
 	failed error    // LoopReceiver: the decoding error that closed the connection (loop goroutine only)
 	data   any      // SetData
 
-	// The write side on goroutines (writer.go).
-	wq       coalesce.Queue
-	wmsgs    [][]byte // the writer's argument to WriteMessages
-	wtimeout time.Duration
-	wdl      deadline // the writer's write context (writeCtx)
+	w *writer // the write side on goroutines (writer.go); nil on the event loop
+
+	// header holds the opening handshake's HTTP headers a server
+	// connection keeps (header.go).
+	header string
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -254,6 +253,7 @@ func Accept(w http.ResponseWriter, r *http.Request, opts Options) (*Conn, error)
 		c.Close(ws.StatusProtocolError, "no WAMP subprotocol")
 		return nil, err
 	}
+	t.header = packHeader(r.Host, r.Header)
 	return t, nil
 }
 
@@ -264,6 +264,12 @@ func Accept(w http.ResponseWriter, r *http.Request, opts Options) (*Conn, error)
 // ws.Server does not qualify. It fails with ErrNoSubprotocol when
 // c.Subprotocol() is not one of opts'; c is left open.
 func New(c *ws.Conn, opts Options) (*Conn, error) {
+	return newConn(c, opts, false)
+}
+
+// newConn is New; a connection on the event loop (loop) has no write side
+// of its own: its output is ws's push queue.
+func newConn(c *ws.Conn, opts Options, loop bool) (*Conn, error) {
 	p := c.Subprotocol()
 	s, batched, ok := opts.lookup(p)
 	if !ok {
@@ -273,18 +279,10 @@ func New(c *ws.Conn, opts Options) (*Conn, error) {
 	if s.Binary() {
 		op = ws.OpBinary
 	}
-	t := &Conn{
-		c: c, ser: s, batched: batched, op: op, maxSend: opts.maxMessage(), closed: make(chan struct{}),
-		wtimeout: opts.WriteTimeout,
+	t := &Conn{c: c, ser: s, batched: batched, op: op, maxSend: opts.maxMessage(), closed: make(chan struct{}), loop: loop}
+	if !loop {
+		t.w = newWriter(t, opts)
 	}
-	if t.wtimeout <= 0 {
-		t.wtimeout = DefaultWriteTimeout
-	}
-	limit := opts.WriteQueue
-	if limit <= 0 {
-		limit = DefaultWriteQueue
-	}
-	t.wq.Init(limit, t.writeQueued, t.writeFailed, t.closed, ErrClosed)
 	return t, nil
 }
 
@@ -301,12 +299,10 @@ func (c *Conn) Subprotocol() string { return c.c.Subprotocol() }
 // with a code of one's own. Do not read from it.
 func (c *Conn) WS() *ws.Conn { return c.c }
 
-// ConnectionState returns the TLS state when the connection uses TLS.
+// ConnectionState returns the TLS state when the connection uses TLS
+// (ws.Conn.ConnectionState: on goroutines and on the event loop).
 func (c *Conn) ConnectionState() (tls.ConnectionState, bool) {
-	if t, ok := c.c.NetConn().(*tls.Conn); ok {
-		return t.ConnectionState(), true
-	}
-	return tls.ConnectionState{}, false
+	return c.c.ConnectionState()
 }
 
 // Close runs the WebSocket closing handshake (1000, normal closure),
@@ -320,7 +316,7 @@ func (c *Conn) Close() error {
 	err := ErrClosed
 	c.closeOnce.Do(func() {
 		close(c.closed)
-		if stuck := c.wq.Drain(closeFlush); stuck {
+		if c.w != nil && c.w.wq.Drain(closeFlush) {
 			// The peer reads nothing: abandon the write by closing the
 			// socket (no closing handshake is possible anyway), or ws's
 			// Close would wait for it up to its CloseTimeout.
@@ -385,7 +381,7 @@ func (c *Conn) Send(ctx context.Context, m wamp.Message) error {
 		if c.op == ws.OpText && !utf8.Valid(b) {
 			return ws.ErrInvalidUTF8 // refused here: it would fail the whole batch
 		}
-		err := c.wq.Add(ctx, func(q []byte) ([]byte, error) { return append(q, b...), nil })
+		err := c.w.wq.Add(ctx, func(q []byte) ([]byte, error) { return append(q, b...), nil })
 		if err != nil && c.isClosed() && ctx.Err() == nil {
 			return ErrClosed
 		}

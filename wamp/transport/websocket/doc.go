@@ -27,6 +27,13 @@
 // net.Conn, or wshttp.Accept) with ws.Options.Subprotocols set to
 // websocket.Subprotocols(serializers, batched), New(conn, opts).
 //
+// A server connection of Accept or of the event loop's LoopHandler and
+// LoopReceiver keeps the HTTP headers of the client's upgrade request
+// (RequestHeader: lower-case names, the handshake's own Upgrade,
+// Connection and Sec-WebSocket-* left out, at most MaxHeaderBytes), for
+// authentication (cookies, X-Forwarded-For) and a router's session
+// details.
+//
 // # On the event loop
 //
 // The same Conn runs on ws/wsloop's event loops, for very many

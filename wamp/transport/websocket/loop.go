@@ -86,6 +86,7 @@ type LoopServer struct {
 	mu      sync.Mutex
 	running int           // serve calls not yet returned
 	idle    chan struct{} // closed when running reaches 0; made by Wait
+
 }
 
 var _ ws.Handler = (*LoopServer)(nil)
@@ -120,7 +121,8 @@ func (h *LoopServer) OnConnect(req *ws.ConnectRequest) (ws.Accept, error) {
 	if p == "" {
 		return ws.Accept{}, &ws.HandshakeError{Status: 400, Reason: "no supported WebSocket subprotocol: this server speaks " + strings.Join(h.opts.Subprotocols(), ", ")}
 	}
-	return ws.Accept{Protocol: p}, nil
+	// The headers go to OnOpen as the connection's Data (header.go).
+	return ws.Accept{Protocol: p, Data: acceptedHeader(packHeader(req.Host, req.Header))}, nil
 }
 
 // OnOpen wraps the connection and starts serve on a goroutine, or hands
@@ -135,6 +137,7 @@ func (h *LoopServer) OnOpen(wc *ws.Conn) {
 		_ = wc.Close(ws.StatusProtocolError, "no WAMP subprotocol")
 		return
 	}
+	c.header = takeHeader(wc)
 	wc.SetData(c)
 	h.mu.Lock()
 	h.running++
@@ -209,11 +212,10 @@ func (h *loopClient) OnClose(_ *ws.Conn, wasClean bool, code ws.StatusCode, reas
 // newPush wraps a push-mode connection: Recv takes from an inbox the
 // Handler fills.
 func newPush(wc *ws.Conn, opts Options) (*Conn, error) {
-	c, err := New(wc, opts)
+	c, err := newConn(wc, opts, true)
 	if err != nil {
 		return nil, err
 	}
-	c.loop = true
 	c.in = newInbox(opts)
 	c.in.SetPause(func(paused bool) {
 		if paused {

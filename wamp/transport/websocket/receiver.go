@@ -78,12 +78,13 @@ var errNotLoop = errors.New("websocket: SendNow needs a connection on the event 
 // openReceiver wraps a new connection of a LoopReceiver server and tells
 // the Receiver.
 func (h *LoopServer) openReceiver(wc *ws.Conn) {
-	c, err := New(wc, h.opts)
+	c, err := newConn(wc, h.opts, true)
 	if err != nil { // cannot happen: OnConnect chose one of opts'
 		_ = wc.Close(ws.StatusProtocolError, "no WAMP subprotocol")
 		return
 	}
-	c.loop, c.recv = true, h.recv
+	c.recv = h.recv
+	c.header = takeHeader(wc)
 	wc.SetData(c)
 	h.recv.OnOpen(c)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/autobahn-go/autobahn/wamp/internal/coalesce"
 	"github.com/autobahn-go/autobahn/ws"
 )
 
@@ -31,21 +32,43 @@ const (
 // call for many messages, a lone message costs no goroutine switch, and an
 // idle connection holds no goroutine.
 
+// writer is the write side of a Conn on goroutines.
+type writer struct {
+	c        *Conn
+	wq       coalesce.Queue
+	wmsgs    [][]byte // the writer's argument to WriteMessages
+	wtimeout time.Duration
+	wdl      deadline // the writer's write context (writeCtx)
+}
+
+func newWriter(c *Conn, opts Options) *writer {
+	w := &writer{c: c, wtimeout: opts.WriteTimeout}
+	if w.wtimeout <= 0 {
+		w.wtimeout = DefaultWriteTimeout
+	}
+	limit := opts.WriteQueue
+	if limit <= 0 {
+		limit = DefaultWriteQueue
+	}
+	w.wq.Init(limit, w.writeQueued, w.writeFailed, c.closed, ErrClosed)
+	return w
+}
+
 // writeQueued is the queue's write: the queued messages with one
 // WriteMessages call, within WriteTimeout (no Send's ctx bounds it: it may
 // carry other Sends' messages, and a half-written frame cannot be
 // resumed).
-func (c *Conn) writeQueued(_ context.Context, b []byte, ends []int) error {
-	wctx := c.writeCtx()
-	msgs := c.wmsgs[:0] // the writer's own: one writer at a time
+func (w *writer) writeQueued(_ context.Context, b []byte, ends []int) error {
+	wctx := w.writeCtx()
+	msgs := w.wmsgs[:0] // the writer's own: one writer at a time
 	from := 0
 	for _, to := range ends {
 		msgs = append(msgs, b[from:to])
 		from = to
 	}
-	err := c.c.WriteMessages(wctx, c.op, msgs)
+	err := w.c.c.WriteMessages(wctx, w.c.op, msgs)
 	clear(msgs)
-	c.wmsgs = msgs[:0]
+	w.wmsgs = msgs[:0]
 	if err != nil {
 		return fmt.Errorf("websocket: write: %w", err)
 	}
@@ -55,8 +78,8 @@ func (c *Conn) writeQueued(_ context.Context, b []byte, ends []int) error {
 // writeFailed is the queue's fail: a failed write has dropped the
 // WebSocket (Recv sees its end); this closes it in the other cases. The
 // Conn itself stays open, so that Send returns the error, not ErrClosed.
-func (c *Conn) writeFailed(error) {
-	_ = c.c.Close(ws.StatusInternalError, "write failed")
+func (w *writer) writeFailed(error) {
+	_ = w.c.c.Close(ws.StatusInternalError, "write failed")
 }
 
 // deadline is the writer's write context: Background's Done and Err with
@@ -74,8 +97,8 @@ func (d *deadline) Deadline() (time.Time, bool) { return d.d, true }
 // writeCtx returns the writer's context for its next write: it ends
 // Options.WriteTimeout from now. Close abandons a write still stuck after
 // its drain by closing the socket. Only the writer calls it.
-func (c *Conn) writeCtx() context.Context {
-	c.wdl.Context = context.Background()
-	c.wdl.d = time.Now().Add(c.wtimeout)
-	return &c.wdl
+func (w *writer) writeCtx() context.Context {
+	w.wdl.Context = context.Background()
+	w.wdl.d = time.Now().Add(w.wtimeout)
+	return &w.wdl
 }

@@ -1,0 +1,239 @@
+package router
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/autobahn-go/autobahn/wamp"
+)
+
+// Calls across routers. A callee on another router is a RemoteCallee on
+// this one: a session that never joins the realm (the meta API lists its
+// registration and its session ID as the callee, not the session) and
+// has no transport, registered through the dealer like a client's
+// REGISTER, so that the dealer's rules hold for it: the invoke policy
+// (a shared registration may mix local and remote callees), call
+// timeouts, reroute on wamp.error.unavailable, and ERROR
+// wamp.error.canceled to the callers of its calls in flight when it is
+// removed. It announces no call_canceling (CANCEL is skip for its calls),
+// no call_timeout and no progressive call invocations.
+//
+// A call from another router runs on this router's own callees only
+// (Serve): a call crosses at most one router boundary. Its caller is a
+// session like the RemoteCallee's, with the identity of the calling
+// session, whose one RESULT or ERROR goes back to the fabric.
+// Authorization is the caller's router's: Serve does not check roles.
+
+// RemoteCallee is the callee of one registration on another router.
+type RemoteCallee struct {
+	Realm        wamp.URI
+	Node         string // the fabric's name for the callee's router
+	Registration FabricRegistration
+
+	rm *realm
+	s  *session // the proxy session
+}
+
+// remoteOut is a RemoteCallee's outbox: it keeps the answer to its
+// REGISTER. Its INVOCATIONs go to the fabric through fabricInvoke once
+// the dealer recorded them; nothing else is sent to it.
+type remoteOut struct {
+	c     *RemoteCallee
+	reply wamp.Message // REGISTERED or ERROR; guarded by the realm's lock
+}
+
+func (o *remoteOut) push(m wamp.Message, _ int, _ limit) pushResult {
+	switch m.(type) {
+	case *wamp.Registered, *wamp.Error:
+		o.reply = m
+	}
+	return pushed
+}
+
+func (o *remoteOut) close(wamp.Message, bool) bool { return false }
+func (o *remoteOut) isClosed() bool                { return false }
+func (o *remoteOut) queuedBytes() int              { return 0 }
+
+// isRemote reports whether s is a RemoteCallee's session.
+func isRemote(s *session) bool {
+	_, ok := s.q.(*remoteOut)
+	return ok
+}
+
+// fabricSession returns a session that never joins rm: a RemoteCallee's
+// or a remote caller's.
+func (rm *realm) fabricSession(q outbox, id wamp.ID, authid, authrole string) *session {
+	s := &session{r: rm.r, q: q, log: rm.log, id: id, realmName: rm.cfg.Name,
+		authid: authid, authrole: authrole, authmethod: "fabric", authprovider: "fabric"}
+	s.state.Store(stateEstablished)
+	return s
+}
+
+// AddCallee registers a callee of node (another router) for reg in realm.
+// It fails as a REGISTER would: an invalid URI, or a registration of the
+// same procedure and match with another policy (or single) exists.
+func (l *FabricLink) AddCallee(realm wamp.URI, node string, reg FabricRegistration) (*RemoteCallee, error) {
+	rm := l.r.realms[realm]
+	if rm == nil {
+		return nil, ErrNoRealm
+	}
+	c := &RemoteCallee{Realm: realm, Node: node, Registration: reg, rm: rm}
+	out := &remoteOut{c: c}
+	c.s = rm.fabricSession(out, wamp.GlobalID(), "fabric:"+node, internalAuthRole)
+	opts := wamp.Dict{"match": reg.Match, "invoke": reg.Policy}
+	rm.lock()
+	rm.register(c.s, &wamp.Register{Request: 1, Options: opts, Procedure: reg.Procedure})
+	reply := out.reply
+	rm.unlock()
+	if e, ok := reply.(*wamp.Error); ok {
+		why := ""
+		if len(e.Args) > 0 {
+			why, _ = e.Args[0].(string)
+		}
+		return nil, fmt.Errorf("wamp/router: remote callee of %s (%s): %s %s", reg.Procedure, reg.Match, e.Error, why)
+	}
+	return c, nil
+}
+
+// Remove takes the callee off its registration; the callers of its calls
+// in flight get ERROR wamp.error.canceled. Removing twice does nothing.
+func (c *RemoteCallee) Remove() {
+	rm := c.rm
+	rm.lock()
+	defer rm.unlock()
+	s := c.s
+	if s.removed {
+		return
+	}
+	s.removed = true
+	for _, reg := range s.regs {
+		rm.dropCallee(reg, s)
+	}
+	for _, inv := range s.invs {
+		if inv.done {
+			continue
+		}
+		rm.finish(inv)
+		rm.reply(inv.caller, &wamp.Error{RequestType: wamp.TypeCall, Request: inv.callReq, Details: wamp.Dict{},
+			Error: wamp.ErrCanceled, Args: wamp.List{"the callee's router left the fabric"}})
+	}
+	s.regs, s.invs = nil, nil
+}
+
+// fabricInvoke hands inv, just given to callee session s, to the fabric
+// when s is a RemoteCallee's (dealer.go); false when the fabric refused
+// it (the dealer then tries the next callee).
+func (rm *realm) fabricInvoke(s *session, inv *invocation) bool {
+	out, ok := s.q.(*remoteOut)
+	if !ok {
+		return true
+	}
+	call := inv.call
+	fc := &FabricCall{
+		Realm: rm.cfg.Name, Registration: inv.reg.uri, Match: inv.reg.match, Procedure: call.Procedure,
+		Caller: inv.caller.id, CallerAuthID: inv.caller.authid, CallerAuthRole: inv.caller.authrole,
+		Options: call.Options, Args: call.Args, Kwargs: call.Kwargs, Payload: call.Payload,
+		Callee: out.c, rm: rm, proxy: s, id: inv.id,
+	}
+	if inv.timeout > 0 {
+		fc.Timeout = max(time.Until(inv.deadline), time.Millisecond)
+	}
+	if err := rm.r.cfg.Fabric.Invoke(fc); err != nil {
+		rm.log.Info("wamp/router: fabric refused a call", "procedure", call.Procedure, "node", out.c.Node, "err", err)
+		return false
+	}
+	return true
+}
+
+// serveOut is a remote caller's outbox: it hands the call's one RESULT or
+// ERROR to the fabric.
+type serveOut struct {
+	answer func(wamp.Message)
+	done   bool // guarded by the realm's lock
+}
+
+func (o *serveOut) push(m wamp.Message, _ int, _ limit) pushResult {
+	if o.done {
+		return pushed
+	}
+	switch m := m.(type) {
+	case *wamp.Result:
+		if m.Details["progress"] == true {
+			return pushed // progressive results do not cross routers
+		}
+	case *wamp.Error:
+	default:
+		return pushed
+	}
+	o.done = true
+	o.answer(m)
+	return pushed
+}
+
+func (o *serveOut) close(wamp.Message, bool) bool { return false }
+func (o *serveOut) isClosed() bool                { return false }
+func (o *serveOut) queuedBytes() int              { return 0 }
+
+// Serve runs fc, a call from another router, on the local callees of its
+// registration (fc.Registration, fc.Match) under the registration's
+// invoke policy; fc.Callee is not used. answer receives the call's one
+// *wamp.Result or *wamp.Error, under the realm's lock, possibly before
+// Serve returns: it must not block nor call the FabricLink. With no local
+// callee left the answer is ERROR wamp.error.unavailable, which the
+// caller's router reroutes to another callee when there is one.
+func (l *FabricLink) Serve(fc *FabricCall, answer func(wamp.Message)) {
+	fail := func(uri wamp.URI, why string) {
+		answer(&wamp.Error{RequestType: wamp.TypeCall, Request: 1, Details: wamp.Dict{}, Error: uri, Args: wamp.List{why}})
+	}
+	rm := l.r.realms[fc.Realm]
+	if rm == nil {
+		fail(wamp.ErrNoSuchRealm, "no realm "+string(fc.Realm))
+		return
+	}
+	if !rm.validURI(fc.Procedure, wamp.MatchExact) {
+		fail(wamp.ErrInvalidURI, "invalid procedure URI: "+string(fc.Procedure))
+		return
+	}
+	id := fc.Caller
+	if id == 0 || id > wamp.MaxID {
+		id = wamp.GlobalID()
+	}
+	s := rm.fabricSession(&serveOut{answer: answer}, id, fc.CallerAuthID, fc.CallerAuthRole)
+	opts := wamp.Dict{}
+	for k, v := range fc.Options {
+		switch k {
+		case "progress", "receive_progress", "timeout":
+		default:
+			opts[k] = v
+		}
+	}
+	if fc.Timeout > 0 {
+		opts["timeout"] = max(fc.Timeout.Milliseconds(), 1)
+	}
+	m := &wamp.Call{Request: 1, Options: opts, Procedure: fc.Procedure, Args: fc.Args, Kwargs: fc.Kwargs, Payload: fc.Payload}
+	rm.lock()
+	defer rm.unlock()
+	reg, ok := rm.regs.get(fc.Registration, fc.Match)
+	var local []callee
+	if ok {
+		for _, c := range reg.order() {
+			if !isRemote(c.s) {
+				local = append(local, c)
+			}
+		}
+	}
+	if len(local) == 0 {
+		rm.errorReply(s, wamp.TypeCall, 1, wamp.ErrUnavailable, "no callee of "+string(fc.Registration)+" on this router")
+		return
+	}
+	inv := &invocation{caller: s, callReq: 1, reg: reg, pattern: reg.match != wamp.MatchExact, call: m}
+	if inv.timeout = callTimeout(opts); inv.timeout > 0 {
+		inv.deadline = time.Now().Add(inv.timeout)
+	}
+	if !rm.dispatch(inv, local) {
+		rm.errorReply(s, wamp.TypeCall, 1, wamp.ErrNoAvailableCallee,
+			"every callee of "+string(reg.uri)+" is over its outbound queue limit or closing")
+		return
+	}
+	s.addCall(1, inv)
+}
