@@ -1,0 +1,385 @@
+package natsfabric
+
+import (
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/autobahn-go/autobahn/wamp"
+	"github.com/autobahn-go/autobahn/wamp/router"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nuid"
+)
+
+// Defaults of Options.
+const (
+	DefaultHeartbeat  = time.Second
+	DefaultMaxPending = 1 << 16
+)
+
+// Options configure a Fabric.
+type Options struct {
+	// Heartbeat is how often the router announces its registrations;
+	// zero means DefaultHeartbeat.
+	Heartbeat time.Duration
+	// TTL is how long another router's registrations are kept without
+	// an announcement from it; zero (or not above Heartbeat) means
+	// 3 × Heartbeat. A router that
+	// stopped without saying so (crashed, cut off) loses its
+	// registrations on the others within TTL + Heartbeat of its last
+	// announcement; one that closed its Fabric loses them at once.
+	TTL time.Duration
+	// MaxPending bounds the calls in flight from this router to others;
+	// past it a call to a remote callee fails over to the next callee,
+	// or ends with wamp.error.no_available_callee. Zero means
+	// DefaultMaxPending.
+	MaxPending int
+	// Logger receives the fabric's diagnostics; nil discards them.
+	Logger *slog.Logger
+}
+
+// Fabric federates one router with the others on a NATS connection
+// (router.Config.Fabric). It is safe for concurrent use. The connection
+// stays the caller's: Close does not close it.
+type Fabric struct {
+	nc   *nats.Conn
+	opts Options
+	node string
+	log  *slog.Logger
+
+	link    *router.FabricLink
+	subs    []*nats.Subscription
+	changed chan struct{} // buffer 1: the local registrations changed
+	stop    chan struct{}
+	wg      sync.WaitGroup
+
+	// pmu guards the calls in flight to other routers, by reply token.
+	// Lock order: a realm's lock, then pmu.
+	pmu     sync.Mutex
+	pending map[uint64]*router.FabricCall
+	next    uint64
+	closed  bool
+
+	// smu guards the calls from other routers not answered yet.
+	// Lock order: a realm's lock, then smu.
+	smu     sync.Mutex
+	served  map[uint64]string // → reply subject
+	nserved uint64
+	refuse  bool // Close: calls from other routers are refused
+
+	// nmu guards the other routers' table and orders the changes to
+	// their RemoteCallees. Lock order: nmu, then a realm's lock.
+	nmu     sync.Mutex
+	nodes   map[string]*peer
+	seq     uint64
+	stopped bool
+}
+
+// peer is another router as its announcements describe it.
+type peer struct {
+	seen    time.Time
+	seq     uint64
+	callees map[calleeKey]*router.RemoteCallee
+}
+
+type calleeKey struct {
+	realm wamp.URI
+	reg   router.FabricRegistration
+}
+
+// New returns a Fabric on nc, to be set as router.Config.Fabric (one
+// Fabric per router).
+func New(nc *nats.Conn, opts Options) *Fabric {
+	if opts.Heartbeat <= 0 {
+		opts.Heartbeat = DefaultHeartbeat
+	}
+	if opts.TTL <= opts.Heartbeat {
+		opts.TTL = 3 * opts.Heartbeat
+	}
+	if opts.MaxPending <= 0 {
+		opts.MaxPending = DefaultMaxPending
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	node := nuid.Next()
+	return &Fabric{
+		nc: nc, opts: opts, node: node, log: log.With("node", node),
+		changed: make(chan struct{}, 1), stop: make(chan struct{}),
+		pending: map[uint64]*router.FabricCall{}, served: map[uint64]string{}, nodes: map[string]*peer{},
+	}
+}
+
+// Node returns the fabric's name for this router: unique per Fabric.
+func (f *Fabric) Node() string { return f.node }
+
+func (f *Fabric) callSubject(node string) string { return controlPrefix + node + ".call" }
+func (f *Fabric) replyPrefix() string            { return controlPrefix + f.node + ".reply." }
+
+const (
+	announceSubject = controlPrefix + "announce"
+	syncSubject     = controlPrefix + "sync"
+)
+
+// Start implements router.Fabric: it subscribes to the router's realms
+// and control subjects, announces the router and asks the others to.
+func (f *Fabric) Start(link *router.FabricLink) error {
+	if f.link != nil {
+		return errors.New("natsfabric: a Fabric serves one router")
+	}
+	f.link = link
+	sub := func(subject string, h nats.MsgHandler) error {
+		s, err := f.nc.Subscribe(subject, h)
+		if err != nil {
+			return err
+		}
+		f.subs = append(f.subs, s)
+		return nil
+	}
+	for _, realm := range link.Realms() {
+		if err := sub(realmSubjects(realm), f.onEvent); err != nil {
+			return f.unsubscribe(err)
+		}
+	}
+	for _, s := range []struct {
+		subject string
+		h       nats.MsgHandler
+	}{
+		{f.callSubject(f.node), f.onCall},
+		{f.replyPrefix() + "*", f.onReply},
+		{announceSubject, f.onAnnounce},
+		{syncSubject, f.onSync},
+	} {
+		if err := sub(s.subject, s.h); err != nil {
+			return f.unsubscribe(err)
+		}
+	}
+	if err := f.nc.Flush(); err != nil {
+		return f.unsubscribe(err)
+	}
+	f.announce(false)
+	if b, err := encodeSync(f.node); err == nil {
+		f.publish(syncSubject, b)
+	}
+	f.wg.Add(1)
+	go f.run()
+	return nil
+}
+
+func (f *Fabric) unsubscribe(err error) error {
+	for _, s := range f.subs {
+		s.Unsubscribe()
+	}
+	f.subs = nil
+	return err
+}
+
+// run announces every Heartbeat and when the local registrations
+// changed, and forgets the routers not heard from within TTL.
+func (f *Fabric) run() {
+	defer f.wg.Done()
+	t := time.NewTicker(f.opts.Heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-f.stop:
+			return
+		case <-f.changed:
+			f.announce(false)
+		case <-t.C:
+			f.announce(false)
+			f.expire(time.Now())
+		}
+	}
+}
+
+func (f *Fabric) signal() {
+	select {
+	case f.changed <- struct{}{}:
+	default:
+	}
+}
+
+// publish sends b; a failure is logged (the heartbeat, TTL and call
+// answers make up for a lost message).
+func (f *Fabric) publish(subject string, b []byte) {
+	if err := f.nc.Publish(subject, b); err != nil {
+		f.log.Debug("natsfabric: publish failed", "subject", subject, "err", err)
+	}
+}
+
+// announce publishes the router's registrations, every realm's, whole.
+func (f *Fabric) announce(bye bool) {
+	a := &announcement{node: f.node, bye: bye, regs: map[wamp.URI][]router.FabricRegistration{}}
+	if !bye {
+		for _, realm := range f.link.Realms() {
+			if regs := f.link.Registrations(realm); len(regs) > 0 {
+				a.regs[realm] = regs
+			}
+		}
+	}
+	f.nmu.Lock()
+	f.seq++
+	a.seq = f.seq
+	f.nmu.Unlock()
+	b, err := encodeAnnounce(a)
+	if err != nil {
+		f.log.Warn("natsfabric: registrations not announced", "err", err)
+		return
+	}
+	f.publish(announceSubject, b)
+}
+
+// Publish implements router.Fabric: the publication goes to its subject.
+func (f *Fabric) Publish(p *router.FabricPublication) {
+	b, err := encodeEvent(f.node, p)
+	if err != nil {
+		f.log.Info("natsfabric: publication not federated", "topic", p.Topic, "err", err)
+		return
+	}
+	f.publish(Subject(p.Realm, p.Topic), b)
+}
+
+// RegistrationsChanged implements router.Fabric: the router announces
+// its registrations soon (on the fabric's goroutine).
+func (f *Fabric) RegistrationsChanged(wamp.URI) { f.signal() }
+
+var (
+	errClosed      = errors.New("natsfabric: closed")
+	errTooManyCall = errors.New("natsfabric: too many calls in flight to other routers")
+)
+
+// Invoke implements router.Fabric: the call goes to the callee's router
+// as a request; its answer, or the callee's router leaving, ends it.
+func (f *Fabric) Invoke(c *router.FabricCall) error {
+	b, err := encodeCall(c)
+	if err != nil {
+		return err
+	}
+	f.pmu.Lock()
+	if f.closed {
+		f.pmu.Unlock()
+		return errClosed
+	}
+	if len(f.pending) >= f.opts.MaxPending {
+		f.pmu.Unlock()
+		return errTooManyCall
+	}
+	f.next++
+	tok := f.next
+	f.pending[tok] = c
+	f.pmu.Unlock()
+	msg := &nats.Msg{Subject: f.callSubject(c.Callee.Node), Reply: f.replyPrefix() + strconv.FormatUint(tok, 10), Data: b}
+	if err := f.nc.PublishMsg(msg); err != nil {
+		f.pmu.Lock()
+		delete(f.pending, tok)
+		f.pmu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// onReply ends a call to another router with its answer.
+func (f *Fabric) onReply(msg *nats.Msg) {
+	tok, err := strconv.ParseUint(strings.TrimPrefix(msg.Subject, f.replyPrefix()), 10, 64)
+	if err != nil {
+		return
+	}
+	f.pmu.Lock()
+	c := f.pending[tok]
+	delete(f.pending, tok)
+	f.pmu.Unlock()
+	if c == nil {
+		return
+	}
+	if msg.Header.Get("Status") == "503" { // NATS: no responders
+		c.Answer(&wamp.Error{RequestType: wamp.TypeCall, Request: 1, Details: wamp.Dict{}, Error: wamp.ErrUnavailable,
+			Args: wamp.List{"the callee's router is gone"}})
+		return
+	}
+	m, err := decodeAnswer(msg.Data)
+	if err != nil {
+		f.log.Info("natsfabric: undecodable answer", "err", err)
+		m = &wamp.Error{RequestType: wamp.TypeCall, Request: 1, Details: wamp.Dict{}, Error: wamp.ErrCanceled,
+			Args: wamp.List{"the callee's router answered with an undecodable message"}}
+	}
+	c.Answer(m)
+}
+
+// onCall runs a call from another router on the local callees.
+func (f *Fabric) onCall(msg *nats.Msg) {
+	if msg.Reply == "" {
+		return
+	}
+	c, err := decodeCall(msg.Data)
+	if err != nil {
+		f.reply(msg.Reply, &wamp.Error{RequestType: wamp.TypeCall, Request: 1, Details: wamp.Dict{},
+			Error: wamp.ErrInvalidArgument, Args: wamp.List{"natsfabric: undecodable call: " + err.Error()}})
+		return
+	}
+	f.smu.Lock()
+	if f.refuse {
+		f.smu.Unlock()
+		f.reply(msg.Reply, &wamp.Error{RequestType: wamp.TypeCall, Request: 1, Details: wamp.Dict{},
+			Error: wamp.ErrCanceled, Args: wamp.List{"the callee's router is closing"}})
+		return
+	}
+	f.nserved++
+	key := f.nserved
+	f.served[key] = msg.Reply
+	f.smu.Unlock()
+	f.link.Serve(c, func(m wamp.Message) {
+		f.smu.Lock()
+		reply, ok := f.served[key]
+		delete(f.served, key)
+		f.smu.Unlock()
+		if ok {
+			f.reply(reply, m)
+		}
+	})
+}
+
+func (f *Fabric) reply(subject string, m wamp.Message) {
+	b, err := encodeAnswer(m)
+	if err != nil {
+		f.log.Info("natsfabric: answer not encodable", "err", err)
+		b, _ = encodeAnswer(&wamp.Error{Error: wamp.ErrCanceled, Args: wamp.List{"the answer could not be encoded: " + err.Error()}})
+	}
+	if err := f.nc.Publish(subject, b); err != nil {
+		// Too large for the NATS server's max_payload, most likely: the
+		// caller gets an ERROR rather than nothing.
+		b, _ = encodeAnswer(&wamp.Error{Error: wamp.ErrPayloadSizeExceeded, Args: wamp.List{"the answer could not be sent: " + err.Error()}})
+		f.publish(subject, b)
+	}
+}
+
+// onEvent delivers another router's publication to the local
+// subscribers.
+func (f *Fabric) onEvent(msg *nats.Msg) {
+	realm, topic, err := ParseSubject(msg.Subject)
+	if err != nil {
+		return
+	}
+	node, p, err := decodeEvent(msg.Data, realm, topic)
+	if err != nil {
+		f.log.Info("natsfabric: undecodable event", "subject", msg.Subject, "err", err)
+		return
+	}
+	if node == f.node {
+		return // our own, delivered locally already
+	}
+	if err := f.link.Publish(p); err != nil {
+		f.log.Info("natsfabric: event not delivered", "subject", msg.Subject, "err", err)
+	}
+}
+
+// onSync answers another router's start with an announcement.
+func (f *Fabric) onSync(msg *nats.Msg) {
+	if node, err := decodeSync(msg.Data); err == nil && node != f.node {
+		f.signal()
+	}
+}

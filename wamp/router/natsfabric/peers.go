@@ -1,0 +1,145 @@
+package natsfabric
+
+import (
+	"github.com/nats-io/nats.go"
+	"time"
+
+	"github.com/autobahn-go/autobahn/wamp"
+	"github.com/autobahn-go/autobahn/wamp/router"
+)
+
+// onAnnounce brings another router's RemoteCallees in line with its
+// announcement.
+func (f *Fabric) onAnnounce(msg *nats.Msg) {
+	a, err := decodeAnnounce(msg.Data)
+	if err != nil {
+		f.log.Info("natsfabric: undecodable announcement", "err", err)
+		return
+	}
+	if a.node == f.node || a.node == "" {
+		return
+	}
+	f.nmu.Lock()
+	defer f.nmu.Unlock()
+	if f.stopped {
+		return
+	}
+	p := f.nodes[a.node]
+	if a.bye {
+		if p != nil {
+			f.forget(a.node, p)
+		}
+		return
+	}
+	if p == nil {
+		p = &peer{callees: map[calleeKey]*router.RemoteCallee{}}
+		f.nodes[a.node] = p
+		f.log.Debug("natsfabric: router joined", "peer", a.node)
+	}
+	if a.seq <= p.seq {
+		return // older than what was applied
+	}
+	p.seq, p.seen = a.seq, time.Now()
+	want := map[calleeKey]bool{}
+	for realm, regs := range a.regs {
+		for _, r := range regs {
+			want[calleeKey{realm: realm, reg: r}] = true
+		}
+	}
+	for k, c := range p.callees {
+		if !want[k] {
+			c.Remove()
+			delete(p.callees, k)
+		}
+	}
+	for k := range want {
+		if p.callees[k] != nil {
+			continue
+		}
+		c, err := f.link.AddCallee(k.realm, a.node, k.reg)
+		if err != nil {
+			// Retried with the next announcement.
+			f.log.Debug("natsfabric: remote registration not added", "peer", a.node, "procedure", k.reg.Procedure, "err", err)
+			continue
+		}
+		p.callees[k] = c
+	}
+}
+
+// expire forgets the routers not heard from within TTL.
+func (f *Fabric) expire(now time.Time) {
+	f.nmu.Lock()
+	defer f.nmu.Unlock()
+	for node, p := range f.nodes {
+		if now.Sub(p.seen) > f.opts.TTL {
+			f.log.Info("natsfabric: router silent past the TTL: its registrations are removed", "peer", node, "ttl", f.opts.TTL)
+			f.forget(node, p)
+		}
+	}
+}
+
+// forget removes a router: its RemoteCallees (the callers of their calls
+// in flight get ERROR wamp.error.canceled) and the calls to it in flight.
+// nmu is held.
+func (f *Fabric) forget(node string, p *peer) {
+	for _, c := range p.callees {
+		c.Remove()
+	}
+	delete(f.nodes, node)
+	f.pmu.Lock()
+	for tok, c := range f.pending {
+		if c.Callee.Node == node {
+			delete(f.pending, tok)
+		}
+	}
+	f.pmu.Unlock()
+}
+
+// Close leaves the fabric: the other routers are told (they remove this
+// router's registrations at once), the calls from them not answered yet
+// get ERROR wamp.error.canceled, and so do this router's calls in flight
+// to them. Close the Fabric before its router. It does not close the NATS
+// connection.
+func (f *Fabric) Close() error {
+	f.pmu.Lock()
+	if f.closed || f.link == nil {
+		f.closed = true
+		f.pmu.Unlock()
+		return nil
+	}
+	f.closed = true
+	f.pmu.Unlock()
+	close(f.stop)
+	f.wg.Wait()
+	for _, s := range f.subs {
+		s.Unsubscribe()
+	}
+	f.announce(true)
+	f.smu.Lock()
+	f.refuse = true
+	f.closedServing()
+	f.smu.Unlock()
+	f.nmu.Lock()
+	f.stopped = true
+	for node, p := range f.nodes {
+		f.forget(node, p)
+	}
+	f.nmu.Unlock()
+	f.pmu.Lock()
+	clear(f.pending)
+	f.pmu.Unlock()
+	if f.nc.IsClosed() {
+		return nil
+	}
+	return f.nc.Flush()
+}
+
+// closedServing answers the calls from other routers still running here
+// with ERROR wamp.error.canceled; later answers are dropped. smu is held.
+func (f *Fabric) closedServing() {
+	for key, reply := range f.served {
+		delete(f.served, key)
+		f.reply(reply, &wamp.Error{RequestType: wamp.TypeCall, Request: 1, Details: wamp.Dict{},
+			Error: wamp.ErrCanceled, Args: wamp.List{"the callee's router left the fabric"}})
+	}
+}
