@@ -10,6 +10,7 @@ require (
 	github.com/gammazero/nexus/v3 v3.3.0
 	github.com/gobwas/ws v1.5.0
 	github.com/gorilla/websocket v1.5.3
+	github.com/lxzan/gws v1.8.9
 	github.com/minio/simdjson-go v0.4.5
 	github.com/panjf2000/gnet/v2 v2.9.7
 	github.com/segmentio/asm v1.2.1
@@ -17,6 +18,7 @@ require (
 )
 
 require (
+	github.com/dolthub/maphash v0.1.0 // indirect
 	github.com/dsnet/compress v0.0.1 // indirect
 	github.com/gammazero/deque v1.2.1 // indirect
 	github.com/gobwas/httphead v0.1.0 // indirect

@@ -1,11 +1,13 @@
 package main
 
 // autobahn bench: a WebSocket load generator on the event-loop client
-// (internal/loadgen), for any ws:// server.
+// (internal/loadgen), for any ws:// or wss:// server (--insecure: a
+// self-signed certificate).
 //
 //	autobahn bench run [flags] ws://HOST:PORT/PATH
 //	    N connections (-c) over 127.0.0.x source addresses, ramped up at
-//	    --ramp per second; closed loop (--inflight k per connection) or
+//	    --ramp per second; closed loop (--inflight k per connection,
+//	    --batch: the k in one write) or
 //	    open loop (--msg-rate R in total, latency from the intended send
 //	    time); --size 32 or a distribution "32:9,4k:1"; --text, --compress;
 //	    --warmup, --duration; --pid PID adds the server's CPU and RSS. A
@@ -17,11 +19,17 @@ package main
 //	    and the pongs counted.
 //	autobahn bench compare [flags]
 //	    builds the echo servers of the bench module (--bench-dir, default
-//	    ./bench; --servers picks) or takes --server name="cmd {addr}", runs
+//	    ./bench; --servers picks) or takes --server name="cmd {addr}"
+//	    (--server-tls: it serves wss://), runs
 //	    each on GOMAXPROCS=1 pinned to --server-cpu, under every cell of
 //	    --conns × --sizes and an idle run of --idle connections, --rounds
 //	    times in a rotated order, and prints Markdown tables of the medians
 //	    (or --json), and with --svg FILE a bar chart.
+//	autobahn bench report [flags] RESULT.json
+//	    a compare --json result as the Markdown section BENCHMARKS.md
+//	    includes (machine, load average, command, tables) and three SVG
+//	    charts; --update FILE splices it between the file's markers
+//	    (bench_report.go; bench/report-ws.sh runs both).
 //	autobahn bench kernels [flags]
 //	    xor.Mask and utf8.Valid, every implementation nvx can run here,
 //	    against copy() and a read-only pass at --sizes 16 B … 1 MiB: a
@@ -37,6 +45,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -56,6 +65,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stdout, "usage: autobahn bench run [flags] URL    throughput and latency against an echo server")
 		fmt.Fprintln(stdout, "       autobahn bench idle -n N [flags] URL    memory per idle connection")
 		fmt.Fprintln(stdout, "       autobahn bench compare [flags]          the servers of bench/servers (or --server), rounds interleaved")
+		fmt.Fprintln(stdout, "       autobahn bench report [flags] FILE      a compare --json result as a BENCHMARKS.md section and SVG charts")
 		fmt.Fprintln(stdout, "       autobahn bench kernels [flags]          xor.Mask and utf8.Valid per implementation vs copy(), by size")
 		fmt.Fprintln(stdout, "       autobahn bench wamp [flags] URL         RPC calls/s and PubSub events/s against a WAMP router")
 		fmt.Fprintln(stdout, "Run `autobahn bench run -h` for the flags.")
@@ -68,12 +78,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return benchIdle(ctx, args[1:], stdout, stderr)
 	case "compare":
 		return benchCompare(ctx, args[1:], stdout, stderr)
+	case "report":
+		return benchReport(ctx, args[1:], stdout, stderr)
 	case "kernels":
 		return benchKernels(ctx, args[1:], stdout, stderr)
 	case "wamp":
 		return benchWAMP(ctx, args[1:], stdout, stderr)
 	}
-	return usageError{fmt.Errorf("bench: unknown mode %q (run, idle, compare, kernels, wamp)", args[0])}
+	return usageError{fmt.Errorf("bench: unknown mode %q (run, idle, compare, report, kernels, wamp)", args[0])}
 }
 
 // dialFlags are the flags both modes share.
@@ -84,6 +96,10 @@ func dialFlags(fs *flag.FlagSet, d *loadgen.Dial, defConns int) {
 	fs.IntVar(&d.Sources, "sources", 32, "spread the connections over source addresses 127.0.0.2.. (for a loopback target; 0: off)")
 	fs.BoolVar(&d.Compress, "compress", false, "offer permessage-deflate")
 	fs.IntVar(&d.Loops, "loops", 1, "event loops of the generator")
+	fs.BoolFunc("insecure", "wss://: do not verify the server's certificate (a self-signed benchmark server)", func(string) error {
+		d.TLSConfig = &tls.Config{InsecureSkipVerify: true}
+		return nil
+	})
 }
 
 // parseWithURL parses flags and exactly one URL, in any order.
@@ -100,7 +116,7 @@ func parseWithURL(fs *flag.FlagSet, args []string) (string, error) {
 		args = fs.Args()[1:]
 	}
 	if len(pos) != 1 {
-		return "", usageError{fmt.Errorf("bench %s: want one ws:// URL, got %d arguments", fs.Name(), len(pos))}
+		return "", usageError{fmt.Errorf("bench %s: want one ws:// or wss:// URL, got %d arguments", fs.Name(), len(pos))}
 	}
 	return pos[0], nil
 }
@@ -114,6 +130,7 @@ func benchRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	r := &loadgen.Run{}
 	dialFlags(fs, &r.Dial, 100)
 	fs.IntVar(&r.InFlight, "inflight", 1, "closed loop: messages in flight per connection")
+	fs.BoolVar(&r.Batch, "batch", false, "closed loop: send the --inflight messages together in one write once all are answered")
 	fs.Float64Var(&r.MsgRate, "msg-rate", 0, "open loop: messages per second in total (0: closed loop)")
 	fs.IntVar(&r.MaxInFlight, "max-inflight", 1024, "open loop: unanswered messages per connection before sends count as errors")
 	size := fs.String("size", "32", `message size in bytes, or a distribution "32:9,4k:1" (size:weight)`)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,10 @@ var benchServers = []struct {
 	{"gorilla", "gorilla", nil},
 	{"gobwas", "gobwas", nil},
 	{"coder", "coder", nil},
+	{"gws", "gws", nil},
+	// With -tls the server serves wss:// (a self-signed certificate): the
+	// compare dials it so (see below).
+	{"autobahn-loop-tls", "autobahn-std", []string{"-loop", "-tls"}},
 }
 
 func benchCompare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -48,6 +53,12 @@ func benchCompare(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		custom = append(custom, sv)
 		return err
 	})
+	fs.Func("server-tls", `another server serving wss://{addr}/echo (certificate not verified): name="program args {addr}" (repeatable)`, func(s string) error {
+		sv, err := loadgen.ParseServer(s)
+		sv.TLS = true
+		custom = append(custom, sv)
+		return err
+	})
 	conns := fs.String("conns", "1000", "connection counts, comma-separated")
 	sizes := fs.String("sizes", "32,4096", "message sizes in bytes, comma-separated")
 	fs.IntVar(&m.IdleConns, "idle", 1000, "idle connections for the memory measurement (0: none)")
@@ -56,6 +67,8 @@ func benchCompare(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.DurationVar(&m.Duration, "duration", 3*time.Second, "measured time per cell")
 	fs.IntVar(&m.ServerCPU, "server-cpu", 0, "CPU the servers are pinned to with taskset (-1: not pinned)")
 	fs.IntVar(&m.Sources, "sources", 32, "source addresses 127.0.0.2.. to spread connections over")
+	fs.IntVar(&m.InFlight, "inflight", 1, "closed loop: messages in flight per connection")
+	fs.BoolVar(&m.Batch, "batch", false, "closed loop: send the --inflight messages together in one write once all are answered")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	svg := fs.String("svg", "", "also write a bar chart of msg per server-CPU-second to this SVG file")
 	if err := fs.Parse(args); err != nil {
@@ -105,7 +118,7 @@ func benchCompare(ctx context.Context, args []string, stdout, stderr io.Writer) 
 					built[s.pkg] = true
 				}
 				a := append([]string{filepath.Join(bin, s.pkg)}, s.args...)
-				m.Servers = append(m.Servers, loadgen.Server{Name: s.name, Args: append(a, "-addr", "{addr}")})
+				m.Servers = append(m.Servers, loadgen.Server{Name: s.name, Args: append(a, "-addr", "{addr}"), TLS: slices.Contains(s.args, "-tls")})
 			}
 			if !found {
 				return usageError{fmt.Errorf("bench compare: no server %q in %s", name, strings.Join(names, ", "))}
@@ -121,6 +134,7 @@ func benchCompare(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	res.Machine.Command = "autobahn bench compare " + shellJoin(args)
 	if *svg != "" {
 		var b strings.Builder
 		if err := res.WriteSVG(&b); err != nil {

@@ -148,8 +148,8 @@ func TestBenchUsage(t *testing.T) {
 		}
 	}
 	// A URL the event-loop client cannot dial: a clear error.
-	if err := run(ctx, []string{"bench", "run", "wss://127.0.0.1:1/"}, &out, &out); err == nil || !strings.Contains(err.Error(), "ws://") {
-		t.Errorf("wss: %v", err)
+	if err := run(ctx, []string{"bench", "run", "ftp://127.0.0.1:1/"}, &out, &out); err == nil || !strings.Contains(err.Error(), "ws://") {
+		t.Errorf("ftp: %v", err)
 	}
 }
 

@@ -119,6 +119,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	mux.HandleFunc("/healthz", serveHealth) // serve_prefork.go
+	var msrv *metricsServer                 // --metrics-addr (serve_metrics.go)
+	if f.metricsAddr != "" {
+		if msrv, err = listenMetrics(f.metricsAddr, metricsHandler(metrics, wampSrv.r, f.realm), logger); err != nil {
+			closeListener(ln)
+			return err
+		}
+	}
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write(servePage)
@@ -150,6 +157,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	lsrv := &wsloop.Server{Handler: wampSrv.loopHandler(echoHandler{log: logger}), Options: opts,
 		Config: eventloop.Config{ReusePort: child}, Metrics: metrics}
 	loopScheme := "ws"
+	if f.driver == "loop" {
+		lsrv.HTTP = loopHTTP(mux, tlsCfg != nil) // the page, /metrics and /healthz on the loop's port (serve_loophttp.go)
+	}
 	if f.driver == "loop" && tlsCfg != nil {
 		lsrv.TLSConfig, loopScheme = tlsCfg, "wss" // TLS on the loops (--loop-addr too)
 	}
@@ -164,12 +174,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			la, err := lsrv.Listen("tcp", a)
 			if err != nil {
 				closeListener(ln)
+				msrv.abort()
 				return errors.Join(err, lsrv.Shutdown(context.Background()))
 			}
 			logger.Info("listening", "addr", la.String(), "driver", "loop")
 			if i == 0 {
 				mainAddr = la
-				fmt.Fprintf(stdout, "autobahn serve: event-loop WebSocket echo on %s://%s/ (--driver loop: WebSocket only)\n", loopScheme, la)
+				fmt.Fprintf(stdout, "autobahn serve: event-loop WebSocket echo on %s://%s/ (--driver loop: the page, /metrics and /healthz too)\n", loopScheme, la)
 			} else {
 				loopLn = la
 				fmt.Fprintf(stdout, "autobahn serve: event-loop WebSocket echo on %s://%s/\n", loopScheme, la)
@@ -184,6 +195,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		mainScheme = "wss" // the std listener's TLS, or the loop's with --driver loop
 	}
 	wampSrv.announce(stdout, mainScheme, mainAddr, loopScheme, loopLn)
+	if msrv != nil {
+		announceMetrics(stdout, msrv.ln.Addr())
+		logger.Info("listening", "addr", msrv.ln.Addr().String(), "metrics", true)
+		msrv.serve()
+	}
 
 	errc := make(chan error, 1)
 	if ln != nil {
@@ -217,6 +233,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if loopOn {
 		shutdowns = append(shutdowns, lsrv.Shutdown)
 	}
+	if msrv != nil {
+		shutdowns = append(shutdowns, msrv.srv.Shutdown)
+	}
 	errs := make([]error, len(shutdowns))
 	var wg sync.WaitGroup
 	for i, shutdown := range shutdowns {
@@ -230,6 +249,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	err = errors.Join(errs...)
 	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
 		err = errors.Join(err, serr)
+	}
+	if msrv != nil {
+		err = errors.Join(err, msrv.wait())
 	}
 	return errors.Join(err, <-lerrc)
 }

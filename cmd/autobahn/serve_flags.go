@@ -24,6 +24,7 @@ import (
 type serveFlags struct {
 	fs                  *flag.FlagSet
 	addr, loopAddr      string
+	metricsAddr         string
 	realm, rawAddr      string
 	configFile          string
 	checkFile           string
@@ -60,10 +61,12 @@ systemd's Type=simple), on --addr:
   /        a demo page;  /healthz  {"status":"ok","pid":N}
   /metrics Prometheus text: WebSocket counters of every listener, WAMP sessions
 With --driver loop, --addr is served by the event loop (ws/wsloop: no
-goroutine per connection), WebSocket only: echo on every path but /ws, WAMP
-on /ws; no page, no /healthz, no /metrics. With --procs N, N processes share the ports
-(SO_REUSEPORT, Linux), one parent restarting those that die; each process
-has its own WAMP router (realms are not shared between them).
+goroutine per connection): WebSocket echo on every path but /ws, WAMP on
+/ws, and the page, /healthz and /metrics answered on the loop too (each
+such request on a connection of its own: Connection: close). --metrics-addr
+serves /metrics and /healthz on a separate plain-HTTP port (either driver). With --procs N, N processes share the ports (SO_REUSEPORT,
+Linux), one parent restarting those that die; each process has its own
+WAMP router (realms are not shared between them) and its own counters.
 
 Flags:
 `
@@ -78,8 +81,9 @@ func parseServeFlags(args []string, stdout io.Writer) (*serveFlags, error) {
 	fs.Usage = func() {}
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:9000", "listen address")
 	fs.BoolVar(&f.verbose, "v", false, "log every connection (same as --log-level info)")
-	fs.StringVar(&f.driver, "driver", "std", "what serves --addr: std (net/http, a goroutine per connection) or loop (the event loop, WebSocket only)")
+	fs.StringVar(&f.driver, "driver", "std", "what serves --addr: std (net/http, a goroutine per connection) or loop (the event loop; plain HTTP requests get the page, /metrics, /healthz)")
 	fs.StringVar(&f.loopAddr, "loop-addr", "", "also serve the echo handler and WAMP on the event loop (ws/wsloop) at this address (plain ws://)")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "also serve /metrics and /healthz over plain HTTP at this address (either driver; with --driver loop the only place they are)")
 	fs.StringVar(&f.realm, "realm", "realm1", "realm of the WAMP router on /ws (anonymous)")
 	fs.StringVar(&f.rawAddr, "rawsocket-addr", "", "also serve the WAMP router over RawSocket at this address")
 	fs.BoolVar(&f.demo, "demo", true, "register the demo procedures com.example.add2 and com.example.echo (demo.go) that the page's WAMP tab calls")

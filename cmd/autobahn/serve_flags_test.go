@@ -36,7 +36,7 @@ func TestServeHelp(t *testing.T) {
 		if err := run(context.Background(), []string{"serve", h}, &out, &errOut); err != nil {
 			t.Fatalf("serve %s: %v", h, err)
 		}
-		for _, want := range []string{"usage: autobahn serve", "-procs", "-driver", "-tls-cert", "-compress", "-max-conns", "-log-format", "/healthz"} {
+		for _, want := range []string{"usage: autobahn serve", "-procs", "-driver", "-tls-cert", "-compress", "-max-conns", "-log-format", "/healthz", "-metrics-addr"} {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("serve %s: the usage lacks %q", h, want)
 			}

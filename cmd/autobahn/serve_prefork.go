@@ -24,7 +24,7 @@ import (
 func runPrefork(ctx context.Context, f *serveFlags, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
 	childArgs := append([]string{"serve"}, args...)
 	var resolved []string
-	for _, a := range []struct{ flag, addr string }{{"addr", f.addr}, {"loop-addr", f.loopAddr}, {"rawsocket-addr", f.rawAddr}} {
+	for _, a := range []struct{ flag, addr string }{{"addr", f.addr}, {"loop-addr", f.loopAddr}, {"rawsocket-addr", f.rawAddr}, {"metrics-addr", f.metricsAddr}} {
 		if a.addr == "" {
 			resolved = append(resolved, "")
 			continue
@@ -37,7 +37,7 @@ func runPrefork(ctx context.Context, f *serveFlags, args []string, stdout, stder
 		resolved = append(resolved, ra.String())
 		childArgs = append(childArgs, "--"+a.flag, ra.String()) // the last value of a flag wins
 	}
-	addr, loopAddr, rawAddr := resolved[0], resolved[1], resolved[2]
+	addr, loopAddr, rawAddr, metricsAddr := resolved[0], resolved[1], resolved[2], resolved[3]
 	loopScheme := "ws"
 	if f.driver == "loop" && f.tlsCert != "" {
 		loopScheme = "wss"
@@ -46,7 +46,7 @@ func runPrefork(ctx context.Context, f *serveFlags, args []string, stdout, stder
 		if f.driver == "std" {
 			announceHTTP(stdout, addr, f.tlsCert != "")
 		} else {
-			fmt.Fprintf(stdout, "autobahn serve: event-loop WebSocket echo on %s://%s/ (--driver loop: WebSocket only)\n", loopScheme, addr)
+			fmt.Fprintf(stdout, "autobahn serve: event-loop WebSocket echo on %s://%s/ (--driver loop: the page, /metrics and /healthz too)\n", loopScheme, addr)
 		}
 		if loopAddr != "" {
 			fmt.Fprintf(stdout, "autobahn serve: event-loop WebSocket echo on %s://%s/\n", loopScheme, loopAddr)
@@ -59,6 +59,9 @@ func runPrefork(ctx context.Context, f *serveFlags, args []string, stdout, stder
 			fmt.Fprintf(stdout, " and rawsocket tcp://%s", rawAddr)
 		}
 		fmt.Fprintln(stdout, " (one router per process: realms are not shared between processes)")
+		if metricsAddr != "" {
+			announceMetrics(stdout, metricsAddr) // serve_metrics.go
+		}
 		ps := make([]string, len(pids))
 		for i, p := range pids {
 			ps[i] = strconv.Itoa(p)

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,9 @@ import (
 type Server struct {
 	Name string
 	Args []string // program and arguments
+	// TLS: the server serves wss://ADDR/echo, with any certificate (the
+	// generator does not verify it: a benchmark server's is self-signed).
+	TLS bool
 }
 
 // ParseServer parses "name=program arg {addr} ..." (the --server flag).
@@ -66,6 +70,10 @@ type Compare struct {
 	Duration  time.Duration
 	ServerCPU int // -1: not pinned
 	Sources   int
+	// InFlight and Batch are the closed loop's, as in Run (default 1, not
+	// batched).
+	InFlight int
+	Batch    bool
 	// Log, if set, gets one line per measurement as it is made.
 	Log io.Writer
 }
@@ -76,7 +84,11 @@ type Sample struct {
 	MsgPerCPUSecond float64       `json:"msg_per_cpu_s"`
 	ServerCPU       float64       `json:"server_cpu_percent"`
 	P50             time.Duration `json:"p50_ns"`
+	P90             time.Duration `json:"p90_ns"`
 	P99             time.Duration `json:"p99_ns"`
+	P999            time.Duration `json:"p99_9_ns"`
+	Max             time.Duration `json:"max_ns"`
+	GeneratorCPU    float64       `json:"generator_cpu_percent"`
 	Errors          int64         `json:"errors"`
 	Err             string        `json:"error,omitempty"`
 }
@@ -95,7 +107,11 @@ type CompareResult struct {
 	Cells     []Cell          `json:"cells"`
 	Rounds    int             `json:"rounds"`
 	IdleConns int             `json:"idle_conns"`
+	InFlight  int             `json:"in_flight,omitempty"`
+	Batch     bool            `json:"batch,omitempty"`
 	Servers   []*ServerResult `json:"servers"`
+	// Machine is where and when the matrix ran (see ReadMachine).
+	Machine *Machine `json:"machine,omitempty"`
 }
 
 // Start runs the matrix.
@@ -103,7 +119,12 @@ func (m *Compare) Start(ctx context.Context) (*CompareResult, error) {
 	if len(m.Servers) == 0 || len(m.Cells) == 0 || m.Rounds < 1 || m.Duration <= 0 {
 		return nil, errors.New("loadgen: compare needs servers, cells, rounds >= 1 and a duration")
 	}
-	res := &CompareResult{Cells: m.Cells, Rounds: m.Rounds, IdleConns: m.IdleConns}
+	mach := ReadMachine()
+	mach.ServerCPU = m.ServerCPU
+	if _, err := exec.LookPath("taskset"); err != nil {
+		mach.ServerCPU = -1
+	}
+	res := &CompareResult{Cells: m.Cells, Rounds: m.Rounds, IdleConns: m.IdleConns, Machine: &mach, InFlight: m.InFlight, Batch: m.Batch}
 	by := map[string]*ServerResult{}
 	for _, s := range m.Servers {
 		if by[s.Name] != nil {
@@ -121,6 +142,7 @@ func (m *Compare) Start(ctx context.Context) (*CompareResult, error) {
 			}
 		}
 	}
+	mach.LoadAfter = readLoadAvg()
 	for _, sr := range res.Servers {
 		for k, v := range sr.Cells {
 			sr.Medians[k] = medianSample(v)
@@ -139,8 +161,13 @@ func (m *Compare) runServer(ctx context.Context, s Server, sr *ServerResult, rou
 		return fmt.Errorf("loadgen: server %s: %w", s.Name, err)
 	}
 	defer proc.stop()
+	dial := Dial{URL: url, Sources: m.Sources}
+	if s.TLS {
+		dial.URL, dial.TLSConfig = "wss"+strings.TrimPrefix(url, "ws"), &tls.Config{InsecureSkipVerify: true}
+	}
 	if m.IdleConns > 0 {
-		idle := &Idle{Dial: Dial{URL: url, Conns: m.IdleConns, Sources: m.Sources}, Hold: m.Warmup, PID: proc.cmd.Process.Pid}
+		idle := &Idle{Dial: dial, Hold: m.Warmup, PID: proc.cmd.Process.Pid}
+		idle.Conns = m.IdleConns
 		r, err := idle.Start(ctx)
 		if err != nil {
 			return fmt.Errorf("loadgen: server %s, idle: %w", s.Name, err)
@@ -153,14 +180,17 @@ func (m *Compare) runServer(ctx context.Context, s Server, sr *ServerResult, rou
 		if err != nil {
 			return err
 		}
-		run := &Run{Dial: Dial{URL: url, Conns: c.Conns, Sources: m.Sources}, Sizes: sizes,
+		run := &Run{Dial: dial, Sizes: sizes, InFlight: m.InFlight, Batch: m.Batch,
 			Warmup: m.Warmup, Duration: m.Duration, PID: proc.cmd.Process.Pid}
+		run.Conns = c.Conns
 		var smp Sample
 		r, err := run.Start(ctx)
 		if err != nil {
 			smp.Err = err.Error()
 		} else {
-			smp = Sample{MsgPerSecond: r.MsgPerSecond, P50: r.Latency.P50, P99: r.Latency.P99, Errors: r.Errors}
+			l := r.Latency
+			smp = Sample{MsgPerSecond: r.MsgPerSecond, P50: l.P50, P90: l.P90, P99: l.P99, P999: l.P999, Max: l.Max,
+				GeneratorCPU: r.GeneratorCPUPercent, Errors: r.Errors}
 			if r.Server != nil {
 				smp.MsgPerCPUSecond, smp.ServerCPU = r.Server.MsgPerCPUSecond, r.Server.CPUPercent
 			}
@@ -285,17 +315,28 @@ func medianSample(v []Sample) Sample {
 		}
 		return median(x)
 	}
-	p50, p99 := make([]time.Duration, len(ok)), make([]time.Duration, len(ok))
+	dur := func(f func(Sample) time.Duration) time.Duration {
+		x := make([]time.Duration, len(ok))
+		for i, s := range ok {
+			x[i] = f(s)
+		}
+		return medianDur(x)
+	}
 	var errs int64
-	for i, s := range ok {
-		p50[i], p99[i] = s.P50, s.P99
+	for _, s := range ok {
 		errs += s.Errors
 	}
 	return Sample{
 		MsgPerSecond:    pick(func(s Sample) float64 { return s.MsgPerSecond }),
 		MsgPerCPUSecond: pick(func(s Sample) float64 { return s.MsgPerCPUSecond }),
 		ServerCPU:       pick(func(s Sample) float64 { return s.ServerCPU }),
-		P50:             medianDur(p50), P99: medianDur(p99), Errors: errs,
+		GeneratorCPU:    pick(func(s Sample) float64 { return s.GeneratorCPU }),
+		P50:             dur(func(s Sample) time.Duration { return s.P50 }),
+		P90:             dur(func(s Sample) time.Duration { return s.P90 }),
+		P99:             dur(func(s Sample) time.Duration { return s.P99 }),
+		P999:            dur(func(s Sample) time.Duration { return s.P999 }),
+		Max:             dur(func(s Sample) time.Duration { return s.Max }),
+		Errors:          errs,
 	}
 }
 

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -32,6 +33,9 @@ type Dial struct {
 	Compress bool
 	// Loops is the number of the client's event loops (default 1).
 	Loops int
+	// TLSConfig is the client's TLS configuration for a wss:// URL (nil:
+	// crypto/tls defaults, the system's roots).
+	TLSConfig *tls.Config
 }
 
 // maxDialers bounds the dials under way at once.
@@ -42,8 +46,10 @@ func (d *Dial) check() (*url.URL, error) {
 	if err != nil {
 		return nil, err
 	}
-	if u.Scheme != "ws" && u.Scheme != "http" {
-		return nil, fmt.Errorf("loadgen: URL %q: the event-loop client dials ws:// URLs only", d.URL)
+	switch u.Scheme {
+	case "ws", "wss", "http", "https":
+	default:
+		return nil, fmt.Errorf("loadgen: URL %q: want a ws:// or wss:// URL", d.URL)
 	}
 	if d.Conns < 1 || d.Conns > 1<<20 {
 		return nil, errors.New("loadgen: connections must be 1..1048576")
@@ -69,7 +75,7 @@ func (d *Dial) localAddr(u *url.URL, i int) string {
 // newClient returns the event-loop client both modes dial with: no
 // keepalive pings (a pong must be an answer to ours) and no idle timeout.
 func (d *Dial) newClient() *wsloop.Client {
-	opts := &ws.Options{PingInterval: -1}
+	opts := &ws.Options{PingInterval: -1, TLSConfig: d.TLSConfig}
 	if d.Compress {
 		opts.Extensions = []ws.Extension{deflate.New(deflate.Options{})}
 	}

@@ -1,6 +1,6 @@
 // Package loadgen is the engine of `autobahn bench`: a WebSocket load
-// generator on the event-loop client (ws/wsloop), for any ws:// server
-// that echoes what it receives.
+// generator on the event-loop client (ws/wsloop), for any ws:// or wss://
+// server that echoes what it receives.
 //
 // A Run opens Dial.Conns connections, ramped up at Dial.Rate per second and
 // spread over the source addresses 127.0.0.2... for a loopback target (so
@@ -8,7 +8,9 @@
 // for Run.Warmup and measures for Run.Duration:
 //
 //   - closed loop (default): each connection keeps Run.InFlight messages
-//     in flight and sends the next one when an echo returns;
+//     in flight and sends the next one when an echo returns; with
+//     Run.Batch it sends all InFlight in one write and the next batch once
+//     all are answered;
 //   - open loop (Run.MsgRate > 0): one scheduler sends message i at its
 //     intended time start + i/MsgRate on connection i mod N whatever the
 //     answers do, and latency counts from that intended time, so a stall
@@ -39,8 +41,14 @@
 // A Compare runs a matrix: server commands (each started afresh per round
 // on GOMAXPROCS=1, pinned with taskset, on a free loopback port) × cells of
 // connections and message size, an Idle run per server, Rounds times in an
-// order rotated every round; it reports every sample, their medians,
-// Markdown tables and an SVG bar chart.
+// order rotated every round (a server with Server.TLS is dialed over
+// wss://); it reports every sample, their medians, Markdown tables and an
+// SVG bar chart. Its result records the Machine it ran on (CPU, cores,
+// load averages at the start and the end, pinning); WriteReport renders
+// the result as the Markdown section BENCHMARKS.md includes, with charts
+// of throughput per server-CPU-second (WriteSVG), latency percentiles
+// (WriteLatencySVG) and idle memory (WriteIdleSVG), and SpliceReport puts
+// it between the section's markers.
 //
 // Kernels measures the nvx kernels (xor.Mask, utf8.Valid) in bytes per
 // second by buffer size, once per implementation nvx.List names (forced
@@ -68,9 +76,11 @@
 //
 // Memory is bounded by the configuration: per connection a ring of
 // pending entries of 16 bytes that grows as needed up to InFlight (open
-// loop: MaxInFlight, default 1024), one shared payload of the largest size, at most 64 dialers at a
+// loop: MaxInFlight, default 1024) and with Run.Batch a slice of InFlight
+// payload headers, one shared payload of the largest size, at most 64 dialers at a
 // time. Connections: at most 2^20; sizes: at most MaxMessageSize. wss://
-// is not supported (the event-loop client dials ws:// only). A WAMP run:
+// runs TLS on the client's loops too (Dial.TLSConfig), so at small sizes
+// the generator spends more per message there than on ws://. A WAMP run:
 // at most MaxWAMPSessions callers and subscribers, MaxWAMPInFlight calls
 // per caller, MaxWAMPPayload bytes; each subscriber's event queue holds
 // 16384 events or about 64 MiB, whichever is less. Kernels: two buffers of

@@ -17,6 +17,7 @@ type Result struct {
 	Conns      int     `json:"conns"`
 	Connected  int     `json:"connected"`
 	InFlight   int     `json:"in_flight,omitempty"`   // closed loop
+	Batch      bool    `json:"batch,omitempty"`       // closed loop: InFlight sent together (Run.Batch)
 	TargetRate float64 `json:"target_rate,omitempty"` // open loop, msg/s
 	Sizes      string  `json:"sizes"`
 	Text       bool    `json:"text"`
@@ -131,6 +132,9 @@ func (s *Snapshot) countAtOrBelow(v time.Duration) uint64 {
 func (res *Result) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	loop := fmt.Sprintf("closed loop, %d in flight per connection", res.InFlight)
+	if res.Batch {
+		loop += ", sent in batches of that many (one write each)"
+	}
 	if res.Mode == "open" {
 		loop = fmt.Sprintf("open loop, %.0f msg/s intended", res.TargetRate)
 	}

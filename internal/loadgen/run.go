@@ -17,6 +17,11 @@ type Run struct {
 	// connection sends the next message when an echo comes back
 	// (default 1). Ignored when MsgRate is set.
 	InFlight int
+	// Batch makes the closed loop send a connection's InFlight messages
+	// together, in one write (ws.Conn.WriteMessages), once the previous
+	// batch is all answered: pipelined bursts, which cost the generator
+	// one write per batch instead of one per message.
+	Batch bool
 	// MsgRate switches to the open loop: MsgRate messages per second in
 	// total, sent on the connections in turn at fixed intended times
 	// whatever the answers do; a message's latency counts from its
@@ -100,6 +105,8 @@ type lconn struct {
 	n    int
 	seq  uint64 // messages sent, picks the next size
 	gone bool
+	// batch holds the payloads of a Run.Batch write (reused).
+	batch [][]byte
 }
 
 func (lc *lconn) OnConnect(*ws.ConnectRequest) (ws.Accept, error) { return ws.Accept{}, nil }
@@ -174,7 +181,11 @@ func (lc *lconn) OnMessage(c *ws.Conn, kind ws.Opcode, p []byte) {
 		}
 	}
 	if g.cfg.MsgRate == 0 && g.sending.Load() {
-		lc.send(c, g.now())
+		if g.cfg.Batch {
+			lc.sendBatch(c, g.now())
+		} else {
+			lc.send(c, g.now())
+		}
 	}
 }
 
@@ -240,9 +251,9 @@ func (r *Run) Start(ctx context.Context) (*Result, error) {
 		ring = r.MaxInFlight
 	}
 
-	res := &Result{Mode: "closed", URL: r.URL, Conns: r.Conns, InFlight: r.InFlight, Sizes: r.Sizes.String(), Text: r.Text, Compress: r.Compress}
+	res := &Result{Mode: "closed", URL: r.URL, Conns: r.Conns, InFlight: r.InFlight, Batch: r.Batch, Sizes: r.Sizes.String(), Text: r.Text, Compress: r.Compress}
 	if r.MsgRate > 0 {
-		res.Mode, res.InFlight, res.TargetRate = "open", 0, r.MsgRate
+		res.Mode, res.InFlight, res.Batch, res.TargetRate = "open", 0, false, r.MsgRate
 	}
 	prog := newProgressor(r, g)
 	defer prog.stop()
@@ -280,6 +291,10 @@ func (r *Run) Start(ctx context.Context) (*Result, error) {
 	if r.MsgRate > 0 {
 		sched.Add(1)
 		go func() { defer sched.Done(); g.openLoop(ctx, live, t0) }()
+	} else if r.Batch {
+		for _, lc := range live {
+			lc.sendBatch(lc.c, g.now())
+		}
 	} else {
 		for k := 0; k < r.InFlight; k++ {
 			for _, lc := range live {

@@ -208,7 +208,7 @@ func TestLoadgenIdle(t *testing.T) {
 func TestLoadgenErrors(t *testing.T) {
 	ctx := context.Background()
 	for _, r := range []*Run{
-		{Dial: Dial{URL: "wss://127.0.0.1:1/", Conns: 1}, Duration: time.Second},
+		{Dial: Dial{URL: "ftp://127.0.0.1:1/", Conns: 1}, Duration: time.Second},
 		{Dial: Dial{URL: "ws://127.0.0.1:1/", Conns: 0}, Duration: time.Second},
 		{Dial: Dial{URL: "ws://127.0.0.1:1/", Conns: 1}},
 		{Dial: Dial{URL: "ws://127.0.0.1:1/", Conns: 1, Sources: 300}, Duration: time.Second},

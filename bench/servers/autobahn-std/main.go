@@ -1,11 +1,13 @@
 // Command autobahn-std is Autobahn|Go's WebSocket echo server on goroutines
 // (ws/wshttp inside net/http; with -raw, ws.Server.Serve on a listener with
 // the zero-copy handshake; with -loop, the same handler on the event loop,
-// ws/wsloop), a benchmark peer: echo on /echo.
+// ws/wsloop), a benchmark peer: echo on /echo. With -tls it serves wss://
+// with a self-signed certificate made at start.
 package main
 
 import (
 	"context"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"log"
@@ -32,6 +34,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:9000", "listen address")
 	raw := flag.Bool("raw", false, "serve with ws.Server.Serve instead of net/http")
 	loop := flag.Bool("loop", false, "serve on the event loop (ws/wsloop) instead of goroutines")
+	useTLS := flag.Bool("tls", false, "serve wss:// with a self-signed certificate made at start")
 	memprofile := flag.String("memprofile", "", "write a heap profile to this file on every SIGUSR1")
 	cpuprofile := flag.String("cpuprofile", "", "profile the CPU between two SIGUSR2s and write it to this file")
 	flag.Parse()
@@ -41,8 +44,19 @@ func main() {
 	}
 	go memstats(*memprofile)
 	// Keepalive pings stay on (the default), as does UTF-8 validation.
+	var tlsCfg *tls.Config
+	if *useTLS {
+		var err error
+		if tlsCfg, err = selfSignedTLS(); err != nil {
+			log.Fatal(err)
+		}
+	}
 	if *loop {
-		log.Fatal(wsloop.ListenAndServe(context.Background(), *addr, echo{}, nil))
+		s := &wsloop.Server{Handler: echo{}, TLSConfig: tlsCfg}
+		if _, err := s.Listen("tcp", *addr); err != nil {
+			log.Fatal(err)
+		}
+		log.Fatal(s.Run())
 	}
 	srv := &ws.Server{Handler: echo{}}
 	if *raw {
@@ -50,9 +64,16 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
+		if tlsCfg != nil {
+			ln = tls.NewListener(ln, tlsCfg)
+		}
 		log.Fatal(srv.Serve(ln))
 	}
 	http.Handle("/echo", wshttp.Handler(srv))
+	if tlsCfg != nil {
+		hs := &http.Server{Addr: *addr, TLSConfig: tlsCfg}
+		log.Fatal(hs.ListenAndServeTLS("", ""))
+	}
 	log.Fatal(http.ListenAndServe(*addr, nil))
 }
 

@@ -1,5 +1,6 @@
 // Command gorilla is a gorilla/websocket echo server, a benchmark peer: echo
-// on /echo, one goroutine per connection.
+// on /echo, one goroutine per connection. With -tls it serves wss:// (net/http's
+// TLS) with a self-signed certificate made at start.
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:9000", "listen address")
+	useTLS := flag.Bool("tls", false, "serve wss:// with a self-signed certificate made at start")
 	flag.Parse()
 	up := websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096}
 	http.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
@@ -30,5 +32,14 @@ func main() {
 			}
 		}
 	})
+	if *useTLS {
+		cfg, err := selfSignedTLS()
+		if err != nil {
+			log.Fatal(err)
+		}
+		// HTTP/1.1 only (NextProtos): a WebSocket upgrade needs it.
+		hs := &http.Server{Addr: *addr, TLSConfig: cfg}
+		log.Fatal(hs.ListenAndServeTLS("", ""))
+	}
 	log.Fatal(http.ListenAndServe(*addr, nil))
 }
