@@ -13,7 +13,7 @@
 #
 # Usage: bench/run-100k.sh [total] [clients] [procs] [driver] [hold-seconds]
 #   defaults: 100000 7 8 loop 5;  driver: loop or std;  TLS=1 serves wss
-#   (std driver only) with a throw-away certificate.
+#   (on either driver) with a throw-away certificate.
 # Every step is bounded (dials, pongs and closes time out; the whole run
 # is killed after 5 minutes).
 set -euo pipefail
