@@ -6,7 +6,8 @@
 #   - four bzip2 bombs at once, three waves: the other connections' echo
 #     p50/p99 on the same loop during the attack (cmd/bombp99).
 # Both programs run server and clients in one process (2,000 connections
-# need 4,000 open files). Results are in BENCHMARKS.md ("Heap after close,
+# need 4,000 open files); bombp99 runs once more with its server in a
+# process of its own (-serve, -connect). Results are in BENCHMARKS.md ("Heap after close,
 # bombs beside echoes, shutdown at scale").
 # Usage: bench/run-hardening.sh [connections]
 set -euo pipefail
@@ -22,5 +23,17 @@ for d in loop goroutines; do
 done
 for d in loop goroutines; do
   timeout 120 "$bin/bombp99" -driver "$d"
+  echo
+done
+# The same with the server in a process of its own (the clients' goroutines
+# then do not compete with the loop for the server process's processors).
+for d in loop goroutines; do
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "$bin/bombp99" -driver "$d" -serve "127.0.0.1:$port" > "$bin/serve.out" 2>&1 &
+  spid=$!
+  for _ in $(seq 50); do grep -q serving "$bin/serve.out" && break; sleep 0.1; done
+  cat "$bin/serve.out"
+  timeout 120 "$bin/bombp99" -connect "127.0.0.1:$port"
+  kill -INT "$spid"; wait "$spid"
   echo
 done

@@ -26,11 +26,13 @@ import (
 	"log"
 	"net"
 	"os"
+	"os/signal"
 	"runtime"
 	"runtime/trace"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/autobahn-go/autobahn/eventloop"
@@ -59,17 +61,29 @@ func main() {
 	bombSize := flag.Int("bomb", 17<<20, "bytes a bomb inflates to")
 	quiet := flag.Duration("quiet", 2*time.Second, "echo alone before the attack")
 	traceFile := flag.String("trace", "", "write a runtime trace of the attack to this file (go tool trace)")
+	serveAddr := flag.String("serve", "", "only serve, on this address, until SIGINT or SIGTERM (the clients run elsewhere: -connect)")
+	connect := flag.String("connect", "", "only the clients, against the server of a -serve run at this address")
 	flag.Parse()
 
 	opts := &ws.Options{Extensions: []ws.Extension{bzip2.New(bzip2.Options{})}, PingInterval: -1}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
+	listenAddr := "127.0.0.1:0"
+	if *serveAddr != "" {
+		listenAddr = *serveAddr
 	}
-	addr := ln.Addr().String()
-	var stop func()
-	switch *driver {
-	case "loop":
+	var ln net.Listener
+	var addr string
+	var err error
+	if *connect == "" {
+		if ln, err = net.Listen("tcp", listenAddr); err != nil {
+			log.Fatal(err)
+		}
+		addr = ln.Addr().String()
+	}
+	stop := func() {}
+	switch {
+	case *connect != "":
+		addr = *connect
+	case *driver == "loop":
 		ln.Close()
 		srv := &wsloop.Server{Handler: echo{}, Options: opts, Config: eventloop.Config{Loops: 1}}
 		if _, err := srv.Listen("tcp", addr); err != nil {
@@ -77,12 +91,20 @@ func main() {
 		}
 		go func() { _ = srv.Run() }()
 		stop = func() { _ = srv.Shutdown(context.Background()) }
-	case "goroutines":
+	case *driver == "goroutines":
 		srv := &ws.Server{Handler: echo{}, Options: opts}
 		go func() { _ = srv.Serve(ln) }()
-		stop = func() { ln.Close(); _ = srv.Shutdown(context.Background()) }
+		stop = func() { _ = srv.Shutdown(context.Background()) }
 	default:
 		log.Fatalf("bombp99: -driver %q: want loop or goroutines", *driver)
+	}
+	if *serveAddr != "" {
+		fmt.Printf("bombp99 -driver %s: serving on %s\n", *driver, addr)
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		<-sig
+		stop()
+		return
 	}
 	url := "ws://" + addr + "/"
 
