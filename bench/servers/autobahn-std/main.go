@@ -19,6 +19,7 @@ import (
 	"runtime/pprof"
 	"syscall"
 
+	"github.com/autobahn-go/autobahn/bench/internal/selfsigned"
 	"github.com/autobahn-go/autobahn/ws"
 	"github.com/autobahn-go/autobahn/ws/wshttp"
 	"github.com/autobahn-go/autobahn/ws/wsloop"
@@ -47,7 +48,7 @@ func main() {
 	var tlsCfg *tls.Config
 	if *useTLS {
 		var err error
-		if tlsCfg, err = selfSignedTLS(); err != nil {
+		if tlsCfg, err = selfsigned.Config("autobahn-std benchmark"); err != nil {
 			log.Fatal(err)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"log"
 	"net/http"
 
+	"github.com/autobahn-go/autobahn/bench/internal/selfsigned"
 	"github.com/gorilla/websocket"
 )
 
@@ -33,7 +34,7 @@ func main() {
 		}
 	})
 	if *useTLS {
-		cfg, err := selfSignedTLS()
+		cfg, err := selfsigned.Config("gorilla benchmark")
 		if err != nil {
 			log.Fatal(err)
 		}

@@ -1,4 +1,6 @@
-package main
+// Package selfsigned makes the throw-away certificate the bench servers serve
+// wss:// with (their -tls flag).
+package selfsigned
 
 import (
 	"crypto/ecdsa"
@@ -12,18 +14,18 @@ import (
 	"time"
 )
 
-// selfSignedTLS returns a TLS config with a fresh self-signed ECDSA P-256
+// Config returns a TLS config with a fresh self-signed ECDSA P-256
 // certificate for 127.0.0.1 and localhost, valid for a day: -tls serves
 // wss:// for benchmarks without files (generators dial it with
 // verification off, as `autobahn bench compare` does for TLS servers).
-func selfSignedTLS() (*tls.Config, error) {
+func Config(cn string) (*tls.Config, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "gorilla benchmark"},
+		Subject:      pkix.Name{CommonName: cn},
 		NotBefore:    time.Now().Add(-time.Hour),
 		NotAfter:     time.Now().Add(24 * time.Hour),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
