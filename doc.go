@@ -21,5 +21,7 @@
 // README.md has the quick start and the map of the packages,
 // docs/architecture.md how they fit together; the folder
 // examples holds small programs, each run by its test. The command
-// cmd/autobahn is the one binary (serve, bench, nvx, wamp, version).
+// cmd/autobahn is the one binary (serve, bench, nvx, wamp, version; the
+// code is internal/cli); wamp/router/natsfabric/cmd/autobahn-fabric, a
+// module of its own, is the same with NATS (serve --nats).
 package autobahn

@@ -61,7 +61,8 @@
 // called, the kernel's buffers fill and TCP flow control holds the peer back) until ResumeRead, which
 // hands over the input OnData had left, without waiting for more. It is independent of the
 // slow-reader pause. The idle timeout does not run while reading is paused; a peer's EOF is seen
-// after ResumeRead, behind the input before it. The Conn.PauseRead example hands each request to a
+// after ResumeRead, behind the input before it. A reset (RST) closes a paused connection at once on
+// epoll and kqueue; the goroutine fallback sees it only after ResumeRead. The Conn.PauseRead example hands each request to a
 // goroutine and reads the next one once the answer is on its way.
 //
 // # Limits

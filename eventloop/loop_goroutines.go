@@ -57,6 +57,7 @@ type Conn struct {
 
 	mu           sync.Mutex // guards the fields below
 	out          []byte
+	inflight     int // bytes the writer took from out and is writing: still queued, as the kernel's part is on the poller
 	wake         bool
 	wantWritable bool
 	readPaused   bool // PauseRead
@@ -346,7 +347,7 @@ func (c *Conn) writer() {
 	for range c.kick {
 		c.mu.Lock()
 		out, wake := c.out, c.wake
-		c.out, c.wake = nil, false
+		c.out, c.wake, c.inflight = nil, false, len(out)
 		closing := c.state.Load() != stateOpen
 		c.mu.Unlock()
 		if len(out) > 0 {
@@ -363,6 +364,7 @@ func (c *Conn) writer() {
 			}
 		}
 		c.mu.Lock()
+		c.inflight = 0
 		c.drained.Broadcast()
 		want := c.wantWritable && len(c.out) <= l.cfg.WriteLowWatermark
 		if want {
@@ -398,7 +400,7 @@ func (c *Conn) waitRead() (resumed bool) {
 		switch {
 		case c.readPaused:
 			resumed = true
-		case l.cfg.SlowReader == SlowReaderPause && len(c.out) > l.cfg.WriteHighWatermark:
+		case l.cfg.SlowReader == SlowReaderPause && len(c.out)+c.inflight > l.cfg.WriteHighWatermark:
 		default:
 			return resumed
 		}
@@ -465,7 +467,7 @@ func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
 func (c *Conn) Queued() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.out)
+	return len(c.out) + c.inflight
 }
 
 // Write queues b for the writer goroutine.
@@ -492,7 +494,7 @@ func (c *Conn) enqueue(b []byte, admit bool) error {
 		return ErrClosed
 	}
 	high := c.l.cfg.WriteHighWatermark
-	if q := len(c.out) + len(b); admit && q > high {
+	if q := len(c.out) + c.inflight + len(b); admit && q > high {
 		switch {
 		case c.l.cfg.SlowReader == SlowReaderClose:
 			c.mu.Unlock()

@@ -19,7 +19,7 @@ import (
 // TestChromiumServeWAMP loads the `autobahn serve` page with
 // ?selftest=wamp in headless Chromium: the page's own JSON WAMP client
 // joins realm1 on /ws, calls the demo procedures com.example.add2 and
-// com.example.echo (cmd/autobahn/demo.go), subscribes to a topic and
+// com.example.echo (internal/cli/demo.go), subscribes to a topic and
 // publishes to it (exclude_me false), then publishes its outcome (PASS only
 // when the results and the event came back as sent) and its log to
 // com.example.selftest.result. The test waits for that event with our own

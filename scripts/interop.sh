@@ -46,4 +46,7 @@ INTEROP_REQUIRE=1 timeout 300 go test -count=1 -timeout 240s . ./wamp/
 # module's go test ./...): the browser page in headless Chromium, and
 # Autobahn|Python calling a Go procedure.
 (cd .. && INTEROP_REQUIRE=1 timeout 180 go test -count=1 -timeout 150s ./examples/browser-page/ ./examples/python-to-go/)
-echo "interop ok: gorilla, coder, Autobahn|Python, Node ws, Chromium; WAMP with nexus; our router with Autobahn|Python and AutobahnJS; examples browser-page and python-to-go"
+# Autobahn|Python on one router of a NATS-federated cluster, our client on
+# another (the natsfabric module of its own).
+(cd ../wamp/router/natsfabric && INTEROP_REQUIRE=1 timeout 180 go test -count=1 -timeout 150s -run 'TestAutobahnPython' .)
+echo "interop ok: gorilla, coder, Autobahn|Python, Node ws, Chromium; WAMP with nexus; our router with Autobahn|Python and AutobahnJS; examples browser-page and python-to-go; Autobahn|Python across natsfabric routers"

@@ -62,6 +62,8 @@
 // not a goroutine or a timer per connection; an idle Conn on a TCP or Unix
 // socket holds no read buffer (buffers come from a pool while data flows),
 // and reading and writing whole messages does not allocate in steady state.
+// Conn.AwaitInput lets a server with a goroutine per connection park an
+// idle one on a fresh goroutine with the smallest stack, as Server does.
 // Costly decodes (CostlyDecoder: bzip2) take at most GOMAXPROCS-1
 // processors in all, on every driver, so that a few compression bombs
 // cannot starve the other connections.

@@ -104,7 +104,7 @@ func Serve(ctx context.Context, c *Conn, h Handler) {
 	for {
 		// Wait for input here, low on the goroutine's stack and holding no
 		// buffer.
-		c.awaitInput()
+		c.awaitData()
 		op, p, err := c.ReadMessage(context.Background())
 		if err != nil {
 			told = true
@@ -144,7 +144,7 @@ type serving struct {
 func (s *serving) open() {
 	defer s.guard()
 	s.s.Handler.OnOpen(s.c)
-	s.c.awaitInput()
+	s.c.awaitData()
 	s.loop()
 }
 
@@ -164,7 +164,7 @@ func (s *serving) loop() {
 			return
 		}
 		s.s.Handler.OnMessage(s.c, op, p)
-		if !s.c.buffered() && !s.c.awaitHot(hotWait) {
+		if !s.c.buffered() && !s.c.awaitHotData(hotWait) {
 			go s.serve()
 			return
 		}
@@ -180,7 +180,7 @@ const hotWait = 100 * time.Millisecond
 
 func (s *serving) idle() {
 	defer s.guard()
-	s.c.awaitInput()
+	s.c.awaitData()
 	s.loop()
 }
 
@@ -381,7 +381,7 @@ func (s *serving) run() {
 	defer s.guard()
 	s.s.Handler.OnOpen(s.c)
 	for {
-		s.c.awaitInput()
+		s.c.awaitData()
 		op, p, err := s.c.ReadMessage(context.Background())
 		if err != nil {
 			s.told = true

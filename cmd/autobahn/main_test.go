@@ -2,64 +2,78 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"os"
-	"regexp"
+	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/autobahn-go/autobahn/internal/leakcheck"
-	"github.com/autobahn-go/autobahn/prefork"
 )
 
+// TestMain runs main instead of the tests when AUTOBAHN_MAIN_TEST is set:
+// the tests below run this binary as the command. (package internal/cli
+// tests the commands themselves.)
 func TestMain(m *testing.M) {
-	if _, child := prefork.Child(); child {
-		// serve --procs N in a test starts this binary as its children:
-		// they run the command, not the tests.
+	if os.Getenv("AUTOBAHN_MAIN_TEST") == "1" {
 		main()
-		os.Exit(0)
 	}
 	leakcheck.Main(m)
 }
 
-func TestNVX(t *testing.T) {
-	var out, errOut bytes.Buffer
-	if err := run(context.Background(), []string{"nvx", "-time", "5ms"}, &out, &errOut); err != nil {
+// autobahn runs the command with args; it returns its output and exit status.
+func autobahn(t *testing.T, args ...string) (stdout, stderr string, status int) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
 		t.Fatal(err)
 	}
-	s := out.String()
-	for _, want := range []string{"cpu:", "features:", "kernel xor:"} {
-		if !strings.Contains(s, want) {
-			t.Errorf("output lacks %q:\n%s", want, s)
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(os.Environ(), "AUTOBAHN_MAIN_TEST=1")
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err = cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		status = ee.ExitCode()
+	case err != nil:
+		t.Fatal(err)
+	}
+	return out.String(), errOut.String(), status
+}
+
+func TestVersion(t *testing.T) {
+	out, errOut, status := autobahn(t, "version")
+	if status != 0 || !strings.Contains(out, "go1.") {
+		t.Fatalf("version: status %d, stdout %q, stderr %q", status, out, errOut)
+	}
+}
+
+// serve -h lists serve's flags (the NATS ones too, which this build
+// refuses) and exits 0 without serving.
+func TestServeHelp(t *testing.T) {
+	out, errOut, status := autobahn(t, "serve", "-h")
+	if status != 0 || !strings.Contains(out, "usage: autobahn serve") || !strings.Contains(out, "-nats string") {
+		t.Fatalf("serve -h: status %d, stdout %q, stderr %q", status, out, errOut)
+	}
+}
+
+// serve --nats in the build without NATS: exit status 2 and how to get
+// the NATS build, before anything listens.
+func TestServeNATSRefused(t *testing.T) {
+	for _, args := range [][]string{{"--nats", "nats://127.0.0.1:4222"}, {"--nats-embedded"}} {
+		out, errOut, status := autobahn(t, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+		if status != 2 || !strings.Contains(errOut, "go install github.com/autobahn-go/autobahn/wamp/router/natsfabric/cmd/autobahn-fabric@latest") {
+			t.Errorf("serve %q: status %d, stdout %q, stderr %q", args, status, out, errOut)
 		}
 	}
-	// One table row per size, each with two positive rates.
-	row := regexp.MustCompile(`(?m)^(125 B|16 KiB)\s+(\d+\.\d) GB/s\s+(\d+\.\d) GB/s\s+\d+\.\d\dx$`)
-	if got := len(row.FindAllString(s, -1)); got != 2 {
-		t.Errorf("want 2 table rows, got %d:\n%s", got, s)
-	}
-	if !strings.Contains(errOut.String(), "measuring xor.Mask") {
-		t.Errorf("no progress line on stderr: %q", errOut.String())
-	}
 }
 
-func TestUsageAndUnknown(t *testing.T) {
-	var out, errOut bytes.Buffer
-	if err := run(context.Background(), nil, &out, &errOut); err != nil || !strings.Contains(out.String(), "nvx") {
-		t.Fatalf("usage: err %v, out %q", err, out.String())
-	}
-	var ue usageError
-	if err := run(context.Background(), []string{"frobnicate"}, &out, &errOut); !errors.As(err, &ue) {
-		t.Fatalf("an unknown command: %v, want a usage error (exit status 2; other errors exit 1)", err)
-	}
-}
-
-func TestNVXCancelled(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	var out, errOut bytes.Buffer
-	if err := run(ctx, []string{"nvx", "-time", "5ms"}, &out, &errOut); err == nil {
-		t.Fatal("a cancelled measurement succeeded")
+// The command and package internal/cli agree on what is a usage error.
+func TestUnknownCommand(t *testing.T) {
+	_, errOut, status := autobahn(t, "frobnicate")
+	if status != 2 || !strings.Contains(errOut, "unknown command") {
+		t.Fatalf("status %d, stderr %q", status, errOut)
 	}
 }

@@ -62,6 +62,9 @@ type TransportInfo struct {
 	// websocket.Conn.RequestHeader returns them (lower-case names, at most
 	// websocket.MaxHeaderBytes); nil on other transports.
 	HTTPHeaders map[string]string
+	// Endpoint is the name of the endpoint the session came through
+	// (Router.Endpoint); empty for none.
+	Endpoint string
 }
 
 // AuthRequest is what an Authenticator decides on.
@@ -291,7 +294,12 @@ type pendingAuth struct {
 // authHello picks the first of the client's authmethods the realm offers
 // and sends its CHALLENGE (or WELCOME for anonymous).
 func (s *session) authHello(rm *realm, authid string, methods []string, details wamp.Dict) bool {
-	cfg := rm.authn.Load() // replaced by Router.Reload
+	// The endpoint's authentication or the realm's (endpoint.go),
+	// replaced by Router.Reload.
+	cfg := s.authConfig(rm)
+	if reason, msg, refused := s.endpointRefusal(rm, cfg); refused {
+		return s.abort(reason, msg)
+	}
 	ra := cfg.auth
 	for _, method := range methods {
 		dyn := cfg.Authenticators[method]
@@ -360,7 +368,11 @@ func (s *session) authHello(rm *realm, authid string, methods []string, details 
 		return s.challenge(pa, pr)
 	}
 	if len(methods) == 1 && methods[0] == "anonymous" {
-		return s.abort(wamp.ErrNotAuthorized, "anonymous access not allowed in realm "+string(rm.cfg.Name))
+		where := "realm " + string(rm.cfg.Name)
+		if s.ep != nil {
+			where += " on endpoint " + s.ep.name
+		}
+		return s.abort(wamp.ErrNotAuthorized, "anonymous access not allowed in "+where)
 	}
 	return s.abort(wamp.ErrNoAuthMethod, "no acceptable authmethod")
 }
@@ -471,9 +483,12 @@ func (s *session) authAuthenticate(m *wamp.Authenticate) bool {
 	}
 	s.auth = nil
 	rm := pa.realm
-	cfg := rm.authn.Load() // replaced by Router.Reload
+	cfg := s.authConfig(rm) // replaced by Router.Reload
 	fail := func() bool {
 		return s.abort(wamp.ErrAuthenticationFailed, pa.method+" authentication failed")
+	}
+	if cfg == nil { // a Reload took the realm off the session's endpoint
+		return fail()
 	}
 	var extra wamp.Dict
 	switch pa.method {
@@ -590,6 +605,9 @@ func (s *session) transportInfo() TransportInfo {
 			ti.RemoteAddr = c.WS().RemoteAddr()
 		}
 		ti.HTTPHeaders = c.RequestHeader()
+	}
+	if s.ep != nil {
+		ti.Endpoint = s.ep.name
 	}
 	return ti
 }

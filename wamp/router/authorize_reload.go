@@ -10,7 +10,9 @@ import (
 // Reload replaces the authentication and authorization of the router's
 // realms with cfg's, without touching a session: each realm's
 // AllowAnonymous, AnonymousRole, Tickets, CRA, SCRAM, Cryptosign,
-// Authenticators and Roles. Sessions that joined before stay joined; the
+// Authenticators and Roles, and the authentication of every endpoint
+// (EndpointConfig.Realms; cfg.Endpoints must name the same endpoints, and
+// their MaxSessions keep New's values). Sessions that joined before stay joined; the
 // next HELLO and the next CALL, REGISTER, PUBLISH or SUBSCRIBE of every
 // session follow the new configuration (a session whose role is gone is
 // denied everything). cfg must name the same realms as the router's
@@ -57,6 +59,11 @@ func (r *Router) Reload(cfg Config) error {
 		slices.Sort(missing)
 		return fmt.Errorf("wamp/router: reload: realms %q are missing (removing realms needs a restart)", missing)
 	}
+	storeEndpoints, err := r.reloadEndpoints(cfg.Endpoints) // endpoint.go
+	if err != nil {
+		return err
+	}
+	storeEndpoints()
 	for _, u := range ups {
 		u.rm.authn.Store(u.rc)
 		u.rm.authz.Store(u.az)

@@ -16,17 +16,32 @@ type subscription struct {
 	history     *historyRing // RealmConfig.EventHistory; nil when not configured
 }
 
-func (rm *realm) subscribe(s *session, m *wamp.Subscribe) {
+func (rm *realm) subscribe(s *session, m *wamp.Subscribe) { rm.subscribeFetched(s, m, false) }
+
+// subscribeFetched is subscribe; fetched says a FabricRetain has filled
+// the retained store for m already (fabric_retain.go).
+func (rm *realm) subscribeFetched(s *session, m *wamp.Subscribe, fetched bool) {
 	match := matchOf(m.Options)
 	if !rm.validURI(m.Topic, match) {
 		rm.errorReply(s, wamp.TypeSubscribe, m.Request, wamp.ErrInvalidURI, "invalid topic URI: "+string(m.Topic))
 		return
 	}
 	sub, ok := rm.subs.get(m.Topic, match)
+	if rm.subscribeLimitReached(s, m, sub) { // limits_session.go
+		return
+	}
+	getRetained, _ := m.Options["get_retained"].(bool)
+	if getRetained && !fetched && rm.fabricRetainHold(s, m, match) { // fabric_retain.go: the cluster's retained events
+		return
+	}
+	if !ok && rm.fabricHold(s, m, match, fetched) { // fabric_meta.go: SUBSCRIBE again once the fabric is ready
+		return
+	}
 	if !ok {
 		sub = &subscription{id: rm.r.ids.Next(), uri: m.Topic, match: match, subscribers: map[wamp.ID]*session{}}
 		rm.subs.set(m.Topic, match, sub)
 		rm.subByID[sub.id] = sub
+		rm.fabricSubChanged(sub, true) // fabric_meta.go: before SUBSCRIBED
 	}
 	added, fresh := sub.subscribers[s.id] == nil, len(sub.subscribers) == 0 // meta events
 	sub.subscribers[s.id] = s
@@ -35,7 +50,7 @@ func (rm *realm) subscribe(s *session, m *wamp.Subscribe) {
 	if added {
 		rm.metaSubscribed(s, sub, fresh) // meta_events.go
 	}
-	if get, _ := m.Options["get_retained"].(bool); get {
+	if getRetained {
 		rm.retain.send(rm, s, sub) // retain.go
 	}
 }
@@ -56,6 +71,7 @@ func (rm *realm) dropSubscriber(sub *subscription, s *session) {
 	if len(sub.subscribers) == 0 && sub.history == nil { // a history's subscription stays (history.go)
 		rm.subs.del(sub.uri, sub.match)
 		delete(rm.subByID, sub.id)
+		rm.fabricSubChanged(sub, false) // fabric_meta.go
 	}
 	rm.metaUnsubscribed(s, sub, len(sub.subscribers) == 0) // meta_events.go
 }
@@ -244,8 +260,8 @@ func (rm *realm) publish(s *session, m *wamp.Publish) string {
 	if f := rm.r.cfg.Fabric; f != nil {
 		rm.fabricPublish(f, m, p) // fabric.go
 	}
-	if retain, _ := m.Options["retain"].(bool); retain {
-		rm.retain.keep(rm, p)
+	if retain, _ := m.Options["retain"].(bool); retain && rm.retain.maxTopics >= 0 {
+		rm.fabricRetain(m, p, rm.retain.keep(rm, p)) // retain.go, fabric_retain.go
 	}
 	if ack {
 		rm.reply(s, &wamp.Published{Request: m.Request, Publication: p.id})

@@ -80,6 +80,9 @@ func (rm *realm) register(s *session, m *wamp.Register) {
 	}
 	disclose, _ := m.Options["disclose_caller"].(bool)
 	forward, _ := m.Options["forward_timeout"].(bool)
+	if rm.registerLimitReached(s, m) { // limits_session.go
+		return
+	}
 	reg, ok := rm.regs.get(m.Procedure, match)
 	if ok {
 		if policy == InvokeSingle || reg.policy != policy || s.regs[reg.id] != nil {
@@ -184,6 +187,9 @@ func (rm *realm) call(s *session, m *wamp.Call) string {
 		if progress {
 			s.endStream(m.Request) // its further parts are discarded
 		}
+		return ""
+	}
+	if rm.callLimitReached(s, m, progress) { // limits_session.go
 		return ""
 	}
 	reg, match, ok := rm.regs.best(m.Procedure)

@@ -17,8 +17,14 @@ import (
 // with call timeouts, reroutes (wamp.error.unavailable), progressive call
 // invocations whose parts keep coming after the call ended, cancels in
 // every mode, registrations revoked and callees that come and go.
-func TestAdvancedCallInvariant(t *testing.T) {
-	r := newRouter(t, nil)
+func TestAdvancedCallInvariant(t *testing.T) { advancedCallInvariant(t, 0) }
+
+// advancedCallInvariant runs the invariant's calls in a realm of
+// RealmConfig.MaxPendingCalls maxPending and returns the count of each
+// ERROR URI the callers got. Each caller, once answered, must hold no
+// pending call (SessionInfo.PendingCalls).
+func advancedCallInvariant(t *testing.T, maxPending int) map[wamp.URI]int {
+	r := newRouter(t, func(c *router.Config) { c.Realms[0].MaxPendingCalls = maxPending })
 	const callers, calls = 4, 150
 	var stop atomic.Bool
 	var wg sync.WaitGroup
@@ -70,10 +76,17 @@ func TestAdvancedCallInvariant(t *testing.T) {
 			defer tr.Close()
 			ctx := context.Background()
 			tr.Send(ctx, &wamp.Hello{Realm: realm1, Details: wamp.Dict{"roles": roles(progressiveCaller)}})
-			if m, err := tr.Recv(ctx); err != nil || m.Type() != wamp.TypeWelcome {
+			m, err := tr.Recv(ctx)
+			w, ok := m.(*wamp.Welcome)
+			if !ok {
 				t.Errorf("join: %v %v", m, err)
 				return
 			}
+			defer func() { // answered or not, the router counts no call left
+				if info, ok := r.Session(realm1, w.Session); !ok || info.PendingCalls != 0 {
+					t.Errorf("caller %d: PendingCalls = %d (%v) at the end", i, info.PendingCalls, ok)
+				}
+			}()
 			rng := rand.New(rand.NewPCG(uint64(i), 7))
 			outstanding := map[wamp.ID]bool{}
 			open := map[wamp.ID]int{} // streams: parts still to send
@@ -157,6 +170,7 @@ func TestAdvancedCallInvariant(t *testing.T) {
 		t.Errorf("no call timed out")
 	}
 	waitFor(t, "every session to go", func() bool { return r.SessionCount(realm1) == 0 })
+	return reasons
 }
 
 // runCallee is one life of a hand-driven callee of "adv": it answers

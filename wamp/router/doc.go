@@ -122,7 +122,10 @@
 //     reverse, limit, from_time, after_time, before_time, until_time,
 //     topic, from_publication, after_publication, before_publication,
 //     until_publication) answers the spec's list of {timestamp,
-//     subscription, publication, details, args, kwargs}, without the
+//     subscription, publication, details, args, kwargs} in order of
+//     occurrence (newest first with reverse; a positional limit, which
+//     only Crossbar defines, means Crossbar's "the last limit events,
+//     newest first"), without the
 //     events the caller's authid or authrole would not have got, in pages
 //     of at most the realm's queue soft limit (ArgumentsKw {"truncated": true}
 //     when there is more).
@@ -205,6 +208,29 @@
 // dealer (authorize_dynamic.go); while it decides, the session's later
 // messages wait behind the action, in order, and nothing else waits.
 //
+// # Endpoints: authentication per listener
+//
+// Config.Endpoints names endpoints with authentication of their own, as
+// a Crossbar transport's "auth" (endpoint.go): EndpointConfig.Realms
+// holds, per realm, the fields RealmConfig authenticates with
+// (AuthConfig). A listener attaches its transports through its endpoint —
+// r.Endpoint(name).Attach(conn), ServeTransport, Connect, or on the event
+// loop r.Endpoint(name).LoopHandler(opts) — and their sessions are
+// authenticated by that endpoint's configuration alone: principals of
+// one endpoint are unknown on every other and to the realm's own fields,
+// a method the endpoint does not offer gets ABORT
+// wamp.error.no_auth_method (wamp.error.not_authorized for anonymous),
+// a realm it does not list wamp.error.no_such_realm.
+// TransportInfo.Endpoint tells an Authenticator the endpoint. Sessions
+// attached with Router.Attach, ServeTransport, Connect or LoopHandler
+// have no endpoint and the realm's authentication, as before. Roles stay
+// the realm's. EndpointConfig.MaxSessions bounds the sessions on the
+// endpoint at once, from attaching until the session ends: past
+// it the connection's HELLO gets ABORT ReasonEndpointFull
+// (wamp.error.endpoint_full), counted in Endpoint.Refused;
+// Endpoint.Sessions is the current count. Router.Reload replaces the
+// endpoints' authentication too.
+//
 // # Never losing silently
 //
 // Everything sent to a session goes through its outbound queue, which
@@ -239,6 +265,13 @@
 // RealmConfig.MaxSessions bounds the sessions joined at once (a HELLO past
 // it gets ABORT ReasonRealmFull), RetainedTopics and RetainedBytes bound
 // event retention, and EventHistory's Limit each history ring.
+// MaxPendingCalls, MaxSubscriptions and MaxRegistrations bound what one
+// session holds (defaults 1,000 calls in flight, 5,000 subscriptions,
+// 5,000 registrations; negative: no bound): past one, the CALL, SUBSCRIBE
+// or REGISTER gets ERROR ErrLimitExceeded (wamp.error.limit_exceeded, the
+// router's URI: the spec has none) and the session goes on. The counts
+// are the session's own (SessionInfo.PendingCalls, Subscriptions,
+// Registrations), so every way a call ends frees its slot.
 //
 // # Federation
 //
@@ -253,8 +286,25 @@
 // dealer hands to Fabric.Invoke and whose answers come back through
 // FabricCall.Answer; FabricLink.Serve runs the other routers' calls on
 // local callees. Removing a RemoteCallee answers its calls in flight with
-// ERROR wamp.error.canceled. Without a Fabric the router pays a nil check
-// per publication, call and registration.
+// ERROR wamp.error.canceled. Progressive results cross routers (Serve's
+// answer function, then FabricCall.Progress); a Fabric that implements
+// FabricCallControl also carries CANCEL, the INTERRUPT of a caller that
+// left or timed out, and progressive call invocations to the callee's
+// router (ServedCall.Cancel, Continue), and its RemoteCallees announce
+// call_canceling and progressive_call_invocations (fabric_progress.go).
+// A Fabric that implements FabricInterest
+// hears of every subscription the realm gains and loses, and may hold the
+// SUBSCRIBE that makes one until its interest is in place; one that
+// implements FabricSessions makes wamp.session.count, list and get answer
+// for the sessions of the other routers too (fabric_meta.go); one that
+// implements FabricRetain keeps retained events for the cluster (it hears
+// of every retained PUBLISH, and holds a get_retained SUBSCRIBE while it
+// fetches the cluster's retained events into the router's store) and may
+// load event histories at Start (FabricLink.LoadHistory,
+// fabric_retain.go). A history records the publications of other
+// routers that reach it, as its own. Without a
+// Fabric the router pays a nil check per publication, call,
+// registration, new subscription and session.
 //
 // # Concurrency
 //
@@ -267,7 +317,13 @@
 // Attach a fresh one once the session has joined, so that the stack
 // HELLO and authentication grew is freed), no timer, no context and none
 // of its maps of subscriptions, registrations and calls until it uses
-// them.
+// them. With Attach on a transport that can wait for input without
+// reading a message (AwaitInput: WebSocket and RawSocket on TCP and Unix
+// sockets, not TLS), the reader of a session whose next message does not
+// come within 100 ms hands over to a fresh goroutine that waits there,
+// on the smallest stack (2 KiB instead of the 4 KiB of a wait in Recv)
+// and, on RawSocket, without a read buffer; a busy session keeps its
+// reader.
 // A realm's state sits behind one mutex (realm.mu, then a session's queue
 // mutex; nothing waits for a transport while holding either); the handling
 // of one message, including queuing every message it causes, happens under

@@ -26,7 +26,13 @@ import (
 // are given past their return unless it says otherwise. A router without
 // a Fabric pays one nil check per publication, call and registration.
 //
-// natsfabric (a module of its own) implements a Fabric over NATS.
+// A Fabric may implement FabricInterest too, to hear of the router's
+// subscriptions, and FabricSessions, to make the session meta API answer
+// for the cluster (fabric_meta.go), and FabricCallControl, to carry
+// CANCEL and progressive call invocations to the callee's router
+// (fabric_progress.go), and FabricRetain, to keep retained events and
+// event histories for the cluster (fabric_retain.go). natsfabric (a
+// module of its own) implements a Fabric over NATS, with all four.
 type Fabric interface {
 	// Start is called once by New, once the realms exist. An error
 	// fails New.
@@ -95,9 +101,8 @@ type FabricCall struct {
 	Caller         wamp.ID
 	CallerAuthID   string
 	CallerAuthRole string
-	// Options are the CALL's options (disclose_me, the payload
-	// passthru keys). Progressive calls and results do not cross
-	// routers: progress and receive_progress are not honoured.
+	// Options are the CALL's options (disclose_me, receive_progress,
+	// progress, the payload passthru keys; fabric_progress.go).
 	Options wamp.Dict
 	// Timeout is what was left of the call's timeout when it was given
 	// to the fabric; zero means none.
@@ -114,8 +119,9 @@ type FabricCall struct {
 	answered atomic.Bool
 }
 
-// Answer ends the call on the caller's router with m, the *wamp.Result
-// or *wamp.Error the callee's router answered with: the caller gets a
+// Answer ends the call on the caller's router with m, the final
+// *wamp.Result or *wamp.Error the callee's router answered with (its
+// progressive results go to Progress): the caller gets a
 // RESULT or an ERROR (an ERROR wamp.error.unavailable is rerouted to the
 // registration's next callee when there is one). Answers after the first,
 // or after the call ended otherwise (timeout, the caller left, the
@@ -128,6 +134,9 @@ func (c *FabricCall) Answer(m wamp.Message) {
 	rm := c.rm
 	rm.lock()
 	defer rm.unlock()
+	if out, ok := c.proxy.q.(*remoteOut); ok {
+		delete(out.calls, c.id)
+	}
 	switch m := m.(type) {
 	case *wamp.Result:
 		opts := wamp.Dict{}
@@ -189,8 +198,9 @@ func (l *FabricLink) Registrations(realm wamp.URI) []FabricRegistration {
 // Publish delivers a publication of another router's session to the
 // local subscribers it is for, with its exclude and eligible lists,
 // disclosure and trust level applied, and keeps it in the event history
-// of the topics that have one. It is not retained (PUBLISH retain stays
-// with the publisher's router).
+// of the topics that have one. It is not retained here: the publisher's
+// router keeps it, and tells a FabricRetain, which makes it the cluster's
+// (fabric_retain.go).
 func (l *FabricLink) Publish(fp *FabricPublication) error {
 	rm := l.r.realms[fp.Realm]
 	if rm == nil {
@@ -199,23 +209,7 @@ func (l *FabricLink) Publish(fp *FabricPublication) error {
 	if !rm.validURI(fp.Topic, wamp.MatchExact) {
 		return errors.New("wamp/router: remote publication to an invalid topic URI")
 	}
-	id := fp.ID
-	if id == 0 || id > wamp.MaxID {
-		id = wamp.GlobalID()
-	}
-	p := &publication{
-		id: id, topic: fp.Topic, publisher: fp.Publisher, authid: fp.PublisherAuthID, authrole: fp.PublisherAuthRole,
-		disclose: fp.Disclose, trusted: fp.Trusted, trust: fp.TrustLevel, aud: audienceOf(fp.Options),
-		args: fp.Args, kwargs: fp.Kwargs, payload: fp.Payload,
-		size: msgOverhead + payloadSize(fp.Args, fp.Kwargs, fp.Payload),
-	}
-	for _, k := range passthruKeys {
-		if _, ok := fp.Options[k]; ok {
-			p.passthru = wamp.Dict{}
-			copyPassthru(p.passthru, fp.Options)
-			break
-		}
-	}
+	p := publicationOf(fp) // fabric_retain.go
 	rm.lock()
 	defer rm.unlock()
 	var now time.Time
@@ -238,12 +232,7 @@ func (l *FabricLink) Publish(fp *FabricPublication) error {
 
 // fabricPublish hands a local publication to the fabric (broker.go).
 func (rm *realm) fabricPublish(f Fabric, m *wamp.Publish, p *publication) {
-	f.Publish(&FabricPublication{
-		Realm: rm.cfg.Name, ID: p.id, Topic: p.topic, Publisher: p.publisher,
-		PublisherAuthID: p.authid, PublisherAuthRole: p.authrole, Disclose: p.disclose,
-		Trusted: p.trusted, TrustLevel: p.trust, Options: m.Options,
-		Args: p.args, Kwargs: p.kwargs, Payload: p.payload,
-	})
+	f.Publish(rm.fabricPublication(m, p)) // fabric_retain.go
 }
 
 // fabricRegsChanged tells the fabric that s, a local session, registered

@@ -15,13 +15,16 @@ import (
 // (a shared registration may mix local and remote callees), call
 // timeouts, reroute on wamp.error.unavailable, and ERROR
 // wamp.error.canceled to the callers of its calls in flight when it is
-// removed. It announces no call_canceling (CANCEL is skip for its calls),
-// no call_timeout and no progressive call invocations.
+// removed. It announces call_canceling and progressive_call_invocations
+// when the Fabric implements FabricCallControl, none otherwise (CANCEL is
+// then skip for its calls, and it is offered no progressive call
+// invocations: fabric_progress.go); never call_timeout.
 //
 // A call from another router runs on this router's own callees only
 // (Serve): a call crosses at most one router boundary. Its caller is a
 // session like the RemoteCallee's, with the identity of the calling
-// session, whose one RESULT or ERROR goes back to the fabric.
+// session, whose progressive RESULTs (when it asked for them) and one
+// final RESULT or ERROR go back to the fabric.
 // Authorization is the caller's router's: Serve does not check roles.
 
 // RemoteCallee is the callee of one registration on another router.
@@ -36,16 +39,26 @@ type RemoteCallee struct {
 
 // remoteOut is a RemoteCallee's outbox: it keeps the answer to its
 // REGISTER. Its INVOCATIONs go to the fabric through fabricInvoke once
-// the dealer recorded them; nothing else is sent to it.
+// the dealer recorded them; the INTERRUPTs and further INVOCATIONs of
+// its calls in flight to the FabricCallControl, when there is one
+// (fabric_progress.go).
 type remoteOut struct {
 	c     *RemoteCallee
-	reply wamp.Message // REGISTERED or ERROR; guarded by the realm's lock
+	ctl   FabricCallControl // nil: the Fabric does not implement it
+	reply wamp.Message      // REGISTERED or ERROR; guarded by the realm's lock
+	// calls are the calls in flight given to the fabric, by
+	// INVOCATION.Request, while ctl is set; guarded by the realm's lock.
+	calls map[wamp.ID]*FabricCall
 }
 
 func (o *remoteOut) push(m wamp.Message, _ int, _ limit) pushResult {
 	switch m.(type) {
 	case *wamp.Registered, *wamp.Error:
 		o.reply = m
+	case *wamp.Interrupt, *wamp.Invocation:
+		if o.ctl != nil {
+			return o.remoteControl(m)
+		}
 	}
 	return pushed
 }
@@ -79,7 +92,12 @@ func (l *FabricLink) AddCallee(realm wamp.URI, node string, reg FabricRegistrati
 	}
 	c := &RemoteCallee{Realm: realm, Node: node, Registration: reg, rm: rm}
 	out := &remoteOut{c: c}
+	out.ctl, _ = l.r.cfg.Fabric.(FabricCallControl)
 	c.s = rm.fabricSession(out, wamp.GlobalID(), "fabric:"+node, internalAuthRole)
+	if out.ctl != nil {
+		c.s.canCancel = true
+		c.s.dealer.progressiveCallee = true
+	}
 	opts := wamp.Dict{"match": reg.Match, "invoke": reg.Policy}
 	rm.lock()
 	rm.register(c.s, &wamp.Register{Request: 1, Options: opts, Procedure: reg.Procedure})
@@ -118,6 +136,7 @@ func (c *RemoteCallee) Remove() {
 			Error: wamp.ErrCanceled, Args: wamp.List{"the callee's router left the fabric"}})
 	}
 	s.regs, s.invs = nil, nil
+	clear(c.s.q.(*remoteOut).calls)
 }
 
 // fabricInvoke hands inv, just given to callee session s, to the fabric
@@ -142,11 +161,12 @@ func (rm *realm) fabricInvoke(s *session, inv *invocation) bool {
 		rm.log.Info("wamp/router: fabric refused a call", "procedure", call.Procedure, "node", out.c.Node, "err", err)
 		return false
 	}
+	out.fabricTrack(fc) // fabric_progress.go
 	return true
 }
 
-// serveOut is a remote caller's outbox: it hands the call's one RESULT or
-// ERROR to the fabric.
+// serveOut is a remote caller's outbox: it hands the call's progressive
+// RESULTs and its one final RESULT or ERROR to the fabric.
 type serveOut struct {
 	answer func(wamp.Message)
 	done   bool // guarded by the realm's lock
@@ -159,7 +179,8 @@ func (o *serveOut) push(m wamp.Message, _ int, _ limit) pushResult {
 	switch m := m.(type) {
 	case *wamp.Result:
 		if m.Details["progress"] == true {
-			return pushed // progressive results do not cross routers
+			o.answer(m)
+			return pushed
 		}
 	case *wamp.Error:
 	default:
@@ -176,23 +197,31 @@ func (o *serveOut) queuedBytes() int              { return 0 }
 
 // Serve runs fc, a call from another router, on the local callees of its
 // registration (fc.Registration, fc.Match) under the registration's
-// invoke policy; fc.Callee is not used. answer receives the call's one
-// *wamp.Result or *wamp.Error, under the realm's lock, possibly before
-// Serve returns: it must not block nor call the FabricLink. With no local
-// callee left the answer is ERROR wamp.error.unavailable, which the
-// caller's router reroutes to another callee when there is one.
-func (l *FabricLink) Serve(fc *FabricCall, answer func(wamp.Message)) {
+// invoke policy; fc.Callee is not used. answer receives, under the
+// realm's lock and possibly before Serve returns, the call's progressive
+// results (when fc.Options has receive_progress: each a *wamp.Result with
+// Details.progress, in the order the callee yielded them), then its one
+// final *wamp.Result or *wamp.Error; it must not block nor call the
+// FabricLink or the ServedCall. With no local callee left the answer is
+// ERROR wamp.error.unavailable, which the caller's router reroutes to
+// another callee when there is one. A progressive call invocation
+// (fc.Options has progress=true) goes to a callee that announced
+// progressive_call_invocations and call_canceling, or is answered with
+// ERROR wamp.error.feature_not_supported. The ServedCall returned takes
+// what the caller does while the call runs (fabric_progress.go); it is
+// nil when the call was answered without reaching a callee.
+func (l *FabricLink) Serve(fc *FabricCall, answer func(wamp.Message)) *ServedCall {
 	fail := func(uri wamp.URI, why string) {
 		answer(&wamp.Error{RequestType: wamp.TypeCall, Request: 1, Details: wamp.Dict{}, Error: uri, Args: wamp.List{why}})
 	}
 	rm := l.r.realms[fc.Realm]
 	if rm == nil {
 		fail(wamp.ErrNoSuchRealm, "no realm "+string(fc.Realm))
-		return
+		return nil
 	}
 	if !rm.validURI(fc.Procedure, wamp.MatchExact) {
 		fail(wamp.ErrInvalidURI, "invalid procedure URI: "+string(fc.Procedure))
-		return
+		return nil
 	}
 	id := fc.Caller
 	if id == 0 || id > wamp.MaxID {
@@ -224,16 +253,26 @@ func (l *FabricLink) Serve(fc *FabricCall, answer func(wamp.Message)) {
 	}
 	if len(local) == 0 {
 		rm.errorReply(s, wamp.TypeCall, 1, wamp.ErrUnavailable, "no callee of "+string(fc.Registration)+" on this router")
-		return
+		return nil
 	}
-	inv := &invocation{caller: s, callReq: 1, reg: reg, pattern: reg.match != wamp.MatchExact, call: m}
+	progress, _ := fc.Options["progress"].(bool)
+	if progress {
+		if local = progressiveCallees(local); len(local) == 0 {
+			rm.errorReply(s, wamp.TypeCall, 1, wamp.ErrFeatureNotSupported,
+				"no callee of "+string(reg.uri)+" on this router announced progressive_call_invocations and call_canceling")
+			return nil
+		}
+	}
+	inv := &invocation{caller: s, callReq: 1, reg: reg, pattern: reg.match != wamp.MatchExact, call: m, streaming: progress}
+	inv.receiveProgress, _ = fc.Options["receive_progress"].(bool)
 	if inv.timeout = callTimeout(opts); inv.timeout > 0 {
 		inv.deadline = time.Now().Add(inv.timeout)
 	}
 	if !rm.dispatch(inv, local) {
 		rm.errorReply(s, wamp.TypeCall, 1, wamp.ErrNoAvailableCallee,
 			"every callee of "+string(reg.uri)+" is over its outbound queue limit or closing")
-		return
+		return nil
 	}
 	s.addCall(1, inv)
+	return &ServedCall{rm: rm, s: s}
 }

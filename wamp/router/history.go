@@ -161,6 +161,16 @@ func badHistoryArg(format string, a ...any) error {
 // ArgumentsKw the spec's reverse, limit, from_time, after_time,
 // before_time, until_time (RFC 3339), topic, from_publication,
 // after_publication, before_publication, until_publication.
+//
+// Order: the spec fixes the order of occurrence unless reverse is true,
+// and its limit takes the first events in that order (the oldest ones
+// without reverse: after_publication pages on). Crossbar's positional
+// limit, which the spec does not define, keeps Crossbar's meaning: the
+// last limit events, newest first (its event store's get_events is "at
+// most limit events in reverse chronological order"), so reverse defaults
+// to true there; an explicit reverse still decides. Crossbar's default of
+// 10 events when no limit is given is not followed: the spec's form
+// without limit returns the whole history.
 func parseHistoryQuery(args wamp.List, kwargs wamp.Dict) (wamp.ID, historyQuery, error) {
 	var q historyQuery
 	if len(args) < 1 || len(args) > 2 {
@@ -182,6 +192,7 @@ func parseHistoryQuery(args wamp.List, kwargs wamp.Dict) (wamp.ID, historyQuery,
 		if err := limit(args[1]); err != nil {
 			return 0, q, err
 		}
+		q.reverse = true // Crossbar's form: the latest, newest first
 	}
 	times := map[string]*time.Time{"from_time": &q.fromTime, "after_time": &q.afterTime, "before_time": &q.beforeTime, "until_time": &q.untilTime}
 	pubs := map[string]*wamp.ID{"from_publication": &q.fromPub, "after_publication": &q.afterPub,

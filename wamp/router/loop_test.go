@@ -394,7 +394,7 @@ func TestRouterGoodbyeWaitsForReply(t *testing.T) {
 // ServeTransport) and on the event loop (LoopHandler); 1 and 16 calls in
 // flight.
 func BenchmarkCallWebSocket(b *testing.B) {
-	for _, driver := range []string{"goroutines", "loop"} {
+	for _, driver := range []string{"goroutines", "attach", "loop"} {
 		for _, par := range []int{1, 16} {
 			b.Run(fmt.Sprintf("%s/parallel=%d", driver, par), func(b *testing.B) {
 				r := benchRouter(b)
@@ -404,7 +404,11 @@ func BenchmarkCallWebSocket(b *testing.B) {
 				} else {
 					srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 						c, err := websocket.Accept(w, req, websocket.Options{Serializers: serializers})
-						if err == nil {
+						switch {
+						case err != nil:
+						case driver == "attach":
+							_ = r.Attach(c)
+						default:
 							r.ServeTransport(context.Background(), c)
 						}
 					}))

@@ -50,7 +50,13 @@ func (rm *realm) filteredSessions(args wamp.List) ([]wamp.ID, error) {
 			ids = append(ids, id)
 		}
 	}
+	for _, fs := range rm.remoteSessions() { // fabric_meta.go: the cluster's other routers
+		if (!filter || slices.Contains(roles, fs.AuthRole)) && rm.sessions[fs.ID] == nil {
+			ids = append(ids, fs.ID)
+		}
+	}
 	slices.Sort(ids)
+	ids = slices.Compact(ids)
 	return ids, nil
 }
 
@@ -77,6 +83,11 @@ func (rm *realm) metaSessionGet(_ *session, args wamp.List, _ wamp.Dict) (wamp.L
 	}
 	s := rm.sessions[id]
 	if s == nil {
+		for _, fs := range rm.remoteSessions() { // fabric_meta.go
+			if fs.ID == id {
+				return wamp.List{remoteSessionDetails(fs)}, nil, nil
+			}
+		}
 		return nil, nil, metaErr(errNoSuchSession, "no session %d in this realm", id)
 	}
 	return wamp.List{sessionDetails(s)}, nil, nil

@@ -33,8 +33,9 @@ type realm struct {
 	regByID map[wamp.ID]*registration
 	subs    *uriIndex[*subscription]
 	subByID map[wamp.ID]*subscription
-	retain  retainStore // retain.go
-	meta    metaState   // meta.go
+	retain  retainStore   // retain.go
+	limits  sessionLimits // limits_session.go
+	meta    metaState     // meta.go
 
 	// authn (the realm's config as authentication reads it) and authz
 	// (its compiled roles) are replaced whole by Router.Reload.
@@ -48,7 +49,7 @@ func newRealm(r *Router, cfg RealmConfig) *realm {
 		sessions: map[wamp.ID]*session{},
 		regs:     newURIIndex[*registration](), regByID: map[wamp.ID]*registration{},
 		subs: newURIIndex[*subscription](), subByID: map[wamp.ID]*subscription{},
-		soft: r.soft, hard: r.hard,
+		soft: r.soft, hard: r.hard, limits: sessionLimitsOf(cfg),
 	}
 	if cfg.QueueSoftLimit > 0 {
 		rm.soft, rm.hard = cfg.QueueSoftLimit, 2*cfg.QueueSoftLimit
@@ -130,7 +131,8 @@ func (rm *realm) join(s *session) bool {
 	s.state.CompareAndSwap(stateHello, stateEstablished)
 	s.state.CompareAndSwap(stateAuth, stateEstablished)
 	s.q.push(w, messageSize(w), limitHard)
-	rm.metaJoined(s) // meta_events.go: on_join
+	rm.metaJoined(s)           // meta_events.go: on_join
+	rm.fabricSessionsChanged() // fabric_meta.go
 	return true
 }
 
@@ -150,6 +152,7 @@ func (rm *realm) removeLocked(s *session) {
 	}
 	s.removed = true
 	delete(rm.sessions, s.id)
+	rm.fabricSessionsChanged() // fabric_meta.go
 	for _, sub := range s.subs {
 		rm.dropSubscriber(sub, s)
 	}

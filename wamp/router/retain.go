@@ -36,12 +36,14 @@ type retainStore struct {
 	events    map[wamp.URI]*retainedEvent
 	bytes     int
 	declined  uint64
-	declining bool // in a run of declines (logged once per run)
+	declining bool   // in a run of declines (logged once per run)
+	gen       uint64 // counts the events kept (fabric_retain.go)
 }
 
 type retainedEvent struct {
 	p    *publication
 	size int
+	gen  uint64 // st.gen when kept
 }
 
 func (st *retainStore) init(cfg RealmConfig) {
@@ -71,10 +73,11 @@ func retainedSize(p *publication) int {
 	return n
 }
 
-// keep makes p its topic's retained event, if it fits.
-func (st *retainStore) keep(rm *realm, p *publication) {
+// keep makes p its topic's retained event, if it fits: it reports
+// whether it did.
+func (st *retainStore) keep(rm *realm, p *publication) bool {
 	if st.maxTopics < 0 {
-		return
+		return false
 	}
 	if old := st.events[p.topic]; old != nil {
 		st.bytes -= old.size
@@ -89,11 +92,13 @@ func (st *retainStore) keep(rm *realm, p *publication) {
 				"topic", p.topic, "retained_topics", len(st.events), "max_topics", st.maxTopics,
 				"retained_bytes", st.bytes, "max_bytes", st.maxBytes, "declined_total", st.declined)
 		}
-		return
+		return false
 	}
 	st.declining = false
-	st.events[p.topic] = &retainedEvent{p: p, size: size}
+	st.gen++
+	st.events[p.topic] = &retainedEvent{p: p, size: size, gen: st.gen}
 	st.bytes += size
+	return true
 }
 
 // send queues to s, after its SUBSCRIBED to sub, the retained events of

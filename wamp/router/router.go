@@ -86,6 +86,16 @@ type RealmConfig struct {
 	// it a HELLO gets ABORT ReasonRealmFull (after authentication). Zero
 	// means no bound; negative is an error.
 	MaxSessions int
+	// MaxPendingCalls, MaxSubscriptions and MaxRegistrations bound what
+	// one session holds at once (limits_session.go): its calls in flight
+	// as a caller, its subscriptions, its registrations. Past a bound the
+	// CALL, SUBSCRIBE or REGISTER gets ERROR ErrLimitExceeded and the
+	// session goes on. Zero means DefaultMaxPendingCalls (1,000),
+	// DefaultMaxSubscriptions or DefaultMaxRegistrations (5,000 each);
+	// negative means no bound.
+	MaxPendingCalls  int
+	MaxSubscriptions int
+	MaxRegistrations int
 	// CallTrustLevels assigns a trust level to the caller's authrole
 	// (WAMP spec, "Call Trust Levels"): the INVOCATIONs of its calls carry
 	// Details.trustlevel. Roles not listed get none.
@@ -137,6 +147,10 @@ type Config struct {
 	// Fabric, when set, federates the realms with other routers'
 	// (fabric.go); New starts it.
 	Fabric Fabric
+	// Endpoints are named endpoints with authentication of their own,
+	// in place of the realms' (endpoint.go): transports attached through
+	// Router.Endpoint(name) follow Endpoints[name].
+	Endpoints map[string]EndpointConfig
 }
 
 // Router is a WAMP router: broker and dealer for the sessions of its
@@ -147,7 +161,9 @@ type Router struct {
 	hard   int
 	log    *slog.Logger
 	realms map[wamp.URI]*realm
-	ids    wamp.IDGen // router scope: subscriptions, registrations, invocations
+	// endpoints are Config.Endpoints (endpoint.go); read-only after New.
+	endpoints map[string]*Endpoint
+	ids       wamp.IDGen // router scope: subscriptions, registrations, invocations
 
 	reloadMu sync.Mutex // one Reload at a time
 
@@ -205,6 +221,9 @@ func New(cfg Config) (*Router, error) {
 		rm.authn.Store(&rc)
 		rm.authz.Store(az)
 		r.realms[rc.Name] = rm
+	}
+	if err := r.initEndpoints(cfg.Endpoints); err != nil { // endpoint.go
+		return nil, err
 	}
 	if cfg.Fabric != nil {
 		if err := cfg.Fabric.Start(&FabricLink{r: r}); err != nil {
@@ -273,6 +292,7 @@ func (r *Router) forget(s *session) {
 	r.mu.Lock()
 	delete(r.sessions, s)
 	r.mu.Unlock()
+	s.leaveEndpoint() // endpoint.go (once the session ended: a no-op)
 }
 
 // Close ends every session (GOODBYE wamp.close.system_shutdown, or ABORT
@@ -320,6 +340,11 @@ type SessionInfo struct {
 	Queued int
 	// Dropped counts the events dropped for it under SlowDrop.
 	Dropped uint64
+	// PendingCalls, Subscriptions and Registrations are what it holds
+	// against RealmConfig.MaxPendingCalls, MaxSubscriptions and
+	// MaxRegistrations: its calls in flight as a caller, its
+	// subscriptions, its registrations.
+	PendingCalls, Subscriptions, Registrations int
 }
 
 // Session returns what the router knows of the joined session id in realm.
@@ -330,6 +355,10 @@ func (r *Router) Session(realm wamp.URI, id wamp.ID) (SessionInfo, bool) {
 	}
 	rm.mu.Lock()
 	s := rm.sessions[id]
+	var calls, subs, regs int
+	if s != nil {
+		calls, subs, regs = len(s.calls), len(s.subs), len(s.regs)
+	}
 	rm.mu.Unlock()
 	if s == nil {
 		return SessionInfo{}, false
@@ -337,6 +366,7 @@ func (r *Router) Session(realm wamp.URI, id wamp.ID) (SessionInfo, bool) {
 	return SessionInfo{
 		ID: id, Realm: realm, AuthID: s.authid, AuthRole: s.authrole,
 		Queued: s.q.queuedBytes(), Dropped: s.dropped.Load(),
+		PendingCalls: calls, Subscriptions: subs, Registrations: regs,
 	}, true
 }
 

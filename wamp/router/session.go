@@ -66,6 +66,10 @@ type session struct {
 	// authprovider ("" means "static") and authextra go into WELCOME.
 	authprovider string
 	authextra    wamp.Dict
+	// ep is the endpoint the session came through (nil: none), set
+	// before the first read; epState whether ep counts it (endpoint.go).
+	ep      *Endpoint
+	epState atomic.Uint32
 
 	// Guarded by the realm's mu.
 	subs  map[wamp.ID]*subscription
@@ -228,10 +232,14 @@ func (s *session) attached() {
 // readLoop reads and handles the client's messages until the session
 // ends. With handoff, once the session is established, it hands the
 // reading over to a fresh goroutine (attached) and reports true: the stack
-// that HELLO, authentication and joining grew is freed, and an idle
-// session waits for input on the smallest one.
+// that HELLO, authentication and joining grew is freed. Later, on a
+// transport that can wait for input shallowly (inputAwaiter), a session
+// whose next input does not come within hotWait is handed to a fresh
+// goroutine that waits there (parked): an idle session waits on the
+// smallest stack, a busy one keeps its grown stack.
 func (s *session) readLoop(ctx context.Context, handoff bool) (handedOff bool) {
 	g := s.onGo()
+	aw, _ := g.t.(inputAwaiter)
 	for {
 		m, err := g.t.Recv(ctx)
 		if err != nil {
@@ -252,7 +260,15 @@ func (s *session) readLoop(ctx context.Context, handoff bool) (handedOff bool) {
 			return false
 		}
 		if joining && s.state.Load() == stateEstablished {
-			go s.attached()
+			if aw != nil {
+				go s.parked(aw)
+			} else {
+				go s.attached()
+			}
+			return true
+		}
+		if handoff && !joining && aw != nil && !aw.AwaitInput(hotWait) {
+			go s.parked(aw)
 			return true
 		}
 	}
@@ -503,6 +519,7 @@ func (s *session) shutdown(reason wamp.URI, msg string) {
 // already.
 func (s *session) closeQueue(final wamp.Message, discard bool) bool {
 	s.state.Store(stateClosed)
+	s.leaveEndpoint() // endpoint.go: before the client can see the end
 	if !s.q.close(final, discard) {
 		return false
 	}

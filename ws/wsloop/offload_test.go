@@ -141,6 +141,11 @@ func TestDecodeOffTheLoopFaults(t *testing.T) {
 		}
 	}
 
+	if goroutineFallback {
+		// The fallback stops reading a paused connection, so it sees the
+		// peer's reset only when the decode is done (eventloop's doc).
+		return
+	}
 	gated := newGateExt()
 	h := newEcho()
 	u, _ = serve(t, h, &ws.Options{PingInterval: -1, Extensions: []ws.Extension{gated}}, eventloop.Config{Loops: 1})

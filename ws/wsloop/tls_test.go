@@ -482,6 +482,9 @@ func TestTLSClientRefusesUnknownCertificate(t *testing.T) {
 // idle wss:// connections (server and loop client alike) hold no
 // goroutine: the count returns to what the loops themselves use.
 func TestTLSNoGoroutinePerIdleConnection(t *testing.T) {
+	if goroutineFallback {
+		t.Skip("eventloop's goroutine fallback has a goroutine per connection by design")
+	}
 	const n = 50
 	u, ccfg, srv := serveTLS(t, newEcho(), nil, nil)
 	cl := &wsloop.Client{Options: &ws.Options{TLSConfig: ccfg}, Config: eventloop.Config{Loops: 1}}

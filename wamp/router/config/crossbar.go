@@ -99,6 +99,8 @@ func (d *decoder) worker(path string, v any, dir string, cfg *Config) {
 			cfg.Transports = append(cfg.Transports, *tr)
 		}
 	}
+	cfg.Router.Endpoints = a.endpoints
+	a.realmAuth(cfg.Router.Realms)
 }
 
 func (d *decoder) realm(path string, v any, cfg *Config) {
@@ -132,9 +134,22 @@ func (d *decoder) realm(path string, v any, cfg *Config) {
 	rc.RetainedTopics = int(opts.integer("retained_topics", -1, 1<<24, 0))
 	rc.RetainedBytes = int(opts.integer("retained_bytes", 1, 1<<31-1, 0))
 	rc.MaxSessions = int(opts.integer("max_sessions", 1, 1<<31-1, 0))
+	rc.MaxPendingCalls = sessionLimit(opts, "max_pending_calls")
+	rc.MaxSubscriptions = sessionLimit(opts, "max_subscriptions")
+	rc.MaxRegistrations = sessionLimit(opts, "max_registrations")
 	opts.done()
 	r.done()
 	cfg.Router.Realms = append(cfg.Router.Realms, rc)
+}
+
+// sessionLimit reads a per-session limit of a realm: -1 (no bound) or 1
+// and more; absent is 0, the router's default.
+func sessionLimit(opts *object, key string) int {
+	n := opts.integer(key, -1, 1<<31-1, 0)
+	if n == 0 && opts.has(key) {
+		opts.d.fail(opts.at(key), "0 out of range: want -1 (no bound) or a bound of at least 1")
+	}
+	return int(n)
 }
 
 func (d *decoder) role(path string, v any, before []router.RoleConfig) router.RoleConfig {
@@ -246,20 +261,23 @@ func (d *decoder) transport(path string, v any, dir string, a *authState) *Trans
 		d.fail(o.at("endpoint"), "missing")
 	}
 	d.endpoint(o.at("endpoint"), o.get("endpoint"), dir, t)
+	// Autobahn's extension: the sessions of this listener at once.
+	maxSessions := int(o.integer("max_sessions", 1, 1<<31-1, 0))
+	var auth map[wamp.URI]router.AuthConfig
 	switch typ {
 	case "websocket":
-		d.wampEndpoint(o, t, a)
+		auth, _ = d.wampEndpoint(o, t, a)
 	case "rawsocket":
 		t.Serializers = d.serializers(o)
 		t.MaxMessageSize = int(o.integer("max_message_size", 512, 16<<20, 0))
-		a.add(o.at("auth"), o.get("auth"))
+		auth, _ = a.add(o.at("auth"), o.get("auth"))
 	case "web":
 		t.Type = "websocket"
 		paths := d.object(o.at("paths"), o.get("paths"))
 		if !o.has("paths") {
 			d.fail(o.at("paths"), "missing")
 		}
-		first := ""
+		first, firstAuth := "", ""
 		for _, k := range paths.keys() {
 			pp := paths.at(k)
 			p := d.object(pp, paths.get(k))
@@ -268,14 +286,17 @@ func (d *decoder) transport(path string, v any, dir string, a *authState) *Trans
 				d.fail(p.at("type"), "missing")
 			}
 			var one Transport
-			d.wampEndpoint(p, &one, a)
+			pathAuth, canon := d.wampEndpoint(p, &one, a)
 			if d.err != nil {
 				break
 			}
 			if first == "" {
 				first, t.Serializers, t.MaxMessageSize = pp, one.Serializers, one.MaxMessageSize
+				auth, firstAuth = pathAuth, canon
 			} else if strings.Join(one.Serializers, ",") != strings.Join(t.Serializers, ",") || one.MaxMessageSize != t.MaxMessageSize {
 				d.fail(pp, "not supported: serializers or options that differ from %s", first)
+			} else if canon != firstAuth {
+				d.fail(p.at("auth"), "not supported: differs from %s.auth (the paths of a web transport are one endpoint: give each auth a transport of its own)", first)
 			}
 			t.WebSocketPaths = append(t.WebSocketPaths, "/"+strings.TrimPrefix(k, "/"))
 		}
@@ -287,18 +308,26 @@ func (d *decoder) transport(path string, v any, dir string, a *authState) *Trans
 	if d.err != nil {
 		return nil
 	}
+	// Every transport is a router endpoint named by its path.
+	t.Endpoint = path
+	if a.endpoints == nil {
+		a.endpoints = map[string]router.EndpointConfig{}
+	}
+	a.endpoints[path] = router.EndpointConfig{Realms: auth, MaxSessions: maxSessions}
 	return t
 }
 
 // wampEndpoint reads what a WebSocket transport (or a web transport's
-// websocket path) has: serializers, auth, options.
-func (d *decoder) wampEndpoint(o *object, t *Transport, a *authState) {
+// websocket path) has: serializers, auth, options. It returns the auth
+// per realm and its canonical JSON.
+func (d *decoder) wampEndpoint(o *object, t *Transport, a *authState) (map[wamp.URI]router.AuthConfig, string) {
 	t.Serializers = d.serializers(o)
-	a.add(o.at("auth"), o.get("auth"))
+	auth, canon := a.add(o.at("auth"), o.get("auth"))
 	opts := d.object(o.at("options"), o.get("options"))
 	t.MaxMessageSize = int(opts.integer("max_message_size", 512, 16<<20, 0))
 	opts.done()
 	o.done()
+	return auth, canon
 }
 
 func (d *decoder) serializers(o *object) []string {
@@ -378,36 +407,39 @@ func resolve(dir, name string) string {
 	return filepath.Join(dir, name)
 }
 
-// authState collects the authentication of every WAMP endpoint. The router
-// authenticates per realm, not per transport: every endpoint must have the
-// same "auth" (an absent one is Crossbar's default, anonymous with role
-// "anonymous"), which then applies to every realm.
+// authState reads the authentication of every WAMP endpoint. Each
+// transport is a router endpoint (router.EndpointConfig) that
+// authenticates its own sessions, as in Crossbar; an absent "auth" is
+// Crossbar's default, anonymous with role "anonymous". When every
+// transport has the same auth, it is the realms' own as well (for
+// sessions attached to the router without an endpoint).
 type authState struct {
-	d      *decoder
-	realms []router.RealmConfig
-	first  string // path of the first endpoint's auth
-	canon  string // its canonical JSON
+	d         *decoder
+	realms    []router.RealmConfig // the configured realms
+	cur       []router.RealmConfig // the auth being read, per realm
+	endpoints map[string]router.EndpointConfig
+	first     string // canonical JSON of the first auth read
+	firstAuth map[wamp.URI]router.AuthConfig
+	differ    bool // an auth differs from the first
 }
 
 // defaultAuth is what Crossbar allows on a transport without "auth".
 var defaultAuth = map[string]any{"anonymous": map[string]any{"type": "static", "role": "anonymous"}}
 
-func (a *authState) add(path string, v any) {
+// add reads one "auth" and returns it per realm, with its canonical JSON.
+func (a *authState) add(path string, v any) (map[wamp.URI]router.AuthConfig, string) {
 	d := a.d
 	if d.err != nil {
-		return
+		return nil, ""
 	}
 	if v == nil {
 		v = defaultAuth
 	}
 	canon, _ := json.Marshal(v) // maps in key order: equal configurations, equal text
-	if a.first != "" {
-		if string(canon) != a.canon {
-			d.fail(path, "not supported: differs from %s (the router authenticates per realm, so every transport needs the same auth)", a.first)
-		}
-		return
+	a.cur = make([]router.RealmConfig, len(a.realms))
+	for i := range a.realms {
+		a.cur[i].Name = a.realms[i].Name
 	}
-	a.first, a.canon = path, string(canon)
 	o := d.object(path, v)
 	if o.has("anonymous") {
 		an := d.object(o.at("anonymous"), o.get("anonymous"))
@@ -417,8 +449,8 @@ func (a *authState) add(path string, v any) {
 			role = "anonymous"
 		}
 		an.done()
-		for i := range a.realms {
-			a.realms[i].AllowAnonymous, a.realms[i].AnonymousRole = true, role
+		for i := range a.cur {
+			a.cur[i].AllowAnonymous, a.cur[i].AnonymousRole = true, role
 		}
 	}
 	if o.has("ticket") {
@@ -474,6 +506,32 @@ func (a *authState) add(path string, v any) {
 		m.done()
 	}
 	o.done()
+	out := make(map[wamp.URI]router.AuthConfig, len(a.cur))
+	for _, rc := range a.cur {
+		out[rc.Name] = router.AuthConfig{AllowAnonymous: rc.AllowAnonymous, AnonymousRole: rc.AnonymousRole,
+			Tickets: rc.Tickets, CRA: rc.CRA, SCRAM: rc.SCRAM, Cryptosign: rc.Cryptosign, Authenticators: rc.Authenticators}
+	}
+	if a.firstAuth == nil {
+		a.first, a.firstAuth = string(canon), out
+	} else if string(canon) != a.first {
+		a.differ = true
+	}
+	return out, string(canon)
+}
+
+// realmAuth makes the auth every transport has the realms' own; with
+// transports whose auth differ, the realms have none: sessions are
+// authenticated only by the endpoint they come through.
+func (a *authState) realmAuth(realms []router.RealmConfig) {
+	if a.differ || a.firstAuth == nil || a.d.err != nil {
+		return
+	}
+	for i := range realms {
+		ac := a.firstAuth[realms[i].Name]
+		r := &realms[i]
+		r.AllowAnonymous, r.AnonymousRole = ac.AllowAnonymous, ac.AnonymousRole
+		r.Tickets, r.CRA, r.SCRAM, r.Cryptosign, r.Authenticators = ac.Tickets, ac.CRA, ac.SCRAM, ac.Cryptosign, ac.Authenticators
+	}
 }
 
 // static reads the "type" of a method that has no dynamic form
@@ -498,12 +556,12 @@ func (a *authState) dynamic(m *object, method string) bool {
 		a.d.fail(m.at("authenticator"), "invalid procedure URI %q", pa.Procedure)
 	}
 	found := pa.Realm == ""
-	for i := range a.realms {
-		if a.realms[i].Authenticators == nil {
-			a.realms[i].Authenticators = map[string]router.Authenticator{}
+	for i := range a.cur {
+		if a.cur[i].Authenticators == nil {
+			a.cur[i].Authenticators = map[string]router.Authenticator{}
 		}
-		a.realms[i].Authenticators[method] = pa
-		found = found || a.realms[i].Name == pa.Realm
+		a.cur[i].Authenticators[method] = pa
+		found = found || a.cur[i].Name == pa.Realm
 	}
 	if !found && a.d.err == nil {
 		a.d.fail(m.at("authenticator-realm"), "no realm %q is configured", pa.Realm)
@@ -526,10 +584,10 @@ func (a *authState) principals(m *object, key string, add func(r *router.RealmCo
 		role := p.str("role", true)
 		realm := p.str("realm", false)
 		found := false
-		for i := range a.realms {
-			if realm == "" || string(a.realms[i].Name) == realm {
+		for i := range a.cur {
+			if realm == "" || string(a.cur[i].Name) == realm {
 				found = true
-				add(&a.realms[i], authid, p, role)
+				add(&a.cur[i], authid, p, role)
 			}
 		}
 		if !found && d.err == nil {

@@ -5,7 +5,10 @@
 //
 //	cfg, err := config.Load("config.json")
 //	r, err := router.New(cfg.Router)
-//	for _, t := range cfg.Transports { … listen on t.Network, t.Address … }
+//	for _, t := range cfg.Transports {
+//		ep := r.Endpoint(t.Endpoint) // the transport's auth and max_sessions
+//		… listen on t.Network, t.Address; ep.Attach each connection …
+//	}
 //
 // `autobahn serve --config FILE` serves it; `autobahn serve --check-config
 // FILE` only checks it.
@@ -20,10 +23,12 @@
 //	                                          "disclose"?: {"caller", "publisher"}, "cache"?}]}],
 //	     "store"?: {"type": "memory", "limit"?, "event-history"?: [{"uri", "match"?, "limit"?}]},
 //	     "options"?: {"uri_check"?: "strict"|"loose", "enable_meta_api"?: true, "slow_subscriber"?: "disconnect"|"drop",
-//	                  "queue_soft_limit"? (octets), "retained_topics"? (-1: off), "retained_bytes"?, "max_sessions"?}}],
+//	                  "queue_soft_limit"? (octets), "retained_topics"? (-1: off), "retained_bytes"?, "max_sessions"?,
+//	                  "max_pending_calls"?, "max_subscriptions"?, "max_registrations"? (-1: no bound)}}],
 //	   "transports": [{"type": "websocket"|"rawsocket"|"web", "id"?,
 //	     "endpoint": {"type": "tcp", "port", "interface"?, "version"?: 4|6, "backlog"?, "tls"?: {"key", "certificate"}}
 //	               | {"type": "unix", "path"},
+//	     "max_sessions"?,
 //	     "serializers"?: ["json", "msgpack", "cbor", "ubjson"], "auth"?: {…}, "options"?: {"max_message_size"},  (websocket)
 //	     "max_message_size"?,                                                                            (rawsocket)
 //	     "paths": {"ws": {"type": "websocket", "serializers"?, "auth"?, "options"?}, …}}]}]}                  (web)
@@ -43,6 +48,19 @@
 // router.ProcedureAuthenticator. A transport without "auth" allows anonymous
 // sessions with role "anonymous", as in Crossbar.
 //
+// Each transport is a router endpoint (router.EndpointConfig, named by
+// the transport's JSON path, Transport.Endpoint): as in Crossbar, a
+// session is authenticated by the "auth" of the transport it came
+// through, and the principals of one transport are unknown on the
+// others. The websocket paths of one "web" transport share its endpoint,
+// so they must have the same "auth". When every transport has the same
+// "auth", it is also every realm's own (router.RealmConfig), for
+// sessions attached without an endpoint; otherwise the realms have none.
+// A transport's "max_sessions" (Autobahn's extension: Crossbar has no
+// such key) bounds the sessions on that listener at once
+// (EndpointConfig.MaxSessions): past it a HELLO gets ABORT
+// wamp.error.endpoint_full.
+//
 // A role has "permissions" or, as Crossbar's dynamic authorizer,
 // "authorizer": a procedure URI registered in the realm, called for each
 // action of the role's sessions (router.ProcedureAuthorizer); not both.
@@ -55,7 +73,12 @@
 // "slow_subscriber", "queue_soft_limit", "retained_topics",
 // "retained_bytes" and "max_sessions" (the router.Config and
 // router.RealmConfig fields of those names) are Autobahn's extensions,
-// not Crossbar's.
+// not Crossbar's. So are a realm's per-session limits "max_pending_calls",
+// "max_subscriptions" and "max_registrations" (RealmConfig.MaxPendingCalls,
+// MaxSubscriptions, MaxRegistrations): a positive bound, or -1 for none;
+// absent means the router's default (1,000 calls in flight, 5,000
+// subscriptions, 5,000 registrations per session). Past one, the CALL,
+// SUBSCRIBE or REGISTER gets ERROR wamp.error.limit_exceeded.
 // Relative file names (TLS keys, Unix socket paths) are resolved against
 // the configuration file's directory.
 //
@@ -64,10 +87,9 @@
 // Unknown keys, keys given twice, values of the wrong type or out of
 // range, and everything of Crossbar's that this router does not do —
 // other worker types and more than one worker, components, a dynamic
-// "anonymous",
-// "universal" transports, web paths other than websocket, TLS options
-// other than key and certificate, and transports whose "auth" differ (the
-// router authenticates per realm, not per transport) — are errors
+// "anonymous", "universal" transports, web paths other than websocket,
+// TLS options other than key and certificate, and the websocket paths of
+// one "web" transport with different "auth" — are errors
 // (*Error) naming the JSON path of the value, never silently ignored:
 //
 //	workers[0].realms[1].roles[0].permissions[2].match: unknown value "regex" (want "exact", "prefix", "wildcard")

@@ -16,6 +16,7 @@ type Error struct {
 	Msg  string
 }
 
+// Error returns the path and the message, as "path: message".
 func (e *Error) Error() string {
 	if e.Path == "" {
 		return e.Msg

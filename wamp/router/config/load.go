@@ -24,7 +24,8 @@ const (
 // serve it on.
 type Config struct {
 	// Router is ready for router.New (and Router.Reload). Logger is
-	// left for the caller.
+	// left for the caller. Router.Endpoints has an endpoint per
+	// transport (Transport.Endpoint).
 	Router router.Config
 	// Transports are the listeners, in the file's order.
 	Transports []Transport
@@ -54,6 +55,10 @@ type Transport struct {
 	// MaxMessageSize bounds a received message (octets); zero means the
 	// transport's default.
 	MaxMessageSize int
+	// Endpoint names the transport's router endpoint in
+	// Config.Router.Endpoints (its Path): its "auth" and "max_sessions".
+	// Attach its sessions with router.Router.Endpoint(Endpoint).
+	Endpoint string
 }
 
 // TLS is an endpoint's key and certificate files (PEM), resolved against

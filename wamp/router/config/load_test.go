@@ -24,7 +24,7 @@ func TestLoadMinimal(t *testing.T) {
 		t.Fatalf("realms %+v", r)
 	}
 	want := []config.Transport{{Path: "workers[0].transports[0]", Type: "websocket", Network: "tcp", Address: ":8080",
-		Serializers: []string{"json", "msgpack", "cbor", "ubjson"}}}
+		Serializers: []string{"json", "msgpack", "cbor", "ubjson"}, Endpoint: "workers[0].transports[0]"}}
 	if !reflect.DeepEqual(cfg.Transports, want) {
 		t.Fatalf("transports\n%+v, want\n%+v", cfg.Transports, want)
 	}
@@ -227,8 +227,12 @@ func TestParseErrors(t *testing.T) {
 			`workers[0].transports[0].auth.ticket.principals.joe.realm: no realm "nope" is configured`},
 		{transport(ws + `, "auth": {"cookie": {}}}`), `workers[0].transports[0].auth.cookie: unknown or unsupported key`},
 		{transport(ws + `, "auth": {"scram": {"principals": {"s": {"kdf": "md5", "role": "u"}}}}}`), `workers[0].transports[0].auth.scram.principals.s.kdf: unknown value "md5" (want "argon2id-13", "pbkdf2")`},
-		{transport(ws + `}, ` + ws + `, "auth": {"ticket": {"principals": {}}}}`),
-			`workers[0].transports[1].auth: not supported: differs from workers[0].transports[0].auth (the router authenticates per realm, so every transport needs the same auth)`},
+		{transport(`{"type": "web", "endpoint": {"type": "tcp", "port": 1}, "paths": {"a": {"type": "websocket"}, "b": {"type": "websocket", "auth": {"ticket": {"principals": {}}}}}}`),
+			`workers[0].transports[0].paths.b.auth: not supported: differs from workers[0].transports[0].paths.a.auth (the paths of a web transport are one endpoint: give each auth a transport of its own)`},
+		{transport(ws + `, "max_sessions": 0}`), `workers[0].transports[0].max_sessions: 0 out of range [1, 2147483647]`},
+		{transport(`{"type": "rawsocket", "endpoint": {"type": "tcp", "port": 1}, "max_sessions": "10"}`), `workers[0].transports[0].max_sessions: want an integer, got a string`},
+		{transport(ws + `}, ` + ws + `, "auth": {"cryptosign": {"principals": {"c": {"role": "r", "authorized_keys": ["00"]}}}}}`),
+			`workers[0]: endpoint "workers[0].transports[1]": realm "realm1": cryptosign principal "c": wamp/auth: not an Ed25519 public key in hex`},
 		{transport(ws + `, "auth": {"wampcra": {"users": {"u": {"secret": "", "role": "r"}}}}}`), `workers[0].transports[0].auth.wampcra.users.u.secret: empty`},
 		{transport(ws + `, "auth": {"cryptosign": {"principals": {"c": {"role": "r", "authorized_keys": ["00"]}}}}}`),
 			`workers[0]: realm "realm1": cryptosign principal "c": wamp/auth: not an Ed25519 public key in hex`},
@@ -253,7 +257,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func FuzzLoad(f *testing.F) {
-	for _, name := range []string{"minimal.json", "starred.json", "full.json"} {
+	for _, name := range []string{"minimal.json", "starred.json", "full.json", "endpoints.json"} {
 		data, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)

@@ -39,6 +39,16 @@ type Options struct {
 	MaxPending int
 	// Logger receives the fabric's diagnostics; nil discards them.
 	Logger *slog.Logger
+	// JetStream keeps retained events and event histories for the
+	// whole cluster on the NATS server's JetStream (retain.go,
+	// history.go). Off by default: each router keeps its own. When set
+	// and the NATS server has no JetStream for the connection, Start
+	// (router.New) fails with an error that says so.
+	JetStream bool
+	// RetainedBytes bounds the JetStream stream of retained events (of
+	// every realm and router); past it the oldest go. Zero means
+	// DefaultRetainedBytes.
+	RetainedBytes int64
 }
 
 // Fabric federates one router with the others on a NATS connection
@@ -52,6 +62,9 @@ type Fabric struct {
 
 	link    *router.FabricLink
 	subs    []*nats.Subscription
+	ev      interest      // events.go: publication subjects
+	ms      sessions      // meta.go: the other routers' sessions
+	js      *jsState      // retain.go: nil without Options.JetStream
 	changed chan struct{} // buffer 1: the local registrations changed
 	stop    chan struct{}
 	wg      sync.WaitGroup
@@ -60,15 +73,15 @@ type Fabric struct {
 	// Lock order: a realm's lock, then pmu.
 	pmu     sync.Mutex
 	pending map[uint64]*router.FabricCall
+	outs    map[*router.FabricCall]*outCall // progress.go: the same calls
 	next    uint64
 	closed  bool
 
 	// smu guards the calls from other routers not answered yet.
 	// Lock order: a realm's lock, then smu.
-	smu     sync.Mutex
-	served  map[uint64]string // → reply subject
-	nserved uint64
-	refuse  bool // Close: calls from other routers are refused
+	smu    sync.Mutex
+	served map[string]*inCall // by reply subject (progress.go)
+	refuse bool               // Close: calls from other routers are refused
 
 	// nmu guards the other routers' table and orders the changes to
 	// their RemoteCallees. Lock order: nmu, then a realm's lock.
@@ -107,11 +120,15 @@ func New(nc *nats.Conn, opts Options) *Fabric {
 		log = slog.New(slog.DiscardHandler)
 	}
 	node := nuid.Next()
-	return &Fabric{
+	f := &Fabric{
 		nc: nc, opts: opts, node: node, log: log.With("node", node),
 		changed: make(chan struct{}, 1), stop: make(chan struct{}),
-		pending: map[uint64]*router.FabricCall{}, served: map[uint64]string{}, nodes: map[string]*peer{},
+		pending: map[uint64]*router.FabricCall{}, outs: map[*router.FabricCall]*outCall{},
+		served: map[string]*inCall{}, nodes: map[string]*peer{},
 	}
+	f.ev = interest{ch: make(chan *nats.Msg, eventQueue), kick: make(chan struct{}, 1), subjects: map[string]*subjectSub{}}
+	f.ms.init(opts.TTL)
+	return f
 }
 
 // Node returns the fabric's name for this router: unique per Fabric.
@@ -140,11 +157,7 @@ func (f *Fabric) Start(link *router.FabricLink) error {
 		f.subs = append(f.subs, s)
 		return nil
 	}
-	for _, realm := range link.Realms() {
-		if err := sub(realmSubjects(realm), f.onEvent); err != nil {
-			return f.unsubscribe(err)
-		}
-	}
+	f.startInterest() // events.go
 	for _, s := range []struct {
 		subject string
 		h       nats.MsgHandler
@@ -153,6 +166,7 @@ func (f *Fabric) Start(link *router.FabricLink) error {
 		{f.replyPrefix() + "*", f.onReply},
 		{announceSubject, f.onAnnounce},
 		{syncSubject, f.onSync},
+		{sessionsSubject, f.onSessions}, // meta.go
 	} {
 		if err := sub(s.subject, s.h); err != nil {
 			return f.unsubscribe(err)
@@ -161,12 +175,17 @@ func (f *Fabric) Start(link *router.FabricLink) error {
 	if err := f.nc.Flush(); err != nil {
 		return f.unsubscribe(err)
 	}
+	if err := f.startJetStream(); err != nil { // retain.go
+		return f.unsubscribe(err)
+	}
 	f.announce(false)
 	if b, err := encodeSync(f.node); err == nil {
 		f.publish(syncSubject, b)
 	}
 	f.wg.Add(1)
 	go f.run()
+	f.goEvents()   // events.go
+	f.goSessions() // meta.go
 	return nil
 }
 
@@ -175,6 +194,7 @@ func (f *Fabric) unsubscribe(err error) error {
 		s.Unsubscribe()
 	}
 	f.subs = nil
+	f.stopInterest()
 	return err
 }
 
@@ -241,7 +261,12 @@ func (f *Fabric) Publish(p *router.FabricPublication) {
 		f.log.Info("natsfabric: publication not federated", "topic", p.Topic, "err", err)
 		return
 	}
-	f.publish(Subject(p.Realm, p.Topic), b)
+	subject := Subject(p.Realm, p.Topic)
+	if len(subject) > maxSubject { // events.go
+		f.log.Info("natsfabric: publication not federated: topic too long", "topic", p.Topic)
+		return
+	}
+	f.publish(subject, b)
 }
 
 // RegistrationsChanged implements router.Fabric: the router announces
@@ -272,26 +297,32 @@ func (f *Fabric) Invoke(c *router.FabricCall) error {
 	f.next++
 	tok := f.next
 	f.pending[tok] = c
+	f.outs[c] = &outCall{tok: tok}
 	f.pmu.Unlock()
 	msg := &nats.Msg{Subject: f.callSubject(c.Callee.Node), Reply: f.replyPrefix() + strconv.FormatUint(tok, 10), Data: b}
 	if err := f.nc.PublishMsg(msg); err != nil {
 		f.pmu.Lock()
-		delete(f.pending, tok)
+		f.endCall(tok, c)
 		f.pmu.Unlock()
 		return err
 	}
 	return nil
 }
 
-// onReply ends a call to another router with its answer.
+// onReply ends a call to another router with its answer, or delivers
+// one of its progressive results (progress.go).
 func (f *Fabric) onReply(msg *nats.Msg) {
 	tok, err := strconv.ParseUint(strings.TrimPrefix(msg.Subject, f.replyPrefix()), 10, 64)
 	if err != nil {
 		return
 	}
+	if peekKind(msg.Data) == kindProgress {
+		f.onProgress(tok, msg)
+		return
+	}
 	f.pmu.Lock()
 	c := f.pending[tok]
-	delete(f.pending, tok)
+	oc := f.endCall(tok, c)
 	f.pmu.Unlock()
 	if c == nil {
 		return
@@ -306,13 +337,21 @@ func (f *Fabric) onReply(msg *nats.Msg) {
 		f.log.Info("natsfabric: undecodable answer", "err", err)
 		m = &wamp.Error{RequestType: wamp.TypeCall, Request: 1, Details: wamp.Dict{}, Error: wamp.ErrCanceled,
 			Args: wamp.List{"the callee's router answered with an undecodable message"}}
+	} else {
+		m = checkProgress(oc, msg, m)
 	}
 	c.Answer(m)
 }
 
-// onCall runs a call from another router on the local callees.
+// onCall runs a call from another router on the local callees, or
+// passes on a CANCEL or the next part of one running (progress.go).
 func (f *Fabric) onCall(msg *nats.Msg) {
 	if msg.Reply == "" {
+		return
+	}
+	switch peekKind(msg.Data) {
+	case kindCancel, kindPart:
+		f.onControl(msg)
 		return
 	}
 	c, err := decodeCall(msg.Data)
@@ -328,19 +367,7 @@ func (f *Fabric) onCall(msg *nats.Msg) {
 			Error: wamp.ErrCanceled, Args: wamp.List{"the callee's router is closing"}})
 		return
 	}
-	f.nserved++
-	key := f.nserved
-	f.served[key] = msg.Reply
-	f.smu.Unlock()
-	f.link.Serve(c, func(m wamp.Message) {
-		f.smu.Lock()
-		reply, ok := f.served[key]
-		delete(f.served, key)
-		f.smu.Unlock()
-		if ok {
-			f.reply(reply, m)
-		}
-	})
+	f.serve(c, msg.Reply) // progress.go; releases smu
 }
 
 func (f *Fabric) reply(subject string, m wamp.Message) {
@@ -357,29 +384,10 @@ func (f *Fabric) reply(subject string, m wamp.Message) {
 	}
 }
 
-// onEvent delivers another router's publication to the local
-// subscribers.
-func (f *Fabric) onEvent(msg *nats.Msg) {
-	realm, topic, err := ParseSubject(msg.Subject)
-	if err != nil {
-		return
-	}
-	node, p, err := decodeEvent(msg.Data, realm, topic)
-	if err != nil {
-		f.log.Info("natsfabric: undecodable event", "subject", msg.Subject, "err", err)
-		return
-	}
-	if node == f.node {
-		return // our own, delivered locally already
-	}
-	if err := f.link.Publish(p); err != nil {
-		f.log.Info("natsfabric: event not delivered", "subject", msg.Subject, "err", err)
-	}
-}
-
 // onSync answers another router's start with an announcement.
 func (f *Fabric) onSync(msg *nats.Msg) {
 	if node, err := decodeSync(msg.Data); err == nil && node != f.node {
 		f.signal()
+		f.sessionsSignal() // meta.go
 	}
 }

@@ -86,10 +86,11 @@ func (f *Fabric) forget(node string, p *peer) {
 		c.Remove()
 	}
 	delete(f.nodes, node)
+	f.ms.forget(node) // meta.go
 	f.pmu.Lock()
 	for tok, c := range f.pending {
 		if c.Callee.Node == node {
-			delete(f.pending, tok)
+			f.endCall(tok, c) // progress.go
 		}
 	}
 	f.pmu.Unlock()
@@ -110,10 +111,12 @@ func (f *Fabric) Close() error {
 	f.closed = true
 	f.pmu.Unlock()
 	close(f.stop)
+	f.stopJetStream() // retain.go
 	f.wg.Wait()
 	for _, s := range f.subs {
 		s.Unsubscribe()
 	}
+	f.stopInterest() // events.go
 	f.announce(true)
 	f.smu.Lock()
 	f.refuse = true
@@ -127,6 +130,7 @@ func (f *Fabric) Close() error {
 	f.nmu.Unlock()
 	f.pmu.Lock()
 	clear(f.pending)
+	clear(f.outs)
 	f.pmu.Unlock()
 	if f.nc.IsClosed() {
 		return nil
@@ -137,9 +141,9 @@ func (f *Fabric) Close() error {
 // closedServing answers the calls from other routers still running here
 // with ERROR wamp.error.canceled; later answers are dropped. smu is held.
 func (f *Fabric) closedServing() {
-	for key, reply := range f.served {
-		delete(f.served, key)
-		f.reply(reply, &wamp.Error{RequestType: wamp.TypeCall, Request: 1, Details: wamp.Dict{},
-			Error: wamp.ErrCanceled, Args: wamp.List{"the callee's router left the fabric"}})
+	for reply, ic := range f.served {
+		delete(f.served, reply)
+		f.replyFinal(reply, &wamp.Error{RequestType: wamp.TypeCall, Request: 1, Details: wamp.Dict{},
+			Error: wamp.ErrCanceled, Args: wamp.List{"the callee's router left the fabric"}}, ic.seq) // progress.go
 	}
 }

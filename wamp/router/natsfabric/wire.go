@@ -19,8 +19,13 @@ import (
 //	error:    [4, error, details, args, kwargs, payload]
 //	announce: [5, node, seq, bye, {realm: [[procedure, match, policy], ...]}]
 //	sync:     [6, node]
+//	progress: [16, seq, details, args, kwargs, payload]   (progress.go: a call's
+//	cancel:   [17, mode]                                   progressive results,
+//	part:     [18, progress, args, kwargs, payload]        CANCEL, further parts)
 //
-// An event's realm and topic are its subject's (subject.go). Flags: 1
+// An event's realm and topic are its subject's (subject.go); the
+// JetStream streams of retained events and histories keep events in this
+// form too (retain.go, history.go). Flags: 1
 // disclose_me, 2 trust level set. A message that does not decode is
 // dropped (an event, an announcement) or answered with ERROR (a call).
 const (
@@ -39,9 +44,7 @@ const (
 
 var errMalformed = errors.New("natsfabric: malformed message")
 
-// encode appends the CBOR encoding of l; nil Args, Kwargs and Payload are
-// encoded as null.
-func encode(l wamp.List) ([]byte, error) { return cbor.AppendList(nil, l) }
+// encode (encbuf.go) gives the CBOR encoding of a message.
 
 func orNil[T any](v []T) any {
 	if v == nil {
@@ -115,33 +118,26 @@ type fields struct {
 }
 
 func decode(b []byte, kind int64, n int) *fields {
-	v, err := cbor.Decode(b)
-	if err != nil {
-		return &fields{err: err}
-	}
-	l, ok := v.([]any)
-	if !ok || len(l) != n {
-		return &fields{err: errMalformed}
-	}
-	f := &fields{l: l}
-	if k := f.int(0); f.err == nil && k != kind {
+	f, k := decodeAny(b)
+	if f.err == nil && (k != kind || len(f.l) != n) {
 		f.err = errMalformed
 	}
 	return f
 }
 
-// kindOf returns the kind of an encoded message, 0 when it has none.
-func kindOf(b []byte) int64 {
+// decodeAny decodes a message of any kind and returns its kind (0 with
+// f.err set when it has none).
+func decodeAny(b []byte) (f *fields, kind int64) {
 	v, err := cbor.Decode(b)
 	if err != nil {
-		return 0
+		return &fields{err: err}, 0
 	}
 	l, ok := v.([]any)
 	if !ok || len(l) == 0 {
-		return 0
+		return &fields{err: errMalformed}, 0
 	}
-	k, _ := l[0].(int64)
-	return k
+	f = &fields{l: l}
+	return f, f.int(0)
 }
 
 func (f *fields) fail() { f.err = errMalformed }
@@ -254,13 +250,14 @@ func decodeCall(b []byte) (*router.FabricCall, error) {
 
 // decodeAnswer returns the *wamp.Result or *wamp.Error of a call.
 func decodeAnswer(b []byte) (wamp.Message, error) {
-	switch kindOf(b) {
-	case kindResult:
-		f := decode(b, kindResult, 5)
+	f, kind := decodeAny(b) // decoded once, whichever its kind
+	switch {
+	case f.err != nil:
+		return nil, f.err
+	case kind == kindResult && len(f.l) == 5:
 		m := &wamp.Result{Request: 1, Details: f.dict(1), Args: f.list(2), Kwargs: f.dict(3), Payload: f.bytes(4)}
 		return m, f.err
-	case kindError:
-		f := decode(b, kindError, 6)
+	case kind == kindError && len(f.l) == 6:
 		m := &wamp.Error{RequestType: wamp.TypeCall, Request: 1, Error: wamp.URI(f.str(1)), Details: f.dict(2),
 			Args: f.list(3), Kwargs: f.dict(4), Payload: f.bytes(5)}
 		if f.err == nil && !wamp.ValidURI(m.Error, false, wamp.MatchExact) {

@@ -57,8 +57,9 @@ type Conn struct {
 	maxSend int // what the peer announced
 
 	rc  syscall.RawConn // rawio.RawConn(nc): reads and writes around nc; nil if unsupported
-	r   *bufio.Reader
-	buf []byte // payload buffer, owned by Recv
+	r   reader          // raw, or a bufio.Reader where reads are not raw (reader.go)
+	raw *rawReader      // with rc: holds a read buffer only while input is buffered
+	buf []byte          // payload buffer, owned by Recv
 
 	// The write side (writer.go).
 	wq       coalesce.Queue
@@ -237,11 +238,12 @@ func newConn(nc net.Conn, ser wamp.Serializer, maxRecv, maxSend int, wtimeout ti
 		nc: nc, ser: ser, maxRecv: maxRecv, maxSend: maxSend, rc: rawio.RawConn(nc),
 		closed: make(chan struct{}), wtimeout: wtimeout,
 	}
-	var r io.Reader = nc
 	if c.rc != nil {
-		r = rawReader{c.rc}
+		c.raw = newRawReader(c.rc)
+		c.r = c.raw
+	} else {
+		c.r = bufio.NewReaderSize(nc, readBufSize)
 	}
-	c.r = bufio.NewReaderSize(r, 16<<10)
 	c.wq.Init(wlimit, c.writeQueued, func(error) { c.Close() }, c.closed, ErrClosed)
 	return c
 }
@@ -433,9 +435,3 @@ func (c *Conn) Ping(ctx context.Context, payload []byte) error {
 		return ctx.Err()
 	}
 }
-
-// rawReader reads a plain TCP or Unix connection around net.Conn (see
-// package rawio).
-type rawReader struct{ rc syscall.RawConn }
-
-func (r rawReader) Read(p []byte) (int, error) { return rawio.Read(r.rc, p) }

@@ -50,4 +50,11 @@
 // buffers grow with the bytes that really arrive, not with the declared
 // length. The opening handshake has a deadline (Options.HandshakeTimeout,
 // default 10 s).
+//
+// Memory: on TCP and Unix sockets reads go around net.Conn (package
+// rawio) into a pooled 16 KiB buffer that a connection holds only while
+// input is buffered; over TLS it keeps a bufio.Reader of that size. A
+// server with a goroutine per connection can let an idle one wait in
+// AwaitInput, on a fresh goroutine with the smallest stack, instead of in
+// Recv; it then holds no payload buffer either (wamp/router does).
 package rawsocket

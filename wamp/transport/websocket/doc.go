@@ -156,4 +156,7 @@
 // more than once, from a Receiver's callback too. Send and Recv honour ctx: ctx ending while a message is half read
 // drops the connection; on goroutines Send only waits for room in the
 // queue, and its ctx ending there leaves the connection as it was.
+// AwaitInput waits for the next input without reading it, so that a
+// server can park an idle connection's reader on a fresh goroutine with
+// the smallest stack (wamp/router does with Router.Attach).
 package websocket

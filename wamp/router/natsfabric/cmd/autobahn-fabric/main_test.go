@@ -1,50 +1,84 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/autobahn-go/autobahn/internal/cli"
 	"github.com/autobahn-go/autobahn/internal/leakcheck"
+	"github.com/autobahn-go/autobahn/prefork"
 	"github.com/autobahn-go/autobahn/wamp"
 	"github.com/autobahn-go/autobahn/wamp/client"
 	"github.com/autobahn-go/autobahn/wamp/serialize/cbor"
 	"github.com/autobahn-go/autobahn/wamp/transport/websocket"
 )
 
-func TestMain(m *testing.M) { leakcheck.Main(m) }
+var ext = cli.Extension{ServeFlags: natsFlags}
 
-// start runs an instance until the test ends.
-func start(t *testing.T, args ...string) addrs {
+func TestMain(m *testing.M) {
+	if _, child := prefork.Child(); child {
+		// serve --procs N in a test starts this binary as its children:
+		// they run the command, not the tests.
+		cli.Main(ext)
+	}
+	leakcheck.Main(m)
+}
+
+// serve runs `autobahn-fabric serve args` in this process until the test
+// ends (then it must return nil: a clean shutdown); it returns the first
+// n lines serve printed.
+func serve(t *testing.T, n int, args ...string) []string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan addrs, 1)
+	pr, pw := io.Pipe()
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, args, io.Discard, func(a addrs) { ready <- a }) }()
+	go func() {
+		err := cli.Run(ctx, append([]string{"serve"}, args...), pw, io.Discard, ext)
+		pw.Close()
+		done <- err
+	}()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
+			t.Errorf("serve %q: %v", args, err)
 		}
 	})
-	select {
-	case a := <-ready:
-		return a
-	case err := <-done:
-		t.Fatalf("run: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("not serving")
+	br := bufio.NewReader(pr)
+	var lines []string
+	for range n {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			cancel()
+			t.Fatalf("serve %q: %v (printed %q)", args, err, lines)
+		}
+		lines = append(lines, line)
 	}
-	return addrs{}
+	go func() { _, _ = io.Copy(io.Discard, br) }()
+	return lines
 }
 
-func join(t *testing.T, a addrs) *client.Session {
+func find(t *testing.T, re string, lines []string) string {
+	t.Helper()
+	m := regexp.MustCompile(re).FindStringSubmatch(strings.Join(lines, ""))
+	if m == nil {
+		t.Fatalf("no %s in %q", re, lines)
+	}
+	return m[1]
+}
+
+// join opens a WAMP session on ws://addr/ws until the test ends.
+func join(t *testing.T, addr string) *client.Session {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := websocket.Dial(ctx, "ws://"+a.ws+"/ws", websocket.Options{Serializers: []wamp.Serializer{cbor.Serializer{}}})
+	c, err := websocket.Dial(ctx, "ws://"+addr+"/ws", websocket.Options{Serializers: []wamp.Serializer{cbor.Serializer{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,48 +90,130 @@ func join(t *testing.T, a addrs) *client.Session {
 	return s
 }
 
-// Two instances, the second joining the first's embedded NATS server:
-// a WebSocket client on one calls a callee on the other.
-func TestTwoInstances(t *testing.T) {
-	first := start(t, "--listen", "127.0.0.1:0", "--nats-embedded", "--nats-listen", "127.0.0.1:0", "--heartbeat", "50ms", "--ttl", "10s")
-	if first.nats == "" {
-		t.Fatal("no NATS URL for the embedded server")
-	}
-	second := start(t, "--listen", "127.0.0.1:0", "--nats", first.nats, "--heartbeat", "50ms", "--ttl", "10s")
-	callee, caller := join(t, second), join(t, first)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if _, err := callee.Register(ctx, "com.example.hello", func(context.Context, *client.Invocation) (*client.Result, error) {
-		return &client.Result{Args: wamp.List{"hello from the second"}}, nil
+// register registers procedure on s: it answers with answer.
+func register(ctx context.Context, t *testing.T, s *client.Session, procedure wamp.URI, answer string) {
+	t.Helper()
+	if _, err := s.Register(ctx, procedure, func(context.Context, *client.Invocation) (*client.Result, error) {
+		return &client.Result{Args: wamp.List{answer}}, nil
 	}, nil); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// callAcross calls procedure on s, registered on another router: until
+// that router's announcement arrived the procedure does not exist here.
+func callAcross(ctx context.Context, t *testing.T, s *client.Session, procedure wamp.URI, want string) {
+	t.Helper()
 	for {
-		res, err := caller.Call(ctx, "com.example.hello", nil, nil, nil)
+		res, err := s.Call(ctx, procedure, nil, nil, nil)
 		var we *client.Error
 		if errors.As(err, &we) && we.URI == wamp.ErrNoSuchProcedure && ctx.Err() == nil {
-			time.Sleep(5 * time.Millisecond)
+			time.Sleep(5 * time.Millisecond) // the next heartbeat (50 ms)
 			continue
 		}
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("call %s: %v", procedure, err)
 		}
-		if res.Args[0] != "hello from the second" {
-			t.Fatalf("result %v", res.Args)
+		if len(res.Args) != 1 || res.Args[0] != want {
+			t.Fatalf("call %s: result %v, want %q", procedure, res.Args, want)
 		}
 		return
 	}
 }
 
+// startCluster starts a serve with an embedded NATS server that takes
+// other routers; it returns its WAMP address and NATS URL.
+func startCluster(t *testing.T) (wsAddr, natsURL string) {
+	lines := serve(t, 3, "--addr", "127.0.0.1:0", "--nats-embedded", "--nats-listen", "127.0.0.1:0", "--nats-heartbeat", "50ms")
+	return find(t, `WAMP router, realm realm1, on ws://(\S+)/ws`, lines), find(t, `routers join with --nats (nats://\S+)`, lines)
+}
+
+// Two serves, the second joining the first's embedded NATS server: a
+// session on the first calls a procedure registered on the second, and
+// a publication on the second reaches a subscriber on the first. Both
+// run the demo, whose procedures both register (single registrations:
+// each router keeps its own, the conflict is only logged).
+func TestTwoServes(t *testing.T) {
+	ws1, natsURL := startCluster(t)
+	lines := serve(t, 3, "--addr", "127.0.0.1:0", "--nats", natsURL, "--nats-heartbeat", "50ms")
+	find(t, `NATS fabric, node \S+, on the (NATS nats://\S+)`, lines)
+	ws2 := find(t, `WAMP router, realm realm1, on ws://(\S+)/ws`, lines)
+	first, second := join(t, ws1), join(t, ws2)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	register(ctx, t, second, "com.example.hello", "hello from the second")
+	callAcross(ctx, t, first, "com.example.hello", "hello from the second")
+
+	events := make(chan *wamp.Event, 1)
+	if _, err := first.Subscribe(ctx, "com.example.news", func(e *wamp.Event) {
+		select {
+		case events <- e:
+		default:
+		}
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// SUBSCRIBED comes once NATS has the subscription: one publication
+	// on the other router reaches it.
+	if err := second.Publish(ctx, "com.example.news", wamp.List{"extra"}, nil, &client.PublishOptions{Acknowledge: true}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case e := <-events:
+		if len(e.Args) != 1 || e.Args[0] != "extra" {
+			t.Fatalf("event %v", e.Args)
+		}
+	case <-ctx.Done():
+		t.Fatal("the publication on the second router did not reach the first's subscriber")
+	}
+
+	// A third serve joins a cluster whose routers know each other's
+	// registrations, the demo's among them: its demo registers them too
+	// (shared), and they answer on every router.
+	lines = serve(t, 3, "--addr", "127.0.0.1:0", "--nats", natsURL, "--nats-heartbeat", "50ms")
+	third := join(t, find(t, `WAMP router, realm realm1, on ws://(\S+)/ws`, lines))
+	for _, s := range []*client.Session{first, second, third} {
+		res, err := s.Call(ctx, "com.example.add2", wamp.List{2, 3}, nil, nil)
+		if err != nil || len(res.Args) != 1 || fmt.Sprint(res.Args[0]) != "5" {
+			t.Fatalf("com.example.add2: %v, %v", res, err)
+		}
+	}
+}
+
+// serve --procs 2 --nats URL: every child is a router that joins the
+// cluster. Sessions on the prefork port (each on the child the kernel
+// picks) register procedures a session on the other serve calls.
+func TestPreforkJoins(t *testing.T) {
+	ws1, natsURL := startCluster(t)
+	lines := serve(t, 3, "--addr", "127.0.0.1:0", "--procs", "2", "--nats", natsURL, "--nats-heartbeat", "50ms")
+	ws2 := find(t, `WAMP router, realm realm1, on ws://(\S+)/ws`, lines)
+	find(t, `2 processes share these ports \(SO_REUSEPORT\), pids (\d+ \d+)`, lines)
+	caller := join(t, ws1)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for i := range 4 {
+		procedure := wamp.URI(fmt.Sprintf("com.example.p%d", i))
+		register(ctx, t, join(t, ws2), procedure, string(procedure))
+		callAcross(ctx, t, caller, procedure, string(procedure))
+	}
+}
+
+// Flags that cannot work are refused before anything starts; a NATS
+// server that is not there is an error too.
 func TestFlags(t *testing.T) {
 	for _, args := range [][]string{
-		{},
 		{"--nats", "nats://127.0.0.1:1", "--nats-embedded"},
+		{"--nats-listen", "127.0.0.1:0"},
 		{"--nats-embedded", "--nats-listen", "nonsense"},
+		{"--nats-embedded", "--procs", "2"},
+		{"--nats-embedded", "--nats-heartbeat", "0s"},
+		{"--nats", "nats://127.0.0.1:1"},
 		{"--bogus"},
 	} {
-		if err := run(context.Background(), args, io.Discard, nil); err == nil {
-			t.Errorf("run(%q) accepted", args)
+		err := cli.Run(context.Background(), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), io.Discard, io.Discard, ext)
+		if err == nil {
+			t.Errorf("serve %q accepted", args)
 		}
 	}
 }

@@ -1,0 +1,182 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/autobahn-go/autobahn/wamp"
+	"github.com/autobahn-go/autobahn/wamp/router"
+	"github.com/autobahn-go/autobahn/wamp/serialize/cbor"
+	"github.com/autobahn-go/autobahn/wamp/serialize/flatbuffers"
+	"github.com/autobahn-go/autobahn/wamp/serialize/json"
+	"github.com/autobahn-go/autobahn/wamp/serialize/msgpack"
+	"github.com/autobahn-go/autobahn/wamp/transport/rawsocket"
+	"github.com/autobahn-go/autobahn/wamp/transport/websocket"
+	"github.com/autobahn-go/autobahn/ws"
+)
+
+// The WAMP router `autobahn serve` hosts: one realm, anonymous, reached
+// over WebSocket at /ws on the HTTP port and on the event-loop port, and
+// over RawSocket when asked.
+
+var wampSerializers = []wamp.Serializer{json.Serializer{}, msgpack.Serializer{}, cbor.Serializer{}, flatbuffers.Serializer{}}
+
+// wampServer is the router and its RawSocket listener.
+type wampServer struct {
+	r     *router.Router
+	opts  websocket.Options
+	log   *slog.Logger
+	realm string
+
+	rawLn  net.Listener
+	ctx    context.Context // ends RawSocket handshakes under way at close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // the RawSocket accept loop and handshakes
+	closed sync.Once
+
+	fabric joinedFabric // --nats: left before the router closes, closed after
+}
+
+func newWAMPServer(realm string, logger *slog.Logger, stdout io.Writer, openFabric openFabric) (*wampServer, error) {
+	fab, err := openFabric.open(stdout, logger) // serve_fabric.go
+	if err != nil {
+		return nil, err
+	}
+	r, err := router.New(router.Config{
+		Realms: []router.RealmConfig{{Name: wamp.URI(realm), AllowAnonymous: true}},
+		Logger: logger,
+		Fabric: fab.fab,
+	})
+	if err != nil {
+		fab.leave()
+		fab.close()
+		return nil, err
+	}
+	w := &wampServer{r: r, log: logger, realm: realm, fabric: fab, opts: websocket.Options{Serializers: wampSerializers, WS: &ws.Options{Logger: logger}}}
+	w.ctx, w.cancel = context.WithCancel(context.Background())
+	return w, nil
+}
+
+// httpHandler serves WAMP over WebSocket on net/http: one goroutine
+// transport per session (the router's reader and writer).
+func (w *wampServer) httpHandler() http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
+		c, err := websocket.Accept(rw, req, w.opts)
+		if err != nil {
+			return // Accept answered already
+		}
+		// Attach, not ServeTransport: this handler returns and net/http's
+		// connection goroutine ends with it, freeing its grown stack and
+		// the 8 KiB of bufio buffers its conn holds while the handler
+		// runs (about 14 KiB per idle session, bench/run-router.sh). The
+		// router closes the session on Close.
+		_ = w.r.Attach(c)
+	})
+}
+
+// loopHandler serves WAMP at /ws on the event loop (no goroutine per
+// session) and other on every other path.
+func (w *wampServer) loopHandler(other ws.Handler) ws.Handler {
+	return &wampMux{wamp: w.r.LoopHandler(w.opts), other: other}
+}
+
+// wampMux picks the handler of a loop connection by its path; once open,
+// a connection is WAMP's when the handshake chose a WAMP subprotocol (the
+// WAMP handler always chooses one, the other handler none of WAMP's).
+type wampMux struct {
+	wamp, other ws.Handler
+}
+
+func (m *wampMux) OnConnect(req *ws.ConnectRequest) (ws.Accept, error) {
+	path, _, _ := strings.Cut(req.Target, "?")
+	if path == "/ws" {
+		return m.wamp.OnConnect(req)
+	}
+	return m.other.OnConnect(req)
+}
+
+func (m *wampMux) pick(c *ws.Conn) ws.Handler {
+	if strings.HasPrefix(c.Subprotocol(), "wamp.2.") {
+		return m.wamp
+	}
+	return m.other
+}
+
+func (m *wampMux) OnOpen(c *ws.Conn) { m.pick(c).OnOpen(c) }
+func (m *wampMux) OnMessage(c *ws.Conn, op ws.Opcode, p []byte) {
+	m.pick(c).OnMessage(c, op, p)
+}
+func (m *wampMux) OnClose(c *ws.Conn, clean bool, code ws.StatusCode, reason string) {
+	m.pick(c).OnClose(c, clean, code, reason)
+}
+
+// listenRawSocket serves WAMP over RawSocket on addr.
+func (w *wampServer) listenRawSocket(addr string) (net.Addr, error) {
+	ln, err := listenTCP(addr) // serve_flags.go: SO_REUSEPORT in a prefork child
+	if err != nil {
+		return nil, err
+	}
+	w.rawLn = ln
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			w.wg.Add(1)
+			go func() {
+				defer w.wg.Done()
+				c, err := rawsocket.Accept(w.ctx, nc, rawsocket.ServerOptions{Serializers: wampSerializers})
+				if err != nil {
+					w.log.Info("rawsocket handshake failed", "remote", nc.RemoteAddr().String(), "err", err)
+					_ = nc.Close()
+					return
+				}
+				_ = w.r.Attach(c)
+			}()
+		}
+	}()
+	return ln.Addr(), nil
+}
+
+// announce prints where clients join.
+func (w *wampServer) announce(out io.Writer, mainScheme string, mainAddr net.Addr, loopScheme string, loopAddr net.Addr) {
+	fmt.Fprintf(out, "autobahn serve: WAMP router, realm %s, on %s://%s/ws", w.realm, mainScheme, mainAddr)
+	if loopAddr != nil {
+		fmt.Fprintf(out, " and %s://%s/ws (event loop)", loopScheme, loopAddr)
+	}
+	if w.rawLn != nil {
+		fmt.Fprintf(out, " and rawsocket tcp://%s", w.rawLn.Addr())
+	}
+	fmt.Fprintln(out)
+}
+
+// close stops RawSocket and closes the router: every session still open
+// (on net/http, whose Shutdown does not wait for upgraded connections, and
+// on RawSocket) gets GOODBYE wamp.close.system_shutdown; it waits for them
+// up to a few seconds. Only the first call does anything.
+func (w *wampServer) close() { w.closed.Do(w.closeOnce) }
+
+func (w *wampServer) closeOnce() {
+	if w.rawLn != nil {
+		_ = w.rawLn.Close()
+	}
+	w.cancel()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	w.fabric.leave()
+	if err := w.r.Close(ctx); err != nil {
+		w.log.Warn("WAMP router close", "err", err)
+	}
+	w.fabric.close()
+	w.wg.Wait()
+}

@@ -1,0 +1,257 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	_ "embed"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/autobahn-go/autobahn/eventloop"
+	"github.com/autobahn-go/autobahn/prefork"
+	"github.com/autobahn-go/autobahn/wamp"
+	"github.com/autobahn-go/autobahn/ws"
+	"github.com/autobahn-go/autobahn/ws/wshttp"
+	"github.com/autobahn-go/autobahn/ws/wsloop"
+	"github.com/autobahn-go/autobahn/ws/wsmetrics"
+)
+
+func init() {
+	commands["serve"] = command{summary: "WebSocket echo, a WAMP router on /ws (realm1) and the demo page on --addr (default 127.0.0.1:9000)", runExt: runServe}
+}
+
+//go:embed serve.html
+var servePage []byte
+
+// echoHandler sends every message back as it came.
+type echoHandler struct {
+	ws.BaseHandler
+	log *slog.Logger
+}
+
+func (h echoHandler) OnOpen(c *ws.Conn) {
+	h.log.Info("open", "remote", c.RemoteAddr())
+}
+
+func (h echoHandler) OnMessage(c *ws.Conn, op ws.Opcode, payload []byte) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.WriteMessage(ctx, op, payload); err != nil {
+		h.log.Debug("echo failed", "remote", c.RemoteAddr(), "err", err)
+	}
+}
+
+func (h echoHandler) OnClose(c *ws.Conn, wasClean bool, code ws.StatusCode, reason string) {
+	h.log.Info("close", "remote", c.RemoteAddr(), "clean", wasClean, "code", int(code), "reason", reason)
+}
+
+// runServe listens on --addr, echoes WebSocket messages on /echo and serves
+// a demo page at /. It stops on ctx cancellation (SIGINT), closing every
+// WebSocket connection with 1001.
+// maxHeaderBytes bounds a request head on serve's HTTP port.
+const maxHeaderBytes = 16 << 10
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, ext Extension) error {
+	f, err := parseServeFlags(args, stdout, ext) // serve_flags.go
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // -h: the usage on stdout, exit status 0
+	} else if err != nil {
+		return err
+	}
+	logger := f.logger(stderr)
+	if f.checkFile != "" || f.configFile != "" {
+		return runConfig(ctx, f.fs, f.checkFile, f.configFile, logger, stdout, f.fabric.Open) // config.go
+	}
+	_, child := prefork.Child()
+	if f.procs > 1 {
+		if !child {
+			return runPrefork(ctx, f, args, stdout, stderr, logger) // serve_prefork.go
+		}
+		stdout = io.Discard // the parent lists the listeners, once
+	}
+	opts := f.wsOptions(logger)
+	tlsCfg, err := f.tlsConfig(logger)
+	if err != nil {
+		return err
+	}
+	wampSrv, err := newWAMPServer(f.realm, logger, stdout, f.fabric.Open) // router.go
+	if err != nil {
+		return err
+	}
+	defer wampSrv.close()
+	if f.demo {
+		d, err := startDemo(ctx, wampSrv.r, wamp.URI(f.realm)) // demo.go
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+	}
+
+	// --driver std: net/http serves --addr; --driver loop: the event loop
+	// does (below), and the HTTP server has no listener (ln nil).
+	var ln net.Listener
+	if f.driver == "std" {
+		if ln, err = listenTCP(f.addr); err != nil { // serve_flags.go
+			return err
+		}
+		if tlsCfg != nil {
+			ln = tls.NewListener(ln, tlsCfg)
+		}
+	}
+	// One metrics set counts every WebSocket server below (metrics.go).
+	metrics := new(wsmetrics.Set)
+	wsrv := &ws.Server{Handler: echoHandler{log: logger}, Options: opts, Metrics: metrics}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", metricsHandler(metrics, wampSrv.r, f.realm))
+	mux.Handle("/echo", wshttp.Handler(wsrv))
+	mux.Handle("/ws", wampSrv.httpHandler())
+	if f.rawAddr != "" {
+		if _, err := wampSrv.listenRawSocket(f.rawAddr); err != nil {
+			closeListener(ln)
+			return err
+		}
+	}
+	mux.HandleFunc("/healthz", serveHealth) // serve_prefork.go
+	var msrv *metricsServer                 // --metrics-addr (serve_metrics.go)
+	if f.metricsAddr != "" {
+		if msrv, err = listenMetrics(f.metricsAddr, metricsHandler(metrics, wampSrv.r, f.realm), logger); err != nil {
+			closeListener(ln)
+			return err
+		}
+	}
+	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(servePage)
+	})
+	// Bounded like the WebSocket side: a request head within the handshake
+	// timeout (--handshake-timeout, default 10 s) and 16 KiB
+	// (net/http's default is 1 MB, which lets 200 connections hold 1 GB),
+	// a whole request within 30 s (a slow body), an idle keep-alive
+	// connection for 2 minutes. wshttp clears the deadlines of the
+	// connections it takes over.
+	hsrv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: opts.Resolve().HandshakeTimeout,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	var mainAddr net.Addr
+	if ln != nil {
+		mainAddr = ln.Addr()
+		announceHTTP(stdout, mainAddr, tlsCfg != nil) // serve_prefork.go
+		logger.Info("listening", "addr", mainAddr.String(), "driver", "std", "tls", tlsCfg != nil)
+	}
+
+	// The same handler on the event loop: one line differs.
+	// In a prefork child the loop's sockets share the port (SO_REUSEPORT).
+	lsrv := &wsloop.Server{Handler: wampSrv.loopHandler(echoHandler{log: logger}), Options: opts,
+		Config: eventloop.Config{ReusePort: child}, Metrics: metrics}
+	loopScheme := "ws"
+	if f.driver == "loop" {
+		lsrv.HTTP = loopHTTP(mux, tlsCfg != nil) // the page, /metrics and /healthz on the loop's port (serve_loophttp.go)
+	}
+	if f.driver == "loop" && tlsCfg != nil {
+		lsrv.TLSConfig, loopScheme = tlsCfg, "wss" // TLS on the loops (--loop-addr too)
+	}
+	var loopLn net.Addr
+	lerrc := make(chan error, 1)
+	loopOn := f.driver == "loop" || f.loopAddr != ""
+	if loopOn {
+		for i, a := range []string{f.addr, f.loopAddr} {
+			if a == "" || i == 0 && f.driver != "loop" {
+				continue
+			}
+			la, err := lsrv.Listen("tcp", a)
+			if err != nil {
+				closeListener(ln)
+				msrv.abort()
+				return errors.Join(err, lsrv.Shutdown(context.Background()))
+			}
+			logger.Info("listening", "addr", la.String(), "driver", "loop")
+			if i == 0 {
+				mainAddr = la
+				fmt.Fprintf(stdout, "autobahn serve: event-loop WebSocket echo on %s://%s/ (--driver loop: the page, /metrics and /healthz too)\n", loopScheme, la)
+			} else {
+				loopLn = la
+				fmt.Fprintf(stdout, "autobahn serve: event-loop WebSocket echo on %s://%s/\n", loopScheme, la)
+			}
+		}
+		go func() { lerrc <- lsrv.Run() }()
+	} else {
+		lerrc <- nil
+	}
+	mainScheme := "ws"
+	if tlsCfg != nil {
+		mainScheme = "wss" // the std listener's TLS, or the loop's with --driver loop
+	}
+	wampSrv.announce(stdout, mainScheme, mainAddr, loopScheme, loopLn)
+	if msrv != nil {
+		announceMetrics(stdout, msrv.ln.Addr())
+		logger.Info("listening", "addr", msrv.ln.Addr().String(), "metrics", true)
+		msrv.serve()
+	}
+
+	errc := make(chan error, 1)
+	if ln != nil {
+		go func() { errc <- hsrv.Serve(ln) }()
+	}
+	if err := prefork.Ready(); err != nil { // a prefork child serves now
+		logger.Warn("prefork: ready", "err", err)
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	if ln == nil {
+		errc <- http.ErrServerClosed // no HTTP listener (--driver loop)
+	}
+	logger.Info("shutting down")
+	// The router first, while every server still runs: each WAMP session
+	// (net/http, event loop, RawSocket, in-process) gets GOODBYE
+	// wamp.close.system_shutdown and a chance to answer, before the
+	// servers' close frames (1001) would end the loop's sessions without
+	// it. (The deferred close then finds nothing to do.)
+	wampSrv.close()
+	// Every server shuts down at once, under one deadline: each sends all
+	// its connections their close frame (1001) together and waits at most
+	// its CloseTimeout for the replies, then drops the rest, so peers that
+	// do not answer cannot add up. A clean shutdown returns nil (exit 0).
+	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
+	defer cancel()
+	shutdowns := []func(context.Context) error{hsrv.Shutdown, wsrv.Shutdown}
+	if loopOn {
+		shutdowns = append(shutdowns, lsrv.Shutdown)
+	}
+	if msrv != nil {
+		shutdowns = append(shutdowns, msrv.srv.Shutdown)
+	}
+	errs := make([]error, len(shutdowns))
+	var wg sync.WaitGroup
+	for i, shutdown := range shutdowns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = shutdown(sctx)
+		}()
+	}
+	wg.Wait()
+	err = errors.Join(errs...)
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	if msrv != nil {
+		err = errors.Join(err, msrv.wait())
+	}
+	return errors.Join(err, <-lerrc)
+}

@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/autobahn-go/autobahn/prefork"
+)
+
+// runPrefork is serve --procs N in the parent: it reserves the ports
+// (resolving port 0 once for all), starts N copies of this command with
+// the resolved addresses, lists the listeners when every copy serves, and
+// supervises them (package prefork) until ctx is done: then each gets
+// SIGTERM, closes its connections with 1001 and exits 0.
+func runPrefork(ctx context.Context, f *serveFlags, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
+	childArgs := append([]string{"serve"}, args...)
+	var resolved []string
+	for _, a := range []struct{ flag, addr string }{{"addr", f.addr}, {"loop-addr", f.loopAddr}, {"rawsocket-addr", f.rawAddr}, {"metrics-addr", f.metricsAddr}} {
+		if a.addr == "" {
+			resolved = append(resolved, "")
+			continue
+		}
+		ra, hold, err := prefork.Reserve("tcp", a.addr)
+		if err != nil {
+			return fmt.Errorf("serve --procs: --%s: %w", a.flag, err)
+		}
+		defer hold.Close()
+		resolved = append(resolved, ra.String())
+		childArgs = append(childArgs, "--"+a.flag, ra.String()) // the last value of a flag wins
+	}
+	addr, loopAddr, rawAddr, metricsAddr := resolved[0], resolved[1], resolved[2], resolved[3]
+	loopScheme := "ws"
+	if f.driver == "loop" && f.tlsCert != "" {
+		loopScheme = "wss"
+	}
+	ready := func(pids []int) {
+		if f.driver == "std" {
+			announceHTTP(stdout, addr, f.tlsCert != "")
+		} else {
+			fmt.Fprintf(stdout, "autobahn serve: event-loop WebSocket echo on %s://%s/ (--driver loop: the page, /metrics and /healthz too)\n", loopScheme, addr)
+		}
+		if loopAddr != "" {
+			fmt.Fprintf(stdout, "autobahn serve: event-loop WebSocket echo on %s://%s/\n", loopScheme, loopAddr)
+		}
+		fmt.Fprintf(stdout, "autobahn serve: WAMP router, realm %s, on ws://%s/ws", f.realm, addr)
+		if loopAddr != "" {
+			fmt.Fprintf(stdout, " and ws://%s/ws (event loop)", loopAddr)
+		}
+		if rawAddr != "" {
+			fmt.Fprintf(stdout, " and rawsocket tcp://%s", rawAddr)
+		}
+		fmt.Fprintln(stdout, " (one router per process: realms are not shared between processes)")
+		if metricsAddr != "" {
+			announceMetrics(stdout, metricsAddr) // serve_metrics.go
+		}
+		ps := make([]string, len(pids))
+		for i, p := range pids {
+			ps[i] = strconv.Itoa(p)
+		}
+		fmt.Fprintf(stdout, "autobahn serve: %d processes share these ports (SO_REUSEPORT), pids %s; parent %d restarts those that die\n",
+			len(pids), strings.Join(ps, " "), os.Getpid())
+	}
+	err := prefork.Run(ctx, prefork.Options{
+		Procs:  f.procs,
+		Args:   childArgs,
+		Stdout: io.Discard, // the children print nothing there: see ready
+		Stderr: stderr,
+		Ready:  ready,
+		Logger: logger,
+		// Past the children's own bound, they are killed.
+		ShutdownTimeout: f.shutdownTimeout + 20*time.Second,
+	})
+	if errors.Is(err, errors.ErrUnsupported) {
+		return usageError{fmt.Errorf("serve --procs: %w", err)}
+	}
+	return err
+}
+
+// announceHTTP prints the start-up line of the net/http listener.
+func announceHTTP(w io.Writer, addr any, tls bool) {
+	if tls {
+		fmt.Fprintf(w, "autobahn serve: https://%s/ (WebSocket echo on wss://%s/echo)\n", addr, addr)
+		return
+	}
+	fmt.Fprintf(w, "autobahn serve: http://%s/ (WebSocket echo on ws://%s/echo)\n", addr, addr)
+}
+
+// serveHealth answers /healthz: the process serves. The pid tells which
+// prefork child answered.
+func serveHealth(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	fmt.Fprintf(w, "{\"status\":\"ok\",\"pid\":%d}\n", os.Getpid())
+}
+
+// closeListener closes ln if there is one.
+func closeListener(ln net.Listener) {
+	if ln != nil {
+		_ = ln.Close()
+	}
+}

@@ -1,0 +1,71 @@
+package rawsocket_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/autobahn-go/autobahn/wamp"
+	"github.com/autobahn-go/autobahn/wamp/serialize/json"
+	"github.com/autobahn-go/autobahn/wamp/transport/rawsocket"
+)
+
+// A server that serves each connection on goroutines of its own: a
+// reader whose next message does not come within 100 ms hands over to a
+// fresh goroutine that waits in AwaitInput, with the smallest stack and no
+// read buffer.
+func ExampleConn_AwaitInput() {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	ended := make(chan struct{})
+	var serve func(s *rawsocket.Conn)
+	serve = func(s *rawsocket.Conn) {
+		ctx := context.Background()
+		for {
+			m, err := s.Recv(ctx)
+			if err != nil {
+				s.Close()
+				close(ended)
+				return
+			}
+			s.Send(ctx, &wamp.Result{Request: m.(*wamp.Call).Request, Details: wamp.Dict{}})
+			if !s.AwaitInput(100 * time.Millisecond) {
+				go func() { s.AwaitInput(0); serve(s) }()
+				return
+			}
+		}
+	}
+	go func() {
+		nc, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		s, err := rawsocket.Accept(context.Background(), nc, rawsocket.ServerOptions{Serializers: []wamp.Serializer{json.Serializer{}}})
+		if err != nil {
+			nc.Close()
+			return
+		}
+		s.AwaitInput(0)
+		serve(s)
+	}()
+
+	ctx := context.Background()
+	c, err := rawsocket.Dial(ctx, "tcp", ln.Addr().String(), rawsocket.Options{Serializer: json.Serializer{}})
+	if err != nil {
+		panic(err)
+	}
+	for req := range wamp.ID(2) {
+		c.Send(ctx, &wamp.Call{Request: req + 1, Options: wamp.Dict{}, Procedure: "com.example.nop"})
+		m, _ := c.Recv(ctx)
+		fmt.Println(m.(*wamp.Result).Request)
+	}
+	c.Close()
+	<-ended
+	// Output:
+	// 1
+	// 2
+}

@@ -1,0 +1,22 @@
+package websocket
+
+import "time"
+
+// AwaitInput waits, without reading a message, until Recv has something to
+// do: a message of a batched frame is queued, input is buffered, or the
+// connection has a reason to wake its reader (an error, its end, Close).
+// d > 0 bounds the wait, d <= 0 waits as long as it takes; false means d
+// passed with nothing read. Call it from the goroutine that calls Recv,
+// between Recv calls.
+//
+// A server with a goroutine per connection lets an idle connection wait
+// here on a fresh goroutine with the smallest stack instead of deep in
+// Recv (wamp/router does, for Router.Attach): see ws.Conn.AwaitInput. On
+// the event loop, on a LoopReceiver connection and where ws cannot wait
+// without a read buffer (TLS) it returns true at once, and Recv waits.
+func (c *Conn) AwaitInput(d time.Duration) bool {
+	if c.qhead < len(c.queue) || c.loop || c.in != nil || c.recv != nil || c.isClosed() {
+		return true
+	}
+	return c.c.AwaitInput(d)
+}
