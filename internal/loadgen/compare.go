@@ -74,6 +74,11 @@ type Compare struct {
 	// batched).
 	InFlight int
 	Batch    bool
+	// MsgRate, when above 0, runs every cell in the open loop at this
+	// total rate (messages per second) instead: every server then answers
+	// the same load, so its CPU per message is compared at equal load
+	// rather than at whatever rate the generator reached against it.
+	MsgRate float64
 	// Log, if set, gets one line per measurement as it is made.
 	Log io.Writer
 }
@@ -109,6 +114,7 @@ type CompareResult struct {
 	IdleConns int             `json:"idle_conns"`
 	InFlight  int             `json:"in_flight,omitempty"`
 	Batch     bool            `json:"batch,omitempty"`
+	MsgRate   float64         `json:"msg_rate,omitempty"` // open loop at this total rate; 0: closed loop
 	Servers   []*ServerResult `json:"servers"`
 	// Machine is where and when the matrix ran (see ReadMachine).
 	Machine *Machine `json:"machine,omitempty"`
@@ -124,7 +130,7 @@ func (m *Compare) Start(ctx context.Context) (*CompareResult, error) {
 	if _, err := exec.LookPath("taskset"); err != nil {
 		mach.ServerCPU = -1
 	}
-	res := &CompareResult{Cells: m.Cells, Rounds: m.Rounds, IdleConns: m.IdleConns, Machine: &mach, InFlight: m.InFlight, Batch: m.Batch}
+	res := &CompareResult{Cells: m.Cells, Rounds: m.Rounds, IdleConns: m.IdleConns, Machine: &mach, InFlight: m.InFlight, Batch: m.Batch, MsgRate: m.MsgRate}
 	by := map[string]*ServerResult{}
 	for _, s := range m.Servers {
 		if by[s.Name] != nil {
@@ -180,7 +186,7 @@ func (m *Compare) runServer(ctx context.Context, s Server, sr *ServerResult, rou
 		if err != nil {
 			return err
 		}
-		run := &Run{Dial: dial, Sizes: sizes, InFlight: m.InFlight, Batch: m.Batch,
+		run := &Run{Dial: dial, Sizes: sizes, InFlight: m.InFlight, Batch: m.Batch, MsgRate: m.MsgRate,
 			Warmup: m.Warmup, Duration: m.Duration, PID: proc.cmd.Process.Pid}
 		run.Conns = c.Conns
 		var smp Sample

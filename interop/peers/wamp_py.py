@@ -378,9 +378,10 @@ async def run_advanced():
         await b.publish("adv.hist", "h%d" % i, n=i, options=ack)
     sub = (await a.subscribe(lambda *x, **k: None, "adv.hist")).id
     report("history_lookup", await a.call("wamp.subscription.lookup", "adv.hist"), sub)
+    # The positional limit is Crossbar's form: the last N, newest first.
     events = await a.call("wamp.subscription.get_events", sub, 10)
     report("history_get_events", [[e.get("args"), e.get("kwargs"), e.get("subscription")] for e in events],
-           [[["h%d" % i], {"n": i}, sub] for i in range(3)])
+           [[["h%d" % i], {"n": i}, sub] for i in reversed(range(3))])
 
     # Meta API.
     report("meta_session_count", await a.call("wamp.session.count"), 2)

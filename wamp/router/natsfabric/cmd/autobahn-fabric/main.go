@@ -13,10 +13,16 @@
 // The first starts a NATS server in the process (without --nats-listen it
 // takes no connections: a one-router cluster, for trying things out); the
 // second joins it. serve -h lists the flags (those of NATS: --nats,
-// --nats-embedded, --nats-listen, --nats-heartbeat, --nats-ttl); without
+// --nats-embedded, --nats-listen, --nats-jetstream, --nats-store,
+// --nats-heartbeat, --nats-ttl); without
 // --nats or --nats-embedded serve runs alone, as autobahn's does. On
 // SIGINT or SIGTERM the router leaves the fabric first (the other routers
 // drop its registrations at once), then closes its sessions.
+//
+// --nats-jetstream keeps retained events and event histories for the
+// whole cluster on the NATS server's JetStream (natsfabric's "Retention
+// and history"); --nats-embedded then starts its server with JetStream,
+// storing in --nats-store or a temporary directory removed at exit.
 //
 // With --procs N every process is a router of its own that joins --nats;
 // --nats-embedded, one NATS server in one process, does not combine with

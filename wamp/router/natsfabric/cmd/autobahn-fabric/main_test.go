@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -209,11 +211,64 @@ func TestFlags(t *testing.T) {
 		{"--nats-embedded", "--procs", "2"},
 		{"--nats-embedded", "--nats-heartbeat", "0s"},
 		{"--nats", "nats://127.0.0.1:1"},
+		{"--nats-embedded", "--nats-store", "/tmp/x"}, // without --nats-jetstream
 		{"--bogus"},
 	} {
 		err := cli.Run(context.Background(), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), io.Discard, io.Discard, ext)
 		if err == nil {
 			t.Errorf("serve %q accepted", args)
 		}
+	}
+}
+
+// TestJetStreamRetained: with --nats-jetstream a serve started after a
+// retained publication on another router still gives it to a subscriber
+// asking for it (get_retained), from the cluster's JetStream; and the
+// embedded server's temporary store is gone once serve ended.
+func TestJetStreamRetained(t *testing.T) {
+	before, _ := filepath.Glob(filepath.Join(os.TempDir(), "autobahn-nats-*"))
+	t.Run("serves", func(t *testing.T) {
+		lines := serve(t, 3, "--addr", "127.0.0.1:0", "--nats-embedded", "--nats-listen", "127.0.0.1:0", "--nats-jetstream", "--nats-heartbeat", "50ms")
+		first := join(t, find(t, `WAMP router, realm realm1, on ws://(\S+)/ws`, lines))
+		natsURL := find(t, `routers join with --nats (nats://\S+)`, lines)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := first.Publish(ctx, "com.example.status", wamp.List{"green"}, nil, &client.PublishOptions{Retain: true, Acknowledge: true}); err != nil {
+			t.Fatal(err)
+		}
+		lines = serve(t, 3, "--addr", "127.0.0.1:0", "--nats", natsURL, "--nats-jetstream", "--nats-heartbeat", "50ms")
+		second := join(t, find(t, `WAMP router, realm realm1, on ws://(\S+)/ws`, lines))
+		// The retained write to JetStream is not acknowledged to the
+		// publisher (natsfabric's doc): ask again until it is there.
+		for {
+			events := make(chan *wamp.Event, 1)
+			sub, err := second.Subscribe(ctx, "com.example.status", func(e *wamp.Event) {
+				select {
+				case events <- e:
+				default:
+				}
+			}, &client.SubscribeOptions{GetRetained: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case e := <-events:
+				if len(e.Args) != 1 || e.Args[0] != "green" {
+					t.Fatalf("retained event %v", e.Args)
+				}
+				return
+			case <-time.After(200 * time.Millisecond):
+				// No retained event with SUBSCRIBED's answer: not stored yet.
+			case <-ctx.Done():
+				t.Fatal("the retained event published on the first router never reached the second's subscriber")
+			}
+			if err := second.Unsubscribe(ctx, sub); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	after, _ := filepath.Glob(filepath.Join(os.TempDir(), "autobahn-nats-*"))
+	if len(after) > len(before) {
+		t.Errorf("temporary JetStream stores left behind: %v (before: %v)", after, before)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strconv"
 	"time"
 
@@ -21,6 +22,8 @@ import (
 type natsServe struct {
 	url, listen    string
 	embedded       bool
+	jetStream      bool
+	store          string
 	heartbeat, ttl time.Duration
 }
 
@@ -31,6 +34,8 @@ func natsFlags(fs *flag.FlagSet) cli.ServeFabric {
 	fs.BoolVar(&n.embedded, "nats-embedded", false, "start a NATS server in this process and join it (a cluster of one box; other routers join it with --nats when --nats-listen is given)")
 	fs.StringVar(&n.listen, "nats-listen", "", "host:port where the --nats-embedded server takes other routers (port 0: any free port; empty: none, in-process only)")
 	fs.DurationVar(&n.heartbeat, "nats-heartbeat", natsfabric.DefaultHeartbeat, "how often the router announces its registrations to the others")
+	fs.BoolVar(&n.jetStream, "nats-jetstream", false, "keep retained events and event histories for the whole cluster on JetStream (the NATS server must have it; --nats-embedded starts it with JetStream)")
+	fs.StringVar(&n.store, "nats-store", "", "directory of the --nats-embedded server's JetStream store (empty: a temporary directory, removed at exit)")
 	fs.DurationVar(&n.ttl, "nats-ttl", 0, "how long another router's registrations outlive its last announcement (0: 3 × --nats-heartbeat)")
 	return cli.ServeFabric{Check: n.check, Open: n.open}
 }
@@ -45,6 +50,8 @@ func (n *natsServe) check(procs int) error {
 	case n.embedded && procs > 1:
 		return errors.New("serve: --nats-embedded does not combine with --procs (one NATS server, one process): " +
 			"start it in a serve of its own (--nats-embedded --nats-listen ADDR) and give the --procs one --nats nats://ADDR")
+	case n.store != "" && !(n.embedded && n.jetStream):
+		return errors.New("serve: --nats-store is the JetStream store of --nats-embedded --nats-jetstream's server")
 	case n.heartbeat <= 0:
 		return fmt.Errorf("serve: --nats-heartbeat %v: want more than 0", n.heartbeat)
 	case n.ttl < 0:
@@ -66,12 +73,13 @@ func (n *natsServe) open(stdout io.Writer, log *slog.Logger) (router.Fabric, fun
 	}
 	var (
 		ns    *server.Server
+		tmp   string // the embedded server's temporary JetStream store
 		nc    *nats.Conn
 		where string
 		err   error
 	)
 	if n.embedded {
-		if ns, err = startNATS(n.listen); err != nil {
+		if ns, tmp, err = startNATS(n.listen, n.jetStream, n.store); err != nil {
 			return nil, nil, err
 		}
 		where = "embedded NATS server, in-process only"
@@ -86,12 +94,21 @@ func (n *natsServe) open(stdout io.Writer, log *slog.Logger) (router.Fabric, fun
 	}
 	if err != nil {
 		stopNATS(ns)
+		if tmp != "" {
+			_ = os.RemoveAll(tmp)
+		}
 		return nil, nil, fmt.Errorf("serve: NATS: %w", err)
 	}
-	fab := natsfabric.New(nc, natsfabric.Options{Heartbeat: n.heartbeat, TTL: n.ttl, Logger: log})
+	fab := natsfabric.New(nc, natsfabric.Options{Heartbeat: n.heartbeat, TTL: n.ttl, Logger: log, JetStream: n.jetStream})
 	fmt.Fprintf(stdout, "autobahn serve: NATS fabric, node %s, on the %s\n", fab.Node(), where)
 	log.Info("NATS fabric", "node", fab.Node(), "nats", where)
-	return fab, func() { nc.Close(); stopNATS(ns) }, nil
+	return fab, func() {
+		nc.Close()
+		stopNATS(ns)
+		if tmp != "" {
+			_ = os.RemoveAll(tmp)
+		}
+	}, nil
 }
 
 func splitHostPort(hostport string) (string, int, error) {
@@ -107,29 +124,44 @@ func splitHostPort(hostport string) (string, int, error) {
 }
 
 // startNATS starts an embedded NATS server: taking clients on hostport,
-// or none when it is empty.
-func startNATS(hostport string) (*server.Server, error) {
+// or none when it is empty; with JetStream, in store or else in a
+// temporary directory tmp, which the caller removes after the server.
+func startNATS(hostport string, jetStream bool, store string) (ns *server.Server, tmp string, err error) {
 	o := &server.Options{NoLog: true, NoSigs: true, DontListen: hostport == ""}
 	if hostport != "" {
 		host, port, err := splitHostPort(hostport)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		o.Host, o.Port = host, port
 		if port == 0 {
 			o.Port = server.RANDOM_PORT
 		}
 	}
-	ns, err := server.NewServer(o)
-	if err != nil {
-		return nil, fmt.Errorf("serve: the embedded NATS server: %w", err)
+	if jetStream {
+		o.JetStream, o.StoreDir = true, store
+		if store == "" {
+			if tmp, err = os.MkdirTemp("", "autobahn-nats-"); err != nil {
+				return nil, "", fmt.Errorf("serve: the embedded NATS server's store: %w", err)
+			}
+			o.StoreDir = tmp
+		}
+	}
+	fail := func(err error) (*server.Server, string, error) {
+		if tmp != "" {
+			_ = os.RemoveAll(tmp)
+		}
+		return nil, "", err
+	}
+	if ns, err = server.NewServer(o); err != nil {
+		return fail(fmt.Errorf("serve: the embedded NATS server: %w", err))
 	}
 	ns.Start()
 	if !ns.ReadyForConnections(10 * time.Second) {
 		stopNATS(ns)
-		return nil, errors.New("serve: the embedded NATS server did not start (is --nats-listen free?)")
+		return fail(errors.New("serve: the embedded NATS server did not start (is --nats-listen free?)"))
 	}
-	return ns, nil
+	return ns, tmp, nil
 }
 
 func stopNATS(ns *server.Server) {
