@@ -22,6 +22,7 @@ type Result struct {
 	Sizes      string  `json:"sizes"`
 	Text       bool    `json:"text"`
 	Compress   bool    `json:"compress"`
+	Engine     string  `json:"engine,omitempty"` // Run.Engine: "uring", or empty for the event loop
 
 	DurationSeconds float64 `json:"duration_s"` // measured time
 	Sent            int64   `json:"sent"`

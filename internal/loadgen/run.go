@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,6 +47,11 @@ type Run struct {
 	// from a goroutine of Start, and once more at the end.
 	Progress      func(Progress)
 	ProgressEvery time.Duration
+	// Engine is the closed loop's I/O: "" or "loop", the event-loop
+	// client; "uring", one io_uring on one locked thread that submits the
+	// sends and receives of many connections per system call (Linux, ws://,
+	// no Batch, MsgRate or Compress).
+	Engine string
 }
 
 // Progress is a run's state while it runs.
@@ -236,6 +242,13 @@ func (r *Run) Start(ctx context.Context) (*Result, error) {
 	}
 	if r.Duration <= 0 || r.Warmup < 0 || r.MsgRate < 0 || r.InFlight > 1<<16 || r.MaxInFlight > 1<<16 {
 		return nil, errors.New("loadgen: need a positive duration, no negative warm-up or rate, at most 65536 in flight")
+	}
+	switch r.Engine {
+	case "", "loop":
+	case "uring":
+		return r.startURing(ctx, u)
+	default:
+		return nil, fmt.Errorf("loadgen: engine %q: want loop or uring", r.Engine)
 	}
 	g := &gen{cfg: r, epoch: time.Now(), payload: make([]byte, r.Sizes.Max()), op: ws.OpBinary, open: newOpenCount()}
 	for i := range g.payload {

@@ -271,27 +271,38 @@ func (rm *realm) dispatch(inv *invocation, candidates []callee) bool {
 // call trust levels.
 func (rm *realm) invocationDetails(inv *invocation, c callee) wamp.Dict {
 	m := inv.call
-	details := wamp.Dict{}
+	// nil (written as {}) until a key applies: a plain call allocates no
+	// dict. The INVOCATION's Details are read-only after this.
+	var details wamp.Dict
+	set := func(k string, v any) {
+		if details == nil {
+			details = wamp.Dict{}
+		}
+		details[k] = v
+	}
 	if inv.pattern {
-		details["procedure"] = string(m.Procedure)
+		set("procedure", string(m.Procedure))
 	}
 	if inv.receiveProgress {
-		details["receive_progress"] = true
+		set("receive_progress", true)
 	}
 	if inv.streaming {
-		details["progress"] = true
+		set("progress", true) // continueStream clones these details
 	}
 	if discloseMe, _ := m.Options["disclose_me"].(bool); discloseMe || c.discloseCaller {
 		s := inv.caller
-		details["caller"] = uint64(s.id)
-		details["caller_authid"] = s.authid
-		details["caller_authrole"] = s.authrole
+		set("caller", uint64(s.id))
+		set("caller_authid", s.authid)
+		set("caller_authrole", s.authrole)
 	}
 	if lvl, ok := rm.cfg.CallTrustLevels[inv.caller.authrole]; ok {
-		details["trustlevel"] = int64(lvl)
+		set("trustlevel", int64(lvl))
 	}
 	if inv.timeout > 0 && c.forwardTimeout {
-		details["timeout"] = remainingMillis(inv.deadline)
+		set("timeout", remainingMillis(inv.deadline))
+	}
+	if details == nil && len(m.Options) > 0 {
+		details = wamp.Dict{}
 	}
 	copyPassthru(details, m.Options) // passthru.go: ppt_* and enc_*
 	return details
@@ -302,8 +313,13 @@ func (rm *realm) yield(s *session, m *wamp.Yield) {
 	if inv == nil {
 		return // canceled (killnowait, skip), timed out or the caller left: late answers are dropped
 	}
-	details := wamp.Dict{}
-	copyPassthru(details, m.Options) // passthru.go: ppt_* and enc_*
+	// nil (written as {}) for a YIELD without options; a progressive
+	// YIELD has options, and its RESULT gets progress below.
+	var details wamp.Dict
+	if len(m.Options) > 0 {
+		details = wamp.Dict{}
+		copyPassthru(details, m.Options) // passthru.go: ppt_* and enc_*
+	}
 	if p, _ := m.Options["progress"].(bool); p {
 		inv.progressed = true
 		if inv.receiveProgress && !inv.killed {

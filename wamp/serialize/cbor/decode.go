@@ -30,8 +30,19 @@ const (
 )
 
 // Unmarshal decodes and validates one message. The top-level list is read
-// straight into a wamp.Wire: its IDs and URIs are never boxed.
+// straight into a wamp.Wire: its IDs and URIs are never boxed. The
+// common CALL, RESULT, PUBLISH, EVENT, INVOCATION and YIELD go straight
+// into their structs (hot.go).
 func (Serializer) Unmarshal(b []byte) (wamp.Message, error) {
+	if m, ok := unmarshalHot(b); ok {
+		return m, nil
+	}
+	return unmarshalWire(b)
+}
+
+// unmarshalWire is Unmarshal through a wamp.Wire and wamp.FromWire, for
+// every message.
+func unmarshalWire(b []byte) (wamp.Message, error) {
 	d := decoder{b: b}
 	if len(b) == 0 || b[0]&0xe0 != majorArray {
 		if _, err := d.value(1); err != nil {
@@ -90,6 +101,9 @@ func Decode(b []byte) (any, error) {
 type decoder struct {
 	b []byte
 	i int
+	// slab, if it has room, takes the short strings the decoder returns
+	// (hot.go): their bytes share one allocation with the message.
+	slab []byte
 }
 
 // head reads an initial byte and its argument. For indefinite lengths
@@ -186,7 +200,10 @@ func (d *decoder) str(major byte) ([]byte, bool, error) {
 
 // text reads a text string as a Go string.
 func (d *decoder) text() (string, error) {
-	p, _, err := d.str(majorText)
+	p, fresh, err := d.str(majorText)
+	if err == nil && !fresh && cap(d.slab) > 0 {
+		return d.slabString(p), nil
+	}
 	return string(p), err
 }
 

@@ -17,7 +17,13 @@
 // fxamacker/cbor accepted with the strict options it replaced (both
 // checked against fxamacker in differential tests, which is now a test-only
 // dependency). The decoder reads the top-level list straight into a
-// wamp.Wire.
+// wamp.Wire. CALL, RESULT, PUBLISH, EVENT, INVOCATION and YIELD with empty
+// Options/Details (the bulk of the traffic) skip the Wire: each is decoded
+// in one allocation that holds the message, up to 4 arguments and its
+// short strings (plus one per string argument, or integer beyond 0..255,
+// that any(x) boxes), and its empty
+// Options/Details dict is nil, as with the FlatBuffers serializer (read-only:
+// copy before adding keys). Decoded strings never share the input's bytes.
 //
 // Limits: nesting depth 256, at most 1 << 20 list elements and dict pairs
 // per container; tags, non-string dict keys, duplicate keys, simple values

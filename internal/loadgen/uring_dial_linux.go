@@ -1,0 +1,138 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/autobahn-go/autobahn/ws"
+	"golang.org/x/sys/unix"
+)
+
+// dialRaw opens r.Conns connections with blocking dials and handshakes
+// (at most maxDialers at once, ramped at r.Rate), and keeps of each only
+// its socket, in blocking mode, for the ring.
+func (r *Run) dialRaw(ctx context.Context, u *url.URL, open *openCount) (conns []*uconn, failed int64, first error) {
+	conns = make([]*uconn, r.Conns)
+	var mu sync.Mutex
+	fail := func(err error) {
+		mu.Lock()
+		failed++
+		if first == nil {
+			first = err
+		}
+		mu.Unlock()
+	}
+	idx := make(chan int)
+	var wg sync.WaitGroup
+	for range min(r.Conns, maxDialers) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range idx {
+				c, err := r.dialOne(ctx, u, i)
+				if err != nil {
+					fail(err)
+					continue
+				}
+				open.opened()
+				conns[i] = c
+			}
+		}()
+	}
+	start := time.Now()
+feed:
+	for i := range r.Conns {
+		if r.Rate > 0 {
+			if w := time.Until(start.Add(time.Duration(float64(i) / r.Rate * float64(time.Second)))); w > 0 {
+				t := time.NewTimer(w)
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+					t.Stop()
+					break feed
+				}
+			}
+		}
+		select {
+		case idx <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(idx)
+	wg.Wait()
+	return conns, failed, first
+}
+
+// dialOne dials connection i and runs the opening handshake on it.
+func (r *Run) dialOne(ctx context.Context, u *url.URL, i int) (*uconn, error) {
+	host := u.Host
+	if u.Port() == "" {
+		host = net.JoinHostPort(u.Hostname(), "80")
+	}
+	d := net.Dialer{Timeout: 10 * time.Second}
+	if la := r.localAddr(u, i); la != "" {
+		a, err := net.ResolveTCPAddr("tcp", la)
+		if err != nil {
+			return nil, err
+		}
+		d.LocalAddr = a
+	}
+	nc, err := d.DialContext(ctx, "tcp", host)
+	if err != nil {
+		return nil, err
+	}
+	defer nc.Close()
+	_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
+	key := ws.NewKey()
+	req, err := ws.AppendRequest(nil, u, key, nil)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := nc.Write(req); err != nil {
+		return nil, err
+	}
+	buf := make([]byte, ws.DefaultMaxHeaderBytes)
+	var resp ws.Response
+	have, n := 0, 0
+	for n == 0 {
+		k, rerr := nc.Read(buf[have:])
+		have += k
+		if n, err = ws.ParseResponse(&resp, buf[:have], ws.HandshakeLimits{}); err != nil {
+			return nil, err
+		}
+		if n == 0 && rerr != nil {
+			return nil, fmt.Errorf("loadgen: handshake: %w", rerr)
+		}
+	}
+	if _, err := ws.CheckResponse(&resp, key, nil, nil); err != nil {
+		return nil, err
+	}
+	c := &uconn{fd: -1, rbuf: make([]byte, uringRecvBuf), ring: make([]pending, r.InFlight)}
+	c.parser.Reset(ws.ParserConfig{Role: ws.RoleClient})
+	if n < have {
+		c.lead = append([]byte(nil), buf[n:have]...)
+	}
+	sc, err := nc.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	var derr error
+	if err := sc.Control(func(fd uintptr) { c.fd, derr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0) }); err != nil {
+		return nil, err
+	}
+	if derr != nil {
+		return nil, derr
+	}
+	// The ring waits for readiness itself; a blocking socket keeps it
+	// from ever handing back EAGAIN.
+	if err := unix.SetNonblock(c.fd, false); err != nil {
+		_ = unix.Close(c.fd)
+		return nil, err
+	}
+	return c, nil
+}

@@ -1,0 +1,4 @@
+package cbor
+
+// UnmarshalGeneral is Unmarshal without the hot path (hot.go).
+var UnmarshalGeneral = unmarshalWire
