@@ -69,6 +69,7 @@ func benchCompare(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.IntVar(&m.Sources, "sources", 32, "source addresses 127.0.0.2.. to spread connections over")
 	fs.IntVar(&m.InFlight, "inflight", 1, "closed loop: messages in flight per connection")
 	fs.BoolVar(&m.Batch, "batch", false, "closed loop: send the --inflight messages together in one write once all are answered")
+	fs.StringVar(&m.Engine, "engine", "loop", "closed loop's I/O: loop or uring (see bench run -h)")
 	fs.Float64Var(&m.MsgRate, "msg-rate", 0, "open loop at this total rate (messages per second) in every cell, so that every server answers the same load (0: closed loop)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	svg := fs.String("svg", "", "also write a bar chart of msg per server-CPU-second to this SVG file")
@@ -131,6 +132,7 @@ func benchCompare(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return usageError{fmt.Errorf("bench compare: no server to run")}
 	}
 	m.Log = stderr
+	uringProcs(m.Engine)
 	res, err := m.Start(ctx)
 	if err != nil {
 		return err

@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/autobahn-go/autobahn/eventloop"
@@ -249,5 +251,33 @@ func TestBenchCompareMsgRate(t *testing.T) {
 	var md strings.Builder
 	if err := res.WriteReport(&md, "", loadgen.ReportCharts{}); err != nil || !strings.Contains(md.String(), "open loop, 400 messages per second") {
 		t.Errorf("markdown (%v):\n%s", err, md.String())
+	}
+}
+
+// TestBenchRunEngineURing: bench run --engine uring measures like the
+// loop engine (every message answered, latencies recorded) and says which
+// engine ran; compare passes it on.
+func TestBenchRunEngineURing(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("io_uring is Linux's")
+	}
+	url := benchTarget(t)
+	var out, errb bytes.Buffer
+	args := []string{"bench", "run", "--json", "--engine", "uring", "-c", "5", "--inflight", "2", "--warmup", "50ms", "--duration", "300ms", "--progress", "0", url}
+	if err := run(context.Background(), args, &out, &errb); err != nil {
+		if errors.Is(err, syscall.ENOSYS) || errors.Is(err, syscall.EPERM) {
+			t.Skip("io_uring not available:", err)
+		}
+		t.Fatalf("%v\n%s", err, errb.String())
+	}
+	var res loadgen.Result
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out.String())
+	}
+	if res.Engine != "uring" || res.Connected != 5 || res.Sent == 0 || res.Sent != res.Received+res.Errors || res.Errors != 0 || res.Latency.P50 <= 0 {
+		t.Errorf("engine %q: connected %d sent %d received %d errors %d, p50 %v", res.Engine, res.Connected, res.Sent, res.Received, res.Errors, res.Latency.P50)
+	}
+	if err := run(context.Background(), []string{"bench", "run", "--engine", "nosuch", url}, &out, &errb); err == nil || !strings.Contains(err.Error(), "nosuch") {
+		t.Errorf("unknown engine: %v", err)
 	}
 }

@@ -79,6 +79,8 @@ type Compare struct {
 	// the same load, so its CPU per message is compared at equal load
 	// rather than at whatever rate the generator reached against it.
 	MsgRate float64
+	// Engine is Run.Engine for every cell ("" or "loop", "uring").
+	Engine string
 	// Log, if set, gets one line per measurement as it is made.
 	Log io.Writer
 }
@@ -115,6 +117,7 @@ type CompareResult struct {
 	InFlight  int             `json:"in_flight,omitempty"`
 	Batch     bool            `json:"batch,omitempty"`
 	MsgRate   float64         `json:"msg_rate,omitempty"` // open loop at this total rate; 0: closed loop
+	Engine    string          `json:"engine,omitempty"`   // the generator's I/O ("" is the loop)
 	Servers   []*ServerResult `json:"servers"`
 	// Machine is where and when the matrix ran (see ReadMachine).
 	Machine *Machine `json:"machine,omitempty"`
@@ -130,7 +133,7 @@ func (m *Compare) Start(ctx context.Context) (*CompareResult, error) {
 	if _, err := exec.LookPath("taskset"); err != nil {
 		mach.ServerCPU = -1
 	}
-	res := &CompareResult{Cells: m.Cells, Rounds: m.Rounds, IdleConns: m.IdleConns, Machine: &mach, InFlight: m.InFlight, Batch: m.Batch, MsgRate: m.MsgRate}
+	res := &CompareResult{Cells: m.Cells, Rounds: m.Rounds, IdleConns: m.IdleConns, Machine: &mach, InFlight: m.InFlight, Batch: m.Batch, MsgRate: m.MsgRate, Engine: m.Engine}
 	by := map[string]*ServerResult{}
 	for _, s := range m.Servers {
 		if by[s.Name] != nil {
@@ -186,7 +189,7 @@ func (m *Compare) runServer(ctx context.Context, s Server, sr *ServerResult, rou
 		if err != nil {
 			return err
 		}
-		run := &Run{Dial: dial, Sizes: sizes, InFlight: m.InFlight, Batch: m.Batch, MsgRate: m.MsgRate,
+		run := &Run{Dial: dial, Sizes: sizes, InFlight: m.InFlight, Batch: m.Batch, MsgRate: m.MsgRate, Engine: m.Engine,
 			Warmup: m.Warmup, Duration: m.Duration, PID: proc.cmd.Process.Pid}
 		run.Conns = c.Conns
 		var smp Sample

@@ -39,6 +39,9 @@ func (res *CompareResult) WriteReport(w io.Writer, regen string, charts ReportCh
 	if res.Batch {
 		load += ", sent in batches (one write per batch)"
 	}
+	if res.Engine == "uring" {
+		load += "; the generator on io_uring"
+	}
 	if res.MsgRate > 0 {
 		load = fmt.Sprintf("open loop, %.0f messages per second in total (every server answers the same load; latency from each message's intended send time)", res.MsgRate)
 	}
