@@ -1,0 +1,27 @@
+#!/usr/bin/env python3
+# Compare the rankings of two `autobahn bench compare --json` results: for every cell, the
+# server pairs whose medians of msg per server-CPU-second differ by more than 10 % in either run,
+# and those whose order changed. Usage: bench/compare-rankings.py A.json B.json
+import json,sys,itertools
+def load(p):
+    d=json.load(open(p))
+    out={}
+    for s in d["servers"]:
+        for cell,m in s["medians"].items():
+            out.setdefault(cell,{})[s["name"]]=m["msg_per_cpu_s"]
+    return out
+a,b=load(sys.argv[1]),load(sys.argv[2])
+bad=0; total=0
+for cell in a:
+    print(cell)
+    for n in sorted(a[cell],key=lambda n:-a[cell][n]):
+        print("  %-18s %8.0f %8.0f" % (n,a[cell][n],b[cell].get(n,0)))
+    for x,y in itertools.combinations(a[cell],2):
+        ax,ay,bx,by=a[cell][x],a[cell][y],b[cell][x],b[cell][y]
+        # a pair counts if the medians differ by more than 10% in either run
+        differ=lambda p,q: max(p,q)/max(min(p,q),1e-9)>1.10
+        if differ(ax,ay) or differ(bx,by):
+            total+=1
+            if (ax>ay)!=(bx>by):
+                bad+=1; print("  ORDER CHANGED: %s vs %s: run1 %.0f/%.0f run2 %.0f/%.0f"%(x,y,ax,ay,bx,by))
+print("pairs >10%% apart: %d, order changed: %d"%(total,bad))
