@@ -59,7 +59,8 @@
 // a 5 s close timeout, keepalive pings after 30 s of silence with a 15 s
 // pong timeout, same-origin browser requests only, TCP_NODELAY on.
 // Keepalive runs on one timer per resolved Options (a heap of connections),
-// not a goroutine or a timer per connection; an idle Conn on a TCP or Unix
+// not a goroutine or a timer per connection; connections whose Options
+// resolve to the same values share one resolved copy; an idle Conn on a TCP or Unix
 // socket holds no read buffer (buffers come from a pool while data flows),
 // and reading and writing whole messages does not allocate in steady state.
 // Conn.AwaitInput lets a server with a goroutine per connection park an

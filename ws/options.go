@@ -119,12 +119,13 @@ func (o *Options) Resolve() *Options {
 	return &r
 }
 
-// resolved returns o if it is resolved, else a resolved copy.
+// resolved returns o if it is resolved, else a resolved copy, shared
+// with the connections whose Options resolve to the same (optintern.go).
 func (o *Options) resolved() *Options {
 	if o != nil && o.complete {
 		return o
 	}
-	return o.Resolve()
+	return internResolved(o.Resolve())
 }
 
 func (o *Options) withDefaults() Options {
@@ -146,7 +147,7 @@ func (o *Options) withDefaults() Options {
 		d.AutoFragmentSize = 0
 	}
 	if d.Logger == nil {
-		d.Logger = slog.New(slog.DiscardHandler)
+		d.Logger = discardLogger
 	}
 	return d
 }

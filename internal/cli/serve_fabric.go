@@ -29,6 +29,9 @@ type ServeFabric struct {
 	// procs is --procs. It is called after parsing, before anything
 	// starts, in every process (a prefork parent too).
 	Check func(procs int) error
+	// Joins, when set, reports whether the flags ask for a fabric (a
+	// prefork parent, which opens none, says so in its start-up line).
+	Joins func() bool
 	// Open, when set, is called in every process that runs a router
 	// (each prefork child; not their parent), before the router is made,
 	// with serve's start-up output and logger. fab nil: no fabric. When
@@ -40,20 +43,22 @@ type ServeFabric struct {
 	Open func(stdout io.Writer, log *slog.Logger) (fab router.Fabric, closeFab func(), err error)
 }
 
-// natsInstall is how to get the build of autobahn with NATS.
-const natsInstall = "go install github.com/autobahn-go/autobahn/wamp/router/natsfabric/cmd/autobahn-fabric@latest"
+// natsInstall is how to get the build of autobahn with NATS from a
+// checkout. (`go install …/cmd/autobahn-fabric@latest` works only once
+// the main module is published: natsfabric's go.mod replaces it by path
+// until then, and go install refuses a module with a replace.)
+const natsInstall = "cd wamp/router/natsfabric && go install ./cmd/autobahn-fabric"
 
 // errNoNATS answers the NATS flags in the binary without NATS.
 var errNoNATS = errors.New("serve: this autobahn is built without NATS (it keeps the main module free of the dependency); " +
-	"the same command with --nats, --nats-embedded and --nats-listen is autobahn-fabric: " + natsInstall +
-	" (from a checkout: cd wamp/router/natsfabric && go install ./cmd/autobahn-fabric)")
+	"the same command with --nats, --nats-embedded and --nats-listen is autobahn-fabric, from a checkout: " + natsInstall)
 
 // noNATSFlags defines the NATS build's serve flags in the plain binary,
 // so that they are listed (serve -h) and refused with errNoNATS instead
 // of "flag provided but not defined".
 func noNATSFlags(fs *flag.FlagSet) ServeFabric {
 	url := fs.String("nats", "", "join the WAMP routers of a NATS cluster at this URL (needs the NATS build: autobahn-fabric, see --nats-embedded)")
-	embedded := fs.Bool("nats-embedded", false, "start a NATS server in the process (needs the NATS build: "+natsInstall+")")
+	embedded := fs.Bool("nats-embedded", false, "start a NATS server in the process (needs the NATS build: autobahn-fabric, from a checkout: "+natsInstall+")")
 	listen := fs.String("nats-listen", "", "the address of --nats-embedded for other routers (needs the NATS build)")
 	return ServeFabric{Check: func(int) error {
 		if *url != "" || *embedded || *listen != "" {

@@ -58,7 +58,11 @@ func runPrefork(ctx context.Context, f *serveFlags, args []string, stdout, stder
 		if rawAddr != "" {
 			fmt.Fprintf(stdout, " and rawsocket tcp://%s", rawAddr)
 		}
-		fmt.Fprintln(stdout, " (one router per process: realms are not shared between processes)")
+		if f.fabric.Joins != nil && f.fabric.Joins() {
+			fmt.Fprintln(stdout, " (one router per process, each joining the fabric: realms are shared through it)")
+		} else {
+			fmt.Fprintln(stdout, " (one router per process: realms are not shared between processes)")
+		}
 		if metricsAddr != "" {
 			announceMetrics(stdout, metricsAddr) // serve_metrics.go
 		}

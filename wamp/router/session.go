@@ -282,7 +282,7 @@ func (s *session) write() {
 	g.mu.Lock()
 	k := g.kit
 	g.mu.Unlock()
-	ctx := s.context()
+	ctx := sendCtx{s} // the session's context, made when Send waits (sessionctx.go)
 	for {
 		batch, final, done := g.take(k.buf[:0])
 		if len(batch) == 0 && !done {

@@ -224,6 +224,24 @@ func (q *Queue) idleLocked() {
 	}
 }
 
+// Reusable reports whether q holds nothing queued, no write is under way,
+// none failed, nothing waits on it and Drain was not called: its owner may
+// then (holding off further Adds) Reset it for another connection.
+func (q *Queue) Reusable() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return !q.busy && len(q.ends) == 0 && q.err == nil && q.room == nil && q.idle == nil
+}
+
+// Reset makes a Reusable queue another connection's, as Init does but
+// keeping its write and fail (which the owner binds to whichever
+// connection it serves) and forgetting its write timing (its Policy).
+func (q *Queue) Reset(limit int, closed <-chan struct{}, closedErr error) {
+	q.mu.Lock()
+	q.limit, q.closed, q.closedErr, q.pol = limit, closed, closedErr, Policy{}
+	q.mu.Unlock()
+}
+
 // Drain waits, at most timeout, until the writer has written what was
 // queued (for Close, so that a GOODBYE or ABORT sent just before it is
 // not lost); then every later Add returns closedErr. It reports whether

@@ -187,7 +187,13 @@ type Conn struct {
 	failed error    // LoopReceiver: the decoding error that closed the connection (loop goroutine only)
 	data   any      // SetData
 
-	w *writer // the write side on goroutines (writer.go); nil on the event loop
+	// The write side on goroutines (writer.go); unused on the event loop.
+	wmu      sync.Mutex
+	w        *writer // while Sends use it (or it failed or Close drained it); nil when idle
+	wrefs    int32   // Sends using w
+	wclosed  bool    // Close began: no more writers
+	wlimit   int     // Options.WriteQueue resolved
+	wtimeout time.Duration
 
 	// header holds the opening handshake's HTTP headers a server
 	// connection keeps (header.go).
@@ -281,7 +287,7 @@ func newConn(c *ws.Conn, opts Options, loop bool) (*Conn, error) {
 	}
 	t := &Conn{c: c, ser: s, batched: batched, op: op, maxSend: opts.maxMessage(), closed: make(chan struct{}), loop: loop}
 	if !loop {
-		t.w = newWriter(t, opts)
+		t.wlimit, t.wtimeout = writeOptions(opts)
 	}
 	return t, nil
 }
@@ -316,7 +322,7 @@ func (c *Conn) Close() error {
 	err := ErrClosed
 	c.closeOnce.Do(func() {
 		close(c.closed)
-		if c.w != nil && c.w.wq.Drain(closeFlush) {
+		if !c.loop && c.drainWriter() {
 			// The peer reads nothing: abandon the write by closing the
 			// socket (no closing handshake is possible anyway), or ws's
 			// Close would wait for it up to its CloseTimeout.
@@ -381,7 +387,12 @@ func (c *Conn) Send(ctx context.Context, m wamp.Message) error {
 		if c.op == ws.OpText && !utf8.Valid(b) {
 			return ws.ErrInvalidUTF8 // refused here: it would fail the whole batch
 		}
-		err := c.w.wq.Add(ctx, func(q []byte) ([]byte, error) { return append(q, b...), nil })
+		w := c.acquireWriter()
+		if w == nil {
+			return ErrClosed // Close began
+		}
+		err := w.wq.Add(ctx, func(q []byte) ([]byte, error) { return append(q, b...), nil })
+		c.releaseWriter(w)
 		if err != nil && c.isClosed() && ctx.Err() == nil {
 			return ErrClosed
 		}

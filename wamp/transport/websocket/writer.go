@@ -3,6 +3,7 @@ package websocket
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/autobahn-go/autobahn/wamp/internal/coalesce"
@@ -32,26 +33,84 @@ const (
 // call for many messages, a lone message costs no goroutine switch, and an
 // idle connection holds no goroutine.
 
-// writer is the write side of a Conn on goroutines.
+// writer is the write side of a Conn on goroutines while the Conn sends:
+// a Conn takes one (acquireWriter) for each Send and gives it back to
+// writers (releaseWriter) when no Send uses it and its queue is Reusable,
+// so that an idle connection holds none. A writer that failed or was
+// drained by Close stays its Conn's. A write left to the queue's writer
+// goroutine (a burst) keeps the writer until the Conn's next Send ends.
 type writer struct {
-	c        *Conn
-	wq       coalesce.Queue
-	wmsgs    [][]byte // the writer's argument to WriteMessages
-	wtimeout time.Duration
-	wdl      deadline // the writer's write context (writeCtx)
+	c     *Conn // the Conn served; read by the write under way
+	wq    coalesce.Queue
+	wmsgs [][]byte // the writer's argument to WriteMessages
+	wdl   deadline // the writer's write context (writeCtx)
 }
 
-func newWriter(c *Conn, opts Options) *writer {
-	w := &writer{c: c, wtimeout: opts.WriteTimeout}
-	if w.wtimeout <= 0 {
-		w.wtimeout = DefaultWriteTimeout
-	}
-	limit := opts.WriteQueue
+// writers holds the writers of idle connections (bounded by the
+// connections that send at once, as sync.Pool drops what is unused).
+var writers sync.Pool // of *writer
+
+// writeOptions resolves WriteQueue and WriteTimeout (kept in the Conn).
+func writeOptions(opts Options) (limit int, timeout time.Duration) {
+	limit, timeout = opts.WriteQueue, opts.WriteTimeout
 	if limit <= 0 {
 		limit = DefaultWriteQueue
 	}
-	w.wq.Init(limit, w.writeQueued, w.writeFailed, c.closed, ErrClosed)
-	return w
+	if timeout <= 0 {
+		timeout = DefaultWriteTimeout
+	}
+	return limit, timeout
+}
+
+// acquireWriter returns c's writer, made or taken from writers if c holds
+// none, for one Send (give it back with releaseWriter); nil once Close
+// began.
+func (c *Conn) acquireWriter() *writer {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.wclosed {
+		return nil
+	}
+	if c.w == nil {
+		w, _ := writers.Get().(*writer)
+		if w == nil {
+			w = &writer{}
+			w.wq.Init(c.wlimit, w.writeQueued, w.writeFailed, c.closed, ErrClosed)
+		} else {
+			w.wq.Reset(c.wlimit, c.closed, ErrClosed)
+		}
+		w.c = c
+		c.w = w
+	}
+	c.wrefs++
+	return c.w
+}
+
+// releaseWriter ends a Send's use of w: the last Send gives an idle w back
+// to writers.
+func (c *Conn) releaseWriter(w *writer) {
+	c.wmu.Lock()
+	c.wrefs--
+	if c.wrefs > 0 || c.wclosed || c.w != w || !w.wq.Reusable() {
+		c.wmu.Unlock()
+		return
+	}
+	c.w = nil
+	c.wmu.Unlock()
+	w.c = nil
+	w.wmsgs = w.wmsgs[:0]
+	writers.Put(w)
+}
+
+// drainWriter stops c's writing for Close: later Sends return ErrClosed.
+// It reports whether a write is still stuck after closeFlush (see
+// coalesce.Queue.Drain).
+func (c *Conn) drainWriter() (stuck bool) {
+	c.wmu.Lock()
+	c.wclosed = true
+	w := c.w
+	c.wmu.Unlock()
+	return w != nil && w.wq.Drain(closeFlush)
 }
 
 // writeQueued is the queue's write: the queued messages with one
@@ -99,6 +158,6 @@ func (d *deadline) Deadline() (time.Time, bool) { return d.d, true }
 // its drain by closing the socket. Only the writer calls it.
 func (w *writer) writeCtx() context.Context {
 	w.wdl.Context = context.Background()
-	w.wdl.d = time.Now().Add(w.wtimeout)
+	w.wdl.d = time.Now().Add(w.c.wtimeout)
 	return &w.wdl
 }

@@ -5,7 +5,11 @@
 // all of them. It is a module of its own so that cmd/autobahn needs
 // neither NATS nor its Go version.
 //
-//	go install github.com/autobahn-go/autobahn/wamp/router/natsfabric/cmd/autobahn-fabric@latest
+//	cd wamp/router/natsfabric && go install ./cmd/autobahn-fabric   # from a checkout
+//
+// (`go install …/natsfabric/cmd/autobahn-fabric@latest` needs a published
+// version of the main module: until then this module's go.mod replaces it
+// by path, and go install refuses a module with a replace directive.)
 //
 //	autobahn-fabric serve --addr 127.0.0.1:9000 --nats-embedded --nats-listen 127.0.0.1:4222
 //	autobahn-fabric serve --addr 127.0.0.1:9001 --nats nats://127.0.0.1:4222

@@ -191,6 +191,7 @@ func TestPreforkJoins(t *testing.T) {
 	lines := serve(t, 3, "--addr", "127.0.0.1:0", "--procs", "2", "--nats", natsURL, "--nats-heartbeat", "50ms")
 	ws2 := find(t, `WAMP router, realm realm1, on ws://(\S+)/ws`, lines)
 	find(t, `2 processes share these ports \(SO_REUSEPORT\), pids (\d+ \d+)`, lines)
+	find(t, `(each joining the fabric)`, lines) // not "realms are not shared"
 	caller := join(t, ws1)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

@@ -37,7 +37,7 @@ func natsFlags(fs *flag.FlagSet) cli.ServeFabric {
 	fs.BoolVar(&n.jetStream, "nats-jetstream", false, "keep retained events and event histories for the whole cluster on JetStream (the NATS server must have it; --nats-embedded starts it with JetStream)")
 	fs.StringVar(&n.store, "nats-store", "", "directory of the --nats-embedded server's JetStream store (empty: a temporary directory, removed at exit)")
 	fs.DurationVar(&n.ttl, "nats-ttl", 0, "how long another router's registrations outlive its last announcement (0: 3 × --nats-heartbeat)")
-	return cli.ServeFabric{Check: n.check, Open: n.open}
+	return cli.ServeFabric{Check: n.check, Open: n.open, Joins: func() bool { return n.url != "" || n.embedded }}
 }
 
 // check rejects the combinations that cannot work, with the reason.
