@@ -14,9 +14,18 @@ import "time"
 // Recv (wamp/router does, for Router.Attach): see ws.Conn.AwaitInput. On
 // the event loop, on a LoopReceiver connection and where ws cannot wait
 // without a read buffer (TLS) it returns true at once, and Recv waits.
+// On goroutines, during a wait without a time limit (d <= 0) the
+// connection's write state goes back to a pool whenever nothing is being
+// written (the next Send takes it again), so a parked connection holds
+// none.
 func (c *Conn) AwaitInput(d time.Duration) bool {
 	if c.qhead < len(c.queue) || c.loop || c.in != nil || c.recv != nil || c.isClosed() {
 		return true
 	}
+	if d > 0 {
+		return c.c.AwaitInput(d)
+	}
+	c.parkWriter(true)
+	defer c.parkWriter(false)
 	return c.c.AwaitInput(d)
 }

@@ -192,6 +192,7 @@ type Conn struct {
 	w        *writer // while Sends use it (or it failed or Close drained it); nil when idle
 	wrefs    int32   // Sends using w
 	wclosed  bool    // Close began: no more writers
+	wparked  bool    // the reader waits in AwaitInput(0): an idle writer retires
 	wlimit   int     // Options.WriteQueue resolved
 	wtimeout time.Duration
 
@@ -392,7 +393,7 @@ func (c *Conn) Send(ctx context.Context, m wamp.Message) error {
 			return ErrClosed // Close began
 		}
 		err := w.wq.Add(ctx, func(q []byte) ([]byte, error) { return append(q, b...), nil })
-		c.releaseWriter(w)
+		c.releaseWriter()
 		if err != nil && c.isClosed() && ctx.Err() == nil {
 			return ErrClosed
 		}

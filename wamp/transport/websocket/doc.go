@@ -134,9 +134,10 @@
 // under way, or a writer goroutine that exists only until the queue is
 // empty, sends it. So a connection with many calls in flight makes one
 // system call for many messages, and a lone message costs no goroutine
-// switch. The queue and its write state come from a pool while Sends use
-// them: an idle connection holds none (after a burst that a writer
-// goroutine finished, until its next Send). Send waits only
+// switch. The queue and its write state go back to a pool when the
+// connection's reader parks (AwaitInput(0), as wamp/router parks an idle
+// session) with nothing being written; the next Send takes them again.
+// Send waits only
 // while more than Options.WriteQueue octets (default 1 MiB) are queued,
 // and during its own write (bounded by Options.WriteTimeout, not by its
 // ctx: the write may carry other Sends' messages, and a half-written frame

@@ -3,7 +3,6 @@ package websocket
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/autobahn-go/autobahn/wamp/internal/coalesce"
@@ -34,11 +33,13 @@ const (
 // idle connection holds no goroutine.
 
 // writer is the write side of a Conn on goroutines while the Conn sends:
-// a Conn takes one (acquireWriter) for each Send and gives it back to
-// writers (releaseWriter) when no Send uses it and its queue is Reusable,
-// so that an idle connection holds none. A writer that failed or was
-// drained by Close stays its Conn's. A write left to the queue's writer
-// goroutine (a burst) keeps the writer until the Conn's next Send ends.
+// a Conn takes one (acquireWriter) when it sends and holds it while it is
+// busy; while its reader waits for input without a time limit
+// (AwaitInput(0), as wamp/router parks an idle session's reader) the Conn
+// gives an idle writer back to writers (retireLocked: at the park, or
+// when the last Send during it ends), so that an idle connection holds
+// none. A writer that failed or was drained by Close,
+// or whose write is still under way then, stays its Conn's.
 type writer struct {
 	c     *Conn // the Conn served; read by the write under way
 	wq    coalesce.Queue
@@ -46,9 +47,14 @@ type writer struct {
 	wdl   deadline // the writer's write context (writeCtx)
 }
 
-// writers holds the writers of idle connections (bounded by the
-// connections that send at once, as sync.Pool drops what is unused).
-var writers sync.Pool // of *writer
+// writers holds up to freeWriters retired writers for the next
+// connections that send; the rest are left to the garbage collector. (A
+// sync.Pool would keep every retired writer until two collections, which
+// an idle process may not run for a long time.)
+var writers = make(chan *writer, freeWriters)
+
+// freeWriters bounds writers (about 400 bytes each).
+const freeWriters = 64
 
 // writeOptions resolves WriteQueue and WriteTimeout (kept in the Conn).
 func writeOptions(opts Options) (limit int, timeout time.Duration) {
@@ -72,12 +78,13 @@ func (c *Conn) acquireWriter() *writer {
 		return nil
 	}
 	if c.w == nil {
-		w, _ := writers.Get().(*writer)
-		if w == nil {
+		var w *writer
+		select {
+		case w = <-writers:
+			w.wq.Reset(c.wlimit, c.closed, ErrClosed)
+		default:
 			w = &writer{}
 			w.wq.Init(c.wlimit, w.writeQueued, w.writeFailed, c.closed, ErrClosed)
-		} else {
-			w.wq.Reset(c.wlimit, c.closed, ErrClosed)
 		}
 		w.c = c
 		c.w = w
@@ -86,12 +93,36 @@ func (c *Conn) acquireWriter() *writer {
 	return c.w
 }
 
-// releaseWriter ends a Send's use of w: the last Send gives an idle w back
-// to writers.
-func (c *Conn) releaseWriter(w *writer) {
+// releaseWriter ends a Send's use of c's writer; the last Send retires
+// it while the reader is parked.
+func (c *Conn) releaseWriter() {
 	c.wmu.Lock()
 	c.wrefs--
-	if c.wrefs > 0 || c.wclosed || c.w != w || !w.wq.Reusable() {
+	if c.wrefs == 0 && c.wparked {
+		c.retireLocked() // unlocks
+		return
+	}
+	c.wmu.Unlock()
+}
+
+// parkWriter marks the reader parked (AwaitInput without a time limit)
+// or no longer; parking retires an idle writer.
+func (c *Conn) parkWriter(parked bool) {
+	c.wmu.Lock()
+	c.wparked = parked
+	if parked {
+		c.retireLocked() // unlocks
+		return
+	}
+	c.wmu.Unlock()
+}
+
+// retireLocked gives c's writer back to writers if no Send uses it and
+// its queue is Reusable (empty, no write under way, no error); c.wmu is
+// held and retireLocked unlocks it.
+func (c *Conn) retireLocked() {
+	w := c.w
+	if w == nil || c.wrefs > 0 || c.wclosed || !w.wq.Reusable() {
 		c.wmu.Unlock()
 		return
 	}
@@ -99,7 +130,10 @@ func (c *Conn) releaseWriter(w *writer) {
 	c.wmu.Unlock()
 	w.c = nil
 	w.wmsgs = w.wmsgs[:0]
-	writers.Put(w)
+	select {
+	case writers <- w:
+	default: // enough kept
+	}
 }
 
 // drainWriter stops c's writing for Close: later Sends return ErrClosed.
