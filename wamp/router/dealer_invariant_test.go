@@ -43,6 +43,29 @@ func advancedCallInvariant(t *testing.T, maxPending int) map[wamp.URI]int {
 			}
 		}()
 	}
+	// A callee of "adv.slow" that never answers and is never revoked:
+	// each caller's one call to it ends by its timeout, so every run has
+	// timeouts in the mix however fast the others are answered or
+	// revoked (the random timeouts of "adv" race with the revoker).
+	slow := r.Connect()
+	ctx0 := context.Background()
+	slow.Send(ctx0, &wamp.Hello{Realm: realm1, Details: wamp.Dict{"roles": roles(calleeFeatures)}})
+	if m, err := slow.Recv(ctx0); err != nil || m.Type() != wamp.TypeWelcome {
+		t.Fatalf("slow callee join: %v %v", m, err)
+	}
+	slow.Send(ctx0, &wamp.Register{Request: 1, Options: wamp.Dict{}, Procedure: "adv.slow"})
+	if m, err := slow.Recv(ctx0); err != nil || m.Type() != wamp.TypeRegistered {
+		t.Fatalf("slow callee register: %v %v", m, err)
+	}
+	wg.Add(1)
+	go func() { // reads its INVOCATIONs and INTERRUPTs until the router closes it
+		defer wg.Done()
+		for {
+			if _, err := slow.Recv(ctx0); err != nil {
+				return
+			}
+		}
+	}()
 	// The revoker.
 	wg.Add(1)
 	go func() {
@@ -99,6 +122,12 @@ func advancedCallInvariant(t *testing.T, maxPending int) map[wamp.URI]int {
 					delete(open, id)
 				}
 			}
+			// The call that times out (see slow above).
+			slowID := next
+			next++
+			tr.Send(ctx, &wamp.Call{Request: slowID, Options: wamp.Dict{"timeout": int64(5)}, Procedure: "adv.slow", Args: wamp.List{int64(-1)}})
+			outstanding[slowID] = true
+			total.Add(1)
 			for sent := 0; sent < calls || len(outstanding) > 0; {
 				if sent < calls && len(outstanding) < 8 {
 					id := next
@@ -161,8 +190,9 @@ func advancedCallInvariant(t *testing.T, maxPending int) map[wamp.URI]int {
 	}
 	cwg.Wait()
 	stop.Store(true)
+	slow.Close()
 	wg.Wait()
-	if total.Load() != finals.Load() || total.Load() != callers*calls {
+	if total.Load() != finals.Load() || total.Load() != callers*(calls+1) {
 		t.Fatalf("%d calls, %d final answers", total.Load(), finals.Load())
 	}
 	t.Logf("errors: %v; unavailable answers from callees: %d", reasons, rerouted.Load())
