@@ -109,10 +109,11 @@ func TestSessionMaxPendingCalls(t *testing.T) {
 	r, joiners := limitJoiners(t, func(rc *router.RealmConfig) { rc.MaxPendingCalls = max })
 	for kind, joinKind := range joiners {
 		t.Run(kind, func(t *testing.T) {
+			slow := wamp.URI(kind + ".slow") // the other kind's callee may not have left yet
 			callee := join(t, r)
 			release := make(chan struct{})
 			started := make(chan struct{}, 2*max)
-			register(t, callee, "slow", func(ctx context.Context, inv *client.Invocation) (*client.Result, error) {
+			register(t, callee, slow, func(ctx context.Context, inv *client.Invocation) (*client.Result, error) {
 				started <- struct{}{}
 				select {
 				case <-release:
@@ -125,7 +126,7 @@ func TestSessionMaxPendingCalls(t *testing.T) {
 			results := make(chan error, 2*max)
 			call := func() {
 				go func() {
-					_, err := caller.Call(ctxT(t), "slow", nil, nil, nil)
+					_, err := caller.Call(ctxT(t), slow, nil, nil, nil)
 					results <- err
 				}()
 				recvT(t, started)
@@ -136,7 +137,7 @@ func TestSessionMaxPendingCalls(t *testing.T) {
 			if n := sessionInfo(t, r, caller).PendingCalls; n != max {
 				t.Fatalf("PendingCalls = %d, want %d", n, max)
 			}
-			_, err := caller.Call(ctxT(t), "slow", nil, nil, nil)
+			_, err := caller.Call(ctxT(t), slow, nil, nil, nil)
 			wantLimitError(t, err, "max_pending_calls", max)
 			if n := sessionInfo(t, r, caller).PendingCalls; n != max {
 				t.Fatalf("PendingCalls = %d after a refusal, want %d", n, max)
@@ -144,7 +145,7 @@ func TestSessionMaxPendingCalls(t *testing.T) {
 			// Another caller is not bound by this one's count.
 			other := joinKind()
 			go func() {
-				_, err := other.Call(ctxT(t), "slow", nil, nil, nil)
+				_, err := other.Call(ctxT(t), slow, nil, nil, nil)
 				results <- err
 			}()
 			recvT(t, started)
@@ -179,14 +180,17 @@ func TestSessionPendingCallsReleased(t *testing.T) {
 	r, joiners := limitJoiners(t, func(rc *router.RealmConfig) { rc.MaxPendingCalls = 1 })
 	for kind, joinKind := range joiners {
 		t.Run(kind, func(t *testing.T) {
+			// Procedures of their own per kind: the other kind's callees
+			// may not have left the router yet.
+			p := func(name string) wamp.URI { return wamp.URI(kind + "." + name) }
 			callee := join(t, r)
-			register(t, callee, "echo", echo, nil)
-			register(t, callee, "fail", func(context.Context, *client.Invocation) (*client.Result, error) {
+			register(t, callee, p("echo"), echo, nil)
+			register(t, callee, p("fail"), func(context.Context, *client.Invocation) (*client.Result, error) {
 				return nil, &client.Error{URI: "com.example.oops"}
 			}, nil)
 			b := newBlocker(t)
-			register(t, callee, "block", b.handle, nil)
-			register(t, callee, "progress", func(ctx context.Context, inv *client.Invocation) (*client.Result, error) {
+			register(t, callee, p("block"), b.handle, nil)
+			register(t, callee, p("progress"), func(ctx context.Context, inv *client.Invocation) (*client.Result, error) {
 				if err := inv.SendProgress(ctx, wamp.List{"part"}, nil); err != nil {
 					return nil, err
 				}
@@ -196,16 +200,16 @@ func TestSessionPendingCallsReleased(t *testing.T) {
 				return nil, &client.Error{URI: wamp.ErrUnavailable}
 			}
 			first := &client.RegisterOptions{Invoke: router.InvokeFirst}
-			register(t, join(t, r), "reroute", unavailable, first)
-			register(t, join(t, r), "reroute", echo, first)
-			register(t, join(t, r), "exhausted", unavailable, first)
-			register(t, join(t, r), "exhausted", unavailable, first)
+			register(t, join(t, r), p("reroute"), unavailable, first)
+			register(t, join(t, r), p("reroute"), echo, first)
+			register(t, join(t, r), p("exhausted"), unavailable, first)
+			register(t, join(t, r), p("exhausted"), unavailable, first)
 			caller := joinKind()
 
 			released := func(path string) {
 				t.Helper()
 				waitFor(t, path+": no pending call", func() bool { return sessionInfo(t, r, caller).PendingCalls == 0 })
-				if _, err := caller.Call(ctxT(t), "echo", nil, nil, nil); err != nil {
+				if _, err := caller.Call(ctxT(t), p("echo"), nil, nil, nil); err != nil {
 					t.Fatalf("%s: the next call: %v", path, err)
 				}
 			}
@@ -221,26 +225,26 @@ func TestSessionPendingCallsReleased(t *testing.T) {
 			blocked := func(ctx context.Context, opts *client.CallOptions, bb *blocker) chan error {
 				answer := make(chan error, 1)
 				go func() {
-					_, err := caller.Call(ctx, "block", nil, nil, opts)
+					_, err := caller.Call(ctx, p("block"), nil, nil, opts)
 					answer <- err
 				}()
 				bb.waitStarted(t)
 				return answer
 			}
 
-			_, err := caller.Call(ctxT(t), "echo", nil, nil, nil)
+			_, err := caller.Call(ctxT(t), p("echo"), nil, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			released("RESULT")
-			_, err = caller.Call(ctxT(t), "fail", nil, nil, nil)
+			_, err = caller.Call(ctxT(t), p("fail"), nil, nil, nil)
 			wantURI("ERROR", err, "com.example.oops")
-			_, err = caller.Call(ctxT(t), "progress", nil, nil, &client.CallOptions{OnProgress: func(*wamp.Result) {}})
+			_, err = caller.Call(ctxT(t), p("progress"), nil, nil, &client.CallOptions{OnProgress: func(*wamp.Result) {}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			released("progressive RESULT")
-			_, err = caller.Call(ctxT(t), "block", nil, nil, &client.CallOptions{Options: wamp.Dict{"timeout": int64(20)}})
+			_, err = caller.Call(ctxT(t), p("block"), nil, nil, &client.CallOptions{Options: wamp.Dict{"timeout": int64(20)}})
 			b.waitStarted(t)
 			wantURI("timeout", err, wamp.ErrTimeout)
 			for _, mode := range []string{client.CancelKill, client.CancelKillNoWait, client.CancelSkip} {
@@ -252,20 +256,20 @@ func TestSessionPendingCallsReleased(t *testing.T) {
 				}
 				released("cancel " + mode)
 			}
-			_, err = caller.Call(ctxT(t), "reroute", nil, nil, nil)
+			_, err = caller.Call(ctxT(t), p("reroute"), nil, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			released("reroute")
-			_, err = caller.Call(ctxT(t), "exhausted", nil, nil, nil)
+			_, err = caller.Call(ctxT(t), p("exhausted"), nil, nil, nil)
 			wantURI("reroute exhausted", err, wamp.ErrNoAvailableCallee)
 
 			// The callee revoked, then the callee leaving.
 			revoked, rb := join(t, r), newBlocker(t)
-			reg := register(t, revoked, "other.block", rb.handle, nil)
+			reg := register(t, revoked, p("other.block"), rb.handle, nil)
 			answer := make(chan error, 1)
 			go func() {
-				_, err := caller.Call(ctxT(t), "other.block", nil, nil, nil)
+				_, err := caller.Call(ctxT(t), p("other.block"), nil, nil, nil)
 				answer <- err
 			}()
 			rb.waitStarted(t)

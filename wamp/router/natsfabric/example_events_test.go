@@ -68,7 +68,11 @@ func ExampleFabric_Stats() {
 	}
 	<-got
 	<-got
+	deadline := time.Now().Add(10 * time.Second)
 	for fb.Stats().EventsDuplicate < 1 { // the second copy, dropped
+		if time.Now().After(deadline) {
+			panic("the second copy never came")
+		}
 		time.Sleep(time.Millisecond)
 	}
 	st := fb.Stats()

@@ -76,10 +76,14 @@ func ExampleOptions_jetStream() {
 	if err != nil {
 		panic(err)
 	}
+	deadline := time.Now().Add(10 * time.Second)
 	for _, stream := range []string{"WAMPFAB_RETAINED", history} {
 		for {
 			if st, err := js.Stream(ctx, stream); err == nil && st.CachedInfo().State.Msgs > 0 {
 				break
+			}
+			if time.Now().After(deadline) {
+				panic("JetStream did not store the publications")
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
