@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"os"
@@ -50,41 +49,9 @@ func TestConfigServePerTransportAuth(t *testing.T) {
 		}
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pr, pw := io.Pipe()
-	errc := make(chan error, 1)
-	go func() {
-		errc <- run(ctx, []string{"serve", "--config", path}, pw, io.Discard)
-		pw.Close()
-	}()
-	lines := make(chan string, 16)
-	go func() {
-		defer close(lines)
-		br := bufio.NewReader(pr)
-		for {
-			line, err := br.ReadString('\n')
-			if err != nil {
-				return
-			}
-			lines <- line
-		}
-	}()
+	readLine, stop := startServeConfig(t, path)
 	rctx, rcancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer rcancel()
-	readLine := func() string {
-		t.Helper()
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				t.Fatalf("serve ended: %v", <-errc)
-			}
-			return l
-		case <-rctx.Done():
-			t.Fatal("no output")
-			return ""
-		}
-	}
 	var out strings.Builder
 	for range 3 {
 		out.WriteString(readLine())
@@ -157,8 +124,7 @@ func TestConfigServePerTransportAuth(t *testing.T) {
 	if _, err := join(rawDial, "carol", "C"); err != nil {
 		t.Fatalf("carol after the reload: %v", err)
 	}
-	cancel()
-	if err := <-errc; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 }

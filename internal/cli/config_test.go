@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -138,41 +139,9 @@ func TestServeConfig(t *testing.T) {
 	if err := os.WriteFile(path, []byte(routerConfig([]string{"com.a"}, map[string]string{"alice": "A", "bob": "B"}, true)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pr, pw := io.Pipe()
-	errc := make(chan error, 1)
-	go func() {
-		errc <- run(ctx, []string{"serve", "--config", path}, pw, io.Discard)
-		pw.Close()
-	}()
-	lines := make(chan string, 16)
-	go func() {
-		defer close(lines)
-		br := bufio.NewReader(pr)
-		for {
-			line, err := br.ReadString('\n')
-			if err != nil {
-				return
-			}
-			lines <- line
-		}
-	}()
+	readLine, stop := startServeConfig(t, path)
 	rctx, rcancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer rcancel()
-	readLine := func() string {
-		t.Helper()
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				t.Fatalf("serve ended: %v", <-errc)
-			}
-			return l
-		case <-rctx.Done():
-			t.Fatal("no output")
-			return ""
-		}
-	}
 	var out strings.Builder
 	for range 4 {
 		out.WriteString(readLine())
@@ -265,8 +234,7 @@ func TestServeConfig(t *testing.T) {
 		t.Fatalf("com.b after a failed reload: %v", err)
 	}
 
-	cancel()
-	if err := <-errc; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range []*client.Session{alice, bob, carol} {
@@ -327,4 +295,52 @@ func isAbort(err error, reason wamp.URI) bool {
 func isCallError(err error, uri wamp.URI) bool {
 	var ce *client.Error
 	return errors.As(err, &ce) && ce.URI == uri
+}
+
+// startServeConfig runs `serve --config path` until the test ends; readLine
+// returns its next line of output (the test fails after 15 s without
+// one, or when serve ended), stop ends serve and returns what it
+// returned.
+func startServeConfig(t *testing.T, path string) (readLine func() string, stop func() error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(ctx, []string{"serve", "--config", path}, pw, io.Discard)
+		pw.Close()
+	}()
+	lines := make(chan string, 16)
+	go func() {
+		defer close(lines)
+		br := bufio.NewReader(pr)
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			lines <- line
+		}
+	}()
+	rctx, rcancel := context.WithTimeout(context.Background(), 15*time.Second)
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() { cancel(); err = <-errc; rcancel() })
+		return err
+	}
+	t.Cleanup(func() { _ = stop() })
+	readLine = func() string {
+		t.Helper()
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("serve ended: %v", stop())
+			}
+			return l
+		case <-rctx.Done():
+			t.Fatal("no output")
+			return ""
+		}
+	}
+	return readLine, stop
 }

@@ -315,44 +315,67 @@ func (r *Run) Start(ctx context.Context) (*Result, error) {
 			}
 		}
 	}
+	w := measure(ctx, g, r, res, prog, t0)
+	sched.Wait()
+	drain(ctx, g, r, prog)
+	closeAll(conns, cl, g.open.startClosing(), time.Second)
+	prog.stop()
+	res.finish(g, r, w)
+	return res, nil
+}
+
+// window is the measured time of a run and what was sampled at its ends.
+type window struct {
+	start, end   int64 // g's clock
+	cpu0, cpu1   cpuSample
+	self0, self1 time.Duration
+	rss0, rss1   int64
+}
+
+// measure waits out the warm-up that began at t0 (the traffic is
+// already under way), then the measured time, sampling the server's and
+// the generator's CPU and the server's RSS at both ends; sending stops
+// at the end. An engine calls it once its traffic started.
+func measure(ctx context.Context, g *gen, r *Run, res *Result, prog *progressor, t0 int64) window {
 	if !sleepUntil(ctx, g, t0+int64(r.Warmup)) {
 		g.measureStart.Store(g.now())
 	}
 	prog.setPhase("measure")
-	cpu0, self0 := sampleCPU(r.PID), selfCPU()
-	rss0 := res.sampleRSS(r.PID)
-	start := g.now()
+	var w window
+	w.cpu0, w.self0, w.rss0 = sampleCPU(r.PID), selfCPU(), res.sampleRSS(r.PID)
+	w.start = g.now()
 	if !sleepUntil(ctx, g, g.measureEnd.Load()) {
 		g.measureEnd.Store(g.now())
 	}
-	end := g.now()
+	w.end = g.now()
 	g.sending.Store(false)
-	cpu1, self1 := sampleCPU(r.PID), selfCPU()
-	rss1 := res.sampleRSS(r.PID)
-	sched.Wait()
+	w.cpu1, w.self1, w.rss1 = sampleCPU(r.PID), selfCPU(), res.sampleRSS(r.PID)
+	return w
+}
 
-	// The last answers, then the close.
+// drain waits, at most r.Drain, for the answers still in flight.
+func drain(ctx context.Context, g *gen, r *Run, prog *progressor) {
 	prog.setPhase("drain")
 	deadline := time.Now().Add(r.Drain)
 	for g.inflight.Load() > 0 && time.Now().Before(deadline) && ctx.Err() == nil {
 		time.Sleep(5 * time.Millisecond)
 	}
-	closeAll(conns, cl, g.open.startClosing(), time.Second)
-	prog.stop()
+}
 
-	el := time.Duration(end - start)
+// finish fills res from g's counts and the samples of w.
+func (res *Result) finish(g *gen, r *Run, w window) {
+	el := time.Duration(w.end - w.start)
 	res.fill(g, el)
-	if r.PID > 0 && cpu0.ok && cpu1.ok {
-		res.Server = &ServerUse{CPUSeconds: (cpu1.cpu - cpu0.cpu).Seconds(), RSSBefore: rss0, RSSAfter: rss1}
+	if r.PID > 0 && w.cpu0.ok && w.cpu1.ok {
+		res.Server = &ServerUse{CPUSeconds: (w.cpu1.cpu - w.cpu0.cpu).Seconds(), RSSBefore: w.rss0, RSSAfter: w.rss1}
 		if res.Server.CPUSeconds > 0 && el > 0 {
 			res.Server.CPUPercent = 100 * res.Server.CPUSeconds / el.Seconds()
 			res.Server.MsgPerCPUSecond = float64(res.Received) / res.Server.CPUSeconds
 		}
 	}
 	if el > 0 {
-		res.GeneratorCPUPercent = 100 * (self1 - self0).Seconds() / el.Seconds()
+		res.GeneratorCPUPercent = 100 * (w.self1 - w.self0).Seconds() / el.Seconds()
 	}
-	return res, nil
 }
 
 // sleepUntil waits until g's clock reads t; false if ctx ended first.

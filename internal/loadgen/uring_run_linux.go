@@ -137,26 +137,8 @@ func (r *Run) startURing(ctx context.Context, u *url.URL) (*Result, error) {
 	g.measureEnd.Store(t0 + int64(r.Warmup+r.Duration))
 	g.sending.Store(true)
 	prog.setPhase("warmup")
-	if !sleepUntil(ctx, g, t0+int64(r.Warmup)) {
-		g.measureStart.Store(g.now())
-	}
-	prog.setPhase("measure")
-	cpu0, self0 := sampleCPU(r.PID), selfCPU()
-	rss0 := res.sampleRSS(r.PID)
-	start := g.now()
-	if !sleepUntil(ctx, g, g.measureEnd.Load()) {
-		g.measureEnd.Store(g.now())
-	}
-	end := g.now()
-	g.sending.Store(false)
-	cpu1, self1 := sampleCPU(r.PID), selfCPU()
-	rss1 := res.sampleRSS(r.PID)
-
-	prog.setPhase("drain")
-	deadline := time.Now().Add(r.Drain)
-	for g.inflight.Load() > 0 && time.Now().Before(deadline) && ctx.Err() == nil {
-		time.Sleep(5 * time.Millisecond)
-	}
+	w := measure(ctx, g, r, res, prog, t0)
+	drain(ctx, g, r, prog)
 	g.open.startClosing()
 	e.closing.Store(true)
 	<-done
@@ -164,19 +146,7 @@ func (r *Run) startURing(ctx context.Context, u *url.URL) (*Result, error) {
 	if e.err != nil {
 		return nil, e.err
 	}
-
-	el := time.Duration(end - start)
-	res.fill(g, el)
-	if r.PID > 0 && cpu0.ok && cpu1.ok {
-		res.Server = &ServerUse{CPUSeconds: (cpu1.cpu - cpu0.cpu).Seconds(), RSSBefore: rss0, RSSAfter: rss1}
-		if res.Server.CPUSeconds > 0 && el > 0 {
-			res.Server.CPUPercent = 100 * res.Server.CPUSeconds / el.Seconds()
-			res.Server.MsgPerCPUSecond = float64(res.Received) / res.Server.CPUSeconds
-		}
-	}
-	if el > 0 {
-		res.GeneratorCPUPercent = 100 * (self1 - self0).Seconds() / el.Seconds()
-	}
+	res.finish(g, r, w)
 	return res, nil
 }
 

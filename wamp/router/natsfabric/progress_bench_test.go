@@ -14,43 +14,31 @@ import (
 // results/s counts the progressive results.
 func BenchmarkProgressiveCall(b *testing.B) {
 	const parts = 100
-	for _, across := range []bool{false, true} {
-		name := "local"
-		if across {
-			name = "across"
+	localAndAcross(b, func(b *testing.B, callee, caller *client.Session) {
+		ctx := context.Background()
+		if _, err := callee.Register(ctx, "com.example.count", func(ctx context.Context, inv *client.Invocation) (*client.Result, error) {
+			for i := range parts {
+				if err := inv.SendProgress(ctx, wamp.List{int64(i)}, nil); err != nil {
+					return nil, err
+				}
+			}
+			return &client.Result{}, nil
+		}, nil); err != nil {
+			b.Fatal(err)
 		}
-		b.Run(name, func(b *testing.B) {
-			a, _, c := cluster(b)
-			calleeNode := a
-			if across {
-				calleeNode = c
-			}
-			callee, caller := calleeNode.join(b), a.join(b)
-			ctx := context.Background()
-			if _, err := callee.Register(ctx, "com.example.count", func(ctx context.Context, inv *client.Invocation) (*client.Result, error) {
-				for i := range parts {
-					if err := inv.SendProgress(ctx, wamp.List{int64(i)}, nil); err != nil {
-						return nil, err
-					}
-				}
-				return &client.Result{}, nil
-			}, nil); err != nil {
+		if _, err := callWhenRegistered(b, caller, "com.example.count", nil, nil); err != nil {
+			b.Fatal(err)
+		}
+		got := 0
+		opts := &client.CallOptions{OnProgress: func(*wamp.Result) { got++ }}
+		for b.Loop() {
+			if _, err := caller.Call(ctx, "com.example.count", nil, nil, opts); err != nil {
 				b.Fatal(err)
 			}
-			if _, err := callWhenRegistered(b, caller, "com.example.count", nil, nil); err != nil {
-				b.Fatal(err)
-			}
-			got := 0
-			opts := &client.CallOptions{OnProgress: func(*wamp.Result) { got++ }}
-			for b.Loop() {
-				if _, err := caller.Call(ctx, "com.example.count", nil, nil, opts); err != nil {
-					b.Fatal(err)
-				}
-			}
-			if got != parts*b.N {
-				b.Fatalf("%d progressive results, want %d", got, parts*b.N)
-			}
-			b.ReportMetric(float64(got)/b.Elapsed().Seconds(), "results/s")
-		})
-	}
+		}
+		if got != parts*b.N {
+			b.Fatalf("%d progressive results, want %d", got, parts*b.N)
+		}
+		b.ReportMetric(float64(got)/b.Elapsed().Seconds(), "results/s")
+	})
 }
