@@ -2,7 +2,9 @@ package cli
 
 import (
 	"bytes"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,7 +15,8 @@ import (
 
 // metricsHandler serves GET /metrics in the Prometheus text format: the
 // WebSocket counters m shared by serve's servers (echo and WAMP, on both
-// drivers), then the number of WAMP sessions joined to realm (a gauge).
+// drivers), then the number of WAMP sessions joined to realm (a gauge)
+// and the router's counters (router.Stats).
 func metricsHandler(m *wsmetrics.Set, r *router.Router, realm string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.Method != http.MethodGet && req.Method != http.MethodHead {
@@ -28,9 +31,34 @@ func metricsHandler(m *wsmetrics.Set, r *router.Router, realm string) http.Handl
 		b.WriteString(`autobahn_wamp_sessions{realm="` + escapeLabel(realm) + `"} `)
 		b.WriteString(strconv.Itoa(r.SessionCount(wamp.URI(realm))))
 		b.WriteByte('\n')
+		writeRouterStats(&b, r.Stats())
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		_, _ = w.Write(b.Bytes())
 	})
+}
+
+// writeRouterStats writes the router's counters (router.Stats) in the
+// Prometheus text format.
+func writeRouterStats(b *bytes.Buffer, st router.Stats) {
+	counter := func(name, help string) {
+		b.WriteString("# HELP " + name + " " + help + "\n# TYPE " + name + " counter\n")
+	}
+	sample := func(name, labels string, v uint64) {
+		b.WriteString(name + labels + " " + strconv.FormatUint(v, 10) + "\n")
+	}
+	counter("autobahn_wamp_sessions_joined_total", "WAMP sessions welcomed.")
+	sample("autobahn_wamp_sessions_joined_total", "", st.Joined)
+	counter("autobahn_wamp_sessions_closed_total",
+		"WAMP sessions ended, by the reason of the router's ABORT or GOODBYE (empty: the transport ended first).")
+	for _, reason := range slices.Sorted(maps.Keys(st.Closed)) {
+		sample("autobahn_wamp_sessions_closed_total", `{reason="`+escapeLabel(string(reason))+`"}`, st.Closed[reason])
+	}
+	counter("autobahn_wamp_events_dropped_total", "WAMP events dropped for slow subscribers (slow-subscriber policy drop).")
+	sample("autobahn_wamp_events_dropped_total", "", st.EventsDropped)
+	counter("autobahn_wamp_requests_refused_total", "WAMP requests refused at a per-session limit (wamp.error.limit_exceeded).")
+	sample("autobahn_wamp_requests_refused_total", `{request="call"}`, st.RefusedCalls)
+	sample("autobahn_wamp_requests_refused_total", `{request="subscribe"}`, st.RefusedSubscriptions)
+	sample("autobahn_wamp_requests_refused_total", `{request="register"}`, st.RefusedRegistrations)
 }
 
 // escapeLabel escapes a Prometheus label value: backslash, double quote

@@ -124,10 +124,28 @@ func TestServeMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := scrape(t, addr)[`autobahn_wamp_sessions{realm="realm1"}`]; n != sessions+1 {
+	after := scrape(t, addr)
+	if n := after[`autobahn_wamp_sessions{realm="realm1"}`]; n != sessions+1 {
 		t.Errorf("wamp sessions = %v, want %v", n, sessions+1)
 	}
-	s.Close()
+	if n := after["autobahn_wamp_sessions_joined_total"]; n != got["autobahn_wamp_sessions_joined_total"]+1 {
+		t.Errorf("wamp sessions joined = %v, was %v", n, got["autobahn_wamp_sessions_joined_total"])
+	}
+	if err := s.Leave(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	goodbyes := `autobahn_wamp_sessions_closed_total{reason="wamp.close.goodbye_and_out"}`
+	for scrape(t, addr)[goodbyes] != got[goodbyes]+1 {
+		if ctx.Err() != nil {
+			t.Fatalf("the session's end not counted: %v", scrape(t, addr))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, k := range []string{"autobahn_wamp_events_dropped_total", `autobahn_wamp_requests_refused_total{request="call"}`} {
+		if _, ok := after[k]; !ok {
+			t.Errorf("no %s", k)
+		}
+	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}

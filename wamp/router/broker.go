@@ -273,6 +273,7 @@ func (rm *realm) publish(s *session, m *wamp.Publish) string {
 func (rm *realm) slowSubscriber(sb *session) {
 	if rm.cfg.SlowSubscriber == SlowDrop {
 		n := sb.dropped.Add(1)
+		rm.r.stats.dropped.Add(1)
 		if !sb.dropping {
 			sb.dropping = true
 			rm.log.Warn("wamp/router: dropping events for a slow subscriber", "session", sb.id,

@@ -273,6 +273,13 @@
 // are the session's own (SessionInfo.PendingCalls, Subscriptions,
 // Registrations), so every way a call ends frees its slot.
 //
+// Router.Stats counts what the router refuses, drops and closes, each also
+// logged: sessions welcomed, sessions ended by the reason of the router's
+// ABORT or GOODBYE (queue overflow, protocol violation, realm full, a
+// kill's reason, ...; or the transport ending first), events dropped under
+// SlowDrop, and requests refused at a per-session limit. autobahn serve
+// exports them on /metrics.
+//
 // # Federation
 //
 // Config.Fabric federates the router's realms with other routers'

@@ -78,6 +78,7 @@ func (rm *realm) callLimitReached(s *session, m *wamp.Call, progress bool) bool 
 	if len(s.calls) < rm.limits.calls {
 		return false
 	}
+	rm.r.stats.refusedCalls.Add(1)
 	rm.log.Debug("wamp/router: call refused", "session", s.id, "reason", ErrLimitExceeded, "pending", len(s.calls))
 	rm.reply(s, limitError(wamp.TypeCall, m.Request, "max_pending_calls", "calls in flight", rm.limits.calls))
 	if progress {
@@ -96,6 +97,7 @@ func (rm *realm) subscribeLimitReached(s *session, m *wamp.Subscribe, sub *subsc
 	if len(s.subs) < rm.limits.subs {
 		return false
 	}
+	rm.r.stats.refusedSubs.Add(1)
 	rm.log.Debug("wamp/router: subscribe refused", "session", s.id, "reason", ErrLimitExceeded, "subscriptions", len(s.subs))
 	rm.reply(s, limitError(wamp.TypeSubscribe, m.Request, "max_subscriptions", "subscriptions", rm.limits.subs))
 	return true
@@ -107,6 +109,7 @@ func (rm *realm) registerLimitReached(s *session, m *wamp.Register) bool {
 	if len(s.regs) < rm.limits.regs {
 		return false
 	}
+	rm.r.stats.refusedRegs.Add(1)
 	rm.log.Debug("wamp/router: register refused", "session", s.id, "reason", ErrLimitExceeded, "registrations", len(s.regs))
 	rm.reply(s, limitError(wamp.TypeRegister, m.Request, "max_registrations", "registrations", rm.limits.regs))
 	return true

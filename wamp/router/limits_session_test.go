@@ -137,8 +137,12 @@ func TestSessionMaxPendingCalls(t *testing.T) {
 			if n := sessionInfo(t, r, caller).PendingCalls; n != max {
 				t.Fatalf("PendingCalls = %d, want %d", n, max)
 			}
+			refused := r.Stats().RefusedCalls
 			_, err := caller.Call(ctxT(t), slow, nil, nil, nil)
 			wantLimitError(t, err, "max_pending_calls", max)
+			if n := r.Stats().RefusedCalls; n != refused+1 {
+				t.Fatalf("Stats().RefusedCalls = %d after a refusal, was %d", n, refused)
+			}
 			if n := sessionInfo(t, r, caller).PendingCalls; n != max {
 				t.Fatalf("PendingCalls = %d after a refusal, want %d", n, max)
 			}
@@ -500,8 +504,12 @@ func TestSessionMaxRegistrations(t *testing.T) {
 			proc := func(name string) wamp.URI { return wamp.URI(kind + "." + name) }
 			a := register(t, s, proc("a"), echo, nil)
 			b := register(t, s, proc("b"), echo, nil)
+			refused := r.Stats().RefusedRegistrations
 			_, err := s.Register(ctxT(t), proc("c"), echo, nil)
 			wantLimitError(t, err, "max_registrations", max)
+			if n := r.Stats().RefusedRegistrations; n != refused+1 {
+				t.Fatalf("Stats().RefusedRegistrations = %d after a refusal, was %d", n, refused)
+			}
 			if got := result0(t, metaCall(t, other, "wamp.registration.lookup", wamp.List{string(proc("c"))}, nil)); got != nil {
 				t.Fatalf("the refused REGISTER created registration %v", got)
 			}

@@ -347,6 +347,9 @@ func TestSlowSubscriberDrop(t *testing.T) {
 	if uint64(received)+info.Dropped != events+1 {
 		t.Fatalf("received %d + dropped %d != %d", received, info.Dropped, events+1)
 	}
+	if st := r.Stats(); st.EventsDropped != info.Dropped {
+		t.Fatalf("Stats().EventsDropped = %d, the session's Dropped %d", st.EventsDropped, info.Dropped)
+	}
 	if !strings.Contains(logs.String(), "dropping events") {
 		t.Fatal("drops not logged")
 	}

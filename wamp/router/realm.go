@@ -131,6 +131,7 @@ func (rm *realm) join(s *session) bool {
 	s.state.CompareAndSwap(stateHello, stateEstablished)
 	s.state.CompareAndSwap(stateAuth, stateEstablished)
 	s.q.push(w, messageSize(w), limitHard)
+	rm.r.stats.joined.Add(1)
 	rm.metaJoined(s)           // meta_events.go: on_join
 	rm.fabricSessionsChanged() // fabric_meta.go
 	return true

@@ -171,6 +171,8 @@ type Router struct {
 	closed   bool
 	sessions map[*session]struct{}
 	wg       sync.WaitGroup
+
+	stats routerStats // stats.go
 }
 
 // New returns a router serving cfg.Realms.

@@ -523,6 +523,7 @@ func (s *session) closeQueue(final wamp.Message, discard bool) bool {
 	if !s.q.close(final, discard) {
 		return false
 	}
+	s.r.stats.sessionClosed(final)
 	expire := s.cancelContext
 	if lo := s.onLoop(); lo != nil {
 		expire = lo.expire
