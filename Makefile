@@ -43,7 +43,7 @@ vet:
 	@# The event loop's kqueue and goroutine back ends, cross-compiled.
 	for t in darwin/arm64 darwin/amd64 freebsd/amd64 freebsd/arm64 netbsd/amd64 openbsd/amd64 dragonfly/amd64 windows/amd64; do \
 	  GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./eventloop/ || exit 1; done
-	$(GO) vet -tags eventloop_goroutines ./eventloop/
+	$(GO) vet -tags eventloop_goroutines ./eventloop/ ./ws/wsloop/
 	@# The command builds wherever Go does (prefork says so where it cannot fork).
 	for t in darwin/arm64 windows/amd64 freebsd/amd64; do \
 	  GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build -o /dev/null ./cmd/autobahn || exit 1; done
@@ -64,7 +64,7 @@ test-kernels:
 test-purego:
 	$(GO) test -tags purego -timeout 10m ./...
 	@# The goroutine fallback of the event loop, forced on linux.
-	$(GO) test -tags eventloop_goroutines -timeout 5m ./eventloop/
+	$(GO) test -tags eventloop_goroutines -timeout 5m ./eventloop/ ./ws/wsloop/
 
 qemu:
 	@scripts/qemu.sh $(KERNEL_PKGS)

@@ -8,7 +8,11 @@
 // on kqueue systems) for wake-ups from other goroutines and a timing wheel for deadlines and idle
 // timeouts. A loop whose poller fails (an error other than EINTR) closes its connections with that
 // error and stops the others; Run returns the error. Elsewhere a goroutine-per-connection fallback over
-// the net package offers the same API. The package knows nothing of WebSocket: it moves bytes.
+// the net package offers the same API, with at most three goroutines per connection: a reader, a
+// writer, and one that calls OnWritable while a call is owed, so that Wake is served while the
+// writer is blocked on a peer that does not read. Its writer writes in chunks of 16 KiB, and its
+// queue counts the chunk under way as not sent; its slow-reader pause ends at the high watermark
+// (it cannot tell what the kernel refused). The package knows nothing of WebSocket: it moves bytes.
 //
 // # Example
 //

@@ -3,8 +3,14 @@
 package eventloop
 
 // The fallback for systems without epoll or kqueue: a goroutine reads and one writes per connection,
-// over the net package. The API and its rules are the same; a per-connection mutex stands in for the
-// loop, so the callbacks of one connection never run at once.
+// over the net package. The API and its rules are the same; a per-connection mutex (Conn.cb) stands in
+// for the loop, so the callbacks of one connection never run at once.
+//
+// Goroutines: at most three per connection. The reader runs OnOpen, OnData and OnClose; the writer
+// only writes, and never runs a callback, since it may be blocked for long in a write to a peer that
+// does not read; OnWritable (after Wake, NotifyWritable or the drain to the low watermark) runs on a
+// third goroutine, started when such a call is owed and gone once none is (see send_goroutines.go).
+// Deadlines are timers of the runtime (time.AfterFunc) that only start the close.
 
 import (
 	"context"
@@ -57,8 +63,10 @@ type Conn struct {
 
 	mu           sync.Mutex // guards the fields below
 	out          []byte
-	inflight     int // bytes the writer took from out and is writing: still queued, as the kernel's part is on the poller
-	wake         bool
+	inflight     int  // bytes the writer took from out and has not written yet (see writeChunk)
+	async        int  // bytes AsyncWrite added to out since the writer last took it
+	owed         bool // an OnWritable call is owed (Wake, NotifyWritable, the drain to the low watermark)
+	calling      bool // the callback goroutine runs
 	wantWritable bool
 	readPaused   bool // PauseRead
 	shutWr       bool
@@ -340,58 +348,15 @@ func (c *Conn) reader(opened chan struct{}) {
 	c.cb.Unlock()
 }
 
-func (c *Conn) writer() {
-	l := c.l
-	defer l.wg.Done()
-	defer close(c.written)
-	for range c.kick {
-		c.mu.Lock()
-		out, wake := c.out, c.wake
-		c.out, c.wake, c.inflight = nil, false, len(out)
-		closing := c.state.Load() != stateOpen
-		c.mu.Unlock()
-		if len(out) > 0 {
-			if closing {
-				c.nc.SetWriteDeadline(time.Now().Add(l.cfg.CloseTimeout))
-			}
-			n, err := c.nc.Write(out)
-			l.stats.writes.Add(1)
-			l.stats.bytesWritten.Add(uint64(n))
-			if err != nil {
-				c.closeWith(err, true)
-				c.nc.Close()
-				return
-			}
-		}
-		c.mu.Lock()
-		c.inflight = 0
-		c.drained.Broadcast()
-		want := c.wantWritable && len(c.out) <= l.cfg.WriteLowWatermark
-		if want {
-			c.wantWritable = false
-		}
-		shut := c.shutWr && len(c.out) == 0
-		done := c.state.Load() != stateOpen && len(c.out) == 0
-		c.mu.Unlock()
-		if shut {
-			if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
-				cw.CloseWrite()
-			}
-		}
-		if done {
-			c.nc.Close()
-			return
-		}
-		if (want || wake) && c.state.Load() == stateOpen {
-			c.cb.Lock()
-			l.h.OnWritable(c)
-			c.cb.Unlock()
-		}
-	}
-}
-
 // waitRead blocks while reading is paused, by PauseRead or by the slow-reader policy, and the
 // connection is open. It reports whether it waited for ResumeRead.
+//
+// The slow-reader pause follows the pollers', where the queue is what the kernel refused: reading
+// stops while more than the high watermark is queued, counting the chunk being written whole
+// although the kernel may have taken part of it (writeChunk bounds that error). Unlike the pollers
+// it resumes as soon as the queue is back at the high watermark, not at the low one: a blocking
+// write does not say what the kernel refused, and a band kept on bytes the writer has not tried
+// yet would stop reading where the pollers read.
 func (c *Conn) waitRead() (resumed bool) {
 	l := c.l
 	c.mu.Lock()
@@ -400,7 +365,7 @@ func (c *Conn) waitRead() (resumed bool) {
 		switch {
 		case c.readPaused:
 			resumed = true
-		case l.cfg.SlowReader == SlowReaderPause && len(c.out)+c.inflight > l.cfg.WriteHighWatermark:
+		case l.cfg.SlowReader == SlowReaderPause && c.queuedLocked() > l.cfg.WriteHighWatermark:
 		default:
 			return resumed
 		}
@@ -415,14 +380,8 @@ func (c *Conn) paused() bool {
 	return c.readPaused
 }
 
-func (c *Conn) signal() {
-	select {
-	case c.kick <- struct{}{}:
-	default:
-	}
-}
-
-// closeWith starts closing: the writer flushes (unless abort) and closes the socket.
+// closeWith starts closing: the writer flushes (unless abort), within Config.CloseTimeout also when
+// it is blocked in a write already, and closes the socket.
 func (c *Conn) closeWith(err error, abort bool) bool {
 	c.mu.Lock()
 	ok := c.state.CompareAndSwap(stateOpen, stateClosing)
@@ -431,8 +390,11 @@ func (c *Conn) closeWith(err error, abort bool) bool {
 	}
 	c.drained.Broadcast()
 	c.mu.Unlock()
-	if ok && abort {
+	switch {
+	case ok && abort:
 		c.nc.Close()
+	case ok:
+		c.nc.SetWriteDeadline(time.Now().Add(c.l.cfg.CloseTimeout))
 	}
 	c.signal()
 	return ok
@@ -463,89 +425,6 @@ func (c *Conn) LocalAddr() net.Addr { return c.nc.LocalAddr() }
 // RemoteAddr returns the peer's address.
 func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
 
-// Queued returns the number of bytes waiting to be written.
-func (c *Conn) Queued() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.out) + c.inflight
-}
-
-// Write queues b for the writer goroutine.
-func (c *Conn) Write(b []byte) (int, error) {
-	if err := c.enqueue(b, true); err != nil {
-		return 0, err
-	}
-	return len(b), nil
-}
-
-// Writev queues the buffers in order.
-func (c *Conn) Writev(bufs ...[]byte) (int, error) {
-	var b []byte
-	for _, p := range bufs {
-		b = append(b, p...)
-	}
-	return c.Write(b)
-}
-
-func (c *Conn) enqueue(b []byte, admit bool) error {
-	c.mu.Lock()
-	if c.state.Load() != stateOpen || c.shutWr {
-		c.mu.Unlock()
-		return ErrClosed
-	}
-	high := c.l.cfg.WriteHighWatermark
-	if q := len(c.out) + c.inflight + len(b); admit && q > high {
-		switch {
-		case c.l.cfg.SlowReader == SlowReaderClose:
-			c.mu.Unlock()
-			c.closeWith(ErrSlowReader, true)
-			return ErrSlowReader
-		case c.l.cfg.SlowReader == SlowReaderDrop || q > 2*high:
-			c.wantWritable = true
-			c.mu.Unlock()
-			return ErrQueueFull
-		}
-		c.wantWritable = true
-	}
-	c.out = append(c.out, b...)
-	c.mu.Unlock()
-	c.signal()
-	return nil
-}
-
-// AsyncWrite queues a copy of b; safe from any goroutine.
-func (c *Conn) AsyncWrite(b []byte) error { return c.enqueue(b, true) }
-
-// Wake makes the writer call OnWritable soon; safe from any goroutine.
-func (c *Conn) Wake() error {
-	c.mu.Lock()
-	if c.state.Load() != stateOpen {
-		c.mu.Unlock()
-		return ErrClosed
-	}
-	c.wake = true
-	c.mu.Unlock()
-	c.l.stats.wakeups.Add(1)
-	c.signal()
-	return nil
-}
-
-// NotifyWritable arms one OnWritable call for when the queue is at or below the low watermark;
-// safe from any goroutine.
-func (c *Conn) NotifyWritable() {
-	c.mu.Lock()
-	if c.state.Load() != stateOpen {
-		c.mu.Unlock()
-		return
-	}
-	c.wantWritable = true
-	now := len(c.out) <= c.l.cfg.WriteLowWatermark
-	c.mu.Unlock()
-	if now {
-		c.signal()
-	}
-}
-
 // PauseRead stops reading until ResumeRead; safe from any goroutine.
 func (c *Conn) PauseRead() {
 	c.mu.Lock()
@@ -566,19 +445,6 @@ func (c *Conn) Close() error {
 	if !c.closeWith(nil, false) {
 		return ErrClosed
 	}
-	return nil
-}
-
-// CloseWrite shuts the write side once the queue is sent.
-func (c *Conn) CloseWrite() error {
-	c.mu.Lock()
-	if c.state.Load() != stateOpen || c.shutWr {
-		c.mu.Unlock()
-		return ErrClosed
-	}
-	c.shutWr = true
-	c.mu.Unlock()
-	c.signal()
 	return nil
 }
 
