@@ -17,15 +17,17 @@ func (lp *loop) open(c *Conn) {
 	lsa, _ := unix.Getsockname(int(c.fd))
 	rsa, _ := unix.Getpeername(int(c.fd))
 	if _, ok := lsa.(*unix.SockaddrUnix); ok {
-		c.uaddr = &[2]net.Addr{sockaddrToAddr(lsa), sockaddrToAddr(rsa)}
+		c.far = &farAddrs{unix: &[2]net.Addr{sockaddrToAddr(lsa), sockaddrToAddr(rsa)}}
 	} else {
 		la, _ := sockaddrToAddrPort(lsa)
 		ra, _ := sockaddrToAddrPort(rsa)
-		var lok, rok bool
-		c.laddr, lok = packIPPort(la)
-		c.raddr, rok = packIPPort(ra)
-		if !lok || !rok {
-			c.uaddr = &[2]net.Addr{tcpAddr(la), tcpAddr(ra)}
+		lp4, lk, lok := packIP4(la)
+		rp4, rk, rok := packIP4(ra)
+		if lok && rok {
+			c.laddr, c.raddr = lp4, rp4
+			c.aflags.Or(uint32(lk)<<aLocalShift | uint32(rk)<<aRemoteShift)
+		} else {
+			c.far = &farAddrs{ip: [2]netip.AddrPort{la, ra}}
 		}
 	}
 	c.state.Store(stateOpen)
@@ -42,8 +44,8 @@ func (lp *loop) open(c *Conn) {
 
 // fail closes c with err as soon as the current callback returns, without draining its queue.
 func (lp *loop) fail(c *Conn, err error) {
-	if c.state.CompareAndSwap(stateOpen, stateClosing) || c.closeErr == nil {
-		c.closeErr = err
+	if c.state.CompareAndSwap(stateOpen, stateClosing) || c.flags&fErrs == 0 {
+		c.setCloseError(err)
 	}
 	c.flags |= fAbort
 }
@@ -60,7 +62,7 @@ func (lp *loop) settle(c *Conn) {
 	}
 	c.flags |= fClosing
 	if c.flags&fAbort != 0 || len(c.outBuf()) == 0 {
-		lp.closeConn(c, c.closeErr)
+		lp.closeConn(c, c.closeError())
 		return
 	}
 	c.deadline = lp.now + int64(lp.cfg.CloseTimeout)
@@ -73,8 +75,7 @@ func (lp *loop) settle(c *Conn) {
 // the watermarks: once the state left stateOpen, AsyncWrite accepts nothing more, so this is all.
 func (lp *loop) takeAsync(c *Conn) {
 	c.mu.Lock()
-	buf := c.async
-	c.async = nil
+	buf := c.takeAsyncLocked()
 	c.mu.Unlock()
 	c.flags &^= fAsyncHeld
 	if len(buf) == 0 || c.flags&fWrShut != 0 {
@@ -99,7 +100,7 @@ func (lp *loop) takeAsync(c *Conn) {
 // syncPause brings the loop's view of PauseRead (fUserPaused, and so the poller registration) in
 // line with the last PauseRead or ResumeRead.
 func (lp *loop) syncPause(c *Conn) {
-	want := c.rpause.Load()
+	want := c.readPaused()
 	if want == (c.flags&fUserPaused != 0) {
 		return
 	}
@@ -160,19 +161,25 @@ func (c *Conn) SetContext(v any) { c.ctx = v }
 // LocalAddr returns the local address, as it was when the connection opened (nil if it could not
 // be read then). Any goroutine; it stays valid after the close.
 func (c *Conn) LocalAddr() net.Addr {
-	if c.uaddr != nil {
-		return c.uaddr[0]
+	if f := c.far; f != nil {
+		if f.unix != nil {
+			return f.unix[0]
+		}
+		return tcpAddr(f.ip[0])
 	}
-	return tcpAddr(c.laddr.addrPort())
+	return tcpAddr(c.laddr.addrPort(ip4Kind(c.aflags.Load() >> aLocalShift & 3)))
 }
 
 // RemoteAddr returns the peer's address, as it was when the connection opened (nil if it could not
 // be read then). Any goroutine; it stays valid after the close.
 func (c *Conn) RemoteAddr() net.Addr {
-	if c.uaddr != nil {
-		return c.uaddr[1]
+	if f := c.far; f != nil {
+		if f.unix != nil {
+			return f.unix[1]
+		}
+		return tcpAddr(f.ip[1])
 	}
-	return tcpAddr(c.raddr.addrPort())
+	return tcpAddr(c.raddr.addrPort(ip4Kind(c.aflags.Load() >> aRemoteShift & 3)))
 }
 
 func tcpAddr(ap netip.AddrPort) net.Addr {
@@ -190,8 +197,8 @@ func (c *Conn) Wake() error {
 		c.mu.Unlock()
 		return ErrClosed
 	}
-	need := c.aflags&aQueued == 0
-	c.aflags |= aQueued | aWake
+	need := c.aflags.Load()&aQueued == 0
+	c.aflags.Or(aQueued | aWake)
 	c.mu.Unlock()
 	if need {
 		c.lp.enqueue(c)
@@ -210,8 +217,8 @@ func (c *Conn) NotifyWritable() {
 		c.mu.Unlock()
 		return
 	}
-	need := c.aflags&aQueued == 0
-	c.aflags |= aQueued | aNotify
+	need := c.aflags.Load()&aQueued == 0
+	c.aflags.Or(aQueued | aNotify)
 	c.mu.Unlock()
 	if need {
 		c.lp.enqueue(c)
@@ -236,13 +243,17 @@ func (c *Conn) ResumeRead() { c.setReadPause(false) }
 
 func (c *Conn) setReadPause(p bool) {
 	c.mu.Lock()
-	if c.state.Load() == stateClosed || c.rpause.Load() == p {
+	if c.state.Load() == stateClosed || c.readPaused() == p {
 		c.mu.Unlock()
 		return
 	}
-	c.rpause.Store(p)
-	need := c.aflags&aQueued == 0
-	c.aflags |= aQueued
+	need := c.aflags.Load()&aQueued == 0
+	if p {
+		c.aflags.Or(aQueued | aPause)
+	} else {
+		c.aflags.And(^aPause)
+		c.aflags.Or(aQueued)
+	}
 	c.mu.Unlock()
 	if need {
 		c.lp.enqueue(c)
@@ -258,8 +269,8 @@ func (c *Conn) Close() error {
 		c.mu.Unlock()
 		return ErrClosed
 	}
-	need := c.aflags&aQueued == 0
-	c.aflags |= aQueued
+	need := c.aflags.Load()&aQueued == 0
+	c.aflags.Or(aQueued)
 	c.mu.Unlock()
 	if need {
 		c.lp.enqueue(c)
@@ -305,7 +316,7 @@ func (c *Conn) SetDeadline(t time.Time) error {
 // run while PauseRead applies.
 func (c *Conn) expiry() int64 {
 	d, i := c.deadline, c.idleAt
-	if c.flags&fUserPaused != 0 || c.rpause.Load() {
+	if c.flags&fUserPaused != 0 || c.readPaused() {
 		i = 0
 	}
 	switch {

@@ -2,15 +2,55 @@
 
 package eventloop
 
-import "net/netip"
+import (
+	"io"
+	"net"
+	"net/netip"
+)
 
-// connIO holds a connection's input that OnData left unconsumed and its output the kernel
-// refused. It is made the first time there is some and then kept (the buffers themselves are
-// dropped once empty): a connection that never had any, the common idle case, carries one pointer
-// instead of two slices.
+// connIO holds a connection's input that OnData left unconsumed, its output the kernel
+// refused and an uncommon close error. It is made the first time there is some and then kept (the
+// buffers themselves are dropped once empty): a connection that never had any, the common idle
+// case, carries one pointer instead of two slices and an error.
 type connIO struct {
-	in  []byte // input OnData left unconsumed
-	out []byte // output the kernel refused
+	in       []byte // input OnData left unconsumed
+	out      []byte // output the kernel refused
+	closeErr error  // why the connection closes, when not io.EOF or ErrShutdown (fErrOther)
+}
+
+// setCloseError records why c closes (nil: a Close, no error). The common errors are kept as
+// flags, the others in c.io.
+func (c *Conn) setCloseError(err error) {
+	c.flags &^= fErrs
+	if c.io != nil {
+		c.io.closeErr = nil
+	}
+	switch err {
+	case nil:
+	case io.EOF:
+		c.flags |= fErrEOF
+	case ErrShutdown:
+		c.flags |= fErrShutdown
+	default:
+		c.flags |= fErrOther
+		if c.io == nil {
+			c.io = new(connIO)
+		}
+		c.io.closeErr = err
+	}
+}
+
+// closeError returns what setCloseError recorded.
+func (c *Conn) closeError() error {
+	switch {
+	case c.flags&fErrEOF != 0:
+		return io.EOF
+	case c.flags&fErrShutdown != 0:
+		return ErrShutdown
+	case c.flags&fErrOther != 0 && c.io != nil:
+		return c.io.closeErr
+	}
+	return nil
 }
 
 func (c *Conn) inBuf() []byte {
@@ -47,40 +87,85 @@ func (c *Conn) setOut(b []byte) {
 	c.io.out = b
 }
 
-// ipPort is an IP address and port kept as a value in 20 bytes (a netip.AddrPort takes 32): the
-// addresses of every connection are read when it opens. A zoned IPv6 address does not fit; it
-// goes to Conn.uaddr instead.
-type ipPort struct {
-	ip   [16]byte
-	port uint16
-	kind uint8 // 0: none, 4: IPv4 in ip[:4], 6: IPv6
+// asyncOut holds what AsyncWrite accepted for the loop to send, made by the
+// first AsyncWrite and then kept (a connection that never gets one, the
+// common case, carries one pointer instead of a slice).
+type asyncOut struct{ b []byte }
+
+// asyncLen returns the bytes AsyncWrite accepted and the loop did not take
+// yet. c.mu must be held.
+func (c *Conn) asyncLen() int {
+	if c.async == nil {
+		return 0
+	}
+	return len(c.async.b)
 }
 
-func packIPPort(ap netip.AddrPort) (p ipPort, ok bool) {
+// takeAsyncLocked returns what AsyncWrite accepted and forgets it. c.mu
+// must be held.
+func (c *Conn) takeAsyncLocked() []byte {
+	if c.async == nil {
+		return nil
+	}
+	b := c.async.b
+	c.async.b = nil
+	return b
+}
+
+// ip4Port is an IPv4 address and port kept as a value in 6 bytes: the
+// addresses of every connection are read when it opens, and most are IPv4
+// (or IPv4 mapped to IPv6, on a dual-stack listener). Its ip4Kind is kept
+// in Conn.aflags. Other addresses go to Conn.far.
+type ip4Port struct {
+	ip   [4]byte
+	port uint16
+}
+
+// ip4Kind says what an ip4Port holds.
+type ip4Kind uint8
+
+const (
+	ip4None   ip4Kind = iota // no address (it could not be read)
+	ip4Plain                 // IPv4
+	ip4Mapped                // IPv4 mapped to IPv6
+)
+
+// farAddrs holds a connection's addresses when they do not both fit an
+// ip4Port: IPv6, zoned, unix sockets.
+type farAddrs struct {
+	ip   [2]netip.AddrPort // local, remote; invalid for a unix socket
+	unix *[2]net.Addr      // a unix socket's local and remote address
+}
+
+// packIP4 packs ap; false when it does not fit (IPv6, a zone). The zero
+// AddrPort packs as ip4None.
+func packIP4(ap netip.AddrPort) (p ip4Port, k ip4Kind, ok bool) {
 	a := ap.Addr()
 	switch {
 	case !ap.IsValid():
-		return p, true
+		return p, ip4None, true
 	case a.Zone() != "":
-		return p, false
+		return p, ip4None, false
 	case a.Is4():
-		v := a.As4()
-		copy(p.ip[:], v[:])
-		p.kind = 4
+		k = ip4Plain
+	case a.Is4In6():
+		k = ip4Mapped
 	default:
-		p.ip = a.As16()
-		p.kind = 6
+		return p, ip4None, false
 	}
-	p.port = ap.Port()
-	return p, true
+	return ip4Port{ip: a.Unmap().As4(), port: ap.Port()}, k, true
 }
 
-func (p ipPort) addrPort() netip.AddrPort {
-	switch p.kind {
-	case 4:
-		return netip.AddrPortFrom(netip.AddrFrom4([4]byte(p.ip[:4])), p.port)
-	case 6:
-		return netip.AddrPortFrom(netip.AddrFrom16(p.ip), p.port)
+func (p ip4Port) addrPort(k ip4Kind) netip.AddrPort {
+	switch k {
+	case ip4Plain:
+		return netip.AddrPortFrom(netip.AddrFrom4(p.ip), p.port)
+	case ip4Mapped:
+		return netip.AddrPortFrom(netip.AddrFrom16(netip.AddrFrom4(p.ip).As16()), p.port)
 	}
 	return netip.AddrPort{}
 }
+
+// readPaused reports whether PauseRead was requested (and not undone).
+// Any goroutine.
+func (c *Conn) readPaused() bool { return c.aflags.Load()&aPause != 0 }

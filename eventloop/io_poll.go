@@ -50,7 +50,7 @@ func (lp *loop) park(c *Conn) {
 }
 
 func (lp *loop) read(c *Conn) {
-	if c.rpause.Load() {
+	if c.readPaused() {
 		// PauseRead from another goroutine, not applied yet: apply it instead of reading.
 		lp.syncPause(c)
 		return
@@ -82,7 +82,7 @@ func (lp *loop) deliver(c *Conn, data []byte) {
 		c.setIn(append(c.inBuf(), data...))
 		data = c.inBuf()
 	}
-	if c.rpause.Load() {
+	if c.readPaused() {
 		// PauseRead came after the read: OnData waits for ResumeRead.
 		if len(c.inBuf()) == 0 {
 			c.setIn(append(make([]byte, 0, max(len(data), 512)), data...))
@@ -127,7 +127,7 @@ func (lp *loop) peerClosed(c *Conn) {
 	c.flags |= fEOF
 	c.setIn(nil)
 	if c.state.CompareAndSwap(stateOpen, stateClosing) {
-		c.closeErr = io.EOF
+		c.setCloseError(io.EOF)
 	}
 	lp.settle(c)
 }
@@ -191,7 +191,7 @@ func (lp *loop) flush(c *Conn) {
 	}
 	if c.flags&fClosing != 0 {
 		if len(c.outBuf()) == 0 {
-			lp.closeConn(c, c.closeErr)
+			lp.closeConn(c, c.closeError())
 			return
 		}
 		lp.interest(c)
@@ -202,7 +202,7 @@ func (lp *loop) flush(c *Conn) {
 		c.mu.Lock()
 		if c.state.Load() == stateOpen {
 			// Closing (Close came from another goroutine): settle takes it, after the queue.
-			buf, c.async = c.async, nil
+			buf = c.takeAsyncLocked()
 			c.flags &^= fAsyncHeld
 		}
 		c.mu.Unlock()
@@ -366,13 +366,16 @@ func (c *Conn) AsyncWrite(b []byte) error {
 		c.mu.Unlock()
 		return ErrClosed
 	}
-	if len(c.async)+len(b) > 2*c.lp.cfg.WriteHighWatermark {
+	if c.asyncLen()+len(b) > 2*c.lp.cfg.WriteHighWatermark {
 		c.mu.Unlock()
 		return ErrQueueFull
 	}
-	c.async = append(c.async, b...)
-	need := c.aflags&aQueued == 0
-	c.aflags |= aQueued
+	if c.async == nil {
+		c.async = new(asyncOut)
+	}
+	c.async.b = append(c.async.b, b...)
+	need := c.aflags.Load()&aQueued == 0
+	c.aflags.Or(aQueued)
 	c.mu.Unlock()
 	if need {
 		c.lp.enqueue(c)

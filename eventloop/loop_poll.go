@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -41,17 +40,30 @@ const (
 	fEOF                             // the peer closed its side
 	fConnecting                      // non-blocking connect in progress
 	fAsyncHeld                       // AsyncWrite data waits for the queue to drain
-	fUserPaused                      // reading stopped by PauseRead (the loop's view of Conn.rpause)
+	fUserPaused                      // reading stopped by PauseRead (the loop's view of aPause)
 	fParked                          // unregistered after a hang-up while paused, until ResumeRead
 	fNew                             // registered during the current batch (kqueue only, see stale)
 	fResumed                         // ResumeRead applied: offer the unconsumed input again
+	fErrEOF                          // the close error is io.EOF (see closeError)
+	fErrShutdown                     // the close error is ErrShutdown
+	fErrOther                        // the close error is in io.closeErr
+
+	fErrs = fErrEOF | fErrShutdown | fErrOther
 )
 
-// Async flags (Conn.aflags), guarded by Conn.mu.
+// Conn.aflags: flags any goroutine sets, in one word. The async flags are
+// guarded by Conn.mu; aPause is written under Conn.mu and read by the loop
+// without it; the address kinds are written once, when the connection opens.
 const (
-	aQueued uint8 = 1 << iota // in the loop's wake list
-	aWake                     // Wake was called
-	aNotify                   // NotifyWritable was called
+	aQueued uint32 = 1 << iota // in the loop's wake list
+	aWake                      // Wake was called
+	aNotify                    // NotifyWritable was called
+	aPause                     // PauseRead requested
+
+	aAsync = aQueued | aWake | aNotify
+
+	aLocalShift  = 8  // the ip4Kind of Conn.laddr, 2 bits from here
+	aRemoteShift = 10 // the ip4Kind of Conn.raddr
 )
 
 // Loop is a set of event loops serving connections. Create it with New, add listeners with Listen,
@@ -124,23 +136,21 @@ type loop struct {
 // loop, that is inside a Handler callback.
 type Conn struct {
 	lp       *loop
+	ctx      any
+	io       *connIO    // input left unconsumed, output refused, an uncommon close error; nil until needed
+	async    *asyncOut  // guarded by mu: what AsyncWrite accepted; nil until its first call
+	deadline int64      // loop time; 0: none
+	idleAt   int64      // loop time; 0: none
+	wheelAt  int64      // firing time of the wheel slot due to look at c; 0: none
+	far      *farAddrs  // the addresses, when they are not both IPv4 (laddr, raddr)
+	mu       sync.Mutex // guards async and aflags' async flags
 	fd       int32
 	flags    uint32
 	state    atomic.Int32
-	aflags   uint8
-	gen      uint32      // generation in the poller's registration; never 0
-	rpause   atomic.Bool // PauseRead requested; written under mu
-	ctx      any
-	io       *connIO // input left unconsumed and output refused; nil while there is none yet
-	deadline int64   // loop time; 0: none
-	idleAt   int64   // loop time; 0: none
-	wheelAt  int64   // firing time of the wheel slot due to look at c; 0: none
-	closeErr error
-	laddr    ipPort       // TCP addresses read when the connection opened (zero: none)
-	raddr    ipPort       //
-	uaddr    *[2]net.Addr // instead, for a unix socket or a zoned IPv6 address: local and remote address
-	mu       sync.Mutex   // guards async, aflags
-	async    []byte
+	gen      uint32        // generation in the poller's registration; never 0
+	aflags   atomic.Uint32 // aQueued... and the address kinds
+	laddr    ip4Port       // IPv4 addresses read when the connection opened (unless far is set)
+	raddr    ip4Port       //
 }
 
 // New returns a Loop with cfg (zero fields take their defaults) and h.
@@ -453,15 +463,14 @@ func (lp *loop) handleWakes() {
 	for i, c := range wakes {
 		wakes[i] = nil
 		c.mu.Lock()
-		af := c.aflags
-		c.aflags = 0
+		af := c.aflags.And(^aAsync)
 		var buf []byte
 		switch {
 		case c.state.Load() != stateOpen:
 			// Closing: settle sends what AsyncWrite accepted before the close.
 		case len(c.outBuf()) <= lp.cfg.WriteHighWatermark:
-			buf, c.async = c.async, nil
-		case len(c.async) > 0:
+			buf = c.takeAsyncLocked()
+		case c.asyncLen() > 0:
 			// Hold it back until the queue drains: AsyncWrite reports ErrQueueFull meanwhile.
 			c.flags |= fAsyncHeld
 		}
@@ -560,7 +569,7 @@ func (lp *loop) arm(c *Conn) {
 
 func (lp *loop) expire(c *Conn) {
 	lp.stats.timeouts.Add(1)
-	err := c.closeErr
+	err := c.closeError()
 	if err == nil || c.flags&fClosing == 0 {
 		err = ErrTimeout
 	}
@@ -582,7 +591,7 @@ func (lp *loop) drain() {
 			continue
 		}
 		if c.state.CompareAndSwap(stateOpen, stateClosing) {
-			c.closeErr = ErrShutdown
+			c.setCloseError(ErrShutdown)
 		}
 		lp.settle(c)
 	}

@@ -149,14 +149,15 @@ func (c *Conn) uncharge() {
 
 // accountLocked brings what the output queue is charged to the budget in
 // line with what it holds; an ended queue is charged nothing (what the
-// driver still sends is its own). q.mu must be held.
-func (q *outQueue) accountLocked() {
+// driver still sends is its own). c.out.mu must be held.
+func (c *Conn) accountLocked() {
+	q := c.out
 	want := int64(0)
 	if !q.ended {
 		want = int64(q.pendingLocked())
 	}
 	if d := want - q.charged; d != 0 {
-		q.budget.add(d)
+		c.opts.budget().add(d)
 		q.charged = want
 	}
 }

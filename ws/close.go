@@ -109,14 +109,10 @@ func (c *Conn) shutdown() {
 	if c.done != nil {
 		close(c.done)
 	}
-	if c.closeT != nil {
-		c.closeT.Stop() // nothing keeps the connection after its end
-		c.closeT = nil
-	}
 	if c.out != nil {
 		// What is queued stays for the driver, which sends it before it
 		// closes its socket (PushOutput); nothing more joins it.
-		c.out.end()
+		c.endOutput()
 	}
 	_ = c.nc.Close()
 	if c.opts.PingInterval > 0 {
@@ -224,8 +220,13 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 func (c *Conn) closeTimer(deadline time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.ended || c.closeT != nil {
+	if c.ended {
 		return
 	}
-	c.closeT = time.AfterFunc(time.Until(deadline), func() { c.drop(ErrClosed) })
+	q := c.out
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if r := q.rareLocked(); r.closeT == nil {
+		r.closeT = time.AfterFunc(time.Until(deadline), func() { c.drop(ErrClosed) })
+	}
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/autobahn-go/autobahn/internal/rawio"
-	"github.com/autobahn-go/autobahn/ws/wsmetrics"
 )
 
 // Conn is a WebSocket connection over a net.Conn, driven by blocking calls.
@@ -20,12 +19,10 @@ import (
 // answered and close frames echoed by the reading goroutine.
 type Conn struct {
 	nc      net.Conn
-	opts    *Options       // with defaults, possibly shared by many connections
-	neg     *negotiated    // subprotocol and extensions; nil when neither
-	codec   Codec          // negotiated per-message extension, or nil
-	metrics *wsmetrics.Set // SetMetrics; nil: not counted
-	// metrics' start time of the connection
-	openedAt int64
+	opts    *Options     // with defaults, possibly shared by many connections
+	neg     *negotiated  // subprotocol and extensions; nil when neither
+	codec   Codec        // negotiated per-message extension, or nil
+	metrics *connMetrics // SetMetrics; nil: not counted
 
 	// Read side, guarded by rmu.
 	rmu       sync.Mutex
@@ -38,8 +35,7 @@ type Conn struct {
 	// Write side: in push mode every write goes to out; otherwise writing
 	// is held for a whole message (writing, under mu) and p.frameMu for a
 	// frame.
-	out    *outQueue   // push mode's output; nil otherwise
-	closeT *time.Timer // guarded by mu: push mode, drops the connection at Close's deadline
+	out *outQueue // push mode's output; nil otherwise
 
 	// Small fields together, so that an idle connection on the loop fits
 	// a smaller allocation.
@@ -87,9 +83,6 @@ func newConn(nc net.Conn, role Role, buffered []byte, neg Negotiated, opts *Opti
 		data:  neg.Data,
 		out:   out,
 		push:  out != nil,
-	}
-	if out != nil {
-		out.budget = o.budget()
 	}
 	size := max(o.ReadBufferSize, len(buffered))
 	if out == nil {

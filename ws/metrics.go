@@ -16,8 +16,29 @@ func (c *Conn) SetMetrics(m *wsmetrics.Set) {
 	if m == nil {
 		return
 	}
-	c.metrics = m
-	c.openedAt = m.Open()
+	c.metrics = &connMetrics{set: m, openedAt: m.Open()}
+}
+
+// connMetrics is where a Conn is counted, made by SetMetrics: a connection
+// that is not counted carries one nil pointer. Its methods, like
+// wsmetrics.Set's, count nothing on nil.
+type connMetrics struct {
+	set      *wsmetrics.Set
+	openedAt int64 // set.Open's start time of the connection
+}
+
+// Received counts a message of n payload bytes delivered.
+func (m *connMetrics) Received(n int) {
+	if m != nil {
+		m.set.Received(n)
+	}
+}
+
+// Sent counts a message of n payload bytes accepted for sending.
+func (m *connMetrics) Sent(n int) {
+	if m != nil {
+		m.set.Sent(n)
+	}
 }
 
 // sent counts a message of n payload bytes as sent if err is nil, and
@@ -44,7 +65,7 @@ func (c *Conn) countClose(err error) {
 	case errors.As(err, &pe):
 		code = pe.Code
 	}
-	c.metrics.Close(uint16(code), c.openedAt)
+	c.metrics.set.Close(uint16(code), c.metrics.openedAt)
 }
 
 // sentBatch is sent for the messages of WriteMessages.

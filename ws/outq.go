@@ -3,9 +3,11 @@ package ws
 import (
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/autobahn-go/autobahn/xor"
 )
@@ -78,31 +80,64 @@ type PushOutput interface {
 // outQueue is the output of a push-mode Conn.
 type outQueue struct {
 	mu     sync.Mutex
-	buf    *[]byte    // whole frames for the driver; nil when none
-	driver int        // bytes the driver holds (OutputSent)
-	held   *heldQueue // messages behind a stream; nil when none
-	room   chan struct{}
-	low    int32 // OutputBounds, clamped to maxOutputBound
+	buf    *[]byte  // whole frames for the driver; nil when none
+	rare   *outRare // messages behind a stream, waiters for room, the close timer; nil until needed
+	low    int32    // OutputBounds, clamped to maxOutputBound
 	high   int32
-	ready  bool // the driver was told and has not taken buf yet
-	stream bool // a NextWriter stream holds the tail: messages wait in held
-	closed bool // the close frame is queued: nothing follows it
-	ended  bool // the connection ended: nothing more is queued
+	driver int32 // bytes the driver holds (OutputSent), saturating at math.MaxInt32
+	ready  bool  // the driver was told and has not taken buf yet
+	stream bool  // a NextWriter stream holds the tail: messages wait in rare.held
+	closed bool  // the close frame is queued: nothing follows it
+	ended  bool  // the connection ended: nothing more is queued
 
-	budget  *MemoryBudget // set by newConn
-	charged int64         // what pending holds of budget (accountLocked)
+	charged int64 // what pending holds of the Conn's MemoryBudget (accountLocked)
 }
+
+// outRare is the part of an outQueue that only streams, goroutines
+// waiting for room and Close use, made the first time one does and then
+// kept (an idle connection carries one nil pointer).
+type outRare struct {
+	held   []heldMessage // written while a stream held the tail
+	heldN  int           // bytes in held
+	room   chan struct{} // closed when room is made (WaitWritable); nil when nobody waits
+	closeT *time.Timer   // drops the connection at Close's deadline (closeTimer)
+}
+
+// rareLocked returns q.rare, made if needed. q.mu must be held.
+func (q *outQueue) rareLocked() *outRare {
+	if q.rare == nil {
+		q.rare = new(outRare)
+	}
+	return q.rare
+}
+
+// dropHeldLocked forgets the messages held behind a stream. q.mu must be
+// held.
+func (q *outQueue) dropHeldLocked() {
+	if r := q.rare; r != nil {
+		r.held, r.heldN = nil, 0
+	}
+}
+
+// wakeRoomLocked wakes the goroutines waiting for room. q.mu must be held.
+func (q *outQueue) wakeRoomLocked() {
+	if r := q.rare; r != nil && r.room != nil {
+		close(r.room)
+		r.room = nil
+	}
+}
+
+// waitedLocked reports whether a goroutine waits for room. q.mu must be
+// held.
+func (q *outQueue) waitedLocked() bool { return q.rare != nil && q.rare.room != nil }
+
+// driverBytes is n as outQueue.driver keeps it: past math.MaxInt32 (far
+// above any bound: maxOutputBound) it saturates.
+func driverBytes(n int) int32 { return int32(min(n, math.MaxInt32)) }
 
 // maxOutputBound clamps OutputBounds (a queue kept for a slow peer larger
 // than this is not a bound), so that they fit the queue's int32 fields.
 const maxOutputBound = 1 << 30
-
-// heldQueue holds the messages written while a stream held the tail, made
-// when the first one comes (an idle connection carries none).
-type heldQueue struct {
-	msgs []heldMessage
-	n    int // bytes in msgs
-}
 
 // heldMessage is a message written while a stream held the tail: it is
 // framed (and encoded) when the stream ends, in order.
@@ -124,9 +159,9 @@ func newOutQueue(b OutputBounds) *outQueue {
 }
 
 func (q *outQueue) pendingLocked() int {
-	n := q.driver
-	if q.held != nil {
-		n += q.held.n
+	n := int(q.driver)
+	if q.rare != nil {
+		n += q.rare.heldN
 	}
 	if q.buf != nil {
 		n += len(*q.buf)
@@ -135,14 +170,16 @@ func (q *outQueue) pendingLocked() int {
 }
 
 // admitLocked decides whether n more bytes of messages may be queued.
-func (q *outQueue) admitLocked(n int) error {
+// c.out.mu must be held.
+func (c *Conn) admitLocked(n int) error {
+	q := c.out
 	switch {
 	case q.ended || q.closed:
 		return ErrClosed
 	}
 	p := q.pendingLocked()
 	if p == 0 || p+n <= 2*int(q.high) || p <= int(q.high) {
-		if !q.budget.fits(int64(n)) {
+		if !c.opts.budget().fits(int64(n)) {
 			return ErrMemoryBudget
 		}
 		return nil
@@ -162,7 +199,7 @@ func (q *outQueue) readyLocked() bool {
 // unlockOut releases c.out.mu and tells the driver about new output.
 func (c *Conn) unlockOut() {
 	q := c.out
-	q.accountLocked()
+	c.accountLocked()
 	tell := q.readyLocked()
 	q.mu.Unlock()
 	if tell {
@@ -239,13 +276,13 @@ func (c *Conn) pushMessages(op Opcode, payloads ...[]byte) error {
 		n += MaxHeaderSize + len(p)
 	}
 	q.mu.Lock()
-	if err := q.admitLocked(n); err != nil {
+	if err := c.admitLocked(n); err != nil {
 		q.mu.Unlock()
 		return err
 	}
 	if q.stream {
 		for _, p := range payloads {
-			q.hold(heldMessage{op: op, payload: append([]byte(nil), p...)})
+			c.hold(heldMessage{op: op, payload: append([]byte(nil), p...)})
 		}
 		q.mu.Unlock()
 		return nil
@@ -268,12 +305,12 @@ func (c *Conn) pushMessages(op Opcode, payloads ...[]byte) error {
 func (c *Conn) pushFrame(frame []byte) error {
 	q := c.out
 	q.mu.Lock()
-	if err := q.admitLocked(len(frame)); err != nil {
+	if err := c.admitLocked(len(frame)); err != nil {
 		q.mu.Unlock()
 		return err
 	}
 	if q.stream {
-		q.hold(heldMessage{payload: append([]byte(nil), frame...), frame: true})
+		c.hold(heldMessage{payload: append([]byte(nil), frame...), frame: true})
 		q.mu.Unlock()
 		return nil
 	}
@@ -283,13 +320,13 @@ func (c *Conn) pushFrame(frame []byte) error {
 	return nil
 }
 
-func (q *outQueue) hold(m heldMessage) {
-	if q.held == nil {
-		q.held = &heldQueue{}
-	}
-	q.held.msgs = append(q.held.msgs, m)
-	q.held.n += MaxHeaderSize + len(m.payload)
-	q.accountLocked()
+// hold keeps m behind the stream that holds the tail. c.out.mu must be
+// held.
+func (c *Conn) hold(m heldMessage) {
+	r := c.out.rareLocked()
+	r.held = append(r.held, m)
+	r.heldN += MaxHeaderSize + len(m.payload)
+	c.accountLocked()
 }
 
 // pushControl queues a control frame (ping, pong, close) at the next frame
@@ -309,22 +346,25 @@ func (c *Conn) pushControl(op Opcode, payload []byte) error {
 	c.frameLocked(op, 0, true, payload)
 	if op == OpClose {
 		q.closed = true
-		q.held = nil // a stream never finished: its followers cannot go
+		q.dropHeldLocked() // a stream never finished: its followers cannot go
 	}
 	c.unlockOut()
 	return nil
 }
 
-// end refuses every later write and wakes the waiters: the connection
-// ended. What is queued stays for the driver to take.
-func (q *outQueue) end() {
+// endOutput refuses every later write, wakes the waiters and stops the
+// close timer: the connection ended. What is queued stays for the driver
+// to take.
+func (c *Conn) endOutput() {
+	q := c.out
 	q.mu.Lock()
 	q.ended = true
-	q.held = nil
-	q.accountLocked()
-	if q.room != nil {
-		close(q.room)
-		q.room = nil
+	q.dropHeldLocked()
+	c.accountLocked()
+	q.wakeRoomLocked()
+	if r := q.rare; r != nil && r.closeT != nil {
+		r.closeT.Stop() // nothing keeps the connection after its end
+		r.closeT = nil
 	}
 	q.mu.Unlock()
 }
@@ -339,9 +379,9 @@ func (c *Conn) takeOutput() *[]byte {
 	b := q.buf
 	q.buf, q.ready = nil, false
 	if b != nil {
-		q.driver += len(*b) // until OutputSent says otherwise
+		q.driver = driverBytes(int(q.driver) + len(*b)) // until OutputSent says otherwise
 	}
-	q.accountLocked()
+	c.accountLocked()
 	q.mu.Unlock()
 	return b
 }
@@ -362,14 +402,13 @@ func (c *Conn) outputSent(held int) (notify bool) {
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.driver = held
-	q.accountLocked()
-	if q.room == nil {
+	q.driver = driverBytes(held)
+	c.accountLocked()
+	if !q.waitedLocked() {
 		return false
 	}
 	if q.pendingLocked() <= int(q.low) || q.ended {
-		close(q.room)
-		q.room = nil
+		q.wakeRoomLocked()
 		return false
 	}
 	return true
@@ -415,11 +454,12 @@ func (c *Conn) WaitWritable(ctx context.Context) error {
 			q.mu.Unlock()
 			return nil
 		}
-		ask := q.room == nil
+		r := q.rareLocked()
+		ask := r.room == nil
 		if ask {
-			q.room = make(chan struct{})
+			r.room = make(chan struct{})
 		}
-		room := q.room
+		room := r.room
 		q.mu.Unlock()
 		if ask {
 			c.pushOutput().OutputReady()
@@ -462,7 +502,7 @@ func (c *Conn) openStream() (tail bool, err error) {
 func (c *Conn) streamFrame(op Opcode, rsv byte, fin bool, payload []byte) error {
 	q := c.out
 	q.mu.Lock()
-	if err := q.admitLocked(MaxHeaderSize + len(payload)); err != nil {
+	if err := c.admitLocked(MaxHeaderSize + len(payload)); err != nil {
 		q.mu.Unlock()
 		return err
 	}
@@ -492,12 +532,15 @@ func (c *Conn) endStream() error {
 func (c *Conn) releaseLocked() error {
 	q := c.out
 	q.stream = false
-	held := q.held
-	q.held = nil
-	if q.ended || q.closed || held == nil {
+	var held []heldMessage
+	if r := q.rare; r != nil {
+		held = r.held
+		r.held, r.heldN = nil, 0
+	}
+	if q.ended || q.closed {
 		return nil
 	}
-	for _, m := range held.msgs {
+	for _, m := range held {
 		if m.frame {
 			b := q.grow(len(m.payload))
 			*q.buf = append(b, m.payload...)

@@ -332,16 +332,16 @@ func TestCloseTimerStops(t *testing.T) {
 	if err := c.Close(StatusNormalClosure, ""); err != nil {
 		t.Fatal(err)
 	}
-	c.mu.Lock()
-	armed := c.closeT != nil
-	c.mu.Unlock()
+	c.out.mu.Lock()
+	armed := c.out.rare != nil && c.out.rare.closeT != nil
+	c.out.mu.Unlock()
 	if !armed {
 		t.Fatal("no close timer after Close")
 	}
 	_ = c.CloseNow()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closeT != nil {
+	c.out.mu.Lock()
+	defer c.out.mu.Unlock()
+	if c.out.rare.closeT != nil {
 		t.Fatal("the close timer outlives the connection")
 	}
 }

@@ -133,12 +133,12 @@ func (c *Conn) pushPrepared(ctx context.Context, pm *PreparedMessage) error {
 	// goes) the message waits and is encoded when it is released.
 	q := c.out
 	q.mu.Lock()
-	if err := q.admitLocked(MaxHeaderSize + len(pm.payload)); err != nil {
+	if err := c.admitLocked(MaxHeaderSize + len(pm.payload)); err != nil {
 		q.mu.Unlock()
 		return err
 	}
 	if q.stream {
-		q.hold(heldMessage{op: pm.op, payload: append([]byte(nil), pm.payload...)})
+		c.hold(heldMessage{op: pm.op, payload: append([]byte(nil), pm.payload...)})
 		q.mu.Unlock()
 		return nil
 	}

@@ -122,7 +122,7 @@ func (cl *Client) DialWith(ctx context.Context, rawURL string, h ws.Handler, opt
 	if err != nil {
 		return nil, err
 	}
-	return c.c, nil
+	return c.wsConn(), nil
 }
 
 // Close closes every connection (without a close handshake: close them

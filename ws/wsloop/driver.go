@@ -76,7 +76,7 @@ func (d *driver) onPlain(c *conn, in []byte) (n int) {
 	if !d.opts.PanicCrash {
 		defer d.guard(c, &n, len(in))
 	}
-	if c.c != nil {
+	if c.wsConn() != nil {
 		c.enter()
 		c.p.Feed(in, c.h)
 		c.leave()
@@ -95,7 +95,7 @@ func (d *driver) onPlain(c *conn, in []byte) (n int) {
 		return 0
 	}
 	c.enter()
-	c.h.OnOpen(c.c)
+	c.h.OnOpen(c.wsConn())
 	c.dialed(nil) // a client's Dial returns after OnOpen
 	c.hs = nil
 	if n < len(in) {
@@ -157,8 +157,7 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 	}
 	_ = c.ec.SetDeadline(time.Time{})
 	c.p = ws.NewPushConn(c, ws.RoleServer, acc.Negotiated(), d.opts, d.bounds)
-	c.c = c.p.Conn()
-	c.c.SetMetrics(d.srv.Metrics)
+	c.wsConn().SetMetrics(d.srv.Metrics)
 	d.srv.track(c)
 	return n, nil
 }
@@ -199,7 +198,6 @@ func (d *driver) response(c *conn, in []byte) (int, error) {
 	}
 	_ = c.ec.SetDeadline(time.Time{})
 	c.p = ws.NewPushConn(c, ws.RoleClient, neg, d.opts, d.bounds)
-	c.c = c.p.Conn()
 	return n, nil
 }
 
@@ -243,18 +241,15 @@ func (d *driver) guard(c *conn, n *int, all int) {
 	}
 	*n = all
 	d.panicked(c, v)
-	if c.c == nil {
+	if c.wsConn() == nil {
 		c.dialed(errors.New("wsloop: handler panicked"))
 		c.fail()
 		return
 	}
-	_ = c.c.Close(ws.StatusInternalError, "")
+	_ = c.wsConn().Close(ws.StatusInternalError, "")
 	c.dialed(errors.New("wsloop: handler panicked")) // a client's OnOpen
 	c.hs = nil
-	c.mu.Lock()
-	in := c.inCB
-	c.mu.Unlock()
-	if in {
+	if c.st.Load()&sInCB != 0 {
 		c.leave() // send the close frame now
 	}
 }
@@ -266,11 +261,8 @@ func (d *driver) OnWritable(ec *eventloop.Conn) {
 		return
 	}
 	c.enter()
-	c.mu.Lock()
-	resume := c.resume
-	c.resume = false
-	c.mu.Unlock()
-	if resume && c.c != nil {
+	resume := c.st.And(^sResume)&sResume != 0
+	if resume && c.wsConn() != nil {
 		d.resume(c)
 	}
 	c.leave()
@@ -294,7 +286,7 @@ func (d *driver) OnClose(ec *eventloop.Conn, err error) {
 	}
 	c.gone()
 	err = c.tlsClosed(err)
-	if c.c == nil {
+	if c.wsConn() == nil {
 		if err == nil || err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}

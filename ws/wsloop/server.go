@@ -59,7 +59,7 @@ type Server struct {
 	newErr  error
 	d       driver
 	mu      sync.Mutex
-	conns   map[*conn]struct{} // open connections, each holding a slot (admit)
+	conns   []*conn            // open connections, each holding a slot (admit); conn.slot is the index + 1
 	pending map[*conn]struct{} // request head not in yet
 	slots   int                // admitted: request head in, or open
 	closing bool
@@ -186,8 +186,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing = true
 	open := make([]*ws.Conn, 0, len(s.conns))
-	for c := range s.conns {
-		open = append(open, c.c)
+	for _, c := range s.conns {
+		open = append(open, c.wsConn())
 	}
 	pending := make([]*conn, 0, len(s.pending))
 	for c := range s.pending {
@@ -284,23 +284,32 @@ func (s *Server) release() {
 // untrack removes it and frees its slot.
 func (s *Server) track(c *conn) {
 	s.mu.Lock()
-	if s.conns == nil {
-		s.conns = map[*conn]struct{}{}
-	}
-	s.conns[c] = struct{}{}
+	s.conns = append(s.conns, c)
+	c.slot = int32(len(s.conns))
 	closing := s.closing
 	s.mu.Unlock()
 	if closing {
-		_ = c.c.Close(ws.StatusGoingAway, "server shutting down")
+		_ = c.wsConn().Close(ws.StatusGoingAway, "server shutting down")
 	}
 }
 
+// untrack moves the last connection into c's place: a slice with the
+// index in the connection costs less per connection than a map.
 func (s *Server) untrack(c *conn) {
 	s.mu.Lock()
-	_, ok := s.conns[c]
-	delete(s.conns, c)
+	i := int(c.slot) - 1
+	if i >= 0 {
+		last := s.conns[len(s.conns)-1]
+		s.conns[i], last.slot = last, c.slot
+		s.conns[len(s.conns)-1] = nil
+		s.conns = s.conns[:len(s.conns)-1]
+		c.slot = 0
+		if cap(s.conns) > 64 && len(s.conns) < cap(s.conns)/4 {
+			s.conns = append([]*conn(nil), s.conns...) // give back what a peak left
+		}
+	}
 	s.mu.Unlock()
-	if ok {
+	if i >= 0 {
 		s.release()
 	}
 }

@@ -180,7 +180,7 @@ func (d *driver) tlsRead(c *conn) {
 		}
 		if !errors.Is(err, errWouldBlock) {
 			t.err = err // io.EOF: the peer's close_notify
-			if c.c == nil {
+			if c.wsConn() == nil {
 				c.dialed(err)
 				c.fail()
 			} else {
@@ -196,7 +196,7 @@ func (d *driver) tlsRead(c *conn) {
 // limit on head size), or to the ws.Conn.
 func (d *driver) plainIn(c *conn, p []byte) {
 	t := c.tls
-	if c.c == nil && c.hs != nil {
+	if c.wsConn() == nil && c.hs != nil {
 		t.head = append(t.head, p...)
 		if d.onPlain(c, t.head) == 0 && c.hs != nil {
 			return // more of the head to come

@@ -2,7 +2,7 @@ package wsloop
 
 import (
 	"net"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/autobahn-go/autobahn/eventloop"
@@ -26,39 +26,56 @@ type conn struct {
 	d  *driver
 	ec *eventloop.Conn
 	h  ws.Handler
-	c  *ws.Conn    // nil until the handshake is done
-	p  ws.PushConn // c's driver side
+	p  ws.PushConn // the ws.Conn's driver side; zero until the handshake is done
 
 	hs  *handshake // during the handshake
 	tls *tlsLayer  // wss: the TLS under the WebSocket
 
-	mu      sync.Mutex
-	inCB    bool // the loop is in a callback for this connection
-	waking  bool // a Wake is pending
-	closing bool // Close was called: close ec once the output is sent
-	lingers bool // CloseWrite was called: Close lingers
-	shut    bool // closing is under way
-	closed  bool // ec is closed
-	resume  bool // ResumeFeed was called: call Resume from the loop
+	st   atomic.Uint32 // sInCB...: changed by one atomic step each (update)
+	slot int32         // in Server.conns (index + 1; 0: none), guarded by Server.mu
 }
+
+// conn.st: the connection's flags, which the loop and other goroutines
+// change, in one word instead of behind a mutex.
+const (
+	sInCB    uint32 = 1 << iota // the loop is in a callback for this connection
+	sWaking                     // a Wake is pending
+	sClosing                    // Close was called: close ec once the output is sent
+	sLingers                    // CloseWrite was called: Close lingers
+	sShut                       // closing is under way
+	sClosed                     // ec is closed
+	sResume                     // ResumeFeed was called: call Resume from the loop
+)
+
+// update changes c.st to f(old) in one atomic step and returns old.
+func (c *conn) update(f func(old uint32) uint32) uint32 {
+	for {
+		old := c.st.Load()
+		if c.st.CompareAndSwap(old, f(old)) {
+			return old
+		}
+	}
+}
+
+// wsConn returns the ws.Conn, or nil until the handshake is done.
+func (c *conn) wsConn() *ws.Conn { return c.p.Conn() }
 
 // enter and leave bracket every callback of the loop for c; leave sends
 // the output queued meanwhile and closes ec if Close was called.
-func (c *conn) enter() {
-	c.mu.Lock()
-	c.inCB = true
-	c.mu.Unlock()
-}
+func (c *conn) enter() { c.st.Or(sInCB) }
 
 func (c *conn) leave() {
-	c.mu.Lock()
-	// inCB is cleared before the output is taken: a goroutine that queues
-	// output after this point wakes the loop (OutputReady), one that
-	// queued it before is taken below.
-	c.inCB, c.waking = false, false
-	closing, linger := c.closing && !c.shut, c.lingers
-	c.shut = c.shut || closing
-	c.mu.Unlock()
+	// sInCB is cleared before the output is taken: a goroutine that
+	// queues output after this point wakes the loop (OutputReady), one
+	// that queued it before is taken below.
+	old := c.update(func(s uint32) uint32 {
+		s &^= sInCB | sWaking
+		if s&sClosing != 0 {
+			s |= sShut
+		}
+		return s
+	})
+	closing, linger := old&(sClosing|sShut) == sClosing, old&sLingers != 0
 	c.flush()
 	switch {
 	case closing && linger:
@@ -72,7 +89,7 @@ func (c *conn) leave() {
 // holds; if a goroutine waits for room, the loop notifies again when its
 // queue falls to the low watermark.
 func (c *conn) flush() {
-	if c.c == nil {
+	if c.wsConn() == nil {
 		return
 	}
 	if b := c.p.TakeOutput(); b != nil {
@@ -109,11 +126,13 @@ func (c *conn) linger() {
 // OutputReady (ws.PushOutput) makes the loop take the ws.Conn's output:
 // at the end of the callback under way for c, else after a Wake.
 func (c *conn) OutputReady() {
-	c.mu.Lock()
-	wake := !c.inCB && !c.waking && !c.closed
-	c.waking = c.waking || wake
-	c.mu.Unlock()
-	if wake {
+	old := c.update(func(s uint32) uint32 {
+		if s&(sInCB|sWaking|sClosed) == 0 {
+			s |= sWaking
+		}
+		return s
+	})
+	if old&(sInCB|sWaking|sClosed) == 0 {
 		_ = c.ec.Wake()
 	}
 }
@@ -122,13 +141,9 @@ func (c *conn) OutputReady() {
 // message of c off the loop: the loop calls Resume in OnWritable, after a
 // Wake.
 func (c *conn) ResumeFeed() {
-	c.mu.Lock()
-	c.resume = true
-	closed := c.closed
-	c.mu.Unlock()
-	if !closed {
-		// Always: a Wake already pending (waking) may be the one whose
-		// OnWritable is under way and has looked at resume already. The
+	if c.st.Or(sResume)&sClosed == 0 {
+		// Always: a Wake already pending (sWaking) may be the one whose
+		// OnWritable is under way and has looked at sResume already. The
 		// loop coalesces Wakes that meet.
 		_ = c.ec.Wake()
 	}
@@ -145,16 +160,20 @@ func (c *conn) Write([]byte) (int, error) { return 0, ws.ErrPushMode }
 // Close sends what is queued and closes ec (from the loop, when the
 // current callback returns, or after a Wake).
 func (c *conn) Close() error {
-	c.mu.Lock()
-	if c.closing || c.closed {
-		c.mu.Unlock()
+	old := c.update(func(s uint32) uint32 {
+		switch {
+		case s&(sClosing|sClosed) != 0:
+		case s&(sInCB|sWaking) == 0:
+			s |= sClosing | sWaking
+		default:
+			s |= sClosing
+		}
+		return s
+	})
+	if old&(sClosing|sClosed) != 0 {
 		return nil
 	}
-	c.closing = true
-	wake := !c.inCB && !c.waking
-	c.waking = c.waking || wake
-	c.mu.Unlock()
-	if wake {
+	if old&(sInCB|sWaking) == 0 {
 		_ = c.ec.Wake()
 	}
 	return nil
@@ -163,17 +182,13 @@ func (c *conn) Close() error {
 // CloseWrite asks that Close linger (ws.Conn calls it after failing the
 // connection with a close frame): see linger.
 func (c *conn) CloseWrite() error {
-	c.mu.Lock()
-	c.lingers = true
-	c.mu.Unlock()
+	c.st.Or(sLingers)
 	return nil
 }
 
 // gone marks ec closed (OnClose).
 func (c *conn) gone() {
-	c.mu.Lock()
-	c.closed = true
-	c.mu.Unlock()
+	c.st.Or(sClosed)
 }
 
 // Read is never called on a push-mode connection.
