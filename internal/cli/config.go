@@ -100,7 +100,9 @@ func checkConfig(path string, stdout io.Writer) error {
 	}
 	for _, t := range cfg.Transports {
 		fmt.Fprintf(stdout, "%s: %s\n", t.Path, transportSummary(t))
-		fmt.Fprintf(stdout, "%s auth: %s\n", t.Path, endpointSummary(cfg.Router.Endpoints[t.Endpoint]))
+		for _, e := range t.Endpoints {
+			fmt.Fprintf(stdout, "%s auth: %s\n", e.Name, endpointSummary(e.Name, cfg.Router.Endpoints[e.Name]))
+		}
 	}
 	return nil
 }
@@ -125,8 +127,9 @@ func authSummary(ac router.AuthConfig) []string {
 	return parts
 }
 
-// endpointSummary says how a transport authenticates, per realm.
-func endpointSummary(ec router.EndpointConfig) string {
+// endpointSummary says how endpoint name authenticates, per realm, and
+// the bound on its listener's sessions.
+func endpointSummary(name string, ec router.EndpointConfig) string {
 	realms := make([]string, 0, len(ec.Realms))
 	for name := range ec.Realms {
 		realms = append(realms, string(name))
@@ -142,6 +145,9 @@ func endpointSummary(ec router.EndpointConfig) string {
 	}
 	if ec.MaxSessions > 0 {
 		parts = append(parts, fmt.Sprintf("at most %d sessions", ec.MaxSessions))
+		if ec.Listener != "" && ec.Listener != name { // a web path
+			parts[len(parts)-1] += " on " + ec.Listener
+		}
 	}
 	return strings.Join(parts, "; ")
 }
@@ -170,10 +176,17 @@ func transportSummary(t config.Transport) string {
 	if t.TLS != nil {
 		s += " (TLS)"
 	}
-	if t.WebSocketPaths != nil {
-		s += " at " + strings.Join(t.WebSocketPaths, ", ")
+	eps := make([]string, len(t.Endpoints))
+	for i, e := range t.Endpoints {
+		eps[i] = "serializers " + strings.Join(e.Serializers, ", ")
+		if e.URLPath != "" {
+			eps[i] = "at " + e.URLPath + ", " + eps[i]
+		}
 	}
-	return s + ", serializers " + strings.Join(t.Serializers, ", ")
+	if len(t.Endpoints) == 1 && t.Endpoints[0].URLPath == "" {
+		return s + ", " + eps[0]
+	}
+	return s + " " + strings.Join(eps, "; ")
 }
 
 // configServer is the router of a configuration file and its listeners.
@@ -192,7 +205,7 @@ type configServer struct {
 }
 
 // serveConfig serves the configuration at path until ctx ends; SIGHUP
-// reloads its principals and permissions (Router.Reload).
+// reloads its principals, permissions and max_sessions (Router.Reload).
 func serveConfig(ctx context.Context, path string, logger *slog.Logger, stdout io.Writer, openFabric openFabric) error {
 	cfg, certs, err := loadConfig(path)
 	if err != nil {
@@ -247,18 +260,25 @@ func serveConfig(ctx context.Context, path string, logger *slog.Logger, stdout i
 	return nil
 }
 
-// reload applies the file's principals and permissions again; it says
-// what it did.
+// reload applies the file's principals, permissions and max_sessions
+// again; it says what it did.
 func (cs *configServer) reload() string {
 	cfg, _, err := loadConfig(cs.path)
 	if err == nil {
-		// The running transports' endpoints take the file's auth; a
-		// transport added needs a restart, one removed keeps its auth.
+		// The running transports' endpoints take the file's auth and
+		// max_sessions; a transport (or web path) added needs a restart,
+		// one removed keeps its auth, and its listener's max_sessions.
 		rc := cfg.Router
 		rc.Endpoints = map[string]router.EndpointConfig{}
+		maxSessions := map[string]int{} // listener → its new max_sessions
+		for _, ec := range cfg.Router.Endpoints {
+			maxSessions[ec.Listener] = ec.MaxSessions
+		}
 		for name, old := range cs.cfg.Router.Endpoints {
-			if ec, ok := cfg.Router.Endpoints[name]; ok {
+			if ec, ok := cfg.Router.Endpoints[name]; ok && ec.Listener == old.Listener {
 				old = ec
+			} else if n, ok := maxSessions[old.Listener]; ok {
+				old.MaxSessions = n
 			}
 			rc.Endpoints[name] = old
 		}
@@ -268,7 +288,7 @@ func (cs *configServer) reload() string {
 		cs.log.Error("reload failed", "err", err)
 		return "autobahn serve: reload failed, nothing changed: " + err.Error()
 	}
-	msg := "autobahn serve: reloaded principals and permissions from " + cs.path
+	msg := "autobahn serve: reloaded principals, permissions and max_sessions from " + cs.path
 	if !reflect.DeepEqual(cfg.Transports, cs.cfg.Transports) {
 		msg += " (the transports changed: they need a restart)"
 	}
@@ -292,15 +312,10 @@ func (cs *configServer) listen(t config.Transport, tc *tls.Config) (string, erro
 		ln = tls.NewListener(ln, tc)
 	}
 	addr := ln.Addr().String()
-	// Sessions come through the transport's endpoint: its auth and
-	// max_sessions (wamp/router/config).
-	attach := cs.r.Attach
-	if ep := cs.r.Endpoint(t.Endpoint); ep != nil {
-		attach = ep.Attach
-	}
 	if t.Type == "rawsocket" {
+		e := t.Endpoints[0]
 		cs.lns = append(cs.lns, ln)
-		cs.acceptRawSocket(ln, rawsocket.ServerOptions{Serializers: serializersOf(t.Serializers), MaxMessageLen: t.MaxMessageSize}, attach)
+		cs.acceptRawSocket(ln, rawsocket.ServerOptions{Serializers: serializersOf(e.Serializers), MaxMessageLen: e.MaxMessageSize}, cs.attach(e))
 		scheme := "tcp://"
 		if t.Network == "unix" {
 			scheme = "unix:"
@@ -310,26 +325,27 @@ func (cs *configServer) listen(t config.Transport, tc *tls.Config) (string, erro
 		}
 		return "rawsocket " + scheme + addr, nil
 	}
-	wsOpts := &ws.Options{Logger: cs.log}
-	if t.MaxMessageSize > 0 {
-		wsOpts.MaxMessagePayload = int64(t.MaxMessageSize)
+	// One handler per endpoint: a web transport's websocket paths each
+	// have their own serializers, message size and auth.
+	handlers := make(map[string]http.Handler, len(t.Endpoints))
+	paths := make([]string, 0, len(t.Endpoints))
+	for _, e := range t.Endpoints {
+		p := e.URLPath
+		if p == "" {
+			p = "/" // a websocket transport serves every path
+		}
+		handlers[e.URLPath], paths = cs.wsHandler(e), append(paths, p)
 	}
-	opts := websocket.Options{Serializers: serializersOf(t.Serializers), WS: wsOpts}
-	h := http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
-		c, err := websocket.Accept(rw, req, opts)
-		if err != nil {
-			return
-		}
-		_ = attach(c) // not ServeTransport: see wampServer.httpHandler
-	})
-	var handler http.Handler = h
-	paths := []string{"/"}
-	if t.WebSocketPaths != nil {
-		mux := http.NewServeMux()
-		for _, p := range t.WebSocketPaths {
-			mux.Handle(p, h)
-		}
-		handler, paths = mux, t.WebSocketPaths
+	handler := handlers[""]
+	if handler == nil {
+		handler = http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
+			h, ok := handlers[req.URL.Path]
+			if !ok {
+				http.NotFound(rw, req)
+				return
+			}
+			h.ServeHTTP(rw, req)
+		})
 	}
 	hs := &http.Server{
 		Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
@@ -357,6 +373,32 @@ func (cs *configServer) listen(t config.Transport, tc *tls.Config) (string, erro
 	}
 	sort.Strings(urls)
 	return strings.Join(urls, " "), nil
+}
+
+// attach returns what attaches e's sessions: through its router
+// endpoint, its auth and its listener's max_sessions (wamp/router/config).
+func (cs *configServer) attach(e config.Endpoint) func(wamp.Transport) error {
+	if ep := cs.r.Endpoint(e.Name); ep != nil {
+		return ep.Attach
+	}
+	return cs.r.Attach
+}
+
+// wsHandler serves e's WebSocket upgrades.
+func (cs *configServer) wsHandler(e config.Endpoint) http.Handler {
+	wsOpts := &ws.Options{Logger: cs.log}
+	if e.MaxMessageSize > 0 {
+		wsOpts.MaxMessagePayload = int64(e.MaxMessageSize)
+	}
+	opts := websocket.Options{Serializers: serializersOf(e.Serializers), WS: wsOpts}
+	attach := cs.attach(e)
+	return http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
+		c, err := websocket.Accept(rw, req, opts)
+		if err != nil {
+			return
+		}
+		_ = attach(c) // not ServeTransport: see wampServer.httpHandler
+	})
 }
 
 // acceptRawSocket serves RawSocket sessions from ln until it is closed.

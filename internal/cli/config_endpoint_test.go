@@ -107,7 +107,7 @@ func TestConfigServePerTransportAuth(t *testing.T) {
 	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	if l := readLine(); !strings.Contains(l, "reloaded principals and permissions") || strings.Contains(l, "restart") {
+	if l := readLine(); !strings.Contains(l, "reloaded principals, permissions and max_sessions") || strings.Contains(l, "restart") {
 		t.Fatalf("after SIGHUP: %q", l)
 	}
 	// alice's session, joined before, stays until she leaves; her place

@@ -200,7 +200,7 @@ func TestServeConfig(t *testing.T) {
 	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	if l := readLine(); !strings.Contains(l, "reloaded principals and permissions from "+path) || strings.Contains(l, "restart") {
+	if l := readLine(); !strings.Contains(l, "reloaded principals, permissions and max_sessions from "+path) || strings.Contains(l, "restart") {
 		t.Fatalf("after SIGHUP: %q", l)
 	}
 	if err := call(alice, "com.b"); !isCallError(err, wamp.ErrNoSuchProcedure) {

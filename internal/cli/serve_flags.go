@@ -88,7 +88,7 @@ func parseServeFlags(args []string, stdout io.Writer, ext Extension) (*serveFlag
 	fs.StringVar(&f.realm, "realm", "realm1", "realm of the WAMP router on /ws (anonymous)")
 	fs.StringVar(&f.rawAddr, "rawsocket-addr", "", "also serve the WAMP router over RawSocket at this address")
 	fs.BoolVar(&f.demo, "demo", true, "register the demo procedures com.example.add2 and com.example.echo (demo.go) that the page's WAMP tab calls")
-	fs.StringVar(&f.configFile, "config", "", "serve the WAMP router and transports of this Crossbar-style JSON file instead (SIGHUP reloads principals and permissions)")
+	fs.StringVar(&f.configFile, "config", "", "serve the WAMP router and transports of this Crossbar-style JSON file instead (SIGHUP reloads principals, permissions and max_sessions)")
 	fs.StringVar(&f.checkFile, "check-config", "", "check this configuration file, print a summary and exit")
 	fs.IntVar(&f.procs, "procs", 1, "processes sharing the ports (SO_REUSEPORT, Linux), supervised by this one")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate chain: serve https:// and wss:// on --addr (either driver; --loop-addr stays ws://); reloaded when the file changes")

@@ -11,10 +11,11 @@ import (
 // realms with cfg's, without touching a session: each realm's
 // AllowAnonymous, AnonymousRole, Tickets, CRA, SCRAM, Cryptosign,
 // Authenticators and Roles, and the authentication of every endpoint
-// (EndpointConfig.Realms; cfg.Endpoints must name the same endpoints, and
-// their MaxSessions keep New's values). Sessions that joined before stay joined; the
-// next HELLO and the next CALL, REGISTER, PUBLISH or SUBSCRIBE of every
-// session follow the new configuration (a session whose role is gone is
+// (EndpointConfig.Realms; cfg.Endpoints must name the same endpoints, on
+// the same Listeners) and its MaxSessions (a lower bound ends no session:
+// it refuses new ones until fewer remain). Sessions that joined before
+// stay joined; the next HELLO and the next CALL, REGISTER, PUBLISH or
+// SUBSCRIBE of every session follow the new configuration (a session whose role is gone is
 // denied everything). cfg must name the same realms as the router's
 // configuration; every other field of RealmConfig and Config keeps the
 // value New was given. On an error nothing changes.

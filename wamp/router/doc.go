@@ -228,8 +228,10 @@
 // endpoint at once, from attaching until the session ends: past
 // it the connection's HELLO gets ABORT ReasonEndpointFull
 // (wamp.error.endpoint_full), counted in Endpoint.Refused;
-// Endpoint.Sessions is the current count. Router.Reload replaces the
-// endpoints' authentication too.
+// Endpoint.Sessions is the current count. Endpoints with the same
+// EndpointConfig.Listener (the URL paths of one port) share that count
+// and bound. Router.Reload replaces the endpoints' authentication and
+// MaxSessions too (a lower bound ends no session).
 //
 // # Never losing silently
 //

@@ -49,21 +49,77 @@ type EndpointConfig struct {
 	// end (their GOODBYE or ABORT is queued; the transport is closed
 	// within Config.CloseTimeout after): past it the connection's HELLO
 	// gets ABORT ReasonEndpointFull (and Endpoint.Refused counts it).
-	// Zero means no bound; negative is an error.
+	// Zero means no bound; negative is an error. Router.Reload may
+	// change it: lowering it ends no session, it refuses new ones until
+	// the count is below the new bound.
 	MaxSessions int
+	// Listener, when not empty, names the listener the endpoint is
+	// served on: the endpoints of one Listener (the URL paths of one
+	// port, each with its own authentication) count their sessions
+	// together, and MaxSessions bounds that sum, so they must have the
+	// same MaxSessions. Endpoint.Sessions still counts the endpoint's
+	// own. Reload may not move an endpoint to another Listener.
+	Listener string
 }
 
 // Endpoint attaches sessions that its EndpointConfig authenticates. Get
 // one with Router.Endpoint; it is safe for concurrent use.
 type Endpoint struct {
-	r    *Router
-	name string
-	max  int
+	r        *Router
+	name     string
+	listener string
+	// count is what MaxSessions bounds: the endpoint's own, or shared by
+	// the endpoints of its Listener.
+	count *sessionCount
 	// realms is the compiled per-realm authentication (the RealmConfig
 	// fields auth.go reads), replaced whole by Router.Reload.
 	realms  atomic.Pointer[map[wamp.URI]*RealmConfig]
-	n       atomic.Int64 // sessions counted (see EndpointConfig.MaxSessions)
+	n       atomic.Int64 // the endpoint's own sessions counted (Sessions)
 	refused atomic.Uint64
+}
+
+// sessionCount is the sessions of an endpoint, or of a listener's
+// endpoints, and their bound (EndpointConfig.MaxSessions; 0: none).
+type sessionCount struct {
+	n   atomic.Int64
+	max atomic.Int64
+}
+
+// sessionCounts makes the counts of cfg's endpoints: one per Listener,
+// one per endpoint without; endpoints of a Listener must agree on
+// MaxSessions. For Reload, old is the endpoints' current counts (nil at
+// New): a Listener keeps its endpoints, and their count.
+func sessionCounts(cfg map[string]EndpointConfig, old map[string]*Endpoint) (map[string]*sessionCount, error) {
+	names := make([]string, 0, len(cfg))
+	for name := range cfg {
+		names = append(names, name)
+	}
+	slices.Sort(names) // the same error for the same configuration
+	out := make(map[string]*sessionCount, len(cfg))
+	first := map[string]string{} // listener → its first endpoint
+	for _, name := range names {
+		ec := cfg[name]
+		if e := old[name]; e != nil && e.listener != ec.Listener {
+			return nil, fmt.Errorf("wamp/router: reload: endpoint %q: Listener %q, was %q (moving endpoints needs a restart)", name, ec.Listener, e.listener)
+		}
+		if ec.Listener == "" {
+			out[name] = &sessionCount{}
+		} else if f, ok := first[ec.Listener]; !ok {
+			first[ec.Listener] = name
+			out[name] = &sessionCount{}
+		} else if cfg[f].MaxSessions != ec.MaxSessions {
+			return nil, fmt.Errorf("wamp/router: endpoint %q: MaxSessions %d differs from %d of endpoint %q on the same Listener %q",
+				name, ec.MaxSessions, cfg[f].MaxSessions, f, ec.Listener)
+		} else {
+			out[name] = out[f]
+		}
+		if e := old[name]; e != nil {
+			out[name] = e.count // its sessions stay counted; Reload stores the bound once all is checked
+			continue
+		}
+		out[name].max.Store(int64(ec.MaxSessions))
+	}
+	return out, nil
 }
 
 // compileEndpoint checks ec and compiles its authentication.
@@ -94,12 +150,16 @@ func (r *Router) compileEndpoint(name string, ec EndpointConfig) (map[wamp.URI]*
 // initEndpoints makes the endpoints of cfg (New).
 func (r *Router) initEndpoints(cfg map[string]EndpointConfig) error {
 	r.endpoints = make(map[string]*Endpoint, len(cfg))
+	counts, err := sessionCounts(cfg, nil)
+	if err != nil {
+		return err
+	}
 	for name, ec := range cfg {
 		realms, err := r.compileEndpoint(name, ec)
 		if err != nil {
 			return err
 		}
-		e := &Endpoint{r: r, name: name, max: ec.MaxSessions}
+		e := &Endpoint{r: r, name: name, listener: ec.Listener, count: counts[name]}
 		e.realms.Store(&realms)
 		r.endpoints[name] = e
 	}
@@ -107,7 +167,8 @@ func (r *Router) initEndpoints(cfg map[string]EndpointConfig) error {
 }
 
 // reloadEndpoints compiles the endpoints' new authentication and returns
-// what stores it (Router.Reload): cfg must name the same endpoints.
+// what stores it and their MaxSessions (Router.Reload): cfg must name the
+// same endpoints, on the same Listeners.
 func (r *Router) reloadEndpoints(cfg map[string]EndpointConfig) (func(), error) {
 	compiled := make(map[*Endpoint]map[wamp.URI]*RealmConfig, len(cfg))
 	for name, ec := range cfg {
@@ -131,9 +192,14 @@ func (r *Router) reloadEndpoints(cfg map[string]EndpointConfig) (func(), error) 
 		slices.Sort(missing)
 		return nil, fmt.Errorf("wamp/router: reload: endpoints %q are missing (removing endpoints needs a restart)", missing)
 	}
+	if _, err := sessionCounts(cfg, r.endpoints); err != nil {
+		return nil, err
+	}
 	return func() {
 		for e, realms := range compiled {
 			e.realms.Store(&realms)
+			// The endpoints of a Listener share e.count and agree on it.
+			e.count.max.Store(int64(cfg[e.name].MaxSessions))
 		}
 	}, nil
 }
@@ -148,11 +214,11 @@ func (r *Router) Endpoint(name string) *Endpoint {
 func (e *Endpoint) Name() string { return e.name }
 
 // Sessions returns how many sessions the endpoint counts now (see
-// EndpointConfig.MaxSessions).
+// EndpointConfig.MaxSessions): its own, not its Listener's.
 func (e *Endpoint) Sessions() int { return int(e.n.Load()) }
 
 // Refused returns how many connections the endpoint has refused for
-// being past its MaxSessions.
+// being past its MaxSessions (its Listener's, if any).
 func (e *Endpoint) Refused() uint64 { return e.refused.Load() }
 
 // Attach is Router.Attach through the endpoint.
@@ -222,14 +288,16 @@ const (
 // anything (its reader, or the loop's OnMessage, starts after).
 func (e *Endpoint) bind(s *session) {
 	s.ep = e
+	c := e.count
 	for {
-		n := e.n.Load()
-		if e.max > 0 && n >= int64(e.max) {
+		n := c.n.Load()
+		if bound := c.max.Load(); bound > 0 && n >= bound {
 			e.refused.Add(1)
 			s.epState.Store(epFull)
 			return
 		}
-		if e.n.CompareAndSwap(n, n+1) {
+		if c.n.CompareAndSwap(n, n+1) {
+			e.n.Add(1)
 			s.epState.Store(epCounted)
 			return
 		}
@@ -242,6 +310,7 @@ func (e *Endpoint) bind(s *session) {
 func (s *session) leaveEndpoint() {
 	if s.epState.CompareAndSwap(epCounted, epNone) {
 		s.ep.n.Add(-1)
+		s.ep.count.n.Add(-1)
 	}
 }
 
@@ -261,7 +330,10 @@ func (s *session) endpointRefusal(rm *realm, cfg *RealmConfig) (wamp.URI, string
 	case e == nil:
 		return "", "", false
 	case s.epState.Load() == epFull:
-		return ReasonEndpointFull, fmt.Sprintf("endpoint %s has its maximum of %d sessions", e.name, e.max), true
+		if e.listener != "" {
+			return ReasonEndpointFull, fmt.Sprintf("listener %s of endpoint %s has its maximum of %d sessions", e.listener, e.name, e.count.max.Load()), true
+		}
+		return ReasonEndpointFull, fmt.Sprintf("endpoint %s has its maximum of %d sessions", e.name, e.count.max.Load()), true
 	case cfg == nil:
 		return wamp.ErrNoSuchRealm, fmt.Sprintf("no realm %s on endpoint %s", rm.cfg.Name, e.name), true
 	}

@@ -3,9 +3,6 @@ package config
 import (
 	"context"
 	"encoding/json"
-	"net"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -250,163 +247,6 @@ func (d *decoder) store(path string, v any) []router.EventHistoryConfig {
 	return out
 }
 
-func (d *decoder) transport(path string, v any, dir string, a *authState) *Transport {
-	o := d.object(path, v)
-	if !o.has("type") {
-		d.fail(o.at("type"), "missing")
-	}
-	typ := o.oneOf("type", "", "websocket", "rawsocket", "web")
-	t := &Transport{Path: path, ID: o.str("id", false), Type: typ}
-	if !o.has("endpoint") {
-		d.fail(o.at("endpoint"), "missing")
-	}
-	d.endpoint(o.at("endpoint"), o.get("endpoint"), dir, t)
-	// Autobahn's extension: the sessions of this listener at once.
-	maxSessions := int(o.integer("max_sessions", 1, 1<<31-1, 0))
-	var auth map[wamp.URI]router.AuthConfig
-	switch typ {
-	case "websocket":
-		auth, _ = d.wampEndpoint(o, t, a)
-	case "rawsocket":
-		t.Serializers = d.serializers(o)
-		t.MaxMessageSize = int(o.integer("max_message_size", 512, 16<<20, 0))
-		auth, _ = a.add(o.at("auth"), o.get("auth"))
-	case "web":
-		t.Type = "websocket"
-		paths := d.object(o.at("paths"), o.get("paths"))
-		if !o.has("paths") {
-			d.fail(o.at("paths"), "missing")
-		}
-		first, firstAuth := "", ""
-		for _, k := range paths.keys() {
-			pp := paths.at(k)
-			p := d.object(pp, paths.get(k))
-			p.oneOf("type", "", "websocket")
-			if !p.has("type") {
-				d.fail(p.at("type"), "missing")
-			}
-			var one Transport
-			pathAuth, canon := d.wampEndpoint(p, &one, a)
-			if d.err != nil {
-				break
-			}
-			if first == "" {
-				first, t.Serializers, t.MaxMessageSize = pp, one.Serializers, one.MaxMessageSize
-				auth, firstAuth = pathAuth, canon
-			} else if strings.Join(one.Serializers, ",") != strings.Join(t.Serializers, ",") || one.MaxMessageSize != t.MaxMessageSize {
-				d.fail(pp, "not supported: serializers or options that differ from %s", first)
-			} else if canon != firstAuth {
-				d.fail(p.at("auth"), "not supported: differs from %s.auth (the paths of a web transport are one endpoint: give each auth a transport of its own)", first)
-			}
-			t.WebSocketPaths = append(t.WebSocketPaths, "/"+strings.TrimPrefix(k, "/"))
-		}
-		if d.err == nil && len(t.WebSocketPaths) == 0 {
-			d.fail(o.at("paths"), "no websocket path")
-		}
-	}
-	o.done()
-	if d.err != nil {
-		return nil
-	}
-	// Every transport is a router endpoint named by its path.
-	t.Endpoint = path
-	if a.endpoints == nil {
-		a.endpoints = map[string]router.EndpointConfig{}
-	}
-	a.endpoints[path] = router.EndpointConfig{Realms: auth, MaxSessions: maxSessions}
-	return t
-}
-
-// wampEndpoint reads what a WebSocket transport (or a web transport's
-// websocket path) has: serializers, auth, options. It returns the auth
-// per realm and its canonical JSON.
-func (d *decoder) wampEndpoint(o *object, t *Transport, a *authState) (map[wamp.URI]router.AuthConfig, string) {
-	t.Serializers = d.serializers(o)
-	auth, canon := a.add(o.at("auth"), o.get("auth"))
-	opts := d.object(o.at("options"), o.get("options"))
-	t.MaxMessageSize = int(opts.integer("max_message_size", 512, 16<<20, 0))
-	opts.done()
-	o.done()
-	return auth, canon
-}
-
-func (d *decoder) serializers(o *object) []string {
-	if !o.has("serializers") {
-		o.read["serializers"] = true
-		return append([]string(nil), serializerNames...)
-	}
-	names := o.strings("serializers")
-	seen := map[string]bool{}
-	for i, n := range names {
-		p := index(o.at("serializers"), i)
-		if !contains(serializerNames, n) {
-			d.fail(p, "unknown value %q (want %s)", n, strings.Join(quoted(serializerNames), ", "))
-		}
-		if seen[n] {
-			d.fail(p, "%q given twice", n)
-		}
-		seen[n] = true
-	}
-	if d.err == nil && len(names) == 0 {
-		d.fail(o.at("serializers"), "empty")
-	}
-	return names
-}
-
-func contains(l []string, s string) bool {
-	for _, e := range l {
-		if e == s {
-			return true
-		}
-	}
-	return false
-}
-
-func (d *decoder) endpoint(path string, v any, dir string, t *Transport) {
-	o := d.object(path, v)
-	switch o.oneOf("type", "", "tcp", "unix") {
-	case "tcp":
-		if !o.has("port") {
-			d.fail(o.at("port"), "missing")
-		}
-		port := o.integer("port", 0, 65535, 0)
-		t.Network = "tcp"
-		switch o.integer("version", 4, 6, 0) {
-		case 4:
-			t.Network = "tcp4"
-		case 6:
-			t.Network = "tcp6"
-		case 5:
-			d.fail(o.at("version"), "want 4 or 6")
-		}
-		t.Address = net.JoinHostPort(o.str("interface", false), strconv.Itoa(int(port)))
-		o.integer("backlog", 1, 1<<16, 0) // accepted; Go listens with the system's backlog
-		if o.has("tls") {
-			tp := o.at("tls")
-			c := d.object(tp, o.get("tls"))
-			t.TLS = &TLS{KeyFile: resolve(dir, c.str("key", true)), CertificateFile: resolve(dir, c.str("certificate", true))}
-			for _, k := range []string{"chain_certificates", "ca_certificates", "dhparam", "ciphers"} {
-				c.unsupported(k, "only key and certificate are")
-			}
-			c.done()
-		}
-	case "unix":
-		t.Network, t.Address = "unix", resolve(dir, o.str("path", true))
-	default:
-		if !o.has("type") {
-			d.fail(o.at("type"), "missing")
-		}
-	}
-	o.done()
-}
-
-func resolve(dir, name string) string {
-	if name == "" || filepath.IsAbs(name) {
-		return name
-	}
-	return filepath.Join(dir, name)
-}
-
 // authState reads the authentication of every WAMP endpoint. Each
 // transport is a router endpoint (router.EndpointConfig) that
 // authenticates its own sessions, as in Crossbar; an absent "auth" is
@@ -426,11 +266,11 @@ type authState struct {
 // defaultAuth is what Crossbar allows on a transport without "auth".
 var defaultAuth = map[string]any{"anonymous": map[string]any{"type": "static", "role": "anonymous"}}
 
-// add reads one "auth" and returns it per realm, with its canonical JSON.
-func (a *authState) add(path string, v any) (map[wamp.URI]router.AuthConfig, string) {
+// add reads one "auth" and returns it per realm.
+func (a *authState) add(path string, v any) map[wamp.URI]router.AuthConfig {
 	d := a.d
 	if d.err != nil {
-		return nil, ""
+		return nil
 	}
 	if v == nil {
 		v = defaultAuth
@@ -516,7 +356,7 @@ func (a *authState) add(path string, v any) (map[wamp.URI]router.AuthConfig, str
 	} else if string(canon) != a.first {
 		a.differ = true
 	}
-	return out, string(canon)
+	return out
 }
 
 // realmAuth makes the auth every transport has the realms' own; with

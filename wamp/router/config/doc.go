@@ -6,8 +6,11 @@
 //	cfg, err := config.Load("config.json")
 //	r, err := router.New(cfg.Router)
 //	for _, t := range cfg.Transports {
-//		ep := r.Endpoint(t.Endpoint) // the transport's auth and max_sessions
-//		… listen on t.Network, t.Address; ep.Attach each connection …
+//		… listen on t.Network, t.Address …
+//		for _, e := range t.Endpoints { // one, or one per web path
+//			ep := r.Endpoint(e.Name) // its auth and the transport's max_sessions
+//			… serve e.URLPath with e.Serializers; ep.Attach each connection …
+//		}
 //	}
 //
 // `autobahn serve --config FILE` serves it; `autobahn serve --check-config
@@ -48,18 +51,25 @@
 // router.ProcedureAuthenticator. A transport without "auth" allows anonymous
 // sessions with role "anonymous", as in Crossbar.
 //
-// Each transport is a router endpoint (router.EndpointConfig, named by
-// the transport's JSON path, Transport.Endpoint): as in Crossbar, a
-// session is authenticated by the "auth" of the transport it came
-// through, and the principals of one transport are unknown on the
-// others. The websocket paths of one "web" transport share its endpoint,
-// so they must have the same "auth". When every transport has the same
-// "auth", it is also every realm's own (router.RealmConfig), for
-// sessions attached without an endpoint; otherwise the realms have none.
+// Each "websocket" and "rawsocket" transport, and each websocket path of
+// a "web" transport, is a router endpoint (router.EndpointConfig, named
+// by its JSON path: Endpoint.Name, as workers[0].transports[1] or
+// workers[0].transports[2].paths.ws): as in Crossbar, a session is
+// authenticated by the "auth" of the endpoint it came through, and the
+// principals of one endpoint are unknown on the others; each web path
+// has its own "serializers" and "options" too. A web path key is its URL
+// path ("ws" is /ws, matched exactly; "/" the root), of letters, digits
+// and "-._~" between slashes. When every endpoint has the same "auth",
+// it is also every realm's own (router.RealmConfig), for sessions
+// attached without an endpoint; otherwise the realms have none.
 // A transport's "max_sessions" (Autobahn's extension: Crossbar has no
-// such key) bounds the sessions on that listener at once
-// (EndpointConfig.MaxSessions): past it a HELLO gets ABORT
-// wamp.error.endpoint_full.
+// such key) bounds the sessions on that listener at once, over all its
+// web paths together (EndpointConfig.MaxSessions and Listener): it says
+// how much one port takes, which is what it is set for, and a bound per
+// path would let a listener hold that many times more as paths are
+// added. Past it a HELLO gets ABORT wamp.error.endpoint_full. Serve's
+// SIGHUP (Router.Reload) applies a changed "max_sessions": a lower bound
+// ends no session, it refuses new ones until fewer remain.
 //
 // A role has "permissions" or, as Crossbar's dynamic authorizer,
 // "authorizer": a procedure URI registered in the realm, called for each
@@ -88,8 +98,8 @@
 // range, and everything of Crossbar's that this router does not do —
 // other worker types and more than one worker, components, a dynamic
 // "anonymous", "universal" transports, web paths other than websocket,
-// TLS options other than key and certificate, and the websocket paths of
-// one "web" transport with different "auth" — are errors
+// TLS options other than key and certificate, and two web path keys for
+// one URL path ("ws" and "/ws") — are errors
 // (*Error) naming the JSON path of the value, never silently ignored:
 //
 //	workers[0].realms[1].roles[0].permissions[2].match: unknown value "regex" (want "exact", "prefix", "wildcard")

@@ -3,6 +3,7 @@ package config_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -13,25 +14,41 @@ import (
 )
 
 // TestConfigEndpoints: transports whose "auth" differ load, each as a
-// router endpoint with its own auth and "max_sessions"; the realms then
-// have no auth of their own.
+// router endpoint with its own auth and "max_sessions", and so do the
+// websocket paths of a web transport; the realms then have no auth of
+// their own.
 func TestConfigEndpoints(t *testing.T) {
 	cfg, err := config.Load("testdata/endpoints.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	eps := cfg.Router.Endpoints
-	if len(eps) != 3 || len(cfg.Transports) != 3 {
+	if len(eps) != 4 || len(cfg.Transports) != 3 {
 		t.Fatalf("%d endpoints, %d transports", len(eps), len(cfg.Transports))
 	}
-	for i, tr := range cfg.Transports {
-		if _, ok := eps[tr.Endpoint]; !ok || tr.Endpoint != tr.Path {
-			t.Fatalf("transport %d: endpoint %q", i, tr.Endpoint)
+	for i, tr := range cfg.Transports[:2] {
+		if len(tr.Endpoints) != 1 || tr.Endpoints[0].Name != tr.Path || tr.Endpoints[0].URLPath != "" {
+			t.Fatalf("transport %d: endpoints %+v", i, tr.Endpoints)
 		}
 	}
-	anon := eps[cfg.Transports[0].Endpoint]
-	raw := eps[cfg.Transports[1].Endpoint]
-	web := eps[cfg.Transports[2].Endpoint]
+	const webPath = "workers[0].transports[2]"
+	wantWeb := []config.Endpoint{
+		{Name: webPath + ".paths.admin", URLPath: "/admin", Serializers: []string{"cbor"}, MaxMessageSize: 4096},
+		{Name: webPath + ".paths.ws", URLPath: "/ws", Serializers: []string{"json", "msgpack", "cbor", "ubjson"}},
+	}
+	if got := cfg.Transports[2].Endpoints; !reflect.DeepEqual(got, wantWeb) {
+		t.Fatalf("web endpoints\n%+v, want\n%+v", got, wantWeb)
+	}
+	for _, tr := range cfg.Transports {
+		for _, e := range tr.Endpoints {
+			if ec, ok := eps[e.Name]; !ok || ec.Listener != tr.Path {
+				t.Fatalf("endpoint %s: %+v, want Listener %s", e.Name, ec, tr.Path)
+			}
+		}
+	}
+	anon := eps[cfg.Transports[0].Path]
+	raw := eps[cfg.Transports[1].Path]
+	web, admin := eps[wantWeb[1].Name], eps[wantWeb[0].Name]
 	if a := anon.Realms["realm2"]; !a.AllowAnonymous || a.AnonymousRole != "anonymous" || a.Tickets != nil || anon.MaxSessions != 0 {
 		t.Fatalf("websocket endpoint %+v", anon)
 	}
@@ -41,6 +58,9 @@ func TestConfigEndpoints(t *testing.T) {
 	}
 	if w := web.Realms["realm1"]; web.MaxSessions != 100 || w.CRA["bob"].Secret != "bob-secret" || w.AnonymousRole != "guest" {
 		t.Fatalf("web endpoint %+v", web)
+	}
+	if a := admin.Realms["realm1"]; admin.MaxSessions != 100 || a.Tickets["carol"].Role != "admin" || a.AllowAnonymous || a.CRA != nil {
+		t.Fatalf("web admin endpoint %+v", admin)
 	}
 	for _, rc := range cfg.Router.Realms {
 		if rc.AllowAnonymous || rc.Tickets != nil || rc.CRA != nil {
@@ -77,13 +97,18 @@ func TestConfigEndpoints(t *testing.T) {
 		defer s.Close()
 		return s.Details(), ""
 	}
-	ep := func(i int) *router.Endpoint { return r.Endpoint(cfg.Transports[i].Endpoint) }
+	ep := func(i int) *router.Endpoint { return r.Endpoint(cfg.Transports[i].Endpoints[0].Name) }
+	webAdmin, webWS := r.Endpoint(wantWeb[0].Name), r.Endpoint(wantWeb[1].Name)
 	alice := &client.Ticket{Ticket: "alice-secret"}
 	if d, _ := join(ep(0).Connect(), "realm1", "", nil); d["authrole"] != "anonymous" {
 		t.Fatalf("anonymous on the websocket transport: %v", d)
 	}
 	if d, _ := join(ep(1).Connect(), "realm1", "alice", alice); d["authid"] != "alice" {
 		t.Fatalf("alice on the rawsocket transport: %v", d)
+	}
+	carol := &client.Ticket{Ticket: "carol-secret"}
+	if d, _ := join(webAdmin.Connect(), "realm2", "carol", carol); d["authrole"] != "admin" {
+		t.Fatalf("carol on the web transport's admin path: %v", d)
 	}
 	for _, c := range []struct {
 		name   string
@@ -96,7 +121,9 @@ func TestConfigEndpoints(t *testing.T) {
 		{"anonymous on rawsocket", ep(1).Connect(), "realm1", "", nil, wamp.ErrNotAuthorized},
 		{"alice on websocket", ep(0).Connect(), "realm1", "alice", alice, wamp.ErrNoAuthMethod},
 		{"alice in realm2", ep(1).Connect(), "realm2", "alice", alice, wamp.ErrNoAuthMethod},
-		{"alice on web", ep(2).Connect(), "realm1", "alice", alice, wamp.ErrNoAuthMethod},
+		{"alice on web", webWS.Connect(), "realm1", "alice", alice, wamp.ErrNoAuthMethod},
+		{"carol on web ws", webWS.Connect(), "realm1", "carol", carol, wamp.ErrNoAuthMethod},
+		{"anonymous on web admin", webAdmin.Connect(), "realm1", "", nil, wamp.ErrNotAuthorized},
 		{"anonymous without endpoint", r.Connect(), "realm1", "", nil, wamp.ErrNotAuthorized},
 	} {
 		if _, reason := join(c.tr, c.realm, c.authid, c.a); reason != c.want {

@@ -30,7 +30,7 @@ func ExampleParse() {
 	p := rc.Roles[0].Permissions[0]
 	fmt.Println(rc.Name, rc.AnonymousRole, p.URI, p.Match, p.Allow.Call, p.Allow.Publish)
 	t := cfg.Transports[0]
-	fmt.Println(t.Type, t.Network, t.Address, t.Serializers)
+	fmt.Println(t.Type, t.Network, t.Address, t.Endpoints[0].Serializers)
 
 	_, err = config.Parse([]byte(`{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1",
 	    "roles": [{"name": "anonymous", "permissions": [{"uri": "com.", "match": "regex"}]}]}]}]}`), ".")

@@ -24,8 +24,8 @@ const (
 // serve it on.
 type Config struct {
 	// Router is ready for router.New (and Router.Reload). Logger is
-	// left for the caller. Router.Endpoints has an endpoint per
-	// transport (Transport.Endpoint).
+	// left for the caller. Router.Endpoints has a router endpoint per
+	// WAMP endpoint of the transports (Endpoint.Name).
 	Router router.Config
 	// Transports are the listeners, in the file's order.
 	Transports []Transport
@@ -34,31 +34,44 @@ type Config struct {
 // Transport is one listener of the router worker.
 type Transport struct {
 	// Path is the transport's JSON path (workers[0].transports[1]), for
-	// messages.
+	// messages, and the router.EndpointConfig.Listener of its endpoints.
 	Path string
 	// ID is the transport's "id", if any.
 	ID string
 	// Type is "websocket" or "rawsocket". A Crossbar "web" transport
-	// becomes "websocket" with its websocket paths in WebSocketPaths.
+	// becomes "websocket" with an endpoint per websocket path.
 	Type string
 	// Network is "tcp", "tcp4", "tcp6" or "unix"; Address is host:port
 	// (an empty host: every interface) or the socket's path.
 	Network, Address string
 	// TLS is set for TLS endpoints.
 	TLS *TLS
-	// WebSocketPaths are the URL paths WAMP is served at ("/ws"); nil for
-	// a "websocket" transport, which serves every path.
-	WebSocketPaths []string
+	// Endpoints are what the listener serves WAMP as: a "websocket" or
+	// "rawsocket" transport has one (URLPath ""), a "web" transport one
+	// per websocket path, ordered by URLPath.
+	Endpoints []Endpoint
+}
+
+// Endpoint is a WAMP endpoint of a transport: where on the listener it
+// is, how it speaks, and the router endpoint its sessions attach to.
+type Endpoint struct {
+	// Name is the endpoint's JSON path: its transport's
+	// (workers[0].transports[1]) or its web path's
+	// (workers[0].transports[1].paths.ws). It names its router endpoint
+	// in Config.Router.Endpoints ("auth", and the transport's
+	// "max_sessions"): attach its sessions with
+	// router.Router.Endpoint(Name).
+	Name string
+	// URLPath is the HTTP path of a web transport's websocket path
+	// ("/ws"), matched exactly; "" for a "websocket" transport, which
+	// serves every path, and for a "rawsocket" one.
+	URLPath string
 	// Serializers are the serializer names offered ("json", "msgpack",
 	// "cbor", "ubjson"), in the file's order.
 	Serializers []string
 	// MaxMessageSize bounds a received message (octets); zero means the
 	// transport's default.
 	MaxMessageSize int
-	// Endpoint names the transport's router endpoint in
-	// Config.Router.Endpoints (its Path): its "auth" and "max_sessions".
-	// Attach its sessions with router.Router.Endpoint(Endpoint).
-	Endpoint string
 }
 
 // TLS is an endpoint's key and certificate files (PEM), resolved against

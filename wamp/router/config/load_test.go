@@ -24,7 +24,7 @@ func TestLoadMinimal(t *testing.T) {
 		t.Fatalf("realms %+v", r)
 	}
 	want := []config.Transport{{Path: "workers[0].transports[0]", Type: "websocket", Network: "tcp", Address: ":8080",
-		Serializers: []string{"json", "msgpack", "cbor", "ubjson"}, Endpoint: "workers[0].transports[0]"}}
+		Endpoints: []config.Endpoint{{Name: "workers[0].transports[0]", Serializers: []string{"json", "msgpack", "cbor", "ubjson"}}}}}
 	if !reflect.DeepEqual(cfg.Transports, want) {
 		t.Fatalf("transports\n%+v, want\n%+v", cfg.Transports, want)
 	}
@@ -48,7 +48,7 @@ func TestLoadStarred(t *testing.T) {
 	if !rc.AllowAnonymous || rc.AnonymousRole != "role1" {
 		t.Fatalf("anonymous %v %q", rc.AllowAnonymous, rc.AnonymousRole)
 	}
-	if tr := cfg.Transports[0]; tr.Type != "websocket" || !reflect.DeepEqual(tr.WebSocketPaths, []string{"/ws"}) || tr.Address != ":8080" {
+	if tr := cfg.Transports[0]; tr.Type != "websocket" || len(tr.Endpoints) != 1 || tr.Endpoints[0].URLPath != "/ws" || tr.Address != ":8080" {
 		t.Fatalf("transport %+v", tr)
 	}
 }
@@ -106,13 +106,13 @@ func TestLoadFull(t *testing.T) {
 		t.Fatalf("%d transports", len(tr))
 	}
 	if tr[0].ID != "web1" || tr[0].Address != "127.0.0.1:8443" || tr[0].TLS == nil || tr[0].TLS.KeyFile != filepath.Join("testdata", "server.key") ||
-		!reflect.DeepEqual(tr[0].Serializers, []string{"cbor", "json"}) || !reflect.DeepEqual(tr[0].WebSocketPaths, []string{"/ws"}) {
+		len(tr[0].Endpoints) != 1 || !reflect.DeepEqual(tr[0].Endpoints[0].Serializers, []string{"cbor", "json"}) || tr[0].Endpoints[0].URLPath != "/ws" {
 		t.Fatalf("web transport %+v", tr[0])
 	}
-	if tr[1].Type != "rawsocket" || tr[1].Network != "tcp4" || tr[1].MaxMessageSize != 1<<20 {
+	if tr[1].Type != "rawsocket" || tr[1].Network != "tcp4" || tr[1].Endpoints[0].MaxMessageSize != 1<<20 {
 		t.Fatalf("rawsocket transport %+v", tr[1])
 	}
-	if tr[2].Network != "unix" || tr[2].Address != filepath.Join("testdata", "router.sock") || tr[2].MaxMessageSize != 65536 {
+	if tr[2].Network != "unix" || tr[2].Address != filepath.Join("testdata", "router.sock") || tr[2].Endpoints[0].MaxMessageSize != 65536 {
 		t.Fatalf("unix transport %+v (dir %s)", tr[2], dir)
 	}
 	if _, err := router.New(cfg.Router); err != nil {
@@ -171,6 +171,9 @@ func TestParseErrors(t *testing.T) {
 		return `{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1"}], "transports": [` + t + `]}]}`
 	}
 	const ws = `{"type": "websocket", "endpoint": {"type": "tcp", "port": 1}`
+	web := func(paths string) string {
+		return transport(`{"type": "web", "endpoint": {"type": "tcp", "port": 1}, "paths": {` + paths + `}}`)
+	}
 	for _, c := range []struct{ in, want string }{
 		{perm(`{"uri": "c", "match": "regex"}`), `workers[0].realms[1].roles[0].permissions[2].match: unknown value "regex" (want "exact", "prefix", "wildcard")`},
 		{perm(`{"uri": "c", "allow": {"cal": true}}`), `workers[0].realms[1].roles[0].permissions[2].allow.cal: unknown or unsupported key`},
@@ -227,8 +230,16 @@ func TestParseErrors(t *testing.T) {
 			`workers[0].transports[0].auth.ticket.principals.joe.realm: no realm "nope" is configured`},
 		{transport(ws + `, "auth": {"cookie": {}}}`), `workers[0].transports[0].auth.cookie: unknown or unsupported key`},
 		{transport(ws + `, "auth": {"scram": {"principals": {"s": {"kdf": "md5", "role": "u"}}}}}`), `workers[0].transports[0].auth.scram.principals.s.kdf: unknown value "md5" (want "argon2id-13", "pbkdf2")`},
-		{transport(`{"type": "web", "endpoint": {"type": "tcp", "port": 1}, "paths": {"a": {"type": "websocket"}, "b": {"type": "websocket", "auth": {"ticket": {"principals": {}}}}}}`),
-			`workers[0].transports[0].paths.b.auth: not supported: differs from workers[0].transports[0].paths.a.auth (the paths of a web transport are one endpoint: give each auth a transport of its own)`},
+		{web(`"a": {"type": "websocket"}, "b": {"type": "websocket", "auth": {"ticket": {"principals": {"joe": {"ticket": "t"}}}}}`),
+			`workers[0].transports[0].paths.b.auth.ticket.principals.joe.role: missing`},
+		{web(`"a": {"type": "websocket"}, "b": {"type": "websocket", "auth": {"cryptosign": {"principals": {"c": {"role": "r", "authorized_keys": ["00"]}}}}}`),
+			`workers[0]: endpoint "workers[0].transports[0].paths.b": realm "realm1": cryptosign principal "c": wamp/auth: not an Ed25519 public key in hex`},
+		{web(`"a": {"type": "websocket", "serializers": []}`), `workers[0].transports[0].paths.a.serializers: empty`},
+		{web(`"a": {"type": "websocket", "options": {"max_message_size": 1}}`), `workers[0].transports[0].paths.a.options.max_message_size: 1 out of range [512, 16777216]`},
+		{web(`"ws": {"type": "websocket"}, "/ws": {"type": "websocket"}`), `workers[0].transports[0].paths.ws: the same URL path /ws as workers[0].transports[0].paths["/ws"]`},
+		{web(`"{id}": {"type": "websocket"}`), `workers[0].transports[0].paths["{id}"]: invalid path "{id}" (want URL path segments of letters, digits, "-._~")`},
+		{web(`"a//b": {"type": "websocket"}`), `workers[0].transports[0].paths["a//b"]: invalid path "a//b" (want URL path segments of letters, digits, "-._~")`},
+		{web(``), `workers[0].transports[0].paths: no websocket path`},
 		{transport(ws + `, "max_sessions": 0}`), `workers[0].transports[0].max_sessions: 0 out of range [1, 2147483647]`},
 		{transport(`{"type": "rawsocket", "endpoint": {"type": "tcp", "port": 1}, "max_sessions": "10"}`), `workers[0].transports[0].max_sessions: want an integer, got a string`},
 		{transport(ws + `}, ` + ws + `, "auth": {"cryptosign": {"principals": {"c": {"role": "r", "authorized_keys": ["00"]}}}}}`),
