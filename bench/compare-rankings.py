@@ -1,16 +1,24 @@
 #!/usr/bin/env python3
 # Compare the rankings of two `autobahn bench compare --json` results: for every cell, the
 # server pairs whose medians of msg per server-CPU-second differ by more than 10 % in either run,
-# and those whose order changed. Usage: bench/compare-rankings.py A.json B.json
+# and those whose order changed. Usage: bench/compare-rankings.py [--by normalized] A.json B.json
+# --by normalized compares normalized_msg_per_cpu_s (the median of per-round ratios to the round's
+# geometric mean, which `bench compare` ranks by) instead of the medians of absolute values.
 import json,sys,itertools
+args=sys.argv[1:]
+by="median"
+if args[:1]==["--by"]:
+    by,args=args[1],args[2:]
 def load(p):
     d=json.load(open(p))
     out={}
     for s in d["servers"]:
         for cell,m in s["medians"].items():
-            out.setdefault(cell,{})[s["name"]]=m["msg_per_cpu_s"]
+            v=m["msg_per_cpu_s"] if by=="median" else s["normalized_msg_per_cpu_s"][cell]
+            out.setdefault(cell,{})[s["name"]]=v
     return out
-a,b=load(sys.argv[1]),load(sys.argv[2])
+a,b=load(args[0]),load(args[1])
+print("by", by)
 bad=0; total=0
 for cell in a:
     print(cell)

@@ -9,7 +9,8 @@
 # slight underestimate, alike for every N.
 #
 # Usage: bench/run-prefork.sh [procs-list] [conns] [size] [duration] [rounds]
-#   defaults: "1 2" 1000 32 5s 3
+#   defaults: "1 2" 1000 32 5s 3; ENGINE=uring runs the generator on
+#   io_uring (bench run --engine), which needs less CPU per message.
 # Bounded: every serve and bench run is under timeout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,7 @@ conns=${2:-1000}
 size=${3:-32}
 dur=${4:-5s}
 rounds=${5:-3}
+engine=${ENGINE:-loop}
 port=${PORT:-19830}
 work=$(mktemp -d)
 spid=""
@@ -45,7 +47,7 @@ for round in $(seq "$rounds"); do
     pids=$(pgrep -P "$spid") # serve, under timeout
     if [ "$n" != 1 ]; then pids=$(pgrep -P "$pids" | tr '\n' ' '); fi # its children
     t0=$(ticks $pids)
-    timeout 60 "$work/autobahn" bench run -c "$conns" -size "$size" -duration "$dur" -warmup 1s \
+    timeout 60 "$work/autobahn" bench run -engine "$engine" -c "$conns" -size "$size" -duration "$dur" -warmup 1s \
       -progress 0 -json "ws://127.0.0.1:$port/echo" >"$work/run.json"
     t1=$(ticks $pids)
     python3 - "$work/run.json" "$n" "$round" "$(( t1 - t0 ))" "$hz" <<'PY'

@@ -134,7 +134,7 @@ func benchRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&r.Batch, "batch", false, "closed loop: send the --inflight messages together in one write once all are answered")
 	fs.Float64Var(&r.MsgRate, "msg-rate", 0, "open loop: messages per second in total (0: closed loop)")
 	fs.IntVar(&r.MaxInFlight, "max-inflight", 1024, "open loop: unanswered messages per connection before sends count as errors")
-	fs.StringVar(&r.Engine, "engine", "loop", "closed loop's I/O: loop (the event-loop client) or uring (io_uring, Linux, ws:// only: fewer system calls, so the generator needs less CPU per message)")
+	fs.StringVar(&r.Engine, "engine", "loop", "closed loop's I/O: loop (the event-loop client) or uring (io_uring, Linux, ws:// and wss://: fewer system calls, so the generator needs less CPU per message)")
 	size := fs.String("size", "32", `message size in bytes, or a distribution "32:9,4k:1" (size:weight)`)
 	fs.BoolVar(&r.Text, "text", false, "send text messages (default binary)")
 	fs.DurationVar(&r.Warmup, "warmup", time.Second, "traffic before measuring")

@@ -56,11 +56,14 @@ func sizeLabel(n int) string {
 }
 
 // Compare runs every server under every cell, Rounds times, and reports
-// medians. Each round starts every server afresh, in an order rotated by
-// one per round, so that the machine's slow and fast moments fall on all
-// servers alike; a server runs on GOMAXPROCS=1, pinned to ServerCPU with
-// taskset when that is >= 0 (run the generator pinned elsewhere:
-// `taskset -c 1 autobahn bench compare ...`).
+// medians and, for the ranking, medians of per-round ratios (see
+// ServerResult.Relative). A round measures idle memory (a pass over the
+// servers), then each cell in turn, all servers back to back, each
+// started afresh for each pass, in an order rotated by one per round, so
+// that the machine's slow and fast moments fall on all servers alike and a
+// cell's servers are measured close together in time; a server runs on
+// GOMAXPROCS=1, pinned to ServerCPU with taskset when that is >= 0 (run
+// the generator pinned elsewhere: `taskset -c 1 autobahn bench compare ...`).
 type Compare struct {
 	Servers   []Server
 	Cells     []Cell
@@ -83,6 +86,8 @@ type Compare struct {
 	Engine string
 	// Log, if set, gets one line per measurement as it is made.
 	Log io.Writer
+
+	clocks map[string]bool // the ServerUse.CPUClock of every sample
 }
 
 // Sample is one measurement of a server in one cell and round.
@@ -96,8 +101,13 @@ type Sample struct {
 	P999            time.Duration `json:"p99_9_ns"`
 	Max             time.Duration `json:"max_ns"`
 	GeneratorCPU    float64       `json:"generator_cpu_percent"`
-	Errors          int64         `json:"errors"`
-	Err             string        `json:"error,omitempty"`
+	// ServerWait and GeneratorWait are ServerUse.WaitPercent and
+	// Result.GeneratorWaitPercent: how much the machine's other work held
+	// each side back in this measurement.
+	ServerWait    float64 `json:"server_run_delay_percent,omitempty"`
+	GeneratorWait float64 `json:"generator_run_delay_percent,omitempty"`
+	Errors        int64   `json:"errors"`
+	Err           string  `json:"error,omitempty"`
 }
 
 // ServerResult is a server's samples and their medians.
@@ -107,6 +117,14 @@ type ServerResult struct {
 	Medians    map[string]Sample   `json:"medians"` // by Cell.String()
 	IdleRSS    []float64           `json:"idle_rss_per_conn_bytes,omitempty"`
 	IdleMedian float64             `json:"idle_rss_per_conn_median_bytes,omitempty"`
+	// Relative is, by cell, the median over the rounds of the server's msg
+	// per server-CPU-second over the round's reference, the geometric mean
+	// of all servers' in the same round and cell: the statistic to rank by
+	// on a shared machine, whose load moves a whole round (see normalize).
+	Relative map[string]float64 `json:"relative_msg_per_cpu_s,omitempty"`
+	// Normalized is Relative times the geometric mean of the rounds'
+	// references: Relative's order on the scale of msg per server-CPU-second.
+	Normalized map[string]float64 `json:"normalized_msg_per_cpu_s,omitempty"`
 }
 
 // CompareResult is the outcome of a Compare.
@@ -121,6 +139,10 @@ type CompareResult struct {
 	Servers   []*ServerResult `json:"servers"`
 	// Machine is where and when the matrix ran (see ReadMachine).
 	Machine *Machine `json:"machine,omitempty"`
+	// ServerCPUClock is where the servers' CPU times came from
+	// (ServerUse.CPUClock; both names, comma-separated, if samples
+	// differed).
+	ServerCPUClock string `json:"server_cpu_clock,omitempty"`
 }
 
 // Start runs the matrix.
@@ -134,6 +156,7 @@ func (m *Compare) Start(ctx context.Context) (*CompareResult, error) {
 		mach.ServerCPU = -1
 	}
 	res := &CompareResult{Cells: m.Cells, Rounds: m.Rounds, IdleConns: m.IdleConns, Machine: &mach, InFlight: m.InFlight, Batch: m.Batch, MsgRate: m.MsgRate, Engine: m.Engine}
+	m.clocks = map[string]bool{}
 	by := map[string]*ServerResult{}
 	for _, s := range m.Servers {
 		if by[s.Name] != nil {
@@ -144,10 +167,16 @@ func (m *Compare) Start(ctx context.Context) (*CompareResult, error) {
 		res.Servers = append(res.Servers, sr)
 	}
 	for round := range m.Rounds {
-		for i := range m.Servers {
-			s := m.Servers[(i+round)%len(m.Servers)]
-			if err := m.runServer(ctx, s, by[s.Name], round); err != nil {
-				return nil, err
+		// One pass for the idle memory, then one per cell.
+		for pass := -1; pass < len(m.Cells); pass++ {
+			if pass < 0 && m.IdleConns <= 0 {
+				continue
+			}
+			for i := range m.Servers {
+				s := m.Servers[(i+round)%len(m.Servers)]
+				if err := m.runServer(ctx, s, by[s.Name], round, pass); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}
@@ -160,11 +189,18 @@ func (m *Compare) Start(ctx context.Context) (*CompareResult, error) {
 			sr.IdleMedian = median(sr.IdleRSS)
 		}
 	}
+	res.normalize()
+	for _, name := range []string{CPUClockExact, CPUClockTicks} {
+		if m.clocks[name] {
+			res.ServerCPUClock = strings.TrimPrefix(res.ServerCPUClock+", "+name, ", ")
+		}
+	}
 	return res, nil
 }
 
-// runServer starts s, measures it in every cell, and stops it.
-func (m *Compare) runServer(ctx context.Context, s Server, sr *ServerResult, round int) error {
+// runServer starts s, measures it in cell m.Cells[pass] (pass -1: its idle
+// memory), and stops it.
+func (m *Compare) runServer(ctx context.Context, s Server, sr *ServerResult, round, pass int) error {
 	proc, url, err := m.start(ctx, s)
 	if err != nil {
 		return fmt.Errorf("loadgen: server %s: %w", s.Name, err)
@@ -174,7 +210,7 @@ func (m *Compare) runServer(ctx context.Context, s Server, sr *ServerResult, rou
 	if s.TLS {
 		dial.URL, dial.TLSConfig = "wss"+strings.TrimPrefix(url, "ws"), &tls.Config{InsecureSkipVerify: true}
 	}
-	if m.IdleConns > 0 {
+	if pass < 0 {
 		idle := &Idle{Dial: dial, Hold: m.Warmup, PID: proc.cmd.Process.Pid}
 		idle.Conns = m.IdleConns
 		r, err := idle.Start(ctx)
@@ -183,35 +219,33 @@ func (m *Compare) runServer(ctx context.Context, s Server, sr *ServerResult, rou
 		}
 		sr.IdleRSS = append(sr.IdleRSS, r.RSSPerConn)
 		m.logf("round %d %-14s idle %d conns: %.0f B RSS per connection, %d/%d pongs", round+1, s.Name, r.Connected, r.RSSPerConn, r.Pongs, r.Pinged)
+		return nil
 	}
-	for _, c := range m.Cells {
-		sizes, err := ParseSizes(strconv.Itoa(c.Size))
-		if err != nil {
-			return err
-		}
-		run := &Run{Dial: dial, Sizes: sizes, InFlight: m.InFlight, Batch: m.Batch, MsgRate: m.MsgRate, Engine: m.Engine,
-			Warmup: m.Warmup, Duration: m.Duration, PID: proc.cmd.Process.Pid}
-		run.Conns = c.Conns
-		var smp Sample
-		r, err := run.Start(ctx)
-		if err != nil {
-			smp.Err = err.Error()
-		} else {
-			l := r.Latency
-			smp = Sample{MsgPerSecond: r.MsgPerSecond, P50: l.P50, P90: l.P90, P99: l.P99, P999: l.P999, Max: l.Max,
-				GeneratorCPU: r.GeneratorCPUPercent, Errors: r.Errors}
-			if r.Server != nil {
-				smp.MsgPerCPUSecond, smp.ServerCPU = r.Server.MsgPerCPUSecond, r.Server.CPUPercent
-			}
-		}
-		sr.Cells[c.String()] = append(sr.Cells[c.String()], smp)
-		m.logf("round %d %-14s %-12s %8.0f msg/s %8.0f msg per server-CPU-s (CPU %3.0f %%) p99 %v errors %d %s",
-			round+1, s.Name, c, smp.MsgPerSecond, smp.MsgPerCPUSecond, smp.ServerCPU, round3(smp.P99), smp.Errors, smp.Err)
-		if ctx.Err() != nil {
-			return ctx.Err()
+	c := m.Cells[pass]
+	sizes, err := ParseSizes(strconv.Itoa(c.Size))
+	if err != nil {
+		return err
+	}
+	run := &Run{Dial: dial, Sizes: sizes, InFlight: m.InFlight, Batch: m.Batch, MsgRate: m.MsgRate, Engine: m.Engine,
+		Warmup: m.Warmup, Duration: m.Duration, PID: proc.cmd.Process.Pid}
+	run.Conns = c.Conns
+	var smp Sample
+	r, err := run.Start(ctx)
+	if err != nil {
+		smp.Err = err.Error()
+	} else {
+		l := r.Latency
+		smp = Sample{MsgPerSecond: r.MsgPerSecond, P50: l.P50, P90: l.P90, P99: l.P99, P999: l.P999, Max: l.Max,
+			GeneratorCPU: r.GeneratorCPUPercent, GeneratorWait: r.GeneratorWaitPercent, Errors: r.Errors}
+		if r.Server != nil {
+			smp.MsgPerCPUSecond, smp.ServerCPU, smp.ServerWait = r.Server.MsgPerCPUSecond, r.Server.CPUPercent, r.Server.WaitPercent
+			m.clocks[r.Server.CPUClock] = true
 		}
 	}
-	return nil
+	sr.Cells[c.String()] = append(sr.Cells[c.String()], smp)
+	m.logf("round %d %-14s %-12s %8.0f msg/s %8.0f msg per server-CPU-s (CPU %3.0f %%, waited %3.0f %%; generator waited %3.0f %%) p99 %v errors %d %s",
+		round+1, s.Name, c, smp.MsgPerSecond, smp.MsgPerCPUSecond, smp.ServerCPU, smp.ServerWait, smp.GeneratorWait, round3(smp.P99), smp.Errors, smp.Err)
+	return ctx.Err()
 }
 
 func (m *Compare) logf(format string, a ...any) {
@@ -340,6 +374,8 @@ func medianSample(v []Sample) Sample {
 		MsgPerCPUSecond: pick(func(s Sample) float64 { return s.MsgPerCPUSecond }),
 		ServerCPU:       pick(func(s Sample) float64 { return s.ServerCPU }),
 		GeneratorCPU:    pick(func(s Sample) float64 { return s.GeneratorCPU }),
+		ServerWait:      pick(func(s Sample) float64 { return s.ServerWait }),
+		GeneratorWait:   pick(func(s Sample) float64 { return s.GeneratorWait }),
 		P50:             dur(func(s Sample) time.Duration { return s.P50 }),
 		P90:             dur(func(s Sample) time.Duration { return s.P90 }),
 		P99:             dur(func(s Sample) time.Duration { return s.P99 }),
@@ -377,6 +413,20 @@ func (res *CompareResult) WriteMarkdown(w io.Writer) error {
 					line += " error |"
 				} else {
 					line += " " + t.cell(s) + " |"
+				}
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
+	if res.ranked() {
+		fmt.Fprintf(w, "\nmessages per server-CPU-second, for ranking: the median over %d rounds of each round's ratio to the geometric mean of all servers in that round, times the rounds' geometric mean:\n\n%s\n%s\n", res.Rounds, head, rule)
+		for _, sr := range res.Servers {
+			line := "| " + sr.Name + " |"
+			for _, c := range res.Cells {
+				if v, ok := sr.Normalized[c.String()]; ok {
+					line += " " + kilo(v) + " |"
+				} else {
+					line += " – |"
 				}
 			}
 			fmt.Fprintln(w, line)

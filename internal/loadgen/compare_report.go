@@ -58,7 +58,11 @@ func (res *CompareResult) WriteReport(w io.Writer, regen string, charts ReportCh
 	if res.IdleConns == 0 {
 		tp = head + "\n" + rule + "\n"
 	}
-	b.WriteString("**Messages per server-CPU-second** (the server's user + system CPU time from /proc; longer runs on a busy machine change it least):\n\n" + tp)
+	src := "the server's user + system CPU time from /proc"
+	if res.ServerCPUClock == CPUClockExact {
+		src = "the server's CPU time to the nanosecond, from its process CPU clock"
+	}
+	b.WriteString("**Messages per server-CPU-second** (" + src + "; longer runs on a busy machine change it least):\n\n" + tp)
 	var errs []string
 	for _, sr := range res.Servers {
 		b.WriteString("| " + sr.Name + " |")
@@ -83,6 +87,20 @@ func (res *CompareResult) WriteReport(w io.Writer, regen string, charts ReportCh
 			}
 		}
 		b.WriteString("\n")
+	}
+	if res.ranked() {
+		b.WriteString("\n**For ranking**, messages per server-CPU-second normalized by round (the median of a server's ratios to the geometric mean of all servers measured in the same round, times the rounds' geometric mean: the machine's load moves a whole round, and the ratio cancels it; rank by this):\n\n" + head + "\n" + rule + "\n")
+		for _, sr := range res.Servers {
+			b.WriteString("| " + sr.Name + " |")
+			for _, c := range res.Cells {
+				if v, ok := sr.Normalized[c.String()]; ok {
+					b.WriteString(" " + kilo(v) + " |")
+				} else {
+					b.WriteString(" – |")
+				}
+			}
+			b.WriteString("\n")
+		}
 	}
 	res.table(&b, "\n**Messages per second** (server CPU % of its one core / generator CPU % of one core):\n\n", head, rule, func(s Sample) string {
 		return fmt.Sprintf("%s (%.0f %% / %.0f %%)", kilo(s.MsgPerSecond), s.ServerCPU, s.GeneratorCPU)

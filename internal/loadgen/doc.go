@@ -17,20 +17,30 @@
 //     shows in every message it delayed instead of in one (no coordinated
 //     omission).
 //
-// With Run.Engine "uring" (Linux, ws://, closed loop without Batch or
-// Compress) the connections are dialed and upgraded with blocking calls,
-// then their sockets are driven by one io_uring on one locked thread:
-// each io_uring_enter submits the sends and re-armed receives of many
-// connections and reaps many completions, so the generator makes a few
-// system calls per batch instead of two per message; echoes are parsed
+// With Run.Engine "uring" (Linux, ws:// or wss://, closed loop without
+// Batch or Compress) the connections are dialed and upgraded with
+// blocking calls, then their sockets are driven by one io_uring on one
+// locked thread: each io_uring_enter submits the sends and re-armed
+// receives of many connections and reaps many completions, so the
+// generator makes a few system calls per batch instead of two per
+// message; echoes are parsed
 // with ws.Parser, and the counts and latencies are those of the default
-// engine.
+// engine. On wss:// each connection's crypto/tls client runs its
+// handshake and the upgrade over the blocking socket, then over memory:
+// the ciphertext of each completed recv goes into the tls.Conn and its
+// plaintext to the parser, and every frame goes out through
+// tls.Conn.Write into the connection's send queue (Dial.TLSConfig as on
+// the loop engine).
 //
 // Message sizes follow a Sizes distribution ("32", "32:9,4k:1"); messages
 // are text or binary, with permessage-deflate offered or not. An echo is
 // matched with its message in order per connection and checked for size
 // and type. With Run.PID the server's CPU time and RSS over the measured
-// time come from /proc, and the generator reports its own CPU.
+// time come from /proc, the CPU time exact to the nanosecond from the
+// process's CPU-time clock on Linux (processCPU; /proc/PID/stat's 10 ms
+// ticks elsewhere), and the generator reports its own CPU; both report
+// how long their threads waited for a CPU (/proc/PID/task/*/schedstat),
+// the mark a busy machine leaves on a measurement.
 //
 //	r := &loadgen.Run{Dial: loadgen.Dial{URL: "ws://127.0.0.1:9000/echo", Conns: 100},
 //		Duration: 5 * time.Second}
@@ -47,12 +57,17 @@
 // connection and the kernel's TCP memory (/proc/net/sockstat), then pings
 // every connection and counts the pongs.
 //
-// A Compare runs a matrix: server commands (each started afresh per round
-// on GOMAXPROCS=1, pinned with taskset, on a free loopback port) × cells of
-// connections and message size, an Idle run per server, Rounds times in an
-// order rotated every round (a server with Server.TLS is dialed over
-// wss://); it reports every sample, their medians, Markdown tables and an
-// SVG bar chart. Its result records the Machine it ran on (CPU, cores,
+// A Compare runs a matrix: server commands (each started afresh for every
+// measurement on GOMAXPROCS=1, pinned with taskset, on a free loopback
+// port) × cells of connections and message size, and an Idle run per
+// server, Rounds times; a round measures the idle memory, then each cell
+// with all servers back to back, in an order rotated every round (a
+// server with Server.TLS is dialed over wss://). It reports every sample,
+// their medians, and for the ranking the median of each server's
+// per-round ratios to the geometric mean of all servers in the same round
+// and cell (ServerResult.Relative, Normalized): the load of a shared
+// machine moves whole rounds, which the ratios cancel; Markdown tables and
+// an SVG bar chart. Its result records the Machine it ran on (CPU, cores,
 // load averages at the start and the end, pinning); WriteReport renders
 // the result as the Markdown section BENCHMARKS.md includes, with charts
 // of throughput per server-CPU-second (WriteSVG), latency percentiles
@@ -90,9 +105,12 @@
 // time. The uring engine: at most 16384 connections, each with an 8 KiB
 // receive buffer and two send buffers that hold its InFlight frames; a
 // ring of 2 submissions and 4 completions per connection (rounded up to
-// a power of two). Connections: at most 2^20; sizes: at most
-// MaxMessageSize. wss:// runs TLS on the client's loops too
-// (Dial.TLSConfig), so at small sizes the generator spends more per message there than on ws://. A WAMP run:
+// a power of two); on wss:// a crypto/tls client state per connection
+// (its input buffer grows to a record, ≈ 17 KiB, once a large message
+// arrives) and one 16 KiB plaintext buffer for the engine. Connections:
+// at most 2^20; sizes: at most MaxMessageSize. wss:// runs TLS in the
+// generator too (Dial.TLSConfig), so at small sizes it spends more per
+// message there than on ws://. A WAMP run:
 // at most MaxWAMPSessions callers and subscribers, MaxWAMPInFlight calls
 // per caller, MaxWAMPPayload bytes; each subscriber's event queue holds
 // 16384 events or about 64 MiB, whichever is less. Kernels: two buffers of

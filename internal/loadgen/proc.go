@@ -15,9 +15,15 @@ const clockTick = 10 * time.Millisecond
 type ProcSample struct {
 	CPU time.Duration // user + system
 	RSS int64         // resident bytes
+	// CPUExact: CPU is the kernel's count in nanoseconds (processCPU), not
+	// /proc/PID/stat's in clock ticks of 10 ms. Subtract only samples that
+	// agree here.
+	CPUExact bool
 }
 
-// ReadProc samples process pid (Linux /proc/PID/stat and status).
+// ReadProc samples process pid (Linux /proc/PID/stat and status; the CPU
+// time from the process's CPU-time clock where there is one, exact to the
+// nanosecond).
 func ReadProc(pid int) (ProcSample, error) {
 	dir := "/proc/" + strconv.Itoa(pid)
 	stat, err := os.ReadFile(dir + "/stat")
@@ -36,7 +42,11 @@ func ReadProc(pid int) (ProcSample, error) {
 	if err != nil {
 		return ProcSample{}, err
 	}
-	return ProcSample{CPU: cpu, RSS: rss}, nil
+	p := ProcSample{CPU: cpu, RSS: rss}
+	if c, err := processCPU(pid); err == nil {
+		p.CPU, p.CPUExact = c, true
+	}
+	return p, nil
 }
 
 var errProcFormat = errors.New("loadgen: unexpected /proc format")

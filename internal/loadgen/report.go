@@ -44,6 +44,10 @@ type Result struct {
 	Latency             Latency    `json:"latency"`
 	Server              *ServerUse `json:"server,omitempty"`
 	GeneratorCPUPercent float64    `json:"generator_cpu_percent"`
+	// GeneratorWaitPercent is the share of the measured time the
+	// generator's threads spent runnable but waiting for a CPU (summed
+	// over threads, so it can exceed 100; Linux).
+	GeneratorWaitPercent float64 `json:"generator_run_delay_percent,omitempty"`
 
 	hist *Snapshot
 }
@@ -73,13 +77,34 @@ type Percentile struct {
 	Count      uint64        `json:"count"` // values at or below
 }
 
-// ServerUse is what /proc says about the server over the measured time.
+// ServerUse is what /proc and the process CPU clock say about the server
+// over the measured time.
 type ServerUse struct {
 	CPUSeconds      float64 `json:"cpu_s"`
 	CPUPercent      float64 `json:"cpu_percent"` // of one core
 	MsgPerCPUSecond float64 `json:"msg_per_cpu_s"`
 	RSSBefore       int64   `json:"rss_before_bytes"`
 	RSSAfter        int64   `json:"rss_after_bytes"`
+	// CPUClock is where CPUSeconds came from: CPUClockExact or
+	// CPUClockTicks.
+	CPUClock string `json:"cpu_clock,omitempty"`
+	// WaitPercent is the share of the measured time the server's threads
+	// spent runnable but waiting for a CPU (runDelay; Linux): how much
+	// other work on its CPU held it back.
+	WaitPercent float64 `json:"run_delay_percent,omitempty"`
+}
+
+// Where a server's CPU time comes from (ServerUse.CPUClock).
+const (
+	CPUClockExact = "process CPU clock, ns" // the kernel's sum_exec_runtime (Linux)
+	CPUClockTicks = "/proc/PID/stat, 10 ms ticks"
+)
+
+func cpuClockName(exact bool) string {
+	if exact {
+		return CPUClockExact
+	}
+	return CPUClockTicks
 }
 
 // Histogram returns the measured latencies.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -330,6 +331,30 @@ type window struct {
 	cpu0, cpu1   cpuSample
 	self0, self1 time.Duration
 	rss0, rss1   int64
+	// Run-queue waits (runDelay) of the server and of the generator.
+	wait0, wait1         delaySample
+	selfWait0, selfWait1 delaySample
+}
+
+type delaySample struct {
+	d  time.Duration
+	ok bool
+}
+
+func sampleDelay(pid int) delaySample {
+	if pid <= 0 {
+		return delaySample{}
+	}
+	d, ok := runDelay(pid)
+	return delaySample{d, ok}
+}
+
+// waitPercent is the share of el that a and b say was spent waiting.
+func waitPercent(a, b delaySample, el time.Duration) (float64, bool) {
+	if !a.ok || !b.ok || el <= 0 {
+		return 0, false
+	}
+	return 100 * (b.d - a.d).Seconds() / el.Seconds(), true
 }
 
 // measure waits out the warm-up that began at t0 (the traffic is
@@ -343,6 +368,7 @@ func measure(ctx context.Context, g *gen, r *Run, res *Result, prog *progressor,
 	prog.setPhase("measure")
 	var w window
 	w.cpu0, w.self0, w.rss0 = sampleCPU(r.PID), selfCPU(), res.sampleRSS(r.PID)
+	w.wait0, w.selfWait0 = sampleDelay(r.PID), sampleDelay(os.Getpid())
 	w.start = g.now()
 	if !sleepUntil(ctx, g, g.measureEnd.Load()) {
 		g.measureEnd.Store(g.now())
@@ -350,6 +376,7 @@ func measure(ctx context.Context, g *gen, r *Run, res *Result, prog *progressor,
 	w.end = g.now()
 	g.sending.Store(false)
 	w.cpu1, w.self1, w.rss1 = sampleCPU(r.PID), selfCPU(), res.sampleRSS(r.PID)
+	w.wait1, w.selfWait1 = sampleDelay(r.PID), sampleDelay(os.Getpid())
 	return w
 }
 
@@ -366,16 +393,18 @@ func drain(ctx context.Context, g *gen, r *Run, prog *progressor) {
 func (res *Result) finish(g *gen, r *Run, w window) {
 	el := time.Duration(w.end - w.start)
 	res.fill(g, el)
-	if r.PID > 0 && w.cpu0.ok && w.cpu1.ok {
-		res.Server = &ServerUse{CPUSeconds: (w.cpu1.cpu - w.cpu0.cpu).Seconds(), RSSBefore: w.rss0, RSSAfter: w.rss1}
+	if r.PID > 0 && w.cpu0.ok && w.cpu1.ok && w.cpu0.exact == w.cpu1.exact {
+		res.Server = &ServerUse{CPUSeconds: (w.cpu1.cpu - w.cpu0.cpu).Seconds(), RSSBefore: w.rss0, RSSAfter: w.rss1, CPUClock: cpuClockName(w.cpu0.exact)}
 		if res.Server.CPUSeconds > 0 && el > 0 {
 			res.Server.CPUPercent = 100 * res.Server.CPUSeconds / el.Seconds()
 			res.Server.MsgPerCPUSecond = float64(res.Received) / res.Server.CPUSeconds
 		}
+		res.Server.WaitPercent, _ = waitPercent(w.wait0, w.wait1, el)
 	}
 	if el > 0 {
 		res.GeneratorCPUPercent = 100 * (w.self1 - w.self0).Seconds() / el.Seconds()
 	}
+	res.GeneratorWaitPercent, _ = waitPercent(w.selfWait0, w.selfWait1, el)
 }
 
 // sleepUntil waits until g's clock reads t; false if ctx ended first.
@@ -395,8 +424,9 @@ func sleepUntil(ctx context.Context, g *gen, t int64) bool {
 }
 
 type cpuSample struct {
-	cpu time.Duration
-	ok  bool
+	cpu   time.Duration
+	ok    bool
+	exact bool // ProcSample.CPUExact
 }
 
 func sampleCPU(pid int) cpuSample {
@@ -404,7 +434,7 @@ func sampleCPU(pid int) cpuSample {
 		return cpuSample{}
 	}
 	p, err := ReadProc(pid)
-	return cpuSample{p.CPU, err == nil}
+	return cpuSample{p.CPU, err == nil, p.CPUExact}
 }
 
 func (res *Result) sampleRSS(pid int) int64 {

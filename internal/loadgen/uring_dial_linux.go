@@ -2,7 +2,9 @@ package loadgen
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"sync"
@@ -26,6 +28,10 @@ func (r *Run) dialRaw(ctx context.Context, u *url.URL, open *openCount) (conns [
 		}
 		mu.Unlock()
 	}
+	var tcfg *tls.Config
+	if isTLS(u) {
+		tcfg = uringTLSConfig(r.TLSConfig, u)
+	}
 	idx := make(chan int)
 	var wg sync.WaitGroup
 	for range min(r.Conns, maxDialers) {
@@ -33,7 +39,7 @@ func (r *Run) dialRaw(ctx context.Context, u *url.URL, open *openCount) (conns [
 		go func() {
 			defer wg.Done()
 			for i := range idx {
-				c, err := r.dialOne(ctx, u, i)
+				c, err := r.dialOne(ctx, u, tcfg, i)
 				if err != nil {
 					fail(err)
 					continue
@@ -68,11 +74,16 @@ feed:
 	return conns, failed, first
 }
 
-// dialOne dials connection i and runs the opening handshake on it.
-func (r *Run) dialOne(ctx context.Context, u *url.URL, i int) (*uconn, error) {
+// dialOne dials connection i and runs the opening handshake on it, after
+// a TLS handshake with tcfg when it is not nil.
+func (r *Run) dialOne(ctx context.Context, u *url.URL, tcfg *tls.Config, i int) (*uconn, error) {
 	host := u.Host
 	if u.Port() == "" {
-		host = net.JoinHostPort(u.Hostname(), "80")
+		port := "80"
+		if tcfg != nil {
+			port = "443"
+		}
+		host = net.JoinHostPort(u.Hostname(), port)
 	}
 	d := net.Dialer{Timeout: 10 * time.Second}
 	if la := r.localAddr(u, i); la != "" {
@@ -88,19 +99,29 @@ func (r *Run) dialOne(ctx context.Context, u *url.URL, i int) (*uconn, error) {
 	}
 	defer nc.Close()
 	_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
+	// rw is the stream of the upgrade: the socket, or TLS over it.
+	var rw io.ReadWriter = nc
+	var tc *tls.Conn
+	var tr *utlsConn
+	if tcfg != nil {
+		if tc, tr, err = clientTLS(ctx, nc, tcfg); err != nil {
+			return nil, err
+		}
+		rw = tc
+	}
 	key := ws.NewKey()
 	req, err := ws.AppendRequest(nil, u, key, nil)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := nc.Write(req); err != nil {
+	if _, err := rw.Write(req); err != nil {
 		return nil, err
 	}
 	buf := make([]byte, ws.DefaultMaxHeaderBytes)
 	var resp ws.Response
 	have, n := 0, 0
 	for n == 0 {
-		k, rerr := nc.Read(buf[have:])
+		k, rerr := rw.Read(buf[have:])
 		have += k
 		if n, err = ws.ParseResponse(&resp, buf[:have], ws.HandshakeLimits{}); err != nil {
 			return nil, err
@@ -116,6 +137,10 @@ func (r *Run) dialOne(ctx context.Context, u *url.URL, i int) (*uconn, error) {
 	c.parser.Reset(ws.ParserConfig{Role: ws.RoleClient})
 	if n < have {
 		c.lead = append([]byte(nil), buf[n:have]...)
+	}
+	if tc != nil {
+		tr.toMemory(&c.next)
+		c.tls, c.tlsIn = tc, tr
 	}
 	sc, err := nc.(*net.TCPConn).SyscallConn()
 	if err != nil {

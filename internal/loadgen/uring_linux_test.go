@@ -142,6 +142,11 @@ func newRawPeer(t *testing.T, bad bool) *rawPeer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return servePeer(t, ln, bad)
+}
+
+// servePeer runs a rawPeer on ln until the test's end.
+func servePeer(t *testing.T, ln net.Listener, bad bool) *rawPeer {
 	p := &rawPeer{ln: ln, bad: bad}
 	p.wg.Add(1)
 	go func() {
@@ -292,7 +297,6 @@ func TestURingRefuses(t *testing.T) {
 		"open loop": {Dial: Dial{URL: "ws://127.0.0.1:1/", Conns: 1}, MsgRate: 10},
 		"batch":     {Dial: Dial{URL: "ws://127.0.0.1:1/", Conns: 1}, Batch: true},
 		"compress":  {Dial: Dial{URL: "ws://127.0.0.1:1/", Conns: 1, Compress: true}},
-		"tls":       {Dial: Dial{URL: "wss://127.0.0.1:1/", Conns: 1}},
 	} {
 		r.Engine, r.Duration = "uring", time.Second
 		if _, err := r.Start(context.Background()); err == nil || !strings.Contains(err.Error(), "uring engine") {

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -37,6 +38,9 @@ const (
 	uringBatchWait = 50 * time.Microsecond
 	// uringCloseWait bounds the closing handshakes at the end.
 	uringCloseWait = time.Second
+	// uringPlainBuf is the engine's one buffer for the plaintext of a
+	// wss:// connection's input: a TLS record's at most.
+	uringPlainBuf = 16 << 10
 )
 
 // uconn is one connection of the uring engine; only the engine's
@@ -61,6 +65,9 @@ type uconn struct {
 	gone      bool // no more traffic: closed, failed or shut down
 	closeSent bool // our close frame is queued (sent first, or the answer to the server's)
 	fdClosed  bool
+
+	tls   *tls.Conn // wss://: the client over tlsIn, else nil
+	tlsIn *utlsConn
 }
 
 // uengine drives every connection of a run from one io_uring.
@@ -72,13 +79,15 @@ type uengine struct {
 	closing atomic.Bool // set by Start: close every connection and stop
 	ops     int         // operations in flight
 	err     error       // the ring failed
+	plain   []byte      // wss://: plaintext read from a tls.Conn
+	frame   []byte      // wss://: a frame on its way into a tls.Conn
 }
 
 // checkURing refuses what the uring engine does not do.
 func (r *Run) checkURing(u *url.URL) error {
 	switch {
-	case u.Scheme != "ws" && u.Scheme != "http":
-		return errors.New("loadgen: the uring engine speaks ws:// only (no TLS)")
+	case u.Scheme != "ws" && u.Scheme != "http" && !isTLS(u):
+		return errors.New("loadgen: the uring engine speaks ws:// and wss:// only")
 	case r.MsgRate > 0:
 		return errors.New("loadgen: the uring engine runs the closed loop only, not the open loop (MsgRate)")
 	case r.Batch:
@@ -175,6 +184,9 @@ func (e *uengine) run(ready chan<- error) {
 		if len(c.lead) > 0 {
 			e.parse(c, c.lead)
 			c.lead = nil
+		}
+		if c.tls != nil {
+			e.input(c, nil)
 		}
 		e.armRecv(c)
 	}
@@ -299,7 +311,7 @@ func (e *uengine) complete(q *cqe) {
 	c.recvOn = false
 	switch {
 	case res > 0:
-		e.parse(c, c.rbuf[:res])
+		e.input(c, c.rbuf[:res])
 		e.armRecv(c)
 	case res < 0 && (syscall.Errno(-res) == unix.EINTR || syscall.Errno(-res) == unix.EAGAIN):
 		e.armRecv(c)
@@ -336,8 +348,7 @@ func (e *uengine) parse(c *uconn, data []byte) {
 				e.onMessage(c, c.msgOp, c.msgLen)
 			}
 		case ws.EventPing:
-			c.next = ws.AppendFrame(c.next, ws.OpPong, true, true, maskKey(), ev.Payload)
-			e.flush(c)
+			e.queueFrame(c, ws.OpPong, ev.Payload)
 		case ws.EventClose:
 			e.queueClose(c, ev.Code)
 		case ws.EventNone:
@@ -398,8 +409,7 @@ func (e *uengine) send(c *uconn, t int64) {
 	if m {
 		g.inflight.Add(1)
 	}
-	c.next = ws.AppendFrame(c.next, g.op, true, true, maskKey(), g.payload[:size])
-	e.flush(c)
+	e.queueFrame(c, g.op, g.payload[:size])
 }
 
 // queueClose queues c's close frame (once) and starts its send.
@@ -409,8 +419,7 @@ func (e *uengine) queueClose(c *uconn, code ws.StatusCode) {
 	}
 	c.closeSent = true
 	var b [2]byte
-	c.next = ws.AppendFrame(c.next, ws.OpClose, true, true, maskKey(), ws.AppendClosePayload(b[:0], code, ""))
-	e.flush(c)
+	e.queueFrame(c, ws.OpClose, ws.AppendClosePayload(b[:0], code, ""))
 }
 
 // fail ends c's traffic: its messages in flight are lost, and a close

@@ -337,11 +337,11 @@ func (u *serverUse) end(el time.Duration, msgs uint64) *ServerUse {
 		return nil
 	}
 	after, err := ReadProc(u.pid)
-	if err != nil {
+	if err != nil || after.CPUExact != u.before.CPUExact {
 		return nil
 	}
 	cpu := (after.CPU - u.before.CPU).Seconds()
-	s := &ServerUse{CPUSeconds: cpu, RSSBefore: u.before.RSS, RSSAfter: after.RSS}
+	s := &ServerUse{CPUSeconds: cpu, RSSBefore: u.before.RSS, RSSAfter: after.RSS, CPUClock: cpuClockName(after.CPUExact)}
 	if el > 0 {
 		s.CPUPercent = 100 * cpu / el.Seconds()
 	}
