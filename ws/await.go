@@ -70,13 +70,16 @@ func (c *Conn) controlOnly() bool {
 		return false
 	}
 	defer c.rmu.Unlock()
-	if c.p.pending != nil || c.p.reader != nil || !c.parser.idle() || c.p.rr == c.p.rw {
+	if c.p.pending != nil || c.p.reader != nil || (c.parser != nil && !c.parser.idle()) || c.p.rr == c.p.rw {
 		return false
 	}
 	for b := c.p.rbuf[c.p.rr:c.p.rw]; len(b) > 0; b = b[wholeControl(b):] {
 		if wholeControl(b) == 0 {
 			return false
 		}
+	}
+	if c.parser == nil {
+		c.takeParser()
 	}
 	for c.p.rr < c.p.rw {
 		n, ev, err := c.parser.Parse(c.p.rbuf[c.p.rr : c.p.rr+wholeControl(c.p.rbuf[c.p.rr:c.p.rw])])

@@ -27,7 +27,7 @@ type Conn struct {
 	// Read side, guarded by rmu.
 	rmu       sync.Mutex
 	p         *pullState // pull mode's reading and framing; nil in push mode
-	parser    *Parser    // pull mode: &p.parser; push mode: pooled while a frame or message is under way, else nil
+	parser    *Parser    // pooled; pull mode: nil from awaitInput until the next parse, push mode: held while a frame or message is under way
 	msg       *[]byte    // pooled, for messages that span reads
 	off       *offload   // push mode: a piece is being decoded off the loop
 	msgCharge int64      // what the message being assembled holds of the MemoryBudget
@@ -94,7 +94,7 @@ func newConn(nc net.Conn, role Role, buffered []byte, neg Negotiated, opts *Opti
 		c.p.rw = copy(c.p.rbuf, buffered)
 	}
 	if c.p != nil {
-		c.parser = &c.p.parser
+		c.parser = parserPool.Get().(*Parser)
 		c.parser.Reset(c.parserConfig())
 	}
 	if tc, ok := nc.(*net.TCPConn); ok && o.DisableNoDelay {
@@ -214,7 +214,6 @@ func putBuf(bp *[]byte) {
 // event loop's, has none: its input comes through Feed and its output goes
 // to its queue, so an idle connection on the loop does not carry it.
 type pullState struct {
-	parser  Parser
 	rc      syscall.RawConn // nc's, for reads that hold no buffer while idle; nil if unsupported
 	frameMu sync.Mutex      // held for writing one frame
 	wake    chan struct{}   // guarded by Conn.mu: closed when writing a message ends; made by a writer that waits

@@ -238,6 +238,9 @@ func (c *Conn) nextEvent(ctx context.Context) (Event, error) {
 			return Event{}, err
 		}
 		if c.p.rr < c.p.rw {
+			if c.parser == nil {
+				c.takeParser()
+			}
 			n, ev, err := c.parser.Parse(c.p.rbuf[c.p.rr:c.p.rw])
 			c.p.rr += n
 			if err != nil {
@@ -273,7 +276,10 @@ func (c *Conn) nextEvent(ctx context.Context) (Event, error) {
 // awaitInput blocks until input is buffered or the connection has a
 // reason to wake the reader (an error, a deadline); ReadMessage then
 // finds out which. It only helps where reads are raw, and it must be
-// called from the reading goroutine.
+// called from the reading goroutine. Between messages the Parser goes
+// back to parserPool for the wait, so that a parked connection does not
+// carry it (its state then is that of a reset Parser); the next parse
+// takes one again (takeParser), outside the parked goroutine's frames.
 func (c *Conn) awaitInput() {
 	if c.p.rc == nil || !c.rmu.TryLock() {
 		return
@@ -283,7 +289,19 @@ func (c *Conn) awaitInput() {
 		return
 	}
 	c.releaseMsg()
+	if p := c.parser; p != nil && p.idle() {
+		p.release()
+		parserPool.Put(p)
+		c.parser = nil
+	}
 	c.p.pending = c.read()
+}
+
+// takeParser gives a pull-mode connection whose Parser went back to
+// parserPool (awaitInput) a reset one. c.rmu must be held.
+func (c *Conn) takeParser() {
+	c.parser = parserPool.Get().(*Parser)
+	c.parser.Reset(c.parserConfig())
 }
 
 // awaitHot waits up to d for input, like awaitInput, and reports whether

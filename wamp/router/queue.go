@@ -31,8 +31,8 @@ type outQueue struct {
 	head    int
 	bytes   int  // estimated size of items[head:] plus the batch being written
 	closed  bool // no more pushes; final is the last message written
+	writing bool // a writer runs (or the last one has run)
 	final   wamp.Message
-	writing bool       // a writer runs (or the last one has run)
 	run     func()     // the writer, started on a goroutine of its own
 	kit     *writerKit // the running writer's; nil when none runs
 }

@@ -33,7 +33,11 @@ type session struct {
 	enc wamp.Serializer // a wamp.EncodedSender's (the loop's too), nil for others (Pipe): fanout.go
 	log *slog.Logger
 
-	state      atomic.Int32
+	state atomic.Int32
+	// canceled is guarded by graceMu (below): cancelContext came, a ctx
+	// made later is canceled already. (Here, beside state, it takes no
+	// room of its own: an idle session fits a smaller allocation.)
+	canceled   bool
 	helloTimer *time.Timer // guarded by mu; nil once stopped
 	// graceMu guards grace and the session's context: ctx bounds writes
 	// and what waits for the session (an authenticator), and is canceled
@@ -43,7 +47,6 @@ type session struct {
 	grace     *time.Timer
 	ctx       context.Context
 	cancel    context.CancelFunc
-	canceled  bool           // cancelContext came: a ctx made later is canceled already
 	auth      *pendingAuth   // stateAuth only; reader-owned
 	decisions *decisionCache // an Authorizer's cached decisions; reader-owned (authorize.go)
 	held      heldMessages   // behind a ProcedureAuthorizer's decision (authorize_dynamic.go)
@@ -71,16 +74,17 @@ type session struct {
 	ep      *Endpoint
 	epState atomic.Uint32
 
-	// Guarded by the realm's mu.
-	subs  map[wamp.ID]*subscription
-	regs  map[wamp.ID]*registration
-	calls map[wamp.ID]*invocation // as caller, by CALL.Request
-	invs  map[wamp.ID]*invocation // as callee, by INVOCATION.Request
+	// Guarded by the realm's mu (removed and dropping beside epState, in
+	// the room its alignment leaves).
+	removed  bool
+	dropping bool // in a run of dropped events (logged once per run)
+	subs     map[wamp.ID]*subscription
+	regs     map[wamp.ID]*registration
+	calls    map[wamp.ID]*invocation // as caller, by CALL.Request
+	invs     map[wamp.ID]*invocation // as callee, by INVOCATION.Request
 	// endedStreams: request IDs of progressive call invocations that
 	// ended with the caller's stream open (dealer_progressive.go).
 	endedStreams []wamp.ID
-	removed      bool
-	dropping     bool // in a run of dropped events (logged once per run)
 
 	dropped atomic.Uint64
 }

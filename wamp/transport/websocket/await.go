@@ -19,13 +19,16 @@ import "time"
 // written (the next Send takes it again), so a parked connection holds
 // none.
 func (c *Conn) AwaitInput(d time.Duration) bool {
-	if c.qhead < len(c.queue) || c.loop || c.in != nil || c.recv != nil || c.isClosed() {
+	if c.qhead < len(c.queue) || c.loop || c.isClosed() { // on the loop: an inbox or a Receiver
 		return true
 	}
 	if d > 0 {
 		return c.c.AwaitInput(d)
 	}
+	// No defer: the frames of a parked reader stay small (they are part
+	// of every idle connection's stack).
 	c.parkWriter(true)
-	defer c.parkWriter(false)
-	return c.c.AwaitInput(d)
+	ok := c.c.AwaitInput(d)
+	c.parkWriter(false)
+	return ok
 }

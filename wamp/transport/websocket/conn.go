@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/autobahn-go/autobahn/utf8"
@@ -172,36 +173,51 @@ func (o Options) maxMessage() int64 {
 type Conn struct {
 	c       *ws.Conn
 	ser     wamp.Serializer
-	batched bool
-	op      ws.Opcode
 	maxSend int64 // 0: no limit
 
 	// Read side, owned by the one goroutine in Recv.
 	queue []wamp.Message // decoded messages of a batched frame
 	qhead int
-	in    *inbox.Inbox // on the event loop: what OnMessage received; nil otherwise
 
-	// On the event loop (receiver.go).
-	loop   bool     // the output is ws's push queue: Send waits for room first, SendNow never waits
-	recv   Receiver // LoopReceiver: messages go to it, decoded on the loop; nil otherwise
-	failed error    // LoopReceiver: the decoding error that closed the connection (loop goroutine only)
-	data   any      // SetData
+	// *loopSide: on the event loop only (nil on goroutines, whose idle
+	// connections are smaller without it): check loop before using its
+	// fields.
+	*loopSide
+	data any // SetData
 
 	// The write side on goroutines (writer.go); unused on the event loop.
 	wmu      sync.Mutex
-	w        *writer // while Sends use it (or it failed or Close drained it); nil when idle
-	wrefs    int32   // Sends using w
-	wclosed  bool    // Close began: no more writers
-	wparked  bool    // the reader waits in AwaitInput(0): an idle writer retires
-	wlimit   int     // Options.WriteQueue resolved
+	shut     atomic.Bool // Close began (isClosed); beside wmu and wrefs, in the room their alignment leaves
+	wrefs    int32       // Sends using w
+	w        *writer     // while Sends use it (or it failed or Close drained it); nil when idle
+	wlimit   int         // Options.WriteQueue resolved
 	wtimeout time.Duration
+
+	// Small fields together, so that an idle connection fits a smaller
+	// allocation.
+	batched bool
+	op      ws.Opcode
+	loop    bool // on the event loop: the output is ws's push queue, Send waits for room first, SendNow never waits
+	wclosed bool // guarded by wmu: Close began, no more writers
+	wparked bool // guarded by wmu: the reader waits in AwaitInput(0), an idle writer retires
 
 	// header holds the opening handshake's HTTP headers a server
 	// connection keeps (header.go).
 	header string
 
 	closeOnce sync.Once
-	closed    chan struct{}
+}
+
+// loopSide is what a Conn on the event loop has and one on goroutines
+// does not.
+type loopSide struct {
+	in     *inbox.Inbox // LoopHandler, DialLoop: what OnMessage received; nil for a LoopReceiver's
+	recv   Receiver     // LoopReceiver: messages go to it, decoded on the loop; nil otherwise
+	failed error        // LoopReceiver: the decoding error that closed the connection (loop goroutine only)
+	// closed is closed by Close (an inbox's Take waits on it). On
+	// goroutines a room wait of Send ends on its writer's own channel
+	// (writer.go) instead.
+	closed chan struct{}
 }
 
 var _ wamp.Transport = (*Conn)(nil)
@@ -286,8 +302,10 @@ func newConn(c *ws.Conn, opts Options, loop bool) (*Conn, error) {
 	if s.Binary() {
 		op = ws.OpBinary
 	}
-	t := &Conn{c: c, ser: s, batched: batched, op: op, maxSend: opts.maxMessage(), closed: make(chan struct{}), loop: loop}
-	if !loop {
+	t := &Conn{c: c, ser: s, batched: batched, op: op, maxSend: opts.maxMessage(), loop: loop}
+	if loop {
+		t.loopSide = &loopSide{closed: make(chan struct{})}
+	} else {
 		t.wlimit, t.wtimeout = writeOptions(opts)
 	}
 	return t, nil
@@ -322,7 +340,10 @@ func (c *Conn) ConnectionState() (tls.ConnectionState, bool) {
 func (c *Conn) Close() error {
 	err := ErrClosed
 	c.closeOnce.Do(func() {
-		close(c.closed)
+		c.shut.Store(true)
+		if c.loop {
+			close(c.closed)
+		}
 		if !c.loop && c.drainWriter() {
 			// The peer reads nothing: abandon the write by closing the
 			// socket (no closing handshake is possible anyway), or ws's
@@ -337,14 +358,7 @@ func (c *Conn) Close() error {
 	return err
 }
 
-func (c *Conn) isClosed() bool {
-	select {
-	case <-c.closed:
-		return true
-	default:
-		return false
-	}
-}
+func (c *Conn) isClosed() bool { return c.shut.Load() }
 
 // encodeBufs holds encode buffers; one is taken per Send, so concurrent
 // Sends encode in parallel and steady-state sending does not allocate.
@@ -481,10 +495,10 @@ func (c *Conn) Recv(ctx context.Context) (wamp.Message, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if c.recv != nil {
+	if c.loop && c.recv != nil {
 		return nil, errReceiverRecv
 	}
-	if c.in != nil {
+	if c.loop && c.in != nil {
 		r, err := c.in.Take(ctx, c.closed, ErrClosed)
 		if err != nil {
 			return nil, c.recvErr(ctx, err)

@@ -34,7 +34,7 @@ func FuzzBatchedRecv(f *testing.F) {
 			}
 			var want []wamp.Message
 			splitErr := wamp.SplitBatched(s, payload, func(m wamp.Message) error { want = append(want, m); return nil })
-			c := &Conn{ser: s, batched: true, closed: make(chan struct{})}
+			c := &Conn{ser: s, batched: true}
 			m, err := c.decode(binary, payload)
 			if (err == nil) != (splitErr == nil) {
 				t.Fatalf("%s: decode error %v, SplitBatched error %v", s.Name(), err, splitErr)

@@ -197,14 +197,14 @@ func (c *Conn) SendNow(m wamp.Message) error {
 // those of LoopHandler and DialLoop the inbox pauses and resumes reading
 // itself).
 func (c *Conn) PauseRead() {
-	if c.recv != nil {
+	if c.loop && c.recv != nil {
 		c.c.PauseRead()
 	}
 }
 
 // ResumeRead undoes PauseRead.
 func (c *Conn) ResumeRead() {
-	if c.recv != nil {
+	if c.loop && c.recv != nil {
 		c.c.ResumeRead()
 	}
 }

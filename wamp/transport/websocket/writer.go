@@ -45,6 +45,11 @@ type writer struct {
 	wq    coalesce.Queue
 	wmsgs [][]byte // the writer's argument to WriteMessages
 	wdl   deadline // the writer's write context (writeCtx)
+	// closed is closed when its Conn's Close begins (drainWriter): it ends
+	// Sends waiting for room in wq. The writer's, not the Conn's, so that
+	// an idle Conn holds no channel; a writer whose closed is closed stays
+	// its Conn's and never goes back to writers.
+	closed chan struct{}
 }
 
 // writers holds up to freeWriters retired writers for the next
@@ -53,7 +58,7 @@ type writer struct {
 // an idle process may not run for a long time.)
 var writers = make(chan *writer, freeWriters)
 
-// freeWriters bounds writers (about 400 bytes each).
+// freeWriters bounds writers (about 500 bytes each, with their channel).
 const freeWriters = 64
 
 // writeOptions resolves WriteQueue and WriteTimeout (kept in the Conn).
@@ -81,10 +86,10 @@ func (c *Conn) acquireWriter() *writer {
 		var w *writer
 		select {
 		case w = <-writers:
-			w.wq.Reset(c.wlimit, c.closed, ErrClosed)
+			w.wq.Reset(c.wlimit, w.closed, ErrClosed)
 		default:
-			w = &writer{}
-			w.wq.Init(c.wlimit, w.writeQueued, w.writeFailed, c.closed, ErrClosed)
+			w = &writer{closed: make(chan struct{})}
+			w.wq.Init(c.wlimit, w.writeQueued, w.writeFailed, w.closed, ErrClosed)
 		}
 		w.c = c
 		c.w = w
@@ -144,7 +149,11 @@ func (c *Conn) drainWriter() (stuck bool) {
 	c.wclosed = true
 	w := c.w
 	c.wmu.Unlock()
-	return w != nil && w.wq.Drain(closeFlush)
+	if w == nil {
+		return false
+	}
+	close(w.closed) // Sends waiting for room return ErrClosed
+	return w.wq.Drain(closeFlush)
 }
 
 // writeQueued is the queue's write: the queued messages with one
