@@ -1,4 +1,4 @@
-//go:build (linux || darwin || freebsd || netbsd || openbsd || dragonfly) && !eventloop_goroutines
+//go:build linux && !eventloop_goroutines
 
 package eventloop
 
