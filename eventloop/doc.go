@@ -43,8 +43,11 @@
 // know which side it runs on: code shared by both sides never waits (a goroutine that wants room
 // waits for a notification, NotifyWritable, that the loop sends; see ws/wsloop).
 //
-// A loaded loop polls without blocking and only parks its thread in epoll_wait when no event is
-// ready, so it keeps its core busy even at GOMAXPROCS=1 and needs no other goroutine to run.
+// A loaded loop polls without blocking and waits only when no event is ready, so it keeps its core
+// busy even at GOMAXPROCS=1 and needs no other goroutine to run. On Linux an idle loop parks its
+// goroutine on the Go runtime's netpoller (the epoll fd is itself pollable) instead of blocking its
+// thread in epoll_wait, so a wake-up costs no thread hand-off; with Config.LockOSThread, and on
+// kqueue, it blocks its thread in epoll_wait or kevent.
 //
 // # Writes and back-pressure
 //

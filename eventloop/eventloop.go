@@ -88,7 +88,8 @@ type Config struct {
 	ReusePort bool
 	// TCPDelay keeps Nagle's algorithm on; by default TCP_NODELAY is set on every TCP connection.
 	TCPDelay bool
-	// LockOSThread wires every loop goroutine to its own OS thread.
+	// LockOSThread wires every loop goroutine to its own OS thread; an idle loop then blocks that
+	// thread in epoll_wait instead of parking on the runtime's netpoller.
 	LockOSThread bool
 	// Logger receives rare events (accept errors, back-off). Default: none.
 	Logger *slog.Logger

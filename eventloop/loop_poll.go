@@ -316,6 +316,9 @@ func (lp *loop) run() {
 	if lp.cfg.LockOSThread {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
+	} else {
+		// Wait on the runtime's netpoller: no thread blocked in the poller (see poller.park).
+		lp.p.park()
 	}
 	lp.now = lp.nanotime()
 	lp.wheel.next = lp.now + lp.wheel.tick

@@ -53,6 +53,9 @@ func (p *poller) close() {
 	unix.Close(p.fd)
 }
 
+// park does nothing with kqueue: wait blocks its thread in kevent.
+func (p *poller) park() {}
+
 func (p *poller) change(fd int, filter, flags int) {
 	var ev unix.Kevent_t
 	unix.SetKevent(&ev, fd, filter, flags)

@@ -149,3 +149,10 @@ func Syswrite(fd int, p []byte) (int, error) {
 	}
 	return writePlain(fd, p)
 }
+
+// Enabled reports whether the raw path is on (see the package doc: the
+// platform has one, and neither AUTOBAHN_RAWIO=off nor the
+// autobahn_norawio tag turned it off). Other packages that make raw,
+// non-blocking system calls of their own (eventloop's epoll_wait with
+// timeout 0) follow it, so that one switch turns every raw call off.
+func Enabled() bool { return enabled }
