@@ -49,9 +49,13 @@ func writeRouterStats(b *bytes.Buffer, st router.Stats) {
 	counter("autobahn_wamp_sessions_joined_total", "WAMP sessions welcomed.")
 	sample("autobahn_wamp_sessions_joined_total", "", st.Joined)
 	counter("autobahn_wamp_sessions_closed_total",
-		"WAMP sessions ended, by the reason of the router's ABORT or GOODBYE (empty: the transport ended first).")
+		"WAMP sessions ended, by the reason of the router's ABORT or GOODBYE (transport_ended: the transport ended first).")
 	for _, reason := range slices.Sorted(maps.Keys(st.Closed)) {
-		sample("autobahn_wamp_sessions_closed_total", `{reason="`+escapeLabel(string(reason))+`"}`, st.Closed[reason])
+		label := string(reason)
+		if label == "" { // Prometheus reads an empty label value as no label
+			label = "transport_ended"
+		}
+		sample("autobahn_wamp_sessions_closed_total", `{reason="`+escapeLabel(label)+`"}`, st.Closed[reason])
 	}
 	counter("autobahn_wamp_events_dropped_total", "WAMP events dropped for slow subscribers (slow-subscriber policy drop).")
 	sample("autobahn_wamp_events_dropped_total", "", st.EventsDropped)

@@ -135,7 +135,14 @@ func TestServeMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	goodbyes := `autobahn_wamp_sessions_closed_total{reason="wamp.close.goodbye_and_out"}`
-	for scrape(t, addr)[goodbyes] != got[goodbyes]+1 {
+	ended := `autobahn_wamp_sessions_closed_total{reason="transport_ended"}`
+	// A second transport, closed before its HELLO: its end has no reason.
+	tr2, err := websocket.Dial(ctx, "ws://"+addr+"/ws", websocket.Options{Serializers: []wamp.Serializer{json.Serializer{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = tr2.Close()
+	for m := scrape(t, addr); m[goodbyes] != got[goodbyes]+1 || m[ended] < got[ended]+1; m = scrape(t, addr) {
 		if ctx.Err() != nil {
 			t.Fatalf("the session's end not counted: %v", scrape(t, addr))
 		}
