@@ -109,28 +109,7 @@ func (d *Dial) dialAll(ctx context.Context, cl *wsloop.Client, u *url.URL, newHa
 			}
 		}()
 	}
-	start := time.Now()
-feed:
-	for i := range d.Conns {
-		if d.Rate > 0 {
-			due := start.Add(time.Duration(float64(i) / d.Rate * float64(time.Second)))
-			if w := time.Until(due); w > 0 {
-				t := time.NewTimer(w)
-				select {
-				case <-t.C:
-				case <-ctx.Done():
-					t.Stop()
-					break feed
-				}
-			}
-		}
-		select {
-		case idx <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(idx)
+	feedPaced(ctx, idx, d.Conns, d.Rate)
 	wg.Wait()
 	mu.Lock()
 	defer mu.Unlock()
@@ -182,4 +161,31 @@ func (o *openCount) startClosing() <-chan struct{} {
 		o.once.Do(func() { close(o.done) })
 	}
 	return o.done
+}
+
+// feedPaced sends the connection indexes 0..n-1 to idx for the dialers,
+// rate per second (0: as fast as they take them), and closes idx; it stops
+// early when ctx ends.
+func feedPaced(ctx context.Context, idx chan<- int, n int, rate float64) {
+	defer close(idx)
+	start := time.Now()
+	for i := range n {
+		if rate > 0 {
+			due := start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+			if w := time.Until(due); w > 0 {
+				t := time.NewTimer(w)
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+					t.Stop()
+					return
+				}
+			}
+		}
+		select {
+		case idx <- i:
+		case <-ctx.Done():
+			return
+		}
+	}
 }

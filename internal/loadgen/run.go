@@ -251,15 +251,7 @@ func (r *Run) Start(ctx context.Context) (*Result, error) {
 	default:
 		return nil, fmt.Errorf("loadgen: engine %q: want loop or uring", r.Engine)
 	}
-	g := &gen{cfg: r, epoch: time.Now(), payload: make([]byte, r.Sizes.Max()), op: ws.OpBinary, open: newOpenCount()}
-	for i := range g.payload {
-		g.payload[i] = 'a' + byte(i%26)
-	}
-	if r.Text {
-		g.op = ws.OpText
-	}
-	g.measureStart.Store(1<<63 - 1)
-	g.measureEnd.Store(1<<63 - 1)
+	g := newGen(r)
 	ring := r.InFlight
 	if r.MsgRate > 0 {
 		ring = r.MaxInFlight
@@ -443,4 +435,19 @@ func (res *Result) sampleRSS(pid int) int64 {
 	}
 	p, _ := ReadProc(pid)
 	return p.RSS
+}
+
+// newGen returns the generator state of r shared by both engines: the
+// payload pattern, the opcode, and a measured window not started yet.
+func newGen(r *Run) *gen {
+	g := &gen{cfg: r, epoch: time.Now(), payload: make([]byte, r.Sizes.Max()), op: ws.OpBinary, open: newOpenCount()}
+	for i := range g.payload {
+		g.payload[i] = 'a' + byte(i%26)
+	}
+	if r.Text {
+		g.op = ws.OpText
+	}
+	g.measureStart.Store(1<<63 - 1)
+	g.measureEnd.Store(1<<63 - 1)
+	return g
 }

@@ -49,27 +49,7 @@ func (r *Run) dialRaw(ctx context.Context, u *url.URL, open *openCount) (conns [
 			}
 		}()
 	}
-	start := time.Now()
-feed:
-	for i := range r.Conns {
-		if r.Rate > 0 {
-			if w := time.Until(start.Add(time.Duration(float64(i) / r.Rate * float64(time.Second)))); w > 0 {
-				t := time.NewTimer(w)
-				select {
-				case <-t.C:
-				case <-ctx.Done():
-					t.Stop()
-					break feed
-				}
-			}
-		}
-		select {
-		case idx <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(idx)
+	feedPaced(ctx, idx, r.Conns, r.Rate)
 	wg.Wait()
 	return conns, failed, first
 }

@@ -106,15 +106,7 @@ func (r *Run) startURing(ctx context.Context, u *url.URL) (*Result, error) {
 	if err := r.checkURing(u); err != nil {
 		return nil, err
 	}
-	g := &gen{cfg: r, epoch: time.Now(), payload: make([]byte, r.Sizes.Max()), op: ws.OpBinary, open: newOpenCount()}
-	for i := range g.payload {
-		g.payload[i] = 'a' + byte(i%26)
-	}
-	if r.Text {
-		g.op = ws.OpText
-	}
-	g.measureStart.Store(1<<63 - 1)
-	g.measureEnd.Store(1<<63 - 1)
+	g := newGen(r)
 	res := &Result{Mode: "closed", URL: r.URL, Conns: r.Conns, InFlight: r.InFlight, Sizes: r.Sizes.String(), Text: r.Text, Engine: "uring"}
 	prog := newProgressor(r, g)
 	defer prog.stop()
