@@ -7,6 +7,10 @@
 # pinned to CPU 1 (taskset). Run from anywhere; about 15 s per server, cell
 # and round (plus the idle run).
 #
+# The section shows each server at its peak: the closed loop (RATE=0,
+# `--msg-rate 0`); `bench compare`'s own default is the open loop at equal
+# load, for ranking (RATE=10000 here gives that).
+#
 # Usage: bench/report-ws.sh            the echo matrix, section ws-echo
 #        NAME=ws-echo-batch SERVERS=autobahn-loop,gorilla,gws SIZES=32 IDLE=0 \
 #            EXTRA="--inflight 4 --batch" bench/report-ws.sh
@@ -21,6 +25,7 @@ sizes=${SIZES:-32,4096}
 rounds=${ROUNDS:-5}
 duration=${DURATION:-3s}
 idle=${IDLE:-1000}
+rate=${RATE:-0}
 read -r -a extra <<<"${EXTRA:-}"
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
@@ -30,7 +35,7 @@ if [ -z "${RENDER_ONLY:-}" ]; then
   pin=()
   command -v taskset >/dev/null && pin=(taskset -c 1)
   "${pin[@]}" "$bin/autobahn" bench compare --bench-dir bench --servers "$servers" --conns "$conns" --sizes "$sizes" \
-    --idle "$idle" --rounds "$rounds" --duration "$duration" --warmup 1s --server-cpu 0 "${extra[@]}" --json >"$bin/$name.json"
+    --idle "$idle" --rounds "$rounds" --duration "$duration" --warmup 1s --server-cpu 0 --msg-rate "$rate" "${extra[@]}" --json >"$bin/$name.json"
   mv "$bin/$name.json" "bench/results/$name.json"
 fi
 regen=bench/report-ws.sh

@@ -24,7 +24,11 @@ package cli
 //	    each on GOMAXPROCS=1 pinned to --server-cpu, under every cell of
 //	    --conns × --sizes and an idle run of --idle connections, --rounds
 //	    times in a rotated order, and prints Markdown tables of the medians
-//	    (or --json), and with --svg FILE a bar chart.
+//	    (or --json), and with --svg FILE a bar chart. Every server answers
+//	    the same offered load (--msg-rate, 10,000 messages per second by
+//	    default), so CPU per message compares like with like; --msg-rate 0
+//	    (or --inflight, --batch, --engine uring) is the closed loop, each
+//	    server at its peak.
 //	autobahn bench report [flags] RESULT.json
 //	    a compare --json result as the Markdown section BENCHMARKS.md
 //	    includes (machine, load average, command, tables) and three SVG

@@ -35,6 +35,40 @@ var benchServers = []struct {
 	{"autobahn-loop-tls", "autobahn-std", []string{"-loop", "-tls"}},
 }
 
+// defaultCompareRate is bench compare's offered load: 10,000 messages per
+// second in total, which every server of bench/servers answers on one
+// core of a small machine, so that each is measured at the same load. In
+// the closed loop (--msg-rate 0) each server runs at the rate it reaches,
+// and CPU per message depends on that rate (batching, wake-ups): on a
+// shared machine such runs rank servers less than 10 % apart differently
+// from run to run (BENCHMARKS.md, "Do rankings repeat").
+const defaultCompareRate = 10000
+
+// compareLoad settles the closed or open loop: --inflight, --batch and
+// --engine uring belong to the closed loop, so given without --msg-rate
+// they select it; given with a rate above 0 they are an error.
+func compareLoad(fs *flag.FlagSet, m *loadgen.Compare) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var closed []string
+	for _, name := range []string{"inflight", "batch"} {
+		if set[name] {
+			closed = append(closed, "--"+name)
+		}
+	}
+	if m.Engine == "uring" {
+		closed = append(closed, "--engine uring")
+	}
+	switch {
+	case len(closed) == 0 || m.MsgRate == 0:
+		return nil
+	case set["msg-rate"]:
+		return fmt.Errorf("bench compare: %s run the closed loop, not the open loop of --msg-rate %g (use --msg-rate 0)", strings.Join(closed, " and "), m.MsgRate)
+	}
+	m.MsgRate = 0
+	return nil
+}
+
 func benchCompare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
 	setUsage(fs, stderr, "autobahn bench compare [flags]", `  autobahn bench compare                         the servers of bench/servers, from a checkout
@@ -70,7 +104,7 @@ func benchCompare(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.IntVar(&m.InFlight, "inflight", 1, "closed loop: messages in flight per connection")
 	fs.BoolVar(&m.Batch, "batch", false, "closed loop: send the --inflight messages together in one write once all are answered")
 	fs.StringVar(&m.Engine, "engine", "loop", "closed loop's I/O: loop or uring (see bench run -h)")
-	fs.Float64Var(&m.MsgRate, "msg-rate", 0, "open loop at this total rate (messages per second) in every cell, so that every server answers the same load (0: closed loop)")
+	fs.Float64Var(&m.MsgRate, "msg-rate", defaultCompareRate, "open loop at this total rate (messages per second) in every cell, so that every server answers the same load and CPU per message compares like with like; 0: the closed loop, each server at the rate it reaches (its peak; the default when --inflight, --batch or --engine uring is given)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	svg := fs.String("svg", "", "also write a bar chart of msg per server-CPU-second to this SVG file")
 	if err := fs.Parse(args); err != nil {
@@ -78,6 +112,9 @@ func benchCompare(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Errorf("bench compare: unexpected argument %q", fs.Arg(0))}
+	}
+	if err := compareLoad(fs, m); err != nil {
+		return usageError{err}
 	}
 	for _, cs := range strings.Split(*conns, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(cs))

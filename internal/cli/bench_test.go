@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -174,7 +175,8 @@ func TestBenchCompare(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out.String())
 	}
-	if len(res.Servers) != 2 || len(res.Cells) != 2 || res.Rounds != 2 {
+	// Without --msg-rate every server answers the same offered load.
+	if len(res.Servers) != 2 || len(res.Cells) != 2 || res.Rounds != 2 || res.MsgRate != defaultCompareRate {
 		t.Fatalf("result %+v", res)
 	}
 	for _, sr := range res.Servers {
@@ -279,5 +281,52 @@ func TestBenchRunEngineURing(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"bench", "run", "--engine", "nosuch", url}, &out, &errb); err == nil || !strings.Contains(err.Error(), "nosuch") {
 		t.Errorf("unknown engine: %v", err)
+	}
+}
+
+// TestBenchCompareLoad: bench compare measures at equal load unless a
+// closed-loop flag (--inflight, --batch, --engine uring) or --msg-rate 0
+// asks for the closed loop; a closed-loop flag beside a rate is refused.
+func TestBenchCompareLoad(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		rate float64
+		bad  bool
+	}{
+		{nil, defaultCompareRate, false},
+		{[]string{"--msg-rate", "500"}, 500, false},
+		{[]string{"--msg-rate", "0"}, 0, false},
+		{[]string{"--inflight", "4"}, 0, false},
+		{[]string{"--batch"}, 0, false},
+		{[]string{"--engine", "uring"}, 0, false},
+		{[]string{"--inflight", "4", "--msg-rate", "0"}, 0, false},
+		{[]string{"--engine", "loop"}, defaultCompareRate, false},
+		{[]string{"--inflight", "4", "--msg-rate", "500"}, 0, true},
+		{[]string{"--engine", "uring", "--msg-rate", "10000"}, 0, true},
+	} {
+		fs := flag.NewFlagSet("compare", flag.ContinueOnError)
+		m := &loadgen.Compare{}
+		fs.IntVar(&m.InFlight, "inflight", 1, "")
+		fs.BoolVar(&m.Batch, "batch", false, "")
+		fs.StringVar(&m.Engine, "engine", "loop", "")
+		fs.Float64Var(&m.MsgRate, "msg-rate", defaultCompareRate, "")
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		err := compareLoad(fs, m)
+		if tc.bad {
+			if err == nil || !strings.Contains(err.Error(), "--msg-rate 0") {
+				t.Errorf("%q: %v, want an error naming --msg-rate 0", tc.args, err)
+			}
+			continue
+		}
+		if err != nil || m.MsgRate != tc.rate {
+			t.Errorf("%q: rate %g, %v; want %g", tc.args, m.MsgRate, err, tc.rate)
+		}
+	}
+	// Through the command: refused before any server is built.
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"bench", "compare", "--servers", "", "--inflight", "2", "--msg-rate", "100"}, &out, &out); !errors.As(err, new(usageError)) {
+		t.Errorf("--inflight with --msg-rate: %v", err)
 	}
 }

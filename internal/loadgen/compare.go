@@ -399,7 +399,12 @@ func (res *CompareResult) WriteMarkdown(w io.Writer) error {
 		title string
 		cell  func(Sample) string
 	}{
-		{"messages per server-CPU-second", func(s Sample) string { return kilo(s.MsgPerCPUSecond) }},
+		{"messages per server-CPU-second", func(s Sample) string {
+			if res.behind(s) {
+				return kilo(s.MsgPerCPUSecond) + behindMark
+			}
+			return kilo(s.MsgPerCPUSecond)
+		}},
 		{"messages per second", func(s Sample) string { return kilo(s.MsgPerSecond) }},
 		{"p99 latency", func(s Sample) string { return round3(s.P99).String() }},
 	}
@@ -417,13 +422,18 @@ func (res *CompareResult) WriteMarkdown(w io.Writer) error {
 			}
 			fmt.Fprintln(w, line)
 		}
+		if t.title == tables[0].title && res.anyBehind() {
+			fmt.Fprintf(w, "\n%s\n", res.behindNote())
+		}
 	}
 	if res.ranked() {
 		fmt.Fprintf(w, "\nmessages per server-CPU-second, for ranking: the median over %d rounds of each round's ratio to the geometric mean of all servers in that round, times the rounds' geometric mean:\n\n%s\n%s\n", res.Rounds, head, rule)
 		for _, sr := range res.Servers {
 			line := "| " + sr.Name + " |"
 			for _, c := range res.Cells {
-				if v, ok := sr.Normalized[c.String()]; ok {
+				if v, ok := sr.Normalized[c.String()]; ok && res.behind(sr.Medians[c.String()]) {
+					line += " " + kilo(v) + behindMark + " |"
+				} else if ok {
 					line += " " + kilo(v) + " |"
 				} else {
 					line += " – |"

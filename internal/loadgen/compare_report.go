@@ -72,6 +72,8 @@ func (res *CompareResult) WriteReport(w io.Writer, regen string, charts ReportCh
 			case s.Err != "":
 				b.WriteString(" error |")
 				errs = append(errs, fmt.Sprintf("%s %s: %s", sr.Name, c, s.Err))
+			case res.behind(s):
+				b.WriteString(" " + kilo(s.MsgPerCPUSecond) + behindMark + " |")
 			default:
 				b.WriteString(" " + kilo(s.MsgPerCPUSecond) + " |")
 			}
@@ -88,12 +90,17 @@ func (res *CompareResult) WriteReport(w io.Writer, regen string, charts ReportCh
 		}
 		b.WriteString("\n")
 	}
+	if res.anyBehind() {
+		b.WriteString("\n" + res.behindNote() + "\n")
+	}
 	if res.ranked() {
 		b.WriteString("\n**For ranking**, messages per server-CPU-second normalized by round (the median of a server's ratios to the geometric mean of all servers measured in the same round, times the rounds' geometric mean: the machine's load moves a whole round, and the ratio cancels it; rank by this):\n\n" + head + "\n" + rule + "\n")
 		for _, sr := range res.Servers {
 			b.WriteString("| " + sr.Name + " |")
 			for _, c := range res.Cells {
-				if v, ok := sr.Normalized[c.String()]; ok {
+				if v, ok := sr.Normalized[c.String()]; ok && res.behind(sr.Medians[c.String()]) {
+					b.WriteString(" " + kilo(v) + behindMark + " |")
+				} else if ok {
 					b.WriteString(" " + kilo(v) + " |")
 				} else {
 					b.WriteString(" – |")

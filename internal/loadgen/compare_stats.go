@@ -1,6 +1,9 @@
 package loadgen
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // normalize fills every server's Relative and Normalized from its samples:
 // per cell and round, the reference is the geometric mean of msg per
@@ -89,4 +92,36 @@ func geoMean(v []float64) float64 {
 		sum += math.Log(x)
 	}
 	return math.Exp(sum / float64(len(v)))
+}
+
+// keptUpShare is how much of the open loop's offered rate a server must
+// answer to count as measured at that load.
+const keptUpShare = 0.9
+
+// behind reports whether s, measured in the open loop, answered less than
+// keptUpShare of the offered rate: the server could not take that load,
+// so it was measured at a lower one than the others and its CPU per
+// message does not compare with theirs. In the closed loop it is false.
+func (res *CompareResult) behind(s Sample) bool {
+	return res.MsgRate > 0 && s.Err == "" && s.MsgPerSecond < keptUpShare*res.MsgRate
+}
+
+// behindMark is the mark behind's values get in the tables, and
+// behindNote the note under a table that has one.
+const behindMark = " †"
+
+func (res *CompareResult) behindNote() string {
+	return fmt.Sprintf("† answered less than %.0f %% of the offered %.0f messages per second: measured at a lower load than the others, so its CPU per message does not compare with theirs (lower --msg-rate, or measure its peak with --msg-rate 0).", keptUpShare*100, res.MsgRate)
+}
+
+// anyBehind reports whether a median of any server is behind.
+func (res *CompareResult) anyBehind() bool {
+	for _, sr := range res.Servers {
+		for _, c := range res.Cells {
+			if res.behind(sr.Medians[c.String()]) {
+				return true
+			}
+		}
+	}
+	return false
 }

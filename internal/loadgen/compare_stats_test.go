@@ -167,3 +167,40 @@ func TestLoadgenCompareReportRanking(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadgenCompareBehind: in the open loop, a server that answered less
+// than 90 % of the offered rate is marked in every CPU table, with the
+// note, and one that kept up is not; the closed loop marks nothing.
+func TestLoadgenCompareBehind(t *testing.T) {
+	res := statsResult([][]float64{{100, 100}, {200, 200}})
+	res.MsgRate = 1000
+	res.Servers[0].Medians = map[string]Sample{"10×32 B": {MsgPerCPUSecond: 100, MsgPerSecond: 895}}
+	res.Servers[1].Medians = map[string]Sample{"10×32 B": {MsgPerCPUSecond: 200, MsgPerSecond: 905}}
+	res.normalize()
+	var md, rep strings.Builder
+	if err := res.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	if err := res.WriteReport(&rep, "", ReportCharts{}); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"markdown": md.String(), "report": rep.String()} {
+		if n := strings.Count(out, "| a | 100 †"); n != 2 {
+			t.Errorf("%s: a marked %d times, want 2 (medians and ranking):\n%s", name, n, out)
+		}
+		if strings.Contains(out, "| b | 200 †") || !strings.Contains(out, "| b | 200 |") {
+			t.Errorf("%s: b kept up and is marked or missing:\n%s", name, out)
+		}
+		if strings.Count(out, "† answered less than 90 % of the offered 1000 messages per second") != 1 {
+			t.Errorf("%s: the note is not there once:\n%s", name, out)
+		}
+	}
+	res.MsgRate = 0
+	md.Reset()
+	if err := res.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(md.String(), "†") {
+		t.Errorf("closed loop marked:\n%s", md.String())
+	}
+}
