@@ -78,9 +78,13 @@
 // in-memory net.Conn. The loop feeds it what it read and reads the
 // plaintext until the memory conn reports "would block" (a temporary
 // error, after which crypto/tls keeps a record's partial input and goes
-// on with the next Read), and every output is encrypted into memory and
-// sent like plaintext output: no goroutine and no buffer of ours per idle
-// connection. crypto/tls keeps a handshake's state on its goroutine's
+// on with the next Read), or until the last record of the input was read
+// (the memory conn hands crypto/tls one record at a time, so it knows);
+// the plaintext of all the records of one read goes to the ws.Conn at
+// once, so that, as on ws://, the answers to one read are encrypted
+// together (one record up to 16 KiB) and leave with one write. Output is
+// encrypted into memory and sent like plaintext output: no goroutine and
+// no buffer of ours per idle connection. crypto/tls keeps a handshake's state on its goroutine's
 // stack, so the handshake alone runs on a goroutine of its own, which
 // ends with it (and does the certificate's signature off the loop); these
 // goroutines are bounded by MaxPendingHandshakes and live at most
@@ -100,7 +104,8 @@
 // states and the input and handshake buffers it never shrinks, about
 // 7 KB with TLS 1.3 and AES-GCM; once a peer sent a full-size record (a
 // message over 16 KiB) the input buffer holds that record for the rest
-// of the connection, about 29 KB in all (BenchmarkIdleConnMemory).
+// of the connection (one record: crypto/tls is handed one at a time),
+// about 22 KB in all (BenchmarkIdleConnMemory).
 //
 // # Limits
 //

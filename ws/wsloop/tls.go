@@ -40,13 +40,16 @@ func clientTLSConfig(cfg *tls.Config, host string) *tls.Config {
 // tlsLayer is a connection's TLS on the loop: a tls.Conn over a memConn.
 // The handshake runs on a goroutine of its own (memConn explains why),
 // which ends with the handshake; from then on the loop feeds every input
-// to the tls.Conn and reads the plaintext until it would block, and every
+// to the tls.Conn and reads the plaintext until it would block (or the
+// input's last record was read: memConn.drained), and every
 // output goes through tls.Conn.Write into the memConn and out with
-// eventloop.Conn.Send. Fields other than mem are the loop's.
+// eventloop.Conn.Send. Fields other than mem are the loop's; tc, open
+// and the first fields of mem, which every message uses, share a cache
+// line (one allocation).
 type tlsLayer struct {
 	tc   *tls.Conn
-	mem  *memConn
-	open bool   // the handshake is done: the loop reads and writes
+	open bool // the handshake is done: the loop reads and writes
+	mem  memConn
 	head []byte // plaintext of an HTTP head not complete yet
 	err  error  // why TLS ended the connection, for OnClose
 }
@@ -54,8 +57,9 @@ type tlsLayer struct {
 // startTLS starts c's TLS handshake (c.ec is open): server side for an
 // accepted connection, client side with cfg.
 func (d *driver) startTLS(c *conn, client bool, cfg *tls.Config) {
-	m := newMemConn(c.ec)
-	t := &tlsLayer{mem: m}
+	t := &tlsLayer{}
+	m := &t.mem
+	m.init(c.ec)
 	if client {
 		t.tc = tls.Client(m, cfg)
 	} else {
@@ -160,14 +164,30 @@ func (d *driver) tlsHandshaken(c *conn) {
 }
 
 // tlsRead decrypts the input fed so far and passes the plaintext on.
+// crypto/tls returns one record per Read; the records of one input are
+// gathered (up to plainBatch bytes) and handed on together, so that, as
+// on ws:// where one read is one Feed and one write, the ws.Conn is fed
+// once and its answers to all of them leave in one tls.Conn.Write (one
+// record up to 16 KiB, one seal) and one send.
 func (d *driver) tlsRead(c *conn) {
 	t := c.tls
-	buf := plainPool.Get().(*[]byte)
-	defer plainPool.Put(buf)
+	bp := plainPool.Get().(*[]byte)
+	defer plainPool.Put(bp)
+	buf, n := *bp, 0
 	for {
-		n, err := t.tc.Read(*buf)
+		m, err := t.tc.Read(buf[n:])
+		n += m
+		if err == nil && m > 0 && t.mem.drained() {
+			// The record read was the input's last (buf had room for
+			// all of it): crypto/tls holds nothing more.
+			err = errWouldBlock
+		}
+		if err == nil && len(buf)-n >= maxRecordPlain {
+			continue // room for another record
+		}
 		if n > 0 {
-			d.plainIn(c, (*buf)[:n])
+			d.plainIn(c, buf[:n])
+			n = 0
 		}
 		if err == nil {
 			continue
@@ -272,5 +292,15 @@ func (c *conn) tlsClosed(err error) error {
 	return err
 }
 
-// plainPool holds the loops' plaintext buffers, one record each.
-var plainPool = sync.Pool{New: func() any { b := make([]byte, 16<<10); return &b }}
+// maxRecordPlain is the most plaintext one TLS record holds (RFC 8446
+// 5.1, RFC 5246 6.2.1), which tls.Conn.Read returns at most per call.
+const maxRecordPlain = 16 << 10
+
+// plainBatch is the size of the loops' plaintext buffers (plainPool):
+// the records of one input that tlsRead hands on together, four full
+// ones, or all of an input the loop read at once (64 KiB by default).
+const plainBatch = 4 * maxRecordPlain
+
+// plainPool holds the loops' plaintext buffers, in use only during
+// tlsRead (none is held by an idle connection).
+var plainPool = sync.Pool{New: func() any { b := make([]byte, plainBatch); return &b }}

@@ -1,6 +1,7 @@
 package wsloop
 
 import (
+	"encoding/binary"
 	"net"
 	"sync"
 	"time"
@@ -29,22 +30,46 @@ func (wouldBlock) Temporary() bool { return true }
 // copies in (feed), Write queues to the socket with AsyncWrite.
 //
 // Afterwards (loop mode) only the loop uses it: Read returns the bytes of
-// the current OnData call without copying them and then errWouldBlock;
-// Write appends to out, which the loop sends with eventloop.Conn.Send and
-// gives back to a pool, so that an idle connection holds no buffer here.
+// the current OnData call (setInput lends them, without a copy) and then
+// errWouldBlock; Write appends to out, which the loop sends with
+// eventloop.Conn.Send and gives back to a pool, so that an idle
+// connection holds no buffer here. The loop's calls take no lock: the
+// handshake goroutine, the only other user, returned before toLoop, and
+// its last call (handshakeDone) and the loop's handshakeResult are
+// ordered by mu. closeConn still locks, as it may meet the goroutine.
+//
+// In both modes Read stops at the end of every TLS record (it follows the
+// record headers from the connection's first byte), so crypto/tls never
+// holds more than the record it is reading: once its Read returned a
+// record's plaintext and drained reports true, it holds no input at all,
+// and the loop need not call it again only to hear errWouldBlock (which
+// costs crypto/tls a call and an allocation).
+//
+// The fields every message uses come first, in one cache line with
+// tlsLayer's (which holds the memConn): with a thousand connections they
+// are seldom in the cache.
 type memConn struct {
-	wire memWire
+	loop   bool // loop mode: set by toLoop, after which only the loop calls (unlocked)
+	closed bool // the connection is gone: Read fails
+	// Read's place in the record stream (the reader's: the handshake
+	// goroutine's, then the loop's).
+	nhdr uint8                 // bytes of a record header read in pieces, in hdr
+	hdr  [recordHeaderLen]byte // that header
+	body int                   // bytes of the current record's body not read yet
+	in   []byte                // ciphertext not yet read by crypto/tls
+	out  *[]byte               // loop mode: ciphertext to send
 
+	wire   memWire
 	mu     sync.Mutex
 	cond   sync.Cond // the handshake goroutine waits for input
-	in     []byte    // ciphertext not yet read by crypto/tls
-	out    *[]byte   // loop mode: ciphertext to send
-	loop   bool      // loop mode
-	closed bool      // the connection is gone: Read fails
 	paused bool      // handshake mode: in holds maxHandshakeInput or more
 	done   bool      // the handshake returned, with hsErr
 	hsErr  error
 }
+
+// recordHeaderLen is the size of a TLS record header: type, version,
+// length (RFC 8446 5.1, RFC 5246 6.2.1).
+const recordHeaderLen = 5
 
 // maxHandshakeInput bounds the input a connection buffers for its
 // handshake goroutine: past it the loop stops reading the connection
@@ -64,9 +89,15 @@ type memWire interface {
 }
 
 func newMemConn(w memWire) *memConn {
-	m := &memConn{wire: w}
-	m.cond.L = &m.mu
+	m := &memConn{}
+	m.init(w)
 	return m
+}
+
+// init readies a zero memConn, in place (cond refers to mu).
+func (m *memConn) init(w memWire) {
+	m.wire = w
+	m.cond.L = &m.mu
 }
 
 // feed copies input for the handshake goroutine, and stops the loop
@@ -115,23 +146,28 @@ func (m *memConn) toLoop() {
 // setInput hands the loop's input to crypto/tls without a copy (loop
 // mode): the caller reads until errWouldBlock and then clears it.
 func (m *memConn) setInput(b []byte) {
-	m.mu.Lock()
 	if len(m.in) == 0 {
 		m.in = b
 	} else {
-		m.in = append(m.in, b...)
+		m.in = append(m.in, b...) // what the handshake left
 	}
-	m.mu.Unlock()
 }
 
-// clearInput drops the reference to the loop's buffer.
+// clearInput drops the reference to the loop's buffer (loop mode).
 func (m *memConn) clearInput() {
-	m.mu.Lock()
 	m.in = nil
-	m.mu.Unlock()
 }
 
 func (m *memConn) Read(p []byte) (int, error) {
+	if m.loop {
+		switch {
+		case len(m.in) > 0:
+			return m.take(p), nil
+		case m.closed:
+			return 0, net.ErrClosed
+		}
+		return 0, errWouldBlock
+	}
 	m.mu.Lock()
 	for len(m.in) == 0 {
 		switch {
@@ -144,8 +180,7 @@ func (m *memConn) Read(p []byte) (int, error) {
 		}
 		m.cond.Wait()
 	}
-	n := copy(p, m.in)
-	m.in = m.in[n:]
+	n := m.take(p)
 	resume := false
 	if len(m.in) == 0 {
 		m.in = nil
@@ -158,32 +193,69 @@ func (m *memConn) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// take moves input to p, up to the end of the current record (len(m.in)
+// > 0: at least one byte when p has room).
+func (m *memConn) take(p []byte) int {
+	n := 0
+	for n < len(p) && len(m.in) > 0 {
+		if m.body > 0 {
+			k := copy(p[n:], m.in[:min(m.body, len(m.in))])
+			n += k
+			m.in = m.in[k:]
+			if m.body -= k; m.body == 0 {
+				break // the record ends
+			}
+			continue
+		}
+		k := copy(p[n:], m.in[:min(recordHeaderLen-int(m.nhdr), len(m.in))])
+		copy(m.hdr[m.nhdr:], m.in[:k])
+		n += k
+		m.in = m.in[k:]
+		if m.nhdr += uint8(k); m.nhdr == recordHeaderLen {
+			m.nhdr = 0
+			m.body = int(binary.BigEndian.Uint16(m.hdr[3:]))
+			if m.body == 0 {
+				break
+			}
+		}
+	}
+	return n
+}
+
+// drained reports (loop mode) that all input fed was read and ended a
+// record: after a tls.Conn.Read that returned plaintext, crypto/tls holds
+// no input either.
+func (m *memConn) drained() bool {
+	return len(m.in) == 0 && m.body == 0 && m.nhdr == 0
+}
+
 func (m *memConn) Write(b []byte) (int, error) {
+	if m.loop {
+		if m.closed {
+			return 0, net.ErrClosed
+		}
+		if m.out == nil {
+			m.out = outPool.Get().(*[]byte)
+		}
+		*m.out = append(*m.out, b...)
+		return len(b), nil
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
 		return 0, net.ErrClosed
 	}
-	if !m.loop {
-		if err := m.wire.AsyncWrite(b); err != nil {
-			return 0, err
-		}
-		return len(b), nil
+	if err := m.wire.AsyncWrite(b); err != nil {
+		return 0, err
 	}
-	if m.out == nil {
-		m.out = outPool.Get().(*[]byte)
-	}
-	*m.out = append(*m.out, b...)
 	return len(b), nil
 }
 
 // takeOut returns the ciphertext written in loop mode (nil if none); the
 // caller sends it and gives it back with putOut.
 func (m *memConn) takeOut() *[]byte {
-	m.mu.Lock()
 	b := m.out
 	m.out = nil
-	m.mu.Unlock()
 	return b
 }
 
