@@ -114,6 +114,9 @@ func (c *Conn) shutdown() {
 		// closes its socket (PushOutput); nothing more joins it.
 		c.endOutput()
 	}
+	if c.p != nil {
+		idleCancel(c) // a waiter of AwaitInputFunc: its socket closes without an event
+	}
 	_ = c.nc.Close()
 	if c.opts.PingInterval > 0 {
 		keepaliveOf(c).remove(c)

@@ -227,6 +227,7 @@ type pullState struct {
 	pending error // a read error awaitInput found, for nextEvent
 	raw     rawRead
 	reader  *messageReader
+	idleKey uint64 // AwaitInputFunc's registration (idlepoll_linux.go); 0: none. Guarded by its poller's mu
 }
 
 // rawRead is the state of one readRaw call.

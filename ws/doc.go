@@ -64,7 +64,11 @@
 // socket holds no read buffer (buffers come from a pool while data flows),
 // and reading and writing whole messages does not allocate in steady state.
 // Conn.AwaitInput lets a server with a goroutine per connection park an
-// idle one on a fresh goroutine with the smallest stack, as Server does.
+// idle one on a fresh goroutine with the smallest stack, as Server does;
+// Conn.AwaitInputFunc (Linux) lets it wait with no goroutine at all: one
+// shared poller goroutine (an epoll instance of its own, itself in the
+// runtime's poller) starts a goroutine for a connection once its input
+// comes (IdleWaiters counts the connections waiting so).
 // Costly decodes (CostlyDecoder: bzip2) take at most GOMAXPROCS-1
 // processors in all, on every driver, so that a few compression bombs
 // cannot starve the other connections.

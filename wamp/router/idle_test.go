@@ -1,6 +1,7 @@
 package router_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -12,6 +13,7 @@ import (
 	"github.com/autobahn-go/autobahn/wamp/serialize/json"
 	"github.com/autobahn-go/autobahn/wamp/transport/rawsocket"
 	"github.com/autobahn-go/autobahn/wamp/transport/websocket"
+	"github.com/autobahn-go/autobahn/ws"
 )
 
 // serveWebSocketAttach serves r over WebSocket with Router.Attach, as
@@ -68,4 +70,44 @@ func TestIdleGoroutines(t *testing.T) {
 		return at200-at10 <= 190+5
 	})
 	t.Logf("goroutines: %d with 10 idle sessions, %d with 200", at10, at200)
+}
+
+// On Linux an idle WebSocket session attached to the router holds no
+// goroutine at all: its reader waits in ws's shared poller
+// (websocket.Conn.AwaitInputFunc), and every parked session still
+// answers: a SUBSCRIBE on each of them gets its SUBSCRIBED.
+func TestIdleWebSocketNoGoroutine(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("idle WebSocket sessions wait without a goroutine on Linux only")
+	}
+	r := newRouter(t, nil)
+	url := serveWebSocketAttach(t, r)
+	const n = 100
+	conns := make([]wamp.Transport, n)
+	t.Cleanup(func() {
+		for _, c := range conns {
+			if c != nil {
+				c.Close()
+			}
+		}
+	})
+	base := runtime.NumGoroutine()
+	for i := range conns {
+		c, err := websocket.Dial(ctxT(t), url, websocket.Options{Serializers: []wamp.Serializer{json.Serializer{}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns[i] = c
+		rawJoin(t, c)
+	}
+	waitFor(t, "every idle session in the poller, none on a goroutine", func() bool {
+		return ws.IdleWaiters() == n && runtime.NumGoroutine() <= base+2 // the poller, a straggler
+	})
+	for i, c := range conns {
+		m := rawRequest(t, c, &wamp.Subscribe{Request: 1, Options: wamp.Dict{}, Topic: wamp.URI(fmt.Sprint("com.example.t", i))})
+		if _, ok := m.(*wamp.Subscribed); !ok {
+			t.Fatalf("session %d: %v", i, m)
+		}
+	}
+	waitFor(t, "the sessions back in the poller", func() bool { return ws.IdleWaiters() == n })
 }

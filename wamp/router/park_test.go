@@ -13,12 +13,17 @@ import (
 	"github.com/autobahn-go/autobahn/wamp/serialize/json"
 	"github.com/autobahn-go/autobahn/wamp/transport/rawsocket"
 	"github.com/autobahn-go/autobahn/wamp/transport/websocket"
+	"github.com/autobahn-go/autobahn/ws"
 )
 
-// parkedReaders counts the sessions whose reader waits for input on a
-// fresh goroutine in the transport's AwaitInput, outside Recv
-// (Router.Attach over WebSocket and RawSocket).
-func parkedReaders() int {
+// parkedReaders counts the sessions whose reader waits for input outside
+// Recv (Router.Attach over WebSocket and RawSocket): on a fresh goroutine
+// in the transport's AwaitInput (goroutineParked), or without a goroutine
+// in ws's poller (WebSocket on Linux: ws.IdleWaiters).
+func parkedReaders() int { return goroutineParked() + ws.IdleWaiters() }
+
+// goroutineParked counts the readers parked on a goroutine of their own.
+func goroutineParked() int {
 	buf := make([]byte, 4<<20)
 	n := 0
 	for g := range strings.SplitSeq(string(buf[:runtime.Stack(buf, true)]), "\n\n") {

@@ -238,9 +238,10 @@ func (s *session) attached() {
 // reading over to a fresh goroutine (attached) and reports true: the stack
 // that HELLO, authentication and joining grew is freed. Later, on a
 // transport that can wait for input shallowly (inputAwaiter), a session
-// whose next input does not come within hotWait is handed to a fresh
-// goroutine that waits there (parked): an idle session waits on the
-// smallest stack, a busy one keeps its grown stack.
+// whose next input does not come within hotWait waits without a goroutine
+// where the transport can (inputNotifier), else on a fresh goroutine
+// (parked), see park: an idle session waits on no stack or the smallest,
+// a busy one keeps its grown stack.
 func (s *session) readLoop(ctx context.Context, handoff bool) (handedOff bool) {
 	g := s.onGo()
 	aw, _ := g.t.(inputAwaiter)
@@ -265,14 +266,14 @@ func (s *session) readLoop(ctx context.Context, handoff bool) (handedOff bool) {
 		}
 		if joining && s.state.Load() == stateEstablished {
 			if aw != nil {
-				go s.parked(aw)
+				s.park(aw)
 			} else {
 				go s.attached()
 			}
 			return true
 		}
 		if handoff && !joining && aw != nil && !aw.AwaitInput(hotWait) {
-			go s.parked(aw)
+			s.park(aw)
 			return true
 		}
 	}

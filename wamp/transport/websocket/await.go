@@ -32,3 +32,24 @@ func (c *Conn) AwaitInput(d time.Duration) bool {
 	c.parkWriter(false)
 	return ok
 }
+
+// AwaitInputFunc is AwaitInput(0) without a goroutine (ws.Conn.AwaitInputFunc):
+// where the connection can wait so, it arranges for f to run on a new
+// goroutine once Recv has something to do, and returns true at once; f runs
+// exactly once, and meanwhile no goroutine waits for the connection, and
+// its write state is back in its pool as during AwaitInput(0). It returns
+// false (f never runs) where it cannot (on the event loop, TLS, a batch's
+// messages queued, Close begun, not on Linux): then call AwaitInput(0) or
+// Recv. Call it from the goroutine that calls Recv, between Recv calls; the
+// next Recv is f's.
+func (c *Conn) AwaitInputFunc(f func()) bool {
+	if c.qhead < len(c.queue) || c.loop || c.isClosed() {
+		return false
+	}
+	c.parkWriter(true)
+	if c.c.AwaitInputFunc(func() { c.parkWriter(false); f() }) {
+		return true
+	}
+	c.parkWriter(false)
+	return false
+}

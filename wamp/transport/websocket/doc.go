@@ -161,5 +161,7 @@
 // queue, and its ctx ending there leaves the connection as it was.
 // AwaitInput waits for the next input without reading it, so that a
 // server can park an idle connection's reader on a fresh goroutine with
-// the smallest stack (wamp/router does with Router.Attach).
+// the smallest stack; AwaitInputFunc (on Linux) waits with no goroutine,
+// running a function on a new one once input comes (wamp/router does,
+// with Router.Attach).
 package websocket
