@@ -12,7 +12,9 @@
 #           that nothing is dropped (drops are counted and printed):
 #           events delivered per router-CPU-second.
 #   idlerpc: the RPC cell WebSocket CBOR 10x8 without and with 10,000 idle
-#           sessions connected (ulimit -n 20000).
+#           sessions connected (ulimit -n 20000), held by a second
+#           routerload process on CPU 1 (routerload -idle-inproc: by the
+#           load generator itself, whose calls then come slower).
 #   idle:   RSS growth of a freshly started router per idle session (WebSocket
 #           JSON) at 1,000 and 10,000 sessions (10,000 needs ulimit -n 20000).
 # Output: Go benchmark lines on stdout (benchstat -col /router), then a

@@ -197,7 +197,8 @@ func (rm *realm) call(s *session, m *wamp.Call) string {
 		rm.refuseCall(s, m, progress, wamp.ErrNoSuchProcedure, "no callee registered for "+string(m.Procedure))
 		return ""
 	}
-	inv := &invocation{caller: s, callReq: m.Request, reg: reg, pattern: match != wamp.MatchExact, call: m, streaming: progress}
+	inv := rm.newInvocation() // dealer_recycle.go
+	inv.caller, inv.callReq, inv.reg, inv.pattern, inv.call, inv.streaming = s, m.Request, reg, match != wamp.MatchExact, m, progress
 	inv.receiveProgress, _ = m.Options["receive_progress"].(bool)
 	if inv.timeout = callTimeout(m.Options); inv.timeout > 0 {
 		inv.deadline = time.Now().Add(inv.timeout)
@@ -330,6 +331,7 @@ func (rm *realm) yield(s *session, m *wamp.Yield) {
 	}
 	rm.finish(inv)
 	rm.reply(inv.caller, &wamp.Result{Request: inv.callReq, Details: details, Args: m.Args, Kwargs: m.Kwargs, Payload: m.Payload})
+	rm.recycle(inv) // dealer_recycle.go
 }
 
 // invocationError forwards a callee's ERROR to the caller, or reroutes

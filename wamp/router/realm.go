@@ -36,6 +36,7 @@ type realm struct {
 	retain  retainStore   // retain.go
 	limits  sessionLimits // limits_session.go
 	meta    metaState     // meta.go
+	invFree []*invocation // finished plain calls' invocations, for the next CALLs (dealer_recycle.go)
 
 	// authn (the realm's config as authentication reads it) and authz
 	// (its compiled roles) are replaced whole by Router.Reload.

@@ -119,6 +119,7 @@ func main() {
 	go func() { _ = lsrv.Run() }()
 
 	fmt.Printf("rawsocket tcp://%s\nwebsocket ws://%s/\nwebsocket-loop ws://%s/\n", rs.Addr(), ln.Addr(), la)
+	serveGCStats() // gcstats.go: SIGUSR1 prints the collector's counters
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	<-sig

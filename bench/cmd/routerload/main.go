@@ -9,7 +9,9 @@
 //	        with -inflight goroutines each call it back to back for
 //	        -duration (after -warmup). Reports calls per router-CPU-second
 //	        and the call latency's p50 and p99. With -idle N, N idle
-//	        sessions (as in idle) are connected meanwhile.
+//	        sessions (as in idle) are connected meanwhile, by a second
+//	        routerload process (-mode hold; -idle-inproc: by this one,
+//	        see holder.go).
 //	pubsub  -subs sessions subscribe to one topic; one publisher
 //	        publishes for -duration with at most -window publications not
 //	        yet delivered to every subscriber, so no router queue overflows.
@@ -32,6 +34,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/autobahn-go/autobahn/bench/internal/procstat"
@@ -57,6 +60,8 @@ var (
 	callers   = flag.Int("callers", 1, "caller sessions (rpc)")
 	inflight  = flag.Int("inflight", 1, "calls in flight per caller session (rpc)")
 	idleN     = flag.Int("idle", 0, "idle sessions (WebSocket) joined before the calls start (rpc)")
+	idleIn    = flag.Bool("idle-inproc", false, "hold the -idle sessions in this process, not in a second one (rpc)")
+	gcStats   = flag.Bool("gcstats", false, "send the router SIGUSR1 when the measurement starts and ends (cmd/ourrouter prints its collector's counters) (rpc)")
 	subs      = flag.Int("subs", 10, "subscriber sessions (pubsub)")
 	window    = flag.Int("window", 8, "publications not yet delivered to every subscriber (pubsub)")
 	sessions  = flag.Int("sessions", 1000, "idle sessions (idle)")
@@ -82,6 +87,9 @@ func main() {
 		line = pubsub(ctx, tr)
 	case "idle":
 		line = idle(ctx)
+	case "hold":
+		hold(ctx)
+		return
 	default:
 		log.Fatalf("routerload: unknown -mode %q", *mode)
 	}
@@ -146,7 +154,7 @@ func rpc(ctx context.Context, tr string) string {
 		defer cls[i].Close()
 	}
 	name := fmt.Sprintf("BenchmarkRouterRPC/tr=%s/ser=%s/callers=%d/inflight=%d", tr, *ser, *callers, *inflight)
-	if *idleN > 0 {
+	if *idleN > 0 && *idleIn {
 		cl, idlers := joinIdle(ctx, *idleN)
 		defer cl.Close()
 		defer func() {
@@ -154,6 +162,10 @@ func rpc(ctx context.Context, tr string) string {
 				s.Close()
 			}
 		}()
+	} else if *idleN > 0 {
+		defer startHolder(*idleN)()
+	}
+	if *idleN > 0 {
 		name += fmt.Sprintf("/idle=%d", *idleN)
 	}
 	args := wamp.List{int64(1), "hello"}
@@ -182,11 +194,13 @@ func rpc(ctx context.Context, tr string) string {
 		})
 	}
 	time.Sleep(*warmup)
+	signalGCStats()
 	c0, t0 := routerCPU(), time.Now()
 	measuring.Store(true)
 	time.Sleep(*duration)
 	measuring.Store(false)
 	c1, elapsed := routerCPU(), time.Since(t0)
+	signalGCStats()
 	close(stop)
 	wg.Wait()
 	all := slices.Concat(lat...)
@@ -199,6 +213,13 @@ func rpc(ctx context.Context, tr string) string {
 	return fmt.Sprintf("%s/router=%s %d %.0f ns/op %.0f calls/s %.0f calls/router-cpu-s %.0f p50-µs %.0f p99-µs",
 		name, *label, n, float64(elapsed.Nanoseconds())/float64(n), float64(n)/elapsed.Seconds(),
 		perCPU(n, c1-c0), pct(0.50), pct(0.99))
+}
+
+// signalGCStats sends the router SIGUSR1 with -gcstats.
+func signalGCStats() {
+	if *gcStats && *routerPID > 0 {
+		_ = syscall.Kill(*routerPID, syscall.SIGUSR1)
+	}
 }
 
 // perCPU is n per second of router CPU time (0 when none was measured).
