@@ -16,7 +16,8 @@
 #           routerload process on CPU 1 (routerload -idle-inproc: by the
 #           load generator itself, whose calls then come slower).
 #   idle:   RSS growth of a freshly started router per idle session (WebSocket
-#           JSON) at 1,000 and 10,000 sessions (10,000 needs ulimit -n 20000).
+#           and RawSocket JSON, cells tr=rs) at 1,000 and 10,000 sessions
+#           (10,000 needs ulimit -n 20000).
 # Output: Go benchmark lines on stdout (benchstat -col /router), then a
 # table of medians and ratios against nexus on stderr.
 # Usage: bench/run-router.sh [rounds] [duration] [parts]
@@ -108,14 +109,15 @@ for round in $(seq "$rounds"); do
   if [[ " $parts " == *" idle "* ]]; then
     # a fresh router for every measurement: RSS before and after joining
     for n in 1000 10000; do
-      order=(nexus ours ours-loop)
-      if [ $((round % 2)) = 0 ]; then order=(ours-loop ours nexus); fi
+      order=(nexus ours ours-loop nexus-rs ours-rs)
+      if [ $((round % 2)) = 0 ]; then order=(ours-rs nexus-rs ours-loop ours nexus); fi
       for r in "${order[@]}"; do
-        name=$r tr=ws
+        name=$r tr=ws label=$r
         [ "$r" = ours-loop ] && name=ours tr=loop
+        case $r in *-rs) name=${r%-rs} tr=rs label=${r%-rs} ;; esac
         start "$name"
         p=pid_$name
-        load -mode idle -router "$r" -router-pid "${!p}" -url "$(url "$name" "$tr")" -sessions "$n" || true
+        load -mode idle -router "$label" -router-pid "${!p}" -url "$(url "$name" "$tr")" -sessions "$n" || true
         stop "${!p}"
       done
     done

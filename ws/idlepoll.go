@@ -1,13 +1,19 @@
 package ws
 
+import (
+	"sync/atomic"
+
+	"github.com/autobahn-go/autobahn/internal/idlepoll"
+)
+
 // AwaitInputFunc is AwaitInput(0) without a goroutine: where it can, it
 // arranges for f to run on a new goroutine once ReadMessage has something
 // to do (input is there, or the connection has a reason to wake its reader:
 // its end, Close, CloseNow), and returns true at once. f runs exactly once.
 // Meanwhile no goroutine waits for the connection: one shared poller
-// goroutine watches every connection waiting this way (on Linux, an epoll
-// instance of its own beside the runtime's poller; it runs only while some
-// connection waits), and a connection holds no read buffer and no Parser.
+// goroutine watches every connection waiting this way (package
+// internal/idlepoll: on Linux, an epoll instance of its own beside the
+// runtime's poller; it runs only while some connection waits), and a connection holds no read buffer and no Parser.
 // Pings and pongs that come alone are handled as AwaitInput handles them
 // (a ping is answered, on a short-lived goroutine) and the wait goes on.
 //
@@ -21,7 +27,7 @@ package ws
 // Router.Attach): it then costs no goroutine (its record and at least 2
 // KiB of stack) while it idles.
 func (c *Conn) AwaitInputFunc(f func()) bool {
-	if c.push || c.p.rc == nil || !idlePollOK || !c.rmu.TryLock() {
+	if c.push || c.p.rc == nil || !idlepoll.Supported || !c.rmu.TryLock() {
 		return false
 	}
 	if c.p.rr < c.p.rw || c.p.reader != nil || c.p.pending != nil || c.finished() != nil {
@@ -44,8 +50,30 @@ func (c *Conn) AwaitInputFunc(f func()) bool {
 	// the socket) comes either before (ended) or after the registration.
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return !c.ended && idleAdd(c, f)
+	if c.ended {
+		return false
+	}
+	idleCount.Add(1)
+	key, ok := idlepoll.Add(c.p.rc, func() {
+		idleCount.Add(-1)
+		c.idleWoke(f)
+	})
+	if !ok {
+		idleCount.Add(-1)
+		return false
+	}
+	c.p.idleKey = uint64(key)
+	return true
 }
+
+// idleCount is how many connections wait in AwaitInputFunc (IdleWaiters).
+var idleCount atomic.Int64
+
+// idleCancel wakes c's waiter, if any: c is ending, and a closed socket
+// leaves the poller without an event. Call it, with c.mu held, before
+// closing nc. A key whose waiter has woken already is no more in the
+// poller (keys are never reused): cancelling it does nothing.
+func idleCancel(c *Conn) { idlepoll.Cancel(idlepoll.Key(c.p.idleKey)) }
 
 // idleWoke runs on a fresh goroutine when the poller saw input for c (or
 // c ended): it reads what is there and handles pings and pongs that came
@@ -60,4 +88,4 @@ func (c *Conn) idleWoke(f func()) {
 
 // IdleWaiters returns how many connections of the process wait in
 // AwaitInputFunc now (without a goroutine each): for metrics and tests.
-func IdleWaiters() int { return idleWaiters() }
+func IdleWaiters() int { return int(idleCount.Load()) }

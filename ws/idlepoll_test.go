@@ -11,11 +11,13 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/autobahn-go/autobahn/internal/idlepoll"
 )
 
 func skipNoIdlePoll(t *testing.T) {
 	t.Helper()
-	if !idlePollOK {
+	if !idlepoll.Supported {
 		t.Skip("AwaitInputFunc has no poller on this system")
 	}
 }
@@ -166,7 +168,7 @@ func TestAwaitInputFuncKeepalive(t *testing.T) {
 		t.Fatal("AwaitInputFunc refused")
 	}
 	// waitKey waits until c waits in the poller under a key other than
-	// old's, and returns it.
+	// old's (keys are never reused), and returns it.
 	waitKey := func(old uint64) uint64 {
 		t.Helper()
 		deadline := time.Now().Add(10 * time.Second)
@@ -237,10 +239,11 @@ func TestAwaitInputFuncBuffered(t *testing.T) {
 	}
 }
 
-// idleKey returns c's key in the poller, 0 if it does not wait there.
+// idleKey returns c's last key in the poller (0: none yet); a new key
+// means c waits there again.
 func idleKey(c *Conn) uint64 {
-	idlePoll.mu.Lock()
-	defer idlePoll.mu.Unlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	return c.p.idleKey
 }
 

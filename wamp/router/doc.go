@@ -332,8 +332,9 @@
 // come within 100 ms hands over to a fresh goroutine that waits there,
 // on the smallest stack (2 KiB instead of the 4 KiB of a wait in Recv)
 // and, on RawSocket, without a read buffer; a busy session keeps its
-// reader. On WebSocket on Linux (websocket.Conn.AwaitInputFunc) an idle
-// session waits with no goroutine at all: ws's shared poller starts its
+// reader. On WebSocket and RawSocket on Linux (AwaitInputFunc of
+// websocket.Conn and rawsocket.Conn) an idle session waits with no
+// goroutine at all: one shared poller (internal/idlepoll) starts its
 // reader again once input comes.
 // A realm's state sits behind one mutex (realm.mu, then a session's queue
 // mutex; nothing waits for a transport while holding either); the handling

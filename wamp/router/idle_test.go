@@ -29,10 +29,11 @@ func serveWebSocketAttach(t *testing.T, r *router.Router) string {
 	return "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws"
 }
 
-// An idle session on a goroutine transport holds one goroutine, its
-// reader: the writer ends when the session has nothing more to send (and
-// the reader that joined it hands over to a fresh one). The clients are
-// raw connections that hold none.
+// An idle session on a goroutine transport holds at most one goroutine,
+// its reader (on Linux none: TestIdleWebSocketNoGoroutine,
+// TestIdleRawSocketNoGoroutine): the writer ends when the session has
+// nothing more to send (and the reader that joined it hands over to a
+// fresh one). The clients are raw connections that hold none.
 func TestIdleGoroutines(t *testing.T) {
 	r := newRouter(t, nil)
 	wsURL, rsAddr := serveWebSocketAttach(t, r), serveRawSocket(t, r)
@@ -73,9 +74,9 @@ func TestIdleGoroutines(t *testing.T) {
 }
 
 // On Linux an idle WebSocket session attached to the router holds no
-// goroutine at all: its reader waits in ws's shared poller
-// (websocket.Conn.AwaitInputFunc), and every parked session still
-// answers: a SUBSCRIBE on each of them gets its SUBSCRIBED.
+// goroutine at all: its reader waits in the shared poller
+// (websocket.Conn.AwaitInputFunc, internal/idlepoll), and every parked
+// session still answers: a SUBSCRIBE on each of them gets its SUBSCRIBED.
 func TestIdleWebSocketNoGoroutine(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("idle WebSocket sessions wait without a goroutine on Linux only")

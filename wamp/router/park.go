@@ -13,9 +13,9 @@ type inputAwaiter interface {
 }
 
 // inputNotifier is an inputAwaiter that can also wait without a goroutine
-// (websocket.Conn on Linux): AwaitInputFunc(f) arranges for f to run on a
-// new goroutine once Recv has something to do and reports true, or reports
-// false (f never runs) where it cannot.
+// (websocket.Conn and rawsocket.Conn on Linux): AwaitInputFunc(f) arranges
+// for f to run on a new goroutine once Recv has something to do and
+// reports true, or reports false (f never runs) where it cannot.
 type inputNotifier interface {
 	AwaitInputFunc(f func()) bool
 }

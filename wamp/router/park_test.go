@@ -19,8 +19,8 @@ import (
 // parkedReaders counts the sessions whose reader waits for input outside
 // Recv (Router.Attach over WebSocket and RawSocket): on a fresh goroutine
 // in the transport's AwaitInput (goroutineParked), or without a goroutine
-// in ws's poller (WebSocket on Linux: ws.IdleWaiters).
-func parkedReaders() int { return goroutineParked() + ws.IdleWaiters() }
+// in the shared poller (on Linux: ws.IdleWaiters, rawsocket.IdleWaiters).
+func parkedReaders() int { return goroutineParked() + ws.IdleWaiters() + rawsocket.IdleWaiters() }
 
 // goroutineParked counts the readers parked on a goroutine of their own.
 func goroutineParked() int {

@@ -24,13 +24,13 @@ import (
 // hold joins -sessions idle sessions, prints "joined N" and keeps them
 // until its standard input ends (the parent closes it or exits).
 func hold(ctx context.Context) {
-	cl, sessions := joinIdle(ctx, *sessions)
+	closeIdle, sessions := joinIdle(ctx, *sessions)
 	fmt.Printf("joined %d\n", len(sessions))
 	_, _ = io.Copy(io.Discard, os.Stdin)
 	for _, s := range sessions {
 		s.Close()
 	}
-	cl.Close()
+	closeIdle()
 }
 
 // startHolder starts a holder of n idle sessions on -url and returns once

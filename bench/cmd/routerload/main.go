@@ -17,9 +17,10 @@
 //	        yet delivered to every subscriber, so no router queue overflows.
 //	        Reports events (deliveries) per router-CPU-second, and fails
 //	        when a subscriber missed an event or got one out of order.
-//	idle    joins -sessions sessions (WebSocket, JSON, on ws/wsloop's
-//	        client loop) and reports the router's RSS growth per session
-//	        after -settle.
+//	idle    joins -sessions sessions (JSON; WebSocket on ws/wsloop's
+//	        client loop, or RawSocket for a tcp:// -url, its cell named
+//	        tr=rs) and reports the router's RSS growth per session after
+//	        -settle.
 //
 // Each run prints one line in Go benchmark format (benchstat).
 package main
@@ -59,7 +60,7 @@ var (
 	warmup    = flag.Duration("warmup", 500*time.Millisecond, "time before measuring (rpc, pubsub)")
 	callers   = flag.Int("callers", 1, "caller sessions (rpc)")
 	inflight  = flag.Int("inflight", 1, "calls in flight per caller session (rpc)")
-	idleN     = flag.Int("idle", 0, "idle sessions (WebSocket) joined before the calls start (rpc)")
+	idleN     = flag.Int("idle", 0, "idle sessions (on -url's transport) joined before the calls start (rpc)")
 	idleIn    = flag.Bool("idle-inproc", false, "hold the -idle sessions in this process, not in a second one (rpc)")
 	gcStats   = flag.Bool("gcstats", false, "send the router SIGUSR1 when the measurement starts and ends (cmd/ourrouter prints its collector's counters) (rpc)")
 	subs      = flag.Int("subs", 10, "subscriber sessions (pubsub)")
@@ -155,8 +156,8 @@ func rpc(ctx context.Context, tr string) string {
 	}
 	name := fmt.Sprintf("BenchmarkRouterRPC/tr=%s/ser=%s/callers=%d/inflight=%d", tr, *ser, *callers, *inflight)
 	if *idleN > 0 && *idleIn {
-		cl, idlers := joinIdle(ctx, *idleN)
-		defer cl.Close()
+		closeIdle, idlers := joinIdle(ctx, *idleN)
+		defer closeIdle()
 		defer func() {
 			for _, s := range idlers {
 				s.Close()
@@ -325,26 +326,32 @@ func pubsub(ctx context.Context, tr string) string {
 
 func idle(ctx context.Context) string {
 	rss0 := procstat.RSSKB(*routerPID)
-	cl, sessions := joinIdle(ctx, *sessions)
-	defer cl.Close()
+	closeIdle, sessions := joinIdle(ctx, *sessions)
+	defer closeIdle()
 	time.Sleep(*settle)
 	rss1 := procstat.RSSKB(*routerPID)
 	for _, s := range sessions {
 		s.Close()
 	}
 	n := len(sessions)
-	return fmt.Sprintf("BenchmarkRouterIdle/sessions=%d/router=%s 1 %.0f B/session %d router-rss-KiB",
-		n, *label, float64(rss1-rss0)*1024/float64(n), rss1)
+	tr := ""
+	if strings.HasPrefix(*target, "tcp://") {
+		tr = "tr=rs/"
+	}
+	return fmt.Sprintf("BenchmarkRouterIdle/%ssessions=%d/router=%s 1 %.0f B/session %d router-rss-KiB",
+		tr, n, *label, float64(rss1-rss0)*1024/float64(n), rss1)
 }
 
-// joinIdle joins n sessions over WebSocket on one ws/wsloop client (32
-// joins at a time) that then do nothing; close the client after the
-// sessions.
-func joinIdle(ctx context.Context, n int) (*wsloop.Client, []*client.Session) {
-	if !strings.HasPrefix(*target, "ws://") {
-		log.Fatal("routerload: idle sessions run over WebSocket")
+// joinIdle joins n sessions (32 joins at a time) that then do nothing:
+// over WebSocket on one ws/wsloop client, or over RawSocket (goroutines)
+// for a tcp:// -url. Call closeIdle after closing the sessions.
+func joinIdle(ctx context.Context, n int) (closeIdle func(), _ []*client.Session) {
+	var cl *wsloop.Client
+	closeIdle = func() {}
+	if !strings.HasPrefix(*target, "tcp://") {
+		cl = &wsloop.Client{Options: websocket.Options{Serializers: []wamp.Serializer{serializer()}}.WSOptions()}
+		closeIdle = func() { cl.Close() }
 	}
-	cl := &wsloop.Client{Options: websocket.Options{Serializers: []wamp.Serializer{serializer()}}.WSOptions()}
 	sessions := make([]*client.Session, n)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 32)
@@ -360,5 +367,5 @@ func joinIdle(ctx context.Context, n int) (*wsloop.Client, []*client.Session) {
 		})
 	}
 	wg.Wait()
-	return cl, sessions
+	return closeIdle, sessions
 }

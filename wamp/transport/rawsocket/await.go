@@ -1,6 +1,11 @@
 package rawsocket
 
-import "time"
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/autobahn-go/autobahn/internal/idlepoll"
+)
 
 // AwaitInput waits, without reading a frame, until Recv has something to
 // do: input is buffered, or the connection has a reason to wake its reader
@@ -28,4 +33,64 @@ func (c *Conn) AwaitInput(d time.Duration) bool {
 		c.buf = nil // an idle connection holds no payload buffer
 	}
 	return c.raw.await(c.nc, d)
+}
+
+// AwaitInputFunc is AwaitInput(0) without a goroutine: where it can, it
+// arranges for f to run on a new goroutine once Recv has something to do
+// (input is there, the peer hung up, or Close), and returns true at once;
+// f runs exactly once. Meanwhile no goroutine waits for the connection:
+// one shared poller goroutine watches every connection waiting so (of
+// this package and package ws: on Linux, an epoll instance beside the
+// runtime's poller, running only while some connection waits), and the
+// connection holds no read or payload buffer. Close wakes the waiter
+// before it closes the socket; close the connection with Close, not its
+// NetConn, while it waits.
+//
+// It returns false, and f never runs, where it cannot wait so (TLS, a
+// net.Conn that is not a TCP or Unix socket, systems without the poller,
+// input already buffered, Close begun): then wait as before, AwaitInput(0)
+// and Recv. Call it from the goroutine that calls Recv, between Recv
+// calls, which then ends its reading: the next Recv is f's. A PING that
+// comes while the connection waits wakes f like any input (Recv answers
+// it). A server with a goroutine per connection lets an idle connection
+// wait here (wamp/router does, for Router.Attach): it then costs no
+// goroutine (its record and at least 2 KiB of stack) while it idles.
+func (c *Conn) AwaitInputFunc(f func()) bool {
+	if c.raw == nil || !idlepoll.Supported || c.raw.r < c.raw.w || c.raw.pending != nil {
+		return false
+	}
+	c.idleMu.Lock()
+	defer c.idleMu.Unlock()
+	if c.idleEnd {
+		return false
+	}
+	c.buf = nil // an idle connection holds no payload buffer
+	idleCount.Add(1)
+	key, ok := idlepoll.Add(c.rc, func() {
+		idleCount.Add(-1)
+		f()
+	})
+	if !ok {
+		idleCount.Add(-1)
+		return false
+	}
+	c.idleKey = key
+	return true
+}
+
+// idleCount is how many connections wait in AwaitInputFunc (IdleWaiters).
+var idleCount atomic.Int64
+
+// IdleWaiters returns how many connections of the process wait in
+// AwaitInputFunc now (without a goroutine each): for metrics and tests.
+func IdleWaiters() int { return int(idleCount.Load()) }
+
+// endIdle keeps AwaitInputFunc from waiting from now on and wakes its
+// waiter, if any: Close calls it before it closes the socket, which would
+// leave the poller without an event.
+func (c *Conn) endIdle() {
+	c.idleMu.Lock()
+	c.idleEnd = true
+	idlepoll.Cancel(c.idleKey) // nothing if its f has been started already
+	c.idleMu.Unlock()
 }

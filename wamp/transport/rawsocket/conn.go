@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/autobahn-go/autobahn/internal/idlepoll"
 	"github.com/autobahn-go/autobahn/internal/rawio"
 	"github.com/autobahn-go/autobahn/wamp"
 	"github.com/autobahn-go/autobahn/wamp/internal/coalesce"
@@ -69,6 +70,11 @@ type Conn struct {
 	pingCh  chan []byte // waiting Ping, if any
 	closeMu sync.Once
 	closed  chan struct{}
+
+	// AwaitInputFunc's wait (await.go), guarded by idleMu.
+	idleMu  sync.Mutex
+	idleKey idlepoll.Key // the last registration; 0: none
+	idleEnd bool         // Close has begun: no more waits
 }
 
 var _ wamp.Transport = (*Conn)(nil)
@@ -276,6 +282,7 @@ func (c *Conn) Close() error {
 	c.closeMu.Do(func() {
 		c.wq.Drain(closeFlush)
 		close(c.closed)
+		c.endIdle() // a closed socket would leave the poller without an event
 		err = c.nc.Close()
 	})
 	if err == ErrClosed {

@@ -56,5 +56,9 @@
 // input is buffered; over TLS it keeps a bufio.Reader of that size. A
 // server with a goroutine per connection can let an idle one wait in
 // AwaitInput, on a fresh goroutine with the smallest stack, instead of in
-// Recv; it then holds no payload buffer either (wamp/router does).
+// Recv; it then holds no payload buffer either (wamp/router does). On
+// Linux AwaitInputFunc waits without a goroutine at all: the connection's
+// socket waits in one poller shared with package ws (internal/idlepoll),
+// and a function runs on a new goroutine when input comes (IdleWaiters
+// counts the connections waiting so).
 package rawsocket
