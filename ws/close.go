@@ -114,7 +114,7 @@ func (c *Conn) shutdown() {
 		// closes its socket (PushOutput); nothing more joins it.
 		c.endOutput()
 	}
-	if c.p != nil {
+	if !c.push {
 		idleCancel(c) // a waiter of AwaitInputFunc: its socket closes without an event
 	}
 	_ = c.nc.Close()

@@ -18,19 +18,22 @@ import (
 // NextWriter, WritePrepared, Ping) and Close at the same time. Pings are
 // answered and close frames echoed by the reading goroutine.
 type Conn struct {
-	nc      net.Conn
-	opts    *Options     // with defaults, possibly shared by many connections
-	neg     *negotiated  // subprotocol and extensions; nil when neither
-	codec   Codec        // negotiated per-message extension, or nil
+	nc   net.Conn
+	opts *Options // with defaults, possibly shared by many connections
+	// What the handshake agreed on (subprotocol, extensions, codec):
+	// shared with other connections unless a codec was negotiated (see
+	// internNegotiated); never nil.
+	*negotiated
 	metrics *connMetrics // SetMetrics; nil: not counted
 
-	// Read side, guarded by rmu.
-	rmu       sync.Mutex
-	p         *pullState // pull mode's reading and framing; nil in push mode
-	parser    *Parser    // pooled; pull mode: nil from awaitInput until the next parse, push mode: held while a frame or message is under way
-	msg       *[]byte    // pooled, for messages that span reads
-	off       *offload   // push mode: a piece is being decoded off the loop
-	msgCharge int64      // what the message being assembled holds of the MemoryBudget
+	// Read side, guarded by rmu: the state of the message under way (its
+	// Parser, buffer, budget charge, offload) and pull mode's reading and
+	// framing (readState.p). A pull-mode Conn holds one for its life; a
+	// push-mode Conn only while a frame or message is under way (nil
+	// while idle, pooled between messages), so that an idle connection
+	// on the loop carries one nil pointer for all of it.
+	rmu sync.Mutex
+	*readState
 
 	// Write side: in push mode every write goes to out; otherwise writing
 	// is held for a whole message (writing, under mu) and p.frameMu for a
@@ -75,25 +78,26 @@ func NewConn(nc net.Conn, role Role, buffered []byte, neg Negotiated, opts *Opti
 func newConn(nc net.Conn, role Role, buffered []byte, neg Negotiated, opts *Options, out *outQueue) *Conn {
 	o := opts.resolved()
 	c := &Conn{
-		nc:    nc,
-		role:  role,
-		opts:  o,
-		neg:   internNegotiated(neg.Subprotocol, neg.Extensions),
-		codec: neg.Codec,
-		data:  neg.Data,
-		out:   out,
-		push:  out != nil,
+		nc:         nc,
+		role:       role,
+		opts:       o,
+		negotiated: internNegotiated(neg.Subprotocol, neg.Extensions, neg.Codec),
+		data:       neg.Data,
+		out:        out,
+		push:       out != nil,
 	}
 	size := max(o.ReadBufferSize, len(buffered))
 	if out == nil {
-		c.p = &pullState{rc: rawio.RawConn(nc)}
+		p := &pullState{rc: rawio.RawConn(nc)}
+		p.rs.p = p
+		c.readState = &p.rs
 	}
 	if len(buffered) > 0 {
 		c.p.rbig = getBuf(size)
 		c.p.rbuf = (*c.p.rbig)[:size]
 		c.p.rw = copy(c.p.rbuf, buffered)
 	}
-	if c.p != nil {
+	if out == nil {
 		c.parser = parserPool.Get().(*Parser)
 		c.parser.Reset(c.parserConfig())
 	}
@@ -130,49 +134,54 @@ func (c *Conn) SetData(v any) { c.data = v }
 func (c *Conn) Data() any { return c.data }
 
 // Subprotocol returns the negotiated subprotocol, or "".
-func (c *Conn) Subprotocol() string {
-	if c.neg == nil {
-		return ""
-	}
-	return c.neg.subprotocol
-}
+func (c *Conn) Subprotocol() string { return c.subprotocol }
 
 // Extensions returns the negotiated Sec-WebSocket-Extensions value, or "".
-func (c *Conn) Extensions() string {
-	if c.neg == nil {
-		return ""
-	}
-	return c.neg.extensions
+func (c *Conn) Extensions() string { return c.extensions }
+
+// negotiated is what a handshake agreed on. Without a codec (which has
+// per-connection state) it is shared by the connections that agreed on
+// the same (internNegotiated): a server's connections mostly do.
+type negotiated struct {
+	subprotocol, extensions string
+	codec                   Codec // negotiated per-message extension, or nil
 }
 
-// negotiated is what a handshake agreed on, shared by the connections that
-// agreed on the same (internNegotiated): a server's connections mostly do.
-type negotiated struct{ subprotocol, extensions string }
+// noNegotiated is the negotiated of connections that agreed on nothing.
+var noNegotiated = &negotiated{}
 
 var negCache struct {
 	sync.Mutex
-	m map[negotiated]*negotiated
+	m map[negKey]*negotiated
 }
+
+// negKey is negCache's key.
+type negKey struct{ subprotocol, extensions string }
 
 // negCacheMax bounds negCache: past it, each connection gets its own copy.
 const negCacheMax = 256
 
-// internNegotiated returns the shared *negotiated for the pair, nil when
-// both are empty.
-func internNegotiated(subprotocol, extensions string) *negotiated {
-	if subprotocol == "" && extensions == "" {
-		return nil
+// internNegotiated returns the *negotiated for the pair and codec: shared
+// when codec is nil, a connection's own otherwise (its strings shared).
+func internNegotiated(subprotocol, extensions string, codec Codec) *negotiated {
+	if codec != nil {
+		n := *internNegotiated(subprotocol, extensions, nil)
+		n.codec = codec
+		return &n
 	}
-	k := negotiated{subprotocol, extensions}
+	if subprotocol == "" && extensions == "" {
+		return noNegotiated
+	}
+	k := negKey{subprotocol, extensions}
 	negCache.Lock()
 	defer negCache.Unlock()
 	if n := negCache.m[k]; n != nil {
 		return n
 	}
-	n := &negotiated{strings.Clone(subprotocol), strings.Clone(extensions)} // not pinning a request's buffer
+	n := &negotiated{subprotocol: strings.Clone(subprotocol), extensions: strings.Clone(extensions)} // not pinning a request's buffer
 	if len(negCache.m) < negCacheMax {
 		if negCache.m == nil {
-			negCache.m = map[negotiated]*negotiated{}
+			negCache.m = map[negKey]*negotiated{}
 		}
 		negCache.m[k] = n
 	}
@@ -209,11 +218,26 @@ func putBuf(bp *[]byte) {
 	}
 }
 
+// readState is the read side of a Conn that only a message under way
+// needs (Conn.readState). c.rmu guards it.
+type readState struct {
+	parser    *Parser    // pooled; pull mode: nil from awaitInput until the next parse, push mode: held while a frame or message is under way
+	msg       *[]byte    // pooled, for messages that span reads
+	off       *offload   // push mode: a piece is being decoded off the loop
+	msgCharge int64      // what the message being assembled holds of the MemoryBudget
+	p         *pullState // pull mode's reading and framing; nil in push mode
+}
+
+// readStatePool holds the readStates of push-mode connections between
+// messages: every field zero but parser, an idle Parser (released).
+var readStatePool = sync.Pool{New: func() any { return &readState{parser: new(Parser)} }}
+
 // pullState is the reading and framing state of a pull-mode Conn (one
 // whose goroutines read and write nc themselves). A push-mode Conn, the
 // event loop's, has none: its input comes through Feed and its output goes
 // to its queue, so an idle connection on the loop does not carry it.
 type pullState struct {
+	rs      readState       // the Conn's readState, for the connection's life (rs.p is this pullState)
 	rc      syscall.RawConn // nc's, for reads that hold no buffer while idle; nil if unsupported
 	frameMu sync.Mutex      // held for writing one frame
 	wake    chan struct{}   // guarded by Conn.mu: closed when writing a message ends; made by a writer that waits
@@ -227,7 +251,7 @@ type pullState struct {
 	pending error // a read error awaitInput found, for nextEvent
 	raw     rawRead
 	reader  *messageReader
-	idleKey uint64 // AwaitInputFunc's registration (idlepoll_linux.go); 0: none. Guarded by its poller's mu
+	idleKey uint64 // AwaitInputFunc's last registration (idlepoll.Key; 0: none). Guarded by Conn.mu
 }
 
 // rawRead is the state of one readRaw call.

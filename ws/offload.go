@@ -174,10 +174,10 @@ func (p PushConn) Resume(h Handler) bool {
 	c := p.c
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
-	o := c.off
-	if c.told || o == nil || !o.done {
+	if c.told || c.readState == nil || c.off == nil || !c.off.done {
 		return !c.told
 	}
+	o := c.off
 	c.off = nil
 	if err := c.offloadFault(o); err != nil {
 		// Reading resumes: a failed connection lingers, reading until
@@ -192,7 +192,7 @@ func (p PushConn) Resume(h Handler) bool {
 		c.releaseMsg()
 	}
 	ok := c.feedLocked(o.backlog, h)
-	if c.off == nil {
+	if c.readState == nil || c.off == nil {
 		c.pause(&c.opause, false)
 	}
 	return ok

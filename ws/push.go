@@ -113,7 +113,8 @@ func (p PushConn) Feed(in []byte, h Handler) bool {
 	if len(in) > 0 {
 		c.lastRead.Store(time.Now().UnixNano())
 	}
-	if o := c.off; o != nil {
+	if rs := c.readState; rs != nil && rs.off != nil {
+		o := rs.off
 		// A piece is being decoded off the loop (offload.go): keep the
 		// input, in order, for Resume.
 		o.backlog = append(o.backlog, in...)
@@ -123,19 +124,30 @@ func (p PushConn) Feed(in []byte, h Handler) bool {
 }
 
 // feedLocked is Feed's parsing, also Resume's. c.rmu must be held. The
-// Parser is held only while a frame or a message is under way: between
-// messages it goes back to parserPool, so that an idle connection does not
-// carry it.
+// readState and its Parser are held only while a frame or a message is
+// under way: between messages they go back to readStatePool together
+// (one pool round trip per input, as for the Parser alone), so that an
+// idle connection does not carry them. (While a message is decoded off
+// the loop the readState stays, and its Parser goes back to parserPool.)
 func (c *Conn) feedLocked(in []byte, h Handler) bool {
-	if c.parser == nil {
+	if c.readState == nil {
+		rs := readStatePool.Get().(*readState)
+		rs.parser.Reset(c.parserConfig())
+		c.readState = rs
+	} else if c.parser == nil {
 		c.parser = parserPool.Get().(*Parser)
 		c.parser.Reset(c.parserConfig())
 	}
 	open := c.feedParse(in, h)
 	if p := c.parser; p.idle() {
 		p.release()
-		parserPool.Put(p)
-		c.parser = nil
+		if rs := c.readState; rs.msg == nil && rs.off == nil && rs.msgCharge == 0 {
+			readStatePool.Put(rs)
+			c.readState = nil
+		} else {
+			parserPool.Put(p)
+			c.parser = nil
+		}
 	}
 	return open
 }
@@ -230,10 +242,10 @@ func (p PushConn) FeedEnd(h Handler, cause error) {
 // end tells h how the connection ended, once. c.rmu must be held.
 func (c *Conn) end(h Handler, err error) {
 	c.told = true
-	if c.off == nil || c.off.done {
-		c.off = nil
+	if rs := c.readState; rs != nil && (rs.off == nil || rs.off.done) {
+		rs.off = nil
 		c.releaseMsg()
-	} // else the decoding goroutine owns the message; it releases it
+	} // else none is under way, or the decoding goroutine owns the message and releases it
 
 	// Even if OnClose panics (and the driver contains it), the connection
 	// must not outlive its OnClose.

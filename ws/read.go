@@ -342,6 +342,9 @@ func (c *Conn) buffered() bool {
 // releaseMsg returns the buffer of the last message read, whose payload
 // is no longer valid, so that an idle connection holds none.
 func (c *Conn) releaseMsg() {
+	if c.readState == nil {
+		return // push mode: no message under way
+	}
 	if c.msg != nil {
 		putBuf(c.msg)
 		c.msg = nil

@@ -13,7 +13,8 @@ import (
 // driver is the eventloop.Handler under a Server or a Client: it runs the
 // opening handshake on the loop, then pushes every input to the ws.Conn.
 type driver struct {
-	srv    *Server // nil for a Client
+	srv    *Server    // nil for a Client
+	h      ws.Handler // a Client's connection's Handler (each has a copy of the Client's driver); a Server's is srv.Handler
 	opts   *ws.Options
 	bounds ws.OutputBounds // the loop's write watermarks
 	tls    *tls.Config     // server: wss (Server.TLSConfig)
@@ -34,7 +35,7 @@ type handshake struct {
 func (d *driver) OnOpen(ec *eventloop.Conn) {
 	c, _ := ec.Context().(*conn)
 	if c == nil { // accepted
-		c = &conn{d: d, ec: ec, h: d.srv.Handler, hs: &handshake{}}
+		c = &conn{d: d, ec: ec, hs: &handshake{}}
 		ec.SetContext(c)
 		if err := d.srv.enterPending(c); err != nil {
 			d.srv.Metrics.Rejected(503)
@@ -78,7 +79,7 @@ func (d *driver) onPlain(c *conn, in []byte) (n int) {
 	}
 	if c.wsConn() != nil {
 		c.enter()
-		c.p.Feed(in, c.h)
+		c.p.Feed(in, c.handler())
 		c.leave()
 		return len(in)
 	}
@@ -95,11 +96,11 @@ func (d *driver) onPlain(c *conn, in []byte) (n int) {
 		return 0
 	}
 	c.enter()
-	c.h.OnOpen(c.wsConn())
+	c.handler().OnOpen(c.wsConn())
 	c.dialed(nil) // a client's Dial returns after OnOpen
 	c.hs = nil
 	if n < len(in) {
-		c.p.Feed(in[n:], c.h)
+		c.p.Feed(in[n:], c.handler())
 	}
 	c.leave()
 	return len(in)
@@ -135,7 +136,7 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 	}
 	var acc ws.Accept
 	if err == nil {
-		acc, err = ws.Negotiate(ws.NewConnectRequest(&hs.req, c.ec.RemoteAddr()), c.h, d.opts)
+		acc, err = ws.Negotiate(ws.NewConnectRequest(&hs.req, c.ec.RemoteAddr()), c.handler(), d.opts)
 	}
 	if err != nil {
 		if errors.Is(err, ws.ErrHandlerPanic) {
@@ -276,7 +277,7 @@ func (d *driver) resume(c *conn) {
 		var n int
 		defer d.guard(c, &n, 0)
 	}
-	c.p.Resume(c.h)
+	c.p.Resume(c.handler())
 }
 
 func (d *driver) OnClose(ec *eventloop.Conn, err error) {
@@ -303,7 +304,7 @@ func (d *driver) OnClose(ec *eventloop.Conn, err error) {
 	if !d.opts.PanicCrash {
 		defer d.closeGuard(c)
 	}
-	c.p.FeedEnd(c.h, err)
+	c.p.FeedEnd(c.handler(), err)
 }
 
 // closeGuard contains a panic of OnClose called from OnClose of the loop;

@@ -23,9 +23,8 @@ import (
 // falls to the low watermark (eventloop.Conn.WantWritable), never by
 // polling.
 type conn struct {
-	d  *driver
+	d  *driver // a Client's connection has a driver of its own, which holds its Handler
 	ec *eventloop.Conn
-	h  ws.Handler
 	p  ws.PushConn // the ws.Conn's driver side; zero until the handshake is done
 
 	hs  *handshake // during the handshake
@@ -55,6 +54,16 @@ func (c *conn) update(f func(old uint32) uint32) uint32 {
 			return old
 		}
 	}
+}
+
+// handler returns the connection's Handler: its Server's, or the one its
+// Client's Dial was given (kept in its driver, so that a Server's
+// connections, the many, do not each carry one).
+func (c *conn) handler() ws.Handler {
+	if s := c.d.srv; s != nil {
+		return s.Handler
+	}
+	return c.d.h
 }
 
 // wsConn returns the ws.Conn, or nil until the handshake is done.

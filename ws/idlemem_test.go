@@ -1,0 +1,149 @@
+package ws
+
+import (
+	"testing"
+	"unsafe"
+)
+
+// maxConnSize is what a Conn may take: it is the per-connection object of
+// every idle connection on an event loop, allocated in Go's 144-byte size
+// class (the next classes down are 128 and 112; up, 160 and 176). What a
+// message under way needs lives out of line (readState), made on demand.
+const maxConnSize = 144
+
+// TestConnSize pins the size of a Conn: a field that grows it past its
+// size class costs every idle connection a class more (BenchmarkIdleConnMemory
+// in ws/wsloop measures the whole).
+func TestConnSize(t *testing.T) {
+	if n := unsafe.Sizeof(Conn{}); n > maxConnSize {
+		t.Fatalf("unsafe.Sizeof(Conn{}) = %d, want <= %d", n, maxConnSize)
+	}
+}
+
+// idleHandler counts the messages a push-mode Conn delivers.
+type idleHandler struct {
+	BaseHandler
+	msgs []string
+}
+
+func (h *idleHandler) OnMessage(_ *Conn, _ Opcode, p []byte) { h.msgs = append(h.msgs, string(p)) }
+
+// TestPushIdleHoldsNoReadState: a push-mode Conn holds no readState (no
+// Parser, message buffer, budget charge) while idle: not before its first
+// input, not after a message of one frame, and not after a fragmented
+// message that came in pieces — but it does while that message is under
+// way, in whatever pieces its input comes.
+func TestPushIdleHoldsNoReadState(t *testing.T) {
+	budget := NewMemoryBudget(0)
+	f := &fakeOutput{}
+	pc := NewPushConn(f, RoleServer, Negotiated{}, &Options{PingInterval: -1, MemoryBudget: budget}, OutputBounds{})
+	c := pc.Conn()
+	t.Cleanup(func() { _ = c.CloseNow() })
+	h := &idleHandler{}
+	idle := func(when string) {
+		t.Helper()
+		if c.readState != nil {
+			t.Fatalf("%s: the idle Conn holds a readState %+v", when, *c.readState)
+		}
+		if budget.Used() != 0 {
+			t.Fatalf("%s: %d bytes charged to the budget", when, budget.Used())
+		}
+	}
+	idle("new")
+
+	if !pc.Feed(rawFrame(true, OpBinary, 5), h) {
+		t.Fatal("closed after a message of one frame")
+	}
+	idle("after a message of one frame")
+
+	first := rawFrame(false, OpBinary, 300)
+	if !pc.Feed(first[:3], h) { // a piece of the header
+		t.Fatal("closed after a piece of a header")
+	}
+	if c.readState == nil || c.parser == nil {
+		t.Fatal("a frame under way holds no Parser")
+	}
+	if !pc.Feed(first[3:], h) {
+		t.Fatal("closed after the first fragment")
+	}
+	if c.readState == nil || c.msg == nil || budget.Used() == 0 {
+		t.Fatal("a fragmented message under way holds no buffer or charge")
+	}
+	last := rawFrame(true, OpContinuation, 20)
+	for i := range last { // a byte at a time
+		if !pc.Feed(last[i:i+1], h) {
+			t.Fatalf("closed at byte %d of the last fragment", i)
+		}
+	}
+	idle("after a fragmented message")
+
+	if len(h.msgs) != 2 || len(h.msgs[0]) != 5 || len(h.msgs[1]) != 320 {
+		t.Fatalf("delivered %d messages, want 2 (5 and 320 bytes)", len(h.msgs))
+	}
+	pc.FeedEnd(h, ErrClosed)
+	if c.readState != nil {
+		t.Fatal("an ended idle Conn holds a readState")
+	}
+}
+
+// resumeOutput is a push driver that decodes off the loop (offloadDriver):
+// ResumeFeed signals resumed.
+type resumeOutput struct {
+	fakeOutput
+	resumed chan struct{}
+}
+
+func (r *resumeOutput) PauseRead()  {}
+func (r *resumeOutput) ResumeRead() {}
+func (r *resumeOutput) ResumeFeed() { r.resumed <- struct{}{} }
+
+// TestPushIdleAfterOffload: a message decoded off the loop (a piece over
+// InlineDecodeMax) keeps the readState while the decoding goroutine owns
+// it, and leaves none once Resume delivered it.
+func TestPushIdleAfterOffload(t *testing.T) {
+	out := &resumeOutput{resumed: make(chan struct{}, 1)}
+	pc := NewPushConn(out, RoleServer, Negotiated{Extensions: "x-test-rle", Codec: &rleCodec{}}, &Options{PingInterval: -1}, OutputBounds{})
+	c := pc.Conn()
+	t.Cleanup(func() { _ = c.CloseNow() })
+	h := &idleHandler{}
+	var enc []byte
+	for i := range 600 { // 1,200 bytes encoded: decoded off the loop
+		enc = append(enc, 1, 'a'+byte(i%2))
+	}
+	frame := AppendFrame(nil, OpBinary, true, true, [4]byte{1, 2, 3, 4}, enc)
+	frame[0] |= Rsv1 << 4
+	if !pc.Feed(frame, h) {
+		t.Fatal("closed by an encoded message")
+	}
+	<-out.resumed
+	if !pc.Resume(h) {
+		t.Fatal("closed after decoding")
+	}
+	if len(h.msgs) != 1 || len(h.msgs[0]) != 600 {
+		t.Fatalf("delivered %d messages, want one of 600 bytes", len(h.msgs))
+	}
+	if c.readState != nil {
+		t.Fatalf("the idle Conn holds a readState %+v after an offloaded message", *c.readState)
+	}
+}
+
+// BenchmarkPushFeed is the event loop's work for one small message of an
+// otherwise idle push-mode connection, without the sockets: Feed (which
+// takes the readState and Parser and gives them back), the echo queued,
+// its output taken and given back.
+func BenchmarkPushFeed(b *testing.B) {
+	pc := NewPushConn(&fakeOutput{}, RoleServer, Negotiated{}, &Options{PingInterval: -1}, OutputBounds{})
+	defer pc.Conn().CloseNow()
+	frame := rawFrame(true, OpBinary, 32)
+	in := make([]byte, len(frame))
+	h := newEcho()
+	b.ReportAllocs()
+	for b.Loop() {
+		copy(in, frame) // Feed unmasks in place
+		if !pc.Feed(in, h) {
+			b.Fatal("closed")
+		}
+		PutOutput(pc.TakeOutput())
+		pc.OutputSent(0)
+	}
+}
