@@ -13,6 +13,7 @@ import (
 	"github.com/autobahn-go/autobahn/wamp/router"
 	"github.com/autobahn-go/autobahn/wamp/serialize/json"
 	"github.com/autobahn-go/autobahn/wamp/transport/websocket"
+	"github.com/autobahn-go/autobahn/ws"
 )
 
 // BenchmarkIdleWebSocketSessions joins b.N sessions over loopback
@@ -72,9 +73,20 @@ func BenchmarkIdleWebSocketSessions(b *testing.B) {
 		c.AwaitInput(time.Millisecond) // the client gives its read buffer back
 	}
 	b.StopTimer()
-	// Idle: the readers park after 100 ms without input, the writers
-	// retire after 100 ms with nothing to write.
-	time.Sleep(500 * time.Millisecond)
+	// Idle: the readers park after 100 ms without input (in ws's poller
+	// on Linux, else on a goroutine each), the writers retire after 100
+	// ms with nothing to write. Wait for that state.
+	want := before.goroutines + 2 // the poller, a straggler
+	if runtime.GOOS != "linux" {
+		want += b.N
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > want || (runtime.GOOS == "linux" && ws.IdleWaiters() < b.N) {
+		if time.Now().After(deadline) {
+			b.Fatalf("not idle after 10 s: %d goroutines (want at most %d), %d of %d sessions in the poller", runtime.NumGoroutine(), want, ws.IdleWaiters(), b.N)
+		}
+		time.Sleep(time.Millisecond)
+	}
 	after := idleMem()
 	n := float64(b.N)
 	b.ReportMetric(float64(after.goroutines-before.goroutines)/n, "goroutines/session")
