@@ -10,7 +10,9 @@ type Serializer interface {
 	Name() string
 	// Binary reports whether the encoding is binary (WebSocket binary frames).
 	Binary() bool
-	// AppendMessage appends the encoding of m to dst.
+	// AppendMessage appends the encoding of m to dst. It does not keep m
+	// (or anything m refers to) after it returns: the router reuses the
+	// message it passed once it is encoded.
 	AppendMessage(dst []byte, m Message) ([]byte, error)
 	// Unmarshal decodes and validates one message (FromList rules). It does
 	// not keep b.

@@ -242,8 +242,11 @@ func (rm *realm) dispatch(inv *invocation, candidates []callee) bool {
 		}
 		details := rm.invocationDetails(inv, c)
 		id := rm.r.ids.Next()
-		msg := &wamp.Invocation{Request: id, Registration: inv.reg.id, Details: details, Args: m.Args, Kwargs: m.Kwargs, Payload: m.Payload}
-		if c.s.q.push(msg, size+valueSize(details, 0), limitSoft) != pushed {
+		msg := rm.invocationMsg(c.s) // dealer_scratch.go
+		*msg = wamp.Invocation{Request: id, Registration: inv.reg.id, Details: details, Args: m.Args, Kwargs: m.Kwargs, Payload: m.Payload}
+		res := c.s.q.push(msg, size+valueSize(details, 0), limitSoft)
+		rm.doneInvocationMsg(msg)
+		if res != pushed {
 			continue
 		}
 		inv.id, inv.callee = id, c.s
@@ -330,7 +333,8 @@ func (rm *realm) yield(s *session, m *wamp.Yield) {
 		return
 	}
 	rm.finish(inv)
-	rm.reply(inv.caller, &wamp.Result{Request: inv.callReq, Details: details, Args: m.Args, Kwargs: m.Kwargs, Payload: m.Payload})
+	// to a session on the loop from the realm's scratch RESULT (dealer_scratch.go)
+	rm.replyResult(inv.caller, wamp.Result{Request: inv.callReq, Details: details, Args: m.Args, Kwargs: m.Kwargs, Payload: m.Payload})
 	rm.recycle(inv) // dealer_recycle.go
 }
 

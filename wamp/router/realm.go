@@ -37,6 +37,10 @@ type realm struct {
 	limits  sessionLimits // limits_session.go
 	meta    metaState     // meta.go
 	invFree []*invocation // finished plain calls' invocations, for the next CALLs (dealer_recycle.go)
+	// invMsg and resMsg: the INVOCATION and RESULT of a plain call to a
+	// session on the event loop, reused (dealer_scratch.go)
+	invMsg wamp.Invocation
+	resMsg wamp.Result
 
 	// authn (the realm's config as authentication reads it) and authz
 	// (its compiled roles) are replaced whole by Router.Reload.
