@@ -106,8 +106,8 @@ func (c *Conn) shutdown() {
 		return
 	}
 	c.ended = true
-	if c.done != nil {
-		close(c.done)
+	if r := c.rare.Load(); r != nil && r.done != nil {
+		close(r.done)
 	}
 	if c.out != nil {
 		// What is queued stays for the driver, which sends it before it
@@ -127,14 +127,15 @@ func (c *Conn) shutdown() {
 func (c *Conn) Done() <-chan struct{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.done == nil {
+	r := c.rareOf()
+	if r.done == nil {
 		// Made on demand: most connections never need it.
-		c.done = make(chan struct{})
+		r.done = make(chan struct{})
 		if c.ended {
-			close(c.done)
+			close(r.done)
 		}
 	}
-	return c.done
+	return r.done
 }
 
 // Close starts the closing handshake with code and reason (UTF-8, cut to

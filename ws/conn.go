@@ -53,17 +53,34 @@ type Conn struct {
 
 	mu            sync.Mutex
 	closeSent     bool
-	writing       bool          // a message is being written
-	ended         bool          // nc is closed
-	keepaliveSlot int32         // in keepaliveOf(c)'s heap (index + 1; 0: none), guarded by its mu
-	closeErr      *CloseError   // set once the connection is finished
-	done          chan struct{} // closed when nc is closed; made by Done, if called
-	pingSent      int64         // guarded by mu: unix nanoseconds of the unanswered ping (0: none)
+	writing       bool        // a message is being written
+	ended         bool        // nc is closed
+	keepaliveSlot int32       // in keepaliveOf(c)'s heap (index + 1; 0: none), guarded by its mu
+	closeErr      *CloseError // set once the connection is finished
+	pingSent      int64       // guarded by mu: unix nanoseconds of the unanswered ping (0: none)
 
 	lastRead atomic.Int64 // unix nanoseconds of the last input
 	msgStart atomic.Int64 // unix nanoseconds: a message spanning pieces began (0: none)
 
-	data any // SetData's
+	// Done's channel and SetData's value, which most connections never
+	// use: one pointer, made by the first Done or SetData (rareOf).
+	rare atomic.Pointer[connRare]
+}
+
+// connRare holds what few connections use, so that the others do not carry
+// it (see Conn.rare).
+type connRare struct {
+	done chan struct{} // guarded by Conn.mu: closed when nc is closed; made by Done
+	data any           // SetData's (not synchronized, as documented there)
+}
+
+// rareOf returns c.rare, making it on first use.
+func (c *Conn) rareOf() *connRare {
+	if r := c.rare.Load(); r != nil {
+		return r
+	}
+	c.rare.CompareAndSwap(nil, new(connRare))
+	return c.rare.Load()
 }
 
 // NewConn wraps nc, whose opening handshake is complete, as a Conn playing
@@ -82,9 +99,11 @@ func newConn(nc net.Conn, role Role, buffered []byte, neg Negotiated, opts *Opti
 		role:       role,
 		opts:       o,
 		negotiated: internNegotiated(neg.Subprotocol, neg.Extensions, neg.Codec),
-		data:       neg.Data,
 		out:        out,
 		push:       out != nil,
+	}
+	if neg.Data != nil {
+		c.rareOf().data = neg.Data
 	}
 	size := max(o.ReadBufferSize, len(buffered))
 	if out == nil {
@@ -127,11 +146,22 @@ func (c *Conn) parserConfig() ParserConfig {
 // state, for a Handler that serves every connection of a server (as on
 // the event loop) and would otherwise look it up in a map. ws never reads
 // it. It is not synchronized: set it in OnOpen, or before other goroutines
-// use the Conn.
-func (c *Conn) SetData(v any) { c.data = v }
+// use the Conn. The first non-nil value (here or through Accept's Data)
+// costs the connection one 24-byte allocation, shared with Done's channel.
+func (c *Conn) SetData(v any) {
+	if v == nil && c.rare.Load() == nil {
+		return
+	}
+	c.rareOf().data = v
+}
 
 // Data returns what SetData kept, or nil.
-func (c *Conn) Data() any { return c.data }
+func (c *Conn) Data() any {
+	if r := c.rare.Load(); r != nil {
+		return r.data
+	}
+	return nil
+}
 
 // Subprotocol returns the negotiated subprotocol, or "".
 func (c *Conn) Subprotocol() string { return c.subprotocol }

@@ -6,10 +6,11 @@ import (
 )
 
 // maxConnSize is what a Conn may take: it is the per-connection object of
-// every idle connection on an event loop, allocated in Go's 144-byte size
-// class (the next classes down are 128 and 112; up, 160 and 176). What a
+// every idle connection on an event loop, allocated in Go's 128-byte size
+// class (the next classes down are 112 and 96; up, 144 and 160). Done's
+// channel and SetData's value live out of line (connRare), made on demand. What a
 // message under way needs lives out of line (readState), made on demand.
-const maxConnSize = 144
+const maxConnSize = 128
 
 // TestConnSize pins the size of a Conn: a field that grows it past its
 // size class costs every idle connection a class more (BenchmarkIdleConnMemory
@@ -146,4 +147,41 @@ func BenchmarkPushFeed(b *testing.B) {
 		PutOutput(pc.TakeOutput())
 		pc.OutputSent(0)
 	}
+}
+
+// TestConnRareOnDemand: an idle push-mode Conn carries no connRare until
+// Done or SetData asks for it; then Data returns what was set, and Done's
+// channel closes when the connection ends, whether it was made before or
+// after that.
+func TestConnRareOnDemand(t *testing.T) {
+	pc := NewPushConn(&fakeOutput{}, RoleServer, Negotiated{}, &Options{PingInterval: -1}, OutputBounds{})
+	c := pc.Conn()
+	t.Cleanup(func() { _ = c.CloseNow() })
+	c.SetData(nil)
+	if c.rare.Load() != nil || c.Data() != nil {
+		t.Fatal("an idle Conn made its connRare before Done or SetData")
+	}
+	c.SetData("state")
+	if c.Data() != "state" {
+		t.Fatalf("Data() = %v, want state", c.Data())
+	}
+	done := c.Done()
+	select {
+	case <-done:
+		t.Fatal("Done closed before the connection ended")
+	default:
+	}
+	_ = c.CloseNow()
+	<-done
+	if c.Data() != "state" {
+		t.Fatalf("Data() after close = %v, want state", c.Data())
+	}
+
+	pc2 := NewPushConn(&fakeOutput{}, RoleServer, Negotiated{Data: 7}, &Options{PingInterval: -1}, OutputBounds{})
+	c2 := pc2.Conn()
+	if c2.Data() != 7 {
+		t.Fatalf("Data() from Negotiated = %v, want 7", c2.Data())
+	}
+	_ = c2.CloseNow()
+	<-c2.Done() // made after the end: closed already
 }
