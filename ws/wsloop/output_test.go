@@ -401,7 +401,12 @@ func TestBroadcastWithSilentPeer(t *testing.T) {
 			close(stop)
 			<-broadcasted
 			t.Logf("worst round trip %v; %d writes to the silent peer refused", max, h.full.Load())
-			if max > 5*time.Second {
+			// A loop held by the silent peer never answers again: its
+			// readers' contexts end them with an error (time.Hour). The
+			// bound on a round trip that did complete is generous, so that
+			// a machine loaded many times over (5.6 s seen at a load
+			// average of 12 on 2 cores) does not pass for a stall.
+			if max > 10*time.Second {
 				t.Fatalf("a reader's round trip took %v: the loop stalled", max)
 			}
 			if h.full.Load() == 0 {
