@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/autobahn-go/autobahn/eventloop"
@@ -22,7 +23,6 @@ type driver struct {
 
 // handshake is the state of a connection before it is a ws.Conn.
 type handshake struct {
-	req      ws.Request  // server: reused while the request head arrives
 	pending  bool        // server: held by Server.enterPending
 	admitted bool        // server: holds a connection slot (Server.admit), once the head is in
 	key      string      // client: Sec-WebSocket-Key
@@ -32,17 +32,63 @@ type handshake struct {
 	tls      *tls.Config // client: wss
 }
 
+// A Server recycles what answering a handshake takes, so that accepting a
+// connection leaves little garbage: the GC's heap goal, and with it the
+// resident memory of a server that accepts many connections, follows the
+// garbage as well as the live heap. A connection's handshake state goes
+// back to serverHandshakes when the handshake ends; the request head is
+// parsed, and the response built, in a head taken for one accept call (the
+// head is parsed again from the start while it arrives, so nothing of it
+// needs to outlive the call).
+var (
+	serverHandshakes = sync.Pool{New: func() any { return new(handshake) }}
+	heads            = sync.Pool{New: func() any { return new(head) }}
+)
+
+// head is the scratch of one accept call.
+type head struct {
+	req ws.Request // points into the connection's input
+	out []byte     // the response
+}
+
+// Bounds of what a recycled head keeps: one for a request with many
+// headers or a long response is not kept.
+const (
+	keepHeaders  = 32
+	keepResponse = 1 << 10
+)
+
+func putHead(h *head) {
+	if cap(h.req.Header) > keepHeaders || cap(h.out) > keepResponse {
+		return
+	}
+	clear(h.req.Header) // the fields point into the connection's input
+	*h = head{req: ws.Request{Header: h.req.Header[:0]}, out: h.out[:0]}
+	heads.Put(h)
+}
+
+// dropHandshake ends c's handshake state; a Server's goes back to the
+// pool.
+func (c *conn) dropHandshake() {
+	hs := c.hs
+	c.hs = nil
+	if hs != nil && c.d.srv != nil {
+		*hs = handshake{}
+		serverHandshakes.Put(hs)
+	}
+}
+
 func (d *driver) OnOpen(ec *eventloop.Conn) {
 	c, _ := ec.Context().(*conn)
 	if c == nil { // accepted
-		c = &conn{d: d, ec: ec, hs: &handshake{}}
+		c = &conn{d: d, ec: ec, hs: serverHandshakes.Get().(*handshake)}
 		ec.SetContext(c)
 		if err := d.srv.enterPending(c); err != nil {
 			d.srv.Metrics.Rejected(503)
 			if d.tls == nil { // no plaintext answer to a TLS client
 				_, _ = ec.Write(ws.AppendReject(nil, 503, err.Error(), nil))
 			}
-			c.hs = nil
+			c.dropHandshake()
 			_ = ec.Close()
 			return
 		}
@@ -98,7 +144,7 @@ func (d *driver) onPlain(c *conn, in []byte) (n int) {
 	c.enter()
 	c.handler().OnOpen(c.wsConn())
 	c.dialed(nil) // a client's Dial returns after OnOpen
-	c.hs = nil
+	c.dropHandshake()
 	if n < len(in) {
 		c.p.Feed(in[n:], c.handler())
 	}
@@ -110,7 +156,9 @@ func (d *driver) onPlain(c *conn, in []byte) (n int) {
 // more input is needed (or the request was refused and ec closes).
 func (d *driver) accept(c *conn, in []byte) (int, error) {
 	hs := c.hs
-	n, err := ws.ParseRequest(&hs.req, in, ws.HandshakeLimits{})
+	h := heads.Get().(*head)
+	defer putHead(h)
+	n, err := ws.ParseRequest(&h.req, in, ws.HandshakeLimits{})
 	if err == nil && n == 0 {
 		return 0, nil
 	}
@@ -119,8 +167,8 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 		// toward MaxConnections instead.
 		hs.pending = false
 		d.srv.leavePending(c)
-		if err == nil && d.srv.HTTP != nil && hs.req.Get("Upgrade") == nil {
-			d.answerHTTP(c, &hs.req)
+		if err == nil && d.srv.HTTP != nil && h.req.Get("Upgrade") == nil {
+			d.answerHTTP(c, &h.req)
 			return 0, errAnsweredHTTP
 		}
 		if err == nil {
@@ -132,11 +180,11 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 		}
 	}
 	if err == nil {
-		err = ws.CheckRequest(&hs.req)
+		err = ws.CheckRequest(&h.req)
 	}
 	var acc ws.Accept
 	if err == nil {
-		acc, err = ws.Negotiate(ws.NewConnectRequest(&hs.req, c.ec.RemoteAddr()), c.handler(), d.opts)
+		acc, err = ws.Negotiate(ws.NewConnectRequest(&h.req, c.ec.RemoteAddr()), c.handler(), d.opts)
 	}
 	if err != nil {
 		if errors.Is(err, ws.ErrHandlerPanic) {
@@ -151,8 +199,8 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 		c.fail()
 		return 0, err
 	}
-	resp := ws.AppendResponse(nil, &hs.req, acc.Protocol, acc.Extensions, ws.HeaderFields(acc.Header))
-	if err := c.write(resp); err != nil {
+	h.out = ws.AppendResponse(h.out[:0], &h.req, acc.Protocol, acc.Extensions, ws.HeaderFields(acc.Header))
+	if err := c.write(h.out); err != nil { // copies it
 		c.fail()
 		return 0, err
 	}
@@ -227,7 +275,7 @@ func (c *conn) endHandshake() {
 			c.d.srv.release()
 		}
 	}
-	c.hs = nil
+	c.dropHandshake()
 }
 
 // guard contains a panic of the Handler in a callback of the loop (unless
@@ -249,7 +297,7 @@ func (d *driver) guard(c *conn, n *int, all int) {
 	}
 	_ = c.wsConn().Close(ws.StatusInternalError, "")
 	c.dialed(errors.New("wsloop: handler panicked")) // a client's OnOpen
-	c.hs = nil
+	c.dropHandshake()
 	if c.st.Load()&sInCB != 0 {
 		c.leave() // send the close frame now
 	}

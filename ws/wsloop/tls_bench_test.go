@@ -61,8 +61,10 @@ const (
 // X25519MLKEM768 key share Go's client and browsers send, and TLS 1.2),
 // each connection having sent one small message, or one of 64 KiB (which
 // comes in full-size TLS records: crypto/tls keeps a buffer of the
-// largest record it read for the connection's life). b.N is not used: it
-// is one measurement.
+// largest record it read for the connection's life). allocB/conn is all
+// the server allocated per connection until then, garbage included (the
+// GC's heap goal, and so the resident memory, grows with both). b.N is not
+// used: it is one measurement.
 func BenchmarkIdleConnMemory(b *testing.B) {
 	const n = 1000
 	for _, tc := range []struct {
@@ -76,6 +78,8 @@ func BenchmarkIdleConnMemory(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			h := ws.BaseHandler{}
 			before := liveHeap()
+			var ms0, ms1 runtime.MemStats
+			runtime.ReadMemStats(&ms0)
 			var u, ca string
 			var srv *wsloop.Server
 			if secure {
@@ -104,10 +108,12 @@ func BenchmarkIdleConnMemory(b *testing.B) {
 			if got := srv.Stats().Conns; got < n {
 				b.Fatalf("%d connections open, want %d", got, n)
 			}
+			runtime.ReadMemStats(&ms1)
 			after := liveHeap()
 			for b.Loop() {
 			}
 			b.ReportMetric(float64(after-before)/n, "heapB/conn")
+			b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/n, "allocB/conn")
 		})
 	}
 }
