@@ -195,6 +195,7 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 		return err
 	}
 	if c.rmu.TryLock() {
+		c.p.hotDL = 0 // this deadline is not awaitHot's: read keeps it
 		_ = c.nc.SetReadDeadline(deadline)
 		for {
 			if _, err := c.nextEvent(context.Background()); err != nil {

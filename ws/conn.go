@@ -282,6 +282,7 @@ type pullState struct {
 	raw     rawRead
 	reader  *messageReader
 	idleKey uint64 // AwaitInputFunc's last registration (idlepoll.Key; 0: none). Guarded by Conn.mu
+	hotDL   int64  // unix nanoseconds: the read deadline awaitHot left set on nc (0: none). Guarded by rmu
 }
 
 // rawRead is the state of one readRaw call.
