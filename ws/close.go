@@ -175,6 +175,7 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 		// past closeDL, so none can undo this.
 		c.p.closeDL = deadline.UnixNano()
 		_ = c.nc.SetWriteDeadline(deadline)
+		c.p.wdl, c.p.wdlSet = c.p.closeDL, true
 	}
 	c.mu.Unlock()
 	var b [128]byte

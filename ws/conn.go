@@ -283,6 +283,8 @@ type pullState struct {
 	reader  *messageReader
 	idleKey uint64 // AwaitInputFunc's last registration (idlepoll.Key; 0: none). Guarded by Conn.mu
 	hotDL   int64  // unix nanoseconds: the read deadline awaitHot left set on nc (0: none). Guarded by rmu
+	wdl     int64  // guarded by Conn.mu: the write deadline last set on nc (unix nanoseconds; 0: none), if wdlSet
+	wdlSet  bool   // guarded by Conn.mu: nc's write deadline is wdl (false: unknown)
 }
 
 // rawRead is the state of one readRaw call.

@@ -3,7 +3,6 @@ package ws
 import (
 	"context"
 	"sync"
-	"time"
 )
 
 // PreparedMessage is a message framed once and sent to many connections:
@@ -102,7 +101,7 @@ func (c *Conn) writeRaw(ctx context.Context, frame []byte) error {
 		return ErrClosed
 	}
 	if ctx.Done() != nil {
-		stop := context.AfterFunc(ctx, func() { _ = c.nc.SetWriteDeadline(time.Unix(1, 0)) })
+		stop := context.AfterFunc(ctx, c.expireWrite)
 		defer stop()
 	}
 	if _, err := c.writeNC(frame); err != nil {

@@ -174,7 +174,7 @@ func (c *Conn) writeFrameLocked(ctx context.Context, op Opcode, rsv byte, fin bo
 		return ErrClosed
 	}
 	if ctx.Done() != nil {
-		stop := context.AfterFunc(ctx, func() { _ = c.nc.SetWriteDeadline(time.Unix(1, 0)) })
+		stop := context.AfterFunc(ctx, c.expireWrite)
 		defer stop()
 	}
 	var err error
@@ -208,8 +208,26 @@ func (c *Conn) setWriteDeadline(deadline time.Time, closing bool) bool {
 			deadline = dl
 		}
 	}
+	var want int64
+	if !deadline.IsZero() {
+		want = deadline.UnixNano()
+	}
+	if c.p.wdlSet && c.p.wdl == want {
+		return true // nc has it: a runtime timer change less per write
+	}
 	_ = c.nc.SetWriteDeadline(deadline)
+	c.p.wdl, c.p.wdlSet = want, true
 	return true
+}
+
+// expireWrite fails the write under way, and every write until the next
+// setWriteDeadline, at once (a context ended). The deadline changes under
+// c.mu, as in setWriteDeadline, so that the two stay ordered.
+func (c *Conn) expireWrite() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_ = c.nc.SetWriteDeadline(time.Unix(1, 0))
+	c.p.wdlSet = false
 }
 
 const smallFrame = 4096

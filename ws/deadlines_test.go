@@ -3,6 +3,7 @@ package ws_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"testing"
 	"time"
@@ -97,5 +98,43 @@ func TestAwaitInputDeadlineDoesNotLeak(t *testing.T) {
 		_ = peer.Close()
 		<-done
 		t.Fatal("Close did not end by its CloseTimeout (300 ms) within 5 s")
+	}
+}
+
+// TestWriteDeadlineCleared: a write sets nc's write deadline only when it
+// differs from the one last set, so a write without a deadline after one
+// with a deadline must still clear it: once that deadline has passed, later
+// writes succeed.
+func TestWriteDeadlineCleared(t *testing.T) {
+	u, peers := fakeServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := ws.Dial(ctx, u, &ws.Options{PingInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ws.StatusNormalClosure, "")
+	peer := <-peers
+	if peer == nil {
+		t.Fatal("no server connection")
+	}
+	defer peer.Close()
+	go func() { _, _ = io.Copy(io.Discard, peer) }()
+
+	short, cancelShort := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancelShort()
+	dl, _ := short.Deadline()
+	if err := c.WriteMessage(short, ws.OpText, []byte("with a deadline")); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if i == 1 {
+			for time.Now().Before(dl.Add(10 * time.Millisecond)) {
+				time.Sleep(time.Millisecond) // let the first write's deadline pass
+			}
+		}
+		if err := c.WriteMessage(context.Background(), ws.OpText, []byte("without")); err != nil {
+			t.Fatalf("write %d without a deadline after one with a deadline: %v", i, err)
+		}
 	}
 }
