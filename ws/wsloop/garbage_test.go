@@ -3,6 +3,7 @@ package wsloop_test
 import (
 	"net"
 	"runtime"
+	"runtime/debug"
 	"sync/atomic"
 	"testing"
 
@@ -26,7 +27,7 @@ func (h *openCounter) OnOpen(*ws.Conn) { h.n.Add(1) }
 // ConnectRequest the Handler sees, the response and the ws.Conn, not the
 // accept. With a fresh handshake state, parsed request and response buffer
 // per connection it was about 3.8 KB per handshake; recycled, about 1.9 KB
-// (2.4 KB under -race, where sync.Pool drops some of what it is given),
+// (2.4–2.6 KB under -race, where sync.Pool drops some of what it is given),
 // most of it the ConnectRequest with its Header map, which the Handler may
 // keep.
 func TestHandshakeGarbage(t *testing.T) {
@@ -61,6 +62,9 @@ func TestHandshakeGarbage(t *testing.T) {
 
 	var before, after runtime.MemStats
 	runtime.GC()
+	// No collection in the window: it would empty the pools, and the
+	// count would depend on when one came.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	runtime.ReadMemStats(&before)
 	for _, c := range conns[1:] {
 		if _, err := c.Write(req); err != nil {
@@ -71,7 +75,7 @@ func TestHandshakeGarbage(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	per := float64(after.TotalAlloc-before.TotalAlloc) / (n - 1)
 	t.Logf("%.0f B allocated per handshake (%d connections)", per, n-1)
-	if per > 2800 {
-		t.Errorf("%.0f B allocated per handshake, want at most 2800", per)
+	if per > 3000 {
+		t.Errorf("%.0f B allocated per handshake, want at most 3000", per)
 	}
 }
