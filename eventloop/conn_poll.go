@@ -11,26 +11,25 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func (lp *loop) open(c *Conn) {
+// open opens c, whose peer's address is peer when accept returned it (else the zero AddrPort).
+func (lp *loop) open(c *Conn, peer netip.AddrPort) {
 	// The addresses are read once, now: later the fd may be closed, or reused by another connection.
-	// IP addresses are kept as values, with no allocation.
-	lsa, _ := unix.Getsockname(int(c.fd))
-	rsa, _ := unix.Getpeername(int(c.fd))
-	if _, ok := lsa.(*unix.SockaddrUnix); ok {
-		c.far = &farAddrs{unix: &[2]net.Addr{sockaddrToAddr(lsa), sockaddrToAddr(rsa)}}
+	// IP addresses are read and kept as values, with no allocation (on Linux).
+	if la, ra, isUnix := ipAddrs(int(c.fd), peer); isUnix {
+		lsa, _ := unix.Getsockname(int(c.fd))
+		rsa, _ := unix.Getpeername(int(c.fd))
+		c.rare.Store(newFarAddrs(farAddrs{unix: &[2]net.Addr{sockaddrToAddr(lsa), sockaddrToAddr(rsa)}}))
 	} else {
-		la, _ := sockaddrToAddrPort(lsa)
-		ra, _ := sockaddrToAddrPort(rsa)
 		lp4, lk, lok := packIP4(la)
 		rp4, rk, rok := packIP4(ra)
 		if lok && rok {
 			c.laddr, c.raddr = lp4, rp4
 			c.aflags.Or(uint32(lk)<<aLocalShift | uint32(rk)<<aRemoteShift)
 		} else {
-			c.far = &farAddrs{ip: [2]netip.AddrPort{la, ra}}
+			c.rare.Store(newFarAddrs(farAddrs{ip: [2]netip.AddrPort{la, ra}}))
 		}
 	}
-	c.state.Store(stateOpen)
+	c.storeState(stateOpen)
 	if lp.idle > 0 {
 		c.idleAt = lp.now + lp.idle
 	}
@@ -44,7 +43,7 @@ func (lp *loop) open(c *Conn) {
 
 // fail closes c with err as soon as the current callback returns, without draining its queue.
 func (lp *loop) fail(c *Conn, err error) {
-	if c.state.CompareAndSwap(stateOpen, stateClosing) || c.flags&fErrs == 0 {
+	if c.casState(stateOpen, stateClosing) || c.flags&fErrs == 0 {
 		c.setCloseError(err)
 	}
 	c.flags |= fAbort
@@ -54,7 +53,7 @@ func (lp *loop) fail(c *Conn, err error) {
 // close sends, after the queue, what AsyncWrite accepted before the close (bounded, like the queue,
 // by CloseTimeout).
 func (lp *loop) settle(c *Conn) {
-	if c.state.Load() != stateClosing || c.flags&fClosing != 0 && c.flags&fAbort == 0 {
+	if c.loadState() != stateClosing || c.flags&fClosing != 0 && c.flags&fAbort == 0 {
 		return
 	}
 	if c.flags&(fClosing|fAbort) == 0 {
@@ -116,7 +115,7 @@ func (lp *loop) syncPause(c *Conn) {
 
 // touchIdle restarts the idle timeout of an open connection.
 func (lp *loop) touchIdle(c *Conn) {
-	if lp.idle > 0 && c.state.Load() == stateOpen {
+	if lp.idle > 0 && c.loadState() == stateOpen {
 		c.idleAt = lp.now + lp.idle
 		lp.arm(c)
 	}
@@ -124,12 +123,14 @@ func (lp *loop) touchIdle(c *Conn) {
 
 // closeConn closes c now and calls OnClose.
 func (lp *loop) closeConn(c *Conn, err error) {
-	if c.state.Load() == stateClosed {
+	if c.loadState() == stateClosed {
 		return
 	}
 	c.mu.Lock()
-	c.state.Store(stateClosed)
-	c.async = nil
+	c.storeState(stateClosed)
+	if r := c.rare.Load(); r != nil {
+		r.async = nil
+	}
 	c.mu.Unlock()
 	if ch, ok := lp.dials[c]; ok {
 		delete(lp.dials, c)
@@ -161,7 +162,7 @@ func (c *Conn) SetContext(v any) { c.ctx = v }
 // LocalAddr returns the local address, as it was when the connection opened (nil if it could not
 // be read then). Any goroutine; it stays valid after the close.
 func (c *Conn) LocalAddr() net.Addr {
-	if f := c.far; f != nil {
+	if f := c.far(); f != nil {
 		if f.unix != nil {
 			return f.unix[0]
 		}
@@ -173,7 +174,7 @@ func (c *Conn) LocalAddr() net.Addr {
 // RemoteAddr returns the peer's address, as it was when the connection opened (nil if it could not
 // be read then). Any goroutine; it stays valid after the close.
 func (c *Conn) RemoteAddr() net.Addr {
-	if f := c.far; f != nil {
+	if f := c.far(); f != nil {
 		if f.unix != nil {
 			return f.unix[1]
 		}
@@ -193,7 +194,7 @@ func tcpAddr(ap netip.AddrPort) net.Addr {
 // its own queue calls Wake and writes from OnWritable.
 func (c *Conn) Wake() error {
 	c.mu.Lock()
-	if c.state.Load() != stateOpen {
+	if c.loadState() != stateOpen {
 		c.mu.Unlock()
 		return ErrClosed
 	}
@@ -213,7 +214,7 @@ func (c *Conn) Wake() error {
 // armed arm nothing more; nothing happens on a closing connection.
 func (c *Conn) NotifyWritable() {
 	c.mu.Lock()
-	if c.state.Load() != stateOpen {
+	if c.loadState() != stateOpen {
 		c.mu.Unlock()
 		return
 	}
@@ -243,7 +244,7 @@ func (c *Conn) ResumeRead() { c.setReadPause(false) }
 
 func (c *Conn) setReadPause(p bool) {
 	c.mu.Lock()
-	if c.state.Load() == stateClosed || c.readPaused() == p {
+	if c.loadState() == stateClosed || c.readPaused() == p {
 		c.mu.Unlock()
 		return
 	}
@@ -265,7 +266,7 @@ func (c *Conn) setReadPause(p bool) {
 // current callback returns.
 func (c *Conn) Close() error {
 	c.mu.Lock()
-	if !c.state.CompareAndSwap(stateOpen, stateClosing) {
+	if !c.casState(stateOpen, stateClosing) {
 		c.mu.Unlock()
 		return ErrClosed
 	}
@@ -280,7 +281,7 @@ func (c *Conn) Close() error {
 
 // CloseWrite shuts the write side (TCP FIN) once the queued output is sent; reading goes on.
 func (c *Conn) CloseWrite() error {
-	if c.state.Load() != stateOpen || c.flags&fShutWr != 0 {
+	if c.loadState() != stateOpen || c.flags&fShutWr != 0 {
 		return ErrClosed
 	}
 	c.flags |= fShutWr
@@ -296,7 +297,7 @@ func (c *Conn) CloseWrite() error {
 // SetDeadline closes the connection with ErrTimeout at t (timing-wheel resolution); the zero time
 // clears it. The idle timeout (Config.IdleTimeout) applies independently.
 func (c *Conn) SetDeadline(t time.Time) error {
-	if c.state.Load() != stateOpen {
+	if c.loadState() != stateOpen {
 		return ErrClosed
 	}
 	lp := c.lp

@@ -87,35 +87,60 @@ func (c *Conn) setOut(b []byte) {
 	c.io.out = b
 }
 
-// asyncOut holds what AsyncWrite accepted for the loop to send, made by the
-// first AsyncWrite and then kept (a connection that never gets one, the
-// common case, carries one pointer instead of a slice).
-type asyncOut struct{ b []byte }
+// connRare holds what few connections need and other goroutines read: the
+// addresses that do not fit inline and what AsyncWrite accepted. It is made
+// when the connection opens (with far) or by the first AsyncWrite (under
+// Conn.mu), and then kept: a connection that needs neither, the common
+// case, carries one pointer instead of a pointer and a slice.
+type connRare struct {
+	far   *farAddrs // the addresses, when they are not both IPv4 (Conn.laddr, Conn.raddr); set before the connection is seen
+	async []byte    // guarded by Conn.mu: what AsyncWrite accepted for the loop to send
+}
+
+// newFarAddrs returns a connRare holding f, made in one allocation.
+func newFarAddrs(f farAddrs) *connRare {
+	r := &struct {
+		connRare
+		f farAddrs
+	}{f: f}
+	r.far = &r.f
+	return &r.connRare
+}
+
+// far returns the addresses kept out of line, nil if they are inline.
+// Any goroutine.
+func (c *Conn) far() *farAddrs {
+	if r := c.rare.Load(); r != nil {
+		return r.far
+	}
+	return nil
+}
 
 // asyncLen returns the bytes AsyncWrite accepted and the loop did not take
 // yet. c.mu must be held.
 func (c *Conn) asyncLen() int {
-	if c.async == nil {
-		return 0
+	if r := c.rare.Load(); r != nil {
+		return len(r.async)
 	}
-	return len(c.async.b)
+	return 0
 }
 
 // takeAsyncLocked returns what AsyncWrite accepted and forgets it. c.mu
 // must be held.
 func (c *Conn) takeAsyncLocked() []byte {
-	if c.async == nil {
+	r := c.rare.Load()
+	if r == nil {
 		return nil
 	}
-	b := c.async.b
-	c.async.b = nil
+	b := r.async
+	r.async = nil
 	return b
 }
 
 // ip4Port is an IPv4 address and port kept as a value in 6 bytes: the
 // addresses of every connection are read when it opens, and most are IPv4
 // (or IPv4 mapped to IPv6, on a dual-stack listener). Its ip4Kind is kept
-// in Conn.aflags. Other addresses go to Conn.far.
+// in Conn.aflags. Other addresses go to a farAddrs in Conn.rare.
 type ip4Port struct {
 	ip   [4]byte
 	port uint16
@@ -164,6 +189,33 @@ func (p ip4Port) addrPort(k ip4Kind) netip.AddrPort {
 		return netip.AddrPortFrom(netip.AddrFrom16(netip.AddrFrom4(p.ip).As16()), p.port)
 	}
 	return netip.AddrPort{}
+}
+
+// loadState returns the connection's state (stateConnecting...). Any goroutine.
+func (c *Conn) loadState() int32 { return int32(c.aflags.Load() & aState >> aStateShift) }
+
+// storeState sets the state, keeping the flags that share its word. Any goroutine.
+func (c *Conn) storeState(s int32) {
+	for {
+		v := c.aflags.Load()
+		if c.aflags.CompareAndSwap(v, v&^aState|uint32(s)<<aStateShift) {
+			return
+		}
+	}
+}
+
+// casState sets the state to new if it is old, keeping the flags that share its word, and
+// reports whether it did. Any goroutine.
+func (c *Conn) casState(old, new int32) bool {
+	for {
+		v := c.aflags.Load()
+		if int32(v&aState>>aStateShift) != old {
+			return false
+		}
+		if c.aflags.CompareAndSwap(v, v&^aState|uint32(new)<<aStateShift) {
+			return true
+		}
+	}
 }
 
 // readPaused reports whether PauseRead was requested (and not undone).

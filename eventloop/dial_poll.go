@@ -4,6 +4,7 @@ package eventloop
 
 import (
 	"context"
+	"net/netip"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -70,14 +71,14 @@ func (lp *loop) startDial(c *Conn, ch chan error) {
 	fd := int(c.fd)
 	if lp.draining {
 		unix.Close(fd)
-		c.state.Store(stateClosed)
+		c.storeState(stateClosed)
 		ch <- ErrShutdown
 		return
 	}
 	c.gen = lp.nextGen()
 	if err := lp.p.add(fd, c.gen, false, true); err != nil {
 		unix.Close(fd)
-		c.state.Store(stateClosed)
+		c.storeState(stateClosed)
 		ch <- err
 		return
 	}
@@ -104,7 +105,7 @@ func (lp *loop) finishDial(c *Conn) {
 	}
 	c.flags = fRegR
 	lp.stats.dialed.Add(1)
-	lp.open(c)
+	lp.open(c, netip.AddrPort{})
 	ch <- nil
 }
 
@@ -115,7 +116,7 @@ func (lp *loop) cancelDial(c *Conn, err error) {
 		ch <- err
 		return
 	}
-	if c.state.Load() != stateClosed {
+	if c.loadState() != stateClosed {
 		lp.closeConn(c, err)
 	}
 }
@@ -125,6 +126,6 @@ func (lp *loop) drop(c *Conn) {
 	lp.conns[c.fd] = nil
 	lp.nconns--
 	lp.stats.conns.Add(-1)
-	c.state.Store(stateClosed)
+	c.storeState(stateClosed)
 	unix.Close(int(c.fd))
 }

@@ -18,7 +18,7 @@ func (lp *loop) connEvent(c *Conn, r, w, hup bool) {
 	}
 	if w && len(c.outBuf()) > 0 {
 		lp.flush(c)
-		if c.state.Load() == stateClosed {
+		if c.loadState() == stateClosed {
 			return
 		}
 	}
@@ -29,7 +29,7 @@ func (lp *loop) connEvent(c *Conn, r, w, hup bool) {
 		err := error(io.EOF)
 		if errno, e := unix.GetsockoptInt(int(c.fd), unix.SOL_SOCKET, unix.SO_ERROR); e == nil && errno != 0 {
 			err = os.NewSyscallError("read", unix.Errno(errno))
-		} else if lp.syncPause(c); c.flags&fUserPaused != 0 && c.state.Load() == stateOpen {
+		} else if lp.syncPause(c); c.flags&fUserPaused != 0 && c.loadState() == stateOpen {
 			// A clean hang-up while the application paused reading: input may still wait in the
 			// socket. Stop watching (a hang-up is reported whatever the interest set, so it would
 			// come back at once) until ResumeRead; then the reads find the input and EOF.
@@ -100,7 +100,7 @@ func (lp *loop) deliver(c *Conn, data []byte) {
 	} else if k > len(data) {
 		k = len(data)
 	}
-	if c.state.Load() != stateOpen {
+	if c.loadState() != stateOpen {
 		c.setIn(nil)
 		lp.settle(c)
 		return
@@ -126,7 +126,7 @@ func (lp *loop) deliver(c *Conn, data []byte) {
 func (lp *loop) peerClosed(c *Conn) {
 	c.flags |= fEOF
 	c.setIn(nil)
-	if c.state.CompareAndSwap(stateOpen, stateClosing) {
+	if c.casState(stateOpen, stateClosing) {
 		c.setCloseError(io.EOF)
 	}
 	lp.settle(c)
@@ -200,7 +200,7 @@ func (lp *loop) flush(c *Conn) {
 	if len(c.outBuf()) <= lp.cfg.WriteLowWatermark && c.flags&fAsyncHeld != 0 {
 		var buf []byte
 		c.mu.Lock()
-		if c.state.Load() == stateOpen {
+		if c.loadState() == stateOpen {
 			// Closing (Close came from another goroutine): settle takes it, after the queue.
 			buf = c.takeAsyncLocked()
 			c.flags &^= fAsyncHeld
@@ -211,7 +211,7 @@ func (lp *loop) flush(c *Conn) {
 		}
 	}
 	lp.interest(c)
-	if len(c.outBuf()) <= lp.cfg.WriteLowWatermark && c.flags&fWantWritable != 0 && c.state.Load() == stateOpen {
+	if len(c.outBuf()) <= lp.cfg.WriteLowWatermark && c.flags&fWantWritable != 0 && c.loadState() == stateOpen {
 		c.flags &^= fWantWritable
 		lp.h.OnWritable(c)
 		lp.settle(c)
@@ -226,7 +226,7 @@ func (c *Conn) Queued() int { return len(c.outBuf()) }
 // watermark with SlowReaderPause) means nothing of b was sent, and OnWritable follows once the queue
 // drained; ErrSlowReader (SlowReaderClose) means the connection closes.
 func (c *Conn) Write(b []byte) (int, error) {
-	if c.state.Load() != stateOpen || c.flags&fShutWr != 0 {
+	if c.loadState() != stateOpen || c.flags&fShutWr != 0 {
 		return 0, ErrClosed
 	}
 	lp := c.lp
@@ -266,7 +266,7 @@ func (lp *loop) send(c *Conn, b []byte) error {
 // Writev sends the buffers in order with one writev call (header and payload together) and queues
 // what the kernel refused, like Write.
 func (c *Conn) Writev(bufs ...[]byte) (int, error) {
-	if c.state.Load() != stateOpen || c.flags&fShutWr != 0 {
+	if c.loadState() != stateOpen || c.flags&fShutWr != 0 {
 		return 0, ErrClosed
 	}
 	lp := c.lp
@@ -362,7 +362,7 @@ func (lp *loop) queue(c *Conn, b []byte) error {
 // watermark waits for the loop.
 func (c *Conn) AsyncWrite(b []byte) error {
 	c.mu.Lock()
-	if c.state.Load() != stateOpen {
+	if c.loadState() != stateOpen {
 		c.mu.Unlock()
 		return ErrClosed
 	}
@@ -370,10 +370,12 @@ func (c *Conn) AsyncWrite(b []byte) error {
 		c.mu.Unlock()
 		return ErrQueueFull
 	}
-	if c.async == nil {
-		c.async = new(asyncOut)
+	r := c.rare.Load()
+	if r == nil {
+		r = new(connRare)
+		c.rare.Store(r)
 	}
-	c.async.b = append(c.async.b, b...)
+	r.async = append(r.async, b...)
 	need := c.aflags.Load()&aQueued == 0
 	c.aflags.Or(aQueued)
 	c.mu.Unlock()

@@ -5,6 +5,7 @@ package eventloop
 import (
 	"context"
 	"net"
+	"net/netip"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -115,7 +116,7 @@ func (lp *loop) closeListener(ln *listener) {
 // accept takes a batch of connections; the listener is level-triggered, so the rest come next round.
 func (lp *loop) accept(ln *listener) {
 	for i := 0; i < 128; i++ {
-		fd, err := accept(ln.fd)
+		fd, peer, err := accept(ln.fd)
 		if err != nil {
 			switch err {
 			case unix.EAGAIN:
@@ -136,13 +137,13 @@ func (lp *loop) accept(ln *listener) {
 		}
 		if !reusePortBalances && len(lp.l.loops) > 1 {
 			if to := lp.l.pick(); to != lp {
-				if !to.post(func() { to.openAccepted(fd) }) {
+				if !to.post(func() { to.openAccepted(fd, peer) }) {
 					unix.Close(fd)
 				}
 				continue
 			}
 		}
-		lp.openAccepted(fd)
+		lp.openAccepted(fd, peer)
 	}
 }
 
@@ -166,7 +167,8 @@ func (lp *loop) pauseListener(ln *listener, err error) {
 	}})
 }
 
-func (lp *loop) openAccepted(fd int) {
+// openAccepted opens the accepted connection fd; peer is its peer's address if accept returned it.
+func (lp *loop) openAccepted(fd int, peer netip.AddrPort) {
 	if lp.draining {
 		unix.Close(fd)
 		return
@@ -178,5 +180,5 @@ func (lp *loop) openAccepted(fd int) {
 	}
 	c.flags = fRegR
 	lp.insert(c)
-	lp.open(c)
+	lp.open(c, peer)
 }

@@ -19,7 +19,7 @@ const (
 	loopStopped
 )
 
-// Connection states (Conn.state); read by any goroutine.
+// Connection states, kept in Conn.aflags (see loadState); read by any goroutine.
 const (
 	stateConnecting int32 = iota
 	stateOpen
@@ -47,13 +47,15 @@ const (
 	fErrEOF                          // the close error is io.EOF (see closeError)
 	fErrShutdown                     // the close error is ErrShutdown
 	fErrOther                        // the close error is in io.closeErr
+	fInWheel                         // the timing wheel holds c, due at wheelAt
 
 	fErrs = fErrEOF | fErrShutdown | fErrOther
 )
 
-// Conn.aflags: flags any goroutine sets, in one word. The async flags are
-// guarded by Conn.mu; aPause is written under Conn.mu and read by the loop
-// without it; the address kinds are written once, when the connection opens.
+// Conn.aflags: flags any goroutine sets, and the state, in one word. The
+// async flags are guarded by Conn.mu; aPause is written under Conn.mu and
+// read by the loop without it; the address kinds are written once, when the
+// connection opens; the state changes with compare-and-swap (see casState).
 const (
 	aQueued uint32 = 1 << iota // in the loop's wake list
 	aWake                      // Wake was called
@@ -64,6 +66,9 @@ const (
 
 	aLocalShift  = 8  // the ip4Kind of Conn.laddr, 2 bits from here
 	aRemoteShift = 10 // the ip4Kind of Conn.raddr
+	aStateShift  = 12 // the state (stateConnecting...), 2 bits from here
+
+	aState uint32 = 3 << aStateShift
 )
 
 // Loop is a set of event loops serving connections. Create it with New, add listeners with Listen,
@@ -137,19 +142,17 @@ type loop struct {
 type Conn struct {
 	lp       *loop
 	ctx      any
-	io       *connIO    // input left unconsumed, output refused, an uncommon close error; nil until needed
-	async    *asyncOut  // guarded by mu: what AsyncWrite accepted; nil until its first call
-	deadline int64      // loop time; 0: none
-	idleAt   int64      // loop time; 0: none
-	wheelAt  int64      // firing time of the wheel slot due to look at c; 0: none
-	far      *farAddrs  // the addresses, when they are not both IPv4 (laddr, raddr)
-	mu       sync.Mutex // guards async and aflags' async flags
+	io       *connIO                  // input left unconsumed, output refused, an uncommon close error; nil until needed
+	rare     atomic.Pointer[connRare] // addresses that are not both IPv4, AsyncWrite's data; nil until needed
+	deadline int64                    // loop time; 0: none
+	idleAt   int64                    // loop time; 0: none
+	wheelAt  uint32                   // the wheel's firing due to look at c (see wheel); valid with fInWheel
+	mu       sync.Mutex               // guards rare.async and aflags' async flags
 	fd       int32
 	flags    uint32
-	state    atomic.Int32
 	gen      uint32        // generation in the poller's registration; never 0
-	aflags   atomic.Uint32 // aQueued... and the address kinds
-	laddr    ip4Port       // IPv4 addresses read when the connection opened (unless far is set)
+	aflags   atomic.Uint32 // aQueued..., the address kinds and the state
+	laddr    ip4Port       // IPv4 addresses read when the connection opened (unless rare.far is set)
 	raddr    ip4Port       //
 }
 
@@ -469,7 +472,7 @@ func (lp *loop) handleWakes() {
 		af := c.aflags.And(^aAsync)
 		var buf []byte
 		switch {
-		case c.state.Load() != stateOpen:
+		case c.loadState() != stateOpen:
 			// Closing: settle sends what AsyncWrite accepted before the close.
 		case len(c.outBuf()) <= lp.cfg.WriteHighWatermark:
 			buf = c.takeAsyncLocked()
@@ -478,7 +481,7 @@ func (lp *loop) handleWakes() {
 			c.flags |= fAsyncHeld
 		}
 		c.mu.Unlock()
-		if c.state.Load() == stateClosed {
+		if c.loadState() == stateClosed {
 			continue
 		}
 		if len(buf) > 0 {
@@ -490,7 +493,7 @@ func (lp *loop) handleWakes() {
 			// Resumed (here or since the request) with input OnData left: offer it again without
 			// waiting for more. Every ResumeRead is followed by this pass.
 			c.flags &^= fResumed
-			if len(c.inBuf()) > 0 && c.state.Load() == stateOpen {
+			if len(c.inBuf()) > 0 && c.loadState() == stateOpen {
 				lp.deliver(c, nil)
 			}
 		}
@@ -504,7 +507,7 @@ func (lp *loop) handleWakes() {
 				c.flags |= fWantWritable
 			}
 		}
-		if call && c.state.Load() == stateOpen {
+		if call && c.loadState() == stateOpen {
 			lp.h.OnWritable(c)
 		}
 		lp.settle(c)
@@ -561,13 +564,14 @@ func (lp *loop) insert(c *Conn) {
 // arm makes sure the timing wheel looks at c no later than its expiry.
 func (lp *loop) arm(c *Conn) {
 	at := c.expiry()
-	if at == 0 || c.wheelAt != 0 && c.wheelAt <= at {
+	if at == 0 || c.flags&fInWheel != 0 && lp.wheel.due(c.wheelAt) <= at {
 		return
 	}
 	if lp.wheel.count == 0 && lp.wheel.next < lp.now {
 		lp.wheel.next = lp.now + lp.wheel.tick
 	}
 	c.wheelAt = lp.wheel.add(c, at)
+	c.flags |= fInWheel
 }
 
 func (lp *loop) expire(c *Conn) {
@@ -593,7 +597,7 @@ func (lp *loop) drain() {
 			lp.closeConn(c, ErrShutdown)
 			continue
 		}
-		if c.state.CompareAndSwap(stateOpen, stateClosing) {
+		if c.casState(stateOpen, stateClosing) {
 			c.setCloseError(ErrShutdown)
 		}
 		lp.settle(c)

@@ -234,21 +234,6 @@ func socket(family int) (int, error) {
 	return unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 }
 
-// accept returns a non-blocking, close-on-exec connection. It passes no address buffer, so it
-// allocates nothing.
-func accept(fd int) (int, error) {
-	for {
-		nfd, _, e := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(fd), 0, 0, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
-		if e == unix.EINTR {
-			continue
-		}
-		if e != 0 {
-			return -1, e
-		}
-		return int(nfd), nil
-	}
-}
-
 const reusePortBalances = true
 
 func writev(_ *[]byte, fd int, bufs [][]byte) (int, error) {

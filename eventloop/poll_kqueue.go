@@ -3,6 +3,8 @@
 package eventloop
 
 import (
+	"net/netip"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -164,22 +166,24 @@ func socket(family int) (int, error) {
 	return fd, nil
 }
 
-// accept returns a non-blocking, close-on-exec connection.
-func accept(fd int) (int, error) {
+// accept returns a non-blocking, close-on-exec connection and its peer's address (the zero
+// AddrPort for a unix socket).
+func accept(fd int) (int, netip.AddrPort, error) {
 	for {
-		nfd, _, err := unix.Accept(fd)
+		nfd, sa, err := unix.Accept(fd)
 		if err == unix.EINTR || err == unix.ECONNABORTED {
 			continue
 		}
 		if err != nil {
-			return -1, err
+			return -1, netip.AddrPort{}, err
 		}
 		unix.CloseOnExec(nfd)
 		if err := unix.SetNonblock(nfd, true); err != nil {
 			unix.Close(nfd)
-			return -1, err
+			return -1, netip.AddrPort{}, err
 		}
-		return nfd, nil
+		peer, _ := sockaddrToAddrPort(sa)
+		return nfd, peer, nil
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/netip"
 	"sync"
 	"testing"
 	"time"
@@ -50,7 +51,7 @@ func TestStaleEvent(t *testing.T) {
 	// Connection a gets input: the poller reports it.
 	fd, peerA := pair()
 	defer unix.Close(peerA)
-	lp.openAccepted(fd)
+	lp.openAccepted(fd, netip.AddrPort{})
 	a := lp.conns[fd]
 	unix.Write(peerA, []byte("old"))
 	n, err := lp.p.wait(5000)
@@ -71,7 +72,7 @@ func TestStaleEvent(t *testing.T) {
 		}
 		unix.Close(nb)
 	}
-	lp.openAccepted(fd)
+	lp.openAccepted(fd, netip.AddrPort{})
 	b := lp.conns[fd]
 	if b == nil || b == a || b.gen == a.gen {
 		t.Fatalf("new connection %p (gen %d) on fd %d, old %p (gen %d)", b, b.gen, fd, a, a.gen)

@@ -9,7 +9,7 @@ package eventloop
 // applies to the queue that results (Pause stops reading above the high
 // watermark, Close closes). For the loop goroutine only, like Write.
 func (c *Conn) Send(b []byte) error {
-	if c.state.Load() != stateOpen || c.flags&fShutWr != 0 {
+	if c.loadState() != stateOpen || c.flags&fShutWr != 0 {
 		return ErrClosed
 	}
 	return c.lp.send(c, b)

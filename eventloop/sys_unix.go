@@ -65,23 +65,6 @@ func resolve(ctx context.Context, network, addr string) (unix.Sockaddr, int, err
 	return sa, unix.AF_INET6, nil
 }
 
-// sockaddrToAddrPort returns the address and port of an IP socket address; false for others.
-func sockaddrToAddrPort(sa unix.Sockaddr) (netip.AddrPort, bool) {
-	switch sa := sa.(type) {
-	case *unix.SockaddrInet4:
-		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port)), true
-	case *unix.SockaddrInet6:
-		ip := netip.AddrFrom16(sa.Addr)
-		if sa.ZoneId != 0 {
-			if ifi, err := net.InterfaceByIndex(int(sa.ZoneId)); err == nil {
-				ip = ip.WithZone(ifi.Name)
-			}
-		}
-		return netip.AddrPortFrom(ip, uint16(sa.Port)), true
-	}
-	return netip.AddrPort{}, false
-}
-
 func sockaddrToAddr(sa unix.Sockaddr) net.Addr {
 	switch sa := sa.(type) {
 	case *unix.SockaddrInet4:
