@@ -335,7 +335,8 @@
 // reader. On WebSocket and RawSocket on Linux (AwaitInputFunc of
 // websocket.Conn and rawsocket.Conn) an idle session waits with no
 // goroutine at all: one shared poller (internal/idlepoll) starts its
-// reader again once input comes.
+// reader again once a message comes (pings and pongs that come alone are
+// answered there, and the session waits on).
 // A realm's state sits behind one mutex (realm.mu, then a session's queue
 // mutex; nothing waits for a transport while holding either); the handling
 // of one message, including queuing every message it causes, happens under

@@ -71,25 +71,10 @@ func (q *Queue) Add(ctx context.Context, build func(b []byte) ([]byte, error)) e
 		}
 		q.mu.Lock()
 	}
-	if q.err != nil {
-		err := q.err
+	if err := q.appendLocked(build); err != nil {
 		q.mu.Unlock()
 		return err
 	}
-	if q.b == nil {
-		q.b = q.pooled()
-	}
-	start := len(q.b)
-	b, err := build(q.b)
-	if err != nil {
-		if len(b) >= start {
-			q.b = b[:start]
-		}
-		q.mu.Unlock()
-		return err
-	}
-	q.b = b
-	q.ends = append(q.ends, len(b))
 	if q.busy {
 		q.mu.Unlock()
 		return nil // the write under way takes it
@@ -115,6 +100,49 @@ func (q *Queue) Add(ctx context.Context, build func(b []byte) ([]byte, error)) e
 	}
 	q.mu.Unlock()
 	go q.writeLoop() // what was queued during our write
+	return nil
+}
+
+// TryAdd is Add for a caller that must not wait (an idle connection's
+// poller callback answering a ping): it queues build's message unless the
+// queue is over its limit (then ok is false and nothing is queued), and
+// never writes itself: if no write is under way, a writer goroutine
+// writes it, and exists only while it writes.
+func (q *Queue) TryAdd(build func(b []byte) ([]byte, error)) (ok bool, err error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.err == nil && len(q.ends) > 0 && len(q.b) >= q.limit {
+		return false, nil
+	}
+	if err := q.appendLocked(build); err != nil {
+		return false, err
+	}
+	if !q.busy {
+		q.busy = true
+		go q.writeLoop()
+	}
+	return true, nil
+}
+
+// appendLocked queues build's message, or returns why not (q.err, or
+// build's error: then what it appended is dropped); q.mu must be held.
+func (q *Queue) appendLocked(build func(b []byte) ([]byte, error)) error {
+	if q.err != nil {
+		return q.err
+	}
+	if q.b == nil {
+		q.b = q.pooled()
+	}
+	start := len(q.b)
+	b, err := build(q.b)
+	if err != nil {
+		if len(b) >= start {
+			q.b = b[:start]
+		}
+		return err
+	}
+	q.b = b
+	q.ends = append(q.ends, len(b))
 	return nil
 }
 

@@ -18,6 +18,12 @@ import (
 // the client end.
 func peer(t *testing.T) (*rawsocket.Conn, net.Conn) {
 	t.Helper()
+	return peerWith(t, rawsocket.Options{Serializer: json.Serializer{}})
+}
+
+// peerWith is peer with the client's options.
+func peerWith(t *testing.T, opts rawsocket.Options) (*rawsocket.Conn, net.Conn) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +42,7 @@ func peer(t *testing.T) (*rawsocket.Conn, net.Conn) {
 		}
 		got <- nc
 	}()
-	c, err := rawsocket.Dial(ctxT(t), "tcp", ln.Addr().String(), rawsocket.Options{Serializer: json.Serializer{}})
+	c, err := rawsocket.Dial(ctxT(t), "tcp", ln.Addr().String(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

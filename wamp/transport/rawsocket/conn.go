@@ -357,14 +357,19 @@ func (c *Conn) Recv(ctx context.Context) (wamp.Message, error) {
 				return nil, err
 			}
 		case FramePong:
-			c.pingMu.Lock()
-			if c.pingCh != nil {
-				c.pingCh <- append([]byte(nil), p...)
-				c.pingCh = nil
-			}
-			c.pingMu.Unlock()
+			c.pong(p)
 		}
 	}
+}
+
+// pong hands the payload of a PONG to the Ping waiting, if any.
+func (c *Conn) pong(p []byte) {
+	c.pingMu.Lock()
+	if c.pingCh != nil {
+		c.pingCh <- append([]byte(nil), p...)
+		c.pingCh = nil
+	}
+	c.pingMu.Unlock()
 }
 
 // readFrame reads the next frame. Before a read that has to go to the

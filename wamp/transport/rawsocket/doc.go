@@ -17,10 +17,14 @@
 //	c, err := rawsocket.Accept(ctx, nc, rawsocket.ServerOptions{Serializers: []wamp.Serializer{json.Serializer{}, cbor.Serializer{}}})
 //
 // A PING is answered with a PONG carrying the same payload, from inside
-// Recv; Ping sends one and waits for the answer.
+// Recv, or, while the connection waits in AwaitInputFunc, on the short-lived
+// goroutine that the input starts (the wait then goes on; a peer pinging an
+// idle connection does not give it a goroutine); Ping sends one and waits
+// for the answer.
 //
 // Concurrency: Send and Ping are safe for concurrent use; Recv is for one
-// reading goroutine (Ping needs that goroutine to be reading); Close is safe
+// reading goroutine (Ping needs that goroutine to be reading, or the
+// connection to wait in AwaitInputFunc); Close is safe
 // at any time. If ctx ends during a Recv, the connection is closed: a
 // half-read frame cannot be resumed.
 //

@@ -74,9 +74,12 @@ func (r *rawReader) Read(p []byte) (int, error) {
 
 // fill waits for input and reads it into a pooled buffer, all earlier
 // input having been consumed.
-func (r *rawReader) fill() error {
+func (r *rawReader) fill() error { return r.fillWith(r.fn) }
+
+// fillWith is fill with the function rc.Read calls (step, or readNow's).
+func (r *rawReader) fillWith(fn func(fd uintptr) bool) error {
 	r.r, r.w, r.err = 0, 0, nil
-	err := r.rc.Read(r.fn)
+	err := r.rc.Read(fn)
 	serr := r.err
 	r.err = nil
 	switch {
@@ -122,6 +125,26 @@ func (r *rawReader) release() {
 		r.buf = nil
 	}
 	r.r, r.w = 0, 0
+}
+
+// readNow reads the input that is there into the buffer, without waiting
+// for any, all earlier input having been consumed: false if there was none
+// (a stray wake-up of the poller). A read error, or the end of the stream,
+// is kept for the next Read, and readNow reports true.
+func (r *rawReader) readNow() bool {
+	if r.r < r.w || r.pending != nil {
+		return true
+	}
+	none := false // a function of its own: an idle connection keeps no flag for it
+	err := r.fillWith(func(fd uintptr) bool {
+		none = !r.step(fd)
+		return true
+	})
+	if none {
+		return false
+	}
+	r.pending = err
+	return true
 }
 
 // await waits for input without consuming any: see Conn.AwaitInput. nc is
