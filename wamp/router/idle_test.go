@@ -30,8 +30,7 @@ func serveWebSocketAttach(t *testing.T, r *router.Router) string {
 }
 
 // An idle session on a goroutine transport holds at most one goroutine,
-// its reader (on Linux none: TestIdleWebSocketNoGoroutine,
-// TestIdleRawSocketNoGoroutine): the writer ends when the session has
+// its reader (on Linux none: TestIdleNoGoroutine): the writer ends when the session has
 // nothing more to send (and the reader that joined it hands over to a
 // fresh one). The clients are raw connections that hold none.
 func TestIdleGoroutines(t *testing.T) {
@@ -73,42 +72,64 @@ func TestIdleGoroutines(t *testing.T) {
 	t.Logf("goroutines: %d with 10 idle sessions, %d with 200", at10, at200)
 }
 
-// On Linux an idle WebSocket session attached to the router holds no
-// goroutine at all: its reader waits in the shared poller
-// (websocket.Conn.AwaitInputFunc, internal/idlepoll), and every parked
-// session still answers: a SUBSCRIBE on each of them gets its SUBSCRIBED.
-func TestIdleWebSocketNoGoroutine(t *testing.T) {
+// On Linux an idle session attached to the router, WebSocket or
+// RawSocket, holds no goroutine at all: its reader waits in the shared
+// poller (AwaitInputFunc of websocket.Conn and rawsocket.Conn,
+// internal/idlepoll), and every parked session still answers: a SUBSCRIBE
+// on each of them gets its SUBSCRIBED.
+func TestIdleNoGoroutine(t *testing.T) {
 	if runtime.GOOS != "linux" {
-		t.Skip("idle WebSocket sessions wait without a goroutine on Linux only")
+		t.Skip("idle sessions wait without a goroutine on Linux only")
 	}
-	r := newRouter(t, nil)
-	url := serveWebSocketAttach(t, r)
-	const n = 100
-	conns := make([]wamp.Transport, n)
-	t.Cleanup(func() {
-		for _, c := range conns {
-			if c != nil {
-				c.Close()
+	for _, tc := range []struct {
+		name    string
+		dial    func(t *testing.T, r *router.Router) func() (wamp.Transport, error)
+		waiters func() int
+	}{
+		{"websocket", func(t *testing.T, r *router.Router) func() (wamp.Transport, error) {
+			url := serveWebSocketAttach(t, r)
+			return func() (wamp.Transport, error) {
+				return websocket.Dial(ctxT(t), url, websocket.Options{Serializers: []wamp.Serializer{json.Serializer{}}})
 			}
-		}
-	})
-	base := runtime.NumGoroutine()
-	for i := range conns {
-		c, err := websocket.Dial(ctxT(t), url, websocket.Options{Serializers: []wamp.Serializer{json.Serializer{}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		conns[i] = c
-		rawJoin(t, c)
+		}, ws.IdleWaiters},
+		{"rawsocket", func(t *testing.T, r *router.Router) func() (wamp.Transport, error) {
+			addr := serveRawSocket(t, r)
+			return func() (wamp.Transport, error) {
+				return rawsocket.Dial(ctxT(t), "tcp", addr, rawsocket.Options{Serializer: json.Serializer{}})
+			}
+		}, rawsocket.IdleWaiters},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRouter(t, nil)
+			dial := tc.dial(t, r)
+			const n = 100
+			conns := make([]wamp.Transport, n)
+			t.Cleanup(func() {
+				for _, c := range conns {
+					if c != nil {
+						c.Close()
+					}
+				}
+			})
+			base := runtime.NumGoroutine()
+			for i := range conns {
+				c, err := dial()
+				if err != nil {
+					t.Fatal(err)
+				}
+				conns[i] = c
+				rawJoin(t, c)
+			}
+			waitFor(t, "every idle session in the poller, none on a goroutine", func() bool {
+				return tc.waiters() == n && runtime.NumGoroutine() <= base+2 // the poller, a straggler
+			})
+			for i, c := range conns {
+				m := rawRequest(t, c, &wamp.Subscribe{Request: 1, Options: wamp.Dict{}, Topic: wamp.URI(fmt.Sprint("com.example.t", i))})
+				if _, ok := m.(*wamp.Subscribed); !ok {
+					t.Fatalf("session %d: %v", i, m)
+				}
+			}
+			waitFor(t, "the sessions back in the poller", func() bool { return tc.waiters() == n })
+		})
 	}
-	waitFor(t, "every idle session in the poller, none on a goroutine", func() bool {
-		return ws.IdleWaiters() == n && runtime.NumGoroutine() <= base+2 // the poller, a straggler
-	})
-	for i, c := range conns {
-		m := rawRequest(t, c, &wamp.Subscribe{Request: 1, Options: wamp.Dict{}, Topic: wamp.URI(fmt.Sprint("com.example.t", i))})
-		if _, ok := m.(*wamp.Subscribed); !ok {
-			t.Fatalf("session %d: %v", i, m)
-		}
-	}
-	waitFor(t, "the sessions back in the poller", func() bool { return ws.IdleWaiters() == n })
 }
