@@ -30,9 +30,10 @@ func serveWebSocketAttach(t *testing.T, r *router.Router) string {
 }
 
 // An idle session on a goroutine transport holds at most one goroutine,
-// its reader (on Linux none: TestIdleNoGoroutine): the writer ends when the session has
-// nothing more to send (and the reader that joined it hands over to a
-// fresh one). The clients are raw connections that hold none.
+// its reader (on Linux none: TestIdleNoGoroutine): the writer ends when
+// the session has nothing more to send (and the reader that joined it
+// hands over to a fresh one). The clients are raw connections that hold
+// none.
 func TestIdleGoroutines(t *testing.T) {
 	r := newRouter(t, nil)
 	wsURL, rsAddr := serveWebSocketAttach(t, r), serveRawSocket(t, r)
