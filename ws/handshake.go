@@ -47,6 +47,7 @@ type Request struct {
 
 	Host, Key, Version, Origin []byte
 	upgrade, connection        bool
+	http10                     bool // HTTP/1.0: a plain request (Server.HTTP) may be, an upgrade may not
 }
 
 // Values appends to dst every value of the header name (case-insensitive),
@@ -161,15 +162,16 @@ func parseRequestLine(req *Request, line []byte) error {
 		}
 	}
 	proto := line[sp+1:]
-	if !bytes.HasPrefix(proto, []byte("HTTP/1.")) || len(proto) != 8 || proto[7] < '1' || proto[7] > '9' {
-		return &HandshakeError{Status: 400, Reason: "WebSocket needs HTTP/1.1"}
+	if !bytes.HasPrefix(proto, []byte("HTTP/1.")) || len(proto) != 8 || proto[7] < '0' || proto[7] > '9' {
+		return &HandshakeError{Status: 400, Reason: "not an HTTP/1.x request"}
 	}
+	req.http10 = proto[7] == '0' // CheckRequest refuses it; a plain request may be 1.0 (health checkers)
 	return nil
 }
 
 // checkHead checks what has arrived of a request head (b, up to its end if
 // that is in) for bytes no valid head holds: a method that is not a token,
-// a request line that is not HTTP/1.1, a bare LF or bare CR, or a control
+// a request line that is not HTTP/1.x, a bare LF or bare CR, or a control
 // character other than HTAB (RFC 9110 §5.5 forbids them in field values;
 // NUL or CR smuggled into a value could split what a proxy or a log sees).
 // It runs on partial input so that garbage is refused at once.
@@ -204,10 +206,14 @@ func checkHead(b []byte) error {
 }
 
 // CheckRequest applies the server's rules of RFC 6455 §4.2.1 to a parsed
-// request: GET, Host, Upgrade: websocket, Connection: Upgrade, a 16-byte
+// request: HTTP/1.1 or later (ParseRequest also takes HTTP/1.0, for plain
+// requests), GET, Host, Upgrade: websocket, Connection: Upgrade, a 16-byte
 // base64 Sec-WebSocket-Key and Sec-WebSocket-Version 13 (426 otherwise, and
 // the response must then carry "Sec-WebSocket-Version: 13").
 func CheckRequest(req *Request) error {
+	if req.http10 {
+		return &HandshakeError{Status: 400, Reason: "WebSocket needs HTTP/1.1"}
+	}
 	return checkUpgrade(string(req.Method) == "GET", req.Host != nil, req.upgrade, req.connection, req.Key, req.Version)
 }
 

@@ -229,12 +229,12 @@ func TestStrictRequest(t *testing.T) {
 		"bare CR in value":  base + "X: a\rb\r\n\r\n",
 		"ESC in value":      base + "X: a\x1bb\r\n\r\n",
 		"DEL in value":      base + "X: a\x7fb\r\n\r\n",
-		"HTTP/1.0":          strings.Replace(base, "HTTP/1.1", "HTTP/1.0", 1) + "\r\n",
 		"space in target":   strings.Replace(base, "GET / ", "GET /a\x01b ", 1) + "\r\n",
 		// Partial heads, refused before they end.
 		"TLS ClientHello": "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
 		"bare LF":         "GET / HTTP/1.1\nHost: a\n",
-		"HTTP/1.0 line":   "GET / HTTP/1.0\r\n",
+		"HTTP/0.9 line":   "GET / HTTP/0.9\r\n",
+		"HTTP/2.0 line":   "GET / HTTP/2.0\r\n",
 		"NUL, partial":    "GET / HTTP/1.1\r\nHost: a\x00",
 		"HTTP/2 preface":  "PRI * HTTP/2.0\r\n",
 	} {
@@ -243,6 +243,13 @@ func TestStrictRequest(t *testing.T) {
 		if n != 0 || !errors.As(err, &he) || he.Status != 400 {
 			t.Errorf("%s: n=%d %v, want 400", name, n, err)
 		}
+	}
+	// An HTTP/1.0 request parses (a plain request, for Server.HTTP: health
+	// checkers send 1.0); CheckRequest refuses it as an upgrade.
+	if n, err := ParseRequest(&req, []byte(strings.Replace(base, "HTTP/1.1", "HTTP/1.0", 1)+"\r\n"), HandshakeLimits{}); n == 0 || err != nil {
+		t.Errorf("HTTP/1.0: %d %v, want it parsed", n, err)
+	} else if err := CheckRequest(&req); err == nil || err.(*HandshakeError).Status != 400 {
+		t.Errorf("HTTP/1.0 upgrade: CheckRequest %v, want 400", err)
 	}
 	// HTAB is allowed in values; a partial head that may still be valid
 	// waits for more.

@@ -248,7 +248,7 @@ func TestRefuseGarbageAtOnce(t *testing.T) {
 	for name, in := range map[string]string{
 		"tls":      "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
 		"bare LF":  "GET / HTTP/1.1\nHost: x\n",
-		"HTTP/1.0": "GET / HTTP/1.0\r\n",
+		"HTTP/1.0": "GET / HTTP/1.0\r\nHost: x\r\nUpgrade: websocket\r\n\r\n", // an upgrade needs 1.1
 		"NUL":      "GET / HTTP/1.1\r\nHost: x\x00y\r\n",
 	} {
 		nc, err := net.Dial("tcp", addr)

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -74,6 +75,28 @@ func TestServerHTTP(t *testing.T) {
 	hresp.Body.Close()
 	if hresp.StatusCode != 200 || hresp.ContentLength != 3 || len(hb) != 0 {
 		t.Fatalf("HEAD /healthz: %d, length %d, %d body bytes", hresp.StatusCode, hresp.ContentLength, len(hb))
+	}
+
+	// HTTP/1.0, as health checkers send it (HAProxy's httpchk, check_http),
+	// is answered too; an upgrade needs 1.1.
+	for _, tc := range []struct{ req, status string }{
+		{"GET /healthz HTTP/1.0\r\n\r\n", "HTTP/1.1 200 "},
+		{"GET /echo HTTP/1.0\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+			"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", "HTTP/1.1 400 "},
+	} {
+		nc, err := net.Dial("tcp", addr.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := nc.Write([]byte(tc.req)); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := io.ReadAll(nc)
+		nc.Close()
+		if err != nil || !strings.HasPrefix(string(resp), tc.status) {
+			t.Fatalf("%q: %q %v, want %q", tc.req, resp, err, tc.status)
+		}
 	}
 
 	// WebSockets on the same port are unaffected, and the answered
