@@ -41,7 +41,7 @@ for round in $(seq "$rounds"); do
       --log-level error >"$work/out" 2>"$work/err" &
     spid=$!
     for _ in $(seq 100); do
-      if grep -qs "event-loop WebSocket echo" "$work/out" && { [ "$n" = 1 ] || grep -qs "processes share" "$work/out"; }; then break; fi
+      if grep -qs "driver loop" "$work/out" && { [ "$n" = 1 ] || grep -qs "processes share" "$work/out"; }; then break; fi
       sleep 0.1
     done
     pids=$(pgrep -P "$spid") # serve, under timeout

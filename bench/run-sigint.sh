@@ -16,7 +16,7 @@ trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
 go build -o "$work/" ./cmd/connhold || exit 1
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 p1=$(port); p2=$(port)
-"$work/autobahn" serve --addr "127.0.0.1:$p1" --loop-addr "127.0.0.1:$p2" > "$work/serve.out" 2>&1 &
+"$work/autobahn" serve --driver std --addr "127.0.0.1:$p1" --loop-addr "127.0.0.1:$p2" > "$work/serve.out" 2>&1 &
 spid=$!
 for _ in $(seq 50); do grep -q "event-loop" "$work/serve.out" && break; sleep 0.1; done
 "$work/connhold" -url "ws://127.0.0.1:$p1/echo" -conns 500 -max-wait 30s > "$work/c1.out" 2>&1 &

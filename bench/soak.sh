@@ -21,7 +21,7 @@ trap cleanup EXIT
 go build -o "$bin/" ./cmd/dossoak ./servers/gorilla
 port=$((19500 + RANDOM % 400))
 std=127.0.0.1:$port loop=127.0.0.1:$((port + 1)) gor=127.0.0.1:$((port + 2))
-"$bin/autobahn" serve --addr "$std" --loop-addr "$loop" --compress deflate,bzip2,snappy \
+"$bin/autobahn" serve --driver std --addr "$std" --loop-addr "$loop" --compress deflate,bzip2,snappy \
   --max-message 1048576 --max-frame 1048576 --handshake-timeout 2s --ping-interval 2s --ping-timeout 2s \
   --log-level error 2>"$bin/serve.log" &
 pids+=($!)

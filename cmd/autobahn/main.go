@@ -1,7 +1,8 @@
 // Command autobahn is the one binary of Autobahn|Go.
 //
 //	autobahn serve   WebSocket echo on /echo, a WAMP router on /ws (realm1) and
-//	                 a demo page on /, at 127.0.0.1:9000; with --config FILE
+//	                 a demo page on /, at 127.0.0.1:9000, on the event loop
+//	                 (--driver std: on net/http); with --config FILE
 //	                 the router and transports of a Crossbar-style JSON file
 //	                 (--check-config FILE checks one, SIGHUP reloads its
 //	                 principals and permissions); --driver loop|std,

@@ -11,7 +11,8 @@ import (
 )
 
 // TestServeShutdownBounded: with a peer that never answers the close frame
-// on each listener, stopping serve takes one close timeout (5 s), not one
+// on each listener (--driver std's net/http and --loop-addr's loop),
+// stopping serve takes one close timeout (5 s), not one
 // per listener, and ends cleanly (nil: exit status 0).
 func TestServeShutdownBounded(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -19,7 +20,7 @@ func TestServeShutdownBounded(t *testing.T) {
 	pr, pw := io.Pipe()
 	errc := make(chan error, 1)
 	go func() {
-		errc <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--loop-addr", "127.0.0.1:0"}, pw, io.Discard)
+		errc <- run(ctx, []string{"serve", "--driver", "std", "--addr", "127.0.0.1:0", "--loop-addr", "127.0.0.1:0"}, pw, io.Discard)
 		pw.Close()
 	}()
 	br := bufio.NewReader(pr)

@@ -55,10 +55,10 @@ func scrape(t *testing.T, addr string) map[string]float64 {
 	return out
 }
 
-// TestServeMetrics: /metrics on the HTTP port counts the echo
-// connections of both drivers, a refused handshake and the WAMP sessions.
+// TestServeMetrics: /metrics on the HTTP port (--driver std) counts the
+// echo connections of both drivers (--loop-addr), a refused handshake and the WAMP sessions.
 func TestServeMetrics(t *testing.T) {
-	lines, stop := startServe(t, 2, "--addr", "127.0.0.1:0", "--loop-addr", "127.0.0.1:0")
+	lines, stop := startServe(t, 2, "--driver", "std", "--addr", "127.0.0.1:0", "--loop-addr", "127.0.0.1:0")
 	addr := find(t, `http://(127\.0\.0\.1:\d+)/`, lines[0])
 	loopAddr := find(t, `event-loop WebSocket echo on ws://(127\.0\.0\.1:\d+)/`, lines[1])
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -24,7 +24,7 @@ import (
 )
 
 func init() {
-	commands["serve"] = command{summary: "WebSocket echo, a WAMP router on /ws (realm1) and the demo page on --addr (default 127.0.0.1:9000)", runExt: runServe}
+	commands["serve"] = command{summary: "WebSocket echo, a WAMP router on /ws (realm1) and the demo page on --addr (default 127.0.0.1:9000, on the event loop)", runExt: runServe}
 }
 
 //go:embed serve.html
@@ -52,12 +52,13 @@ func (h echoHandler) OnClose(c *ws.Conn, wasClean bool, code ws.StatusCode, reas
 	h.log.Info("close", "remote", c.RemoteAddr(), "clean", wasClean, "code", int(code), "reason", reason)
 }
 
-// runServe listens on --addr, echoes WebSocket messages on /echo and serves
-// a demo page at /. It stops on ctx cancellation (SIGINT), closing every
-// WebSocket connection with 1001.
 // maxHeaderBytes bounds a request head on serve's HTTP port.
 const maxHeaderBytes = 16 << 10
 
+// runServe listens on --addr (the event loop by default, net/http with
+// --driver std), echoes WebSocket messages on /echo, hosts the WAMP router
+// on /ws and serves a demo page at /. It stops on ctx cancellation
+// (SIGINT, SIGTERM), closing every WebSocket connection with 1001.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, ext Extension) error {
 	f, err := parseServeFlags(args, stdout, ext) // serve_flags.go
 	if errors.Is(err, flag.ErrHelp) {
@@ -171,7 +172,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, ext 
 			if a == "" || i == 0 && f.driver != "loop" {
 				continue
 			}
-			la, err := lsrv.Listen("tcp", a)
+			err := checkAddrFree(a) // serve_flags.go
+			var la net.Addr
+			if err == nil {
+				la, err = lsrv.Listen("tcp", a)
+			}
 			if err != nil {
 				closeListener(ln)
 				msrv.abort()
@@ -180,7 +185,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, ext 
 			logger.Info("listening", "addr", la.String(), "driver", "loop")
 			if i == 0 {
 				mainAddr = la
-				fmt.Fprintf(stdout, "autobahn serve: event-loop WebSocket echo on %s://%s/ (--driver loop: the page, /metrics and /healthz too)\n", loopScheme, la)
+				announceLoop(stdout, la, tlsCfg != nil) // serve_prefork.go
 			} else {
 				loopLn = la
 				fmt.Fprintf(stdout, "autobahn serve: event-loop WebSocket echo on %s://%s/\n", loopScheme, la)

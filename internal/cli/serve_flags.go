@@ -61,11 +61,17 @@ systemd's Type=simple), on --addr:
   /ws      a WAMP router, realm --realm, anonymous (JSON, MessagePack, CBOR)
   /        a demo page;  /healthz  {"status":"ok","pid":N}
   /metrics Prometheus text: WebSocket counters of every listener, WAMP sessions
-With --driver loop, --addr is served by the event loop (ws/wsloop: no
+By default (--driver loop) the event loop serves --addr (ws/wsloop: no
 goroutine per connection): WebSocket echo on every path but /ws, WAMP on
-/ws, and the page, /healthz and /metrics answered on the loop too (each
-such request on a connection of its own: Connection: close). --metrics-addr
-serves /metrics and /healthz on a separate plain-HTTP port (either driver). With --procs N, N processes share the ports (SO_REUSEPORT,
+/ws, and plain HTTP requests (1.0 or 1.1) for the page, /healthz and
+/metrics, each answered on a connection of its own (Connection: close).
+--driver std serves --addr with net/http instead (a goroutine per
+connection; HTTP keep-alive too). --loop-addr adds an event-loop port: with
+--driver loop a second port of the same server, with --driver std the
+echo and WAMP on the loop beside net/http. --metrics-addr serves /metrics
+and /healthz on a separate plain-HTTP port (net/http, either driver).
+--config serves its file's transports with net/http (--driver does not
+apply). With --procs N, N processes share the ports (SO_REUSEPORT,
 Linux), one parent restarting those that die; each process has its own
 WAMP router (realms are not shared between them) and its own counters.
 
@@ -82,16 +88,16 @@ func parseServeFlags(args []string, stdout io.Writer, ext Extension) (*serveFlag
 	fs.Usage = func() {}
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:9000", "listen address")
 	fs.BoolVar(&f.verbose, "v", false, "log every connection (same as --log-level info)")
-	fs.StringVar(&f.driver, "driver", "std", "what serves --addr: std (net/http, a goroutine per connection) or loop (the event loop; plain HTTP requests get the page, /metrics, /healthz)")
-	fs.StringVar(&f.loopAddr, "loop-addr", "", "also serve the echo handler and WAMP on the event loop (ws/wsloop) at this address (plain ws://)")
-	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "also serve /metrics and /healthz over plain HTTP at this address (either driver; with --driver loop the only place they are)")
+	fs.StringVar(&f.driver, "driver", "loop", "what serves --addr: loop (the event loop, no goroutine per connection; plain HTTP/1.1 requests get the page, /metrics, /healthz, one per connection) or std (net/http, a goroutine per connection)")
+	fs.StringVar(&f.loopAddr, "loop-addr", "", "also serve on the event loop at this address: with --driver loop a second port like --addr (wss:// with --tls-cert); with --driver std the echo and WAMP on the loop beside net/http (plain ws://)")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "also serve /metrics and /healthz over plain HTTP at this address (net/http, either driver: for keep-alive scrapers)")
 	fs.StringVar(&f.realm, "realm", "realm1", "realm of the WAMP router on /ws (anonymous)")
 	fs.StringVar(&f.rawAddr, "rawsocket-addr", "", "also serve the WAMP router over RawSocket at this address")
 	fs.BoolVar(&f.demo, "demo", true, "register the demo procedures com.example.add2 and com.example.echo (demo.go) that the page's WAMP tab calls")
 	fs.StringVar(&f.configFile, "config", "", "serve the WAMP router and transports of this Crossbar-style JSON file instead (SIGHUP reloads principals, permissions and max_sessions)")
 	fs.StringVar(&f.checkFile, "check-config", "", "check this configuration file, print a summary and exit")
 	fs.IntVar(&f.procs, "procs", 1, "processes sharing the ports (SO_REUSEPORT, Linux), supervised by this one")
-	fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate chain: serve https:// and wss:// on --addr (either driver; --loop-addr stays ws://); reloaded when the file changes")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate chain: serve https:// and wss:// on --addr (either driver; --loop-addr too with --driver loop); reloaded when the file changes")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
 	fs.StringVar(&f.compress, "compress", "", "per-message compression to accept, in order of preference: deflate, bzip2, snappy (comma-separated)")
 	fs.IntVar(&f.compressThreshold, "compress-threshold", 0, "messages below this many bytes are sent uncompressed (0: 128; negative: compress all)")
@@ -139,8 +145,11 @@ func (f *serveFlags) check() error {
 	case "std", "goroutines":
 		f.driver = "std"
 	case "loop":
+		if f.addr == "" {
+			return errors.New("serve: --addr \"\": want host:port (e.g. 127.0.0.1:9000, :9000)")
+		}
 	default:
-		return fmt.Errorf("serve: --driver %q: want std or loop", f.driver)
+		return fmt.Errorf("serve: --driver %q: want loop or std", f.driver)
 	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return errors.New("serve: --tls-cert and --tls-key go together")
@@ -255,6 +264,28 @@ func (f *serveFlags) wsOptions(logger *slog.Logger) *ws.Options {
 		}
 	}
 	return o
+}
+
+// checkAddrFree fails as net.Listen does ("address already in use")
+// when a socket already listens on addr. The event loop's listening
+// sockets (one per loop) and those of --procs carry SO_REUSEPORT on
+// Linux, and would otherwise join those of another process on the port,
+// another serve say, which then gets some of the connections, instead of
+// failing. (A process could still bind between this check and the
+// Listen.) A prefork child shares the port with its siblings on purpose;
+// port 0 cannot clash.
+func checkAddrFree(addr string) error {
+	if _, child := prefork.Child(); child {
+		return nil
+	}
+	if _, port, err := net.SplitHostPort(addr); err == nil && port == "0" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return ln.Close()
 }
 
 // listenTCP listens on addr; in a prefork child with SO_REUSEPORT, beside

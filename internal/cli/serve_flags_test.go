@@ -54,6 +54,7 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"--bogus"}, "not defined: -bogus"},
 		{[]string{"stray"}, `unexpected argument "stray"`},
 		{[]string{"--driver", "threads"}, `--driver "threads"`},
+		{[]string{"--addr", ""}, `--addr ""`}, // the default driver, loop, needs an address
 		{[]string{"--tls-cert", "c.pem"}, "go together"},
 		{[]string{"--procs", "0"}, "--procs 0"},
 		{[]string{"--procs", "2", "--config", "x.json"}, "does not combine"},
@@ -64,7 +65,11 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"--shutdown-timeout", "0s"}, "--shutdown-timeout 0s"},
 	} {
 		var out, errOut bytes.Buffer
-		err := run(context.Background(), append([]string{"serve", "--addr", "127.0.0.1:0"}, tc.args...), &out, &errOut)
+		// Already cancelled: a command line that wrongly passes serves
+		// and stops at once instead of hanging the test.
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		err := run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, tc.args...), &out, &errOut)
 		var ue usageError
 		if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("serve %v: %v, want a usage error with %q", tc.args, err, tc.want)
@@ -155,7 +160,7 @@ func goingAway(ctx context.Context, c *ws.Conn) <-chan error {
 // stopping closes with 1001.
 func TestServeDriverLoop(t *testing.T) {
 	lines, stop := startServe(t, 2, "--addr", "127.0.0.1:0", "--driver", "loop", "--max-conns", "10", "--log-format", "json")
-	addr := find(t, `event-loop WebSocket echo on ws://(127\.0\.0\.1:\d+)/ \(--driver loop`, lines[0])
+	addr := find(t, `http://(127\.0\.0\.1:\d+)/ \(driver loop, the event loop: WebSocket echo on ws://`, lines[0])
 	find(t, `WAMP router, realm realm1, on ws://(127\.0\.0\.1:\d+)/ws`, lines[1])
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -232,7 +237,7 @@ func testServeTLSAndCompress(t *testing.T, driver string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if driver == "loop" {
-		addr := find(t, `event-loop WebSocket echo on wss://(127\.0\.0\.1:\d+)/`, lines[0])
+		addr := find(t, `https://(127\.0\.0\.1:\d+)/ \(driver loop, the event loop: WebSocket echo on wss://`, lines[0])
 		testServeWSS(t, ctx, addr, dir, pool1, stop)
 		return
 	}

@@ -11,9 +11,9 @@ import (
 )
 
 // metricsServer is --metrics-addr: /metrics and /healthz over plain HTTP
-// on a port of their own, whichever driver serves --addr. With --driver
-// loop it is the only place these are (the loop's port speaks WebSocket
-// only); with --driver std it keeps scrapes off the public port. A
+// on a port of their own, on net/http whichever driver serves --addr: it
+// keeps scrapes off the public port, and keeps the connection alive
+// where the loop's port answers one request per connection. A
 // prefork child shares the port with the others (SO_REUSEPORT): a scrape
 // reads the counters of the one process that answered, as on --addr.
 type metricsServer struct {

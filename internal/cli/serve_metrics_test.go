@@ -18,7 +18,7 @@ import (
 // messages, closes and a refused handshake) and /healthz as well.
 func TestServeMetricsLoopDriver(t *testing.T) {
 	lines, stop := startServe(t, 3, "--driver", "loop", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0")
-	loopAddr := find(t, `event-loop WebSocket echo on ws://(127\.0\.0\.1:\d+)/`, lines[0])
+	loopAddr := find(t, `http://(127\.0\.0\.1:\d+)/ \(driver loop`, lines[0])
 	maddr := find(t, `metrics on http://(127\.0\.0\.1:\d+)/metrics`, lines[2])
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

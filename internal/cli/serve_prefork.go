@@ -29,7 +29,14 @@ func runPrefork(ctx context.Context, f *serveFlags, args []string, stdout, stder
 			resolved = append(resolved, "")
 			continue
 		}
-		ra, hold, err := prefork.Reserve("tcp", a.addr)
+		// The children's sockets carry SO_REUSEPORT: first make sure no
+		// other process listens there (serve_flags.go).
+		err := checkAddrFree(a.addr)
+		var ra net.Addr
+		var hold io.Closer
+		if err == nil {
+			ra, hold, err = prefork.Reserve("tcp", a.addr)
+		}
 		if err != nil {
 			return fmt.Errorf("serve --procs: --%s: %w", a.flag, err)
 		}
@@ -42,18 +49,22 @@ func runPrefork(ctx context.Context, f *serveFlags, args []string, stdout, stder
 	if f.driver == "loop" && f.tlsCert != "" {
 		loopScheme = "wss"
 	}
+	mainScheme := "ws"
+	if f.tlsCert != "" {
+		mainScheme = "wss"
+	}
 	ready := func(pids []int) {
 		if f.driver == "std" {
 			announceHTTP(stdout, addr, f.tlsCert != "")
 		} else {
-			fmt.Fprintf(stdout, "autobahn serve: event-loop WebSocket echo on %s://%s/ (--driver loop: the page, /metrics and /healthz too)\n", loopScheme, addr)
+			announceLoop(stdout, addr, f.tlsCert != "")
 		}
 		if loopAddr != "" {
 			fmt.Fprintf(stdout, "autobahn serve: event-loop WebSocket echo on %s://%s/\n", loopScheme, loopAddr)
 		}
-		fmt.Fprintf(stdout, "autobahn serve: WAMP router, realm %s, on ws://%s/ws", f.realm, addr)
+		fmt.Fprintf(stdout, "autobahn serve: WAMP router, realm %s, on %s://%s/ws", f.realm, mainScheme, addr)
 		if loopAddr != "" {
-			fmt.Fprintf(stdout, " and ws://%s/ws (event loop)", loopAddr)
+			fmt.Fprintf(stdout, " and %s://%s/ws (event loop)", loopScheme, loopAddr)
 		}
 		if rawAddr != "" {
 			fmt.Fprintf(stdout, " and rawsocket tcp://%s", rawAddr)
@@ -96,6 +107,17 @@ func announceHTTP(w io.Writer, addr any, tls bool) {
 		return
 	}
 	fmt.Fprintf(w, "autobahn serve: http://%s/ (WebSocket echo on ws://%s/echo)\n", addr, addr)
+}
+
+// announceLoop prints the start-up line of --addr on the event loop
+// (--driver loop, the default): the page's URL first, as announceHTTP.
+func announceLoop(w io.Writer, addr any, tls bool) {
+	page, echo := "http", "ws"
+	if tls {
+		page, echo = "https", "wss"
+	}
+	fmt.Fprintf(w, "autobahn serve: %s://%s/ (driver loop, the event loop: WebSocket echo on %s://%s/echo; the page, /metrics and /healthz too)\n",
+		page, addr, echo, addr)
 }
 
 // serveHealth answers /healthz: the process serves. The pid tells which

@@ -35,12 +35,12 @@ func healthPid(addr string) (int, error) {
 	return h.Pid, nil
 }
 
-// serve --procs 2: two children of this one share the HTTP and the
-// event-loop ports; a child killed with SIGKILL is replaced; stopping the
-// parent stops them all, every WebSocket gets 1001, and serve returns nil
-// (exit status 0). The children are this test binary (see TestMain).
+// serve --procs 2 --driver std: two children of this one share the HTTP
+// and the event-loop ports; a child killed with SIGKILL is replaced;
+// stopping the parent stops them all, every WebSocket gets 1001, and
+// serve returns nil (exit status 0). The children are this test binary (see TestMain).
 func TestServePrefork(t *testing.T) {
-	lines, stop := startServe(t, 4, "--procs", "2", "--addr", "127.0.0.1:0", "--loop-addr", "127.0.0.1:0")
+	lines, stop := startServe(t, 4, "--procs", "2", "--driver", "std", "--addr", "127.0.0.1:0", "--loop-addr", "127.0.0.1:0")
 	all := strings.Join(lines, "")
 	addr := find(t, `http://(127\.0\.0\.1:\d+)/`, lines[0])
 	loopAddr := find(t, `event-loop WebSocket echo on ws://(127\.0\.0\.1:\d+)/`, lines[1])

@@ -27,7 +27,7 @@ func TestServe(t *testing.T) {
 	pr, pw := io.Pipe()
 	errc := make(chan error, 1)
 	go func() {
-		errc <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--loop-addr", "127.0.0.1:0"}, pw, io.Discard)
+		errc <- run(ctx, []string{"serve", "--driver", "std", "--addr", "127.0.0.1:0", "--loop-addr", "127.0.0.1:0"}, pw, io.Discard)
 		pw.Close()
 	}()
 	br := bufio.NewReader(pr)
@@ -108,15 +108,16 @@ func TestServe(t *testing.T) {
 }
 
 // serve hosts a WAMP router: sessions join realm --realm at /ws on the
-// HTTP port (goroutines) and on the event-loop port (no goroutine per
-// session), and over RawSocket, and call and publish across them.
+// HTTP port (--driver std: goroutines) and on the event-loop port
+// (--loop-addr: no goroutine per session), and over RawSocket, and call
+// and publish across them.
 func TestServeWAMP(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pr, pw := io.Pipe()
 	errc := make(chan error, 1)
 	go func() {
-		errc <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--loop-addr", "127.0.0.1:0",
+		errc <- run(ctx, []string{"serve", "--driver", "std", "--addr", "127.0.0.1:0", "--loop-addr", "127.0.0.1:0",
 			"--rawsocket-addr", "127.0.0.1:0", "--realm", "test.realm"}, pw, io.Discard)
 		pw.Close()
 	}()
