@@ -388,9 +388,7 @@ func TestNotifyWritable(t *testing.T) {
 	const low, high = 1 << 20, 4 << 20
 	l, addr := serve(t, Config{Loops: 1, WriteLowWatermark: low, WriteHighWatermark: high}, &funcs{
 		open: func(c *Conn) {
-			if fd := c.Fd(); fd >= 0 {
-				setSndBuf(fd, 64<<10)
-			}
+			boundSendBuffer(c, 64<<10) // a peer that reads nothing leaves the queue above low
 			for c.Queued() < 2*low {
 				if _, err := c.Write(pattern(queued, 64<<10)); err != nil {
 					t.Errorf("Write: %v", err)
@@ -463,9 +461,7 @@ func TestWantWritable(t *testing.T) {
 	const low, high = 1 << 20, 8 << 20
 	l, addr := serve(t, Config{Loops: 1, WriteLowWatermark: low, WriteHighWatermark: high}, &funcs{
 		open: func(c *Conn) {
-			if fd := c.Fd(); fd >= 0 {
-				setSndBuf(fd, 64<<10)
-			}
+			boundSendBuffer(c, 64<<10) // a peer that reads nothing leaves the queue above low
 			for c.Queued() < 2*low {
 				if _, err := c.Write(pattern(queued, 64<<10)); err != nil {
 					t.Errorf("Write: %v", err)
