@@ -314,9 +314,12 @@ func TestSessionPendingCallsOneAnswer(t *testing.T) {
 	}
 	for kind, dial := range transports {
 		t.Run(kind, func(t *testing.T) {
+			// A procedure of its own: the other subtest's callee may still
+			// be leaving (its registration with it).
+			proc := wamp.URI("com.example.held." + kind)
 			callee := rawConn(t, r)
 			callee.join()
-			reg, ok := rawRequestConn(callee, &wamp.Register{Request: 1, Options: wamp.Dict{}, Procedure: "held"}).(*wamp.Registered)
+			reg, ok := rawRequestConn(callee, &wamp.Register{Request: 1, Options: wamp.Dict{}, Procedure: proc}).(*wamp.Registered)
 			if !ok {
 				t.Fatal("REGISTER refused")
 			}
@@ -324,7 +327,7 @@ func TestSessionPendingCallsOneAnswer(t *testing.T) {
 			ctx := ctxT(t)
 			rawJoin(t, tr)
 			for id := range wamp.ID(calls) {
-				if err := tr.Send(ctx, &wamp.Call{Request: id + 1, Options: wamp.Dict{}, Procedure: "held"}); err != nil {
+				if err := tr.Send(ctx, &wamp.Call{Request: id + 1, Options: wamp.Dict{}, Procedure: proc}); err != nil {
 					t.Fatal(err)
 				}
 			}
