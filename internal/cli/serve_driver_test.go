@@ -172,21 +172,7 @@ func TestServeDriverStdKeepAlive(t *testing.T) {
 			t.Fatalf("response %d: %d %q, Connection: close %v; want 200 kept alive", i+1, resp.StatusCode, body, resp.Close)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := ws.Dial(ctx, "ws://"+addr+"/echo", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
-	echoOnce(t, ctx, c, "on net/http")
-	closed := goingAway(ctx, c)
-	if err := stop(); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-closed; err != nil {
-		t.Fatal(err)
-	}
+	echoThenStop(t, addr, stop, "on net/http")
 }
 
 // A second serve on the port of a running one fails with "address already

@@ -162,6 +162,13 @@ func TestServeDriverLoop(t *testing.T) {
 	lines, stop := startServe(t, 2, "--addr", "127.0.0.1:0", "--driver", "loop", "--max-conns", "10", "--log-format", "json")
 	addr := find(t, `http://(127\.0\.0\.1:\d+)/ \(driver loop, the event loop: WebSocket echo on ws://`, lines[0])
 	find(t, `WAMP router, realm realm1, on ws://(127\.0\.0\.1:\d+)/ws`, lines[1])
+	echoThenStop(t, addr, stop, "on the loop")
+}
+
+// echoThenStop echoes msg once over ws://addr/echo, then stops serve and
+// checks that the connection was closed with 1001.
+func echoThenStop(t *testing.T, addr string, stop func() error, msg string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, err := ws.Dial(ctx, "ws://"+addr+"/echo", nil)
@@ -169,7 +176,7 @@ func TestServeDriverLoop(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.CloseNow()
-	echoOnce(t, ctx, c, "on the loop")
+	echoOnce(t, ctx, c, msg)
 	closed := goingAway(ctx, c)
 	if err := stop(); err != nil {
 		t.Fatal(err)
