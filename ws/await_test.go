@@ -116,29 +116,7 @@ func TestAwaitInputClose(t *testing.T) {
 // waits on until a message comes; a ping in the same read as a message
 // is left to ReadMessage, which answers it too.
 func TestAwaitInputKeepalive(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	conns := make(chan *Conn, 1)
-	go func() {
-		nc, err := ln.Accept()
-		if err != nil {
-			conns <- nil
-			return
-		}
-		c, err := UpgradeConn(context.Background(), nc, BaseHandler{}, nil)
-		if err != nil {
-			_ = nc.Close()
-		}
-		conns <- c
-	}()
-	r := dialRaw(t, "ws://"+ln.Addr().String()+"/")
-	c := <-conns
-	if c == nil {
-		t.Fatal("upgrade failed")
-	}
+	c, r := upgradedPair(t)
 	defer c.CloseNow()
 	key := [4]byte{1, 2, 3, 4}
 	send := func(frames ...[]byte) {

@@ -187,3 +187,33 @@ func (r *rawClient) next() (Event, []byte, error) {
 		}
 	}
 }
+
+// upgradedPair returns a server Conn made by UpgradeConn (BaseHandler, no
+// options) and the raw client at its other end.
+func upgradedPair(t *testing.T) (*Conn, *rawClient) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	conns := make(chan *Conn, 1)
+	go func() {
+		nc, err := ln.Accept()
+		if err != nil {
+			conns <- nil
+			return
+		}
+		c, err := UpgradeConn(context.Background(), nc, BaseHandler{}, nil)
+		if err != nil {
+			_ = nc.Close()
+		}
+		conns <- c
+	}()
+	r := dialRaw(t, "ws://"+ln.Addr().String()+"/")
+	c := <-conns
+	if c == nil {
+		t.Fatal("upgrade failed")
+	}
+	return c, r
+}

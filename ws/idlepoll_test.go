@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"runtime"
 	"testing"
 	"time"
@@ -132,29 +131,7 @@ func TestAwaitInputFuncEnd(t *testing.T) {
 // waiter, which keeps waiting without a goroutine; a message does.
 func TestAwaitInputFuncKeepalive(t *testing.T) {
 	skipNoIdlePoll(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	conns := make(chan *Conn, 1)
-	go func() {
-		nc, err := ln.Accept()
-		if err != nil {
-			conns <- nil
-			return
-		}
-		c, err := UpgradeConn(context.Background(), nc, BaseHandler{}, nil)
-		if err != nil {
-			_ = nc.Close()
-		}
-		conns <- c
-	}()
-	r := dialRaw(t, "ws://"+ln.Addr().String()+"/")
-	c := <-conns
-	if c == nil {
-		t.Fatal("upgrade failed")
-	}
+	c, r := upgradedPair(t)
 	defer c.CloseNow()
 	key := [4]byte{1, 2, 3, 4}
 	send := func(frames ...[]byte) {
