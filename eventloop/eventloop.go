@@ -134,7 +134,9 @@ type Handler interface {
 	// OnOpen is called once, when an accepted or dialed connection is ready.
 	OnOpen(c *Conn)
 	// OnData hands over input. It returns how many bytes it consumed; the rest is kept and handed
-	// back, followed by new input, on the next call. in is valid only during the call.
+	// back, followed by new input, on the next call. in is valid only during the call. OnData
+	// may change the bytes it consumes (decrypt them in place, say); those it leaves must stay
+	// as they were.
 	OnData(c *Conn, in []byte) (consumed int)
 	// OnWritable is called when the write queue drained below the low watermark after it had passed the
 	// high one or a write failed with ErrQueueFull, once after Conn.NotifyWritable when the queue is at

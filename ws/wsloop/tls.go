@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/autobahn-go/autobahn/internal/tlsrec"
 	"github.com/autobahn-go/autobahn/ws"
 )
 
@@ -43,15 +44,21 @@ func clientTLSConfig(cfg *tls.Config, host string) *tls.Config {
 // to the tls.Conn and reads the plaintext until it would block (or the
 // input's last record was read: memConn.drained), and every
 // output goes through tls.Conn.Write into the memConn and out with
-// eventloop.Conn.Send. Fields other than mem are the loop's; tc, open
+// eventloop.Conn.Send. A server's TLS 1.3 connection then moves to rec,
+// the loop's own record layer, and tc is dropped (tls_rec.go). Fields
+// other than mem are the loop's; tc, open
 // and the first fields of mem, which every message uses, share a cache
 // line (one allocation).
 type tlsLayer struct {
 	tc   *tls.Conn
-	open bool // the handshake is done: the loop reads and writes
+	rec  *tlsrec.Conn // instead of tc after a server's TLS 1.3 handshake (tls_rec.go)
+	open bool         // the handshake is done: the loop reads and writes
 	mem  memConn
-	head []byte // plaintext of an HTTP head not complete yet
-	err  error  // why TLS ended the connection, for OnClose
+	head []byte  // plaintext of an HTTP head not complete yet
+	part *[]byte // rec: a record cut by the end of an input (partPool)
+	err  error   // why TLS ended the connection, for OnClose
+	// state is the handshake's outcome once tc is dropped.
+	state *tls.ConnectionState
 }
 
 // startTLS starts c's TLS handshake (c.ec is open): server side for an
@@ -63,6 +70,7 @@ func (d *driver) startTLS(c *conn, client bool, cfg *tls.Config) {
 	if client {
 		t.tc = tls.Client(m, cfg)
 	} else {
+		m.capture = &tlsrec.Capture{} // replaced per handshake (withCapture)
 		t.tc = tls.Server(m, cfg)
 	}
 	c.tls = t
@@ -119,7 +127,7 @@ func serverTLSConfig(cfg *tls.Config) (*tls.Config, error) {
 	if len(cfg.NextProtos) == 0 {
 		cfg.NextProtos = []string{"http/1.1"}
 	}
-	return cfg, nil
+	return withCapture(cfg), nil
 }
 
 // tlsData takes the loop's input for a TLS connection: all of it, always
@@ -128,6 +136,10 @@ func (d *driver) tlsData(c *conn, in []byte) int {
 	t := c.tls
 	if !t.open {
 		t.mem.feed(in) // for the handshake goroutine
+		return len(in)
+	}
+	if t.rec != nil {
+		d.recData(c, in)
 		return len(in)
 	}
 	t.mem.setInput(in)
@@ -153,12 +165,22 @@ func (d *driver) tlsHandshaken(c *conn) {
 	}
 	t.open = true
 	t.mem.toLoop()
+	if early := t.takeOver(); len(early) > 0 {
+		d.plainIn(c, early)
+	}
 	if d.srv == nil { // a client sends its request now
 		if err := c.write(c.hs.request); err != nil {
 			c.dialed(err)
 			c.fail()
 			return
 		}
+	}
+	if t.rec != nil {
+		if in := t.mem.in; len(in) > 0 {
+			t.mem.in = nil
+			d.recData(c, in) // what came behind the handshake
+		}
+		return
 	}
 	d.tlsRead(c) // what came behind the handshake
 }
@@ -199,15 +221,21 @@ func (d *driver) tlsRead(c *conn) {
 			return
 		}
 		if !errors.Is(err, errWouldBlock) {
-			t.err = err // io.EOF: the peer's close_notify
-			if c.wsConn() == nil {
-				c.dialed(err)
-				c.fail()
-			} else {
-				_ = c.ec.Close()
-			}
+			c.tlsEnd(err)
 		}
 		return
+	}
+}
+
+// tlsEnd closes c because TLS ended it: err (io.EOF: the peer's
+// close_notify) is the reason OnClose reports.
+func (c *conn) tlsEnd(err error) {
+	c.tls.err = err
+	if c.wsConn() == nil {
+		c.dialed(err)
+		c.fail()
+	} else {
+		_ = c.ec.Close()
 	}
 }
 
@@ -255,6 +283,9 @@ func (c *conn) send(b []byte) error {
 	if t == nil {
 		return c.ec.Send(b)
 	}
+	if t.rec != nil {
+		return t.recSend(c, b)
+	}
 	if _, err := t.tc.Write(b); err != nil {
 		return err
 	}
@@ -264,6 +295,13 @@ func (c *conn) send(b []byte) error {
 // closeNotify sends TLS's close_notify before the write side is shut.
 func (c *conn) closeNotify() {
 	if t := c.tls; t != nil && t.open {
+		if t.rec != nil {
+			out := outPool.Get().(*[]byte)
+			*out = t.rec.AppendCloseNotify(*out)
+			_ = c.ec.Send(*out)
+			putOut(out)
+			return
+		}
 		_ = t.tc.CloseWrite()
 		_ = t.flush(c)
 	}
@@ -279,6 +317,10 @@ func (c *conn) tlsClosed(err error) error {
 	}
 	done, hsErr := t.mem.closeConn()
 	t.head = nil
+	if t.part != nil {
+		putPart(t.part)
+		t.part = nil
+	}
 	if !t.open && c.hs != nil && c.hs.done != nil {
 		if !done {
 			c.hs.done = nil // the handshake goroutine answers Dial

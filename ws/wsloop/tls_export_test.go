@@ -4,6 +4,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"testing"
+
+	"github.com/autobahn-go/autobahn/ws"
 )
 
 // NewTestCert is newTestCert for the external tests.
@@ -14,3 +16,11 @@ func NewTestCert(tb testing.TB, name string) (tls.Certificate, *x509.CertPool) {
 // SelfSignedCert returns a self-signed certificate for 127.0.0.1 and
 // localhost, and a pool that trusts it.
 var SelfSignedCert = selfSignedCert
+
+// OnRecordLayer reports whether c, a server's connection, left crypto/tls
+// for the loop's own record layer (tls_rec.go). Call it in a callback of
+// c.
+func OnRecordLayer(c *ws.Conn) bool {
+	lc, ok := c.NetConn().(*conn)
+	return ok && lc.tls != nil && lc.tls.rec != nil
+}

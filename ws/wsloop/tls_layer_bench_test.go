@@ -14,11 +14,15 @@ import (
 // sending. The conns connections take turns, so that, as on a busy
 // server, their state is seldom in the cache. The client's records are
 // sealed ahead, outside the timer.
-func BenchmarkTLSLayer(b *testing.B) {
+func BenchmarkTLSLayer(b *testing.B) { benchLayerCells(b, benchTLSLayer) }
+
+// benchLayerCells runs a TLS layer benchmark for 1 and 1000 connections
+// and 32 B and 4 KiB messages.
+func benchLayerCells(b *testing.B, run func(b *testing.B, conns, size int)) {
 	for _, conns := range []int{1, 1000} {
 		for _, size := range []int{32, 4096} {
 			b.Run(fmt.Sprintf("conns=%d/%dB", conns, size), func(b *testing.B) {
-				benchTLSLayer(b, conns, size)
+				run(b, conns, size)
 			})
 		}
 	}
@@ -33,16 +37,7 @@ func benchTLSLayer(b *testing.B, conns, size int) {
 	ps := make([]*pair, conns)
 	for i := range ps {
 		cli, srv, mc, ms := memPair(b, tls.VersionTLS13)
-		errs := make(chan error, 2)
-		go func() { errs <- cli.Handshake() }()
-		go func() { errs <- srv.Handshake() }()
-		for range 2 {
-			if err := <-errs; err != nil {
-				b.Fatal(err)
-			}
-		}
-		mc.toLoop()
-		ms.toLoop()
+		handshakeMem(b, cli, srv, mc, ms)
 		drain(b, srv) // a TLS 1.2 or 1.3 ticket, nothing for the server
 		if out := ms.takeOut(); out != nil {
 			putOut(out)
@@ -50,17 +45,7 @@ func benchTLSLayer(b *testing.B, conns, size int) {
 		ps[i] = &pair{cli: cli, srv: srv, mc: mc, ms: ms}
 	}
 	msg := make([]byte, size)
-	const ahead = 8 // records sealed per connection at a time
-	seal := func(p *pair) {
-		for range ahead {
-			if _, err := p.cli.Write(msg); err != nil {
-				b.Fatal(err)
-			}
-			out := p.mc.takeOut()
-			p.recs = append(p.recs, append([]byte(nil), *out...))
-			putOut(out)
-		}
-	}
+	seal := func(p *pair) { p.recs = sealAhead(b, p.cli, p.mc, msg, p.recs) }
 	for _, p := range ps {
 		seal(p)
 	}
@@ -103,4 +88,19 @@ func serverReadOnce(b *testing.B, tc *tls.Conn, m *memConn, buf []byte) int {
 			b.Fatal(err)
 		}
 	}
+}
+
+// sealAhead appends to recs eight records of msg the client sealed (the
+// records sealed per connection at a time), each as the memConn under it
+// took it for sending.
+func sealAhead(b *testing.B, cli *tls.Conn, mc *memConn, msg []byte, recs [][]byte) [][]byte {
+	for range 8 {
+		if _, err := cli.Write(msg); err != nil {
+			b.Fatal(err)
+		}
+		out := mc.takeOut()
+		recs = append(recs, append([]byte(nil), *out...))
+		putOut(out)
+	}
+	return recs
 }

@@ -5,6 +5,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/autobahn-go/autobahn/internal/tlsrec"
 )
 
 // errWouldBlock is what a memConn in loop mode returns from Read when the
@@ -58,6 +60,9 @@ type memConn struct {
 	body int                   // bytes of the current record's body not read yet
 	in   []byte                // ciphertext not yet read by crypto/tls
 	out  *[]byte               // loop mode: ciphertext to send
+	// capture follows a server's handshake (tls_rec.go), on the
+	// handshake goroutine; the loop takes it after handshakeDone.
+	capture *tlsrec.Capture
 
 	wire   memWire
 	mu     sync.Mutex
@@ -244,6 +249,9 @@ func (m *memConn) Write(b []byte) (int, error) {
 	defer m.mu.Unlock()
 	if m.closed {
 		return 0, net.ErrClosed
+	}
+	if m.capture != nil {
+		m.capture.Wrote(b)
 	}
 	if err := m.wire.AsyncWrite(b); err != nil {
 		return 0, err

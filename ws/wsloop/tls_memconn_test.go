@@ -13,6 +13,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/autobahn-go/autobahn/internal/tlsrec"
 )
 
 // newTestCert returns a self-signed certificate for 127.0.0.1 and
@@ -59,13 +61,40 @@ func selfSignedCert(name string) (tls.Certificate, *x509.CertPool, error) {
 // memPair connects a client and a server tls.Conn through two memConns
 // in handshake mode (each one's writes are fed to the other).
 func memPair(tb testing.TB, vers uint16) (cli, srv *tls.Conn, mc, ms *memConn) {
+	return memPairWith(tb, vers, false)
+}
+
+// memPairWith is memPair; with capture the server's handshake is
+// followed for the record layer, as a Server's (tls_rec.go).
+func memPairWith(tb testing.TB, vers uint16, capture bool) (cli, srv *tls.Conn, mc, ms *memConn) {
 	cert, pool := newTestCert(tb, "memconn")
 	mc = newMemConn(&fakeWire{})
 	ms = newMemConn(&fakeWire{write: mc.feed})
 	mc.wire.(*fakeWire).write = ms.feed
 	cli = tls.Client(mc, &tls.Config{RootCAs: pool, ServerName: "localhost", MinVersion: vers, MaxVersion: vers})
-	srv = tls.Server(ms, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: vers, MaxVersion: vers})
+	scfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: vers, MaxVersion: vers}
+	if capture {
+		ms.capture = &tlsrec.Capture{}
+		scfg = withCapture(scfg)
+	}
+	srv = tls.Server(ms, scfg)
 	return cli, srv, mc, ms
+}
+
+// handshakeMem runs a memPair's handshakes and puts both memConns in
+// loop mode.
+func handshakeMem(tb testing.TB, cli, srv *tls.Conn, mc, ms *memConn) {
+	tb.Helper()
+	errs := make(chan error, 2)
+	go func() { errs <- cli.Handshake() }()
+	go func() { errs <- srv.Handshake() }()
+	for range 2 {
+		if err := <-errs; err != nil {
+			tb.Fatalf("handshake: %v", err)
+		}
+	}
+	mc.toLoop()
+	ms.toLoop()
 }
 
 // drain reads what tc can decrypt from the input fed so far.
@@ -92,16 +121,7 @@ func drain(tb testing.TB, tc *tls.Conn) []byte {
 func TestTLSResumesAfterWouldBlock(t *testing.T) {
 	for _, vers := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
 		cli, srv, mc, ms := memPair(t, vers)
-		errs := make(chan error, 2)
-		go func() { errs <- cli.Handshake() }()
-		go func() { errs <- srv.Handshake() }()
-		for range 2 {
-			if err := <-errs; err != nil {
-				t.Fatalf("%x: handshake: %v", vers, err)
-			}
-		}
-		mc.toLoop()
-		ms.toLoop()
+		handshakeMem(t, cli, srv, mc, ms)
 		msg := bytes.Repeat([]byte("0123456789abcdef"), 2000) // two records
 		if _, err := cli.Write(msg); err != nil {
 			t.Fatal(err)
@@ -207,16 +227,7 @@ func FuzzTLSInputSplits(f *testing.F) {
 			return
 		}
 		cli, srv, mc, ms := memPair(t, tls.VersionTLS13)
-		errs := make(chan error, 2)
-		go func() { errs <- cli.Handshake() }()
-		go func() { errs <- srv.Handshake() }()
-		for range 2 {
-			if err := <-errs; err != nil {
-				t.Fatal(err)
-			}
-		}
-		mc.toLoop()
-		ms.toLoop()
+		handshakeMem(t, cli, srv, mc, ms)
 		var wire []byte
 		for _, piece := range [][]byte{msg, []byte("end")} {
 			if _, err := cli.Write(piece); err != nil {

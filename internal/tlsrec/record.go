@@ -1,0 +1,312 @@
+package tlsrec
+
+import (
+	"encoding/binary"
+	"io"
+	"slices"
+)
+
+// Record content types (RFC 8446 5.1).
+const (
+	typeChangeCipherSpec = 20
+	typeAlert            = 21
+	typeHandshake        = 22
+	typeApplicationData  = 23
+)
+
+// Sizes of RFC 8446 5.1 and 5.2.
+const (
+	// HeaderLen is the size of a record header: type, version, length.
+	HeaderLen = 5
+	// MaxPlaintext is the most plaintext one record carries.
+	MaxPlaintext = 1 << 14
+	// maxCiphertext is the longest protected record body.
+	maxCiphertext = MaxPlaintext + 256
+	// MaxRecord is the longest record a peer may send, header included.
+	MaxRecord = HeaderLen + maxCiphertext
+)
+
+// keyUpdateAfter is the number of records sealed under one key after
+// which Seal updates it: 2^24, within the 2^24.5 full-size records RFC
+// 8446 section 5.5 allows AES-GCM. A variable for tests.
+var keyUpdateAfter uint64 = 1 << 24
+
+// handshakeKeyUpdate is KeyUpdate's handshake type (RFC 8446 4.6.3).
+const handshakeKeyUpdate = 24
+
+// maxHandshakeMsg bounds a post-handshake handshake message collected
+// across records: a KeyUpdate is 5 bytes, and nothing else may come.
+const maxHandshakeMsg = 4 + 1
+
+// A Conn is the record layer of one TLS 1.3 connection after its
+// handshake. It is not safe for concurrent use: one owner calls Open and
+// the Seal family, in any order.
+type Conn struct {
+	suite *suite
+	in    half // the peer's records
+	out   half // ours
+	// hs holds a handshake message begun in one record and not ended.
+	hs []byte
+	// pending holds a record to send before any later one: the
+	// KeyUpdate answering the peer's update_requested.
+	pending []byte
+	// err is sticky: once Open failed, it fails again.
+	err error
+}
+
+// New returns the record layer of a connection whose handshake
+// negotiated cipher suite id, with the peer's and our application
+// traffic secrets (generation 0, or any later one) and the sequence
+// numbers of the next record each way. New keeps the secrets (a key
+// update derives the next from them) and clears them when it replaces
+// them.
+func New(id uint16, readSecret, writeSecret []byte, readSeq, writeSeq uint64) (*Conn, error) {
+	s := suiteByID(id)
+	if s == nil {
+		return nil, errSuite
+	}
+	if len(readSecret) != s.hashSz || len(writeSecret) != s.hashSz {
+		return nil, errSecretLen
+	}
+	c := &Conn{suite: s}
+	if err := c.in.setSecret(s, readSecret); err != nil {
+		return nil, err
+	}
+	if err := c.out.setSecret(s, writeSecret); err != nil {
+		return nil, err
+	}
+	c.in.seq, c.out.seq = readSeq, writeSeq
+	return c, nil
+}
+
+// RecordLen reports the length of the record b begins with, its header
+// included, or 0 if b is shorter than a header. It does not check the
+// length; Open does.
+func RecordLen(b []byte) int {
+	if len(b) < HeaderLen {
+		return 0
+	}
+	return HeaderLen + int(binary.BigEndian.Uint16(b[3:]))
+}
+
+// Open decrypts, in place, the whole records at the start of b and
+// returns the application data they carry gathered in b (plain aliases
+// b: the first record's stays where it was opened, later ones are moved
+// up behind it), and how many bytes of b it used: b[used:] is a record not
+// complete yet (less than MaxRecord bytes), which the caller keeps and
+// passes again, followed by more input.
+//
+// err is io.EOF after the peer's close_notify, a *RemoteAlert if the
+// peer sent another alert, and an Alert (the one to send with
+// AppendAlert before closing) if the peer broke the protocol; plain is
+// still the application data that came before. After an error Open
+// returns it again. A KeyUpdate with update_requested leaves a record for
+// AppendPending.
+func (c *Conn) Open(b []byte) (plain []byte, used int, err error) {
+	if c.err != nil {
+		return nil, 0, c.err
+	}
+	r, w := 0, 0 // the plaintext gathered so far is b[r:w]
+	for {
+		rest := b[used:]
+		if len(rest) < HeaderLen {
+			return b[r:w], used, nil
+		}
+		n := int(binary.BigEndian.Uint16(rest[3:]))
+		if n > maxCiphertext {
+			return b[r:w], used, c.fail(AlertRecordOverflow)
+		}
+		if len(rest) < HeaderLen+n {
+			return b[r:w], used, nil
+		}
+		rec := rest[:HeaderLen+n]
+		used += len(rec)
+		if rec[0] != typeApplicationData {
+			// After the handshake every record is protected; a
+			// change_cipher_spec may come only before the peer's
+			// Finished (RFC 8446 5).
+			return b[r:w], used, c.fail(AlertUnexpectedMessage)
+		}
+		if n < c.in.aead.Overhead() {
+			return b[r:w], used, c.fail(AlertBadRecordMAC) // it cannot be opened (RFC 8446 5.2)
+		}
+		nonce := c.in.nonce()
+		pt, oerr := c.in.aead.Open(rec[HeaderLen:HeaderLen], nonce, rec[HeaderLen:], rec[:HeaderLen])
+		if oerr != nil {
+			return b[r:w], used, c.fail(AlertBadRecordMAC)
+		}
+		c.in.seq++
+		if len(pt) > MaxPlaintext+1 {
+			// Padding included, TLSInnerPlaintext is at most 2^14+1
+			// bytes (RFC 8446 5.4).
+			return b[r:w], used, c.fail(AlertRecordOverflow)
+		}
+		// The inner content type is the last byte not zero (RFC 8446
+		// 5.4).
+		i := len(pt) - 1
+		for i >= 0 && pt[i] == 0 {
+			i--
+		}
+		if i < 0 {
+			return b[r:w], used, c.fail(AlertUnexpectedMessage)
+		}
+		typ := pt[i]
+		pt = pt[:i]
+		if len(pt) > MaxPlaintext {
+			return b[r:w], used, c.fail(AlertRecordOverflow)
+		}
+		if len(c.hs) > 0 && typ != typeHandshake {
+			// A handshake message may not be interleaved with other
+			// records (RFC 8446 5.1).
+			return b[r:w], used, c.fail(AlertUnexpectedMessage)
+		}
+		switch typ {
+		case typeApplicationData:
+			if w == r {
+				// The first plaintext stays where it was opened;
+				// later ones are moved up behind it.
+				r = used - len(rec) + HeaderLen
+				w = r + len(pt)
+			} else {
+				w += copy(b[w:], pt)
+			}
+		case typeAlert:
+			if len(pt) != 2 {
+				return b[r:w], used, c.fail(AlertDecodeError)
+			}
+			switch Alert(pt[1]) {
+			case alertCloseNotify:
+				c.err = io.EOF
+				return b[r:w], used, io.EOF
+			case alertUserCanceled:
+				continue // a warning, a close_notify follows (RFC 8446 6.1)
+			}
+			c.err = &RemoteAlert{Alert(pt[1])}
+			return b[r:w], used, c.err
+		case typeHandshake:
+			if err := c.handshake(pt); err != nil {
+				return b[r:w], used, err
+			}
+		default:
+			return b[r:w], used, c.fail(AlertUnexpectedMessage)
+		}
+	}
+}
+
+// handshake takes a post-handshake handshake record's plaintext: the only
+// message a server may receive is KeyUpdate (RFC 8446 4.6), which must end
+// its record (5.1: it precedes a key change).
+func (c *Conn) handshake(p []byte) error {
+	if len(p) == 0 {
+		return c.fail(AlertUnexpectedMessage) // RFC 8446 5.1: no empty handshake records
+	}
+	for len(p) > 0 {
+		k := min(len(p), maxHandshakeMsg-len(c.hs))
+		if len(c.hs) == 0 && p[0] != handshakeKeyUpdate {
+			return c.fail(AlertUnexpectedMessage)
+		}
+		c.hs = append(c.hs, p[:k]...)
+		p = p[k:]
+		if len(c.hs) >= 4 && binary.BigEndian.Uint32(c.hs)&0xffffff != 1 {
+			return c.fail(AlertDecodeError)
+		}
+		if len(c.hs) < maxHandshakeMsg {
+			continue // the message goes on in the next record
+		}
+		if len(p) > 0 {
+			return c.fail(AlertUnexpectedMessage)
+		}
+		req := c.hs[4]
+		c.hs = nil
+		if req > 1 {
+			return c.fail(AlertIllegalParameter)
+		}
+		if err := c.in.update(c.suite); err != nil {
+			return c.fail(AlertInternalError)
+		}
+		if req == 1 && len(c.pending) == 0 {
+			// Our answer is sealed now, under the key we leave; later
+			// records use the next one, and AppendPending/Seal send it
+			// first. Updates requested again while it waits share it.
+			rec, err := c.keyUpdate(nil)
+			if err != nil {
+				return c.fail(AlertInternalError)
+			}
+			c.pending = rec
+		}
+	}
+	return nil
+}
+
+// keyUpdate appends our KeyUpdate (update_not_requested) to dst and moves
+// to our next key.
+func (c *Conn) keyUpdate(dst []byte) ([]byte, error) {
+	dst = c.seal(dst, typeHandshake, []byte{handshakeKeyUpdate, 0, 0, 1, 0})
+	return dst, c.out.update(c.suite)
+}
+
+func (c *Conn) fail(a Alert) error {
+	c.err = a
+	return a
+}
+
+// Pending reports whether a record waits to be sent (AppendPending).
+func (c *Conn) Pending() bool { return len(c.pending) > 0 }
+
+// AppendPending appends the records waiting to be sent to dst.
+func (c *Conn) AppendPending(dst []byte) []byte {
+	dst = append(dst, c.pending...)
+	c.pending = nil
+	return dst
+}
+
+// Seal appends to dst the records carrying p as application data (one per
+// MaxPlaintext bytes), after any record pending.
+func (c *Conn) Seal(dst, p []byte) ([]byte, error) {
+	dst = slices.Grow(dst, len(c.pending)+len(p)+(len(p)/MaxPlaintext+1)*(HeaderLen+1+c.out.aead.Overhead()))
+	dst = c.AppendPending(dst)
+	for len(p) > 0 {
+		n := min(len(p), MaxPlaintext)
+		dst = c.seal(dst, typeApplicationData, p[:n])
+		p = p[n:]
+		if c.out.seq >= keyUpdateAfter {
+			var err error
+			if dst, err = c.keyUpdate(dst); err != nil {
+				return dst, err
+			}
+		}
+	}
+	return dst, nil
+}
+
+// AppendCloseNotify appends the close_notify alert to dst (after any
+// record pending).
+func (c *Conn) AppendCloseNotify(dst []byte) []byte {
+	return c.AppendAlert(dst, alertCloseNotify)
+}
+
+// AppendAlert appends alert a to dst (after any record pending): the
+// error Open returned, before the connection closes.
+func (c *Conn) AppendAlert(dst []byte, a Alert) []byte {
+	dst = c.AppendPending(dst)
+	level := byte(2) // fatal (RFC 8446 6: every alert but these two)
+	if a == alertCloseNotify || a == alertUserCanceled {
+		level = 1
+	}
+	return c.seal(dst, typeAlert, []byte{level, byte(a)})
+}
+
+// seal appends one record with plaintext p of inner type typ.
+func (c *Conn) seal(dst []byte, typ byte, p []byte) []byte {
+	h := &c.out
+	n := len(p) + 1 + h.aead.Overhead()
+	dst = slices.Grow(dst, HeaderLen+n)
+	off := len(dst)
+	dst = append(dst, typeApplicationData, 3, 3, byte(n>>8), byte(n))
+	dst = append(dst, p...)
+	dst = append(dst, typ)
+	nonce := h.nonce()
+	dst = h.aead.Seal(dst[:off+HeaderLen], nonce, dst[off+HeaderLen:], dst[off:off+HeaderLen])
+	h.seq++
+	return dst
+}
