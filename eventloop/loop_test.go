@@ -790,16 +790,27 @@ func TestFdExhaustion(t *testing.T) {
 		c := dialStd(t, addr)
 		cs = append(cs, c)
 	}
-	time.Sleep(500 * time.Millisecond)
-	io.WriteString(in, "stats\n")
+	// The child's counters and clocks: every failed retry after the 20 ms
+	// backoff counts one more pause. Over 0.2 s of the child's time, a
+	// listener that honours the backoff pauses about ten times and uses
+	// almost no CPU; a spinning one uses as much CPU as wall time.
 	var accepted, pauses int
-	var cpu float64
-	fmt.Sscanf(readLine(t, out), "%d %d %f", &accepted, &pauses, &cpu)
-	if pauses == 0 || accepted >= 100 {
+	var cpu, wall float64
+	stats := func() {
+		io.WriteString(in, "stats\n")
+		fmt.Sscanf(readLine(t, out), "%d %d %f %f", &accepted, &pauses, &cpu, &wall)
+	}
+	waitFor(t, "the first accept pause", func() bool { stats(); return pauses > 0 })
+	pauses0, cpu0, wall0 := pauses, cpu, wall
+	waitFor(t, "0.2 s of the child's time", func() bool { stats(); return wall-wall0 >= 0.2 })
+	if accepted >= 100 {
 		t.Fatalf("accepted %d, %d pauses: expected EMFILE", accepted, pauses)
 	}
-	if cpu > 0.4 {
-		t.Fatalf("child used %.2f s CPU in 0.5 s: accept spins", cpu)
+	if n, most := pauses-pauses0, int((wall-wall0)/0.02)+2; n > most {
+		t.Fatalf("%d accept pauses in %.2f s, at most %d with a 20 ms backoff", n, wall-wall0, most)
+	}
+	if c, w := cpu-cpu0, wall-wall0; c > w/2 {
+		t.Fatalf("child used %.2f s CPU in %.2f s: accept spins", c, w)
 	}
 	for _, c := range cs[:60] {
 		c.Close()
@@ -873,7 +884,8 @@ func childDialer() int {
 	return 0
 }
 
-// childLowFd serves echo with RLIMIT_NOFILE=64 and answers "stats" with accepted, pauses, CPU seconds.
+// childLowFd serves echo with RLIMIT_NOFILE=64 and answers "stats" with accepted, pauses, CPU seconds
+// and wall seconds since it started listening.
 func childLowFd() int {
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: 64, Max: 64}); err != nil {
 		fmt.Println(err)
@@ -893,13 +905,14 @@ func childLowFd() int {
 	fmt.Println(a)
 	var ru0 syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	start := time.Now()
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {
 		var ru syscall.Rusage
 		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 		cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano()).Seconds()
 		st := l.Stats()
-		fmt.Println(st.Accepted, st.AcceptPauses, cpu)
+		fmt.Println(st.Accepted, st.AcceptPauses, cpu, time.Since(start).Seconds())
 	}
 	l.Shutdown(context.Background())
 	return 0
