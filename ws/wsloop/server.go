@@ -39,7 +39,11 @@ type Server struct {
 	// Listen (ALPN offers http/1.1 unless NextProtos is set). It must
 	// hold a certificate; to replace certificates without a restart, set
 	// GetCertificate (called for every handshake) instead of
-	// Certificates and have it return the current one.
+	// Certificates and have it return the current one. After a TLS 1.3
+	// handshake the loop runs the connection's record layer itself (see
+	// the package doc); each handshake uses a copy of the configuration
+	// whose KeyLogWriter takes the traffic secrets for it, and passes
+	// every line on to TLSConfig.KeyLogWriter if that is set.
 	TLSConfig *tls.Config
 	// Metrics, if set, counts the server's connections, messages, closes
 	// and refused handshakes (see package ws/wsmetrics); nil: not counted.
