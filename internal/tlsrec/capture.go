@@ -18,10 +18,11 @@ import (
 // the KeyLogWriter on it); Conn may be called by another goroutine once
 // that one is ordered after it.
 type Capture struct {
-	next io.Writer // the application's own KeyLogWriter, if any
+	next   io.Writer // the application's own KeyLogWriter, if any
+	client bool      // following a client's handshake (NewClientCapture)
 
 	suite       uint16 // from the ServerHello crypto/tls wrote (0 until then)
-	readSecret  []byte // CLIENT_TRAFFIC_SECRET_0
+	readSecret  []byte // CLIENT_TRAFFIC_SECRET_0 (a server's read secret, a client's write secret)
 	writeSecret []byte // SERVER_TRAFFIC_SECRET_0
 
 	// The records crypto/tls wrote, followed across Wrote calls.
@@ -36,6 +37,13 @@ type Capture struct {
 // NewCapture returns a Capture that also passes every key log line on to
 // next (nil for none): the application's KeyLogWriter keeps working.
 func NewCapture(next io.Writer) *Capture { return &Capture{next: next} }
+
+// NewClientCapture is NewCapture for a client's handshake, which needs
+// no Wrote (a client seals nothing with the application key during its
+// handshake). Take a client over only when it keeps no sessions
+// (tls.Config.ClientSessionCache nil): its Conn skips the server's
+// NewSessionTicket messages, as crypto/tls does then.
+func NewClientCapture(next io.Writer) *Capture { return &Capture{next: next, client: true} }
 
 // keyLog is a Capture seen as the tls.Config's KeyLogWriter.
 type keyLog Capture
@@ -78,6 +86,9 @@ func (k *keyLog) Write(line []byte) (int, error) {
 // Wrote takes bytes crypto/tls wrote to the wire (a copy is made only of
 // a record split across calls).
 func (c *Capture) Wrote(b []byte) {
+	if c.client {
+		return
+	}
 	for len(b) > 0 && c.err == nil {
 		if len(c.hdr) > 0 || RecordLen(b) == 0 || RecordLen(b) > len(b) {
 			// A record in pieces: collect it.
@@ -157,6 +168,15 @@ func (c *Capture) Conn(state tls.ConnectionState) (*Conn, error) {
 		return nil, c.err
 	case state.Version != tls.VersionTLS13 || !state.HandshakeComplete:
 		return nil, errors.New("tlsrec: not a complete TLS 1.3 handshake")
+	case c.client:
+		// The server's secret is the client's read secret.
+		conn, err := New(state.CipherSuite, c.writeSecret, c.readSecret, 0, 0)
+		if err != nil {
+			return nil, err
+		}
+		conn.client = true
+		c.readSecret, c.writeSecret = nil, nil
+		return conn, nil
 	case state.CipherSuite != c.suite:
 		return nil, errors.New("tlsrec: cipher suite not seen in the ServerHello")
 	case len(c.hdr) > 0:

@@ -22,10 +22,11 @@
 // its Finished stay in the connection for Conn.Open rather than in the
 // tls.Conn's read-ahead.
 //
-// Only a server's TLS 1.3 connections are taken over (a client would have
-// to take the server's session tickets too); TLS 1.2 stays with
-// crypto/tls. The cipher suites are TLS 1.3's three: AES-128-GCM,
-// AES-256-GCM and ChaCha20-Poly1305.
+// A server's TLS 1.3 connections are taken over (NewCapture), and a
+// client's when it keeps no sessions (NewClientCapture: its Conn skips
+// the server's session tickets, which crypto/tls would drop too without a
+// ClientSessionCache); TLS 1.2 stays with crypto/tls. The cipher suites
+// are TLS 1.3's three: AES-128-GCM, AES-256-GCM and ChaCha20-Poly1305.
 //
 // A Conn answers the peer's KeyUpdate (and updates its own keys after
 // 2^24 records, within AES-GCM's limit in RFC 8446 section 5.5), refuses

@@ -31,12 +31,15 @@ const (
 // 8446 section 5.5 allows AES-GCM. A variable for tests.
 var keyUpdateAfter uint64 = 1 << 24
 
-// handshakeKeyUpdate is KeyUpdate's handshake type (RFC 8446 4.6.3).
-const handshakeKeyUpdate = 24
+// Post-handshake handshake message types (RFC 8446 4.6).
+const (
+	handshakeNewSessionTicket = 4
+	handshakeKeyUpdate        = 24
+)
 
-// maxHandshakeMsg bounds a post-handshake handshake message collected
-// across records: a KeyUpdate is 5 bytes, and nothing else may come.
-const maxHandshakeMsg = 4 + 1
+// maxTicketMsg bounds a NewSessionTicket a client skips: crypto/tls's
+// limit on any handshake message.
+const maxTicketMsg = 1 << 16
 
 // A Conn is the record layer of one TLS 1.3 connection after its
 // handshake. It is not safe for concurrent use: one owner calls Open and
@@ -45,8 +48,13 @@ type Conn struct {
 	suite *suite
 	in    half // the peer's records
 	out   half // ours
-	// hs holds a handshake message begun in one record and not ended.
-	hs []byte
+	// hs holds a handshake message begun in one record and not ended
+	// (a KeyUpdate, at most 5 bytes); skip counts the bytes of a
+	// NewSessionTicket still to skip (client).
+	hs   []byte
+	skip int
+	// client: the Conn is a client's (it may receive NewSessionTicket).
+	client bool
 	// pending holds a record to send before any later one: the
 	// KeyUpdate answering the peer's update_requested.
 	pending []byte
@@ -155,7 +163,7 @@ func (c *Conn) Open(b []byte) (plain []byte, used int, err error) {
 		if len(pt) > MaxPlaintext {
 			return b[r:w], used, c.fail(AlertRecordOverflow)
 		}
-		if len(c.hs) > 0 && typ != typeHandshake {
+		if (len(c.hs) > 0 || c.skip > 0) && typ != typeHandshake {
 			// A handshake message may not be interleaved with other
 			// records (RFC 8446 5.1).
 			return b[r:w], used, c.fail(AlertUnexpectedMessage)
@@ -193,31 +201,51 @@ func (c *Conn) Open(b []byte) (plain []byte, used int, err error) {
 	}
 }
 
-// handshake takes a post-handshake handshake record's plaintext: the only
-// message a server may receive is KeyUpdate (RFC 8446 4.6), which must end
-// its record (5.1: it precedes a key change).
+// handshake takes a post-handshake handshake record's plaintext. A server
+// may receive only KeyUpdate (RFC 8446 4.6), a client also
+// NewSessionTicket, which it skips unread (a client is taken over only
+// when it keeps no sessions). A KeyUpdate must end its record (5.1: it
+// precedes a key change); messages may span records.
 func (c *Conn) handshake(p []byte) error {
 	if len(p) == 0 {
 		return c.fail(AlertUnexpectedMessage) // RFC 8446 5.1: no empty handshake records
 	}
 	for len(p) > 0 {
-		k := min(len(p), maxHandshakeMsg-len(c.hs))
-		if len(c.hs) == 0 && p[0] != handshakeKeyUpdate {
+		if c.skip > 0 {
+			k := min(c.skip, len(p))
+			c.skip -= k
+			p = p[k:]
+			continue
+		}
+		if len(c.hs) == 0 && p[0] != handshakeKeyUpdate && (p[0] != handshakeNewSessionTicket || !c.client) {
 			return c.fail(AlertUnexpectedMessage)
 		}
-		c.hs = append(c.hs, p[:k]...)
-		p = p[k:]
-		if len(c.hs) >= 4 && binary.BigEndian.Uint32(c.hs)&0xffffff != 1 {
-			return c.fail(AlertDecodeError)
+		if len(c.hs) < 4 {
+			k := min(len(p), 4-len(c.hs))
+			c.hs = append(c.hs, p[:k]...)
+			p = p[k:]
+			if len(c.hs) < 4 {
+				continue // the header goes on in the next record
+			}
+			n := int(binary.BigEndian.Uint32(c.hs) & 0xffffff)
+			if c.hs[0] == handshakeNewSessionTicket {
+				if n == 0 || n > maxTicketMsg {
+					return c.fail(AlertDecodeError)
+				}
+				c.hs, c.skip = nil, n
+				continue
+			}
+			if n != 1 {
+				return c.fail(AlertDecodeError)
+			}
+			continue
 		}
-		if len(c.hs) < maxHandshakeMsg {
-			continue // the message goes on in the next record
-		}
+		req := p[0]
+		p = p[1:]
+		c.hs = nil
 		if len(p) > 0 {
 			return c.fail(AlertUnexpectedMessage)
 		}
-		req := c.hs[4]
-		c.hs = nil
 		if req > 1 {
 			return c.fail(AlertIllegalParameter)
 		}

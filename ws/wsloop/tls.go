@@ -68,6 +68,12 @@ func (d *driver) startTLS(c *conn, client bool, cfg *tls.Config) {
 	m := &t.mem
 	m.init(c.ec)
 	if client {
+		if cfg.ClientSessionCache == nil {
+			// No sessions kept: the record layer takes over after
+			// the handshake (tls_rec.go). cfg is this dial's copy.
+			m.capture = tlsrec.NewClientCapture(cfg.KeyLogWriter)
+			cfg.KeyLogWriter = m.capture.KeyLogWriter()
+		}
 		t.tc = tls.Client(m, cfg)
 	} else {
 		m.capture = &tlsrec.Capture{} // replaced per handshake (withCapture)

@@ -16,8 +16,10 @@ import (
 // KeyLogWriter gives the traffic secrets to the memConn's Capture (they
 // stay in the process); the Capture also follows what crypto/tls writes,
 // to count the records it sealed with the application key (the session
-// ticket). TLS 1.2, and a client's connections (which receive session
-// tickets after the handshake), stay with crypto/tls.
+// ticket). A Client's connection moves too when its configuration keeps
+// no sessions (ClientSessionCache nil): the server's session tickets are
+// then skipped, as crypto/tls skips them without a cache. TLS 1.2, and a
+// client that keeps sessions, stay with crypto/tls.
 //
 // From then on every input is opened in place in the loop's buffer (the
 // plaintext of all its whole records moved together and handed on at

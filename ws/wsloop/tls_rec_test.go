@@ -2,6 +2,7 @@ package wsloop_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"net"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/autobahn-go/autobahn/eventloop"
 	"github.com/autobahn-go/autobahn/ws"
 	"github.com/autobahn-go/autobahn/ws/wsloop"
 )
@@ -223,5 +225,63 @@ func TestTLSRecordLayerOverlongRecord(t *testing.T) {
 		}
 		h.waitEnd(t)
 		_ = tc.Close()
+	}
+}
+
+// TestTLSRecordLayerClient: the loop's Client moves its wss://
+// connections to the record layer too when its configuration keeps no
+// sessions (the server's ticket is skipped), and leaves them with
+// crypto/tls when it does, so that the next dial resumes.
+func TestTLSRecordLayerClient(t *testing.T) {
+	h := newLayerEcho()
+	u, ccfg, _ := serveTLS(t, h, nil, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, keep := range []bool{false, true} {
+		cfg := ccfg.Clone()
+		cfg.ServerName = "localhost"
+		if keep {
+			cfg.ClientSessionCache = tls.NewLRUClientSessionCache(4)
+		}
+		cl := &wsloop.Client{Options: &ws.Options{TLSConfig: cfg}, Config: eventloop.Config{Loops: 1}}
+		for i := range 2 {
+			got := &collect{got: make(chan []byte, 16), closed: make(chan struct{})}
+			c, err := cl.Dial(ctx, u, got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !h.seen(t).own {
+				t.Fatal("the server's connection is not on the record layer")
+			}
+			if own := wsloop.OnRecordLayer(c); own == keep {
+				t.Fatalf("sessions kept %v: client on the record layer %v", keep, own)
+			}
+			st, _ := c.ConnectionState()
+			if st.Version != tls.VersionTLS13 || st.DidResume != (keep && i == 1) {
+				t.Fatalf("sessions kept %v, dial %d: version %x, DidResume %v", keep, i, st.Version, st.DidResume)
+			}
+			for _, n := range []int{0, 1, 16385, 1 << 20} {
+				msg := bytes.Repeat([]byte{'c'}, n)
+				if err := c.WriteMessage(ctx, ws.OpBinary, msg); err != nil {
+					t.Fatal(err)
+				}
+				select {
+				case b := <-got.got:
+					if !bytes.Equal(b, msg) {
+						t.Fatalf("size %d: got %d bytes", n, len(b))
+					}
+				case <-ctx.Done():
+					t.Fatalf("size %d: no echo", n)
+				}
+			}
+			_ = c.Close(ws.StatusNormalClosure, "")
+			select {
+			case <-got.closed:
+			case <-ctx.Done():
+				t.Fatal("client connection did not end")
+			}
+			h.waitEnd(t)
+		}
+		cl.Close()
 	}
 }
