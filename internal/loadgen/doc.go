@@ -26,11 +26,13 @@
 // message; echoes are parsed
 // with ws.Parser, and the counts and latencies are those of the default
 // engine. On wss:// each connection's crypto/tls client runs its
-// handshake and the upgrade over the blocking socket, then over memory:
-// the ciphertext of each completed recv goes into the tls.Conn and its
-// plaintext to the parser, and every frame goes out through
-// tls.Conn.Write into the connection's send queue (Dial.TLSConfig as on
-// the loop engine).
+// handshake over the blocking socket; then, unless Dial.TLSConfig keeps
+// sessions (ClientSessionCache), the record layer of internal/tlsrec
+// takes over, as on the loop engine's wsloop.Client: the upgrade runs
+// through it on the socket, each completed recv is opened in place and
+// its plaintext parsed, and every frame is sealed into the connection's
+// send queue. With sessions kept, the tls.Conn goes on over memory (the
+// ciphertext of each recv into it, frames out through tls.Conn.Write).
 //
 // Message sizes follow a Sizes distribution ("32", "32:9,4k:1"); messages
 // are text or binary, with permessage-deflate offered or not. An echo is
@@ -105,8 +107,10 @@
 // time. The uring engine: at most 16384 connections, each with an 8 KiB
 // receive buffer and two send buffers that hold its InFlight frames; a
 // ring of 2 submissions and 4 completions per connection (rounded up to
-// a power of two); on wss:// a crypto/tls client state per connection
-// (its input buffer grows to a record, ≈ 17 KiB, once a large message
+// a power of two); on wss:// the record layer's state per connection
+// (two AEADs, about 1.75 KB, and a record cut by a recv's end, up to ≈
+// 17 KiB, while it waits) or, with sessions kept, a crypto/tls client
+// state (its input buffer grows to a record once a large message
 // arrives) and one 16 KiB plaintext buffer for the engine. Connections:
 // at most 2^20; sizes: at most MaxMessageSize. wss:// runs TLS in the
 // generator too (Dial.TLSConfig), so at small sizes it spends more per

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/autobahn-go/autobahn/internal/tlsrec"
+
 	"github.com/autobahn-go/autobahn/ws"
 	"golang.org/x/sys/unix"
 )
@@ -83,11 +85,18 @@ func (r *Run) dialOne(ctx context.Context, u *url.URL, tcfg *tls.Config, i int) 
 	var rw io.ReadWriter = nc
 	var tc *tls.Conn
 	var tr *utlsConn
+	var rs *recStream
 	if tcfg != nil {
-		if tc, tr, err = clientTLS(ctx, nc, tcfg); err != nil {
+		var rec *tlsrec.Conn
+		if rec, tc, tr, err = recordTLS(ctx, nc, tcfg); err != nil {
 			return nil, err
 		}
-		rw = tc
+		if rec != nil {
+			rs = &recStream{nc: nc, rec: rec}
+			rw = rs
+		} else {
+			rw = tc
+		}
 	}
 	key := ws.NewKey()
 	req, err := ws.AppendRequest(nil, u, key, nil)
@@ -117,6 +126,13 @@ func (r *Run) dialOne(ctx context.Context, u *url.URL, tcfg *tls.Config, i int) 
 	c.parser.Reset(ws.ParserConfig{Role: ws.RoleClient})
 	if n < have {
 		c.lead = append([]byte(nil), buf[n:have]...)
+	}
+	if rs != nil {
+		c.rec = rs.rec
+		c.lead = append(c.lead, rs.plain...) // opened, not read yet
+		if len(rs.in) > 0 {
+			c.part = append([]byte(nil), rs.in...)
+		}
 	}
 	if tc != nil {
 		tr.toMemory(&c.next)

@@ -13,6 +13,8 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/autobahn-go/autobahn/internal/tlsrec"
+
 	"github.com/autobahn-go/autobahn/ws"
 	"golang.org/x/sys/unix"
 )
@@ -68,6 +70,8 @@ type uconn struct {
 
 	tls   *tls.Conn // wss://: the client over tlsIn, else nil
 	tlsIn *utlsConn
+	rec   *tlsrec.Conn // wss://: instead of tls, the record layer (uring_tlsrec_linux.go)
+	part  []byte       // rec: a record cut by the end of a recv
 }
 
 // uengine drives every connection of a run from one io_uring.

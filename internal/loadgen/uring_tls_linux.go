@@ -12,7 +12,8 @@ import (
 	"github.com/autobahn-go/autobahn/ws"
 )
 
-// wss:// on the uring engine: each connection's crypto/tls client runs
+// wss:// on the uring engine when the configuration keeps sessions (else
+// see uring_tlsrec_linux.go): each connection's crypto/tls client runs
 // over a utlsConn. A dialer goroutine runs the TLS handshake and the
 // WebSocket upgrade through it with blocking calls on the socket, like the
 // rest of the engine's dial; then the engine switches it to memory and
@@ -161,6 +162,12 @@ func clientTLS(ctx context.Context, nc net.Conn, cfg *tls.Config) (*tls.Conn, *u
 // the input is used up. data nil on wss:// parses what crypto/tls holds
 // already (records read ahead during the upgrade).
 func (e *uengine) input(c *uconn, data []byte) {
+	if c.rec != nil {
+		if data != nil {
+			e.recInput(c, data)
+		}
+		return
+	}
 	if c.tls == nil {
 		e.parse(c, data)
 		return
@@ -188,6 +195,11 @@ func (e *uengine) input(c *uconn, data []byte) {
 // queueFrame queues a frame of op with payload p on c, encrypted on
 // wss://, and starts its send unless one is in flight.
 func (e *uengine) queueFrame(c *uconn, op ws.Opcode, p []byte) {
+	if c.rec != nil {
+		e.frame = ws.AppendFrame(e.frame[:0], op, true, true, maskKey(), p)
+		e.recFrame(c, e.frame)
+		return
+	}
 	if c.tls == nil {
 		c.next = ws.AppendFrame(c.next, op, true, true, maskKey(), p)
 		e.flush(c)

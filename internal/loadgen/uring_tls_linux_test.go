@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
+	neturl "net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/autobahn-go/autobahn/eventloop"
 	"github.com/autobahn-go/autobahn/ws/wsloop"
+	"golang.org/x/sys/unix"
 )
 
 // tlsLoopEcho serves an echo over TLS with cert on the event loop.
@@ -142,5 +144,45 @@ func TestURingWSSProtocolError(t *testing.T) {
 	checkCounts(t, res)
 	if res.Received != 0 || res.UnexpectedCloses != 4 || res.Sent != 0 && res.Lost == 0 {
 		t.Fatalf("result %+v: want 4 failed connections", res)
+	}
+}
+
+// A wss:// dial of the uring engine leaves crypto/tls for the record
+// layer after the handshake when the configuration keeps no sessions,
+// and stays with crypto/tls when it does (so that sessions resume); a
+// run echoes on both.
+func TestURingWSSRecordLayer(t *testing.T) {
+	uringOrSkip(t)
+	cert, pool := selfSigned(t)
+	url, _ := tlsLoopEcho(t, cert)
+	for _, keep := range []bool{false, true} {
+		cfg := &tls.Config{RootCAs: pool}
+		if keep {
+			cfg.ClientSessionCache = tls.NewLRUClientSessionCache(4)
+		}
+		r := &Run{Dial: Dial{URL: url, Conns: 4, TLSConfig: cfg}, InFlight: 1, Engine: "uring",
+			Warmup: 20 * time.Millisecond, Duration: 100 * time.Millisecond}
+		u, err := neturl.Parse(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := r.dialOne(context.Background(), u, uringTLSConfig(cfg, u), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = unix.Close(c.fd)
+		if (c.rec != nil) == keep || (c.tls != nil) != keep {
+			t.Fatalf("sessions kept %v: record layer %v, tls.Conn %v", keep, c.rec != nil, c.tls != nil)
+		}
+		sizes, _ := ParseSizes("32:3,20000:1")
+		r.Sizes = sizes
+		res, err := startBounded(t, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkCounts(t, res)
+		if res.Connected != 4 || res.Received == 0 || res.Errors != 0 || res.Mismatched != 0 || res.UnexpectedCloses != 0 {
+			t.Fatalf("sessions kept %v: run %+v", keep, res)
+		}
 	}
 }
