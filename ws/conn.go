@@ -55,6 +55,7 @@ type Conn struct {
 	closeSent     bool
 	writing       bool        // a message is being written
 	ended         bool        // nc is closed
+	kaPing        bool        // a keepalive ping went out and no pong came yet (quietPong)
 	keepaliveSlot int32       // in keepaliveOf(c)'s heap (index + 1; 0: none), guarded by its mu
 	closeErr      *CloseError // set once the connection is finished
 	pingSent      int64       // guarded by mu: unix nanoseconds of the unanswered ping (0: none)

@@ -194,6 +194,9 @@ func (c *Conn) keepalive() {
 	case !pingSent.IsZero() && last.Before(pingSent):
 		next = timeout - now.Sub(pingSent)
 	case now.Sub(last) >= interval:
+		c.mu.Lock()
+		c.kaPing = true
+		c.mu.Unlock()
 		if err := c.writeControl(OpPing, nil); err != nil {
 			return
 		}
@@ -212,5 +215,27 @@ func (c *Conn) keepalive() {
 	}
 	if !c.ended {
 		keepaliveOf(c).schedule(c, next)
+	}
+}
+
+// quieter is what a driver's net.Conn may offer to hear that its
+// connection went quiet: a pong answered the keepalive ping, which is sent
+// only after PingInterval without input. wsloop's TLS connections then
+// let go of state they make again on the next record.
+type quieter interface{ Quiet() }
+
+// quietPong tells c's driver, if it listens, that a pong arrived for the
+// keepalive ping (push mode, on the driver's loop).
+func (c *Conn) quietPong() {
+	q, ok := c.nc.(quieter)
+	if !ok {
+		return
+	}
+	c.mu.Lock()
+	ka := c.kaPing
+	c.kaPing = false
+	c.mu.Unlock()
+	if ka {
+		q.Quiet()
 	}
 }

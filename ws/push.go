@@ -202,6 +202,7 @@ func (c *Conn) feedParse(in []byte, h Handler) bool {
 			if ph, ok := h.(PongHandler); ok {
 				ph.OnPong(c, ev.Payload)
 			}
+			c.quietPong()
 		case EventClose:
 			c.end(h, c.peerClosed(ev))
 			return false

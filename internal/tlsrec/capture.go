@@ -146,7 +146,7 @@ func (c *Capture) record(rec []byte) {
 		// all come before the first that does.
 		h := &c.conn.out
 		nonce := h.nonce()
-		if _, err := h.aead.Open(nil, nonce, body, rec[:HeaderLen]); err != nil {
+		if _, err := h.cipher(c.conn.suite).Open(nil, nonce, body, rec[:HeaderLen]); err != nil {
 			if c.sealed > 0 {
 				c.err = errors.New("tlsrec: crypto/tls wrote a record not under the application key after one that was")
 			}

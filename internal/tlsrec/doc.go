@@ -28,7 +28,8 @@
 // ClientSessionCache); TLS 1.2 stays with crypto/tls. The cipher suites
 // are TLS 1.3's three: AES-128-GCM, AES-256-GCM and ChaCha20-Poly1305.
 //
-// A Conn answers the peer's KeyUpdate (and updates its own keys after
+// Compact lets a quiet connection's AEADs go (the bulk of a Conn's
+// memory) until its next record. A Conn answers the peer's KeyUpdate (and updates its own keys after
 // 2^24 records, within AES-GCM's limit in RFC 8446 section 5.5), refuses
 // everything TLS 1.3 forbids after the handshake with the alert RFC 8446
 // names, and reports the peer's close_notify as io.EOF.

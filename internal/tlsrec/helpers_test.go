@@ -317,11 +317,11 @@ func inner(content []byte, typ byte, pad int) []byte {
 // TLSInnerPlaintext in under c's write key.
 func sealRaw(c *Conn, dst []byte, outer byte, in []byte) []byte {
 	h := &c.out
-	n := len(in) + h.aead.Overhead()
+	n := len(in) + tagLen
 	hdr := []byte{outer, 3, 3, byte(n >> 8), byte(n)}
 	dst = append(dst, hdr...)
 	nonce := h.nonce()
-	dst = h.aead.Seal(dst, nonce[:], in, hdr)
+	dst = h.cipher(c.suite).Seal(dst, nonce[:], in, hdr)
 	h.seq++
 	return dst
 }

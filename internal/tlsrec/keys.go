@@ -64,13 +64,18 @@ func (s *suite) expandLabel(secret []byte, label string, n int) []byte {
 	return out
 }
 
-// ivLen is the size of every TLS 1.3 AEAD's nonce (RFC 8446 5.3).
-const ivLen = 12
+// ivLen is the size of every TLS 1.3 AEAD's nonce (RFC 8446 5.3), tagLen
+// of its tag (all three suites').
+const (
+	ivLen  = 12
+	tagLen = 16
+)
 
 // half is one direction's record protection: the traffic secret, the
 // AEAD and IV derived from it, and the next record's sequence number.
 type half struct {
-	aead   cipher.AEAD
+	aead   cipher.AEAD // nil after Conn.Compact, until the next record
+	key    []byte      // what aead is made from again
 	iv     [ivLen]byte
 	nb     [ivLen]byte // the current record's nonce (in h: passed to the AEAD, it would escape from the stack)
 	seq    uint64
@@ -82,19 +87,33 @@ type half struct {
 func (h *half) setSecret(s *suite, secret []byte) error {
 	key := s.expandLabel(secret, "key", s.keyLen)
 	aead, err := s.aead(key)
-	clear(key)
 	if err != nil {
+		clear(key)
 		return err
 	}
-	if aead.NonceSize() != ivLen {
+	if aead.NonceSize() != ivLen || aead.Overhead() != tagLen {
+		clear(key)
 		return errSuite
 	}
 	copy(h.iv[:], s.expandLabel(secret, "iv", ivLen))
-	if h.secret != nil {
-		clear(h.secret)
-	}
-	h.aead, h.secret, h.seq = aead, secret, 0
+	clear(h.secret)
+	clear(h.key)
+	h.aead, h.key, h.secret, h.seq = aead, key, secret, 0
 	return nil
+}
+
+// cipher returns h's AEAD, made again from its key after Conn.Compact.
+func (h *half) cipher(s *suite) cipher.AEAD {
+	if h.aead == nil {
+		a, err := s.aead(h.key)
+		if err != nil {
+			// The same key made an AEAD before: only a broken
+			// invariant of this package gets here.
+			panic("tlsrec: remaking an AEAD: " + err.Error())
+		}
+		h.aead = a
+	}
+	return h.aead
 }
 
 // update moves h to the next generation of its traffic secret (a

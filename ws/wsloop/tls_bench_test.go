@@ -68,23 +68,33 @@ const (
 func BenchmarkIdleConnMemory(b *testing.B) {
 	const n = 1000
 	for _, tc := range []struct {
-		vers uint16
-		msg  int
-	}{{0, 5}, {0, 64 << 10}, {tls.VersionTLS13, 5}, {tls.VersionTLS13, 64 << 10}, {tls.VersionTLS12, 5}} {
+		vers  uint16
+		msg   int
+		quiet bool // after a keepalive round (ws.Conn's pong: Quiet)
+	}{{0, 5, false}, {0, 64 << 10, false}, {tls.VersionTLS13, 5, false}, {tls.VersionTLS13, 64 << 10, false},
+		{tls.VersionTLS13, 5, true}, {tls.VersionTLS12, 5, false}} {
 		vers := tc.vers
 		secure := vers != 0
 		name := map[uint16]string{0: "ws", tls.VersionTLS13: "wss-tls13", tls.VersionTLS12: "wss-tls12"}[vers]
+		if tc.quiet {
+			name += "-quiet"
+		}
 		name += fmt.Sprintf("/msg=%d", tc.msg)
 		b.Run(name, func(b *testing.B) {
 			h := ws.BaseHandler{}
 			before := liveHeap()
+			compacted0 := wsloop.QuietCompactions()
 			var ms0, ms1 runtime.MemStats
 			runtime.ReadMemStats(&ms0)
 			var u, ca string
 			var srv *wsloop.Server
 			if secure {
 				cert, _ := wsloop.NewTestCert(b, "idle")
-				u, _, srv = serveTLS(b, h, nil, &tls.Config{Certificates: []tls.Certificate{cert}, MaxVersion: vers})
+				var opts *ws.Options
+				if tc.quiet {
+					opts = &ws.Options{PingInterval: 100 * time.Millisecond, PingTimeout: 20 * time.Second}
+				}
+				u, _, srv = serveTLS(b, h, opts, &tls.Config{Certificates: []tls.Certificate{cert}, MaxVersion: vers})
 				ca = hex.EncodeToString(cert.Certificate[0])
 			} else {
 				u, srv = serve(b, h, nil, eventloop.Config{Loops: 1})
@@ -107,6 +117,12 @@ func BenchmarkIdleConnMemory(b *testing.B) {
 			}
 			if got := srv.Stats().Conns; got < n {
 				b.Fatalf("%d connections open, want %d", got, n)
+			}
+			for tc.quiet && wsloop.QuietCompactions() < compacted0+n && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if got := wsloop.QuietCompactions() - compacted0; tc.quiet && got < n {
+				b.Fatalf("%d connections went quiet, want %d", got, n)
 			}
 			runtime.ReadMemStats(&ms1)
 			after := liveHeap()

@@ -24,3 +24,7 @@ func OnRecordLayer(c *ws.Conn) bool {
 	lc, ok := c.NetConn().(*conn)
 	return ok && lc.tls != nil && lc.tls.rec != nil
 }
+
+// QuietCompactions is how many times a connection on the record layer
+// let its AEADs go after a keepalive pong (Quiet).
+func QuietCompactions() uint64 { return quietCompactions.Load() }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"net"
 	"os"
 	"path/filepath"
@@ -284,4 +285,42 @@ func TestTLSRecordLayerClient(t *testing.T) {
 		}
 		cl.Close()
 	}
+}
+
+// TestTLSRecordLayerQuiet: once a pong answers its keepalive ping, a
+// connection on the record layer lets its AEADs go, and the next messages
+// either way make them again.
+func TestTLSRecordLayerQuiet(t *testing.T) {
+	h := newLayerEcho()
+	u, ccfg, _ := serveTLS(t, h, &ws.Options{PingInterval: 20 * time.Millisecond, PingTimeout: 5 * time.Second}, nil)
+	c := dial(t, u, &ws.Options{TLSConfig: ccfg, PingInterval: -1})
+	if !h.seen(t).own {
+		t.Fatal("not on the record layer")
+	}
+	ctx := context.Background()
+	before := wsloop.QuietCompactions()
+	// The client answers pings while it reads; a message ends the read.
+	read := make(chan error, 1)
+	go func() {
+		_, p, err := c.ReadMessage(ctx)
+		if err == nil && string(p) != "after" {
+			err = errors.New("echo " + string(p))
+		}
+		read <- err
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for wsloop.QuietCompactions() == before {
+		if time.Now().After(deadline) {
+			t.Fatal("no compaction after keepalive pongs")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := c.WriteMessage(ctx, ws.OpText, []byte("after")); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-read; err != nil {
+		t.Fatal(err)
+	}
+
+	echoSizes(t, c)
 }
