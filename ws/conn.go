@@ -272,6 +272,7 @@ type pullState struct {
 	rc      syscall.RawConn // nc's, for reads that hold no buffer while idle; nil if unsupported
 	frameMu sync.Mutex      // held for writing one frame
 	wake    chan struct{}   // guarded by Conn.mu: closed when writing a message ends; made by a writer that waits
+	waiters int32           // guarded by Conn.mu: writers waiting for the message lock
 	closeDL int64           // guarded by Conn.mu: unix nanoseconds; Close's deadline bounds every write after it (0: none)
 	// With rc, rbuf is a pooled buffer held only while input is pending;
 	// otherwise small[:] while idle, else *rbig.

@@ -454,6 +454,16 @@ func TestServeListener(t *testing.T) {
 	}
 }
 
+// waitMessageWaiter returns once a writer waits for c's message lock.
+func waitMessageWaiter(t *testing.T, c *Conn) {
+	t.Helper()
+	waitFor(t, "a writer waiting for the message lock", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.p.waiters > 0
+	})
+}
+
 // A writer waiting for the message lock gives up when its ctx is done or
 // the connection ends, and gets the lock when the holder lets go.
 func TestMessageLockWaits(t *testing.T) {
@@ -471,7 +481,7 @@ func TestMessageLockWaits(t *testing.T) {
 	}
 	got := make(chan error, 1)
 	go func() { got <- c.WriteMessage(ctx, OpText, []byte("second")) }()
-	time.Sleep(10 * time.Millisecond)
+	waitMessageWaiter(t, c)
 	if _, err := w.Write([]byte("first")); err != nil {
 		t.Fatal(err)
 	}
@@ -490,7 +500,7 @@ func TestMessageLockWaits(t *testing.T) {
 		t.Fatal(err)
 	}
 	go func() { got <- c.WriteMessage(ctx, OpText, []byte("never")) }()
-	time.Sleep(10 * time.Millisecond)
+	waitMessageWaiter(t, c)
 	c.drop(ErrClosed)
 	if err := <-got; !errors.Is(err, ErrClosed) {
 		t.Fatalf("waiting writer on a dropped connection: %v", err)

@@ -101,15 +101,22 @@ func (c *Conn) lockMessage(ctx context.Context) error {
 			c.p.wake = make(chan struct{})
 		}
 		wake := c.p.wake
+		c.p.waiters++
 		c.mu.Unlock()
+		var err error
 		select {
 		case <-wake:
 		case <-ctx.Done():
-			return ctx.Err()
+			err = ctx.Err()
 		case <-c.Done():
-			return ErrClosed
+			err = ErrClosed
 		}
 		c.mu.Lock()
+		c.p.waiters--
+		if err != nil {
+			c.mu.Unlock()
+			return err
+		}
 	}
 	defer c.mu.Unlock()
 	if c.ended {
