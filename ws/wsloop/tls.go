@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/autobahn-go/autobahn/internal/tlsrec"
 	"github.com/autobahn-go/autobahn/ws"
@@ -53,10 +54,13 @@ type tlsLayer struct {
 	tc   *tls.Conn
 	rec  *tlsrec.Conn // instead of tc after a server's TLS 1.3 handshake (tls_rec.go)
 	open bool         // the handshake is done: the loop reads and writes
-	mem  memConn
-	head []byte  // plaintext of an HTTP head not complete yet
-	part *[]byte // rec: a record cut by the end of an input (partPool)
-	err  error   // why TLS ended the connection, for OnClose
+	// quiet: Quiet asked for rec's compaction, which the loop does once
+	// the input it is handing on was handed (recOpenUsed).
+	quiet atomic.Bool
+	mem   memConn
+	head  []byte  // plaintext of an HTTP head not complete yet
+	part  *[]byte // rec: a record cut by the end of an input (partPool)
+	err   error   // why TLS ended the connection, for OnClose
 	// state is the handshake's outcome once tc is dropped.
 	state *tls.ConnectionState
 }

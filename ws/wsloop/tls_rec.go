@@ -154,6 +154,11 @@ func (d *driver) recOpenUsed(c *conn, b []byte) (int, bool) {
 	plain, used, err := t.rec.Open(b)
 	if len(plain) > 0 {
 		d.plainIn(c, plain)
+		if t.quiet.Load() {
+			t.quiet.Store(false)
+			t.rec.Compact()
+			quietCompactions.Add(1)
+		}
 	}
 	if err == nil && !t.rec.Pending() {
 		return used, true
@@ -204,14 +209,16 @@ func putPart(b *[]byte) {
 
 // Quiet is ws's word that the connection went quiet: a pong answered its
 // keepalive ping, which goes out only after Options.PingInterval without
-// input (called on the loop, by the ws.Conn's Feed). On the record layer
-// the connection lets its two AEADs go (about 1.75 KB with AES-GCM)
-// until its next record either way, which makes them again; an idle
-// connection so holds them only for a ping's round trip per interval.
+// input (the ws.Conn's Feed calls it while the loop hands that input on).
+// On the record layer the connection then lets its two AEADs go (about
+// 1.75 KB with AES-GCM) until its next record either way, which makes
+// them again; an idle connection so holds them only for a ping's round
+// trip per interval. Quiet only marks the connection: the loop compacts
+// it once that input was handed on, so a call from any goroutine is safe
+// (c.tls and t.rec are set before the ws.Conn exists).
 func (c *conn) Quiet() {
 	if t := c.tls; t != nil && t.rec != nil {
-		t.rec.Compact()
-		quietCompactions.Add(1)
+		t.quiet.Store(true)
 	}
 }
 
