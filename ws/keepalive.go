@@ -194,9 +194,11 @@ func (c *Conn) keepalive() {
 	case !pingSent.IsZero() && last.Before(pingSent):
 		next = timeout - now.Sub(pingSent)
 	case now.Sub(last) >= interval:
-		c.mu.Lock()
-		c.kaPing = true
-		c.mu.Unlock()
+		if c.push { // only push mode reads it (quietPong)
+			c.mu.Lock()
+			c.kaPing = true
+			c.mu.Unlock()
+		}
 		if err := c.writeControl(OpPing, nil); err != nil {
 			return
 		}

@@ -196,35 +196,3 @@ func (c *Capture) Conn(state tls.ConnectionState) (*Conn, error) {
 	c.conn, c.readSecret, c.writeSecret = nil, nil, nil
 	return conn, nil
 }
-
-// RecordReader returns a reader of r, for crypto/tls's server to read
-// the handshake through, that never reads past the end of the record
-// crypto/tls asks for. crypto/tls reads ahead whatever the connection
-// has, and a client may send its first application data right after its
-// Finished: that would stay in the tls.Conn, out of reach of Conn.Open.
-// Read through RecordReader, it stays in the connection.
-func RecordReader(r io.Reader) io.Reader { return &recordReader{r: r} }
-
-type recordReader struct {
-	r    io.Reader
-	hdr  [HeaderLen]byte
-	nhdr int // bytes of the current record's header read
-	body int // bytes of the current record's body still to read
-}
-
-func (rr *recordReader) Read(b []byte) (int, error) {
-	if len(b) == 0 {
-		return 0, nil
-	}
-	if rr.body > 0 {
-		n, err := rr.r.Read(b[:min(len(b), rr.body)])
-		rr.body -= n
-		return n, err
-	}
-	n, err := rr.r.Read(b[:min(len(b), HeaderLen-rr.nhdr)])
-	rr.nhdr += copy(rr.hdr[rr.nhdr:], b[:n])
-	if rr.nhdr == HeaderLen {
-		rr.body, rr.nhdr = RecordLen(rr.hdr[:])-HeaderLen, 0
-	}
-	return n, err
-}

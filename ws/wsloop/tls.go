@@ -55,7 +55,7 @@ type tlsLayer struct {
 	rec  *tlsrec.Conn // instead of tc after a server's TLS 1.3 handshake (tls_rec.go)
 	open bool         // the handshake is done: the loop reads and writes
 	// quiet: Quiet asked for rec's compaction, which the loop does once
-	// the input it is handing on was handed (recOpenUsed).
+	// the input it is handing on was handed (recOpen).
 	quiet atomic.Bool
 	mem   memConn
 	head  []byte  // plaintext of an HTTP head not complete yet

@@ -1,7 +1,6 @@
 package wsloop
 
 import (
-	"encoding/binary"
 	"net"
 	"sync"
 	"time"
@@ -55,11 +54,9 @@ type memConn struct {
 	closed bool // the connection is gone: Read fails
 	// Read's place in the record stream (the reader's: the handshake
 	// goroutine's, then the loop's).
-	nhdr uint8                 // bytes of a record header read in pieces, in hdr
-	hdr  [recordHeaderLen]byte // that header
-	body int                   // bytes of the current record's body not read yet
-	in   []byte                // ciphertext not yet read by crypto/tls
-	out  *[]byte               // loop mode: ciphertext to send
+	rb  tlsrec.Boundary
+	in  []byte  // ciphertext not yet read by crypto/tls
+	out *[]byte // loop mode: ciphertext to send
 	// capture follows a server's handshake (tls_rec.go), on the
 	// handshake goroutine; the loop takes it after handshakeDone.
 	capture *tlsrec.Capture
@@ -71,10 +68,6 @@ type memConn struct {
 	done   bool      // the handshake returned, with hsErr
 	hsErr  error
 }
-
-// recordHeaderLen is the size of a TLS record header: type, version,
-// length (RFC 8446 5.1, RFC 5246 6.2.1).
-const recordHeaderLen = 5
 
 // maxHandshakeInput bounds the input a connection buffers for its
 // handshake goroutine: past it the loop stops reading the connection
@@ -203,25 +196,12 @@ func (m *memConn) Read(p []byte) (int, error) {
 func (m *memConn) take(p []byte) int {
 	n := 0
 	for n < len(p) && len(m.in) > 0 {
-		if m.body > 0 {
-			k := copy(p[n:], m.in[:min(m.body, len(m.in))])
-			n += k
-			m.in = m.in[k:]
-			if m.body -= k; m.body == 0 {
-				break // the record ends
-			}
-			continue
-		}
-		k := copy(p[n:], m.in[:min(recordHeaderLen-int(m.nhdr), len(m.in))])
-		copy(m.hdr[m.nhdr:], m.in[:k])
+		k := copy(p[n:], m.in[:min(m.rb.Next(), len(m.in))])
+		ended := m.rb.Took(p[n : n+k])
 		n += k
 		m.in = m.in[k:]
-		if m.nhdr += uint8(k); m.nhdr == recordHeaderLen {
-			m.nhdr = 0
-			m.body = int(binary.BigEndian.Uint16(m.hdr[3:]))
-			if m.body == 0 {
-				break
-			}
+		if ended {
+			break
 		}
 	}
 	return n
@@ -231,7 +211,7 @@ func (m *memConn) take(p []byte) int {
 // record: after a tls.Conn.Read that returned plaintext, crypto/tls holds
 // no input either.
 func (m *memConn) drained() bool {
-	return len(m.in) == 0 && m.body == 0 && m.nhdr == 0
+	return len(m.in) == 0 && m.rb.AtStart()
 }
 
 func (m *memConn) Write(b []byte) (int, error) {

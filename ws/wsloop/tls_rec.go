@@ -76,7 +76,7 @@ func (t *tlsLayer) takeOver() (plain []byte) {
 	if capt == nil {
 		return nil
 	}
-	if t.mem.body != 0 || t.mem.nhdr != 0 {
+	if !t.mem.rb.AtStart() {
 		return nil
 	}
 	in := t.mem.in
@@ -121,7 +121,7 @@ func (d *driver) recData(c *conn, in []byte) {
 		}
 		pp := t.part
 		t.part = nil // the connection may end in recOpen (and tlsClosed look at part)
-		ok := d.recOpen(c, p)
+		_, ok := d.recOpen(c, p)
 		putPart(pp)
 		if !ok {
 			return
@@ -130,26 +130,19 @@ func (d *driver) recData(c *conn, in []byte) {
 	if len(in) == 0 {
 		return
 	}
-	used, ok := d.recOpenUsed(c, in)
+	used, ok := d.recOpen(c, in)
 	if ok && used < len(in) {
 		t.part = partPool.Get().(*[]byte)
 		*t.part = append((*t.part)[:0], in[used:]...)
 	}
 }
 
-// recOpen opens the whole records of b, which holds nothing else; it
-// reports whether the connection goes on.
-func (d *driver) recOpen(c *conn, b []byte) bool {
-	_, ok := d.recOpenUsed(c, b)
-	return ok
-}
-
-// recOpenUsed opens the whole records at the start of b, hands their
+// recOpen opens the whole records at the start of b, hands their
 // plaintext on, sends what the record layer must answer (a KeyUpdate, an
 // alert), and ends the connection at the peer's close_notify or an
 // error. It returns how much of b it used and whether the connection
 // goes on.
-func (d *driver) recOpenUsed(c *conn, b []byte) (int, bool) {
+func (d *driver) recOpen(c *conn, b []byte) (int, bool) {
 	t := c.tls
 	plain, used, err := t.rec.Open(b)
 	if len(plain) > 0 {
