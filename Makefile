@@ -7,10 +7,10 @@ SHELL := /bin/bash
 GO        ?= go
 GOBIN     := $(shell $(GO) env GOPATH)/bin
 # Packages with SIMD kernels: run under every emulated CPU of the dispatch matrix.
-KERNEL_PKGS := ./nvx/... ./xor/... ./utf8/...
+KERNEL_PKGS := ./nvx/... ./xor/... ./utf8/... ./internal/aesgcm/...
 # Kernel packages (and the lean protocol core) may import only std,
 # golang.org/x/sys and this module.
-DEP_PKGS    := ./nvx ./xor ./utf8 ./ws ./ws/wshttp
+DEP_PKGS    := ./nvx ./xor ./utf8 ./internal/aesgcm ./ws ./ws/wshttp
 FUZZTIME  ?= 5s
 
 .PHONY: test deps fmt vet staticcheck test-race test-kernels test-purego qemu regen depcheck bench-check natsfabric interop fuzz bench
@@ -71,7 +71,7 @@ qemu:
 
 regen:
 	cd asm && $(GO) generate ./...
-	git diff --exit-code -- xor utf8 || { echo "generated assembly is stale: run 'cd asm && go generate ./...' and commit"; exit 1; }
+	git diff --exit-code -- xor utf8 internal/aesgcm || { echo "generated assembly is stale: run 'cd asm && go generate ./...' and commit"; exit 1; }
 
 depcheck:
 	@scripts/depcheck.sh $(DEP_PKGS)

@@ -1,7 +1,6 @@
 package tlsrec
 
 import (
-	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
 	"crypto/sha256"
@@ -11,6 +10,7 @@ import (
 	"errors"
 	"hash"
 
+	"github.com/autobahn-go/autobahn/internal/aesgcm"
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
@@ -23,17 +23,9 @@ type suite struct {
 	aead   func(key []byte) (cipher.AEAD, error)
 }
 
-func aesGCM(key []byte) (cipher.AEAD, error) {
-	b, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewGCM(b)
-}
-
 var suites = [...]suite{
-	{tls.TLS_AES_128_GCM_SHA256, 16, sha256.New, sha256.Size, aesGCM},
-	{tls.TLS_AES_256_GCM_SHA384, 32, sha512.New384, sha512.Size384, aesGCM},
+	{tls.TLS_AES_128_GCM_SHA256, 16, sha256.New, sha256.Size, aesgcm.New},
+	{tls.TLS_AES_256_GCM_SHA384, 32, sha512.New384, sha512.Size384, aesgcm.New},
 	{tls.TLS_CHACHA20_POLY1305_SHA256, chacha20poly1305.KeySize, sha256.New, sha256.Size, chacha20poly1305.New},
 }
 

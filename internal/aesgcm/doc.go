@@ -1,0 +1,12 @@
+// Package aesgcm is AES-GCM (AES-128 and AES-256, 12-byte nonces, 16-byte
+// tags) as a cipher.AEAD, with kernels for amd64 CPUs that have VAES and
+// VPCLMULQDQ on 512-bit vectors (AVX-512: Intel Ice Lake and later, AMD
+// Zen 4 and later). There it encrypts and hashes 16 blocks per step, where
+// the standard library's assembly takes 8 blocks of 128 bits; everywhere
+// else, and with the purego build tag, New returns the standard library's
+// AES-GCM (the generic twin the tests compare against).
+//
+// It exists for the TLS 1.3 record layer (internal/tlsrec), whose
+// per-record work is mostly this cipher. The kernels are constant time:
+// no branch and no memory address depends on the key or the data.
+package aesgcm
