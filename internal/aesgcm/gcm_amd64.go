@@ -118,13 +118,8 @@ func (g *vaesGCM) tag(out *[16]byte, j0 *[16]byte, ct, ad []byte) {
 	binary.BigEndian.PutUint64(lens[:8], uint64(len(ad))*8)
 	binary.BigEndian.PutUint64(lens[8:], uint64(len(ct))*8)
 	ghashBlocks(&g.keys, &y, &lens[0], 1)
-	// y is reflected, low qword first: the block is its byte reversal.
-	var s [16]byte
-	for i := range s {
-		s[i] = y[15-i]
-	}
 	encBlock(&g.rk[0][0], g.rounds, &out[0], &j0[0])
-	subtle.XORBytes(out[:], out[:], s[:])
+	finish(out[:], &y)
 }
 
 func counters(nonce []byte) (j0, ctr [16]byte) {
@@ -192,11 +187,12 @@ func (g *vaesGCM) hashSmall(s *[smallMax + 48]byte, nb, adLen, n int) (y [16]byt
 	return y
 }
 
-// finish XORs the reflected GHASH state y, as a block, into mask.
+// finish XORs the reflected GHASH state y, as a block (its byte
+// reversal), into mask.
 func finish(mask []byte, y *[16]byte) {
-	for i := range 16 {
-		mask[i] ^= y[15-i]
-	}
+	le, be := binary.LittleEndian, binary.BigEndian
+	be.PutUint64(mask[:8], be.Uint64(mask[:8])^le.Uint64(y[8:]))
+	be.PutUint64(mask[8:16], be.Uint64(mask[8:16])^le.Uint64(y[:8]))
 }
 
 func (g *vaesGCM) sealSmall(out, nonce, pt, ad []byte) {
@@ -234,7 +230,6 @@ func (g *vaesGCM) openSmall(out, nonce, ct, want, ad []byte) error {
 		return errOpen
 	}
 	copy(out, s[16:16+n])
-	clear(s[:])
 	return nil
 }
 
