@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -416,7 +417,7 @@ func checkClose(t *testing.T, c *websocket.Conn) {
 		_, err := c.Recv(context.Background())
 		recvErr <- err
 	}()
-	time.Sleep(10 * time.Millisecond)
+	waitBlockedIn(t, "websocket.(*Conn).Recv")
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -431,6 +432,29 @@ func checkClose(t *testing.T, c *websocket.Conn) {
 	}
 	if err := c.Send(context.Background(), &wamp.Published{Request: 1, Publication: 1}); !errors.Is(err, websocket.ErrClosed) {
 		t.Fatalf("Send after Close: %v", err)
+	}
+}
+
+// waitBlockedIn waits until a goroutine is blocked (waiting for I/O, a
+// channel, a lock or a condition) with fn on its stack.
+func waitBlockedIn(t *testing.T, fn string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	buf := make([]byte, 1<<20)
+	for {
+		for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+			head, _, _ := strings.Cut(g, "\n")
+			blocked := strings.Contains(head, "[IO wait") || strings.Contains(head, "[select") ||
+				strings.Contains(head, "[chan receive") || strings.Contains(head, "[sync.Cond.Wait") ||
+				strings.Contains(head, "[sync.Mutex.Lock") || strings.Contains(head, "[semacquire")
+			if blocked && strings.Contains(g, fn) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no goroutine blocked in %s", fn)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
