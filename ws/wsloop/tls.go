@@ -57,10 +57,12 @@ type tlsLayer struct {
 	// quiet: Quiet asked for rec's compaction, which the loop does once
 	// the input it is handing on was handed (recOpen).
 	quiet atomic.Bool
-	mem   memConn
-	head  []byte  // plaintext of an HTTP head not complete yet
-	part  *[]byte // rec: a record cut by the end of an input (partPool)
-	err   error   // why TLS ended the connection, for OnClose
+	// mem is crypto/tls's transport; dropped (nil) once the record layer
+	// took over, with crypto/tls's handshake goroutine long returned.
+	mem  *memConn
+	head []byte  // plaintext of an HTTP head not complete yet
+	part *[]byte // rec: a record cut by the end of an input (partPool)
+	err  error   // why TLS ended the connection, for OnClose
 	// state is the handshake's outcome once tc is dropped.
 	state *tls.ConnectionState
 }
@@ -68,8 +70,8 @@ type tlsLayer struct {
 // startTLS starts c's TLS handshake (c.ec is open): server side for an
 // accepted connection, client side with cfg.
 func (d *driver) startTLS(c *conn, client bool, cfg *tls.Config) {
-	t := &tlsLayer{}
-	m := &t.mem
+	t := &tlsLayer{mem: new(memConn)}
+	m := t.mem
 	m.init(c.ec)
 	if client {
 		if cfg.ClientSessionCache == nil {
@@ -186,8 +188,14 @@ func (d *driver) tlsHandshaken(c *conn) {
 		}
 	}
 	if t.rec != nil {
-		if in := t.mem.in; len(in) > 0 {
-			t.mem.in = nil
+		in := t.mem.in
+		t.mem.in = nil
+		if err := t.flush(c); err != nil { // nothing, unless crypto/tls wrote after its handshake
+			_ = c.ec.Close()
+			return
+		}
+		t.mem = nil
+		if len(in) > 0 {
 			d.recData(c, in) // what came behind the handshake
 		}
 		return
@@ -325,7 +333,10 @@ func (c *conn) tlsClosed(err error) error {
 	if t == nil {
 		return err
 	}
-	done, hsErr := t.mem.closeConn()
+	done, hsErr := true, error(nil) // the record layer took over after a handshake
+	if t.mem != nil {
+		done, hsErr = t.mem.closeConn()
+	}
 	t.head = nil
 	if t.part != nil {
 		putPart(t.part)

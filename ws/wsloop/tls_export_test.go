@@ -18,11 +18,11 @@ func NewTestCert(tb testing.TB, name string) (tls.Certificate, *x509.CertPool) {
 var SelfSignedCert = selfSignedCert
 
 // OnRecordLayer reports whether c, a server's connection, left crypto/tls
-// for the loop's own record layer (tls_rec.go). Call it in a callback of
-// c.
+// for the loop's own record layer (tls_rec.go), keeping neither the
+// tls.Conn nor its transport. Call it in a callback of c.
 func OnRecordLayer(c *ws.Conn) bool {
 	lc, ok := c.NetConn().(*conn)
-	return ok && lc.tls != nil && lc.tls.rec != nil
+	return ok && lc.tls != nil && lc.tls.rec != nil && lc.tls.tc == nil && lc.tls.mem == nil
 }
 
 // QuietCompactions is how many times a connection on the record layer
