@@ -115,8 +115,7 @@ func (g *vaesGCM) tag(out *[16]byte, j0 *[16]byte, ct, ad []byte) {
 	var y, lens [16]byte
 	g.ghash(&y, ad)
 	g.ghash(&y, ct)
-	binary.BigEndian.PutUint64(lens[:8], uint64(len(ad))*8)
-	binary.BigEndian.PutUint64(lens[8:], uint64(len(ct))*8)
+	lengths(lens[:], len(ad), len(ct))
 	ghashBlocks(&g.keys, &y, &lens[0], 1)
 	encBlock(&g.rk[0][0], g.rounds, &out[0], &j0[0])
 	finish(out[:], &y)
@@ -171,6 +170,8 @@ func small(s *[smallMax + 48]byte, n int) (nb int) {
 	return nb
 }
 
+// lengths writes GHASH's last block: the bit lengths of the additional
+// data and of the message.
 func lengths(s []byte, adLen, n int) {
 	binary.BigEndian.PutUint64(s[:8], uint64(adLen)*8)
 	binary.BigEndian.PutUint64(s[8:16], uint64(n)*8)
