@@ -1,7 +1,8 @@
 // Command aesgcm generates the amd64 AES-GCM kernels of package
 // github.com/autobahn-go/autobahn/internal/aesgcm: AES-CTR with VAES on
 // 512-bit vectors (16 blocks per iteration) and GHASH with VPCLMULQDQ on
-// 512-bit vectors (16 blocks per reduction).
+// 512-bit vectors (16 blocks per reduction); and the same on 256-bit
+// vectors for CPUs without AVX-512 (gen256.go).
 //
 // Representation. A GHASH block is loaded byte-reversed, so that the
 // 128-bit integer's bit 127 holds the coefficient of x^0 ("reflected").
@@ -31,6 +32,10 @@ func main() {
 	encBlock()
 	ctrBlocks()
 	ghashBlocks()
+	consts256()
+	cpuid7()
+	ctrBlocksAVX2()
+	ghashBlocksAVX2()
 	Generate()
 }
 

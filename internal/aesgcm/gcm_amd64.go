@@ -12,8 +12,15 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
+// fast: the 512-bit kernels (AVX-512 with VAES and VPCLMULQDQ).
 var fast = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL &&
 	cpu.X86.HasAVX512VAES && cpu.X86.HasAVX512VPCLMULQDQ
+
+// fast256: the 256-bit kernels (AVX2 with VAES and VPCLMULQDQ on ymm
+// registers, which golang.org/x/sys/cpu reports only beside AVX-512).
+// HasAVX2 implies CPUID leaf 7 and the OS saving the ymm state.
+var fast256 = cpu.X86.HasAVX2 && cpu.X86.HasAES && cpu.X86.HasPCLMULQDQ &&
+	cpuid7()&(1<<9|1<<10) == 1<<9|1<<10
 
 const (
 	nonceSize = 12
@@ -22,16 +29,17 @@ const (
 
 var errOpen = errors.New("cipher: message authentication failed")
 
-// vaesGCM is AES-GCM on the 512-bit kernels: 512 bytes of key material
-// (the standard library's AES-GCM holds about 870).
+// vaesGCM is AES-GCM on the 512-bit or the 256-bit kernels: 512 bytes of
+// key material (the standard library's AES-GCM holds about 870).
 type vaesGCM struct {
 	rk     [15][16]byte // expanded encryption key
 	rounds int
 	keys   [16][16]byte // H^16·x^-1 ... H^1·x^-1, reflected, low qword first
+	ymm    bool         // the 256-bit kernels
 }
 
-func newVAES(key []byte) *vaesGCM {
-	g := &vaesGCM{}
+func newVAES(key []byte, ymm bool) *vaesGCM {
+	g := &vaesGCM{ymm: ymm}
 	g.rounds = expandKey(key, &g.rk)
 	var h [16]byte
 	encBlock(&g.rk[0][0], g.rounds, &h[0], &h[0])
@@ -82,30 +90,47 @@ func gfMul(xhi, xlo, yhi, ylo uint64) (zhi, zlo uint64) {
 	return zhi, zlo
 }
 
+// ctrBlocks and ghashBlocks call the kernels of g's width.
+func (g *vaesGCM) ctrBlocks(ctr *[16]byte, dst, src *byte, n int) {
+	if g.ymm {
+		ctrBlocksAVX2(&g.rk[0][0], g.rounds, ctr, dst, src, n)
+		return
+	}
+	g.ctrBlocks(ctr, dst, src, n)
+}
+
+func (g *vaesGCM) ghashBlocks(y *[16]byte, data *byte, n int) {
+	if g.ymm {
+		ghashBlocksAVX2(&g.keys, y, data, n)
+		return
+	}
+	g.ghashBlocks(y, data, n)
+}
+
 // ghash folds b (any length; a partial last block is padded with zeros)
 // into y.
 func (g *vaesGCM) ghash(y *[16]byte, b []byte) {
 	if n := len(b) / 16; n > 0 {
-		ghashBlocks(&g.keys, y, &b[0], n)
+		g.ghashBlocks(y, &b[0], n)
 		b = b[n*16:]
 	}
 	if len(b) > 0 {
 		var last [16]byte
 		copy(last[:], b)
-		ghashBlocks(&g.keys, y, &last[0], 1)
+		g.ghashBlocks(y, &last[0], 1)
 	}
 }
 
 // ctr XORs src with the key stream from counter block *ctr into dst.
 func (g *vaesGCM) ctr(ctr *[16]byte, dst, src []byte) {
 	if n := len(src) / 16; n > 0 {
-		ctrBlocks(&g.rk[0][0], g.rounds, ctr, &dst[0], &src[0], n)
+		g.ctrBlocks(ctr, &dst[0], &src[0], n)
 		dst, src = dst[n*16:], src[n*16:]
 	}
 	if len(src) > 0 {
 		var ks [16]byte
 		copy(ks[:], src)
-		ctrBlocks(&g.rk[0][0], g.rounds, ctr, &ks[0], &ks[0], 1)
+		g.ctrBlocks(ctr, &ks[0], &ks[0], 1)
 		copy(dst, ks[:len(src)])
 	}
 }
@@ -116,7 +141,7 @@ func (g *vaesGCM) tag(out *[16]byte, j0 *[16]byte, ct, ad []byte) {
 	g.ghash(&y, ad)
 	g.ghash(&y, ct)
 	lengths(lens[:], len(ad), len(ct))
-	ghashBlocks(&g.keys, &y, &lens[0], 1)
+	g.ghashBlocks(&y, &lens[0], 1)
 	encBlock(&g.rk[0][0], g.rounds, &out[0], &j0[0])
 	finish(out[:], &y)
 }
@@ -184,7 +209,7 @@ func (g *vaesGCM) hashSmall(s *[smallMax + 48]byte, nb, adLen, n int) (y [16]byt
 	if adLen == 0 {
 		from = 16
 	}
-	ghashBlocks(&g.keys, &y, &s[from], nb+1-from/16)
+	g.ghashBlocks(&y, &s[from], nb+1-from/16)
 	return y
 }
 
@@ -202,7 +227,7 @@ func (g *vaesGCM) sealSmall(out, nonce, pt, ad []byte) {
 	copy(s[16:], pt)
 	nb := (16 + n + 15) / 16
 	j0, _ := counters(nonce)
-	ctrBlocks(&g.rk[0][0], g.rounds, &j0, &s[0], &s[0], nb) // J0's key stream, then the message's
+	g.ctrBlocks(&j0, &s[0], &s[0], nb) // J0's key stream, then the message's
 	copy(out, s[16:16+n])
 	var mask [16]byte
 	copy(mask[:], s[:16])
@@ -223,7 +248,7 @@ func (g *vaesGCM) openSmall(out, nonce, ct, want, ad []byte) error {
 	y := g.hashSmall(&s, nb, len(ad), n)
 	clear(s[:16])
 	j0, _ := counters(nonce)
-	ctrBlocks(&g.rk[0][0], g.rounds, &j0, &s[0], &s[0], nb)
+	g.ctrBlocks(&j0, &s[0], &s[0], nb)
 	finish(s[:16], &y)
 	if subtle.ConstantTimeCompare(s[:16], want) != 1 {
 		clear(out)

@@ -609,3 +609,683 @@ gh_done:
 	VMOVDQU64 X0, (AX)
 	VZEROUPPER
 	RET
+
+DATA inc2<>+0(SB)/4, $0x00000002
+DATA inc2<>+4(SB)/4, $0x00000000
+DATA inc2<>+8(SB)/8, $0x0000000000000000
+GLOBL inc2<>(SB), RODATA|NOPTR, $16
+
+DATA inc1<>+0(SB)/4, $0x00000001
+DATA inc1<>+4(SB)/4, $0x00000000
+DATA inc1<>+8(SB)/8, $0x0000000000000000
+GLOBL inc1<>(SB), RODATA|NOPTR, $16
+
+// func cpuid7() uint32
+// Requires: CPUID
+TEXT ·cpuid7(SB), NOSPLIT, $0-4
+	MOVL $0x00000007, AX
+	XORL CX, CX
+	CPUID
+	MOVL CX, ret+0(FP)
+	RET
+
+// func ctrBlocksAVX2(rk *byte, rounds int, ctr *[16]byte, dst *byte, src *byte, nblocks int)
+// Requires: AES, AVX, AVX2, VAES
+TEXT ·ctrBlocksAVX2(SB), NOSPLIT, $0-48
+	MOVQ           rk+0(FP), AX
+	MOVQ           rounds+8(FP), CX
+	MOVQ           ctr+16(FP), DX
+	MOVQ           dst+24(FP), BX
+	MOVQ           src+32(FP), SI
+	MOVQ           nblocks+40(FP), DI
+	VBROADCASTI128 bswapMask<>+0(SB), Y15
+	VBROADCASTI128 inc2<>+0(SB), Y14
+	VBROADCASTI128 (DX), Y0
+	VPSHUFB        Y15, Y0, Y0
+	VPADDD         laneOffsets<>+0(SB), Y0, Y0
+	CMPQ           CX, $0x0a
+	JNE            ctr2_aes256
+
+ctr2_128_loop16:
+	CMPQ           DI, $0x10
+	JB             ctr2_128_loop2
+	VPSHUFB        Y15, Y0, Y1
+	VPADDD         Y14, Y0, Y0
+	VPSHUFB        Y15, Y0, Y2
+	VPADDD         Y14, Y0, Y0
+	VPSHUFB        Y15, Y0, Y3
+	VPADDD         Y14, Y0, Y0
+	VPSHUFB        Y15, Y0, Y4
+	VPADDD         Y14, Y0, Y0
+	VPSHUFB        Y15, Y0, Y5
+	VPADDD         Y14, Y0, Y0
+	VPSHUFB        Y15, Y0, Y6
+	VPADDD         Y14, Y0, Y0
+	VPSHUFB        Y15, Y0, Y7
+	VPADDD         Y14, Y0, Y0
+	VPSHUFB        Y15, Y0, Y8
+	VPADDD         Y14, Y0, Y0
+	VBROADCASTI128 (AX), Y9
+	VPXOR          Y9, Y1, Y1
+	VPXOR          Y9, Y2, Y2
+	VPXOR          Y9, Y3, Y3
+	VPXOR          Y9, Y4, Y4
+	VPXOR          Y9, Y5, Y5
+	VPXOR          Y9, Y6, Y6
+	VPXOR          Y9, Y7, Y7
+	VPXOR          Y9, Y8, Y8
+	VBROADCASTI128 16(AX), Y10
+	VAESENC        Y10, Y1, Y1
+	VAESENC        Y10, Y2, Y2
+	VAESENC        Y10, Y3, Y3
+	VAESENC        Y10, Y4, Y4
+	VAESENC        Y10, Y5, Y5
+	VAESENC        Y10, Y6, Y6
+	VAESENC        Y10, Y7, Y7
+	VAESENC        Y10, Y8, Y8
+	VBROADCASTI128 32(AX), Y9
+	VAESENC        Y9, Y1, Y1
+	VAESENC        Y9, Y2, Y2
+	VAESENC        Y9, Y3, Y3
+	VAESENC        Y9, Y4, Y4
+	VAESENC        Y9, Y5, Y5
+	VAESENC        Y9, Y6, Y6
+	VAESENC        Y9, Y7, Y7
+	VAESENC        Y9, Y8, Y8
+	VBROADCASTI128 48(AX), Y10
+	VAESENC        Y10, Y1, Y1
+	VAESENC        Y10, Y2, Y2
+	VAESENC        Y10, Y3, Y3
+	VAESENC        Y10, Y4, Y4
+	VAESENC        Y10, Y5, Y5
+	VAESENC        Y10, Y6, Y6
+	VAESENC        Y10, Y7, Y7
+	VAESENC        Y10, Y8, Y8
+	VBROADCASTI128 64(AX), Y9
+	VAESENC        Y9, Y1, Y1
+	VAESENC        Y9, Y2, Y2
+	VAESENC        Y9, Y3, Y3
+	VAESENC        Y9, Y4, Y4
+	VAESENC        Y9, Y5, Y5
+	VAESENC        Y9, Y6, Y6
+	VAESENC        Y9, Y7, Y7
+	VAESENC        Y9, Y8, Y8
+	VBROADCASTI128 80(AX), Y10
+	VAESENC        Y10, Y1, Y1
+	VAESENC        Y10, Y2, Y2
+	VAESENC        Y10, Y3, Y3
+	VAESENC        Y10, Y4, Y4
+	VAESENC        Y10, Y5, Y5
+	VAESENC        Y10, Y6, Y6
+	VAESENC        Y10, Y7, Y7
+	VAESENC        Y10, Y8, Y8
+	VBROADCASTI128 96(AX), Y9
+	VAESENC        Y9, Y1, Y1
+	VAESENC        Y9, Y2, Y2
+	VAESENC        Y9, Y3, Y3
+	VAESENC        Y9, Y4, Y4
+	VAESENC        Y9, Y5, Y5
+	VAESENC        Y9, Y6, Y6
+	VAESENC        Y9, Y7, Y7
+	VAESENC        Y9, Y8, Y8
+	VBROADCASTI128 112(AX), Y10
+	VAESENC        Y10, Y1, Y1
+	VAESENC        Y10, Y2, Y2
+	VAESENC        Y10, Y3, Y3
+	VAESENC        Y10, Y4, Y4
+	VAESENC        Y10, Y5, Y5
+	VAESENC        Y10, Y6, Y6
+	VAESENC        Y10, Y7, Y7
+	VAESENC        Y10, Y8, Y8
+	VBROADCASTI128 128(AX), Y9
+	VAESENC        Y9, Y1, Y1
+	VAESENC        Y9, Y2, Y2
+	VAESENC        Y9, Y3, Y3
+	VAESENC        Y9, Y4, Y4
+	VAESENC        Y9, Y5, Y5
+	VAESENC        Y9, Y6, Y6
+	VAESENC        Y9, Y7, Y7
+	VAESENC        Y9, Y8, Y8
+	VBROADCASTI128 144(AX), Y10
+	VAESENC        Y10, Y1, Y1
+	VAESENC        Y10, Y2, Y2
+	VAESENC        Y10, Y3, Y3
+	VAESENC        Y10, Y4, Y4
+	VAESENC        Y10, Y5, Y5
+	VAESENC        Y10, Y6, Y6
+	VAESENC        Y10, Y7, Y7
+	VAESENC        Y10, Y8, Y8
+	VBROADCASTI128 160(AX), Y9
+	VAESENCLAST    Y9, Y1, Y1
+	VAESENCLAST    Y9, Y2, Y2
+	VAESENCLAST    Y9, Y3, Y3
+	VAESENCLAST    Y9, Y4, Y4
+	VAESENCLAST    Y9, Y5, Y5
+	VAESENCLAST    Y9, Y6, Y6
+	VAESENCLAST    Y9, Y7, Y7
+	VAESENCLAST    Y9, Y8, Y8
+	VPXOR          (SI), Y1, Y1
+	VMOVDQU        Y1, (BX)
+	VPXOR          32(SI), Y2, Y2
+	VMOVDQU        Y2, 32(BX)
+	VPXOR          64(SI), Y3, Y3
+	VMOVDQU        Y3, 64(BX)
+	VPXOR          96(SI), Y4, Y4
+	VMOVDQU        Y4, 96(BX)
+	VPXOR          128(SI), Y5, Y5
+	VMOVDQU        Y5, 128(BX)
+	VPXOR          160(SI), Y6, Y6
+	VMOVDQU        Y6, 160(BX)
+	VPXOR          192(SI), Y7, Y7
+	VMOVDQU        Y7, 192(BX)
+	VPXOR          224(SI), Y8, Y8
+	VMOVDQU        Y8, 224(BX)
+	ADDQ           $0x00000100, SI
+	ADDQ           $0x00000100, BX
+	SUBQ           $0x10, DI
+	JMP            ctr2_128_loop16
+
+ctr2_128_loop2:
+	CMPQ           DI, $0x02
+	JB             ctr2_128_one
+	VPSHUFB        Y15, Y0, Y1
+	VPADDD         Y14, Y0, Y0
+	VBROADCASTI128 (AX), Y9
+	VPXOR          Y9, Y1, Y1
+	VBROADCASTI128 16(AX), Y10
+	VAESENC        Y10, Y1, Y1
+	VBROADCASTI128 32(AX), Y9
+	VAESENC        Y9, Y1, Y1
+	VBROADCASTI128 48(AX), Y10
+	VAESENC        Y10, Y1, Y1
+	VBROADCASTI128 64(AX), Y9
+	VAESENC        Y9, Y1, Y1
+	VBROADCASTI128 80(AX), Y10
+	VAESENC        Y10, Y1, Y1
+	VBROADCASTI128 96(AX), Y9
+	VAESENC        Y9, Y1, Y1
+	VBROADCASTI128 112(AX), Y10
+	VAESENC        Y10, Y1, Y1
+	VBROADCASTI128 128(AX), Y9
+	VAESENC        Y9, Y1, Y1
+	VBROADCASTI128 144(AX), Y10
+	VAESENC        Y10, Y1, Y1
+	VBROADCASTI128 160(AX), Y9
+	VAESENCLAST    Y9, Y1, Y1
+	VPXOR          (SI), Y1, Y1
+	VMOVDQU        Y1, (BX)
+	ADDQ           $0x20, SI
+	ADDQ           $0x20, BX
+	SUBQ           $0x02, DI
+	JMP            ctr2_128_loop2
+
+ctr2_128_one:
+	TESTQ       DI, DI
+	JZ          ctr2_128_done
+	VPSHUFB     X15, X0, X1
+	VPXOR       (AX), X1, X1
+	VAESENC     16(AX), X1, X1
+	VAESENC     32(AX), X1, X1
+	VAESENC     48(AX), X1, X1
+	VAESENC     64(AX), X1, X1
+	VAESENC     80(AX), X1, X1
+	VAESENC     96(AX), X1, X1
+	VAESENC     112(AX), X1, X1
+	VAESENC     128(AX), X1, X1
+	VAESENC     144(AX), X1, X1
+	VAESENCLAST 160(AX), X1, X1
+	VPXOR       (SI), X1, X1
+	VMOVDQU     X1, (BX)
+	VPADDD      inc1<>+0(SB), X0, X0
+
+ctr2_128_done:
+	VPSHUFB X15, X0, X0
+	VMOVDQU X0, (DX)
+	VZEROUPPER
+	RET
+
+ctr2_aes256:
+ctr2_256_loop16:
+	CMPQ           DI, $0x10
+	JB             ctr2_256_loop2
+	VPSHUFB        Y15, Y0, Y1
+	VPADDD         Y14, Y0, Y0
+	VPSHUFB        Y15, Y0, Y2
+	VPADDD         Y14, Y0, Y0
+	VPSHUFB        Y15, Y0, Y3
+	VPADDD         Y14, Y0, Y0
+	VPSHUFB        Y15, Y0, Y4
+	VPADDD         Y14, Y0, Y0
+	VPSHUFB        Y15, Y0, Y5
+	VPADDD         Y14, Y0, Y0
+	VPSHUFB        Y15, Y0, Y6
+	VPADDD         Y14, Y0, Y0
+	VPSHUFB        Y15, Y0, Y7
+	VPADDD         Y14, Y0, Y0
+	VPSHUFB        Y15, Y0, Y8
+	VPADDD         Y14, Y0, Y0
+	VBROADCASTI128 (AX), Y9
+	VPXOR          Y9, Y1, Y1
+	VPXOR          Y9, Y2, Y2
+	VPXOR          Y9, Y3, Y3
+	VPXOR          Y9, Y4, Y4
+	VPXOR          Y9, Y5, Y5
+	VPXOR          Y9, Y6, Y6
+	VPXOR          Y9, Y7, Y7
+	VPXOR          Y9, Y8, Y8
+	VBROADCASTI128 16(AX), Y10
+	VAESENC        Y10, Y1, Y1
+	VAESENC        Y10, Y2, Y2
+	VAESENC        Y10, Y3, Y3
+	VAESENC        Y10, Y4, Y4
+	VAESENC        Y10, Y5, Y5
+	VAESENC        Y10, Y6, Y6
+	VAESENC        Y10, Y7, Y7
+	VAESENC        Y10, Y8, Y8
+	VBROADCASTI128 32(AX), Y9
+	VAESENC        Y9, Y1, Y1
+	VAESENC        Y9, Y2, Y2
+	VAESENC        Y9, Y3, Y3
+	VAESENC        Y9, Y4, Y4
+	VAESENC        Y9, Y5, Y5
+	VAESENC        Y9, Y6, Y6
+	VAESENC        Y9, Y7, Y7
+	VAESENC        Y9, Y8, Y8
+	VBROADCASTI128 48(AX), Y10
+	VAESENC        Y10, Y1, Y1
+	VAESENC        Y10, Y2, Y2
+	VAESENC        Y10, Y3, Y3
+	VAESENC        Y10, Y4, Y4
+	VAESENC        Y10, Y5, Y5
+	VAESENC        Y10, Y6, Y6
+	VAESENC        Y10, Y7, Y7
+	VAESENC        Y10, Y8, Y8
+	VBROADCASTI128 64(AX), Y9
+	VAESENC        Y9, Y1, Y1
+	VAESENC        Y9, Y2, Y2
+	VAESENC        Y9, Y3, Y3
+	VAESENC        Y9, Y4, Y4
+	VAESENC        Y9, Y5, Y5
+	VAESENC        Y9, Y6, Y6
+	VAESENC        Y9, Y7, Y7
+	VAESENC        Y9, Y8, Y8
+	VBROADCASTI128 80(AX), Y10
+	VAESENC        Y10, Y1, Y1
+	VAESENC        Y10, Y2, Y2
+	VAESENC        Y10, Y3, Y3
+	VAESENC        Y10, Y4, Y4
+	VAESENC        Y10, Y5, Y5
+	VAESENC        Y10, Y6, Y6
+	VAESENC        Y10, Y7, Y7
+	VAESENC        Y10, Y8, Y8
+	VBROADCASTI128 96(AX), Y9
+	VAESENC        Y9, Y1, Y1
+	VAESENC        Y9, Y2, Y2
+	VAESENC        Y9, Y3, Y3
+	VAESENC        Y9, Y4, Y4
+	VAESENC        Y9, Y5, Y5
+	VAESENC        Y9, Y6, Y6
+	VAESENC        Y9, Y7, Y7
+	VAESENC        Y9, Y8, Y8
+	VBROADCASTI128 112(AX), Y10
+	VAESENC        Y10, Y1, Y1
+	VAESENC        Y10, Y2, Y2
+	VAESENC        Y10, Y3, Y3
+	VAESENC        Y10, Y4, Y4
+	VAESENC        Y10, Y5, Y5
+	VAESENC        Y10, Y6, Y6
+	VAESENC        Y10, Y7, Y7
+	VAESENC        Y10, Y8, Y8
+	VBROADCASTI128 128(AX), Y9
+	VAESENC        Y9, Y1, Y1
+	VAESENC        Y9, Y2, Y2
+	VAESENC        Y9, Y3, Y3
+	VAESENC        Y9, Y4, Y4
+	VAESENC        Y9, Y5, Y5
+	VAESENC        Y9, Y6, Y6
+	VAESENC        Y9, Y7, Y7
+	VAESENC        Y9, Y8, Y8
+	VBROADCASTI128 144(AX), Y10
+	VAESENC        Y10, Y1, Y1
+	VAESENC        Y10, Y2, Y2
+	VAESENC        Y10, Y3, Y3
+	VAESENC        Y10, Y4, Y4
+	VAESENC        Y10, Y5, Y5
+	VAESENC        Y10, Y6, Y6
+	VAESENC        Y10, Y7, Y7
+	VAESENC        Y10, Y8, Y8
+	VBROADCASTI128 160(AX), Y9
+	VAESENC        Y9, Y1, Y1
+	VAESENC        Y9, Y2, Y2
+	VAESENC        Y9, Y3, Y3
+	VAESENC        Y9, Y4, Y4
+	VAESENC        Y9, Y5, Y5
+	VAESENC        Y9, Y6, Y6
+	VAESENC        Y9, Y7, Y7
+	VAESENC        Y9, Y8, Y8
+	VBROADCASTI128 176(AX), Y10
+	VAESENC        Y10, Y1, Y1
+	VAESENC        Y10, Y2, Y2
+	VAESENC        Y10, Y3, Y3
+	VAESENC        Y10, Y4, Y4
+	VAESENC        Y10, Y5, Y5
+	VAESENC        Y10, Y6, Y6
+	VAESENC        Y10, Y7, Y7
+	VAESENC        Y10, Y8, Y8
+	VBROADCASTI128 192(AX), Y9
+	VAESENC        Y9, Y1, Y1
+	VAESENC        Y9, Y2, Y2
+	VAESENC        Y9, Y3, Y3
+	VAESENC        Y9, Y4, Y4
+	VAESENC        Y9, Y5, Y5
+	VAESENC        Y9, Y6, Y6
+	VAESENC        Y9, Y7, Y7
+	VAESENC        Y9, Y8, Y8
+	VBROADCASTI128 208(AX), Y10
+	VAESENC        Y10, Y1, Y1
+	VAESENC        Y10, Y2, Y2
+	VAESENC        Y10, Y3, Y3
+	VAESENC        Y10, Y4, Y4
+	VAESENC        Y10, Y5, Y5
+	VAESENC        Y10, Y6, Y6
+	VAESENC        Y10, Y7, Y7
+	VAESENC        Y10, Y8, Y8
+	VBROADCASTI128 224(AX), Y9
+	VAESENCLAST    Y9, Y1, Y1
+	VAESENCLAST    Y9, Y2, Y2
+	VAESENCLAST    Y9, Y3, Y3
+	VAESENCLAST    Y9, Y4, Y4
+	VAESENCLAST    Y9, Y5, Y5
+	VAESENCLAST    Y9, Y6, Y6
+	VAESENCLAST    Y9, Y7, Y7
+	VAESENCLAST    Y9, Y8, Y8
+	VPXOR          (SI), Y1, Y1
+	VMOVDQU        Y1, (BX)
+	VPXOR          32(SI), Y2, Y2
+	VMOVDQU        Y2, 32(BX)
+	VPXOR          64(SI), Y3, Y3
+	VMOVDQU        Y3, 64(BX)
+	VPXOR          96(SI), Y4, Y4
+	VMOVDQU        Y4, 96(BX)
+	VPXOR          128(SI), Y5, Y5
+	VMOVDQU        Y5, 128(BX)
+	VPXOR          160(SI), Y6, Y6
+	VMOVDQU        Y6, 160(BX)
+	VPXOR          192(SI), Y7, Y7
+	VMOVDQU        Y7, 192(BX)
+	VPXOR          224(SI), Y8, Y8
+	VMOVDQU        Y8, 224(BX)
+	ADDQ           $0x00000100, SI
+	ADDQ           $0x00000100, BX
+	SUBQ           $0x10, DI
+	JMP            ctr2_256_loop16
+
+ctr2_256_loop2:
+	CMPQ           DI, $0x02
+	JB             ctr2_256_one
+	VPSHUFB        Y15, Y0, Y1
+	VPADDD         Y14, Y0, Y0
+	VBROADCASTI128 (AX), Y9
+	VPXOR          Y9, Y1, Y1
+	VBROADCASTI128 16(AX), Y10
+	VAESENC        Y10, Y1, Y1
+	VBROADCASTI128 32(AX), Y9
+	VAESENC        Y9, Y1, Y1
+	VBROADCASTI128 48(AX), Y10
+	VAESENC        Y10, Y1, Y1
+	VBROADCASTI128 64(AX), Y9
+	VAESENC        Y9, Y1, Y1
+	VBROADCASTI128 80(AX), Y10
+	VAESENC        Y10, Y1, Y1
+	VBROADCASTI128 96(AX), Y9
+	VAESENC        Y9, Y1, Y1
+	VBROADCASTI128 112(AX), Y10
+	VAESENC        Y10, Y1, Y1
+	VBROADCASTI128 128(AX), Y9
+	VAESENC        Y9, Y1, Y1
+	VBROADCASTI128 144(AX), Y10
+	VAESENC        Y10, Y1, Y1
+	VBROADCASTI128 160(AX), Y9
+	VAESENC        Y9, Y1, Y1
+	VBROADCASTI128 176(AX), Y10
+	VAESENC        Y10, Y1, Y1
+	VBROADCASTI128 192(AX), Y9
+	VAESENC        Y9, Y1, Y1
+	VBROADCASTI128 208(AX), Y10
+	VAESENC        Y10, Y1, Y1
+	VBROADCASTI128 224(AX), Y9
+	VAESENCLAST    Y9, Y1, Y1
+	VPXOR          (SI), Y1, Y1
+	VMOVDQU        Y1, (BX)
+	ADDQ           $0x20, SI
+	ADDQ           $0x20, BX
+	SUBQ           $0x02, DI
+	JMP            ctr2_256_loop2
+
+ctr2_256_one:
+	TESTQ       DI, DI
+	JZ          ctr2_256_done
+	VPSHUFB     X15, X0, X1
+	VPXOR       (AX), X1, X1
+	VAESENC     16(AX), X1, X1
+	VAESENC     32(AX), X1, X1
+	VAESENC     48(AX), X1, X1
+	VAESENC     64(AX), X1, X1
+	VAESENC     80(AX), X1, X1
+	VAESENC     96(AX), X1, X1
+	VAESENC     112(AX), X1, X1
+	VAESENC     128(AX), X1, X1
+	VAESENC     144(AX), X1, X1
+	VAESENC     160(AX), X1, X1
+	VAESENC     176(AX), X1, X1
+	VAESENC     192(AX), X1, X1
+	VAESENC     208(AX), X1, X1
+	VAESENCLAST 224(AX), X1, X1
+	VPXOR       (SI), X1, X1
+	VMOVDQU     X1, (BX)
+	VPADDD      inc1<>+0(SB), X0, X0
+
+ctr2_256_done:
+	VPSHUFB X15, X0, X0
+	VMOVDQU X0, (DX)
+	VZEROUPPER
+	RET
+
+// func ghashBlocksAVX2(keys *[16][16]byte, y *[16]byte, data *byte, nblocks int)
+// Requires: AVX, AVX2, PCLMULQDQ, VPCLMULQDQ
+TEXT ·ghashBlocksAVX2(SB), NOSPLIT, $0-32
+	MOVQ           keys+0(FP), AX
+	MOVQ           y+8(FP), CX
+	MOVQ           data+16(FP), DX
+	MOVQ           nblocks+24(FP), BX
+	VBROADCASTI128 bswapMask<>+0(SB), Y15
+	VMOVDQU        gfpoly<>+0(SB), X14
+	VMOVDQU        (CX), X0
+
+gh2_loop16:
+	CMPQ         BX, $0x10
+	JB           gh2_tail
+	VPXOR        Y3, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VMOVDQU      (DX), Y1
+	VPSHUFB      Y15, Y1, Y1
+	VPXOR        Y0, Y1, Y1
+	VMOVDQU      (AX), Y2
+	VPCLMULQDQ   $0x00, Y2, Y1, Y6
+	VPCLMULQDQ   $0x01, Y2, Y1, Y7
+	VPCLMULQDQ   $0x10, Y2, Y1, Y8
+	VPCLMULQDQ   $0x11, Y2, Y1, Y9
+	VPXOR        Y6, Y3, Y3
+	VPXOR        Y7, Y4, Y4
+	VPXOR        Y8, Y4, Y4
+	VPXOR        Y9, Y5, Y5
+	VMOVDQU      32(DX), Y1
+	VPSHUFB      Y15, Y1, Y1
+	VMOVDQU      32(AX), Y2
+	VPCLMULQDQ   $0x00, Y2, Y1, Y6
+	VPCLMULQDQ   $0x01, Y2, Y1, Y7
+	VPCLMULQDQ   $0x10, Y2, Y1, Y8
+	VPCLMULQDQ   $0x11, Y2, Y1, Y9
+	VPXOR        Y6, Y3, Y3
+	VPXOR        Y7, Y4, Y4
+	VPXOR        Y8, Y4, Y4
+	VPXOR        Y9, Y5, Y5
+	VMOVDQU      64(DX), Y1
+	VPSHUFB      Y15, Y1, Y1
+	VMOVDQU      64(AX), Y2
+	VPCLMULQDQ   $0x00, Y2, Y1, Y6
+	VPCLMULQDQ   $0x01, Y2, Y1, Y7
+	VPCLMULQDQ   $0x10, Y2, Y1, Y8
+	VPCLMULQDQ   $0x11, Y2, Y1, Y9
+	VPXOR        Y6, Y3, Y3
+	VPXOR        Y7, Y4, Y4
+	VPXOR        Y8, Y4, Y4
+	VPXOR        Y9, Y5, Y5
+	VMOVDQU      96(DX), Y1
+	VPSHUFB      Y15, Y1, Y1
+	VMOVDQU      96(AX), Y2
+	VPCLMULQDQ   $0x00, Y2, Y1, Y6
+	VPCLMULQDQ   $0x01, Y2, Y1, Y7
+	VPCLMULQDQ   $0x10, Y2, Y1, Y8
+	VPCLMULQDQ   $0x11, Y2, Y1, Y9
+	VPXOR        Y6, Y3, Y3
+	VPXOR        Y7, Y4, Y4
+	VPXOR        Y8, Y4, Y4
+	VPXOR        Y9, Y5, Y5
+	VMOVDQU      128(DX), Y1
+	VPSHUFB      Y15, Y1, Y1
+	VMOVDQU      128(AX), Y2
+	VPCLMULQDQ   $0x00, Y2, Y1, Y6
+	VPCLMULQDQ   $0x01, Y2, Y1, Y7
+	VPCLMULQDQ   $0x10, Y2, Y1, Y8
+	VPCLMULQDQ   $0x11, Y2, Y1, Y9
+	VPXOR        Y6, Y3, Y3
+	VPXOR        Y7, Y4, Y4
+	VPXOR        Y8, Y4, Y4
+	VPXOR        Y9, Y5, Y5
+	VMOVDQU      160(DX), Y1
+	VPSHUFB      Y15, Y1, Y1
+	VMOVDQU      160(AX), Y2
+	VPCLMULQDQ   $0x00, Y2, Y1, Y6
+	VPCLMULQDQ   $0x01, Y2, Y1, Y7
+	VPCLMULQDQ   $0x10, Y2, Y1, Y8
+	VPCLMULQDQ   $0x11, Y2, Y1, Y9
+	VPXOR        Y6, Y3, Y3
+	VPXOR        Y7, Y4, Y4
+	VPXOR        Y8, Y4, Y4
+	VPXOR        Y9, Y5, Y5
+	VMOVDQU      192(DX), Y1
+	VPSHUFB      Y15, Y1, Y1
+	VMOVDQU      192(AX), Y2
+	VPCLMULQDQ   $0x00, Y2, Y1, Y6
+	VPCLMULQDQ   $0x01, Y2, Y1, Y7
+	VPCLMULQDQ   $0x10, Y2, Y1, Y8
+	VPCLMULQDQ   $0x11, Y2, Y1, Y9
+	VPXOR        Y6, Y3, Y3
+	VPXOR        Y7, Y4, Y4
+	VPXOR        Y8, Y4, Y4
+	VPXOR        Y9, Y5, Y5
+	VMOVDQU      224(DX), Y1
+	VPSHUFB      Y15, Y1, Y1
+	VMOVDQU      224(AX), Y2
+	VPCLMULQDQ   $0x00, Y2, Y1, Y6
+	VPCLMULQDQ   $0x01, Y2, Y1, Y7
+	VPCLMULQDQ   $0x10, Y2, Y1, Y8
+	VPCLMULQDQ   $0x11, Y2, Y1, Y9
+	VPXOR        Y6, Y3, Y3
+	VPXOR        Y7, Y4, Y4
+	VPXOR        Y8, Y4, Y4
+	VPXOR        Y9, Y5, Y5
+	VEXTRACTI128 $0x01, Y3, X6
+	VPXOR        X6, X3, X3
+	VEXTRACTI128 $0x01, Y4, X6
+	VPXOR        X6, X4, X4
+	VEXTRACTI128 $0x01, Y5, X6
+	VPXOR        X6, X5, X5
+
+	// fold LO into MI, then MI into HI
+	VPCLMULQDQ $0x01, X3, X14, X6
+	VPSHUFD    $0x4e, X3, X3
+	VPXOR      X6, X4, X4
+	VPXOR      X3, X4, X4
+	VPCLMULQDQ $0x01, X4, X14, X6
+	VPSHUFD    $0x4e, X4, X4
+	VPXOR      X6, X5, X5
+	VPXOR      X4, X5, X5
+	VMOVDQA    X5, X0
+	ADDQ       $0x00000100, DX
+	SUBQ       $0x10, BX
+	JMP        gh2_loop16
+
+gh2_tail:
+	TESTQ BX, BX
+	JZ    gh2_done
+	MOVQ  BX, SI
+	SHLQ  $0x04, SI
+	NEGQ  SI
+	LEAQ  256(AX)(SI*1), SI
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+
+gh2_pairs:
+	CMPQ       BX, $0x02
+	JB         gh2_single
+	VMOVDQU    (DX), Y1
+	VPSHUFB    Y15, Y1, Y1
+	VPXOR      Y0, Y1, Y1
+	VPXOR      Y0, Y0, Y0
+	VMOVDQU    (SI), Y2
+	VPCLMULQDQ $0x00, Y2, Y1, Y6
+	VPCLMULQDQ $0x01, Y2, Y1, Y7
+	VPCLMULQDQ $0x10, Y2, Y1, Y8
+	VPCLMULQDQ $0x11, Y2, Y1, Y9
+	VPXOR      Y6, Y3, Y3
+	VPXOR      Y7, Y4, Y4
+	VPXOR      Y8, Y4, Y4
+	VPXOR      Y9, Y5, Y5
+	ADDQ       $0x20, DX
+	ADDQ       $0x20, SI
+	SUBQ       $0x02, BX
+	JMP        gh2_pairs
+
+gh2_single:
+	TESTQ      BX, BX
+	JZ         gh2_fold
+	VMOVDQU    (DX), X1
+	VPSHUFB    X15, X1, X1
+	VPXOR      X0, X1, X1
+	VMOVDQU    (SI), X2
+	VPCLMULQDQ $0x00, X2, X1, X6
+	VPCLMULQDQ $0x01, X2, X1, X7
+	VPCLMULQDQ $0x10, X2, X1, X8
+	VPCLMULQDQ $0x11, X2, X1, X9
+	VPXOR      Y6, Y3, Y3
+	VPXOR      Y7, Y4, Y4
+	VPXOR      Y8, Y4, Y4
+	VPXOR      Y9, Y5, Y5
+
+gh2_fold:
+	VEXTRACTI128 $0x01, Y3, X6
+	VPXOR        X6, X3, X3
+	VEXTRACTI128 $0x01, Y4, X6
+	VPXOR        X6, X4, X4
+	VEXTRACTI128 $0x01, Y5, X6
+	VPXOR        X6, X5, X5
+
+	// fold LO into MI, then MI into HI
+	VPCLMULQDQ $0x01, X3, X14, X6
+	VPSHUFD    $0x4e, X3, X3
+	VPXOR      X6, X4, X4
+	VPXOR      X3, X4, X4
+	VPCLMULQDQ $0x01, X4, X14, X6
+	VPSHUFD    $0x4e, X4, X4
+	VPXOR      X6, X5, X5
+	VPXOR      X4, X5, X5
+	VMOVDQA    X5, X0
+
+gh2_done:
+	VMOVDQU X0, (CX)
+	VZEROUPPER
+	RET

@@ -21,3 +21,16 @@ func ctrBlocks(rk *byte, rounds int, ctr *[16]byte, dst *byte, src *byte, nblock
 //
 //go:noescape
 func ghashBlocks(keys *[16][16]byte, y *[16]byte, data *byte, nblocks int)
+
+// cpuid7 returns ECX of CPUID leaf 7, subleaf 0 (call it only when the CPU has leaf 7).
+func cpuid7() uint32
+
+// ctrBlocksAVX2 is ctrBlocks on 256-bit vectors.
+//
+//go:noescape
+func ctrBlocksAVX2(rk *byte, rounds int, ctr *[16]byte, dst *byte, src *byte, nblocks int)
+
+// ghashBlocksAVX2 is ghashBlocks on 256-bit vectors.
+//
+//go:noescape
+func ghashBlocksAVX2(keys *[16][16]byte, y *[16]byte, data *byte, nblocks int)

@@ -106,8 +106,9 @@
 // each input's records in place in the loop's buffer and seals output
 // straight into the buffer it sends, and the tls.Conn, with the buffers
 // crypto/tls never shrinks, is dropped. Where the CPU has VAES and
-// VPCLMULQDQ on 512-bit vectors, AES-GCM runs on them (internal/aesgcm;
-// AUTOBAHN_NVX=noavx512 keeps the standard library's). crypto/tls hands out its traffic
+// VPCLMULQDQ, AES-GCM runs on them, on 512-bit vectors or 256-bit ones
+// (internal/aesgcm; AUTOBAHN_NVX=off keeps the standard library's).
+// crypto/tls hands out its traffic
 // secrets only through KeyLogWriter, so each handshake gets a copy of
 // its tls.Config (the one GetConfigForClient returns, if set) whose
 // KeyLogWriter keeps them in the process for this (passing every line

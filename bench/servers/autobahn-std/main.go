@@ -17,9 +17,11 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 
 	"github.com/autobahn-go/autobahn/bench/internal/selfsigned"
+	"github.com/autobahn-go/autobahn/nvx"
 	"github.com/autobahn-go/autobahn/ws"
 	"github.com/autobahn-go/autobahn/ws/wshttp"
 	"github.com/autobahn-go/autobahn/ws/wsloop"
@@ -38,7 +40,14 @@ func main() {
 	useTLS := flag.Bool("tls", false, "serve wss:// with a self-signed certificate made at start")
 	memprofile := flag.String("memprofile", "", "write a heap profile to this file on every SIGUSR1")
 	cpuprofile := flag.String("cpuprofile", "", "profile the CPU between two SIGUSR2s and write it to this file")
+	kernels := flag.String("nvx", "", "force kernel implementations, kernel=impl[,...] (nvx.Select), e.g. aesgcm=generic")
 	flag.Parse()
+	for _, kv := range strings.FieldsFunc(*kernels, func(r rune) bool { return r == ',' }) {
+		k, impl, _ := strings.Cut(kv, "=")
+		if err := nvx.Select(k, impl); err != nil {
+			log.Fatal(err)
+		}
+	}
 	go cpuProfile(*cpuprofile)
 	if *memprofile != "" {
 		runtime.MemProfileRate = 1 // every allocation: the profile is for finding bytes per connection
