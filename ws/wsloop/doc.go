@@ -108,9 +108,9 @@
 // crypto/tls never shrinks, is dropped. Where the CPU has VAES and
 // VPCLMULQDQ, AES-GCM runs on them, on 512-bit vectors or 256-bit ones
 // (internal/aesgcm; AUTOBAHN_NVX=off keeps the standard library's).
-// crypto/tls hands out its traffic
-// secrets only through KeyLogWriter, so each handshake gets a copy of
-// its tls.Config (the one GetConfigForClient returns, if set) whose
+// crypto/tls hands out its traffic secrets only through KeyLogWriter,
+// so each handshake gets a copy of its tls.Config (the one
+// GetConfigForClient returns, if set) whose
 // KeyLogWriter keeps them in the process for this (passing every line
 // on to the application's KeyLogWriter, if any); the records crypto/tls
 // sealed with them (the session ticket) are counted by opening them.
@@ -118,12 +118,11 @@
 // expected, and always for TLS 1.2. A Client's connections move too
 // unless its TLSConfig keeps sessions (ClientSessionCache set: the
 // server's session tickets then go to crypto/tls, which alone can store
-// them). An idle wss:// TLS 1.3
-// connection holds about 2.9 KB of heap, also after full-size records;
-// once a pong answered its keepalive ping (sent after
-// Options.PingInterval without input) it lets its two AEAD states go
-// until its next record, and holds about 1.4 KB; with TLS 1.2 about 9
-// KB (BenchmarkIdleConnMemory).
+// them). An idle wss:// TLS 1.3 connection holds about 2.3 KB of heap,
+// also after full-size records; once a pong answered its keepalive ping
+// (sent after Options.PingInterval without input) it lets its two AEAD
+// states go until its next record, and holds about 1.3 KB; with TLS 1.2
+// about 9 KB (BenchmarkIdleConnMemory).
 //
 // # Limits
 //
