@@ -90,47 +90,47 @@ func gfMul(xhi, xlo, yhi, ylo uint64) (zhi, zlo uint64) {
 	return zhi, zlo
 }
 
-// ctrBlocks and ghashBlocks call the kernels of g's width.
-func (g *vaesGCM) ctrBlocks(ctr *[16]byte, dst, src *byte, n int) {
+// ctrKernel and ghashKernel call ctrBlocks and ghashBlocks of g's width.
+func (g *vaesGCM) ctrKernel(ctr *[16]byte, dst, src *byte, n int) {
 	if g.ymm {
 		ctrBlocksAVX2(&g.rk[0][0], g.rounds, ctr, dst, src, n)
 		return
 	}
-	g.ctrBlocks(ctr, dst, src, n)
+	ctrBlocks(&g.rk[0][0], g.rounds, ctr, dst, src, n)
 }
 
-func (g *vaesGCM) ghashBlocks(y *[16]byte, data *byte, n int) {
+func (g *vaesGCM) ghashKernel(y *[16]byte, data *byte, n int) {
 	if g.ymm {
 		ghashBlocksAVX2(&g.keys, y, data, n)
 		return
 	}
-	g.ghashBlocks(y, data, n)
+	ghashBlocks(&g.keys, y, data, n)
 }
 
 // ghash folds b (any length; a partial last block is padded with zeros)
 // into y.
 func (g *vaesGCM) ghash(y *[16]byte, b []byte) {
 	if n := len(b) / 16; n > 0 {
-		g.ghashBlocks(y, &b[0], n)
+		g.ghashKernel(y, &b[0], n)
 		b = b[n*16:]
 	}
 	if len(b) > 0 {
 		var last [16]byte
 		copy(last[:], b)
-		g.ghashBlocks(y, &last[0], 1)
+		g.ghashKernel(y, &last[0], 1)
 	}
 }
 
 // ctr XORs src with the key stream from counter block *ctr into dst.
 func (g *vaesGCM) ctr(ctr *[16]byte, dst, src []byte) {
 	if n := len(src) / 16; n > 0 {
-		g.ctrBlocks(ctr, &dst[0], &src[0], n)
+		g.ctrKernel(ctr, &dst[0], &src[0], n)
 		dst, src = dst[n*16:], src[n*16:]
 	}
 	if len(src) > 0 {
 		var ks [16]byte
 		copy(ks[:], src)
-		g.ctrBlocks(ctr, &ks[0], &ks[0], 1)
+		g.ctrKernel(ctr, &ks[0], &ks[0], 1)
 		copy(dst, ks[:len(src)])
 	}
 }
@@ -141,7 +141,7 @@ func (g *vaesGCM) tag(out *[16]byte, j0 *[16]byte, ct, ad []byte) {
 	g.ghash(&y, ad)
 	g.ghash(&y, ct)
 	lengths(lens[:], len(ad), len(ct))
-	g.ghashBlocks(&y, &lens[0], 1)
+	g.ghashKernel(&y, &lens[0], 1)
 	encBlock(&g.rk[0][0], g.rounds, &out[0], &j0[0])
 	finish(out[:], &y)
 }
@@ -209,7 +209,7 @@ func (g *vaesGCM) hashSmall(s *[smallMax + 48]byte, nb, adLen, n int) (y [16]byt
 	if adLen == 0 {
 		from = 16
 	}
-	g.ghashBlocks(&y, &s[from], nb+1-from/16)
+	g.ghashKernel(&y, &s[from], nb+1-from/16)
 	return y
 }
 
@@ -227,7 +227,7 @@ func (g *vaesGCM) sealSmall(out, nonce, pt, ad []byte) {
 	copy(s[16:], pt)
 	nb := (16 + n + 15) / 16
 	j0, _ := counters(nonce)
-	g.ctrBlocks(&j0, &s[0], &s[0], nb) // J0's key stream, then the message's
+	g.ctrKernel(&j0, &s[0], &s[0], nb) // J0's key stream, then the message's
 	copy(out, s[16:16+n])
 	var mask [16]byte
 	copy(mask[:], s[:16])
@@ -248,7 +248,7 @@ func (g *vaesGCM) openSmall(out, nonce, ct, want, ad []byte) error {
 	y := g.hashSmall(&s, nb, len(ad), n)
 	clear(s[:16])
 	j0, _ := counters(nonce)
-	g.ctrBlocks(&j0, &s[0], &s[0], nb)
+	g.ctrKernel(&j0, &s[0], &s[0], nb)
 	finish(s[:16], &y)
 	if subtle.ConstantTimeCompare(s[:16], want) != 1 {
 		clear(out)
