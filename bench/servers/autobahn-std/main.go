@@ -21,6 +21,7 @@ import (
 	"syscall"
 
 	"github.com/autobahn-go/autobahn/bench/internal/selfsigned"
+	"github.com/autobahn-go/autobahn/eventloop"
 	"github.com/autobahn-go/autobahn/nvx"
 	"github.com/autobahn-go/autobahn/ws"
 	"github.com/autobahn-go/autobahn/ws/wshttp"
@@ -41,6 +42,7 @@ func main() {
 	memprofile := flag.String("memprofile", "", "write a heap profile to this file on every SIGUSR1")
 	cpuprofile := flag.String("cpuprofile", "", "profile the CPU between two SIGUSR2s and write it to this file")
 	kernels := flag.String("nvx", "", "force kernel implementations, kernel=impl[,...] (nvx.Select), e.g. aesgcm=generic")
+	lockThread := flag.Bool("lock-thread", false, "with -loop: eventloop.Config.LockOSThread (an idle loop blocks its thread in epoll_wait instead of parking on the runtime's poller)")
 	flag.Parse()
 	for _, kv := range strings.FieldsFunc(*kernels, func(r rune) bool { return r == ',' }) {
 		k, impl, _ := strings.Cut(kv, "=")
@@ -62,7 +64,7 @@ func main() {
 		}
 	}
 	if *loop {
-		s := &wsloop.Server{Handler: echo{}, TLSConfig: tlsCfg}
+		s := &wsloop.Server{Handler: echo{}, TLSConfig: tlsCfg, Config: eventloop.Config{LockOSThread: *lockThread}}
 		if _, err := s.Listen("tcp", *addr); err != nil {
 			log.Fatal(err)
 		}
