@@ -112,8 +112,8 @@ func ctrBody256(p string, rounds int, rk, ctr, dst, src, n Register) {
 	ADDQ(U8(32), dst)
 	SUBQ(U8(2), n)
 	JMP(LabelRef(p + "_loop2"))
-	// The last block: 128-bit AES-NI under VEX (the upper lanes of Y1,
-	// Y9 and Y10 are zeroed and not used).
+	// The last block: 128-bit AES-NI under VEX, the round keys read from
+	// memory (the write to X1 zeroes Y1's upper lane, which is not used).
 	Label(p + "_one")
 	TESTQ(n, n)
 	JZ(LabelRef(p + "_done"))
