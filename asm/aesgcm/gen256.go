@@ -151,13 +151,7 @@ func ghashBlocksAVX2() {
 	JB(LabelRef("gh2_tail"))
 	zeroProduct256()
 	for i := 0; i < 8; i++ {
-		VMOVDQU(Mem{Base: data, Disp: 32 * i}, Y1)
-		VPSHUFB(Y15, Y1, Y1)
-		if i == 0 {
-			VPXOR(Y0, Y1, Y1)
-		}
-		VMOVDQU(Mem{Base: keys, Disp: 32 * i}, Y2)
-		mulAcc256(Y2, Y1)
+		hashStep(Y1, Y2, Mem{Base: data, Disp: 32 * i}, Mem{Base: keys, Disp: 32 * i}, i == 0)
 	}
 	foldReduce256()
 	ADDQ(U32(256), data)
@@ -176,12 +170,8 @@ func ghashBlocksAVX2() {
 	Label("gh2_pairs")
 	CMPQ(n, U8(2))
 	JB(LabelRef("gh2_single"))
-	VMOVDQU(Mem{Base: data}, Y1)
-	VPSHUFB(Y15, Y1, Y1)
-	VPXOR(Y0, Y1, Y1)
+	hashStep(Y1, Y2, Mem{Base: data}, Mem{Base: kp}, true)
 	VPXOR(Y0, Y0, Y0)
-	VMOVDQU(Mem{Base: kp}, Y2)
-	mulAcc256(Y2, Y1)
 	ADDQ(U8(32), data)
 	ADDQ(U8(32), kp)
 	SUBQ(U8(2), n)
@@ -189,17 +179,30 @@ func ghashBlocksAVX2() {
 	Label("gh2_single")
 	TESTQ(n, n)
 	JZ(LabelRef("gh2_fold"))
-	VMOVDQU(Mem{Base: data}, X1)
-	VPSHUFB(X15, X1, X1)
-	VPXOR(X0, X1, X1)
-	VMOVDQU(Mem{Base: kp}, X2)
-	mulAcc256(X2, X1) // xmm products: their upper lanes are zero
+	hashStep(X1, X2, Mem{Base: data}, Mem{Base: kp}, true) // xmm products: their upper lanes are zero
 	Label("gh2_fold")
 	foldReduce256()
 	Label("gh2_done")
 	VMOVDQU(X0, Mem{Base: y})
 	VZEROUPPER()
 	RET()
+}
+
+// hashStep loads blocks from data into d (Y1, or X1 for one block),
+// byte-reverses them, adds the state Y0 if addState, loads their keys into
+// k and accumulates the products.
+func hashStep(d, k VecPhysical, data, key Mem, addState bool) {
+	bswapR, state := VecPhysical(Y15), VecPhysical(Y0)
+	if d.Size() == 16 {
+		bswapR, state = X15, X0
+	}
+	VMOVDQU(data, d)
+	VPSHUFB(bswapR, d, d)
+	if addState {
+		VPXOR(state, d, d)
+	}
+	VMOVDQU(key, k)
+	mulAcc256(k, d)
 }
 
 // zeroProduct256 clears the product accumulators LO Y3, MI Y4, HI Y5.

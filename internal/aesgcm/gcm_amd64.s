@@ -1235,7 +1235,6 @@ gh2_pairs:
 	VMOVDQU    (DX), Y1
 	VPSHUFB    Y15, Y1, Y1
 	VPXOR      Y0, Y1, Y1
-	VPXOR      Y0, Y0, Y0
 	VMOVDQU    (SI), Y2
 	VPCLMULQDQ $0x00, Y2, Y1, Y6
 	VPCLMULQDQ $0x01, Y2, Y1, Y7
@@ -1245,6 +1244,7 @@ gh2_pairs:
 	VPXOR      Y7, Y4, Y4
 	VPXOR      Y8, Y4, Y4
 	VPXOR      Y9, Y5, Y5
+	VPXOR      Y0, Y0, Y0
 	ADDQ       $0x20, DX
 	ADDQ       $0x20, SI
 	SUBQ       $0x02, BX
