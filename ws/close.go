@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"time"
 	"unicode/utf8"
 )
@@ -58,7 +59,7 @@ func (c *Conn) fail(err error) error {
 		c.closeErr = &CloseError{Code: code, Reason: err.Error()}
 	}
 	c.mu.Unlock()
-	c.opts.Logger.Debug("ws: failing connection", "remote", c.nc.RemoteAddr(), "err", err)
+	c.debug("ws: failing connection", "err", err)
 	if !sent && !c.opts.FailByDrop {
 		var b [128]byte
 		deadline := time.Now().Add(c.opts.CloseTimeout)
@@ -68,6 +69,15 @@ func (c *Conn) fail(err error) error {
 	}
 	c.shutdown()
 	return err
+}
+
+// debug logs msg with the peer's address and args at Debug level, if the
+// Logger takes Debug: the address (a net.Addr made on each call on the
+// loop) is not made for nothing.
+func (c *Conn) debug(msg string, args ...any) {
+	if l := c.opts.Logger; l != nil && l.Enabled(context.Background(), slog.LevelDebug) {
+		l.Debug(msg, append([]any{"remote", c.nc.RemoteAddr()}, args...)...)
+	}
 }
 
 // drop ends the connection without a close handshake and returns its final
@@ -81,7 +91,7 @@ func (c *Conn) drop(cause error) error {
 	cerr := c.closeErr
 	c.mu.Unlock()
 	if first {
-		c.opts.Logger.Debug("ws: dropping connection", "remote", c.nc.RemoteAddr(), "cause", cause)
+		c.debug("ws: dropping connection", "cause", cause)
 	}
 	c.shutdown()
 	return cerr

@@ -335,7 +335,17 @@ func TestConnectRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	cr := NewConnectRequest(&req, nil)
-	clear(in) // nothing may alias the buffer
+	if got := cr.Get("x-twice"); got != "a" {
+		t.Fatalf(`Get("x-twice") = %q, want "a"`, got)
+	}
+	if got := cr.Values("X-TWICE"); !slices.Equal(got, []string{"a", "b"}) {
+		t.Fatalf(`Values("X-TWICE") = %q`, got)
+	}
+	if got := cr.Values("X-None"); got != nil {
+		t.Fatalf(`Values("X-None") = %q, want nil`, got)
+	}
+	header := cr.Header()
+	clear(in) // nothing kept may alias the buffer
 	if cr.Target != "/chat?x=1" || cr.Host != "example.com" || cr.Origin != "https://example.com" {
 		t.Fatalf("target %q host %q origin %q", cr.Target, cr.Host, cr.Origin)
 	}
@@ -346,17 +356,22 @@ func TestConnectRequest(t *testing.T) {
 		"Sec-Websocket-Key": {"dGhlIHNhbXBsZSBub25jZQ=="},
 		"X-Once":            {"c"},
 	}
-	if len(cr.Header) != len(want) {
-		t.Fatalf("header %q, want %q", cr.Header, want)
+	if len(header) != len(want) {
+		t.Fatalf("header %q, want %q", header, want)
 	}
 	for k, vs := range want {
-		if !slices.Equal(cr.Header[k], vs) {
-			t.Fatalf("%s: %q, want %q", k, cr.Header[k], vs)
+		if !slices.Equal(header[k], vs) {
+			t.Fatalf("%s: %q, want %q", k, header[k], vs)
 		}
 	}
-	_ = append(cr.Header["Sec-Websocket-Key"], "appended")
-	if got := cr.Header["X-Once"]; got[0] != "c" {
+	_ = append(header["Sec-Websocket-Key"], "appended")
+	if got := header["X-Once"]; got[0] != "c" {
 		t.Fatalf("appending to one header changed another: %q", got)
+	}
+	// After OnConnect the request no longer reads the input.
+	cr.detach()
+	if cr.Get("X-Once") != "" || cr.Values("X-Once") != nil || cr.Header() != nil {
+		t.Fatal("a detached request still reads the handshake's input")
 	}
 }
 

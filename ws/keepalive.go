@@ -180,7 +180,7 @@ func (c *Conn) keepalive() {
 	if start := c.msgStart.Load(); start != 0 && c.opts.MessageTimeout > 0 {
 		msgLeft = c.opts.MessageTimeout - now.Sub(time.Unix(0, start))
 		if msgLeft <= 0 {
-			c.opts.Logger.Debug("ws: message timeout", "remote", c.nc.RemoteAddr())
+			c.debug("ws: message timeout")
 			_ = c.Close(StatusPolicyViolation, "message not completed in time")
 			return
 		}
@@ -188,7 +188,7 @@ func (c *Conn) keepalive() {
 	var next time.Duration
 	switch {
 	case !pingSent.IsZero() && last.Before(pingSent) && now.Sub(pingSent) >= timeout:
-		c.opts.Logger.Debug("ws: ping timeout", "remote", c.nc.RemoteAddr())
+		c.debug("ws: ping timeout")
 		c.drop(ErrPingTimeout)
 		return
 	case !pingSent.IsZero() && last.Before(pingSent):

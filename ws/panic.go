@@ -101,7 +101,7 @@ func onConnect(req *ConnectRequest, h Handler, opts *Options) (acc Accept, err e
 	if opts == nil || !opts.PanicCrash {
 		defer func() {
 			if v := recover(); v != nil {
-				logPanic(opts, req.RemoteAddr, v)
+				logPanic(opts, req.RemoteAddr(), v)
 				acc, err = Accept{}, &panicError{HandshakeError{Status: 500, Reason: "internal server error"}}
 			}
 		}()

@@ -5,8 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
-	"net"
-	"net/textproto"
 	"net/url"
 	"strings"
 	"sync"
@@ -252,52 +250,6 @@ func (c *Conn) end(h Handler, err error) {
 	// must not outlive its OnClose.
 	defer c.shutdown()
 	closed(c, h, err)
-}
-
-// NewConnectRequest describes a checked opening handshake (CheckRequest)
-// for Handler.OnConnect and Negotiate. Its strings are copies, cut from one
-// allocation; appending to a header's values copies them.
-func NewConnectRequest(req *Request, remote net.Addr) *ConnectRequest {
-	size := len(req.Target) + len(req.Host) + len(req.Origin)
-	for _, f := range req.Header {
-		size += len(f.Name) + len(f.Value)
-	}
-	var sb strings.Builder
-	sb.Grow(size)
-	sb.Write(req.Target)
-	sb.Write(req.Host)
-	sb.Write(req.Origin)
-	for _, f := range req.Header {
-		sb.Write(f.Name)
-		sb.Write(f.Value)
-	}
-	all := sb.String()
-	next := func(n int) string {
-		s := all[:n]
-		all = all[n:]
-		return s
-	}
-	cr := &ConnectRequest{
-		Target: next(len(req.Target)), Host: next(len(req.Host)), Origin: next(len(req.Origin)),
-		Header: make(map[string][]string, len(req.Header)), RemoteAddr: remote,
-	}
-	values := make([]string, len(req.Header))
-	for i, f := range req.Header {
-		k := textproto.CanonicalMIMEHeaderKey(next(len(f.Name)))
-		values[i] = next(len(f.Value))
-		if vs, ok := cr.Header[k]; ok {
-			cr.Header[k] = append(vs, values[i])
-		} else {
-			cr.Header[k] = values[i : i+1 : i+1] // appends copy: no aliasing
-		}
-	}
-	for _, p := range req.Values(nil, "Sec-WebSocket-Protocol") {
-		cr.Protocols = append(cr.Protocols, string(p))
-	}
-	for _, e := range req.Values(nil, "Sec-WebSocket-Extensions") {
-		cr.Extensions = append(cr.Extensions, string(e))
-	}
-	return cr
 }
 
 // NewKey returns a fresh Sec-WebSocket-Key.

@@ -15,17 +15,6 @@ import (
 	"github.com/autobahn-go/autobahn/ws/wsmetrics"
 )
 
-// ConnectRequest describes an opening handshake for Handler.OnConnect.
-type ConnectRequest struct {
-	Target     string // request target, e.g. "/echo?x=1"
-	Host       string
-	Origin     string   // "" when absent
-	Protocols  []string // Sec-WebSocket-Protocol offers, in order
-	Extensions []string // Sec-WebSocket-Extensions offers (raw)
-	Header     map[string][]string
-	RemoteAddr net.Addr
-}
-
 // Accept is a Handler's answer to accept an opening handshake.
 type Accept struct {
 	// Protocol is the chosen subprotocol: one of ConnectRequest.Protocols,
@@ -237,6 +226,7 @@ func Negotiate(req *ConnectRequest, h Handler, opts *Options) (Accept, error) {
 		return Accept{}, err
 	}
 	acc, err := onConnect(req, h, opts)
+	req.detach()
 	if err != nil {
 		var he *HandshakeError
 		if errors.As(err, &he) {
@@ -628,7 +618,7 @@ func upgradeConn(ctx context.Context, nc net.Conn, h Handler, opts *Options, m *
 	if err := CheckRequest(req); err != nil {
 		return nil, reject(nc, m, err)
 	}
-	cr := NewConnectRequest(req, nc.RemoteAddr())
+	cr := NewConnectRequest(req, nc)
 	acc, err := Negotiate(cr, h, opts)
 	if err != nil {
 		return nil, reject(nc, m, err)

@@ -31,7 +31,7 @@ func ExampleAccept() {
 type chat struct{ ws.BaseHandler }
 
 func (chat) OnConnect(req *ws.ConnectRequest) (ws.Accept, error) {
-	if req.Header["Authorization"] == nil {
+	if req.Get("Authorization") == "" {
 		return ws.Accept{}, &ws.HandshakeError{Status: http.StatusUnauthorized, Reason: "log in first"}
 	}
 	return ws.Accept{Protocol: "chat.v1"}, nil

@@ -61,17 +61,11 @@ func accept(w http.ResponseWriter, r *http.Request, h ws.Handler, opts *ws.Optio
 	if err := ws.CheckHTTP(r.Method, func(name string) []string { return r.Header[name] }); err != nil {
 		return nil, fail(w, err)
 	}
-	req := &ws.ConnectRequest{
-		Target:     r.RequestURI,
-		Host:       r.Host,
-		Origin:     r.Header.Get("Origin"),
-		Protocols:  tokens(r.Header["Sec-Websocket-Protocol"]),
-		Extensions: tokens(r.Header["Sec-Websocket-Extensions"]),
-		Header:     r.Header,
-	}
+	var remote net.Addr
 	if addr, err := net.ResolveTCPAddr("tcp", r.RemoteAddr); err == nil {
-		req.RemoteAddr = addr // a literal ip:port, no lookup
+		remote = addr // a literal ip:port, no lookup
 	}
+	req := ws.NewHTTPConnectRequest(r.RequestURI, r.Host, r.Header, remote)
 	acc, err := ws.Negotiate(req, h, opts)
 	if err != nil {
 		return nil, fail(w, err)
@@ -134,33 +128,6 @@ func validField(s string) bool {
 		}
 	}
 	return true
-}
-
-func tokens(values []string) []string {
-	var out []string
-	for _, v := range values {
-		start := 0
-		for i := 0; i <= len(v); i++ {
-			if i == len(v) || v[i] == ',' {
-				t := trim(v[start:i])
-				if t != "" {
-					out = append(out, t)
-				}
-				start = i + 1
-			}
-		}
-	}
-	return out
-}
-
-func trim(s string) string {
-	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
-		s = s[1:]
-	}
-	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
-		s = s[:len(s)-1]
-	}
-	return s
 }
 
 func fail(w http.ResponseWriter, err error) error {

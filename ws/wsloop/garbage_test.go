@@ -26,10 +26,11 @@ func (h *openCounter) OnOpen(*ws.Conn) { h.n.Add(1) }
 // before the measurement starts, so it counts the request's parsing, the
 // ConnectRequest the Handler sees, the response and the ws.Conn, not the
 // accept. With a fresh handshake state, parsed request and response buffer
-// per connection it was about 3.8 KB per handshake; recycled, about 1.9 KB
-// (2.4–2.6 KB under -race, where sync.Pool drops some of what it is given),
-// most of it the ConnectRequest with its Header map, which the Handler may
-// keep.
+// per connection it was about 3.8 KB per handshake; recycled, about 1.9 KB,
+// most of it the ConnectRequest's Header map; with the header read in
+// place (ConnectRequest.Get, Values, Header) 540-590 B, most of it the
+// connection's own records, which stay (1.05-1.15 KB under -race, where
+// sync.Pool drops some of what it is given).
 func TestHandshakeGarbage(t *testing.T) {
 	const n = 200
 	h := &openCounter{}
@@ -75,7 +76,11 @@ func TestHandshakeGarbage(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	per := float64(after.TotalAlloc-before.TotalAlloc) / (n - 1)
 	t.Logf("%.0f B allocated per handshake (%d connections)", per, n-1)
-	if per > 3000 {
-		t.Errorf("%.0f B allocated per handshake, want at most 3000", per)
+	limit := 800.0
+	if raceEnabled {
+		limit = 1600
+	}
+	if per > limit {
+		t.Errorf("%.0f B allocated per handshake, want at most %.0f", per, limit)
 	}
 }

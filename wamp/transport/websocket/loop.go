@@ -122,7 +122,7 @@ func (h *LoopServer) OnConnect(req *ws.ConnectRequest) (ws.Accept, error) {
 		return ws.Accept{}, &ws.HandshakeError{Status: 400, Reason: "no supported WebSocket subprotocol: this server speaks " + strings.Join(h.opts.Subprotocols(), ", ")}
 	}
 	// The headers go to OnOpen as the connection's Data (header.go).
-	return ws.Accept{Protocol: p, Data: acceptedHeader(packHeader(req.Host, req.Header))}, nil
+	return ws.Accept{Protocol: p, Data: acceptedHeader(packHeader(req.Host, req.Header()))}, nil
 }
 
 // OnOpen wraps the connection and starts serve on a goroutine, or hands

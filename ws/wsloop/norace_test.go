@@ -1,0 +1,5 @@
+//go:build !race
+
+package wsloop_test
+
+const raceEnabled = false
