@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/textproto"
 	"strings"
+	"sync"
 )
 
 // ConnectRequest describes an opening handshake for Handler.OnConnect.
@@ -128,6 +129,28 @@ func NewConnectRequest(req *Request, conn interface{ RemoteAddr() net.Addr }) *C
 	cr.fill(req)
 	return cr
 }
+
+// NegotiateRequest is Negotiate for a checked opening handshake (CheckRequest)
+// that a driver parsed: NewConnectRequest and Negotiate, with the
+// ConnectRequest reused for later handshakes once Negotiate has returned
+// (it is valid during OnConnect only), so that a handshake makes as little
+// garbage as it can. conn gives RemoteAddr and may be nil.
+func NegotiateRequest(req *Request, conn interface{ RemoteAddr() net.Addr }, h Handler, opts *Options) (Accept, error) {
+	cr, _ := connectRequests.Get().(*ConnectRequest)
+	if cr == nil {
+		cr = new(ConnectRequest)
+	}
+	cr.raw, cr.remote = req, conn
+	cr.fill(req)
+	acc, err := Negotiate(cr, h, opts)
+	*cr = ConnectRequest{} // the fields' values are the handler's: not reused
+	connectRequests.Put(cr)
+	return acc, err
+}
+
+// connectRequests holds the ConnectRequests of NegotiateRequest between
+// handshakes.
+var connectRequests sync.Pool // of *ConnectRequest
 
 // NewHTTPConnectRequest describes an opening handshake that net/http has
 // parsed, for Negotiate: a driver's step (wshttp's). target is the request

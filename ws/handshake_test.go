@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -124,6 +125,48 @@ func TestCheckOrigin(t *testing.T) {
 			t.Errorf("error does not match sentinels: %v", err)
 		}
 	}
+}
+
+// TestCheckOriginNoAllocs: the common same-origin request is accepted
+// without allocating (every browser handshake carries an Origin).
+func TestCheckOriginNoAllocs(t *testing.T) {
+	for _, o := range [][2]string{{"http://a.com", "a.com"}, {"https://Example.ORG:8443", "example.org:8443"}} {
+		if n := testing.AllocsPerRun(100, func() {
+			if CheckOrigin(o[0], o[1], nil) != nil {
+				t.Fatalf("%q on %q refused", o[0], o[1])
+			}
+		}); n != 0 {
+			t.Errorf("%q on %q: %.0f allocations", o[0], o[1], n)
+		}
+	}
+}
+
+// FuzzPlainSameOrigin: the allocation-free same-origin check accepts only
+// what url.Parse's path accepts as the same host. The origin is a scheme
+// and rest, the host rest in upper case or as is: the inputs where the two
+// paths could disagree.
+func FuzzPlainSameOrigin(f *testing.F) {
+	for _, rest := range []string{"a.com", "A.com:8443", "a.com:", "a b", "a.com:x", "u@a.com", "[::1]:80", "a.com/", "",
+		"a.com:80:90", "-.", "a.com%20", "xn--d1a.com"} {
+		f.Add(rest, true, false)
+		f.Add(rest, false, true)
+	}
+	f.Fuzz(func(t *testing.T, rest string, https, upper bool) {
+		origin, host := "http://"+rest, rest
+		if https {
+			origin = "https://" + rest
+		}
+		if upper {
+			host = strings.ToUpper(rest)
+		}
+		if !plainSameOrigin(origin, host) {
+			return
+		}
+		u, err := url.Parse(origin)
+		if err != nil || !strings.EqualFold(u.Host, host) {
+			t.Fatalf("plainSameOrigin(%q, %q) accepted; url.Parse: %v", origin, host, err)
+		}
+	})
 }
 
 func TestParseResponse(t *testing.T) {

@@ -184,7 +184,7 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 	}
 	var acc ws.Accept
 	if err == nil {
-		acc, err = ws.Negotiate(ws.NewConnectRequest(&h.req, c.ec), c.handler(), d.opts)
+		acc, err = ws.NegotiateRequest(&h.req, c.ec, c.handler(), d.opts)
 	}
 	if err != nil {
 		if errors.Is(err, ws.ErrHandlerPanic) {
