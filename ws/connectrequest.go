@@ -9,13 +9,15 @@ import (
 
 // ConnectRequest describes an opening handshake for Handler.OnConnect.
 //
-// It is valid during OnConnect only. Its fields are the handler's to keep
-// (the strings are copies); the header fields are read in place from the
-// handshake's input by Get, Values and Header, which find nothing once
-// OnConnect has returned: a driver reuses that input for the connection's
-// frames. So a handshake costs no header map on a server that does not ask
-// for one, and an idle connection's memory is not set by its handshake's
-// garbage. Keep what you need in Accept.Data.
+// It is valid during OnConnect only: a driver may reuse it for another
+// handshake once OnConnect has returned. The values of its fields are the
+// handler's to keep (the strings are copies, the slices not reused). The
+// header fields are read in place from the handshake's input by Get,
+// Values and Header, which find nothing once OnConnect has returned: a
+// driver reuses that input for the connection's frames. So a handshake
+// costs no header map on a server that does not ask for one, and an idle
+// connection's memory is not set by its handshake's garbage. Keep what you
+// need in Accept.Data.
 type ConnectRequest struct {
 	Target     string   // request target, e.g. "/echo?x=1"
 	Host       string   //
