@@ -27,6 +27,16 @@ func (l *Loop) Listen(network, addr string) (net.Addr, error) {
 	if tcp && reusePortBalances {
 		n = len(l.loops)
 	}
+	if n > 1 && !l.cfg.ReusePort {
+		// The loops' sockets share the port through SO_REUSEPORT, which
+		// would let them join another process's SO_REUSEPORT sockets on
+		// it (another server of this package, say), and the kernel would
+		// split the connections between the two: refuse a port that is
+		// taken, as one plain socket would.
+		if err := checkFree(sa, family); err != nil {
+			return nil, err
+		}
+	}
 	fds := make([]int, 0, n)
 	var bound unix.Sockaddr
 	for i := 0; i < n; i++ {
@@ -88,6 +98,33 @@ func (l *Loop) listenFD(sa unix.Sockaddr, family int, reusePort bool) (int, erro
 		return -1, os.NewSyscallError("listen", err)
 	}
 	return fd, nil
+}
+
+// checkFree binds a socket without SO_REUSEPORT to sa and closes it: the
+// bind fails (EADDRINUSE) if another socket listens there. Port 0 is free.
+func checkFree(sa unix.Sockaddr, family int) error {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		if a.Port == 0 {
+			return nil
+		}
+	case *unix.SockaddrInet6:
+		if a.Port == 0 {
+			return nil
+		}
+	}
+	fd, err := socket(family)
+	if err != nil {
+		return os.NewSyscallError("socket", err)
+	}
+	defer unix.Close(fd)
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+		return os.NewSyscallError("setsockopt", err)
+	}
+	if err := unix.Bind(fd, sa); err != nil {
+		return os.NewSyscallError("bind", err)
+	}
+	return nil
 }
 
 func (lp *loop) addListener(ln *listener) {
