@@ -30,9 +30,15 @@ type IdleResult struct {
 	FirstConnectError string `json:"first_connect_error,omitempty"`
 	// The server's RSS before the first connection and after the hold
 	// (0 without a PID), and their difference per connection.
-	RSSBefore  int64    `json:"rss_before_bytes,omitempty"`
-	RSSAfter   int64    `json:"rss_after_bytes,omitempty"`
-	RSSPerConn float64  `json:"rss_per_conn_bytes,omitempty"`
+	RSSBefore  int64   `json:"rss_before_bytes,omitempty"`
+	RSSAfter   int64   `json:"rss_after_bytes,omitempty"`
+	RSSPerConn float64 `json:"rss_per_conn_bytes,omitempty"`
+	// The server's file descriptors before and after (0 without a PID or
+	// /proc/PID/fd): a server that gained far fewer than one per
+	// connection shares the port with another process (SO_REUSEPORT), and
+	// the per-connection figures are not its own (NotAllTheServers).
+	FDsBefore  int      `json:"fds_before,omitempty"`
+	FDsAfter   int      `json:"fds_after,omitempty"`
 	SockBefore SockStat `json:"sockstat_before"`
 	SockAfter  SockStat `json:"sockstat_after"`
 	// KernelPerConn is the growth of the kernel's TCP buffer memory per
@@ -42,6 +48,16 @@ type IdleResult struct {
 	Pongs            int64   `json:"pongs"`
 	UnexpectedCloses int64   `json:"unexpected_closes"`
 	HoldSeconds      float64 `json:"hold_s"`
+}
+
+// NotAllTheServers reports whether the server process gained fewer than
+// 9 file descriptors for every 10 connections held: others took the rest
+// (processes sharing the port), so RSSPerConn understates its memory.
+func (res *IdleResult) NotAllTheServers() bool {
+	if res.FDsBefore == 0 || res.FDsAfter == 0 || res.Connected == 0 {
+		return false
+	}
+	return 10*(res.FDsAfter-res.FDsBefore) < 9*res.Connected
 }
 
 // idleConn counts a connection's pongs.
@@ -97,6 +113,7 @@ func (r *Idle) Start(ctx context.Context) (*IdleResult, error) {
 			return nil, err
 		}
 		res.RSSBefore = p.RSS
+		res.FDsBefore, _ = CountFDs(r.PID)
 	}
 	cl := r.newClient()
 	conns := make([]*ws.Conn, r.Conns)
@@ -130,6 +147,7 @@ func (r *Idle) Start(ctx context.Context) (*IdleResult, error) {
 			res.RSSAfter = p.RSS
 			res.RSSPerConn = float64(res.RSSAfter-res.RSSBefore) / float64(len(live))
 		}
+		res.FDsAfter, _ = CountFDs(r.PID)
 	}
 	res.KernelPerConn = float64(res.SockAfter.TCPMem-res.SockBefore.TCPMem) / float64(len(live))
 

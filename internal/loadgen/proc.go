@@ -3,6 +3,7 @@ package loadgen
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"strconv"
 	"time"
@@ -19,6 +20,27 @@ type ProcSample struct {
 	// /proc/PID/stat's in clock ticks of 10 ms. Subtract only samples that
 	// agree here.
 	CPUExact bool
+}
+
+// CountFDs returns how many file descriptors process pid holds (Linux
+// /proc/PID/fd).
+func CountFDs(pid int) (int, error) {
+	d, err := os.Open("/proc/" + strconv.Itoa(pid) + "/fd")
+	if err != nil {
+		return 0, err
+	}
+	defer d.Close()
+	n := 0
+	for {
+		names, err := d.Readdirnames(4096)
+		n += len(names)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return n, nil
+			}
+			return n, err
+		}
+	}
 }
 
 // ReadProc samples process pid (Linux /proc/PID/stat and status; the CPU

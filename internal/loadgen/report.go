@@ -229,6 +229,9 @@ func (res *IdleResult) WriteText(w io.Writer) error {
 	if res.RSSBefore > 0 {
 		fmt.Fprintf(tw, "server RSS\t%.1f MiB -> %.1f MiB, %.0f bytes per connection\n", float64(res.RSSBefore)/(1<<20), float64(res.RSSAfter)/(1<<20), res.RSSPerConn)
 	}
+	if res.NotAllTheServers() {
+		fmt.Fprintf(tw, "WARNING\tthe server gained %d file descriptors for %d connections: another process serves this port too (SO_REUSEPORT?), so the bytes per connection are not this server's\n", res.FDsAfter-res.FDsBefore, res.Connected)
+	}
 	fmt.Fprintf(tw, "kernel TCP memory\t%d -> %d bytes, %.0f per connection (both ends on loopback)\n", res.SockBefore.TCPMem, res.SockAfter.TCPMem, res.KernelPerConn)
 	fmt.Fprintf(tw, "TCP sockets in use\t%d -> %d\n", res.SockBefore.TCPInUse, res.SockAfter.TCPInUse)
 	fmt.Fprintf(tw, "pings / pongs\t%d / %d\n", res.Pinged, res.Pongs)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"sync"
@@ -202,6 +204,33 @@ func TestLoadgenIdle(t *testing.T) {
 	var sb strings.Builder
 	if err := res.WriteText(&sb); err != nil || !regexp.MustCompile(`pings / pongs +12 / 12`).MatchString(sb.String()) {
 		t.Fatalf("text (%v):\n%s", err, sb.String())
+	}
+}
+
+// The server's descriptors are counted: a PID that gains none for the
+// connections (as a server beside another on one SO_REUSEPORT port gains
+// about half) gets a warning, its own process (both ends here) none.
+func TestLoadgenIdleOtherProcess(t *testing.T) {
+	url, _ := loopEcho(t, nil)
+	other := exec.Command("sleep", "30")
+	if err := other.Start(); err != nil {
+		t.Skip("no sleep command:", err)
+	}
+	defer func() { _ = other.Process.Kill(); _ = other.Wait() }()
+	for _, tc := range []struct {
+		pid  int
+		warn bool
+	}{{os.Getpid(), false}, {other.Process.Pid, true}} {
+		r := &Idle{Dial: Dial{URL: url, Conns: 20, Sources: 2, Rate: 1000}, Hold: 10 * time.Millisecond, PID: tc.pid}
+		res, err := r.Start(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sb strings.Builder
+		_ = res.WriteText(&sb)
+		if res.NotAllTheServers() != tc.warn || strings.Contains(sb.String(), "WARNING") != tc.warn {
+			t.Errorf("pid %d: fds %d -> %d for %d connections, warning %v:\n%s", tc.pid, res.FDsBefore, res.FDsAfter, res.Connected, res.NotAllTheServers(), sb.String())
+		}
 	}
 }
 
