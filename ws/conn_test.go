@@ -194,7 +194,10 @@ func TestPingTimeoutDrops(t *testing.T) {
 
 func TestKeepaliveAnswered(t *testing.T) {
 	h := newEcho()
-	u, _ := startServer(t, h, &Options{PingInterval: 30 * time.Millisecond, PingTimeout: 60 * time.Millisecond})
+	// A pong must be back within PingTimeout: 300 ms leaves a loaded
+	// machine room; the wait below is long enough that a client that did
+	// not answer would be dropped (after 330 ms) well within it.
+	u, _ := startServer(t, h, &Options{PingInterval: 30 * time.Millisecond, PingTimeout: 300 * time.Millisecond})
 	c := dial(t, u, &Options{PingInterval: -1})
 	// The reader answers pings while it waits.
 	readErr := make(chan error, 1)
@@ -207,7 +210,7 @@ func TestKeepaliveAnswered(t *testing.T) {
 		t.Fatal("server dropped a client that answered its pings")
 	case err := <-readErr:
 		t.Fatalf("read: %v", err)
-	case <-time.After(400 * time.Millisecond):
+	case <-time.After(time.Second):
 	}
 	_ = c.Close(StatusNormalClosure, "")
 	if err := <-readErr; !errors.Is(err, ErrClosed) {

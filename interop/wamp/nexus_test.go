@@ -359,17 +359,28 @@ func TestProgressAndCancel(t *testing.T) {
 				t.Fatalf("progress %v, result %v, err %v", progress, res, err)
 			}
 
-			interrupted := make(chan struct{})
+			started, interrupted := make(chan struct{}), make(chan struct{})
 			if _, err := callee.Register(ctx, "com.test.slow", func(ctx context.Context, inv *client.Invocation) (*client.Result, error) {
+				close(started)
 				<-ctx.Done()
 				close(interrupted)
 				return nil, ctx.Err()
 			}, nil); err != nil {
 				t.Fatal(err)
 			}
-			cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+			// The caller's ctx ends while the callee runs the call. (A
+			// short timeout could end before the CALL was sent on a slow
+			// machine: then there is nothing to cancel.)
+			cctx, cancel := context.WithCancel(ctx)
 			defer cancel()
-			if _, err := caller.Call(cctx, "com.test.slow", nil, nil, &client.CallOptions{CancelMode: client.CancelKill}); !errors.Is(err, context.DeadlineExceeded) {
+			go func() {
+				select {
+				case <-started:
+					cancel()
+				case <-cctx.Done():
+				}
+			}()
+			if _, err := caller.Call(cctx, "com.test.slow", nil, nil, &client.CallOptions{CancelMode: client.CancelKill}); !errors.Is(err, context.Canceled) {
 				t.Fatalf("canceled call: %v", err)
 			}
 			select {

@@ -230,8 +230,9 @@ func TestCancelInterrupts(t *testing.T) {
 	r := &fakeRouter{}
 	s := mustJoin(t, r, client.JoinOptions{})
 	ctx := ctxT(t)
-	interrupted := make(chan struct{})
+	started, interrupted := make(chan struct{}), make(chan struct{})
 	_, err := s.Register(ctx, "com.slow", func(ctx context.Context, inv *client.Invocation) (*client.Result, error) {
+		close(started)
 		<-ctx.Done()
 		close(interrupted)
 		return nil, ctx.Err()
@@ -239,9 +240,19 @@ func TestCancelInterrupts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	// The caller's ctx ends while the callee runs the call. (A short
+	// timeout could end before the CALL was sent on a slow machine: then
+	// there is nothing to cancel.)
+	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if _, err := s.Call(cctx, "com.slow", nil, nil, &client.CallOptions{CancelMode: client.CancelKill}); !errors.Is(err, context.DeadlineExceeded) {
+	go func() {
+		select {
+		case <-started:
+			cancel()
+		case <-cctx.Done():
+		}
+	}()
+	if _, err := s.Call(cctx, "com.slow", nil, nil, &client.CallOptions{CancelMode: client.CancelKill}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Call: %v", err)
 	}
 	select {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -141,10 +142,8 @@ func TestSendQueueLimit(t *testing.T) {
 	big := &wamp.Publish{Request: 2, Options: wamp.Dict{}, Topic: "t", Args: wamp.List{strings.Repeat("x", 1000)}}
 	accepted := 0
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-		err := c.Send(ctx, big)
-		cancel()
-		if errors.Is(err, context.DeadlineExceeded) {
+		err := sendUntilWaiting(t, c, big)
+		if errors.Is(err, context.Canceled) {
 			break
 		}
 		if err != nil {
@@ -185,6 +184,50 @@ func TestSendQueueLimit(t *testing.T) {
 	}
 }
 
+// sendUntilWaiting sends m from a goroutine with a ctx that it cancels
+// once the Send waits for room in the write queue, and returns the Send's
+// error: nil for a message accepted, context.Canceled for one that waited.
+// (A ctx with a short timeout would do, but a slow machine may let it end
+// before the Send even looks at the queue.)
+func sendUntilWaiting(t *testing.T, c *rawsocket.Conn, m wamp.Message) error {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- c.Send(ctx, m) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		select {
+		case err := <-done:
+			return err
+		default:
+		}
+		if waitingForRoom() {
+			cancel()
+			return <-done
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a Send neither returned nor waited for room in 10 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// waitingForRoom reports whether a goroutine waits for room in a write
+// queue: blocked in a select in coalesce.(*Queue).Add itself (a Send
+// writing is blocked deeper, in its Write).
+func waitingForRoom() bool {
+	buf := make([]byte, 1<<20)
+	for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+		head, frames, _ := strings.Cut(g, "\n")
+		top, _, _ := strings.Cut(frames, "\n")
+		if strings.Contains(head, "[select") && strings.Contains(top, "coalesce.(*Queue).Add(") {
+			return true
+		}
+	}
+	return false
+}
+
 // TestSendContextDuringWrite: a Send whose ctx ends while its own write
 // is under way (a write that may carry other Sends' messages) waits for
 // that write, which WriteTimeout bounds, instead of abandoning it: the
@@ -192,12 +235,25 @@ func TestSendQueueLimit(t *testing.T) {
 func TestSendContextDuringWrite(t *testing.T) {
 	c, s, g := gatedPair(t, rawsocket.Options{})
 	g.hold.Store(true)
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
 	big := &wamp.Publish{Request: 1, Options: wamp.Dict{}, Topic: "t", Args: wamp.List{strings.Repeat("x", 1000)}}
 	sent := make(chan error, 1)
-	go func() { sent <- c.Send(ctx, big) }()
-	<-g.entered // the Send is inside its write
+	var ctx context.Context
+	for ctx == nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		go func() { sent <- c.Send(sctx, big) }()
+		select {
+		case <-g.entered: // the Send is inside its write
+			ctx = sctx
+		case err := <-sent:
+			// Its ctx ended before it began (Send checks it first, and a
+			// slow machine may take 50 ms to get there): nothing was
+			// queued, try again.
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("Send before its write: %v", err)
+			}
+		}
+	}
 	<-ctx.Done()
 	received := make(chan error, 1)
 	go func() {
