@@ -188,11 +188,7 @@ func clearedNonblock(t *testing.T) {
 	}
 	// A peer that reads nothing: Write fills the buffers, then times out
 	// having written part (a blocking write(2) would wait for ever).
-	a.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
-	n, err := Write(rc, make([]byte, 64<<20))
-	if !errors.Is(err, os.ErrDeadlineExceeded) || n == 0 || n >= 64<<20 {
-		t.Fatalf("Write past its deadline: %d, %v", n, err)
-	}
+	writePastDeadline(t, a, rc)
 	// Syswrite fills whatever room is left (the kernel may have made more
 	// since), then fails with EAGAIN.
 	chunk, total := make([]byte, 64<<10), 0

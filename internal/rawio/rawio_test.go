@@ -124,9 +124,29 @@ func TestDeadlines(t *testing.T) {
 	}
 	// A peer that reads nothing: the write fills the buffers, then times out
 	// having written part of it.
-	a.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
-	n, err := Write(rc, make([]byte, 64<<20))
-	if !errors.Is(err, os.ErrDeadlineExceeded) || n == 0 || n >= 64<<20 {
+	writePastDeadline(t, a, rc)
+}
+
+// writePastDeadline writes 64 MiB through rc, a's RawConn, whose peer
+// reads nothing, with a write deadline: Write must fill the buffers, then
+// fail with os.ErrDeadlineExceeded having written part of it. A Write that
+// starts after its deadline (the test descheduled for that long) fails
+// before writing anything, and shows nothing: then the buffers are still
+// empty, and it tries again with a deadline twice as far, up to 3.2 s.
+func writePastDeadline(t *testing.T, a net.Conn, rc syscall.RawConn) {
+	t.Helper()
+	b := make([]byte, 64<<20)
+	var n int
+	var err error
+	for d := 50 * time.Millisecond; d <= 3200*time.Millisecond; d *= 2 {
+		a.SetWriteDeadline(time.Now().Add(d))
+		n, err = Write(rc, b)
+		if n != 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+			break
+		}
+		t.Logf("Write wrote nothing before its %v deadline (started after it?); again", d)
+	}
+	if !errors.Is(err, os.ErrDeadlineExceeded) || n == 0 || n >= len(b) {
 		t.Fatalf("write past its deadline: %d, %v", n, err)
 	}
 }

@@ -37,17 +37,24 @@ func joinRouter(t *testing.T, r *router.Router) *client.Session {
 // handler's ctx that deadline; a handler that gives up when it passes
 // answers wamp.error.timeout, which the caller gets. Without a forwarded
 // timeout the ctx has no deadline.
+//
+// The deadline is checked against when the call was made and when the
+// handler ran, not against the time left when the handler starts: a
+// handler that starts late (a slow machine) may find it passed already.
 func TestInvocationTimeout(t *testing.T) {
 	r := inProcessRouter(t)
 	callee, caller := joinRouter(t, r), joinRouter(t, r)
-	left := make(chan time.Duration, 1)
+	type seen struct {
+		dl, at time.Time // the ctx's deadline (zero: none); when the handler started
+	}
+	got := make(chan seen, 1)
 	h := func(ctx context.Context, inv *client.Invocation) (*client.Result, error) {
+		at := time.Now()
 		dl, ok := ctx.Deadline()
+		got <- seen{dl, at}
 		if !ok {
-			left <- -1
 			return &client.Result{Args: wamp.List{"no deadline"}}, nil
 		}
-		left <- time.Until(dl)
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}
@@ -56,19 +63,32 @@ func TestInvocationTimeout(t *testing.T) {
 	}
 	// The caller's own wait is bounded by ctxT only: the answer must be
 	// the callee's.
+	called := time.Now()
 	_, err := caller.Call(ctxT(t), "com.slow", nil, nil, &client.CallOptions{Options: wamp.Dict{"timeout": int64(50)}})
 	var we *client.Error
 	if !errors.As(err, &we) || we.URI != wamp.ErrTimeout {
 		t.Fatalf("call: %v, want wamp.error.timeout", err)
 	}
-	if d := <-left; d <= 0 || d > 50*time.Millisecond {
-		t.Fatalf("the handler's deadline was %v away, want within the call's 50 ms", d)
+	// The dealer forwards the (rounded up) milliseconds left of the 50 it
+	// started when the CALL came, and the callee starts its ctx's timer
+	// when the INVOCATION comes, before the handler runs: so the deadline
+	// is at least 50 ms after the call was made, and at most 50 ms after
+	// the handler started.
+	s := <-got
+	if s.dl.IsZero() {
+		t.Fatal("the handler's ctx has no deadline, want the call's 50 ms")
+	}
+	if d := s.dl.Sub(called); d < 50*time.Millisecond {
+		t.Fatalf("the handler's deadline was %v after the call was made, want at least the call's 50 ms", d)
+	}
+	if d := s.dl.Sub(s.at); d > 50*time.Millisecond {
+		t.Fatalf("the handler's deadline was %v away when it started, want within the call's 50 ms", d)
 	}
 	if _, err := caller.Call(ctxT(t), "com.slow", nil, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	if d := <-left; d != -1 {
-		t.Fatalf("a call without timeout gave the handler a deadline %v away", d)
+	if s := <-got; !s.dl.IsZero() {
+		t.Fatalf("a call without timeout gave the handler a deadline %v away", s.dl.Sub(s.at))
 	}
 }
 
