@@ -138,7 +138,7 @@ func (lp *loop) closeConn(c *Conn, err error) {
 		ch <- err
 		return
 	}
-	lp.conns[c.fd] = nil
+	lp.l.fds.set(int(c.fd), nil)
 	lp.nconns--
 	lp.stats.conns.Add(-1)
 	lp.stats.closed.Add(1)

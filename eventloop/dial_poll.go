@@ -123,7 +123,7 @@ func (lp *loop) cancelDial(c *Conn, err error) {
 
 // drop removes a connection that never opened.
 func (lp *loop) drop(c *Conn) {
-	lp.conns[c.fd] = nil
+	lp.l.fds.set(int(c.fd), nil)
 	lp.nconns--
 	lp.stats.conns.Add(-1)
 	c.storeState(stateClosed)

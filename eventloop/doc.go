@@ -1,10 +1,11 @@
 // Package eventloop is the reactor under Autobahn|Go's servers and load generators: a few event
 // loops serve every connection, with no goroutine and no buffer per idle connection.
 //
-// On Linux each loop is an epoll instance (kqueue on darwin and the BSDs) with a connection table
-// indexed by fd — the kernel only ever holds fds (with epoll, each with a generation, so an event
-// for a connection closed while its batch was being handled never reaches a new connection that got
-// the same fd), never Go pointers — one read buffer shared by all its connections, an eventfd (a pipe
+// On Linux each loop is an epoll instance (kqueue on darwin and the BSDs); the loops share one
+// connection table indexed by fd (8 bytes per connection however many loops) — the kernel only ever
+// holds fds (with epoll, each with a generation, so an event for a connection closed while its batch
+// was being handled never reaches a new connection that got the same fd, on its own loop or another),
+// never Go pointers. Each loop has one read buffer shared by all its connections, an eventfd (a pipe
 // on kqueue systems) for wake-ups from other goroutines and a timing wheel for deadlines and idle
 // timeouts. A loop whose poller fails (an error other than EINTR) closes its connections with that
 // error and stops the others; Run returns the error. Elsewhere a goroutine-per-connection fallback over

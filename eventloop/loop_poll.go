@@ -80,6 +80,7 @@ type Loop struct {
 	next  atomic.Uint32
 	state atomic.Int32
 	done  chan struct{}
+	fds   fdTable // the connections of all loops by descriptor
 
 	errOnce sync.Once
 	err     error // why a loop stopped on its own (a poller error); set before done closes
@@ -103,15 +104,15 @@ type loopStats struct {
 	conns atomic.Int64
 }
 
-// loop is one event loop: a poller, a connection table indexed by fd and a shared read buffer.
+// loop is one event loop: a poller and a shared read buffer; its connections are in the Loop's
+// table by fd (fdTable), which all its loops share.
 type loop struct {
 	l         *Loop
 	h         Handler
 	cfg       *Config
 	p         *poller
 	wakeFd    int
-	conns     []*Conn
-	nconns    int
+	nconns    int // connections of this loop in l.fds
 	listeners map[int]*listener
 	dials     map[*Conn]chan error
 	buf       []byte
@@ -416,11 +417,7 @@ func (lp *loop) stop(err error) {
 	for _, ln := range lp.listeners {
 		lp.closeListener(ln)
 	}
-	for _, c := range lp.conns {
-		if c != nil {
-			lp.closeConn(c, err)
-		}
-	}
+	lp.l.fds.each(lp, func(c *Conn) { lp.closeConn(c, err) })
 	lp.p.close()
 }
 
@@ -430,14 +427,14 @@ func (lp *loop) dispatch(fd int, gen uint32, r, w, hup bool) {
 		lp.handleWakes()
 		return
 	}
-	if fd < len(lp.conns) {
-		if c := lp.conns[fd]; c != nil {
-			if lp.stale(c, gen) {
-				return
-			}
-			lp.connEvent(c, r, w, hup)
+	if c := lp.l.fds.get(fd); c != nil {
+		// Another loop's connection: this event is left from a descriptor
+		// this loop closed, which the kernel gave to that connection.
+		if c.lp != lp || lp.stale(c, gen) {
 			return
 		}
+		lp.connEvent(c, r, w, hup)
+		return
 	}
 	if ln, ok := lp.listeners[fd]; ok {
 		lp.accept(ln)
@@ -547,16 +544,7 @@ func (lp *loop) insert(c *Conn) {
 		c.flags |= fNew
 		lp.fresh = append(lp.fresh, c)
 	}
-	if fd >= len(lp.conns) {
-		n := 2 * len(lp.conns)
-		if n <= fd {
-			n = fd + 1024
-		}
-		t := make([]*Conn, n)
-		copy(t, lp.conns)
-		lp.conns = t
-	}
-	lp.conns[fd] = c
+	lp.l.fds.set(fd, c)
 	lp.nconns++
 	lp.stats.conns.Add(1)
 }
@@ -589,25 +577,18 @@ func (lp *loop) drain() {
 	for _, ln := range lp.listeners {
 		lp.closeListener(ln)
 	}
-	for _, c := range lp.conns {
-		if c == nil {
-			continue
-		}
+	lp.l.fds.each(lp, func(c *Conn) {
 		if c.flags&fConnecting != 0 {
 			lp.closeConn(c, ErrShutdown)
-			continue
+			return
 		}
 		if c.casState(stateOpen, stateClosing) {
 			c.setCloseError(ErrShutdown)
 		}
 		lp.settle(c)
-	}
+	})
 }
 
 func (lp *loop) forceClose() {
-	for _, c := range lp.conns {
-		if c != nil {
-			lp.closeConn(c, ErrShutdown)
-		}
-	}
+	lp.l.fds.each(lp, func(c *Conn) { lp.closeConn(c, ErrShutdown) })
 }

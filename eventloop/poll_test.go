@@ -14,6 +14,16 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// socketPair returns both ends of a new non-blocking unix stream socket pair.
+func socketPair(t *testing.T) (int, int) {
+	t.Helper()
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fds[0], fds[1]
+}
+
 // TestStaleEvent: an event the poller returned for a connection that is closed, and whose fd a
 // new connection took, before the event is handled, is dropped instead of reaching the new one.
 // The test drives one loop by hand (it does not Run).
@@ -40,19 +50,13 @@ func TestStaleEvent(t *testing.T) {
 	t.Cleanup(func() { l.Shutdown(context.Background()) })
 	lp := l.loops[0]
 	lp.now = lp.nanotime()
-	pair := func() (int, int) {
-		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return fds[0], fds[1]
-	}
+	pair := func() (int, int) { return socketPair(t) }
 
 	// Connection a gets input: the poller reports it.
 	fd, peerA := pair()
 	defer unix.Close(peerA)
 	lp.openAccepted(fd, netip.AddrPort{})
-	a := lp.conns[fd]
+	a := lp.l.fds.get(fd)
 	unix.Write(peerA, []byte("old"))
 	n, err := lp.p.wait(5000)
 	if err != nil || n != 1 {
@@ -73,7 +77,7 @@ func TestStaleEvent(t *testing.T) {
 		unix.Close(nb)
 	}
 	lp.openAccepted(fd, netip.AddrPort{})
-	b := lp.conns[fd]
+	b := lp.l.fds.get(fd)
 	if b == nil || b == a || b.gen == a.gen {
 		t.Fatalf("new connection %p (gen %d) on fd %d, old %p (gen %d)", b, b.gen, fd, a, a.gen)
 	}
@@ -103,6 +107,73 @@ func TestStaleEvent(t *testing.T) {
 	}
 	if got[a] != "" {
 		t.Errorf("old connection read %q", got[a])
+	}
+}
+
+// TestStaleEventOtherLoop: the loops share one table of connections by fd. A loop's stale event
+// for an fd that it closed, and that the kernel then gave to another loop's connection of the same
+// generation (each loop counts its own), is dropped: it must not reach a connection of another loop.
+// The test drives two loops by hand (they do not Run).
+func TestStaleEventOtherLoop(t *testing.T) {
+	var mu sync.Mutex
+	got := map[*Conn]string{}
+	l, err := New(Config{Loops: 2}, &funcs{
+		data: func(c *Conn, in []byte) int {
+			mu.Lock()
+			got[c] += string(in)
+			mu.Unlock()
+			return len(in)
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Shutdown(context.Background()) })
+	lp0, lp1 := l.loops[0], l.loops[1]
+	lp0.now, lp1.now = lp0.nanotime(), lp1.nanotime()
+	pair := func() (int, int) { return socketPair(t) }
+	fd, peerA := pair()
+	defer unix.Close(peerA)
+	lp0.openAccepted(fd, netip.AddrPort{})
+	a := l.fds.get(fd)
+	unix.Write(peerA, []byte("old"))
+	n, err := lp0.p.wait(5000)
+	if err != nil || n != 1 {
+		t.Fatalf("wait: %d events, %v", n, err)
+	}
+	// a closes; loop 1 opens b on the same fd number, with the generation of a.
+	lp0.closeConn(a, nil)
+	nb, peerB := pair()
+	defer unix.Close(peerB)
+	if nb != fd {
+		if err := unix.Dup3(nb, fd, unix.O_CLOEXEC); err != nil {
+			t.Fatal(err)
+		}
+		unix.Close(nb)
+	}
+	lp1.gen = a.gen - 1
+	lp1.openAccepted(fd, netip.AddrPort{})
+	b := l.fds.get(fd)
+	if b == nil || b == a || b.lp != lp1 || b.gen != a.gen {
+		t.Fatalf("new connection %p (gen %d) on fd %d, old %p (gen %d)", b, b.gen, fd, a, a.gen)
+	}
+	unix.Write(peerB, []byte("new"))
+	lp0.events(n) // loop 0's stale event for fd
+	mu.Lock()
+	s := got[b]
+	mu.Unlock()
+	if s != "" {
+		t.Fatalf("loop 0's stale event read %q from loop 1's connection", s)
+	}
+	// Loop 1's own event reads it.
+	if n, err = lp1.p.wait(5000); err != nil || n != 1 {
+		t.Fatalf("wait: %d events, %v", n, err)
+	}
+	lp1.events(n)
+	mu.Lock()
+	defer mu.Unlock()
+	if s := got[b]; s != "new" {
+		t.Errorf("loop 1's connection read %q, want \"new\"", s)
 	}
 }
 
