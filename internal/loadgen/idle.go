@@ -33,6 +33,10 @@ type IdleResult struct {
 	RSSBefore  int64   `json:"rss_before_bytes,omitempty"`
 	RSSAfter   int64   `json:"rss_after_bytes,omitempty"`
 	RSSPerConn float64 `json:"rss_per_conn_bytes,omitempty"`
+	// RSSAnonPerConn is the growth of the resident anonymous memory per
+	// connection: RSSPerConn without the file pages (the binary's code
+	// the first connections page in); 0 if unknown.
+	RSSAnonPerConn float64 `json:"rss_anon_per_conn_bytes,omitempty"`
 	// The server's file descriptors before and after (0 without a PID or
 	// /proc/PID/fd): a server that gained far fewer than one per
 	// connection shares the port with another process (SO_REUSEPORT), and
@@ -107,12 +111,13 @@ func (r *Idle) Start(ctx context.Context) (*IdleResult, error) {
 	st := &idleState{open: newOpenCount(), allPongs: make(chan struct{})}
 	st.want.Store(-1)
 	res.SockBefore, _ = ReadSockStat()
+	var anonBefore int64
 	if r.PID > 0 {
 		p, err := ReadProc(r.PID)
 		if err != nil {
 			return nil, err
 		}
-		res.RSSBefore = p.RSS
+		res.RSSBefore, anonBefore = p.RSS, p.RSSAnon
 		res.FDsBefore, _ = CountFDs(r.PID)
 	}
 	cl := r.newClient()
@@ -146,6 +151,9 @@ func (r *Idle) Start(ctx context.Context) (*IdleResult, error) {
 		if p, err := ReadProc(r.PID); err == nil {
 			res.RSSAfter = p.RSS
 			res.RSSPerConn = float64(res.RSSAfter-res.RSSBefore) / float64(len(live))
+			if anonBefore > 0 && p.RSSAnon > 0 {
+				res.RSSAnonPerConn = float64(p.RSSAnon-anonBefore) / float64(len(live))
+			}
 		}
 		res.FDsAfter, _ = CountFDs(r.PID)
 	}

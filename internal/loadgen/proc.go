@@ -16,6 +16,9 @@ const clockTick = 10 * time.Millisecond
 type ProcSample struct {
 	CPU time.Duration // user + system
 	RSS int64         // resident bytes
+	// RSSAnon is the resident anonymous memory (RssAnon): RSS without the
+	// pages of files, such as the binary's code paged in; 0 if unknown.
+	RSSAnon int64
 	// CPUExact: CPU is the kernel's count in nanoseconds (processCPU), not
 	// /proc/PID/stat's in clock ticks of 10 ms. Subtract only samples that
 	// agree here.
@@ -65,6 +68,7 @@ func ReadProc(pid int) (ProcSample, error) {
 		return ProcSample{}, err
 	}
 	p := ProcSample{CPU: cpu, RSS: rss}
+	p.RSSAnon, _ = parseStatusKB(status, "RssAnon:") // Linux 4.5 and later; else 0
 	if c, err := processCPU(pid); err == nil {
 		p.CPU, p.CPUExact = c, true
 	}
@@ -95,9 +99,13 @@ func parseStatCPU(b []byte) (time.Duration, error) {
 }
 
 // parseStatusRSS returns VmRSS of /proc/PID/status in bytes.
-func parseStatusRSS(b []byte) (int64, error) {
+func parseStatusRSS(b []byte) (int64, error) { return parseStatusKB(b, "VmRSS:") }
+
+// parseStatusKB returns the value in bytes of a /proc/PID/status line
+// key (as "VmRSS:") counted in kB.
+func parseStatusKB(b []byte, key string) (int64, error) {
 	for line := range bytes.SplitSeq(b, []byte{'\n'}) {
-		rest, ok := bytes.CutPrefix(line, []byte("VmRSS:"))
+		rest, ok := bytes.CutPrefix(line, []byte(key))
 		if !ok {
 			continue
 		}

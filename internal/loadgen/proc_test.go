@@ -15,6 +15,9 @@ func TestLoadgenProcParsers(t *testing.T) {
 	if rss, err := parseStatusRSS(status); err != nil || rss != 2048<<10 {
 		t.Fatalf("parseStatusRSS = %d, %v", rss, err)
 	}
+	if anon, err := parseStatusKB([]byte("VmRSS:\t2048 kB\nRssAnon:\t  1500 kB\nRssFile:\t548 kB\n"), "RssAnon:"); err != nil || anon != 1500<<10 {
+		t.Fatalf("parseStatusKB(RssAnon) = %d, %v", anon, err)
+	}
 	sock := []byte("sockets: used 300\nTCP: inuse 12 orphan 0 tw 3 alloc 20 mem 5\nUDP: inuse 2 mem 1\n")
 	if s, err := parseSockStat(sock, 4096); err != nil || s.TCPInUse != 12 || s.TCPMem != 5*4096 {
 		t.Fatalf("parseSockStat = %+v, %v", s, err)
@@ -32,7 +35,7 @@ func TestLoadgenProcParsers(t *testing.T) {
 	}
 	// This process, for real.
 	p, err := ReadProc(os.Getpid())
-	if err != nil || p.RSS <= 0 {
+	if err != nil || p.RSS <= 0 || p.RSSAnon <= 0 || p.RSSAnon > p.RSS {
 		t.Fatalf("ReadProc(self) = %+v, %v", p, err)
 	}
 	if _, err := ReadSockStat(); err != nil {

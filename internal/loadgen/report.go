@@ -228,6 +228,9 @@ func (res *IdleResult) WriteText(w io.Writer) error {
 	fmt.Fprintf(tw, "connections\t%d of %d (connect errors %d), held %.1f s\n", res.Connected, res.Conns, res.ConnectErrors, res.HoldSeconds)
 	if res.RSSBefore > 0 {
 		fmt.Fprintf(tw, "server RSS\t%.1f MiB -> %.1f MiB, %.0f bytes per connection\n", float64(res.RSSBefore)/(1<<20), float64(res.RSSAfter)/(1<<20), res.RSSPerConn)
+		if res.RSSAnonPerConn != 0 {
+			fmt.Fprintf(tw, "  anonymous memory\t%.0f bytes per connection (without the file pages, such as code paged in)\n", res.RSSAnonPerConn)
+		}
 	}
 	if res.NotAllTheServers() {
 		fmt.Fprintf(tw, "WARNING\tthe server gained %d file descriptors for %d connections: another process serves this port too (SO_REUSEPORT?), so the bytes per connection are not this server's\n", res.FDsAfter-res.FDsBefore, res.Connected)
