@@ -127,8 +127,8 @@ func (r *ConnectRequest) detach() {
 // it is until Negotiate returns; conn (a net.Conn, say) gives RemoteAddr,
 // and may be nil.
 func NewConnectRequest(req *Request, conn interface{ RemoteAddr() net.Addr }) *ConnectRequest {
-	cr := &ConnectRequest{raw: req, remote: conn}
-	cr.fill(req)
+	cr := new(ConnectRequest)
+	cr.fill(req, conn)
 	return cr
 }
 
@@ -142,8 +142,7 @@ func NegotiateRequest(req *Request, conn interface{ RemoteAddr() net.Addr }, h H
 	if cr == nil {
 		cr = new(ConnectRequest)
 	}
-	cr.raw, cr.remote = req, conn
-	cr.fill(req)
+	cr.fill(req, conn)
 	acc, err := Negotiate(cr, h, opts)
 	*cr = ConnectRequest{} // the fields' values are the handler's: not reused
 	connectRequests.Put(cr)
@@ -176,9 +175,10 @@ type fixedAddr struct{ a net.Addr }
 
 func (f fixedAddr) RemoteAddr() net.Addr { return f.a }
 
-// fill sets the fields from req: the target, host and origin cut from one
-// string, the offers one string each.
-func (r *ConnectRequest) fill(req *Request) {
+// fill describes req, and conn's address, in r: the target, host and
+// origin cut from one string, the offers one string each.
+func (r *ConnectRequest) fill(req *Request, conn interface{ RemoteAddr() net.Addr }) {
+	r.raw, r.remote = req, conn
 	origin := req.Origin
 	var sb strings.Builder
 	sb.Grow(len(req.Target) + len(req.Host) + len(origin))

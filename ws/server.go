@@ -224,7 +224,8 @@ func plainSameOrigin(origin, host string) bool {
 		return false
 	}
 	for i := 0; i < len(name); i++ {
-		if c := name[i] | 0x20; !('a' <= c && c <= 'z' || '0' <= name[i] && name[i] <= '9' || name[i] == '.' || name[i] == '-') {
+		lower, c := name[i]|0x20, name[i]
+		if !('a' <= lower && lower <= 'z' || '0' <= c && c <= '9' || c == '.' || c == '-') {
 			return false
 		}
 	}
