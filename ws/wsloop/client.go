@@ -108,9 +108,7 @@ func (cl *Client) DialWith(ctx context.Context, rawURL string, h ws.Handler, opt
 	ctx, cancel := context.WithTimeout(ctx, o.HandshakeTimeout)
 	defer cancel()
 	done := make(chan error, 1)
-	d := cl.d // the connection's own, with its Handler
-	d.h = h
-	c := &conn{d: &d, hs: &handshake{key: key, request: req, done: done, tls: tlsCfg}}
+	c := &conn{x: &connExtra{h: h, hs: &handshake{key: key, request: req, done: done, tls: tlsCfg}}}
 	ec, err := cl.loop.DialWith(ctx, "tcp", addr, eventloop.DialOptions{LocalAddr: opt.LocalAddr, Value: c})
 	if err != nil {
 		return nil, err

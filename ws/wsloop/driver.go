@@ -14,8 +14,7 @@ import (
 // driver is the eventloop.Handler under a Server or a Client: it runs the
 // opening handshake on the loop, then pushes every input to the ws.Conn.
 type driver struct {
-	srv    *Server    // nil for a Client
-	h      ws.Handler // a Client's connection's Handler (each has a copy of the Client's driver); a Server's is srv.Handler
+	srv    *Server // nil for a Client
 	opts   *ws.Options
 	bounds ws.OutputBounds // the loop's write watermarks
 	tls    *tls.Config     // server: wss (Server.TLSConfig)
@@ -30,6 +29,7 @@ type handshake struct {
 	done     chan error  // client: the outcome, for Dial
 	resp     ws.Response // client
 	tls      *tls.Config // client: wss
+	ext      connExtra   // server: a ws:// connection's conn.x during the handshake (ext.hs is this)
 }
 
 // A Server recycles what answering a handshake takes, so that accepting a
@@ -68,11 +68,18 @@ func putHead(h *head) {
 }
 
 // dropHandshake ends c's handshake state; a Server's goes back to the
-// pool.
-func (c *conn) dropHandshake() {
-	hs := c.hs
-	c.hs = nil
-	if hs != nil && c.d.srv != nil {
+// pool. A Server's ws:// connection is left with no connExtra.
+func (d *driver) dropHandshake(c *conn) {
+	hs := c.hs()
+	if hs == nil {
+		return
+	}
+	if c.x == &hs.ext {
+		c.x = nil
+	} else {
+		c.x.hs = nil
+	}
+	if d.srv != nil {
 		*hs = handshake{}
 		serverHandshakes.Put(hs)
 	}
@@ -81,18 +88,25 @@ func (c *conn) dropHandshake() {
 func (d *driver) OnOpen(ec *eventloop.Conn) {
 	c, _ := ec.Context().(*conn)
 	if c == nil { // accepted
-		c = &conn{d: d, ec: ec, hs: serverHandshakes.Get().(*handshake)}
+		hs := serverHandshakes.Get().(*handshake)
+		c = &conn{ec: ec}
+		if d.tls != nil {
+			c.x = &connExtra{hs: hs} // kept for the TLS layer
+		} else {
+			hs.ext.hs = hs
+			c.x = &hs.ext
+		}
 		ec.SetContext(c)
 		if err := d.srv.enterPending(c); err != nil {
 			d.srv.Metrics.Rejected(503)
 			if d.tls == nil { // no plaintext answer to a TLS client
 				_, _ = ec.Write(ws.AppendReject(nil, 503, err.Error(), nil))
 			}
-			c.dropHandshake()
+			d.dropHandshake(c)
 			_ = ec.Close()
 			return
 		}
-		c.hs.pending = true
+		c.hs().pending = true
 		_ = ec.SetDeadline(time.Now().Add(d.opts.HandshakeTimeout))
 		if d.tls != nil {
 			d.startTLS(c, false, d.tls)
@@ -100,18 +114,18 @@ func (d *driver) OnOpen(ec *eventloop.Conn) {
 		return
 	}
 	c.ec = ec
-	if c.hs.tls != nil {
-		d.startTLS(c, true, c.hs.tls) // the request follows the handshake
+	if c.hs().tls != nil {
+		d.startTLS(c, true, c.hs().tls) // the request follows the handshake
 		return
 	}
-	if _, err := ec.Write(c.hs.request); err != nil {
+	if _, err := ec.Write(c.hs().request); err != nil {
 		c.dialed(err)
 	}
 }
 
 func (d *driver) OnData(ec *eventloop.Conn, in []byte) int {
 	c := ec.Context().(*conn)
-	if c.tls != nil {
+	if c.tls() != nil {
 		return d.tlsData(c, in)
 	}
 	return d.onPlain(c, in)
@@ -125,11 +139,11 @@ func (d *driver) onPlain(c *conn, in []byte) (n int) {
 	}
 	if c.wsConn() != nil {
 		c.enter()
-		c.p.Feed(in, c.handler())
-		c.leave()
+		c.p.Feed(in, d.handler(c))
+		c.leave(d)
 		return len(in)
 	}
-	if c.hs == nil {
+	if c.hs() == nil {
 		return len(in) // failed handshake, closing
 	}
 	var err error
@@ -142,20 +156,25 @@ func (d *driver) onPlain(c *conn, in []byte) (n int) {
 		return 0
 	}
 	c.enter()
-	c.handler().OnOpen(c.wsConn())
-	c.dialed(nil) // a client's Dial returns after OnOpen
-	c.dropHandshake()
-	if n < len(in) {
-		c.p.Feed(in[n:], c.handler())
+	if d.srv != nil {
+		// Before OnOpen: a goroutine it starts may look at c.x (the
+		// TLS state), which a ws:// connection's drop sets to nil.
+		d.dropHandshake(c)
 	}
-	c.leave()
+	d.handler(c).OnOpen(c.wsConn())
+	c.dialed(nil) // a client's Dial returns after OnOpen
+	d.dropHandshake(c)
+	if n < len(in) {
+		c.p.Feed(in[n:], d.handler(c))
+	}
+	c.leave(d)
 	return len(in)
 }
 
 // accept answers the opening handshake once its head is in; n == 0 means
 // more input is needed (or the request was refused and ec closes).
 func (d *driver) accept(c *conn, in []byte) (int, error) {
-	hs := c.hs
+	hs := c.hs()
 	h := heads.Get().(*head)
 	defer putHead(h)
 	n, err := ws.ParseRequest(&h.req, in, ws.HandshakeLimits{})
@@ -184,7 +203,7 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 	}
 	var acc ws.Accept
 	if err == nil {
-		acc, err = ws.NegotiateRequest(&h.req, c.ec, c.handler(), d.opts)
+		acc, err = ws.NegotiateRequest(&h.req, c.ec, d.handler(c), d.opts)
 	}
 	if err != nil {
 		if errors.Is(err, ws.ErrHandlerPanic) {
@@ -196,12 +215,12 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 		}
 		d.srv.Metrics.Rejected(he.Status)
 		_ = c.write(ws.AppendReject(nil, he.Status, he.Reason, nil))
-		c.fail()
+		d.fail(c)
 		return 0, err
 	}
 	h.out = ws.AppendResponse(h.out[:0], &h.req, acc.Protocol, acc.Extensions, ws.HeaderFields(acc.Header))
 	if err := c.write(h.out); err != nil { // copies it
-		c.fail()
+		d.fail(c)
 		return 0, err
 	}
 	_ = c.ec.SetDeadline(time.Time{})
@@ -226,12 +245,12 @@ func (d *driver) answerHTTP(c *conn, req *ws.Request) {
 		out = out[:len(out)-len(r.Body)] // the length, not the body
 	}
 	_ = c.write(out)
-	c.fail()
+	d.fail(c)
 }
 
 // response checks the server's answer to a client's handshake.
 func (d *driver) response(c *conn, in []byte) (int, error) {
-	hs := c.hs
+	hs := c.hs()
 	n, err := ws.ParseResponse(&hs.resp, in, ws.HandshakeLimits{})
 	if err == nil && n == 0 {
 		return 0, nil
@@ -242,7 +261,7 @@ func (d *driver) response(c *conn, in []byte) (int, error) {
 	}
 	if err != nil {
 		c.dialed(err)
-		c.fail()
+		d.fail(c)
 		return 0, err
 	}
 	_ = c.ec.SetDeadline(time.Time{})
@@ -252,30 +271,30 @@ func (d *driver) response(c *conn, in []byte) (int, error) {
 
 // dialed reports the outcome of a client handshake to Dial, once.
 func (c *conn) dialed(err error) {
-	if c.hs != nil && c.hs.done != nil {
-		c.hs.done <- err
-		c.hs.done = nil
+	if c.hs() != nil && c.hs().done != nil {
+		c.hs().done <- err
+		c.hs().done = nil
 	}
 }
 
 // fail ends a connection whose handshake failed.
-func (c *conn) fail() {
-	c.endHandshake()
+func (d *driver) fail(c *conn) {
+	d.endHandshake(c)
 	_ = c.ec.Close()
 }
 
 // endHandshake gives back what a handshake held: its pending or
 // connection slot.
-func (c *conn) endHandshake() {
-	if hs := c.hs; hs != nil {
+func (d *driver) endHandshake(c *conn) {
+	if hs := c.hs(); hs != nil {
 		if hs.pending {
-			c.d.srv.leavePending(c)
+			d.srv.leavePending(c)
 		}
 		if hs.admitted {
-			c.d.srv.release()
+			d.srv.release()
 		}
 	}
-	c.dropHandshake()
+	d.dropHandshake(c)
 }
 
 // guard contains a panic of the Handler in a callback of the loop (unless
@@ -292,20 +311,20 @@ func (d *driver) guard(c *conn, n *int, all int) {
 	d.panicked(c, v)
 	if c.wsConn() == nil {
 		c.dialed(errors.New("wsloop: handler panicked"))
-		c.fail()
+		d.fail(c)
 		return
 	}
 	_ = c.wsConn().Close(ws.StatusInternalError, "")
 	c.dialed(errors.New("wsloop: handler panicked")) // a client's OnOpen
-	c.dropHandshake()
+	d.dropHandshake(c)
 	if c.st.Load()&sInCB != 0 {
-		c.leave() // send the close frame now
+		c.leave(d) // send the close frame now
 	}
 }
 
 func (d *driver) OnWritable(ec *eventloop.Conn) {
 	c := ec.Context().(*conn)
-	if c.tls != nil && !c.tls.open {
+	if c.tls() != nil && !c.tls().open {
 		d.tlsHandshaken(c)
 		return
 	}
@@ -314,7 +333,7 @@ func (d *driver) OnWritable(ec *eventloop.Conn) {
 	if resume && c.wsConn() != nil {
 		d.resume(c)
 	}
-	c.leave()
+	c.leave(d)
 }
 
 // resume goes on with c's input after a message was decoded off the loop
@@ -325,7 +344,7 @@ func (d *driver) resume(c *conn) {
 		var n int
 		defer d.guard(c, &n, 0)
 	}
-	c.p.Resume(c.handler())
+	c.p.Resume(d.handler(c))
 }
 
 func (d *driver) OnClose(ec *eventloop.Conn, err error) {
@@ -340,7 +359,7 @@ func (d *driver) OnClose(ec *eventloop.Conn, err error) {
 			err = io.ErrUnexpectedEOF
 		}
 		c.dialed(err)
-		c.endHandshake()
+		d.endHandshake(c)
 		return
 	}
 	if err == nil {
@@ -352,7 +371,7 @@ func (d *driver) OnClose(ec *eventloop.Conn, err error) {
 	if !d.opts.PanicCrash {
 		defer d.closeGuard(c)
 	}
-	c.p.FeedEnd(c.handler(), err)
+	c.p.FeedEnd(d.handler(c), err)
 }
 
 // closeGuard contains a panic of OnClose called from OnClose of the loop;

@@ -85,11 +85,11 @@ func (d *driver) startTLS(c *conn, client bool, cfg *tls.Config) {
 		m.capture = &tlsrec.Capture{} // replaced per handshake (withCapture)
 		t.tc = tls.Server(m, cfg)
 	}
-	c.tls = t
+	c.x.tls = t
 	ec := c.ec
 	var dialed chan error // a client's Dial, if the connection closes first
 	if client {
-		dialed = c.hs.done
+		dialed = c.hs().done
 	}
 	go func() {
 		// Bounded: a server's handshakes count as pending
@@ -145,7 +145,7 @@ func serverTLSConfig(cfg *tls.Config) (*tls.Config, error) {
 // tlsData takes the loop's input for a TLS connection: all of it, always
 // (the tls.Conn and the layers above keep what they need).
 func (d *driver) tlsData(c *conn, in []byte) int {
-	t := c.tls
+	t := c.tls()
 	if !t.open {
 		t.mem.feed(in) // for the handshake goroutine
 		return len(in)
@@ -164,7 +164,7 @@ func (d *driver) tlsData(c *conn, in []byte) int {
 // the loop): the connection fails, or the loop takes the tls.Conn over.
 // Until then it does nothing.
 func (d *driver) tlsHandshaken(c *conn) {
-	t := c.tls
+	t := c.tls()
 	done, err := t.mem.handshakeResult()
 	if !done {
 		return
@@ -172,7 +172,7 @@ func (d *driver) tlsHandshaken(c *conn) {
 	if err != nil {
 		t.err = err
 		c.dialed(err)
-		c.fail()
+		d.fail(c)
 		return
 	}
 	t.open = true
@@ -181,9 +181,9 @@ func (d *driver) tlsHandshaken(c *conn) {
 		d.plainIn(c, early)
 	}
 	if d.srv == nil { // a client sends its request now
-		if err := c.write(c.hs.request); err != nil {
+		if err := c.write(c.hs().request); err != nil {
 			c.dialed(err)
-			c.fail()
+			d.fail(c)
 			return
 		}
 	}
@@ -210,7 +210,7 @@ func (d *driver) tlsHandshaken(c *conn) {
 // once and its answers to all of them leave in one tls.Conn.Write (one
 // record up to 16 KiB, one seal) and one send.
 func (d *driver) tlsRead(c *conn) {
-	t := c.tls
+	t := c.tls()
 	bp := plainPool.Get().(*[]byte)
 	defer plainPool.Put(bp)
 	buf, n := *bp, 0
@@ -239,7 +239,7 @@ func (d *driver) tlsRead(c *conn) {
 			return
 		}
 		if !errors.Is(err, errWouldBlock) {
-			c.tlsEnd(err)
+			d.tlsEnd(c, err)
 		}
 		return
 	}
@@ -247,11 +247,11 @@ func (d *driver) tlsRead(c *conn) {
 
 // tlsEnd closes c because TLS ended it: err (io.EOF: the peer's
 // close_notify) is the reason OnClose reports.
-func (c *conn) tlsEnd(err error) {
-	c.tls.err = err
+func (d *driver) tlsEnd(c *conn, err error) {
+	c.tls().err = err
 	if c.wsConn() == nil {
 		c.dialed(err)
-		c.fail()
+		d.fail(c)
 	} else {
 		_ = c.ec.Close()
 	}
@@ -261,10 +261,10 @@ func (c *conn) tlsEnd(err error) {
 // whole head at once (collected in head, bounded by the handshake's
 // limit on head size), or to the ws.Conn.
 func (d *driver) plainIn(c *conn, p []byte) {
-	t := c.tls
-	if c.wsConn() == nil && c.hs != nil {
+	t := c.tls()
+	if c.wsConn() == nil && c.hs() != nil {
 		t.head = append(t.head, p...)
-		if d.onPlain(c, t.head) == 0 && c.hs != nil {
+		if d.onPlain(c, t.head) == 0 && c.hs() != nil {
 			return // more of the head to come
 		}
 		t.head = nil
@@ -287,7 +287,7 @@ func (t *tlsLayer) flush(c *conn) error {
 // write sends b (an HTTP head) on the wire, encrypted on a TLS
 // connection.
 func (c *conn) write(b []byte) error {
-	if c.tls == nil {
+	if c.tls() == nil {
 		_, err := c.ec.Write(b)
 		return err
 	}
@@ -297,7 +297,7 @@ func (c *conn) write(b []byte) error {
 // send sends output the ws.Conn bounds itself (eventloop.Conn.Send),
 // encrypted on a TLS connection.
 func (c *conn) send(b []byte) error {
-	t := c.tls
+	t := c.tls()
 	if t == nil {
 		return c.ec.Send(b)
 	}
@@ -312,7 +312,7 @@ func (c *conn) send(b []byte) error {
 
 // closeNotify sends TLS's close_notify before the write side is shut.
 func (c *conn) closeNotify() {
-	if t := c.tls; t != nil && t.open {
+	if t := c.tls(); t != nil && t.open {
 		if t.rec != nil {
 			out := outPool.Get().(*[]byte)
 			*out = t.rec.AppendCloseNotify(*out)
@@ -329,7 +329,7 @@ func (c *conn) closeNotify() {
 // goroutine still waiting for input returns. It gives the error to
 // report if TLS ended the connection.
 func (c *conn) tlsClosed(err error) error {
-	t := c.tls
+	t := c.tls()
 	if t == nil {
 		return err
 	}
@@ -342,9 +342,9 @@ func (c *conn) tlsClosed(err error) error {
 		putPart(t.part)
 		t.part = nil
 	}
-	if !t.open && c.hs != nil && c.hs.done != nil {
+	if !t.open && c.hs() != nil && c.hs().done != nil {
 		if !done {
-			c.hs.done = nil // the handshake goroutine answers Dial
+			c.hs().done = nil // the handshake goroutine answers Dial
 		} else if hsErr != nil {
 			err = hsErr // crypto/tls's reason, for Dial
 		}

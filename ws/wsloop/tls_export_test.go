@@ -22,7 +22,7 @@ var SelfSignedCert = selfSignedCert
 // tls.Conn nor its transport. Call it in a callback of c.
 func OnRecordLayer(c *ws.Conn) bool {
 	lc, ok := c.NetConn().(*conn)
-	return ok && lc.tls != nil && lc.tls.rec != nil && lc.tls.tc == nil && lc.tls.mem == nil
+	return ok && lc.tls() != nil && lc.tls().rec != nil && lc.tls().tc == nil && lc.tls().mem == nil
 }
 
 // QuietCompactions is how many times a connection on the record layer

@@ -100,7 +100,7 @@ func (t *tlsLayer) takeOver() (plain []byte) {
 // begun in an earlier input is completed first (in part), then the whole
 // records of in are opened where they are.
 func (d *driver) recData(c *conn, in []byte) {
-	t := c.tls
+	t := c.tls()
 	if t.part != nil {
 		p := *t.part
 		for len(in) > 0 {
@@ -143,7 +143,7 @@ func (d *driver) recData(c *conn, in []byte) {
 // error. It returns how much of b it used and whether the connection
 // goes on.
 func (d *driver) recOpen(c *conn, b []byte) (int, bool) {
-	t := c.tls
+	t := c.tls()
 	plain, used, err := t.rec.Open(b)
 	if len(plain) > 0 {
 		d.plainIn(c, plain)
@@ -174,7 +174,7 @@ func (d *driver) recOpen(c *conn, b []byte) (int, bool) {
 		}
 		return used, true
 	}
-	c.tlsEnd(err)
+	d.tlsEnd(c, err)
 	return used, false
 }
 
@@ -208,9 +208,9 @@ func putPart(b *[]byte) {
 // them again; an idle connection so holds them only for a ping's round
 // trip per interval. Quiet only marks the connection: the loop compacts
 // it once that input was handed on, so a call from any goroutine is safe
-// (c.tls and t.rec are set before the ws.Conn exists).
+// (c.tls() and t.rec are set before the ws.Conn exists).
 func (c *conn) Quiet() {
-	if t := c.tls; t != nil && t.rec != nil {
+	if t := c.tls(); t != nil && t.rec != nil {
 		t.quiet.Store(true)
 	}
 }

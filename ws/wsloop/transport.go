@@ -23,15 +23,40 @@ import (
 // falls to the low watermark (eventloop.Conn.WantWritable), never by
 // polling.
 type conn struct {
-	d  *driver // a Client's connection has a driver of its own, which holds its Handler
 	ec *eventloop.Conn
 	p  ws.PushConn // the ws.Conn's driver side; zero until the handshake is done
-
-	hs  *handshake // during the handshake
-	tls *tlsLayer  // wss: the TLS under the WebSocket
+	x  *connExtra  // nil for a Server's ws:// connection once its handshake is done
 
 	st   atomic.Uint32 // sInCB...: changed by one atomic step each (update)
 	slot int32         // in Server.conns (index + 1; 0: none), guarded by Server.mu
+}
+
+// connExtra is what only some connections hold, so that the many, a
+// Server's idle ws:// connections, carry one nil pointer for it (32 bytes
+// a connection, a size class below 48). A Server's ws:// handshake uses the
+// one in its pooled handshake; wss:// and a Client's connections have
+// their own for life, which the loop sets before anything else can see
+// the connection (only hs changes afterwards).
+type connExtra struct {
+	hs  *handshake // during the handshake
+	tls *tlsLayer  // wss: the TLS under the WebSocket
+	h   ws.Handler // a Client's connection: the Handler Dial was given
+}
+
+// hs returns c's handshake state, or nil once the handshake is over.
+func (c *conn) hs() *handshake {
+	if c.x == nil {
+		return nil
+	}
+	return c.x.hs
+}
+
+// tls returns c's TLS layer, or nil on a ws:// connection.
+func (c *conn) tls() *tlsLayer {
+	if c.x == nil {
+		return nil
+	}
+	return c.x.tls
 }
 
 // conn.st: the connection's flags, which the loop and other goroutines
@@ -56,14 +81,14 @@ func (c *conn) update(f func(old uint32) uint32) uint32 {
 	}
 }
 
-// handler returns the connection's Handler: its Server's, or the one its
-// Client's Dial was given (kept in its driver, so that a Server's
-// connections, the many, do not each carry one).
-func (c *conn) handler() ws.Handler {
-	if s := c.d.srv; s != nil {
+// handler returns c's Handler: its Server's, or the one its Client's
+// Dial was given (kept in c.x, so that a Server's connections, the many,
+// do not each carry one). d is the loop's driver.
+func (d *driver) handler(c *conn) ws.Handler {
+	if s := d.srv; s != nil {
 		return s.Handler
 	}
-	return c.d.h
+	return c.x.h
 }
 
 // wsConn returns the ws.Conn, or nil until the handshake is done.
@@ -73,7 +98,7 @@ func (c *conn) wsConn() *ws.Conn { return c.p.Conn() }
 // the output queued meanwhile and closes ec if Close was called.
 func (c *conn) enter() { c.st.Or(sInCB) }
 
-func (c *conn) leave() {
+func (c *conn) leave(d *driver) {
 	// sInCB is cleared before the output is taken: a goroutine that
 	// queues output after this point wakes the loop (OutputReady), one
 	// that queued it before is taken below.
@@ -88,7 +113,7 @@ func (c *conn) leave() {
 	c.flush()
 	switch {
 	case closing && linger:
-		c.linger()
+		c.linger(d)
 	case closing:
 		_ = c.ec.Close()
 	}
@@ -123,13 +148,13 @@ func (c *conn) flush() {
 // the peer closes too, within Options.CloseTimeout. Closing at once could
 // reset the connection while the peer's data is unread, and a reset may
 // destroy the close frame before the peer reads it.
-func (c *conn) linger() {
+func (c *conn) linger(d *driver) {
 	c.closeNotify()
 	if c.ec.CloseWrite() != nil {
 		_ = c.ec.Close()
 		return
 	}
-	_ = c.ec.SetDeadline(time.Now().Add(c.d.opts.CloseTimeout))
+	_ = c.ec.SetDeadline(time.Now().Add(d.opts.CloseTimeout))
 }
 
 // OutputReady (ws.PushOutput) makes the loop take the ws.Conn's output:
