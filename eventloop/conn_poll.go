@@ -3,6 +3,7 @@
 package eventloop
 
 import (
+	"math"
 	"net"
 	"net/netip"
 	"os"
@@ -31,10 +32,10 @@ func (lp *loop) open(c *Conn, peer netip.AddrPort) {
 	}
 	c.storeState(stateOpen)
 	if lp.idle > 0 {
-		c.idleAt = lp.now + lp.idle
+		lp.setIdle(c, lp.after(lp.idle))
 	}
 	if lp.cfg.HandshakeTimeout > 0 {
-		c.deadline = lp.now + int64(lp.cfg.HandshakeTimeout)
+		lp.setDeadline(c, lp.after(int64(lp.cfg.HandshakeTimeout)))
 	}
 	lp.arm(c)
 	lp.h.OnOpen(c)
@@ -64,8 +65,8 @@ func (lp *loop) settle(c *Conn) {
 		lp.closeConn(c, c.closeError())
 		return
 	}
-	c.deadline = lp.now + int64(lp.cfg.CloseTimeout)
-	c.idleAt = 0
+	lp.setDeadline(c, lp.after(int64(lp.cfg.CloseTimeout)))
+	lp.setIdle(c, 0)
 	lp.arm(c)
 	lp.interest(c)
 }
@@ -73,9 +74,12 @@ func (lp *loop) settle(c *Conn) {
 // takeAsync moves the AsyncWrite data of a closing connection to its queue (or sends it), without
 // the watermarks: once the state left stateOpen, AsyncWrite accepts nothing more, so this is all.
 func (lp *loop) takeAsync(c *Conn) {
-	c.mu.Lock()
-	buf := c.takeAsyncLocked()
-	c.mu.Unlock()
+	var buf []byte
+	if r := c.rare.Load(); r != nil {
+		r.mu.Lock()
+		buf = r.takeAsync()
+		r.mu.Unlock()
+	}
 	c.flags &^= fAsyncHeld
 	if len(buf) == 0 || c.flags&fWrShut != 0 {
 		return
@@ -105,6 +109,8 @@ func (lp *loop) syncPause(c *Conn) {
 	}
 	if want {
 		c.flags |= fUserPaused
+		// Not kept while paused: a 32-bit time left unread for long would read wrong (see packTime).
+		lp.setIdle(c, 0)
 	} else {
 		c.flags = c.flags&^fUserPaused | fResumed
 		// The idle timeout did not run while paused: it starts again now.
@@ -116,9 +122,48 @@ func (lp *loop) syncPause(c *Conn) {
 // touchIdle restarts the idle timeout of an open connection.
 func (lp *loop) touchIdle(c *Conn) {
 	if lp.idle > 0 && c.loadState() == stateOpen {
-		c.idleAt = lp.now + lp.idle
+		lp.setIdle(c, lp.after(lp.idle))
 		lp.arm(c)
 	}
+}
+
+// after returns the loop time d after now, the end of time if that is past it.
+func (lp *loop) after(d int64) int64 {
+	if d > math.MaxInt64-lp.now {
+		return math.MaxInt64
+	}
+	return lp.now + d
+}
+
+// setDeadline sets c's deadline to loop time at (0: none), in 32 bits or,
+// when it is too far ahead for them, in c.io. The caller arms the wheel.
+func (lp *loop) setDeadline(c *Conn, at int64) {
+	c.deadline = 0
+	c.flags &^= fFarDeadline
+	if at == 0 {
+		return
+	}
+	if t, ok := packTime(at, lp.now); ok {
+		c.deadline = t
+		return
+	}
+	c.ioMake().farDeadline = at
+	c.flags |= fFarDeadline
+}
+
+// setIdle sets c's idle time to loop time at (0: none), like setDeadline.
+func (lp *loop) setIdle(c *Conn, at int64) {
+	c.idleAt = 0
+	c.flags &^= fFarIdle
+	if at == 0 {
+		return
+	}
+	if t, ok := packTime(at, lp.now); ok {
+		c.idleAt = t
+		return
+	}
+	c.ioMake().farIdle = at
+	c.flags |= fFarIdle
 }
 
 // closeConn closes c now and calls OnClose.
@@ -126,12 +171,13 @@ func (lp *loop) closeConn(c *Conn, err error) {
 	if c.loadState() == stateClosed {
 		return
 	}
-	c.mu.Lock()
+	// The state first, then rare: see connRare.
 	c.storeState(stateClosed)
 	if r := c.rare.Load(); r != nil {
+		r.mu.Lock()
 		r.async = nil
+		r.mu.Unlock()
 	}
-	c.mu.Unlock()
 	if ch, ok := lp.dials[c]; ok {
 		delete(lp.dials, c)
 		lp.drop(c)
@@ -144,6 +190,7 @@ func (lp *loop) closeConn(c *Conn, err error) {
 	lp.stats.closed.Add(1)
 	unix.Close(int(c.fd))
 	c.io = nil
+	c.flags &^= fFarDeadline | fFarIdle
 	lp.h.OnClose(c, err)
 	// The timing wheel may hold c until its slot comes round (up to
 	// wheelSlots ticks): it must not hold the protocol's state with it.
@@ -193,18 +240,29 @@ func tcpAddr(ap netip.AddrPort) net.Addr {
 // Wake makes the loop call OnWritable for c soon. Safe from any goroutine: a producer that keeps
 // its own queue calls Wake and writes from OnWritable.
 func (c *Conn) Wake() error {
-	c.mu.Lock()
-	if c.loadState() != stateOpen {
-		c.mu.Unlock()
+	if !c.request(aWake, stateOpen) {
 		return ErrClosed
 	}
-	need := c.aflags.Load()&aQueued == 0
-	c.aflags.Or(aQueued | aWake)
-	c.mu.Unlock()
-	if need {
-		c.lp.enqueue(c)
-	}
 	return nil
+}
+
+// request sets the flags set and aQueued in c.aflags and the state to
+// state, in one step with checking that c is open, and puts c in the loop's
+// wake list unless it is there. It reports false, and does nothing, when c
+// is not open. Any goroutine.
+func (c *Conn) request(set uint32, state int32) bool {
+	for {
+		v := c.aflags.Load()
+		if int32(v&aState>>aStateShift) != stateOpen {
+			return false
+		}
+		if c.aflags.CompareAndSwap(v, v&^aState|uint32(state)<<aStateShift|aQueued|set) {
+			if v&aQueued == 0 {
+				c.lp.enqueue(c)
+			}
+			return true
+		}
+	}
 }
 
 // NotifyWritable arms one OnWritable call for when the write queue is at or below the low
@@ -212,19 +270,7 @@ func (c *Conn) Wake() error {
 // any goroutine; it costs one wake-up, and none more however long the queue stays above the low
 // watermark, so a goroutine waiting for room calls it once instead of Wake in a loop. Calls while
 // armed arm nothing more; nothing happens on a closing connection.
-func (c *Conn) NotifyWritable() {
-	c.mu.Lock()
-	if c.loadState() != stateOpen {
-		c.mu.Unlock()
-		return
-	}
-	need := c.aflags.Load()&aQueued == 0
-	c.aflags.Or(aQueued | aNotify)
-	c.mu.Unlock()
-	if need {
-		c.lp.enqueue(c)
-	}
-}
+func (c *Conn) NotifyWritable() { c.request(aNotify, stateOpen) }
 
 // PauseRead stops reading from the connection until ResumeRead: the loop no longer reads its
 // socket, so the kernel's buffers fill and TCP flow control holds the peer back, and OnData is not
@@ -243,21 +289,21 @@ func (c *Conn) PauseRead() { c.setReadPause(true) }
 func (c *Conn) ResumeRead() { c.setReadPause(false) }
 
 func (c *Conn) setReadPause(p bool) {
-	c.mu.Lock()
-	if c.loadState() == stateClosed || c.readPaused() == p {
-		c.mu.Unlock()
-		return
-	}
-	need := c.aflags.Load()&aQueued == 0
-	if p {
-		c.aflags.Or(aQueued | aPause)
-	} else {
-		c.aflags.And(^aPause)
-		c.aflags.Or(aQueued)
-	}
-	c.mu.Unlock()
-	if need {
-		c.lp.enqueue(c)
+	for {
+		v := c.aflags.Load()
+		if int32(v&aState>>aStateShift) == stateClosed || (v&aPause != 0) == p {
+			return
+		}
+		n := v&^aPause | aQueued
+		if p {
+			n |= aPause
+		}
+		if c.aflags.CompareAndSwap(v, n) {
+			if v&aQueued == 0 {
+				c.lp.enqueue(c)
+			}
+			return
+		}
 	}
 }
 
@@ -265,16 +311,8 @@ func (c *Conn) setReadPause(p bool) {
 // Close, is sent (bounded by Config.CloseTimeout); OnClose follows with a nil error. Safe from any goroutine; on the loop it takes effect when the
 // current callback returns.
 func (c *Conn) Close() error {
-	c.mu.Lock()
-	if !c.casState(stateOpen, stateClosing) {
-		c.mu.Unlock()
+	if !c.request(0, stateClosing) {
 		return ErrClosed
-	}
-	need := c.aflags.Load()&aQueued == 0
-	c.aflags.Or(aQueued)
-	c.mu.Unlock()
-	if need {
-		c.lp.enqueue(c)
 	}
 	return nil
 }
@@ -302,13 +340,16 @@ func (c *Conn) SetDeadline(t time.Time) error {
 	}
 	lp := c.lp
 	if t.IsZero() {
-		c.deadline = 0
+		lp.setDeadline(c, 0)
 		return nil
 	}
-	c.deadline = lp.nanotime() + int64(time.Until(t))
-	if c.deadline <= 0 {
-		c.deadline = 1
+	at, d := lp.nanotime(), int64(time.Until(t))
+	if d > math.MaxInt64-at {
+		at = math.MaxInt64 // beyond the end of time: never
+	} else {
+		at = max(at+d, 1)
 	}
+	lp.setDeadline(c, at)
 	lp.arm(c)
 	return nil
 }
@@ -316,9 +357,21 @@ func (c *Conn) SetDeadline(t time.Time) error {
 // expiry is the earliest of the deadline and the idle time (0: none). The idle timeout does not
 // run while PauseRead applies.
 func (c *Conn) expiry() int64 {
-	d, i := c.deadline, c.idleAt
-	if c.flags&fUserPaused != 0 || c.readPaused() {
-		i = 0
+	now := c.lp.now
+	var d, i int64
+	switch {
+	case c.flags&fFarDeadline != 0:
+		d = c.io.farDeadline
+	case c.deadline != 0:
+		d = unpackTime(c.deadline, now)
+	}
+	if c.flags&fUserPaused == 0 && !c.readPaused() {
+		switch {
+		case c.flags&fFarIdle != 0:
+			i = c.io.farIdle
+		case c.idleAt != 0:
+			i = unpackTime(c.idleAt, now)
+		}
 	}
 	switch {
 	case d == 0:

@@ -6,16 +6,28 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"sync"
 )
 
 // connIO holds a connection's input that OnData left unconsumed, its output the kernel
-// refused and an uncommon close error. It is made the first time there is some and then kept (the
+// refused, an uncommon close error and a deadline or idle time too far ahead for the 32 bits of
+// Conn.deadline or Conn.idleAt. It is made the first time there is some and then kept (the
 // buffers themselves are dropped once empty): a connection that never had any, the common idle
-// case, carries one pointer instead of two slices and an error.
+// case, carries one pointer instead of two slices, an error and two times. The loop's alone.
 type connIO struct {
-	in       []byte // input OnData left unconsumed
-	out      []byte // output the kernel refused
-	closeErr error  // why the connection closes, when not io.EOF or ErrShutdown (fErrOther)
+	in          []byte // input OnData left unconsumed
+	out         []byte // output the kernel refused
+	closeErr    error  // why the connection closes, when not io.EOF or ErrShutdown (fErrOther)
+	farDeadline int64  // loop time, with fFarDeadline
+	farIdle     int64  // loop time, with fFarIdle
+}
+
+// ioMake returns c.io, made if need be.
+func (c *Conn) ioMake() *connIO {
+	if c.io == nil {
+		c.io = new(connIO)
+	}
+	return c.io
 }
 
 // setCloseError records why c closes (nil: a Close, no error). The common errors are kept as
@@ -33,10 +45,7 @@ func (c *Conn) setCloseError(err error) {
 		c.flags |= fErrShutdown
 	default:
 		c.flags |= fErrOther
-		if c.io == nil {
-			c.io = new(connIO)
-		}
-		c.io.closeErr = err
+		c.ioMake().closeErr = err
 	}
 }
 
@@ -88,13 +97,33 @@ func (c *Conn) setOut(b []byte) {
 }
 
 // connRare holds what few connections need and other goroutines read: the
-// addresses that do not fit inline and what AsyncWrite accepted. It is made
-// when the connection opens (with far) or by the first AsyncWrite (under
-// Conn.mu), and then kept: a connection that needs neither, the common
-// case, carries one pointer instead of a pointer and a slice.
+// addresses that do not fit inline and what AsyncWrite accepted, with the
+// lock that guards it. It is made when the connection opens (with far) or
+// by the first AsyncWrite (see rareMake), and then kept while the Conn
+// lives: a connection that needs neither, the common case, carries one
+// pointer instead of a pointer, a slice and a lock.
+//
+// AsyncWrite makes rare before it checks, under mu, that the connection is
+// open; closeConn marks it closed before it looks for rare. So when
+// closeConn finds no rare, no AsyncWrite can accept data any more, and
+// when it finds one, it takes mu after any AsyncWrite that saw the
+// connection open (atomics are sequentially consistent).
 type connRare struct {
-	far   *farAddrs // the addresses, when they are not both IPv4 (Conn.laddr, Conn.raddr); set before the connection is seen
-	async []byte    // guarded by Conn.mu: what AsyncWrite accepted for the loop to send
+	far   *farAddrs  // the addresses, when they are not both IPv4 (Conn.laddr, Conn.raddr); set before the connection is seen
+	mu    sync.Mutex // guards async
+	async []byte     // what AsyncWrite accepted for the loop to send
+}
+
+// rareMake returns c.rare, made if need be. Any goroutine: the first to
+// store it wins.
+func (c *Conn) rareMake() *connRare {
+	if r := c.rare.Load(); r != nil {
+		return r
+	}
+	if r := new(connRare); c.rare.CompareAndSwap(nil, r) {
+		return r
+	}
+	return c.rare.Load()
 }
 
 // newFarAddrs returns a connRare holding f, made in one allocation.
@@ -116,22 +145,9 @@ func (c *Conn) far() *farAddrs {
 	return nil
 }
 
-// asyncLen returns the bytes AsyncWrite accepted and the loop did not take
-// yet. c.mu must be held.
-func (c *Conn) asyncLen() int {
-	if r := c.rare.Load(); r != nil {
-		return len(r.async)
-	}
-	return 0
-}
-
-// takeAsyncLocked returns what AsyncWrite accepted and forgets it. c.mu
-// must be held.
-func (c *Conn) takeAsyncLocked() []byte {
-	r := c.rare.Load()
-	if r == nil {
-		return nil
-	}
+// takeAsync returns what AsyncWrite accepted and forgets it. r.mu must be
+// held.
+func (r *connRare) takeAsync() []byte {
 	b := r.async
 	r.async = nil
 	return b

@@ -70,7 +70,7 @@ func (lp *loop) read(c *Conn) {
 	}
 	lp.stats.bytesRead.Add(uint64(n))
 	if lp.idle > 0 {
-		c.idleAt = lp.now + lp.idle
+		lp.setIdle(c, lp.after(lp.idle))
 	}
 	lp.deliver(c, lp.buf[:n])
 }
@@ -199,13 +199,15 @@ func (lp *loop) flush(c *Conn) {
 	}
 	if len(c.outBuf()) <= lp.cfg.WriteLowWatermark && c.flags&fAsyncHeld != 0 {
 		var buf []byte
-		c.mu.Lock()
-		if c.loadState() == stateOpen {
-			// Closing (Close came from another goroutine): settle takes it, after the queue.
-			buf = c.takeAsyncLocked()
-			c.flags &^= fAsyncHeld
+		if r := c.rare.Load(); r != nil {
+			r.mu.Lock()
+			if c.loadState() == stateOpen {
+				// Closing (Close came from another goroutine): settle takes it, after the queue.
+				buf = r.takeAsync()
+				c.flags &^= fAsyncHeld
+			}
+			r.mu.Unlock()
 		}
-		c.mu.Unlock()
 		if len(buf) > 0 {
 			lp.send(c, buf)
 		}
@@ -361,25 +363,25 @@ func (lp *loop) queue(c *Conn, b []byte) error {
 // ErrClosed once the connection is closing and with ErrQueueFull when more than twice the high
 // watermark waits for the loop.
 func (c *Conn) AsyncWrite(b []byte) error {
-	c.mu.Lock()
 	if c.loadState() != stateOpen {
-		c.mu.Unlock()
 		return ErrClosed
 	}
-	if c.asyncLen()+len(b) > 2*c.lp.cfg.WriteHighWatermark {
-		c.mu.Unlock()
+	// rare first, the state under its lock after: see connRare.
+	r := c.rareMake()
+	r.mu.Lock()
+	if c.loadState() != stateOpen {
+		r.mu.Unlock()
+		return ErrClosed
+	}
+	if len(r.async)+len(b) > 2*c.lp.cfg.WriteHighWatermark {
+		r.mu.Unlock()
 		return ErrQueueFull
 	}
-	r := c.rare.Load()
-	if r == nil {
-		r = new(connRare)
-		c.rare.Store(r)
-	}
 	r.async = append(r.async, b...)
-	need := c.aflags.Load()&aQueued == 0
-	c.aflags.Or(aQueued)
-	c.mu.Unlock()
-	if need {
+	// After the data: the loop clears aQueued before it takes the data (see handleWakes).
+	old := c.aflags.Or(aQueued)
+	r.mu.Unlock()
+	if old&aQueued == 0 {
 		c.lp.enqueue(c)
 	}
 	return nil

@@ -48,14 +48,16 @@ const (
 	fErrShutdown                     // the close error is ErrShutdown
 	fErrOther                        // the close error is in io.closeErr
 	fInWheel                         // the timing wheel holds c, due at wheelAt
+	fFarDeadline                     // the deadline is too far ahead for Conn.deadline: it is in io.farDeadline
+	fFarIdle                         // the idle time is too far ahead for Conn.idleAt: it is in io.farIdle
 
 	fErrs = fErrEOF | fErrShutdown | fErrOther
 )
 
-// Conn.aflags: flags any goroutine sets, and the state, in one word. The
-// async flags are guarded by Conn.mu; aPause is written under Conn.mu and
-// read by the loop without it; the address kinds are written once, when the
-// connection opens; the state changes with compare-and-swap (see casState).
+// Conn.aflags: flags any goroutine sets, and the state, in one word. A request (see request)
+// sets its flag and aQueued with one compare-and-swap that checks the state too; the loop clears
+// the async flags with one atomic AND; the address kinds are written once, when the connection
+// opens; the state changes with compare-and-swap (see casState).
 const (
 	aQueued uint32 = 1 << iota // in the loop's wake list
 	aWake                      // Wake was called
@@ -143,12 +145,11 @@ type loop struct {
 type Conn struct {
 	lp       *loop
 	ctx      any
-	io       *connIO                  // input left unconsumed, output refused, an uncommon close error; nil until needed
-	rare     atomic.Pointer[connRare] // addresses that are not both IPv4, AsyncWrite's data; nil until needed
-	deadline int64                    // loop time; 0: none
-	idleAt   int64                    // loop time; 0: none
+	io       *connIO                  // input left unconsumed, output refused, an uncommon close error, far times; nil until needed
+	rare     atomic.Pointer[connRare] // addresses that are not both IPv4, AsyncWrite's data and its lock; nil until needed
+	deadline uint32                   // loop time in ms, 32 bits (see packTime); 0: none, or fFarDeadline
+	idleAt   uint32                   // loop time in ms, 32 bits (see packTime); 0: none, or fFarIdle
 	wheelAt  uint32                   // the wheel's firing due to look at c (see wheel); valid with fInWheel
-	mu       sync.Mutex               // guards rare.async and aflags' async flags
 	fd       int32
 	flags    uint32
 	gen      uint32        // generation in the poller's registration; never 0
@@ -180,7 +181,8 @@ func New(cfg Config, h Handler) (*Loop, error) {
 		if cfg.IdleTimeout > 0 {
 			lp.idle = int64(cfg.IdleTimeout)
 		}
-		lp.wheel.init(int64(cfg.TimerResolution), 0)
+		// A coarser tick would leave a connection's 32-bit times unread too long (see packTime).
+		lp.wheel.init(min(int64(cfg.TimerResolution), maxTick), 0)
 		l.loops[i] = lp
 	}
 	return l, nil
@@ -465,19 +467,22 @@ func (lp *loop) handleWakes() {
 	}
 	for i, c := range wakes {
 		wakes[i] = nil
-		c.mu.Lock()
+		// Cleared before rare is loaded: an AsyncWrite that makes rare later queues c again.
 		af := c.aflags.And(^aAsync)
 		var buf []byte
-		switch {
-		case c.loadState() != stateOpen:
-			// Closing: settle sends what AsyncWrite accepted before the close.
-		case len(c.outBuf()) <= lp.cfg.WriteHighWatermark:
-			buf = c.takeAsyncLocked()
-		case c.asyncLen() > 0:
-			// Hold it back until the queue drains: AsyncWrite reports ErrQueueFull meanwhile.
-			c.flags |= fAsyncHeld
+		if r := c.rare.Load(); r != nil {
+			r.mu.Lock()
+			switch {
+			case c.loadState() != stateOpen:
+				// Closing: settle sends what AsyncWrite accepted before the close.
+			case len(c.outBuf()) <= lp.cfg.WriteHighWatermark:
+				buf = r.takeAsync()
+			case len(r.async) > 0:
+				// Hold it back until the queue drains: AsyncWrite reports ErrQueueFull meanwhile.
+				c.flags |= fAsyncHeld
+			}
+			r.mu.Unlock()
 		}
-		c.mu.Unlock()
 		if c.loadState() == stateClosed {
 			continue
 		}

@@ -2,6 +2,8 @@
 
 package eventloop
 
+import "time"
+
 // wheel is a hashed timing wheel of connections. A connection is due in one slot (Conn.wheelAt, a
 // slot firing's sequence number, valid while Conn.flags has fInWheel); when that slot comes round the loop looks at the connection's current expiry (deadline or idle
 // time, which move later without touching the wheel) and either expires it or puts it back further
@@ -77,4 +79,41 @@ func (w *wheel) advance(now int64, expire func(c *Conn)) {
 			w.next = now + w.tick
 		}
 	}
+}
+
+// A connection keeps its deadline and idle time (Conn.deadline, Conn.idleAt)
+// in 32 bits: a loop time in milliseconds, rounded up, so it never fires
+// early. The counter wraps every 49.7 days, which a server outlives, so a
+// value is read against the loop's current time: correct while the two
+// are less than 2^31 ms (24.8 days) apart. They are: a time is stored at
+// most nearMs ahead (a later one goes to connIO, in full, with
+// fFarDeadline or fFarIdle), and the wheel looks at a connection no later
+// than one tick (at most maxTick) after its time, and closes it then.
+// While PauseRead applies the idle time is not kept (see syncPause).
+const (
+	msNanos = int64(time.Millisecond)
+	nearMs  = 1 << 30                // about 12.4 days
+	maxTick = int64(1<<29) * msNanos // bound on the wheel's tick (TimerResolution), about 6.2 days
+)
+
+// packTime returns loop time at (> 0) as milliseconds in 32 bits, never 0
+// (which means none), and false when at is more than nearMs ahead of now. A
+// time before now is taken as now: it is due either way.
+func packTime(at, now int64) (uint32, bool) {
+	at = max(at, now)
+	m := (at-1)/msNanos + 1
+	if m-now/msNanos > nearMs {
+		return 0, false
+	}
+	if uint32(m) == 0 {
+		m++ // one millisecond later rather than none
+	}
+	return uint32(m), true
+}
+
+// unpackTime returns the loop time of t, a packTime result, read against
+// now: the wrapped difference, signed, is its distance from now.
+func unpackTime(t uint32, now int64) int64 {
+	base := now / msNanos
+	return (base + int64(int32(t-uint32(base)))) * msNanos
 }
