@@ -18,8 +18,9 @@ var ErrUnsupported = errors.New("wsloop: proxies need ws.Dial")
 
 // Client dials WebSocket connections that run on its event loops, for
 // load generators and clients of very many connections. Options and Config
-// are optional and must not change after the first Dial. Close ends every
-// connection and the loops.
+// are optional and must not change after the first Dial; zero fields of
+// Config are taken as Server's are. Close ends every connection and the
+// loops.
 type Client struct {
 	Options *ws.Options
 	Config  eventloop.Config
@@ -34,14 +35,7 @@ type Client struct {
 func (cl *Client) init() error {
 	cl.once.Do(func() {
 		cl.d = driver{opts: cl.Options.Resolve()}
-		cfg := cl.Config
-		cfg.TCPDelay = cfg.TCPDelay || cl.d.opts.DisableNoDelay
-		if cfg.WriteHighWatermark <= 0 {
-			cfg.WriteHighWatermark = ws.DefaultOutputHigh
-		}
-		if cfg.WriteLowWatermark <= 0 || cfg.WriteLowWatermark > cfg.WriteHighWatermark {
-			cfg.WriteLowWatermark = cfg.WriteHighWatermark / 4
-		}
+		cfg := loopConfig(cl.Config, cl.d.opts)
 		cl.d.bounds = ws.OutputBounds{High: cfg.WriteHighWatermark, Low: cfg.WriteLowWatermark}
 		cl.loop, cl.newErr = eventloop.New(cfg, &cl.d)
 		if cl.newErr == nil {

@@ -129,7 +129,8 @@
 // Every ws.Options limit applies (frame and message size, handshake and
 // close timeouts, keepalive pings, origins, MaxConnections, FailByDrop;
 // DisableNoDelay turns on eventloop.Config.TCPDelay), plus the loop's:
-// write watermarks, slow-reader policy and idle timeout. A connection
+// write watermarks, slow-reader policy and idle timeout (off unless set
+// while keepalive is on, which drops a silent peer sooner). A connection
 // counts toward MaxConnections once its request head is in; until then
 // Server.MaxPendingHandshakes bounds it (default 4096). What cannot be an
 // HTTP/1.1 request (a TLS ClientHello, a bare-LF or HTTP/1.0 request) is

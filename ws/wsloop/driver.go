@@ -20,6 +20,27 @@ type driver struct {
 	tls    *tls.Config     // server: wss (Server.TLSConfig)
 }
 
+// loopConfig returns the loops' configuration for cfg, given by the user,
+// and the resolved options o: the write watermarks bound each connection's
+// output (64 KiB high by default, ws.DefaultOutputHigh, and a quarter of
+// that low), and the loop's idle timeout is off unless cfg sets it while
+// o's keepalive is on. Keepalive drops a silent peer sooner
+// (PingInterval + PingTimeout), and a connection the loop times, however
+// idle, stays in its timing wheel: 8 bytes or more each.
+func loopConfig(cfg eventloop.Config, o *ws.Options) eventloop.Config {
+	cfg.TCPDelay = cfg.TCPDelay || o.DisableNoDelay
+	if cfg.WriteHighWatermark <= 0 {
+		cfg.WriteHighWatermark = ws.DefaultOutputHigh
+	}
+	if cfg.WriteLowWatermark <= 0 || cfg.WriteLowWatermark > cfg.WriteHighWatermark {
+		cfg.WriteLowWatermark = cfg.WriteHighWatermark / 4
+	}
+	if cfg.IdleTimeout == 0 && o.PingInterval > 0 {
+		cfg.IdleTimeout = -1
+	}
+	return cfg
+}
+
 // handshake is the state of a connection before it is a ws.Conn.
 type handshake struct {
 	pending  bool        // server: held by Server.enterPending

@@ -26,7 +26,9 @@ type Server struct {
 	// Config configures the loops (their number, buffers, write
 	// watermarks, idle timeout...); zero fields take eventloop's defaults,
 	// except the write watermarks: 64 KiB high (ws.DefaultOutputHigh) and a
-	// quarter of that low, the bound of each connection's output.
+	// quarter of that low, the bound of each connection's output; and the
+	// idle timeout, off unless set while Options' keepalive is on (it drops
+	// a silent peer after PingInterval + PingTimeout, sooner).
 	Config eventloop.Config
 	// MaxPendingHandshakes bounds the connections whose request head has
 	// not fully arrived (0: DefaultMaxPendingHandshakes; negative: no
@@ -131,14 +133,7 @@ func (s *Server) init() error {
 				return
 			}
 		}
-		cfg := s.Config
-		cfg.TCPDelay = cfg.TCPDelay || s.d.opts.DisableNoDelay
-		if cfg.WriteHighWatermark <= 0 {
-			cfg.WriteHighWatermark = ws.DefaultOutputHigh
-		}
-		if cfg.WriteLowWatermark <= 0 || cfg.WriteLowWatermark > cfg.WriteHighWatermark {
-			cfg.WriteLowWatermark = cfg.WriteHighWatermark / 4
-		}
+		cfg := loopConfig(s.Config, s.d.opts)
 		s.d.bounds = ws.OutputBounds{High: cfg.WriteHighWatermark, Low: cfg.WriteLowWatermark}
 		s.maxPend = s.MaxPendingHandshakes
 		if s.maxPend == 0 {
