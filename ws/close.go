@@ -13,8 +13,8 @@ import (
 func (c *Conn) finished() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closeErr != nil {
-		return c.closeErr
+	if cerr := c.closeErr(); cerr != nil {
+		return cerr
 	}
 	return nil
 }
@@ -22,14 +22,9 @@ func (c *Conn) finished() error {
 // peerClosed answers the peer's close frame and finishes the connection.
 func (c *Conn) peerClosed(ev Event) error {
 	c.mu.Lock()
-	sent := c.closeSent
-	c.closeSent = true
-	cerr := &CloseError{Code: ev.Code, Reason: string(ev.Reason), WasClean: true}
-	if c.closeErr == nil {
-		c.closeErr = cerr
-	} else {
-		cerr = c.closeErr
-	}
+	sent := c.has(flagCloseSent)
+	c.setFlag(flagCloseSent, true)
+	cerr := c.setCloseErr(&CloseError{Code: ev.Code, Reason: string(ev.Reason), WasClean: true})
 	c.mu.Unlock()
 	if !sent {
 		// Echo the peer's code (§5.5.1); an empty close gets an empty one.
@@ -53,10 +48,10 @@ func (c *Conn) fail(err error) error {
 		code = pe.Code
 	}
 	c.mu.Lock()
-	sent := c.closeSent
-	c.closeSent = true
-	if c.closeErr == nil {
-		c.closeErr = &CloseError{Code: code, Reason: err.Error()}
+	sent := c.has(flagCloseSent)
+	c.setFlag(flagCloseSent, true)
+	if c.closeErr() == nil {
+		c.setCloseErr(&CloseError{Code: code, Reason: err.Error()})
 	}
 	c.mu.Unlock()
 	c.debug("ws: failing connection", "err", err)
@@ -84,11 +79,11 @@ func (c *Conn) debug(msg string, args ...any) {
 // error.
 func (c *Conn) drop(cause error) error {
 	c.mu.Lock()
-	first := c.closeErr == nil
+	cerr := c.closeErr()
+	first := cerr == nil
 	if first {
-		c.closeErr = &CloseError{Code: StatusAbnormalClosure}
+		cerr = c.setCloseErr(&CloseError{Code: StatusAbnormalClosure})
 	}
-	cerr := c.closeErr
 	c.mu.Unlock()
 	if first {
 		c.debug("ws: dropping connection", "cause", cause)
@@ -112,10 +107,10 @@ func (c *Conn) linger(deadline time.Time) {
 func (c *Conn) shutdown() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.ended {
+	if c.has(flagEnded) {
 		return
 	}
-	c.ended = true
+	c.setFlag(flagEnded, true)
 	if r := c.rare.Load(); r != nil && r.done != nil {
 		close(r.done)
 	}
@@ -141,7 +136,7 @@ func (c *Conn) Done() <-chan struct{} {
 	if r.done == nil {
 		// Made on demand: most connections never need it.
 		r.done = make(chan struct{})
-		if c.ended {
+		if c.has(flagEnded) {
 			close(r.done)
 		}
 	}
@@ -164,7 +159,7 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 		return errors.New("ws: close reason is not UTF-8")
 	}
 	c.mu.Lock()
-	if c.closeSent {
+	if c.has(flagCloseSent) {
 		c.mu.Unlock()
 		if c.push {
 			return nil
@@ -176,7 +171,7 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 		}
 		return nil
 	}
-	c.closeSent = true
+	c.setFlag(flagCloseSent, true)
 	deadline := time.Now().Add(c.opts.CloseTimeout)
 	if c.out == nil {
 		// A write under way (to a peer that reads nothing, perhaps with
@@ -223,8 +218,8 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 		t.Stop()
 	}
 	c.mu.Lock()
-	if c.closeErr == nil {
-		c.closeErr = &CloseError{Code: code, Reason: reason}
+	if c.closeErr() == nil {
+		c.setCloseErr(&CloseError{Code: code, Reason: reason})
 	}
 	c.mu.Unlock()
 	c.shutdown()
@@ -236,7 +231,7 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 func (c *Conn) closeTimer(deadline time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.ended {
+	if c.has(flagEnded) {
 		return
 	}
 	q := c.out

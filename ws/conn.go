@@ -41,24 +41,20 @@ type Conn struct {
 	out *outQueue // push mode's output; nil otherwise
 
 	// Small fields together, so that an idle connection on the loop fits
-	// a smaller allocation.
-	role   Role   // fixed
-	kshard uint8  // the keepalive group (keepaliveOf)
-	upause bool   // guarded by mu: PauseRead
-	opause bool   // guarded by mu: reading paused while decoding off the loop
-	mop    Opcode // guarded by rmu: opcode of the message being read
-	mdec   bool   // guarded by rmu: the message being read carries the extension
-	push   bool   // input comes through Feed (an event-loop driver)
-	told   bool   // guarded by rmu: push mode, the Handler has had OnClose
+	// a smaller allocation. (Fields guarded by different locks never share
+	// a byte: one lock's writes would race with the other's.)
+	role   Role      // fixed
+	kshard uint8     // fixed: the keepalive group (keepaliveOf)
+	push   bool      // fixed: input comes through Feed (an event-loop driver)
+	mf     connFlags // guarded by mu
+	mop    Opcode    // guarded by rmu: opcode of the message being read
+	mdec   bool      // guarded by rmu: the message being read carries the extension
+	told   bool      // guarded by rmu: push mode, the Handler has had OnClose
 
-	mu            sync.Mutex
-	closeSent     bool
-	writing       bool        // a message is being written
-	ended         bool        // nc is closed
-	kaPing        bool        // a keepalive ping went out and no pong came yet (quietPong)
-	keepaliveSlot int32       // in keepaliveOf(c)'s heap (index + 1; 0: none), guarded by its mu
-	closeErr      *CloseError // set once the connection is finished
-	pingSent      int64       // guarded by mu: unix nanoseconds of the unanswered ping (0: none)
+	keepaliveSlot int32  // in keepaliveOf(c)'s heap (index + 1; 0: none), guarded by its mu
+	pingSent      uint32 // guarded by mu: when the unanswered keepalive ping went out, if flagPinged (pingClock)
+
+	mu sync.Mutex
 
 	lastRead atomic.Int64 // unix nanoseconds of the last input
 	msgStart atomic.Int64 // unix nanoseconds: a message spanning pieces began (0: none)
@@ -68,11 +64,57 @@ type Conn struct {
 	rare atomic.Pointer[connRare]
 }
 
+// connFlags are a Conn's bools that its mu guards, in one byte (Conn.mf).
+type connFlags uint8
+
+const (
+	flagCloseSent connFlags = 1 << iota // the close frame is sent or queued
+	flagWriting                         // a message is being written
+	flagEnded                           // nc is closed
+	flagKAPing                          // a keepalive ping went out and no pong came yet (quietPong)
+	flagPinged                          // pingSent holds the time of an unanswered keepalive ping
+	flagUPause                          // PauseRead
+	flagOPause                          // reading paused while decoding off the loop
+)
+
+// has reports whether flag f is set. c.mu must be held.
+func (c *Conn) has(f connFlags) bool { return c.mf&f != 0 }
+
+// setFlag sets or clears flag f. c.mu must be held.
+func (c *Conn) setFlag(f connFlags, on bool) {
+	if on {
+		c.mf |= f
+	} else {
+		c.mf &^= f
+	}
+}
+
 // connRare holds what few connections use, so that the others do not carry
 // it (see Conn.rare).
 type connRare struct {
-	done chan struct{} // guarded by Conn.mu: closed when nc is closed; made by Done
-	data any           // SetData's (not synchronized, as documented there)
+	done     chan struct{} // guarded by Conn.mu: closed when nc is closed; made by Done
+	data     any           // SetData's (not synchronized, as documented there)
+	closeErr *CloseError   // guarded by Conn.mu: set once the connection is finished (setCloseErr)
+}
+
+// closeErr returns the connection's final error, nil until it is
+// finished. c.mu must be held.
+func (c *Conn) closeErr() *CloseError {
+	if r := c.rare.Load(); r != nil {
+		return r.closeErr
+	}
+	return nil
+}
+
+// setCloseErr makes cerr the connection's final error unless it has one,
+// and returns the one it has. c.mu must be held. (Kept out of line: only
+// a finished connection has one.)
+func (c *Conn) setCloseErr(cerr *CloseError) *CloseError {
+	r := c.rareOf()
+	if r.closeErr == nil {
+		r.closeErr = cerr
+	}
+	return r.closeErr
 }
 
 // rareOf returns c.rare, making it on first use.
@@ -148,7 +190,8 @@ func (c *Conn) parserConfig() ParserConfig {
 // the event loop) and would otherwise look it up in a map. ws never reads
 // it. It is not synchronized: set it in OnOpen, or before other goroutines
 // use the Conn. The first non-nil value (here or through Accept's Data)
-// costs the connection one 24-byte allocation, shared with Done's channel.
+// costs the connection one 32-byte allocation, shared with Done's channel
+// (and with the final error of a finished connection).
 func (c *Conn) SetData(v any) {
 	if v == nil && c.rare.Load() == nil {
 		return

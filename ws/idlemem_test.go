@@ -6,11 +6,14 @@ import (
 )
 
 // maxConnSize is what a Conn may take: it is the per-connection object of
-// every idle connection on an event loop, allocated in Go's 128-byte size
-// class (the next classes down are 112 and 96; up, 144 and 160). Done's
-// channel and SetData's value live out of line (connRare), made on demand. What a
-// message under way needs lives out of line (readState), made on demand.
-const maxConnSize = 128
+// every idle connection on an event loop, allocated in Go's 112-byte size
+// class (the next classes down are 96 and 80; up, 128 and 144). Out of
+// line, made on demand: Done's channel, SetData's value and the final error
+// of a finished connection (connRare); what a message under way needs
+// (readState). In line but packed: the bools mu guards share one byte
+// (connFlags), and the time of an unanswered keepalive ping takes 32 bits
+// (pingClock).
+const maxConnSize = 112
 
 // TestConnSize pins the size of a Conn: a field that grows it past its
 // size class costs every idle connection a class more (BenchmarkIdleConnMemory

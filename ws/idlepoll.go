@@ -50,7 +50,7 @@ func (c *Conn) AwaitInputFunc(f func()) bool {
 	// the socket) comes either before (ended) or after the registration.
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.ended {
+	if c.has(flagEnded) {
 		return false
 	}
 	idleCount.Add(1)

@@ -170,10 +170,11 @@ func (c *Conn) keepalive() {
 	interval, timeout := c.opts.PingInterval, c.opts.PingTimeout
 	last := time.Unix(0, c.lastRead.Load())
 	now := time.Now()
+	clock := pingClockFor(timeout)
 	c.mu.Lock()
 	var pingSent time.Time // zero: no ping unanswered
-	if c.pingSent != 0 {
-		pingSent = time.Unix(0, c.pingSent)
+	if c.has(flagPinged) {
+		pingSent = clock.time(c.pingSent, now)
 	}
 	c.mu.Unlock()
 	msgLeft := time.Duration(-1) // until the message under way times out
@@ -196,7 +197,7 @@ func (c *Conn) keepalive() {
 	case now.Sub(last) >= interval:
 		if c.push { // only push mode reads it (quietPong)
 			c.mu.Lock()
-			c.kaPing = true
+			c.setFlag(flagKAPing, true)
 			c.mu.Unlock()
 		}
 		if err := c.writeControl(OpPing, nil); err != nil {
@@ -211,13 +212,37 @@ func (c *Conn) keepalive() {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.pingSent = 0
+	c.setFlag(flagPinged, !pingSent.IsZero())
 	if !pingSent.IsZero() {
-		c.pingSent = pingSent.UnixNano()
+		c.pingSent = clock.stamp(pingSent)
 	}
-	if !c.ended {
+	if !c.has(flagEnded) {
 		keepaliveOf(c).schedule(c, next)
 	}
+}
+
+// pingClock is the unit of Conn.pingSent, which keeps when the unanswered
+// keepalive ping went out in 32 bits: wall-clock time in units of
+// max(1 ms, PingTimeout/2^28), modulo 2^32. A check looks at a ping at
+// most about PingTimeout after it went out (the check that drops the
+// connection is due then), far within the 2^31 units a signed 32-bit
+// difference reaches. The time it gives back is rounded down to the unit:
+// a ping times out up to one unit early.
+type pingClock int64
+
+// pingClockFor returns the pingClock for a PingTimeout of timeout.
+func pingClockFor(timeout time.Duration) pingClock {
+	return pingClock(max(time.Millisecond, timeout>>28))
+}
+
+// stamp returns t as a pingSent value.
+func (u pingClock) stamp(t time.Time) uint32 { return uint32(t.UnixNano() / int64(u)) }
+
+// time returns the time that stamp s stands for, s being from within 2^31
+// units of now (either side).
+func (u pingClock) time(s uint32, now time.Time) time.Time {
+	n := now.UnixNano() / int64(u)
+	return time.Unix(0, (n-int64(int32(uint32(n)-s)))*int64(u))
 }
 
 // quieter is what a driver's net.Conn may offer to hear that its
@@ -234,8 +259,8 @@ func (c *Conn) quietPong() {
 		return
 	}
 	c.mu.Lock()
-	ka := c.kaPing
-	c.kaPing = false
+	ka := c.has(flagKAPing)
+	c.setFlag(flagKAPing, false)
 	c.mu.Unlock()
 	if ka {
 		q.Quiet()

@@ -125,7 +125,7 @@ func (c *Conn) startOffload(ev Event, rest []byte) {
 		o.backlog = append([]byte(nil), rest...)
 	}
 	c.off = o
-	c.pause(&c.opause, true)
+	c.pause(flagOPause, true)
 	decoders.submit(c)
 }
 
@@ -182,7 +182,7 @@ func (p PushConn) Resume(h Handler) bool {
 	if err := c.offloadFault(o); err != nil {
 		// Reading resumes: a failed connection lingers, reading until
 		// the peer closes too.
-		c.pause(&c.opause, false)
+		c.pause(flagOPause, false)
 		c.end(h, err)
 		return false
 	}
@@ -193,7 +193,7 @@ func (p PushConn) Resume(h Handler) bool {
 	}
 	ok := c.feedLocked(o.backlog, h)
 	if c.readState == nil || c.off == nil {
-		c.pause(&c.opause, false)
+		c.pause(flagOPause, false)
 	}
 	return ok
 }

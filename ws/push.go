@@ -62,24 +62,24 @@ type readPauser interface {
 // safe from any goroutine and never waits. It does nothing on a Conn that
 // is not in push mode (its reader pauses by not reading) or whose driver
 // cannot pause.
-func (c *Conn) PauseRead() { c.pause(&c.upause, true) }
+func (c *Conn) PauseRead() { c.pause(flagUPause, true) }
 
 // ResumeRead undoes PauseRead. (Reading stays paused while a message of
 // the connection is being decoded off the loop.)
-func (c *Conn) ResumeRead() { c.pause(&c.upause, false) }
+func (c *Conn) ResumeRead() { c.pause(flagUPause, false) }
 
-// pause sets one reason to pause reading, the user's (upause) or the
-// decoding's (opause), and tells the driver when the sum changes.
-func (c *Conn) pause(reason *bool, v bool) {
+// pause sets one reason to pause reading, the user's (flagUPause) or the
+// decoding's (flagOPause), and tells the driver when the sum changes.
+func (c *Conn) pause(reason connFlags, v bool) {
 	p, ok := c.nc.(readPauser)
 	if !ok || !c.push {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	was := c.upause || c.opause
-	*reason = v
-	switch now := c.upause || c.opause; {
+	was := c.has(flagUPause | flagOPause)
+	c.setFlag(reason, v)
+	switch now := c.has(flagUPause | flagOPause); {
 	case now && !was:
 		p.PauseRead()
 	case was && !now:

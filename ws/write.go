@@ -96,7 +96,7 @@ func (c *Conn) lockMessage(ctx context.Context) error {
 		return err
 	}
 	c.mu.Lock()
-	for c.writing && !c.ended {
+	for c.has(flagWriting) && !c.has(flagEnded) {
 		if c.p.wake == nil {
 			c.p.wake = make(chan struct{})
 		}
@@ -119,16 +119,16 @@ func (c *Conn) lockMessage(ctx context.Context) error {
 		}
 	}
 	defer c.mu.Unlock()
-	if c.ended {
+	if c.has(flagEnded) {
 		return ErrClosed
 	}
-	c.writing = true
+	c.setFlag(flagWriting, true)
 	return nil
 }
 
 func (c *Conn) unlockMessage() {
 	c.mu.Lock()
-	c.writing = false
+	c.setFlag(flagWriting, false)
 	if c.p.wake != nil {
 		close(c.p.wake) // the waiters race for the lock again
 		c.p.wake = nil
@@ -207,7 +207,7 @@ func (c *Conn) writeFrameLocked(ctx context.Context, op Opcode, rsv byte, fin bo
 func (c *Conn) setWriteDeadline(deadline time.Time, closing bool) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closeSent && !closing {
+	if c.has(flagCloseSent) && !closing {
 		return false
 	}
 	if c.p.closeDL != 0 {
