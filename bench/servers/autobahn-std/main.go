@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -102,6 +103,7 @@ func memstats(memprofile string) {
 		kb := func(v uint64) float64 { return float64(v) / 1024 / float64(g) }
 		fmt.Printf("before GC, per goroutine: heap_alloc=%.2fKB heap_inuse=%.2fKB heap_free_retained=%.2fKB stack=%.2fKB spans=%.2fKB gc_meta=%.2fKB other=%.2fKB mapped=%.2fKB\n",
 			kb(m.HeapAlloc), kb(m.HeapInuse), kb(m.HeapIdle-m.HeapReleased), kb(m.StackInuse), kb(m.MSpanInuse), kb(m.GCSys), kb(m.OtherSys+m.BuckHashSys+m.MCacheInuse), kb(m.Sys-m.HeapReleased))
+		memClasses()
 		runtime.GC()
 		runtime.ReadMemStats(&m)
 		fmt.Printf("goroutines=%d stack/goroutine=%.2fKB heap_alloc/goroutine=%.2fKB\n",
@@ -110,6 +112,26 @@ func memstats(memprofile string) {
 			writeHeapProfile(memprofile)
 		}
 	}
+}
+
+// memClasses prints the runtime's /memory/classes metrics (where the
+// process's memory goes, by the runtime's own account), in KiB.
+func memClasses() {
+	var samples []metrics.Sample
+	for _, d := range metrics.All() {
+		if strings.HasPrefix(d.Name, "/memory/classes/") {
+			samples = append(samples, metrics.Sample{Name: d.Name})
+		}
+	}
+	metrics.Read(samples)
+	var b strings.Builder
+	b.WriteString("memory classes (KiB):")
+	for _, s := range samples {
+		if s.Value.Kind() == metrics.KindUint64 {
+			fmt.Fprintf(&b, " %s=%d", strings.TrimSuffix(strings.TrimPrefix(s.Name, "/memory/classes/"), ":bytes"), s.Value.Uint64()>>10)
+		}
+	}
+	fmt.Println(b.String())
 }
 
 func writeHeapProfile(path string) {
