@@ -18,11 +18,12 @@ import (
 // NextWriter, WritePrepared, Ping) and Close at the same time. Pings are
 // answered and close frames echoed by the reading goroutine.
 type Conn struct {
-	nc   net.Conn
-	opts *Options // with defaults, possibly shared by many connections
-	// What the handshake agreed on (subprotocol, extensions, codec):
-	// shared with other connections unless a codec was negotiated (see
-	// internNegotiated); never nil.
+	nc net.Conn
+	// What the handshake agreed on (subprotocol, extensions, codec) and
+	// the Options the connection runs with (opts, promoted: c.opts), with
+	// the unit of its time stamps (clock): shared with other connections
+	// made with the same Options unless a codec was negotiated (see
+	// internNegotiated); never nil, fixed.
 	*negotiated
 	metrics *connMetrics // SetMetrics; nil: not counted
 
@@ -52,12 +53,14 @@ type Conn struct {
 	told   bool      // guarded by rmu: push mode, the Handler has had OnClose
 
 	keepaliveSlot int32  // in keepaliveOf(c)'s heap (index + 1; 0: none), guarded by its mu
-	pingSent      uint32 // guarded by mu: when the unanswered keepalive ping went out, if flagPinged (pingClock)
+	pingSent      uint32 // guarded by mu: when the unanswered keepalive ping went out, if flagPinged (c.clock)
 
 	mu sync.Mutex
 
-	lastRead atomic.Int64 // unix nanoseconds of the last input
-	msgStart atomic.Int64 // unix nanoseconds: a message spanning pieces began (0: none)
+	// Times in 32 bits, in units of c.clock (stampClock; wrap-safe for
+	// the longest span a keepalive check measures).
+	lastRead atomic.Uint32 // the last input (pull mode keeps it in nanoseconds too: pullState.lastIn)
+	msgStart atomic.Uint32 // a message spanning pieces began (0: none; msgStamp)
 
 	// Done's channel and SetData's value, which most connections never
 	// use: one pointer, made by the first Done or SetData (rareOf).
@@ -136,12 +139,11 @@ func NewConn(nc net.Conn, role Role, buffered []byte, neg Negotiated, opts *Opti
 
 // newConn is NewConn, in push mode when out is set (NewPushConn).
 func newConn(nc net.Conn, role Role, buffered []byte, neg Negotiated, opts *Options, out *outQueue) *Conn {
-	o := opts.resolved()
+	o, shared := opts.resolvedShared()
 	c := &Conn{
 		nc:         nc,
 		role:       role,
-		opts:       o,
-		negotiated: internNegotiated(neg.Subprotocol, neg.Extensions, neg.Codec),
+		negotiated: internNegotiated(neg.Subprotocol, neg.Extensions, neg.Codec, o, shared),
 		out:        out,
 		push:       out != nil,
 	}
@@ -149,8 +151,10 @@ func newConn(nc net.Conn, role Role, buffered []byte, neg Negotiated, opts *Opti
 		c.rareOf().data = neg.Data
 	}
 	size := max(o.ReadBufferSize, len(buffered))
+	now := time.Now()
+	c.lastRead.Store(c.clock.stamp(now))
 	if out == nil {
-		p := &pullState{rc: rawio.RawConn(nc)}
+		p := &pullState{rc: rawio.RawConn(nc), lastIn: now.UnixNano()}
 		p.rs.p = p
 		c.readState = &p.rs
 	}
@@ -166,7 +170,6 @@ func newConn(nc net.Conn, role Role, buffered []byte, neg Negotiated, opts *Opti
 	if tc, ok := nc.(*net.TCPConn); ok && o.DisableNoDelay {
 		_ = tc.SetNoDelay(false)
 	}
-	c.lastRead.Store(time.Now().UnixNano())
 	if o.PingInterval > 0 {
 		c.kshard = uint8(keepaliveNext.Add(1) % keepaliveShards)
 		keepaliveOf(c).schedule(c, o.PingInterval)
@@ -213,16 +216,16 @@ func (c *Conn) Subprotocol() string { return c.subprotocol }
 // Extensions returns the negotiated Sec-WebSocket-Extensions value, or "".
 func (c *Conn) Extensions() string { return c.extensions }
 
-// negotiated is what a handshake agreed on. Without a codec (which has
-// per-connection state) it is shared by the connections that agreed on
-// the same (internNegotiated): a server's connections mostly do.
+// negotiated is what a handshake agreed on, with the Options the
+// connection runs with. Without a codec (which has per-connection state)
+// it is shared by the connections that agreed on the same with the same
+// Options (internNegotiated): a server's connections mostly do.
 type negotiated struct {
 	subprotocol, extensions string
-	codec                   Codec // negotiated per-message extension, or nil
+	codec                   Codec      // negotiated per-message extension, or nil
+	opts                    *Options   // resolved, possibly shared by many connections
+	clock                   stampClock // the unit of the Conn's time stamps (clockFor(opts))
 }
-
-// noNegotiated is the negotiated of connections that agreed on nothing.
-var noNegotiated = &negotiated{}
 
 var negCache struct {
 	sync.Mutex
@@ -230,34 +233,52 @@ var negCache struct {
 }
 
 // negKey is negCache's key.
-type negKey struct{ subprotocol, extensions string }
+type negKey struct {
+	subprotocol, extensions string
+	opts                    *Options
+}
 
-// negCacheMax bounds negCache: past it, each connection gets its own copy.
+// negCacheMax bounds negCache: past it, each connection gets its own record.
 const negCacheMax = 256
 
-// internNegotiated returns the *negotiated for the pair and codec: shared
-// when codec is nil, a connection's own otherwise (its strings shared).
-func internNegotiated(subprotocol, extensions string, codec Codec) *negotiated {
-	if codec != nil {
-		n := *internNegotiated(subprotocol, extensions, nil)
+// internNegotiated returns the *negotiated for the pair, codec and opts
+// (resolved): shared when codec is nil and opts shared (resolvedShared),
+// a connection's own otherwise (its strings shared when they can be).
+//
+// The cache is keyed by the *Options pointer, not its content. The
+// pointers are few as a rule: ws.Server, wshttp and wsloop resolve their
+// Options once per server, and unresolved Options resolve to an interned
+// copy (optintern.go). A copy made for one connection alone (client
+// Options with a Header, NetDial or Proxy; optCache full) is never cached.
+// The trade-off: a caller that resolves Options for each connection
+// (Resolve() per call) fills the cache with pointers that are never seen
+// again, which it keeps (as optCache keeps its copies), and from then on
+// every connection made with a pointer not in the cache pays a record of
+// its own (64 bytes) — more than the 8 bytes Conn saves by not holding
+// opts itself. Resolve once and share the result.
+func internNegotiated(subprotocol, extensions string, codec Codec, opts *Options, shared bool) *negotiated {
+	own := func(n negotiated) *negotiated {
 		n.codec = codec
 		return &n
 	}
-	if subprotocol == "" && extensions == "" {
-		return noNegotiated
+	if !shared {
+		return own(negotiated{subprotocol: strings.Clone(subprotocol), extensions: strings.Clone(extensions), opts: opts, clock: clockFor(opts)})
 	}
-	k := negKey{subprotocol, extensions}
+	k := negKey{subprotocol, extensions, opts}
 	negCache.Lock()
 	defer negCache.Unlock()
-	if n := negCache.m[k]; n != nil {
-		return n
-	}
-	n := &negotiated{subprotocol: strings.Clone(subprotocol), extensions: strings.Clone(extensions)} // not pinning a request's buffer
-	if len(negCache.m) < negCacheMax {
-		if negCache.m == nil {
-			negCache.m = map[negKey]*negotiated{}
+	n := negCache.m[k]
+	if n == nil {
+		n = &negotiated{subprotocol: strings.Clone(subprotocol), extensions: strings.Clone(extensions), opts: opts, clock: clockFor(opts)} // not pinning a request's buffer
+		if len(negCache.m) < negCacheMax {
+			if negCache.m == nil {
+				negCache.m = map[negKey]*negotiated{}
+			}
+			negCache.m[k] = n
 		}
-		negCache.m[k] = n
+	}
+	if codec != nil {
+		return own(*n)
 	}
 	return n
 }
@@ -328,6 +349,7 @@ type pullState struct {
 	reader  *messageReader
 	idleKey uint64 // AwaitInputFunc's last registration (idlepoll.Key; 0: none). Guarded by Conn.mu
 	hotDL   int64  // unix nanoseconds: the read deadline awaitHot left set on nc (0: none). Guarded by rmu
+	lastIn  int64  // unix nanoseconds of the last input (Conn.lastRead in full, for awaitHot). Guarded by rmu
 	wdl     int64  // guarded by Conn.mu: the write deadline last set on nc (unix nanoseconds; 0: none), if wdlSet
 	wdlSet  bool   // guarded by Conn.mu: nc's write deadline is wdl (false: unknown)
 }

@@ -6,14 +6,16 @@ import (
 )
 
 // maxConnSize is what a Conn may take: it is the per-connection object of
-// every idle connection on an event loop, allocated in Go's 112-byte size
-// class (the next classes down are 96 and 80; up, 128 and 144). Out of
+// every idle connection on an event loop, allocated in Go's 96-byte size
+// class (the next classes down are 80 and 64; up, 112 and 128). Out of
 // line, made on demand: Done's channel, SetData's value and the final error
 // of a finished connection (connRare); what a message under way needs
-// (readState). In line but packed: the bools mu guards share one byte
-// (connFlags), and the time of an unanswered keepalive ping takes 32 bits
-// (pingClock).
-const maxConnSize = 112
+// (readState). Shared: the Options, with what the handshake agreed on
+// (negotiated: one record for a server's connections, see
+// internNegotiated). In line but packed: the bools mu guards share one
+// byte (connFlags), and the times keepalive reads (last input, start of
+// the message under way, unanswered ping) take 32 bits each (stampClock).
+const maxConnSize = 96
 
 // TestConnSize pins the size of a Conn: a field that grows it past its
 // size class costs every idle connection a class more (BenchmarkIdleConnMemory

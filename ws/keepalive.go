@@ -1,6 +1,8 @@
 package ws
 
 import (
+	"math"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -167,34 +169,22 @@ func (h keepaliveHeap) down(i int) {
 // keepalive runs on its keepalive group's timer (no goroutine while idle): it
 // pings an idle peer and drops it when no answer comes.
 func (c *Conn) keepalive() {
-	interval, timeout := c.opts.PingInterval, c.opts.PingTimeout
-	last := time.Unix(0, c.lastRead.Load())
+	last := c.lastRead.Load()
 	now := time.Now()
-	clock := pingClockFor(timeout)
 	c.mu.Lock()
-	var pingSent time.Time // zero: no ping unanswered
-	if c.has(flagPinged) {
-		pingSent = clock.time(c.pingSent, now)
-	}
+	pinged, pingSent := c.has(flagPinged), c.pingSent
 	c.mu.Unlock()
-	msgLeft := time.Duration(-1) // until the message under way times out
-	if start := c.msgStart.Load(); start != 0 && c.opts.MessageTimeout > 0 {
-		msgLeft = c.opts.MessageTimeout - now.Sub(time.Unix(0, start))
-		if msgLeft <= 0 {
-			c.debug("ws: message timeout")
-			_ = c.Close(StatusPolicyViolation, "message not completed in time")
-			return
-		}
-	}
-	var next time.Duration
-	switch {
-	case !pingSent.IsZero() && last.Before(pingSent) && now.Sub(pingSent) >= timeout:
+	act, next := kaPlan(c.opts, c.clock, now, last, pinged, pingSent, c.msgStart.Load())
+	switch act {
+	case kaMessageTimeout:
+		c.debug("ws: message timeout")
+		_ = c.Close(StatusPolicyViolation, "message not completed in time")
+		return
+	case kaPingTimeout:
 		c.debug("ws: ping timeout")
 		c.drop(ErrPingTimeout)
 		return
-	case !pingSent.IsZero() && last.Before(pingSent):
-		next = timeout - now.Sub(pingSent)
-	case now.Sub(last) >= interval:
+	case kaPing:
 		if c.push { // only push mode reads it (quietPong)
 			c.mu.Lock()
 			c.setFlag(flagKAPing, true)
@@ -203,46 +193,124 @@ func (c *Conn) keepalive() {
 		if err := c.writeControl(OpPing, nil); err != nil {
 			return
 		}
-		pingSent, next = now, timeout
-	default:
-		pingSent, next = time.Time{}, interval-now.Sub(last)
-	}
-	if msgLeft > 0 && msgLeft < next {
-		next = msgLeft
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.setFlag(flagPinged, !pingSent.IsZero())
-	if !pingSent.IsZero() {
-		c.pingSent = clock.stamp(pingSent)
+	c.setFlag(flagPinged, act != kaWait)
+	if act == kaPing {
+		c.pingSent = c.clock.stamp(now)
 	}
 	if !c.has(flagEnded) {
 		keepaliveOf(c).schedule(c, next)
 	}
 }
 
-// pingClock is the unit of Conn.pingSent, which keeps when the unanswered
-// keepalive ping went out in 32 bits: wall-clock time in units of
-// max(1 ms, PingTimeout/2^28), modulo 2^32. A check looks at a ping at
-// most about PingTimeout after it went out (the check that drops the
-// connection is due then), far within the 2^31 units a signed 32-bit
-// difference reaches. The time it gives back is rounded down to the unit:
-// a ping times out up to one unit early.
-type pingClock int64
+// kaAction is what a keepalive check does (kaPlan).
+type kaAction uint8
 
-// pingClockFor returns the pingClock for a PingTimeout of timeout.
-func pingClockFor(timeout time.Duration) pingClock {
-	return pingClock(max(time.Millisecond, timeout>>28))
+const (
+	kaWait           kaAction = iota // nothing: no ping is unanswered
+	kaWaitPong                       // nothing: the ping sent earlier is unanswered
+	kaPing                           // send a ping (now)
+	kaPingTimeout                    // drop the connection: the ping went unanswered
+	kaMessageTimeout                 // close the connection: the message under way took too long
+)
+
+// kaPlan is a keepalive check of a connection with Options o and stamp
+// clock at now: last is its lastRead, pingSent the time of its unanswered
+// ping if pinged, msgStart its msgStart (all stamps of clock). It returns
+// what to do and, unless the connection ends, when to check again.
+//
+// The stamps stand for their time rounded down to the unit, so a ping or
+// a timeout may come up to one unit early, never more, and is never
+// missed. (A message begun at a stamp of 0 is stamped a unit later, see
+// msgStamp: its timeout may come up to a unit late.) An input answers the
+// ping if its stamp is not below the ping's: a pong in the ping's own
+// unit counts. So that the input before the ping cannot count as well, a
+// ping is never sent in the unit of the last input: it waits for the next
+// unit (which only a PingInterval under a unit can come to).
+func kaPlan(o *Options, clock stampClock, now time.Time, last uint32, pinged bool, pingSent, msgStart uint32) (kaAction, time.Duration) {
+	interval, timeout := o.PingInterval, o.PingTimeout
+	msgLeft := time.Duration(-1) // until the message under way times out
+	if msgStart != 0 && o.MessageTimeout > 0 {
+		msgLeft = o.MessageTimeout - now.Sub(clock.time(msgStart, now))
+		if msgLeft <= 0 {
+			return kaMessageTimeout, 0
+		}
+	}
+	lastT := clock.time(last, now)
+	var pingT time.Time // zero: no ping unanswered
+	if pinged {
+		if pingT = clock.time(pingSent, now); !lastT.Before(pingT) {
+			pingT = time.Time{} // answered
+		}
+	}
+	var act kaAction
+	var next time.Duration
+	switch {
+	case !pingT.IsZero() && now.Sub(pingT) >= timeout:
+		return kaPingTimeout, 0
+	case !pingT.IsZero():
+		act, next = kaWaitPong, timeout-now.Sub(pingT)
+	case now.Sub(lastT) >= interval && clock.stamp(now) != last:
+		act, next = kaPing, timeout
+	case now.Sub(lastT) >= interval:
+		act, next = kaWait, clock.unit() // see above
+	default:
+		act, next = kaWait, interval-now.Sub(lastT)
+	}
+	if msgLeft > 0 && msgLeft < next {
+		next = msgLeft
+	}
+	return act, next
 }
 
-// stamp returns t as a pingSent value.
-func (u pingClock) stamp(t time.Time) uint32 { return uint32(t.UnixNano() / int64(u)) }
+// stampClock is the unit of a Conn's time stamps (lastRead, msgStart,
+// pingSent), which keep a time in 32 bits: wall-clock time in units of
+// 2^k nanoseconds (k is the stampClock), modulo 2^32. The unit is the
+// smallest power of two of at least 2^20 ns (about a millisecond) with
+// the longest span a keepalive check measures under 2^28 units (clockFor):
+// a check reads a stamp at most about that span after it was taken (it
+// is due by then), far within the 2^31 units a signed 32-bit difference
+// reaches (at least 8 spans, and at least 2^51 ns: 26 days). The time a
+// stamp gives back is rounded down to the unit. (A power of two, so that
+// taking a stamp is a shift: Feed takes one per input.)
+type stampClock uint8
+
+// clockFor returns the stamp clock of connections with Options o
+// (resolved): its span is the longest of PingInterval + PingTimeout (from
+// the input before a ping to the check that finds the ping unanswered)
+// and MessageTimeout (a message begun just after a check is looked at by
+// the next, at most PingInterval or PingTimeout later, or sooner: when
+// its MessageTimeout is up).
+func clockFor(o *Options) stampClock {
+	ka := o.PingInterval + o.PingTimeout
+	if ka < o.PingInterval { // overflow
+		ka = math.MaxInt64
+	}
+	return clockForSpan(max(ka, o.MessageTimeout))
+}
+
+// clockForSpan returns the stampClock for a span.
+func clockForSpan(span time.Duration) stampClock {
+	return stampClock(max(20, bits.Len64(uint64(max(span, 0)))-28))
+}
+
+// unit returns the clock's unit.
+func (k stampClock) unit() time.Duration { return 1 << k }
+
+// stamp returns t as a stamp.
+func (k stampClock) stamp(t time.Time) uint32 { return uint32(t.UnixNano() >> k) }
+
+// msgStamp returns t as a msgStart stamp, which is never 0 (0 is "no
+// message"): one unit later then.
+func (k stampClock) msgStamp(t time.Time) uint32 { return max(k.stamp(t), 1) }
 
 // time returns the time that stamp s stands for, s being from within 2^31
 // units of now (either side).
-func (u pingClock) time(s uint32, now time.Time) time.Time {
-	n := now.UnixNano() / int64(u)
-	return time.Unix(0, (n-int64(int32(uint32(n)-s)))*int64(u))
+func (k stampClock) time(s uint32, now time.Time) time.Time {
+	n := now.UnixNano() >> k
+	return time.Unix(0, (n-int64(int32(uint32(n)-s)))<<k)
 }
 
 // quieter is what a driver's net.Conn may offer to hear that its

@@ -110,7 +110,7 @@ func (c *Conn) startOffload(ev Event, rest []byte) {
 	if ev.First {
 		c.mop, c.mdec = ev.Op, true
 		c.msg = getBuf(0)
-		c.msgStart.Store(time.Now().UnixNano())
+		c.msgStart.Store(c.clock.msgStamp(time.Now()))
 	}
 	o := &offload{
 		piece: append([]byte(nil), ev.Payload...),

@@ -46,10 +46,10 @@ var optCache struct {
 var discardLogger = slog.New(slog.DiscardHandler)
 
 // internResolved returns the shared resolved Options equal to r (which is
-// resolved), r itself when it cannot be shared.
-func internResolved(r *Options) *Options {
+// resolved) and true, or r itself and false when it cannot be shared.
+func internResolved(r *Options) (*Options, bool) {
 	if r.Header != nil || r.NetDial != nil || r.Proxy != nil {
-		return r
+		return r, false
 	}
 	k := optKey{
 		maxFrame: r.MaxFramePayload, maxMessage: r.MaxMessagePayload,
@@ -66,10 +66,10 @@ func internResolved(r *Options) *Options {
 	optCache.Lock()
 	defer optCache.Unlock()
 	if s := optCache.m[k]; s != nil {
-		return s
+		return s, true
 	}
 	if len(optCache.m) >= optCacheMax {
-		return r
+		return r, false
 	}
 	// The cache's own copy: later changes to the caller's slices do not
 	// reach it (Extensions' elements are shared, as by any copy).
@@ -83,7 +83,7 @@ func internResolved(r *Options) *Options {
 		optCache.m = map[optKey]*Options{}
 	}
 	optCache.m[k] = r
-	return r
+	return r, true
 }
 
 // joinStrings encodes ss without ambiguity: nil and empty differ, and

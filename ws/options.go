@@ -122,8 +122,16 @@ func (o *Options) Resolve() *Options {
 // resolved returns o if it is resolved, else a resolved copy, shared
 // with the connections whose Options resolve to the same (optintern.go).
 func (o *Options) resolved() *Options {
+	r, _ := o.resolvedShared()
+	return r
+}
+
+// resolvedShared is resolved, and reports whether the Options it returns
+// may be another connection's too: o itself or the interned copy, not a
+// copy made for one connection alone (see internNegotiated).
+func (o *Options) resolvedShared() (*Options, bool) {
 	if o != nil && o.complete {
-		return o
+		return o, true
 	}
 	return internResolved(o.Resolve())
 }

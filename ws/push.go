@@ -109,7 +109,7 @@ func (p PushConn) Feed(in []byte, h Handler) bool {
 		return false
 	}
 	if len(in) > 0 {
-		c.lastRead.Store(time.Now().UnixNano())
+		c.lastRead.Store(c.clock.stamp(time.Now()))
 	}
 	if rs := c.readState; rs != nil && rs.off != nil {
 		o := rs.off

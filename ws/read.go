@@ -54,7 +54,7 @@ func (c *Conn) collect(ev Event) (msg []byte, done bool, err error) {
 			return ev.Payload, true, nil
 		}
 		c.msg = getBuf(0)
-		c.msgStart.Store(time.Now().UnixNano())
+		c.msgStart.Store(c.clock.msgStamp(time.Now()))
 	}
 	msg = *c.msg
 	if !c.mdec {
@@ -325,7 +325,7 @@ func (c *Conn) awaitHot(d time.Duration) bool {
 	// time is that of the last input (the message just handled came then),
 	// which saves reading the clock; after a slow handler the wait is
 	// shorter, down to none.
-	if now := c.lastRead.Load(); c.p.hotDL-now < int64(d)/2 {
+	if now := c.p.lastIn; c.p.hotDL-now < int64(d)/2 {
 		c.p.hotDL = now + int64(d)
 		_ = c.nc.SetReadDeadline(time.Unix(0, c.p.hotDL))
 	}
@@ -390,7 +390,9 @@ func (c *Conn) readNow() error {
 	}
 	if n > 0 {
 		c.p.rw = n
-		c.lastRead.Store(time.Now().UnixNano())
+		now := time.Now()
+		c.p.lastIn = now.UnixNano()
+		c.lastRead.Store(c.clock.stamp(now))
 		return nil
 	}
 	return err
