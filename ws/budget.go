@@ -154,7 +154,7 @@ func (c *Conn) accountLocked() {
 	q := c.out
 	want := int64(0)
 	if !q.ended {
-		want = int64(q.pendingLocked())
+		want = int64(c.pendingLocked())
 	}
 	if d := want - q.charged; d != 0 {
 		c.opts.budget().add(d)

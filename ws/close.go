@@ -237,7 +237,7 @@ func (c *Conn) closeTimer(deadline time.Time) {
 	q := c.out
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if r := q.rareLocked(); r.closeT == nil {
+	if r := c.outRareLocked(); r.closeT == nil {
 		r.closeT = time.AfterFunc(time.Until(deadline), func() { c.drop(ErrClosed) })
 	}
 }

@@ -98,6 +98,7 @@ type connRare struct {
 	done     chan struct{} // guarded by Conn.mu: closed when nc is closed; made by Done
 	data     any           // SetData's (not synchronized, as documented there)
 	closeErr *CloseError   // guarded by Conn.mu: set once the connection is finished (setCloseErr)
+	out      *outRare      // guarded by Conn.out.mu: push mode's rarely used output state (outRareLocked)
 }
 
 // closeErr returns the connection's final error, nil until it is
@@ -138,12 +139,19 @@ func NewConn(nc net.Conn, role Role, buffered []byte, neg Negotiated, opts *Opti
 }
 
 // newConn is NewConn, in push mode when out is set (NewPushConn).
-func newConn(nc net.Conn, role Role, buffered []byte, neg Negotiated, opts *Options, out *outQueue) *Conn {
+// newConn makes a Conn; with bounds, a push-mode one (NewPushConn).
+func newConn(nc net.Conn, role Role, buffered []byte, neg Negotiated, opts *Options, bounds *OutputBounds) *Conn {
 	o, shared := opts.resolvedShared()
+	var out *outQueue
+	var low, high int32
+	if bounds != nil {
+		out = new(outQueue)
+		low, high = resolveBounds(*bounds)
+	}
 	c := &Conn{
 		nc:         nc,
 		role:       role,
-		negotiated: internNegotiated(neg.Subprotocol, neg.Extensions, neg.Codec, o, shared),
+		negotiated: internNegotiated(neg.Subprotocol, neg.Extensions, neg.Codec, o, shared, low, high),
 		out:        out,
 		push:       out != nil,
 	}
@@ -193,8 +201,9 @@ func (c *Conn) parserConfig() ParserConfig {
 // the event loop) and would otherwise look it up in a map. ws never reads
 // it. It is not synchronized: set it in OnOpen, or before other goroutines
 // use the Conn. The first non-nil value (here or through Accept's Data)
-// costs the connection one 32-byte allocation, shared with Done's channel
-// (and with the final error of a finished connection).
+// costs the connection one 48-byte allocation, shared with Done's channel
+// (and with the final error of a finished connection, and what streams,
+// writers waiting for room and Close use of a push-mode one's output).
 func (c *Conn) SetData(v any) {
 	if v == nil && c.rare.Load() == nil {
 		return
@@ -225,6 +234,7 @@ type negotiated struct {
 	codec                   Codec      // negotiated per-message extension, or nil
 	opts                    *Options   // resolved, possibly shared by many connections
 	clock                   stampClock // the unit of the Conn's time stamps (clockFor(opts))
+	outLow, outHigh         int32      // push mode: the output's OutputBounds (resolveBounds); 0 otherwise
 }
 
 var negCache struct {
@@ -236,13 +246,15 @@ var negCache struct {
 type negKey struct {
 	subprotocol, extensions string
 	opts                    *Options
+	outLow, outHigh         int32
 }
 
 // negCacheMax bounds negCache: past it, each connection gets its own record.
 const negCacheMax = 256
 
-// internNegotiated returns the *negotiated for the pair, codec and opts
-// (resolved): shared when codec is nil and opts shared (resolvedShared),
+// internNegotiated returns the *negotiated for the pair, codec, opts
+// (resolved) and push mode's output bounds (low, high; 0 in pull mode):
+// shared when codec is nil and opts shared (resolvedShared),
 // a connection's own otherwise (its strings shared when they can be).
 //
 // The cache is keyed by the *Options pointer, not its content. The
@@ -254,22 +266,22 @@ const negCacheMax = 256
 // (Resolve() per call) fills the cache with pointers that are never seen
 // again, which it keeps (as optCache keeps its copies), and from then on
 // every connection made with a pointer not in the cache pays a record of
-// its own (64 bytes) — more than the 8 bytes Conn saves by not holding
+// its own (80 bytes) — more than the 8 bytes Conn saves by not holding
 // opts itself. Resolve once and share the result.
-func internNegotiated(subprotocol, extensions string, codec Codec, opts *Options, shared bool) *negotiated {
+func internNegotiated(subprotocol, extensions string, codec Codec, opts *Options, shared bool, low, high int32) *negotiated {
 	own := func(n negotiated) *negotiated {
 		n.codec = codec
 		return &n
 	}
 	if !shared {
-		return own(negotiated{subprotocol: strings.Clone(subprotocol), extensions: strings.Clone(extensions), opts: opts, clock: clockFor(opts)})
+		return own(negotiated{subprotocol: strings.Clone(subprotocol), extensions: strings.Clone(extensions), opts: opts, clock: clockFor(opts), outLow: low, outHigh: high})
 	}
-	k := negKey{subprotocol, extensions, opts}
+	k := negKey{subprotocol, extensions, opts, low, high}
 	negCache.Lock()
 	defer negCache.Unlock()
 	n := negCache.m[k]
 	if n == nil {
-		n = &negotiated{subprotocol: strings.Clone(subprotocol), extensions: strings.Clone(extensions), opts: opts, clock: clockFor(opts)} // not pinning a request's buffer
+		n = &negotiated{subprotocol: strings.Clone(subprotocol), extensions: strings.Clone(extensions), opts: opts, clock: clockFor(opts), outLow: low, outHigh: high} // not pinning a request's buffer
 		if len(negCache.m) < negCacheMax {
 			if negCache.m == nil {
 				negCache.m = map[negKey]*negotiated{}

@@ -1,6 +1,8 @@
 package ws
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"unsafe"
 )
@@ -23,6 +25,42 @@ const maxConnSize = 96
 func TestConnSize(t *testing.T) {
 	if n := unsafe.Sizeof(Conn{}); n > maxConnSize {
 		t.Fatalf("unsafe.Sizeof(Conn{}) = %d, want <= %d", n, maxConnSize)
+	}
+}
+
+// TestOutQueueSize pins the size of a push-mode Conn's output queue, the
+// other object every idle connection on an event loop carries: 32 bytes,
+// a size class (the next up is 48). Its bounds are in the shared
+// negotiated record, what streams, waiters and Close use in connRare.
+func TestOutQueueSize(t *testing.T) {
+	if n := unsafe.Sizeof(outQueue{}); n > 32 {
+		t.Fatalf("unsafe.Sizeof(outQueue{}) = %d, want <= 32", n)
+	}
+}
+
+// TestOutputBoundsPerConn: connections made with the same Options and
+// different OutputBounds (two drivers' watermarks) each keep their own
+// bounds, though they share the rest of their negotiated record's key.
+func TestOutputBoundsPerConn(t *testing.T) {
+	small, _ := newPushServer(t, OutputBounds{High: 1000})
+	large, _ := newPushServer(t, OutputBounds{High: 100_000})
+	other, _ := newPushServer(t, OutputBounds{High: 1000})
+	if small.negotiated != other.negotiated {
+		t.Error("connections with the same Options and bounds do not share their record")
+	}
+	ctx := context.Background()
+	for _, c := range []*Conn{small, large} {
+		if err := c.WriteMessage(ctx, OpBinary, make([]byte, 1500)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 1,504 bytes pending: past 1,000 (small's high watermark), so one
+	// more message beyond twice it is refused; large takes it.
+	if err := small.WriteMessage(ctx, OpBinary, make([]byte, 600)); !errors.Is(err, ErrQueueFull) {
+		t.Errorf("small bounds: %v, want ErrQueueFull", err)
+	}
+	if err := large.WriteMessage(ctx, OpBinary, make([]byte, 600)); err != nil {
+		t.Errorf("large bounds: %v", err)
 	}
 }
 

@@ -77,25 +77,25 @@ type PushOutput interface {
 	OutputReady()
 }
 
-// outQueue is the output of a push-mode Conn.
+// outQueue is the output of a push-mode Conn: 32 bytes, a size class of
+// Go's allocator, which every connection on an event loop carries. Its
+// bounds (OutputBounds) live in the Conn's shared negotiated record
+// (outLow, outHigh), and what only some connections use in outRare.
 type outQueue struct {
-	mu     sync.Mutex
-	buf    *[]byte  // whole frames for the driver; nil when none
-	rare   *outRare // messages behind a stream, waiters for room, the close timer; nil until needed
-	low    int32    // OutputBounds, clamped to maxOutputBound
-	high   int32
-	driver int32 // bytes the driver holds (OutputSent), saturating at math.MaxInt32
-	ready  bool  // the driver was told and has not taken buf yet
-	stream bool  // a NextWriter stream holds the tail: messages wait in rare.held
-	closed bool  // the close frame is queued: nothing follows it
-	ended  bool  // the connection ended: nothing more is queued
-
-	charged int64 // what pending holds of the Conn's MemoryBudget (accountLocked)
+	mu      sync.Mutex
+	buf     *[]byte // whole frames for the driver; nil when none
+	charged int64   // what pending holds of the Conn's MemoryBudget (accountLocked)
+	driver  int32   // bytes the driver holds (OutputSent), saturating at math.MaxInt32
+	ready   bool    // the driver was told and has not taken buf yet
+	stream  bool    // a NextWriter stream holds the tail: messages wait in outRare.held
+	closed  bool    // the close frame is queued: nothing follows it
+	ended   bool    // the connection ended: nothing more is queued
 }
 
-// outRare is the part of an outQueue that only streams, goroutines
-// waiting for room and Close use, made the first time one does and then
-// kept (an idle connection carries one nil pointer).
+// outRare is the part of a push-mode Conn's output that only streams,
+// goroutines waiting for room and Close use, made the first time one does
+// and then kept, in the Conn's connRare (an idle connection carries
+// nothing of it). Guarded by c.out.mu.
 type outRare struct {
 	held   []heldMessage // written while a stream held the tail
 	heldN  int           // bytes in held
@@ -103,33 +103,47 @@ type outRare struct {
 	closeT *time.Timer   // drops the connection at Close's deadline (closeTimer)
 }
 
-// rareLocked returns q.rare, made if needed. q.mu must be held.
-func (q *outQueue) rareLocked() *outRare {
-	if q.rare == nil {
-		q.rare = new(outRare)
+// outRare returns c's outRare, or nil. c.out.mu must be held.
+func (c *Conn) outRare() *outRare {
+	if r := c.rare.Load(); r != nil {
+		return r.out
 	}
-	return q.rare
+	return nil
 }
 
-// dropHeldLocked forgets the messages held behind a stream. q.mu must be
+// outRareLocked returns c's outRare, made if needed. c.out.mu must be
 // held.
-func (q *outQueue) dropHeldLocked() {
-	if r := q.rare; r != nil {
+func (c *Conn) outRareLocked() *outRare {
+	r := c.rareOf()
+	if r.out == nil {
+		r.out = new(outRare)
+	}
+	return r.out
+}
+
+// dropHeldLocked forgets the messages held behind a stream. c.out.mu must
+// be held.
+func (c *Conn) dropHeldLocked() {
+	if r := c.outRare(); r != nil {
 		r.held, r.heldN = nil, 0
 	}
 }
 
-// wakeRoomLocked wakes the goroutines waiting for room. q.mu must be held.
-func (q *outQueue) wakeRoomLocked() {
-	if r := q.rare; r != nil && r.room != nil {
+// wakeRoomLocked wakes the goroutines waiting for room. c.out.mu must be
+// held.
+func (c *Conn) wakeRoomLocked() {
+	if r := c.outRare(); r != nil && r.room != nil {
 		close(r.room)
 		r.room = nil
 	}
 }
 
-// waitedLocked reports whether a goroutine waits for room. q.mu must be
-// held.
-func (q *outQueue) waitedLocked() bool { return q.rare != nil && q.rare.room != nil }
+// waitedLocked reports whether a goroutine waits for room. c.out.mu must
+// be held.
+func (c *Conn) waitedLocked() bool {
+	r := c.outRare()
+	return r != nil && r.room != nil
+}
 
 // driverBytes is n as outQueue.driver keeps it: past math.MaxInt32 (far
 // above any bound: maxOutputBound) it saturates.
@@ -147,21 +161,24 @@ type heldMessage struct {
 	frame   bool   // payload is a whole server frame (a prepared message)
 }
 
-func newOutQueue(b OutputBounds) *outQueue {
+// resolveBounds returns b with its defaults, clamped to maxOutputBound.
+func resolveBounds(b OutputBounds) (low, high int32) {
 	if b.High <= 0 {
 		b.High = DefaultOutputHigh
 	}
 	if b.Low <= 0 || b.Low > b.High {
 		b.Low = b.High / 4
 	}
-	b.High, b.Low = min(b.High, maxOutputBound), min(b.Low, maxOutputBound)
-	return &outQueue{low: int32(b.Low), high: int32(b.High)}
+	return int32(min(b.Low, maxOutputBound)), int32(min(b.High, maxOutputBound))
 }
 
-func (q *outQueue) pendingLocked() int {
+// pendingLocked returns the bytes of output pending: queued, held behind a
+// stream and held by the driver. c.out.mu must be held.
+func (c *Conn) pendingLocked() int {
+	q := c.out
 	n := int(q.driver)
-	if q.rare != nil {
-		n += q.rare.heldN
+	if r := c.outRare(); r != nil {
+		n += r.heldN
 	}
 	if q.buf != nil {
 		n += len(*q.buf)
@@ -177,8 +194,8 @@ func (c *Conn) admitLocked(n int) error {
 	case q.ended || q.closed:
 		return ErrClosed
 	}
-	p := q.pendingLocked()
-	if p == 0 || p+n <= 2*int(q.high) || p <= int(q.high) {
+	p := c.pendingLocked()
+	if p == 0 || p+n <= 2*int(c.outHigh) || p <= int(c.outHigh) {
 		if !c.opts.budget().fits(int64(n)) {
 			return ErrMemoryBudget
 		}
@@ -323,7 +340,7 @@ func (c *Conn) pushFrame(frame []byte) error {
 // hold keeps m behind the stream that holds the tail. c.out.mu must be
 // held.
 func (c *Conn) hold(m heldMessage) {
-	r := c.out.rareLocked()
+	r := c.outRareLocked()
 	r.held = append(r.held, m)
 	r.heldN += MaxHeaderSize + len(m.payload)
 	c.accountLocked()
@@ -339,14 +356,14 @@ func (c *Conn) pushControl(op Opcode, payload []byte) error {
 		q.mu.Unlock()
 		return ErrClosed
 	}
-	if op == OpPong && q.pendingLocked() > 2*int(q.high) {
+	if op == OpPong && c.pendingLocked() > 2*int(c.outHigh) {
 		q.mu.Unlock()
 		return nil
 	}
 	c.frameLocked(op, 0, true, payload)
 	if op == OpClose {
 		q.closed = true
-		q.dropHeldLocked() // a stream never finished: its followers cannot go
+		c.dropHeldLocked() // a stream never finished: its followers cannot go
 	}
 	c.unlockOut()
 	return nil
@@ -359,10 +376,10 @@ func (c *Conn) endOutput() {
 	q := c.out
 	q.mu.Lock()
 	q.ended = true
-	q.dropHeldLocked()
+	c.dropHeldLocked()
 	c.accountLocked()
-	q.wakeRoomLocked()
-	if r := q.rare; r != nil && r.closeT != nil {
+	c.wakeRoomLocked()
+	if r := c.outRare(); r != nil && r.closeT != nil {
 		r.closeT.Stop() // nothing keeps the connection after its end
 		r.closeT = nil
 	}
@@ -404,11 +421,11 @@ func (c *Conn) outputSent(held int) (notify bool) {
 	defer q.mu.Unlock()
 	q.driver = driverBytes(held)
 	c.accountLocked()
-	if !q.waitedLocked() {
+	if !c.waitedLocked() {
 		return false
 	}
-	if q.pendingLocked() <= int(q.low) || q.ended {
-		q.wakeRoomLocked()
+	if c.pendingLocked() <= int(c.outLow) || q.ended {
+		c.wakeRoomLocked()
 		return false
 	}
 	return true
@@ -423,7 +440,7 @@ func (c *Conn) Pending() int {
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.pendingLocked()
+	return c.pendingLocked()
 }
 
 // WaitWritable waits, on a goroutine, until a write has room: at once
@@ -441,7 +458,7 @@ func (c *Conn) WaitWritable(ctx context.Context) error {
 		return nil
 	}
 	q.mu.Lock()
-	if q.pendingLocked() <= int(q.high) && !q.ended && !q.closed {
+	if c.pendingLocked() <= int(c.outHigh) && !q.ended && !q.closed {
 		q.mu.Unlock()
 		return nil
 	}
@@ -450,11 +467,11 @@ func (c *Conn) WaitWritable(ctx context.Context) error {
 		case q.ended || q.closed:
 			q.mu.Unlock()
 			return ErrClosed
-		case q.pendingLocked() <= int(q.low):
+		case c.pendingLocked() <= int(c.outLow):
 			q.mu.Unlock()
 			return nil
 		}
-		r := q.rareLocked()
+		r := c.outRareLocked()
 		ask := r.room == nil
 		if ask {
 			r.room = make(chan struct{})
@@ -533,7 +550,7 @@ func (c *Conn) releaseLocked() error {
 	q := c.out
 	q.stream = false
 	var held []heldMessage
-	if r := q.rare; r != nil {
+	if r := c.outRare(); r != nil {
 		held = r.held
 		r.held, r.heldN = nil, 0
 	}

@@ -333,7 +333,7 @@ func TestCloseTimerStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.out.mu.Lock()
-	armed := c.out.rare != nil && c.out.rare.closeT != nil
+	armed := c.outRare() != nil && c.outRare().closeT != nil
 	c.out.mu.Unlock()
 	if !armed {
 		t.Fatal("no close timer after Close")
@@ -341,7 +341,7 @@ func TestCloseTimerStops(t *testing.T) {
 	_ = c.CloseNow()
 	c.out.mu.Lock()
 	defer c.out.mu.Unlock()
-	if c.out.rare.closeT != nil {
+	if c.outRare().closeT != nil {
 		t.Fatal("the close timer outlives the connection")
 	}
 }

@@ -24,7 +24,7 @@ var ErrPushMode = errors.New("ws: connection is driven by its Handler (push mode
 // wait for room call WaitWritable. The keepalive timer starts unless opts
 // turn it off.
 func NewPushConn(out PushOutput, role Role, neg Negotiated, opts *Options, bounds OutputBounds) PushConn {
-	return PushConn{newConn(out, role, nil, neg, opts, newOutQueue(bounds))}
+	return PushConn{newConn(out, role, nil, neg, opts, &bounds)}
 }
 
 // PushConn is an event-loop driver's handle on a push-mode Conn: the calls

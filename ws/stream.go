@@ -157,7 +157,7 @@ func (w *messageWriter) Close() error {
 // grow makes room for n more bytes in a streamHeld writer's buffer, within
 // the bound of the connection's output.
 func (w *messageWriter) grow(n int) {
-	if len(w.buf)+n > 2*int(w.c.out.high) {
+	if len(w.buf)+n > 2*int(w.c.outHigh) {
 		w.err = ErrQueueFull
 		return
 	}
