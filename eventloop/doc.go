@@ -77,9 +77,9 @@
 //
 // Accept pauses for Config.AcceptBackoff when the process is out of fds (EMFILE/ENFILE) instead of
 // spinning. Connections idle for Config.IdleTimeout (default 5 minutes) are closed, unless the
-// application paused their reading. Each open IPv4 connection costs one fd, a 96-byte Conn, 8 bytes
-// of table and, with an idle timeout, a timing-wheel entry (8 bytes); on Linux opening it allocates
-// nothing else (the addresses are read into the stack). IPv6 and unix addresses take 112 bytes more,
-// input or output held back 64, AsyncWrite's buffer 32 besides its data. The kernel's socket buffers
-// come on top.
+// application paused their reading. Each open IPv4 connection costs one fd, an 80-byte Conn, 8 bytes
+// of table and, with an idle timeout or a deadline, a timing-wheel entry (8 bytes); on Linux opening
+// it allocates nothing else (the addresses are read into the stack). IPv6 and unix addresses take
+// 112 bytes more, input or output held back 80, AsyncWrite's buffer and lock 48 besides its
+// data. The kernel's socket buffers come on top.
 package eventloop
