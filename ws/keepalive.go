@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/autobahn-go/autobahn/internal/chunked"
 )
 
 // keepaliveShards is the number of keepalive groups of the process.
@@ -56,21 +58,17 @@ func (g *keepaliveGroup) remove(c *Conn) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if c.keepaliveSlot > 0 {
-		g.due.removeAt(int(c.keepaliveSlot) - 1)
-	}
-	if n := len(g.due); cap(g.due) > 1024 && n < cap(g.due)/4 {
-		// Most connections are gone: give back what they held.
-		g.due = append(make(keepaliveHeap, 0, 2*n), g.due...)
+		g.due.removeAt(int(c.keepaliveSlot) - 1) // gives back the chunks that emptied
 	}
 }
 
 // arm sets the timer to fire at the first due time, unless it fires
 // earlier already. g.mu must be held.
 func (g *keepaliveGroup) arm() {
-	if len(g.due) == 0 {
+	if g.due.len() == 0 {
 		return // a pending fire finds nothing to do
 	}
-	at := g.due[0].at
+	at := g.due.at(0).at
 	if g.armed && g.at <= at {
 		return
 	}
@@ -89,7 +87,7 @@ func (g *keepaliveGroup) fire() {
 	defer g.mu.Unlock()
 	g.armed = false
 	now := time.Since(g.epoch)
-	for len(g.due) > 0 && g.due[0].at <= now {
+	for g.due.len() > 0 && g.due.at(0).at <= now {
 		c := g.due.removeAt(0).c
 		go c.keepalive()
 	}
@@ -103,25 +101,27 @@ type keepaliveEntry struct {
 
 // keepaliveHeap is a binary min-heap by due time that keeps every Conn's
 // keepaliveSlot (index + 1) up to date. (Not container/heap: its any
-// values would allocate.)
-type keepaliveHeap []keepaliveEntry
+// values would allocate.) It is kept in chunks (internal/chunked): it
+// holds every connection of its group, and a slice doubling as tens of
+// thousands of connections open would leave as much garbage again.
+type keepaliveHeap struct{ s chunked.Slice[keepaliveEntry] }
+
+func (h *keepaliveHeap) len() int { return h.s.Len() }
+
+func (h *keepaliveHeap) at(i int) *keepaliveEntry { return h.s.At(i) }
 
 func (h *keepaliveHeap) push(e keepaliveEntry) {
-	*h = append(*h, e)
-	h.up(len(*h) - 1)
+	h.s.Push(e)
+	h.up(h.s.Len() - 1)
 }
 
 // removeAt removes and returns the entry at index i.
 func (h *keepaliveHeap) removeAt(i int) keepaliveEntry {
-	s := *h
-	e := s[i]
-	n := len(s) - 1
+	e := *h.at(i)
+	n := h.s.Len() - 1
+	last := h.s.Pop()
 	if i != n {
-		h.set(i, s[n])
-	}
-	s[n] = keepaliveEntry{}
-	*h = s[:n]
-	if i != n {
+		h.set(i, last)
 		h.down(i)
 		h.up(i)
 	}
@@ -129,38 +129,39 @@ func (h *keepaliveHeap) removeAt(i int) keepaliveEntry {
 	return e
 }
 
-func (h keepaliveHeap) set(i int, e keepaliveEntry) {
-	h[i] = e
+func (h *keepaliveHeap) set(i int, e keepaliveEntry) {
+	*h.at(i) = e
 	e.c.keepaliveSlot = int32(i + 1)
 }
 
-func (h keepaliveHeap) up(i int) {
-	e := h[i]
+func (h *keepaliveHeap) up(i int) {
+	e := *h.at(i)
 	for i > 0 {
 		p := (i - 1) / 2
-		if h[p].at <= e.at {
+		if h.at(p).at <= e.at {
 			break
 		}
-		h.set(i, h[p])
+		h.set(i, *h.at(p))
 		i = p
 	}
 	h.set(i, e)
 }
 
-func (h keepaliveHeap) down(i int) {
-	e := h[i]
+func (h *keepaliveHeap) down(i int) {
+	e := *h.at(i)
+	n := h.s.Len()
 	for {
 		k := 2*i + 1
-		if k >= len(h) {
+		if k >= n {
 			break
 		}
-		if k+1 < len(h) && h[k+1].at < h[k].at {
+		if k+1 < n && h.at(k+1).at < h.at(k).at {
 			k++
 		}
-		if e.at <= h[k].at {
+		if e.at <= h.at(k).at {
 			break
 		}
-		h.set(i, h[k])
+		h.set(i, *h.at(k))
 		i = k
 	}
 	h.set(i, e)

@@ -4,27 +4,30 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/autobahn-go/autobahn/internal/chunked"
 )
 
 // The heap stays ordered and every Conn knows its slot through random
-// pushes and removals.
+// pushes and removals, across several of its chunks.
 func TestKeepaliveHeap(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var h keepaliveHeap
 	var in []*Conn
 	check := func() {
 		t.Helper()
-		for i, e := range h {
+		for i := range h.len() {
+			e := h.at(i)
 			if int(e.c.keepaliveSlot) != i+1 {
 				t.Fatalf("entry %d has slot %d", i, e.c.keepaliveSlot)
 			}
-			if i > 0 && h[(i-1)/2].at > e.at {
+			if i > 0 && h.at((i-1)/2).at > e.at {
 				t.Fatalf("entry %d is due before its parent", i)
 			}
 		}
 	}
-	for range 2000 {
-		if len(in) > 0 && rng.IntN(3) == 0 {
+	for range 3000 {
+		if len(in) > 0 && rng.IntN(4) == 0 {
 			k := rng.IntN(len(in))
 			c := in[k]
 			in = append(in[:k], in[k+1:]...)
@@ -39,7 +42,10 @@ func TestKeepaliveHeap(t *testing.T) {
 		check()
 	}
 	var last time.Duration
-	for len(h) > 0 {
+	if h.len() < 2*chunked.ChunkLen {
+		t.Fatalf("%d entries: the test does not span chunks", h.len())
+	}
+	for h.len() > 0 {
 		e := h.removeAt(0)
 		if e.at < last {
 			t.Fatalf("popped %v after %v", e.at, last)
@@ -55,7 +61,7 @@ func scheduled() int {
 	for i := range keepalives {
 		g := &keepalives[i]
 		g.mu.Lock()
-		n += len(g.due)
+		n += g.due.len()
 		g.mu.Unlock()
 	}
 	return n

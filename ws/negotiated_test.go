@@ -76,7 +76,7 @@ func TestNegotiatedPerOptions(t *testing.T) {
 	})
 	g := keepaliveOf(b)
 	g.mu.Lock()
-	due := g.due[b.keepaliveSlot-1].at - time.Since(g.epoch)
+	due := g.due.at(int(b.keepaliveSlot)-1).at - time.Since(g.epoch)
 	g.mu.Unlock()
 	if due < 99*24*time.Hour {
 		t.Fatalf("b's keepalive check is due in %v, want about 100 days", due)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/autobahn-go/autobahn/eventloop"
+	"github.com/autobahn-go/autobahn/internal/chunked"
 	"github.com/autobahn-go/autobahn/ws"
 	"github.com/autobahn-go/autobahn/ws/wsmetrics"
 )
@@ -65,9 +66,9 @@ type Server struct {
 	newErr  error
 	d       driver
 	mu      sync.Mutex
-	conns   []*conn            // open connections, each holding a slot (admit); conn.slot is the index + 1
-	pending map[*conn]struct{} // request head not in yet
-	slots   int                // admitted: request head in, or open
+	conns   chunked.Slice[*conn] // open connections, each holding a slot (admit); conn.slot is the index + 1
+	pending map[*conn]struct{}   // request head not in yet
+	slots   int                  // admitted: request head in, or open
 	closing bool
 	wg      sync.WaitGroup // pending and admitted connections
 	panics  atomic.Int64
@@ -184,9 +185,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	s.closing = true
-	open := make([]*ws.Conn, 0, len(s.conns))
-	for _, c := range s.conns {
-		open = append(open, c.wsConn())
+	open := make([]*ws.Conn, 0, s.conns.Len())
+	for i := range s.conns.Len() {
+		open = append(open, (*s.conns.At(i)).wsConn())
 	}
 	pending := make([]*conn, 0, len(s.pending))
 	for c := range s.pending {
@@ -283,8 +284,8 @@ func (s *Server) release() {
 // untrack removes it and frees its slot.
 func (s *Server) track(c *conn) {
 	s.mu.Lock()
-	s.conns = append(s.conns, c)
-	c.slot = int32(len(s.conns))
+	s.conns.Push(c)
+	c.slot = int32(s.conns.Len())
 	closing := s.closing
 	s.mu.Unlock()
 	if closing {
@@ -292,20 +293,18 @@ func (s *Server) track(c *conn) {
 	}
 }
 
-// untrack moves the last connection into c's place: a slice with the
-// index in the connection costs less per connection than a map.
+// untrack moves the last connection into c's place: an array with the
+// index in the connection costs less per connection than a map, and in
+// chunks it leaves no garbage as it grows and gives back what a peak left.
 func (s *Server) untrack(c *conn) {
 	s.mu.Lock()
 	i := int(c.slot) - 1
 	if i >= 0 {
-		last := s.conns[len(s.conns)-1]
-		s.conns[i], last.slot = last, c.slot
-		s.conns[len(s.conns)-1] = nil
-		s.conns = s.conns[:len(s.conns)-1]
-		c.slot = 0
-		if cap(s.conns) > 64 && len(s.conns) < cap(s.conns)/4 {
-			s.conns = append([]*conn(nil), s.conns...) // give back what a peak left
+		last := s.conns.Pop()
+		if last != c {
+			*s.conns.At(i), last.slot = last, c.slot
 		}
+		c.slot = 0
 	}
 	s.mu.Unlock()
 	if i >= 0 {
