@@ -9,20 +9,38 @@ import "time"
 // time, which move later without touching the wheel) and either expires it or puts it back further
 // on. An expiry moved earlier adds an entry in an earlier slot and leaves the old one stale.
 // Removing a connection costs nothing: a closed one is dropped when its slot comes round.
+//
+// A slot holds its entries in a list of fixed chunks, and a fired slot's chunks are kept for reuse
+// (up to wheelKeep of them): a burst of connections, each with a handshake deadline, fills slots
+// without the doubling garbage of slices, whose free pages stayed with the process.
 type wheel struct {
 	tick  int64 // nanoseconds per slot
-	slots [][]*Conn
+	slots []*wheelChunk
 	pos   int    // slot that fires at next
 	next  int64  // loop time at which slot pos fires
 	seq   uint32 // sequence number of that firing: one more for each firing, wrapping
 	count int
+	free  *wheelChunk // fired chunks kept for reuse
+	nfree int
 }
 
 const wheelSlots = 512
 
+// wheelChunk is a piece of a slot's list: 256 bytes, a size class of Go's allocator.
+type wheelChunk struct {
+	next  *wheelChunk
+	n     int
+	conns [wheelChunkLen]*Conn
+}
+
+const (
+	wheelChunkLen = 30
+	wheelKeep     = 256 // chunks kept for reuse: 64 KiB
+)
+
 func (w *wheel) init(tick, now int64) {
 	w.tick = tick
-	w.slots = make([][]*Conn, wheelSlots)
+	w.slots = make([]*wheelChunk, wheelSlots)
 	w.next = now + tick
 }
 
@@ -36,7 +54,19 @@ func (w *wheel) add(c *Conn, at int64) uint32 {
 		d = wheelSlots - 1
 	}
 	i := (w.pos + int(d)) % wheelSlots
-	w.slots[i] = append(w.slots[i], c)
+	h := w.slots[i]
+	if h == nil || h.n == wheelChunkLen {
+		nc := w.free
+		if nc != nil {
+			w.free, w.nfree = nc.next, w.nfree-1
+		} else {
+			nc = new(wheelChunk)
+		}
+		nc.next = h
+		w.slots[i], h = nc, nc
+	}
+	h.conns[h.n] = c
+	h.n++
 	w.count++
 	return w.seq + uint32(d)
 }
@@ -52,33 +82,56 @@ func (w *wheel) due(seq uint32) int64 {
 func (w *wheel) advance(now int64, expire func(c *Conn)) {
 	for w.next <= now {
 		fired := w.seq
-		s := w.slots[w.pos]
+		ch := w.slots[w.pos]
 		w.slots[w.pos] = nil
-		w.count -= len(s)
 		w.pos = (w.pos + 1) % wheelSlots
 		w.next += w.tick
 		w.seq++
-		for _, c := range s {
-			if c.flags&fInWheel == 0 || c.wheelAt != fired || c.loadState() == stateClosed {
-				// A stale entry: the connection moved to an earlier slot, or it is gone.
-				continue
+		for ch != nil {
+			w.count -= ch.n
+			for _, c := range ch.conns[:ch.n] {
+				w.look(c, fired, now, expire)
 			}
-			c.flags &^= fInWheel
-			at := c.expiry()
-			switch {
-			case at == 0:
-			case at <= now:
-				expire(c)
-			default:
-				c.wheelAt = w.add(c, at)
-				c.flags |= fInWheel
-			}
+			next := ch.next
+			w.recycle(ch)
+			ch = next
 		}
 		if w.count == 0 && w.next < now {
 			// Nothing is waiting: jump instead of walking every empty slot.
 			w.next = now + w.tick
 		}
 	}
+}
+
+// look handles c, found in the slot of firing fired: a stale entry is dropped; else c expires, or
+// goes back into the wheel at its expiry, or leaves it if it has none.
+func (w *wheel) look(c *Conn, fired uint32, now int64, expire func(c *Conn)) {
+	if c.flags&fInWheel == 0 || c.wheelAt != fired || c.loadState() == stateClosed {
+		// A stale entry: the connection moved to an earlier slot, or it is gone.
+		return
+	}
+	c.flags &^= fInWheel
+	at := c.expiry()
+	switch {
+	case at == 0:
+	case at <= now:
+		expire(c)
+	default:
+		c.wheelAt = w.add(c, at)
+		c.flags |= fInWheel
+	}
+}
+
+// recycle keeps a fired chunk for reuse, if fewer than wheelKeep are kept; it holds no connection
+// for the GC either way.
+func (w *wheel) recycle(ch *wheelChunk) {
+	clear(ch.conns[:ch.n])
+	if w.nfree >= wheelKeep {
+		return
+	}
+	ch.n = 0
+	ch.next, w.free = w.free, ch
+	w.nfree++
 }
 
 // A connection keeps its deadline and idle time (Conn.deadline, Conn.idleAt)
