@@ -182,6 +182,7 @@ func benchIdle(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.DurationVar(&r.Hold, "hold", 5*time.Second, "how long the connections stay idle before the memory is read")
 	fs.DurationVar(&r.PongTimeout, "pong-timeout", 5*time.Second, "wait this long at most for the pongs")
 	fs.IntVar(&r.PID, "pid", 0, "the server's process ID, for its RSS (Linux /proc)")
+	fs.BoolVar(&r.Marginal, "marginal", false, "open the connections in two halves, each held -hold, and also report what the second half added per connection (without the server's one-time costs)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	url, err := parseWithURL(fs, args)
 	if err != nil {

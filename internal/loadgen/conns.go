@@ -87,15 +87,21 @@ func (d *Dial) newClient() *wsloop.Client {
 // goroutines). It returns the number of failed dials and the first error.
 // ctx ends the ramp early.
 func (d *Dial) dialAll(ctx context.Context, cl *wsloop.Client, u *url.URL, newHandler func(i int) ws.Handler, opened func(i int, c *ws.Conn)) (failed int64, first error) {
+	return d.dialRange(ctx, cl, u, 0, d.Conns, newHandler, opened)
+}
+
+// dialRange is dialAll for the n connections from index from on.
+func (d *Dial) dialRange(ctx context.Context, cl *wsloop.Client, u *url.URL, from, n int, newHandler func(i int) ws.Handler, opened func(i int, c *ws.Conn)) (failed int64, first error) {
 	idx := make(chan int)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var nfail atomic.Int64
-	for range min(d.Conns, maxDialers) {
+	for range min(n, maxDialers) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range idx {
+				i += from
 				c, err := cl.DialWith(ctx, d.URL, newHandler(i), wsloop.DialOptions{LocalAddr: d.localAddr(u, i)})
 				if err != nil {
 					if nfail.Add(1) == 1 {
@@ -109,7 +115,7 @@ func (d *Dial) dialAll(ctx context.Context, cl *wsloop.Client, u *url.URL, newHa
 			}
 		}()
 	}
-	feedPaced(ctx, idx, d.Conns, d.Rate)
+	feedPaced(ctx, idx, n, d.Rate)
 	wg.Wait()
 	mu.Lock()
 	defer mu.Unlock()

@@ -18,6 +18,11 @@ type Idle struct {
 	// PongTimeout bounds the wait for the pongs (default 5 s).
 	PongTimeout time.Duration
 	PID         int // the server's process, for its RSS
+	// Marginal opens the connections in two halves, each held Hold, and
+	// also reports what the second half added per connection: the cost of
+	// one more connection, without what a server pays once as the first
+	// ones come (its first collection's runtime metadata, code paged in).
+	Marginal bool
 }
 
 // IdleResult is the outcome of an Idle run, as `autobahn bench idle
@@ -37,6 +42,12 @@ type IdleResult struct {
 	// connection: RSSPerConn without the file pages (the binary's code
 	// the first connections page in); 0 if unknown.
 	RSSAnonPerConn float64 `json:"rss_anon_per_conn_bytes,omitempty"`
+	// With Idle.Marginal: the connections of the first half, and the
+	// growth of RSS and of the anonymous memory per connection of the
+	// second half (0 if unknown).
+	FirstHalf           int     `json:"first_half,omitempty"`
+	MarginalPerConn     float64 `json:"marginal_per_conn_bytes,omitempty"`
+	MarginalAnonPerConn float64 `json:"marginal_anon_per_conn_bytes,omitempty"`
 	// The server's file descriptors before and after (0 without a PID or
 	// /proc/PID/fd): a server that gained far fewer than one per
 	// connection shares the port with another process (SO_REUSEPORT), and
@@ -94,6 +105,16 @@ func (h idleConn) OnClose(*ws.Conn, bool, ws.StatusCode, string) {
 	h.st.open.closed()
 }
 
+// hold waits r.Hold, or until ctx ends.
+func (r *Idle) hold(ctx context.Context) {
+	t := time.NewTimer(r.Hold)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
 // Start opens the connections, holds them for Hold (or until ctx ends),
 // reads the memory, pings, and closes.
 func (r *Idle) Start(ctx context.Context) (*IdleResult, error) {
@@ -122,7 +143,27 @@ func (r *Idle) Start(ctx context.Context) (*IdleResult, error) {
 	}
 	cl := r.newClient()
 	conns := make([]*ws.Conn, r.Conns)
-	failed, dialErr := r.dialAll(ctx, cl, u, func(int) ws.Handler { return idleConn{st: st} }, func(i int, c *ws.Conn) { conns[i] = c })
+	handler := func(int) ws.Handler { return idleConn{st: st} }
+	opened := func(i int, c *ws.Conn) { conns[i] = c }
+	var failed int64
+	var dialErr error
+	var mid ProcSample
+	if r.Marginal && r.Conns >= 2 {
+		half := r.Conns / 2
+		failed, dialErr = r.dialRange(ctx, cl, u, 0, half, handler, opened)
+		res.FirstHalf = half - int(failed)
+		r.hold(ctx)
+		if r.PID > 0 {
+			mid, _ = ReadProc(r.PID)
+		}
+		f2, err2 := r.dialRange(ctx, cl, u, half, r.Conns-half, handler, opened)
+		failed += f2
+		if dialErr == nil {
+			dialErr = err2
+		}
+	} else {
+		failed, dialErr = r.dialAll(ctx, cl, u, handler, opened)
+	}
 	res.ConnectErrors = failed
 	live := conns[:0:0]
 	for _, c := range conns {
@@ -139,12 +180,7 @@ func (r *Idle) Start(ctx context.Context) (*IdleResult, error) {
 		return nil, errors.Join(errors.New("loadgen: no connection opened"), dialErr)
 	}
 	held := time.Now()
-	t := time.NewTimer(r.Hold)
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	}
-	t.Stop()
+	r.hold(ctx)
 	res.HoldSeconds = time.Since(held).Seconds()
 	res.SockAfter, _ = ReadSockStat()
 	if r.PID > 0 {
@@ -153,6 +189,12 @@ func (r *Idle) Start(ctx context.Context) (*IdleResult, error) {
 			res.RSSPerConn = float64(res.RSSAfter-res.RSSBefore) / float64(len(live))
 			if anonBefore > 0 && p.RSSAnon > 0 {
 				res.RSSAnonPerConn = float64(p.RSSAnon-anonBefore) / float64(len(live))
+			}
+			if second := len(live) - res.FirstHalf; mid.RSS > 0 && res.FirstHalf > 0 && second > 0 {
+				res.MarginalPerConn = float64(p.RSS-mid.RSS) / float64(second)
+				if mid.RSSAnon > 0 && p.RSSAnon > 0 {
+					res.MarginalAnonPerConn = float64(p.RSSAnon-mid.RSSAnon) / float64(second)
+				}
 			}
 		}
 		res.FDsAfter, _ = CountFDs(r.PID)

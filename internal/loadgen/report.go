@@ -231,6 +231,9 @@ func (res *IdleResult) WriteText(w io.Writer) error {
 		if res.RSSAnonPerConn != 0 {
 			fmt.Fprintf(tw, "  anonymous memory\t%.0f bytes per connection (without the file pages, such as code paged in)\n", res.RSSAnonPerConn)
 		}
+		if res.MarginalPerConn != 0 {
+			fmt.Fprintf(tw, "  second half alone\t%.0f bytes per connection, %.0f anonymous (%d connections after the first %d: one more connection's cost)\n", res.MarginalPerConn, res.MarginalAnonPerConn, res.Connected-res.FirstHalf, res.FirstHalf)
+		}
 	}
 	if res.NotAllTheServers() {
 		fmt.Fprintf(tw, "WARNING\tthe server gained %d file descriptors for %d connections: another process serves this port too (SO_REUSEPORT?), so the bytes per connection are not this server's\n", res.FDsAfter-res.FDsBefore, res.Connected)

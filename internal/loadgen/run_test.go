@@ -207,6 +207,26 @@ func TestLoadgenIdle(t *testing.T) {
 	}
 }
 
+// Marginal: the connections open in two halves, every one is pinged at
+// the end, and the second half's memory per connection is reported (the
+// server is this process: its RSS grew by something).
+func TestLoadgenIdleMarginal(t *testing.T) {
+	url, _ := loopEcho(t, nil)
+	r := &Idle{Dial: Dial{URL: url, Conns: 40, Rate: 1000}, Hold: 10 * time.Millisecond, PID: os.Getpid(), Marginal: true}
+	res, err := r.Start(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Connected != 40 || res.FirstHalf != 20 || res.Pongs != 40 {
+		t.Fatalf("idle result %+v", res)
+	}
+	var sb strings.Builder
+	_ = res.WriteText(&sb)
+	if res.MarginalPerConn != 0 && !strings.Contains(sb.String(), "second half alone") {
+		t.Fatalf("no second-half line:\n%s", sb.String())
+	}
+}
+
 // The server's descriptors are counted: a PID that gains none for the
 // connections (as a server beside another on one SO_REUSEPORT port gains
 // about half) gets a warning, its own process (both ends here) none.
