@@ -28,6 +28,7 @@ type ConnectRequest struct {
 	raw    *Request                           // the parsed head (ws.Server, wsloop); nil after OnConnect
 	header map[string][]string                // net/http's, canonical keys (wshttp); nil after OnConnect
 	remote interface{ RemoteAddr() net.Addr } // the connection
+	prev   string                             // NegotiateRequest: the last handshake's target, host and origin, in one string
 }
 
 // Get returns the first value of the header field name (case-insensitive),
@@ -144,7 +145,7 @@ func NegotiateRequest(req *Request, conn interface{ RemoteAddr() net.Addr }, h H
 	}
 	cr.fill(req, conn)
 	acc, err := Negotiate(cr, h, opts)
-	*cr = ConnectRequest{} // the fields' values are the handler's: not reused
+	*cr = ConnectRequest{prev: cr.prev} // the fields' values are the handler's: not reused
 	connectRequests.Put(cr)
 	return acc, err
 }
@@ -180,12 +181,20 @@ func (f fixedAddr) RemoteAddr() net.Addr { return f.a }
 func (r *ConnectRequest) fill(req *Request, conn interface{ RemoteAddr() net.Addr }) {
 	r.raw, r.remote = req, conn
 	origin := req.Origin
-	var sb strings.Builder
-	sb.Grow(len(req.Target) + len(req.Host) + len(origin))
-	sb.Write(req.Target)
-	sb.Write(req.Host)
-	sb.Write(origin)
-	all := sb.String()
+	all := r.prev
+	lt, lh := len(req.Target), len(req.Host)
+	if len(all) != lt+lh+len(origin) || all[:lt] != string(req.Target) || all[lt:lt+lh] != string(req.Host) || all[lt+lh:] != string(origin) {
+		// Not the same as the last handshake's (a server's handshakes
+		// mostly are: the same path, host and origin, which are then
+		// shared, as strings may be, instead of copied again).
+		var sb strings.Builder
+		sb.Grow(lt + lh + len(origin))
+		sb.Write(req.Target)
+		sb.Write(req.Host)
+		sb.Write(origin)
+		all = sb.String()
+	}
+	r.prev = all
 	r.Target, all = all[:len(req.Target)], all[len(req.Target):]
 	r.Host, r.Origin = all[:len(req.Host)], all[len(req.Host):]
 	for _, p := range req.Values(nil, "Sec-WebSocket-Protocol") {
