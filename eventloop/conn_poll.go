@@ -138,32 +138,31 @@ func (lp *loop) after(d int64) int64 {
 // setDeadline sets c's deadline to loop time at (0: none), in 32 bits or,
 // when it is too far ahead for them, in c.io. The caller arms the wheel.
 func (lp *loop) setDeadline(c *Conn, at int64) {
-	c.deadline = 0
-	c.flags &^= fFarDeadline
-	if at == 0 {
-		return
+	if c.deadline = lp.nearTime(c, at, fFarDeadline); c.flags&fFarDeadline != 0 {
+		c.ioMake().farDeadline = at
 	}
-	if t, ok := packTime(at, lp.now); ok {
-		c.deadline = t
-		return
-	}
-	c.ioMake().farDeadline = at
-	c.flags |= fFarDeadline
 }
 
 // setIdle sets c's idle time to loop time at (0: none), like setDeadline.
 func (lp *loop) setIdle(c *Conn, at int64) {
-	c.idleAt = 0
-	c.flags &^= fFarIdle
+	if c.idleAt = lp.nearTime(c, at, fFarIdle); c.flags&fFarIdle != 0 {
+		c.ioMake().farIdle = at
+	}
+}
+
+// nearTime returns loop time at (0: none) in 32 bits (packTime), or 0 with
+// the flag far set in c.flags when at is too far ahead for them (the
+// caller keeps it in c.io); far is cleared otherwise.
+func (lp *loop) nearTime(c *Conn, at int64, far uint32) uint32 {
+	c.flags &^= far
 	if at == 0 {
-		return
+		return 0
 	}
-	if t, ok := packTime(at, lp.now); ok {
-		c.idleAt = t
-		return
+	t, ok := packTime(at, lp.now)
+	if !ok {
+		c.flags |= far
 	}
-	c.ioMake().farIdle = at
-	c.flags |= fFarIdle
+	return t
 }
 
 // closeConn closes c now and calls OnClose.

@@ -183,8 +183,10 @@ func (d *driver) onPlain(c *conn, in []byte) (n int) {
 		d.dropHandshake(c)
 	}
 	d.handler(c).OnOpen(c.wsConn())
-	c.dialed(nil) // a client's Dial returns after OnOpen
-	d.dropHandshake(c)
+	if d.srv == nil {
+		c.dialed(nil) // a client's Dial returns after OnOpen
+		d.dropHandshake(c)
+	}
 	if n < len(in) {
 		c.p.Feed(in[n:], d.handler(c))
 	}
