@@ -28,6 +28,9 @@ var benchServers = []struct {
 	{"autobahn-loop", "autobahn-std", []string{"-loop"}},
 	{"gorilla", "gorilla", nil},
 	{"gobwas", "gobwas", nil},
+	// gobwas's low-level API (ws.ReadHeader, ws.Cipher, ws.WriteHeader):
+	// one write per echo, nothing validated.
+	{"gobwas-low", "gobwas", []string{"-low"}},
 	{"coder", "coder", nil},
 	{"gws", "gws", nil},
 	// With -tls the server serves wss:// (a self-signed certificate): the
