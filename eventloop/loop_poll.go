@@ -491,6 +491,13 @@ func (lp *loop) handleWakes() {
 			lp.send(c, buf)
 		}
 		lp.syncPause(c)
+		if c.flags&fUserPaused == 0 {
+			// Perhaps a PauseRead undone before the loop applied it (every PauseRead queues c
+			// here): meanwhile the wheel may have let c go (expiry leaves the idle time out while
+			// a pause is requested), which would leave the idle timeout off and its 32-bit time
+			// unread. Not in deliver's syncPause: this pass follows every request.
+			lp.arm(c)
+		}
 		if c.flags&fResumed != 0 {
 			// Resumed (here or since the request) with input OnData left: offer it again without
 			// waiting for more. Every ResumeRead is followed by this pass.
