@@ -1,0 +1,181 @@
+package json
+
+import (
+	"bytes"
+	"encoding/base64"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/autobahn-go/autobahn/wamp"
+)
+
+// AppendValue appends the JSON encoding of v (one of the value types listed
+// in package wamp, other integer widths, float32, []string, wamp.ID, wamp.URI).
+func AppendValue(dst []byte, v any) ([]byte, error) {
+	return appendValue(dst, v, 0)
+}
+
+func appendValue(b []byte, v any, depth int) ([]byte, error) {
+	if depth > MaxDepth {
+		return b, ErrUnsupportedType
+	}
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case bool:
+		if x {
+			return append(b, "true"...), nil
+		}
+		return append(b, "false"...), nil
+	case string:
+		return appendString(b, x), nil
+	case wamp.URI:
+		return appendString(b, string(x)), nil
+	case []byte:
+		return appendBytes(b, x), nil
+	case int64:
+		return strconv.AppendInt(b, x, 10), nil
+	case uint64:
+		return strconv.AppendUint(b, x, 10), nil
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case wamp.ID:
+		return strconv.AppendUint(b, uint64(x), 10), nil
+	case float64:
+		return appendFloat(b, x)
+	case float32:
+		return appendFloat(b, float64(x))
+	case []any:
+		return appendList(b, x, depth)
+	case map[string]any:
+		return appendDict(b, x, depth)
+	case []string:
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, e)
+		}
+		return append(b, ']'), nil
+	case int8, int16, int32, uint, uint8, uint16, uint32:
+		n, _ := wamp.AsInt64(x)
+		return strconv.AppendInt(b, n, 10), nil
+	case wamp.MessageType:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	}
+	return b, ErrUnsupportedType
+}
+
+func appendBytes(b []byte, p []byte) []byte {
+	b = append(b, `"\u0000`...)
+	b = base64.StdEncoding.AppendEncode(b, p)
+	return append(b, '"')
+}
+
+func appendList(b []byte, l []any, depth int) ([]byte, error) {
+	b = append(b, '[')
+	for i, e := range l {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = appendValue(b, e, depth+1); err != nil {
+			return b, err
+		}
+	}
+	return append(b, ']'), nil
+}
+
+func appendDict(b []byte, d map[string]any, depth int) ([]byte, error) {
+	if len(d) == 0 {
+		return append(b, '{', '}'), nil
+	}
+	b = append(b, '{')
+	var stack [16]string
+	keys := stack[:0]
+	for k := range d {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':')
+		var err error
+		if b, err = appendValue(b, d[k], depth+1); err != nil {
+			return b, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// appendFloat writes floats the way Python's repr does for the common cases:
+// integral values keep a ".0".
+func appendFloat(b []byte, f float64) ([]byte, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return b, ErrUnsupportedType
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1e16 {
+		b = strconv.AppendFloat(b, f, 'f', -1, 64)
+		return append(b, ".0"...), nil
+	}
+	return strconv.AppendFloat(b, f, 'g', -1, 64), nil
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString copies s whole, then scans the copy (a []byte, read a word
+// at a time); only a string that needs escapes is rewritten from its first
+// special byte on.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := len(b)
+	b = append(b, s...)
+	if p := b[start:]; bytes.IndexByte(p, '"') < 0 && bytes.IndexByte(p, '\\') < 0 {
+		if ctl, _ := scanPlain(p); !ctl {
+			return append(b, '"')
+		}
+	}
+	i := start + plainPrefix(b[start:])
+	for ; i < len(b); i++ {
+		if c := b[i]; c < 0x20 || c == '"' || c == '\\' {
+			break
+		}
+	}
+	if i == len(b) {
+		return append(b, '"')
+	}
+	s = s[i-start:]
+	b = b[:i]
+	start = 0
+	for i = 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\b':
+			b = append(b, '\\', 'b')
+		case '\f':
+			b = append(b, '\\', 'f')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
