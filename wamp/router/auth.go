@@ -138,6 +138,16 @@ type principal struct {
 	keys     []ed25519.PublicKey
 }
 
+// providerName is pr's authprovider: "static" unless set. A realm's
+// static principals are shared by the sessions authenticating
+// concurrently: they are only read.
+func (pr *principal) providerName() string {
+	if pr.provider == "" {
+		return "static"
+	}
+	return pr.provider
+}
+
 // realmAuth holds a realm's static principals, decoded once by New.
 type realmAuth struct {
 	cra        map[string]*principal
@@ -386,9 +396,6 @@ func authExtra(details wamp.Dict) wamp.Dict {
 // on an authenticator's goroutine.
 func (s *session) challenge(pa *pendingAuth, pr *principal) bool {
 	extra := authExtra(pa.details)
-	if pr.provider == "" {
-		pr.provider = "static"
-	}
 	ch := wamp.Dict{}
 	pa.mu.Lock()
 	pa.pr = pr
@@ -396,7 +403,7 @@ func (s *session) challenge(pa *pendingAuth, pr *principal) bool {
 	switch pa.method {
 	case "wampcra":
 		c, err := auth.CRAChallenge(auth.CRAChallengeInfo{AuthID: pr.authid, AuthRole: pr.role,
-			AuthProvider: pr.provider, Session: uint64(s.id)})
+			AuthProvider: pr.providerName(), Session: uint64(s.id)})
 		if err != nil {
 			pa.mu.Unlock()
 			return s.abort(wamp.ErrAuthenticationFailed, "no randomness")
@@ -546,7 +553,7 @@ func (s *session) authAuthenticate(m *wamp.Authenticate) bool {
 	if extra == nil {
 		extra = pr.extra
 	}
-	s.authprovider, s.authextra = pr.provider, extra
+	s.authprovider, s.authextra = pr.providerName(), extra
 	return s.welcome(rm, pr.authid, pr.role, pa.method)
 }
 

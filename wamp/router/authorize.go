@@ -296,9 +296,9 @@ func (s *session) provider() string {
 // authorize checks a CALL, REGISTER, PUBLISH or SUBSCRIBE of s (every
 // other message passes) against the realm's authorization. It returns the
 // message to handle, with disclose_me set when the decision forces
-// disclosure; or ok false and the ERROR to answer with (nil for a PUBLISH
-// without acknowledge, which is dropped). It runs before the realm's lock
-// is taken, on the session's reader.
+// disclosure; or ok false, m as it came and the ERROR to answer with
+// (nil for a PUBLISH without acknowledge, which is dropped). It runs
+// before the realm's lock is taken, on the session's reader.
 func (rm *realm) authorize(s *session, m wamp.Message) (out, refusal wamp.Message, ok bool) {
 	a, isAction := actionOfMessage(m)
 	if !isAction {
@@ -349,10 +349,10 @@ func (rm *realm) authorizeWith(s *session, m wamp.Message, a actionOf, d Decisio
 	rm.log.Debug("wamp/router: not authorized", "session", s.id, "authrole", s.authrole, "action", action, "uri", uri)
 	if p, isPub := m.(*wamp.Publish); isPub {
 		if ack, _ := p.Options["acknowledge"].(bool); !ack {
-			return nil, nil, false
+			return m, nil, false
 		}
 	}
-	return nil, &wamp.Error{RequestType: m.Type(), Request: request, Details: wamp.Dict{}, Error: reason, Args: wamp.List{text}}, false
+	return m, &wamp.Error{RequestType: m.Type(), Request: request, Details: wamp.Dict{}, Error: reason, Args: wamp.List{text}}, false
 }
 
 // withDiscloseMe returns a copy of a CALL or PUBLISH with

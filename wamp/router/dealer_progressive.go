@@ -86,6 +86,14 @@ func (s *session) endStream(req wamp.ID) {
 	s.endedStreams = append(s.endedStreams, req)
 }
 
+// knownCall reports whether request req of s is a pending call or a
+// progressive call invocation that ended: a CALL with it is the next part
+// of a stream, a part to discard or a protocol violation, never a new
+// call (whose authorization would decide).
+func (s *session) knownCall(req wamp.ID) bool {
+	return s.calls[req] != nil || slices.Contains(s.endedStreams, req)
+}
+
 // streamEnded reports whether a CALL with request req continues a stream
 // that has ended (the CALL is to be discarded); the caller's last part
 // (progress false) lets the request ID go.

@@ -169,7 +169,7 @@ func (rm *realm) removeLocked(s *session) {
 		inv.done = true
 		inv.stopTimer()
 		delete(inv.callee.invs, inv.id)
-		if inv.callee.canCancel {
+		if inv.callee.canCancel && !inv.killed { // one INTERRUPT per INVOCATION (abortCall)
 			rm.control(inv.callee, &wamp.Interrupt{Request: inv.id, Options: wamp.Dict{"mode": "killnowait", "reason": string(wamp.ErrCanceled)}})
 		}
 	}
@@ -216,6 +216,17 @@ func (rm *realm) handleLocked(s *session, m, refusal wamp.Message, allowed bool)
 		return ""
 	}
 	if !allowed {
+		if c, ok := m.(*wamp.Call); ok {
+			if s.knownCall(c.Request) {
+				// A later part of a progressive call invocation (the call
+				// was authorized on its first CALL), or a request ID in
+				// use: the dealer decides (dealer.go).
+				return rm.call(s, c)
+			}
+			if p, _ := c.Options["progress"].(bool); p {
+				s.endStream(c.Request) // one ERROR: its further parts are discarded
+			}
+		}
 		if refusal != nil {
 			rm.reply(s, refusal)
 		}
