@@ -1,0 +1,168 @@
+package router
+
+import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/autobahn-go/autobahn/wamp"
+	"github.com/autobahn-go/autobahn/wamp/auth"
+)
+
+// principal is a checked, decoded user: what a challenge is made from.
+type principal struct {
+	authid   string
+	role     string
+	extra    wamp.Dict
+	provider string
+	craKey   []byte
+	craSalt  string
+	craIter  int
+	craLen   int
+	scram    *auth.SCRAMCredential
+	keys     []ed25519.PublicKey
+}
+
+// providerName is pr's authprovider: "static" unless set. A realm's
+// static principals are shared by the sessions authenticating
+// concurrently: they are only read.
+func (pr *principal) providerName() string {
+	if pr.provider == "" {
+		return "static"
+	}
+	return pr.provider
+}
+
+// realmAuth holds a realm's static principals, decoded once by New.
+type realmAuth struct {
+	cra        map[string]*principal
+	scram      map[string]*principal
+	cryptosign map[string]*principal
+	byKey      map[string]string // hex public key → authid
+}
+
+func role(r string) string {
+	if r == "" {
+		return "user"
+	}
+	return r
+}
+
+// compilePrincipal decodes p's credentials for method.
+func compilePrincipal(method, authid string, p *Principal) (*principal, error) {
+	pr := &principal{authid: authid, role: role(p.AuthRole), extra: p.Extra}
+	switch method {
+	case "wampcra":
+		c := p.CRA
+		if c == nil || c.Secret == "" {
+			return nil, errors.New("wampcra principal without secret")
+		}
+		pr.craKey = []byte(c.Secret)
+		if c.Salt != "" {
+			pr.craSalt, pr.craIter, pr.craLen = c.Salt, c.Iterations, c.KeyLen
+			if pr.craIter <= 0 {
+				pr.craIter = auth.DefaultCRAIterations
+			}
+			if pr.craLen <= 0 {
+				pr.craLen = auth.DefaultCRAKeyLen
+			}
+		}
+	case "scram":
+		c := p.SCRAM
+		if c == nil {
+			return nil, errors.New("scram principal without credentials")
+		}
+		salt, err := hex.DecodeString(c.Salt)
+		if err != nil {
+			return nil, errors.New("scram salt is not hex")
+		}
+		if c.Password != "" {
+			b64 := ""
+			if len(salt) > 0 {
+				b64 = base64.StdEncoding.EncodeToString(salt)
+			}
+			if pr.scram, err = auth.NewSCRAMCredential(c.KDF, c.Password, b64, c.Iterations, c.Memory); err != nil {
+				return nil, err
+			}
+			break
+		}
+		stored, err1 := hex.DecodeString(c.StoredKey)
+		server, err2 := hex.DecodeString(c.ServerKey)
+		if err1 != nil || err2 != nil || len(stored) != 32 || len(server) != 32 || len(salt) == 0 {
+			return nil, errors.New("scram principal needs salt, stored-key and server-key (hex, 32 octets), or a password")
+		}
+		if c.KDF != auth.KDFPBKDF2 && c.KDF != auth.KDFArgon2id13 || c.Iterations <= 0 || (c.KDF == auth.KDFArgon2id13 && c.Memory <= 0) {
+			return nil, fmt.Errorf("scram principal: kdf %q with iterations %d, memory %d", c.KDF, c.Iterations, c.Memory)
+		}
+		pr.scram = &auth.SCRAMCredential{KDF: c.KDF, Salt: base64.StdEncoding.EncodeToString(salt),
+			Iterations: c.Iterations, Memory: c.Memory, StoredKey: stored, ServerKey: server}
+	case "cryptosign":
+		c := p.Cryptosign
+		if c == nil || len(c.AuthorizedKeys) == 0 {
+			return nil, errors.New("cryptosign principal without authorized_keys")
+		}
+		for _, k := range c.AuthorizedKeys {
+			pub, err := auth.ParsePublicKey(k)
+			if err != nil {
+				return nil, err
+			}
+			pr.keys = append(pr.keys, pub)
+		}
+	}
+	return pr, nil
+}
+
+// compileAuth checks and decodes the static principals of rc.
+func compileAuth(rc *RealmConfig) (*realmAuth, error) {
+	ra := &realmAuth{byKey: map[string]string{}}
+	bad := func(method, authid string, err error) error {
+		return fmt.Errorf("wamp/router: realm %q: %s principal %q: %v", rc.Name, method, authid, err)
+	}
+	if rc.CRA != nil {
+		ra.cra = map[string]*principal{}
+		for id, c := range rc.CRA {
+			pr, err := compilePrincipal("wampcra", id, &Principal{AuthRole: c.Role, CRA: &c})
+			if err != nil {
+				return nil, bad("wampcra", id, err)
+			}
+			ra.cra[id] = pr
+		}
+	}
+	if rc.SCRAM != nil {
+		ra.scram = map[string]*principal{}
+		for id, c := range rc.SCRAM {
+			pr, err := compilePrincipal("scram", id, &Principal{AuthRole: c.Role, SCRAM: &c})
+			if err != nil {
+				return nil, bad("scram", id, err)
+			}
+			ra.scram[id] = pr
+		}
+	}
+	if rc.Cryptosign != nil {
+		ra.cryptosign = map[string]*principal{}
+		for id, c := range rc.Cryptosign {
+			pr, err := compilePrincipal("cryptosign", id, &Principal{AuthRole: c.Role, Cryptosign: &c})
+			if err != nil {
+				return nil, bad("cryptosign", id, err)
+			}
+			for _, k := range pr.keys {
+				h := hex.EncodeToString(k)
+				if other, dup := ra.byKey[h]; dup {
+					return nil, bad("cryptosign", id, fmt.Errorf("key %s is also authorized for %q", h, other))
+				}
+				ra.byKey[h] = id
+			}
+			ra.cryptosign[id] = pr
+		}
+	}
+	for m := range rc.Authenticators {
+		switch m {
+		case "ticket", "wampcra", "scram", "cryptosign":
+		default:
+			return nil, fmt.Errorf("wamp/router: realm %q: no dynamic authentication for authmethod %q", rc.Name, m)
+		}
+	}
+	return ra, nil
+}

@@ -1,0 +1,80 @@
+package router
+
+import "github.com/autobahn-go/autobahn/wamp"
+
+// onHello, onAuthenticate and welcome open a session: HELLO, then a
+// challenge if the realm's authentication asks for one (auth.go), then
+// WELCOME or ABORT.
+func (s *session) onHello(m *wamp.Hello) bool {
+	rm := s.r.realms[m.Realm]
+	if rm == nil {
+		return s.abort(wamp.ErrNoSuchRealm, "no realm "+string(m.Realm))
+	}
+	if roles, _ := m.Details["roles"].(wamp.Dict); len(roles) == 0 {
+		return s.abort(wamp.ErrProtocolViolationURI, "HELLO.Details.roles: no roles announced")
+	}
+	authid, _ := m.Details["authid"].(string)
+	var methods []string
+	switch l := m.Details["authmethods"].(type) {
+	case []any:
+		for _, e := range l {
+			if s, ok := e.(string); ok {
+				methods = append(methods, s)
+			}
+		}
+	case []string:
+		methods = l
+	}
+	if len(methods) == 0 {
+		methods = []string{"anonymous"}
+	}
+	s.canCancel = feature(m.Details, "callee", "call_canceling")
+	s.dealer = dealerFlagsOf(m.Details)
+	s.subRevocation = feature(m.Details, "subscriber", "subscription_revocation")
+	s.pptRoles = pptAnnounced(m.Details)
+	return s.authHello(rm, authid, methods, m.Details) // auth.go
+}
+
+func (s *session) onAuthenticate(m *wamp.Authenticate) bool {
+	return s.authAuthenticate(m) // auth.go
+}
+
+// welcome joins the realm; the hello timeout must not have passed.
+func (s *session) welcome(rm *realm, authid, authrole, method string) bool {
+	if !rm.roleKnown(authrole) { // authorize.go
+		return s.abort(wamp.ErrNoSuchRole, "no role "+authrole+" in realm "+string(rm.cfg.Name))
+	}
+	s.realmName, s.authid, s.authrole, s.authmethod = rm.cfg.Name, authid, authrole, method
+	s.mu.Lock()
+	stopped := s.helloTimer != nil && s.helloTimer.Stop()
+	if stopped {
+		s.rs = rm
+		s.helloTimer = nil // an idle session keeps no timer
+	}
+	s.mu.Unlock()
+	if !stopped {
+		return false // the timeout closed the session
+	}
+	if !rm.join(s) {
+		return false
+	}
+	s.state.CompareAndSwap(stateHello, stateEstablished)
+	s.state.CompareAndSwap(stateAuth, stateEstablished)
+	s.log.Debug("wamp/router: session joined", "session", s.id, "realm", rm.cfg.Name, "authid", authid)
+	return true
+}
+
+// feature reports HELLO.Details.roles.<role>.features.<name> == true.
+func feature(details wamp.Dict, role, name string) bool {
+	roles, _ := details["roles"].(wamp.Dict)
+	r, _ := roles[role].(wamp.Dict)
+	f, _ := r["features"].(wamp.Dict)
+	b, _ := f[name].(bool)
+	return b
+}
+
+// The session's maps of subscriptions, registrations, calls and
+// invocations are made on first use: most sessions use only some of them,
+// and an idle session then holds none (each empty map is a 48-byte
+// allocation). Reading and deleting a nil map is fine. Guarded by the
+// realm's mu.
