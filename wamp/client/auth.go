@@ -58,6 +58,11 @@ type CRA struct {
 // Method returns "wampcra".
 func (*CRA) Method() string { return "wampcra" }
 
+// craMaxPBKDF2Work bounds the PBKDF2-SHA256 blocks (iterations times
+// 32-octet blocks of key) a salted WAMP-CRA challenge may ask for: the
+// SCRAM limit (SCRAM.Authenticate).
+const craMaxPBKDF2Work = 1 << 24
+
 // HelloExtra returns nil.
 func (*CRA) HelloExtra(wamp.Transport) (wamp.Dict, error) { return nil, nil }
 
@@ -75,6 +80,11 @@ func (a *CRA) Authenticate(_ context.Context, ch *wamp.Challenge) (string, wamp.
 		}
 		if n, ok := wamp.AsInt64(ch.Extra["keylen"]); ok && n > 0 && n <= 1024 {
 			keylen = int(n)
+		}
+		// A router's iterations are not a reason to derive for ever: at
+		// most the PBKDF2 work a SCRAM challenge may ask (1<<24 blocks).
+		if blocks := (keylen + 31) / 32; iterations > craMaxPBKDF2Work/blocks {
+			return "", nil, fmt.Errorf("wamp/client: wampcra challenge asks for %d PBKDF2 iterations of %d octets, more than %d", iterations, keylen, craMaxPBKDF2Work/blocks)
 		}
 		var err error
 		if key, err = DeriveCRAKey(a.Secret, salt, iterations, keylen); err != nil {
