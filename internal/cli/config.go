@@ -48,12 +48,19 @@ func serializersOf(names []string) []wamp.Serializer {
 
 // runConfig runs --check-config or --config; the flags those replace
 // must not be given with them.
-func runConfig(ctx context.Context, fs *flag.FlagSet, check, serve string, logger *slog.Logger, stdout io.Writer, openFabric openFabric) error {
-	var clash []string
+func runConfig(ctx context.Context, fs *flag.FlagSet, check, serve string, shutdown time.Duration, logger *slog.Logger, stdout io.Writer, openFabric openFabric) error {
+	var clash, unused []string
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
 		case "addr", "loop-addr", "realm", "rawsocket-addr":
 			clash = append(clash, "--"+f.Name)
+		case "metrics-addr", "tls-cert", "tls-key", "compress", "compress-threshold", "deflate-level",
+			"deflate-server-window-bits", "deflate-client-window-bits", "deflate-client-no-context-takeover",
+			"max-conns", "max-message", "max-frame", "handshake-timeout", "close-timeout", "ping-interval",
+			"ping-timeout", "origins":
+			// The built-in server's: the file's transports have none of
+			// them (TLS and max_message_size are set per transport there).
+			unused = append(unused, "--"+f.Name)
 		}
 	})
 	switch {
@@ -61,10 +68,12 @@ func runConfig(ctx context.Context, fs *flag.FlagSet, check, serve string, logge
 		return usageError{errors.New("serve: --check-config and --config exclude each other")}
 	case len(clash) > 0:
 		return usageError{fmt.Errorf("serve: the configuration file replaces %s", strings.Join(clash, ", "))}
+	case len(unused) > 0:
+		return usageError{fmt.Errorf("serve: %s: not used with a configuration file (its transports set their own TLS and limits)", strings.Join(unused, ", "))}
 	case check != "":
 		return checkConfig(check, stdout)
 	}
-	return serveConfig(ctx, serve, logger, stdout, openFabric)
+	return serveConfig(ctx, serve, shutdown, logger, stdout, openFabric)
 }
 
 // loadConfig loads path and the TLS key pairs it names: what serving it
@@ -200,13 +209,15 @@ type configServer struct {
 	lns    []net.Listener // RawSocket
 	https  []*http.Server
 	wg     sync.WaitGroup // accept loops, handshakes, HTTP servers
+	// shutdown bounds close (--shutdown-timeout; 0: 5 s).
+	shutdown time.Duration
 
 	fabric joinedFabric // --nats: left before the router closes, closed after
 }
 
 // serveConfig serves the configuration at path until ctx ends; SIGHUP
 // reloads its principals, permissions and max_sessions (Router.Reload).
-func serveConfig(ctx context.Context, path string, logger *slog.Logger, stdout io.Writer, openFabric openFabric) error {
+func serveConfig(ctx context.Context, path string, shutdown time.Duration, logger *slog.Logger, stdout io.Writer, openFabric openFabric) error {
 	cfg, certs, err := loadConfig(path)
 	if err != nil {
 		return err
@@ -224,7 +235,7 @@ func serveConfig(ctx context.Context, path string, logger *slog.Logger, stdout i
 		fab.close()
 		return err
 	}
-	cs := &configServer{path: path, r: r, log: logger, cfg: cfg, fabric: fab}
+	cs := &configServer{path: path, r: r, log: logger, cfg: cfg, fabric: fab, shutdown: shutdown}
 	cs.ctx, cs.cancel = context.WithCancel(context.Background())
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -282,7 +293,12 @@ func (cs *configServer) reload() string {
 			}
 			rc.Endpoints[name] = old
 		}
-		err = cs.r.Reload(rc)
+		if err = cs.r.Reload(rc); err == nil {
+			// What runs now: the next reload starts from it, so that an
+			// endpoint left out of a later file keeps this auth, not the
+			// one serve started with (a principal revoked stays revoked).
+			cs.cfg.Router.Endpoints = rc.Endpoints
+		}
 	}
 	if err != nil {
 		cs.log.Error("reload failed", "err", err)
@@ -401,29 +417,10 @@ func (cs *configServer) wsHandler(e config.Endpoint) http.Handler {
 	})
 }
 
-// acceptRawSocket serves RawSocket sessions from ln until it is closed.
+// acceptRawSocket serves RawSocket sessions from ln until it is closed
+// (router.go's acceptRawSocket).
 func (cs *configServer) acceptRawSocket(ln net.Listener, opts rawsocket.ServerOptions, attach func(wamp.Transport) error) {
-	cs.wg.Add(1)
-	go func() {
-		defer cs.wg.Done()
-		for {
-			nc, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			cs.wg.Add(1)
-			go func() {
-				defer cs.wg.Done()
-				c, err := rawsocket.Accept(cs.ctx, nc, opts)
-				if err != nil {
-					cs.log.Info("rawsocket handshake failed", "remote", nc.RemoteAddr().String(), "err", err)
-					_ = nc.Close()
-					return
-				}
-				_ = attach(c)
-			}()
-		}
-	}()
+	acceptRawSocket(cs.ctx, ln, &cs.wg, cs.log, opts, attach)
 }
 
 // close stops the listeners and closes the router: every session gets
@@ -434,7 +431,11 @@ func (cs *configServer) close() {
 		_ = ln.Close()
 	}
 	cs.cancel()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	d := cs.shutdown
+	if d <= 0 {
+		d = 5 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	for _, hs := range cs.https {
 		_ = hs.Shutdown(ctx)

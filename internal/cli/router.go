@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/autobahn-go/autobahn/wamp"
@@ -124,28 +126,67 @@ func (w *wampServer) listenRawSocket(addr string) (net.Addr, error) {
 		return nil, err
 	}
 	w.rawLn = ln
-	w.wg.Add(1)
+	acceptRawSocket(w.ctx, ln, &w.wg, w.log, rawsocket.ServerOptions{Serializers: wampSerializers}, w.r.Attach)
+	return ln.Addr(), nil
+}
+
+// acceptRawSocket serves RawSocket sessions from ln until it is closed:
+// each connection's handshake (ended by ctx) on a goroutine counted in
+// wg, then attach. A failed Accept that may pass (EMFILE, ENFILE:
+// descriptors run out under load) is logged and retried after a back-off
+// of up to a second, as net/http's Serve does; any other error but the
+// listener's close ends the loop, logged.
+func acceptRawSocket(ctx context.Context, ln net.Listener, wg *sync.WaitGroup, log *slog.Logger, opts rawsocket.ServerOptions, attach func(wamp.Transport) error) {
+	wg.Add(1)
 	go func() {
-		defer w.wg.Done()
+		defer wg.Done()
+		var backoff time.Duration
 		for {
 			nc, err := ln.Accept()
 			if err != nil {
-				return
+				if errors.Is(err, net.ErrClosed) || ctx.Err() != nil {
+					return
+				}
+				if !acceptMayPass(err) {
+					log.Error("rawsocket accept failed: no more connections", "addr", ln.Addr().String(), "err", err)
+					return
+				}
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				log.Warn("rawsocket accept failed: retrying", "addr", ln.Addr().String(), "err", err, "in", backoff)
+				t := time.NewTimer(backoff)
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+					t.Stop()
+					return
+				}
+				continue
 			}
-			w.wg.Add(1)
+			backoff = 0
+			wg.Add(1)
 			go func() {
-				defer w.wg.Done()
-				c, err := rawsocket.Accept(w.ctx, nc, rawsocket.ServerOptions{Serializers: wampSerializers})
+				defer wg.Done()
+				c, err := rawsocket.Accept(ctx, nc, opts)
 				if err != nil {
-					w.log.Info("rawsocket handshake failed", "remote", nc.RemoteAddr().String(), "err", err)
+					log.Info("rawsocket handshake failed", "remote", nc.RemoteAddr().String(), "err", err)
 					_ = nc.Close()
 					return
 				}
-				_ = w.r.Attach(c)
+				_ = attach(c)
 			}()
 		}
 	}()
-	return ln.Addr(), nil
+}
+
+// acceptMayPass reports whether a failed Accept may succeed later: the
+// process or the system out of descriptors or memory for now.
+func acceptMayPass(err error) bool {
+	for _, e := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM, syscall.ECONNABORTED, syscall.EINTR} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // announce prints where clients join.

@@ -77,7 +77,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, ext 
 	}
 	logger := f.logger(stderr)
 	if f.checkFile != "" || f.configFile != "" {
-		return runConfig(ctx, f.fs, f.checkFile, f.configFile, logger, stdout, f.fabric.Open) // config.go
+		return runConfig(ctx, f.fs, f.checkFile, f.configFile, f.shutdownTimeout, logger, stdout, f.fabric.Open) // config.go
 	}
 	_, child := prefork.Child()
 	if f.procs > 1 {

@@ -71,7 +71,7 @@ connection; HTTP keep-alive too). --loop-addr adds an event-loop port: with
 echo and WAMP on the loop beside net/http. --metrics-addr serves /metrics
 and /healthz on a separate plain-HTTP port (net/http, either driver).
 --config serves its file's transports with net/http (--driver does not
-apply). With --procs N, N processes share the ports (SO_REUSEPORT,
+apply; the flags of serve's own listeners, TLS and limits are refused). With --procs N, N processes share the ports (SO_REUSEPORT,
 Linux), one parent restarting those that die; each process has its own
 WAMP router (realms are not shared between them) and its own counters.
 
@@ -156,6 +156,32 @@ func (f *serveFlags) check() error {
 	}
 	if f.shutdownTimeout <= 0 {
 		return fmt.Errorf("serve: --shutdown-timeout %v: want more than 0", f.shutdownTimeout)
+	}
+	// ws.Options reads a negative bound as none: these flags document no
+	// such value, and a handshake or a close without a bound is not one
+	// to get by a typo.
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"handshake-timeout", f.handshakeTimeout}, {"close-timeout", f.closeTimeout}, {"ping-timeout", f.pingTimeout}} {
+		if d.v < 0 {
+			return fmt.Errorf("serve: --%s %v: want 0 (the default) or more", d.name, d.v)
+		}
+	}
+	if f.maxConns < 0 {
+		return fmt.Errorf("serve: --max-conns %d: want 0 (no limit) or more", f.maxConns)
+	}
+	// permessage-deflate clamps what is out of range: refuse it instead.
+	if f.deflateLevel < 0 || f.deflateLevel > 9 {
+		return fmt.Errorf("serve: --deflate-level %d: want 1-9 (0: 1)", f.deflateLevel)
+	}
+	for _, b := range []struct {
+		name string
+		v    int
+	}{{"deflate-server-window-bits", f.deflateServerBits}, {"deflate-client-window-bits", f.deflateClientBits}} {
+		if b.v != 0 && (b.v < 8 || b.v > 15) {
+			return fmt.Errorf("serve: --%s %d: want 8-15 (0: 15)", b.name, b.v)
+		}
 	}
 	if f.procs < 1 {
 		return fmt.Errorf("serve: --procs %d: want 1 or more", f.procs)
