@@ -179,6 +179,10 @@ func (c *Conn) Open(b []byte) (plain []byte, used int, err error) {
 				w += copy(b[w:], pt)
 			}
 		case typeAlert:
+			if len(pt) == 0 {
+				// RFC 8446 5.1: no zero-length alert records.
+				return b[r:w], used, c.fail(AlertUnexpectedMessage)
+			}
 			if len(pt) != 2 {
 				return b[r:w], used, c.fail(AlertDecodeError)
 			}

@@ -313,6 +313,17 @@ func Echo(t testing.TB, c *ws.Conn, rng *rand.Rand, n int) {
 // closes with want (1009 for a bomb).
 func RawBomb(t testing.TB, url, ext string, payload []byte, want ws.StatusCode) {
 	t.Helper()
+	if got := RawFrames(t, url, ext, []ws.Header{{Fin: true, Rsv: ws.Rsv1, Op: ws.OpBinary}}, [][]byte{payload}); got != want {
+		t.Fatalf("closed with %v, want %v", got, want)
+	}
+}
+
+// RawFrames opens a hand-made connection to url offering ext (which the
+// server must accept), sends frames[i] with payloads[i] masked as a client
+// (Masked, Key and Length are set here), and returns the code of the close
+// frame the server answers with.
+func RawFrames(t testing.TB, url, ext string, frames []ws.Header, payloads [][]byte) ws.StatusCode {
+	t.Helper()
 	addr := strings.TrimSuffix(strings.TrimPrefix(url, "ws://"), "/")
 	nc, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -340,12 +351,16 @@ func RawBomb(t testing.TB, url, ext string, payload []byte, want ws.StatusCode) 
 	if !accepted {
 		t.Fatalf("server did not accept %q", ext)
 	}
+	var out []byte
 	key := [4]byte{9, 8, 7, 6}
-	frame := ws.AppendHeader(nil, ws.Header{Fin: true, Rsv: ws.Rsv1, Op: ws.OpBinary, Masked: true, Key: key, Length: int64(len(payload))})
-	n := len(frame)
-	frame = append(frame, payload...)
-	xor.Mask(frame[n:], key, 0)
-	if _, err := nc.Write(frame); err != nil {
+	for i, h := range frames {
+		h.Masked, h.Key, h.Length = true, key, int64(len(payloads[i]))
+		out = ws.AppendHeader(out, h)
+		n := len(out)
+		out = append(out, payloads[i]...)
+		xor.Mask(out[n:], key, 0)
+	}
+	if _, err := nc.Write(out); err != nil {
 		t.Fatal(err)
 	}
 	p := ws.NewParser(ws.ParserConfig{Role: ws.RoleClient, AllowedRsv: ws.Rsv1})
@@ -362,10 +377,7 @@ func RawBomb(t testing.TB, url, ext string, payload []byte, want ws.StatusCode) 
 			}
 			in = in[used:]
 			if ev.Kind == ws.EventClose {
-				if ev.Code != want {
-					t.Fatalf("closed with %v, want %v", ev.Code, want)
-				}
-				return
+				return ev.Code
 			}
 		}
 	}
