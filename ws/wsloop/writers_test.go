@@ -186,8 +186,19 @@ func TestControlWhileWriterWaits(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// Two connections: the peer's, and another client's below.
-			h := &closingPusher{pusher{size: 64 << 10, result: make(chan error, 2), deadline: 4 * time.Second}}
-			u, srv := serve(t, h, &ws.Options{PingInterval: -1}, eventloop.Config{Loops: 1, WriteHighWatermark: 256 << 10})
+			// The writer waits up to 20 s: longer than the steps below take
+			// on a loaded machine, so that it still waits when the frame
+			// comes (a loop that waited for it would fail the dial below).
+			h := &closingPusher{pusher{size: 64 << 10, result: make(chan error, 2), deadline: 20 * time.Second}}
+			// SlowReaderDrop: the loop keeps reading the peer whatever it
+			// holds for it. With the default, SlowReaderPause, it stops
+			// reading once what the kernel refused passes the high
+			// watermark (the writer's last batch may take it there or
+			// not), and the frame below would wait for the peer to read:
+			// the case under test needs the loop to take it while the
+			// writer waits.
+			u, srv := serve(t, h, &ws.Options{PingInterval: -1},
+				eventloop.Config{Loops: 1, WriteHighWatermark: 256 << 10, SlowReader: eventloop.SlowReaderDrop})
 			peer := silentPeer(t, u)
 			sc := h.conn.Load
 			waitUntil(t, "the writer waits", func() bool { return sc() != nil && sc().Pending() > 256<<10 })
