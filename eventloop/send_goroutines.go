@@ -139,13 +139,17 @@ func (c *Conn) Writev(bufs ...[]byte) (int, error) {
 // Send writes b like Write, but without Write's admission against the
 // watermarks: it is for a layer above that bounds its own output (ws's
 // push-mode queue does: it counts Queued in its bound), so that a whole
-// message it accepted is never refused here.
+// message it accepted is never refused here. The SlowReaderPolicy still
+// applies to the queue that results, as on the pollers: Pause stops
+// reading above the high watermark, Close closes (when b joins a queue
+// that is not empty, as for Write).
 func (c *Conn) Send(b []byte) error {
 	return c.enqueue(b, false)
 }
 
 // enqueue queues b; with admit it applies the slow-reader policy, as the pollers do, when b joins
-// a queue that is not empty (an empty one takes a write of any size).
+// a queue that is not empty (an empty one takes a write of any size); without admit (Send) b is
+// never refused, but SlowReaderClose still closes the connection then.
 func (c *Conn) enqueue(b []byte, admit bool) error {
 	c.mu.Lock()
 	if c.state.Load() != stateOpen || c.shutWr {
@@ -153,7 +157,7 @@ func (c *Conn) enqueue(b []byte, admit bool) error {
 		return ErrClosed
 	}
 	high := c.l.cfg.WriteHighWatermark
-	if q := c.queuedLocked(); admit && q > 0 && q+len(b) > high {
+	if q := c.queuedLocked(); (admit || c.l.cfg.SlowReader == SlowReaderClose) && q > 0 && q+len(b) > high {
 		switch {
 		case c.l.cfg.SlowReader == SlowReaderClose:
 			c.mu.Unlock()

@@ -3,6 +3,7 @@ package ws
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -53,7 +54,9 @@ const (
 // High plus the largest message, or 2×High. WaitWritable returns at once
 // while no more than High is pending, else once the pending bytes fell to
 // Low. Control frames are never refused for room, except pongs past 2×High,
-// which are left out (a peer that reads nothing does not need them).
+// which are left out (a peer that reads nothing does not need them), and
+// the pings of Ping, which the application sends and which are bounded as
+// messages are (ErrQueueFull); the keepalive's pings are not.
 type OutputBounds struct {
 	High int // default DefaultOutputHigh
 	Low  int // default High/4
@@ -97,10 +100,13 @@ type outQueue struct {
 // and then kept, in the Conn's connRare (an idle connection carries
 // nothing of it). Guarded by c.out.mu.
 type outRare struct {
-	held   []heldMessage // written while a stream held the tail
-	heldN  int           // bytes in held
-	room   chan struct{} // closed when room is made (WaitWritable); nil when nobody waits
-	closeT *time.Timer   // drops the connection at Close's deadline (closeTimer)
+	held  []heldMessage // written while a stream held the tail
+	heldN int           // bytes in held
+	room  chan struct{} // closed when room is made (WaitWritable); nil when nobody waits
+	// roomAhead: the same for a stream's own wait (its writer's
+	// WaitWritable), which counts only the output ahead of the stream.
+	roomAhead chan struct{}
+	closeT    *time.Timer // drops the connection at Close's deadline (closeTimer)
 }
 
 // outRare returns c's outRare, or nil. c.out.mu must be held.
@@ -132,9 +138,15 @@ func (c *Conn) dropHeldLocked() {
 // wakeRoomLocked wakes the goroutines waiting for room. c.out.mu must be
 // held.
 func (c *Conn) wakeRoomLocked() {
-	if r := c.outRare(); r != nil && r.room != nil {
-		close(r.room)
-		r.room = nil
+	if r := c.outRare(); r != nil {
+		if r.room != nil {
+			close(r.room)
+			r.room = nil
+		}
+		if r.roomAhead != nil {
+			close(r.roomAhead)
+			r.roomAhead = nil
+		}
 	}
 }
 
@@ -142,7 +154,7 @@ func (c *Conn) wakeRoomLocked() {
 // be held.
 func (c *Conn) waitedLocked() bool {
 	r := c.outRare()
-	return r != nil && r.room != nil
+	return r != nil && (r.room != nil || r.roomAhead != nil)
 }
 
 // driverBytes is n as outQueue.driver keeps it: past math.MaxInt32 (far
@@ -186,15 +198,33 @@ func (c *Conn) pendingLocked() int {
 	return n
 }
 
+// aheadLocked returns the bytes of output pending ahead of the tail:
+// queued and held by the driver, which drain as the peer reads, unlike
+// the messages held behind a stream, which wait for the stream's end.
+// c.out.mu must be held.
+func (c *Conn) aheadLocked() int {
+	q := c.out
+	n := int(q.driver)
+	if q.buf != nil {
+		n += len(*q.buf)
+	}
+	return n
+}
+
 // admitLocked decides whether n more bytes of messages may be queued.
 // c.out.mu must be held.
 func (c *Conn) admitLocked(n int) error {
+	return c.admitAtLocked(c.pendingLocked(), n)
+}
+
+// admitAtLocked is admitLocked with p bytes pending. c.out.mu must be
+// held.
+func (c *Conn) admitAtLocked(p, n int) error {
 	q := c.out
 	switch {
 	case q.ended || q.closed:
 		return ErrClosed
 	}
-	p := c.pendingLocked()
 	if p == 0 || p+n <= 2*int(c.outHigh) || p <= int(c.outHigh) {
 		if !c.opts.budget().fits(int64(n)) {
 			return ErrMemoryBudget
@@ -271,7 +301,7 @@ func (c *Conn) messageLocked(op Opcode, payload []byte) error {
 	if c.codec != nil && c.codec.Encodes(op, len(payload)) {
 		bp := getBuf(0)
 		defer putBuf(bp)
-		enc, err := c.codec.Encode((*bp)[:0], payload, true)
+		enc, err := encodeGuarded(c.codec, (*bp)[:0], payload)
 		*bp = enc
 		if err != nil {
 			return err
@@ -282,6 +312,19 @@ func (c *Conn) messageLocked(op Opcode, payload []byte) error {
 		c.frameLocked(op, rsv, fin, chunk)
 		return nil
 	})
+}
+
+// encodeGuarded encodes a whole message with codec, which runs under
+// c.out.mu: a panic of the codec is its error (the caller fails the
+// connection), not a lock left held, on which the driver's loop, and every
+// connection on it, would wait for ever.
+func encodeGuarded(codec Codec, dst, p []byte) (out []byte, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			out, err = dst, fmt.Errorf("ws: encoding panicked: %v", v)
+		}
+	}()
+	return codec.Encode(dst, p, true)
 }
 
 // pushMessages queues payloads as messages of type op, one after the
@@ -350,11 +393,25 @@ func (c *Conn) hold(m heldMessage) {
 // boundary: a stream's message may be unfinished, which control frames may
 // interrupt (§5.4). A close frame is the last frame queued.
 func (c *Conn) pushControl(op Opcode, payload []byte) error {
+	return c.pushControlBounded(op, payload, false)
+}
+
+// pushControlBounded is pushControl; bounded applies the bound of messages
+// (admitLocked): a ping the application sends (Ping) is a write like any
+// other, refused with ErrQueueFull past the bound, where the keepalive's,
+// one per interval, is not.
+func (c *Conn) pushControlBounded(op Opcode, payload []byte, bounded bool) error {
 	q := c.out
 	q.mu.Lock()
 	if q.ended || q.closed {
 		q.mu.Unlock()
 		return ErrClosed
+	}
+	if bounded {
+		if err := c.admitLocked(MaxHeaderSize + len(payload)); err != nil {
+			q.mu.Unlock()
+			return err
+		}
 	}
 	if op == OpPong && c.pendingLocked() > 2*int(c.outHigh) {
 		q.mu.Unlock()
@@ -424,11 +481,25 @@ func (c *Conn) outputSent(held int) (notify bool) {
 	if !c.waitedLocked() {
 		return false
 	}
-	if c.pendingLocked() <= int(c.outLow) || q.ended {
+	if q.ended {
 		c.wakeRoomLocked()
 		return false
 	}
-	return true
+	// A stream's own wait counts what is ahead of it; every other waiter
+	// also what waits behind the stream, which goes out only after it.
+	ahead, r := c.aheadLocked(), c.outRare()
+	if r.roomAhead != nil && ahead <= int(c.outLow) {
+		close(r.roomAhead)
+		r.roomAhead = nil
+	}
+	if r.room != nil && c.pendingLocked() <= int(c.outLow) {
+		close(r.room)
+		r.room = nil
+	}
+	// Notify again only while there is output ahead to drain: a waiter
+	// for the messages behind a stream is looked at again when the stream
+	// writes or ends (its frames come through here), not polled.
+	return c.waitedLocked() && ahead > int(c.outLow)
 }
 
 // Pending returns the bytes of output the connection holds for its peer:
@@ -447,18 +518,31 @@ func (c *Conn) Pending() int {
 // while no more than the high watermark of output is pending, else until
 // the pending output fell to the low watermark, ctx is done or the
 // connection ended. It is the one step of a push-mode Conn that waits, for
-// goroutines that write more than a peer may read (broadcasters, streams);
-// the driver wakes it once, at the low watermark, without polling. Never
-// call it from a Handler callback on an event loop: the loop could not
-// drain the queue it waits for. On a Conn that is not in push mode writes
-// wait by themselves, and WaitWritable returns nil.
+// goroutines that write more than a peer may read (broadcasters); the
+// driver wakes it once, at the low watermark, without polling. Never call
+// it from a Handler callback on an event loop: the loop could not drain the
+// queue it waits for. On a Conn that is not in push mode writes wait by
+// themselves, and WaitWritable returns nil. The messages written while a
+// NextWriter stream is open go out after it, so a wait for them lasts as
+// long as the stream: the stream itself waits with its writer's
+// WaitWritable (see NextWriter), which counts only the output ahead of it.
 func (c *Conn) WaitWritable(ctx context.Context) error {
+	return c.waitRoom(ctx, false)
+}
+
+// waitRoom is WaitWritable; ahead counts only the output ahead of an open
+// stream (the stream's own wait), else all that is pending.
+func (c *Conn) waitRoom(ctx context.Context, ahead bool) error {
 	q := c.out
 	if q == nil {
 		return nil
 	}
+	pending := c.pendingLocked
+	if ahead {
+		pending = c.aheadLocked
+	}
 	q.mu.Lock()
-	if c.pendingLocked() <= int(c.outHigh) && !q.ended && !q.closed {
+	if pending() <= int(c.outHigh) && !q.ended && !q.closed {
 		q.mu.Unlock()
 		return nil
 	}
@@ -467,16 +551,20 @@ func (c *Conn) WaitWritable(ctx context.Context) error {
 		case q.ended || q.closed:
 			q.mu.Unlock()
 			return ErrClosed
-		case c.pendingLocked() <= int(c.outLow):
+		case pending() <= int(c.outLow):
 			q.mu.Unlock()
 			return nil
 		}
 		r := c.outRareLocked()
-		ask := r.room == nil
-		if ask {
-			r.room = make(chan struct{})
+		ch := &r.room
+		if ahead {
+			ch = &r.roomAhead
 		}
-		room := r.room
+		ask := *ch == nil
+		if ask {
+			*ch = make(chan struct{})
+		}
+		room := *ch
 		q.mu.Unlock()
 		if ask {
 			c.pushOutput().OutputReady()
@@ -519,7 +607,10 @@ func (c *Conn) openStream() (tail bool, err error) {
 func (c *Conn) streamFrame(op Opcode, rsv byte, fin bool, payload []byte) error {
 	q := c.out
 	q.mu.Lock()
-	if err := c.admitLocked(MaxHeaderSize + len(payload)); err != nil {
+	// The messages held behind the stream go after it: they do not count
+	// against its frames, which would otherwise be refused for as long as
+	// the stream, which alone can let them go, is open.
+	if err := c.admitAtLocked(c.aheadLocked(), MaxHeaderSize+len(payload)); err != nil {
 		q.mu.Unlock()
 		return err
 	}

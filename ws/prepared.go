@@ -39,7 +39,7 @@ func (pm *PreparedMessage) encodedFrame(codec SharedCodec) ([]byte, error) {
 	if len(pm.encoded) >= maxPreparedEncodings {
 		return nil, nil
 	}
-	enc, err := codec.Encode(nil, pm.payload, true)
+	enc, err := encodeGuarded(codec, nil, pm.payload) // under c.out.mu in push mode
 	if err != nil {
 		return nil, err
 	}

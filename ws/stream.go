@@ -12,6 +12,13 @@ import (
 // NextWriter returns a writer for one message of type op, sent in frames as
 // it is written (each Write of a full buffer sends a frame); Close sends
 // the final frame. Other messages wait until it is closed.
+//
+// On a push-mode Conn (an event loop's) a Write past the output bound
+// fails with ErrQueueFull, as every write there does. A goroutine that
+// streams more than the peer may read waits for room with the writer's own
+// WaitWritable(ctx context.Context) error method (assert the interface),
+// not the Conn's: the messages others write meanwhile go out after the
+// stream, and the Conn's waits for them too.
 func (c *Conn) NextWriter(ctx context.Context, op Opcode) (io.WriteCloser, error) {
 	if op != OpText && op != OpBinary {
 		return nil, errors.New("ws: NextWriter needs OpText or OpBinary")
@@ -61,6 +68,13 @@ type messageWriter struct {
 	push   streamMode
 	out    []byte // encoded frame payload
 	utf8   autf8.Validator
+}
+
+// WaitWritable waits, on a goroutine, until the stream's next frame has
+// room: as Conn.WaitWritable, but counting only the output ahead of the
+// stream, not the messages waiting behind it (which wait for its end).
+func (w *messageWriter) WaitWritable(ctx context.Context) error {
+	return w.c.waitRoom(ctx, true)
 }
 
 func (w *messageWriter) Write(p []byte) (int, error) {

@@ -143,7 +143,10 @@ func (c *Conn) Ping(ctx context.Context, payload []byte) error {
 		return errors.New("ws: ping payload over 125 bytes")
 	}
 	if c.out != nil {
-		return c.pushControl(OpPing, payload)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return c.pushControlBounded(OpPing, payload, true)
 	}
 	return c.writeFrame(ctx, OpPing, 0, true, payload, time.Time{})
 }
