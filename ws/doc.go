@@ -31,7 +31,8 @@
 // (ErrQueueFull past OutputBounds), the driver takes them (PushConn.TakeOutput) and
 // reports what it still holds (PushConn.OutputSent), and a goroutine that wants to
 // wait for room calls WaitWritable, which the driver wakes at its low
-// watermark. So framing, limits, extensions, keepalive and close handling
+// watermark (a NextWriter stream waits with its writer's own WaitWritable,
+// which does not count the messages queued behind it). So framing, limits, extensions, keepalive and close handling
 // are written once, and nothing on an event loop ever waits for another
 // goroutine. Conn.ConnectionState gives the TLS state of a wss://
 // connection on every driver and on clients (a driver that runs TLS
