@@ -39,8 +39,10 @@ func (s *Session) forget(id wamp.ID) {
 }
 
 // roundTrip sends m and waits for the answer to request id; install, if
-// set, runs on the answer in the reading goroutine.
-func (s *Session) roundTrip(ctx context.Context, id wamp.ID, m wamp.Message, install func(wamp.Message)) (wamp.Message, error) {
+// set, runs on the answer in the reading goroutine. When ctx ends first,
+// late, if set, runs instead of install on the answer that comes after
+// (in the reading goroutine), to undo what the router did for nobody.
+func (s *Session) roundTrip(ctx context.Context, id wamp.ID, m wamp.Message, install, late func(wamp.Message)) (wamp.Message, error) {
 	p := s.request(id, nil)
 	p.install = install
 	if err := s.send(ctx, m); err != nil {
@@ -55,7 +57,23 @@ func (s *Session) roundTrip(ctx context.Context, id wamp.ID, m wamp.Message, ins
 		s.forget(id)
 		return nil, s.closedErr()
 	case <-ctx.Done():
-		s.forget(id)
+		s.mu.Lock()
+		if s.pending[id] != p {
+			// The reader has taken the answer (and installed it): it is
+			// on its way to p.ch, and the caller gets it.
+			s.mu.Unlock()
+			a := <-p.ch
+			p.recycle()
+			return a, errorOf(a)
+		}
+		if late != nil {
+			// Left in place, never recycled: its answer goes to late
+			// and into p.ch's free slot.
+			p.install = late
+		} else {
+			delete(s.pending, id)
+		}
+		s.mu.Unlock()
 		return nil, ctx.Err()
 	}
 }

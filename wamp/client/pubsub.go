@@ -50,7 +50,25 @@ func (s *Session) Subscribe(ctx context.Context, topic wamp.URI, h EventHandler,
 			s.mu.Unlock()
 		}
 	}
-	a, err := s.roundTrip(ctx, id, &wamp.Subscribe{Request: id, Options: options, Topic: topic}, install)
+	// A SUBSCRIBED that comes after ctx ended subscribed for no handler:
+	// unsubscribe unless another Subscription of this session shares the
+	// router's subscription (as Unsubscribe does; its UNSUBSCRIBED is
+	// dropped).
+	late := func(a wamp.Message) {
+		sub, ok := a.(*wamp.Subscribed)
+		if !ok {
+			return
+		}
+		s.mu.Lock()
+		shared := len(s.subs[sub.Subscription]) > 0
+		s.mu.Unlock()
+		if !shared {
+			// Not on the reader, which must not wait for the write.
+			uid := s.ids.Next()
+			go s.send(s.ctx, &wamp.Unsubscribe{Request: uid, Subscription: sub.Subscription})
+		}
+	}
+	a, err := s.roundTrip(ctx, id, &wamp.Subscribe{Request: id, Options: options, Topic: topic}, install, late)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +97,7 @@ func (s *Session) Unsubscribe(ctx context.Context, sub *Subscription) error {
 	delete(s.subs, sub.ID)
 	s.mu.Unlock()
 	id := s.ids.Next()
-	_, err := s.roundTrip(ctx, id, &wamp.Unsubscribe{Request: id, Subscription: sub.ID}, nil)
+	_, err := s.roundTrip(ctx, id, &wamp.Unsubscribe{Request: id, Subscription: sub.ID}, nil, nil)
 	return err
 }
 
@@ -158,6 +176,6 @@ func (s *Session) Publish(ctx context.Context, topic wamp.URI, args wamp.List, k
 	if !ack {
 		return s.send(ctx, m)
 	}
-	_, err := s.roundTrip(ctx, id, m, nil)
+	_, err := s.roundTrip(ctx, id, m, nil, nil)
 	return err
 }

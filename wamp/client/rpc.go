@@ -198,7 +198,16 @@ func (s *Session) Register(ctx context.Context, procedure wamp.URI, h Handler, o
 			s.mu.Unlock()
 		}
 	}
-	a, err := s.roundTrip(ctx, id, &wamp.Register{Request: id, Options: options, Procedure: procedure}, install)
+	// A REGISTERED that comes after ctx ended registered the procedure
+	// for no handler: unregister it (its UNREGISTERED is dropped).
+	late := func(a wamp.Message) {
+		if reg, ok := a.(*wamp.Registered); ok {
+			// Not on the reader, which must not wait for the write.
+			uid := s.ids.Next()
+			go s.send(s.ctx, &wamp.Unregister{Request: uid, Registration: reg.Registration})
+		}
+	}
+	a, err := s.roundTrip(ctx, id, &wamp.Register{Request: id, Options: options, Procedure: procedure}, install, late)
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +223,7 @@ func (s *Session) Unregister(ctx context.Context, r *Registration) error {
 	delete(s.regs, r.ID)
 	s.mu.Unlock()
 	id := s.ids.Next()
-	_, err := s.roundTrip(ctx, id, &wamp.Unregister{Request: id, Registration: r.ID}, nil)
+	_, err := s.roundTrip(ctx, id, &wamp.Unregister{Request: id, Registration: r.ID}, nil, nil)
 	return err
 }
 
