@@ -321,6 +321,20 @@ func (c *Conn) CloseWrite() error {
 	if c.loadState() != stateOpen || c.flags&fShutWr != 0 {
 		return ErrClosed
 	}
+	// AsyncWrite refuses more from now on (aShutWr, seen under rare's lock), as Write does: it could
+	// never be sent. What it accepted before goes out first, ahead of the FIN.
+	c.aflags.Or(aShutWr)
+	if r := c.rare.Load(); r != nil {
+		r.mu.Lock()
+		buf := r.takeAsync()
+		r.mu.Unlock()
+		c.flags &^= fAsyncHeld
+		if len(buf) > 0 {
+			if err := c.lp.send(c, buf); err != nil {
+				return err
+			}
+		}
+	}
 	c.flags |= fShutWr
 	if len(c.outBuf()) == 0 {
 		c.flags |= fWrShut

@@ -360,8 +360,8 @@ func (lp *loop) queue(c *Conn, b []byte) error {
 }
 
 // AsyncWrite queues a copy of b to be written by the loop. Safe from any goroutine. It fails with
-// ErrClosed once the connection is closing and with ErrQueueFull when more than twice the high
-// watermark waits for the loop.
+// ErrClosed once the connection is closing or its write side was shut (CloseWrite), and with
+// ErrQueueFull when more than twice the high watermark waits for the loop.
 func (c *Conn) AsyncWrite(b []byte) error {
 	if c.loadState() != stateOpen {
 		return ErrClosed
@@ -369,7 +369,7 @@ func (c *Conn) AsyncWrite(b []byte) error {
 	// rare first, the state under its lock after: see connRare.
 	r := c.rareMake()
 	r.mu.Lock()
-	if c.loadState() != stateOpen {
+	if c.loadState() != stateOpen || c.aflags.Load()&aShutWr != 0 {
 		r.mu.Unlock()
 		return ErrClosed
 	}

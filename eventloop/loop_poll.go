@@ -63,6 +63,7 @@ const (
 	aWake                      // Wake was called
 	aNotify                    // NotifyWritable was called
 	aPause                     // PauseRead requested
+	aShutWr                    // CloseWrite called: AsyncWrite refuses more
 
 	aAsync = aQueued | aWake | aNotify
 
