@@ -6,9 +6,9 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
+	"github.com/autobahn-go/autobahn/internal/acceptretry"
 	"github.com/autobahn-go/autobahn/ws/internal/serverhooks"
 	"github.com/autobahn-go/autobahn/ws/wsmetrics"
 )
@@ -261,7 +261,7 @@ func (s *Server) Serve(ln net.Listener) error {
 				return ErrClosed
 			}
 			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() || acceptRetry(err) {
+			if errors.As(err, &ne) && ne.Timeout() || acceptretry.Transient(err) {
 				// Out of fds and the like: back off as net/http does.
 				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
 				time.Sleep(delay)
@@ -272,14 +272,6 @@ func (s *Server) Serve(ln net.Listener) error {
 		delay = 0
 		go s.accept(nc)
 	}
-}
-
-// acceptRetry reports whether an Accept error is one of running out of
-// resources (file descriptors, buffers), which passes: Serve backs off and
-// accepts again rather than stop serving.
-func acceptRetry(err error) bool {
-	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
-		errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM)
 }
 
 func (s *Server) accept(nc net.Conn) {

@@ -10,9 +10,9 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/autobahn-go/autobahn/internal/acceptretry"
 	"github.com/autobahn-go/autobahn/wamp"
 	"github.com/autobahn-go/autobahn/wamp/router"
 	"github.com/autobahn-go/autobahn/wamp/serialize/cbor"
@@ -147,7 +147,7 @@ func acceptRawSocket(ctx context.Context, ln net.Listener, wg *sync.WaitGroup, l
 				if errors.Is(err, net.ErrClosed) || ctx.Err() != nil {
 					return
 				}
-				if !acceptMayPass(err) {
+				if !acceptretry.Transient(err) {
 					log.Error("rawsocket accept failed: no more connections", "addr", ln.Addr().String(), "err", err)
 					return
 				}
@@ -176,17 +176,6 @@ func acceptRawSocket(ctx context.Context, ln net.Listener, wg *sync.WaitGroup, l
 			}()
 		}
 	}()
-}
-
-// acceptMayPass reports whether a failed Accept may succeed later: the
-// process or the system out of descriptors or memory for now.
-func acceptMayPass(err error) bool {
-	for _, e := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM, syscall.ECONNABORTED, syscall.EINTR} {
-		if errors.Is(err, e) {
-			return true
-		}
-	}
-	return false
 }
 
 // announce prints where clients join.
