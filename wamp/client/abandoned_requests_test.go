@@ -83,3 +83,52 @@ func TestReviewSubscribeAbandonedIsUndone(t *testing.T) {
 		t.Fatalf("UNSUBSCRIBE %d, want 88", un.Subscription)
 	}
 }
+
+// A late SUBSCRIBED whose subscription another Subscription of the session
+// shares (the router gives a session one subscription per topic) is left
+// alone: an UNSUBSCRIBE would end the other's events too.
+func TestSubscribeAbandonedSharedIsKept(t *testing.T) {
+	s, r := scriptedJoin(t)
+	events := make(chan *wamp.Event, 1)
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Subscribe(ctxT(t), "com.example.t", func(e *wamp.Event) { events <- e }, nil)
+		done <- err
+	}()
+	first := recvType[*wamp.Subscribe](t, r)
+	if err := r.Send(ctxT(t), &wamp.Subscribed{Request: first.Request, Subscription: 88}); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(ctxT(t))
+	go func() {
+		_, err := s.Subscribe(ctx, "com.example.t", func(*wamp.Event) {}, nil)
+		done <- err
+	}()
+	second := recvType[*wamp.Subscribe](t, r)
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Subscribe: %v, want context.Canceled", err)
+	}
+	if err := r.Send(ctxT(t), &wamp.Subscribed{Request: second.Request, Subscription: 88}); err != nil {
+		t.Fatal(err)
+	}
+	// The reader handles messages in order: once the first Subscription
+	// has this event, the late SUBSCRIBED was handled before it.
+	if err := r.Send(ctxT(t), &wamp.Event{Subscription: 88, Publication: 1, Details: wamp.Dict{}}); err != nil {
+		t.Fatal(err)
+	}
+	<-events
+	if err := s.Publish(ctxT(t), "com.example.marker", nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	m, err := r.Recv(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := m.(*wamp.Publish); !ok || p.Topic != "com.example.marker" {
+		t.Fatalf("the router got %T %v, want only the marker PUBLISH", m, m)
+	}
+}
