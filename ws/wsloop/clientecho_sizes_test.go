@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"testing"
 	"time"
 
@@ -36,25 +35,14 @@ func (h *reviewSink) OnMessage(_ *ws.Conn, op ws.Opcode, p []byte) {
 func TestReviewClientEchoesEverySize(t *testing.T) {
 	for _, frag := range []int{0, 1 << 20} {
 		t.Run(fmt.Sprint("frag=", frag), func(t *testing.T) {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
 			sink := &reviewSink{open: make(chan *ws.Conn, 1), msgs: make(chan reviewMsg, 1)}
-			srv := &ws.Server{Handler: sink, Options: &ws.Options{AutoFragmentSize: frag}}
-			served := make(chan struct{})
-			go func() { _ = srv.Serve(ln); close(served) }()
-			defer func() {
-				_ = srv.Shutdown(context.Background())
-				_ = ln.Close()
-				<-served
-			}()
+			u := serveStd(t, &ws.Server{Handler: sink, Options: &ws.Options{AutoFragmentSize: frag}})
 			cl := &wsloop.Client{}
 			defer cl.Close()
 			h := &bigEcho{errs: make(chan error, 64)}
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			c, err := cl.Dial(ctx, fmt.Sprintf("ws://%s/", ln.Addr()), h)
+			c, err := cl.Dial(ctx, u, h)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -242,27 +242,36 @@ type collector struct {
 
 func (h *collector) OnMessage(_ *ws.Conn, _ ws.Opcode, p []byte) { h.msgs <- append([]byte(nil), p...) }
 
-// TestLargeMessagesClient: the same sizes through the loop as client,
-// against the goroutine server's echo.
-func TestLargeMessagesClient(t *testing.T) {
+// serveStd serves srv (the goroutine driver) on a loopback port until the
+// test ends, and returns its ws:// URL.
+func serveStd(t *testing.T, srv *ws.Server) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &ws.Server{Handler: newEcho()}
 	served := make(chan struct{})
 	go func() { _ = srv.Serve(ln); close(served) }()
-	defer func() {
-		_ = srv.Shutdown(context.Background())
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
 		_ = ln.Close()
 		<-served
-	}()
+	})
+	return "ws://" + ln.Addr().String() + "/"
+}
+
+// TestLargeMessagesClient: the same sizes through the loop as client,
+// against the goroutine server's echo.
+func TestLargeMessagesClient(t *testing.T) {
+	u := serveStd(t, &ws.Server{Handler: newEcho()})
 	cl := &wsloop.Client{}
 	defer cl.Close()
 	h := &collector{msgs: make(chan []byte, 1)}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	c, err := cl.Dial(ctx, fmt.Sprintf("ws://%s/", ln.Addr()), h)
+	c, err := cl.Dial(ctx, u, h)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -287,26 +287,13 @@ func (h *counter) OnClose(*ws.Conn, bool, ws.StatusCode, string) { close(h.ended
 // TestClientConcurrentWriters: the loop client against the goroutine
 // server; many goroutines write at once while the loop reads.
 func TestClientConcurrentWriters(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &ws.Server{Handler: newEcho()}
-	served := make(chan struct{})
-	go func() { _ = srv.Serve(ln); close(served) }()
-	defer func() {
-		_ = ln.Close()
-		<-served
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}()
+	u := serveStd(t, &ws.Server{Handler: newEcho()})
 	cl := &wsloop.Client{}
 	defer cl.Close()
 	h := &counter{open: make(chan *ws.Conn, 1), ended: make(chan struct{})}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := cl.Dial(ctx, "ws://"+ln.Addr().String()+"/", h)
+	c, err := cl.Dial(ctx, u, h)
 	if err != nil {
 		t.Fatal(err)
 	}
