@@ -121,14 +121,5 @@ func TestSubscribeAbandonedSharedIsKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-events
-	if err := s.Publish(ctxT(t), "com.example.marker", nil, nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	m, err := r.Recv(ctxT(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p, ok := m.(*wamp.Publish); !ok || p.Topic != "com.example.marker" {
-		t.Fatalf("the router got %T %v, want only the marker PUBLISH", m, m)
-	}
+	onlyMarkerFollows(t, s, r)
 }

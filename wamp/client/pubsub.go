@@ -40,42 +40,125 @@ func (s *Session) Subscribe(ctx context.Context, topic wamp.URI, h EventHandler,
 	for k, v := range opts.Options {
 		options[k] = v
 	}
-	id := s.ids.Next()
 	r := &Subscription{Topic: topic, handler: h}
-	install := func(a wamp.Message) {
-		if sub, ok := a.(*wamp.Subscribed); ok {
-			r.ID = sub.Subscription
+	for {
+		// doomed: the router answered this SUBSCRIBE with a subscription
+		// that an UNSUBSCRIBE of this session, not answered yet, is about to
+		// end (see unsubscribing); closed once that UNSUBSCRIBE is answered.
+		var doomed chan struct{}
+		install := func(a wamp.Message) {
+			if sub, ok := a.(*wamp.Subscribed); ok {
+				s.mu.Lock()
+				if u := s.unsubs[sub.Subscription]; u != nil {
+					doomed = u.done
+				} else {
+					r.ID = sub.Subscription
+					s.subs[r.ID] = append(s.subs[r.ID], r)
+				}
+				s.mu.Unlock()
+			}
+		}
+		// A SUBSCRIBED that comes after ctx ended subscribed for no handler:
+		// unsubscribe unless another Subscription of this session shares the
+		// router's subscription (as Unsubscribe does; its UNSUBSCRIBED is
+		// dropped) or an UNSUBSCRIBE on its way ends it anyway.
+		late := func(a wamp.Message) {
+			sub, ok := a.(*wamp.Subscribed)
+			if !ok {
+				return
+			}
 			s.mu.Lock()
-			s.subs[r.ID] = append(s.subs[r.ID], r)
+			undo := len(s.subs[sub.Subscription]) == 0 && s.unsubs[sub.Subscription] == nil
+			if undo {
+				s.startUnsubscribe(sub.Subscription)
+			}
 			s.mu.Unlock()
+			if undo {
+				// Not on the reader, which must not wait for the write.
+				go s.unsubscribe(s.ctx, sub.Subscription)
+			}
+		}
+		id := s.ids.Next()
+		a, err := s.roundTrip(ctx, id, &wamp.Subscribe{Request: id, Options: options, Topic: topic}, install, late)
+		if err != nil {
+			return nil, err
+		}
+		if _, ok := a.(*wamp.Subscribed); !ok {
+			return nil, &wamp.ProtocolError{Msg: "SUBSCRIBE answered with " + a.Type().String()}
+		}
+		if doomed == nil {
+			return r, nil
+		}
+		// Subscribe again once the router has ended the subscription.
+		select {
+		case <-doomed:
+		case <-s.done:
+			return nil, s.closedErr()
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
 	}
-	// A SUBSCRIBED that comes after ctx ended subscribed for no handler:
-	// unsubscribe unless another Subscription of this session shares the
-	// router's subscription (as Unsubscribe does; its UNSUBSCRIBED is
-	// dropped).
-	late := func(a wamp.Message) {
-		sub, ok := a.(*wamp.Subscribed)
-		if !ok {
+}
+
+// unsubscribing counts the UNSUBSCRIBEs of one router subscription that this
+// session sent and whose answer it has not read yet. The router keeps one
+// subscription per session and topic, gives every SUBSCRIBE of the topic the
+// same subscription ID, and handles a session's messages in order: a
+// SUBSCRIBED for that ID read before the UNSUBSCRIBE's answer was given
+// before the UNSUBSCRIBE, which then ends the subscription for the new
+// Subscription too. Subscribe waits for done and subscribes again instead of
+// returning a Subscription that gets no events.
+type unsubscribing struct {
+	n    int
+	done chan struct{} // closed when n falls to 0
+}
+
+// startUnsubscribe counts an UNSUBSCRIBE of sid about to be sent; s.mu held.
+func (s *Session) startUnsubscribe(sid wamp.ID) {
+	u := s.unsubs[sid]
+	if u == nil {
+		if s.unsubs == nil {
+			s.unsubs = map[wamp.ID]*unsubscribing{}
+		}
+		u = &unsubscribing{done: make(chan struct{})}
+		s.unsubs[sid] = u
+	}
+	u.n++
+}
+
+// unsubscribe sends the UNSUBSCRIBE of sid counted by startUnsubscribe, waits
+// for its answer (or ctx) and returns the router's error, if any. The count
+// falls when the answer is read, also after ctx ended, or at once when the
+// message could not be sent.
+func (s *Session) unsubscribe(ctx context.Context, sid wamp.ID) error {
+	ended := false
+	end := func(wamp.Message) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if ended {
 			return
 		}
-		s.mu.Lock()
-		shared := len(s.subs[sub.Subscription]) > 0
-		s.mu.Unlock()
-		if !shared {
-			// Not on the reader, which must not wait for the write.
-			uid := s.ids.Next()
-			go s.send(s.ctx, &wamp.Unsubscribe{Request: uid, Subscription: sub.Subscription})
+		ended = true
+		if u := s.unsubs[sid]; u != nil {
+			if u.n--; u.n == 0 {
+				delete(s.unsubs, sid)
+				close(u.done)
+			}
 		}
 	}
-	a, err := s.roundTrip(ctx, id, &wamp.Subscribe{Request: id, Options: options, Topic: topic}, install, late)
+	id := s.ids.Next()
+	_, err := s.roundTrip(ctx, id, &wamp.Unsubscribe{Request: id, Subscription: sid}, end, end)
 	if err != nil {
-		return nil, err
+		s.mu.Lock()
+		_, waiting := s.pending[id]
+		s.mu.Unlock()
+		if !waiting {
+			// Answered (end ran), or never to be: not sent, or the session
+			// ended.
+			end(nil)
+		}
 	}
-	if _, ok := a.(*wamp.Subscribed); !ok {
-		return nil, &wamp.ProtocolError{Msg: "SUBSCRIBE answered with " + a.Type().String()}
-	}
-	return r, nil
+	return err
 }
 
 // Unsubscribe removes sub; the router is told when no other Subscription
@@ -95,10 +178,9 @@ func (s *Session) Unsubscribe(ctx context.Context, sub *Subscription) error {
 		return nil
 	}
 	delete(s.subs, sub.ID)
+	s.startUnsubscribe(sub.ID)
 	s.mu.Unlock()
-	id := s.ids.Next()
-	_, err := s.roundTrip(ctx, id, &wamp.Unsubscribe{Request: id, Subscription: sub.ID}, nil, nil)
-	return err
+	return s.unsubscribe(ctx, sub.ID)
 }
 
 // PublishOptions configure Publish.

@@ -92,6 +92,7 @@ type Session struct {
 	mu          sync.Mutex
 	pending     map[wamp.ID]*pending
 	subs        map[wamp.ID][]*Subscription
+	unsubs      map[wamp.ID]*unsubscribing // UNSUBSCRIBEs not answered yet (pubsub.go)
 	regs        map[wamp.ID]*Registration
 	invocations map[wamp.ID]*runningInvocation
 	sentGoodbye bool
