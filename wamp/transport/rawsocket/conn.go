@@ -2,6 +2,7 @@ package rawsocket
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -66,10 +67,11 @@ type Conn struct {
 	wq       coalesce.Queue
 	wtimeout time.Duration
 
-	pingMu  sync.Mutex
-	pingCh  chan []byte // waiting Ping, if any
-	closeMu sync.Once
-	closed  chan struct{}
+	pingMu   sync.Mutex
+	pingCh   chan struct{} // waiting Ping, if any
+	pingWant []byte        // its payload, which its PONG echoes
+	closeMu  sync.Once
+	closed   chan struct{}
 
 	// AwaitInputFunc's wait (await.go), guarded by idleMu.
 	idleMu  sync.Mutex
@@ -80,21 +82,26 @@ type Conn struct {
 var _ wamp.Transport = (*Conn)(nil)
 
 // Dial connects to addr ("tcp", "tcp4", "tcp6" or "unix") and performs the
-// client handshake, with TLS when opts.TLSConfig is set.
+// client handshake, with TLS when opts.TLSConfig is set (its ServerName
+// defaults to addr's host). Options.HandshakeTimeout bounds the TLS
+// handshake and the RawSocket one together.
 func Dial(ctx context.Context, network, addr string, opts Options) (*Conn, error) {
-	var (
-		nc  net.Conn
-		err error
-	)
-	if opts.TLSConfig != nil {
-		d := tls.Dialer{Config: opts.TLSConfig}
-		nc, err = d.DialContext(ctx, network, addr)
-	} else {
-		var d net.Dialer
-		nc, err = d.DialContext(ctx, network, addr)
-	}
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, network, addr)
 	if err != nil {
 		return nil, err
+	}
+	if cfg := opts.TLSConfig; cfg != nil {
+		if cfg.ServerName == "" {
+			host, _, err := net.SplitHostPort(addr)
+			if err != nil {
+				host = addr // a Unix socket's path
+			}
+			cfg = cfg.Clone()
+			cfg.ServerName = host
+		}
+		// Client's first write runs the TLS handshake, within its deadline.
+		nc = tls.Client(nc, cfg)
 	}
 	c, err := Client(ctx, nc, opts)
 	if err != nil {
@@ -266,6 +273,10 @@ func (c *Conn) MaxSendLen() int { return c.maxSend }
 // NetConn returns the underlying connection.
 func (c *Conn) NetConn() net.Conn { return c.nc }
 
+// RemoteAddr returns the peer's address (that of NetConn): what a router
+// tells its authenticators (router.TransportInfo.RemoteAddr).
+func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
+
 // ConnectionState returns the TLS state when the connection uses TLS.
 func (c *Conn) ConnectionState() (tls.ConnectionState, bool) {
 	if t, ok := c.nc.(*tls.Conn); ok {
@@ -362,12 +373,14 @@ func (c *Conn) Recv(ctx context.Context) (wamp.Message, error) {
 	}
 }
 
-// pong hands the payload of a PONG to the Ping waiting, if any.
+// pong ends the Ping waiting, if any, when p echoes its payload; another
+// PONG (a late answer to an earlier Ping that gave up, or an unsolicited
+// one) is dropped.
 func (c *Conn) pong(p []byte) {
 	c.pingMu.Lock()
-	if c.pingCh != nil {
-		c.pingCh <- append([]byte(nil), p...)
-		c.pingCh = nil
+	if c.pingCh != nil && bytes.Equal(p, c.pingWant) {
+		c.pingCh <- struct{}{}
+		c.pingCh, c.pingWant = nil, nil
 	}
 	c.pingMu.Unlock()
 }
@@ -414,25 +427,28 @@ func (c *Conn) readFrame() (FrameType, []byte, error) {
 	return t, c.buf, nil
 }
 
-// Ping sends a PING with payload and waits for the matching PONG, which
-// arrives through the goroutine calling Recv. One Ping at a time.
+// Ping sends a PING with payload and waits for the matching PONG (one
+// that echoes payload), which arrives through the goroutine calling Recv.
+// One Ping at a time. A payload longer than the peer's maximum, or than
+// ours (its PONG echoes it), fails with ErrMessageTooLarge and is not
+// sent.
 func (c *Conn) Ping(ctx context.Context, payload []byte) error {
-	ch := make(chan []byte, 1)
+	ch := make(chan struct{}, 1)
 	c.pingMu.Lock()
 	if c.pingCh != nil {
 		c.pingMu.Unlock()
 		return errors.New("rawsocket: a Ping is already waiting")
 	}
-	c.pingCh = ch
+	c.pingCh, c.pingWant = ch, payload
 	c.pingMu.Unlock()
 	defer func() {
 		c.pingMu.Lock()
 		if c.pingCh == ch {
-			c.pingCh = nil
+			c.pingCh, c.pingWant = nil, nil
 		}
 		c.pingMu.Unlock()
 	}()
-	if len(payload) > c.maxSend {
+	if len(payload) > min(c.maxSend, c.maxRecv) {
 		return ErrMessageTooLarge
 	}
 	if err := c.wq.Add(ctx, frame(FramePing, payload)); err != nil {
