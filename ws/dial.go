@@ -43,6 +43,17 @@ func (r *Response) Get(name string) []byte {
 	return nil
 }
 
+// hasToken reports whether a comma-separated list that may span several
+// header lines of the name (RFC 9110 §5.3) holds token.
+func (r *Response) hasToken(name, token string) bool {
+	for _, f := range r.Header {
+		if asciiEqualFold(f.Name, name) && hasToken(f.Value, token) {
+			return true
+		}
+	}
+	return false
+}
+
 // ParseResponse parses an HTTP/1.1 response head at the start of b, like
 // ParseRequest: n == 0 with a nil error means more input is needed.
 func ParseResponse(resp *Response, b []byte, lim HandshakeLimits) (n int, err error) {
@@ -90,10 +101,10 @@ func CheckResponse(resp *Response, key string, offered []string, exts []Extensio
 	if resp.Status != 101 {
 		return fail("server did not switch protocols")
 	}
-	if !hasToken(resp.Get("Upgrade"), "websocket") {
+	if !resp.hasToken("Upgrade", "websocket") {
 		return fail("missing Upgrade: websocket")
 	}
-	if !hasToken(resp.Get("Connection"), "upgrade") {
+	if !resp.hasToken("Connection", "upgrade") {
 		return fail("missing Connection: Upgrade")
 	}
 	if string(resp.Get("Sec-WebSocket-Accept")) != AcceptKey([]byte(key)) {
@@ -140,6 +151,10 @@ func Dial(ctx context.Context, rawURL string, opts *Options) (*Conn, error) {
 	default:
 		return nil, errors.New("ws: URL scheme must be ws or wss")
 	}
+	if u.Hostname() == "" {
+		// net.Dial would read ":80" as the local system.
+		return nil, errors.New("ws: URL has no host")
+	}
 	addr := u.Host
 	if u.Port() == "" {
 		if secure {
@@ -158,6 +173,10 @@ func Dial(ctx context.Context, rawURL string, opts *Options) (*Conn, error) {
 	proxy, err := proxyFn(u)
 	if err != nil {
 		return nil, err
+	}
+	if proxy != nil && proxy.Scheme != "" && !strings.EqualFold(proxy.Scheme, "http") {
+		// Only HTTP CONNECT is spoken: not TLS to the proxy, not SOCKS.
+		return nil, errors.New("ws: proxy scheme " + strconv.Quote(proxy.Scheme) + " not supported (http only)")
 	}
 	dial := o.NetDial
 	if dial == nil {
@@ -327,8 +346,10 @@ func readResponse(br *bufio.Reader, resp *Response) ([]byte, error) {
 // ProxyFromEnvironment returns the proxy for u from HTTPS_PROXY (wss) or
 // HTTP_PROXY (ws), or their lower-case forms, unless NO_PROXY excludes the
 // host; nil means no proxy. It follows net/http's rules in short: NO_PROXY
-// is a comma list of hosts or domain suffixes ("*" for all), and loopback
-// hosts never use a proxy.
+// is a comma list of hosts (each with its subdomains), domains with a
+// leading dot (their subdomains only), IP addresses or CIDR ranges ("*"
+// for all), and loopback hosts never use a proxy. Only http:// proxies
+// are supported (Dial refuses others).
 func ProxyFromEnvironment(u *url.URL) (*url.URL, error) {
 	name := "HTTP_PROXY"
 	if u.Scheme == "wss" || u.Scheme == "https" {
@@ -353,11 +374,23 @@ func ProxyFromEnvironment(u *url.URL) (*url.URL, error) {
 		if np == "*" {
 			return nil, nil
 		}
+		if _, cidr, err := net.ParseCIDR(np); err == nil {
+			if ip := net.ParseIP(host); ip != nil && cidr.Contains(ip) {
+				return nil, nil
+			}
+			continue
+		}
 		if h, _, err := net.SplitHostPort(np); err == nil {
 			np = h
 		}
+		// "a.test" matches a.test and its subdomains; ".a.test" and
+		// "*.a.test" the subdomains only.
 		np = strings.TrimPrefix(np, "*")
-		if host == strings.TrimPrefix(np, ".") || (strings.HasPrefix(np, ".") && strings.HasSuffix(host, np)) || strings.HasSuffix(host, "."+np) {
+		if strings.HasPrefix(np, ".") {
+			if strings.HasSuffix(host, np) {
+				return nil, nil
+			}
+		} else if host == np || strings.HasSuffix(host, "."+np) {
 			return nil, nil
 		}
 	}

@@ -48,6 +48,7 @@ type Request struct {
 	Host, Key, Version, Origin []byte
 	upgrade, connection        bool
 	http10                     bool // HTTP/1.0: a plain request (Server.HTTP) may be, an upgrade may not
+	content                    bool // Transfer-Encoding, or a Content-Length other than 0
 }
 
 // Values appends to dst every value of the header name (case-insensitive),
@@ -137,6 +138,10 @@ func ParseRequest(req *Request, b []byte, lim HandshakeLimits) (n int, err error
 			haveVersion, req.Version = true, f.Value
 		case asciiEqualFold(f.Name, "Origin"):
 			req.Origin = f.Value
+		case asciiEqualFold(f.Name, "Transfer-Encoding"):
+			req.content = true
+		case asciiEqualFold(f.Name, "Content-Length"):
+			req.content = req.content || string(f.Value) != "0"
 		}
 	}
 	return end + 4, nil
@@ -209,15 +214,18 @@ func checkHead(b []byte) error {
 // request: HTTP/1.1 or later (ParseRequest also takes HTTP/1.0, for plain
 // requests), GET, Host, Upgrade: websocket, Connection: Upgrade, a 16-byte
 // base64 Sec-WebSocket-Key and Sec-WebSocket-Version 13 (426 otherwise, and
-// the response must then carry "Sec-WebSocket-Version: 13").
+// the response must then carry "Sec-WebSocket-Version: 13"), and no
+// content (Content-Length other than 0, Transfer-Encoding): that belongs
+// to the HTTP request, and taken as the WebSocket's first bytes it would
+// be read as frames the client never sent.
 func CheckRequest(req *Request) error {
 	if req.http10 {
 		return &HandshakeError{Status: 400, Reason: "WebSocket needs HTTP/1.1"}
 	}
-	return checkUpgrade(string(req.Method) == "GET", req.Host != nil, req.upgrade, req.connection, req.Key, req.Version)
+	return checkUpgrade(string(req.Method) == "GET", req.Host != nil, req.upgrade, req.connection, req.Key, req.Version, req.content)
 }
 
-func checkUpgrade(get, host, upgrade, connection bool, key, version []byte) error {
+func checkUpgrade(get, host, upgrade, connection bool, key, version []byte, content bool) error {
 	switch {
 	case !get:
 		return &HandshakeError{Status: 405, Reason: "method is not GET"}
@@ -231,13 +239,17 @@ func checkUpgrade(get, host, upgrade, connection bool, key, version []byte) erro
 		return &HandshakeError{Status: 400, Reason: "bad Sec-WebSocket-Key"}
 	case string(version) != "13":
 		return &HandshakeError{Status: 426, Reason: "unsupported Sec-WebSocket-Version"}
+	case content:
+		return &HandshakeError{Status: 400, Reason: "upgrade request with content"}
 	}
 	return nil
 }
 
 // CheckHTTP is CheckRequest for a request already parsed by another HTTP
 // implementation (net/http): header values are given by get, which returns
-// every value of a canonical header name.
+// every value of a canonical header name. get("Transfer-Encoding") must
+// report a transfer coding even if the implementation keeps it apart from
+// the header (net/http's Request.TransferEncoding).
 func CheckHTTP(method string, get func(name string) []string) error {
 	var key, version []byte
 	if v := get("Sec-Websocket-Key"); len(v) == 1 {
@@ -250,7 +262,11 @@ func CheckHTTP(method string, get func(name string) []string) error {
 	} else if len(v) > 1 {
 		return &HandshakeError{Status: 400, Reason: "duplicate Sec-WebSocket-Version header"}
 	}
-	return checkUpgrade(method == "GET", true, anyToken(get("Upgrade"), "websocket"), anyToken(get("Connection"), "upgrade"), key, version)
+	content := len(get("Transfer-Encoding")) > 0
+	for _, v := range get("Content-Length") {
+		content = content || v != "0"
+	}
+	return checkUpgrade(method == "GET", true, anyToken(get("Upgrade"), "websocket"), anyToken(get("Connection"), "upgrade"), key, version, content)
 }
 
 func anyToken(values []string, token string) bool {
@@ -318,15 +334,23 @@ func AppendResponse(dst []byte, req *Request, protocol, extensions string, extra
 }
 
 // AppendReject appends an HTTP error response with status and a short
-// text body; a 426 carries Sec-WebSocket-Version: 13.
+// text body; a 426 carries Upgrade: websocket (RFC 9110 §15.5.22) and
+// Sec-WebSocket-Version: 13 (RFC 6455 §4.4), a 405 Allow: GET (RFC 9110
+// §15.5.6).
 func AppendReject(dst []byte, status int, reason string, extra []HeaderField) []byte {
 	dst = append(dst, "HTTP/1.1 "...)
 	dst = strconv.AppendInt(dst, int64(status), 10)
 	dst = append(dst, ' ')
 	dst = append(dst, statusText(status)...)
-	dst = append(dst, "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n"...)
+	dst = append(dst, "\r\nContent-Type: text/plain; charset=utf-8\r\n"...)
 	if status == 426 {
-		dst = append(dst, "Sec-WebSocket-Version: 13\r\n"...)
+		// Upgrade goes with its connection option (RFC 9110 §7.8).
+		dst = append(dst, "Connection: Upgrade, close\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"...)
+	} else {
+		dst = append(dst, "Connection: close\r\n"...)
+	}
+	if status == 405 {
+		dst = append(dst, "Allow: GET\r\n"...)
 	}
 	for _, f := range extra {
 		dst = appendHeaderLine(dst, f.Name, f.Value)

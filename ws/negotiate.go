@@ -75,8 +75,9 @@ func (e *originError) As(target any) bool {
 }
 
 // Negotiate runs the server side of a handshake's decisions: the Origin
-// check, then h.OnConnect. If h chose no subprotocol, the first of offered
-// protocols that opts.Subprotocols supports is taken.
+// check, then h.OnConnect. If h chose no subprotocol, the first of
+// opts.Subprotocols that the client offered is taken (the server's order
+// of preference).
 func Negotiate(req *ConnectRequest, h Handler, opts *Options) (Accept, error) {
 	var allowed []string
 	if opts != nil {

@@ -84,6 +84,8 @@ type Options struct {
 	// Client only.
 
 	// Header holds extra request headers for Dial (an http.Header works).
+	// A Host in it replaces the URL's host in the request (not the address
+	// dialled, nor the TLS server name).
 	Header map[string][]string
 	// TLSConfig is used for wss:// URLs (nil: default config).
 	TLSConfig *tls.Config

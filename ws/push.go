@@ -261,10 +261,22 @@ func NewKey() string {
 
 // AppendRequest appends the client's opening handshake for u (a ws or wss
 // URL) to dst: key (NewKey), and the subprotocols, extension offers and
-// extra headers of opts. CheckResponse checks the answer.
+// extra headers of opts. A Host in opts.Header replaces u's host (a
+// request carries one Host). CheckResponse checks the answer.
 func AppendRequest(dst []byte, u *url.URL, key string, opts *Options) ([]byte, error) {
+	host := u.Host
+	if opts != nil {
+		for k, vs := range opts.Header {
+			if strings.EqualFold(k, "Host") && len(vs) > 0 {
+				host = vs[0]
+			}
+		}
+	}
+	if strings.ContainsAny(host, "\r\n") {
+		return dst, errors.New("ws: header contains a line break")
+	}
 	b := bytes.NewBuffer(dst)
-	b.WriteString("GET " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n")
+	b.WriteString("GET " + u.RequestURI() + " HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n")
 	if opts != nil {
 		if len(opts.Subprotocols) > 0 {
 			b.WriteString("Sec-WebSocket-Protocol: " + strings.Join(opts.Subprotocols, ", ") + "\r\n")
@@ -273,6 +285,9 @@ func AppendRequest(dst []byte, u *url.URL, key string, opts *Options) ([]byte, e
 			b.WriteString("Sec-WebSocket-Extensions: " + offerExtensions(opts.Extensions) + "\r\n")
 		}
 		for k, vs := range opts.Header {
+			if strings.EqualFold(k, "Host") {
+				continue // written above
+			}
 			for _, v := range vs {
 				if strings.ContainsAny(k+v, "\r\n") {
 					return dst, errors.New("ws: header contains a line break")

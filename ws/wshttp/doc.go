@@ -26,7 +26,9 @@
 //
 // Accept hijacks the connection through http.ResponseController, so
 // middleware that wraps the ResponseWriter works as long as it implements
-// Unwrap. HTTP/2 requests cannot be upgraded (RFC 8441 is not supported).
+// Unwrap. HTTP/2 requests cannot be upgraded (RFC 8441 is not supported:
+// an extended CONNECT, which net/http lets through with
+// GODEBUG=http2xconnect=1, is answered 405).
 // http.Server.Shutdown does not see hijacked connections: call
 // ws.Server.Shutdown as well.
 //

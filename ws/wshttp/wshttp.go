@@ -48,7 +48,7 @@ func Handler(s *ws.Server) http.Handler {
 func accept(w http.ResponseWriter, r *http.Request, h ws.Handler, opts *ws.Options) (*ws.Conn, error) {
 	if !r.ProtoAtLeast(1, 1) {
 		// As ws.Server and wsloop answer: the upgrade is HTTP/1.1's (RFC 6455 §4.1).
-		return nil, fail(w, &ws.HandshakeError{Status: 400, Reason: "WebSocket needs HTTP/1.1"})
+		return nil, fail(w, r, &ws.HandshakeError{Status: 400, Reason: "WebSocket needs HTTP/1.1"})
 	}
 	if headerLines(r) > ws.DefaultMaxHeaders {
 		// net/http bounds the head's bytes only (MaxHeaderBytes), so a
@@ -56,10 +56,15 @@ func accept(w http.ResponseWriter, r *http.Request, h ws.Handler, opts *ws.Optio
 		// wsloop refuse more than their parser's limit, and the
 		// connection closed, not kept alive for more.
 		w.Header().Set("Connection", "close")
-		return nil, fail(w, &ws.HandshakeError{Status: http.StatusRequestHeaderFieldsTooLarge, Reason: "too many header lines"})
+		return nil, fail(w, r, &ws.HandshakeError{Status: http.StatusRequestHeaderFieldsTooLarge, Reason: "too many header lines"})
 	}
-	if err := ws.CheckHTTP(r.Method, func(name string) []string { return r.Header[name] }); err != nil {
-		return nil, fail(w, err)
+	if err := ws.CheckHTTP(r.Method, func(name string) []string {
+		if name == "Transfer-Encoding" {
+			return r.TransferEncoding // net/http takes it out of Header
+		}
+		return r.Header[name]
+	}); err != nil {
+		return nil, fail(w, r, err)
 	}
 	var remote net.Addr
 	if addr, err := net.ResolveTCPAddr("tcp", r.RemoteAddr); err == nil {
@@ -68,35 +73,23 @@ func accept(w http.ResponseWriter, r *http.Request, h ws.Handler, opts *ws.Optio
 	req := ws.NewHTTPConnectRequest(r.RequestURI, r.Host, r.Header, remote)
 	acc, err := ws.Negotiate(req, h, opts)
 	if err != nil {
-		return nil, fail(w, err)
+		return nil, fail(w, r, err)
 	}
 	key := r.Header.Get("Sec-Websocket-Key")
 	rc := http.NewResponseController(w)
 	nc, brw, err := rc.Hijack()
 	if err != nil {
-		return nil, fail(w, &ws.HandshakeError{Status: http.StatusInternalServerError, Reason: "cannot hijack: " + err.Error()})
+		return nil, fail(w, r, &ws.HandshakeError{Status: http.StatusInternalServerError, Reason: "cannot hijack: " + err.Error()})
 	}
 	var timeout time.Duration = ws.DefaultHandshakeTimeout
 	if opts != nil && opts.HandshakeTimeout > 0 {
 		timeout = opts.HandshakeTimeout
 	}
 	_ = nc.SetDeadline(time.Now().Add(timeout))
-	resp := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + ws.AcceptKey([]byte(key)) + "\r\n"
-	if acc.Protocol != "" {
-		resp += "Sec-WebSocket-Protocol: " + acc.Protocol + "\r\n"
-	}
-	if acc.Extensions != "" && validField(acc.Extensions) {
-		resp += "Sec-WebSocket-Extensions: " + acc.Extensions + "\r\n"
-	}
-	for k, vs := range acc.Header {
-		for _, v := range vs {
-			if !validField(k) || !validField(v) {
-				continue
-			}
-			resp += k + ": " + v + "\r\n"
-		}
-	}
-	if _, err := nc.Write([]byte(resp + "\r\n")); err != nil {
+	// Built and checked as ws.Server builds it: a header the handler gave
+	// that is not a clean field is left out.
+	resp := ws.AppendResponse(nil, &ws.Request{Key: []byte(key)}, acc.Protocol, acc.Extensions, ws.HeaderFields(acc.Header))
+	if _, err := nc.Write(resp); err != nil {
 		_ = nc.Close()
 		return nil, err
 	}
@@ -121,23 +114,23 @@ func headerLines(r *http.Request) int {
 	return n
 }
 
-func validField(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\r' || s[i] == '\n' {
-			return false
-		}
-	}
-	return true
-}
-
-func fail(w http.ResponseWriter, err error) error {
+func fail(w http.ResponseWriter, r *http.Request, err error) error {
 	var he *ws.HandshakeError
 	if !errors.As(err, &he) {
 		he = &ws.HandshakeError{Status: http.StatusBadRequest, Reason: err.Error()}
 		err = he
 	}
 	if he.Status == http.StatusUpgradeRequired {
-		w.Header().Set("Sec-WebSocket-Version", "13")
+		if r.ProtoMajor == 1 {
+			// RFC 9110 §15.5.22 and §7.8; HTTP/2 has no Upgrade (and
+			// forbids the header, RFC 9113 §8.2.2).
+			w.Header().Set("Connection", "Upgrade")
+			w.Header().Set("Upgrade", "websocket")
+		}
+		w.Header().Set("Sec-WebSocket-Version", "13") // RFC 6455 §4.4
+	}
+	if he.Status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", "GET") // RFC 9110 §15.5.6
 	}
 	http.Error(w, he.Reason, he.Status)
 	return err
