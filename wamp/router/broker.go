@@ -2,6 +2,7 @@ package router
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/autobahn-go/autobahn/wamp"
@@ -82,7 +83,9 @@ type audience struct {
 	exclude, eligible                 []wamp.ID
 	excludeAuthID, eligibleAuthID     []string
 	excludeAuthRole, eligibleAuthRole []string
-	hasEligible                       bool
+	// Which eligible lists were given: each one given restricts, an
+	// empty one to nobody.
+	hasEligible, hasEligibleAuthID, hasEligibleAuthRole bool
 }
 
 func audienceOf(o wamp.Dict) audience {
@@ -93,29 +96,27 @@ func audienceOf(o wamp.Dict) audience {
 	a.exclude = idList(o["exclude"])
 	a.excludeAuthID = stringList(o["exclude_authid"])
 	a.excludeAuthRole = stringList(o["exclude_authrole"])
-	_, e1 := o["eligible"]
-	_, e2 := o["eligible_authid"]
-	_, e3 := o["eligible_authrole"]
-	a.hasEligible = e1 || e2 || e3
+	_, a.hasEligible = o["eligible"]
+	_, a.hasEligibleAuthID = o["eligible_authid"]
+	_, a.hasEligibleAuthRole = o["eligible_authrole"]
 	a.eligible = idList(o["eligible"])
 	a.eligibleAuthID = stringList(o["eligible_authid"])
 	a.eligibleAuthRole = stringList(o["eligible_authrole"])
 	return a
 }
 
-// admits reports whether sb gets an event published by session pub. A subscriber
-// is eligible when it is in any eligible list given (or none is given),
-// and excluded when it is in any exclude list.
+// admits reports whether sb gets an event published by session pub: the
+// WAMP spec's conditions all hold ("Subscriber Black- and
+// Whitelisting"): sb is in every eligible list given, and in no exclude
+// list.
 func (a *audience) admits(pub wamp.ID, sb *session) bool {
 	if sb.id == pub && a.excludeMe {
 		return false
 	}
-	if a.hasEligible && !slices.Contains(a.eligible, sb.id) && !slices.Contains(a.eligibleAuthID, sb.authid) &&
-		!slices.Contains(a.eligibleAuthRole, sb.authrole) {
+	if a.hasEligible && !slices.Contains(a.eligible, sb.id) || slices.Contains(a.exclude, sb.id) {
 		return false
 	}
-	return !slices.Contains(a.exclude, sb.id) && !slices.Contains(a.excludeAuthID, sb.authid) &&
-		!slices.Contains(a.excludeAuthRole, sb.authrole)
+	return a.admitsPrincipal(sb.authid, sb.authrole) // history.go
 }
 
 func idList(v any) []wamp.ID {
@@ -233,11 +234,11 @@ func (rm *realm) publish(s *session, m *wamp.Publish) string {
 		return msg
 	}
 	ack, _ := m.Options["acknowledge"].(bool)
-	if !rm.validURI(m.Topic, wamp.MatchExact) {
+	if why := rm.badTopic(m.Topic); why != "" {
 		if ack {
-			rm.errorReply(s, wamp.TypePublish, m.Request, wamp.ErrInvalidURI, "invalid topic URI: "+string(m.Topic))
+			rm.errorReply(s, wamp.TypePublish, m.Request, wamp.ErrInvalidURI, why+": "+string(m.Topic))
 		} else {
-			rm.log.Info("wamp/router: PUBLISH to an invalid topic URI dropped", "session", s.id, "topic", m.Topic)
+			rm.log.Info("wamp/router: PUBLISH dropped: "+why, "session", s.id, "topic", m.Topic)
 		}
 		return ""
 	}
@@ -265,6 +266,20 @@ func (rm *realm) publish(s *session, m *wamp.Publish) string {
 	}
 	if ack {
 		rm.reply(s, &wamp.Published{Request: m.Request, Publication: p.id})
+	}
+	return ""
+}
+
+// badTopic says why a session may not publish to topic (a PUBLISH, or a
+// testament): an invalid URI, or one in the "wamp" namespace, which the
+// spec reserves and where the router publishes its meta events (a client
+// could forge them there; Crossbar refuses these too). "" when it may.
+func (rm *realm) badTopic(topic wamp.URI) string {
+	switch {
+	case !rm.validURI(topic, wamp.MatchExact):
+		return "invalid topic URI"
+	case strings.HasPrefix(string(topic), "wamp."):
+		return "topic URI reserved for the router"
 	}
 	return ""
 }

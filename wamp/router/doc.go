@@ -92,7 +92,9 @@
 // acknowledge, exclude_me (default true), eligible and exclude lists by
 // session ID, authid and authrole, publisher disclosure, prefix and
 // wildcard subscriptions (every matching subscription gets the event,
-// EVENT.Details.topic set for patterns). Events from one publisher reach
+// EVENT.Details.topic set for patterns); a PUBLISH (or testament) to a
+// wamp.* topic, where the router's meta events are, is refused as
+// wamp.error.invalid_uri, as Crossbar does. Events from one publisher reach
 // each subscriber in the order published; SUBSCRIBED comes before the
 // subscription's first EVENT. Fan-out encodes once: the EVENT of one
 // publication to one subscription is encoded once per serializer, and
@@ -192,7 +194,9 @@
 // decides in code (decisions with Cache kept per session). Every CALL,
 // REGISTER, PUBLISH and SUBSCRIBE is checked where the realm takes the
 // message, before the realm's lock, so the meta procedures and
-// wamp.subscription.get_events (CALLs) pass the same check. The longest
+// wamp.subscription.get_events (CALLs) pass the same check;
+// get_events also needs the caller to be subscribed to the subscription,
+// or allowed to subscribe to its URI (as Crossbar asks). The longest
 // matching permission pattern decides (RoleConfig tells the exact rule);
 // a denied action gets ERROR wamp.error.not_authorized (an Authorizer's
 // error: wamp.error.authorization_failed; an unacknowledged PUBLISH is

@@ -110,7 +110,7 @@ type historyEntry struct {
 // session's ID means nothing to them); the binary Payload of payload
 // transparency has no place in get_events' result.
 func (p *publication) historic() bool {
-	return len(p.aud.exclude) == 0 && len(p.aud.eligible) == 0 && p.payload == nil
+	return len(p.aud.exclude) == 0 && !p.aud.hasEligible && p.payload == nil
 }
 
 func (h *historyRing) at(i int) historyEntry { return h.buf[(h.start+i)%len(h.buf)] }
@@ -256,7 +256,8 @@ const historyTimeLayout = "2006-01-02T15:04:05.000Z07:00"
 // nil, is the calling session: events whose publication's authid or
 // authrole lists would not have admitted it are left out. Errors are
 // *metaError: wamp.error.invalid_argument,
-// wamp.error.no_such_subscription, ErrHistoryUnavailable. It runs under
+// wamp.error.no_such_subscription, wamp.error.not_authorized (caller may
+// not subscribe to it: historyAllowed), ErrHistoryUnavailable. It runs under
 // rm.mu, as every meta procedure.
 func (rm *realm) getEvents(caller *session, args wamp.List, kwargs wamp.Dict) (wamp.List, wamp.Dict, error) {
 	subID, q, err := parseHistoryQuery(args, kwargs)
@@ -278,6 +279,9 @@ func (rm *realm) eventHistory(caller *session, subID wamp.ID, q historyQuery) (e
 	sub := rm.subByID[subID]
 	if sub == nil {
 		return nil, false, metaErr(wamp.ErrNoSuchSubscription, "no subscription %d", subID)
+	}
+	if !rm.historyAllowed(caller, sub) {
+		return nil, false, metaErr(wamp.ErrNotAuthorized, "session is not authorized to subscribe to %s %q", sub.match, sub.uri)
 	}
 	h := sub.history
 	if h == nil {
@@ -339,6 +343,34 @@ func (rm *realm) eventHistory(caller *session, subID wamp.ID, q historyQuery) (e
 	return out, false, nil
 }
 
+// historyAllowed reports whether caller may read sub's events, as
+// Crossbar asks subscribe permission besides the CALL's: caller is
+// subscribed to sub (its SUBSCRIBE was authorized), or the realm's static
+// permissions for its role allow subscribing to sub's URI; a role with an
+// Authorizer is not asked under realm.mu, so only a decision of its that
+// caller holds cached allows it (as for testaments, testament.go).
+func (rm *realm) historyAllowed(caller *session, sub *subscription) bool {
+	if caller == nil || sub.subscribers[caller.id] != nil {
+		return true
+	}
+	az := rm.authz.Load()
+	if az == nil || az.open {
+		return true
+	}
+	ra := az.roles[caller.authrole]
+	if ra == nil {
+		return false
+	}
+	if ra.authorizer == nil {
+		return ra.decide(ActionSubscribe, sub.uri).Allow
+	}
+	if c := caller.decisions; c != nil && c.az == az {
+		d, ok := c.m[decisionKey{action: ActionSubscribe, match: sub.match, uri: sub.uri}]
+		return ok && d.Allow
+	}
+	return false
+}
+
 // admits checks the time and topic conditions.
 func (q *historyQuery) admits(e historyEntry) bool {
 	switch {
@@ -353,10 +385,12 @@ func (q *historyQuery) admits(e historyEntry) bool {
 }
 
 // admitsPrincipal reports whether a session of authid and authrole would
-// have been eligible by the authid and authrole lists (publications with
-// session ID lists are not in histories).
+// have been eligible by the authid and authrole lists, each given one
+// admitting it (publications with session ID lists are not in
+// histories).
 func (a *audience) admitsPrincipal(authid, authrole string) bool {
-	if a.hasEligible && !slices.Contains(a.eligibleAuthID, authid) && !slices.Contains(a.eligibleAuthRole, authrole) {
+	if a.hasEligibleAuthID && !slices.Contains(a.eligibleAuthID, authid) ||
+		a.hasEligibleAuthRole && !slices.Contains(a.eligibleAuthRole, authrole) {
 		return false
 	}
 	return !slices.Contains(a.excludeAuthID, authid) && !slices.Contains(a.excludeAuthRole, authrole)

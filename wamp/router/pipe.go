@@ -3,6 +3,8 @@ package router
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/autobahn-go/autobahn/wamp"
@@ -86,4 +88,88 @@ func (p *pipeEnd) Recv(ctx context.Context) (wamp.Message, error) {
 func (p *pipeEnd) Close() error {
 	p.sh.once.Do(func() { close(p.sh.closed) })
 	return nil
+}
+
+// Option values the router reads as an enumeration; wamp's parser
+// (rules.go) refuses any other value of these keys.
+var (
+	matchValues      = []string{wamp.MatchExact, wamp.MatchPrefix, wamp.MatchWildcard}
+	invokeValues     = []string{InvokeSingle, InvokeRoundRobin, InvokeRandom, InvokeFirst, InvokeLast}
+	cancelModeValues = []string{"skip", "kill", "killnowait"}
+)
+
+// badOptions checks the enumerated options of a SUBSCRIBE, REGISTER or
+// CANCEL, and the exclude and eligible lists of a PUBLISH, as the wire
+// parser does, for messages that did not come through it (a Pipe): the
+// router would otherwise read an unknown match as exact, an unknown
+// invoke as a policy of its own, an unknown cancel mode as skip, and an
+// exclude list of another type ([]wamp.ID) as no list. It returns "" or
+// the protocol violation.
+func badOptions(m wamp.Message) string {
+	check := func(opts wamp.Dict, key string, want []string) string {
+		v, ok := opts[key]
+		if !ok {
+			return ""
+		}
+		if s, isString := v.(string); isString && slices.Contains(want, s) {
+			return ""
+		}
+		return fmt.Sprintf("%s.Options.%s: want one of %q, got %#v", m.Type(), key, want, v)
+	}
+	switch m := m.(type) {
+	case *wamp.Subscribe:
+		return check(m.Options, "match", matchValues)
+	case *wamp.Register:
+		if msg := check(m.Options, "match", matchValues); msg != "" {
+			return msg
+		}
+		return check(m.Options, "invoke", invokeValues)
+	case *wamp.Cancel:
+		return check(m.Options, "mode", cancelModeValues)
+	case *wamp.Publish:
+		return badPublishLists(m.Options)
+	}
+	return ""
+}
+
+// badPublishLists checks the exclude and eligible lists of PUBLISH
+// options: lists of IDs in 1..2^53 and lists of strings, as idList and
+// stringList read them.
+func badPublishLists(opts wamp.Dict) string {
+	if len(opts) == 0 {
+		return ""
+	}
+	for _, key := range [...]string{"exclude", "eligible"} {
+		v, ok := opts[key]
+		if !ok {
+			continue
+		}
+		l, isList := v.([]any)
+		if !isList {
+			return fmt.Sprintf("PUBLISH.Options.%s: want a list of IDs, got %T", key, v)
+		}
+		for _, e := range l {
+			if id, ok := wamp.AsID(e); !ok || id == 0 {
+				return fmt.Sprintf("PUBLISH.Options.%s: want a list of IDs, got an element %#v", key, e)
+			}
+		}
+	}
+	for _, key := range [...]string{"exclude_authid", "exclude_authrole", "eligible_authid", "eligible_authrole"} {
+		v, ok := opts[key]
+		if !ok {
+			continue
+		}
+		switch l := v.(type) {
+		case []string:
+		case []any:
+			for _, e := range l {
+				if _, ok := e.(string); !ok {
+					return fmt.Sprintf("PUBLISH.Options.%s: want a list of strings, got an element %#v", key, e)
+				}
+			}
+		default:
+			return fmt.Sprintf("PUBLISH.Options.%s: want a list of strings, got %T", key, v)
+		}
+	}
+	return ""
 }

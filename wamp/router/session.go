@@ -187,6 +187,9 @@ func (s *session) handle(m wamp.Message) bool {
 			if msg := badRequestID(m); msg != "" {
 				return s.violation(msg)
 			}
+			if msg := badOptions(m); msg != "" { // pipe.go
+				return s.violation(msg)
+			}
 			s.mu.Lock()
 			rs := s.rs
 			s.mu.Unlock()

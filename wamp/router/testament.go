@@ -75,8 +75,8 @@ func (rm *realm) metaAddTestament(caller *session, args wamp.List, kwargs wamp.D
 	if err != nil {
 		return nil, nil, err
 	}
-	if !rm.validURI(wamp.URI(topic), wamp.MatchExact) {
-		return nil, nil, metaErr(wamp.ErrInvalidURI, "invalid topic URI: %s", topic)
+	if why := rm.badTopic(wamp.URI(topic)); why != "" { // broker.go
+		return nil, nil, metaErr(wamp.ErrInvalidURI, "%s: %s", why, topic)
 	}
 	var evArgs wamp.List
 	if len(args) > 1 && args[1] != nil {
@@ -105,6 +105,9 @@ func (rm *realm) metaAddTestament(caller *session, args wamp.List, kwargs wamp.D
 			return nil, nil, fmt.Errorf("publish_options: not a dict: %v", v)
 		}
 		maps.Copy(options, d)
+		if msg := badPublishLists(options); msg != "" { // pipe.go: as a PUBLISH's
+			return nil, nil, metaErr(wamp.ErrInvalidArgument, "publish_options: %s", msg)
+		}
 	}
 	delete(options, "acknowledge") // nobody is left to acknowledge to
 	if disclose {
