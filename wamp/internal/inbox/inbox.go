@@ -15,7 +15,8 @@
 // drops what is queued and ends the Inbox with the transport's error; the
 // transport closes the connection.
 //
-// Concurrency: the loop puts (Put, Add, Finish), one goroutine takes.
+// Concurrency: the loop puts (Put, Add, Finish), one goroutine takes;
+// Drop may come from any goroutine.
 package inbox
 
 import (
@@ -131,6 +132,27 @@ func (in *Inbox) Finish(err error) {
 	in.mu.Lock()
 	if in.end == nil {
 		in.end = err
+	}
+	in.mu.Unlock()
+	in.signal()
+}
+
+// Drop is Finish for a taker that is gone (its transport was closed):
+// it also gives back what the Inbox holds, and resumes reading if the
+// Inbox paused it, so that the transport reads on (and finishes its
+// closing handshake) while Add drops what still arrives.
+func (in *Inbox) Drop(err error) {
+	in.mu.Lock()
+	if in.end == nil {
+		in.end = err
+	}
+	for _, m := range in.msgs[in.head:] {
+		Release(m.P)
+	}
+	in.msgs, in.head, in.bytes = nil, 0, 0
+	if in.paused {
+		in.paused = false
+		in.pause(false)
 	}
 	in.mu.Unlock()
 	in.signal()

@@ -332,7 +332,8 @@ func (c *Conn) ConnectionState() (tls.ConnectionState, bool) {
 
 // Close runs the WebSocket closing handshake (1000, normal closure),
 // bounded by ws.Options.CloseTimeout (on the event loop it returns once the
-// close frame is queued; the loop finishes the handshake). On goroutines
+// close frame is queued; the loop finishes the handshake, dropping the
+// messages Recv has not taken and those still coming). On goroutines
 // it first gives messages already queued up to a second to leave (so a
 // message sent just before Close, an ABORT or a GOODBYE, is not lost). It
 // is safe to call more than once and concurrently with Send and Recv,
@@ -343,6 +344,12 @@ func (c *Conn) Close() error {
 		c.shut.Store(true)
 		if c.loop {
 			close(c.closed)
+			if c.in != nil {
+				// Recv takes nothing more: what arrives until the peer
+				// answers the close frame is dropped, and reading must
+				// not stay paused, or that answer is never read.
+				c.in.Drop(ErrClosed)
+			}
 		}
 		if !c.loop && c.drainWriter() {
 			// The peer reads nothing: abandon the write by closing the
@@ -414,10 +421,20 @@ func (c *Conn) Send(ctx context.Context, m wamp.Message) error {
 		return err
 	}
 	// On the loop a write never waits: Send, on a goroutine, waits for
-	// room first (woken at the loop's low watermark).
-	err = c.c.WaitWritable(ctx)
-	if err == nil {
-		err = c.c.WriteMessage(ctx, c.op, b)
+	// room first (woken at the loop's low watermark). Other Sends may take
+	// that room between the wait and the write (the loop wakes every
+	// waiter at once): then the write finds the queue full, and Send
+	// waits again. (Each refusal means another message was queued.) An
+	// exhausted MemoryBudget, which matches ErrQueueFull too, is no such
+	// refusal: WaitWritable would return at once, and Send fails.
+	for {
+		err = c.c.WaitWritable(ctx)
+		if err == nil {
+			err = c.c.WriteMessage(ctx, c.op, b)
+		}
+		if !errors.Is(err, ws.ErrQueueFull) || errors.Is(err, ws.ErrMemoryBudget) {
+			break
+		}
 	}
 	if err != nil {
 		if c.isClosed() && ctx.Err() == nil {

@@ -193,12 +193,19 @@ func (c *Conn) SendNow(m wamp.Message) error {
 // ResumeRead: TCP flow control then holds the peer back, for a Receiver
 // that cannot take its messages yet (a router whose destination is full).
 // Messages already read may still come to OnMessage. Safe from any
-// goroutine, it never waits. It does nothing on other connections (on
+// goroutine, it never waits. It does nothing after Close (the loop must
+// read the peer's answer to the close frame) and on other connections (on
 // those of LoopHandler and DialLoop the inbox pauses and resumes reading
 // itself).
 func (c *Conn) PauseRead() {
-	if c.loop && c.recv != nil {
+	if c.loop && c.recv != nil && !c.isClosed() {
 		c.c.PauseRead()
+		// A Close that came meanwhile may have resumed reading before
+		// this pause: undo it. (Close marks the Conn closed before its
+		// closing handshake resumes reading.)
+		if c.isClosed() {
+			c.c.ResumeRead()
+		}
 	}
 }
 
