@@ -174,6 +174,14 @@ func (c *Conn) keepalive() {
 	now := time.Now()
 	c.mu.Lock()
 	pinged, pingSent := c.has(flagPinged), c.pingSent
+	if c.has(flagUPause|flagOPause) && !c.has(flagEnded) {
+		// Reading is paused: a pong would stay unread, and the peer is
+		// held back by us, not silent. Look again later; ResumeRead
+		// restamps lastRead (resumed).
+		keepaliveOf(c).schedule(c, c.opts.PingInterval)
+		c.mu.Unlock()
+		return
+	}
 	c.mu.Unlock()
 	act, next := kaPlan(c.opts, c.clock, now, last, pinged, pingSent, c.msgStart.Load())
 	switch act {

@@ -83,7 +83,19 @@ func (c *Conn) pause(reason connFlags, v bool) {
 	case now && !was:
 		p.PauseRead()
 	case was && !now:
+		c.resumed()
 		p.ResumeRead()
+	}
+}
+
+// resumed restarts the keepalive's and the message timeout's clocks when
+// reading resumes after a pause (which stops both, see keepalive): the
+// peer could not be heard while paused. c.mu is held.
+func (c *Conn) resumed() {
+	now := time.Now()
+	c.lastRead.Store(c.clock.stamp(now))
+	if c.msgStart.Load() != 0 {
+		c.msgStart.Store(c.clock.msgStamp(now))
 	}
 }
 
