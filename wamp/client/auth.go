@@ -30,6 +30,26 @@ type WelcomeVerifier interface {
 	VerifyWelcome(details wamp.Dict) error
 }
 
+// authenticatorsForJoin returns the authenticators one Join uses: this
+// package's that keep state from HELLO to WELCOME (the SCRAM nonce and
+// proof, the cryptosign channel binding) are copied, so that one value, in
+// the JoinOptions of several Components say, serves concurrent Joins. Only
+// those exact types: a type that embeds one may have methods of its own.
+func authenticatorsForJoin(as []Authenticator) []Authenticator {
+	out := make([]Authenticator, len(as))
+	for i, a := range as {
+		switch a := a.(type) {
+		case *SCRAM:
+			out[i] = a.copyForJoin()
+		case *Cryptosign:
+			out[i] = a.copyForJoin()
+		default:
+			out[i] = a
+		}
+	}
+	return out
+}
+
 // Ticket is WAMP Ticket authentication: the ticket is sent as is. Use it
 // over TLS only.
 type Ticket struct {
@@ -50,7 +70,9 @@ func (a *Ticket) Authenticate(context.Context, *wamp.Challenge) (string, wamp.Di
 // CRA is WAMP Challenge-Response Authentication: the signature is
 // base64(HMAC-SHA256(key, challenge)), where the key is the secret, or,
 // when the challenge carries salt/iterations/keylen, the base64 of
-// PBKDF2-SHA256(secret, salt, iterations, keylen) (salted secrets).
+// PBKDF2-SHA256(secret, salt, iterations, keylen) (salted secrets). When
+// ctx ends during that derivation, Authenticate returns ctx's error at once;
+// the derivation finishes in the background.
 type CRA struct {
 	Secret string
 }
@@ -67,7 +89,7 @@ const craMaxPBKDF2Work = 1 << 24
 func (*CRA) HelloExtra(wamp.Transport) (wamp.Dict, error) { return nil, nil }
 
 // Authenticate signs the challenge.
-func (a *CRA) Authenticate(_ context.Context, ch *wamp.Challenge) (string, wamp.Dict, error) {
+func (a *CRA) Authenticate(ctx context.Context, ch *wamp.Challenge) (string, wamp.Dict, error) {
 	challenge, ok := ch.Extra["challenge"].(string)
 	if !ok {
 		return "", nil, errors.New("wamp/client: wampcra challenge without challenge string")
@@ -87,7 +109,7 @@ func (a *CRA) Authenticate(_ context.Context, ch *wamp.Challenge) (string, wamp.
 			return "", nil, fmt.Errorf("wamp/client: wampcra challenge asks for %d PBKDF2 iterations of %d octets, more than %d", iterations, keylen, craMaxPBKDF2Work/blocks)
 		}
 		var err error
-		if key, err = DeriveCRAKey(a.Secret, salt, iterations, keylen); err != nil {
+		if key, err = derive(ctx, func() ([]byte, error) { return DeriveCRAKey(a.Secret, salt, iterations, keylen) }); err != nil {
 			return "", nil, err
 		}
 	}
@@ -120,13 +142,18 @@ type Cryptosign struct {
 // Method returns "cryptosign".
 func (*Cryptosign) Method() string { return "cryptosign" }
 
+// copyForJoin returns a with none of a Join's state.
+func (a *Cryptosign) copyForJoin() *Cryptosign {
+	return &Cryptosign{PrivateKey: a.PrivateKey, ChannelBinding: a.ChannelBinding}
+}
+
 // HelloExtra announces the public key (and the channel binding).
 func (a *Cryptosign) HelloExtra(t wamp.Transport) (wamp.Dict, error) {
-	pub, ok := a.PrivateKey.Public().(ed25519.PublicKey)
-	if !ok || len(a.PrivateKey) != ed25519.PrivateKeySize {
+	// PrivateKey.Public slices the key: check its length first.
+	if len(a.PrivateKey) != ed25519.PrivateKeySize {
 		return nil, errors.New("wamp/client: cryptosign needs an Ed25519 private key")
 	}
-	extra := wamp.Dict{"pubkey": hex.EncodeToString(pub)}
+	extra := wamp.Dict{"pubkey": hex.EncodeToString(a.PrivateKey.Public().(ed25519.PublicKey))}
 	switch a.ChannelBinding {
 	case "":
 	case "tls-unique":
@@ -184,11 +211,19 @@ func (a *Cryptosign) Authenticate(_ context.Context, ch *wamp.Challenge) (string
 // whose channel_binding is not the one asked for, or whose costs are
 // unusually low (PBKDF2 below 1000 iterations, Argon2 below 512 KiB), as a
 // rogue router would send to get a password hash that is cheap to crack.
+// It also refuses costs a client should not pay for a router: Argon2 memory
+// above MaxArgon2Memory, or Argon2 work (iterations × memory) above
+// SCRAMMaxArgon2Work, which leaves a few seconds of derivation at most.
+// When ctx ends during the derivation, Authenticate returns ctx's error at
+// once; the derivation finishes in the background.
 type SCRAM struct {
 	AuthID           string
 	Password         string
 	SASLprepPassword bool
 	ChannelBinding   string // "", "tls-unique", "tls-server-end-point" or "tls-exporter"
+	// MaxArgon2Memory is the most Argon2 memory, in KiB, a challenge may
+	// ask for; zero means DefaultSCRAMMaxArgon2Memory.
+	MaxArgon2Memory int
 
 	clientNonce string
 	cbindData   []byte
@@ -202,8 +237,27 @@ const (
 	scramMinArgon2Memory     = auth.MinArgon2Memory // KiB
 )
 
+// Highest Argon2 costs SCRAM.Authenticate accepts from a router by default.
+// Autobahn|Python's and Crossbar's credentials (derive_scram_credential)
+// use 512 KiB and 4096 iterations (a work of 1<<21), RFC 9106's second
+// recommended setting 64 MiB and 3 iterations.
+const (
+	// DefaultSCRAMMaxArgon2Memory is SCRAM.MaxArgon2Memory when zero:
+	// 64 MiB, in KiB.
+	DefaultSCRAMMaxArgon2Memory = 64 << 10
+	// SCRAMMaxArgon2Work bounds iterations × memory (KiB) of an Argon2
+	// challenge: 8 GiB of memory passes, four times Autobahn's default.
+	SCRAMMaxArgon2Work = 1 << 23
+)
+
 // Method returns "scram".
 func (*SCRAM) Method() string { return "scram" }
+
+// copyForJoin returns a with none of a Join's state.
+func (a *SCRAM) copyForJoin() *SCRAM {
+	return &SCRAM{AuthID: a.AuthID, Password: a.Password, SASLprepPassword: a.SASLprepPassword,
+		ChannelBinding: a.ChannelBinding, MaxArgon2Memory: a.MaxArgon2Memory}
+}
 
 // HelloExtra sends a fresh client nonce and the channel binding type, and
 // reads the binding data from t's TLS connection.
@@ -223,7 +277,7 @@ func (a *SCRAM) HelloExtra(t wamp.Transport) (wamp.Dict, error) {
 }
 
 // Authenticate computes the client proof.
-func (a *SCRAM) Authenticate(_ context.Context, ch *wamp.Challenge) (string, wamp.Dict, error) {
+func (a *SCRAM) Authenticate(ctx context.Context, ch *wamp.Challenge) (string, wamp.Dict, error) {
 	nonce, _ := ch.Extra["nonce"].(string)
 	salt, _ := ch.Extra["salt"].(string)
 	kdf, _ := ch.Extra["kdf"].(string)
@@ -246,6 +300,18 @@ func (a *SCRAM) Authenticate(_ context.Context, ch *wamp.Challenge) (string, wam
 	case (kdf == "argon2id-13" || kdf == "argon2id13") && memory < scramMinArgon2Memory:
 		return "", nil, fmt.Errorf("wamp/client: scram challenge asks for %d KiB of Argon2 memory, less than %d", memory, scramMinArgon2Memory)
 	}
+	if kdf == "argon2id-13" || kdf == "argon2id13" {
+		maxMemory := int64(a.MaxArgon2Memory)
+		if maxMemory <= 0 {
+			maxMemory = DefaultSCRAMMaxArgon2Memory
+		}
+		if memory > maxMemory {
+			return "", nil, fmt.Errorf("wamp/client: scram challenge asks for %d KiB of Argon2 memory, more than %d (SCRAM.MaxArgon2Memory)", memory, maxMemory)
+		}
+		if iterations > SCRAMMaxArgon2Work/memory {
+			return "", nil, fmt.Errorf("wamp/client: scram challenge asks for %d Argon2 iterations of %d KiB, more work than %d (SCRAMMaxArgon2Work)", iterations, memory, int64(SCRAMMaxArgon2Work))
+		}
+	}
 	authID, err := auth.SASLprep(a.AuthID)
 	if err != nil {
 		return "", nil, fmt.Errorf("wamp/client: scram authid: %w", err)
@@ -253,10 +319,14 @@ func (a *SCRAM) Authenticate(_ context.Context, ch *wamp.Challenge) (string, wam
 	password := a.Password
 	if a.SASLprepPassword {
 		if password, err = auth.SASLprep(password); err != nil {
-			return "", nil, fmt.Errorf("wamp/client: scram password: %w", err)
+			// Not err: it names a character of the password, and Join
+			// sends the error to the router in ABORT.
+			return "", nil, errors.New("wamp/client: scram password: saslprep: prohibited text (auth.SASLprep tells which)")
 		}
 	}
-	if a.saltedPass, err = SCRAMSaltedPassword(kdf, password, salt, int(iterations), int(memory)); err != nil {
+	if a.saltedPass, err = derive(ctx, func() ([]byte, error) {
+		return SCRAMSaltedPassword(kdf, password, salt, int(iterations), int(memory))
+	}); err != nil {
 		return "", nil, err
 	}
 	// c=: Autobahn puts the challenge's (empty) channel_binding; with a
@@ -271,6 +341,31 @@ func (a *SCRAM) Authenticate(_ context.Context, ch *wamp.Challenge) (string, wam
 	}
 	a.authMessage = auth.SCRAMAuthMessage(authID, a.clientNonce, nonce, salt, int(iterations), auth.SCRAMCBind(a.ChannelBinding, a.cbindData))
 	return auth.SCRAMClientProof(a.saltedPass, a.authMessage), extra, nil
+}
+
+// derive runs f, a key derivation, for Authenticate: when ctx ends first it
+// returns ctx.Err() at once, and f, whose cost the limits above bound to
+// seconds, finishes in the background for nothing (a derivation cannot be
+// interrupted).
+func derive(ctx context.Context, f func() ([]byte, error)) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	type result struct {
+		key []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		key, err := f()
+		done <- result{key, err}
+	}()
+	select {
+	case r := <-done:
+		return r.key, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // connectionState returns the TLS state of t (rawsocket and websocket

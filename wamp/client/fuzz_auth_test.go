@@ -81,7 +81,7 @@ func FuzzChallenge(f *testing.F) {
 
 // expensive reports whether the client's own rules accept the challenge's
 // costs but they take long to pay: WAMP-SCRAM within its limits (PBKDF2
-// iterations up to 1<<24, Argon2 up to 4 GiB), WAMP-CRA within the same
+// iterations up to 1<<24, Argon2 up to DefaultSCRAMMaxArgon2Memory and SCRAMMaxArgon2Work), WAMP-CRA within the same
 // PBKDF2 work.
 func expensive(method uint8, extra wamp.Dict) bool {
 	it, _ := wamp.AsInt64(extra["iterations"])

@@ -3,7 +3,9 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"reflect"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -177,15 +179,23 @@ func join(ctx context.Context, t wamp.Transport, realm wamp.URI, opts JoinOption
 	for k, v := range opts.AuthExtra {
 		authextra[k] = v
 	}
-	if len(opts.Authenticators) > 0 {
-		methods := make([]any, 0, len(opts.Authenticators))
-		for _, a := range opts.Authenticators {
+	auths := authenticatorsForJoin(opts.Authenticators)
+	if len(auths) > 0 {
+		methods := make([]any, 0, len(auths))
+		setBy := map[string]Authenticator{}
+		for _, a := range auths {
 			methods = append(methods, a.Method())
 			extra, err := a.HelloExtra(t)
 			if err != nil {
 				return nil, err
 			}
 			for k, v := range extra {
+				// One authextra for all methods: two that need different
+				// values (channel bindings, say) cannot both be offered.
+				if b, ok := setBy[k]; ok && !reflect.DeepEqual(authextra[k], v) {
+					return nil, fmt.Errorf("wamp/client: authenticators %s and %s need different HELLO authextra.%s (%v, %v)", b.Method(), a.Method(), k, authextra[k], v)
+				}
+				setBy[k] = a
 				authextra[k] = v
 			}
 		}
@@ -208,17 +218,15 @@ func join(ctx context.Context, t wamp.Transport, realm wamp.URI, opts JoinOption
 		}
 		switch m := m.(type) {
 		case *wamp.Welcome:
-			if v, ok := used.(WelcomeVerifier); ok {
-				if err := v.VerifyWelcome(m.Details); err != nil {
-					return nil, err
-				}
+			if err := checkWelcome(used, auths, m.Details); err != nil {
+				return nil, err
 			}
 			return start(t, realm, m, opts), nil
 		case *wamp.Abort:
 			return nil, &AbortError{Reason: m.Reason, Details: m.Details}
 		case *wamp.Challenge:
 			used = nil
-			for _, a := range opts.Authenticators {
+			for _, a := range auths {
 				if a.Method() == m.AuthMethod {
 					used = a
 					break
@@ -241,6 +249,36 @@ func join(ctx context.Context, t wamp.Transport, realm wamp.URI, opts JoinOption
 			return nil, &wamp.ProtocolError{Msg: "unexpected " + m.Type().String() + " during join"}
 		}
 	}
+}
+
+// checkWelcome refuses a WELCOME that skips the router's part of mutual
+// authentication (WelcomeVerifier): used is the authenticator that answered
+// the last CHALLENGE (nil for none). A router must authenticate with the
+// method it names in WELCOME, and when every method offered is mutual, it
+// must prove itself before the client joins.
+func checkWelcome(used Authenticator, offered []Authenticator, details wamp.Dict) error {
+	method, _ := details["authmethod"].(string)
+	if used != nil {
+		if method != "" && method != used.Method() {
+			return &wamp.ProtocolError{Msg: "WELCOME with authmethod " + method + " after a " + used.Method() + " CHALLENGE"}
+		}
+		if v, ok := used.(WelcomeVerifier); ok {
+			return v.VerifyWelcome(details)
+		}
+		return nil
+	}
+	mutualOnly := len(offered) > 0
+	for _, a := range offered {
+		_, mutual := a.(WelcomeVerifier)
+		if mutual && a.Method() == method {
+			return errors.New("wamp/client: the router welcomed with authmethod " + method + " without a CHALLENGE, so it did not authenticate itself")
+		}
+		mutualOnly = mutualOnly && mutual
+	}
+	if mutualOnly {
+		return errors.New("wamp/client: the router welcomed without a CHALLENGE, so it did not authenticate itself as the authmethods offered require")
+	}
+	return nil
 }
 
 func start(t wamp.Transport, realm wamp.URI, w *wamp.Welcome, opts JoinOptions) *Session {
