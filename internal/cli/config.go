@@ -253,7 +253,7 @@ func serveConfig(ctx context.Context, path string, shutdown time.Duration, logge
 		}
 		where, err := cs.listen(t, tc)
 		if err != nil {
-			cs.close()
+			_ = cs.close() // the listen error says what went wrong
 			return fmt.Errorf("%s: %w", t.Path, err)
 		}
 		fmt.Fprintf(stdout, "autobahn serve: %s %s\n", t.Type, where)
@@ -267,8 +267,7 @@ func serveConfig(ctx context.Context, path string, shutdown time.Duration, logge
 		}
 	}
 	logger.Info("shutting down")
-	cs.close()
-	return nil
+	return cs.close()
 }
 
 // reload applies the file's principals, permissions and max_sessions
@@ -425,8 +424,10 @@ func (cs *configServer) acceptRawSocket(ln net.Listener, opts rawsocket.ServerOp
 
 // close stops the listeners and closes the router: every session gets
 // GOODBYE wamp.close.system_shutdown (net/http's Shutdown does not wait
-// for upgraded connections; the router does, a few seconds at most).
-func (cs *configServer) close() {
+// for upgraded connections; the router does, a few seconds at most). It
+// returns the deadline's error when sessions were still open at the end
+// of it (dropped: exit status 1, as --shutdown-timeout says).
+func (cs *configServer) close() error {
 	for _, ln := range cs.lns {
 		_ = ln.Close()
 	}
@@ -437,13 +438,16 @@ func (cs *configServer) close() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
+	var errs []error
 	for _, hs := range cs.https {
-		_ = hs.Shutdown(ctx)
+		errs = append(errs, hs.Shutdown(ctx))
 	}
 	cs.fabric.leave()
-	if err := cs.r.Close(ctx); err != nil {
-		cs.log.Warn("WAMP router close", "err", err)
+	rerr := cs.r.Close(ctx)
+	if rerr != nil {
+		cs.log.Warn("WAMP router close", "err", rerr)
 	}
 	cs.fabric.close()
 	cs.wg.Wait()
+	return errors.Join(append(errs, rerr)...)
 }

@@ -46,7 +46,10 @@ type wampServer struct {
 	fabric joinedFabric // --nats: left before the router closes, closed after
 }
 
-func newWAMPServer(realm string, logger *slog.Logger, stdout io.Writer, openFabric openFabric) (*wampServer, error) {
+// newWAMPServer makes the router of realm; its WebSocket sessions, on
+// net/http and on the event loop, take wsOpts (serve's flags: message
+// sizes, timeouts, keepalive, origins, compression).
+func newWAMPServer(realm string, wsOpts *ws.Options, logger *slog.Logger, stdout io.Writer, openFabric openFabric) (*wampServer, error) {
 	fab, err := openFabric.open(stdout, logger) // serve_fabric.go
 	if err != nil {
 		return nil, err
@@ -61,7 +64,7 @@ func newWAMPServer(realm string, logger *slog.Logger, stdout io.Writer, openFabr
 		fab.close()
 		return nil, err
 	}
-	w := &wampServer{r: r, log: logger, realm: realm, fabric: fab, opts: websocket.Options{Serializers: wampSerializers, WS: &ws.Options{Logger: logger}}}
+	w := &wampServer{r: r, log: logger, realm: realm, fabric: fab, opts: websocket.Options{Serializers: wampSerializers, WS: wsOpts}}
 	w.ctx, w.cancel = context.WithCancel(context.Background())
 	return w, nil
 }
@@ -190,23 +193,35 @@ func (w *wampServer) announce(out io.Writer, mainScheme string, mainAddr net.Add
 	fmt.Fprintln(out)
 }
 
-// close stops RawSocket and closes the router: every session still open
-// (on net/http, whose Shutdown does not wait for upgraded connections, and
-// on RawSocket) gets GOODBYE wamp.close.system_shutdown; it waits for them
-// up to a few seconds. Only the first call does anything.
-func (w *wampServer) close() { w.closed.Do(w.closeOnce) }
+// close is shutdown within a few seconds, for the paths that have no
+// deadline of their own (serve failing to start).
+func (w *wampServer) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = w.shutdown(ctx)
+}
 
-func (w *wampServer) closeOnce() {
+// shutdown stops RawSocket and closes the router: every session still
+// open (on net/http, whose Shutdown does not wait for upgraded
+// connections, and on RawSocket) gets GOODBYE wamp.close.system_shutdown;
+// it waits for them until ctx ends, then drops those left and returns
+// ctx's error. Only the first call of shutdown or close does anything.
+func (w *wampServer) shutdown(ctx context.Context) (err error) {
+	w.closed.Do(func() { err = w.closeOnce(ctx) })
+	return err
+}
+
+func (w *wampServer) closeOnce(ctx context.Context) error {
 	if w.rawLn != nil {
 		_ = w.rawLn.Close()
 	}
 	w.cancel()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
 	w.fabric.leave()
-	if err := w.r.Close(ctx); err != nil {
+	err := w.r.Close(ctx)
+	if err != nil {
 		w.log.Warn("WAMP router close", "err", err)
 	}
 	w.fabric.close()
 	w.wg.Wait()
+	return err
 }

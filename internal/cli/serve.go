@@ -82,16 +82,26 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, ext 
 	_, child := prefork.Child()
 	if f.procs > 1 {
 		if !child {
+			// What every child would fail on fails here, once: not N
+			// children restarted until the parent gives up.
+			if _, _, err := f.tlsConfig(logger); err != nil {
+				return err
+			}
+			// The children check --tls-cert on their own: SIGHUP must
+			// only not end the parent (serve_flags.go).
+			defer onHangup(logger, func() {})()
 			return runPrefork(ctx, f, args, stdout, stderr, logger) // serve_prefork.go
 		}
 		stdout = io.Discard // the parent lists the listeners, once
 	}
 	opts := f.wsOptions(logger)
-	tlsCfg, err := f.tlsConfig(logger)
+	tlsCfg, certs, err := f.tlsConfig(logger)
 	if err != nil {
 		return err
 	}
-	wampSrv, err := newWAMPServer(f.realm, logger, stdout, f.fabric.Open) // router.go
+	// SIGHUP reads the key pair again (serve_flags.go).
+	defer onHangup(logger, certs.reload)()
+	wampSrv, err := newWAMPServer(f.realm, opts, logger, stdout, f.fabric.Open) // router.go
 	if err != nil {
 		return err
 	}
@@ -237,18 +247,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, ext 
 		errc <- http.ErrServerClosed // no HTTP listener (--driver loop)
 	}
 	logger.Info("shutting down")
+	// One deadline, --shutdown-timeout, for all that follows.
+	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
+	defer cancel()
 	// The router first, while every server still runs: each WAMP session
 	// (net/http, event loop, RawSocket, in-process) gets GOODBYE
 	// wamp.close.system_shutdown and a chance to answer, before the
 	// servers' close frames (1001) would end the loop's sessions without
 	// it. (The deferred close then finds nothing to do.)
-	wampSrv.close()
-	// Every server shuts down at once, under one deadline: each sends all
-	// its connections their close frame (1001) together and waits at most
-	// its CloseTimeout for the replies, then drops the rest, so peers that
-	// do not answer cannot add up. A clean shutdown returns nil (exit 0).
-	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
-	defer cancel()
+	rerr := wampSrv.shutdown(sctx)
+	// Every server shuts down at once, under the same deadline: each sends
+	// all its connections their close frame (1001) together and waits at
+	// most its CloseTimeout for the replies, then drops the rest, so peers
+	// that do not answer cannot add up. A clean shutdown returns nil (exit
+	// 0).
 	shutdowns := []func(context.Context) error{hsrv.Shutdown, wsrv.Shutdown}
 	if loopOn {
 		shutdowns = append(shutdowns, lsrv.Shutdown)
@@ -266,7 +278,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, ext 
 		}()
 	}
 	wg.Wait()
-	err = errors.Join(errs...)
+	err = errors.Join(append(errs, rerr)...)
 	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
 		err = errors.Join(err, serr)
 	}

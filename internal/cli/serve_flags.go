@@ -9,11 +9,14 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/signal"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/autobahn-go/autobahn/prefork"
+	"github.com/autobahn-go/autobahn/wamp"
 	"github.com/autobahn-go/autobahn/ws"
 	"github.com/autobahn-go/autobahn/ws/ext/bzip2"
 	"github.com/autobahn-go/autobahn/ws/ext/deflate"
@@ -56,7 +59,7 @@ const serveUsage = `usage: autobahn serve [flags]
 
 Serves, in the foreground until SIGINT or SIGTERM (then every WebSocket
 gets close code 1001 and the exit status is 0; no daemonizing, suits
-systemd's Type=simple), on --addr:
+systemd's Type=simple; SIGHUP reads --tls-cert again), on --addr:
   /echo    WebSocket echo (every message sent back as it came)
   /ws      a WAMP router, realm --realm, anonymous (JSON, MessagePack, CBOR)
   /        a demo page;  /healthz  {"status":"ok","pid":N}
@@ -97,7 +100,7 @@ func parseServeFlags(args []string, stdout io.Writer, ext Extension) (*serveFlag
 	fs.StringVar(&f.configFile, "config", "", "serve the WAMP router and transports of this Crossbar-style JSON file instead (SIGHUP reloads principals, permissions and max_sessions)")
 	fs.StringVar(&f.checkFile, "check-config", "", "check this configuration file, print a summary and exit")
 	fs.IntVar(&f.procs, "procs", 1, "processes sharing the ports (SO_REUSEPORT, Linux), supervised by this one")
-	fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate chain: serve https:// and wss:// on --addr (either driver; --loop-addr too with --driver loop); reloaded when the file changes")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate chain: serve https:// and wss:// on --addr (either driver; --loop-addr too with --driver loop); reloaded when the file changes, at once on SIGHUP")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
 	fs.StringVar(&f.compress, "compress", "", "per-message compression to accept, in order of preference: deflate, bzip2, snappy (comma-separated)")
 	fs.IntVar(&f.compressThreshold, "compress-threshold", 0, "messages below this many bytes are sent uncompressed (0: 128; negative: compress all)")
@@ -186,8 +189,16 @@ func (f *serveFlags) check() error {
 	if f.procs < 1 {
 		return fmt.Errorf("serve: --procs %d: want 1 or more", f.procs)
 	}
+	// The router would refuse it in every process, a prefork child too.
+	if f.configFile == "" && f.checkFile == "" && !wamp.ValidURI(wamp.URI(f.realm), false, wamp.MatchExact) {
+		return fmt.Errorf("serve: --realm %q: want a WAMP URI (e.g. realm1, com.example)", f.realm)
+	}
 	if f.procs > 1 && (f.configFile != "" || f.checkFile != "") {
 		return errors.New("serve: --procs does not combine with --config or --check-config")
+	}
+	if f.procs > 1 && f.addr == "" {
+		// net.Listen would give each process a port of its own.
+		return errors.New("serve: --procs with --addr \"\": want host:port the processes share (e.g. 127.0.0.1:0 for any free port)")
 	}
 	if f.fabric.Check != nil {
 		if err := f.fabric.Check(f.procs); err != nil {
@@ -325,21 +336,22 @@ func listenTCP(addr string) (net.Listener, error) {
 
 // tlsConfig serves --tls-cert and --tls-key: HTTP/1.1 only (a WebSocket
 // upgrade needs it), TLS 1.2 or later, the key pair reloaded when either
-// file changes (checked at most once a second, on a handshake), so a
-// renewed certificate needs no restart. nil without --tls-cert.
-func (f *serveFlags) tlsConfig(logger *slog.Logger) (*tls.Config, error) {
+// file changes (checked at most once a second, on a handshake, and on
+// SIGHUP: reload), so a renewed certificate needs no restart. nil, nil
+// without --tls-cert.
+func (f *serveFlags) tlsConfig(logger *slog.Logger) (*tls.Config, *certReloader, error) {
 	if f.tlsCert == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	r := &certReloader{certFile: f.tlsCert, keyFile: f.tlsKey, log: logger}
 	if err := r.load(time.Now()); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	return &tls.Config{
 		MinVersion:     tls.VersionTLS12,
 		NextProtos:     []string{"http/1.1"},
 		GetCertificate: r.get,
-	}, nil
+	}, r, nil
 }
 
 // certReloader holds the key pair of --tls-cert and --tls-key.
@@ -395,4 +407,46 @@ func (r *certReloader) get(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 		}
 	}
 	return r.cert, nil
+}
+
+// reload reads the key pair now if the files changed (SIGHUP), rather
+// than on the first handshake a second after; nil (no --tls-cert) has
+// nothing to reload.
+func (r *certReloader) reload() {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.load(time.Now()); err != nil {
+		r.log.Warn("TLS certificate not reloaded", "err", err)
+	}
+}
+
+// onHangup calls reload on every SIGHUP (systemctl reload, kill -HUP),
+// whose default action would end the process without a close frame,
+// until the returned stop is called; stop waits for a reload under way.
+func onHangup(logger *slog.Logger, reload func()) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-hup:
+				logger.Info("SIGHUP")
+				reload()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(hup)
+		close(done)
+		wg.Wait()
+	}
 }
