@@ -238,6 +238,10 @@ func clientHandshake(nc net.Conn, u *url.URL, addr string, proxy *url.URL, secur
 		if cfg.ServerName == "" {
 			cfg.ServerName = u.Hostname()
 		}
+		// The upgrade is HTTP/1.1's: a configuration shared with an HTTP
+		// client offers h2 too, which a server would pick and then take
+		// the request for a broken HTTP/2 preface.
+		cfg.NextProtos = []string{"http/1.1"}
 		tc := tls.Client(nc, cfg)
 		if err := tc.Handshake(); err != nil {
 			return nil, err
