@@ -83,6 +83,10 @@ func (cl *Client) DialWith(ctx context.Context, rawURL string, h ws.Handler, opt
 	default:
 		return nil, errors.New("wsloop: URL scheme must be ws or wss")
 	}
+	if u.Hostname() == "" {
+		// The dial would take ":80" for the local system.
+		return nil, errors.New("wsloop: URL has no host")
+	}
 	proxy := o.Proxy
 	if proxy == nil {
 		proxy = ws.ProxyFromEnvironment

@@ -5,7 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
-	"slices"
+	"net"
 	"sync"
 	"sync/atomic"
 
@@ -23,7 +23,10 @@ func ListenAndServeTLS(ctx context.Context, addr string, h ws.Handler, opts *ws.
 	return listenAndServe(ctx, &Server{Handler: h, Options: opts, TLSConfig: cfg}, addr)
 }
 
-// clientTLSConfig is the configuration of one wss:// dial to host.
+// clientTLSConfig is the configuration of one wss:// dial to host. ALPN
+// offers http/1.1 alone, whatever cfg offers (a configuration shared with
+// an HTTP client offers h2 too): the upgrade is HTTP/1.1, and a server
+// that could pick h2 would take it for an HTTP/2 preface and hang up.
 func clientTLSConfig(cfg *tls.Config, host string) *tls.Config {
 	if cfg == nil {
 		cfg = &tls.Config{}
@@ -33,9 +36,7 @@ func clientTLSConfig(cfg *tls.Config, host string) *tls.Config {
 	if cfg.ServerName == "" {
 		cfg.ServerName = host
 	}
-	if !slices.Contains(cfg.NextProtos, "http/1.1") {
-		cfg.NextProtos = append(cfg.NextProtos, "http/1.1")
-	}
+	cfg.NextProtos = []string{"http/1.1"}
 	return cfg
 }
 
@@ -104,7 +105,11 @@ func (d *driver) startTLS(c *conn, client bool, cfg *tls.Config) {
 		// Dial's deadline): OnClose left the Dial's answer to us.
 		if dialed != nil {
 			if err == nil {
-				err = io.ErrUnexpectedEOF
+				// Closed as it went through: the server's
+				// refusal may have come behind it.
+				if err = t.refusal(); err == nil {
+					err = io.ErrUnexpectedEOF
+				}
 			}
 			dialed <- err // buffered, and nobody else sends
 		}
@@ -249,6 +254,12 @@ func (d *driver) tlsRead(c *conn) {
 // close_notify) is the reason OnClose reports.
 func (d *driver) tlsEnd(c *conn, err error) {
 	c.tls().err = err
+	if err == io.EOF && c.st.Load()&sShut == 0 {
+		// The peer's close_notify is answered with ours (RFC 5246
+		// 7.2.1; RFC 8446 6.1 wants one before we close), unless
+		// closing sent it already.
+		c.closeNotify()
+	}
 	if c.wsConn() == nil {
 		c.dialed(err)
 		d.fail(c)
@@ -333,6 +344,13 @@ func (c *conn) tlsClosed(err error) error {
 	if t == nil {
 		return err
 	}
+	dialing := !t.open && c.hs() != nil && c.hs().done != nil
+	var refused error
+	if dialing && t.mem != nil {
+		if done, hsErr := t.mem.handshakeResult(); done && hsErr == nil {
+			refused = t.refusal()
+		}
+	}
 	done, hsErr := true, error(nil) // the record layer took over after a handshake
 	if t.mem != nil {
 		done, hsErr = t.mem.closeConn()
@@ -342,17 +360,43 @@ func (c *conn) tlsClosed(err error) error {
 		putPart(t.part)
 		t.part = nil
 	}
-	if !t.open && c.hs() != nil && c.hs().done != nil {
-		if !done {
+	if dialing {
+		switch {
+		case !done:
 			c.hs().done = nil // the handshake goroutine answers Dial
-		} else if hsErr != nil {
+		case hsErr != nil:
 			err = hsErr // crypto/tls's reason, for Dial
+		case refused != nil:
+			err = refused
 		}
 	}
 	if err == nil {
 		err = t.err
 	}
 	return err
+}
+
+// refusal reads, for a Dial, the input that came behind the client's
+// handshake when the connection closed before the loop took it over: a
+// TLS 1.3 server refuses the client's certificate only then, with an
+// alert that is the reason to report. It returns crypto/tls's error for
+// that input, or nil. The caller is the one user of the memConn: the
+// loop in OnClose once the handshake goroutine returned, or that
+// goroutine once OnClose is over (closeConn left it the input).
+func (t *tlsLayer) refusal() error {
+	t.mem.toLoop()
+	bp := plainPool.Get().(*[]byte)
+	defer plainPool.Put(bp)
+	for {
+		_, err := t.tc.Read(*bp)
+		switch {
+		case err == nil:
+		case errors.Is(err, errWouldBlock), errors.Is(err, net.ErrClosed), err == io.EOF:
+			return nil
+		default:
+			return err
+		}
+	}
 }
 
 // maxRecordPlain is the most plaintext one TLS record holds (RFC 8446

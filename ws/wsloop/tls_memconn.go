@@ -270,12 +270,16 @@ func (m *memConn) Close() error {
 
 // closeConn is Close for the loop (OnClose): it reports whether the
 // handshake goroutine returned already, and how. Of closeConn and
-// handshakeDone, the later one sees the other's outcome.
+// handshakeDone, the later one sees the other's outcome. The input stays
+// for a handshake goroutine still running: a client's reads what came
+// behind its handshake for Dial's error (tlsLayer.refusal).
 func (m *memConn) closeConn() (done bool, hsErr error) {
 	m.mu.Lock()
 	done, hsErr = m.done, m.hsErr
 	m.closed = true
-	m.in = nil
+	if done {
+		m.in = nil
+	}
 	out := m.out
 	m.out = nil
 	m.mu.Unlock()

@@ -115,6 +115,7 @@ func (c *conn) leave(d *driver) {
 	case closing && linger:
 		c.linger(d)
 	case closing:
+		c.closeNotify() // TLS: each side ends its writing with one (RFC 8446 6.1)
 		_ = c.ec.Close()
 	}
 }

@@ -1,0 +1,80 @@
+package wsloop_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/autobahn-go/autobahn/eventloop"
+	"github.com/autobahn-go/autobahn/ws"
+	"github.com/autobahn-go/autobahn/ws/wsloop"
+)
+
+// TestReview14ClientRecordOverflow: a server that sends a record longer
+// than TLS allows (2^14 + 256 bytes of ciphertext, header aside) after
+// the upgrade has the loop's client answer record_overflow at its header
+// and close, on the record layer and with crypto/tls, rather than collect
+// the record.
+func TestReview14ClientRecordOverflow(t *testing.T) {
+	srvCert, pool := wsloop.NewTestCert(t, "server")
+	for _, cache := range []bool{false, true} {
+		name := "record-layer"
+		if cache {
+			name = "crypto-tls"
+		}
+		t.Run(name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			ccfg := &tls.Config{RootCAs: pool}
+			if cache {
+				ccfg.ClientSessionCache = tls.NewLRUClientSessionCache(1)
+			}
+			cl := &wsloop.Client{Options: &ws.Options{TLSConfig: ccfg}, Config: eventloop.Config{Loops: 1}}
+			defer cl.Close()
+			h := newEcho()
+			dialed := make(chan error, 1)
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				_, err := cl.Dial(ctx, "wss://"+ln.Addr().String()+"/", h)
+				dialed <- err
+			}()
+			nc, err := ln.Accept()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer nc.Close()
+			tc := tls.Server(nc, &tls.Config{Certificates: []tls.Certificate{srvCert}})
+			_ = tc.SetDeadline(time.Now().Add(10 * time.Second))
+			br := bufio.NewReader(tc)
+			resp := switchProtocols(t, br)
+			if _, err := io.WriteString(tc, resp); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-dialed; err != nil {
+				t.Fatal(err)
+			}
+			// The header of a record one byte too long, and some of it.
+			n := 1<<14 + 256 + 1
+			if _, err := nc.Write(append([]byte{23, 3, 3, byte(n >> 8), byte(n)}, bytes.Repeat([]byte{1}, 100)...)); err != nil {
+				t.Fatal(err)
+			}
+			if got := h.waitEnd(t); got != "false 1006 " {
+				t.Fatalf("client saw %q", got)
+			}
+			_, err = io.ReadAll(br)
+			if err == nil || !strings.Contains(err.Error(), "record overflow") {
+				t.Fatalf("server read %v, want the alert record_overflow", err)
+			}
+		})
+	}
+}
