@@ -69,6 +69,7 @@ func (c *Conn) WriteMessages(ctx context.Context, op Opcode, payloads [][]byte) 
 		}
 	}()
 	frag := c.opts.AutoFragmentSize
+	encoded := false // the extension encoded one of the messages
 	for _, p := range payloads {
 		fop, rsv := op, byte(0)
 		if c.codec != nil && c.codec.Encodes(op, len(p)) {
@@ -85,7 +86,7 @@ func (c *Conn) WriteMessages(ctx context.Context, op Opcode, payloads [][]byte) 
 				}
 				return c.encodeFailed(err)
 			}
-			p, rsv = out, c.codec.Rsv()
+			p, rsv, encoded = out, c.codec.Rsv(), true
 		}
 		for {
 			chunk := p
@@ -94,6 +95,9 @@ func (c *Conn) WriteMessages(ctx context.Context, op Opcode, payloads [][]byte) 
 			}
 			p = p[len(chunk):]
 			if err := w.frame(fop, rsv, len(p) == 0, chunk); err != nil {
+				if encoded {
+					return c.abandoned(ctx, err)
+				}
 				return err
 			}
 			if len(p) == 0 {
@@ -102,7 +106,11 @@ func (c *Conn) WriteMessages(ctx context.Context, op Opcode, payloads [][]byte) 
 			fop, rsv = OpContinuation, 0
 		}
 	}
-	return c.sentBatch(w.flush(), payloads)
+	err := w.flush()
+	if encoded {
+		err = c.abandoned(ctx, err)
+	}
+	return c.sentBatch(err, payloads)
 }
 
 // batchWriter gathers the frames of WriteMessages in *bp and writes them

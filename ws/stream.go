@@ -65,6 +65,7 @@ type messageWriter struct {
 	closed bool
 	err    error
 	enc    bool
+	fed    bool // the codec took a piece of this message
 	push   streamMode
 	out    []byte // encoded frame payload
 	utf8   autf8.Validator
@@ -111,6 +112,15 @@ func (w *messageWriter) flush(fin bool) {
 		op = OpContinuation
 	}
 	if w.enc {
+		// The codec cannot take a piece back: check first what would
+		// refuse the frame before anything went (a goroutine's context).
+		if w.push == streamNone {
+			if err := w.ctx.Err(); err != nil {
+				w.err = err
+				return
+			}
+		}
+		w.fed = true
 		var err error
 		if w.out, err = w.c.codec.Encode(w.out[:0], w.buf, fin); err != nil {
 			w.err = w.c.encodeFailed(err)
@@ -131,8 +141,9 @@ func (w *messageWriter) flush(fin bool) {
 }
 
 // Close sends the final frame and lets other messages go. If the message
-// cannot be finished (a write failed, or its text is not UTF-8 after part
-// of it was sent), the connection is closed with 1011.
+// cannot be finished after part of it was sent, or after the extension
+// encoded part of it (its state then has what the peer never saw), the
+// connection is closed with 1011.
 func (w *messageWriter) Close() error {
 	if w.closed {
 		return ErrClosed
@@ -149,7 +160,7 @@ func (w *messageWriter) Close() error {
 		if w.err == nil {
 			w.flush(true)
 		}
-		if w.err != nil && w.sent {
+		if w.err != nil && (w.sent || w.fed) {
 			// Part of the message left: the connection cannot go on.
 			_ = w.c.Close(StatusInternalError, "message abandoned")
 		}
@@ -162,7 +173,7 @@ func (w *messageWriter) Close() error {
 		w.flush(true)
 	}
 	w.c.unlockMessage()
-	if w.err != nil && w.sent && errors.Is(w.err, ErrInvalidUTF8) {
+	if w.err != nil && (w.sent || w.fed) && !errors.Is(w.err, ErrClosed) {
 		_ = w.c.Close(StatusInternalError, "message abandoned")
 	}
 	return w.err

@@ -52,6 +52,21 @@ func (c *Conn) writeMessageLocked(ctx context.Context, op Opcode, payload []byte
 	return c.writeFrames(ctx, op, rsv, payload)
 }
 
+// abandoned returns err, the outcome of a write of a message that cannot
+// be taken back: part of it went, or the extension encoded it. If ctx
+// ended before it all went, the connection, which stays open after such a
+// write, is failed with 1011: another message would go inside the one cut
+// short, or be encoded against extension state (a compressor's window)
+// holding what the peer never got.
+func (c *Conn) abandoned(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil && !errors.Is(err, ErrClosed) {
+		_ = c.fail(&ProtocolError{Code: StatusInternalError, Reason: "its context ended", Err: errAbandoned})
+	}
+	return err
+}
+
+var errAbandoned = errors.New("ws: message abandoned")
+
 // encodeFailed fails the connection with 1011 after the extension could
 // not encode a message: its state no longer matches the peer's.
 func (c *Conn) encodeFailed(err error) error {
@@ -61,11 +76,19 @@ func (c *Conn) encodeFailed(err error) error {
 }
 
 // writeFrames sends payload as one message, fragmented as configured; rsv
-// goes on the first frame. The caller holds the message lock.
+// goes on the first frame (an encoded message). The caller holds the
+// message lock.
 func (c *Conn) writeFrames(ctx context.Context, op Opcode, rsv byte, payload []byte) error {
-	return c.fragment(op, rsv, payload, func(op Opcode, rsv byte, fin bool, chunk []byte) error {
-		return c.writeFrame(ctx, op, rsv, fin, chunk, time.Time{})
+	went := false // a frame of the message went
+	err := c.fragment(op, rsv, payload, func(op Opcode, rsv byte, fin bool, chunk []byte) error {
+		err := c.writeFrame(ctx, op, rsv, fin, chunk, time.Time{})
+		went = went || err == nil
+		return err
 	})
+	if rsv != 0 || went {
+		return c.abandoned(ctx, err)
+	}
+	return err
 }
 
 // fragment cuts a message into frames of Options.AutoFragmentSize (one

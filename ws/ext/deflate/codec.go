@@ -29,7 +29,7 @@ type config struct {
 // Memory: without context takeover an idle connection holds no compressor
 // or decompressor state (both come from pools for one message); with it,
 // the sending side keeps an lzEncoder (window + slack + 16 KiB) and the
-// receiving side the peer's window (1<<decBits bytes).
+// receiving side the peer's window (1<<decBits bytes, at least 512).
 type codec struct {
 	cfg      config
 	shareKey string
@@ -40,7 +40,7 @@ type codec struct {
 	started bool // a message is being encoded
 
 	// Decoding.
-	hist []byte  // the last 1<<decBits bytes received (context takeover)
+	hist []byte  // the last bytes received (context takeover): see remember
 	in   *[]byte // compressed pieces of a fragmented message, pooled
 }
 
@@ -217,9 +217,11 @@ func (c *codec) Decode(dst, p []byte, final bool, limit int64) ([]byte, error) {
 	return dst, nil
 }
 
-// remember keeps the last 1<<decBits bytes of what was received.
+// remember keeps the last 1<<decBits bytes of what was received, and at
+// least 512: zlib cannot compress raw DEFLATE with a 256-byte window, so a
+// peer that negotiated 8 bits may use 9 (old zlib silently does).
 func (c *codec) remember(out []byte) {
-	w := 1 << c.cfg.decBits
+	w := 1 << max(c.cfg.decBits, 9)
 	if c.hist == nil {
 		c.hist = make([]byte, 0, w)
 	}
