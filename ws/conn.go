@@ -331,6 +331,7 @@ type readState struct {
 	parser    *Parser    // pooled; pull mode: nil from awaitInput until the next parse, push mode: held while a frame or message is under way
 	msg       *[]byte    // pooled, for messages that span reads
 	off       *offload   // push mode: a piece is being decoded off the loop
+	held      []byte     // push mode: input after the message PauseRead came in, parsed once reading resumes (holdInput)
 	msgCharge int64      // what the message being assembled holds of the MemoryBudget
 	p         *pullState // pull mode's reading and framing; nil in push mode
 }

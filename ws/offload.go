@@ -47,8 +47,9 @@ type CostlyDecoder interface {
 }
 
 // FeedResumer is the part of a PushOutput that lets the Conn decode
-// expensive messages off the loop. ResumeFeed is called from a decoding
-// goroutine once its work is done: the driver must then call
+// expensive messages off the loop and hold input while the application
+// paused reading. ResumeFeed is called from a decoding goroutine once its
+// work is done, and by ResumeRead (from any goroutine): the driver must then call
 // PushConn.Resume from its loop (soon, and not from inside ResumeFeed). A
 // driver that offers this must also pause reading (PauseRead and
 // ResumeRead); without both, the Conn decodes on the calling goroutine.
@@ -168,14 +169,29 @@ func decodeGuarded(codec Codec, dst, p []byte, final bool, limit int64) (out []b
 // Resume goes on with the input of a Conn whose message was decoded off
 // the loop, after the driver's ResumeFeed: it delivers the message to
 // h.OnMessage (or ends the connection on a decoding fault), parses the
-// input read meanwhile, and resumes reading. It reports whether the
-// connection is still open. Like Feed, it is the driver's, from its loop.
+// input read meanwhile, and resumes reading. After ResumeRead (which calls
+// ResumeFeed too) it parses the input held since PauseRead. It reports
+// whether the connection is still open. Like Feed, it is the driver's,
+// from its loop.
 func (p PushConn) Resume(h Handler) bool {
 	c := p.c
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
-	if c.told || c.readState == nil || c.off == nil || !c.off.done {
+	if c.told || c.readState == nil {
 		return !c.told
+	}
+	if c.off == nil {
+		// Called after ResumeRead: parse the input held since PauseRead
+		// (holdInput), unless reading is paused again.
+		if c.held == nil || c.userPaused() {
+			return true
+		}
+		in := c.held
+		c.held = nil
+		return c.feedLocked(in, h)
+	}
+	if !c.off.done {
+		return true
 	}
 	o := c.off
 	c.off = nil

@@ -58,7 +58,10 @@ type readPauser interface {
 // PauseRead asks the driver of a push-mode Conn to stop reading its input
 // until ResumeRead: the kernel's buffers fill and TCP flow control holds
 // the peer back, instead of a consumer that lags having to drop messages or
-// the connection. Messages already read may still come to OnMessage. It is
+// the connection. On a driver that can hold input (a FeedResumer: wsloop),
+// no message comes to OnMessage after the one under way when PauseRead is
+// called, until ResumeRead; with other drivers messages already read may
+// still come. It is
 // safe from any goroutine and never waits. It does nothing on a Conn that
 // is not in push mode (its reader pauses by not reading) or whose driver
 // cannot pause.
@@ -85,6 +88,11 @@ func (c *Conn) pause(reason connFlags, v bool) {
 	case was && !now:
 		c.resumed()
 		p.ResumeRead()
+		if r, ok := p.(FeedResumer); ok && reason == flagUPause {
+			// Input held since the pause (holdInput) is parsed on the
+			// driver's loop, in Resume.
+			r.ResumeFeed()
+		}
 	}
 }
 
@@ -130,7 +138,37 @@ func (p PushConn) Feed(in []byte, h Handler) bool {
 		o.backlog = append(o.backlog, in...)
 		return true
 	}
+	if rs := c.readState; rs != nil && rs.held != nil {
+		// Input held since PauseRead: this comes after it.
+		rs.held = append(rs.held, in...)
+		if c.userPaused() {
+			return true
+		}
+		in, rs.held = rs.held, nil
+	}
 	return c.feedLocked(in, h)
+}
+
+// userPaused reports whether PauseRead is in force.
+func (c *Conn) userPaused() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.has(flagUPause)
+}
+
+// holdInput keeps in, the input after a message whose OnMessage paused
+// reading (PauseRead), for Resume or the next Feed after ResumeRead,
+// where a driver can call Resume (a FeedResumer that pauses reading): the
+// driver stops reading, and so a consumer that pauses when it has enough
+// (a WAMP session's inbox) is not handed the rest of a read that may hold
+// thousands of messages. What is held is bounded by what the driver read
+// before its pause took effect (about one read). c.rmu must be held.
+func (c *Conn) holdInput(in []byte) bool {
+	if _, ok := c.nc.(offloadDriver); !ok || !c.userPaused() {
+		return false
+	}
+	c.held = append([]byte(nil), in...)
+	return true
 }
 
 // feedLocked is Feed's parsing, also Resume's. c.rmu must be held. The
@@ -151,7 +189,7 @@ func (c *Conn) feedLocked(in []byte, h Handler) bool {
 	open := c.feedParse(in, h)
 	if p := c.parser; p.idle() {
 		p.release()
-		if rs := c.readState; rs.msg == nil && rs.off == nil && rs.msgCharge == 0 {
+		if rs := c.readState; rs.msg == nil && rs.off == nil && rs.msgCharge == 0 && rs.held == nil {
 			readStatePool.Put(rs)
 			c.readState = nil
 		} else {
@@ -202,6 +240,9 @@ func (c *Conn) feedParse(in []byte, h Handler) bool {
 				c.metrics.Received(len(msg))
 				h.OnMessage(c, c.mop, msg)
 				c.releaseMsg()
+				if len(in) > 0 && c.holdInput(in) {
+					return true
+				}
 			}
 		case EventPing:
 			if err := c.pushControl(OpPong, ev.Payload); err != nil && !errors.Is(err, ErrClosed) {
@@ -253,6 +294,9 @@ func (p PushConn) FeedEnd(h Handler, cause error) {
 // end tells h how the connection ended, once. c.rmu must be held.
 func (c *Conn) end(h Handler, err error) {
 	c.told = true
+	if rs := c.readState; rs != nil {
+		rs.held = nil
+	}
 	if rs := c.readState; rs != nil && (rs.off == nil || rs.off.done) {
 		rs.off = nil
 		c.releaseMsg()

@@ -66,11 +66,11 @@ type Options struct {
 	// LoopHandler), what a Conn holds received but not yet taken by Recv:
 	// the loop reads whether Recv is called or not, until the inbox holds a
 	// quarter of either bound: then it stops reading that connection (TCP
-	// pushes back on the peer) until Recv took it down to an eighth. Input
-	// that was read all the same and goes past a bound (a read buffer full
-	// of small messages with a small InboxMessages, one message larger than
-	// the rest of InboxBytes) gets the connection closed with 1008 (policy
-	// violation), and Recv returns ErrInboxFull. A message always fits into
+	// pushes back on the peer) until Recv took it down to an eighth. The
+	// rest of a read that paused (a read buffer full of small messages)
+	// waits in ws until then. A message that goes past a bound all the same
+	// (one larger than the rest of InboxBytes) gets the connection closed
+	// with 1008 (policy violation), and Recv returns ErrInboxFull. A message always fits into
 	// an empty inbox (WS.MaxMessagePayload bounds its size). 0 means the defaults
 	// (DefaultInboxBytes, DefaultInboxMessages), negative no limit. The
 	// goroutine driver (Dial, Accept, New) holds no inbox: Recv reads from

@@ -57,8 +57,9 @@
 // default 4096); Recv takes and decodes it on the caller's goroutine.
 // While Recv lags the loop stops reading the connection once the inbox
 // holds a quarter of a bound, and resumes at an eighth: TCP pushes back on
-// the peer, nothing is dropped. Input read before the pause that still
-// goes past the bound gets the connection closed with 1008, policy
+// the peer, nothing is dropped (the rest of the read that paused waits in
+// ws). A message that still goes past a bound (one larger than the rest
+// of InboxBytes) gets the connection closed with 1008, policy
 // violation, chosen over 1013 (try again later) because the limit is the
 // receiver's policy, like 1009 for size, and applies to clients and servers
 // alike; the queued messages are dropped and Recv returns ErrInboxFull.

@@ -303,15 +303,13 @@ func TestLoopContextCancel(t *testing.T) {
 	}
 }
 
-// flood sends n JSON messages of about size bytes each, ignoring write
-// errors (the receiver closes midway), then reads until the end.
-func flood(c *ws.Conn, n, size int) error {
-	b, _ := json.Serializer{}.AppendMessage(nil, &wamp.Publish{Request: 1, Options: wamp.Dict{}, Topic: "t", Args: wamp.List{strings.Repeat("x", size)}})
-	// In one write, so that the loop reads them at once: past the inbox's
-	// bound before it can pause reading.
-	msgs := make([][]byte, n)
-	for i := range msgs {
-		msgs[i] = b
+// flood sends JSON messages of about the given sizes in bytes, ignoring
+// write errors (the receiver closes midway), then reads until the end.
+func flood(c *ws.Conn, sizes ...int) error {
+	// In one write, so that the loop reads them at once.
+	msgs := make([][]byte, len(sizes))
+	for i, size := range sizes {
+		msgs[i], _ = json.Serializer{}.AppendMessage(nil, &wamp.Publish{Request: wamp.ID(i + 1), Options: wamp.Dict{}, Topic: "t", Args: wamp.List{strings.Repeat("x", size)}})
 	}
 	_ = c.WriteMessages(context.Background(), ws.OpText, msgs)
 	for {
@@ -321,51 +319,42 @@ func flood(c *ws.Conn, n, size int) error {
 	}
 }
 
-// TestLoopInboxFull: a peer whose messages, read at once, go past the
-// inbox's bound while Recv is not called has its connection closed with
-// 1008, and Recv then returns ErrInboxFull (the queued messages are
-// dropped). (Sent over time they would be held back instead:
+// TestLoopInboxFull: a message that goes past the inbox's bound while Recv
+// is not called (one larger than the rest of InboxBytes, read at once with
+// the message before it) has its connection closed with 1008, and Recv
+// then returns ErrInboxFull (the queued messages are dropped). (Smaller
+// messages are held back instead: TestLoopInboxHoldsRead,
 // TestLoopInboxPushesBack.)
 func TestLoopInboxFull(t *testing.T) {
-	tests := []struct {
-		name  string
-		opts  websocket.Options
-		n     int
-		size  int
-		bound string
-	}{
-		{"count", websocket.Options{Serializers: all, InboxMessages: 10}, 100, 10, "10 messages"},
-		{"bytes", websocket.Options{Serializers: all, InboxBytes: 1000}, 100, 300, "3 messages"},
-	}
-	for _, tt := range tests {
-		t.Run("loop server by "+tt.name, func(t *testing.T) {
-			release := make(chan struct{})
-			got := make(chan error, 1)
-			url := startLoopServer(t, tt.opts, func(c *websocket.Conn) {
-				<-release // a session too busy to Recv
-				_, err := c.Recv(context.Background())
-				got <- err
-			})
-			wc, err := ws.Dial(ctxT(t), url, &ws.Options{Subprotocols: []string{"wamp.2.json"}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = flood(wc, tt.n, tt.size)
-			var ce *ws.CloseError
-			if !errors.As(err, &ce) || ce.Code != ws.StatusPolicyViolation {
-				t.Fatalf("flooding peer: %v", err)
-			}
-			close(release)
-			err = <-got
-			if !errors.Is(err, websocket.ErrInboxFull) || !strings.Contains(err.Error(), tt.bound) {
-				t.Fatalf("Recv: %v", err)
-			}
+	opts := websocket.Options{Serializers: all, InboxBytes: 1000}
+	const bound = "1 messages"
+	t.Run("loop server", func(t *testing.T) {
+		release := make(chan struct{})
+		got := make(chan error, 1)
+		url := startLoopServer(t, opts, func(c *websocket.Conn) {
+			<-release // a session too busy to Recv
+			_, err := c.Recv(context.Background())
+			got <- err
 		})
-	}
+		wc, err := ws.Dial(ctxT(t), url, &ws.Options{Subprotocols: []string{"wamp.2.json"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = flood(wc, 100, 900)
+		var ce *ws.CloseError
+		if !errors.As(err, &ce) || ce.Code != ws.StatusPolicyViolation {
+			t.Fatalf("flooding peer: %v", err)
+		}
+		close(release)
+		err = <-got
+		if !errors.Is(err, websocket.ErrInboxFull) || !strings.Contains(err.Error(), bound) {
+			t.Fatalf("Recv: %v", err)
+		}
+	})
 	t.Run("loop client", func(t *testing.T) {
 		flooded := make(chan error, 1)
-		url := rawServer(t, []string{"wamp.2.json"}, func(c *ws.Conn) { flooded <- flood(c, 100, 10) })
-		c := dialLoop(t, url, websocket.Options{Serializers: all, InboxMessages: 10})
+		url := rawServer(t, []string{"wamp.2.json"}, func(c *ws.Conn) { flooded <- flood(c, 100, 900) })
+		c := dialLoop(t, url, opts)
 		var ce *ws.CloseError
 		if err := <-flooded; !errors.As(err, &ce) || ce.Code != ws.StatusPolicyViolation {
 			t.Fatalf("flooding peer: %v", err)
@@ -390,6 +379,55 @@ func TestLoopInboxFull(t *testing.T) {
 			if _, err := c.Recv(ctxT(t)); err != nil {
 				t.Fatalf("Recv %d: %v", i, err)
 			}
+		}
+	})
+}
+
+// TestLoopInboxHoldsRead: small messages read at once, far more than
+// InboxMessages, while Recv is not called: the inbox pauses reading, the
+// rest of the read waits in ws, and every message comes to Recv, in order.
+// (They used to be queued all the same, past the bound: 1008.)
+func TestLoopInboxHoldsRead(t *testing.T) {
+	opts := websocket.Options{Serializers: all, InboxMessages: 10}
+	sizes := make([]int, 100)
+	for i := range sizes {
+		sizes[i] = 10
+	}
+	recvAll := func(c *websocket.Conn) error {
+		for i := range sizes {
+			m, err := c.Recv(ctxT(t))
+			if err != nil {
+				return fmt.Errorf("Recv %d: %w", i, err)
+			}
+			if p, ok := m.(*wamp.Publish); !ok || p.Request != wamp.ID(i+1) {
+				return fmt.Errorf("message %d: %v", i, m)
+			}
+		}
+		return nil
+	}
+	t.Run("loop server", func(t *testing.T) {
+		release := make(chan struct{})
+		got := make(chan error, 1)
+		url := startLoopServer(t, opts, func(c *websocket.Conn) {
+			<-release // a session too busy to Recv
+			got <- recvAll(c)
+		})
+		wc, err := ws.Dial(ctxT(t), url, &ws.Options{Subprotocols: []string{"wamp.2.json"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer wc.CloseNow()
+		go flood(wc, sizes...)
+		close(release)
+		if err := <-got; err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("loop client", func(t *testing.T) {
+		url := rawServer(t, []string{"wamp.2.json"}, func(c *ws.Conn) { flood(c, sizes...) })
+		c := dialLoop(t, url, opts)
+		if err := recvAll(c); err != nil {
+			t.Fatal(err)
 		}
 	})
 }
