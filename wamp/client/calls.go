@@ -54,7 +54,11 @@ func (s *Session) roundTrip(ctx context.Context, id wamp.ID, m wamp.Message, ins
 		p.recycle()
 		return a, errorOf(a)
 	case <-s.done:
-		s.forget(id)
+		if s.taken(id, p) { // answered before the session ended
+			a := <-p.ch
+			p.recycle()
+			return a, errorOf(a)
+		}
 		return nil, s.closedErr()
 	case <-ctx.Done():
 		s.mu.Lock()
@@ -76,6 +80,18 @@ func (s *Session) roundTrip(ctx context.Context, id wamp.ID, m wamp.Message, ins
 		s.mu.Unlock()
 		return nil, ctx.Err()
 	}
+}
+
+// taken reports whether the reader has taken the answer to request id,
+// which is then on its way to p.ch; if not, it forgets id.
+func (s *Session) taken(id wamp.ID, p *pending) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pending[id] != p {
+		return true
+	}
+	delete(s.pending, id)
+	return false
 }
 
 func errorOf(m wamp.Message) error {

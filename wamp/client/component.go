@@ -78,7 +78,10 @@ type Component struct {
 	Retry   RetryPolicy
 	// OnJoin runs after every join; its ctx ends when the session does.
 	// An error (or a panic, recovered, logged and counted in the
-	// session's Stats) leaves the session and counts as a failed attempt.
+	// session's Stats) leaves the session and counts as a failed attempt,
+	// unless the router or the connection had ended the session already
+	// (then OnJoin's error is taken for a consequence: the session was
+	// lost, as if OnJoin had returned nil).
 	OnJoin func(ctx context.Context, s *Session) error
 	// OnLeave runs after every session end with its reason, once the
 	// session's handlers have returned (Session.Wait; unless Run's ctx
@@ -152,7 +155,13 @@ func (c *Component) once(ctx context.Context) (joined bool, err error) {
 		}
 	}()
 	if c.OnJoin != nil {
-		if err := c.onJoin(sctx, s); err != nil {
+		// An OnJoin that ends with an error once the router or the
+		// connection ended the session (its ctx.Err(), ErrSessionClosed …)
+		// lost the session like any other: the attempt joined, and OnLeave
+		// gets the session's reason. An OnJoin that closed the session
+		// itself failed.
+		err := c.onJoin(sctx, s)
+		if lost := s.Err(); err != nil && (lost == nil || errors.Is(lost, ErrSessionClosed)) {
 			lctx, lcancel := context.WithTimeout(context.Background(), 5*time.Second)
 			s.Leave(lctx, "")
 			lcancel()

@@ -129,6 +129,7 @@ func (s *Session) dispatch(m wamp.Message) bool {
 				s.mu.Lock()
 				revoked := s.subs[id]
 				delete(s.subs, id)
+				delete(s.retainedTo, id)
 				s.mu.Unlock()
 				reason, _ := m.Details["reason"].(string)
 				for _, sub := range revoked {
@@ -151,6 +152,18 @@ func (s *Session) dispatch(m wamp.Message) bool {
 	case *wamp.Event:
 		s.mu.Lock()
 		handlers := s.subs[m.Subscription]
+		if to := s.retainedTo[m.Subscription]; to != nil {
+			if retained, _ := m.Details["retained"].(bool); retained {
+				// Only for the Subscribe that asked for it (and not at all
+				// once that one is unsubscribed): the others had the event
+				// live, or were not to get it.
+				if slices.Contains(handlers, to) {
+					handlers = []*Subscription{to}
+				} else {
+					handlers = nil
+				}
+			}
+		}
 		s.mu.Unlock()
 		for _, sub := range handlers {
 			h := sub.handler

@@ -11,8 +11,8 @@ type EventHandler func(*wamp.Event)
 
 // SubscribeOptions configure Subscribe.
 type SubscribeOptions struct {
-	Match       string // "", "prefix" or "wildcard"
-	GetRetained bool   // ask for the topic's retained event
+	Match       string // "", "exact", "prefix" or "wildcard"; Subscribe refuses others
+	GetRetained bool   // ask for the topic's retained event (for this Subscription only)
 	Options     wamp.Dict
 }
 
@@ -30,6 +30,9 @@ func (s *Session) Subscribe(ctx context.Context, topic wamp.URI, h EventHandler,
 	if opts == nil {
 		opts = &SubscribeOptions{}
 	}
+	if err := checkMatch(opts.Match); err != nil {
+		return nil, err
+	}
 	options := wamp.Dict{}
 	if opts.Match != "" && opts.Match != wamp.MatchExact {
 		options["match"] = opts.Match
@@ -40,6 +43,7 @@ func (s *Session) Subscribe(ctx context.Context, topic wamp.URI, h EventHandler,
 	for k, v := range opts.Options {
 		options[k] = v
 	}
+	getRetained, _ := options["get_retained"].(bool)
 	r := &Subscription{Topic: topic, handler: h}
 	for {
 		// doomed: the router answered this SUBSCRIBE with a subscription
@@ -54,6 +58,16 @@ func (s *Session) Subscribe(ctx context.Context, topic wamp.URI, h EventHandler,
 				} else {
 					r.ID = sub.Subscription
 					s.subs[r.ID] = append(s.subs[r.ID], r)
+					// The retained events the router sends next (WAMP
+					// spec, "Event Retention") are this Subscribe's.
+					if getRetained {
+						if s.retainedTo == nil {
+							s.retainedTo = map[wamp.ID]*Subscription{}
+						}
+						s.retainedTo[r.ID] = r
+					} else {
+						delete(s.retainedTo, r.ID)
+					}
 				}
 				s.mu.Unlock()
 			}
@@ -71,6 +85,13 @@ func (s *Session) Subscribe(ctx context.Context, topic wamp.URI, h EventHandler,
 			undo := len(s.subs[sub.Subscription]) == 0 && s.unsubs[sub.Subscription] == nil
 			if undo {
 				s.startUnsubscribe(sub.Subscription)
+			} else if getRetained && len(s.subs[sub.Subscription]) > 0 {
+				// The retained events that follow are r's, which is not
+				// installed: nobody's.
+				if s.retainedTo == nil {
+					s.retainedTo = map[wamp.ID]*Subscription{}
+				}
+				s.retainedTo[sub.Subscription] = r
 			}
 			s.mu.Unlock()
 			if undo {
@@ -178,6 +199,7 @@ func (s *Session) Unsubscribe(ctx context.Context, sub *Subscription) error {
 		return nil
 	}
 	delete(s.subs, sub.ID)
+	delete(s.retainedTo, sub.ID)
 	s.startUnsubscribe(sub.ID)
 	s.mu.Unlock()
 	return s.unsubscribe(ctx, sub.ID)

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/autobahn-go/autobahn/wamp"
@@ -25,7 +26,8 @@ type CallOptions struct {
 	// Call, before Call returns (not after Call returned, nor after the
 	// session ended). It may call the session.
 	OnProgress func(*wamp.Result)
-	// CancelMode is sent in CANCEL when ctx ends first; default "kill".
+	// CancelMode is sent in CANCEL when ctx ends first: CancelSkip,
+	// CancelKill (the default) or CancelKillNoWait; Call refuses others.
 	CancelMode string
 	// DiscloseMe asks the dealer to tell the callee who calls.
 	DiscloseMe bool
@@ -37,10 +39,18 @@ var noCallOptions CallOptions
 
 // Call calls procedure and waits for its final result. When ctx ends first,
 // Call sends CANCEL (CallOptions.CancelMode) and returns ctx.Err() at once;
-// the dealer's late answer is dropped. A WAMP error comes back as *Error.
+// the dealer's late answer is dropped. An answer read before ctx or the
+// session ended is returned. A WAMP error comes back as *Error.
 func (s *Session) Call(ctx context.Context, procedure wamp.URI, args wamp.List, kwargs wamp.Dict, opts *CallOptions) (*wamp.Result, error) {
 	if opts == nil {
 		opts = &noCallOptions
+	}
+	switch opts.CancelMode {
+	case "", CancelSkip, CancelKill, CancelKillNoWait:
+	default:
+		// A router takes another mode in CANCEL for a protocol violation
+		// and aborts the session.
+		return nil, fmt.Errorf("wamp/client: CallOptions.CancelMode %q: want %q, %q or %q", opts.CancelMode, CancelSkip, CancelKill, CancelKillNoWait)
 	}
 	var options wamp.Dict // nil is written as {}: no allocation for plain calls
 	set := func(k string, v any) {
@@ -76,21 +86,18 @@ func (s *Session) Call(ctx context.Context, procedure wamp.URI, args wamp.List, 
 	for {
 		select {
 		case a := <-p.ch:
-			if progWake != nil {
-				s.runProgress(p) // the ones that came before a
-			}
-			p.recycle()
-			if err := errorOf(a); err != nil {
-				return nil, err
-			}
-			return a.(*wamp.Result), nil
+			return s.callAnswer(p, a, progWake != nil)
 		case <-progWake:
 			s.runProgress(p)
 		case <-s.done:
-			s.forget(id)
+			if s.taken(id, p) { // answered before the session ended
+				return s.callAnswer(p, <-p.ch, progWake != nil)
+			}
 			return nil, s.closedErr()
 		case <-ctx.Done():
-			s.forget(id)
+			if s.taken(id, p) { // answered before ctx ended: nothing to cancel
+				return s.callAnswer(p, <-p.ch, progWake != nil)
+			}
 			mode := opts.CancelMode
 			if mode == "" {
 				mode = CancelKill
@@ -102,6 +109,22 @@ func (s *Session) Call(ctx context.Context, procedure wamp.URI, args wamp.List, 
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// callAnswer returns Call's final answer a, after the progressive results
+// that came before it when progress is set.
+func (s *Session) callAnswer(p *pending, a wamp.Message, progress bool) (*wamp.Result, error) {
+	if progress {
+		s.runProgress(p)
+	}
+	p.recycle()
+	switch a := a.(type) {
+	case *wamp.Result:
+		return a, nil
+	case *wamp.Error:
+		return nil, errorOf(a)
+	}
+	return nil, &wamp.ProtocolError{Msg: "CALL answered with " + a.Type().String()}
 }
 
 // Invocation is what a Handler gets: the INVOCATION message plus helpers.
@@ -153,11 +176,21 @@ type Handler func(ctx context.Context, inv *Invocation) (*Result, error)
 
 // RegisterOptions configure Register.
 type RegisterOptions struct {
-	Match          string // "", "prefix" or "wildcard"
-	Invoke         string // shared registration policy: "single", "roundrobin", "random", "first", "last"
+	Match          string // "", "exact", "prefix" or "wildcard"; Register refuses others
+	Invoke         string // shared registration policy: "single", "roundrobin", "random", "first", "last"; Register refuses others
 	DiscloseCaller bool
 	Concurrency    int // at most this many concurrent invocations (dealer-enforced); 0: unlimited
 	Options        wamp.Dict
+}
+
+// checkMatch refuses a match policy the WAMP spec does not define, which a
+// router takes for a protocol violation and aborts the session for.
+func checkMatch(match string) error {
+	switch match {
+	case "", wamp.MatchExact, wamp.MatchPrefix, wamp.MatchWildcard:
+		return nil
+	}
+	return fmt.Errorf("wamp/client: match policy %q: want exact, prefix or wildcard", match)
 }
 
 // Registration is a registered procedure.
@@ -171,6 +204,14 @@ type Registration struct {
 func (s *Session) Register(ctx context.Context, procedure wamp.URI, h Handler, opts *RegisterOptions) (*Registration, error) {
 	if opts == nil {
 		opts = &RegisterOptions{}
+	}
+	if err := checkMatch(opts.Match); err != nil {
+		return nil, err
+	}
+	switch opts.Invoke {
+	case "", "single", "roundrobin", "random", "first", "last":
+	default:
+		return nil, fmt.Errorf("wamp/client: RegisterOptions.Invoke %q: want single, roundrobin, random, first or last", opts.Invoke)
 	}
 	options := wamp.Dict{}
 	if opts.Match != "" && opts.Match != wamp.MatchExact {

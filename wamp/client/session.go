@@ -100,6 +100,12 @@ type Session struct {
 	sentGoodbye bool
 	err         error
 
+	// retainedTo (under mu) is, per subscription ID, the Subscription
+	// that asked for the retained events the router sends after its
+	// SUBSCRIBED (pubsub.go): they are not for the others that share the
+	// ID.
+	retainedTo map[wamp.ID]*Subscription
+
 	// Invocations whose handler runs or is about to (invRunning, at most
 	// invLimit unless that is 0), and those waiting for one of them to
 	// return (invQueue, at most invLimit).
