@@ -166,10 +166,10 @@ func (s *session) authHello(rm *realm, authid string, methods []string, details 
 			if role == "" {
 				role = "anonymous"
 			}
-			if authid == "" {
-				authid = fmt.Sprintf("anonymous-%d", wamp.GlobalID())
-			}
-			return s.welcome(rm, authid, role, "anonymous")
+			// Nothing vouches for the authid HELLO claims: a generated one,
+			// as Crossbar gives, so that an anonymous client never passes
+			// for an authenticated user (eligible_authid, caller_authid).
+			return s.welcome(rm, fmt.Sprintf("anonymous-%d", wamp.GlobalID()), role, "anonymous")
 		case "ticket":
 			if dyn == nil && cfg.Tickets == nil {
 				continue
@@ -339,6 +339,19 @@ func (s *session) authAuthenticate(m *wamp.Authenticate) bool {
 	}
 	if cfg == nil { // a Reload took the realm off the session's endpoint
 		return fail()
+	}
+	if pa.method != "ticket" && pr.provider == "" {
+		// A static principal: the answer is checked against the current
+		// configuration's, which a Reload may have changed or removed
+		// since the CHALLENGE (as a ticket is). A changed secret, key or
+		// SCRAM salt fails the answer (a SCRAM Password without Salt is
+		// salted anew by each Reload: the client joins again).
+		if pr = cfg.auth.principal(pa.method, pa.authid); pr == nil {
+			return fail()
+		}
+		if pa.method == "cryptosign" && !authorized(pr.keys, pa.pubkey) {
+			return fail()
+		}
 	}
 	var extra wamp.Dict
 	switch pa.method {

@@ -50,6 +50,20 @@ func role(r string) string {
 	return r
 }
 
+// principal returns the static principal authid of method, nil if there
+// is none.
+func (ra *realmAuth) principal(method, authid string) *principal {
+	switch method {
+	case "wampcra":
+		return ra.cra[authid]
+	case "scram":
+		return ra.scram[authid]
+	case "cryptosign":
+		return ra.cryptosign[authid]
+	}
+	return nil
+}
+
 // compilePrincipal decodes p's credentials for method.
 func compilePrincipal(method, authid string, p *Principal) (*principal, error) {
 	pr := &principal{authid: authid, role: role(p.AuthRole), extra: p.Extra}

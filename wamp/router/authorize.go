@@ -314,6 +314,9 @@ type actionOf struct {
 	uri           wamp.URI
 	options       wamp.Dict
 	request       wamp.ID
+	// az is the authorization that chose a ProcedureAuthorizer for it
+	// (procedureAuthorizer); nil otherwise.
+	az *authorization
 }
 
 // actionOfMessage returns m's action; false for the messages that need
@@ -321,13 +324,13 @@ type actionOf struct {
 func actionOfMessage(m wamp.Message) (actionOf, bool) {
 	switch m := m.(type) {
 	case *wamp.Call:
-		return actionOf{ActionCall, wamp.MatchExact, m.Procedure, m.Options, m.Request}, true
+		return actionOf{action: ActionCall, match: wamp.MatchExact, uri: m.Procedure, options: m.Options, request: m.Request}, true
 	case *wamp.Register:
-		return actionOf{ActionRegister, matchOf(m.Options), m.Procedure, m.Options, m.Request}, true
+		return actionOf{action: ActionRegister, match: matchOf(m.Options), uri: m.Procedure, options: m.Options, request: m.Request}, true
 	case *wamp.Publish:
-		return actionOf{ActionPublish, wamp.MatchExact, m.Topic, m.Options, m.Request}, true
+		return actionOf{action: ActionPublish, match: wamp.MatchExact, uri: m.Topic, options: m.Options, request: m.Request}, true
 	case *wamp.Subscribe:
-		return actionOf{ActionSubscribe, matchOf(m.Options), m.Topic, m.Options, m.Request}, true
+		return actionOf{action: ActionSubscribe, match: matchOf(m.Options), uri: m.Topic, options: m.Options, request: m.Request}, true
 	}
 	return actionOf{}, false
 }

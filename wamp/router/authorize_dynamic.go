@@ -103,6 +103,7 @@ func (rm *realm) procedureAuthorizer(s *session, m wamp.Message) (*ProcedureAuth
 			return nil, actionOf{} // authorizeAction finds it
 		}
 	}
+	a.az = az
 	return pa, a
 }
 
@@ -179,12 +180,13 @@ func (rm *realm) callAuthorizer(s *session, pa *ProcedureAuthorizer, a actionOf)
 	return Decision{}, fmt.Errorf("authorizer %s: answer is %T, not a bool or a dict", pa.Procedure, args[0])
 }
 
-// decided handles m with the authorizer's decision d (or its error).
+// decided handles m with the authorizer's decision d (or its error). A
+// decision is cached only under the authorization that asked for it: one
+// that a Reload replaced meanwhile must not outlive it.
 func (rm *realm) decided(s *session, m wamp.Message, a actionOf, d Decision, err error) {
-	if err == nil && d.Cache {
-		az := rm.authz.Load()
-		if s.decisions == nil || s.decisions.az != az || len(s.decisions.m) >= maxCachedDecisions {
-			s.decisions = &decisionCache{az: az, m: map[decisionKey]Decision{}}
+	if err == nil && d.Cache && rm.authz.Load() == a.az {
+		if s.decisions == nil || s.decisions.az != a.az || len(s.decisions.m) >= maxCachedDecisions {
+			s.decisions = &decisionCache{az: a.az, m: map[decisionKey]Decision{}}
 		}
 		s.decisions.m[decisionKey{action: a.action, match: a.match, uri: a.uri}] = d
 	}

@@ -14,9 +14,11 @@ import (
 // (EndpointConfig.Realms; cfg.Endpoints must name the same endpoints, on
 // the same Listeners) and its MaxSessions (a lower bound ends no session:
 // it refuses new ones until fewer remain). Sessions that joined before
-// stay joined; the next HELLO and the next CALL, REGISTER, PUBLISH or
-// SUBSCRIBE of every session follow the new configuration (a session whose role is gone is
-// denied everything). cfg must name the same realms as the router's
+// stay joined; the next HELLO, AUTHENTICATE (a CHALLENGE sent before is
+// answered against the new static principals: one removed fails) and
+// CALL, REGISTER, PUBLISH or SUBSCRIBE of every session follow the new
+// configuration (a session whose role is gone is denied everything), and
+// no Authorizer decision cached before is used again. cfg must name the same realms as the router's
 // configuration; every other field of RealmConfig and Config keeps the
 // value New was given. On an error nothing changes.
 func (r *Router) Reload(cfg Config) error {

@@ -57,7 +57,8 @@ type RealmConfig struct {
 	Name wamp.URI
 	// AllowAnonymous lets clients join without authentication (authmethod
 	// "anonymous", the default when HELLO offers none). AnonymousRole is
-	// their authrole; empty means "anonymous".
+	// their authrole; empty means "anonymous". Their authid is generated
+	// ("anonymous-" and a number): the one HELLO claims is ignored.
 	AllowAnonymous bool
 	AnonymousRole  string
 	// Tickets enables ticket authentication: authid → principal.

@@ -112,7 +112,13 @@ func (d *decoder) realm(path string, v any, cfg *Config) {
 		}
 	}
 	rc := router.RealmConfig{Name: wamp.URI(name)}
-	for k, role := range r.array("roles") {
+	roles := r.array("roles")
+	if d.err == nil && roles != nil && len(roles) == 0 {
+		// Crossbar lets no session join a realm without roles; the router
+		// lets every session do everything there.
+		d.fail(r.at("roles"), "empty: no session could join in Crossbar, every session could do everything here (leave \"roles\" out for an open realm)")
+	}
+	for k, role := range roles {
 		rc.Roles = append(rc.Roles, d.role(index(r.at("roles"), k), role, rc.Roles))
 	}
 	if r.has("store") {

@@ -71,7 +71,10 @@
 // SIGHUP (Router.Reload) applies a changed "max_sessions": a lower bound
 // ends no session, it refuses new ones until fewer remain.
 //
-// A role has "permissions" or, as Crossbar's dynamic authorizer,
+// A realm without "roles" is open: every session that authenticates may
+// do everything there (router.RealmConfig.Roles); Crossbar would let no
+// session join it, so an empty "roles" list, which could mean either, is
+// refused. A role has "permissions" or, as Crossbar's dynamic authorizer,
 // "authorizer": a procedure URI registered in the realm, called for each
 // action of the role's sessions (router.ProcedureAuthorizer); not both.
 //
@@ -94,8 +97,8 @@
 //
 // # What is refused
 //
-// Unknown keys, keys given twice, values of the wrong type or out of
-// range, and everything of Crossbar's that this router does not do —
+// Unknown keys, keys given twice, values of the wrong type (null
+// included: a key is given or left out) or out of range, and everything of Crossbar's that this router does not do —
 // other worker types and more than one worker, components, a dynamic
 // "anonymous", "universal" transports, web paths other than websocket,
 // TLS options other than key and certificate, and two web path keys for

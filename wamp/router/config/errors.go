@@ -111,10 +111,16 @@ func (o *object) has(key string) bool {
 	return ok
 }
 
-// get marks key read and returns its value (nil when absent).
+// get marks key read and returns its value (nil when absent). A null
+// value is refused: read as absent, it would mean a default ("auth":
+// null, anonymous access) rather than nothing.
 func (o *object) get(key string) any {
 	o.read[key] = true
-	return o.m[key]
+	v, ok := o.m[key]
+	if ok && v == nil {
+		o.d.fail(o.at(key), "null (leave the key out for its default)")
+	}
+	return v
 }
 
 func (o *object) at(key string) string { return join(o.path, key) }
