@@ -3,6 +3,7 @@ package router
 import (
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/autobahn-go/autobahn/wamp"
@@ -74,6 +75,10 @@ func (rm *realm) register(s *session, m *wamp.Register) {
 		rm.errorReply(s, wamp.TypeRegister, m.Request, wamp.ErrProcedureAlreadyExists, "procedure "+string(m.Procedure)+" is the router's")
 		return
 	}
+	if reservedURI(m.Procedure) {
+		rm.errorReply(s, wamp.TypeRegister, m.Request, wamp.ErrInvalidURI, "procedure URI reserved for the router: "+string(m.Procedure))
+		return
+	}
 	policy, _ := m.Options["invoke"].(string)
 	if policy == "" {
 		policy = InvokeSingle
@@ -117,8 +122,15 @@ func (rm *realm) unregister(s *session, m *wamp.Unregister) {
 
 // dropCallee takes s off reg and deletes reg when no callee is left. The
 // invocations s is running go on: their answers still reach the callers.
+// Under roundrobin the turn stays with the callee it was at: the ones
+// after s move down by one, and so does the turn when s was before it.
 func (rm *realm) dropCallee(reg *registration, s *session) {
-	reg.callees = slices.DeleteFunc(reg.callees, func(c callee) bool { return c.s == s })
+	if i := slices.IndexFunc(reg.callees, func(c callee) bool { return c.s == s }); i >= 0 {
+		reg.callees = slices.Delete(reg.callees, i, i+1)
+		if i < reg.next {
+			reg.next--
+		}
+	}
 	if len(reg.callees) == 0 {
 		rm.regs.del(reg.uri, reg.match)
 		delete(rm.regByID, reg.id)
@@ -187,6 +199,11 @@ func (rm *realm) call(s *session, m *wamp.Call) string {
 		if progress {
 			s.endStream(m.Request) // its further parts are discarded
 		}
+		return ""
+	}
+	if reservedURI(m.Procedure) {
+		// Not the router's: no client's pattern registration answers it.
+		rm.refuseCall(s, m, progress, wamp.ErrNoSuchProcedure, "no router procedure "+string(m.Procedure))
 		return ""
 	}
 	if rm.callLimitReached(s, m, progress) { // limits_session.go
@@ -426,6 +443,17 @@ func dealerFlagsOf(helloDetails wamp.Dict) dealerFlags {
 		callTimeout:       feature(helloDetails, "callee", "call_timeout"),
 		revocation:        feature(helloDetails, "callee", "registration_revocation"),
 	}
+}
+
+// reservedURI reports whether u is in the "wamp" namespace, which the
+// spec reserves for the router (its meta API and error URIs): a client
+// may not register there (in any match policy), as Crossbar refuses
+// such REGISTERs from its clients, and a CALL there that is not the
+// router's gets wamp.error.no_such_procedure, never reaching a client's
+// prefix or wildcard registration: the caller of a wamp.* procedure must
+// be able to trust that the router answers it.
+func reservedURI(u wamp.URI) bool {
+	return strings.HasPrefix(string(u), "wamp.")
 }
 
 // matchOf returns Options.match, "exact" when absent.

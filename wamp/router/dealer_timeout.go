@@ -23,7 +23,8 @@ import (
 // is cut to it.
 //
 // A stream of progressive call invocations has one timeout, from its
-// first CALL; a rerouted call keeps its deadline.
+// first CALL; a rerouted call keeps its deadline, timed by the dealer or
+// by its new callee as that callee registered.
 
 // maxCallTimeout bounds CALL.Options.timeout: a century.
 const maxCallTimeout = 100 * 365 * 24 * time.Hour
@@ -48,10 +49,15 @@ func remainingMillis(deadline time.Time) int64 {
 	return max(ms, 1)
 }
 
-// armTimeout starts the dealer's timer for inv unless it has no timeout,
-// one runs already, or the callee was given the timeout.
+// armTimeout starts the dealer's timer for inv unless it has no timeout
+// or one runs already. When the callee was given the timeout there is
+// none: one started for a callee the call was rerouted from stops.
 func (rm *realm) armTimeout(inv *invocation) {
-	if inv.timeout <= 0 || inv.forwarded || inv.timer != nil {
+	if inv.forwarded {
+		inv.stopTimer()
+		return
+	}
+	if inv.timeout <= 0 || inv.timer != nil {
 		return
 	}
 	inv.timer = time.AfterFunc(time.Until(inv.deadline), func() { rm.expire(inv) })

@@ -80,7 +80,7 @@ func (rm *realm) metaRegMatch(_ *session, args wamp.List, _ wamp.Dict) (wamp.Lis
 		return nil, nil, err
 	}
 	reg, _, ok := rm.regs.best(wamp.URI(uri))
-	if !ok {
+	if !ok || reservedURI(wamp.URI(uri)) { // dealer.go: such a CALL reaches no registration
 		return nullableID(0, false), nil, nil
 	}
 	return nullableID(reg.id, true), nil, nil
