@@ -144,7 +144,7 @@ func benchRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&r.Warmup, "warmup", time.Second, "traffic before measuring")
 	fs.DurationVar(&r.Duration, "duration", 5*time.Second, "measured time")
 	fs.DurationVar(&r.Drain, "drain", 2*time.Second, "wait this long at most for the last answers")
-	fs.IntVar(&r.PID, "pid", 0, "the server's process ID, for its CPU time and RSS (Linux /proc)")
+	fs.IntVar(&r.PID, "pid", 0, "the server's process ID, for its CPU time (its child processes' included: a prefork server's workers) and RSS (Linux /proc)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	every := fs.Duration("progress", time.Second, "progress interval (0: none)")
 	url, err := parseWithURL(fs, args)

@@ -117,6 +117,10 @@ type ServerResult struct {
 	Medians    map[string]Sample   `json:"medians"` // by Cell.String()
 	IdleRSS    []float64           `json:"idle_rss_per_conn_bytes,omitempty"`
 	IdleMedian float64             `json:"idle_rss_per_conn_median_bytes,omitempty"`
+	// IdleErrors are the idle measurements left out of IdleRSS, one per
+	// round: the server did not hold every connection (refused some,
+	// closed some).
+	IdleErrors []string `json:"idle_errors,omitempty"`
 	// Relative is, by cell, the median over the rounds of the server's msg
 	// per server-CPU-second over the round's reference, the geometric mean
 	// of all servers' in the same round and cell: the statistic to rank by
@@ -217,6 +221,14 @@ func (m *Compare) runServer(ctx context.Context, s Server, sr *ServerResult, rou
 		if err != nil {
 			return fmt.Errorf("loadgen: server %s, idle: %w", s.Name, err)
 		}
+		if held := r.Connected - int(r.UnexpectedCloses); held < m.IdleConns {
+			// RSS grown by connections the server refused or dropped is
+			// not its memory per idle connection.
+			e := fmt.Sprintf("round %d: %d of %d idle connections held (%d connect errors, %d closed by the server)", round+1, max(held, 0), m.IdleConns, r.ConnectErrors, r.UnexpectedCloses)
+			sr.IdleErrors = append(sr.IdleErrors, e)
+			m.logf("round %d %-14s idle: not counted, %s", round+1, s.Name, e)
+			return nil
+		}
 		sr.IdleRSS = append(sr.IdleRSS, r.RSSPerConn)
 		m.logf("round %d %-14s idle %d conns: %.0f B RSS per connection, %d/%d pongs", round+1, s.Name, r.Connected, r.RSSPerConn, r.Pongs, r.Pinged)
 		return nil
@@ -231,9 +243,14 @@ func (m *Compare) runServer(ctx context.Context, s Server, sr *ServerResult, rou
 	run.Conns = c.Conns
 	var smp Sample
 	r, err := run.Start(ctx)
-	if err != nil {
+	switch {
+	case err != nil:
 		smp.Err = err.Error()
-	} else {
+	case r.ConnectErrors > 0:
+		// Fewer connections than the cell's: another load than the other
+		// servers', not a measurement of this cell.
+		smp.Err = fmt.Sprintf("%d of %d connections failed to open (%s)", r.ConnectErrors, c.Conns, r.FirstConnectError)
+	default:
 		l := r.Latency
 		smp = Sample{MsgPerSecond: r.MsgPerSecond, P50: l.P50, P90: l.P90, P99: l.P99, P999: l.P999, Max: l.Max,
 			GeneratorCPU: r.GeneratorCPUPercent, GeneratorWait: r.GeneratorWaitPercent, Errors: r.Errors}

@@ -80,6 +80,17 @@ func (res *CompareResult) WriteReport(w io.Writer, regen string, charts ReportCh
 			if s.Errors > 0 {
 				errs = append(errs, fmt.Sprintf("%s %s: %d messages lost or unanswered over the rounds", sr.Name, c, s.Errors))
 			}
+			if s.Err == "" {
+				// Rounds that failed are left out of the medians: name them.
+				for round, rs := range sr.Cells[c.String()] {
+					if rs.Err != "" {
+						errs = append(errs, fmt.Sprintf("%s %s: round %d failed (left out of the medians): %s", sr.Name, c, round+1, rs.Err))
+					}
+				}
+			}
+		}
+		for _, e := range sr.IdleErrors {
+			errs = append(errs, fmt.Sprintf("%s idle, %s (left out of the median)", sr.Name, e))
 		}
 		if res.IdleConns > 0 {
 			if sr.IdleMedian > 0 {

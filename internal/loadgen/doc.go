@@ -36,13 +36,15 @@
 //
 // Message sizes follow a Sizes distribution ("32", "32:9,4k:1"); messages
 // are text or binary, with permessage-deflate offered or not. An echo is
-// matched with its message in order per connection and checked for size
-// and type. With Run.PID the server's CPU time and RSS over the measured
-// time come from /proc, the CPU time exact to the nanosecond from the
-// process's CPU-time clock on Linux (processCPU; /proc/PID/stat's 10 ms
-// ticks elsewhere), and the generator reports its own CPU; both report
-// how long their threads waited for a CPU (/proc/PID/task/*/schedstat),
-// the mark a busy machine leaves on a measurement.
+// matched with its message in order per connection and checked for size,
+// type and content (the bytes sent). With Run.PID the server's CPU time
+// and RSS over the measured time come from /proc, the CPU time exact to
+// the nanosecond from the process's CPU-time clock on Linux (processCPU;
+// /proc/PID/stat's 10 ms ticks elsewhere), its descendant processes' (a
+// prefork server's workers) included on Linux, and the generator reports
+// its own CPU; both report how long their threads waited for a CPU
+// (/proc/PID/task/*/schedstat), the mark a busy machine leaves on a
+// measurement.
 //
 //	r := &loadgen.Run{Dial: loadgen.Dial{URL: "ws://127.0.0.1:9000/echo", Conns: 100},
 //		Duration: 5 * time.Second}
@@ -53,7 +55,11 @@
 // fell in the measured time, and Sent == Received + Errors once the run is
 // over: a message not sent (queue full, open loop past MaxInFlight), lost
 // with its connection or unanswered after Run.Drain, or answered with
-// another size or type is an error.
+// another size, type or content is an error. The throughput (msg/s,
+// bytes/s, msg per server-CPU-second) counts instead the answers that
+// arrived in the measured time (Result.Answered): the server's work in
+// the time its CPU is measured, not the backlog an open loop's server
+// works off during the drain.
 //
 // An Idle run opens connections, holds them, reads the server's RSS per
 // connection and the kernel's TCP memory (/proc/net/sockstat), then pings

@@ -201,15 +201,17 @@ func (r *Idle) Start(ctx context.Context) (*IdleResult, error) {
 	}
 	res.KernelPerConn = float64(res.SockAfter.TCPMem-res.SockBefore.TCPMem) / float64(len(live))
 
-	// Ping every connection; the pongs come to OnPong.
-	st.want.Store(int64(len(live)))
-	if st.pongs.Load() >= int64(len(live)) {
-		st.once.Do(func() { close(st.allPongs) })
-	}
+	// Ping every connection; the pongs come to OnPong. The wait is for
+	// the pongs of the pings that went out (a connection closed by then
+	// gets none).
 	for _, c := range live {
 		if c.Ping(context.Background(), []byte("bench")) == nil {
 			res.Pinged++
 		}
+	}
+	st.want.Store(int64(res.Pinged))
+	if st.pongs.Load() >= int64(res.Pinged) {
+		st.once.Do(func() { close(st.allPongs) })
 	}
 	pt := time.NewTimer(r.PongTimeout)
 	select {

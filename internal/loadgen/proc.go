@@ -75,6 +75,30 @@ func ReadProc(pid int) (ProcSample, error) {
 	return p, nil
 }
 
+// maxDescendants bounds the processes descendants walks.
+const maxDescendants = 4096
+
+// descendants returns the PIDs of pid's children, their children and so
+// on (Linux /proc/PID/task/TID/children; none where it cannot be read).
+func descendants(pid int) []int {
+	var out []int
+	for next := []int{pid}; len(next) > 0 && len(out) < maxDescendants; {
+		p := next[0]
+		next = next[1:]
+		tasks, _ := os.ReadDir("/proc/" + strconv.Itoa(p) + "/task")
+		for _, task := range tasks {
+			b, _ := os.ReadFile("/proc/" + strconv.Itoa(p) + "/task/" + task.Name() + "/children")
+			for f := range bytes.FieldsSeq(b) {
+				if k, err := strconv.Atoi(string(f)); err == nil && k > 0 && len(out) < maxDescendants {
+					out = append(out, k)
+					next = append(next, k)
+				}
+			}
+		}
+	}
+	return out
+}
+
 var errProcFormat = errors.New("loadgen: unexpected /proc format")
 
 // parseStatCPU returns utime+stime of a /proc/PID/stat line. The command

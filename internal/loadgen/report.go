@@ -30,16 +30,23 @@ type Result struct {
 	Errors          int64   `json:"errors"`       // = WriteErrors + Lost + Mismatched
 	WriteErrors     int64   `json:"write_errors"` // not sent: queue full, closed, open loop's bound
 	Lost            int64   `json:"lost"`         // sent, connection ended before the answer
-	Mismatched      int64   `json:"mismatched"`   // answer of another size or type
+	Mismatched      int64   `json:"mismatched"`   // answer of another size, type or content
 	// Unsolicited counts messages that came with none in flight (the
 	// target is not an echo); they are not in Sent.
 	Unsolicited   int64 `json:"unsolicited"`
 	ConnectErrors int64 `json:"connect_errors"`
 	// FirstConnectError is the first dial's error, if any failed.
-	FirstConnectError string  `json:"first_connect_error,omitempty"`
-	UnexpectedCloses  int64   `json:"unexpected_closes"` // ended by the server or the network
-	MsgPerSecond      float64 `json:"msg_per_s"`
-	BytesPerSecond    float64 `json:"bytes_per_s"` // payload, one way
+	FirstConnectError string `json:"first_connect_error,omitempty"`
+	UnexpectedCloses  int64  `json:"unexpected_closes"` // ended by the server or the network
+	// Answered counts the right answers that arrived in the measured
+	// time, to messages sent in it or before: the server's work in that
+	// time, the count of MsgPerSecond, BytesPerSecond and
+	// ServerUse.MsgPerCPUSecond. (Received also counts answers that came
+	// during the drain: in the open loop, a server behind the offered
+	// rate works off its backlog then.)
+	Answered       int64   `json:"answered"`
+	MsgPerSecond   float64 `json:"msg_per_s"`
+	BytesPerSecond float64 `json:"bytes_per_s"` // payload, one way
 
 	Latency             Latency    `json:"latency"`
 	Server              *ServerUse `json:"server,omitempty"`
@@ -117,11 +124,12 @@ func (res *Result) fill(g *gen, el time.Duration) {
 	res.Mismatched = res.Errors - res.WriteErrors - res.Lost
 	res.UnexpectedCloses = g.unexpectedCloses.Load()
 	res.Unsolicited = g.unsolicited.Load()
+	res.Answered = g.windowAnswers.Load()
 	s := g.hist.Snapshot()
 	res.hist = s
 	if el > 0 {
-		res.MsgPerSecond = float64(res.Received) / el.Seconds()
-		res.BytesPerSecond = float64(g.receivedBytes.Load()) / el.Seconds()
+		res.MsgPerSecond = float64(res.Answered) / el.Seconds()
+		res.BytesPerSecond = float64(g.windowBytes.Load()) / el.Seconds()
 	}
 	res.Latency = summarize(s)
 }

@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -42,7 +43,9 @@ type Run struct {
 	// (default 2 s); what is unanswered then counts as errors.
 	Drain time.Duration
 	// PID, if set, is the server's process: its CPU time and RSS over the
-	// measured time are reported.
+	// measured time are reported. The CPU time includes that of its
+	// descendant processes (a prefork server's workers; Linux), the RSS
+	// is PID's alone.
 	PID int
 	// Progress, if set, is called about every ProgressEvery (default 1 s)
 	// from a goroutine of Start, and once more at the end.
@@ -89,15 +92,28 @@ type gen struct {
 	writeErrs, lost      atomic.Int64 // parts of errs
 	unsolicited          atomic.Int64 // messages with none in flight
 	answers              atomic.Int64 // every answer, for progress
-	receivedBytes        atomic.Int64 // measured
 	inflight             atomic.Int64 // measured messages awaiting an answer
 	unexpectedCloses     atomic.Int64
+
+	// windowAnswers and windowBytes count the right answers that arrived
+	// in the measured time, to messages of any send time: the server's
+	// work in that time, which the throughput counts.
+	windowAnswers, windowBytes atomic.Int64
 }
 
 func (g *gen) now() int64 { return int64(time.Since(g.epoch)) }
 
 func (g *gen) measured(t int64) bool {
 	return t >= g.measureStart.Load() && t < g.measureEnd.Load()
+}
+
+// countWindow counts a right answer (ok) of n bytes that arrived at now
+// toward the throughput if now is in the measured time.
+func (g *gen) countWindow(ok bool, now int64, n int) {
+	if ok && g.measured(now) {
+		g.windowAnswers.Add(1)
+		g.windowBytes.Add(int64(n))
+	}
 }
 
 // lconn is one connection of a run: its handler and its messages in
@@ -177,14 +193,15 @@ func (lc *lconn) OnMessage(c *ws.Conn, kind ws.Opcode, p []byte) {
 	lc.n--
 	lc.mu.Unlock()
 	g.answers.Add(1)
+	ok := len(p) == int(pm.size) && kind == g.op && bytes.Equal(p, g.payload[:len(p)])
+	g.countWindow(ok, now, len(p))
 	if pm.measured {
 		g.inflight.Add(-1)
-		if len(p) == int(pm.size) && kind == g.op {
+		if ok {
 			g.received.Add(1)
-			g.receivedBytes.Add(int64(len(p)))
 			g.hist.Record(time.Duration(now - pm.t))
 		} else {
-			g.errs.Add(1) // a Mismatched
+			g.errs.Add(1) // a Mismatched: another size, type or content
 		}
 	}
 	if g.cfg.MsgRate == 0 && g.sending.Load() {
@@ -386,10 +403,10 @@ func (res *Result) finish(g *gen, r *Run, w window) {
 	el := time.Duration(w.end - w.start)
 	res.fill(g, el)
 	if r.PID > 0 && w.cpu0.ok && w.cpu1.ok && w.cpu0.exact == w.cpu1.exact {
-		res.Server = &ServerUse{CPUSeconds: (w.cpu1.cpu - w.cpu0.cpu).Seconds(), RSSBefore: w.rss0, RSSAfter: w.rss1, CPUClock: cpuClockName(w.cpu0.exact)}
+		res.Server = &ServerUse{CPUSeconds: w.cpu1.since(w.cpu0).Seconds(), RSSBefore: w.rss0, RSSAfter: w.rss1, CPUClock: cpuClockName(w.cpu0.exact)}
 		if res.Server.CPUSeconds > 0 && el > 0 {
 			res.Server.CPUPercent = 100 * res.Server.CPUSeconds / el.Seconds()
-			res.Server.MsgPerCPUSecond = float64(res.Received) / res.Server.CPUSeconds
+			res.Server.MsgPerCPUSecond = float64(res.Answered) / res.Server.CPUSeconds
 		}
 		res.Server.WaitPercent, _ = waitPercent(w.wait0, w.wait1, el)
 	}
@@ -419,6 +436,9 @@ type cpuSample struct {
 	cpu   time.Duration
 	ok    bool
 	exact bool // ProcSample.CPUExact
+	// kids is the CPU time of each descendant process (a prefork server's
+	// workers) by PID, from their process CPU clocks (Linux).
+	kids map[int]time.Duration
 }
 
 func sampleCPU(pid int) cpuSample {
@@ -426,7 +446,27 @@ func sampleCPU(pid int) cpuSample {
 		return cpuSample{}
 	}
 	p, err := ReadProc(pid)
-	return cpuSample{p.CPU, err == nil, p.CPUExact}
+	s := cpuSample{cpu: p.CPU, ok: err == nil, exact: p.CPUExact}
+	if s.ok && s.exact {
+		s.kids = map[int]time.Duration{}
+		for _, k := range descendants(pid) {
+			if c, err := processCPU(k); err == nil {
+				s.kids[k] = c
+			}
+		}
+	}
+	return s
+}
+
+// since is the CPU time used from s0 to s: the process's and that of its
+// descendants alive at s (all of it for those born since s0; a descendant
+// that ended in between takes its time since s0 with it).
+func (s cpuSample) since(s0 cpuSample) time.Duration {
+	d := s.cpu - s0.cpu
+	for pid, c := range s.kids {
+		d += c - s0.kids[pid]
+	}
+	return d
 }
 
 func (res *Result) sampleRSS(pid int) int64 {

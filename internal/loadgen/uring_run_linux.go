@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -64,6 +65,7 @@ type uconn struct {
 	seq       uint64
 	msgLen    int // the echo being received, so far
 	msgOp     ws.Opcode
+	msgBad    bool // the echo so far differs from the payload sent
 	gone      bool // no more traffic: closed, failed or shut down
 	closeSent bool // our close frame is queued (sent first, or the answer to the server's)
 	fdClosed  bool
@@ -337,11 +339,13 @@ func (e *uengine) parse(c *uconn, data []byte) {
 		switch ev.Kind {
 		case ws.EventData:
 			if ev.First {
-				c.msgLen, c.msgOp = 0, ev.Op
+				c.msgLen, c.msgOp, c.msgBad = 0, ev.Op, false
 			}
-			c.msgLen += len(ev.Payload)
+			end := c.msgLen + len(ev.Payload)
+			c.msgBad = c.msgBad || end > len(e.g.payload) || !bytes.Equal(ev.Payload, e.g.payload[c.msgLen:end])
+			c.msgLen = end
 			if ev.Final {
-				e.onMessage(c, c.msgOp, c.msgLen)
+				e.onMessage(c, c.msgOp, c.msgLen, !c.msgBad)
 			}
 		case ws.EventPing:
 			e.queueFrame(c, ws.OpPong, ev.Payload)
@@ -355,9 +359,10 @@ func (e *uengine) parse(c *uconn, data []byte) {
 	}
 }
 
-// onMessage matches an echo of op and n bytes with c's oldest message in
-// flight, like lconn.OnMessage, and sends the next message.
-func (e *uengine) onMessage(c *uconn, op ws.Opcode, n int) {
+// onMessage matches an echo of op and n bytes, whose content is the
+// payload's if same, with c's oldest message in flight, like
+// lconn.OnMessage, and sends the next message.
+func (e *uengine) onMessage(c *uconn, op ws.Opcode, n int, same bool) {
 	g := e.g
 	now := g.now()
 	if c.n == 0 {
@@ -368,11 +373,12 @@ func (e *uengine) onMessage(c *uconn, op ws.Opcode, n int) {
 	c.head = (c.head + 1) % len(c.ring)
 	c.n--
 	g.answers.Add(1)
+	ok := n == int(pm.size) && op == g.op && same
+	g.countWindow(ok, now, n)
 	if pm.measured {
 		g.inflight.Add(-1)
-		if n == int(pm.size) && op == g.op {
+		if ok {
 			g.received.Add(1)
-			g.receivedBytes.Add(int64(n))
 			g.hist.Record(time.Duration(now - pm.t))
 		} else {
 			g.errs.Add(1)

@@ -72,6 +72,11 @@ func (h *hist) quantile(q float64) time.Duration {
 	for i := range h.b {
 		n += h.b[i].Load()
 		if n > want {
+			// The bucket's largest value: never below the values in it,
+			// at most 1/16 above.
+			if i+1 < len(h.b) {
+				return time.Duration(bucketValue(i+1) - 1)
+			}
 			return time.Duration(bucketValue(i))
 		}
 	}
