@@ -14,7 +14,9 @@ def load(p):
     out={}
     for s in d["servers"]:
         for cell,m in s["medians"].items():
-            v=m["msg_per_cpu_s"] if by=="median" else s["normalized_msg_per_cpu_s"][cell]
+            v=m.get("msg_per_cpu_s") if by=="median" else (s.get("normalized_msg_per_cpu_s") or {}).get(cell)
+            if v is None:
+                continue # no figure (every round of the cell failed)
             out.setdefault(cell,{})[s["name"]]=v
     return out
 a,b=load(args[0]),load(args[1])
@@ -22,14 +24,17 @@ print("by", by)
 bad=0; total=0
 for cell in a:
     print(cell)
+    bc=b.get(cell,{})
     for n in sorted(a[cell],key=lambda n:-a[cell][n]):
-        print("  %-18s %8.0f %8.0f" % (n,a[cell][n],b[cell].get(n,0)))
-    for x,y in itertools.combinations(a[cell],2):
-        ax,ay,bx,by=a[cell][x],a[cell][y],b[cell][x],b[cell][y]
+        print("  %-18s %8.0f %8s" % (n,a[cell][n],"%.0f"%bc[n] if n in bc else "-"))
+    # Pairs of servers with a figure in both runs.
+    both=[n for n in a[cell] if n in bc]
+    for x,y in itertools.combinations(both,2):
+        ax,ay,bx,by_=a[cell][x],a[cell][y],bc[x],bc[y]
         # a pair counts if the medians differ by more than 10% in either run
         differ=lambda p,q: max(p,q)/max(min(p,q),1e-9)>1.10
-        if differ(ax,ay) or differ(bx,by):
+        if differ(ax,ay) or differ(bx,by_):
             total+=1
-            if (ax>ay)!=(bx>by):
-                bad+=1; print("  ORDER CHANGED: %s vs %s: run1 %.0f/%.0f run2 %.0f/%.0f"%(x,y,ax,ay,bx,by))
+            if (ax>ay)!=(bx>by_):
+                bad+=1; print("  ORDER CHANGED: %s vs %s: run1 %.0f/%.0f run2 %.0f/%.0f"%(x,y,ax,ay,bx,by_))
 print("pairs >10%% apart: %d, order changed: %d"%(total,bad))
