@@ -56,7 +56,8 @@ type readPauser interface {
 }
 
 // PauseRead asks the driver of a push-mode Conn to stop reading its input
-// until ResumeRead: the kernel's buffers fill and TCP flow control holds
+// until ResumeRead (it does nothing once the close frame is sent: the
+// peer's answer must be read): the kernel's buffers fill and TCP flow control holds
 // the peer back, instead of a consumer that lags having to drop messages or
 // the connection. On a driver that can hold input (a FeedResumer: wsloop),
 // no message comes to OnMessage after the one under way when PauseRead is
@@ -80,6 +81,12 @@ func (c *Conn) pause(reason connFlags, v bool) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if v && reason == flagUPause && c.has(flagCloseSent) {
+		// Closing: the loop must read the peer's answer to the close
+		// frame (Close resumed reading for it), and what comes before
+		// it is dropped anyway.
+		return
+	}
 	was := c.has(flagUPause | flagOPause)
 	c.setFlag(reason, v)
 	switch now := c.has(flagUPause | flagOPause); {
