@@ -42,7 +42,7 @@ func ValidURI(u URI, strict bool, match string) bool {
 			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
 				return false
 			}
-		case c == '#' || c == ' ' || c >= '\t' && c <= '\r':
+		case c == '#' || c == ' ' || c >= '\t' && c <= '\r' || c >= 0x1c && c <= 0x1f:
 			return false
 		}
 	}
@@ -83,7 +83,7 @@ func validComponent(c string, strict bool) bool {
 			continue
 		}
 		switch r {
-		case '#', ' ', '\t', '\n', '\r', '\f', '\v', 0x85, 0xA0:
+		case '#', ' ', '\t', '\n', '\r', '\f', '\v', 0x1c, 0x1d, 0x1e, 0x1f, 0x85, 0xA0:
 			return false
 		}
 		if r > 0xA0 && isSpace(r) {
@@ -93,7 +93,9 @@ func validComponent(c string, strict bool) bool {
 	return true
 }
 
-// isSpace matches the Unicode whitespace that Python's \s excludes.
+// isSpace matches the whitespace above U+00A0 that Python's \s (and so
+// the spec's loose URI pattern in Autobahn) matches; validComponent lists
+// the rest (str.isspace: \t-\r, U+001C-U+001F, space, U+0085, U+00A0).
 func isSpace(r rune) bool {
 	switch r {
 	case 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000:

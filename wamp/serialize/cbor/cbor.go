@@ -28,6 +28,8 @@ func (Serializer) AppendMessage(dst []byte, m wamp.Message) ([]byte, error) {
 	if !wamp.ToWire(m, &w) {
 		return dst, ErrUnsupportedType
 	}
+	// The message list is at depth 1 and its elements at 2, as the decoder
+	// counts them.
 	b := appendHead(dst, majorArray, uint64(w.Len))
 	for i := range w.Len {
 		var err error
@@ -39,13 +41,13 @@ func (Serializer) AppendMessage(dst []byte, m wamp.Message) ([]byte, error) {
 		case wamp.KindString:
 			b = appendText(b, e.Str)
 		case wamp.KindDict:
-			b, err = appendDict(b, e.Dict, 1)
+			b, err = appendDict(b, e.Dict, 2)
 		case wamp.KindList:
-			b, err = appendList(b, e.List, 1)
+			b, err = appendList(b, e.List, 2)
 		case wamp.KindBytes:
 			b = append(appendHead(b, majorBytes, uint64(len(e.Bytes))), e.Bytes...)
 		default:
-			b, err = appendValue(b, e.Val, 1)
+			b, err = appendValue(b, e.Val, 2)
 		}
 		if err != nil {
 			return dst, err

@@ -375,7 +375,10 @@ func (d *decoder) dict(depth int) (map[string]any, error) {
 	if !indef && (n > uint64(len(d.b)-d.i)/2 || n > maxElems) {
 		return nil, ErrMalformed
 	}
-	m := make(map[string]any, n)
+	// Sized for at most 64 pairs up front: n is only checked against the
+	// bytes left, and a map sized for n costs some 40 bytes a pair before
+	// any key is read.
+	m := make(map[string]any, min(n, 64))
 	for i := 0; indef || i < int(n); i++ {
 		if indef && d.isBreak() {
 			break

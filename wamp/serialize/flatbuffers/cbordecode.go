@@ -257,7 +257,10 @@ func (d *cborDecoder) dict(depth int) (map[string]any, error) {
 	if n > uint64(len(d.b)-d.i)/2 || n > maxElems {
 		return nil, errCBORMalformed
 	}
-	m := make(map[string]any, n)
+	// Sized for at most 64 pairs up front: n is only checked against the
+	// bytes left, and a map sized for n costs some 40 bytes a pair before
+	// any key is read.
+	m := make(map[string]any, min(n, 64))
 	for range n {
 		if d.i >= len(d.b) {
 			return nil, errCBORMalformed

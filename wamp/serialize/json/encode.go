@@ -3,6 +3,7 @@ package json
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -17,8 +18,12 @@ func AppendValue(dst []byte, v any) ([]byte, error) {
 }
 
 func appendValue(b []byte, v any, depth int) ([]byte, error) {
-	if depth > MaxDepth {
-		return b, ErrUnsupportedType
+	switch v.(type) {
+	case []any, map[string]any, []string:
+		// A list or dict at depth MaxDepth is one the decoder rejects.
+		if depth >= MaxDepth {
+			return b, ErrUnsupportedType
+		}
 	}
 	switch x := v.(type) {
 	case nil:
@@ -29,9 +34,9 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 		}
 		return append(b, "false"...), nil
 	case string:
-		return appendString(b, x), nil
+		return appendText(b, x)
 	case wamp.URI:
-		return appendString(b, string(x)), nil
+		return appendText(b, string(x))
 	case []byte:
 		return appendBytes(b, x), nil
 	case int64:
@@ -56,10 +61,15 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, e)
+			var err error
+			if b, err = appendText(b, e); err != nil {
+				return b, err
+			}
 		}
 		return append(b, ']'), nil
-	case int8, int16, int32, uint, uint8, uint16, uint32:
+	case uint:
+		return strconv.AppendUint(b, uint64(x), 10), nil
+	case int8, int16, int32, uint8, uint16, uint32:
 		n, _ := wamp.AsInt64(x)
 		return strconv.AppendInt(b, n, 10), nil
 	case wamp.MessageType:
@@ -127,6 +137,21 @@ func appendFloat(b []byte, f float64) ([]byte, error) {
 }
 
 const hexDigits = "0123456789abcdef"
+
+// errLeadingNUL is returned for a string value that starts with a NUL
+// character: JSON cannot carry it, since "\u0000" at the start of a string
+// marks binary (base64 follows), and the peer would decode it as bytes or
+// fail on its base64.
+var errLeadingNUL = fmt.Errorf("%w: a string value starting with NUL (the JSON binary marker)", ErrUnsupportedType)
+
+// appendText appends s as a string value (not a dict key, which is never
+// binary).
+func appendText(b []byte, s string) ([]byte, error) {
+	if len(s) > 0 && s[0] == 0 {
+		return b, errLeadingNUL
+	}
+	return appendString(b, s), nil
+}
 
 // appendString copies s whole, then scans the copy (a []byte, read a word
 // at a time); only a string that needs escapes is rewritten from its first

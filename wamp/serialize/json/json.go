@@ -45,7 +45,7 @@ func (Serializer) AppendMessage(dst []byte, m wamp.Message) ([]byte, error) {
 		case wamp.KindUint:
 			b = strconv.AppendUint(b, e.Uint, 10)
 		case wamp.KindString:
-			b = appendString(b, e.Str)
+			b, err = appendText(b, e.Str)
 		case wamp.KindDict:
 			b, err = appendDict(b, e.Dict, 1)
 		case wamp.KindList:

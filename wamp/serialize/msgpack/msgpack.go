@@ -310,7 +310,10 @@ func (d *decoder) dict(depth int) (map[string]any, error) {
 	if n*2 > uint64(len(d.b)-d.i) {
 		return nil, ErrMalformed
 	}
-	m := make(map[string]any, n)
+	// Sized for at most 64 pairs up front: n is only checked against the
+	// bytes left, and a map sized for n costs some 40 bytes a pair before
+	// any key is read (16 MiB of garbage asked for 640 MiB).
+	m := make(map[string]any, min(n, 64))
 	for range n {
 		kn, ok, err := d.strLen()
 		if !ok || err != nil {
@@ -432,6 +435,9 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 	case map[string]any:
 		return appendDict(b, x, depth)
 	case []string:
+		if len(x) > 0 && depth >= MaxDepth { // as appendList: its elements are too deep
+			return b, ErrUnsupportedType
+		}
 		b = msgp.AppendArrayHeader(b, uint32(len(x)))
 		for _, e := range x {
 			b = msgp.AppendString(b, e)

@@ -14,8 +14,10 @@ import (
 // MaxDepth bounds the nesting of lists and dicts the decoder accepts.
 const MaxDepth = 1000
 
-// maxZeroSizeCount bounds counted containers of payload-free elements
-// (Z, T, F), which take no input bytes per element.
+// maxZeroSizeCount bounds the elements of all counted containers of
+// payload-free elements (Z, T, F) in one value together: they take no
+// input bytes per element, so a bound per container alone would let a few
+// bytes of nested containers ask for gigabytes.
 const maxZeroSizeCount = 1 << 16
 
 var (
@@ -87,7 +89,7 @@ func (Serializer) Unmarshal(b []byte) (wamp.Message, error) {
 
 // Decode decodes one value that must fill b exactly (no-op markers aside).
 func Decode(b []byte) (any, error) {
-	d := decoder{b: b}
+	d := decoder{b: b, zeroLeft: maxZeroSizeCount}
 	v, err := d.value(0)
 	if err != nil {
 		return nil, err
@@ -104,6 +106,9 @@ func Decode(b []byte) (any, error) {
 type decoder struct {
 	b []byte
 	i int
+	// zeroLeft is how many more payload-free elements counted containers
+	// may hold (maxZeroSizeCount for the whole value).
+	zeroLeft int
 }
 
 func (d *decoder) marker() (byte, error) {
@@ -134,11 +139,19 @@ func (d *decoder) value(depth int) (any, error) {
 	return d.typed(c, depth)
 }
 
-// length reads a count or length: an integer value that is not negative.
+// length reads a count or length: an integer value (i, U, I, l or L, as
+// the spec and py-ubjson ask) that is not negative. Any other marker is
+// malformed, not read as a value: a string's length given as a string
+// would recurse once per input byte.
 func (d *decoder) length() (int, error) {
 	c, err := d.marker()
 	if err != nil {
 		return 0, err
+	}
+	switch c {
+	case 'i', 'U', 'I', 'l', 'L':
+	default:
+		return 0, ErrMalformed
 	}
 	v, err := d.typed(c, MaxDepth)
 	if err != nil {
@@ -274,9 +287,10 @@ func (d *decoder) header() (typ byte, count int, err error) {
 		}
 		switch typ {
 		case 'Z', 'T', 'F':
-			if count > maxZeroSizeCount {
+			if count > d.zeroLeft {
 				return 0, 0, ErrMalformed
 			}
+			d.zeroLeft -= count
 		default:
 			if count > len(d.b)-d.i {
 				return 0, 0, ErrMalformed
@@ -371,8 +385,13 @@ func (d *decoder) dict(depth int) (any, error) {
 func AppendValue(dst []byte, v any) ([]byte, error) { return appendValue(dst, v, 0) }
 
 func appendValue(b []byte, v any, depth int) ([]byte, error) {
-	if depth > MaxDepth {
-		return b, ErrUnsupportedType
+	switch v.(type) {
+	case []any, map[string]any, []string, []byte:
+		// A container (binary is one too) at depth MaxDepth is one the
+		// decoder rejects.
+		if depth >= MaxDepth {
+			return b, ErrUnsupportedType
+		}
 	}
 	switch x := v.(type) {
 	case nil:
@@ -403,7 +422,7 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 		}
 		return appendInt(b, int64(x)), nil
 	case wamp.ID:
-		return appendInt(b, int64(x)), nil
+		return appendValue(b, uint64(x), depth)
 	case float64:
 		return appendFloat(b, x), nil
 	case float32:
