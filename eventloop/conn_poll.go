@@ -31,6 +31,7 @@ func (lp *loop) open(c *Conn, peer netip.AddrPort) {
 		}
 	}
 	c.storeState(stateOpen)
+	lp.stats.conns.Add(1) // open ones only: not a dial still connecting (see drop)
 	if lp.idle > 0 {
 		lp.setIdle(c, lp.after(lp.idle))
 	}
@@ -307,8 +308,9 @@ func (c *Conn) setReadPause(p bool) {
 }
 
 // Close closes the connection after its queued output, and then what AsyncWrite accepted before
-// Close, is sent (bounded by Config.CloseTimeout); OnClose follows with a nil error. Safe from any goroutine; on the loop it takes effect when the
-// current callback returns.
+// Close, is sent (bounded by Config.CloseTimeout); OnClose follows with a nil error, or with
+// ErrTimeout when CloseTimeout passed first and output was dropped. Safe from any goroutine; on
+// the loop it takes effect when the current callback returns.
 func (c *Conn) Close() error {
 	if !c.request(0, stateClosing) {
 		return ErrClosed

@@ -125,7 +125,6 @@ func (lp *loop) cancelDial(c *Conn, err error) {
 func (lp *loop) drop(c *Conn) {
 	lp.l.fds.set(int(c.fd), nil)
 	lp.nconns--
-	lp.stats.conns.Add(-1)
 	c.storeState(stateClosed)
 	unix.Close(int(c.fd))
 }

@@ -233,7 +233,10 @@ func (c *Conn) Write(b []byte) (int, error) {
 	}
 	lp := c.lp
 	if len(c.outBuf()) > 0 {
-		if err := lp.admit(c, len(b)); err != nil {
+		if err := lp.admit(c, c.heldLen()+len(b)); err != nil {
+			return 0, err
+		}
+		if err := lp.releaseHeld(c); err != nil {
 			return 0, err
 		}
 	}
@@ -241,6 +244,35 @@ func (c *Conn) Write(b []byte) (int, error) {
 		return 0, err
 	}
 	return len(b), nil
+}
+
+// heldLen returns how many bytes of AsyncWrite's data the loop holds back until the queue drains
+// (fAsyncHeld); a write of the loop goes behind them (see releaseHeld), so its admission counts them.
+func (c *Conn) heldLen() int {
+	if c.flags&fAsyncHeld == 0 {
+		return 0
+	}
+	r := c.rare.Load()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.async)
+}
+
+// releaseHeld queues the AsyncWrite data held back (fAsyncHeld) ahead of a write of the loop: it
+// was accepted first, perhaps before the Wake whose OnWritable writes now.
+func (lp *loop) releaseHeld(c *Conn) error {
+	if c.flags&fAsyncHeld == 0 {
+		return nil
+	}
+	c.flags &^= fAsyncHeld
+	r := c.rare.Load()
+	r.mu.Lock()
+	buf := r.takeAsync()
+	r.mu.Unlock()
+	if len(buf) == 0 {
+		return nil
+	}
+	return lp.send(c, buf)
 }
 
 // send writes b, or queues it behind output already waiting, without admission control.
@@ -277,7 +309,10 @@ func (c *Conn) Writev(bufs ...[]byte) (int, error) {
 		total += len(b)
 	}
 	if len(c.outBuf()) > 0 {
-		if err := lp.admit(c, total); err != nil {
+		if err := lp.admit(c, c.heldLen()+total); err != nil {
+			return 0, err
+		}
+		if err := lp.releaseHeld(c); err != nil {
 			return 0, err
 		}
 		for _, b := range bufs {
@@ -361,7 +396,9 @@ func (lp *loop) queue(c *Conn, b []byte) error {
 
 // AsyncWrite queues a copy of b to be written by the loop. Safe from any goroutine. It fails with
 // ErrClosed once the connection is closing or its write side was shut (CloseWrite), and with
-// ErrQueueFull when more than twice the high watermark waits for the loop.
+// ErrQueueFull when more than twice the high watermark waits for the loop. What it accepted goes
+// out ahead of what a callback writes after a later Wake, also while the queue is above the high
+// watermark and the loop holds it back.
 func (c *Conn) AsyncWrite(b []byte) error {
 	if c.loadState() != stateOpen {
 		return ErrClosed

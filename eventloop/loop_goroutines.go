@@ -50,6 +50,8 @@ type Loop struct {
 	listeners []net.Listener
 	conns     map[*Conn]struct{}
 	wg        sync.WaitGroup
+	quit      context.Context // done when Shutdown begins: ends accept back-offs and dials under way
+	endQuit   context.CancelFunc
 	stopped   chan struct{}
 }
 
@@ -80,7 +82,8 @@ type Conn struct {
 // New returns a Loop with cfg (zero fields take their defaults) and h.
 func New(cfg Config, h Handler) (*Loop, error) {
 	cfg.setDefaults()
-	return &Loop{cfg: cfg, h: h, conns: map[*Conn]struct{}{}, stopped: make(chan struct{})}, nil
+	quit, endQuit := context.WithCancel(context.Background())
+	return &Loop{cfg: cfg, h: h, conns: map[*Conn]struct{}{}, quit: quit, endQuit: endQuit, stopped: make(chan struct{})}, nil
 }
 
 // Listen opens a listener; it may be called before or during Run.
@@ -116,9 +119,16 @@ func (l *Loop) startAccept(ln net.Listener) {
 				if errors.Is(err, net.ErrClosed) {
 					return
 				}
-				// Out of fds or similar: back off instead of spinning.
+				// Out of fds or similar: back off instead of spinning, but not past Shutdown,
+				// which waits for this goroutine.
 				l.stats.acceptPauses.Add(1)
-				time.Sleep(l.cfg.AcceptBackoff)
+				t := time.NewTimer(l.cfg.AcceptBackoff)
+				select {
+				case <-t.C:
+				case <-l.quit.Done():
+					t.Stop()
+					return
+				}
 				continue
 			}
 			l.stats.accepted.Add(1)
@@ -142,6 +152,10 @@ func (l *Loop) DialWith(ctx context.Context, network, addr string, opt DialOptio
 	if l.state.Load() == loopStopped {
 		return nil, ErrClosed
 	}
+	// Shutdown ends a dial under way with ErrShutdown, as the pollers' drain does.
+	dctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	defer context.AfterFunc(l.quit, func() { cancel(ErrShutdown) })()
 	var d net.Dialer
 	if opt.LocalAddr != "" {
 		la, err := net.ResolveTCPAddr(network, opt.LocalAddr)
@@ -150,8 +164,20 @@ func (l *Loop) DialWith(ctx context.Context, network, addr string, opt DialOptio
 		}
 		d.LocalAddr = la
 	}
-	nc, err := d.DialContext(ctx, network, addr)
+	nc, err := d.DialContext(dctx, network, addr)
 	if err != nil {
+		// The context's own error, as the pollers return it. The net package may report a passed
+		// deadline as its own "i/o timeout" (the socket's deadline, set from the context's, can
+		// fire before the context is done), which is not context.DeadlineExceeded.
+		dl, ok := ctx.Deadline()
+		switch {
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		case ok && !time.Now().Before(dl):
+			return nil, context.DeadlineExceeded
+		case context.Cause(dctx) == ErrShutdown:
+			return nil, ErrShutdown
+		}
 		return nil, err
 	}
 	opened := make(chan struct{})
@@ -213,6 +239,7 @@ func (l *Loop) Shutdown(ctx context.Context) error {
 		<-l.stopped
 		return nil
 	}
+	l.endQuit()
 	for _, ln := range l.listeners {
 		ln.Close()
 	}

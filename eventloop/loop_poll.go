@@ -232,8 +232,9 @@ func (l *Loop) abort(err error) {
 }
 
 // Shutdown stops accepting, closes every connection after its queued output drained (OnClose gets
-// ErrShutdown) and waits for Run to return. When ctx ends first, the remaining connections are
-// closed at once and Shutdown returns ctx.Err(). It may be called from any goroutine except a loop.
+// ErrShutdown), ends the Dials still connecting (they return ErrShutdown) and waits for Run to
+// return. When ctx ends first, the remaining connections are closed at once and Shutdown returns
+// ctx.Err(). It may be called from any goroutine except a loop.
 func (l *Loop) Shutdown(ctx context.Context) error {
 	prev := l.state.Swap(loopStopped)
 	switch prev {
@@ -489,7 +490,6 @@ func (lp *loop) insert(c *Conn) {
 	}
 	lp.l.fds.set(fd, c)
 	lp.nconns++
-	lp.stats.conns.Add(1)
 }
 
 // arm makes sure the timing wheel looks at c no later than its expiry.

@@ -10,6 +10,11 @@ package eventloop
 // chunk. OnWritable never runs on the writer, which may be blocked for as long as the peer does
 // not read; a Wake must be served meanwhile, as on a loop.
 
+import (
+	"errors"
+	"os"
+)
+
 // writeChunk bounds one write of the writer goroutine (see above).
 const writeChunk = 16 << 10
 
@@ -27,6 +32,9 @@ func (c *Conn) writer() {
 			l.stats.writes.Add(1)
 			l.stats.bytesWritten.Add(uint64(n))
 			if err != nil {
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					c.closeTimedOut()
+				}
 				c.closeWith(err, true)
 				c.nc.Close()
 				return
@@ -52,6 +60,18 @@ func (c *Conn) writer() {
 			return
 		}
 	}
+}
+
+// closeTimedOut follows a write that Config.CloseTimeout ended (the only write deadline, set by
+// closeWith): the output was not all sent, so a Close reports ErrTimeout, as on the pollers; a
+// close for another reason (EOF, Shutdown) keeps its error.
+func (c *Conn) closeTimedOut() {
+	c.l.stats.timeouts.Add(1)
+	c.mu.Lock()
+	if c.closeErr == nil {
+		c.closeErr = ErrTimeout
+	}
+	c.mu.Unlock()
 }
 
 // progressLocked follows a write: it wakes a reader the slow-reader policy paused and owes

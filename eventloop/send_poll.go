@@ -12,6 +12,9 @@ func (c *Conn) Send(b []byte) error {
 	if c.loadState() != stateOpen || c.flags&fShutWr != 0 {
 		return ErrClosed
 	}
+	if err := c.lp.releaseHeld(c); err != nil {
+		return err
+	}
 	return c.lp.send(c, b)
 }
 
