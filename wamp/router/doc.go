@@ -50,7 +50,13 @@
 // INVOCATION.Details.procedure set for patterns); shared registrations
 // with invoke single, roundrobin, random, first or last (a REGISTER with
 // another policy, or any second one under single, gets
-// wamp.error.procedure_already_exists); caller disclosure (disclose_me,
+// wamp.error.procedure_already_exists); a REGISTER in the wamp.*
+// namespace, which the spec reserves for the router, is refused as
+// wamp.error.invalid_uri (as Crossbar does; a router procedure's own URI
+// with match exact gets wamp.error.procedure_already_exists), and a CALL
+// there that is not the router's gets wamp.error.no_such_procedure (no
+// client's pattern registration answers it); round-robin goes on in turn
+// when a callee leaves; caller disclosure (disclose_me,
 // disclose_caller); CANCEL with skip, kill and killnowait (the default;
 // skip for callees that did not announce call_canceling). A caller that
 // leaves has its pending invocations interrupted (killnowait); a callee
@@ -299,10 +305,11 @@
 // dealer hands to Fabric.Invoke and whose answers come back through
 // FabricCall.Answer; FabricLink.Serve runs the other routers' calls on
 // local callees. Removing a RemoteCallee answers its calls in flight with
-// ERROR wamp.error.canceled. Progressive results cross routers (Serve's
-// answer function, then FabricCall.Progress); a Fabric that implements
-// FabricCallControl also carries CANCEL, the INTERRUPT of a caller that
-// left or timed out, and progressive call invocations to the callee's
+// ERROR wamp.error.canceled; unregistering it lets them run to their end.
+// Progressive results cross routers (Serve's answer function, then
+// FabricCall.Progress); a Fabric that implements FabricCallControl also
+// carries CANCEL, the INTERRUPT of a caller that left or timed out, and
+// progressive call invocations to the callee's
 // router (ServedCall.Cancel, Continue), and its RemoteCallees announce
 // call_canceling and progressive_call_invocations (fabric_progress.go).
 // A Fabric that implements FabricInterest

@@ -83,12 +83,25 @@ func (rm *realm) fabricSession(q outbox, id wamp.ID, authid, authrole string) *s
 }
 
 // AddCallee registers a callee of node (another router) for reg in realm.
-// It fails as a REGISTER would: an invalid URI, or a registration of the
-// same procedure and match with another policy (or single) exists.
+// It fails as a REGISTER would: a match or invoke policy that is not one
+// of the router's (empty means exact, single), an invalid URI, or a
+// registration of the same procedure and match with another policy (or
+// single) exists.
 func (l *FabricLink) AddCallee(realm wamp.URI, node string, reg FabricRegistration) (*RemoteCallee, error) {
 	rm := l.r.realms[realm]
 	if rm == nil {
 		return nil, ErrNoRealm
+	}
+	opts := wamp.Dict{}
+	if reg.Match != "" {
+		opts["match"] = reg.Match
+	}
+	if reg.Policy != "" {
+		opts["invoke"] = reg.Policy
+	}
+	m := &wamp.Register{Request: 1, Options: opts, Procedure: reg.Procedure}
+	if msg := badOptions(m); msg != "" { // pipe.go
+		return nil, fmt.Errorf("wamp/router: remote callee of %s: %s", reg.Procedure, msg)
 	}
 	c := &RemoteCallee{Realm: realm, Node: node, Registration: reg, rm: rm}
 	out := &remoteOut{c: c}
@@ -98,9 +111,8 @@ func (l *FabricLink) AddCallee(realm wamp.URI, node string, reg FabricRegistrati
 		c.s.canCancel = true
 		c.s.dealer.progressiveCallee = true
 	}
-	opts := wamp.Dict{"match": reg.Match, "invoke": reg.Policy}
 	rm.lock()
-	rm.register(c.s, &wamp.Register{Request: 1, Options: opts, Procedure: reg.Procedure})
+	rm.register(c.s, m)
 	reply := out.reply
 	rm.unlock()
 	if e, ok := reply.(*wamp.Error); ok {
@@ -137,6 +149,22 @@ func (c *RemoteCallee) Remove() {
 	}
 	s.regs, s.invs = nil, nil
 	clear(c.s.q.(*remoteOut).calls)
+}
+
+// Unregister takes the callee off its registration as its UNREGISTER
+// would on its router (the callee's router no longer announces the
+// registration): no call goes to it any more, and its calls in flight go
+// on, ended by their FabricCall.Answer (or by Remove). Unregistering
+// twice, or after Remove, does nothing.
+func (c *RemoteCallee) Unregister() {
+	rm := c.rm
+	rm.lock()
+	defer rm.unlock()
+	s := c.s
+	for id, reg := range s.regs {
+		rm.dropCallee(reg, s)
+		delete(s.regs, id)
+	}
 }
 
 // fabricInvoke hands inv, just given to callee session s, to the fabric

@@ -99,8 +99,10 @@ type ServedCall struct {
 // ERROR wamp.error.canceled at once; killnowait also sends the callee
 // INTERRUPT killnowait; kill sends INTERRUPT kill and lets the callee's
 // answer end the call. A callee that did not announce call_canceling is
-// treated as skip, and so is an unknown mode (as for a local caller). The
-// answer goes to Serve's answer function.
+// treated as skip, as for a local caller. So is an unknown mode, which a
+// local caller cannot send (its CANCEL is a protocol violation; the
+// caller's router passes on kill and killnowait only). The answer goes to
+// Serve's answer function.
 func (sc *ServedCall) Cancel(mode string) {
 	if sc == nil || sc.rm == nil {
 		return

@@ -71,10 +71,10 @@
 // routers. Authorization is the caller's router's. Each router applies a
 // shared registration's policy to the callees it knows: roundrobin
 // rotates per calling router, not cluster-wide. When a router's
-// registration goes (its last callee unregistered), the calls in flight
-// to it from other routers end with ERROR wamp.error.canceled as soon as
-// its announcement arrives, where within one router they would run to
-// their end.
+// registration goes (its last callee unregistered), the others take its
+// RemoteCallee off the registration as its announcement arrives, and the
+// calls in flight to it run to their end, as within one router (or end
+// with ERROR wamp.error.canceled when its router stops, see below).
 //
 // Progressive results, progressive call invocations and CANCEL cross
 // routers too (Fabric implements router.FabricCallControl, so a remote
@@ -110,10 +110,14 @@
 // answered with ERROR wamp.error.canceled. A router that stops without a
 // word (a crash, a cut connection) loses its registrations on the others
 // within TTL + Heartbeat of its last announcement (3 s + 1 s by default);
-// the calls in flight to it then get ERROR wamp.error.canceled. A call
-// is never left without an answer, except for a request lost inside NATS
-// while both routers live on (a slow consumer over the subscription's
-// pending limit); a call timeout bounds that.
+// the calls in flight to it then get ERROR wamp.error.canceled. A router
+// whose NATS connection reconnected ends the calls it had sent to others
+// before with ERROR wamp.error.canceled within a Heartbeat (their answers
+// may have come while it was away, and NATS keeps nothing for it) and
+// interrupts them on their callee's routers. A call is never left without
+// an answer, except for a request lost inside NATS while both routers
+// live on (a slow consumer over the subscription's pending limit); a call
+// timeout bounds that.
 //
 // # Limits
 //

@@ -76,6 +76,7 @@ type Fabric struct {
 	outs    map[*router.FabricCall]*outCall // progress.go: the same calls
 	next    uint64
 	closed  bool
+	epoch   uint64 // the connection's reconnects when last checked (progress.go)
 
 	// smu guards the calls from other routers not answered yet.
 	// Lock order: a realm's lock, then smu.
@@ -178,6 +179,7 @@ func (f *Fabric) Start(link *router.FabricLink) error {
 	if err := f.startJetStream(); err != nil { // retain.go
 		return f.unsubscribe(err)
 	}
+	f.epoch = f.nc.Stats().Reconnects
 	f.announce(false)
 	if b, err := encodeSync(f.node); err == nil {
 		f.publish(syncSubject, b)
@@ -213,6 +215,7 @@ func (f *Fabric) run() {
 		case <-t.C:
 			f.announce(false)
 			f.expire(time.Now())
+			f.endCallsLostInReconnect() // progress.go
 		}
 	}
 }
@@ -285,6 +288,7 @@ func (f *Fabric) Invoke(c *router.FabricCall) error {
 	if err != nil {
 		return err
 	}
+	epoch := f.connEpoch() // progress.go
 	f.pmu.Lock()
 	if f.closed {
 		f.pmu.Unlock()
@@ -297,7 +301,7 @@ func (f *Fabric) Invoke(c *router.FabricCall) error {
 	f.next++
 	tok := f.next
 	f.pending[tok] = c
-	f.outs[c] = &outCall{tok: tok}
+	f.outs[c] = &outCall{tok: tok, epoch: epoch}
 	f.pmu.Unlock()
 	msg := &nats.Msg{Subject: f.callSubject(c.Callee.Node), Reply: f.replyPrefix() + strconv.FormatUint(tok, 10), Data: b}
 	if err := f.nc.PublishMsg(msg); err != nil {

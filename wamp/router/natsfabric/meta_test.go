@@ -74,6 +74,8 @@ func TestSessionMetaAcrossRouters(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "B's session gone", func() bool { return sessionCount(t, asker, nil) == 2 })
+	// A learns of B's leaving on its own: wait for it there too.
+	waitFor(t, "B's session gone on A", func() bool { return len(sessionList(t, a1)) == 2 })
 	if got := sessionList(t, a1); !slices.Contains(got, a1.ID()) || !slices.Contains(got, asker.ID()) || len(got) != 2 {
 		t.Fatalf("list on A = %v", got)
 	}

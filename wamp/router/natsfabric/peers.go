@@ -48,7 +48,9 @@ func (f *Fabric) onAnnounce(msg *nats.Msg) {
 	}
 	for k, c := range p.callees {
 		if !want[k] {
-			c.Remove()
+			// Unregistered there: its calls in flight go on, as a
+			// local callee's do after its UNREGISTER.
+			c.Unregister()
 			delete(p.callees, k)
 		}
 	}
@@ -78,22 +80,28 @@ func (f *Fabric) expire(now time.Time) {
 	}
 }
 
-// forget removes a router: its RemoteCallees (the callers of their calls
-// in flight get ERROR wamp.error.canceled) and the calls to it in flight.
-// nmu is held.
+// forget removes a router: its RemoteCallees and the calls to it in
+// flight, those of callees it no longer announced included (their callers
+// get ERROR wamp.error.canceled). nmu is held.
 func (f *Fabric) forget(node string, p *peer) {
 	for _, c := range p.callees {
 		c.Remove()
 	}
 	delete(f.nodes, node)
 	f.ms.forget(node) // meta.go
+	var ended []*router.FabricCall
 	f.pmu.Lock()
 	for tok, c := range f.pending {
 		if c.Callee.Node == node {
 			f.endCall(tok, c) // progress.go
+			ended = append(ended, c)
 		}
 	}
 	f.pmu.Unlock()
+	for _, c := range ended {
+		c.Answer(&wamp.Error{RequestType: wamp.TypeCall, Request: 1, Details: wamp.Dict{}, Error: wamp.ErrCanceled,
+			Args: wamp.List{"the callee's router left the fabric"}})
+	}
 }
 
 // Close leaves the fabric: the other routers are told (they remove this

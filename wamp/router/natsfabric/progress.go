@@ -39,6 +39,9 @@ const progressHeader = "Wampfab-Progress"
 type outCall struct {
 	tok uint64
 	seq uint64 // progressive results received
+	// epoch is the count of the connection's reconnects when the call
+	// went out (one more when it was buffered for the next connection).
+	epoch uint64
 }
 
 // inCall is a call from another router running here. Guarded by smu.
@@ -105,6 +108,46 @@ func (f *Fabric) sendCancel(node string, tok uint64, mode string) {
 	}
 	if err != nil {
 		f.log.Debug("natsfabric: cancel not sent", "peer", node, "err", err)
+	}
+}
+
+// connEpoch returns the epoch of a call sent now (outCall.epoch).
+func (f *Fabric) connEpoch() uint64 {
+	n := f.nc.Stats().Reconnects
+	if !f.nc.IsConnected() {
+		n++ // nats.go sends it on the next connection
+	}
+	return n
+}
+
+// endCallsLostInReconnect ends the calls to other routers that went out
+// before the NATS connection last reconnected: what their callee's
+// routers sent back while it was away is lost (NATS keeps nothing for a
+// connection that is away), their final answer maybe. They end with
+// ERROR wamp.error.canceled, and their callee's routers are told
+// (killnowait). Called every Heartbeat (run).
+func (f *Fabric) endCallsLostInReconnect() {
+	now := f.nc.Stats().Reconnects
+	type lost struct {
+		tok uint64
+		c   *router.FabricCall
+	}
+	var ended []lost
+	f.pmu.Lock()
+	if now != f.epoch {
+		f.epoch = now
+		for c, oc := range f.outs {
+			if oc.epoch < now {
+				f.endCall(oc.tok, c)
+				ended = append(ended, lost{oc.tok, c})
+			}
+		}
+	}
+	f.pmu.Unlock()
+	for _, l := range ended {
+		f.sendCancel(l.c.Callee.Node, l.tok, "killnowait")
+		l.c.Answer(&wamp.Error{RequestType: wamp.TypeCall, Request: 1, Details: wamp.Dict{}, Error: wamp.ErrCanceled,
+			Args: wamp.List{"natsfabric: the NATS connection was lost while the call ran: its answer may have been lost"}})
 	}
 }
 

@@ -200,6 +200,9 @@ func (f *Fabric) fetchRetained(q router.FabricRetainedQuery) (router.FabricRetai
 			return out, err
 		}
 		for s := range info.State.Subjects {
+			if q.Match == wamp.MatchPrefix && !retainedUnderPrefix(s, q.Topic) {
+				continue // the filter's whole components hold more (interestSubject)
+			}
 			subjects = append(subjects, s)
 		}
 		slices.Sort(subjects)
@@ -228,6 +231,15 @@ func (f *Fabric) fetchRetained(q router.FabricRetainedQuery) (router.FabricRetai
 		}
 	}
 	return out, nil
+}
+
+// retainedUnderPrefix reports whether subject, a retained-event subject,
+// is of a topic that starts with prefix: the subjects a prefix's filter
+// gives that the prefix does not match are left out before the query's
+// bounds count them.
+func retainedUnderPrefix(subject string, prefix wamp.URI) bool {
+	_, topic, err := ParseSubject(eventPrefix + strings.TrimPrefix(subject, retainPrefix))
+	return err == nil && strings.HasPrefix(string(topic), string(prefix))
 }
 
 // decodeRetained decodes a message of the stream of retained events:
