@@ -25,11 +25,22 @@ func (c *Conn) peerClosed(ev Event) error {
 	sent := c.has(flagCloseSent)
 	c.setFlag(flagCloseSent, true)
 	cerr := c.setCloseErr(&CloseError{Code: ev.Code, Reason: string(ev.Reason), WasClean: true})
+	var closing chan struct{}
+	if !c.push {
+		closing = c.p.closing
+		if !sent {
+			c.boundWritesLocked(time.Now().Add(c.opts.CloseTimeout))
+		}
+	}
 	c.mu.Unlock()
 	if !sent {
 		// Echo the peer's code (§5.5.1); an empty close gets an empty one.
 		var b [2]byte
 		_ = c.writeClose(AppendClosePayload(b[:0], ev.Code, ""))
+	} else if closing != nil {
+		// Close is sending ours (within its deadline): closing the
+		// socket now would cut it.
+		<-closing
 	}
 	if c.role == RoleClient && !c.push {
 		// The server closes TCP first (§7.1.1): wait for it, briefly.
@@ -53,11 +64,14 @@ func (c *Conn) fail(err error) error {
 	if c.closeErr() == nil {
 		c.setCloseErr(&CloseError{Code: code, Reason: err.Error()})
 	}
+	deadline := time.Now().Add(c.opts.CloseTimeout)
+	if !sent && !c.opts.FailByDrop && !c.push {
+		c.boundWritesLocked(deadline)
+	}
 	c.mu.Unlock()
 	c.debug("ws: failing connection", "err", err)
 	if !sent && !c.opts.FailByDrop {
 		var b [128]byte
-		deadline := time.Now().Add(c.opts.CloseTimeout)
 		if c.writeClose(AppendClosePayload(b[:0], code, "")) == nil {
 			c.linger(deadline)
 		}
@@ -173,14 +187,11 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 	}
 	c.setFlag(flagCloseSent, true)
 	deadline := time.Now().Add(c.opts.CloseTimeout)
+	var closing chan struct{} // pull mode: closed once the frame is written
 	if c.out == nil {
-		// A write under way (to a peer that reads nothing, perhaps with
-		// no deadline of its own) holds the frame lock: bound it by the
-		// close deadline. Writers set their deadline under c.mu and never
-		// past closeDL, so none can undo this.
-		c.p.closeDL = deadline.UnixNano()
-		_ = c.nc.SetWriteDeadline(deadline)
-		c.p.wdl, c.p.wdlSet = c.p.closeDL, true
+		c.boundWritesLocked(deadline)
+		closing = make(chan struct{})
+		c.p.closing = closing
 	}
 	c.mu.Unlock()
 	var b [128]byte
@@ -196,13 +207,16 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 		c.closeTimer(deadline)
 		return nil
 	}
-	if err := c.writeFrame(context.Background(), OpClose, 0, true, AppendClosePayload(b[:0], code, reason), deadline); err != nil {
+	err := c.writeFrame(context.Background(), OpClose, 0, true, AppendClosePayload(b[:0], code, reason), deadline)
+	close(closing)
+	if err != nil {
 		c.drop(err)
 		return err
 	}
 	if c.rmu.TryLock() {
 		c.p.hotDL = 0 // this deadline is not awaitHot's: read keeps it
 		_ = c.nc.SetReadDeadline(deadline)
+		c.detachRead()
 		for {
 			if _, err := c.nextEvent(context.Background()); err != nil {
 				break
@@ -224,6 +238,17 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 	c.mu.Unlock()
 	c.shutdown()
 	return nil
+}
+
+// boundWritesLocked bounds every write from now on by deadline, the one
+// under way too: it holds the frame lock that the close frame needs, and
+// it may be stuck on a peer that reads nothing, with no deadline of its
+// own. Writers set their deadline under c.mu and never past closeDL, so
+// none can undo this. c.mu must be held; pull mode.
+func (c *Conn) boundWritesLocked(deadline time.Time) {
+	c.p.closeDL = deadline.UnixNano()
+	_ = c.nc.SetWriteDeadline(deadline)
+	c.p.wdl, c.p.wdlSet = c.p.closeDL, true
 }
 
 // closeTimer drops a push-mode connection still open at deadline; the

@@ -350,7 +350,8 @@ type pullState struct {
 	frameMu sync.Mutex      // held for writing one frame
 	wake    chan struct{}   // guarded by Conn.mu: closed when writing a message ends; made by a writer that waits
 	waiters int32           // guarded by Conn.mu: writers waiting for the message lock
-	closeDL int64           // guarded by Conn.mu: unix nanoseconds; Close's deadline bounds every write after it (0: none)
+	closeDL int64           // guarded by Conn.mu: unix nanoseconds; the close frame's deadline (Close, peerClosed, fail) bounds every write after it (0: none)
+	closing chan struct{}   // guarded by Conn.mu: made by Close with its close frame, closed once that is written (or failed)
 	// With rc, rbuf is a pooled buffer held only while input is pending;
 	// otherwise small[:] while idle, else *rbig.
 	rbuf    []byte

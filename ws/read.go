@@ -226,6 +226,9 @@ func (r *messageReader) Read(p []byte) (int, error) {
 // c.rmu must be held.
 func (c *Conn) nextEvent(ctx context.Context) (Event, error) {
 	if ctx.Done() != nil {
+		// Before the hook: read would clear awaitHot's deadline after it,
+		// and with it the cancel's (the read then waits past ctx).
+		c.clearHotDeadline()
 		stop := context.AfterFunc(ctx, func() { _ = c.nc.SetReadDeadline(time.Unix(1, 0)) })
 		defer func() {
 			if !stop() {
@@ -250,8 +253,8 @@ func (c *Conn) nextEvent(ctx context.Context) (Event, error) {
 			case EventData:
 				return ev, nil
 			case EventPing:
-				if err := c.writeControl(OpPing+1, ev.Payload); err != nil && !errors.Is(err, ErrClosed) {
-					return ev, err
+				if err := c.writeControl(OpPong, ev.Payload); err != nil && !errors.Is(err, ErrClosed) {
+					return Event{}, c.drop(err) // the failed write ended the connection
 				}
 			case EventClose:
 				return ev, c.peerClosed(ev)
@@ -368,12 +371,17 @@ func (c *Conn) releaseMsg() {
 // read reports it again). It clears a deadline awaitHot left. c.rmu must
 // be held.
 func (c *Conn) read() error {
+	c.clearHotDeadline()
+	return c.readNow()
+}
+
+// clearHotDeadline clears the read deadline awaitHot left set, if any:
+// the read that follows has none. c.rmu must be held.
+func (c *Conn) clearHotDeadline() {
 	if c.p.hotDL != 0 {
-		// awaitHot's deadline is still set: this read has none.
 		c.p.hotDL = 0
 		_ = c.nc.SetReadDeadline(time.Time{})
 	}
-	return c.readNow()
 }
 
 // readNow is read with whatever read deadline nc has. c.rmu must be held.
@@ -396,6 +404,23 @@ func (c *Conn) readNow() error {
 		return nil
 	}
 	return err
+}
+
+// detachRead leaves the read buffers to the last message read, which may
+// alias them and stays valid until its reader's next read, and gives the
+// connection new ones, with the input not yet parsed: for Close, which
+// reads while the reader may still use that message (and a pooled buffer
+// given back would be another connection's). c.rmu must be held.
+func (c *Conn) detachRead() {
+	rest := c.p.rbuf[c.p.rr:c.p.rw]
+	c.p.rbig, c.p.rbuf, c.p.small = nil, nil, nil
+	c.p.rr, c.p.rw = 0, 0
+	if len(rest) > 0 {
+		size := max(c.opts.ReadBufferSize, len(rest))
+		c.p.rbig = getBuf(size)
+		c.p.rbuf = (*c.p.rbig)[:size]
+		c.p.rw = copy(c.p.rbuf, rest)
+	}
 }
 
 // smallRead is the read size of an idle connection without raw reads: a
