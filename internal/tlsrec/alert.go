@@ -69,4 +69,6 @@ type RemoteAlert struct{ Alert Alert }
 
 func (e *RemoteAlert) Error() string { return "tls: remote error: " + e.Alert.String() }
 
+var errSeqSpent = errors.New("tlsrec: sequence number exhausted after an alert")
+
 var errSecretLen = errors.New("tlsrec: traffic secret of the wrong length for the cipher suite")

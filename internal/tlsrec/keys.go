@@ -72,6 +72,9 @@ type half struct {
 	nb     [ivLen]byte // the current record's nonce (in h: passed to the AEAD, it would escape from the stack)
 	seq    uint64
 	secret []byte
+	// spent: seq went past 2^64-1, which RFC 8446 5.3 forbids: the key
+	// may protect no more records.
+	spent bool
 }
 
 // setSecret derives h's key and IV from secret (RFC 8446 7.3) and
@@ -90,7 +93,7 @@ func (h *half) setSecret(s *suite, secret []byte) error {
 	copy(h.iv[:], s.expandLabel(secret, "iv", ivLen))
 	clear(h.secret)
 	clear(h.key)
-	h.aead, h.key, h.secret, h.seq = aead, key, secret, 0
+	h.aead, h.key, h.secret, h.seq, h.spent = aead, key, secret, 0, false
 	return nil
 }
 
@@ -106,6 +109,14 @@ func (h *half) cipher(s *suite) cipher.AEAD {
 		h.aead = a
 	}
 	return h.aead
+}
+
+// next moves h past the sequence number of the record just protected.
+func (h *half) next() {
+	h.seq++
+	if h.seq == 0 {
+		h.spent = true
+	}
 }
 
 // update moves h to the next generation of its traffic secret (a

@@ -138,12 +138,17 @@ func (c *Conn) Open(b []byte) (plain []byte, used int, err error) {
 		if n < tagLen {
 			return b[r:w], used, c.fail(AlertBadRecordMAC) // it cannot be opened (RFC 8446 5.2)
 		}
+		if c.in.spent {
+			// The peer would need a sequence number past 2^64-1
+			// instead of updating its key (RFC 8446 5.3).
+			return b[r:w], used, c.fail(AlertUnexpectedMessage)
+		}
 		nonce := c.in.nonce()
 		pt, oerr := c.in.cipher(c.suite).Open(rec[HeaderLen:HeaderLen], nonce, rec[HeaderLen:], rec[:HeaderLen])
 		if oerr != nil {
 			return b[r:w], used, c.fail(AlertBadRecordMAC)
 		}
-		c.in.seq++
+		c.in.next()
 		if len(pt) > MaxPlaintext+1 {
 			// Padding included, TLSInnerPlaintext is at most 2^14+1
 			// bytes (RFC 8446 5.4).
@@ -301,11 +306,24 @@ func (c *Conn) AppendPending(dst []byte) []byte {
 }
 
 // Seal appends to dst the records carrying p as application data (one per
-// MaxPlaintext bytes), after any record pending.
+// MaxPlaintext bytes), after any record pending. Our keys are updated
+// before the sequence number could wrap (RFC 8446 5.3); Seal fails only
+// after an alert sealed with the last one, 2^64-1.
 func (c *Conn) Seal(dst, p []byte) ([]byte, error) {
 	dst = slices.Grow(dst, len(c.pending)+len(p)+(len(p)/MaxPlaintext+1)*(HeaderLen+1+tagLen))
 	dst = c.AppendPending(dst)
+	if c.out.spent {
+		return dst, errSeqSpent // only after an alert sealed at 2^64-1
+	}
 	for len(p) > 0 {
+		if c.out.seq >= keyUpdateAfter {
+			// New's sequence number was past the limit: update
+			// before the sequence can wrap (RFC 8446 5.3).
+			var err error
+			if dst, err = c.keyUpdate(dst); err != nil {
+				return dst, err
+			}
+		}
 		n := min(len(p), MaxPlaintext)
 		dst = c.seal(dst, typeApplicationData, p[:n])
 		p = p[n:]
@@ -347,6 +365,6 @@ func (c *Conn) seal(dst []byte, typ byte, p []byte) []byte {
 	dst = append(dst, typ)
 	nonce := h.nonce()
 	dst = h.cipher(c.suite).Seal(dst[:off+HeaderLen], nonce, dst[off+HeaderLen:], dst[off:off+HeaderLen])
-	h.seq++
+	h.next()
 	return dst
 }
