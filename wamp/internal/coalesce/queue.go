@@ -275,29 +275,38 @@ func (q *Queue) Reset(limit int, closed <-chan struct{}, closedErr error) {
 // not lost); then every later Add returns closedErr. It reports whether
 // a write is still under way (stuck: the transport should abandon it).
 func (q *Queue) Drain(timeout time.Duration) (stuck bool) {
+	var t *time.Timer
 	q.mu.Lock()
-	var idle chan struct{}
-	if q.busy && q.err == nil {
+	// An Add may start another write the moment the one waited for ends
+	// (before Drain has the lock again): wait for that one too, so that
+	// an Add is either written or refused, never accepted and dropped
+	// (a writer goroutine finding q.err set leaves what is queued).
+	for q.busy && q.err == nil {
+		if t == nil {
+			t = time.NewTimer(timeout)
+			defer t.Stop()
+		}
 		if q.idle == nil {
 			q.idle = make(chan struct{})
 		}
-		idle = q.idle
-	}
-	q.mu.Unlock()
-	if idle != nil {
-		t := time.NewTimer(timeout)
+		idle := q.idle
+		q.mu.Unlock()
 		select {
 		case <-idle:
-			idle = nil
 		case <-t.C:
+			q.mu.Lock()
+			stuck = q.busy
+			if q.err == nil {
+				q.err = q.closedErr
+			}
+			q.mu.Unlock()
+			return stuck
 		}
-		t.Stop()
+		q.mu.Lock()
 	}
-	q.mu.Lock()
 	if q.err == nil {
 		q.err = q.closedErr
 	}
-	stuck = idle != nil && q.busy
 	q.mu.Unlock()
-	return stuck
+	return false
 }
