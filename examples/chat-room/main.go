@@ -86,6 +86,9 @@ func run(ctx context.Context, args []string, out io.Writer, r *room) error {
 	fs := flag.NewFlagSet("chat-room", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:9000", "address to listen on")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // -h printed the usage: not a failure
+		}
 		return err
 	}
 	if r == nil {

@@ -42,6 +42,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:9000", "address to listen on")
 	loop := fs.Bool("loop", false, "serve on the event loop (ws/wsloop) instead of a goroutine per connection")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // -h printed the usage: not a failure
+		}
 		return err
 	}
 	if *loop {

@@ -34,6 +34,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("wamp-component", flag.ContinueOnError)
 	url := fs.String("url", "ws://127.0.0.1:9000/ws", "WAMP router URL (ws, wss, rs, rss or unix)")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // -h printed the usage: not a failure
+		}
 		return err
 	}
 	component := &client.Component{URL: *url, Realm: "realm1", OnJoin: func(ctx context.Context, s *client.Session) error {

@@ -44,6 +44,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	seedFile := fs.String("seed-file", "", "file holding the Ed25519 private key seed, 64 hex digits (required)")
 	pubkey := fs.Bool("pubkey", false, "print the public key (hex) for the router's configuration and exit")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // -h printed the usage: not a failure
+		}
 		return err
 	}
 	key, err := readSeed(*seedFile)

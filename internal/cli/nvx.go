@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -24,7 +25,13 @@ func runNVX(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	per := fs.Duration("time", 150*time.Millisecond, "measuring time per cell (the median of 5 runs is shown)")
 	noBench := fs.Bool("no-bench", false, "print the features and choices only")
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err // Run: -h is not an error
+		}
+		return usageError{fmt.Errorf("nvx: %w", err)}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("nvx: unexpected argument %q", fs.Arg(0))}
 	}
 	fmt.Fprint(stdout, cpuinfo.Read())
 	fmt.Fprint(stdout, nvx.Report())

@@ -10,8 +10,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	neturl "net/url"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
 
@@ -114,11 +116,17 @@ func runWAMP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if cmd != nil && action != "register" {
 		return usageError{fmt.Errorf("wamp: a command after -- is for register only")}
 	}
+	if err := checkTarget(url, wamp.URI(f.realm), uri); err != nil {
+		return usageError{err}
+	}
+	if f.timeout < 0 {
+		return usageError{fmt.Errorf("wamp: --timeout %v: want 0 (no bound) or more", f.timeout)}
+	}
 	opts, err := f.connectOptions()
 	if err != nil {
 		return usageError{err}
 	}
-	cctx, cancel := context.WithTimeout(ctx, f.timeout)
+	cctx, cancel := f.bound(ctx)
 	s, err := client.Connect(cctx, url, wamp.URI(f.realm), opts)
 	cancel()
 	if err != nil {
@@ -127,11 +135,14 @@ func runWAMP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	defer func() {
 		lctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		s.Leave(lctx, "")
+		// The handlers' end too: register's running commands killed and
+		// reaped, not left behind when autobahn exits.
+		s.Wait(lctx)
 		cancel()
 	}()
 	switch action {
 	case "call":
-		cctx, cancel := context.WithTimeout(ctx, f.timeout)
+		cctx, cancel := f.bound(ctx)
 		defer cancel()
 		res, err := s.Call(cctx, uri, wargs, nil, nil)
 		if err != nil {
@@ -139,12 +150,15 @@ func runWAMP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		return printJSON(stdout, result{Args: res.Args, Kwargs: res.Kwargs})
 	case "publish":
-		cctx, cancel := context.WithTimeout(ctx, f.timeout)
+		cctx, cancel := f.bound(ctx)
 		defer cancel()
 		return s.Publish(cctx, uri, wargs, nil, &client.PublishOptions{Acknowledge: true})
 	case "subscribe":
 		if _, err := s.Subscribe(ctx, uri, func(e *wamp.Event) {
-			printJSON(stdout, result{Args: e.Args, Kwargs: e.Kwargs, Details: e.Details})
+			if err := printJSON(stdout, result{Args: e.Args, Kwargs: e.Kwargs, Details: e.Details}); err != nil {
+				// Not silently: JSON cannot hold all that CBOR or MessagePack can.
+				fmt.Fprintf(stderr, "autobahn: an event on %s not printed: %v\n", uri, err)
+			}
 		}, nil); err != nil {
 			return err
 		}
@@ -169,6 +183,36 @@ func runWAMP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 }
 
+// checkTarget refuses, before connecting, a router URL without one of
+// client.Connect's schemes and a realm or URI that is not a (loose) WAMP
+// URI, which a router answers by dropping the session.
+func checkTarget(rawURL string, realm, uri wamp.URI) error {
+	u, err := neturl.Parse(rawURL)
+	if err != nil {
+		return fmt.Errorf("wamp: router URL %q: %w", rawURL, err)
+	}
+	switch u.Scheme {
+	case "ws", "wss", "rs", "rss", "unix":
+	default:
+		return fmt.Errorf("wamp: router URL %q: want ws://, wss://, rs://, rss:// or unix://", rawURL)
+	}
+	if !wamp.ValidURI(realm, false, wamp.MatchExact) {
+		return fmt.Errorf("wamp: --realm %q is not a WAMP URI", realm)
+	}
+	if !wamp.ValidURI(uri, false, wamp.MatchExact) {
+		return fmt.Errorf("wamp: %q is not a WAMP URI (no empty components, whitespace or '#')", uri)
+	}
+	return nil
+}
+
+// bound is ctx bounded by --timeout; 0 means no bound.
+func (f *wampFlags) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if f.timeout == 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, f.timeout)
+}
+
 func newWAMPFlags(f *wampFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("wamp", flag.ContinueOnError)
 	fs.StringVar(&f.realm, "realm", "realm1", "realm to join")
@@ -179,7 +223,7 @@ func newWAMPFlags(f *wampFlags) *flag.FlagSet {
 	fs.StringVar(&f.secret, "secret", "", "authenticate with WAMP-CRA and this secret")
 	fs.StringVar(&f.password, "password", "", "authenticate with WAMP-SCRAM and this password (needs --authid)")
 	fs.StringVar(&f.seedf, "cryptosign-seed-file", "", "authenticate with WAMP-cryptosign: file holding the Ed25519 seed, 64 hex digits")
-	fs.DurationVar(&f.timeout, "timeout", 10*time.Second, "bound for connecting, and for call and publish")
+	fs.DurationVar(&f.timeout, "timeout", 10*time.Second, "bound for connecting, and for call and publish (0: none)")
 	return fs
 }
 
@@ -242,12 +286,16 @@ func parseArgs(in []string) wamp.List {
 	return out
 }
 
-// fromJSON maps encoding/json's values onto WAMP's (int64 for integers).
+// fromJSON maps encoding/json's values onto WAMP's (int64 for integers,
+// uint64 above MaxInt64, else float64).
 func fromJSON(v any) any {
 	switch x := v.(type) {
 	case json.Number:
 		if n, err := x.Int64(); err == nil {
 			return n
+		}
+		if u, err := strconv.ParseUint(string(x), 10, 64); err == nil {
+			return u // above MaxInt64: exact, as WAMP's serializers carry it
 		}
 		f, _ := x.Float64()
 		return f
