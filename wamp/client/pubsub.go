@@ -43,6 +43,9 @@ func (s *Session) Subscribe(ctx context.Context, topic wamp.URI, h EventHandler,
 	for k, v := range opts.Options {
 		options[k] = v
 	}
+	if err := checkURI("topic", topic, optionMatch(options)); err != nil {
+		return nil, err
+	}
 	getRetained, _ := options["get_retained"].(bool)
 	r := &Subscription{Topic: topic, handler: h}
 	for {
@@ -231,6 +234,9 @@ type PublishOptions struct {
 // the event unless PublishOptions.IncludeMe is set (the router's default
 // exclude_me=true).
 func (s *Session) Publish(ctx context.Context, topic wamp.URI, args wamp.List, kwargs wamp.Dict, opts *PublishOptions) error {
+	if err := checkURI("topic", topic, ""); err != nil {
+		return err
+	}
 	options := wamp.Dict{}
 	ack := false
 	if opts != nil {

@@ -52,6 +52,9 @@ func (s *Session) Call(ctx context.Context, procedure wamp.URI, args wamp.List, 
 		// and aborts the session.
 		return nil, fmt.Errorf("wamp/client: CallOptions.CancelMode %q: want %q, %q or %q", opts.CancelMode, CancelSkip, CancelKill, CancelKillNoWait)
 	}
+	if err := checkURI("procedure", procedure, ""); err != nil {
+		return nil, err
+	}
 	var options wamp.Dict // nil is written as {}: no allocation for plain calls
 	set := func(k string, v any) {
 		if options == nil {
@@ -185,6 +188,23 @@ type RegisterOptions struct {
 
 // checkMatch refuses a match policy the WAMP spec does not define, which a
 // router takes for a protocol violation and aborts the session for.
+// checkURI refuses a URI that breaks even the WAMP spec's loose rules for
+// match ("" is exact) before it is sent: a router answers it with an ERROR
+// or a protocol violation that ends the session, or drops a PUBLISH
+// without a word. (Autobahn's clients refuse such URIs too.)
+func checkURI(what string, u wamp.URI, match string) error {
+	if !wamp.ValidURI(u, false, match) {
+		return fmt.Errorf("wamp/client: invalid %s URI %q", what, u)
+	}
+	return nil
+}
+
+// optionMatch is the match policy options ask for ("" for exact).
+func optionMatch(options wamp.Dict) string {
+	m, _ := options["match"].(string)
+	return m
+}
+
 func checkMatch(match string) error {
 	switch match {
 	case "", wamp.MatchExact, wamp.MatchPrefix, wamp.MatchWildcard:
@@ -228,6 +248,9 @@ func (s *Session) Register(ctx context.Context, procedure wamp.URI, h Handler, o
 	}
 	for k, v := range opts.Options {
 		options[k] = v
+	}
+	if err := checkURI("procedure", procedure, optionMatch(options)); err != nil {
+		return nil, err
 	}
 	id := s.ids.Next()
 	r := &Registration{Procedure: procedure, handler: h}

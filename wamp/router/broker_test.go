@@ -80,11 +80,13 @@ func TestPubSub(t *testing.T) {
 		t.Fatalf("event after unsubscribe: %v", e)
 	default:
 	}
-	if err := pub.Publish(ctxT(t), "bad uri", nil, nil, &client.PublishOptions{Acknowledge: true}); !isWampError(err, wamp.ErrInvalidURI) {
-		t.Fatalf("publish to an invalid URI: %v", err)
-	}
+	// An invalid topic (a raw session: wamp/client refuses to send it).
 	c := rawConn(t, r)
 	c.join()
+	c.send(&wamp.Publish{Request: 2, Options: wamp.Dict{"acknowledge": true}, Topic: "bad uri"})
+	if e, ok := c.recv().(*wamp.Error); !ok || e.Error != wamp.ErrInvalidURI {
+		t.Fatalf("publish to an invalid URI: %v, want ERROR invalid_uri", e)
+	}
 	c.send(&wamp.Unsubscribe{Request: 3, Subscription: 12345})
 	if e, ok := c.recv().(*wamp.Error); !ok || e.Error != wamp.ErrNoSuchSubscription {
 		t.Fatalf("got %v, want ERROR no_such_subscription", e)

@@ -49,8 +49,12 @@ func TestCall(t *testing.T) {
 	if _, err := caller.Call(ctx, "com.example.none", nil, nil, nil); !isWampError(err, wamp.ErrNoSuchProcedure) {
 		t.Fatalf("no such procedure: %v", err)
 	}
-	if _, err := caller.Call(ctx, "com.example.bad uri", nil, nil, nil); !isWampError(err, wamp.ErrInvalidURI) {
-		t.Fatalf("invalid URI: %v", err)
+	// An invalid procedure (a raw session: wamp/client refuses to send it).
+	rc := rawConn(t, r)
+	rc.join()
+	rc.send(&wamp.Call{Request: 1, Options: wamp.Dict{}, Procedure: "com.example.bad uri"})
+	if e, ok := rc.recv().(*wamp.Error); !ok || e.Error != wamp.ErrInvalidURI {
+		t.Fatalf("invalid URI: %v, want ERROR invalid_uri", e)
 	}
 	if _, err := callee.Register(ctx, "com.example.echo", echo, nil); !isWampError(err, wamp.ErrProcedureAlreadyExists) {
 		t.Fatalf("second register: %v", err)
