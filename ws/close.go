@@ -233,7 +233,10 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 	}
 	c.mu.Lock()
 	if c.closeErr() == nil {
-		c.setCloseErr(&CloseError{Code: code, Reason: reason})
+		// No close frame came back within CloseTimeout: the connection is
+		// dropped, and ends with 1006 (RFC 6455 §7.1.5) as in push mode
+		// and as Server.Shutdown's drop at the same moment says.
+		c.setCloseErr(&CloseError{Code: StatusAbnormalClosure})
 	}
 	c.mu.Unlock()
 	c.shutdown()

@@ -277,9 +277,7 @@ func (s *Server) Serve(ln net.Listener) error {
 func (s *Server) accept(nc net.Conn) {
 	release, err := s.admit(nc)
 	if err != nil {
-		s.Metrics.Rejected(503)
-		_, _ = nc.Write(AppendReject(nil, 503, err.Error(), nil))
-		_ = nc.Close()
+		s.refuse(nc, err)
 		return
 	}
 	c, err := upgradeConn(context.Background(), nc, s.Handler, s.opts, s.Metrics)
@@ -293,14 +291,23 @@ func (s *Server) accept(nc net.Conn) {
 	s.start(c, release)
 }
 
+// refuse answers nc, not admitted for err, with 503 and closes it. The
+// answer is bounded by the handshake timeout: on a TLS connection the
+// write first runs the TLS handshake, which a client that sends nothing
+// would otherwise hold (a goroutine and an fd) forever.
+func (s *Server) refuse(nc net.Conn, err error) {
+	s.Metrics.Rejected(503)
+	_ = nc.SetDeadline(time.Now().Add(s.options().HandshakeTimeout))
+	_, _ = nc.Write(AppendReject(nil, 503, err.Error(), nil))
+	_ = nc.Close()
+}
+
 // ServeConn performs the server handshake on a raw connection (parsed
 // zero-copy by ParseRequest) and serves it; it closes nc when done.
 func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 	release, err := s.admit(nc)
 	if err != nil {
-		s.Metrics.Rejected(503)
-		_, _ = nc.Write(AppendReject(nil, 503, err.Error(), nil))
-		_ = nc.Close()
+		s.refuse(nc, err)
 		return
 	}
 	defer release()

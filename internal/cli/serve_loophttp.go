@@ -25,6 +25,12 @@ func loopHTTP(h http.Handler, secure bool) func(*ws.Request) wsloop.HTTPResponse
 		for _, f := range r.Header {
 			req.Header.Add(string(f.Name), string(f.Value))
 		}
+		// As net/http: Host is Request.Host, not a Header entry, and an
+		// absolute-form target's authority overrides it (RFC 9112 §3.2.2).
+		req.Header.Del("Host")
+		if u.Host != "" {
+			req.Host = u.Host
+		}
 		if secure {
 			req.URL.Scheme = "https"
 		}

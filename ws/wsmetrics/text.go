@@ -22,8 +22,12 @@ const Prefix = "websocket_"
 //	websocket_closes_total{code="1000".."1015"|"other"} (counter)
 //	websocket_handshakes_rejected_total{status="400"|...|"other"} (counter)
 //
-// It returns the first write error. A nil Set writes zeros.
+// It returns the first write error. A nil Set writes zeros: the series
+// of a Set that counted nothing, histogram buckets included.
 func (s *Set) WriteText(w io.Writer) error {
+	if s == nil {
+		s = new(Set)
+	}
 	return s.Snapshot().WriteText(w)
 }
 
