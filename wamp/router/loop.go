@@ -154,14 +154,20 @@ func (o *loopOut) push(m wamp.Message, size int, l limit) pushResult {
 		// The loop's own bound: the client reads too slowly.
 		return overLimit
 	case errors.Is(err, websocket.ErrClosed), errors.Is(err, ws.ErrClosed):
+		// The connection ended first (the router's own closes set closed
+		// before theirs): OnClose will find the outbox closed, so the end
+		// is counted here, as a transport's that ended first.
 		o.closed = true
+		o.s.r.stats.sessionClosed(nil)
 		return queueEnded
 	}
 	// Over MaxMessagePayload, or not valid for the serialization: the
 	// session ends, as a failed write ends it on goroutines. OnClose
-	// removes it from the realm (the caller may hold the realm's lock).
+	// removes it from the realm (the caller may hold the realm's lock);
+	// the end is counted here (close, from OnClose, will do nothing).
 	o.closed = true
 	o.s.state.Store(stateClosed)
+	o.s.r.stats.sessionClosed(nil)
 	o.s.log.Info("wamp/router: write failed", "session", o.s.id, "message", m.Type().String(), "err", err)
 	_ = o.c.Close()
 	return queueEnded
