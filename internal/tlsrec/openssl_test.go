@@ -67,52 +67,8 @@ func TestOpenSSLClient(t *testing.T) {
 	keyUpdateAfter = 2
 	for _, id := range allSuites {
 		t.Run(tls.CipherSuiteName(id), func(t *testing.T) {
-			srvCfg, _, _ := testConfigs(t)
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ln.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, bin, "s_client", "-connect", ln.Addr().String(),
-				"-tls1_3", "-ciphersuites", tls.CipherSuiteName(id), "-no_ign_eof")
-			stdin, err := cmd.StdinPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			stdout := &syncBuf{new: make(chan struct{}, 1)}
-			stderr := &syncBuf{new: make(chan struct{}, 1)}
-			cmd.Stdout, cmd.Stderr = stdout, stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			defer func() {
-				stdin.Close()
-				select {
-				case <-done:
-				case <-time.After(ioTimeout):
-					_ = cmd.Process.Kill()
-					<-done
-				}
-			}()
-			_ = ln.(*net.TCPListener).SetDeadline(time.Now().Add(ioTimeout))
-			raw, err := ln.Accept()
-			if err != nil {
-				t.Fatalf("accept: %v\n%s", err, stderr)
-			}
-			defer raw.Close()
-			capt := NewCapture(nil)
-			cfg := srvCfg.Clone()
-			cfg.KeyLogWriter = capt.KeyLogWriter()
-			srv := tls.Server(tap(raw, capt), cfg)
-			_ = raw.SetDeadline(time.Now().Add(ioTimeout))
-			if err := srv.Handshake(); err != nil {
-				t.Fatalf("handshake: %v\n%s", err, stderr)
-			}
-			_ = raw.SetDeadline(time.Time{})
+			sc := startSClient(t, bin, "-ciphersuites", tls.CipherSuiteName(id))
+			stdin, stdout, stderr, raw, srv, capt := sc.stdin, sc.stdout, sc.stderr, sc.raw, sc.srv, sc.capt
 			st := srv.ConnectionState()
 			if st.CipherSuite != id {
 				t.Fatalf("suite %s", tls.CipherSuiteName(st.CipherSuite))
@@ -166,4 +122,68 @@ func TestOpenSSLClient(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sclient is `openssl s_client -tls1_3` connected to a crypto/tls server of
+// testConfigs whose handshake is done and whose records capt captured;
+// raw is the server's TCP connection, without deadline.
+type sclient struct {
+	stdin          io.WriteCloser
+	stdout, stderr *syncBuf
+	raw            net.Conn
+	srv            *tls.Conn
+	capt           *Capture
+}
+
+// startSClient starts s_client with extra arguments against a loopback
+// server and completes the handshake. When the test ends, s_client's stdin
+// is closed and it is waited for (killed after ioTimeout).
+func startSClient(t *testing.T, bin string, extra ...string) *sclient {
+	t.Helper()
+	srvCfg, _, _ := testConfigs(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	args := append([]string{"s_client", "-connect", ln.Addr().String(), "-tls1_3"}, extra...)
+	cmd := exec.CommandContext(ctx, bin, append(args, "-no_ign_eof")...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := &sclient{stdin: stdin, stdout: &syncBuf{new: make(chan struct{}, 1)}, stderr: &syncBuf{new: make(chan struct{}, 1)}}
+	cmd.Stdout, cmd.Stderr = sc.stdout, sc.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		stdin.Close()
+		select {
+		case <-done:
+		case <-time.After(ioTimeout):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	})
+	_ = ln.(*net.TCPListener).SetDeadline(time.Now().Add(ioTimeout))
+	raw, err := ln.Accept()
+	if err != nil {
+		t.Fatalf("accept: %v\n%s", err, sc.stderr)
+	}
+	t.Cleanup(func() { raw.Close() })
+	sc.raw, sc.capt = raw, NewCapture(nil)
+	cfg := srvCfg.Clone()
+	cfg.KeyLogWriter = sc.capt.KeyLogWriter()
+	sc.srv = tls.Server(tap(raw, sc.capt), cfg)
+	_ = raw.SetDeadline(time.Now().Add(ioTimeout))
+	if err := sc.srv.Handshake(); err != nil {
+		t.Fatalf("handshake: %v\n%s", err, sc.stderr)
+	}
+	_ = raw.SetDeadline(time.Time{})
+	return sc
 }

@@ -1,15 +1,12 @@
 package tlsrec
 
 import (
-	"context"
-	"crypto/tls"
 	"io"
 	"net"
 	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestReviewOpenSSLPaddedRecords: an independent peer, `openssl s_client
@@ -25,52 +22,8 @@ func TestReviewOpenSSLPaddedRecords(t *testing.T) {
 	}
 	for _, pad := range []int{17, 512, 16384} {
 		t.Run(strconv.Itoa(pad), func(t *testing.T) {
-			srvCfg, _, _ := testConfigs(t)
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ln.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, bin, "s_client", "-connect", ln.Addr().String(),
-				"-tls1_3", "-record_padding", strconv.Itoa(pad), "-no_ign_eof")
-			stdin, err := cmd.StdinPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			stdout := &syncBuf{new: make(chan struct{}, 1)}
-			stderr := &syncBuf{new: make(chan struct{}, 1)}
-			cmd.Stdout, cmd.Stderr = stdout, stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			defer func() {
-				stdin.Close()
-				select {
-				case <-done:
-				case <-time.After(ioTimeout):
-					_ = cmd.Process.Kill()
-					<-done
-				}
-			}()
-			_ = ln.(*net.TCPListener).SetDeadline(time.Now().Add(ioTimeout))
-			raw, err := ln.Accept()
-			if err != nil {
-				t.Fatalf("accept: %v\n%s", err, stderr)
-			}
-			defer raw.Close()
-			capt := NewCapture(nil)
-			cfg := srvCfg.Clone()
-			cfg.KeyLogWriter = capt.KeyLogWriter()
-			srv := tls.Server(tap(raw, capt), cfg)
-			_ = raw.SetDeadline(time.Now().Add(ioTimeout))
-			if err := srv.Handshake(); err != nil {
-				t.Fatalf("handshake: %v\n%s", err, stderr)
-			}
-			_ = raw.SetDeadline(time.Time{})
+			sc := startSClient(t, bin, "-record_padding", strconv.Itoa(pad))
+			stdin, stdout, stderr, raw, srv, capt := sc.stdin, sc.stdout, sc.stderr, sc.raw, sc.srv, sc.capt
 			rc, err := capt.Conn(srv.ConnectionState())
 			if err != nil {
 				t.Fatal(err)

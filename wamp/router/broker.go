@@ -2,7 +2,6 @@ package router
 
 import (
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/autobahn-go/autobahn/wamp"
@@ -278,7 +277,7 @@ func (rm *realm) badTopic(topic wamp.URI) string {
 	switch {
 	case !rm.validURI(topic, wamp.MatchExact):
 		return "invalid topic URI"
-	case strings.HasPrefix(string(topic), "wamp."):
+	case reservedURI(topic): // dealer.go
 		return "topic URI reserved for the router"
 	}
 	return ""

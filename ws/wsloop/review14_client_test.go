@@ -3,6 +3,8 @@ package wsloop_test
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -307,4 +309,32 @@ func switchProtocols(t *testing.T, br *bufio.Reader) string {
 		}
 	}
 	return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + ws.AcceptKey([]byte(key)) + "\r\n\r\n"
+}
+
+// cacheName names a subtest of the loop's client without a session cache
+// (its own record layer) or with one (crypto/tls).
+func cacheName(cache bool) string {
+	if cache {
+		return "crypto-tls"
+	}
+	return "record-layer"
+}
+
+// loopTLSClient returns a loopback listener for a test's TLS server and a
+// loop client that trusts pool, with a session cache if cache; both are
+// closed when the test ends.
+func loopTLSClient(t *testing.T, pool *x509.CertPool, cache bool) (net.Listener, *wsloop.Client) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	ccfg := &tls.Config{RootCAs: pool}
+	if cache {
+		ccfg.ClientSessionCache = tls.NewLRUClientSessionCache(1)
+	}
+	cl := &wsloop.Client{Options: &ws.Options{TLSConfig: ccfg}, Config: eventloop.Config{Loops: 1}}
+	t.Cleanup(func() { cl.Close() })
+	return ln, cl
 }

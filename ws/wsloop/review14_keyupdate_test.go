@@ -19,8 +19,6 @@ import (
 
 	"golang.org/x/crypto/chacha20poly1305"
 
-	"github.com/autobahn-go/autobahn/eventloop"
-	"github.com/autobahn-go/autobahn/ws"
 	"github.com/autobahn-go/autobahn/ws/wsloop"
 )
 
@@ -133,22 +131,8 @@ func (r *recordHalf) open(t *testing.T, rd io.Reader) (typ byte, p []byte) {
 func TestReview14ClientKeyUpdate(t *testing.T) {
 	srvCert, pool := wsloop.NewTestCert(t, "server")
 	for _, cache := range []bool{false, true} {
-		name := "record-layer"
-		if cache {
-			name = "crypto-tls"
-		}
-		t.Run(name, func(t *testing.T) {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ln.Close()
-			ccfg := &tls.Config{RootCAs: pool}
-			if cache {
-				ccfg.ClientSessionCache = tls.NewLRUClientSessionCache(1)
-			}
-			cl := &wsloop.Client{Options: &ws.Options{TLSConfig: ccfg}, Config: eventloop.Config{Loops: 1}}
-			defer cl.Close()
+		t.Run(cacheName(cache), func(t *testing.T) {
+			ln, cl := loopTLSClient(t, pool, cache)
 			dialed := make(chan error, 1)
 			go func() {
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -6,13 +6,10 @@ import (
 	"context"
 	"crypto/tls"
 	"io"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/autobahn-go/autobahn/eventloop"
-	"github.com/autobahn-go/autobahn/ws"
 	"github.com/autobahn-go/autobahn/ws/wsloop"
 )
 
@@ -24,22 +21,8 @@ import (
 func TestReview14ClientRecordOverflow(t *testing.T) {
 	srvCert, pool := wsloop.NewTestCert(t, "server")
 	for _, cache := range []bool{false, true} {
-		name := "record-layer"
-		if cache {
-			name = "crypto-tls"
-		}
-		t.Run(name, func(t *testing.T) {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ln.Close()
-			ccfg := &tls.Config{RootCAs: pool}
-			if cache {
-				ccfg.ClientSessionCache = tls.NewLRUClientSessionCache(1)
-			}
-			cl := &wsloop.Client{Options: &ws.Options{TLSConfig: ccfg}, Config: eventloop.Config{Loops: 1}}
-			defer cl.Close()
+		t.Run(cacheName(cache), func(t *testing.T) {
+			ln, cl := loopTLSClient(t, pool, cache)
 			h := newEcho()
 			dialed := make(chan error, 1)
 			go func() {
