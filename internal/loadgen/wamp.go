@@ -39,7 +39,11 @@ const (
 //     ones it did not get are drops.
 //
 // Counts: Calls == Answered + Errors, and Published × Subscribers ==
-// Received + Drops, once the phase has drained (Drain at most).
+// Received + Drops, once the phase has drained (Drain at most). Events
+// per second and per router-CPU-second count the events delivered in the
+// measured time (any sequence number), the router's work in the time its
+// CPU is measured, not the backlog a router that fell behind works off in
+// the drain.
 type WAMP struct {
 	URL        string
 	Realm      wamp.URI // default "realm1"
@@ -97,7 +101,7 @@ type PubSubResult struct {
 	Duplicates      uint64     `json:"duplicates"`       // seq not above the last one seen (not in Received)
 	SubscribersLost int        `json:"subscribers_lost"` // sessions that ended during the phase
 	SubscriberError string     `json:"subscriber_error,omitempty"`
-	EventsPerSecond float64    `json:"events_per_s"` // received, all subscribers
+	EventsPerSecond float64    `json:"events_per_s"` // delivered in the measured time, all subscribers
 	Latency         Latency    `json:"latency"`      // publish to event
 	Server          *ServerUse `json:"server,omitempty"`
 }

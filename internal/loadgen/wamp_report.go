@@ -32,7 +32,7 @@ func (res *WAMPResult) WriteText(w io.Writer) error {
 		if p.SubscribersLost > 0 {
 			fmt.Fprintf(tw, "subscribers lost\t%d (%s)\n", p.SubscribersLost, p.SubscriberError)
 		}
-		fmt.Fprintf(tw, "events/s\t%.0f received (%.0f published)\n", p.EventsPerSecond, float64(p.Published)/max(p.DurationSeconds, 1e-9))
+		fmt.Fprintf(tw, "events/s\t%.0f delivered in the measured time (%.0f published)\n", p.EventsPerSecond, float64(p.Published)/max(p.DurationSeconds, 1e-9))
 		l := p.Latency
 		fmt.Fprintf(tw, "event latency\tp50 %v  p90 %v  p99 %v  p99.9 %v  max %v\n", round(l.P50), round(l.P90), round(l.P99), round(l.P999), round(l.Max))
 		writeServerUse(tw, p.Server, "events")

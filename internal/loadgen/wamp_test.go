@@ -27,6 +27,12 @@ var testSerializers = []wamp.Serializer{wampjson.Serializer{}, cbor.Serializer{}
 // RawSocket on loopback ports until the test ends; it returns both URLs.
 func testRouter(t *testing.T) (wsURL, rsURL string) {
 	t.Helper()
+	return testRouterWrap(t, func(c wamp.Transport) wamp.Transport { return c })
+}
+
+// testRouterWrap is testRouter with each WebSocket transport wrapped.
+func testRouterWrap(t *testing.T, wrap func(wamp.Transport) wamp.Transport) (wsURL, rsURL string) {
+	t.Helper()
 	r, err := router.New(router.Config{Realms: []router.RealmConfig{{Name: "realm1", AllowAnonymous: true}}})
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +44,7 @@ func testRouter(t *testing.T) (wsURL, rsURL string) {
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		c, err := websocket.Accept(w, req, websocket.Options{Serializers: testSerializers})
 		if err == nil {
-			r.ServeTransport(context.WithoutCancel(req.Context()), c)
+			r.ServeTransport(context.WithoutCancel(req.Context()), wrap(c))
 		}
 	})}
 	go srv.Serve(ln)
