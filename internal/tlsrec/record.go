@@ -37,6 +37,14 @@ const (
 	handshakeKeyUpdate        = 24
 )
 
+// maxUseless bounds the records in a row that bring no application data
+// (empty application data, user_canceled warnings) and the
+// post-handshake messages among them: past it Open fails with
+// unexpected_message, as crypto/tls does past the same number
+// (maxUselessRecords), so that a peer cannot keep a connection busy, and
+// seen alive, with records that never carry anything.
+const maxUseless = 16
+
 // maxTicketMsg bounds a NewSessionTicket a client skips: crypto/tls's
 // limit on any handshake message.
 const maxTicketMsg = 1 << 16
@@ -55,6 +63,10 @@ type Conn struct {
 	skip int
 	// client: the Conn is a client's (it may receive NewSessionTicket).
 	client bool
+	// useless counts the records in a row that carried no application
+	// data (empty ones, user_canceled) and the handshake messages since
+	// the last that did (maxUseless).
+	useless uint8
 	// pending holds a record to send before any later one: the
 	// KeyUpdate answering the peer's update_requested.
 	pending []byte
@@ -175,6 +187,13 @@ func (c *Conn) Open(b []byte) (plain []byte, used int, err error) {
 		}
 		switch typ {
 		case typeApplicationData:
+			if len(pt) == 0 {
+				if err := c.uselessRecord(); err != nil {
+					return b[r:w], used, err
+				}
+				continue
+			}
+			c.useless = 0
 			if w == r {
 				// The first plaintext stays where it was opened;
 				// later ones are moved up behind it.
@@ -196,7 +215,11 @@ func (c *Conn) Open(b []byte) (plain []byte, used int, err error) {
 				c.err = io.EOF
 				return b[r:w], used, io.EOF
 			case alertUserCanceled:
-				continue // a warning, a close_notify follows (RFC 8446 6.1)
+				// A warning, a close_notify follows (RFC 8446 6.1).
+				if err := c.uselessRecord(); err != nil {
+					return b[r:w], used, err
+				}
+				continue
 			}
 			c.err = &RemoteAlert{Alert(pt[1])}
 			return b[r:w], used, c.err
@@ -242,6 +265,9 @@ func (c *Conn) handshake(p []byte) error {
 					return c.fail(AlertDecodeError)
 				}
 				c.hs, c.skip = nil, n
+				if err := c.uselessRecord(); err != nil {
+					return err
+				}
 				continue
 			}
 			if n != 1 {
@@ -252,6 +278,9 @@ func (c *Conn) handshake(p []byte) error {
 		req := p[0]
 		p = p[1:]
 		c.hs = nil
+		if err := c.uselessRecord(); err != nil {
+			return err
+		}
 		if len(p) > 0 {
 			return c.fail(AlertUnexpectedMessage)
 		}
@@ -280,6 +309,15 @@ func (c *Conn) handshake(p []byte) error {
 func (c *Conn) keyUpdate(dst []byte) ([]byte, error) {
 	dst = c.seal(dst, typeHandshake, []byte{handshakeKeyUpdate, 0, 0, 1, 0})
 	return dst, c.out.update(c.suite)
+}
+
+// uselessRecord counts a record, or a post-handshake message, that
+// brought no application data: past maxUseless in a row it fails Open.
+func (c *Conn) uselessRecord() error {
+	if c.useless++; c.useless > maxUseless {
+		return c.fail(AlertUnexpectedMessage)
+	}
+	return nil
 }
 
 func (c *Conn) fail(a Alert) error {

@@ -48,8 +48,9 @@ func (cl *Client) init() error {
 
 // Dial opens a WebSocket connection to a ws:// or wss:// URL (TLS with
 // Options.TLSConfig, its handshake on a goroutine of its own, the records
-// on the loop) and runs h on it on the client's loop: h.OnOpen, then h.OnMessage per message, then h.OnClose
-// (h.OnConnect is not called). It returns the open connection once the
+// on the loop; a server's request to renegotiate ends the connection)
+// and runs h on it on the client's loop: h.OnOpen, then h.OnMessage per
+// message, then h.OnClose (h.OnConnect is not called). It returns the open connection once the
 // handshake is done, or an error within Options.HandshakeTimeout or ctx.
 // Dial must not be called from a Handler callback.
 func (cl *Client) Dial(ctx context.Context, rawURL string, h ws.Handler) (*ws.Conn, error) {

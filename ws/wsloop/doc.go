@@ -69,7 +69,9 @@
 // binds a source address (to open more connections than one port range
 // allows). A handler that implements ws.PongHandler sees the pongs.
 // wss:// uses Options.TLSConfig (ServerName from the URL, ALPN
-// http/1.1). Proxies are left to ws.Dial (ErrUnsupported).
+// http/1.1, no renegotiation: a TLS 1.2 server that asks for one ends
+// the connection, as with tls.RenegotiateNever). Proxies (ErrUnsupported)
+// and renegotiation are left to ws.Dial.
 //
 // # TLS (wss://)
 //
@@ -140,7 +142,9 @@
 // close codes and refused handshakes (package ws/wsmetrics), as
 // ws.Server.Metrics does on goroutines.
 //
-// A request without an Upgrade header gets 426, unless Server.HTTP is set:
+// A request that does not ask for a WebSocket (no Upgrade header lists
+// websocket; another upgrade, such as h2c, is ignored as net/http ignores
+// it) gets 426, unless Server.HTTP is set:
 // it then answers such requests on the loop (a health check, metrics, a
 // page), one per connection (Connection: close), so that one port serves
 // both.

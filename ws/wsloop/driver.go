@@ -1,6 +1,7 @@
 package wsloop
 
 import (
+	"bytes"
 	"crypto/tls"
 	"errors"
 	"io"
@@ -209,7 +210,7 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 		// toward MaxConnections instead.
 		hs.pending = false
 		d.srv.leavePending(c)
-		if err == nil && d.srv.HTTP != nil && h.req.Get("Upgrade") == nil {
+		if err == nil && d.srv.HTTP != nil && !upgradeToWebSocket(&h.req) {
 			d.answerHTTP(c, &h.req)
 			return 0, errAnsweredHTTP
 		}
@@ -238,7 +239,7 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 		}
 		d.srv.Metrics.Rejected(he.Status)
 		_ = c.write(ws.AppendReject(nil, he.Status, he.Reason, nil))
-		d.fail(c)
+		d.closeHTTP(c)
 		return 0, err
 	}
 	h.out = ws.AppendResponse(h.out[:0], &h.req, acc.Protocol, acc.Extensions, ws.HeaderFields(acc.Header))
@@ -251,6 +252,26 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 	c.wsConn().SetMetrics(d.srv.Metrics)
 	d.srv.track(c)
 	return n, nil
+}
+
+// upgradeToWebSocket reports whether r asks for a WebSocket: one of its
+// Upgrade headers lists the token websocket. Another upgrade (h2c,
+// TLS/1.0) is an ordinary request, as net/http takes it: a server need
+// not upgrade (RFC 9110 7.8), and Server.HTTP answers it.
+func upgradeToWebSocket(r *ws.Request) bool {
+	for _, f := range r.Header {
+		if !bytes.EqualFold(f.Name, []byte("Upgrade")) {
+			continue
+		}
+		for t := range bytes.SplitSeq(f.Value, []byte(",")) {
+			// OWS around (RFC 9110 5.6.3); ASCII case only (no
+			// Unicode folding: the same length).
+			if t = bytes.Trim(t, " \t"); len(t) == len("websocket") && bytes.EqualFold(t, []byte("websocket")) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // errAnsweredHTTP: the request was not an upgrade, and Server.HTTP
@@ -268,6 +289,17 @@ func (d *driver) answerHTTP(c *conn, req *ws.Request) {
 		out = out[:len(out)-len(r.Body)] // the length, not the body
 	}
 	_ = c.write(out)
+	d.closeHTTP(c)
+}
+
+// closeHTTP closes c after its HTTP exchange: the server's answer
+// (Server.HTTP's, or a refused handshake), or a client's refusal of the
+// server's. On wss:// a close_notify goes first, as after a WebSocket's
+// close (RFC 8446 6.1; a strict peer reading to the end takes a bare EOF
+// for a truncation).
+func (d *driver) closeHTTP(c *conn) {
+	c.st.Or(sShut) // sent: the peer's close_notify is not answered again (tlsEnd)
+	c.closeNotify()
 	d.fail(c)
 }
 
@@ -284,7 +316,7 @@ func (d *driver) response(c *conn, in []byte) (int, error) {
 	}
 	if err != nil {
 		c.dialed(err)
-		d.fail(c)
+		d.closeHTTP(c)
 		return 0, err
 	}
 	_ = c.ec.SetDeadline(time.Time{})

@@ -51,8 +51,9 @@ type Server struct {
 	// Metrics, if set, counts the server's connections, messages, closes
 	// and refused handshakes (see package ws/wsmetrics); nil: not counted.
 	Metrics *wsmetrics.Set
-	// HTTP, if set, answers a request that is not a WebSocket upgrade (it
-	// has no Upgrade header) instead of the 426 such a request gets
+	// HTTP, if set, answers a request that is not a WebSocket upgrade (no
+	// Upgrade header lists websocket: an Upgrade to h2c, say, is ignored,
+	// as net/http ignores it) instead of the 426 such a request gets
 	// otherwise: a health check, metrics, a small page, served on the loop
 	// like the WebSockets. It is called on the loop with the request head
 	// (valid only during the call) and must not block. Its response is

@@ -27,6 +27,11 @@ func ListenAndServeTLS(ctx context.Context, addr string, h ws.Handler, opts *ws.
 // offers http/1.1 alone, whatever cfg offers (a configuration shared with
 // an HTTP client offers h2 too): the upgrade is HTTP/1.1, and a server
 // that could pick h2 would take it for an HTTP/2 preface and hang up.
+// Renegotiation is refused, whatever cfg allows: a TLS 1.2 handshake
+// after the first would have to wait for the server's answer inside a
+// Read on the loop, which cannot wait (it began and hung); the server's
+// HelloRequest is answered with no_renegotiation and the connection ends
+// with that reason, as crypto/tls does with RenegotiateNever.
 func clientTLSConfig(cfg *tls.Config, host string) *tls.Config {
 	if cfg == nil {
 		cfg = &tls.Config{}
@@ -37,6 +42,7 @@ func clientTLSConfig(cfg *tls.Config, host string) *tls.Config {
 		cfg.ServerName = host
 	}
 	cfg.NextProtos = []string{"http/1.1"}
+	cfg.Renegotiation = tls.RenegotiateNever
 	return cfg
 }
 
