@@ -55,7 +55,9 @@
 // Write sends at once and queues only what the kernel refused; Writev sends a header and its
 // payload in one writev. The queue has a high and a low watermark: above the high one the
 // SlowReaderPolicy applies (pause reading, refuse writes, or close), below the low one OnWritable
-// is called. Memory per connection is therefore bounded by about twice the high watermark plus
+// is called. A write that finds the queue empty is accepted whole, whatever its size: the policy
+// judges the peer by the writes that join output it has not read yet. Memory per connection is
+// therefore bounded by about twice the high watermark (or the largest single write) plus
 // Config.MaxPendingInput of unconsumed input. Send is Write without the admission against the
 // watermarks, for a layer above that bounds its output itself (ws's outbound queue counts Queued).
 //

@@ -28,6 +28,12 @@ var (
 )
 
 // SlowReaderPolicy says what a connection does when its write queue passes the high watermark.
+//
+// The policies judge the peer, not the size of one write: a write (Write, Writev or Send) that finds
+// the queue empty is accepted whole whatever its size, since the peer read everything before it,
+// and may leave more than the high watermark queued. A write that joins output still queued is
+// the one judged: refused or, with SlowReaderClose, closing the connection when it would take the
+// queue past the high watermark. Every backend follows this rule.
 type SlowReaderPolicy int
 
 const (
@@ -37,7 +43,8 @@ const (
 	SlowReaderPause SlowReaderPolicy = iota
 	// SlowReaderDrop refuses (ErrQueueFull) any write that would take the queue above the high watermark.
 	SlowReaderDrop
-	// SlowReaderClose closes the connection with ErrSlowReader.
+	// SlowReaderClose closes the connection with ErrSlowReader when a write joins queued output and
+	// takes the queue past the high watermark (the write fails with ErrSlowReader).
 	SlowReaderClose
 )
 
@@ -63,6 +70,7 @@ type Config struct {
 	MaxPendingInput int
 	// WriteHighWatermark and WriteLowWatermark bound the per-connection write queue (bytes the kernel
 	// refused). Above the high watermark SlowReader applies; below the low one OnWritable is called.
+	// A single write to an empty queue is accepted whole (see SlowReaderPolicy).
 	// Default high: 1 MiB; default low: high/4.
 	WriteHighWatermark int
 	WriteLowWatermark  int

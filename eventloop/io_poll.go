@@ -334,18 +334,16 @@ func (c *Conn) Writev(bufs ...[]byte) (int, error) {
 	if n == total {
 		return n, nil
 	}
-	var err2 error
+	// The queue was empty: what the kernel refused is kept whole, whatever its size (see queued).
 	for _, b := range bufs {
 		if n >= len(b) {
 			n -= len(b)
 			continue
 		}
-		if err2 = lp.queue(c, b[n:]); err2 != nil {
-			break
-		}
+		c.setOut(append(c.outBuf(), b[n:]...))
 		n = 0
 	}
-	return total, err2
+	return total, lp.queued(c, false)
 }
 
 // admit applies the slow-reader policy before n more bytes join a non-empty queue.
@@ -378,10 +376,24 @@ func (lp *loop) admit(c *Conn, n int) error {
 // queue keeps b (the part of a write the kernel refused) and arms the writable event. It always
 // accepts the rest of a write that was partly sent, so a message is never cut.
 func (lp *loop) queue(c *Conn, b []byte) error {
+	joined := len(c.outBuf()) > 0
 	c.setOut(append(c.outBuf(), b...))
+	return lp.queued(c, joined)
+}
+
+// queued applies the slow-reader policy to the queue a write left and arms the writable event.
+// joined says the write found output queued already: SlowReaderClose closes only then. A write to
+// an empty queue is judged by nothing but its size (the peer read all that came before it), so it
+// is kept whole however much of it the kernel refused, as on the goroutine fallback; the next write
+// that joins it while it is queued is judged.
+func (lp *loop) queued(c *Conn, joined bool) error {
 	if len(c.outBuf()) > lp.cfg.WriteHighWatermark {
 		switch lp.cfg.SlowReader {
 		case SlowReaderClose:
+			if !joined {
+				c.flags |= fWantWritable
+				break
+			}
 			lp.fail(c, ErrSlowReader)
 			return ErrSlowReader
 		case SlowReaderPause:
@@ -398,7 +410,9 @@ func (lp *loop) queue(c *Conn, b []byte) error {
 // ErrClosed once the connection is closing or its write side was shut (CloseWrite), and with
 // ErrQueueFull when more than twice the high watermark waits for the loop. What it accepted goes
 // out ahead of what a callback writes after a later Wake, also while the queue is above the high
-// watermark and the loop holds it back.
+// watermark and the loop holds it back. With SlowReaderClose the loop closes the connection
+// (ErrSlowReader) when the data joins queued output and takes it past the high watermark, as for
+// Write; the goroutine fallback does so in AsyncWrite, which then returns ErrSlowReader.
 func (c *Conn) AsyncWrite(b []byte) error {
 	if c.loadState() != stateOpen {
 		return ErrClosed

@@ -3,7 +3,6 @@
 package eventloop
 
 import (
-	"context"
 	"net"
 	"net/netip"
 	"os"
@@ -12,13 +11,16 @@ import (
 )
 
 // Listen opens a listening socket ("tcp", "tcp4", "tcp6" or "unix") and returns its address
-// (useful with port 0). It may be called before or during Run. On Linux every loop gets its own
-// SO_REUSEPORT socket; elsewhere one socket in the first loop hands connections to all loops.
+// (useful with port 0). It reads network and addr as net.Listen does: "tcp" with no host, 0.0.0.0
+// or :: listens dual-stack on [::] where the system can, so IPv4 and IPv6 clients both come in;
+// "tcp4" and "tcp6" keep to their family (an address of the other one is refused). It may be
+// called before or during Run. On Linux every loop gets its own SO_REUSEPORT socket; elsewhere
+// one socket in the first loop hands connections to all loops.
 func (l *Loop) Listen(network, addr string) (net.Addr, error) {
 	if l.state.Load() == loopStopped {
 		return nil, ErrClosed
 	}
-	sa, family, err := resolve(context.Background(), network, addr)
+	sa, family, v6only, err := listenAddr(network, addr)
 	if err != nil {
 		return nil, err
 	}
@@ -33,14 +35,14 @@ func (l *Loop) Listen(network, addr string) (net.Addr, error) {
 		// it (another server of this package, say), and the kernel would
 		// split the connections between the two: refuse a port that is
 		// taken, as one plain socket would.
-		if err := checkFree(sa, family); err != nil {
+		if err := checkFree(sa, family, v6only); err != nil {
 			return nil, err
 		}
 	}
 	fds := make([]int, 0, n)
 	var bound unix.Sockaddr
 	for i := 0; i < n; i++ {
-		fd, err := l.listenFD(sa, family, n > 1 || (tcp && l.cfg.ReusePort))
+		fd, err := l.listenFD(sa, family, v6only, n > 1 || (tcp && l.cfg.ReusePort))
 		if err != nil {
 			for _, fd := range fds {
 				unix.Close(fd)
@@ -72,11 +74,12 @@ func (l *Loop) Listen(network, addr string) (net.Addr, error) {
 	return sockaddrToAddr(bound), nil
 }
 
-func (l *Loop) listenFD(sa unix.Sockaddr, family int, reusePort bool) (int, error) {
+func (l *Loop) listenFD(sa unix.Sockaddr, family int, v6only, reusePort bool) (int, error) {
 	fd, err := socket(family)
 	if err != nil {
 		return -1, os.NewSyscallError("socket", err)
 	}
+	setV6Only(fd, family, v6only)
 	if family != unix.AF_UNIX {
 		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
 			unix.Close(fd)
@@ -102,7 +105,7 @@ func (l *Loop) listenFD(sa unix.Sockaddr, family int, reusePort bool) (int, erro
 
 // checkFree binds a socket without SO_REUSEPORT to sa and closes it: the
 // bind fails (EADDRINUSE) if another socket listens there. Port 0 is free.
-func checkFree(sa unix.Sockaddr, family int) error {
+func checkFree(sa unix.Sockaddr, family int, v6only bool) error {
 	switch a := sa.(type) {
 	case *unix.SockaddrInet4:
 		if a.Port == 0 {
@@ -118,6 +121,7 @@ func checkFree(sa unix.Sockaddr, family int) error {
 		return os.NewSyscallError("socket", err)
 	}
 	defer unix.Close(fd)
+	setV6Only(fd, family, v6only)
 	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
 		return os.NewSyscallError("setsockopt", err)
 	}

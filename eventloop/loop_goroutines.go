@@ -158,7 +158,13 @@ func (l *Loop) DialWith(ctx context.Context, network, addr string, opt DialOptio
 	defer context.AfterFunc(l.quit, func() { cancel(ErrShutdown) })()
 	var d net.Dialer
 	if opt.LocalAddr != "" {
-		la, err := net.ResolveTCPAddr(network, opt.LocalAddr)
+		var la net.Addr
+		var err error
+		if network == "unix" {
+			la, err = net.ResolveUnixAddr(network, opt.LocalAddr)
+		} else {
+			la, err = net.ResolveTCPAddr(network, opt.LocalAddr)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -297,9 +303,19 @@ func (c *Conn) reader(opened chan struct{}) {
 	var in []byte  // input OnData left unconsumed, or read while paused
 	var offer bool // in holds input OnData has not seen yet (or has to see again after ResumeRead)
 	var err error  // the read error to act on once in has been offered
+	lastIn := time.Now()
 	for c.state.Load() == stateOpen {
-		if c.waitRead() && len(in) > 0 {
-			offer = true // resumed: hand the unconsumed input over again without waiting for more
+		resumed, idle := c.waitRead(lastIn)
+		if resumed {
+			lastIn = time.Now() // the idle timeout did not run while paused
+			if len(in) > 0 {
+				offer = true // hand the unconsumed input over again without waiting for more
+			}
+		}
+		if idle && c.state.Load() == stateOpen {
+			// Nothing came for IdleTimeout while the slow-reader pause held reading back.
+			err = ErrTimeout
+			break
 		}
 		if c.state.Load() != stateOpen {
 			break
@@ -329,6 +345,7 @@ func (c *Conn) reader(opened chan struct{}) {
 		var n int
 		n, err = c.nc.Read(buf)
 		if n > 0 {
+			lastIn = time.Now()
 			l.stats.reads.Add(1)
 			l.stats.bytesRead.Add(uint64(n))
 			if len(in) == 0 {
@@ -350,9 +367,8 @@ func (c *Conn) reader(opened chan struct{}) {
 		var ne net.Error
 		switch {
 		case err == io.EOF:
-		case errors.As(err, &ne) && ne.Timeout():
-			l.stats.timeouts.Add(1)
-			err = ErrTimeout
+		case err == ErrTimeout || errors.As(err, &ne) && ne.Timeout():
+			err = ErrTimeout // counted by closeWith
 		}
 		c.closeWith(err, err != io.EOF)
 	}
@@ -376,7 +392,9 @@ func (c *Conn) reader(opened chan struct{}) {
 }
 
 // waitRead blocks while reading is paused, by PauseRead or by the slow-reader policy, and the
-// connection is open. It reports whether it waited for ResumeRead.
+// connection is open. It reports whether it waited for ResumeRead, and whether it gave up because
+// the idle timeout passed: it runs during the slow-reader pause, from lastIn (the last input), as
+// on the pollers, where only PauseRead stops it (and restarts it once undone).
 //
 // The slow-reader pause follows the pollers', where the queue is what the kernel refused: reading
 // stops while more than the high watermark is queued, counting the chunk being written whole
@@ -384,21 +402,48 @@ func (c *Conn) reader(opened chan struct{}) {
 // it resumes as soon as the queue is back at the high watermark, not at the low one: a blocking
 // write does not say what the kernel refused, and a band kept on bytes the writer has not tried
 // yet would stop reading where the pollers read.
-func (c *Conn) waitRead() (resumed bool) {
+func (c *Conn) waitRead(lastIn time.Time) (resumed, idle bool) {
 	l := c.l
+	var timer *time.Timer // wakes the wait below when the idle timeout passes
+	stop := func() {
+		if timer != nil {
+			timer.Stop()
+			timer = nil
+		}
+	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	defer func() {
+		c.mu.Unlock()
+		stop()
+	}()
 	for c.state.Load() == stateOpen {
 		switch {
 		case c.readPaused:
 			resumed = true
+			stop() // the idle timeout does not run while paused
 		case l.cfg.SlowReader == SlowReaderPause && c.queuedLocked() > l.cfg.WriteHighWatermark:
+			if l.cfg.IdleTimeout <= 0 {
+				break
+			}
+			if resumed && timer == nil {
+				lastIn = time.Now() // PauseRead ended since the last look: the idle timeout starts again
+			}
+			if !time.Now().Before(lastIn.Add(l.cfg.IdleTimeout)) {
+				return resumed, true
+			}
+			if timer == nil {
+				timer = time.AfterFunc(time.Until(lastIn.Add(l.cfg.IdleTimeout)), func() {
+					c.mu.Lock()
+					c.drained.Broadcast()
+					c.mu.Unlock()
+				})
+			}
 		default:
-			return resumed
+			return resumed, false
 		}
 		c.drained.Wait()
 	}
-	return resumed
+	return resumed, false
 }
 
 func (c *Conn) paused() bool {
@@ -408,12 +453,17 @@ func (c *Conn) paused() bool {
 }
 
 // closeWith starts closing: the writer flushes (unless abort), within Config.CloseTimeout also when
-// it is blocked in a write already, and closes the socket.
+// it is blocked in a write already, and closes the socket. It reports false, and does nothing, when
+// c is closing already. A close with ErrTimeout (a deadline, the idle timeout) is counted here,
+// before OnClose can run, and only when it is the one that closes c.
 func (c *Conn) closeWith(err error, abort bool) bool {
 	c.mu.Lock()
 	ok := c.state.CompareAndSwap(stateOpen, stateClosing)
 	if ok {
 		c.closeErr = err
+		if err == ErrTimeout {
+			c.l.stats.timeouts.Add(1)
+		}
 	}
 	c.drained.Broadcast()
 	c.mu.Unlock()
@@ -432,7 +482,7 @@ func (c *Conn) setTimer(t time.Time) {
 		c.timer.Stop()
 	}
 	c.timer = time.AfterFunc(time.Until(t), func() {
-		c.l.stats.timeouts.Add(1)
+		// Not while a Close drains (CloseTimeout bounds that): closeWith does nothing then.
 		c.closeWith(ErrTimeout, true)
 	})
 }

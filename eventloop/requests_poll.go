@@ -20,6 +20,7 @@ func (lp *loop) handleWakes() {
 		// Cleared before rare is loaded: an AsyncWrite that makes rare later queues c again.
 		af := c.aflags.And(^aAsync)
 		var buf []byte
+		slow := false
 		if r := c.rare.Load(); r != nil {
 			r.mu.Lock()
 			switch {
@@ -27,11 +28,18 @@ func (lp *loop) handleWakes() {
 				// Closing: settle sends what AsyncWrite accepted before the close.
 			case len(c.outBuf()) <= lp.cfg.WriteHighWatermark:
 				buf = r.takeAsync()
+			case len(r.async) > 0 && lp.cfg.SlowReader == SlowReaderClose:
+				// It would join output queued past the high watermark: the peer is judged slow, as
+				// a Write joining that queue would be (the queue may hold one large write whole).
+				slow = true
 			case len(r.async) > 0:
 				// Hold it back until the queue drains: AsyncWrite reports ErrQueueFull meanwhile.
 				c.flags |= fAsyncHeld
 			}
 			r.mu.Unlock()
+		}
+		if slow {
+			lp.fail(c, ErrSlowReader)
 		}
 		if c.loadState() == stateClosed {
 			continue

@@ -191,6 +191,11 @@ func (c *Conn) enqueue(b []byte, admit bool) error {
 		c.wantWritable = true
 	}
 	c.out = append(c.out, b...)
+	if c.queuedLocked() > high {
+		// OnWritable follows the drain to the low watermark, as on the pollers, also after a write
+		// to an empty queue or a Send (neither of which is admitted above).
+		c.wantWritable = true
+	}
 	c.mu.Unlock()
 	c.signal()
 	return nil
@@ -199,11 +204,18 @@ func (c *Conn) enqueue(b []byte, admit bool) error {
 // AsyncWrite queues a copy of b; safe from any goroutine. As on the pollers, where it waits for
 // the loop apart from the queue, it fails with ErrClosed once the connection is closing and with
 // ErrQueueFull when more than twice the high watermark of it waits for the writer to take it.
+// With SlowReaderClose, b joining queued output past the high watermark closes the connection
+// (ErrSlowReader), as the pollers do when they take it.
 func (c *Conn) AsyncWrite(b []byte) error {
 	c.mu.Lock()
 	if c.state.Load() != stateOpen || c.shutWr {
 		c.mu.Unlock()
 		return ErrClosed
+	}
+	if q := c.queuedLocked(); c.l.cfg.SlowReader == SlowReaderClose && q > 0 && q+len(b) > c.l.cfg.WriteHighWatermark {
+		c.mu.Unlock()
+		c.closeWith(ErrSlowReader, true)
+		return ErrSlowReader
 	}
 	if c.async+len(b) > 2*c.l.cfg.WriteHighWatermark {
 		c.mu.Unlock()
