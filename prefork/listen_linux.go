@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -52,7 +53,12 @@ func Reserve(network, addr string) (net.Addr, interface{ Close() error }, error)
 		return nil, nil, err
 	}
 	family, sa := unix.AF_INET, unix.Sockaddr(nil)
-	if ip4 := ta.IP.To4(); ip4 != nil || ta.IP == nil && network != "tcp6" {
+	// "tcp" on a wildcard address: the children's listeners are dual-stack
+	// ([::], as net.Listen and the event loop listen there), so the
+	// reservation holds IPv6's wildcard with IPv4 mapped to it, where the
+	// system can.
+	wild := network == "tcp" && (ta.IP == nil || ta.IP.IsUnspecified()) && dualStack()
+	if ip4 := ta.IP.To4(); !wild && (ip4 != nil || ta.IP == nil && network != "tcp6") {
 		s4 := &unix.SockaddrInet4{Port: ta.Port}
 		if ip4 != nil {
 			copy(s4.Addr[:], ip4)
@@ -67,6 +73,14 @@ func Reserve(network, addr string) (net.Addr, interface{ Close() error }, error)
 	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, nil, os.NewSyscallError("socket", err)
+	}
+	if family == unix.AF_INET6 {
+		// As net sets it on every IPv6 socket, not the system's default.
+		v6only := 1
+		if network == "tcp" {
+			v6only = 0
+		}
+		unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, v6only)
 	}
 	// SO_REUSEPORT alone: the children (same user, SO_REUSEPORT) may bind
 	// the port, a listener without it may not; with SO_REUSEADDR too, any
@@ -99,3 +113,17 @@ func Reserve(network, addr string) (net.Addr, interface{ Close() error }, error)
 type reservation int
 
 func (r reservation) Close() error { return unix.Close(int(r)) }
+
+// dualStack reports whether an IPv6 socket here can take IPv4 peers too.
+var dualStack = sync.OnceValue(func() bool {
+	fd, err := unix.Socket(unix.AF_INET6, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	if unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 0) != nil {
+		return false
+	}
+	mapped := &unix.SockaddrInet6{Addr: [16]byte{10: 0xff, 11: 0xff, 12: 127, 15: 1}}
+	return unix.Bind(fd, mapped) == nil
+})
