@@ -89,7 +89,7 @@ func (c *Conn) controlOnly() bool {
 			return false
 		}
 		if ev.Kind == EventPing {
-			if err := c.writeControl(OpPong, ev.Payload); err != nil && !errors.Is(err, ErrClosed) {
+			if err := c.pong(ev.Payload); err != nil && !errors.Is(err, ErrClosed) {
 				return false
 			}
 		}

@@ -68,6 +68,10 @@ func (c *Conn) fail(err error) error {
 	if !sent && !c.opts.FailByDrop && !c.push {
 		c.boundWritesLocked(deadline)
 	}
+	var closing chan struct{}
+	if sent && !c.push {
+		closing = c.p.closing
+	}
 	c.mu.Unlock()
 	c.debug("ws: failing connection", "err", err)
 	if !sent && !c.opts.FailByDrop {
@@ -75,6 +79,10 @@ func (c *Conn) fail(err error) error {
 		if c.writeClose(AppendClosePayload(b[:0], code, "")) == nil {
 			c.linger(deadline)
 		}
+	} else if closing != nil {
+		// Close is sending ours (within its deadline): closing the socket
+		// now would cut it, as in peerClosed.
+		<-closing
 	}
 	c.shutdown()
 	return err
@@ -96,7 +104,7 @@ func (c *Conn) drop(cause error) error {
 	cerr := c.closeErr()
 	first := cerr == nil
 	if first {
-		cerr = c.setCloseErr(&CloseError{Code: StatusAbnormalClosure})
+		cerr = c.setCloseErr(&CloseError{Code: StatusAbnormalClosure, Err: cause})
 	}
 	c.mu.Unlock()
 	if first {
@@ -181,7 +189,7 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 		select {
 		case <-c.Done():
 		case <-time.After(c.opts.CloseTimeout):
-			c.drop(ErrClosed)
+			c.drop(errNoCloseAnswer)
 		}
 		return nil
 	}
@@ -236,12 +244,16 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 		// No close frame came back within CloseTimeout: the connection is
 		// dropped, and ends with 1006 (RFC 6455 §7.1.5) as in push mode
 		// and as Server.Shutdown's drop at the same moment says.
-		c.setCloseErr(&CloseError{Code: StatusAbnormalClosure})
+		c.setCloseErr(&CloseError{Code: StatusAbnormalClosure, Err: errNoCloseAnswer})
 	}
 	c.mu.Unlock()
 	c.shutdown()
 	return nil
 }
+
+// errNoCloseAnswer is what dropped a connection whose peer did not answer
+// our close frame within CloseTimeout (CloseError.Err).
+var errNoCloseAnswer = errors.New("ws: no close frame from the peer within CloseTimeout")
 
 // boundWritesLocked bounds every write from now on by deadline, the one
 // under way too: it holds the frame lock that the close frame needs, and
@@ -266,6 +278,6 @@ func (c *Conn) closeTimer(deadline time.Time) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if r := c.outRareLocked(); r.closeT == nil {
-		r.closeT = time.AfterFunc(time.Until(deadline), func() { c.drop(ErrClosed) })
+		r.closeT = time.AfterFunc(time.Until(deadline), func() { c.drop(errNoCloseAnswer) })
 	}
 }

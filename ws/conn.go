@@ -78,6 +78,7 @@ const (
 	flagPinged                          // pingSent holds the time of an unanswered keepalive ping
 	flagUPause                          // PauseRead
 	flagOPause                          // reading paused while decoding off the loop
+	flagKAWrite                         // the keepalive's ping is being written (Conn.ping)
 )
 
 // has reports whether flag f is set. c.mu must be held.
@@ -352,6 +353,14 @@ type pullState struct {
 	waiters int32           // guarded by Conn.mu: writers waiting for the message lock
 	closeDL int64           // guarded by Conn.mu: unix nanoseconds; the close frame's deadline (Close, peerClosed, fail) bounds every write after it (0: none)
 	closing chan struct{}   // guarded by Conn.mu: made by Close with its close frame, closed once that is written (or failed)
+	pong    []byte          // guarded by Conn.mu: if pongDue, the payload of the ping to answer once frameMu is free (Conn.pong)
+	pongDue bool            // guarded by Conn.mu
+	// guarded by Conn.mu: closed when frameMu is let go; made by a writer
+	// whose ctx may end while it waits for frameMu (lockFrame)
+	frameWake chan struct{}
+	// set under Conn.mu while pongDue or frameWake is set: unlockFrame
+	// takes Conn.mu only then
+	frameAux atomic.Bool
 	// With rc, rbuf is a pooled buffer held only while input is pending;
 	// otherwise small[:] while idle, else *rbig.
 	rbuf    []byte

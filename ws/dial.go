@@ -200,6 +200,11 @@ func Dial(ctx context.Context, rawURL string, opts *Options) (*Conn, error) {
 		err = errors.Join(err, ctx.Err())
 	}
 	if err != nil {
+		if c != nil {
+			// ctx ended just after the handshake: end the Conn, not only
+			// its socket, which left it to the keepalive.
+			c.drop(err)
+		}
 		_ = nc.Close()
 		return nil, err
 	}

@@ -18,7 +18,8 @@ var (
 	ErrClosed = errors.New("ws: connection closed")
 	// ErrHandshake: the opening handshake failed; see *HandshakeError.
 	ErrHandshake = errors.New("ws: handshake failed")
-	// ErrPingTimeout: no pong arrived within Options.PingTimeout.
+	// ErrPingTimeout: no pong arrived within Options.PingTimeout (the
+	// CloseError.Err of a connection the keepalive dropped).
 	ErrPingTimeout = errors.New("ws: ping timeout")
 	// ErrBadOrigin: the Origin header is neither same-origin nor allowed.
 	ErrBadOrigin = errors.New("ws: origin not allowed")
@@ -58,24 +59,37 @@ func tooBigErr(reason string) error {
 
 // CloseError reports that the connection was closed, with the code and
 // reason of the close handshake (StatusAbnormalClosure when the TCP
-// connection dropped without one). It matches ErrClosed with errors.Is.
+// connection dropped without one). It matches ErrClosed with errors.Is,
+// and Err too.
 type CloseError struct {
 	Code     StatusCode
 	Reason   string
 	WasClean bool // both sides exchanged close frames
+	// Err is, when the connection was dropped without a close handshake
+	// (StatusAbnormalClosure), what dropped it, where known: ErrPingTimeout,
+	// the error of the read or write that failed first, the context that
+	// ended a read. Nil otherwise.
+	Err error
 }
 
-// Error returns the close code and the reason.
+// Error returns the close code and the reason (or what dropped the
+// connection).
 func (e *CloseError) Error() string {
 	s := "ws: closed with " + e.Code.String()
 	if e.Reason != "" {
 		s += ": " + strconv.Quote(e.Reason)
+	} else if e.Err != nil {
+		s += ": " + e.Err.Error()
 	}
 	return s
 }
 
 // Is makes errors.Is(err, ErrClosed) true for every *CloseError.
 func (e *CloseError) Is(target error) bool { return target == ErrClosed }
+
+// Unwrap returns Err: errors.Is(err, ErrPingTimeout) tells a peer that
+// stopped answering.
+func (e *CloseError) Unwrap() error { return e.Err }
 
 // HandshakeError is a failed opening handshake. On the server side Status is
 // the HTTP status the client gets; on the client side it is the status the

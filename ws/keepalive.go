@@ -194,24 +194,48 @@ func (c *Conn) keepalive() {
 		c.drop(ErrPingTimeout)
 		return
 	case kaPing:
-		if c.push { // only push mode reads it (quietPong)
-			c.mu.Lock()
-			c.setFlag(flagKAPing, true)
-			c.mu.Unlock()
-		}
-		if err := c.writeControl(OpPing, nil); err != nil {
-			return
-		}
+		c.ping(now, next)
+		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.setFlag(flagPinged, act != kaWait)
-	if act == kaPing {
-		c.pingSent = c.clock.stamp(now)
-	}
 	if !c.has(flagEnded) {
 		keepaliveOf(c).schedule(c, next)
 	}
+}
+
+// ping sends the keepalive's ping, whose timeout runs from now whether or
+// not the ping can go out at once: the check in next (PingTimeout) is
+// scheduled first. In pull mode the ping waits for the frame lock, which
+// a write with no deadline of its own holds for as long as the peer reads
+// nothing; that check then drops the connection, which ends the write
+// (and this ping's wait). Until the ping is written no other is sent, so
+// that a stuck write holds at most one keepalive goroutine.
+func (c *Conn) ping(now time.Time, next time.Duration) {
+	c.mu.Lock()
+	if c.has(flagEnded | flagCloseSent) {
+		// No ping may follow the close frame; the close handshake has a
+		// deadline of its own.
+		c.mu.Unlock()
+		return
+	}
+	c.setFlag(flagPinged, true)
+	c.pingSent = c.clock.stamp(now)
+	keepaliveOf(c).schedule(c, next)
+	if c.has(flagKAWrite) {
+		c.mu.Unlock()
+		return // the last ping still waits to be written
+	}
+	c.setFlag(flagKAWrite, true)
+	if c.push { // only push mode reads it (quietPong)
+		c.setFlag(flagKAPing, true)
+	}
+	c.mu.Unlock()
+	_ = c.writeControl(OpPing, nil) // a failed write ended the connection
+	c.mu.Lock()
+	c.setFlag(flagKAWrite, false)
+	c.mu.Unlock()
 }
 
 // kaAction is what a keepalive check does (kaPlan).

@@ -34,10 +34,13 @@ import (
 // loop, one at a time per connection.
 //
 // A piece is expensive when the codec says every piece is (CostlyDecoder:
-// bzip2), when it carries more than InlineDecodeMax compressed bytes, or
-// when this pass over the input already decoded more than
-// InlineDecodeOutput bytes on the loop. Everything else, the common small
-// compressed message, is decoded in place.
+// bzip2), when its message carries more than InlineDecodeMax compressed
+// bytes (counting its frames so far, whole), or when this pass over the
+// input already decoded more than InlineDecodeOutput bytes on the loop.
+// Everything else, the common small compressed message, is decoded in
+// place. So the loop decodes at most InlineDecodeMax compressed bytes of
+// a message (deflate: about 1 MiB), and in one callback at most
+// InlineDecodeOutput bytes more than that.
 
 // CostlyDecoder is implemented by codecs whose decoding costs much more
 // CPU than their input size suggests (bzip2). An event-loop driver
@@ -65,7 +68,7 @@ type offloadDriver interface {
 
 // Limits of decoding on the loop (see above).
 const (
-	InlineDecodeMax    = 1 << 10   // compressed bytes of one piece
+	InlineDecodeMax    = 1 << 10   // compressed bytes of one message
 	InlineDecodeOutput = 256 << 10 // decoded bytes in one pass over the input
 )
 
@@ -102,12 +105,17 @@ func (c *Conn) offloads(ev Event, out int) bool {
 	if cd, ok := c.codec.(CostlyDecoder); ok && cd.CostlyDecode() {
 		return true
 	}
-	return len(ev.Payload) > InlineDecodeMax || out > InlineDecodeOutput
+	// The message's size counts, not the piece's: deflate keeps a
+	// message's pieces and inflates it all with the last, and a codec
+	// that decodes piece by piece does as much work for a message in
+	// small fragments as for the message whole.
+	return c.parser.wireLen() > InlineDecodeMax || out > InlineDecodeOutput
 }
 
 // startOffload hands the data event ev to the decoding pool; rest is the
-// input after it, kept for Resume. c.rmu must be held.
-func (c *Conn) startOffload(ev Event, rest []byte) {
+// input after it, kept for Resume (copied unless owned: see feedLocked).
+// c.rmu must be held.
+func (c *Conn) startOffload(ev Event, rest []byte, owned bool) {
 	if ev.First {
 		c.mop, c.mdec = ev.Op, true
 		c.msg = getBuf(0)
@@ -122,7 +130,11 @@ func (c *Conn) startOffload(ev Event, rest []byte) {
 	if m := c.opts.MaxMessagePayload; m > 0 {
 		o.limit = max(m-int64(len(*c.msg)), 0)
 	}
-	if len(rest) > 0 {
+	switch {
+	case len(rest) == 0: // none: Feed appends to nil, never to the driver's buffer
+	case owned:
+		o.backlog = rest
+	default:
 		o.backlog = append([]byte(nil), rest...)
 	}
 	c.off = o
@@ -134,7 +146,7 @@ func (c *Conn) startOffload(ev Event, rest []byte) {
 // and c.msg until it has set done.
 func (c *Conn) runOffload() {
 	o := c.off
-	msg, err := decodeGuarded(c.codec, *c.msg, o.piece, o.final, o.limit)
+	msg, err := c.decodeGuarded(*c.msg, o.piece, o.final, o.limit)
 	*c.msg = msg
 	if err == nil {
 		err = c.chargeTo(cap(msg))
@@ -155,16 +167,23 @@ func (c *Conn) runOffload() {
 	}
 }
 
-// decodeGuarded is codec.Decode, a panic of which becomes an error: on a
-// pool goroutine nothing else would contain it.
-func decodeGuarded(codec Codec, dst, p []byte, final bool, limit int64) (out []byte, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			out, err = dst, fmt.Errorf("ws: decoding panicked: %v", v)
-		}
-	}()
-	return codec.Decode(dst, p, final, limit)
+// decodeGuarded is c.codec.Decode, a panic of which is contained as a
+// driver contains one on its loop (unless Options.PanicCrash): logged with
+// its stack, and an errDecodePanic that fails the connection with 1011.
+// On a pool goroutine nothing else would contain it.
+func (c *Conn) decodeGuarded(dst, p []byte, final bool, limit int64) (out []byte, err error) {
+	if !c.opts.PanicCrash {
+		defer func() {
+			if v := recover(); v != nil {
+				logPanic(c.opts, c.RemoteAddr(), v)
+				out, err = dst, fmt.Errorf("%w: %v", errDecodePanic, v)
+			}
+		}()
+	}
+	return c.codec.Decode(dst, p, final, limit)
 }
+
+var errDecodePanic = errors.New("ws: decoding panicked")
 
 // Resume goes on with the input of a Conn whose message was decoded off
 // the loop, after the driver's ResumeFeed: it delivers the message to
@@ -188,7 +207,7 @@ func (p PushConn) Resume(h Handler) bool {
 		}
 		in := c.held
 		c.held = nil
-		return c.feedLocked(in, h)
+		return c.feedLocked(in, true, h)
 	}
 	if !c.off.done {
 		return true
@@ -206,8 +225,14 @@ func (p PushConn) Resume(h Handler) bool {
 		c.metrics.Received(len(*c.msg))
 		h.OnMessage(c, c.mop, *c.msg)
 		c.releaseMsg()
+		if len(o.backlog) > 0 && c.holdInput(o.backlog) {
+			// OnMessage paused reading (or it was paused meanwhile):
+			// the input read meanwhile waits for ResumeRead.
+			c.pause(flagOPause, false)
+			return true
+		}
 	}
-	ok := c.feedLocked(o.backlog, h)
+	ok := c.feedLocked(o.backlog, true, h)
 	if c.readState == nil || c.off == nil {
 		c.pause(flagOPause, false)
 	}
@@ -226,6 +251,8 @@ func (c *Conn) offloadFault(o *offload) error {
 		return c.fail(overBudgetErr())
 	case errors.Is(o.err, ErrMessageTooBig):
 		return c.fail(tooBigErr("decoded message over the limit"))
+	case errors.Is(o.err, errDecodePanic): // our fault, not the peer's
+		return c.fail(&ProtocolError{Code: StatusInternalError, Reason: o.err.Error(), Err: ErrExtension})
 	default:
 		return c.fail(&ProtocolError{Code: StatusInvalidFramePayloadData, Reason: o.err.Error(), Err: ErrExtension})
 	}

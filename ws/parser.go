@@ -115,6 +115,11 @@ func (p *Parser) idle() bool {
 	return !p.inFrame && !p.inMessage && p.hdrLen == 0 && p.err == nil
 }
 
+// wireLen is the payload length on the wire of the data message whose
+// piece Parse returned last, as announced so far: its frames before, and
+// all of the current frame, even what is still to come.
+func (p *Parser) wireLen() int64 { return p.msgLen }
+
 // release gives back the buffer of the last control frame's payload,
 // which is no longer used.
 func (p *Parser) release() {
@@ -321,8 +326,7 @@ func (p *Parser) payload(chunk []byte) (ev Event, ok bool, err error) {
 	ev = Event{Kind: EventData, Op: p.msgOp, First: p.msgFirst, Final: final, Rsv: p.msgRsv, Payload: chunk}
 	p.msgFirst = false
 	if final {
-		p.inMessage = false
-		p.msgLen = 0
+		p.inMessage = false // msgLen stays, for wireLen, until the next message
 	}
 	return ev, true, nil
 }

@@ -91,8 +91,10 @@ func (c *Conn) WritePrepared(ctx context.Context, pm *PreparedMessage) error {
 
 // writeRaw writes an already framed message under frameMu.
 func (c *Conn) writeRaw(ctx context.Context, frame []byte) error {
-	c.p.frameMu.Lock()
-	defer c.p.frameMu.Unlock()
+	if err := c.lockFrame(ctx); err != nil {
+		return err
+	}
+	defer c.unlockFrame()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -105,11 +107,7 @@ func (c *Conn) writeRaw(ctx context.Context, frame []byte) error {
 		defer stop()
 	}
 	if _, err := c.writeNC(frame); err != nil {
-		c.drop(err)
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return err
+		return c.writeFailed(ctx, err)
 	}
 	return nil
 }

@@ -145,15 +145,16 @@ func (p PushConn) Feed(in []byte, h Handler) bool {
 		o.backlog = append(o.backlog, in...)
 		return true
 	}
+	owned := false // in is the driver's
 	if rs := c.readState; rs != nil && rs.held != nil {
 		// Input held since PauseRead: this comes after it.
 		rs.held = append(rs.held, in...)
 		if c.userPaused() {
 			return true
 		}
-		in, rs.held = rs.held, nil
+		in, rs.held, owned = rs.held, nil, true
 	}
-	return c.feedLocked(in, h)
+	return c.feedLocked(in, owned, h)
 }
 
 // userPaused reports whether PauseRead is in force.
@@ -178,13 +179,17 @@ func (c *Conn) holdInput(in []byte) bool {
 	return true
 }
 
-// feedLocked is Feed's parsing, also Resume's. c.rmu must be held. The
+// feedLocked is Feed's parsing, also Resume's; owned says whether in is
+// the Conn's own (held or backlog input), not the driver's buffer, so
+// that what follows a piece decoded off the loop is kept without a copy
+// (else a message in tiny fragments copied the rest of the input once per
+// fragment: quadratic work on the loop). c.rmu must be held. The
 // readState and its Parser are held only while a frame or a message is
 // under way: between messages they go back to readStatePool together
 // (one pool round trip per input, as for the Parser alone), so that an
 // idle connection does not carry them. (While a message is decoded off
 // the loop the readState stays, and its Parser goes back to parserPool.)
-func (c *Conn) feedLocked(in []byte, h Handler) bool {
+func (c *Conn) feedLocked(in []byte, owned bool, h Handler) bool {
 	if c.readState == nil {
 		rs := readStatePool.Get().(*readState)
 		rs.parser.Reset(c.parserConfig())
@@ -193,7 +198,7 @@ func (c *Conn) feedLocked(in []byte, h Handler) bool {
 		c.parser = parserPool.Get().(*Parser)
 		c.parser.Reset(c.parserConfig())
 	}
-	open := c.feedParse(in, h)
+	open := c.feedParse(in, owned, h)
 	if p := c.parser; p.idle() {
 		p.release()
 		if rs := c.readState; rs.msg == nil && rs.off == nil && rs.msgCharge == 0 && rs.held == nil {
@@ -211,7 +216,7 @@ func (c *Conn) feedLocked(in []byte, h Handler) bool {
 var parserPool = sync.Pool{New: func() any { return new(Parser) }}
 
 // feedParse is feedLocked's loop.
-func (c *Conn) feedParse(in []byte, h Handler) bool {
+func (c *Conn) feedParse(in []byte, owned bool, h Handler) bool {
 	decoded := 0 // decoded on this goroutine in this pass
 	for {
 		if err := c.finished(); err != nil {
@@ -231,7 +236,7 @@ func (c *Conn) feedParse(in []byte, h Handler) bool {
 			}
 		case EventData:
 			if c.offloads(ev, decoded) {
-				c.startOffload(ev, in)
+				c.startOffload(ev, in, owned)
 				return true
 			}
 			before := c.msgLen()
@@ -241,7 +246,7 @@ func (c *Conn) feedParse(in []byte, h Handler) bool {
 				return false
 			}
 			if c.mdec {
-				decoded += len(msg) - before
+				decoded += c.msgLen() - before // msg is nil until the message is done
 			}
 			if done {
 				c.metrics.Received(len(msg))

@@ -253,7 +253,7 @@ func (c *Conn) nextEvent(ctx context.Context) (Event, error) {
 			case EventData:
 				return ev, nil
 			case EventPing:
-				if err := c.writeControl(OpPong, ev.Payload); err != nil && !errors.Is(err, ErrClosed) {
+				if err := c.pong(ev.Payload); err != nil && !errors.Is(err, ErrClosed) {
 					return Event{}, c.drop(err) // the failed write ended the connection
 				}
 			case EventClose:

@@ -215,21 +215,7 @@ func TestPeerCloseBoundsStuckWrite(t *testing.T) {
 		{"fault", AppendFrame(nil, OpBinary, true, false, key, []byte("unmasked"))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, peer := loopbackPull(t, RoleServer, &Options{PingInterval: -1, CloseTimeout: 100 * time.Millisecond})
-			read := make(chan error, 1)
-			go func() {
-				_, _, err := c.ReadMessage(context.Background())
-				read <- err
-			}()
-			wrote := make(chan error, 1)
-			go func() { wrote <- c.WriteMessage(context.Background(), OpBinary, make([]byte, 16<<20)) }()
-			waitFor(t, "the message holding the frame lock", func() bool {
-				if c.p.frameMu.TryLock() {
-					c.p.frameMu.Unlock()
-					return false
-				}
-				return true
-			})
+			_, peer, read, wrote := pullBehindStuckWrite(t, &Options{PingInterval: -1, CloseTimeout: 100 * time.Millisecond})
 			if _, err := peer.Write(tc.in); err != nil {
 				t.Fatal(err)
 			}

@@ -190,9 +190,105 @@ func (c *Conn) writeClose(payload []byte) error {
 // writeFrame writes one frame under frameMu, within ctx's deadline if it
 // has one, else within deadline (zero: none).
 func (c *Conn) writeFrame(ctx context.Context, op Opcode, rsv byte, fin bool, payload []byte, deadline time.Time) error {
-	c.p.frameMu.Lock()
-	defer c.p.frameMu.Unlock()
+	if err := c.lockFrame(ctx); err != nil {
+		return err
+	}
+	defer c.unlockFrame()
 	return c.writeFrameLocked(ctx, op, rsv, fin, payload, deadline)
+}
+
+// lockFrame takes frameMu, unless ctx ends first: the frame being written
+// may be stuck on a peer that reads nothing.
+func (c *Conn) lockFrame(ctx context.Context) error {
+	if ctx.Done() == nil {
+		c.p.frameMu.Lock()
+		return nil
+	}
+	for !c.p.frameMu.TryLock() {
+		c.mu.Lock()
+		if c.p.frameWake == nil {
+			c.p.frameWake = make(chan struct{})
+			c.p.frameAux.Store(true)
+		}
+		wake := c.p.frameWake
+		c.mu.Unlock()
+		if c.p.frameMu.TryLock() {
+			return nil // let go before wake was there to be closed
+		}
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// pong answers a ping from the reading goroutine. In pull mode it does not
+// wait for the frame lock: a write with no deadline of its own may hold it
+// for as long as the peer reads nothing, and the reader must go on (to a
+// close frame behind the ping, say). Whoever holds the lock sends the pong
+// after its frame (unlockFrame); only the last ping's is due (§5.5.3).
+func (c *Conn) pong(payload []byte) error {
+	if c.out != nil {
+		return c.pushControl(OpPong, payload)
+	}
+	c.mu.Lock()
+	c.p.pong = append(c.p.pong[:0], payload...)
+	c.p.pongDue = true
+	c.p.frameAux.Store(true)
+	c.mu.Unlock()
+	if !c.p.frameMu.TryLock() {
+		return nil // its holder sends it
+	}
+	return c.unlockFrame()
+}
+
+// unlockFrame sends the pong that is due, if any, and releases frameMu.
+// A pong made due while it held the lock (whose maker's TryLock failed) is
+// sent too, unless another writer has the lock by then, and sends it. The
+// error is the pong's (a failed write dropped the connection). With no
+// pong due and no writer waiting (frameAux clear) it takes no other lock:
+// a pong or a waiter that comes as the lock is let go sets frameAux before
+// its own TryLock, so either that TryLock succeeds or the load after
+// Unlock sees it.
+func (c *Conn) unlockFrame() error {
+	var err error
+	for {
+		if c.p.frameAux.Load() {
+			c.mu.Lock()
+			due := c.p.pongDue
+			c.p.pongDue = false
+			var b [125]byte
+			p := append(b[:0], c.p.pong...)
+			c.syncFrameAuxLocked()
+			c.mu.Unlock()
+			if due {
+				err = c.writeFrameLocked(context.Background(), OpPong, 0, true, p, time.Now().Add(c.opts.CloseTimeout))
+			}
+		}
+		c.p.frameMu.Unlock()
+		if !c.p.frameAux.Load() {
+			return err
+		}
+		c.mu.Lock()
+		due := c.p.pongDue
+		if c.p.frameWake != nil {
+			close(c.p.frameWake) // the waiters race for the lock again
+			c.p.frameWake = nil
+		}
+		c.syncFrameAuxLocked()
+		c.mu.Unlock()
+		if !due || !c.p.frameMu.TryLock() {
+			return err
+		}
+	}
+}
+
+// syncFrameAuxLocked sets frameAux while a pong is due or a writer waits
+// for frameMu. c.mu must be held.
+func (c *Conn) syncFrameAuxLocked() {
+	c.p.frameAux.Store(c.p.pongDue || c.p.frameWake != nil)
 }
 
 // writeFrameLocked is writeFrame with frameMu held.
@@ -217,13 +313,25 @@ func (c *Conn) writeFrameLocked(ctx context.Context, op Opcode, rsv byte, fin bo
 		err = c.writeClient(op, rsv, fin, payload)
 	}
 	if err != nil {
-		c.drop(err)
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return err
+		return c.writeFailed(ctx, err)
 	}
 	return nil
+}
+
+// writeFailed drops the connection after a write failed with err, and
+// returns what the writer reports: ctx's error if ctx ended, else the
+// connection's end if it came first and cut the write (a ping timeout, a
+// peer that closed), else err.
+func (c *Conn) writeFailed(ctx context.Context, err error) error {
+	prior := c.finished()
+	c.drop(err)
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case prior != nil:
+		return prior
+	}
+	return err
 }
 
 // setWriteDeadline sets the write deadline of nc, never past Close's

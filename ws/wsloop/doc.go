@@ -47,8 +47,8 @@
 // it: messages written meanwhile queue behind it and go when it is closed;
 // control frames go at the next frame boundary.
 //
-// Decoding that costs much more than its input (a bzip2 message, a large
-// deflate piece: see ws.InlineDecodeMax) runs on a small process-wide pool
+// Decoding that costs much more than its input (a bzip2 message, a
+// deflate message past its first ws.InlineDecodeMax compressed bytes) runs on a small process-wide pool
 // of goroutines while the connection's reading is paused, so one hostile
 // message cannot stall the loop's other connections; the Handler still
 // gets the message on the loop, in order.

@@ -168,7 +168,7 @@ func TestDecodeOffTheLoopFaults(t *testing.T) {
 }
 
 // TestDecodeOffTheLoopCodecs: real codecs through both paths. bzip2 is
-// always decoded off the loop; deflate off the loop when a piece carries
+// always decoded off the loop; deflate off the loop when a message carries
 // more than ws.InlineDecodeMax compressed bytes, else on it. Messages of
 // every size, whole and fragmented, text and binary, interleaved, come
 // back intact and in order.

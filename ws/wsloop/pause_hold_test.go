@@ -49,12 +49,22 @@ func TestPauseReadHoldsTheRestOfTheRead(t *testing.T) {
 	u, _ := serve(t, h, &ws.Options{PingInterval: -1}, eventloop.Config{Loops: 1})
 	a := dial(t, u, &ws.Options{PingInterval: -1})
 	b := dial(t, u, &ws.Options{PingInterval: -1})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
 	msgs := [][]byte{[]byte("first")}
 	for i := range n {
 		msgs = append(msgs, []byte(strconv.Itoa(i)))
 	}
+	checkHeldWhilePaused(t, h, a, b, msgs)
+}
+
+// checkHeldWhilePaused sends msgs (the first makes h pause reading) from a
+// in one write, then checks that none of the others reaches OnMessage
+// until ResumeRead (b's echo on the same loop shows the loop finished a's
+// input) and that they all come after it, in order; msgs[i+1] is i.
+func checkHeldWhilePaused(t *testing.T, h *pauseHolder, a, b *ws.Conn, msgs [][]byte) {
+	t.Helper()
+	n := len(msgs) - 1
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
 	// One write: the messages arrive in one read of the loop.
 	if err := a.WriteMessages(ctx, ws.OpText, msgs); err != nil {
 		t.Fatal(err)

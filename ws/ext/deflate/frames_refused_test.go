@@ -23,17 +23,7 @@ func TestFramesRefused(t *testing.T) {
 			t.Errorf("%+v: RSV1 on a continuation: closed with %v", o, got)
 		}
 		z := bomb(16 << 20)
-		var hs []ws.Header
-		var ps [][]byte
-		for i := 0; len(z) > 0; i++ {
-			k := min(len(z), 1000)
-			h := ws.Header{Op: ws.OpContinuation, Fin: k == len(z)}
-			if i == 0 {
-				h.Op, h.Rsv = ws.OpBinary, ws.Rsv1
-			}
-			hs, ps = append(hs, h), append(ps, z[:k])
-			z = z[k:]
-		}
+		hs, ps := fragments(z, 1000)
 		if got := exttest.RawFrames(t, url, Name, hs, ps); got != ws.StatusMessageTooBig {
 			t.Errorf("%+v: fragmented bomb: closed with %v", o, got)
 		}

@@ -24,17 +24,7 @@ func TestReview14LoopBomb(t *testing.T) {
 		url := startLoop(t, srv)
 		z := bomb(16 << 20)
 		exttest.RawBomb(t, url, Name, z, ws.StatusMessageTooBig)
-		var hs []ws.Header
-		var ps [][]byte
-		for i := 0; len(z) > 0; i++ {
-			k := min(len(z), 1000)
-			h := ws.Header{Op: ws.OpContinuation, Fin: k == len(z)}
-			if i == 0 {
-				h.Op, h.Rsv = ws.OpBinary, ws.Rsv1
-			}
-			hs, ps = append(hs, h), append(ps, z[:k])
-			z = z[k:]
-		}
+		hs, ps := fragments(z, 1000)
 		if got := exttest.RawFrames(t, url, Name, hs, ps); got != ws.StatusMessageTooBig {
 			t.Errorf("%+v: fragmented bomb: closed with %v", o, got)
 		}
