@@ -46,6 +46,7 @@ func init() {
 	serverhooks.Admit = func(srv any) (func(), error) { return srv.(*Server).admit(nil) }
 	serverhooks.Start = func(srv any, c any, done func()) { srv.(*Server).start(c.(*Conn), done) }
 	serverhooks.Refused = func(srv any, err error) { srv.(*Server).refused(err) }
+	serverhooks.Own = func(srv any, c any, release func()) func() { return srv.(*Server).own(c.(*Conn), release) }
 }
 
 // admit reserves a connection slot (for the drivers, before the
@@ -166,6 +167,24 @@ func (s *Server) start(c *Conn, done func()) {
 	sv := &serving{c: c, s: s, done: done}
 	sv.serve = sv.idle
 	go sv.open()
+}
+
+// own tracks c, open, admitted (release) and served by its driver's
+// caller rather than s.Handler (wshttp.AcceptConn), as one of s's
+// connections: counted in s.Metrics and closed by Shutdown. The returned
+// end, called once c has ended, counts its close, stops tracking it and
+// calls release; calls after the first do nothing.
+func (s *Server) own(c *Conn, release func()) (end func()) {
+	s.options()
+	s.track(c)
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			c.countClose(c.finished())
+			s.untrack(c)
+			release()
+		})
+	}
 }
 
 // Shutdown refuses new connections, drops the handshakes in progress and

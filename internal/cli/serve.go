@@ -128,6 +128,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, ext 
 	// One metrics set counts every WebSocket server below (metrics.go).
 	metrics := new(wsmetrics.Set)
 	wsrv := &ws.Server{Handler: echoHandler{log: logger}, Options: opts, Metrics: metrics}
+	// WAMP on net/http's /ws: connections of wsrv too, under its
+	// --max-conns and counted in its metrics.
+	wampSrv.opts.Server = wsrv
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", metricsHandler(metrics, wampSrv.r, f.realm))
 	mux.Handle("/echo", wshttp.Handler(wsrv))
@@ -138,10 +141,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, ext 
 			return err
 		}
 	}
-	mux.HandleFunc("/healthz", serveHealth) // serve_prefork.go
-	var msrv *metricsServer                 // --metrics-addr (serve_metrics.go)
+	hc := new(health) // serve_prefork.go
+	mux.Handle("/healthz", hc)
+	var msrv *metricsServer // --metrics-addr (serve_metrics.go)
 	if f.metricsAddr != "" {
-		if msrv, err = listenMetrics(f.metricsAddr, metricsHandler(metrics, wampSrv.r, f.realm), logger); err != nil {
+		if msrv, err = listenMetrics(f.metricsAddr, metricsHandler(metrics, wampSrv.r, f.realm), hc, logger); err != nil {
 			closeListener(ln)
 			return err
 		}
@@ -174,6 +178,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, ext 
 
 	// The same handler on the event loop: one line differs.
 	// In a prefork child the loop's sockets share the port (SO_REUSEPORT).
+	// --max-conns bounds each server on its own: beside --driver std
+	// (--loop-addr), wsrv and lsrv each admit that many. Each admits in
+	// its driver, before the handshake answer, and wsloop.Server takes no
+	// admission from outside (a shared bound needs one there).
 	lsrv := &wsloop.Server{Handler: wampSrv.loopHandler(echoHandler{log: logger}), Options: opts,
 		Config: eventloop.Config{ReusePort: child}, Metrics: metrics}
 	loopScheme := "ws"
@@ -247,6 +255,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, ext 
 		errc <- http.ErrServerClosed // no HTTP listener (--driver loop)
 	}
 	logger.Info("shutting down")
+	hc.stopping.Store(true) // /healthz: 503 from now on
 	// One deadline, --shutdown-timeout, for all that follows.
 	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
 	defer cancel()

@@ -58,11 +58,13 @@ type serveFlags struct {
 const serveUsage = `usage: autobahn serve [flags]
 
 Serves, in the foreground until SIGINT or SIGTERM (then every WebSocket
-gets close code 1001 and the exit status is 0; no daemonizing, suits
-systemd's Type=simple; SIGHUP reads --tls-cert again), on --addr:
+gets close code 1001 and the exit status is 0; a WAMP session gets GOODBYE
+wamp.close.system_shutdown first, and once it answered, its WebSocket
+closes normally, 1000; no daemonizing, suits systemd's Type=simple;
+SIGHUP reads --tls-cert again), on --addr:
   /echo    WebSocket echo (every message sent back as it came)
   /ws      a WAMP router, realm --realm, anonymous (JSON, MessagePack, CBOR)
-  /        a demo page;  /healthz  {"status":"ok","pid":N}
+  /        a demo page;  /healthz  {"status":"ok","pid":N} (503 once stopping)
   /metrics Prometheus text: WebSocket counters of every listener, WAMP sessions
 By default (--driver loop) the event loop serves --addr (ws/wsloop: no
 goroutine per connection): WebSocket echo on every path but /ws, WAMP on
@@ -108,7 +110,7 @@ func parseServeFlags(args []string, stdout io.Writer, ext Extension) (*serveFlag
 	fs.IntVar(&f.deflateServerBits, "deflate-server-window-bits", 0, "permessage-deflate: the server's window, 8-15 bits (0: 15); memory per connection")
 	fs.IntVar(&f.deflateClientBits, "deflate-client-window-bits", 0, "permessage-deflate: the window asked of clients, 8-15 bits (0: 15)")
 	fs.BoolVar(&f.deflateNoClientCtx, "deflate-client-no-context-takeover", false, "permessage-deflate: ask clients to compress every message on its own (saves the server's window)")
-	fs.IntVar(&f.maxConns, "max-conns", 0, "open WebSocket connections per process; more are answered 503 (0: no limit)")
+	fs.IntVar(&f.maxConns, "max-conns", 0, "open WebSocket connections (echo and WAMP) per process; more are answered 503 (0: no limit). With --driver std and --loop-addr the bound is per server: net/http's port and the loop's each allow this many")
 	fs.Int64Var(&f.maxMessage, "max-message", 0, "largest message in bytes, else close 1009 (0: 16 MiB; negative: no limit)")
 	fs.Int64Var(&f.maxFrame, "max-frame", 0, "largest frame payload in bytes (0: 16 MiB; negative: no limit)")
 	fs.DurationVar(&f.handshakeTimeout, "handshake-timeout", 0, "opening handshake bound (0: 10s)")

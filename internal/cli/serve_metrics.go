@@ -22,16 +22,16 @@ type metricsServer struct {
 	errc chan error
 }
 
-// listenMetrics listens on addr for the metrics port; it serves once
-// serve is called.
-func listenMetrics(addr string, metrics http.Handler, logger *slog.Logger) (*metricsServer, error) {
+// listenMetrics listens on addr for the metrics port (metrics at
+// /metrics, health at /healthz); it serves once serve is called.
+func listenMetrics(addr string, metrics, health http.Handler, logger *slog.Logger) (*metricsServer, error) {
 	ln, err := listenTCP(addr) // serve_flags.go: SO_REUSEPORT in a prefork child
 	if err != nil {
 		return nil, fmt.Errorf("serve: --metrics-addr: %w", err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", metrics)
-	mux.HandleFunc("/healthz", serveHealth) // serve_prefork.go
+	mux.Handle("/healthz", health)
 	return &metricsServer{
 		ln: ln,
 		// A scrape is one small request: short bounds, 16 KiB heads.

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/autobahn-go/autobahn/prefork"
@@ -126,6 +127,23 @@ func serveHealth(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	fmt.Fprintf(w, "{\"status\":\"ok\",\"pid\":%d}\n", os.Getpid())
+}
+
+// health is serve's /healthz: serveHealth until stopping, then 503
+// {"status":"shutting down"}, so that a load balancer stops sending
+// clients while the router says GOODBYE to its sessions (it refuses new
+// ones from then on) and the servers close theirs.
+type health struct{ stopping atomic.Bool }
+
+func (h *health) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !h.stopping.Load() {
+		serveHealth(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	fmt.Fprintf(w, "{\"status\":\"shutting down\",\"pid\":%d}\n", os.Getpid())
 }
 
 // closeListener closes ln if there is one.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/autobahn-go/autobahn/wamp"
+	"github.com/autobahn-go/autobahn/wamp/transport/websocket"
 )
 
 // Defaults of Config.
@@ -47,7 +48,7 @@ const (
 
 // TicketPrincipal is a user of ticket authentication.
 type TicketPrincipal struct {
-	Ticket string
+	Ticket string // required: New and Reload refuse an empty one
 	Role   string // authrole; empty means "user"
 }
 
@@ -304,8 +305,9 @@ func (r *Router) forget(s *session) {
 // reported each session's connection closed). A session's transport is
 // closed once the client answered the GOODBYE, or after
 // Config.CloseTimeout. When ctx ends first, the remaining transports are
-// closed without waiting for their writes, and Close returns ctx.Err()
-// once the goroutines have ended.
+// closed without waiting for their writes (a WebSocket without waiting
+// for its peer's close frame), and Close returns ctx.Err() once the
+// goroutines have ended.
 func (r *Router) Close(ctx context.Context) error {
 	r.mu.Lock()
 	r.closed = true
@@ -325,10 +327,30 @@ func (r *Router) Close(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	r.mu.Lock()
+	rest := make([]*session, 0, len(r.sessions))
 	for s := range r.sessions {
-		s.abandon()
+		rest = append(rest, s)
 	}
 	r.mu.Unlock()
+	// Outside the lock and all at once: a goroutine transport's Close may
+	// wait (RawSocket lets its queue drain for a while), and one held by
+	// the lock, or behind another, would add up past ctx. A WebSocket on
+	// goroutines is dropped first: its Close would wait
+	// ws.Options.CloseTimeout for a close frame its peer may never send.
+	// (On the event loop abandon never waits.)
+	var abandoned sync.WaitGroup
+	for _, s := range rest {
+		g := s.onGo()
+		if g == nil {
+			s.abandon()
+			continue
+		}
+		if c, ok := g.t.(*websocket.Conn); ok {
+			_ = c.WS().CloseNow()
+		}
+		abandoned.Go(s.abandon)
+	}
+	abandoned.Wait()
 	<-done
 	return ctx.Err()
 }

@@ -24,6 +24,11 @@
 //	…
 //	srv.Shutdown(ctx) // every connection gets a close frame with 1001
 //
+// A connection its handler reads and writes itself, beside such a
+// Server's, can count as one of them (MaxConnections, Metrics,
+// Shutdown) through AcceptConn: the WAMP transport's Accept does with
+// its Options.Server.
+//
 // Accept hijacks the connection through http.ResponseController, so
 // middleware that wraps the ResponseWriter works as long as it implements
 // Unwrap. HTTP/2 requests cannot be upgraded (RFC 8441 is not supported:

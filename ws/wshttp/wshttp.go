@@ -45,6 +45,30 @@ func Handler(s *ws.Server) http.Handler {
 	})
 }
 
+// AcceptConn upgrades the request as Accept does, with opts, to a
+// connection of s that the caller reads and writes itself instead of
+// s.Handler (a WAMP transport, say), so that it is admitted and counted
+// as Handler's are: it counts towards s.Options.MaxConnections (503
+// beyond, and after s.Shutdown), in s.Metrics, and s.Shutdown closes it
+// with 1001 and waits for it. Call end once the connection has ended
+// (its Close returned): end counts the close and frees the slot. On
+// failure it has answered with the HTTP error.
+func AcceptConn(s *ws.Server, w http.ResponseWriter, r *http.Request, opts *ws.Options) (c *ws.Conn, end func(), err error) {
+	release, err := serverhooks.Admit(s)
+	if err != nil {
+		s.Metrics.Rejected(http.StatusServiceUnavailable)
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return nil, nil, err
+	}
+	c, err = accept(w, r, ws.BaseHandler{}, opts)
+	if err != nil {
+		serverhooks.Refused(s, err)
+		release()
+		return nil, nil, err
+	}
+	return c, serverhooks.Own(s, c, release), nil
+}
+
 func accept(w http.ResponseWriter, r *http.Request, h ws.Handler, opts *ws.Options) (*ws.Conn, error) {
 	if !r.ProtoAtLeast(1, 1) {
 		// As ws.Server and wsloop answer: the upgrade is HTTP/1.1's (RFC 6455 §4.1).

@@ -18,7 +18,10 @@
 //
 // What is counted: a connection is opened once its opening handshake has
 // been answered with 101 and closed when its Handler's OnClose is called
-// (the code is the one OnClose gets; 1006 for a dropped connection).
+// (the code is the one OnClose gets; 1006 for a dropped connection), or,
+// for a connection of ws/wshttp.AcceptConn that its caller serves itself
+// (a WAMP session on net/http), when it has ended, with the code it
+// ended with.
 // Messages in are whole messages delivered to OnMessage or returned by
 // Conn.ReadMessage, with their payload length after any extension
 // decoded them; messages out are those WriteMessage, WriteMessages and

@@ -36,7 +36,7 @@ func (snap Snapshot) WriteText(w io.Writer) error {
 	b := bufio.NewWriter(w)
 	t := textWriter{b: b}
 	t.scalar("connections_opened_total", "counter", "WebSocket connections opened (handshake answered with 101).", snap.Opened)
-	t.scalar("connections_closed_total", "counter", "WebSocket connections closed (OnClose called).", snap.Closed)
+	t.scalar("connections_closed_total", "counter", "WebSocket connections closed (OnClose called, or ended).", snap.Closed)
 	t.scalar("connections_active", "gauge", "WebSocket connections open now.", snap.Active)
 	t.histogram("connection_duration_seconds", "Lifetime of closed WebSocket connections.", "", snap.Durations, true)
 	t.header("messages_total", "counter", "WebSocket messages delivered (in) or accepted for sending (out).")

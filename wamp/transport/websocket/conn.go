@@ -86,6 +86,14 @@ type Options struct {
 	// writes (wsloop's own limits apply) and these are not used.
 	WriteQueue   int
 	WriteTimeout time.Duration
+	// Server, if set, makes Accept take its connections as Server's own
+	// (wshttp.AcceptConn): they count towards Server.Options.
+	// MaxConnections (503 beyond, and after Server.Shutdown) and in
+	// Server.Metrics, and Server.Shutdown closes them with 1001, as the
+	// connections of wshttp.Handler(Server) beside them. Each holds its
+	// slot until Close: call it also after Recv failed. Dial, New and the
+	// event loop's handlers ignore it.
+	Server *ws.Server
 }
 
 // Subprotocol returns the subprotocol name of s: "wamp.2."+s.Name(), with
@@ -204,6 +212,9 @@ type Conn struct {
 	// header holds the opening handshake's HTTP headers a server
 	// connection keeps (header.go).
 	header string
+	// end frees the connection's slot of Options.Server and counts its
+	// close there, once it has ended (Close); nil without Server.
+	end func()
 
 	closeOnce sync.Once
 }
@@ -260,6 +271,9 @@ func Accept(w http.ResponseWriter, r *http.Request, opts Options) (*Conn, error)
 	offered := headerTokens(r.Header["Sec-Websocket-Protocol"])
 	chosen := opts.Choose(offered)
 	if chosen == "" && ws.CheckHTTP(r.Method, func(name string) []string { return r.Header[name] }) == nil {
+		if opts.Server != nil {
+			opts.Server.Metrics.Rejected(http.StatusBadRequest)
+		}
 		http.Error(w, "no supported WebSocket subprotocol: this server speaks "+strings.Join(opts.Subprotocols(), ", "), http.StatusBadRequest)
 		return nil, fmt.Errorf("%w: client offered %q", ErrNoSubprotocol, offered)
 	}
@@ -267,16 +281,27 @@ func Accept(w http.ResponseWriter, r *http.Request, opts Options) (*Conn, error)
 	if chosen != "" {
 		protocols = []string{chosen}
 	}
-	c, err := wshttp.Accept(w, r, opts.wsOptions(protocols))
+	var c *ws.Conn
+	var end func()
+	var err error
+	if opts.Server != nil {
+		c, end, err = wshttp.AcceptConn(opts.Server, w, r, opts.wsOptions(protocols))
+	} else {
+		c, err = wshttp.Accept(w, r, opts.wsOptions(protocols))
+	}
 	if err != nil {
 		return nil, err
 	}
 	t, err := New(c, opts)
 	if err != nil {
 		c.Close(ws.StatusProtocolError, "no WAMP subprotocol")
+		if end != nil {
+			end()
+		}
 		return nil, err
 	}
 	t.header = packHeader(r.Host, r.Header)
+	t.end = end
 	return t, nil
 }
 
@@ -358,6 +383,9 @@ func (c *Conn) Close() error {
 			_ = c.c.NetConn().Close()
 		}
 		err = c.c.Close(ws.StatusNormalClosure, "")
+		if c.end != nil {
+			c.end() // the connection has ended: Close waited for it
+		}
 	})
 	if err == ErrClosed {
 		return nil

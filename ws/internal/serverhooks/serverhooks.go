@@ -14,6 +14,12 @@ var (
 	// goroutines of its own and returns at once; done, if not nil, is
 	// called when the connection has ended.
 	Start func(srv any, c any, done func())
+	// Own tracks an open connection that the driver's caller serves
+	// itself (not the server's Handler) as one of the server's: counted
+	// in its Metrics, closed by its Shutdown. Call end once the
+	// connection has ended: it counts the close, stops tracking it and
+	// calls release (Admit's).
+	Own func(srv any, c any, release func()) (end func())
 	// Refused counts an opening handshake the driver refused with err:
 	// the HTTP status of a *ws.HandshakeError in the server's Metrics, a
 	// contained OnConnect panic in its Panics.
