@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/autobahn-go/autobahn/ws"
 )
 
 // Once serve begins to stop, /healthz answers 503 (on --addr and
@@ -40,17 +38,8 @@ func TestReview15ServeHealthWhileStopping(t *testing.T) {
 					t.Fatalf("%s/healthz while serving: %d %q", a, code, body)
 				}
 			}
-			c, err := ws.Dial(ctx, "ws://"+addr+"/ws", &ws.Options{Subprotocols: []string{"wamp.2.json"}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := joinWAMP(ctx, t, addr)
 			defer c.NetConn().Close()
-			if err := c.WriteMessage(ctx, ws.OpText, []byte(`[1,"realm1",{"roles":{"caller":{}}}]`)); err != nil {
-				t.Fatal(err)
-			}
-			if _, p, err := c.ReadMessage(ctx); err != nil || !strings.HasPrefix(string(p), "[2,") {
-				t.Fatalf("WELCOME: %q, %v", p, err)
-			}
 			done := make(chan error, 1)
 			go func() { done <- stop() }()
 			// The GOODBYE the client does not answer holds the router for
