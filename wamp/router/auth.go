@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"crypto/tls"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -81,7 +82,7 @@ type AuthRequest struct {
 // for the challenge-response methods, the credentials the router checks
 // the client's answer against.
 type Principal struct {
-	AuthID   string    // empty: the HELLO's authid
+	AuthID   string    // empty: the HELLO's authid; with neither, the session is refused
 	AuthRole string    // required
 	Extra    wamp.Dict // sent in WELCOME.Details.authextra
 	// The credentials of the request's method ("ticket" needs none: the
@@ -140,6 +141,7 @@ type pendingAuth struct {
 	pubkey    ed25519.PublicKey
 	cnonce    string // scram
 	snonce    string
+	user      string // scram: the authid of HELLO, which the client's proof names
 	cbType    string
 	cbData    []byte
 }
@@ -199,7 +201,7 @@ func (s *session) authHello(rm *realm, authid string, methods []string, details 
 				if id == "" {
 					id = authid
 				}
-				pr, err := compilePrincipal(method, id, p)
+				pr, err := compilePrincipal(method, id, p) // refuses an empty id
 				if err != nil {
 					s.log.Info("wamp/router: dynamic principal refused", "session", s.id, "method", method, "err", err)
 					s.abort(wamp.ErrAuthenticationFailed, "authentication failed")
@@ -212,8 +214,11 @@ func (s *session) authHello(rm *realm, authid string, methods []string, details 
 		}
 		pr := static[authid]
 		if method == "cryptosign" && authid == "" {
+			// byKey holds lower-case hex, a client may send upper case.
 			pk, _ := authExtra(details)["pubkey"].(string)
-			pr = static[ra.byKey[pk]]
+			if pub, err := auth.ParsePublicKey(pk); err == nil {
+				pr = static[ra.byKey[hex.EncodeToString(pub)]]
+			}
 		}
 		if pr == nil {
 			return s.abort(wamp.ErrAuthenticationFailed, "no principal "+authid+" for "+method)
@@ -241,6 +246,7 @@ func (s *session) challenge(pa *pendingAuth, pr *principal) bool {
 	extra := authExtra(pa.details)
 	ch := wamp.Dict{}
 	pa.mu.Lock()
+	helloAuthID := pa.authid
 	pa.pr = pr
 	pa.authid = pr.authid
 	switch pa.method {
@@ -256,11 +262,14 @@ func (s *session) challenge(pa *pendingAuth, pr *principal) bool {
 			ch["salt"], ch["iterations"], ch["keylen"] = pr.craSalt, int64(pr.craIter), int64(pr.craLen)
 		}
 	case "scram":
+		// The client signs the authid it sent (n=), not the one a
+		// dynamic authenticator may give the session.
 		cn, _ := extra["nonce"].(string)
-		if cn == "" || pa.authid == "" {
+		if cn == "" || helloAuthID == "" {
 			pa.mu.Unlock()
 			return s.abort(wamp.ErrAuthenticationFailed, "scram needs an authid and a nonce")
 		}
+		pa.user = helloAuthID
 		if cb, _ := extra["channel_binding"].(string); cb != "" {
 			data, err := s.channelBinding(cb)
 			if err != nil {
@@ -353,6 +362,10 @@ func (s *session) authAuthenticate(m *wamp.Authenticate) bool {
 			return fail()
 		}
 	}
+	if pa.method != "ticket" && pr.provider == "dynamic" && !s.hasAuthenticator(pa) {
+		// A Reload took away the authenticator that vouched for pr.
+		return fail()
+	}
 	var extra wamp.Dict
 	switch pa.method {
 	case "ticket":
@@ -361,6 +374,11 @@ func (s *session) authAuthenticate(m *wamp.Authenticate) bool {
 				id := p.AuthID
 				if id == "" {
 					id = pa.authid
+				}
+				if id == "" {
+					s.log.Info("wamp/router: dynamic principal refused", "session", s.id, "method", "ticket", "err", errEmptyAuthID)
+					s.abort(wamp.ErrAuthenticationFailed, "authentication failed")
+					return
 				}
 				s.authprovider, s.authextra = "dynamic", p.Extra
 				s.welcome(rm, id, role(p.AuthRole), "ticket")
@@ -392,7 +410,7 @@ func (s *session) authAuthenticate(m *wamp.Authenticate) bool {
 				return fail()
 			}
 		}
-		id, err := auth.SASLprep(pa.authid)
+		id, err := auth.SASLprep(pa.user)
 		if err != nil {
 			return fail()
 		}
@@ -443,10 +461,21 @@ func (s *session) runAuthenticator(a Authenticator, pa *pendingAuth, ticket stri
 		case err != nil || p == nil || p.AuthRole == "":
 			s.log.Info("wamp/router: authenticator refused", "session", s.id, "method", pa.method, "err", err)
 			s.abort(wamp.ErrAuthenticationFailed, "authentication failed")
+		case !s.hasAuthenticator(pa):
+			// A Reload took the authenticator away while it ran.
+			s.log.Info("wamp/router: authenticator removed by a reload", "session", s.id, "method", pa.method)
+			s.abort(wamp.ErrAuthenticationFailed, "authentication failed")
 		default:
 			then(p)
 		}
 	}()
+}
+
+// hasAuthenticator reports whether the current configuration (replaced
+// by Router.Reload) has an Authenticator for pa's method.
+func (s *session) hasAuthenticator(pa *pendingAuth) bool {
+	cfg := s.authConfig(pa.realm)
+	return cfg != nil && cfg.Authenticators[pa.method] != nil
 }
 
 // transportInfo describes the session's connection.

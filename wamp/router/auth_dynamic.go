@@ -31,7 +31,8 @@ import (
 //     "server-key", "role", "authid"?, "extra"?}.
 //
 // A "realm" in the answer other than the session's is refused (the router
-// does not move sessions between realms). An ERROR answer, no callee
+// does not move sessions between realms), and so is an answer without
+// "authid" to a HELLO without one. An ERROR answer, no callee
 // registered, a malformed answer, or no answer within the hello timeout
 // (Config.HelloTimeout, which bounds the call as its call timeout) abort
 // the session with wamp.error.authentication_failed; the ERROR's URI is

@@ -64,8 +64,15 @@ func (ra *realmAuth) principal(method, authid string) *principal {
 	return nil
 }
 
+// errEmptyAuthID refuses a principal without authid: a HELLO without
+// one would join as it, with the empty authid.
+var errEmptyAuthID = errors.New("empty authid")
+
 // compilePrincipal decodes p's credentials for method.
 func compilePrincipal(method, authid string, p *Principal) (*principal, error) {
+	if authid == "" {
+		return nil, errEmptyAuthID
+	}
 	pr := &principal{authid: authid, role: role(p.AuthRole), extra: p.Extra}
 	switch method {
 	case "wampcra":
@@ -133,6 +140,16 @@ func compileAuth(rc *RealmConfig) (*realmAuth, error) {
 	ra := &realmAuth{byKey: map[string]string{}}
 	bad := func(method, authid string, err error) error {
 		return fmt.Errorf("wamp/router: realm %q: %s principal %q: %v", rc.Name, method, authid, err)
+	}
+	for id, p := range rc.Tickets {
+		if id == "" {
+			return nil, bad("ticket", id, errEmptyAuthID)
+		}
+		if p.Ticket == "" {
+			// An empty AUTHENTICATE would match it: anyone could join
+			// as id (a wampcra principal needs a secret too).
+			return nil, bad("ticket", id, errors.New("empty ticket"))
+		}
 	}
 	if rc.CRA != nil {
 		ra.cra = map[string]*principal{}

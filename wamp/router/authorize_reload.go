@@ -15,7 +15,9 @@ import (
 // the same Listeners) and its MaxSessions (a lower bound ends no session:
 // it refuses new ones until fewer remain). Sessions that joined before
 // stay joined; the next HELLO, AUTHENTICATE (a CHALLENGE sent before is
-// answered against the new static principals: one removed fails) and
+// answered against the new static principals: one removed fails, as
+// does one, or an Authenticator's answer in flight, whose method's
+// Authenticator is removed) and
 // CALL, REGISTER, PUBLISH or SUBSCRIBE of every session follow the new
 // configuration (a session whose role is gone is denied everything), and
 // no Authorizer decision cached before is used again. cfg must name the same realms as the router's

@@ -223,6 +223,8 @@ func (rm *realm) pushEvent(sb *session, ev wamp.Message, size int) {
 		sb.dropping = false
 	case overLimit:
 		rm.slowSubscriber(sb)
+	case tooLarge:
+		rm.undeliverable(sb, ev) // payload_size.go: dropped and counted
 	}
 }
 

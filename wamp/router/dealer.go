@@ -63,6 +63,7 @@ type invocation struct {
 	progressed      bool // parts went out (progressive results or invocations): no more reroute
 	streaming       bool // progressive call invocations: the caller's stream is open (dealer_progressive.go)
 	forwarded       bool // INVOCATION.Details.timeout was set: the callee times the call
+	tooLarge        bool // a callee's transport refused the INVOCATION as too large (payload_size.go)
 }
 
 func (rm *realm) register(s *session, m *wamp.Register) {
@@ -229,8 +230,13 @@ func (rm *realm) call(s *session, m *wamp.Call) string {
 		}
 	}
 	if !rm.dispatch(inv, candidates) {
-		rm.refuseCall(s, m, progress, wamp.ErrNoAvailableCallee,
-			"every callee of "+string(reg.uri)+" is over its outbound queue limit or closing")
+		if inv.tooLarge {
+			rm.refuseCall(s, m, progress, wamp.ErrPayloadSizeExceeded,
+				"the call is larger than the transports of the callees of "+string(reg.uri)+" take")
+		} else {
+			rm.refuseCall(s, m, progress, wamp.ErrNoAvailableCallee,
+				"every callee of "+string(reg.uri)+" is over its outbound queue limit or closing")
+		}
 		return ""
 	}
 	s.addCall(m.Request, inv)
@@ -264,9 +270,10 @@ func (rm *realm) dispatch(inv *invocation, candidates []callee) bool {
 		res := c.s.q.push(msg, size+valueSize(details, 0), limitSoft)
 		rm.doneInvocationMsg(msg)
 		if res != pushed {
+			inv.tooLarge = inv.tooLarge || res == tooLarge
 			continue
 		}
-		inv.id, inv.callee = id, c.s
+		inv.id, inv.callee, inv.tooLarge = id, c.s, false
 		_, inv.forwarded = details["timeout"]
 		if !inv.streaming && i+1 < len(candidates) {
 			inv.rest = slices.Clone(candidates[i+1:]) // candidates may be reg.callees

@@ -66,7 +66,11 @@ func (rm *realm) continueStream(inv *invocation, m *wamp.Call, progress bool) st
 	}
 	msg := &wamp.Invocation{Request: inv.id, Registration: inv.reg.id, Details: details, Args: m.Args, Kwargs: m.Kwargs, Payload: m.Payload}
 	size := msgOverhead + payloadSize(m.Args, m.Kwargs, m.Payload) + valueSize(details, 0)
-	if inv.callee.q.push(msg, size, limitSoft) != pushed {
+	switch inv.callee.q.push(msg, size, limitSoft) {
+	case pushed:
+	case tooLarge: // payload_size.go
+		rm.abortCall(inv, wamp.ErrPayloadSizeExceeded, true, "a part of this progressive call is larger than the callee's transport takes")
+	default:
 		// The stream cannot go elsewhere: the call ends.
 		rm.abortCall(inv, wamp.ErrNoAvailableCallee, true, "the callee of this progressive call is over its outbound queue limit or closing")
 	}

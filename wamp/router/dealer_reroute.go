@@ -10,7 +10,8 @@ import "github.com/autobahn-go/autobahn/wamp"
 // registered before it; random: the others in random order; single: none).
 // Callees that left or unregistered since, or are over their queue's soft
 // limit, are passed over. When none is left the caller gets
-// wamp.error.no_available_callee. The callee's announcement is not
+// wamp.error.no_available_callee (wamp.error.payload_size_exceeded when
+// one's transport refused the INVOCATION as too large: payload_size.go). The callee's announcement is not
 // required: wamp.error.unavailable is the router's own URI. A call whose
 // callee was interrupted (CANCEL kill), that sent a progressive result or
 // is a progressive call invocation is not rerouted: the caller gets the
@@ -27,6 +28,11 @@ func (rm *realm) reroute(inv *invocation) bool {
 		return true
 	}
 	rm.finish(inv)
+	if inv.tooLarge { // payload_size.go
+		rm.errorReply(inv.caller, wamp.TypeCall, inv.callReq, wamp.ErrPayloadSizeExceeded,
+			"the call is larger than the transports of the callees of "+string(inv.reg.uri)+" left take")
+		return true
+	}
 	rm.errorReply(inv.caller, wamp.TypeCall, inv.callReq, wamp.ErrNoAvailableCallee,
 		"every callee of "+string(inv.reg.uri)+" is unavailable, over its outbound queue limit or gone")
 	return true

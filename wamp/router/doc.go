@@ -183,7 +183,9 @@
 // testaments are published (detached, then destroyed, each in the order
 // added; at most 64 per scope), then on_leave. wamp.session.add_testament
 // is authorized as a PUBLISH to the testament's topic when it is called
-// (for a role with an Authorizer, only a cached decision can allow it).
+// (for a role with an Authorizer, only a cached decision can allow it),
+// and again when it is published after a Reload (which a role with an
+// Authorizer's testaments do not survive).
 //
 // URIs are checked with wamp.ValidURI, loose or, with
 // RealmConfig.StrictURI, strict rules (wamp.error.invalid_uri). Matching
@@ -273,6 +275,19 @@
 // goes to an empty queue. The queue's memory is bounded by its limit plus
 // one message.
 //
+// A message larger than the session's transport carries (a RawSocket
+// client's maximum message length, a WebSocket server's
+// MaxMessagePayload) does not end the session when the router can answer
+// for it (wamp.error.payload_size_exceeded: "a message could not be
+// delivered due to transport payload size limits"): an INVOCATION goes to
+// the next callee by the registration's policy, or the caller gets that
+// ERROR; a RESULT or a callee's ERROR becomes that ERROR, the call's one
+// answer (a progressive RESULT too, and the callee gets INTERRUPT
+// killnowait); an EVENT is dropped for that subscriber, logged and
+// counted as SlowDrop's are; a WELCOME goes without the roles' features
+// (a RawSocket client may take no more than 512 octets). Any other message
+// too large ends the session.
+//
 // Per realm, besides the queue limit and the slow-subscriber policy:
 // RealmConfig.MaxSessions bounds the sessions joined at once (a HELLO past
 // it gets ABORT ReasonRealmFull), RetainedTopics and RetainedBytes bound
@@ -289,8 +304,8 @@
 // logged: sessions welcomed, sessions ended by the reason of the router's
 // ABORT or GOODBYE (queue overflow, protocol violation, realm full, a
 // kill's reason, ...; or the transport ending first), events dropped under
-// SlowDrop, and requests refused at a per-session limit. autobahn serve
-// exports them on /metrics.
+// SlowDrop or too large for their subscriber, and requests refused at a
+// per-session limit. autobahn serve exports them on /metrics.
 //
 // # Federation
 //

@@ -21,7 +21,8 @@ import (
 // the one RESULT or ERROR the dealer answers with and hands it to the
 // waiting goroutine. Its authid and authrole are "router" and "trusted"
 // (Crossbar's role for the router's own calls), which a callee sees when
-// it registered with disclose_caller.
+// it registered with disclose_caller; no client session joins with that
+// role (welcome refuses it), so the callee can rely on it.
 
 // internalAuthRole is the authrole of the router's own calls.
 const internalAuthRole = "trusted"

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"context"
 	"errors"
 	"sync"
 
@@ -30,9 +31,12 @@ import (
 // eventloop.Config.WriteHighWatermark: past twice it) refuses a message
 // as the limit in force would, with the same consequences (the next
 // callee, the slow-subscriber policy, or the session closed with
-// ReasonQueueOverflow). A message the connection refuses for another
-// reason (over MaxMessagePayload, not UTF-8 for JSON) ends the session, as
-// a failed write does on goroutines.
+// ReasonQueueOverflow). An INVOCATION, RESULT, call ERROR, EVENT or
+// WELCOME over MaxMessagePayload is answered for as on goroutines (ERROR
+// wamp.error.payload_size_exceeded to the caller, the EVENT dropped and
+// counted, the WELCOME sent without the roles' features); any other
+// message the connection refuses (over MaxMessagePayload, not UTF-8 for
+// JSON) ends the session, as a failed write does on goroutines.
 //
 // What is already in the connection's output cannot be taken back: a
 // session closed for not reading gets its GOODBYE after it, and the
@@ -161,10 +165,16 @@ func (o *loopOut) push(m wamp.Message, size int, l limit) pushResult {
 		o.s.r.stats.sessionClosed(nil)
 		return queueEnded
 	}
-	// Over MaxMessagePayload, or not valid for the serialization: the
-	// session ends, as a failed write ends it on goroutines. OnClose
-	// removes it from the realm (the caller may hold the realm's lock);
-	// the end is counted here (close, from OnClose, will do nothing).
+	if errors.Is(err, websocket.ErrMessageTooLarge) && sizeAnswered(m) {
+		// Over MaxMessagePayload: the router answers for it
+		// (payload_size.go); the session goes on.
+		return tooLarge
+	}
+	// Over MaxMessagePayload (another message), or not valid for the
+	// serialization: the session ends, as a failed write ends it on
+	// goroutines. OnClose removes it from the realm (the caller may hold
+	// the realm's lock); the end is counted here (close, from OnClose,
+	// will do nothing).
 	o.closed = true
 	o.s.state.Store(stateClosed)
 	o.s.r.stats.sessionClosed(nil)
@@ -186,13 +196,42 @@ func (o *loopOut) close(final wamp.Message, discard bool) bool {
 	o.closed = true
 	sent := false
 	if final != nil && !o.ended {
-		sent = o.c.SendNow(final) == nil
+		err := o.c.SendNow(final)
+		sent = err == nil
+		if errors.Is(err, ws.ErrQueueFull) && !errors.Is(err, ws.ErrMemoryBudget) {
+			// The output is past the loop's bound (a session closed for
+			// not reading, over it): final goes once the client reads.
+			o.mu.Unlock()
+			go o.closeWhenWritable(final)
+			return true
+		}
 	}
 	o.mu.Unlock()
 	if !sent || !awaitsReply(final) {
 		_ = o.c.Close()
 	}
 	return true
+}
+
+// closeWhenWritable is close's when the connection's output had no room
+// for final: it sends final once the client has read what is pending, as
+// a goroutine transport's writer would, then closes as close does. The
+// close timeout bounds its wait (expire drops a connection still stuck
+// then); the connection ending ends it too.
+func (o *loopOut) closeWhenWritable(final wamp.Message) {
+	ctx, cancel := context.WithTimeout(context.Background(), o.s.r.cfg.CloseTimeout)
+	defer cancel()
+	sent := false
+	if o.c.WS().WaitWritable(ctx) == nil {
+		o.mu.Lock()
+		if !o.ended {
+			sent = o.c.SendNow(final) == nil
+		}
+		o.mu.Unlock()
+	}
+	if !sent || !awaitsReply(final) {
+		_ = o.c.Close()
+	}
 }
 
 func (o *loopOut) isClosed() bool {

@@ -3,6 +3,7 @@ package router
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/autobahn-go/autobahn/wamp"
@@ -118,6 +119,18 @@ func metaNow() string { return time.Now().UTC().Format(time.RFC3339Nano) }
 
 // Argument helpers: each returns an error for wamp.error.invalid_argument.
 
+// asString returns v as a string: a string, or a wamp.URI, which an
+// in-process client may pass (every serializer writes it as a string).
+func asString(v any) (string, bool) {
+	switch s := v.(type) {
+	case string:
+		return s, true
+	case wamp.URI:
+		return string(s), true
+	}
+	return "", false
+}
+
 // argID returns args[i] as a WAMP ID.
 func argID(args wamp.List, i int, name string) (wamp.ID, error) {
 	if i >= len(args) {
@@ -135,7 +148,7 @@ func argString(args wamp.List, i int, name string) (string, error) {
 	if i >= len(args) {
 		return "", fmt.Errorf("missing argument %d (%s)", i+1, name)
 	}
-	s, ok := args[i].(string)
+	s, ok := asString(args[i])
 	if !ok {
 		return "", fmt.Errorf("argument %d (%s): not a string: %v", i+1, name, args[i])
 	}
@@ -152,6 +165,20 @@ func argDict(args wamp.List, i int, name string) (wamp.Dict, error) {
 		return nil, fmt.Errorf("argument %d (%s): not a dict: %v", i+1, name, args[i])
 	}
 	return d, nil
+}
+
+// argMatch returns the match policy of options (lookup's args[1]): exact
+// when absent or null, an error for one the router does not know (a
+// REGISTER or SUBSCRIBE could not have made it).
+func argMatch(options wamp.Dict) (string, error) {
+	v := options["match"]
+	if v == nil {
+		return wamp.MatchExact, nil
+	}
+	if m, _ := v.(string); slices.Contains(matchValues, m) { // pipe.go
+		return m, nil
+	}
+	return "", fmt.Errorf("argument 2 (options): match: want one of %q, got %v", matchValues, v)
 }
 
 // argStrings returns args[i] as a list of strings; present reports

@@ -1,6 +1,10 @@
 package router
 
-import "github.com/autobahn-go/autobahn/wamp"
+import (
+	"time"
+
+	"github.com/autobahn-go/autobahn/wamp"
+)
 
 // Meta events (WAMP spec, "Session Meta API", "Registration Meta API",
 // "Subscription Meta API"), published by the router to the realm they
@@ -24,27 +28,29 @@ import "github.com/autobahn-go/autobahn/wamp"
 // included), each EVENT with a Details map of its own, under the
 // realm's slow-subscriber policy like any event.
 
-// emit publishes a meta event as the router.
+// emit publishes a meta event as the router; an event history of its
+// topic (RealmConfig.EventHistory) keeps it as it keeps a client's.
 func (rm *realm) emit(topic wamp.URI, args wamp.List) {
-	var pubID wamp.ID
-	size := 0
+	var p *publication
+	var now time.Time
 	rm.subs.each(topic, func(sub *subscription, match string) {
-		if pubID == 0 {
-			pubID = wamp.GlobalID()
-			size = msgOverhead + payloadSize(args, nil, nil)
+		if p == nil {
+			p = &publication{id: wamp.GlobalID(), topic: topic, aud: audience{excludeMe: true}, args: args,
+				size: msgOverhead + payloadSize(args, nil, nil)}
+		}
+		if sub.history != nil { // history.go
+			if now.IsZero() {
+				now = time.Now()
+			}
+			sub.history.add(now, p)
 		}
 		for _, sb := range sub.subscribers {
 			details := wamp.Dict{}
 			if match != wamp.MatchExact {
 				details["topic"] = string(topic)
 			}
-			ev := &wamp.Event{Subscription: sub.id, Publication: pubID, Details: details, Args: args}
-			switch sb.q.push(ev, size+valueSize(details, 0), limitSoft) {
-			case pushed:
-				sb.dropping = false
-			case overLimit:
-				rm.slowSubscriber(sb)
-			}
+			ev := &wamp.Event{Subscription: sub.id, Publication: p.id, Details: details, Args: args}
+			rm.pushEvent(sb, ev, p.size+valueSize(details, 0)) // broker.go
 		}
 	})
 }

@@ -67,7 +67,11 @@ func (rm *realm) metaRegLookup(_ *session, args wamp.List, _ wamp.Dict) (wamp.Li
 	if err != nil {
 		return nil, nil, err
 	}
-	reg, ok := rm.regs.get(wamp.URI(uri), matchOf(opts))
+	match, err := argMatch(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	reg, ok := rm.regs.get(wamp.URI(uri), match)
 	if !ok {
 		return nullableID(0, false), nil, nil
 	}
@@ -143,7 +147,7 @@ func reasonArg(args wamp.List, i int, kwargs wamp.Dict) (string, error) {
 	if v == nil {
 		return "", nil
 	}
-	r, ok := v.(string)
+	r, ok := asString(v)
 	if !ok || !wamp.ValidURI(wamp.URI(r), false, wamp.MatchExact) {
 		return "", metaErr(wamp.ErrInvalidURI, "reason: not a valid URI: %v", v)
 	}

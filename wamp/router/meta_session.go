@@ -152,7 +152,7 @@ func peerString(a net.Addr) string {
 func killArgs(kwargs wamp.Dict) (*wamp.Goodbye, error) {
 	reason := wamp.ErrCloseNormal
 	if v, ok := kwargs["reason"]; ok && v != nil {
-		r, _ := v.(string)
+		r, _ := asString(v)
 		if r == "" || !wamp.ValidURI(wamp.URI(r), false, wamp.MatchExact) {
 			return nil, metaErr(wamp.ErrInvalidURI, "reason: not a valid URI: %v", v)
 		}

@@ -54,7 +54,11 @@ func (rm *realm) metaSubLookup(_ *session, args wamp.List, _ wamp.Dict) (wamp.Li
 	if err != nil {
 		return nil, nil, err
 	}
-	sub, ok := rm.subs.get(wamp.URI(uri), matchOf(opts))
+	match, err := argMatch(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	sub, ok := rm.subs.get(wamp.URI(uri), match)
 	if !ok || len(sub.subscribers) == 0 {
 		return nullableID(0, false), nil, nil
 	}

@@ -101,6 +101,11 @@ const (
 	pushed     pushResult = iota
 	overLimit             // not queued: the queue holds too much
 	queueEnded            // not queued: the session is closing
+	// tooLarge: not queued, the session goes on: the transport cannot
+	// carry a message this large to the peer (on the event loop only, for
+	// the messages payload_size.go answers for; a goroutine transport's
+	// writer finds it out when it sends).
+	tooLarge
 )
 
 // setLimits sets the soft and hard limits (the realm's, on joining).

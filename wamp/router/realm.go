@@ -135,7 +135,10 @@ func (rm *realm) join(s *session) bool {
 	// decides under: what follows a WELCOME is GOODBYE, never ABORT.
 	s.state.CompareAndSwap(stateHello, stateEstablished)
 	s.state.CompareAndSwap(stateAuth, stateEstablished)
-	s.q.push(w, messageSize(w), limitHard)
+	if s.q.push(w, messageSize(w), limitHard) == tooLarge { // payload_size.go
+		w = compactWelcome(w)
+		s.q.push(w, messageSize(w), limitHard) // refused too: the session ends
+	}
 	rm.r.stats.joined.Add(1)
 	rm.metaJoined(s)           // meta_events.go: on_join
 	rm.fabricSessionsChanged() // fabric_meta.go
@@ -264,8 +267,13 @@ func (rm *realm) handleLocked(s *session, m, refusal wamp.Message, allowed bool)
 // reply queues an answer to one of s's requests (or a RESULT or ERROR of
 // its call) up to the hard limit; past it s is closed.
 func (rm *realm) reply(s *session, m wamp.Message) {
-	if s.q.push(m, messageSize(m), limitHard) == overLimit {
+	switch s.q.push(m, messageSize(m), limitHard) {
+	case overLimit:
 		rm.condemn(s, "outbound queue over its hard limit")
+	case tooLarge: // payload_size.go
+		if instead, _ := rm.undeliverable(s, m); instead != nil {
+			rm.replyInstead(s, instead)
+		}
 	}
 }
 

@@ -20,6 +20,9 @@ type goOut struct {
 	t                     wamp.Transport
 	readEnded, wroteEnded bool
 	readDone, wrote       chan struct{}
+	// lost: calls whose progressive RESULT the transport refused as too
+	// large after the call had ended (payload_size.go); the writer's.
+	lost map[wamp.ID]bool
 }
 
 // endRead: the reading goroutine has returned.
@@ -203,7 +206,14 @@ func (s *session) write() {
 			continue
 		}
 		for i, it := range batch {
-			err := g.t.Send(ctx, it.m)
+			m := it.m
+			if len(g.lost) > 0 {
+				m = g.lostAnswer(m)
+			}
+			err := g.t.Send(ctx, m)
+			if err != nil && isTooLarge(err) {
+				err = s.sendTooLarge(ctx, m, err) // payload_size.go
+			}
 			g.written(it.size)
 			if err != nil {
 				for _, rest := range batch[i+1:] {

@@ -13,6 +13,10 @@ func (s *session) onHello(m *wamp.Hello) bool {
 	if roles, _ := m.Details["roles"].(wamp.Dict); len(roles) == 0 {
 		return s.abort(wamp.ErrProtocolViolationURI, "HELLO.Details.roles: no roles announced")
 	}
+	// Set here, by the reader, not by welcome: a dynamic authenticator's
+	// goroutine may welcome the session while the reader logs a violation
+	// with it.
+	s.realmName = rm.cfg.Name
 	authid, _ := m.Details["authid"].(string)
 	var methods []string
 	switch l := m.Details["authmethods"].(type) {
@@ -41,10 +45,17 @@ func (s *session) onAuthenticate(m *wamp.Authenticate) bool {
 
 // welcome joins the realm; the hello timeout must not have passed.
 func (s *session) welcome(rm *realm, authid, authrole, method string) bool {
+	if authrole == internalAuthRole {
+		// The router's own calls come from "trusted" (internal_caller.go):
+		// a callee that sees caller_authrole "trusted" must be able to
+		// rely on it, as on Crossbar, which reserves the role for its
+		// router-internal sessions.
+		return s.abort(wamp.ErrNoSuchRole, "role "+authrole+" is reserved for the router's own sessions")
+	}
 	if !rm.roleKnown(authrole) { // authorize.go
 		return s.abort(wamp.ErrNoSuchRole, "no role "+authrole+" in realm "+string(rm.cfg.Name))
 	}
-	s.realmName, s.authid, s.authrole, s.authmethod = rm.cfg.Name, authid, authrole, method
+	s.authid, s.authrole, s.authmethod = authid, authrole, method
 	s.mu.Lock()
 	stopped := s.helloTimer != nil && s.helloTimer.Stop()
 	if stopped {

@@ -26,8 +26,10 @@ type Stats struct {
 	// its own); the others count under StatsOtherReason.
 	Closed map[wamp.URI]uint64
 	// EventsDropped counts EVENTs not delivered to subscribers over their
-	// queue's soft limit in realms with SlowDrop (per session:
-	// SessionInfo.Dropped and wamp.session.get).
+	// queue's soft limit in realms with SlowDrop, and EVENTs larger than
+	// their subscriber's transport takes (a RawSocket client's maximum
+	// message length, a WebSocket server's MaxMessagePayload), in any
+	// realm (per session: SessionInfo.Dropped and wamp.session.get).
 	EventsDropped uint64
 	// RefusedCalls, RefusedSubscriptions and RefusedRegistrations count
 	// the CALLs, SUBSCRIBEs and REGISTERs answered with ErrLimitExceeded

@@ -17,9 +17,14 @@ import (
 // registrations are gone (with their meta events).
 //
 // A testament is authorized as a PUBLISH of the session's when it is
-// added (testamentAllowed). Bounds: maxTestaments per session and scope;
-// a testament's payload counts against nothing else (it is a PUBLISH the
-// session makes later).
+// added (testamentAllowed), and again when it is published if a Reload
+// came in between: the new configuration's static permissions decide, and
+// a role with an Authorizer, which cannot be asked then, loses it (logged).
+// Its publish options are refused when a PUBLISH could not carry them
+// (exclude and eligible lists, payload passthru mode the session did not
+// announce). Bounds: maxTestaments per session and scope; a testament's
+// payload counts against nothing else (it is a PUBLISH the session makes
+// later).
 
 // Testament scopes.
 const (
@@ -36,7 +41,11 @@ type testament struct {
 	topic   wamp.URI
 	args    wamp.List
 	kwargs  wamp.Dict
-	options wamp.Dict
+	options wamp.Dict // the PUBLISH options, without disclose forced by authorization
+	// az is the authorization the testament was allowed under, disclose
+	// whether it forced publisher disclosure.
+	az       *authorization
+	disclose bool
 }
 
 type testaments struct {
@@ -94,7 +103,8 @@ func (rm *realm) metaAddTestament(caller *session, args wamp.List, kwargs wamp.D
 	if err != nil {
 		return nil, nil, err
 	}
-	allowed, disclose := rm.testamentAllowed(caller, wamp.URI(topic))
+	az := rm.authz.Load()
+	allowed, disclose := rm.testamentAllowed(az, caller, wamp.URI(topic), true)
 	if !allowed {
 		return nil, nil, metaErr(wamp.ErrNotAuthorized, "session is not authorized to publish %q", topic)
 	}
@@ -108,11 +118,14 @@ func (rm *realm) metaAddTestament(caller *session, args wamp.List, kwargs wamp.D
 		if msg := badPublishLists(options); msg != "" { // pipe.go: as a PUBLISH's
 			return nil, nil, metaErr(wamp.ErrInvalidArgument, "publish_options: %s", msg)
 		}
+		// A PUBLISH of this session's in payload passthru mode would be a
+		// protocol violation (passthru.go): published, the testament would
+		// be dropped.
+		if msg := caller.pptViolation("publisher", wamp.TypePublish, options); msg != "" {
+			return nil, nil, metaErr(wamp.ErrInvalidArgument, "publish_options: %s", msg)
+		}
 	}
 	delete(options, "acknowledge") // nobody is left to acknowledge to
-	if disclose {
-		options["disclose_me"] = true
-	}
 	t := rm.meta.testaments[caller.id]
 	if t == nil {
 		t = &testaments{}
@@ -124,7 +137,8 @@ func (rm *realm) metaAddTestament(caller *session, args wamp.List, kwargs wamp.D
 	}
 	// The payload is the caller's: copies keep it from changing under us
 	// on in-memory transports (which pass values, not encodings).
-	*list = append(*list, testament{topic: wamp.URI(topic), args: cloneList(evArgs), kwargs: maps.Clone(evKwargs), options: options})
+	*list = append(*list, testament{topic: wamp.URI(topic), args: cloneList(evArgs), kwargs: maps.Clone(evKwargs), options: options,
+		az: az, disclose: disclose})
 	return nil, nil, nil
 }
 
@@ -141,13 +155,14 @@ func (rm *realm) metaFlushTestaments(caller *session, _ wamp.List, kwargs wamp.D
 	return nil, nil, nil
 }
 
-// testamentAllowed decides, when the testament is added, whether s may
-// publish it (and whether its publisher must be disclosed): the realm's
-// static permissions for s's role decide; a role with an Authorizer is not
-// asked under realm.mu, so only a decision of its that s holds cached
-// (Decision.Cache, from an earlier PUBLISH to the topic) allows it.
-func (rm *realm) testamentAllowed(s *session, topic wamp.URI) (allowed, disclose bool) {
-	az := rm.authz.Load()
+// testamentAllowed decides under az whether s may publish a testament to
+// topic (and whether its publisher must be disclosed): the static
+// permissions for s's role decide; a role with an Authorizer is not asked
+// under realm.mu, so only a decision of its that s holds cached
+// (Decision.Cache, from an earlier PUBLISH to the topic) allows it, and
+// only when cached says s's reader, which owns the cache, is the caller
+// (when the testament is added).
+func (rm *realm) testamentAllowed(az *authorization, s *session, topic wamp.URI, cached bool) (allowed, disclose bool) {
 	if az == nil || az.open {
 		return true, false
 	}
@@ -159,7 +174,7 @@ func (rm *realm) testamentAllowed(s *session, topic wamp.URI) (allowed, disclose
 		d := ra.decide(ActionPublish, topic)
 		return d.Allow, d.Disclose
 	}
-	if c := s.decisions; c != nil && c.az == az {
+	if c := s.decisions; cached && c != nil && c.az == az {
 		d, ok := c.m[decisionKey{action: ActionPublish, match: wamp.MatchExact, uri: topic}]
 		return ok && d.Allow, d.Disclose
 	}
@@ -174,9 +189,23 @@ func (rm *realm) publishTestaments(s *session) {
 		return
 	}
 	delete(rm.meta.testaments, s.id)
+	az := rm.authz.Load()
 	for _, list := range [][]testament{t.detached, t.destroyed} {
 		for _, ts := range list {
-			rm.publish(s, &wamp.Publish{Request: 1, Options: maps.Clone(ts.options), Topic: ts.topic, Args: ts.args, Kwargs: ts.kwargs})
+			allowed, disclose := true, ts.disclose
+			if ts.az != az { // a Reload came: its configuration decides
+				allowed, disclose = rm.testamentAllowed(az, s, ts.topic, false)
+			}
+			if !allowed {
+				rm.log.Info("wamp/router: testament not published: not authorized by the configuration reloaded since it was added",
+					"session", s.id, "authrole", s.authrole, "topic", ts.topic)
+				continue
+			}
+			options := maps.Clone(ts.options)
+			if disclose {
+				options["disclose_me"] = true
+			}
+			rm.publish(s, &wamp.Publish{Request: 1, Options: options, Topic: ts.topic, Args: ts.args, Kwargs: ts.kwargs})
 		}
 	}
 }

@@ -27,9 +27,15 @@ var serializers = []wamp.Serializer{json.Serializer{}, msgpack.Serializer{}, cbo
 // its ws:// URL.
 func serveWebSocket(t *testing.T, r *router.Router) string {
 	t.Helper()
+	return serveWebSocketWith(t, r, websocket.Options{Serializers: serializers})
+}
+
+// serveWebSocketWith is serveWebSocket with the server's opts.
+func serveWebSocketWith(t *testing.T, r *router.Router, opts websocket.Options) string {
+	t.Helper()
 	var wg sync.WaitGroup
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		c, err := websocket.Accept(w, req, websocket.Options{Serializers: serializers})
+		c, err := websocket.Accept(w, req, opts)
 		if err != nil {
 			return
 		}

@@ -294,6 +294,7 @@ func (a *authState) add(path string, v any) map[wamp.URI]router.AuthConfig {
 		if role == "" {
 			role = "anonymous"
 		}
+		a.notReserved(an, role)
 		an.done()
 		for i := range a.cur {
 			a.cur[i].AllowAnonymous, a.cur[i].AnonymousRole = true, role
@@ -415,6 +416,18 @@ func (a *authState) dynamic(m *object, method string) bool {
 	return true
 }
 
+// reservedRole is the router's own role: its calls to authenticators and
+// authorizers come from it (Crossbar's router-internal sessions have it
+// too), and the router refuses a session that would join with it.
+const reservedRole = "trusted"
+
+// notReserved refuses o's "role" when it is the router's own.
+func (a *authState) notReserved(o *object, role string) {
+	if role == reservedRole && a.d.err == nil {
+		a.d.fail(o.at("role"), "%q is reserved for the router's own sessions (a callee takes caller_authrole %q for the router): no session may join with it", role, role)
+	}
+}
+
 // principals reads a method's principals (authid → object with "role" and
 // an optional "realm") into the realms they apply to: the one named, or
 // every realm.
@@ -428,6 +441,7 @@ func (a *authState) principals(m *object, key string, add func(r *router.RealmCo
 	for _, authid := range ps.keys() {
 		p := d.object(ps.at(authid), ps.get(authid))
 		role := p.str("role", true)
+		a.notReserved(p, role)
 		realm := p.str("realm", false)
 		found := false
 		for i := range a.cur {

@@ -49,7 +49,11 @@
 // then authenticates that method by calling the procedure a client
 // registered in authenticator-realm (absent: the realm being joined), a
 // router.ProcedureAuthenticator. A transport without "auth" allows anonymous
-// sessions with role "anonymous", as in Crossbar.
+// sessions with role "anonymous", as in Crossbar. The role "trusted" is
+// the router's own (its calls to authenticators and authorizers come from
+// it, as Crossbar's router-internal sessions do): a principal or the
+// anonymous sessions given it are refused, and the router refuses a
+// session a dynamic authenticator gives it (ABORT wamp.error.no_such_role).
 //
 // Each "websocket" and "rawsocket" transport, and each websocket path of
 // a "web" transport, is a router endpoint (router.EndpointConfig, named
