@@ -6,8 +6,10 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"os"
 	"runtime"
 	"sync"
 	"syscall"
@@ -37,18 +39,27 @@ type Options struct {
 	// WriteQueue is how many queued octets make Send wait. Zero means
 	// DefaultWriteQueue (1 MiB).
 	WriteQueue int
+	// MessageTimeout bounds how long a frame may take to arrive whole
+	// once its first octet has come: a peer that sends a header (or part
+	// of a frame) and stops is not left holding the connection and its
+	// buffers; Recv then fails with an error matching
+	// os.ErrDeadlineExceeded. Zero means DefaultMessageTimeout (60 s),
+	// negative no bound. Raise it for peers that send large messages
+	// slowly.
+	MessageTimeout time.Duration
 }
 
 // ServerOptions configure the accepting side.
 type ServerOptions struct {
 	// Serializers the server offers; the client picks one. Required.
 	Serializers []wamp.Serializer
-	// MaxMessageLen, HandshakeTimeout, WriteTimeout and WriteQueue as in
-	// Options.
+	// MaxMessageLen, HandshakeTimeout, WriteTimeout, WriteQueue and
+	// MessageTimeout as in Options.
 	MaxMessageLen    int
 	HandshakeTimeout time.Duration
 	WriteTimeout     time.Duration
 	WriteQueue       int
+	MessageTimeout   time.Duration
 }
 
 // Conn is a WAMP RawSocket connection. It implements wamp.Transport.
@@ -62,6 +73,8 @@ type Conn struct {
 	r   reader          // raw, or a bufio.Reader where reads are not raw (reader.go)
 	raw *rawReader      // with rc: holds a read buffer only while input is buffered
 	buf []byte          // payload buffer, owned by Recv
+	// mtimeout bounds a frame's arrival from its first octet; <= 0: none.
+	mtimeout time.Duration
 
 	// The write side (writer.go).
 	wq       coalesce.Queue
@@ -132,7 +145,9 @@ func Client(ctx context.Context, nc net.Conn, opts Options) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newConn(nc, opts.Serializer, maxRecv, maxSend, opts.WriteTimeout, opts.WriteQueue), nil
+	c := newConn(nc, opts.Serializer, maxRecv, maxSend, opts.WriteTimeout, opts.WriteQueue)
+	c.mtimeout = messageTimeout(opts.MessageTimeout)
+	return c, nil
 }
 
 // clientHello returns the client's opening handshake for opts and the
@@ -209,7 +224,26 @@ func Accept(ctx context.Context, nc net.Conn, opts ServerOptions) (*Conn, error)
 	if err != nil {
 		return nil, err
 	}
-	return newConn(nc, ser, maxFromExponent(exp), maxFromExponent(hello[1]>>4), opts.WriteTimeout, opts.WriteQueue), nil
+	c := newConn(nc, ser, maxFromExponent(exp), maxFromExponent(hello[1]>>4), opts.WriteTimeout, opts.WriteQueue)
+	c.mtimeout = messageTimeout(opts.MessageTimeout)
+	return c, nil
+}
+
+// DefaultMessageTimeout bounds the arrival of a frame, from its first
+// octet, when Options.MessageTimeout is zero (as ws.DefaultMessageTimeout
+// bounds a WebSocket message's).
+const DefaultMessageTimeout = 60 * time.Second
+
+// messageTimeout resolves Options.MessageTimeout: 0 is the default,
+// negative none (0 in the Conn).
+func messageTimeout(d time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return DefaultMessageTimeout
+	case d < 0:
+		return 0
+	}
+	return d
 }
 
 func normMax(n int) int {
@@ -341,9 +375,11 @@ func (c *Conn) Send(ctx context.Context, m wamp.Message) error {
 }
 
 // Recv reads the next message, answering PINGs and handing PONGs to Ping
-// on the way. A frame longer than our maximum fails with ErrMessageTooLarge;
-// decoding errors match wamp.ErrProtocolViolation. Both leave the
-// connection unusable; close it.
+// on the way. A frame longer than our maximum fails with ErrMessageTooLarge,
+// one that does not arrive whole within Options.MessageTimeout of its
+// first octet with an error matching os.ErrDeadlineExceeded; decoding
+// errors match wamp.ErrProtocolViolation. All leave the connection
+// unusable; close it.
 func (c *Conn) Recv(ctx context.Context) (wamp.Message, error) {
 	stop := c.guard(ctx)
 	defer stop()
@@ -362,7 +398,11 @@ func (c *Conn) Recv(ctx context.Context) (wamp.Message, error) {
 		}
 		switch t {
 		case FrameRegular:
-			return c.ser.Unmarshal(p)
+			m, err := c.ser.Unmarshal(p)
+			if err != nil {
+				return nil, violation(err)
+			}
+			return m, nil
 		case FramePing:
 			if err := c.wq.Add(ctx, frame(FramePong, p)); err != nil {
 				return nil, err
@@ -371,6 +411,16 @@ func (c *Conn) Recv(ctx context.Context) (wamp.Message, error) {
 			c.pong(p)
 		}
 	}
+}
+
+// violation makes a decoding error match wamp.ErrProtocolViolation (the
+// serializers report malformed input with errors of their own): a router
+// then ends the session with ABORT wamp.error.protocol_violation.
+func violation(err error) error {
+	if errors.Is(err, wamp.ErrProtocolViolation) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", wamp.ErrProtocolViolation, err)
 }
 
 // pong ends the Ping waiting, if any, when p echoes its payload; another
@@ -385,19 +435,37 @@ func (c *Conn) pong(p []byte) {
 	c.pingMu.Unlock()
 }
 
+// maxKeptPayload is the largest payload buffer a connection keeps for the
+// next frame (as package ws keeps read buffers up to 64 KiB).
+const maxKeptPayload = 64 << 10
+
 // readFrame reads the next frame. Before a read that has to go to the
 // socket it yields once, so that goroutines woken by the last frames run
 // (and send) first and the read finds more: many routers, nexus's among
 // them, write a frame's header and payload with separate system calls.
 // Through a nexus router that took read system calls per call down by 20 %
 // (BENCHMARKS.md, "WAMP").
+//
+// The first octet may take as long as it takes (an idle connection); the
+// rest of the frame must follow within the message timeout, which a read
+// deadline enforces while the frame is not buffered whole.
 func (c *Conn) readFrame() (FrameType, []byte, error) {
+	if cap(c.buf) > maxKeptPayload {
+		c.buf = nil // one large message does not pin its buffer while the connection waits
+	}
 	var h [4]byte
 	if c.r.Buffered() < 4 {
 		runtime.Gosched()
 	}
-	if _, err := io.ReadFull(c.r, h[:]); err != nil {
+	if _, err := io.ReadFull(c.r, h[:1]); err != nil {
 		return 0, nil, err
+	}
+	timed := false
+	if c.mtimeout > 0 && c.r.Buffered() < 3 {
+		timed = c.nc.SetReadDeadline(time.Now().Add(c.mtimeout)) == nil
+	}
+	if _, err := io.ReadFull(c.r, h[1:]); err != nil {
+		return 0, nil, c.frameErr(err)
 	}
 	t, n, err := ParseHeader(h[:])
 	if err != nil {
@@ -408,6 +476,9 @@ func (c *Conn) readFrame() (FrameType, []byte, error) {
 	}
 	if c.r.Buffered() < n {
 		runtime.Gosched()
+		if c.mtimeout > 0 && !timed && c.r.Buffered() < n {
+			timed = c.nc.SetReadDeadline(time.Now().Add(c.mtimeout)) == nil
+		}
 	}
 	// Grow with the data that arrives, at most doubling per step.
 	c.buf = c.buf[:0]
@@ -421,10 +492,21 @@ func (c *Conn) readFrame() (FrameType, []byte, error) {
 		}
 		c.buf = c.buf[:start+step]
 		if _, err := io.ReadFull(c.r, c.buf[start:]); err != nil {
-			return 0, nil, err
+			return 0, nil, c.frameErr(err)
 		}
 	}
+	if timed {
+		c.nc.SetReadDeadline(time.Time{})
+	}
 	return t, c.buf, nil
+}
+
+// frameErr names the message timeout when it cut a frame short.
+func (c *Conn) frameErr(err error) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("rawsocket: frame not received whole within the message timeout (%v): %w", c.mtimeout, err)
+	}
+	return err
 }
 
 // Ping sends a PING with payload and waits for the matching PONG (one

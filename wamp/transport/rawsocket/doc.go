@@ -53,11 +53,15 @@
 // and enforced on every frame, as is the peer's on every Send. Payload
 // buffers grow with the bytes that really arrive, not with the declared
 // length. The opening handshake has a deadline (Options.HandshakeTimeout,
-// default 10 s).
+// default 10 s), and so has every frame once its first octet has come
+// (Options.MessageTimeout, default 60 s): a peer that sends part of a
+// frame and stops loses the connection.
 //
 // Memory: on TCP and Unix sockets reads go around net.Conn (package
 // rawio) into a pooled 16 KiB buffer that a connection holds only while
-// input is buffered; over TLS it keeps a bufio.Reader of that size. A
+// input is buffered; over TLS it keeps a bufio.Reader of that size. The
+// payload buffer Recv decodes from is kept for the next frame only up to
+// 64 KiB: one large message does not pin its memory. A
 // server with a goroutine per connection can let an idle one wait in
 // AwaitInput, on a fresh goroutine with the smallest stack, instead of in
 // Recv; it then holds no payload buffer either (wamp/router does). On
