@@ -5,9 +5,7 @@ import (
 	"net"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/autobahn-go/autobahn/wamp"
 	"github.com/autobahn-go/autobahn/wamp/client"
 	"github.com/autobahn-go/autobahn/wamp/router"
 	"github.com/autobahn-go/autobahn/wamp/serialize/cbor"
@@ -33,33 +31,7 @@ func TestReview14RouterAuthenticatorRemoteAddr(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := r.Close(ctx); err != nil {
-			t.Errorf("router Close: %v", err)
-		}
-	}()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan error, 1)
-	go func() {
-		nc, err := ln.Accept()
-		if err != nil {
-			accepted <- err
-			return
-		}
-		c, err := rawsocket.Accept(context.Background(), nc, rawsocket.ServerOptions{Serializers: []wamp.Serializer{cbor.Serializer{}}})
-		if err != nil {
-			nc.Close()
-			accepted <- err
-			return
-		}
-		accepted <- r.Attach(c)
-	}()
+	ln, accepted := attachOne(t, r, cbor.Serializer{})
 	c, err := rawsocket.Dial(ctxT(t), "tcp", ln.Addr().String(), rawsocket.Options{Serializer: cbor.Serializer{}})
 	if err != nil {
 		t.Fatal(err)

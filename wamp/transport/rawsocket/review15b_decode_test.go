@@ -64,33 +64,7 @@ func TestReview15bRouterAbortsMalformedFrame(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := r.Close(ctx); err != nil {
-			t.Errorf("router Close: %v", err)
-		}
-	}()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	attached := make(chan error, 1)
-	go func() {
-		nc, err := ln.Accept()
-		if err != nil {
-			attached <- err
-			return
-		}
-		c, err := rawsocket.Accept(context.Background(), nc, rawsocket.ServerOptions{Serializers: []wamp.Serializer{json.Serializer{}}})
-		if err != nil {
-			nc.Close()
-			attached <- err
-			return
-		}
-		attached <- r.Attach(c)
-	}()
+	ln, attached := attachOne(t, r, json.Serializer{})
 	nc, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -129,4 +103,39 @@ func TestReview15bRouterAbortsMalformedFrame(t *testing.T) {
 	if a, ok := m.(*wamp.Abort); !ok || a.Reason != wamp.ErrProtocolViolationURI {
 		t.Fatalf("router sent %#v, want ABORT %s", m, wamp.ErrProtocolViolationURI)
 	}
+}
+
+// attachOne listens on loopback and attaches the first RawSocket
+// connection, with ser, to r; the Attach error comes on the channel. The
+// listener and r close when the test ends.
+func attachOne(t *testing.T, r *router.Router, ser wamp.Serializer) (net.Listener, <-chan error) {
+	t.Helper()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := r.Close(ctx); err != nil {
+			t.Errorf("router Close: %v", err)
+		}
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	attached := make(chan error, 1)
+	go func() {
+		nc, err := ln.Accept()
+		if err != nil {
+			attached <- err
+			return
+		}
+		c, err := rawsocket.Accept(context.Background(), nc, rawsocket.ServerOptions{Serializers: []wamp.Serializer{ser}})
+		if err != nil {
+			nc.Close()
+			attached <- err
+			return
+		}
+		attached <- r.Attach(c)
+	}()
+	return ln, attached
 }
