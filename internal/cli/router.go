@@ -129,8 +129,24 @@ func (w *wampServer) listenRawSocket(addr string) (net.Addr, error) {
 		return nil, err
 	}
 	w.rawLn = ln
-	acceptRawSocket(w.ctx, ln, &w.wg, w.log, rawsocket.ServerOptions{Serializers: wampSerializers}, w.r.Attach)
+	opts := rawsocket.ServerOptions{Serializers: wampSerializers}
+	if ws := w.opts.WS; ws != nil && ws.MaxMessagePayload > 0 {
+		// --max-message: the largest length RawSocket can announce that
+		// does not exceed it (at least its least, 512 octets).
+		opts.MaxMessageLen = rawMaxLen(ws.MaxMessagePayload)
+	}
+	acceptRawSocket(w.ctx, ln, &w.wg, w.log, opts, w.r.Attach)
 	return ln.Addr(), nil
+}
+
+// rawMaxLen is the largest RawSocket maximum message length (a power of
+// two from 2^9 to 2^24) not above n, or 2^9 when n is smaller.
+func rawMaxLen(n int64) int {
+	m := int64(rawsocket.MinMaxMessageLen)
+	for m*2 <= min(n, rawsocket.MaxMaxMessageLen) {
+		m *= 2
+	}
+	return int(m)
 }
 
 // acceptRawSocket serves RawSocket sessions from ln until it is closed:
