@@ -4,6 +4,8 @@ package eventloop
 
 import (
 	"context"
+	"errors"
+	"net"
 	"net/netip"
 	"os"
 
@@ -18,24 +20,85 @@ func (l *Loop) Dial(ctx context.Context, network, addr string) (*Conn, error) {
 }
 
 // DialWith is Dial with options: a local address to bind and the initial context slot.
+//
+// A host name's addresses are tried one after another, in the resolver's order (of those of the
+// local address's family, when it has a host), until one connects, as package net does but
+// without its racing of the two families: an address that does not answer holds the next ones
+// back until the system gives up on it or ctx ends. The error is the first address's.
 func (l *Loop) DialWith(ctx context.Context, network, addr string, opt DialOptions) (*Conn, error) {
 	if l.state.Load() == loopStopped {
 		return nil, ErrClosed
 	}
-	sa, family, err := resolve(ctx, network, addr)
+	sas, err := resolveAll(ctx, network, addr)
 	if err != nil {
 		return nil, err
 	}
+	var local unix.Sockaddr
+	if opt.LocalAddr != "" {
+		// Unresolvable, it is reported as net reports it (naming the address), not as bind's.
+		if local, _, err = resolve(ctx, network, opt.LocalAddr); err != nil {
+			return nil, err
+		}
+	}
+	var first error
+	tried := false
+	for _, sa := range sas {
+		lsa, ok := localFor(local, sa)
+		if !ok {
+			continue
+		}
+		tried = true
+		c, err := l.dialOne(ctx, sa, lsa, opt.Value)
+		if err == nil {
+			return c, nil
+		}
+		if first == nil {
+			first = err
+		}
+		// Only a socket's own failure moves on to the next address: not ctx, nor Shutdown.
+		var se *os.SyscallError
+		if !errors.As(err, &se) || ctx.Err() != nil {
+			return nil, err
+		}
+	}
+	if !tried {
+		return nil, &net.AddrError{Err: "no suitable address found", Addr: opt.LocalAddr}
+	}
+	return nil, first
+}
+
+// localFor returns the local address to bind for a dial to sa (nil for none); false when local
+// is of another family, which leaves sa out. A wildcard local address (no host, 0.0.0.0 or ::)
+// takes sa's family, as package net binds it.
+func localFor(local, sa unix.Sockaddr) (unix.Sockaddr, bool) {
+	switch a := local.(type) {
+	case *unix.SockaddrInet4:
+		if _, ok := sa.(*unix.SockaddrInet6); ok {
+			if a.Addr != [4]byte{} {
+				return nil, false
+			}
+			return &unix.SockaddrInet6{Port: a.Port}, true
+		}
+	case *unix.SockaddrInet6:
+		if _, ok := sa.(*unix.SockaddrInet4); ok {
+			if a.Addr != [16]byte{} {
+				return nil, false
+			}
+			return &unix.SockaddrInet4{Port: a.Port}, true
+		}
+	}
+	return local, true
+}
+
+// dialOne connects to sa, bound to lsa unless it is nil.
+func (l *Loop) dialOne(ctx context.Context, sa, lsa unix.Sockaddr, value any) (*Conn, error) {
+	family := sockFamily(sa)
 	fd, err := socket(family)
 	if err != nil {
 		return nil, os.NewSyscallError("socket", err)
 	}
-	if opt.LocalAddr != "" {
-		lsa, _, err := resolve(ctx, network, opt.LocalAddr)
-		if err == nil {
-			err = unix.Bind(fd, lsa)
-		}
-		if err != nil {
+	if lsa != nil {
+		if err := unix.Bind(fd, lsa); err != nil {
 			unix.Close(fd)
 			return nil, os.NewSyscallError("bind", err)
 		}
@@ -48,7 +111,7 @@ func (l *Loop) DialWith(ctx context.Context, network, addr string, opt DialOptio
 		return nil, os.NewSyscallError("connect", err)
 	}
 	lp := l.pick()
-	c := &Conn{lp: lp, fd: int32(fd), ctx: opt.Value}
+	c := &Conn{lp: lp, fd: int32(fd), ctx: value}
 	ch := make(chan error, 1)
 	if !lp.post(func() { lp.startDial(c, ch) }) {
 		unix.Close(fd)

@@ -165,11 +165,19 @@ type Stats struct {
 	BytesWritten uint64 // bytes written
 	Reads        uint64 // read syscalls that returned data or EOF
 	Writes       uint64 // write and writev syscalls
-	Wakeups      uint64 // cross-goroutine wake-ups handled
+	// Wakeups counts wake-ups for requests from other goroutines (AsyncWrite, Wake,
+	// NotifyWritable, and on the pollers PauseRead, ResumeRead, Close, Dial and Listen too): on the pollers a
+	// loop's pass over the requests queued since its last, on the goroutine backend a connection's
+	// writer or callback goroutine woken by AsyncWrite, Wake or NotifyWritable. Requests made
+	// while one is pending share it.
+	Wakeups      uint64
 	Polls        uint64 // poller waits (epoll_wait / kevent)
 	Events       uint64 // events the poller returned
 	AcceptPauses uint64 // listener pauses after EMFILE/ENFILE
 	Timeouts     uint64 // connections closed by a deadline or the idle timeout
+	// AcceptDrops counts accepted connections closed before OnOpen: Shutdown came first, or the
+	// poller could not register them (logged as an error).
+	AcceptDrops uint64
 }
 
 // DialOptions are the optional parts of DialWith.

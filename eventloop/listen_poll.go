@@ -58,20 +58,40 @@ func (l *Loop) Listen(network, addr string) (net.Addr, error) {
 			sa = bound
 		}
 	}
+	path := ""
+	if !tcp {
+		path = unixPath(addr)
+	}
+	if testHookListenPost != nil {
+		testHookListenPost()
+	}
 	for i, fd := range fds {
 		lp := l.loops[i]
-		ln := &listener{fd: fd, tcp: tcp}
-		if !tcp {
-			ln.path = addr
-		}
+		ln := &listener{fd: fd, tcp: tcp, path: path}
 		if !lp.post(func() { lp.addListener(ln) }) {
 			for _, fd := range fds[i:] {
 				unix.Close(fd)
+			}
+			if path != "" {
+				// Shutdown came first: the socket's file goes with it, as closeListener's does.
+				os.Remove(path)
 			}
 			return nil, ErrClosed
 		}
 	}
 	return sockaddrToAddr(bound), nil
+}
+
+// testHookListenPost, if set, runs in Listen once the sockets are bound, before they go to the loops.
+var testHookListenPost func()
+
+// unixPath is the file a unix socket bound to addr leaves, to remove when it closes: none for an
+// abstract address (Linux's, "@name"), as package net leaves none.
+func unixPath(addr string) string {
+	if addr == "" || addr[0] == '@' {
+		return ""
+	}
+	return addr
 }
 
 func (l *Loop) listenFD(sa unix.Sockaddr, family int, v6only, reusePort bool) (int, error) {
@@ -179,6 +199,7 @@ func (lp *loop) accept(ln *listener) {
 		if !reusePortBalances && len(lp.l.loops) > 1 {
 			if to := lp.l.pick(); to != lp {
 				if !to.post(func() { to.openAccepted(fd, peer) }) {
+					lp.stats.acceptDrops.Add(1)
 					unix.Close(fd)
 				}
 				continue
@@ -208,14 +229,26 @@ func (lp *loop) pauseListener(ln *listener, err error) {
 	}})
 }
 
+// testHookOpenAccepted, if set, replaces the error of an accepted connection's registration.
+var testHookOpenAccepted func(error) error
+
 // openAccepted opens the accepted connection fd; peer is its peer's address if accept returned it.
 func (lp *loop) openAccepted(fd int, peer netip.AddrPort) {
 	if lp.draining {
+		lp.stats.acceptDrops.Add(1)
 		unix.Close(fd)
 		return
 	}
 	c := &Conn{lp: lp, fd: int32(fd), gen: lp.nextGen()}
-	if err := lp.p.add(fd, c.gen, true, false); err != nil {
+	err := lp.p.add(fd, c.gen, true, false)
+	if testHookOpenAccepted != nil {
+		err = testHookOpenAccepted(err)
+	}
+	if err != nil {
+		lp.stats.acceptDrops.Add(1)
+		if lg := lp.l.logger(); lg != nil {
+			lg.Error("eventloop: accepted connection dropped", "err", os.NewSyscallError("register", err), "peer", peer)
+		}
 		unix.Close(fd)
 		return
 	}

@@ -35,8 +35,8 @@ const (
 )
 
 type loopStats struct {
-	accepted, dialed, closed, bytesRead, bytesWritten, reads, writes, wakeups, timeouts, acceptPauses atomic.Uint64
-	conns                                                                                             atomic.Int64
+	accepted, dialed, closed, bytesRead, bytesWritten, reads, writes, wakeups, timeouts, acceptPauses, acceptDrops atomic.Uint64
+	conns                                                                                                          atomic.Int64
 }
 
 // Loop serves connections; see the package documentation.
@@ -132,7 +132,9 @@ func (l *Loop) startAccept(ln net.Listener) {
 				continue
 			}
 			l.stats.accepted.Add(1)
-			l.start(nc, nil, nil)
+			if l.start(nc, nil, nil) == nil {
+				l.stats.acceptDrops.Add(1)
+			}
 		}
 	}()
 }
@@ -283,7 +285,7 @@ func (l *Loop) Stats() Stats {
 		Conns: st.conns.Load(), Accepted: st.accepted.Load(), Dialed: st.dialed.Load(),
 		Closed: st.closed.Load(), BytesRead: st.bytesRead.Load(), BytesWritten: st.bytesWritten.Load(),
 		Reads: st.reads.Load(), Writes: st.writes.Load(), Wakeups: st.wakeups.Load(), Timeouts: st.timeouts.Load(),
-		AcceptPauses: st.acceptPauses.Load(),
+		AcceptPauses: st.acceptPauses.Load(), AcceptDrops: st.acceptDrops.Load(),
 	}
 }
 

@@ -103,7 +103,7 @@ type timer struct {
 
 type loopStats struct {
 	accepted, dialed, closed, bytesRead, bytesWritten, reads, writes, wakeups, polls, events,
-	acceptPauses, timeouts atomic.Uint64
+	acceptPauses, timeouts, acceptDrops atomic.Uint64
 	conns atomic.Int64
 }
 
@@ -282,6 +282,7 @@ func (l *Loop) Stats() Stats {
 		s.Events += st.events.Load()
 		s.AcceptPauses += st.acceptPauses.Load()
 		s.Timeouts += st.timeouts.Load()
+		s.AcceptDrops += st.acceptDrops.Load()
 	}
 	return s
 }

@@ -84,21 +84,22 @@ func (c *Conn) progressLocked() {
 	c.drained.Broadcast()
 }
 
-// oweLocked owes c one OnWritable call and starts the callback goroutine unless it runs. Calls owed
-// meanwhile coalesce into one, as the loops' wake-ups do.
-func (c *Conn) oweLocked() {
+// oweLocked owes c one OnWritable call and starts the callback goroutine unless it runs, which it
+// reports. Calls owed meanwhile coalesce into one, as the loops' wake-ups do.
+func (c *Conn) oweLocked() bool {
 	if c.state.Load() != stateOpen {
-		return
+		return false
 	}
 	c.owed = true
 	if c.calling {
-		return
+		return false
 	}
 	c.calling = true
 	// The reader holds its own count until OnClose, and owing needs an open connection, so the
 	// loop's count is not zero here (Shutdown may be waiting on it).
 	c.l.wg.Add(1)
 	go c.callbacks()
+	return true
 }
 
 // callbacks is the callback goroutine: it calls OnWritable, under c.cb like every callback, until
@@ -122,10 +123,13 @@ func (c *Conn) callbacks() {
 	}
 }
 
-func (c *Conn) signal() {
+// signal wakes the writer goroutine; false when a wake-up was pending already.
+func (c *Conn) signal() bool {
 	select {
 	case c.kick <- struct{}{}:
+		return true
 	default:
+		return false
 	}
 }
 
@@ -224,7 +228,9 @@ func (c *Conn) AsyncWrite(b []byte) error {
 	c.out = append(c.out, b...)
 	c.async += len(b)
 	c.mu.Unlock()
-	c.signal()
+	if c.signal() {
+		c.l.stats.wakeups.Add(1)
+	}
 	return nil
 }
 
@@ -236,8 +242,9 @@ func (c *Conn) Wake() error {
 	if c.state.Load() != stateOpen {
 		return ErrClosed
 	}
-	c.l.stats.wakeups.Add(1)
-	c.oweLocked()
+	if c.oweLocked() {
+		c.l.stats.wakeups.Add(1)
+	}
 	return nil
 }
 
@@ -251,7 +258,9 @@ func (c *Conn) NotifyWritable() {
 	}
 	if c.queuedLocked() <= c.l.cfg.WriteLowWatermark {
 		c.wantWritable = false
-		c.oweLocked()
+		if c.oweLocked() {
+			c.l.stats.wakeups.Add(1)
+		}
 		return
 	}
 	c.wantWritable = true

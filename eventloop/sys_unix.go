@@ -12,63 +12,111 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// resolve turns network and addr into a socket address and its family. As package net does,
-// "tcp4" and "tcp6" take an address of their own family only (an IPv4 address mapped to IPv6 is
-// IPv4's), and a missing host is the wildcard address (see listenAddr for "tcp").
+// lookupNetIP looks a host name's addresses up for resolve; tests swap it.
+var lookupNetIP = net.DefaultResolver.LookupNetIP
+
+// resolve turns network and addr into one socket address and its family, for Listen and a local
+// address: of a host name's addresses the first IPv4 one, else the first, as net.Listen takes.
 func resolve(ctx context.Context, network, addr string) (unix.Sockaddr, int, error) {
+	sas, err := resolveAll(ctx, network, addr)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, sa := range sas {
+		if _, ok := sa.(*unix.SockaddrInet4); ok {
+			return sa, unix.AF_INET, nil
+		}
+	}
+	return sas[0], sockFamily(sas[0]), nil
+}
+
+// resolveAll turns network and addr into the socket addresses they name, in the resolver's order
+// (never none without an error). As package net does, "tcp" takes addresses of both families,
+// "tcp4" and "tcp6" an address of their own family only (an IPv4 address mapped to IPv6 is
+// IPv4's), and a missing host is the wildcard address (see listenAddr for "tcp").
+func resolveAll(ctx context.Context, network, addr string) ([]unix.Sockaddr, error) {
 	switch network {
 	case "unix":
-		return &unix.SockaddrUnix{Name: addr}, unix.AF_UNIX, nil
+		return []unix.Sockaddr{&unix.SockaddrUnix{Name: addr}}, nil
 	case "tcp", "tcp4", "tcp6":
 	default:
-		return nil, 0, ErrNetwork
+		return nil, ErrNetwork
 	}
 	host, portStr, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	port, err := strconv.Atoi(portStr)
 	if err != nil {
 		if port, err = net.DefaultResolver.LookupPort(ctx, network, portStr); err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 	}
-	var ip netip.Addr
+	var ips []netip.Addr
 	switch {
 	case host == "" && network == "tcp6":
-		ip = netip.IPv6Unspecified()
+		ips = []netip.Addr{netip.IPv6Unspecified()}
 	case host == "":
-		ip = netip.IPv4Unspecified()
+		ips = []netip.Addr{netip.IPv4Unspecified()}
 	default:
-		if ip, err = netip.ParseAddr(host); err != nil {
-			ipnet := "ip4"
-			if network == "tcp6" {
-				ipnet = "ip6"
-			}
-			ips, err := net.DefaultResolver.LookupNetIP(ctx, ipnet, host)
-			if err != nil {
-				return nil, 0, err
-			}
-			if len(ips) == 0 {
-				return nil, 0, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-			}
-			ip = ips[0]
+		ip, err := netip.ParseAddr(host)
+		if err == nil {
+			ips = []netip.Addr{ip}
+			break
+		}
+		ipnet := "ip"
+		switch network {
+		case "tcp4":
+			ipnet = "ip4"
+		case "tcp6":
+			ipnet = "ip6"
+		}
+		if ips, err = lookupNetIP(ctx, ipnet, host); err != nil {
+			return nil, err
+		}
+		if len(ips) == 0 {
+			return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 		}
 	}
-	if network == "tcp6" && (ip.Is4() || ip.Is4In6()) || network == "tcp4" && !ip.Unmap().Is4() {
-		return nil, 0, &net.AddrError{Err: "no suitable address found", Addr: host}
+	sas := make([]unix.Sockaddr, 0, len(ips))
+	for _, ip := range ips {
+		if network == "tcp6" && (ip.Is4() || ip.Is4In6()) || network == "tcp4" && !ip.Unmap().Is4() {
+			continue
+		}
+		sas = append(sas, ipSockaddr(ip.Unmap(), port))
 	}
-	ip = ip.Unmap()
+	if len(sas) == 0 {
+		return nil, &net.AddrError{Err: "no suitable address found", Addr: host}
+	}
+	return sas, nil
+}
+
+// ipSockaddr is the socket address of ip (IPv4 unmapped) and port.
+func ipSockaddr(ip netip.Addr, port int) unix.Sockaddr {
 	if ip.Is4() {
-		return &unix.SockaddrInet4{Port: port, Addr: ip.As4()}, unix.AF_INET, nil
+		return &unix.SockaddrInet4{Port: port, Addr: ip.As4()}
 	}
 	sa := &unix.SockaddrInet6{Port: port, Addr: ip.As16()}
 	if z := ip.Zone(); z != "" {
+		// An interface's name, or its index as package net takes it too ("fe80::1%2").
 		if ifi, err := net.InterfaceByName(z); err == nil {
 			sa.ZoneId = uint32(ifi.Index)
+		} else if n, err := strconv.ParseUint(z, 10, 32); err == nil {
+			sa.ZoneId = uint32(n)
 		}
 	}
-	return sa, unix.AF_INET6, nil
+	return sa
+}
+
+// sockFamily is the address family of a socket address of resolveAll's.
+func sockFamily(sa unix.Sockaddr) int {
+	switch sa.(type) {
+	case *unix.SockaddrInet4:
+		return unix.AF_INET
+	case *unix.SockaddrInet6:
+		return unix.AF_INET6
+	}
+	return unix.AF_UNIX
 }
 
 func sockaddrToAddr(sa unix.Sockaddr) net.Addr {
