@@ -69,7 +69,7 @@ func (c *Conn) controlOnly() bool {
 	if !c.rmu.TryLock() {
 		return false
 	}
-	defer c.rmu.Unlock()
+	defer c.unlockRead()
 	if c.p.pending != nil || c.p.reader != nil || (c.parser != nil && !c.parser.idle()) || c.p.rr == c.p.rw {
 		return false
 	}

@@ -169,7 +169,11 @@ func (c *Conn) Done() <-chan struct{} {
 // 123 bytes; StatusNoStatusReceived sends an empty close frame), waits up to Options.CloseTimeout for the peer's answer
 // and closes the TCP connection. It is safe to call more than once and
 // concurrently with reads and writes; if no goroutine is reading, Close
-// reads (and discards) until the peer's close frame arrives. On a push-mode
+// reads (and discards) until the peer's close frame arrives. A read under
+// way in another goroutine goes on (and may end with the peer's close);
+// once it returns, Close does the reading, so that a reader that stops at
+// some message does not leave the answer unread (a later read then waits
+// for Close and returns the connection's end). On a push-mode
 // connection (an event-loop driver) Close returns once the close frame is
 // queued: the driver's loop reads the answer, and the connection is dropped
 // if none comes within Options.CloseTimeout.
@@ -221,24 +225,7 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 		c.drop(err)
 		return err
 	}
-	if c.rmu.TryLock() {
-		c.p.hotDL = 0 // this deadline is not awaitHot's: read keeps it
-		_ = c.nc.SetReadDeadline(deadline)
-		c.detachRead()
-		for {
-			if _, err := c.nextEvent(context.Background()); err != nil {
-				break
-			}
-		}
-		c.rmu.Unlock()
-	} else {
-		t := time.NewTimer(time.Until(deadline))
-		select {
-		case <-c.Done():
-		case <-t.C:
-		}
-		t.Stop()
-	}
+	c.readCloseAnswer(deadline)
 	c.mu.Lock()
 	if c.closeErr() == nil {
 		// No close frame came back within CloseTimeout: the connection is
@@ -249,6 +236,54 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 	c.mu.Unlock()
 	c.shutdown()
 	return nil
+}
+
+// readCloseAnswer reads and discards input until the peer's close frame
+// ends the connection, or until deadline; pull mode. While another
+// goroutine reads, the connection ends through its reads, but that
+// goroutine may stop at any message (a WAMP session stops at the router's
+// GOODBYE): then nobody would read the peer's answer, and the connection
+// would be dropped at deadline. So Close takes over reading as soon as the
+// reader lets go of the read lock (unlockRead wakes it).
+func (c *Conn) readCloseAnswer(deadline time.Time) {
+	wake := make(chan struct{}, 1)
+	c.p.readFree.Store(&wake) // before TryLock: a reader that holds rmu now sees it when it lets go
+	defer c.p.readFree.Store(nil)
+	var t *time.Timer
+	for !c.rmu.TryLock() {
+		if t == nil {
+			t = time.NewTimer(time.Until(deadline))
+			defer t.Stop()
+		}
+		select {
+		case <-c.Done():
+			return
+		case <-t.C:
+			return
+		case <-wake:
+		}
+	}
+	defer c.rmu.Unlock()
+	c.p.hotDL = 0 // this deadline is not awaitHot's: read keeps it
+	_ = c.nc.SetReadDeadline(deadline)
+	c.detachRead()
+	for {
+		if _, err := c.nextEvent(context.Background()); err != nil {
+			return
+		}
+	}
+}
+
+// unlockRead lets go of the read lock (pull mode) and wakes a Close that
+// waits for it to read the peer's answer (readCloseAnswer).
+func (c *Conn) unlockRead() {
+	c.rmu.Unlock()
+	if w := c.p.readFree.Load(); w != nil {
+		select {
+		case *w <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // errNoCloseAnswer is what dropped a connection whose peer did not answer

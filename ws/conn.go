@@ -375,6 +375,9 @@ type pullState struct {
 	lastIn  int64  // unix nanoseconds of the last input (Conn.lastRead in full, for awaitHot). Guarded by rmu
 	wdl     int64  // guarded by Conn.mu: the write deadline last set on nc (unix nanoseconds; 0: none), if wdlSet
 	wdlSet  bool   // guarded by Conn.mu: nc's write deadline is wdl (false: unknown)
+	// set by a Close that waits for the read lock (readCloseAnswer):
+	// unlockRead wakes it
+	readFree atomic.Pointer[chan struct{}]
 }
 
 // rawRead is the state of one readRaw call.

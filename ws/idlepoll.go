@@ -31,7 +31,7 @@ func (c *Conn) AwaitInputFunc(f func()) bool {
 		return false
 	}
 	if c.p.rr < c.p.rw || c.p.reader != nil || c.p.pending != nil || c.finished() != nil {
-		c.rmu.Unlock()
+		c.unlockRead()
 		return false
 	}
 	c.releaseMsg()
@@ -45,7 +45,7 @@ func (c *Conn) AwaitInputFunc(f func()) bool {
 		parserPool.Put(p)
 		c.parser = nil
 	}
-	c.rmu.Unlock()
+	c.unlockRead()
 	// Under c.mu: shutdown (which takes the waiter out before it closes
 	// the socket) comes either before (ended) or after the registration.
 	c.mu.Lock()

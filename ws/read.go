@@ -20,7 +20,7 @@ func (c *Conn) ReadMessage(ctx context.Context) (Opcode, []byte, error) {
 		return 0, nil, ErrPushMode
 	}
 	c.rmu.Lock()
-	defer c.rmu.Unlock()
+	defer c.unlockRead()
 	c.releaseMsg()
 	if err := c.skipReader(ctx); err != nil {
 		return 0, nil, err
@@ -118,7 +118,7 @@ func (c *Conn) NextReader(ctx context.Context) (Opcode, io.Reader, error) {
 		return 0, nil, ErrPushMode
 	}
 	c.rmu.Lock()
-	defer c.rmu.Unlock()
+	defer c.unlockRead()
 	if err := c.skipReader(ctx); err != nil {
 		return 0, nil, err
 	}
@@ -210,7 +210,7 @@ func (r *messageReader) Read(p []byte) (int, error) {
 		}
 		r.c.rmu.Lock()
 		ev, err := r.c.nextEvent(r.ctx)
-		r.c.rmu.Unlock()
+		r.c.unlockRead()
 		if err != nil {
 			r.err = err
 			return 0, err
@@ -287,7 +287,7 @@ func (c *Conn) awaitInput() {
 	if c.p.rc == nil || !c.rmu.TryLock() {
 		return
 	}
-	defer c.rmu.Unlock()
+	defer c.unlockRead()
 	if c.p.rr < c.p.rw || c.p.reader != nil || c.p.pending != nil || c.finished() != nil {
 		return
 	}
@@ -315,7 +315,7 @@ func (c *Conn) awaitHot(d time.Duration) bool {
 	if c.p.rc == nil || !c.rmu.TryLock() {
 		return false
 	}
-	defer c.rmu.Unlock()
+	defer c.unlockRead()
 	if c.p.rr < c.p.rw || c.p.reader != nil || c.p.pending != nil || c.finished() != nil {
 		return true
 	}
@@ -348,7 +348,7 @@ func (c *Conn) buffered() bool {
 	if !c.rmu.TryLock() {
 		return false
 	}
-	defer c.rmu.Unlock()
+	defer c.unlockRead()
 	return c.p.rr < c.p.rw
 }
 

@@ -454,10 +454,11 @@ func (s *Session) send(ctx context.Context, m wamp.Message) error {
 	default:
 	}
 	if err := s.t.Send(ctx, m); err != nil {
-		select {
-		case <-s.done:
+		if s.Err() != nil {
+			// The session has ended, or is ending: shutdown closes the
+			// transport (a WebSocket waits for the router's answer)
+			// before Done.
 			return s.closedErr()
-		default:
 		}
 		return err
 	}
