@@ -25,7 +25,9 @@ type CRAPrincipal struct {
 	Secret string
 	Role   string // authrole; empty means "user"
 	// Salt, Iterations and KeyLen are sent in CHALLENGE for salted
-	// secrets; zero Iterations and KeyLen mean 1000 and 32.
+	// secrets; zero Iterations and KeyLen mean 1000 and 32. KeyLen is
+	// at most 1024, and Iterations × ceil(KeyLen/32) at most 1<<24 (the
+	// PBKDF2 work clients derive at most).
 	Salt       string
 	Iterations int
 	KeyLen     int
@@ -34,7 +36,11 @@ type CRAPrincipal struct {
 // SCRAMPrincipal is a user of WAMP-SCRAM (Crossbar's scram "principals"
 // entry): either the stored keys (Crossbar's "stored-key" and
 // "server-key", hex) or a Password the router derives them from when it
-// starts.
+// starts (a dynamic Authenticator's: on the first HELLO that needs it,
+// once per password, salt and costs, in a bounded cache). New, Reload
+// and a dynamic Authenticator's answer refuse costs past what clients
+// derive: PBKDF2 iterations over 1<<24, Argon2 memory over 1<<22 KiB or
+// Argon2 iterations × memory over 1<<23.
 type SCRAMPrincipal struct {
 	Role       string // authrole; empty means "user"
 	KDF        string // auth.KDFArgon2id13 or auth.KDFPBKDF2
@@ -111,7 +117,10 @@ func (e *AuthError) Error() string { return string(e.Reason) + ": " + e.Message 
 // it is called on HELLO, returns the user's credentials, and the router
 // runs the challenge and checks the answer. It runs on a goroutine of its
 // own (never on an event loop); ctx ends with the hello timeout or the
-// session. authprovider in WELCOME is "dynamic".
+// session, and the router stops waiting for its answer then (an
+// Authenticator that ignores ctx holds no session and no Router.Close,
+// only its own goroutine). A panic refuses the session (Config.PanicCrash).
+// authprovider in WELCOME is "dynamic".
 type Authenticator interface {
 	Authenticate(ctx context.Context, req *AuthRequest) (*Principal, error)
 }
@@ -201,7 +210,14 @@ func (s *session) authHello(rm *realm, authid string, methods []string, details 
 				if id == "" {
 					id = authid
 				}
-				pr, err := compilePrincipal(method, id, p) // refuses an empty id
+				// A Password is derived once (auth_scramcache.go): the
+				// client has proved nothing yet.
+				derive := func(kdf, password, salt string, iterations, memory int) (*auth.SCRAMCredential, error) {
+					ctx, cancel := context.WithTimeout(s.context(), s.r.cfg.HelloTimeout)
+					defer cancel()
+					return s.r.scram.credential(ctx, kdf, password, salt, iterations, memory)
+				}
+				pr, err := compilePrincipal(method, id, p, derive) // refuses an empty id
 				if err != nil {
 					s.log.Info("wamp/router: dynamic principal refused", "session", s.id, "method", method, "err", err)
 					s.abort(wamp.ErrAuthenticationFailed, "authentication failed")
@@ -442,7 +458,26 @@ func (s *session) runAuthenticator(a Authenticator, pa *pendingAuth, ticket stri
 	go func() {
 		defer s.r.wg.Done()
 		ctx, cancel := context.WithTimeout(s.context(), s.r.cfg.HelloTimeout)
-		p, err := a.Authenticate(ctx, req)
+		// The Authenticator runs on a goroutine the router does not wait
+		// for: one that ignores ctx must not hold the session, nor
+		// Router.Close, past it.
+		type answer struct {
+			p   *Principal
+			err error
+		}
+		answered := make(chan answer, 1)
+		go func() {
+			p, err := s.r.authenticate(ctx, a, req) // usercode.go: a panic refuses
+			answered <- answer{p, err}
+		}()
+		var p *Principal
+		var err error
+		select {
+		case an := <-answered:
+			p, err = an.p, an.err
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
 		expired := ctx.Err() != nil
 		cancel()
 		if s.state.Load() == stateClosed || (err != nil && expired) {

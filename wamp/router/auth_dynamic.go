@@ -66,7 +66,7 @@ type boundProcedureAuthenticator struct {
 // bindAuthenticator returns a as the router runs it for s.
 func (s *session) bindAuthenticator(a Authenticator) Authenticator {
 	if p, ok := a.(*ProcedureAuthenticator); ok {
-		return boundProcedureAuthenticator{r: s.r, p: p, transport: transportDetails(s)}
+		return boundProcedureAuthenticator{r: s.r, p: p, transport: transportDetails(s, false)}
 	}
 	return a
 }

@@ -64,12 +64,42 @@ func (ra *realmAuth) principal(method, authid string) *principal {
 	return nil
 }
 
+// Bounds of the KDF costs a principal may ask of clients (and, for a
+// SCRAM Password, of the router): the configuration loader's, and what
+// wamp/client derives at most (craMaxPBKDF2Work, SCRAMMaxArgon2Work).
+const (
+	maxCRAKeyLen    = 1024    // octets
+	maxKDFWork      = 1 << 24 // PBKDF2 iterations times 32-octet blocks
+	maxArgon2Memory = 1 << 22 // KiB
+	maxArgon2Work   = 1 << 23 // iterations times KiB
+	scramCostBounds = "pbkdf2 iterations at most 1<<24; argon2id-13 memory at most 1<<22 KiB and iterations × memory at most 1<<23"
+)
+
+// scramCostsBounded refuses SCRAM costs past the bounds: clients refuse
+// to derive them, and for a Password the router would derive them itself.
+func scramCostsBounded(c *SCRAMPrincipal) error {
+	bad := c.Iterations > maxKDFWork
+	if c.KDF != auth.KDFPBKDF2 { // argon2id-13, also spelled argon2id13
+		bad = bad || c.Memory > maxArgon2Memory || (c.Memory > 0 && c.Iterations > maxArgon2Work/c.Memory)
+	}
+	if bad {
+		return fmt.Errorf("scram principal: kdf %q with iterations %d, memory %d KiB: costs past the bounds (%s), which clients refuse to derive",
+			c.KDF, c.Iterations, c.Memory, scramCostBounds)
+	}
+	return nil
+}
+
 // errEmptyAuthID refuses a principal without authid: a HELLO without
 // one would join as it, with the empty authid.
 var errEmptyAuthID = errors.New("empty authid")
 
-// compilePrincipal decodes p's credentials for method.
-func compilePrincipal(method, authid string, p *Principal) (*principal, error) {
+// errReservedRole refuses the router's own role (internal_caller.go) for
+// a principal: every join with it is refused at WELCOME.
+var errReservedRole = fmt.Errorf("role %q is reserved for the router's own sessions (a callee takes caller_authrole %q for the router)", internalAuthRole, internalAuthRole)
+
+// compilePrincipal decodes p's credentials for method. A SCRAM Password
+// is derived by derive (nil: newSCRAMCredential).
+func compilePrincipal(method, authid string, p *Principal, derive func(kdf, password, salt string, iterations, memory int) (*auth.SCRAMCredential, error)) (*principal, error) {
 	if authid == "" {
 		return nil, errEmptyAuthID
 	}
@@ -89,6 +119,12 @@ func compilePrincipal(method, authid string, p *Principal) (*principal, error) {
 			if pr.craLen <= 0 {
 				pr.craLen = auth.DefaultCRAKeyLen
 			}
+			// The configuration loader's bounds, and the PBKDF2 work a
+			// client derives at most (wamp/client refuses more).
+			if pr.craLen > maxCRAKeyLen || pr.craIter > maxKDFWork/((pr.craLen+31)/32) {
+				return nil, fmt.Errorf("wampcra salted secret: keylen %d (at most %d) with iterations %d: more than %d PBKDF2 blocks, which clients refuse to derive",
+					pr.craLen, maxCRAKeyLen, pr.craIter, maxKDFWork)
+			}
 		}
 	case "scram":
 		c := p.SCRAM
@@ -99,12 +135,18 @@ func compilePrincipal(method, authid string, p *Principal) (*principal, error) {
 		if err != nil {
 			return nil, errors.New("scram salt is not hex")
 		}
+		if err := scramCostsBounded(c); err != nil {
+			return nil, err
+		}
 		if c.Password != "" {
 			b64 := ""
 			if len(salt) > 0 {
 				b64 = base64.StdEncoding.EncodeToString(salt)
 			}
-			if pr.scram, err = auth.NewSCRAMCredential(c.KDF, c.Password, b64, c.Iterations, c.Memory); err != nil {
+			if derive == nil {
+				derive = newSCRAMCredential
+			}
+			if pr.scram, err = derive(c.KDF, c.Password, b64, c.Iterations, c.Memory); err != nil {
 				return nil, err
 			}
 			break
@@ -141,9 +183,15 @@ func compileAuth(rc *RealmConfig) (*realmAuth, error) {
 	bad := func(method, authid string, err error) error {
 		return fmt.Errorf("wamp/router: realm %q: %s principal %q: %v", rc.Name, method, authid, err)
 	}
+	if rc.AnonymousRole == internalAuthRole {
+		return nil, fmt.Errorf("wamp/router: realm %q: AnonymousRole: %v", rc.Name, errReservedRole)
+	}
 	for id, p := range rc.Tickets {
 		if id == "" {
 			return nil, bad("ticket", id, errEmptyAuthID)
+		}
+		if p.Role == internalAuthRole {
+			return nil, bad("ticket", id, errReservedRole)
 		}
 		if p.Ticket == "" {
 			// An empty AUTHENTICATE would match it: anyone could join
@@ -154,9 +202,12 @@ func compileAuth(rc *RealmConfig) (*realmAuth, error) {
 	if rc.CRA != nil {
 		ra.cra = map[string]*principal{}
 		for id, c := range rc.CRA {
-			pr, err := compilePrincipal("wampcra", id, &Principal{AuthRole: c.Role, CRA: &c})
+			pr, err := compilePrincipal("wampcra", id, &Principal{AuthRole: c.Role, CRA: &c}, nil)
 			if err != nil {
 				return nil, bad("wampcra", id, err)
+			}
+			if pr.role == internalAuthRole {
+				return nil, bad("wampcra", id, errReservedRole)
 			}
 			ra.cra[id] = pr
 		}
@@ -164,9 +215,12 @@ func compileAuth(rc *RealmConfig) (*realmAuth, error) {
 	if rc.SCRAM != nil {
 		ra.scram = map[string]*principal{}
 		for id, c := range rc.SCRAM {
-			pr, err := compilePrincipal("scram", id, &Principal{AuthRole: c.Role, SCRAM: &c})
+			pr, err := compilePrincipal("scram", id, &Principal{AuthRole: c.Role, SCRAM: &c}, nil)
 			if err != nil {
 				return nil, bad("scram", id, err)
+			}
+			if pr.role == internalAuthRole {
+				return nil, bad("scram", id, errReservedRole)
 			}
 			ra.scram[id] = pr
 		}
@@ -174,9 +228,12 @@ func compileAuth(rc *RealmConfig) (*realmAuth, error) {
 	if rc.Cryptosign != nil {
 		ra.cryptosign = map[string]*principal{}
 		for id, c := range rc.Cryptosign {
-			pr, err := compilePrincipal("cryptosign", id, &Principal{AuthRole: c.Role, Cryptosign: &c})
+			pr, err := compilePrincipal("cryptosign", id, &Principal{AuthRole: c.Role, Cryptosign: &c}, nil)
 			if err != nil {
 				return nil, bad("cryptosign", id, err)
+			}
+			if pr.role == internalAuthRole {
+				return nil, bad("cryptosign", id, errReservedRole)
 			}
 			for _, k := range pr.keys {
 				h := hex.EncodeToString(k)

@@ -269,7 +269,7 @@ func (rm *realm) authorizeAction(s *session, action string, uri wamp.URI, match 
 			return d, nil
 		}
 	}
-	d, err := ra.authorizer.Authorize(&AuthorizeRequest{
+	d, err := rm.r.authorizeUser(ra.authorizer, &AuthorizeRequest{ // usercode.go: a panic denies
 		Realm: rm.cfg.Name, Session: s.id, AuthID: s.authid, AuthRole: s.authrole, AuthMethod: s.authmethod,
 		AuthProvider: s.provider(), Action: action, URI: uri, Match: match, Options: options,
 	})

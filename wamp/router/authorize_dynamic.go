@@ -147,7 +147,7 @@ func (rm *realm) callAuthorizer(s *session, pa *ProcedureAuthorizer, a actionOf)
 	if realmName == "" {
 		realmName = rm.cfg.Name
 	}
-	details := sessionDetails(s) // meta_session.go
+	details := sessionDetails(s, false) // meta_session.go
 	details["realm"] = string(rm.cfg.Name)
 	options := wamp.Dict{}
 	for k, v := range a.options {

@@ -171,8 +171,11 @@
 // describes the session and its transport (type, protocol, peer,
 // is_secure and, on WebSocket, http_headers_received: the upgrade's
 // headers as websocket.Conn.RequestHeader keeps them, at most
-// websocket.MaxHeaderBytes; authenticators get them in
-// TransportInfo.HTTPHeaders).
+// websocket.MaxHeaderBytes, but for the values of authorization,
+// proxy-authorization and cookie, which read "(redacted)": any session
+// allowed to call it, or to subscribe to on_join, sees them. Authenticators
+// get them whole in TransportInfo.HTTPHeaders, and a ProcedureAuthenticator
+// or ProcedureAuthorizer in its transport details).
 //
 // The meta events — wamp.session.on_join and on_leave,
 // wamp.registration.on_create, on_register, on_unregister and on_delete,

@@ -57,7 +57,7 @@ func (rm *realm) emit(topic wamp.URI, args wamp.List) {
 
 // metaJoined follows s's WELCOME.
 func (rm *realm) metaJoined(s *session) {
-	rm.emit("wamp.session.on_join", wamp.List{sessionDetails(s)})
+	rm.emit("wamp.session.on_join", wamp.List{sessionDetails(s, true)})
 }
 
 // metaLeft follows s's removal from the realm: its testaments, then

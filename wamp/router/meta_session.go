@@ -90,18 +90,20 @@ func (rm *realm) metaSessionGet(_ *session, args wamp.List, _ wamp.Dict) (wamp.L
 		}
 		return nil, nil, metaErr(errNoSuchSession, "no session %d in this realm", id)
 	}
-	return wamp.List{sessionDetails(s)}, nil, nil
+	return wamp.List{sessionDetails(s, true)}, nil, nil
 }
 
-// sessionDetails is the details dict of wamp.session.get and on_join.
-func sessionDetails(s *session) wamp.Dict {
+// sessionDetails is the details dict of wamp.session.get and on_join
+// (redact: the credentials among the upgrade's headers are hidden), and,
+// with redact false, of a ProcedureAuthorizer's call.
+func sessionDetails(s *session, redact bool) wamp.Dict {
 	provider := s.authprovider
 	if provider == "" {
 		provider = "static"
 	}
 	return wamp.Dict{
 		"session": uint64(s.id), "authid": s.authid, "authrole": s.authrole,
-		"authmethod": s.authmethod, "authprovider": provider, "transport": transportDetails(s),
+		"authmethod": s.authmethod, "authprovider": provider, "transport": transportDetails(s, redact),
 	}
 }
 
@@ -109,7 +111,15 @@ func sessionDetails(s *session) wamp.Dict {
 // ("websocket", "rawsocket" or "memory"), protocol (the WebSocket
 // subprotocol, or the serializer's name), peer ("tcp4:1.2.3.4:5678" as
 // Crossbar writes it) and is_secure.
-func transportDetails(s *session) wamp.Dict {
+//
+// With redact, the values of the headers that carry credentials
+// (redactedHeaders) are replaced by redactedValue: any session
+// allowed to call wamp.session.get or to subscribe to on_join sees the
+// details, and a cookie or an Authorization header would let it act as
+// that client elsewhere. A ProcedureAuthenticator and a
+// ProcedureAuthorizer get them whole (a cookie authenticator needs
+// them), as a Go Authenticator does (TransportInfo.HTTPHeaders).
+func transportDetails(s *session, redact bool) wamp.Dict {
 	d := wamp.Dict{"type": "memory"}
 	t := s.conn()
 	var peer net.Addr
@@ -120,6 +130,9 @@ func transportDetails(s *session) wamp.Dict {
 		if h := c.RequestHeader(); h != nil {
 			hd := make(wamp.Dict, len(h))
 			for name, value := range h {
+				if redact && redactedHeaders[name] {
+					value = redactedValue
+				}
 				hd[name] = value
 			}
 			d["http_headers_received"] = hd
@@ -134,6 +147,16 @@ func transportDetails(s *session) wamp.Dict {
 	d["is_secure"] = s.transportInfo().TLS != nil
 	return d
 }
+
+// redactedValue stands for the value of a header that carries
+// credentials (Authorization, Proxy-Authorization, Cookie) in the
+// http_headers_received of wamp.session.get and wamp.session.on_join
+// (doc.go).
+const redactedValue = "(redacted)"
+
+// redactedHeaders are the headers, lower case, whose values
+// wamp.session.get and on_join do not show.
+var redactedHeaders = map[string]bool{"authorization": true, "proxy-authorization": true, "cookie": true}
 
 func peerString(a net.Addr) string {
 	switch a := a.(type) {

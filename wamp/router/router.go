@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
 	"time"
 
@@ -18,6 +19,12 @@ const (
 	DefaultCloseTimeout   = 2 * time.Second
 	DefaultQueueSoftLimit = 1 << 20
 )
+
+// maxQueueSoftLimit bounds Config.QueueSoftLimit and
+// RealmConfig.QueueSoftLimit: the hard limit is twice the soft one (past
+// it, math.MaxInt as "no bound" made the hard limit negative, and every
+// session with a reply queued behind another was closed for overflow).
+const maxQueueSoftLimit = math.MaxInt / 2
 
 // ReasonQueueOverflow is the GOODBYE reason (and log reason) of a session
 // the router closes because it does not read what is sent to it: replies
@@ -82,7 +89,8 @@ type RealmConfig struct {
 	// QueueSoftLimit is the soft limit of the outbound queue of the
 	// realm's sessions from their WELCOME on (before, the router's), in
 	// estimated encoded octets; the hard limit is twice as much. Zero
-	// means Config.QueueSoftLimit; negative is an error.
+	// means Config.QueueSoftLimit; negative, or more than
+	// math.MaxInt/2, is an error.
 	QueueSoftLimit int
 	// MaxSessions bounds the sessions joined to the realm at once: past
 	// it a HELLO gets ABORT ReasonRealmFull (after authentication). Zero
@@ -142,7 +150,7 @@ type Config struct {
 	CloseTimeout time.Duration
 	// QueueSoftLimit is the soft limit of every session's outbound queue,
 	// in estimated encoded octets; the hard limit is twice as much. Zero
-	// means DefaultQueueSoftLimit.
+	// means DefaultQueueSoftLimit; more than math.MaxInt/2 is an error.
 	QueueSoftLimit int
 	// Logger receives the router's diagnostics; nil discards them.
 	Logger *slog.Logger
@@ -153,6 +161,13 @@ type Config struct {
 	// in place of the realms' (endpoint.go): transports attached through
 	// Router.Endpoint(name) follow Endpoints[name].
 	Endpoints map[string]EndpointConfig
+	// PanicCrash lets a panic in an Authenticator or an Authorizer crash
+	// the process, as an unrecovered panic does (for debugging). By
+	// default the router recovers it: that one HELLO is refused (ABORT
+	// wamp.error.authentication_failed) or that one action denied
+	// (wamp.error.authorization_failed), the panic is logged with its
+	// stack and counted (Stats.Panics), and the other sessions go on.
+	PanicCrash bool
 }
 
 // Router is a WAMP router: broker and dealer for the sessions of its
@@ -175,6 +190,7 @@ type Router struct {
 	wg       sync.WaitGroup
 
 	stats routerStats // stats.go
+	scram scramCache  // auth_scramcache.go: dynamic principals' Passwords
 }
 
 // New returns a router serving cfg.Realms.
@@ -190,6 +206,9 @@ func New(cfg Config) (*Router, error) {
 	}
 	if cfg.QueueSoftLimit <= 0 {
 		cfg.QueueSoftLimit = DefaultQueueSoftLimit
+	}
+	if cfg.QueueSoftLimit > maxQueueSoftLimit {
+		return nil, fmt.Errorf("wamp/router: QueueSoftLimit %d is more than %d (the hard limit, twice it, must be an int)", cfg.QueueSoftLimit, maxQueueSoftLimit)
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -208,6 +227,9 @@ func New(cfg Config) (*Router, error) {
 		}
 		if rc.QueueSoftLimit < 0 || rc.MaxSessions < 0 {
 			return nil, fmt.Errorf("wamp/router: realm %q: negative QueueSoftLimit (%d) or MaxSessions (%d)", rc.Name, rc.QueueSoftLimit, rc.MaxSessions)
+		}
+		if rc.QueueSoftLimit > maxQueueSoftLimit {
+			return nil, fmt.Errorf("wamp/router: realm %q: QueueSoftLimit %d is more than %d (the hard limit, twice it, must be an int)", rc.Name, rc.QueueSoftLimit, maxQueueSoftLimit)
 		}
 		ra, err := compileAuth(&rc)
 		if err != nil {
@@ -363,7 +385,9 @@ type SessionInfo struct {
 	AuthRole string
 	// Queued is the estimated size of what waits in its outbound queue.
 	Queued int
-	// Dropped counts the events dropped for it under SlowDrop.
+	// Dropped counts the events not delivered to it: dropped under
+	// SlowDrop, or larger than its transport takes (Stats.EventsDropped
+	// counts them for all sessions).
 	Dropped uint64
 	// PendingCalls, Subscriptions and Registrations are what it holds
 	// against RealmConfig.MaxPendingCalls, MaxSubscriptions and

@@ -29,12 +29,19 @@ type Stats struct {
 	// queue's soft limit in realms with SlowDrop, and EVENTs larger than
 	// their subscriber's transport takes (a RawSocket client's maximum
 	// message length, a WebSocket server's MaxMessagePayload), in any
-	// realm (per session: SessionInfo.Dropped and wamp.session.get).
+	// realm (per session: Router.Session's SessionInfo.Dropped; the WAMP
+	// meta API has no such count).
 	EventsDropped uint64
 	// RefusedCalls, RefusedSubscriptions and RefusedRegistrations count
 	// the CALLs, SUBSCRIBEs and REGISTERs answered with ErrLimitExceeded
 	// (RealmConfig.MaxPendingCalls, MaxSubscriptions, MaxRegistrations).
 	RefusedCalls, RefusedSubscriptions, RefusedRegistrations uint64
+	// Panics counts panics recovered in user code the router calls: an
+	// Authenticator (the session is refused with
+	// wamp.error.authentication_failed) or an Authorizer (the action is
+	// denied with wamp.error.authorization_failed). Each is logged with
+	// its stack; Config.PanicCrash lets them crash the process instead.
+	Panics uint64
 }
 
 // MaxStatsReasons bounds Stats.Closed; StatsOtherReason is the key of the
@@ -50,6 +57,7 @@ type routerStats struct {
 	joined, dropped           atomic.Uint64
 	refusedCalls, refusedSubs atomic.Uint64
 	refusedRegs               atomic.Uint64
+	panics                    atomic.Uint64
 	mu                        sync.Mutex
 	closed                    map[wamp.URI]uint64
 }
@@ -91,5 +99,6 @@ func (r *Router) Stats() Stats {
 		RefusedCalls:         st.refusedCalls.Load(),
 		RefusedSubscriptions: st.refusedSubs.Load(),
 		RefusedRegistrations: st.refusedRegs.Load(),
+		Panics:               st.panics.Load(),
 	}
 }
