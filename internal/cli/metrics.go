@@ -57,12 +57,14 @@ func writeRouterStats(b *bytes.Buffer, st router.Stats) {
 		}
 		sample("autobahn_wamp_sessions_closed_total", `{reason="`+escapeLabel(label)+`"}`, st.Closed[reason])
 	}
-	counter("autobahn_wamp_events_dropped_total", "WAMP events dropped for slow subscribers (slow-subscriber policy drop).")
+	counter("autobahn_wamp_events_dropped_total", "WAMP events dropped for slow subscribers (slow-subscriber policy drop) or too large for a subscriber's transport.")
 	sample("autobahn_wamp_events_dropped_total", "", st.EventsDropped)
 	counter("autobahn_wamp_requests_refused_total", "WAMP requests refused at a per-session limit (wamp.error.limit_exceeded).")
 	sample("autobahn_wamp_requests_refused_total", `{request="call"}`, st.RefusedCalls)
 	sample("autobahn_wamp_requests_refused_total", `{request="subscribe"}`, st.RefusedSubscriptions)
 	sample("autobahn_wamp_requests_refused_total", `{request="register"}`, st.RefusedRegistrations)
+	counter("autobahn_wamp_user_code_panics_total", "Panics recovered in user code the router calls (an Authenticator or Authorizer): each refused its one request.")
+	sample("autobahn_wamp_user_code_panics_total", "", st.Panics)
 }
 
 // escapeLabel escapes a Prometheus label value: backslash, double quote
