@@ -32,7 +32,8 @@ func (a Accept) Negotiated() Negotiated {
 
 // Handler is the application side of a connection, in the shape of
 // Autobahn's WebSocketServerProtocol. A driver calls OnConnect during the
-// opening handshake (reject with a *HandshakeError carrying the HTTP status;
+// opening handshake (reject with a *HandshakeError carrying the HTTP status,
+// 3xx to 5xx;
 // req is valid only during the call, see ConnectRequest),
 // then OnOpen, OnMessage for every message (op is OpText or OpBinary, the
 // type WriteMessage takes, so an echo is c.WriteMessage(ctx, op, payload);

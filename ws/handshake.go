@@ -5,6 +5,8 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"strconv"
+
+	"github.com/autobahn-go/autobahn/ws/internal/serverhooks"
 )
 
 // Handshake limits used when a HandshakeLimits field is zero.
@@ -80,13 +82,27 @@ func (r *Request) Get(name string) []byte {
 // the headers' syntax and limits; CheckRequest checks the WebSocket rules.
 // Errors are *HandshakeError with the HTTP status to answer.
 func ParseRequest(req *Request, b []byte, lim HandshakeLimits) (n int, err error) {
-	end := bytes.Index(b, crlfcrlf)
+	return parseRequest(req, b, lim, 0)
+}
+
+// parseRequest is ParseRequest resuming after from bytes of b that an
+// earlier call checked and found incomplete (it returned 0, nil for
+// b[:from]): a head that arrives a byte at a time is checked in time
+// linear in its size, not quadratic. The drivers give from as the length
+// of the input they last parsed.
+func parseRequest(req *Request, b []byte, lim HandshakeLimits, from int) (n int, err error) {
+	from = min(max(from, 0), len(b))
+	start := max(from-len(crlfcrlf)+1, 0) // a CRLFCRLF may end in the new input
+	end := bytes.Index(b[start:], crlfcrlf)
+	if end >= 0 {
+		end += start
+	}
 	max := lim.bytes()
 	if end < 0 {
 		// Refuse at once what can never become a request head (a TLS
 		// ClientHello, a bare-LF request, binary noise) instead of
 		// waiting for the handshake timeout with the socket held.
-		if err := checkHead(b); err != nil {
+		if err := checkHead(b, from); err != nil {
 			return 0, err
 		}
 		if len(b) >= max {
@@ -97,7 +113,7 @@ func ParseRequest(req *Request, b []byte, lim HandshakeLimits) (n int, err error
 	if end+4 > max {
 		return 0, &HandshakeError{Status: 431, Reason: "request head too large"}
 	}
-	if err := checkHead(b[:end+4]); err != nil {
+	if err := checkHead(b[:end+4], from); err != nil {
 		return 0, err
 	}
 	head := b[:end+2]
@@ -179,17 +195,26 @@ func parseRequestLine(req *Request, line []byte) error {
 // a request line that is not HTTP/1.x, a bare LF or bare CR, or a control
 // character other than HTAB (RFC 9110 §5.5 forbids them in field values;
 // NUL or CR smuggled into a value could split what a proxy or a log sees).
-// It runs on partial input so that garbage is refused at once.
-func checkHead(b []byte) error {
+// It runs on partial input so that garbage is refused at once. The
+// first from bytes of b were checked (parseRequest): only what follows
+// them is (the searches for a space and a CRLF, which are fast, run over
+// all of b).
+func checkHead(b []byte, from int) error {
 	sp := bytes.IndexByte(b, ' ')
 	method := b
 	if sp >= 0 {
 		method = b[:sp]
 	}
-	if sp == 0 || !isToken(method) {
+	if sp == 0 || len(method) > from && !isToken(method[from:]) {
 		return &HandshakeError{Status: 400, Reason: "not an HTTP/1.1 request"}
 	}
-	for i, c := range b {
+	// From the last byte checked: a CR there had no next byte yet.
+	i0 := max(from-1, 0)
+	if serverhooks.HeadChecked != nil {
+		serverhooks.HeadChecked(len(b) - i0)
+	}
+	for i := i0; i < len(b); i++ {
+		c := b[i]
 		switch {
 		case c == '\n':
 			if i == 0 || b[i-1] != '\r' {
@@ -203,8 +228,8 @@ func checkHead(b []byte) error {
 			return &HandshakeError{Status: 400, Reason: "control character in request head"}
 		}
 	}
-	if line, _ := cutLine(b); line != nil {
-		var r Request
+	if line, _ := cutLine(b); line != nil && len(line)+2 > from {
+		var r Request // the request line is in: checked once
 		return parseRequestLine(&r, line)
 	}
 	return nil

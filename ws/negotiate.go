@@ -19,9 +19,15 @@ func CheckOrigin(origin, host string, allowed []string) error {
 	if err == nil && strings.EqualFold(u.Host, host) {
 		return nil
 	}
+	var h string
 	if err == nil {
-		h := strings.ToLower(u.Host)
-		for _, pat := range allowed {
+		h = strings.ToLower(u.Host)
+	}
+	for _, pat := range allowed {
+		if pat == "*" {
+			return nil // every origin, also one url.Parse cannot read
+		}
+		if err == nil {
 			if ok, _ := path.Match(strings.ToLower(pat), h); ok {
 				return nil
 			}
@@ -77,7 +83,8 @@ func (e *originError) As(target any) bool {
 // Negotiate runs the server side of a handshake's decisions: the Origin
 // check, then h.OnConnect. If h chose no subprotocol, the first of
 // opts.Subprotocols that the client offered is taken (the server's order
-// of preference).
+// of preference). OnConnect refuses with a *HandshakeError carrying the
+// status, 3xx to 5xx (another, or another error, is answered 500).
 func Negotiate(req *ConnectRequest, h Handler, opts *Options) (Accept, error) {
 	var allowed []string
 	if opts != nil {
@@ -91,6 +98,12 @@ func Negotiate(req *ConnectRequest, h Handler, opts *Options) (Accept, error) {
 	if err != nil {
 		var he *HandshakeError
 		if errors.As(err, &he) {
+			if he.Status < 300 || he.Status > 599 {
+				// Not a refusal's status (0: none given): net/http
+				// panics on one outside 100..999, and a 1xx or 2xx
+				// would answer as if not refused.
+				return Accept{}, &HandshakeError{Status: 500, Reason: he.Reason}
+			}
 			return Accept{}, err
 		}
 		return Accept{}, &HandshakeError{Status: 500, Reason: err.Error()}

@@ -47,6 +47,9 @@ func init() {
 	serverhooks.Start = func(srv any, c any, done func()) { srv.(*Server).start(c.(*Conn), done) }
 	serverhooks.Refused = func(srv any, err error) { srv.(*Server).refused(err) }
 	serverhooks.Own = func(srv any, c any, release func()) func() { return srv.(*Server).own(c.(*Conn), release) }
+	serverhooks.ParseRequest = func(req any, b []byte, from int) (int, error) {
+		return parseRequest(req.(*Request), b, HandshakeLimits{}, from)
+	}
 }
 
 // admit reserves a connection slot (for the drivers, before the
@@ -93,6 +96,18 @@ func (s *Server) handshaken(nc net.Conn) {
 	if s.closing {
 		_ = nc.SetDeadline(time.Time{})
 	}
+	s.mu.Unlock()
+}
+
+// armHandshake sets nc's handshake deadline, or, once Shutdown has begun,
+// the deadline in the past that Shutdown gives the handshakes in progress:
+// set under s.mu, it cannot undo Shutdown's.
+func (s *Server) armHandshake(nc net.Conn, deadline time.Time) {
+	s.mu.Lock()
+	if s.closing {
+		deadline = time.Unix(1, 0)
+	}
+	_ = nc.SetDeadline(deadline)
 	s.mu.Unlock()
 }
 
@@ -299,12 +314,12 @@ func (s *Server) accept(nc net.Conn) {
 		s.refuse(nc, err)
 		return
 	}
-	c, err := upgradeConn(context.Background(), nc, s.Handler, s.opts, s.Metrics)
+	c, err := upgradeConn(context.Background(), nc, s.Handler, s.opts, s)
 	s.handshaken(nc)
 	if err != nil {
 		s.countPanic(err)
-		_ = nc.Close()
-		release()
+		release() // a refused connection lingers without its slot
+		s.closeRefused(nc, err)
 		return
 	}
 	s.start(c, release)
@@ -317,12 +332,17 @@ func (s *Server) accept(nc net.Conn) {
 func (s *Server) refuse(nc net.Conn, err error) {
 	s.Metrics.Rejected(503)
 	_ = nc.SetDeadline(time.Now().Add(s.options().HandshakeTimeout))
-	_, _ = nc.Write(AppendReject(nil, 503, err.Error(), nil))
-	_ = nc.Close()
+	if _, err := nc.Write(AppendReject(nil, 503, err.Error(), nil)); err != nil {
+		_ = nc.Close()
+		return
+	}
+	s.lingerClose(nc) // the request is not read
 }
 
 // ServeConn performs the server handshake on a raw connection (parsed
-// zero-copy by ParseRequest) and serves it; it closes nc when done.
+// zero-copy by ParseRequest) and serves it; it closes nc when done. ctx
+// ending ends the handshake, or closes the open connection with
+// StatusGoingAway.
 func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 	release, err := s.admit(nc)
 	if err != nil {
@@ -330,31 +350,57 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 		return
 	}
 	defer release()
-	c, err := upgradeConn(ctx, nc, s.Handler, s.options(), s.Metrics)
+	c, err := upgradeConn(ctx, nc, s.Handler, s.options(), s)
 	s.handshaken(nc)
 	if err != nil {
 		s.countPanic(err)
-		_ = nc.Close()
+		s.closeRefused(nc, err)
 		return
 	}
 	s.run(ctx, c)
 }
 
 // UpgradeConn reads and answers the opening handshake on nc within
-// Options.HandshakeTimeout and returns the open Conn. On failure it has
+// Options.HandshakeTimeout, or until ctx ends (ctx.Err() is returned), and
+// returns the open Conn. On failure it has
 // written the HTTP error response; the caller closes nc.
 func UpgradeConn(ctx context.Context, nc net.Conn, h Handler, opts *Options) (*Conn, error) {
-	return upgradeConn(ctx, nc, h, opts, nil)
+	c, err := upgradeConn(ctx, nc, h, opts, nil)
+	return c, unrefused(err)
 }
 
-// upgradeConn is UpgradeConn that counts a refusal in m.
-func upgradeConn(ctx context.Context, nc net.Conn, h Handler, opts *Options, m *wsmetrics.Set) (*Conn, error) {
+// upgradeConn is UpgradeConn for s, if not nil (it admitted nc): a
+// refusal is counted in s.Metrics, and the handshake's timeout does not
+// replace the deadline of a Shutdown that came first (armHandshake).
+func upgradeConn(ctx context.Context, nc net.Conn, h Handler, opts *Options, s *Server) (*Conn, error) {
 	o := opts.resolved()
 	deadline := time.Now().Add(o.HandshakeTimeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
-	_ = nc.SetDeadline(deadline)
+	var m *wsmetrics.Set
+	if s != nil {
+		m = s.Metrics
+		s.armHandshake(nc, deadline)
+	} else {
+		_ = nc.SetDeadline(deadline)
+	}
+	// ctx ending cuts the handshake as its deadline does, until it is done
+	// (then the Conn is the caller's).
+	handshook := func() {}
+	if ctx.Done() != nil {
+		var mu sync.Mutex
+		done := false
+		stop := context.AfterFunc(ctx, func() {
+			mu.Lock()
+			if !done {
+				_ = nc.SetDeadline(time.Unix(1, 0))
+			}
+			mu.Unlock()
+		})
+		defer stop()
+		handshook = func() { mu.Lock(); done = true; mu.Unlock() }
+	}
 	// The head is read into a pooled buffer, parsed in place and copied out
 	// once for OnConnect: a handshake leaves little garbage, which a server
 	// taking many connections would otherwise carry (as resident memory)
@@ -368,7 +414,7 @@ func upgradeConn(ctx context.Context, nc net.Conn, h Handler, opts *Options, m *
 		*req = Request{Header: req.Header[:0]}
 		requestPool.Put(req)
 	}()
-	var n int
+	var n, checked int // checked: the head's bytes parsed so far, incomplete
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
@@ -378,15 +424,19 @@ func upgradeConn(ctx context.Context, nc net.Conn, h Handler, opts *Options, m *
 		buf = buf[:len(buf)+k]
 		if k > 0 {
 			var perr error
-			n, perr = ParseRequest(req, buf, HandshakeLimits{})
+			n, perr = parseRequest(req, buf, HandshakeLimits{}, checked)
 			if perr != nil {
 				return nil, reject(nc, m, perr)
 			}
 			if n > 0 {
 				break
 			}
+			checked = len(buf)
 		}
 		if err != nil {
+			if cerr := ctx.Err(); cerr != nil {
+				return nil, cerr
+			}
 			return nil, err
 		}
 	}
@@ -404,6 +454,7 @@ func upgradeConn(ctx context.Context, nc net.Conn, h Handler, opts *Options, m *
 	if err != nil {
 		return nil, err
 	}
+	handshook()
 	_ = nc.SetDeadline(time.Time{})
 	return NewConn(nc, RoleServer, buf[n:], acc.Negotiated(), o), nil
 }
@@ -430,5 +481,5 @@ func reject(nc net.Conn, m *wsmetrics.Set, err error) error {
 	}
 	m.Rejected(he.Status)
 	_, _ = nc.Write(AppendReject(nil, he.Status, he.Reason, nil))
-	return err
+	return refused{err}
 }

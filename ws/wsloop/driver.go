@@ -10,6 +10,7 @@ import (
 
 	"github.com/autobahn-go/autobahn/eventloop"
 	"github.com/autobahn-go/autobahn/ws"
+	"github.com/autobahn-go/autobahn/ws/internal/serverhooks"
 )
 
 // driver is the eventloop.Handler under a Server or a Client: it runs the
@@ -52,6 +53,8 @@ type handshake struct {
 	resp     ws.Response // client
 	tls      *tls.Config // client: wss
 	ext      connExtra   // server: a ws:// connection's conn.x during the handshake (ext.hs is this)
+	linger   int         // server: after an HTTP answer, the input still to discard (lingerHTTP)
+	checked  int         // server: the request head's bytes parsed so far (incomplete)
 }
 
 // A Server recycles what answering a handshake takes, so that accepting a
@@ -60,8 +63,9 @@ type handshake struct {
 // garbage as well as the live heap. A connection's handshake state goes
 // back to serverHandshakes when the handshake ends; the request head is
 // parsed, and the response built, in a head taken for one accept call (the
-// head is parsed again from the start while it arrives, so nothing of it
-// needs to outlive the call).
+// head is parsed again while it arrives, its checks resumed where the last
+// call stopped, so nothing of it but that length needs to outlive the
+// call).
 var (
 	serverHandshakes = sync.Pool{New: func() any { return new(handshake) }}
 	heads            = sync.Pool{New: func() any { return new(head) }}
@@ -147,6 +151,9 @@ func (d *driver) OnOpen(ec *eventloop.Conn) {
 
 func (d *driver) OnData(ec *eventloop.Conn, in []byte) int {
 	c := ec.Context().(*conn)
+	if c.lingering() {
+		return d.discard(c, in)
+	}
 	if c.tls() != nil {
 		return d.tlsData(c, in)
 	}
@@ -165,8 +172,8 @@ func (d *driver) onPlain(c *conn, in []byte) (n int) {
 		c.leave(d)
 		return len(in)
 	}
-	if c.hs() == nil {
-		return len(in) // failed handshake, closing
+	if c.hs() == nil || c.lingering() {
+		return len(in) // failed or answered handshake, closing
 	}
 	var err error
 	if d.srv != nil {
@@ -201,8 +208,9 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 	hs := c.hs()
 	h := heads.Get().(*head)
 	defer putHead(h)
-	n, err := ws.ParseRequest(&h.req, in, ws.HandshakeLimits{})
+	n, err := serverhooks.ParseRequest(&h.req, in, hs.checked)
 	if err == nil && n == 0 {
+		hs.checked = len(in) // resumed there: linear in the head's size
 		return 0, nil
 	}
 	if hs.pending {
@@ -211,6 +219,12 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 		hs.pending = false
 		d.srv.leavePending(c)
 		if err == nil && d.srv.HTTP != nil && !upgradeToWebSocket(&h.req) {
+			if reason := badHost(&h.req, in); reason != "" {
+				d.srv.Metrics.Rejected(400)
+				_ = c.write(ws.AppendReject(nil, 400, reason, nil))
+				d.closeHTTP(c)
+				return 0, errAnsweredHTTP
+			}
 			d.answerHTTP(c, &h.req)
 			return 0, errAnsweredHTTP
 		}
@@ -274,6 +288,45 @@ func upgradeToWebSocket(r *ws.Request) bool {
 	return false
 }
 
+// badHost returns why the Host of r, a plain request whose head starts
+// in, is refused with 400, as net/http refuses it, or "": an HTTP/1.1
+// request must have one (RFC 9112 3.2), and none may hold a byte that no
+// authority holds (RFC 3986 3.2: a space, a quote, a brace...).
+func badHost(r *ws.Request, in []byte) string {
+	if r.Host == nil && !http10(in) {
+		return "missing required Host header"
+	}
+	for _, b := range r.Host {
+		if !hostByte[b] {
+			return "malformed Host header"
+		}
+	}
+	return ""
+}
+
+// hostByte marks the bytes of an authority (RFC 3986 3.2: unreserved,
+// pct-encoded, sub-delims, ':', '@', IP-literal's brackets) and '/' and
+// '?', which net/http lets pass too.
+var hostByte = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = true, true
+	}
+	for _, c := range "-._~%!$&'()*+,;=:@[]/?" {
+		t[c] = true
+	}
+	return t
+}()
+
+// http10 reports whether the request head at the start of in, parsed
+// (ParseRequest checked its request line), is an HTTP/1.0 request.
+func http10(in []byte) bool {
+	line, _, _ := bytes.Cut(in, []byte("\r\n"))
+	return bytes.HasSuffix(line, []byte(" HTTP/1.0"))
+}
+
 // errAnsweredHTTP: the request was not an upgrade, and Server.HTTP
 // answered it.
 var errAnsweredHTTP = errors.New("wsloop: answered a plain HTTP request")
@@ -296,11 +349,65 @@ func (d *driver) answerHTTP(c *conn, req *ws.Request) {
 // (Server.HTTP's, or a refused handshake), or a client's refusal of the
 // server's. On wss:// a close_notify goes first, as after a WebSocket's
 // close (RFC 8446 6.1; a strict peer reading to the end takes a bare EOF
-// for a truncation).
+// for a truncation). A server lingers (lingerHTTP).
 func (d *driver) closeHTTP(c *conn) {
 	c.st.Or(sShut) // sent: the peer's close_notify is not answered again (tlsEnd)
 	c.closeNotify()
-	d.fail(c)
+	if d.srv == nil {
+		d.fail(c)
+		return
+	}
+	d.lingerHTTP(c)
+}
+
+// Bounds of a server's lingering close after an HTTP answer: the input it
+// discards, and for how long (or Options.CloseTimeout if shorter).
+const (
+	httpLingerBytes = 8 << 20
+	httpLingerTime  = time.Second
+)
+
+// lingerHTTP ends a server's HTTP exchange on c without destroying its
+// answer: the request's body, or a pipelined request, may still be on its
+// way, and closing with input unread makes the kernel reset the
+// connection, which may destroy the answer before the client reads it (or
+// fail the client's write of its body first). So the write side is shut
+// once the answer is out (FIN), and the input discarded (discard) until
+// the client closes, or for httpLingerBytes and httpLingerTime at most.
+// The connection holds no slot meanwhile.
+func (d *driver) lingerHTTP(c *conn) {
+	hs := c.hs()
+	if hs.pending {
+		hs.pending = false
+		d.srv.leavePending(c)
+	}
+	if hs.admitted {
+		hs.admitted = false
+		d.srv.release()
+	}
+	if c.ec.CloseWrite() != nil {
+		d.fail(c)
+		return
+	}
+	hs.linger = httpLingerBytes
+	_ = c.ec.SetDeadline(time.Now().Add(min(d.opts.CloseTimeout, httpLingerTime)))
+}
+
+// lingering reports whether c discards its input after an HTTP answer.
+func (c *conn) lingering() bool {
+	hs := c.hs()
+	return hs != nil && hs.linger > 0
+}
+
+// discard drops in, input that came after c's HTTP answer (lingerHTTP),
+// and closes c past httpLingerBytes.
+func (d *driver) discard(c *conn, in []byte) int {
+	hs := c.hs()
+	if hs.linger -= len(in); hs.linger <= 0 {
+		hs.linger = 1 // still lingering until OnClose
+		_ = c.ec.Close()
+	}
+	return len(in)
 }
 
 // response checks the server's answer to a client's handshake.

@@ -57,9 +57,12 @@ type Server struct {
 	// otherwise: a health check, metrics, a small page, served on the loop
 	// like the WebSockets. It is called on the loop with the request head
 	// (valid only during the call) and must not block. Its response is
-	// sent with Connection: close and the connection closed once it is out;
-	// a request body is not read. Such a request does not count toward
-	// Options.MaxConnections.
+	// sent with Connection: close. A request body is not read but
+	// discarded: the server shuts its side once the response is out and
+	// closes when the client does, or after 1 s (CloseTimeout if shorter)
+	// or 8 MiB of input (closing with input unread would reset the
+	// connection, which can destroy the response). Such a request does not
+	// count toward Options.MaxConnections.
 	HTTP func(r *ws.Request) HTTPResponse
 
 	once    sync.Once

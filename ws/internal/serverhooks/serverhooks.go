@@ -1,8 +1,8 @@
-// Package serverhooks lets ws/wshttp drive a ws.Server through steps that
-// are not ws's public API: a driver's hooks, not a user's calls. Package
-// ws sets the functions when it is initialized; their arguments are a
-// *ws.Server and a *ws.Conn (this package cannot import ws, which imports
-// it).
+// Package serverhooks lets ws/wshttp drive a ws.Server, and ws/wsloop
+// parse a handshake, through steps that are not ws's public API: a
+// driver's hooks, not a user's calls. Package ws sets the functions when
+// it is initialized; their arguments are a *ws.Server, a *ws.Conn and a
+// *ws.Request (this package cannot import ws, which imports it).
 package serverhooks
 
 var (
@@ -24,4 +24,13 @@ var (
 	// the HTTP status of a *ws.HandshakeError in the server's Metrics, a
 	// contained OnConnect panic in its Panics.
 	Refused func(srv any, err error)
+	// ParseRequest is ws.ParseRequest resuming after the first from
+	// bytes of b, which an earlier call found to be an incomplete head
+	// (it returned 0 and no error for b[:from]): a head arriving a byte
+	// at a time is checked in linear time.
+	ParseRequest func(req any, b []byte, from int) (n int, err error)
 )
+
+// HeadChecked, if set (by a test), is told how many bytes of a partial
+// or complete request head ws checked byte by byte, for each check.
+var HeadChecked func(n int)
