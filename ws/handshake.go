@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"strconv"
 
+	"github.com/autobahn-go/autobahn/ws/internal/authority"
 	"github.com/autobahn-go/autobahn/ws/internal/serverhooks"
 )
 
@@ -237,7 +238,8 @@ func checkHead(b []byte, from int) error {
 
 // CheckRequest applies the server's rules of RFC 6455 §4.2.1 to a parsed
 // request: HTTP/1.1 or later (ParseRequest also takes HTTP/1.0, for plain
-// requests), GET, Host, Upgrade: websocket, Connection: Upgrade, a 16-byte
+// requests), GET, Host (the bytes of an authority: a malformed one gets
+// 400, as from net/http), Upgrade: websocket, Connection: Upgrade, a 16-byte
 // base64 Sec-WebSocket-Key and Sec-WebSocket-Version 13 (426 otherwise, and
 // the response must then carry "Sec-WebSocket-Version: 13"), and no
 // content (Content-Length other than 0, Transfer-Encoding): that belongs
@@ -247,7 +249,15 @@ func CheckRequest(req *Request) error {
 	if req.http10 {
 		return &HandshakeError{Status: 400, Reason: "WebSocket needs HTTP/1.1"}
 	}
-	return checkUpgrade(string(req.Method) == "GET", req.Host != nil, req.upgrade, req.connection, req.Key, req.Version, req.content)
+	if err := checkUpgrade(string(req.Method) == "GET", req.Host != nil, req.upgrade, req.connection, req.Key, req.Version, req.content); err != nil {
+		return err
+	}
+	if !authority.Valid(req.Host) {
+		// As net/http answers it (so through wshttp): a Host that is no
+		// authority (a space, a quote, a brace).
+		return &HandshakeError{Status: 400, Reason: "malformed Host header"}
+	}
+	return nil
 }
 
 func checkUpgrade(get, host, upgrade, connection bool, key, version []byte, content bool) error {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/autobahn-go/autobahn/eventloop"
 	"github.com/autobahn-go/autobahn/ws"
+	"github.com/autobahn-go/autobahn/ws/internal/authority"
 	"github.com/autobahn-go/autobahn/ws/internal/serverhooks"
 )
 
@@ -296,29 +297,11 @@ func badHost(r *ws.Request, in []byte) string {
 	if r.Host == nil && !http10(in) {
 		return "missing required Host header"
 	}
-	for _, b := range r.Host {
-		if !hostByte[b] {
-			return "malformed Host header"
-		}
+	if !authority.Valid(r.Host) {
+		return "malformed Host header"
 	}
 	return ""
 }
-
-// hostByte marks the bytes of an authority (RFC 3986 3.2: unreserved,
-// pct-encoded, sub-delims, ':', '@', IP-literal's brackets) and '/' and
-// '?', which net/http lets pass too.
-var hostByte = func() (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c], t[c-'a'+'A'] = true, true
-	}
-	for _, c := range "-._~%!$&'()*+,;=:@[]/?" {
-		t[c] = true
-	}
-	return t
-}()
 
 // http10 reports whether the request head at the start of in, parsed
 // (ParseRequest checked its request line), is an HTTP/1.0 request.

@@ -98,6 +98,9 @@ func TestReview15UpgradeRouting(t *testing.T) {
 		{"no-connection", true, "Host: x\r\nUpgrade: websocket\r\n" + key + "\r\n", 400, 400},
 		{"no-key", true, "Host: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n", 400, 400},
 		{"among-others", true, "Host: x\r\nConnection: Upgrade\r\nUpgrade: h2c, WebSocket\r\n" + key + "\r\n", 101, 101},
+		{"bad-host", true, "Host: a b\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" + key + "\r\n", 400, 400},
+		{"brace-host", true, "Host: {x}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" + key + "\r\n", 400, 400},
+		{"ipv6-host", true, "Host: [::1]:80\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" + key + "\r\n", 101, 101},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := "/page"
