@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/autobahn-go/autobahn/internal/acceptretry"
@@ -135,8 +136,26 @@ func (w *wampServer) listenRawSocket(addr string) (net.Addr, error) {
 		// does not exceed it (at least its least, 512 octets).
 		opts.MaxMessageLen = rawMaxLen(ws.MaxMessagePayload)
 	}
+	if ws := w.opts.WS; ws != nil && ws.MaxConnections > 0 {
+		// --max-conns: as many RawSocket sessions again; more are
+		// refused in the handshake (CodeMaxConnections).
+		opts.Admit = admitUpTo(ws.MaxConnections)
+	}
 	acceptRawSocket(w.ctx, ln, &w.wg, w.log, opts, w.r.Attach)
 	return ln.Addr(), nil
+}
+
+// admitUpTo is a rawsocket.ServerOptions.Admit that lets n connections be
+// open at once.
+func admitUpTo(n int) func() (func(), bool) {
+	var open atomic.Int64
+	return func() (func(), bool) {
+		if open.Add(1) > int64(n) {
+			open.Add(-1)
+			return nil, false
+		}
+		return func() { open.Add(-1) }, true // called once, by Conn.Close
+	}
 }
 
 // rawMaxLen is the largest RawSocket maximum message length (a power of

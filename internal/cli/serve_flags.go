@@ -110,7 +110,7 @@ func parseServeFlags(args []string, stdout io.Writer, ext Extension) (*serveFlag
 	fs.IntVar(&f.deflateServerBits, "deflate-server-window-bits", 0, "permessage-deflate: the server's window, 8-15 bits (0: 15); memory per connection")
 	fs.IntVar(&f.deflateClientBits, "deflate-client-window-bits", 0, "permessage-deflate: the window asked of clients, 8-15 bits (0: 15)")
 	fs.BoolVar(&f.deflateNoClientCtx, "deflate-client-no-context-takeover", false, "permessage-deflate: ask clients to compress every message on its own (saves the server's window)")
-	fs.IntVar(&f.maxConns, "max-conns", 0, "open WebSocket connections (echo and WAMP) per process; more are answered 503 (0: no limit). With --driver std and --loop-addr the bound is per server: net/http's port and the loop's each allow this many")
+	fs.IntVar(&f.maxConns, "max-conns", 0, "open WebSocket connections (echo and WAMP) per process; more are answered 503 (0: no limit). With --driver std and --loop-addr the bound is per server: net/http's port and the loop's each allow this many; --rawsocket-addr allows this many RawSocket sessions apart (more are refused with the handshake's code 4)")
 	fs.Int64Var(&f.maxMessage, "max-message", 0, "largest message in bytes, else close 1009 (0: 16 MiB; negative: no limit); RawSocket announces the largest power of two not above it (512 at least)")
 	fs.Int64Var(&f.maxFrame, "max-frame", 0, "largest frame payload in bytes (0: 16 MiB; negative: no limit)")
 	fs.DurationVar(&f.handshakeTimeout, "handshake-timeout", 0, "opening handshake bound (0: 10s)")

@@ -60,7 +60,18 @@ type ServerOptions struct {
 	WriteTimeout     time.Duration
 	WriteQueue       int
 	MessageTimeout   time.Duration
+	// Admit, if set, is asked once the client's hello has been read and
+	// found good: false refuses the client with CodeMaxConnections (the
+	// spec's "maximum connection count reached") and Accept fails with
+	// ErrMaxConnections; otherwise the release it returns (nil: none) is
+	// called once, when the Conn is closed. A server bounds its
+	// connections with it.
+	Admit func() (release func(), ok bool)
 }
+
+// ErrMaxConnections: Accept refused the client because
+// ServerOptions.Admit did (CodeMaxConnections).
+var ErrMaxConnections = errors.New("rawsocket: maximum connection count reached")
 
 // Conn is a WAMP RawSocket connection. It implements wamp.Transport.
 type Conn struct {
@@ -75,6 +86,8 @@ type Conn struct {
 	buf []byte          // payload buffer, owned by Recv
 	// mtimeout bounds a frame's arrival from its first octet; <= 0: none.
 	mtimeout time.Duration
+	// release gives back ServerOptions.Admit's slot when the Conn closes.
+	release func()
 
 	// The write side (writer.go).
 	wq       coalesce.Queue
@@ -186,10 +199,11 @@ func Accept(ctx context.Context, nc net.Conn, opts ServerOptions) (*Conn, error)
 	maxRecv := normMax(opts.MaxMessageLen)
 	exp := lengthExponent(maxRecv)
 	var (
-		hello [4]byte
-		ser   wamp.Serializer
-		id    byte
-		herr  error
+		hello   [4]byte
+		ser     wamp.Serializer
+		id      byte
+		herr    error
+		release func() // Admit's
 	)
 	err := withDeadline(ctx, nc, opts.HandshakeTimeout, func() error {
 		if _, err := io.ReadFull(nc, hello[:]); err != nil {
@@ -214,6 +228,13 @@ func Accept(ctx context.Context, nc net.Conn, opts ServerOptions) (*Conn, error)
 				code, herr = CodeSerializerUnsupported, ErrSerializerUnsupported
 			}
 		}
+		if herr == nil && opts.Admit != nil {
+			var ok bool
+			if release, ok = opts.Admit(); !ok {
+				release = nil // nothing was admitted
+				code, herr = CodeMaxConnections, ErrMaxConnections
+			}
+		}
 		if herr != nil {
 			_, err := nc.Write([]byte{Magic, byte(code) << 4, 0, 0})
 			return errors.Join(herr, err)
@@ -222,10 +243,14 @@ func Accept(ctx context.Context, nc net.Conn, opts ServerOptions) (*Conn, error)
 		return err
 	})
 	if err != nil {
+		if release != nil {
+			release()
+		}
 		return nil, err
 	}
 	c := newConn(nc, ser, maxFromExponent(exp), maxFromExponent(hello[1]>>4), opts.WriteTimeout, opts.WriteQueue)
 	c.mtimeout = messageTimeout(opts.MessageTimeout)
+	c.release = release
 	return c, nil
 }
 
@@ -329,6 +354,9 @@ func (c *Conn) Close() error {
 		close(c.closed)
 		c.endIdle() // a closed socket would leave the poller without an event
 		err = c.nc.Close()
+		if c.release != nil {
+			c.release() // ServerOptions.Admit's
+		}
 	})
 	if err == ErrClosed {
 		return nil
