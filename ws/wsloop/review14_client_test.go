@@ -338,3 +338,23 @@ func loopTLSClient(t *testing.T, pool *x509.CertPool, cache bool) (net.Listener,
 	t.Cleanup(func() { cl.Close() })
 	return ln, cl
 }
+
+// dialAccept dials ln's wss:// URL with cl on a goroutine (Dial's error,
+// within 10 s, comes on dialed) and accepts the connection, for the test
+// to play the TLS server on nc, which closes when the test ends.
+func dialAccept(t *testing.T, cl *wsloop.Client, ln net.Listener, h ws.Handler) (dialed <-chan error, nc net.Conn) {
+	t.Helper()
+	ch := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, err := cl.Dial(ctx, "wss://"+ln.Addr().String()+"/", h)
+		ch <- err
+	}()
+	nc, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	return ch, nc
+}

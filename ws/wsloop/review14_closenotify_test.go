@@ -3,7 +3,6 @@ package wsloop_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/tls"
 	"encoding/hex"
 	"errors"
@@ -255,18 +254,7 @@ func TestReview14ClientSendsCloseNotify(t *testing.T) {
 			cl := &wsloop.Client{Options: &ws.Options{TLSConfig: &tls.Config{RootCAs: pool, MaxVersion: vers}}, Config: eventloop.Config{Loops: 1}}
 			defer cl.Close()
 			h := newEcho()
-			dialed := make(chan error, 1)
-			go func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				_, err := cl.Dial(ctx, "wss://"+ln.Addr().String()+"/", h)
-				dialed <- err
-			}()
-			nc, err := ln.Accept()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer nc.Close()
+			dialed, nc := dialAccept(t, cl, ln, h)
 			tap := &tapConn{Conn: nc}
 			keys := &keyLines{}
 			tc := tls.Server(tap, &tls.Config{Certificates: []tls.Certificate{srvCert}, KeyLogWriter: keys})

@@ -2,7 +2,6 @@ package wsloop_test
 
 import (
 	"bufio"
-	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
@@ -133,18 +132,7 @@ func TestReview14ClientKeyUpdate(t *testing.T) {
 	for _, cache := range []bool{false, true} {
 		t.Run(cacheName(cache), func(t *testing.T) {
 			ln, cl := loopTLSClient(t, pool, cache)
-			dialed := make(chan error, 1)
-			go func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				_, err := cl.Dial(ctx, "wss://"+ln.Addr().String()+"/", newEcho())
-				dialed <- err
-			}()
-			nc, err := ln.Accept()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer nc.Close()
+			dialed, nc := dialAccept(t, cl, ln, newEcho())
 			_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
 			keys := &keyLines{}
 			// No tickets: the server's first record under its

@@ -3,7 +3,6 @@ package wsloop_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/tls"
 	"io"
 	"strings"
@@ -24,18 +23,7 @@ func TestReview14ClientRecordOverflow(t *testing.T) {
 		t.Run(cacheName(cache), func(t *testing.T) {
 			ln, cl := loopTLSClient(t, pool, cache)
 			h := newEcho()
-			dialed := make(chan error, 1)
-			go func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				_, err := cl.Dial(ctx, "wss://"+ln.Addr().String()+"/", h)
-				dialed <- err
-			}()
-			nc, err := ln.Accept()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer nc.Close()
+			dialed, nc := dialAccept(t, cl, ln, h)
 			tc := tls.Server(nc, &tls.Config{Certificates: []tls.Certificate{srvCert}})
 			_ = tc.SetDeadline(time.Now().Add(10 * time.Second))
 			br := bufio.NewReader(tc)
@@ -54,7 +42,7 @@ func TestReview14ClientRecordOverflow(t *testing.T) {
 			if got := h.waitEnd(t); got != "false 1006 " {
 				t.Fatalf("client saw %q", got)
 			}
-			_, err = io.ReadAll(br)
+			_, err := io.ReadAll(br)
 			if err == nil || !strings.Contains(err.Error(), "record overflow") {
 				t.Fatalf("server read %v, want the alert record_overflow", err)
 			}

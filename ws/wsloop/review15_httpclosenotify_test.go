@@ -2,7 +2,6 @@ package wsloop_test
 
 import (
 	"bufio"
-	"context"
 	"crypto/tls"
 	"io"
 	"net"
@@ -80,18 +79,7 @@ func TestReview15ClientRefusalSendsCloseNotify(t *testing.T) {
 				defer ln.Close()
 				cl := &wsloop.Client{Options: &ws.Options{TLSConfig: &tls.Config{RootCAs: pool, MaxVersion: vers}}, Config: eventloop.Config{Loops: 1}}
 				defer cl.Close()
-				dialed := make(chan error, 1)
-				go func() {
-					ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-					defer cancel()
-					_, err := cl.Dial(ctx, "wss://"+ln.Addr().String()+"/", newEcho())
-					dialed <- err
-				}()
-				nc, err := ln.Accept()
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer nc.Close()
+				dialed, nc := dialAccept(t, cl, ln, newEcho())
 				tap := &tapConn{Conn: nc}
 				keys := &keyLines{}
 				tc := tls.Server(tap, &tls.Config{Certificates: []tls.Certificate{srvCert}, KeyLogWriter: keys})
