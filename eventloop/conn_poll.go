@@ -178,10 +178,10 @@ func (lp *loop) closeConn(c *Conn, err error) {
 		r.async = nil
 		r.mu.Unlock()
 	}
-	if ch, ok := lp.dials[c]; ok {
+	if a, ok := lp.dials[c]; ok {
 		delete(lp.dials, c)
 		lp.drop(c)
-		ch <- err
+		a.r.res <- dialResult{c, a.t, err}
 		return
 	}
 	lp.l.fds.set(int(c.fd), nil)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -21,10 +22,13 @@ func (l *Loop) Dial(ctx context.Context, network, addr string) (*Conn, error) {
 
 // DialWith is Dial with options: a local address to bind and the initial context slot.
 //
-// A host name's addresses are tried one after another, in the resolver's order (of those of the
-// local address's family, when it has a host), until one connects, as package net does but
-// without its racing of the two families: an address that does not answer holds the next ones
-// back until the system gives up on it or ctx ends. The error is the first address's.
+// A host name's addresses (of the local address's family, when it has a host) are raced as
+// package net and RFC 8305 race them: the first is tried at once, the next, alternating between
+// IPv6 and IPv4, when the one before fails or has not connected within 300 ms (net.Dialer's
+// FallbackDelay), and so on. The first to connect wins, OnOpen runs for it alone, and the other
+// attempts are closed. With a local address that has a port, which two sockets cannot both bind,
+// the next address is tried only when the one before fails. ctx bounds the whole dial. When
+// several addresses all fail, the error joins theirs, each naming its address.
 func (l *Loop) DialWith(ctx context.Context, network, addr string, opt DialOptions) (*Conn, error) {
 	if l.state.Load() == loopStopped {
 		return nil, ErrClosed
@@ -40,31 +44,174 @@ func (l *Loop) DialWith(ctx context.Context, network, addr string, opt DialOptio
 			return nil, err
 		}
 	}
-	var first error
-	tried := false
+	var targets []dialTarget
 	for _, sa := range sas {
-		lsa, ok := localFor(local, sa)
-		if !ok {
-			continue
-		}
-		tried = true
-		c, err := l.dialOne(ctx, sa, lsa, opt.Value)
-		if err == nil {
-			return c, nil
-		}
-		if first == nil {
-			first = err
-		}
-		// Only a socket's own failure moves on to the next address: not ctx, nor Shutdown.
-		var se *os.SyscallError
-		if !errors.As(err, &se) || ctx.Err() != nil {
-			return nil, err
+		if lsa, ok := localFor(local, sa); ok {
+			targets = append(targets, dialTarget{sa, lsa})
 		}
 	}
-	if !tried {
+	if len(targets) == 0 {
 		return nil, &net.AddrError{Err: "no suitable address found", Addr: opt.LocalAddr}
 	}
-	return nil, first
+	targets = interleave(targets)
+	lp := l.pick()
+	r := &dialRace{res: make(chan dialResult, len(targets))}
+	var errs []error
+	fail := func(t dialTarget, err error) {
+		if len(targets) > 1 {
+			err = &net.OpError{Op: "dial", Net: network, Addr: sockaddrToAddr(t.sa), Err: err}
+		}
+		errs = append(errs, err)
+	}
+	// stop ends the attempts under way: they are closed, or the one that opened meanwhile is.
+	stop := func(err error) (*Conn, error) {
+		lp.post(func() { lp.cancelRace(r, err) })
+		return nil, err
+	}
+	var fallback *time.Timer
+	defer func() {
+		if fallback != nil {
+			fallback.Stop()
+		}
+	}()
+	next, pending, startNow := 0, 0, true
+	for {
+		if startNow && next < len(targets) {
+			startNow = false
+			t := targets[next]
+			next++
+			if err := l.dialStart(lp, r, t, opt.Value); err != nil {
+				if err == ErrClosed && pending > 0 {
+					// The loop stopped under the attempts made: Shutdown ends them.
+					err = ErrShutdown
+				}
+				if !retryable(err) {
+					return stop(err)
+				}
+				fail(t, err)
+				startNow = true
+				continue
+			}
+			pending++
+			if next < len(targets) && !fixedPort(local) {
+				if fallback == nil {
+					fallback = time.NewTimer(fallbackDelay)
+				} else {
+					fallback.Reset(fallbackDelay)
+				}
+			}
+		}
+		if pending == 0 {
+			if next < len(targets) {
+				startNow = true
+				continue
+			}
+			if len(errs) == 1 {
+				return nil, errs[0]
+			}
+			return nil, errors.Join(errs...)
+		}
+		var tick <-chan time.Time
+		if fallback != nil && next < len(targets) {
+			tick = fallback.C
+		}
+		select {
+		case res := <-r.res:
+			pending--
+			if res.err == nil {
+				return res.c, nil
+			}
+			if !retryable(res.err) {
+				return stop(res.err)
+			}
+			if ctx.Err() != nil {
+				return stop(ctx.Err())
+			}
+			fail(res.t, res.err)
+			startNow = true
+		case <-tick:
+			startNow = true
+		case <-ctx.Done():
+			return stop(ctx.Err())
+		}
+	}
+}
+
+// fixedPort reports whether local, the local address of a dial, has a port: two attempts at once
+// cannot both bind it, so they go one after another.
+func fixedPort(local unix.Sockaddr) bool {
+	switch a := local.(type) {
+	case *unix.SockaddrInet4:
+		return a.Port != 0
+	case *unix.SockaddrInet6:
+		return a.Port != 0
+	}
+	return false
+}
+
+// fallbackDelay is how long a dial waits for an attempt to connect before it starts the next
+// address's: net.Dialer's FallbackDelay, RFC 8305's Connection Attempt Delay.
+const fallbackDelay = 300 * time.Millisecond
+
+// dialTarget is an address to dial and the local address to bind for it (nil for none).
+type dialTarget struct {
+	sa, lsa unix.Sockaddr
+}
+
+// dialRace is one DialWith's connection attempts, all on one loop, which picks the winner: the
+// first to connect opens, and the loop closes the others.
+type dialRace struct {
+	// res takes each attempt's result, at most one each; its room for all of them lets the loop
+	// send without waiting.
+	res      chan dialResult
+	attempts []*Conn // loop-owned: the attempts registered
+	done     bool    // loop-owned: one opened, or the dial gave up; close any other
+}
+
+// dialAttempt is what the loop knows of a connection still connecting (loop.dials).
+type dialAttempt struct {
+	r *dialRace
+	t dialTarget
+}
+
+type dialResult struct {
+	c   *Conn
+	t   dialTarget
+	err error
+}
+
+// retryable reports whether err, one attempt's, lets the dial go on with the next address: a
+// socket's own failure, not Shutdown's nor the poller's.
+func retryable(err error) bool {
+	var se *os.SyscallError
+	return errors.As(err, &se)
+}
+
+// interleave orders targets as RFC 8305 (section 4) does: the first one's family first, then
+// alternating between the two families, each in the resolver's order.
+func interleave(targets []dialTarget) []dialTarget {
+	first := sockFamily(targets[0].sa)
+	var a, b []dialTarget
+	for _, t := range targets {
+		if sockFamily(t.sa) == first {
+			a = append(a, t)
+		} else {
+			b = append(b, t)
+		}
+	}
+	if len(b) == 0 {
+		return targets
+	}
+	out := make([]dialTarget, 0, len(targets))
+	for i := 0; i < len(a) || i < len(b); i++ {
+		if i < len(a) {
+			out = append(out, a[i])
+		}
+		if i < len(b) {
+			out = append(out, b[i])
+		}
+	}
+	return out
 }
 
 // localFor returns the local address to bind for a dial to sa (nil for none); false when local
@@ -90,69 +237,61 @@ func localFor(local, sa unix.Sockaddr) (unix.Sockaddr, bool) {
 	return local, true
 }
 
-// dialOne connects to sa, bound to lsa unless it is nil.
-func (l *Loop) dialOne(ctx context.Context, sa, lsa unix.Sockaddr, value any) (*Conn, error) {
-	family := sockFamily(sa)
+// dialStart starts an attempt of r to connect to t: the socket connects without waiting, and lp
+// watches it. An error is the socket's, or ErrClosed when the loop is gone.
+func (l *Loop) dialStart(lp *loop, r *dialRace, t dialTarget, value any) error {
+	family := sockFamily(t.sa)
 	fd, err := socket(family)
 	if err != nil {
-		return nil, os.NewSyscallError("socket", err)
+		return os.NewSyscallError("socket", err)
 	}
-	if lsa != nil {
-		if err := unix.Bind(fd, lsa); err != nil {
+	if t.lsa != nil {
+		if err := unix.Bind(fd, t.lsa); err != nil {
 			unix.Close(fd)
-			return nil, os.NewSyscallError("bind", err)
+			return os.NewSyscallError("bind", err)
 		}
 	}
 	if family != unix.AF_UNIX && !l.cfg.TCPDelay {
 		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 	}
-	if err := unix.Connect(fd, sa); err != nil && err != unix.EINPROGRESS && err != unix.EINTR {
+	if err := unix.Connect(fd, t.sa); err != nil && err != unix.EINPROGRESS && err != unix.EINTR {
 		unix.Close(fd)
-		return nil, os.NewSyscallError("connect", err)
+		return os.NewSyscallError("connect", err)
 	}
-	lp := l.pick()
 	c := &Conn{lp: lp, fd: int32(fd), ctx: value}
-	ch := make(chan error, 1)
-	if !lp.post(func() { lp.startDial(c, ch) }) {
+	if !lp.post(func() { lp.startDial(c, r, t) }) {
 		unix.Close(fd)
-		return nil, ErrClosed
+		return ErrClosed
 	}
-	select {
-	case err := <-ch:
-		if err != nil {
-			return nil, err
-		}
-		return c, nil
-	case <-ctx.Done():
-		err := ctx.Err()
-		lp.post(func() { lp.cancelDial(c, err) })
-		return nil, err
-	}
+	return nil
 }
 
-func (lp *loop) startDial(c *Conn, ch chan error) {
+func (lp *loop) startDial(c *Conn, r *dialRace, t dialTarget) {
 	fd := int(c.fd)
-	if lp.draining {
+	if lp.draining || r.done {
 		unix.Close(fd)
 		c.storeState(stateClosed)
-		ch <- ErrShutdown
+		if !r.done {
+			r.res <- dialResult{c, t, ErrShutdown}
+		}
 		return
 	}
 	c.gen = lp.nextGen()
 	if err := lp.p.add(fd, c.gen, false, true); err != nil {
 		unix.Close(fd)
 		c.storeState(stateClosed)
-		ch <- err
+		r.res <- dialResult{c, t, err}
 		return
 	}
 	c.flags = fRegW | fConnecting
 	lp.insert(c)
-	lp.dials[c] = ch
+	r.attempts = append(r.attempts, c)
+	lp.dials[c] = dialAttempt{r, t}
 }
 
 func (lp *loop) finishDial(c *Conn) {
 	fd := int(c.fd)
-	ch := lp.dials[c]
+	a := lp.dials[c]
 	delete(lp.dials, c)
 	errno, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
 	if err == nil && errno != 0 {
@@ -163,25 +302,37 @@ func (lp *loop) finishDial(c *Conn) {
 	}
 	if err != nil {
 		lp.drop(c)
-		ch <- os.NewSyscallError("connect", err)
+		a.r.res <- dialResult{c, a.t, os.NewSyscallError("connect", err)}
 		return
+	}
+	// The winner: the other attempts never open. It stays in attempts for cancelRace, should
+	// DialWith give up before it sees the result.
+	a.r.done = true
+	for _, o := range a.r.attempts {
+		if _, ok := lp.dials[o]; ok {
+			delete(lp.dials, o)
+			lp.drop(o)
+		}
 	}
 	c.flags = fRegR
 	lp.stats.dialed.Add(1)
 	lp.open(c, netip.AddrPort{})
-	ch <- nil
+	a.r.res <- dialResult{c, a.t, nil}
 }
 
-func (lp *loop) cancelDial(c *Conn, err error) {
-	if ch, ok := lp.dials[c]; ok {
-		delete(lp.dials, c)
-		lp.drop(c)
-		ch <- err
-		return
+// cancelRace ends the dial r, given up with err: its attempts still connecting are closed, and the
+// one that opened meanwhile, which DialWith will not return, is closed with err.
+func (lp *loop) cancelRace(r *dialRace, err error) {
+	r.done = true
+	for _, c := range r.attempts {
+		if _, ok := lp.dials[c]; ok {
+			delete(lp.dials, c)
+			lp.drop(c)
+		} else if c.loadState() != stateClosed {
+			lp.closeConn(c, err)
+		}
 	}
-	if c.loadState() != stateClosed {
-		lp.closeConn(c, err)
-	}
+	r.attempts = nil
 }
 
 // drop removes a connection that never opened.

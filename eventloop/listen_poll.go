@@ -14,8 +14,9 @@ import (
 // (useful with port 0). It reads network and addr as net.Listen does: "tcp" with no host, 0.0.0.0
 // or :: listens dual-stack on [::] where the system can, so IPv4 and IPv6 clients both come in;
 // "tcp4" and "tcp6" keep to their family (an address of the other one is refused). It may be
-// called before or during Run. On Linux every loop gets its own SO_REUSEPORT socket; elsewhere
-// one socket in the first loop hands connections to all loops.
+// called before or during Run. For TCP on Linux every loop gets its own SO_REUSEPORT socket;
+// elsewhere, and for a unix socket, one socket in the first loop hands connections to all loops
+// in turn.
 func (l *Loop) Listen(network, addr string) (net.Addr, error) {
 	if l.state.Load() == loopStopped {
 		return nil, ErrClosed
@@ -196,7 +197,7 @@ func (lp *loop) accept(ln *listener) {
 		if ln.tcp && !lp.cfg.TCPDelay {
 			unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 		}
-		if !reusePortBalances && len(lp.l.loops) > 1 {
+		if !(ln.tcp && reusePortBalances) && len(lp.l.loops) > 1 {
 			if to := lp.l.pick(); to != lp {
 				if !to.post(func() { to.openAccepted(fd, peer) }) {
 					lp.stats.acceptDrops.Add(1)

@@ -117,7 +117,7 @@ type loop struct {
 	wakeFd    int
 	nconns    int // connections of this loop in l.fds
 	listeners map[int]*listener
-	dials     map[*Conn]chan error
+	dials     map[*Conn]dialAttempt
 	buf       []byte
 	scratch   []byte
 	wheel     wheel
@@ -175,7 +175,7 @@ func New(cfg Config, h Handler) (*Loop, error) {
 		lp := &loop{
 			l: l, h: h, cfg: &l.cfg, p: p, wakeFd: p.wakeFD(),
 			listeners: map[int]*listener{},
-			dials:     map[*Conn]chan error{},
+			dials:     map[*Conn]dialAttempt{},
 			buf:       make([]byte, cfg.ReadBufferSize),
 			epoch:     time.Now(),
 		}

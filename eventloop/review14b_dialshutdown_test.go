@@ -37,20 +37,22 @@ func blackhole(t *testing.T) string {
 	return addr
 }
 
-// synSent reports whether a socket of this host connects to port (hex, as in /proc/net/tcp)
-// and waits in SYN-SENT.
-func synSent(port string) bool {
-	b, err := os.ReadFile("/proc/net/tcp")
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(string(b), "\n")[1:] {
-		f := strings.Fields(line)
-		if len(f) > 3 && strings.HasSuffix(f[2], ":"+port) && f[3] == "02" {
-			return true
+// synSentTo counts this host's sockets that connect to port and wait in SYN-SENT.
+func synSentTo(port int) int {
+	n := 0
+	suffix := fmt.Sprintf(":%04X", port)
+	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			if x := strings.Fields(line); len(x) > 3 && strings.HasSuffix(x[2], suffix) && x[3] == "02" {
+				n++
+			}
 		}
 	}
-	return false
+	return n
 }
 
 // TestReviewDialEndsAtShutdown: Shutdown ends a Dial still connecting with ErrShutdown, on every
@@ -59,7 +61,6 @@ func TestReviewDialEndsAtShutdown(t *testing.T) {
 	addr := blackhole(t)
 	var port int
 	fmt.Sscanf(addr[strings.LastIndexByte(addr, ':')+1:], "%d", &port)
-	hexPort := fmt.Sprintf("%04X", port)
 
 	l, err := New(Config{Loops: 1}, &funcs{})
 	if err != nil {
@@ -79,7 +80,7 @@ func TestReviewDialEndsAtShutdown(t *testing.T) {
 		}
 		dialed <- err
 	}()
-	waitFor(t, "the connect to wait in SYN-SENT", func() bool { return synSent(hexPort) })
+	waitFor(t, "the connect to wait in SYN-SENT", func() bool { return synSentTo(port) > 0 })
 
 	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer scancel()
@@ -106,7 +107,6 @@ func TestReviewConnsCountsOpenOnly(t *testing.T) {
 	addr := blackhole(t)
 	var port int
 	fmt.Sscanf(addr[strings.LastIndexByte(addr, ':')+1:], "%d", &port)
-	hexPort := fmt.Sprintf("%04X", port)
 
 	l, _ := serve(t, Config{Loops: 1}, &funcs{})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -115,7 +115,7 @@ func TestReviewConnsCountsOpenOnly(t *testing.T) {
 		_, err := l.Dial(ctx, "tcp", addr)
 		dialed <- err
 	}()
-	waitFor(t, "the connect to wait in SYN-SENT", func() bool { return synSent(hexPort) })
+	waitFor(t, "the connect to wait in SYN-SENT", func() bool { return synSentTo(port) > 0 })
 	conns := l.Stats().Conns
 	cancel()
 	if err := <-dialed; !errors.Is(err, context.Canceled) {

@@ -51,6 +51,9 @@ func resolveAll(ctx context.Context, network, addr string) ([]unix.Sockaddr, err
 		if port, err = net.DefaultResolver.LookupPort(ctx, network, portStr); err != nil {
 			return nil, err
 		}
+	} else if port < 0 || port > 0xFFFF {
+		// As package net refuses it: the system's bind or connect would say only EINVAL.
+		return nil, &net.AddrError{Err: "invalid port", Addr: portStr}
 	}
 	var ips []netip.Addr
 	switch {
