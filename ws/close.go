@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -33,8 +34,12 @@ func (c *Conn) peerClosed(ev Event) error {
 		}
 	}
 	c.mu.Unlock()
-	if !sent {
+	if !sent || c.push {
 		// Echo the peer's code (§5.5.1); an empty close gets an empty one.
+		// In push mode also when a Close took the handshake but has not
+		// queued its frame yet: the queue takes one close frame only (if
+		// Close's is there, this one is refused), and Close's would come
+		// too late, after the connection ended (shutdown).
 		var b [2]byte
 		_ = c.writeClose(AppendClosePayload(b[:0], ev.Code, ""))
 	} else if closing != nil {
@@ -74,7 +79,9 @@ func (c *Conn) fail(err error) error {
 	}
 	c.mu.Unlock()
 	c.debug("ws: failing connection", "err", err)
-	if !sent && !c.opts.FailByDrop {
+	if (!sent || c.push) && !c.opts.FailByDrop {
+		// In push mode also when a Close took the handshake but has not
+		// queued its frame yet, as in peerClosed.
 		var b [128]byte
 		if c.writeClose(AppendClosePayload(b[:0], code, "")) == nil {
 			c.linger(deadline)
@@ -117,14 +124,26 @@ func (c *Conn) drop(cause error) error {
 // linger half-closes the connection and discards input until the peer
 // closes or deadline passes, so that closing does not reset the connection
 // while the peer's data is unread (which could destroy our close frame).
+// The bound is a timer that ends the connection: the read deadline is not
+// linger's alone when fail runs on a writer's goroutine, as a reader
+// clears or moves it (read clears awaitHot's), and a peer that neither
+// sends nor closes would then hold the socket, and the writer, for ever.
 func (c *Conn) linger(deadline time.Time) {
 	cw, ok := c.nc.(interface{ CloseWrite() error })
 	if !ok || cw.CloseWrite() != nil || c.push {
 		return // in push mode the driver discards input until the peer closes
 	}
+	t := time.AfterFunc(time.Until(deadline), c.shutdown)
+	defer t.Stop()
 	_ = c.nc.SetReadDeadline(deadline)
+	if h := lingerHook.Load(); h != nil {
+		(*h)(c)
+	}
 	_, _ = io.Copy(io.Discard, c.nc)
 }
+
+// lingerHook, set by tests only, runs once linger has set its deadline.
+var lingerHook atomic.Pointer[func(*Conn)]
 
 func (c *Conn) shutdown() {
 	c.mu.Lock()

@@ -1,7 +1,6 @@
 package ws_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/autobahn-go/autobahn/internal/testpeer"
 	"github.com/autobahn-go/autobahn/internal/wsconf"
 	"github.com/autobahn-go/autobahn/ws"
 	"github.com/autobahn-go/autobahn/ws/wshttp"
@@ -73,36 +73,6 @@ func (h *flooder) OnMessage(c *ws.Conn, _ ws.Opcode, p []byte) {
 	}()
 }
 
-const upgradeReq = "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-
-// stuckPeer completes the handshake, asks for a flood, then reads nothing.
-func stuckPeer(t *testing.T, addr string) {
-	t.Helper()
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nc.Close() })
-	_ = nc.(*net.TCPConn).SetReadBuffer(16 << 10)
-	if _, err := nc.Write([]byte(upgradeReq)); err != nil {
-		t.Fatal(err)
-	}
-	_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
-	br := bufio.NewReaderSize(nc, 16)
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			t.Fatal(err)
-		}
-		if line == "\r\n" {
-			break
-		}
-	}
-	if _, err := nc.Write([]byte("\x81\x85\x00\x00\x00\x00flood")); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestServerShutdownParallelBounded: 200 answering clients, 3 peers that
 // read nothing and one stuck in its handshake: every answering client gets
 // 1001 and Shutdown returns within CloseTimeout + 1 s.
@@ -121,7 +91,7 @@ func TestServerShutdownParallelBounded(t *testing.T) {
 		}()
 	}
 	for range 3 {
-		stuckPeer(t, addr)
+		testpeer.Stuck(t, addr)
 	}
 	half, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -254,15 +224,7 @@ func TestPanicContained(t *testing.T) {
 				}
 				time.Sleep(5 * time.Millisecond)
 			}
-			out := logs.String()
-			for _, v := range []string{"in OnMessage", "in OnOpen", "in OnConnect", "in OnClose"} {
-				if n := strings.Count(out, "panic=\""+v+"\""); n != 1 {
-					t.Errorf("panic %q logged %d times:\n%s", v, n, out)
-				}
-			}
-			if !strings.Contains(out, "wsconf.(*Panicker).On") { // the panicking handler's frame
-				t.Errorf("no stack in the log:\n%s", out)
-			}
+			logs.CheckPanics(t, "OnMessage", "OnOpen", "OnConnect", "OnClose")
 		})
 	}
 }

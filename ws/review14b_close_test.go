@@ -14,6 +14,12 @@ import (
 // reads raw, as a server's are) and the socket of its raw peer.
 func loopbackPull(t *testing.T, role Role, opts *Options) (*Conn, net.Conn) {
 	t.Helper()
+	return loopbackPullNeg(t, role, Negotiated{}, opts)
+}
+
+// loopbackPullNeg is loopbackPull with what the handshake negotiated.
+func loopbackPullNeg(t *testing.T, role Role, neg Negotiated, opts *Options) (*Conn, net.Conn) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +39,7 @@ func loopbackPull(t *testing.T, role Role, opts *Options) (*Conn, net.Conn) {
 		_ = peer.Close()
 		t.Fatal("accept failed")
 	}
-	c := NewConn(nc, role, nil, Negotiated{}, opts)
+	c := NewConn(nc, role, nil, neg, opts)
 	t.Cleanup(func() {
 		_ = peer.Close()
 		_ = c.Close(StatusNormalClosure, "")

@@ -1,15 +1,12 @@
 package ws
 
 import (
-	"bufio"
 	"errors"
-	"net"
-	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
+	"github.com/autobahn-go/autobahn/internal/testpeer"
 	"github.com/autobahn-go/autobahn/ws/internal/serverhooks"
 )
 
@@ -26,24 +23,9 @@ func TestReview15bHeadByteByByteServer(t *testing.T) {
 	head := "GET /echo HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" +
 		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
 		"X-Pad: " + strings.Repeat("p", 4000) + "\r\n\r\n"
-	nc, err := net.Dial("tcp", strings.TrimSuffix(strings.TrimPrefix(u, "ws://"), "/echo"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
-	for i := range len(head) {
-		if _, err := nc.Write([]byte{head[i]}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 101 {
-		t.Fatalf("status %d, want 101", resp.StatusCode)
+	status := testpeer.WriteByByte(t, strings.TrimSuffix(strings.TrimPrefix(u, "ws://"), "/echo"), head)
+	if status != 101 {
+		t.Fatalf("status %d, want 101", status)
 	}
 	// The 101 went out after the last check.
 	if n := checked.Load(); n > 3*int64(len(head)) {

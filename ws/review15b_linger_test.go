@@ -1,53 +1,20 @@
 package ws_test
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"testing"
 	"time"
 
+	"github.com/autobahn-go/autobahn/internal/testpeer"
 	"github.com/autobahn-go/autobahn/ws"
 )
 
 // unreadBody is what a refused request carries that the server does not
 // read.
 var unreadBody = make([]byte, 4<<20)
-
-// sendThenRead sends head and unreadBody, then reads the answer, as a
-// simple HTTP client does (Python's http.client, say): it returns the
-// response's status, or the error that cut it.
-func sendThenRead(addr, head string, cfg *tls.Config) (int, error) {
-	var nc net.Conn
-	var err error
-	if cfg != nil {
-		nc, err = tls.Dial("tcp", addr, cfg)
-	} else {
-		nc, err = net.Dial("tcp", addr)
-	}
-	if err != nil {
-		return 0, err
-	}
-	defer nc.Close()
-	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := io.WriteString(nc, head); err != nil {
-		return 0, err
-	}
-	if _, err := nc.Write(unreadBody); err != nil {
-		return 0, fmt.Errorf("writing the body: %w", err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	_, err = io.ReadAll(resp.Body)
-	return resp.StatusCode, err
-}
 
 // TestReview15bRefusalUnreadInput: a refused handshake gets its answer
 // whatever it sent that the server did not read. ws.Server closed the
@@ -65,7 +32,7 @@ func TestReview15bRefusalUnreadInput(t *testing.T) {
 		t.Helper()
 		failed := 0
 		for i := range 10 {
-			if status, err := sendThenRead(addr, head, cfg); err != nil || status != want {
+			if status, _, err := testpeer.SendUnread(addr, head, unreadBody, cfg); err != nil || status != want {
 				failed++
 				t.Logf("request %d: %d, %v", i, status, err)
 			}

@@ -110,15 +110,7 @@ func TestServePanicContained(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	out := logs.String()
-	for _, v := range []string{"in OnMessage", "in OnOpen", "in OnClose"} {
-		if n := strings.Count(out, "panic=\""+v+"\""); n != 1 {
-			t.Errorf("panic %q logged %d times:\n%s", v, n, out)
-		}
-	}
-	if !strings.Contains(out, "wsconf.(*Panicker).On") {
-		t.Errorf("no stack in the log:\n%s", out)
-	}
+	logs.CheckPanics(t, "OnMessage", "OnOpen", "OnClose")
 }
 
 // TestServePanicCrash: with the connection's Options.PanicCrash, a panic

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/autobahn-go/autobahn/internal/testpeer"
 	"github.com/autobahn-go/autobahn/ws"
 )
 
@@ -30,7 +31,7 @@ func rawUpgrade(addr string) (net.Conn, *bufio.Reader, error) {
 		return nil, nil, err
 	}
 	_ = nc.SetDeadline(time.Now().Add(20 * time.Second))
-	if _, err := io.WriteString(nc, upgradeReq); err != nil {
+	if _, err := io.WriteString(nc, testpeer.UpgradeRequest); err != nil {
 		nc.Close()
 		return nil, nil, err
 	}
@@ -142,7 +143,7 @@ func TestServerShutdownManyConns(t *testing.T) {
 		t.Cleanup(func() { nc.Close() })
 	}
 	for range 3 {
-		stuckPeer(t, addr)
+		testpeer.Stuck(t, addr)
 	}
 	var readers sync.WaitGroup
 	for _, w := range watchers {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"testing"
 
 	"github.com/autobahn-go/autobahn/ws"
 )
@@ -72,4 +73,20 @@ func (l *LogBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// CheckPanics fails t unless the log holds each of the Panicker's panics
+// in callbacks ("OnMessage", ...) exactly once, with the stack that shows
+// the panicking handler's frame.
+func (l *LogBuffer) CheckPanics(t testing.TB, callbacks ...string) {
+	t.Helper()
+	out := l.String()
+	for _, cb := range callbacks {
+		if n := strings.Count(out, "panic=\"in "+cb+"\""); n != 1 {
+			t.Errorf("panic %q logged %d times:\n%s", "in "+cb, n, out)
+		}
+	}
+	if !strings.Contains(out, "wsconf.(*Panicker).On") {
+		t.Errorf("no stack in the log:\n%s", out)
+	}
 }

@@ -1,7 +1,6 @@
 package wsloop_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/autobahn-go/autobahn/eventloop"
+	"github.com/autobahn-go/autobahn/internal/testpeer"
 	"github.com/autobahn-go/autobahn/internal/wsconf"
 	"github.com/autobahn-go/autobahn/ws"
 	"github.com/autobahn-go/autobahn/ws/wsloop"
@@ -30,39 +30,6 @@ func (floodOnAsk) OnMessage(c *ws.Conn, _ ws.Opcode, p []byte) {
 	big := make([]byte, 64<<10)
 	for c.WriteMessage(context.Background(), ws.OpBinary, big) == nil {
 	}
-}
-
-const upgradeReq = "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-
-// stuckPeer completes the handshake, asks for a flood and then reads
-// nothing more: the server's close frame cannot reach it.
-func stuckPeer(t *testing.T, addr string) net.Conn {
-	t.Helper()
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nc.Close() })
-	_ = nc.(*net.TCPConn).SetReadBuffer(16 << 10)
-	if _, err := nc.Write([]byte(upgradeReq)); err != nil {
-		t.Fatal(err)
-	}
-	_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
-	br := bufio.NewReaderSize(nc, 16)
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			t.Fatal(err)
-		}
-		if line == "\r\n" {
-			break
-		}
-	}
-	// A masked text frame "flood" (mask key 0).
-	if _, err := nc.Write([]byte("\x81\x85\x00\x00\x00\x00flood")); err != nil {
-		t.Fatal(err)
-	}
-	return nc
 }
 
 // TestShutdownParallelBounded: 200 clients that answer and 3 peers that
@@ -88,7 +55,7 @@ func TestShutdownParallelBounded(t *testing.T) {
 		}()
 	}
 	for range 3 {
-		stuckPeer(t, addr.String())
+		testpeer.Stuck(t, addr.String())
 	}
 	half, err := net.Dial("tcp", addr.String())
 	if err != nil {
@@ -229,15 +196,7 @@ func TestPanicContained(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	out := logs.String()
-	for _, v := range []string{"in OnMessage", "in OnOpen", "in OnConnect", "in OnClose"} {
-		if n := strings.Count(out, "panic=\""+v+"\""); n != 1 {
-			t.Errorf("panic %q logged %d times:\n%s", v, n, out)
-		}
-	}
-	if !strings.Contains(out, "wsconf.(*Panicker).On") { // the panicking handler's frame
-		t.Errorf("no stack in the log:\n%s", out)
-	}
+	logs.CheckPanics(t, "OnMessage", "OnOpen", "OnConnect", "OnClose")
 }
 
 // TestRefuseGarbageAtOnce: a TLS ClientHello or a bare-LF request gets 400

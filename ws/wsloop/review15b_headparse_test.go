@@ -1,15 +1,13 @@
 package wsloop_test
 
 import (
-	"bufio"
-	"net"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/autobahn-go/autobahn/eventloop"
+	"github.com/autobahn-go/autobahn/internal/testpeer"
 	"github.com/autobahn-go/autobahn/internal/wsconf"
 	"github.com/autobahn-go/autobahn/ws/internal/serverhooks"
 	"github.com/autobahn-go/autobahn/ws/wsloop"
@@ -29,7 +27,7 @@ func TestReview15bHeadByteByByte(t *testing.T) {
 	head := "GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" +
 		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
 		"X-Pad: " + strings.Repeat("p", 4000) + "\r\n\r\n"
-	status := writeByByte(t, addr.String(), head)
+	status := testpeer.WriteByByte(t, addr.String(), head)
 	_ = stop() // no check runs while the count is read
 	if status != http.StatusSwitchingProtocols {
 		t.Fatalf("status %d, want 101", status)
@@ -37,27 +35,4 @@ func TestReview15bHeadByteByByte(t *testing.T) {
 	if n := checked.Load(); n > 3*int64(len(head)) {
 		t.Fatalf("a %d-byte head sent a byte at a time: %d bytes checked", len(head), n)
 	}
-}
-
-// writeByByte sends head to addr one byte per write and returns the
-// answer's status.
-func writeByByte(t *testing.T, addr, head string) int {
-	t.Helper()
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
-	for i := range len(head) {
-		if _, err := nc.Write([]byte{head[i]}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
 }

@@ -1,17 +1,13 @@
 package wsloop_test
 
 import (
-	"bufio"
 	"crypto/tls"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/autobahn-go/autobahn/eventloop"
+	"github.com/autobahn-go/autobahn/internal/testpeer"
 	"github.com/autobahn-go/autobahn/internal/wsconf"
 	"github.com/autobahn-go/autobahn/ws"
 	"github.com/autobahn-go/autobahn/ws/wsloop"
@@ -25,38 +21,6 @@ var zeros = make([]byte, bigBody)
 // requests is how many requests each case sends (without the fix, most
 // of them lost their answer).
 const requests = 10
-
-// postUnread sends head, then a body of bigBody bytes (declared in head),
-// then reads the answer, as a simple HTTP client does (Python's
-// http.client, say): it returns the response's status and body, or the
-// error that cut it.
-func postUnread(addr, head string, cfg *tls.Config) (int, string, error) {
-	var nc net.Conn
-	var err error
-	if cfg != nil {
-		nc, err = tls.Dial("tcp", addr, cfg)
-	} else {
-		nc, err = net.Dial("tcp", addr)
-	}
-	if err != nil {
-		return 0, "", err
-	}
-	defer nc.Close()
-	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := io.WriteString(nc, head); err != nil {
-		return 0, "", err
-	}
-	if _, err := nc.Write(zeros); err != nil {
-		return 0, "", fmt.Errorf("writing the body: %w", err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), err
-}
 
 // TestReview15bHTTPUnreadBody: a request whose body the server does not
 // read (Server.HTTP's answer; a refused upgrade that carries a body) gets
@@ -96,7 +60,7 @@ func TestReview15bHTTPUnreadBody(t *testing.T) {
 			}
 			failed := 0
 			for i := range requests {
-				status, body, err := postUnread(a, tc.head, cfg)
+				status, body, err := testpeer.SendUnread(a, tc.head, zeros, cfg)
 				if err != nil || status != tc.status || !strings.Contains(body, tc.body) {
 					failed++
 					t.Logf("request %d: %d %q, %v", i, status, body, err)
