@@ -162,7 +162,7 @@ maskSSE2_done4:
 	RET
 
 // func maskAVX2(dst *byte, src *byte, n int, key uint32)
-// Requires: AVX, AVX2, SSE2
+// Requires: AVX, AVX2
 TEXT ·maskAVX2(SB), NOSPLIT, $0-28
 	MOVQ         dst+0(FP), AX
 	MOVQ         src+8(FP), DX
@@ -175,14 +175,14 @@ TEXT ·maskAVX2(SB), NOSPLIT, $0-28
 	JAE          maskAVX2_big
 	CMPQ         BX, $0x10
 	JB           maskAVX2_short
-	MOVQ         SI, X0
+	VMOVQ        SI, X0
 	VPBROADCASTQ X0, X0
 	LEAQ         -16(BX), CX
 	MOVQ         CX, CX
 	ANDQ         $0x03, CX
 	SHLQ         $0x03, CX
 	RORQ         CL, SI
-	MOVQ         SI, X1
+	VMOVQ        SI, X1
 	VPBROADCASTQ X1, X1
 	VMOVDQU      (DX), X2
 	VMOVDQU      -16(DX)(BX*1), X3
@@ -247,7 +247,7 @@ maskAVX2_lt2:
 	RET
 
 maskAVX2_big:
-	MOVQ         SI, X0
+	VMOVQ        SI, X0
 	VPBROADCASTQ X0, Y0
 	VMOVDQU      (DX), Y1
 	VPXOR        Y0, Y1, Y1
@@ -259,7 +259,7 @@ maskAVX2_big:
 	ANDQ         $0x03, CX
 	SHLQ         $0x03, CX
 	RORQ         CL, DI
-	MOVQ         DI, X2
+	VMOVQ        DI, X2
 	VPBROADCASTQ X2, Y2
 	VMOVDQA      Y2, Y2
 
@@ -308,7 +308,7 @@ maskAVX2_wide:
 	ANDQ         $0x03, CX
 	SHLQ         $0x03, CX
 	RORQ         CL, SI
-	MOVQ         SI, X0
+	VMOVQ        SI, X0
 	VPBROADCASTQ X0, Y0
 	VMOVDQA      Y0, Y0
 

@@ -165,7 +165,7 @@ func (g *vaesGCM) Seal(dst, nonce, plaintext, additionalData []byte) []byte {
 	if inexactOverlap(out, plaintext) {
 		panic("aesgcm: invalid buffer overlap of output and input")
 	}
-	if inexactOverlap(out, additionalData) {
+	if anyOverlap(out, additionalData) {
 		panic("aesgcm: invalid buffer overlap of output and additional data")
 	}
 	if len(plaintext) <= smallMax && len(additionalData) <= 16 {
@@ -271,7 +271,7 @@ func (g *vaesGCM) Open(dst, nonce, ciphertext, additionalData []byte) ([]byte, e
 	if inexactOverlap(out, ciphertext) {
 		panic("aesgcm: invalid buffer overlap of output and input")
 	}
-	if inexactOverlap(out, additionalData) {
+	if anyOverlap(out, additionalData) {
 		panic("aesgcm: invalid buffer overlap of output and additional data")
 	}
 	if len(ct) <= smallMax && len(additionalData) <= 16 {
@@ -305,6 +305,16 @@ func sliceForAppend(in []byte, n int) (head, tail []byte) {
 // inexactOverlap reports whether x and y share memory at different offsets.
 func inexactOverlap(x, y []byte) bool {
 	if len(x) == 0 || len(y) == 0 || &x[0] == &y[0] {
+		return false
+	}
+	return anyOverlap(x, y)
+}
+
+// anyOverlap reports whether x and y share any memory. The output may not
+// overlap the additional data at all, as for the standard library: Seal
+// writes the ciphertext before it hashes the additional data.
+func anyOverlap(x, y []byte) bool {
+	if len(x) == 0 || len(y) == 0 {
 		return false
 	}
 	xs, ys := uintptr(unsafe.Pointer(&x[0])), uintptr(unsafe.Pointer(&y[0]))
