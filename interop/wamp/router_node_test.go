@@ -44,6 +44,12 @@ func nodeWebSocket(node string) error {
 // missing.
 func jsPeer(t *testing.T, ctx context.Context, cfg map[string]any) *exec.Cmd {
 	t.Helper()
+	return jsPeerScript(t, ctx, "wamp_js.js", cfg)
+}
+
+// jsPeerScript is jsPeer with another script of peers/.
+func jsPeerScript(t *testing.T, ctx context.Context, script string, cfg map[string]any) *exec.Cmd {
+	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
 		skipOrFail(t, "node missing (%v)", err)
@@ -59,7 +65,7 @@ func jsPeer(t *testing.T, ctx context.Context, cfg map[string]any) *exec.Cmd {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.CommandContext(ctx, node, "--experimental-websocket", "--no-warnings", filepath.Join("..", "peers", "wamp_js.js"), string(b))
+	cmd := exec.CommandContext(ctx, node, "--experimental-websocket", "--no-warnings", filepath.Join("..", "peers", script), string(b))
 	cmd.Env = append(os.Environ(), "NODE_PATH="+mods)
 	return cmd
 }
@@ -97,7 +103,7 @@ var jsCoreCases = []string{
 // and over RawSocket with JSON (the one
 // serializer AutobahnJS has there): RPC to a Go callee and to itself with
 // non-ASCII, 2^53 integers and (msgpack, cbor) bytes, progressive results,
-// errors with arguments, cancel (killnowait), caller and publisher
+// errors with arguments, cancel (mode kill), caller and publisher
 // disclosure, prefix and wildcard patterns, exclude_me, acknowledge; a Go
 // subscriber checks what it published.
 func TestRouterJS(t *testing.T) {

@@ -209,10 +209,31 @@ func (p *publication) details(match string) wamp.Dict {
 }
 
 // deliver queues an EVENT of p for sb under the realm's slow-subscriber
-// policy.
+// policy. For a subscriber whose transport sends pre-encoded messages the
+// EVENT is encoded here: one its serializer cannot carry (a NaN or an
+// infinity, which a MessagePack or CBOR publisher may send, for JSON) is
+// dropped, logged and counted as one too large for its transport is
+// (payload_size.go), instead of failing its transport and ending its
+// session. The fan-out (fanout.go) comes here for the subscribers it
+// could not encode for.
 func (rm *realm) deliver(sb *session, subID wamp.ID, p *publication, details wamp.Dict) {
 	ev := &wamp.Event{Subscription: subID, Publication: p.id, Details: details, Args: p.args, Kwargs: p.kwargs, Payload: p.payload}
-	rm.pushEvent(sb, ev, p.size+valueSize(details, 0))
+	if sb.enc == nil {
+		rm.pushEvent(sb, ev, p.size+valueSize(details, 0))
+		return
+	}
+	if sb.q.isClosed() {
+		return // condemned or leaving: nothing to encode for
+	}
+	b, err := sb.enc.AppendMessage(nil, ev)
+	if err != nil {
+		n := sb.dropped.Add(1)
+		rm.r.stats.dropped.Add(1)
+		rm.log.Warn("wamp/router: event dropped: the subscriber's serializer cannot encode it", "session", sb.id,
+			"subscription", subID, "serializer", sb.enc.Name(), "err", err, "dropped_total", n)
+		return
+	}
+	rm.pushEvent(sb, &wamp.Encoded{Message: ev, Serializer: sb.enc, Bytes: b}, len(b))
 }
 
 // pushEvent queues an EVENT (or its encoding, fanout.go) of size for sb

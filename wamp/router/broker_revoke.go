@@ -17,6 +17,10 @@ import (
 // wamp.subscription.on_unsubscribe (and on_delete for the last
 // subscriber) follow. The subscription goes with its last subscriber
 // (unless it keeps an event history). The error is a *RevokeError.
+//
+// Autobahn|Python (22.7) announces subscription_revocation but takes any
+// UNSUBSCRIBED with request 0 for a protocol violation and drops its
+// connection: revoking its subscription ends its session.
 func (r *Router) RemoveSubscriber(realm wamp.URI, subscriptionID, sessionID wamp.ID, reason string) error {
 	rm := r.realms[realm]
 	if rm == nil {

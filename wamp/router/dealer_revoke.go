@@ -26,6 +26,10 @@ const errNoSuchSessionURI wamp.URI = "wamp.error.no_such_session"
 // wamp.error.no_such_session or wamp.error.no_such_registration (the
 // session is not a callee of that registration). It is what the meta
 // procedure wamp.registration.remove_callee does.
+//
+// Give a URI as reason (as the meta procedure requires): the spec allows
+// any text, but Autobahn|Python (22.7) takes a reason that is not a URI
+// for a protocol violation and drops its connection.
 func (r *Router) RemoveCallee(realm wamp.URI, registrationID, sessionID wamp.ID, reason string) error {
 	rm := r.realms[realm]
 	if rm == nil {

@@ -20,8 +20,8 @@ import (
 // In-process subscribers (Pipe) still get an EVENT and a Details map of
 // their own each: their handlers receive the very map and may write into
 // it. So do subscribers over transports that encode none, or over an
-// (f.encs full) uncommon serializer, or when encoding fails (their own
-// transport then fails as it would have).
+// (f.encs full) uncommon serializer, or when encoding fails (realm.deliver
+// then drops and counts the EVENT for those its serializer cannot carry).
 //
 // Allocations per publication and subscription: the Details map, one
 // Event+Encoded and the encoded bytes per serializer; none per subscriber
