@@ -263,7 +263,18 @@ type Negotiated struct {
 // extension the client offers and accepts wins (one per-message extension
 // per connection, since they all use RSV1). It returns the answer header
 // value ("" for none) and the Codec. A malformed header is an error (400).
+// A panic of an Extension's Accept goes on to the caller (Negotiate, a
+// server driver's step, contains it: see Options.PanicCrash).
 func NegotiateExtensions(values []string, exts []Extension) (string, Codec, error) {
+	return negotiateExtensions(values, exts, nil)
+}
+
+// negotiateExtensions is NegotiateExtensions calling each Extension's
+// Accept through accept, if not nil (Negotiate's, which contains a panic).
+func negotiateExtensions(values []string, exts []Extension, accept func(Extension, []ExtensionOffer) (ExtensionOffer, Codec, bool, error)) (string, Codec, error) {
+	if accept == nil {
+		accept = Extension.Accept
+	}
 	if len(exts) == 0 || len(values) == 0 {
 		return "", nil, nil
 	}
@@ -281,7 +292,7 @@ func NegotiateExtensions(values []string, exts []Extension) (string, Codec, erro
 		if len(mine) == 0 {
 			continue
 		}
-		ans, codec, ok, err := e.Accept(mine)
+		ans, codec, ok, err := accept(e, mine)
 		if err != nil {
 			var he *HandshakeError
 			if errors.As(err, &he) {

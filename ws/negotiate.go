@@ -109,7 +109,10 @@ func Negotiate(req *ConnectRequest, h Handler, opts *Options) (Accept, error) {
 		return Accept{}, &HandshakeError{Status: 500, Reason: err.Error()}
 	}
 	if acc.Codec == nil && opts != nil && len(opts.Extensions) > 0 {
-		acc.Extensions, acc.Codec, err = NegotiateExtensions(req.Extensions, opts.Extensions)
+		accept := func(e Extension, offers []ExtensionOffer) (ExtensionOffer, Codec, bool, error) {
+			return acceptExtension(e, offers, req.RemoteAddr(), opts)
+		}
+		acc.Extensions, acc.Codec, err = negotiateExtensions(req.Extensions, opts.Extensions, accept)
 		if err != nil {
 			return Accept{}, err
 		}

@@ -101,10 +101,10 @@ type Options struct {
 	// PanicCrash lets a panic in a Handler method crash the process, as
 	// an unrecovered panic does. By default a server driver (ws.Server,
 	// wshttp, wsloop, the package-level Serve) recovers it: the
-	// connection is closed with 1011 (a panic in OnConnect is answered
-	// with 500), the panic is logged once with its stack on Logger and
-	// counted (Server.Panics; ServePanics for Serve), and the other
-	// connections go on.
+	// connection is closed with 1011 (a panic in OnConnect, or in the
+	// Accept of one of Extensions, is answered with 500), the panic is
+	// logged once with its stack on Logger and counted (Server.Panics;
+	// ServePanics for Serve), and the other connections go on.
 	PanicCrash bool
 
 	complete bool // every default is filled in (by Resolve)

@@ -49,8 +49,8 @@ func contain(v any, c *Conn, h Handler, told bool, o *Options, n *atomic.Int64) 
 	c.shutdown() // closed did not get to it if OnClose panicked
 }
 
-// Panics returns how many Handler panics the server contained (see
-// Options.PanicCrash).
+// Panics returns how many Handler panics the server contained, and
+// panics of an Extension's Accept (see Options.PanicCrash).
 func (s *Server) Panics() int64 { return s.panics.Load() }
 
 // servePanics counts the panics Serve contained.
@@ -70,15 +70,21 @@ func panicked(o *Options, n *atomic.Int64, c *Conn, v any) {
 // logPanic logs a contained panic once, with the stack of the panicking
 // goroutine (a deferred function still runs on it).
 func logPanic(o *Options, remote net.Addr, v any) {
+	logPanicMsg(o, "ws: handler panicked", remote, v)
+}
+
+// logPanicMsg is logPanic with the log's message msg.
+func logPanicMsg(o *Options, msg string, remote net.Addr, v any) {
 	var addr string
 	if remote != nil {
 		addr = remote.String()
 	}
-	o.resolved().Logger.Error("ws: handler panicked", "remote", addr, "panic", v, "stack", string(debug.Stack()))
+	o.resolved().Logger.Error(msg, "remote", addr, "panic", v, "stack", string(debug.Stack()))
 }
 
 // ErrHandlerPanic matches the error of an opening handshake whose
-// OnConnect panicked (it was answered with 500; see Options.PanicCrash).
+// OnConnect, or the Accept of an Extension, panicked (it was answered
+// with 500; see Options.PanicCrash).
 var ErrHandlerPanic = errors.New("ws: handler panicked")
 
 type panicError struct{ HandshakeError }
@@ -107,6 +113,23 @@ func onConnect(req *ConnectRequest, h Handler, opts *Options) (acc Accept, err e
 		}()
 	}
 	return h.OnConnect(req)
+}
+
+// acceptExtension calls e.Accept for a server's handshake (Negotiate): a
+// panic of the user's Extension, like one of OnConnect, becomes a 500
+// answer matching ErrHandlerPanic, logged with its stack (unless
+// Options.PanicCrash), instead of taking down the process.
+func acceptExtension(e Extension, offers []ExtensionOffer, remote net.Addr, opts *Options) (ans ExtensionOffer, codec Codec, ok bool, err error) {
+	if opts == nil || !opts.PanicCrash {
+		defer func() {
+			if v := recover(); v != nil {
+				logPanicMsg(opts, "ws: extension "+e.Name()+" panicked", remote, v)
+				ans, codec, ok = ExtensionOffer{}, nil, false
+				err = &panicError{HandshakeError{Status: 500, Reason: "internal server error"}}
+			}
+		}()
+	}
+	return e.Accept(offers)
 }
 
 // refused counts an opening handshake that a driver outside this package

@@ -21,6 +21,10 @@ import (
 // 1011 (a panic in OnConnect is answered with 500), OnClose is still
 // called once, the panic is logged with its stack on Options.Logger and
 // counted (Panics). Options.PanicCrash restores crashing.
+//
+// Options.MaxConnections counts the handshakes in progress and the open
+// connections. A refused connection does not count while it lingers
+// (up to a second) so that its client reads the answer; Shutdown ends it.
 type Server struct {
 	Handler Handler
 	Options *Options
@@ -34,9 +38,11 @@ type Server struct {
 	mu       sync.Mutex
 	conns    map[*Conn]struct{}
 	pending  map[net.Conn]struct{} // handshakes of Serve and ServeConn
+	refusing map[net.Conn]struct{} // refusals answered or lingering (beginRefusal)
 	admitted int
 	closing  bool
 	lns      map[net.Listener]struct{} // Serve's, closed by Shutdown
+	down     chan struct{}             // closed by Shutdown: ends Serve's back-off
 	wg       sync.WaitGroup
 
 	panics atomic.Int64
@@ -203,7 +209,9 @@ func (s *Server) own(c *Conn, release func()) (end func()) {
 }
 
 // Shutdown refuses new connections, drops the handshakes in progress and
-// sends every open connection its close frame (StatusGoingAway) at once,
+// the refused connections still lingering (their answer written), ends
+// Serve's back-off after an Accept error, and sends every open connection
+// its close frame (StatusGoingAway) at once,
 // then waits for the replies under one deadline for all: Options.
 // CloseTimeout from the call, or ctx's if sooner. Connections still open
 // then are dropped (1006 for their peer: a peer that reads nothing cannot
@@ -213,7 +221,12 @@ func (s *Server) own(c *Conn, release func()) (end func()) {
 func (s *Server) Shutdown(ctx context.Context) error {
 	o := s.options()
 	s.mu.Lock()
-	s.closing = true
+	if !s.closing {
+		s.closing = true
+		if s.down != nil {
+			close(s.down)
+		}
+	}
 	for ln := range s.lns {
 		_ = ln.Close() // Serve returns ErrClosed
 	}
@@ -226,6 +239,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	// still get its close frame, not a reset (handshaken), and the
 	// deadline is set under s.mu, which orders it with handshaken's.
 	for nc := range s.pending {
+		_ = nc.SetDeadline(time.Unix(1, 0))
+	}
+	// Refusals, answered or lingering, end at once too (refusalDeadline),
+	// and are waited for: none outlives Shutdown.
+	for nc := range s.refusing {
 		_ = nc.SetDeadline(time.Unix(1, 0))
 	}
 	s.mu.Unlock()
@@ -278,6 +296,10 @@ func (s *Server) Serve(ln net.Listener) error {
 		s.lns = make(map[net.Listener]struct{})
 	}
 	s.lns[ln] = struct{}{}
+	if s.down == nil {
+		s.down = make(chan struct{})
+	}
+	down := s.down
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
@@ -296,42 +318,79 @@ func (s *Server) Serve(ln net.Listener) error {
 			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() || acceptretry.Transient(err) {
-				// Out of fds and the like: back off as net/http does.
+				// Out of fds and the like: back off as net/http does,
+				// but no longer than until Shutdown.
 				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-				time.Sleep(delay)
+				t := time.NewTimer(delay)
+				select {
+				case <-t.C:
+				case <-down:
+					t.Stop()
+					return ErrClosed
+				}
 				continue
 			}
 			return err
 		}
 		delay = 0
-		go s.accept(nc)
+		s.accept(nc)
 	}
 }
 
+// accept admits nc, which Serve accepted, or begins its refusal, on
+// Serve's goroutine (so that from then on Shutdown ends it and waits for
+// it), and goes on on a goroutine of its own.
 func (s *Server) accept(nc net.Conn) {
 	release, err := s.admit(nc)
 	if err != nil {
-		s.refuse(nc, err)
+		end, ok := s.beginRefusal(nc, false)
+		if !ok {
+			_ = nc.Close() // shutting down: not answered
+			return
+		}
+		s.Metrics.Rejected(503)
+		go func() {
+			defer end()
+			s.answerRefusal(nc, err)
+		}()
 		return
 	}
+	go s.handshake(nc, release)
+}
+
+// handshake serves nc, admitted by accept (release), from its handshake.
+func (s *Server) handshake(nc net.Conn, release func()) {
 	c, err := upgradeConn(context.Background(), nc, s.Handler, s.opts, s)
 	s.handshaken(nc)
 	if err != nil {
 		s.countPanic(err)
-		release() // a refused connection lingers without its slot
-		s.closeRefused(nc, err)
+		s.closeRefused(nc, err, false, release)
 		return
 	}
 	s.start(c, release)
 }
 
-// refuse answers nc, not admitted for err, with 503 and closes it. The
-// answer is bounded by the handshake timeout: on a TLS connection the
-// write first runs the TLS handshake, which a client that sends nothing
-// would otherwise hold (a goroutine and an fd) forever.
+// refuse answers nc, which ServeConn did not admit for err, with 503
+// and closes it.
 func (s *Server) refuse(nc net.Conn, err error) {
 	s.Metrics.Rejected(503)
-	_ = nc.SetDeadline(time.Now().Add(s.options().HandshakeTimeout))
+	end, _ := s.beginRefusal(nc, true)
+	defer end()
+	s.answerRefusal(nc, err)
+}
+
+// answerRefusal writes nc's 503 for err, its refusal begun
+// (beginRefusal), and closes it. The answer is bounded by the handshake
+// timeout, the default one if that is off (a refusal holds no slot: only
+// its time bounds it): on a TLS connection the write first runs the TLS
+// handshake, which a client that sends nothing would otherwise hold (a
+// goroutine and an fd) forever.
+func (s *Server) answerRefusal(nc net.Conn, err error) {
+	timeout := s.options().HandshakeTimeout
+	if timeout <= 0 {
+		timeout = DefaultHandshakeTimeout
+	}
+	s.refusalDeadline(nc, time.Now().Add(timeout), false)
 	if _, err := nc.Write(AppendReject(nil, 503, err.Error(), nil)); err != nil {
 		_ = nc.Close()
 		return
@@ -354,7 +413,7 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 	s.handshaken(nc)
 	if err != nil {
 		s.countPanic(err)
-		s.closeRefused(nc, err)
+		s.closeRefused(nc, err, true, release)
 		return
 	}
 	s.run(ctx, c)
@@ -374,8 +433,8 @@ func UpgradeConn(ctx context.Context, nc net.Conn, h Handler, opts *Options) (*C
 // replace the deadline of a Shutdown that came first (armHandshake).
 func upgradeConn(ctx context.Context, nc net.Conn, h Handler, opts *Options, s *Server) (*Conn, error) {
 	o := opts.resolved()
-	deadline := time.Now().Add(o.HandshakeTimeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+	deadline := handshakeDeadline(o)
+	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
 		deadline = d
 	}
 	var m *wsmetrics.Set
@@ -457,6 +516,16 @@ func upgradeConn(ctx context.Context, nc net.Conn, h Handler, opts *Options, s *
 	handshook()
 	_ = nc.SetDeadline(time.Time{})
 	return NewConn(nc, RoleServer, buf[n:], acc.Negotiated(), o), nil
+}
+
+// handshakeDeadline is the deadline of a handshake starting now under o,
+// resolved: none (the zero time) if its HandshakeTimeout is off
+// (negative, resolved to 0).
+func handshakeDeadline(o *Options) time.Time {
+	if o.HandshakeTimeout <= 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(o.HandshakeTimeout)
 }
 
 // requestPool holds the Requests of UpgradeConn, for their Header.

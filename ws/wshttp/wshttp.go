@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/autobahn-go/autobahn/ws"
@@ -35,12 +36,20 @@ func Handler(s *ws.Server) http.Handler {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
+		started := false
+		defer func() {
+			if !started {
+				// Also when OnConnect panics under Options.PanicCrash,
+				// which net/http recovers: the slot is not lost.
+				release()
+			}
+		}()
 		c, err := accept(w, r, s.Handler, opts)
 		if err != nil {
 			serverhooks.Refused(s, err) // counted: the status, an OnConnect panic
-			release()
 			return
 		}
+		started = true
 		serverhooks.Start(s, c, release)
 	})
 }
@@ -60,12 +69,18 @@ func AcceptConn(s *ws.Server, w http.ResponseWriter, r *http.Request, opts *ws.O
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return nil, nil, err
 	}
+	owned := false
+	defer func() {
+		if !owned {
+			release() // also when an Extension panics under opts.PanicCrash
+		}
+	}()
 	c, err = accept(w, r, ws.BaseHandler{}, opts)
 	if err != nil {
 		serverhooks.Refused(s, err)
-		release()
 		return nil, nil, err
 	}
+	owned = true
 	return c, serverhooks.Own(s, c, release), nil
 }
 
@@ -91,8 +106,11 @@ func accept(w http.ResponseWriter, r *http.Request, h ws.Handler, opts *ws.Optio
 		return nil, fail(w, r, err)
 	}
 	var remote net.Addr
-	if addr, err := net.ResolveTCPAddr("tcp", r.RemoteAddr); err == nil {
-		remote = addr // a literal ip:port, no lookup
+	// Only a literal ip:port: a middleware may have put a client's
+	// X-Forwarded-For here, and a name is not looked up on the request's
+	// path (net.ResolveTCPAddr would).
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		remote = net.TCPAddrFromAddrPort(ap)
 	}
 	req := ws.NewHTTPConnectRequest(r.RequestURI, r.Host, r.Header, remote)
 	acc, err := ws.Negotiate(req, h, opts)
