@@ -38,11 +38,12 @@ type wampServer struct {
 	log   *slog.Logger
 	realm string
 
-	rawLn  net.Listener
-	ctx    context.Context // ends RawSocket handshakes under way at close
-	cancel context.CancelFunc
-	wg     sync.WaitGroup // the RawSocket accept loop and handshakes
-	closed sync.Once
+	rawLn     net.Listener
+	rawFailed <-chan error    // the RawSocket accept loop's end (acceptRawSocket)
+	ctx       context.Context // ends RawSocket handshakes under way at close
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup // the RawSocket accept loop and handshakes
+	closed    sync.Once
 
 	fabric joinedFabric // --nats: left before the router closes, closed after
 }
@@ -141,7 +142,7 @@ func (w *wampServer) listenRawSocket(addr string) (net.Addr, error) {
 		// refused in the handshake (CodeMaxConnections).
 		opts.Admit = admitUpTo(ws.MaxConnections)
 	}
-	acceptRawSocket(w.ctx, ln, &w.wg, w.log, opts, w.r.Attach)
+	w.rawFailed = acceptRawSocket(w.ctx, ln, &w.wg, w.log, opts, w.r.Attach)
 	return ln.Addr(), nil
 }
 
@@ -173,8 +174,10 @@ func rawMaxLen(n int64) int {
 // wg, then attach. A failed Accept that may pass (EMFILE, ENFILE:
 // descriptors run out under load) is logged and retried after a back-off
 // of up to a second, as net/http's Serve does; any other error but the
-// listener's close ends the loop, logged.
-func acceptRawSocket(ctx context.Context, ln net.Listener, wg *sync.WaitGroup, log *slog.Logger, opts rawsocket.ServerOptions, attach func(wamp.Transport) error) {
+// listener's close ends the loop, logged, and is sent on the channel
+// returned (buffered; nothing else is).
+func acceptRawSocket(ctx context.Context, ln net.Listener, wg *sync.WaitGroup, log *slog.Logger, opts rawsocket.ServerOptions, attach func(wamp.Transport) error) <-chan error {
+	failed := make(chan error, 1)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -187,6 +190,7 @@ func acceptRawSocket(ctx context.Context, ln net.Listener, wg *sync.WaitGroup, l
 				}
 				if !acceptretry.Transient(err) {
 					log.Error("rawsocket accept failed: no more connections", "addr", ln.Addr().String(), "err", err)
+					failed <- err
 					return
 				}
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
@@ -214,6 +218,7 @@ func acceptRawSocket(ctx context.Context, ln net.Listener, wg *sync.WaitGroup, l
 			}()
 		}
 	}()
+	return failed
 }
 
 // announce prints where clients join.

@@ -178,12 +178,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, ext 
 
 	// The same handler on the event loop: one line differs.
 	// In a prefork child the loop's sockets share the port (SO_REUSEPORT).
-	// --max-conns bounds each server on its own: beside --driver std
-	// (--loop-addr), wsrv and lsrv each admit that many. Each admits in
-	// its driver, before the handshake answer, and wsloop.Server takes no
-	// admission from outside (a shared bound needs one there).
 	lsrv := &wsloop.Server{Handler: wampSrv.loopHandler(echoHandler{log: logger}), Options: opts,
 		Config: eventloop.Config{ReusePort: child}, Metrics: metrics}
+	if f.driver == "std" {
+		// --max-conns bounds the process: beside net/http (--loop-addr)
+		// the loop admits under wsrv's bound too, so the two count
+		// together (wsrv.Shutdown then waits for the loop's connections
+		// as well; both shut down together below).
+		lsrv.Admit = wsloop.AdmitWith(wsrv)
+	}
 	loopScheme := "ws"
 	if f.driver == "loop" {
 		lsrv.HTTP = loopHTTP(mux, tlsCfg != nil) // the page, /metrics and /healthz on the loop's port (serve_loophttp.go)
@@ -246,13 +249,36 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, ext 
 	if err := prefork.Ready(); err != nil { // a prefork child serves now
 		logger.Warn("prefork: ready", "err", err)
 	}
+	// A server that ends before ctx does (its listener failed, say) ends
+	// serve: the others shut down as on SIGTERM, and serve returns its
+	// error (exit status 1), rather than running on without it.
+	var early error
+	var lErrc, mErrc chan error // nil (never ready) for a server that does not run
+	if loopOn {
+		lErrc = lerrc
+	}
+	if msrv != nil {
+		mErrc = msrv.errc
+	}
 	select {
-	case err := <-errc:
-		return err
 	case <-ctx.Done():
+	case err := <-errc:
+		early = fmt.Errorf("serve: %s stopped: %w", f.addr, orStopped(err))
+		errc <- http.ErrServerClosed // read again below
+	case err := <-lErrc:
+		early = fmt.Errorf("serve: the event loop stopped: %w", orStopped(err))
+		lerrc <- nil
+	case err := <-mErrc:
+		early = fmt.Errorf("serve: --metrics-addr stopped: %w", orStopped(err))
+		mErrc <- http.ErrServerClosed
+	case err := <-wampSrv.rawFailed: // nil without --rawsocket-addr
+		early = fmt.Errorf("serve: --rawsocket-addr stopped: %w", err)
 	}
 	if ln == nil {
 		errc <- http.ErrServerClosed // no HTTP listener (--driver loop)
+	}
+	if early != nil {
+		logger.Error("a listener failed: shutting down", "err", early)
 	}
 	logger.Info("shutting down")
 	hc.stopping.Store(true) // /healthz: 503 from now on
@@ -294,5 +320,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, ext 
 	if msrv != nil {
 		err = errors.Join(err, msrv.wait())
 	}
-	return errors.Join(err, <-lerrc)
+	return errors.Join(early, err, <-lerrc)
+}
+
+// errStopped: a server ended without an error, before serve stopped it.
+var errStopped = errors.New("stopped unasked")
+
+// orStopped is err, or errStopped for nil.
+func orStopped(err error) error {
+	if err == nil {
+		return errStopped
+	}
+	return err
 }

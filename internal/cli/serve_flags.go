@@ -61,7 +61,8 @@ Serves, in the foreground until SIGINT or SIGTERM (then every WebSocket
 gets close code 1001 and the exit status is 0; a WAMP session gets GOODBYE
 wamp.close.system_shutdown first, and once it answered, its WebSocket
 closes normally, 1000; no daemonizing, suits systemd's Type=simple;
-SIGHUP reads --tls-cert again), on --addr:
+SIGHUP reads --tls-cert again; a listener that fails for good stops serve
+the same way, with exit status 1), on --addr:
   /echo    WebSocket echo (every message sent back as it came)
   /ws      a WAMP router, realm --realm, anonymous (JSON, MessagePack, CBOR)
   /        a demo page;  /healthz  {"status":"ok","pid":N} (503 once stopping)
@@ -110,7 +111,7 @@ func parseServeFlags(args []string, stdout io.Writer, ext Extension) (*serveFlag
 	fs.IntVar(&f.deflateServerBits, "deflate-server-window-bits", 0, "permessage-deflate: the server's window, 8-15 bits (0: 15); memory per connection")
 	fs.IntVar(&f.deflateClientBits, "deflate-client-window-bits", 0, "permessage-deflate: the window asked of clients, 8-15 bits (0: 15)")
 	fs.BoolVar(&f.deflateNoClientCtx, "deflate-client-no-context-takeover", false, "permessage-deflate: ask clients to compress every message on its own (saves the server's window)")
-	fs.IntVar(&f.maxConns, "max-conns", 0, "open WebSocket connections (echo and WAMP) per process; more are answered 503 (0: no limit). With --driver std and --loop-addr the bound is per server: net/http's port and the loop's each allow this many; --rawsocket-addr allows this many RawSocket sessions apart (more are refused with the handshake's code 4)")
+	fs.IntVar(&f.maxConns, "max-conns", 0, "open WebSocket connections (echo and WAMP) per process, on all its ports together; more are answered 503 (0: no limit). --rawsocket-addr allows this many RawSocket sessions apart (more are refused with the handshake's code 4)")
 	fs.Int64Var(&f.maxMessage, "max-message", 0, "largest message in bytes, else close 1009 (0: 16 MiB; negative: no limit); RawSocket announces the largest power of two not above it (512 at least)")
 	fs.Int64Var(&f.maxFrame, "max-frame", 0, "largest frame payload in bytes (0: 16 MiB; negative: no limit)")
 	fs.DurationVar(&f.handshakeTimeout, "handshake-timeout", 0, "opening handshake bound (0: 10s)")
@@ -329,12 +330,21 @@ func checkAddrFree(addr string) error {
 
 // listenTCP listens on addr; in a prefork child with SO_REUSEPORT, beside
 // its siblings.
-func listenTCP(addr string) (net.Listener, error) {
+func listenTCP(addr string) (ln net.Listener, err error) {
 	if _, child := prefork.Child(); child {
-		return prefork.Listen("tcp", addr)
+		ln, err = prefork.Listen("tcp", addr)
+	} else {
+		ln, err = net.Listen("tcp", addr)
 	}
-	return net.Listen("tcp", addr)
+	if err == nil && listenHook != nil {
+		ln = listenHook(ln)
+	}
+	return ln, err
 }
+
+// listenHook, if set (by a test), wraps every listener listenTCP opens:
+// a test makes one fail.
+var listenHook func(net.Listener) net.Listener
 
 // tlsConfig serves --tls-cert and --tls-key: HTTP/1.1 only (a WebSocket
 // upgrade needs it), TLS 1.2 or later, the key pair reloaded when either

@@ -104,8 +104,11 @@ func (cl *Client) DialWith(ctx context.Context, rawURL string, h ws.Handler, opt
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, o.HandshakeTimeout)
-	defer cancel()
+	if o.HandshakeTimeout > 0 { // negative (resolved 0): no bound but ctx
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.HandshakeTimeout)
+		defer cancel()
+	}
 	done := make(chan error, 1)
 	c := &conn{x: &connExtra{h: h, hs: &handshake{key: key, request: req, done: done, tls: tlsCfg}}}
 	ec, err := cl.loop.DialWith(ctx, "tcp", addr, eventloop.DialOptions{LocalAddr: opt.LocalAddr, Value: c})

@@ -134,7 +134,9 @@
 // write watermarks, slow-reader policy and idle timeout (off unless set
 // while keepalive is on, which drops a silent peer sooner). A connection
 // counts toward MaxConnections once its request head is in; until then
-// Server.MaxPendingHandshakes bounds it (default 4096). What cannot be an
+// Server.MaxPendingHandshakes bounds it (default 4096). Server.Admit
+// adds a bound of the caller's, such as one shared with a ws.Server on
+// net/http (AdmitWith). What cannot be an
 // HTTP/1.1 request (a TLS ClientHello, a bare-LF or HTTP/1.0 request) is
 // answered with 400 and closed at once.
 //

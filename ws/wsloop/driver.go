@@ -48,6 +48,7 @@ func loopConfig(cfg eventloop.Config, o *ws.Options) eventloop.Config {
 type handshake struct {
 	pending  bool        // server: held by Server.enterPending
 	admitted bool        // server: holds a connection slot (Server.admit), once the head is in
+	admit    func()      // server: Server.Admit's release, with admitted
 	key      string      // client: Sec-WebSocket-Key
 	request  []byte      // client: the request to send
 	done     chan error  // client: the outcome, for Dial
@@ -55,6 +56,7 @@ type handshake struct {
 	tls      *tls.Config // client: wss
 	ext      connExtra   // server: a ws:// connection's conn.x during the handshake (ext.hs is this)
 	linger   int         // server: after an HTTP answer, the input still to discard (lingerHTTP)
+	refused  bool        // server: refused before its head (Server.enterPending), lingering: one of Server.refusing
 	checked  int         // server: the request head's bytes parsed so far (incomplete)
 }
 
@@ -125,16 +127,13 @@ func (d *driver) OnOpen(ec *eventloop.Conn) {
 		}
 		ec.SetContext(c)
 		if err := d.srv.enterPending(c); err != nil {
-			d.srv.Metrics.Rejected(503)
-			if d.tls == nil { // no plaintext answer to a TLS client
-				_, _ = ec.Write(ws.AppendReject(nil, 503, err.Error(), nil))
-			}
-			d.dropHandshake(c)
-			_ = ec.Close()
+			d.refuseEarly(c, err)
 			return
 		}
 		c.hs().pending = true
-		_ = ec.SetDeadline(time.Now().Add(d.opts.HandshakeTimeout))
+		if t := d.opts.HandshakeTimeout; t > 0 { // negative (resolved 0): no bound
+			_ = ec.SetDeadline(time.Now().Add(t))
+		}
 		if d.tls != nil {
 			d.startTLS(c, false, d.tls)
 		}
@@ -148,6 +147,27 @@ func (d *driver) OnOpen(ec *eventloop.Conn) {
 	if _, err := ec.Write(c.hs().request); err != nil {
 		c.dialed(err)
 	}
+}
+
+// refuseEarly answers c, accepted and refused before its request head
+// (enterPending's err), with 503 and closes it. It lingers (lingerHTTP),
+// up to maxRefusalLingers such connections at once: the request may be
+// in or on its way, and closing with it unread would reset the
+// connection, which can destroy the answer. A TLS client gets no
+// plaintext answer.
+func (d *driver) refuseEarly(c *conn, err error) {
+	d.srv.Metrics.Rejected(503)
+	if d.tls == nil {
+		_, _ = c.ec.Write(ws.AppendReject(nil, 503, err.Error(), nil))
+		if d.srv.refusing.Add(1) <= maxRefusalLingers {
+			c.hs().refused = true
+			d.closeHTTP(c)
+			return
+		}
+		d.srv.refusing.Add(-1)
+	}
+	d.dropHandshake(c)
+	_ = c.ec.Close()
 }
 
 func (d *driver) OnData(ec *eventloop.Conn, in []byte) int {
@@ -231,6 +251,9 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 		}
 		if err == nil {
 			err = d.srv.admit()
+			if err == nil {
+				hs.admit, err = d.srv.admitAlso()
+			}
 			hs.admitted = err == nil
 			if err != nil {
 				err = &ws.HandshakeError{Status: 503, Reason: err.Error()}
@@ -265,6 +288,7 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 	_ = c.ec.SetDeadline(time.Time{})
 	c.p = ws.NewPushConn(c, ws.RoleServer, acc.Negotiated(), d.opts, d.bounds)
 	c.wsConn().SetMetrics(d.srv.Metrics)
+	d.srv.keepAdmit(c, hs.admit)
 	d.srv.track(c)
 	return n, nil
 }
@@ -344,10 +368,14 @@ func (d *driver) closeHTTP(c *conn) {
 }
 
 // Bounds of a server's lingering close after an HTTP answer: the input it
-// discards, and for how long (or Options.CloseTimeout if shorter).
+// discards, and for how long (or Options.CloseTimeout if shorter); and how
+// many connections refused before their head (past MaxPendingHandshakes,
+// or during Shutdown) linger at once, apart from that bound: more are
+// closed at once, their 503 at the mercy of a reset.
 const (
-	httpLingerBytes = 8 << 20
-	httpLingerTime  = time.Second
+	httpLingerBytes   = 8 << 20
+	httpLingerTime    = time.Second
+	maxRefusalLingers = 256
 )
 
 // lingerHTTP ends a server's HTTP exchange on c without destroying its
@@ -366,14 +394,19 @@ func (d *driver) lingerHTTP(c *conn) {
 	}
 	if hs.admitted {
 		hs.admitted = false
-		d.srv.release()
+		d.srv.releaseAll(hs.admit)
+		hs.admit = nil
 	}
 	if c.ec.CloseWrite() != nil {
 		d.fail(c)
 		return
 	}
 	hs.linger = httpLingerBytes
-	_ = c.ec.SetDeadline(time.Now().Add(min(d.opts.CloseTimeout, httpLingerTime)))
+	t := httpLingerTime
+	if ct := d.opts.CloseTimeout; ct > 0 { // negative (resolved 0): no bound
+		t = min(t, ct)
+	}
+	_ = c.ec.SetDeadline(time.Now().Add(t))
 }
 
 // lingering reports whether c discards its input after an HTTP answer.
@@ -435,8 +468,11 @@ func (d *driver) endHandshake(c *conn) {
 		if hs.pending {
 			d.srv.leavePending(c)
 		}
+		if hs.refused {
+			d.srv.refusing.Add(-1)
+		}
 		if hs.admitted {
-			d.srv.release()
+			d.srv.releaseAll(hs.admit)
 		}
 	}
 	d.dropHandshake(c)

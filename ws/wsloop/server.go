@@ -12,6 +12,7 @@ import (
 	"github.com/autobahn-go/autobahn/eventloop"
 	"github.com/autobahn-go/autobahn/internal/chunked"
 	"github.com/autobahn-go/autobahn/ws"
+	"github.com/autobahn-go/autobahn/ws/internal/serverhooks"
 	"github.com/autobahn-go/autobahn/ws/wsmetrics"
 )
 
@@ -33,7 +34,9 @@ type Server struct {
 	Config eventloop.Config
 	// MaxPendingHandshakes bounds the connections whose request head has
 	// not fully arrived (0: DefaultMaxPendingHandshakes; negative: no
-	// bound); more are answered with 503. Options.MaxConnections counts a
+	// bound); more are answered with 503, as during Shutdown, and the
+	// answer lingers as HTTP's does (up to 256 such connections at once;
+	// more are closed once it is queued). Options.MaxConnections counts a
 	// connection only once its request head is in, so that clients slow to
 	// send it cannot take the slots of real ones; this bounds them apart.
 	MaxPendingHandshakes int
@@ -64,6 +67,14 @@ type Server struct {
 	// connection, which can destroy the response). Such a request does not
 	// count toward Options.MaxConnections.
 	HTTP func(r *ws.Request) HTTPResponse
+	// Admit, if set, is asked for every WebSocket upgrade once its request
+	// head is in and Options.MaxConnections has a slot for it, before the
+	// answer: an error refuses the upgrade with 503 (the error's text its
+	// reason). Otherwise release, if not nil, is called once, when the
+	// connection has ended or its handshake failed. A bound that this
+	// server shares with others goes here; AdmitWith shares a ws.Server's.
+	// It is called on a loop and must not block.
+	Admit func() (release func(), err error)
 
 	once    sync.Once
 	loop    *eventloop.Loop
@@ -73,10 +84,14 @@ type Server struct {
 	conns   chunked.Slice[*conn] // open connections, each holding a slot (admit); conn.slot is the index + 1
 	pending map[*conn]struct{}   // request head not in yet
 	slots   int                  // admitted: request head in, or open
+	admits  map[*conn]func()     // the Admit releases of open connections
 	closing bool
 	wg      sync.WaitGroup // pending and admitted connections
 	panics  atomic.Int64
-	maxPend int
+	// refusing counts the connections refused before their request head
+	// that linger (maxRefusalLingers).
+	refusing atomic.Int64
+	maxPend  int
 }
 
 // DefaultMaxPendingHandshakes is the default of
@@ -175,11 +190,12 @@ func (s *Server) Stats() eventloop.Stats {
 	return s.loop.Stats()
 }
 
-// Shutdown stops accepting, drops the handshakes in progress, queues
-// every open connection's close frame (StatusGoingAway) at once, then
-// waits for the replies under one deadline for all: Options.CloseTimeout
-// from the call, or ctx's if sooner. Then it stops the loops (Run
-// returns), dropping the connections still open (a peer that reads
+// Shutdown refuses new connections (503, until the loops stop), drops
+// the handshakes in progress, queues every open connection's close frame
+// (StatusGoingAway) at once, then waits for the replies under one
+// deadline for all: Options.CloseTimeout from the call, or ctx's if
+// sooner. Then it stops the loops (Run returns), dropping the
+// connections still open (a peer that reads
 // nothing cannot hold the others or the process). It returns nil if the
 // loops stopped cleanly, or ctx.Err() if ctx ended first; either way
 // every connection has ended (OnClose was called) when it returns.
@@ -284,6 +300,44 @@ func (s *Server) release() {
 	s.wg.Done()
 }
 
+// admitAlso asks Admit, if set, for a connection that admit let in; its
+// release (nil: none) goes with the slot, which a refusal (or a panic of
+// Admit) gives back at once.
+func (s *Server) admitAlso() (adm func(), err error) {
+	if s.Admit == nil {
+		return nil, nil
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			s.release()
+		}
+	}()
+	adm, err = s.Admit()
+	ok = err == nil
+	if !ok {
+		adm = nil
+	}
+	return adm, err
+}
+
+// releaseAll gives back admit's slot and adm, Admit's release.
+func (s *Server) releaseAll(adm func()) {
+	if adm != nil {
+		adm()
+	}
+	s.release()
+}
+
+// AdmitWith returns a Server.Admit that admits connections under s's
+// Options.MaxConnections, as s admits its own (ws/wshttp's too): one bound
+// for the connections of both servers. After s.Shutdown it refuses (503),
+// and s.Shutdown waits for the connections it admitted, as for its own,
+// under its deadline: shut both servers down together.
+func AdmitWith(s *ws.Server) func() (release func(), err error) {
+	return func() (func(), error) { return serverhooks.Admit(s) }
+}
+
 // track adds an open connection, which holds a slot (Shutdown closes it);
 // untrack removes it and frees its slot.
 func (s *Server) track(c *conn) {
@@ -303,15 +357,33 @@ func (s *Server) track(c *conn) {
 func (s *Server) untrack(c *conn) {
 	s.mu.Lock()
 	i := int(c.slot) - 1
+	var adm func()
 	if i >= 0 {
 		last := s.conns.Pop()
 		if last != c {
 			*s.conns.At(i), last.slot = last, c.slot
 		}
 		c.slot = 0
+		if adm = s.admits[c]; adm != nil {
+			delete(s.admits, c)
+		}
 	}
 	s.mu.Unlock()
 	if i >= 0 {
-		s.release()
+		s.releaseAll(adm)
 	}
+}
+
+// keepAdmit holds adm, Admit's release, for c, which track tracks next:
+// untrack calls it.
+func (s *Server) keepAdmit(c *conn, adm func()) {
+	if adm == nil {
+		return
+	}
+	s.mu.Lock()
+	if s.admits == nil {
+		s.admits = map[*conn]func(){}
+	}
+	s.admits[c] = adm
+	s.mu.Unlock()
 }
