@@ -53,7 +53,7 @@ func (s *Session) roundTrip(ctx context.Context, id wamp.ID, m wamp.Message, ins
 	case a := <-p.ch:
 		p.recycle()
 		return a, errorOf(a)
-	case <-s.done:
+	case <-s.ending:
 		if s.taken(id, p) { // answered before the session ended
 			a := <-p.ch
 			p.recycle()

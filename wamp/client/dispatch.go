@@ -133,6 +133,7 @@ func (s *Session) dispatch(m wamp.Message) bool {
 				s.mu.Unlock()
 				reason, _ := m.Details["reason"].(string)
 				for _, sub := range revoked {
+					sub.off.Store(true)
 					sub.rev.revoke(reason) // revocation.go
 				}
 			}
@@ -166,8 +167,11 @@ func (s *Session) dispatch(m wamp.Message) bool {
 		}
 		s.mu.Unlock()
 		for _, sub := range handlers {
-			h := sub.handler
-			if !s.queueEvent(func() { h(m) }) {
+			if !s.queueEvent(func() {
+				if !sub.off.Load() { // not unsubscribed or revoked since
+					sub.handler(m)
+				}
+			}) {
 				s.log.Warn("wamp/client: event queue full, closing the session", "limit", s.evLimit)
 				s.shutdown(ErrEventQueueFull)
 				return true

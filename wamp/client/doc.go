@@ -53,8 +53,13 @@
 // What a handler (event, invocation, OnProgress, Component's OnJoin) may
 // call: every Session method but Wait. It may Call, Publish, Subscribe …
 // and wait for the answer (the reader never waits for a handler), and it
-// may Close or Leave the session: Close returns at once, Leave once the
-// router's GOODBYE came (or its ctx ended); neither waits for handlers.
+// may Close or Leave the session: Close returns once the transport is
+// closed (a WebSocket's closing handshake, bounded by its CloseTimeout),
+// Leave once the router's GOODBYE came (or its ctx ended) and the
+// transport is closed; neither waits for handlers. Requests that wait for
+// answers fail as soon as the session starts to end, with an error
+// matching ErrSessionClosed (and the transport's error when the transport
+// failed), not once the transport is closed.
 // Wait waits until the session has ended and no handler runs any more, so
 // from a handler it would wait for itself (until its ctx ends). To stop
 // and then release what handlers use:

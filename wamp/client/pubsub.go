@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/autobahn-go/autobahn/wamp"
 )
@@ -23,6 +24,9 @@ type Subscription struct {
 	Topic   wamp.URI
 	handler EventHandler
 	rev     revocation // the router's revocation (revocation.go)
+	// off is set by Unsubscribe and the router's revocation: the events
+	// still waiting in the event queue are not handed to handler.
+	off atomic.Bool
 }
 
 // Subscribe subscribes h to topic.
@@ -116,7 +120,7 @@ func (s *Session) Subscribe(ctx context.Context, topic wamp.URI, h EventHandler,
 		// Subscribe again once the router has ended the subscription.
 		select {
 		case <-doomed:
-		case <-s.done:
+		case <-s.ending:
 			return nil, s.closedErr()
 		case <-ctx.Done():
 			return nil, ctx.Err()
@@ -186,8 +190,10 @@ func (s *Session) unsubscribe(ctx context.Context, sid wamp.ID) error {
 }
 
 // Unsubscribe removes sub; the router is told when no other Subscription
-// of this session shares its ID.
+// of this session shares its ID. Its handler does not start again once
+// Unsubscribe is called, not even for events received before.
 func (s *Session) Unsubscribe(ctx context.Context, sub *Subscription) error {
+	sub.off.Store(true)
 	s.mu.Lock()
 	list := s.subs[sub.ID]
 	for i, x := range list {

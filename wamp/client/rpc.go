@@ -92,7 +92,7 @@ func (s *Session) Call(ctx context.Context, procedure wamp.URI, args wamp.List, 
 			return s.callAnswer(p, a, progWake != nil)
 		case <-progWake:
 			s.runProgress(p)
-		case <-s.done:
+		case <-s.ending:
 			if s.taken(id, p) { // answered before the session ended
 				return s.callAnswer(p, <-p.ch, progWake != nil)
 			}

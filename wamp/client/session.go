@@ -121,7 +121,13 @@ type Session struct {
 	evLimit int           // 0: no limit
 	evWake  chan struct{} // buffered 1: the queue is not empty
 
-	done chan struct{} // closed when the session has ended
+	// ending is closed as soon as the session starts to end (s.err is
+	// set): requests waiting for answers fail then, not once the
+	// transport's Close returns (a WebSocket's waits for the peer's close
+	// frame, up to its CloseTimeout, which a dead peer never sends). done
+	// is closed when the session has ended: its transport is closed.
+	ending chan struct{}
+	done   chan struct{}
 
 	// live counts the session's goroutines and the progress callbacks that
 	// run, two each; bit 0 is set once the session has ended. stopped is
@@ -314,6 +320,7 @@ func start(t wamp.Transport, realm wamp.URI, w *wamp.Welcome, opts JoinOptions) 
 		invocations: map[wamp.ID]*runningInvocation{},
 		evLimit:     q,
 		evWake:      make(chan struct{}, 1),
+		ending:      make(chan struct{}),
 		done:        make(chan struct{}),
 		stopped:     make(chan struct{}),
 		work:        make(chan *runningInvocation),
@@ -421,12 +428,16 @@ func (s *Session) Err() error {
 // DefaultEventQueue is the EventQueue limit when JoinOptions leave it zero.
 const DefaultEventQueue = 4096
 
-// shutdown ends the session once: records the reason, closes the
-// transport, fails every waiter and cancels running invocations.
+// shutdown ends the session once: records the reason, fails every waiter,
+// cancels running invocations and closes the transport. A later call
+// returns once the first has closed the transport.
 func (s *Session) shutdown(reason error) {
 	s.mu.Lock()
 	if s.err != nil {
 		s.mu.Unlock()
+		// The first call may still be closing the transport (a WebSocket
+		// waits for the peer's close frame, up to its CloseTimeout).
+		<-s.done
 		return
 	}
 	if reason == nil || s.sentGoodbye {
@@ -439,6 +450,7 @@ func (s *Session) shutdown(reason error) {
 	clear(s.invQueue) // never to run
 	s.invQueue = nil
 	s.mu.Unlock()
+	close(s.ending)
 	s.t.Close()
 	close(s.done)
 	s.cancelCtx()
@@ -449,7 +461,7 @@ func (s *Session) shutdown(reason error) {
 
 func (s *Session) send(ctx context.Context, m wamp.Message) error {
 	select {
-	case <-s.done:
+	case <-s.ending:
 		return s.closedErr()
 	default:
 	}
@@ -498,10 +510,12 @@ func (s *Session) Leave(ctx context.Context, reason wamp.URI) error {
 	return err
 }
 
-// Close ends the session without GOODBYE: it closes the transport, fails
-// the requests that wait for answers and cancels the ctx of running
-// invocation handlers. It returns at once, without waiting for handlers
-// (Wait does), so a handler may call it.
+// Close ends the session without GOODBYE: it fails the requests that wait
+// for answers, cancels the ctx of running invocation handlers and closes
+// the transport. It returns once the transport is closed (also when the
+// session was ending already: Close then waits for the transport's Close
+// under way, which the transport's close timeout bounds), without waiting
+// for handlers (Wait does), so a handler may call it.
 func (s *Session) Close() error {
 	s.shutdown(nil)
 	return nil

@@ -98,6 +98,7 @@ type Conn struct {
 	pingWant []byte        // its payload, which its PONG echoes
 	closeMu  sync.Once
 	closed   chan struct{}
+	failed   error // why a write failed, if that closed the connection; set before closed is closed
 
 	// AwaitInputFunc's wait (await.go), guarded by idleMu.
 	idleMu  sync.Mutex
@@ -316,7 +317,7 @@ func newConn(nc net.Conn, ser wamp.Serializer, maxRecv, maxSend int, wtimeout ti
 	} else {
 		c.r = bufio.NewReaderSize(nc, readBufSize)
 	}
-	c.wq.Init(wlimit, c.writeQueued, func(error) { c.Close() }, c.closed, ErrClosed)
+	c.wq.Init(wlimit, c.writeQueued, func(err error) { c.close(err) }, c.closed, ErrClosed)
 	return c
 }
 
@@ -347,9 +348,16 @@ func (c *Conn) ConnectionState() (tls.ConnectionState, bool) {
 // Close closes the connection, after giving frames already queued up to
 // a second to leave (so a message sent just before Close, an ABORT or a
 // GOODBYE, is not lost). It is safe to call more than once.
-func (c *Conn) Close() error {
+func (c *Conn) Close() error { return c.close(nil) }
+
+// close is Close; writeErr is the error of the failed write that closes the
+// connection (nil for Close), which Recv then returns with ErrClosed.
+func (c *Conn) close(writeErr error) error {
 	err := ErrClosed
 	c.closeMu.Do(func() {
+		if writeErr != nil {
+			c.failed = fmt.Errorf("%w: write failed: %w", ErrClosed, writeErr)
+		}
 		c.wq.Drain(closeFlush)
 		close(c.closed)
 		c.endIdle() // a closed socket would leave the poller without an event
@@ -407,11 +415,19 @@ func (c *Conn) Send(ctx context.Context, m wamp.Message) error {
 // one that does not arrive whole within Options.MessageTimeout of its
 // first octet with an error matching os.ErrDeadlineExceeded; decoding
 // errors match wamp.ErrProtocolViolation. All leave the connection
-// unusable; close it.
+// unusable; close it. After Close it returns ErrClosed, even when frames
+// the peer sent before are still buffered; after a write failed (which
+// closes the connection) an error matching both ErrClosed and the
+// write's error.
 func (c *Conn) Recv(ctx context.Context) (wamp.Message, error) {
 	stop := c.guard(ctx)
 	defer stop()
 	for {
+		select {
+		case <-c.closed:
+			return nil, c.closedErr()
+		default:
+		}
 		t, p, err := c.readFrame()
 		if err != nil {
 			if ctx.Err() != nil {
@@ -419,7 +435,7 @@ func (c *Conn) Recv(ctx context.Context) (wamp.Message, error) {
 			}
 			select {
 			case <-c.closed:
-				return nil, ErrClosed
+				return nil, c.closedErr()
 			default:
 			}
 			return nil, err
@@ -439,6 +455,16 @@ func (c *Conn) Recv(ctx context.Context) (wamp.Message, error) {
 			c.pong(p)
 		}
 	}
+}
+
+// closedErr is what Recv returns once the connection is closed: ErrClosed,
+// with the write's error when a failed write closed it; c.closed must be
+// closed.
+func (c *Conn) closedErr() error {
+	if c.failed != nil {
+		return c.failed
+	}
+	return ErrClosed
 }
 
 // violation makes a decoding error match wamp.ErrProtocolViolation (the

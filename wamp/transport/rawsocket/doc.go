@@ -42,8 +42,9 @@
 // messages, and a half-written frame cannot be resumed);
 // a write that takes longer than Options.WriteTimeout (default 30 s) ends
 // the connection. After a failed write every Send returns its error, and
-// Recv ends. Close lets what is already queued leave first (at most a
-// second), so a GOODBYE or ABORT sent just before Close is not lost.
+// Recv returns it too (matching ErrClosed as well). Close lets what is
+// already queued leave first (at most a second), so a GOODBYE or ABORT
+// sent just before Close is not lost.
 // SendEncoded (and Send given a *wamp.Encoded) queues a message encoded
 // once for many connections as it is, encoding nothing: a router's
 // fan-out.

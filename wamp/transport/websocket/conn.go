@@ -195,10 +195,10 @@ type Conn struct {
 
 	// The write side on goroutines (writer.go); unused on the event loop.
 	wmu      sync.Mutex
-	shut     atomic.Bool // Close began (isClosed); beside wmu and wrefs, in the room their alignment leaves
-	wrefs    int32       // Sends using w
-	w        *writer     // while Sends use it (or it failed or Close drained it); nil when idle
-	wlimit   int         // Options.WriteQueue resolved
+	state    atomic.Uint32 // stateShut, … (below); beside wmu and wrefs, in the room their alignment leaves
+	wrefs    int32         // Sends using w
+	w        *writer       // while Sends use it (or it failed or Close drained it); nil when idle
+	wlimit   int           // Options.WriteQueue resolved
 	wtimeout time.Duration
 
 	// Small fields together, so that an idle connection fits a smaller
@@ -218,6 +218,14 @@ type Conn struct {
 
 	closeOnce sync.Once
 }
+
+// Bits of Conn.state; above stateCodeShift it holds the close code of
+// the first Recv that got what does not decode (0: none).
+const (
+	stateShut      = 1 << iota // Close began (isClosed)
+	stateGoingAway             // a GOODBYE or ABORT wamp.close.system_shutdown was sent: Close says 1001
+	stateCodeShift = 16
+)
 
 // loopSide is what a Conn on the event loop has and one on goroutines
 // does not.
@@ -355,18 +363,22 @@ func (c *Conn) ConnectionState() (tls.ConnectionState, bool) {
 	return c.c.ConnectionState()
 }
 
-// Close runs the WebSocket closing handshake (1000, normal closure),
-// bounded by ws.Options.CloseTimeout (on the event loop it returns once the
-// close frame is queued; the loop finishes the handshake, dropping the
-// messages Recv has not taken and those still coming). On goroutines
-// it first gives messages already queued up to a second to leave (so a
-// message sent just before Close, an ABORT or a GOODBYE, is not lost). It
-// is safe to call more than once and concurrently with Send and Recv,
-// which then return ErrClosed.
+// Close runs the WebSocket closing handshake, bounded by
+// ws.Options.CloseTimeout, with 1000 (normal closure); with 1001 (going
+// away, RFC 6455 §7.4.1) once a GOODBYE or ABORT wamp.close.system_shutdown
+// was sent, as a router that shuts down sends them; after Recv got what
+// does not decode, with the code a LoopReceiver's connection closes with:
+// 1003 for a frame of the wrong type, 1007 for the others. On the event
+// loop it returns once the close frame is queued (the loop finishes the
+// handshake, dropping the messages Recv has not taken and those still
+// coming). On goroutines it first gives messages already queued up to a
+// second to leave (so a message sent just before Close, an ABORT or a
+// GOODBYE, is not lost). It is safe to call more than once and
+// concurrently with Send and Recv, which then return ErrClosed.
 func (c *Conn) Close() error {
 	err := ErrClosed
 	c.closeOnce.Do(func() {
-		c.shut.Store(true)
+		st := c.state.Or(stateShut)
 		if c.loop {
 			close(c.closed)
 			if c.in != nil {
@@ -382,7 +394,15 @@ func (c *Conn) Close() error {
 			// Close would wait for it up to its CloseTimeout.
 			_ = c.c.NetConn().Close()
 		}
-		err = c.c.Close(ws.StatusNormalClosure, "")
+		code := ws.StatusCode(st >> stateCodeShift)
+		switch {
+		case code != 0: // Recv's fault
+		case st&stateGoingAway != 0:
+			code = ws.StatusGoingAway
+		default:
+			code = ws.StatusNormalClosure
+		}
+		err = c.c.Close(code, "")
 		if c.end != nil {
 			c.end() // the connection has ended: Close waited for it
 		}
@@ -393,7 +413,27 @@ func (c *Conn) Close() error {
 	return err
 }
 
-func (c *Conn) isClosed() bool { return c.shut.Load() }
+func (c *Conn) isClosed() bool { return c.state.Load()&stateShut != 0 }
+
+// noteGoingAway makes Close say 1001 when m ends the session because its
+// sender shuts down.
+func (c *Conn) noteGoingAway(m wamp.Message) {
+	var reason wamp.URI
+	switch m := m.(type) {
+	case *wamp.Goodbye:
+		reason = m.Reason
+	case *wamp.Abort:
+		reason = m.Reason
+	case *wamp.Encoded:
+		c.noteGoingAway(m.Message)
+		return
+	default:
+		return
+	}
+	if reason == wamp.ErrSystemShutdown {
+		c.state.Or(stateGoingAway)
+	}
+}
 
 // encodeBufs holds encode buffers; one is taken per Send, so concurrent
 // Sends encode in parallel and steady-state sending does not allocate.
@@ -477,6 +517,7 @@ func (c *Conn) Send(ctx context.Context, m wamp.Message) error {
 // putEncodeBuf): a batch of one in a batched subprotocol. A message over
 // the send limit fails with ErrMessageTooLarge.
 func (c *Conn) encode(m wamp.Message) (*[]byte, []byte, error) {
+	c.noteGoingAway(m)
 	if e, ok := m.(*wamp.Encoded); ok {
 		if e.For(c.ser) {
 			bp, b := c.encoded(e) // encoded.go
@@ -563,11 +604,13 @@ func (c *Conn) Recv(ctx context.Context) (wamp.Message, error) {
 // it queues all but the first of its messages for the next Recv calls.
 func (c *Conn) decode(binary bool, p []byte) (wamp.Message, error) {
 	if binary != c.ser.Binary() {
+		c.recvFailed(ws.StatusUnsupportedData)
 		return nil, ErrFrameType
 	}
 	if !c.batched {
 		m, err := c.ser.Unmarshal(p)
 		if err != nil {
+			c.recvFailed(ws.StatusInvalidFramePayloadData)
 			return nil, violation(err)
 		}
 		return m, nil
@@ -580,6 +623,7 @@ func (c *Conn) decode(binary bool, p []byte) (wamp.Message, error) {
 	if err != nil {
 		clear(c.queue)
 		c.queue = c.queue[:0]
+		c.recvFailed(ws.StatusInvalidFramePayloadData)
 		return nil, violation(err)
 	}
 	if cap(c.queue) > 1024 && len(c.queue) < 64 {
@@ -589,6 +633,16 @@ func (c *Conn) decode(binary bool, p []byte) (wamp.Message, error) {
 	c.queue[0] = nil
 	c.qhead = 1
 	return m, nil
+}
+
+// recvFailed keeps code for Close: the first decoding failure's.
+func (c *Conn) recvFailed(code ws.StatusCode) {
+	for {
+		st := c.state.Load()
+		if st>>stateCodeShift != 0 || c.state.CompareAndSwap(st, st|uint32(code)<<stateCodeShift) {
+			return
+		}
+	}
 }
 
 // violation makes a decoding error match wamp.ErrProtocolViolation.

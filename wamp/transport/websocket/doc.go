@@ -110,6 +110,8 @@
 // WAMP or a bad batch, and OnClose reports the error Recv would have
 // returned (matching wamp.ErrProtocolViolation). A batch is decoded whole
 // before its first message is delivered, so a bad batch delivers none.
+// Recv on the other connections returns that error and leaves the
+// connection to its user, whose Close then sends the same code.
 // OnClose comes once per connection, after the last OnMessage, with the
 // error Recv would have returned at the end; after Close no more messages
 // are delivered. wsloop.Server.Shutdown returns after the last OnClose.
