@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/autobahn-go/autobahn/wamp"
 	"github.com/autobahn-go/autobahn/wamp/auth"
@@ -86,7 +88,10 @@ type AuthRequest struct {
 
 // Principal is an Authenticator's decision to go on: who the client is and,
 // for the challenge-response methods, the credentials the router checks
-// the client's answer against.
+// the client's answer against. An AuthID, AuthRole or Extra that the
+// session's serializer cannot carry in WELCOME (a Go value it does not
+// encode, a NaN for JSON, invalid UTF-8) refuses the session with ABORT
+// wamp.error.authentication_failed (logged, and counted in Stats.Closed).
 type Principal struct {
 	AuthID   string    // empty: the HELLO's authid; with neither, the session is refused
 	AuthRole string    // required
@@ -101,7 +106,10 @@ type Principal struct {
 // AuthError is an Authenticator's refusal with the ABORT reason and message
 // to send (wamp.ErrNotAuthorized, wamp.ErrAuthenticationFailed, …). Other
 // errors abort with wamp.error.authentication_failed, and their text is
-// logged, not sent.
+// logged, not sent. A Reason that is empty, or not a valid URI of at most
+// 256 octets, is sent as wamp.error.authentication_failed (logged); the
+// Message is sent cut to 1024 octets, invalid UTF-8 replaced: a client
+// would take either for a protocol violation, not an ABORT.
 type AuthError struct {
 	Reason  wamp.URI
 	Message string
@@ -109,6 +117,31 @@ type AuthError struct {
 
 // Error returns the reason and the message (for the log).
 func (e *AuthError) Error() string { return string(e.Reason) + ": " + e.Message }
+
+// Bounds of the ABORT of an authenticator's refusal.
+const (
+	maxRefusalURI     = 256  // octets
+	maxRefusalMessage = 1024 // octets
+)
+
+// refusal returns the ABORT reason and message of e: its Reason when it
+// is a valid URI of at most maxRefusalURI octets (else
+// wamp.error.authentication_failed), its Message as valid UTF-8 of at most
+// maxRefusalMessage octets.
+func (e *AuthError) refusal() (wamp.URI, string) {
+	reason, m := e.Reason, e.Message
+	if len(reason) > maxRefusalURI || !wamp.ValidURI(reason, false, wamp.MatchExact) {
+		reason = wamp.ErrAuthenticationFailed
+	}
+	if len(m) > maxRefusalMessage {
+		n := maxRefusalMessage
+		for n > 0 && !utf8.RuneStart(m[n]) {
+			n-- // not in the middle of a character
+		}
+		m = m[:n]
+	}
+	return reason, strings.ToValidUTF8(m, "\uFFFD")
+}
 
 // Authenticator is dynamic authentication for one authmethod
 // (RealmConfig.Authenticators), like Crossbar's dynamic authenticators.
@@ -488,11 +521,11 @@ func (s *session) runAuthenticator(a Authenticator, pa *pendingAuth, ticket stri
 		var ae *AuthError
 		switch {
 		case errors.As(err, &ae):
-			reason := ae.Reason
-			if reason == "" {
-				reason = wamp.ErrAuthenticationFailed
+			reason, msg := ae.refusal()
+			if reason != ae.Reason && ae.Reason != "" {
+				s.log.Info("wamp/router: authenticator's refusal: not a valid URI", "session", s.id, "reason", ae.Reason)
 			}
-			s.abort(reason, ae.Message)
+			s.abort(reason, msg)
 		case err != nil || p == nil || p.AuthRole == "":
 			s.log.Info("wamp/router: authenticator refused", "session", s.id, "method", pa.method, "err", err)
 			s.abort(wamp.ErrAuthenticationFailed, "authentication failed")

@@ -35,11 +35,18 @@ import (
 // "authid" to a HELLO without one. An ERROR answer, no callee
 // registered, a malformed answer, or no answer within the hello timeout
 // (Config.HelloTimeout, which bounds the call as its call timeout) abort
-// the session with wamp.error.authentication_failed; the ERROR's URI is
-// logged, its reason is not sent. The session waits for the answer without
-// holding up any goroutine or event loop but the call's own.
+// the session with wamp.error.authentication_failed, except that an
+// ERROR the authenticator itself answered with is forwarded as Crossbar
+// does: its URI is the ABORT reason (wamp.error.authentication_failed
+// when it is not a valid URI of at most 256 octets) and its first
+// positional argument, when a string, the ABORT's Details.message (cut
+// to 1024 octets). The ERRORs the dealer answers with when no callee
+// decides (wamp.error.no_such_procedure, canceled, timeout, …) are not
+// forwarded. The session waits for the answer without holding up any
+// goroutine or event loop but the call's own.
 type ProcedureAuthenticator struct {
-	// Procedure is the URI the authenticator registered.
+	// Procedure is the URI the authenticator registered; New refuses
+	// one no client can register (invalid, or the router's wamp.*).
 	Procedure wamp.URI
 	// Realm is the realm it registered in (Crossbar's
 	// "authenticator-realm"); empty means the realm being joined.
@@ -85,6 +92,10 @@ func (b boundProcedureAuthenticator) Authenticate(ctx context.Context, req *Auth
 	}
 	args, _, err := b.r.callProcedure(ctx, realmName, b.p.Procedure, wamp.List{string(req.Realm), req.AuthID, details}, nil)
 	if err != nil {
+		var ce *errInternalCall
+		if errors.As(err, &ce) && !dealerAnswers[ce.uri] {
+			return nil, authenticatorRefusal(ce)
+		}
 		return nil, fmt.Errorf("authenticator %s: %w", b.p.Procedure, err)
 	}
 	if len(args) == 0 {
@@ -138,4 +149,38 @@ func principalOf(req *AuthRequest, answer any) (*Principal, error) {
 			Salt: str("salt"), StoredKey: str("stored-key"), ServerKey: str("server-key")}
 	}
 	return p, nil
+}
+
+// dealerAnswers are the ERRORs the dealer answers a call with when no
+// callee decided it: a ProcedureAuthenticator's refusal is not among them.
+var dealerAnswers = map[wamp.URI]bool{
+	wamp.ErrNoSuchProcedure: true, wamp.ErrNoSuchRealm: true, wamp.ErrNoAvailableCallee: true,
+	wamp.ErrNoEligibleCallee: true, wamp.ErrCanceled: true, wamp.ErrTimeout: true, wamp.ErrUnavailable: true,
+	wamp.ErrNetworkFailure: true, wamp.ErrPayloadSizeExceeded: true, wamp.ErrFeatureNotSupported: true,
+}
+
+// authenticatorRefusal is the refusal of the authenticator's ERROR e:
+// its URI and its first argument (runAuthenticator bounds them).
+func authenticatorRefusal(e *errInternalCall) *AuthError {
+	ae := &AuthError{Reason: e.uri, Message: "refused by the authenticator"}
+	if len(e.args) > 0 {
+		if m, ok := e.args[0].(string); ok {
+			ae.Message = m
+		}
+	}
+	return ae
+}
+
+// procedureUsable refuses the Procedure of a ProcedureAuthenticator or
+// ProcedureAuthorizer that no client can register: an invalid URI, or
+// one of the router's own (wamp.*), which would call the router's meta
+// procedures (wamp.session.kill_all on every HELLO) as the router.
+func procedureUsable(u wamp.URI) error {
+	if !wamp.ValidURI(u, false, wamp.MatchExact) {
+		return fmt.Errorf("procedure %q: not a valid URI", u)
+	}
+	if reservedURI(u) { // dealer.go
+		return fmt.Errorf("procedure %q: the wamp. URIs are the router's, no client can register one", u)
+	}
+	return nil
 }

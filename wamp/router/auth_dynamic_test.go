@@ -88,11 +88,11 @@ func TestAuthProcedure(t *testing.T) {
 	}{
 		{"ticket", "tom", &client.Ticket{Ticket: "dyn-tom"}, "tom", "dticket", ""},
 		{"ticket role only", "plain", &client.Ticket{Ticket: "dyn-plain"}, "plain", "plainrole", ""},
-		{"ticket refused", "tom", &client.Ticket{Ticket: "nope"}, "", "", wamp.ErrAuthenticationFailed},
+		{"ticket refused", "tom", &client.Ticket{Ticket: "nope"}, "", "", "com.example.invalid_ticket"},
 		{"wampcra", "carl", &client.CRA{Secret: "s3cret"}, "renamed", "dcra", ""},
 		{"wampcra wrong secret", "carl", &client.CRA{Secret: "other"}, "", "", wamp.ErrAuthenticationFailed},
 		{"cryptosign", "", &client.Cryptosign{PrivateKey: signKey}, "found", "dsign", ""},
-		{"cryptosign unknown key", "", &client.Cryptosign{PrivateKey: otherKey}, "", "", wamp.ErrAuthenticationFailed},
+		{"cryptosign unknown key", "", &client.Cryptosign{PrivateKey: otherKey}, "", "", "com.example.invalid_ticket"},
 		{"slow authenticator", "slow", &client.Ticket{Ticket: "dyn-slow"}, "", "", wamp.ErrTimeout},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -186,7 +186,7 @@ func TestAuthProcedureWebSocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = client.Join(ctxT(t), tr2, "users", client.JoinOptions{AuthID: "tom", Authenticators: []client.Authenticator{&client.Ticket{Ticket: "bad"}}})
-	wantAbort(t, err, wamp.ErrAuthenticationFailed)
+	wantAbort(t, err, "com.example.invalid_ticket") // the authenticator's ERROR
 	<-calls
 }
 

@@ -245,11 +245,16 @@ func compileAuth(rc *RealmConfig) (*realmAuth, error) {
 			ra.cryptosign[id] = pr
 		}
 	}
-	for m := range rc.Authenticators {
+	for m, a := range rc.Authenticators {
 		switch m {
 		case "ticket", "wampcra", "scram", "cryptosign":
 		default:
 			return nil, fmt.Errorf("wamp/router: realm %q: no dynamic authentication for authmethod %q", rc.Name, m)
+		}
+		if pa, ok := a.(*ProcedureAuthenticator); ok {
+			if err := procedureUsable(pa.Procedure); err != nil { // auth_dynamic.go
+				return nil, fmt.Errorf("wamp/router: realm %q: %s authenticator: %v", rc.Name, m, err)
+			}
 		}
 	}
 	return ra, nil

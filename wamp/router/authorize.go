@@ -157,6 +157,11 @@ func compileRoles(rc *RealmConfig) (*authorization, error) {
 		if role.Authorizer != nil && len(role.Permissions) > 0 {
 			return nil, bad("both an Authorizer and permissions")
 		}
+		if pa, ok := role.Authorizer.(*ProcedureAuthorizer); ok {
+			if err := procedureUsable(pa.Procedure); err != nil { // auth_dynamic.go
+				return nil, bad("Authorizer: %v", err)
+			}
+		}
 		ra := &roleAuthz{perms: newURIIndex[*Permission](), authorizer: role.Authorizer}
 		for j := range role.Permissions {
 			p := role.Permissions[j]

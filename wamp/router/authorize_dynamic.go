@@ -34,7 +34,8 @@ import (
 // have a role that this authorizer decides for: its YIELD would wait
 // behind its own CALL's decision until the timeout.
 type ProcedureAuthorizer struct {
-	// Procedure is the URI the authorizer registered.
+	// Procedure is the URI the authorizer registered; New refuses one
+	// no client can register (invalid, or the router's wamp.*).
 	Procedure wamp.URI
 	// Realm is the realm it registered in; empty means the session's.
 	Realm wamp.URI

@@ -167,7 +167,10 @@
 // them. A CALL to one is answered in its handling, like a routing
 // decision, with no session and no goroutine behind it (meta.go). A
 // killed session gets GOODBYE with the reason given (wamp.close.normal by
-// default); kill_by_* and kill_all spare the caller. wamp.session.get
+// default); kill_by_* and kill_all spare the caller. With a Fabric that
+// implements FabricSessions, the other routers' sessions are counted,
+// listed and got, and killed only through their own router (kill with
+// the ID of one answers wamp.error.feature_not_supported). wamp.session.get
 // describes the session and its transport (type, protocol, peer,
 // is_secure and, on WebSocket, http_headers_received: the upgrade's
 // headers as websocket.Conn.RequestHeader keeps them, at most

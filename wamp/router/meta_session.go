@@ -23,9 +23,15 @@ import (
 // A killed session gets GOODBYE with the reason (wamp.close.normal by
 // default) and Details.message when one is given, after what is queued for
 // it; it is removed from the realm at once (its meta events, testaments
-// and on_leave follow the caller's RESULT). The caller's own session is
+// and on_leave follow the caller's RESULT). kill_all publishes them too,
+// though the spec notes it need not "since no subscribers would remain":
+// the caller, the router's in-process sessions and, with a fabric, the
+// other routers' sessions remain to receive them. The caller's own session is
 // never killed: kill with its ID answers wamp.error.no_such_session, the
-// others leave it out.
+// others leave it out. The sessions of the fabric's other routers
+// (FabricSessions) are counted, listed and got, but killed only through
+// their own router: kill with the ID of one answers
+// wamp.error.feature_not_supported, and the others leave them out.
 
 func (rm *realm) initSessionMeta() {
 	rm.registerMeta("wamp.session.count", rm.metaSessionCount)
@@ -219,6 +225,16 @@ func (rm *realm) metaSessionKill(caller *session, args wamp.List, kwargs wamp.Di
 		return nil, nil, err
 	}
 	s := rm.sessions[id]
+	if s == nil {
+		for _, fs := range rm.remoteSessions() { // fabric_meta.go
+			if fs.ID == id {
+				// Listed, so not "no such session": it is there, out of
+				// this router's reach.
+				return nil, nil, metaErr(wamp.ErrFeatureNotSupported,
+					"session %d is on router %q of the fabric: kill it through that router", id, fs.Node)
+			}
+		}
+	}
 	if s == nil || s == caller {
 		return nil, nil, metaErr(errNoSuchSession, "no other session %d in this realm", id)
 	}

@@ -1,6 +1,10 @@
 package router
 
-import "github.com/autobahn-go/autobahn/wamp"
+import (
+	"strings"
+
+	"github.com/autobahn-go/autobahn/wamp"
+)
 
 // onHello, onAuthenticate and welcome open a session: HELLO, then a
 // challenge if the realm's authentication asks for one (auth.go), then
@@ -55,6 +59,12 @@ func (s *session) welcome(rm *realm, authid, authrole, method string) bool {
 	if !rm.roleKnown(authrole) { // authorize.go
 		return s.abort(wamp.ErrNoSuchRole, "no role "+authrole+" in realm "+string(rm.cfg.Name))
 	}
+	if err := s.welcomeDecodes(authid, authrole); err != nil {
+		// Found now, not by the client or the transport after the
+		// session joined (its end would have no reason).
+		s.log.Warn("wamp/router: the authenticator's principal cannot be sent in WELCOME", "session", s.id, "err", err)
+		return s.abort(wamp.ErrAuthenticationFailed, strings.ToValidUTF8("the principal cannot be sent in WELCOME: "+err.Error(), "\uFFFD"))
+	}
 	s.authid, s.authrole, s.authmethod = authid, authrole, method
 	s.mu.Lock()
 	stopped := s.helloTimer != nil && s.helloTimer.Stop()
@@ -73,6 +83,29 @@ func (s *session) welcome(rm *realm, authid, authrole, method string) bool {
 	s.state.CompareAndSwap(stateAuth, stateEstablished)
 	s.log.Debug("wamp/router: session joined", "session", s.id, "realm", rm.cfg.Name, "authid", authid)
 	return true
+}
+
+// welcomeDecodes reports whether the client can decode the WELCOME's
+// authid, authrole and authextra as its serializer carries them: an
+// Authenticator may fill them with any Go value, and invalid UTF-8
+// encodes but fails the client's decoding. Transports without a
+// serializer carry them as they are.
+func (s *session) welcomeDecodes(authid, authrole string) error {
+	c, ok := s.conn().(interface{ Serializer() wamp.Serializer })
+	if !ok {
+		return nil
+	}
+	w := &wamp.Welcome{Session: s.id, Details: wamp.Dict{"authid": authid, "authrole": authrole,
+		"roles": wamp.Dict{"broker": wamp.Dict{}}}} // Unmarshal asks for roles
+	if s.authextra != nil {
+		w.Details["authextra"] = s.authextra
+	}
+	ser := c.Serializer()
+	b, err := ser.AppendMessage(nil, w)
+	if err == nil {
+		_, err = ser.Unmarshal(b)
+	}
+	return err
 }
 
 // feature reports HELLO.Details.roles.<role>.features.<name> == true.

@@ -159,7 +159,9 @@
 // session's wamp.session.get details have transport {"type": "fabric",
 // "peer": "fabric:<node>"}. wamp.session.kill and the other kill
 // procedures, and the session meta events (on_join, on_leave), stay
-// with each router; so do the subscription and registration meta APIs.
+// with each router (wamp.session.kill with the ID of another router's
+// session answers wamp.error.feature_not_supported, naming that router);
+// so do the subscription and registration meta APIs.
 // A realm's sessions on one router are announced in one message, which
 // must fit in max_payload (some 10,000 sessions with short authids); a
 // larger list is not announced (logged), and the other routers drop the
