@@ -59,8 +59,8 @@ const serveUsage = `usage: autobahn serve [flags]
 
 Serves, in the foreground until SIGINT or SIGTERM (then every WebSocket
 gets close code 1001 and the exit status is 0; a WAMP session gets GOODBYE
-wamp.close.system_shutdown first, and once it answered, its WebSocket
-closes normally, 1000; no daemonizing, suits systemd's Type=simple;
+wamp.close.system_shutdown first, then its WebSocket closes with 1001 too;
+no daemonizing, suits systemd's Type=simple;
 SIGHUP reads --tls-cert again; a listener that fails for good stops serve
 the same way, with exit status 1), on --addr:
   /echo    WebSocket echo (every message sent back as it came)
