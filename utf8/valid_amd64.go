@@ -50,18 +50,35 @@ func loadConfig() *config {
 	return resolveConfig()
 }
 
+// resolveHook, when a test sets it, runs between reading the selection and
+// storing the config built from it.
+var resolveHook func()
+
+// resolveConfig builds the config for the current selection. A Select or
+// Reset between reading the selection and storing the config has already
+// dropped the cached one (its watcher stores nil), so resolveConfig stores
+// again until the selection it built from is still current after the
+// store: a stale config never sticks.
 func resolveConfig() *config {
-	c := &config{
-		avx2:      hasAVX2 && nvx.Allowed("avx2"),
-		avx512:    hasAVX512 && nvx.Allowed("avx512"),
-		minAVX2:   minAVX2,
-		minAVX512: minAVX512,
+	for {
+		sel := nvx.Selected(kernel)
+		c := &config{
+			avx2:      hasAVX2 && nvx.Allowed("avx2"),
+			avx512:    hasAVX512 && nvx.Allowed("avx512"),
+			minAVX2:   minAVX2,
+			minAVX512: minAVX512,
+		}
+		if sel != "" {
+			c = &config{avx2: sel == "avx2", avx512: sel == "avx512"}
+		}
+		if resolveHook != nil {
+			resolveHook()
+		}
+		current.Store(c)
+		if nvx.Selected(kernel) == sel {
+			return c
+		}
 	}
-	if sel := nvx.Selected(kernel); sel != "" {
-		c = &config{avx2: sel == "avx2", avx512: sel == "avx512"}
-	}
-	current.Store(c)
-	return c
 }
 
 // valid is validate for Valid: the same choice, without building a Result.

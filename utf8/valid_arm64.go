@@ -39,13 +39,30 @@ func loadConfig() *config {
 	return resolveConfig()
 }
 
+// resolveHook, when a test sets it, runs between reading the selection and
+// storing the config built from it.
+var resolveHook func()
+
+// resolveConfig builds the config for the current selection. A Select or
+// Reset between reading the selection and storing the config has already
+// dropped the cached one (its watcher stores nil), so resolveConfig stores
+// again until the selection it built from is still current after the
+// store: a stale config never sticks.
 func resolveConfig() *config {
-	c := &config{neon: hasNEON && nvx.Allowed("neon"), minNEON: minNEON}
-	if sel := nvx.Selected(kernel); sel != "" {
-		c = &config{neon: sel == "neon"}
+	for {
+		sel := nvx.Selected(kernel)
+		c := &config{neon: hasNEON && nvx.Allowed("neon"), minNEON: minNEON}
+		if sel != "" {
+			c = &config{neon: sel == "neon"}
+		}
+		if resolveHook != nil {
+			resolveHook()
+		}
+		current.Store(c)
+		if nvx.Selected(kernel) == sel {
+			return c
+		}
 	}
-	current.Store(c)
-	return c
 }
 
 // valid is validate for Valid.

@@ -23,14 +23,29 @@ func cfg() *config {
 	return resolve()
 }
 
+// resolveHook, when a test sets it, runs between reading the selection and
+// storing the config built from it.
+var resolveHook func()
+
 // resolve builds the config from the CPU and the environment, or, when a
 // test forced an implementation, a config that runs only that one at every
-// length from 1 byte on.
+// length from 1 byte on. A Select or Reset between reading the selection
+// and storing the config has already dropped the cached one (its watcher
+// stores nil), so resolve stores again until the selection it built from
+// is still current after the store: a stale config never sticks.
 func resolve() *config {
-	c := autoConfig()
-	if forced := nvx.Selected(Kernel); forced != "" {
-		c = forcedConfig(forced)
+	for {
+		forced := nvx.Selected(Kernel)
+		c := autoConfig()
+		if forced != "" {
+			c = forcedConfig(forced)
+		}
+		if resolveHook != nil {
+			resolveHook()
+		}
+		active.Store(c)
+		if nvx.Selected(Kernel) == forced {
+			return c
+		}
 	}
-	active.Store(c)
-	return c
 }

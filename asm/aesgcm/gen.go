@@ -2,7 +2,8 @@
 // github.com/autobahn-go/autobahn/internal/aesgcm: AES-CTR with VAES on
 // 512-bit vectors (16 blocks per iteration) and GHASH with VPCLMULQDQ on
 // 512-bit vectors (16 blocks per reduction); and the same on 256-bit
-// vectors for CPUs without AVX-512 (gen256.go).
+// vectors for CPUs without AVX-512 (gen256.go); and the AES-128 and
+// AES-256 key schedules with AESKEYGENASSIST (keys.go).
 //
 // Representation. A GHASH block is loaded byte-reversed, so that the
 // 128-bit integer's bit 127 holds the coefficient of x^0 ("reflected").
@@ -30,6 +31,8 @@ func main() {
 	ConstraintExpr("amd64,!purego")
 	consts()
 	encBlock()
+	expandKey128()
+	expandKey256()
 	ctrBlocks()
 	ghashBlocks()
 	consts256()

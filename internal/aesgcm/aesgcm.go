@@ -53,7 +53,8 @@ func impl() string {
 
 // New returns AES-GCM with key (16, 24 or 32 bytes), 12-byte nonces and
 // 16-byte tags. AES-128 and AES-256 use the 512-bit or 256-bit kernels
-// when the CPU has them and nvx allows them.
+// when the CPU has them and nvx allows them; AES-192 always uses the
+// standard library.
 func New(key []byte) (cipher.AEAD, error) {
 	if i := impl(); i != "generic" && (len(key) == 16 || len(key) == 32) {
 		return newVAES(key, i == "avx2"), nil
@@ -70,7 +71,9 @@ func Std(key []byte) (cipher.AEAD, error) {
 	return cipher.NewGCM(b)
 }
 
-// Accelerated reports whether New uses the kernels: never in FIPS 140-3
-// mode (GODEBUG=fips140=on), which keeps to the standard library's
-// validated module.
+// Accelerated reports whether New uses the kernels for AES-128 and AES-256
+// keys; AES-192 keys (24 bytes) always get the standard library's AES-GCM,
+// whatever it reports. It is false in FIPS 140-3 mode
+// (GODEBUG=fips140=on), which keeps to the standard library's validated
+// module.
 func Accelerated() bool { return impl() != "generic" }

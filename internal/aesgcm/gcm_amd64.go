@@ -12,9 +12,11 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-// fast: the 512-bit kernels (AVX-512 with VAES and VPCLMULQDQ).
+// fast: the 512-bit kernels (AVX-512 with VAES and VPCLMULQDQ; and AES-NI,
+// which the single-block encryption and the key schedule use on xmm
+// registers: every CPU with VAES has it, the gate says so anyway).
 var fast = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL &&
-	cpu.X86.HasAVX512VAES && cpu.X86.HasAVX512VPCLMULQDQ
+	cpu.X86.HasAVX512VAES && cpu.X86.HasAVX512VPCLMULQDQ && cpu.X86.HasAES
 
 // fast256: the 256-bit kernels (AVX2 with VAES and VPCLMULQDQ on ymm
 // registers, which golang.org/x/sys/cpu reports only beside AVX-512).

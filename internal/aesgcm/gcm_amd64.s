@@ -76,6 +76,258 @@ enc_loop:
 	VZEROUPPER
 	RET
 
+// func expandKey128(key *[16]byte, rk *[15][16]byte)
+// Requires: AES, AVX
+TEXT ·expandKey128(SB), NOSPLIT, $0-16
+	MOVQ             key+0(FP), AX
+	MOVQ             rk+8(FP), CX
+	VMOVDQU          (AX), X0
+	VMOVDQU          X0, (CX)
+	VAESKEYGENASSIST $0x01, X0, X1
+	VPSHUFD          $0xff, X1, X1
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPXOR            X1, X0, X0
+	VMOVDQU          X0, 16(CX)
+	VAESKEYGENASSIST $0x02, X0, X1
+	VPSHUFD          $0xff, X1, X1
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPXOR            X1, X0, X0
+	VMOVDQU          X0, 32(CX)
+	VAESKEYGENASSIST $0x04, X0, X1
+	VPSHUFD          $0xff, X1, X1
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPXOR            X1, X0, X0
+	VMOVDQU          X0, 48(CX)
+	VAESKEYGENASSIST $0x08, X0, X1
+	VPSHUFD          $0xff, X1, X1
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPXOR            X1, X0, X0
+	VMOVDQU          X0, 64(CX)
+	VAESKEYGENASSIST $0x10, X0, X1
+	VPSHUFD          $0xff, X1, X1
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPXOR            X1, X0, X0
+	VMOVDQU          X0, 80(CX)
+	VAESKEYGENASSIST $0x20, X0, X1
+	VPSHUFD          $0xff, X1, X1
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPXOR            X1, X0, X0
+	VMOVDQU          X0, 96(CX)
+	VAESKEYGENASSIST $0x40, X0, X1
+	VPSHUFD          $0xff, X1, X1
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPXOR            X1, X0, X0
+	VMOVDQU          X0, 112(CX)
+	VAESKEYGENASSIST $0x80, X0, X1
+	VPSHUFD          $0xff, X1, X1
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPXOR            X1, X0, X0
+	VMOVDQU          X0, 128(CX)
+	VAESKEYGENASSIST $0x1b, X0, X1
+	VPSHUFD          $0xff, X1, X1
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPXOR            X1, X0, X0
+	VMOVDQU          X0, 144(CX)
+	VAESKEYGENASSIST $0x36, X0, X1
+	VPSHUFD          $0xff, X1, X1
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPXOR            X1, X0, X0
+	VMOVDQU          X0, 160(CX)
+	VZEROUPPER
+	RET
+
+// func expandKey256(key *[32]byte, rk *[15][16]byte)
+// Requires: AES, AVX
+TEXT ·expandKey256(SB), NOSPLIT, $0-16
+	MOVQ             key+0(FP), AX
+	MOVQ             rk+8(FP), CX
+	VMOVDQU          (AX), X0
+	VMOVDQU          16(AX), X2
+	VMOVDQU          X0, (CX)
+	VMOVDQU          X2, 16(CX)
+	VAESKEYGENASSIST $0x01, X2, X1
+	VPSHUFD          $0xff, X1, X1
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPXOR            X1, X0, X0
+	VMOVDQU          X0, 32(CX)
+	VAESKEYGENASSIST $0x00, X0, X1
+	VPSHUFD          $0xaa, X1, X1
+	VPSLLDQ          $0x04, X2, X3
+	VPXOR            X3, X2, X2
+	VPSLLDQ          $0x04, X2, X3
+	VPXOR            X3, X2, X2
+	VPSLLDQ          $0x04, X2, X3
+	VPXOR            X3, X2, X2
+	VPXOR            X1, X2, X2
+	VMOVDQU          X2, 48(CX)
+	VAESKEYGENASSIST $0x02, X2, X1
+	VPSHUFD          $0xff, X1, X1
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPXOR            X1, X0, X0
+	VMOVDQU          X0, 64(CX)
+	VAESKEYGENASSIST $0x00, X0, X1
+	VPSHUFD          $0xaa, X1, X1
+	VPSLLDQ          $0x04, X2, X3
+	VPXOR            X3, X2, X2
+	VPSLLDQ          $0x04, X2, X3
+	VPXOR            X3, X2, X2
+	VPSLLDQ          $0x04, X2, X3
+	VPXOR            X3, X2, X2
+	VPXOR            X1, X2, X2
+	VMOVDQU          X2, 80(CX)
+	VAESKEYGENASSIST $0x04, X2, X1
+	VPSHUFD          $0xff, X1, X1
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPXOR            X1, X0, X0
+	VMOVDQU          X0, 96(CX)
+	VAESKEYGENASSIST $0x00, X0, X1
+	VPSHUFD          $0xaa, X1, X1
+	VPSLLDQ          $0x04, X2, X3
+	VPXOR            X3, X2, X2
+	VPSLLDQ          $0x04, X2, X3
+	VPXOR            X3, X2, X2
+	VPSLLDQ          $0x04, X2, X3
+	VPXOR            X3, X2, X2
+	VPXOR            X1, X2, X2
+	VMOVDQU          X2, 112(CX)
+	VAESKEYGENASSIST $0x08, X2, X1
+	VPSHUFD          $0xff, X1, X1
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPXOR            X1, X0, X0
+	VMOVDQU          X0, 128(CX)
+	VAESKEYGENASSIST $0x00, X0, X1
+	VPSHUFD          $0xaa, X1, X1
+	VPSLLDQ          $0x04, X2, X3
+	VPXOR            X3, X2, X2
+	VPSLLDQ          $0x04, X2, X3
+	VPXOR            X3, X2, X2
+	VPSLLDQ          $0x04, X2, X3
+	VPXOR            X3, X2, X2
+	VPXOR            X1, X2, X2
+	VMOVDQU          X2, 144(CX)
+	VAESKEYGENASSIST $0x10, X2, X1
+	VPSHUFD          $0xff, X1, X1
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPXOR            X1, X0, X0
+	VMOVDQU          X0, 160(CX)
+	VAESKEYGENASSIST $0x00, X0, X1
+	VPSHUFD          $0xaa, X1, X1
+	VPSLLDQ          $0x04, X2, X3
+	VPXOR            X3, X2, X2
+	VPSLLDQ          $0x04, X2, X3
+	VPXOR            X3, X2, X2
+	VPSLLDQ          $0x04, X2, X3
+	VPXOR            X3, X2, X2
+	VPXOR            X1, X2, X2
+	VMOVDQU          X2, 176(CX)
+	VAESKEYGENASSIST $0x20, X2, X1
+	VPSHUFD          $0xff, X1, X1
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPXOR            X1, X0, X0
+	VMOVDQU          X0, 192(CX)
+	VAESKEYGENASSIST $0x00, X0, X1
+	VPSHUFD          $0xaa, X1, X1
+	VPSLLDQ          $0x04, X2, X3
+	VPXOR            X3, X2, X2
+	VPSLLDQ          $0x04, X2, X3
+	VPXOR            X3, X2, X2
+	VPSLLDQ          $0x04, X2, X3
+	VPXOR            X3, X2, X2
+	VPXOR            X1, X2, X2
+	VMOVDQU          X2, 208(CX)
+	VAESKEYGENASSIST $0x40, X2, X1
+	VPSHUFD          $0xff, X1, X1
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPSLLDQ          $0x04, X0, X3
+	VPXOR            X3, X0, X0
+	VPXOR            X1, X0, X0
+	VMOVDQU          X0, 224(CX)
+	VZEROUPPER
+	RET
+
 // func ctrBlocks(rk *byte, rounds int, ctr *[16]byte, dst *byte, src *byte, nblocks int)
 // Requires: AVX, AVX512BW, AVX512F, AVX512VL, CMOV, VAES
 TEXT ·ctrBlocks(SB), NOSPLIT, $0-48

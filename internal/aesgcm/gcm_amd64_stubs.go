@@ -9,6 +9,18 @@ package aesgcm
 //go:noescape
 func encBlock(rk *byte, rounds int, dst *byte, src *byte)
 
+// expandKey128 writes the 11 encryption round keys of the AES-128 key into rk,
+// in the byte order AESENC takes them.
+//
+//go:noescape
+func expandKey128(key *[16]byte, rk *[15][16]byte)
+
+// expandKey256 writes the 15 encryption round keys of the AES-256 key into rk,
+// in the byte order AESENC takes them.
+//
+//go:noescape
+func expandKey256(key *[32]byte, rk *[15][16]byte)
+
 // ctrBlocks XORs nblocks >= 1 whole blocks of src with the key stream of
 // the counter block *ctr (GCM's inc32) into dst, which is src or does not
 // overlap it, and leaves the next counter block in *ctr.
