@@ -57,8 +57,10 @@ func writeRouterStats(b *bytes.Buffer, st router.Stats) {
 		}
 		sample("autobahn_wamp_sessions_closed_total", `{reason="`+escapeLabel(label)+`"}`, st.Closed[reason])
 	}
-	counter("autobahn_wamp_events_dropped_total", "WAMP events dropped for slow subscribers (slow-subscriber policy drop) or too large for a subscriber's transport.")
+	counter("autobahn_wamp_events_dropped_total", "WAMP events dropped for slow subscribers (slow-subscriber policy drop), too large for a subscriber's transport or not encodable in its serialization.")
 	sample("autobahn_wamp_events_dropped_total", "", st.EventsDropped)
+	counter("autobahn_wamp_unencodable_total", "WAMP messages their peer's serializer cannot encode (a NaN or an infinity for JSON): events dropped, calls rerouted or answered with wamp.error.invalid_argument.")
+	sample("autobahn_wamp_unencodable_total", "", st.Unencodable)
 	counter("autobahn_wamp_requests_refused_total", "WAMP requests refused at a per-session limit (wamp.error.limit_exceeded).")
 	sample("autobahn_wamp_requests_refused_total", `{request="call"}`, st.RefusedCalls)
 	sample("autobahn_wamp_requests_refused_total", `{request="subscribe"}`, st.RefusedSubscriptions)

@@ -148,7 +148,7 @@ func TestServeMetrics(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	for _, k := range []string{"autobahn_wamp_events_dropped_total", `autobahn_wamp_requests_refused_total{request="call"}`, "autobahn_wamp_user_code_panics_total"} {
+	for _, k := range []string{"autobahn_wamp_events_dropped_total", "autobahn_wamp_unencodable_total", `autobahn_wamp_requests_refused_total{request="call"}`, "autobahn_wamp_user_code_panics_total"} {
 		if _, ok := after[k]; !ok {
 			t.Errorf("no %s", k)
 		}

@@ -10,6 +10,12 @@ tests in interop/wamp. One argument, a JSON object:
                               serializers[1], live and retained; that
                               subscriber must get the events after them
                               and stay joined
+               "unencodable_rpc"  the same floats in calls between a
+                              session of serializers[0] and one of
+                              serializers[1]: a CALL to, and a RESULT or
+                              ERROR for, the latter; the caller gets
+                              wamp.error.invalid_argument, and both stay
+                              joined
                "advanced"     shared registrations (first, last,
                               random), reroute on wamp.error.unavailable,
                               CANCEL modes kill and skip, black- and
@@ -151,6 +157,43 @@ async def run_unencodable():
     except Exception as e:
         report("retained_event_after", repr(e), [["after"]])
     report("retained_subscriber_alive", await alive(sub), True)
+    report("left", left, [])
+
+
+async def call_error(s, proc, *args):
+    """The ERROR URI of a call (the result when it has none)."""
+    try:
+        return await asyncio.wait_for(s.call(proc, *args), WAIT)
+    except ApplicationError as e:
+        return e.error
+    except Exception as e:
+        return repr(e)
+
+
+async def run_unencodable_rpc():
+    """A call whose INVOCATION the callee's serializer cannot carry, or whose
+    RESULT or ERROR the caller's cannot, is answered with
+    wamp.error.invalid_argument, and both sessions go on."""
+    rich, plain = sessions[0], sessions[1]
+
+    def echo(*args):
+        return args[0] if args else None
+
+    def inf():
+        return float("inf")
+
+    def err():
+        raise ApplicationError("py.unenc.app_error", float("-inf"))
+
+    await plain.register(echo, "py.unenc.echo")
+    await rich.register(inf, "py.unenc.inf")
+    await rich.register(err, "py.unenc.err")
+    report("call_nan", await call_error(rich, "py.unenc.echo", float("nan")), "wamp.error.invalid_argument")
+    report("call_after", await call_error(rich, "py.unenc.echo", "ok"), "ok")
+    report("result_inf", await call_error(plain, "py.unenc.inf"), "wamp.error.invalid_argument")
+    report("error_inf", await call_error(plain, "py.unenc.err"), "wamp.error.invalid_argument")
+    report("callee_alive", await alive(plain), True)
+    report("caller_alive", await alive(rich), True)
     report("left", left, [])
 
 
@@ -344,7 +387,8 @@ async def run_advanced():
 async def main():
     try:
         await asyncio.wait_for(ready, cfg.get("join_timeout", 10))
-        await {"unencodable": run_unencodable, "advanced": run_advanced}[cfg["mode"]]()
+        await {"unencodable": run_unencodable, "unencodable_rpc": run_unencodable_rpc,
+               "advanced": run_advanced}[cfg["mode"]]()
     except Exception as e:
         traceback.print_exc()
         report("exception", repr(e), None, ok=False)

@@ -227,10 +227,7 @@ func (rm *realm) deliver(sb *session, subID wamp.ID, p *publication, details wam
 	}
 	b, err := sb.enc.AppendMessage(nil, ev)
 	if err != nil {
-		n := sb.dropped.Add(1)
-		rm.r.stats.dropped.Add(1)
-		rm.log.Warn("wamp/router: event dropped: the subscriber's serializer cannot encode it", "session", sb.id,
-			"subscription", subID, "serializer", sb.enc.Name(), "err", err, "dropped_total", n)
+		rm.undeliverable(sb, ev, unencodable) // payload_size.go: dropped and counted
 		return
 	}
 	rm.pushEvent(sb, &wamp.Encoded{Message: ev, Serializer: sb.enc, Bytes: b}, len(b))
@@ -239,13 +236,13 @@ func (rm *realm) deliver(sb *session, subID wamp.ID, p *publication, details wam
 // pushEvent queues an EVENT (or its encoding, fanout.go) of size for sb
 // under the realm's slow-subscriber policy.
 func (rm *realm) pushEvent(sb *session, ev wamp.Message, size int) {
-	switch sb.q.push(ev, size, limitSoft) {
+	switch res := sb.q.push(ev, size, limitSoft); res {
 	case pushed:
 		sb.dropping = false
 	case overLimit:
 		rm.slowSubscriber(sb)
-	case tooLarge:
-		rm.undeliverable(sb, ev) // payload_size.go: dropped and counted
+	case tooLarge, unencodable:
+		rm.undeliverable(sb, ev, res) // payload_size.go: dropped and counted
 	}
 }
 

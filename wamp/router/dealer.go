@@ -63,7 +63,8 @@ type invocation struct {
 	progressed      bool // parts went out (progressive results or invocations): no more reroute
 	streaming       bool // progressive call invocations: the caller's stream is open (dealer_progressive.go)
 	forwarded       bool // INVOCATION.Details.timeout was set: the callee times the call
-	tooLarge        bool // a callee's transport refused the INVOCATION as too large (payload_size.go)
+
+	refused pushResult // tooLarge or unencodable: a callee's transport refused the INVOCATION (payload_size.go)
 }
 
 func (rm *realm) register(s *session, m *wamp.Register) {
@@ -230,9 +231,8 @@ func (rm *realm) call(s *session, m *wamp.Call) string {
 		}
 	}
 	if !rm.dispatch(inv, candidates) {
-		if inv.tooLarge {
-			rm.refuseCall(s, m, progress, wamp.ErrPayloadSizeExceeded,
-				"the call is larger than the transports of the callees of "+string(reg.uri)+" take")
+		if uri, why := inv.refusedCall(); uri != "" { // payload_size.go
+			rm.refuseCall(s, m, progress, uri, why)
 		} else {
 			rm.refuseCall(s, m, progress, wamp.ErrNoAvailableCallee,
 				"every callee of "+string(reg.uri)+" is over its outbound queue limit or closing")
@@ -270,10 +270,12 @@ func (rm *realm) dispatch(inv *invocation, candidates []callee) bool {
 		res := c.s.q.push(msg, size+valueSize(details, 0), limitSoft)
 		rm.doneInvocationMsg(msg)
 		if res != pushed {
-			inv.tooLarge = inv.tooLarge || res == tooLarge
+			if res == tooLarge || res == unencodable {
+				rm.invocationRefused(c.s, inv, res) // payload_size.go
+			}
 			continue
 		}
-		inv.id, inv.callee, inv.tooLarge = id, c.s, false
+		inv.id, inv.callee, inv.refused = id, c.s, pushed
 		_, inv.forwarded = details["timeout"]
 		if !inv.streaming && i+1 < len(candidates) {
 			inv.rest = slices.Clone(candidates[i+1:]) // candidates may be reg.callees

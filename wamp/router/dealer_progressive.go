@@ -66,10 +66,12 @@ func (rm *realm) continueStream(inv *invocation, m *wamp.Call, progress bool) st
 	}
 	msg := &wamp.Invocation{Request: inv.id, Registration: inv.reg.id, Details: details, Args: m.Args, Kwargs: m.Kwargs, Payload: m.Payload}
 	size := msgOverhead + payloadSize(m.Args, m.Kwargs, m.Payload) + valueSize(details, 0)
-	switch inv.callee.q.push(msg, size, limitSoft) {
+	switch res := inv.callee.q.push(msg, size, limitSoft); res {
 	case pushed:
-	case tooLarge: // payload_size.go
-		rm.abortCall(inv, wamp.ErrPayloadSizeExceeded, true, "a part of this progressive call is larger than the callee's transport takes")
+	case tooLarge, unencodable: // payload_size.go
+		rm.invocationRefused(inv.callee, inv, res)
+		uri, why := inv.callee.refusedWhy("a part of this progressive call", "callee", res)
+		rm.abortCall(inv, uri, true, why)
 	default:
 		// The stream cannot go elsewhere: the call ends.
 		rm.abortCall(inv, wamp.ErrNoAvailableCallee, true, "the callee of this progressive call is over its outbound queue limit or closing")

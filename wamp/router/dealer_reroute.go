@@ -11,8 +11,10 @@ import "github.com/autobahn-go/autobahn/wamp"
 // Callees that left or unregistered since, or are over their queue's soft
 // limit, are passed over. When none is left the caller gets
 // wamp.error.no_available_callee (wamp.error.payload_size_exceeded when
-// one's transport refused the INVOCATION as too large: payload_size.go). The callee's announcement is not
-// required: wamp.error.unavailable is the router's own URI. A call whose
+// one's transport refused the INVOCATION as too large,
+// wamp.error.invalid_argument when its serializer could not encode it:
+// payload_size.go). The callee's announcement is not required:
+// wamp.error.unavailable is the router's own URI. A call whose
 // callee was interrupted (CANCEL kill), that sent a progressive result or
 // is a progressive call invocation is not rerouted: the caller gets the
 // ERROR as it is.
@@ -28,9 +30,8 @@ func (rm *realm) reroute(inv *invocation) bool {
 		return true
 	}
 	rm.finish(inv)
-	if inv.tooLarge { // payload_size.go
-		rm.errorReply(inv.caller, wamp.TypeCall, inv.callReq, wamp.ErrPayloadSizeExceeded,
-			"the call is larger than the transports of the callees of "+string(inv.reg.uri)+" left take")
+	if uri, why := inv.refusedCall(); uri != "" { // payload_size.go
+		rm.errorReply(inv.caller, wamp.TypeCall, inv.callReq, uri, why)
 		return true
 	}
 	rm.errorReply(inv.caller, wamp.TypeCall, inv.callReq, wamp.ErrNoAvailableCallee,

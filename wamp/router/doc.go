@@ -187,11 +187,13 @@
 // ABORT, kill, overload, or its transport dropping without a word), its
 // subscriptions and registrations go first with their events, then its
 // testaments are published (detached, then destroyed, each in the order
-// added; at most 64 per scope), then on_leave. wamp.session.add_testament
-// is authorized as a PUBLISH to the testament's topic when it is called
-// (for a role with an Authorizer, only a cached decision can allow it),
-// and again when it is published after a Reload (which a role with an
-// Authorizer's testaments do not survive).
+// added; at most 64 per scope, and about 1 MiB per session, both scopes
+// together: add_testament past either answers wamp.error.invalid_argument),
+// then on_leave. wamp.session.add_testament is authorized as a PUBLISH
+// to the testament's topic when it is called (for a role with an
+// Authorizer, only a cached decision can allow it), and again when it is
+// published after a Reload (which a role with an Authorizer's testaments
+// do not survive).
 //
 // URIs are checked with wamp.ValidURI, loose or, with
 // RealmConfig.StrictURI, strict rules (wamp.error.invalid_uri). Matching
@@ -292,7 +294,11 @@
 // killnowait); an EVENT is dropped for that subscriber, logged and
 // counted as SlowDrop's are; a WELCOME goes without the roles' features
 // (a RawSocket client may take no more than 512 octets). Any other message
-// too large ends the session.
+// too large ends the session. A message the session's serializer cannot
+// encode (a NaN or an infinity, which a MessagePack or CBOR peer may
+// send, for a JSON one) is answered for the same way, with ERROR
+// wamp.error.invalid_argument where the size's is payload_size_exceeded,
+// logged at Warn and counted (Stats.Unencodable).
 //
 // Per realm, besides the queue limit and the slow-subscriber policy:
 // RealmConfig.MaxSessions bounds the sessions joined at once (a HELLO past

@@ -34,9 +34,11 @@ import (
 // ReasonQueueOverflow). An INVOCATION, RESULT, call ERROR, EVENT or
 // WELCOME over MaxMessagePayload is answered for as on goroutines (ERROR
 // wamp.error.payload_size_exceeded to the caller, the EVENT dropped and
-// counted, the WELCOME sent without the roles' features); any other
-// message the connection refuses (over MaxMessagePayload, not UTF-8 for
-// JSON) ends the session, as a failed write does on goroutines.
+// counted, the WELCOME sent without the roles' features), and so is an
+// INVOCATION, RESULT, call ERROR or EVENT the connection's serializer
+// cannot encode (wamp.error.invalid_argument); any other message the
+// connection refuses (over MaxMessagePayload, not encodable, not UTF-8
+// for JSON) ends the session, as a failed write does on goroutines.
 //
 // What is already in the connection's output cannot be taken back: a
 // session closed for not reading gets its GOODBYE after it, and the
@@ -165,16 +167,17 @@ func (o *loopOut) push(m wamp.Message, size int, l limit) pushResult {
 		o.s.r.stats.sessionClosed(nil)
 		return queueEnded
 	}
-	if errors.Is(err, websocket.ErrMessageTooLarge) && sizeAnswered(m) {
-		// Over MaxMessagePayload: the router answers for it
-		// (payload_size.go); the session goes on.
-		return tooLarge
+	if why, ok := o.s.refusal(m, err); ok {
+		// Over MaxMessagePayload, or not encodable in the connection's
+		// serialization: the router answers for it (payload_size.go);
+		// the session goes on.
+		return why
 	}
-	// Over MaxMessagePayload (another message), or not valid for the
-	// serialization: the session ends, as a failed write ends it on
-	// goroutines. OnClose removes it from the realm (the caller may hold
-	// the realm's lock); the end is counted here (close, from OnClose,
-	// will do nothing).
+	// Over MaxMessagePayload or not encodable (another message), or not
+	// valid for the serialization: the session ends, as a failed write
+	// ends it on goroutines. OnClose removes it from the realm (the
+	// caller may hold the realm's lock); the end is counted here (close,
+	// from OnClose, will do nothing).
 	o.closed = true
 	o.s.state.Store(stateClosed)
 	o.s.r.stats.sessionClosed(nil)

@@ -106,6 +106,11 @@ const (
 	// the messages payload_size.go answers for; a goroutine transport's
 	// writer finds it out when it sends).
 	tooLarge
+	// unencodable: not queued, the session goes on: the peer's serializer
+	// cannot encode the message (a NaN or an infinity for JSON); as
+	// tooLarge, on the event loop only and for the messages
+	// payload_size.go answers for.
+	unencodable
 )
 
 // setLimits sets the soft and hard limits (the realm's, on joining).

@@ -267,11 +267,11 @@ func (rm *realm) handleLocked(s *session, m, refusal wamp.Message, allowed bool)
 // reply queues an answer to one of s's requests (or a RESULT or ERROR of
 // its call) up to the hard limit; past it s is closed.
 func (rm *realm) reply(s *session, m wamp.Message) {
-	switch s.q.push(m, messageSize(m), limitHard) {
+	switch res := s.q.push(m, messageSize(m), limitHard); res {
 	case overLimit:
 		rm.condemn(s, "outbound queue over its hard limit")
-	case tooLarge: // payload_size.go
-		if instead, _ := rm.undeliverable(s, m); instead != nil {
+	case tooLarge, unencodable: // payload_size.go
+		if instead, _ := rm.undeliverable(s, m, res); instead != nil {
 			rm.replyInstead(s, instead)
 		}
 	}

@@ -20,9 +20,10 @@ type goOut struct {
 	t                     wamp.Transport
 	readEnded, wroteEnded bool
 	readDone, wrote       chan struct{}
-	// lost: calls whose progressive RESULT the transport refused as too
-	// large after the call had ended (payload_size.go); the writer's.
-	lost map[wamp.ID]bool
+	// lost: calls whose progressive RESULT the transport refused (too
+	// large, or not encodable) after the call had ended, and why
+	// (payload_size.go); the writer's.
+	lost map[wamp.ID]pushResult
 }
 
 // endRead: the reading goroutine has returned.
@@ -208,11 +209,11 @@ func (s *session) write() {
 		for i, it := range batch {
 			m := it.m
 			if len(g.lost) > 0 {
-				m = g.lostAnswer(m)
+				m = s.lostAnswer(m)
 			}
 			err := g.t.Send(ctx, m)
-			if err != nil && isTooLarge(err) {
-				err = s.sendTooLarge(ctx, m, err) // payload_size.go
+			if err != nil {
+				err = s.sendRefused(ctx, m, err) // payload_size.go: too large, or not encodable
 			}
 			g.written(it.size)
 			if err != nil {

@@ -28,10 +28,19 @@ type Stats struct {
 	// EventsDropped counts EVENTs not delivered to subscribers over their
 	// queue's soft limit in realms with SlowDrop, and EVENTs larger than
 	// their subscriber's transport takes (a RawSocket client's maximum
-	// message length, a WebSocket server's MaxMessagePayload), in any
-	// realm (per session: Router.Session's SessionInfo.Dropped; the WAMP
-	// meta API has no such count).
+	// message length, a WebSocket server's MaxMessagePayload) or that its
+	// serializer cannot encode (Unencodable), in any realm (per session:
+	// Router.Session's SessionInfo.Dropped; the WAMP meta API has no such
+	// count).
 	EventsDropped uint64
+	// Unencodable counts messages the router could not encode for their
+	// peer's serializer (a NaN or an infinity, which a MessagePack or CBOR
+	// peer may send, for a JSON one) and answered for instead: EVENTs
+	// dropped (also in EventsDropped), INVOCATIONs (per callee: the call
+	// goes to the next callee, else the caller gets ERROR
+	// wamp.error.invalid_argument), RESULTs and call ERRORs replaced by
+	// that ERROR. The sessions go on.
+	Unencodable uint64
 	// RefusedCalls, RefusedSubscriptions and RefusedRegistrations count
 	// the CALLs, SUBSCRIBEs and REGISTERs answered with ErrLimitExceeded
 	// (RealmConfig.MaxPendingCalls, MaxSubscriptions, MaxRegistrations).
@@ -55,6 +64,7 @@ const (
 // routerStats is what Router.Stats reads.
 type routerStats struct {
 	joined, dropped           atomic.Uint64
+	unencodable               atomic.Uint64
 	refusedCalls, refusedSubs atomic.Uint64
 	refusedRegs               atomic.Uint64
 	panics                    atomic.Uint64
@@ -96,6 +106,7 @@ func (r *Router) Stats() Stats {
 		Joined:               st.joined.Load(),
 		Closed:               closed,
 		EventsDropped:        st.dropped.Load(),
+		Unencodable:          st.unencodable.Load(),
 		RefusedCalls:         st.refusedCalls.Load(),
 		RefusedSubscriptions: st.refusedSubs.Load(),
 		RefusedRegistrations: st.refusedRegs.Load(),
