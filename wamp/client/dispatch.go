@@ -193,6 +193,9 @@ func (s *Session) dispatch(m wamp.Message) bool {
 			if inv.queued { // its handler never runs: answer now
 				dropped = true
 				delete(s.invocations, m.Request)
+				if inv.parts != nil && !inv.parts.last {
+					s.endStream(m.Request)
+				}
 				for i, q := range s.invQueue {
 					if q == inv {
 						s.invQueue = slices.Delete(s.invQueue, i, i+1)

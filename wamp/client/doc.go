@@ -1,8 +1,9 @@
 // Package client is a WAMP client: Join a realm over any wamp.Transport
 // (RawSocket, WebSocket, a router's in-process one) with anonymous, ticket,
 // WAMP-CRA (salted too), WAMP-SCRAM or WAMP-cryptosign authentication, then
-// Call, Register, Publish and Subscribe, with progressive results, call
-// canceling, pattern registrations and subscriptions, shared registrations,
+// Call, Register, Publish and Subscribe, with progressive results,
+// progressive call invocations (StreamCall; RegisterOptions.Progressive
+// and Invocation.NextPart), call canceling, pattern registrations and subscriptions, shared registrations,
 // publisher exclusion and black/white listing, retained events. Component
 // keeps a session joined across connection losses, retrying forever with
 // Autobahn's backoff unless told otherwise, like Autobahn's Component.
@@ -84,7 +85,9 @@
 // their handlers, and as many progressive results for one call's
 // OnProgress; one more fails the session with ErrEventQueueFull rather
 // than stopping the reader (which would starve the answers a handler may
-// be waiting for). Beyond MaxConcurrentInvocations running handlers, as
+// be waiting for). As many parts of one progressive call invocation wait
+// for its handler's NextPart; one more ends that call with
+// wamp.error.unavailable and cancels its handler's ctx. Beyond MaxConcurrentInvocations running handlers, as
 // many more INVOCATIONs wait for one to return; the next ones are answered
 // with ERROR wamp.error.unavailable (counted in
 // Session.Stats().RejectedInvocations), which a dealer may reroute to

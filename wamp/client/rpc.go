@@ -19,7 +19,8 @@ const (
 // CallOptions configure Call. The zero value is a plain call.
 type CallOptions struct {
 	// Timeout asks the dealer to cancel the call after this long
-	// (Options.timeout) and bounds the local wait too.
+	// (Options.timeout, in milliseconds rounded up) and bounds the local
+	// wait too.
 	Timeout time.Duration
 	// OnProgress, if set, asks for progressive results (receive_progress)
 	// and receives each of them, in order, in the goroutine that called
@@ -45,34 +46,9 @@ func (s *Session) Call(ctx context.Context, procedure wamp.URI, args wamp.List, 
 	if opts == nil {
 		opts = &noCallOptions
 	}
-	switch opts.CancelMode {
-	case "", CancelSkip, CancelKill, CancelKillNoWait:
-	default:
-		// A router takes another mode in CANCEL for a protocol violation
-		// and aborts the session.
-		return nil, fmt.Errorf("wamp/client: CallOptions.CancelMode %q: want %q, %q or %q", opts.CancelMode, CancelSkip, CancelKill, CancelKillNoWait)
-	}
-	if err := checkURI("procedure", procedure, ""); err != nil {
+	options, err := callOptions(procedure, opts)
+	if err != nil {
 		return nil, err
-	}
-	var options wamp.Dict // nil is written as {}: no allocation for plain calls
-	set := func(k string, v any) {
-		if options == nil {
-			options = wamp.Dict{}
-		}
-		options[k] = v
-	}
-	if opts.Timeout > 0 {
-		set("timeout", opts.Timeout.Milliseconds())
-	}
-	if opts.OnProgress != nil {
-		set("receive_progress", true)
-	}
-	if opts.DiscloseMe {
-		set("disclose_me", true)
-	}
-	for k, v := range opts.Options {
-		set(k, v)
 	}
 	ctx, cancel := deadlineCtx(ctx, opts.Timeout)
 	defer cancel()
@@ -101,17 +77,71 @@ func (s *Session) Call(ctx context.Context, procedure wamp.URI, args wamp.List, 
 			if s.taken(id, p) { // answered before ctx ended: nothing to cancel
 				return s.callAnswer(p, <-p.ch, progWake != nil)
 			}
-			mode := opts.CancelMode
-			if mode == "" {
-				mode = CancelKill
-			}
-			// Best effort, bounded: the caller's ctx is already over.
-			sctx, scancel := context.WithTimeout(context.Background(), time.Second)
-			s.send(sctx, &wamp.Cancel{Request: id, Options: wamp.Dict{"mode": mode}})
-			scancel()
+			s.sendCancel(id, opts.cancelMode())
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// callOptions checks opts and returns the CALL's options (nil for a plain
+// call: written as {}, no allocation).
+func callOptions(procedure wamp.URI, opts *CallOptions) (wamp.Dict, error) {
+	switch opts.CancelMode {
+	case "", CancelSkip, CancelKill, CancelKillNoWait:
+	default:
+		// A router takes another mode in CANCEL for a protocol violation
+		// and aborts the session.
+		return nil, fmt.Errorf("wamp/client: CallOptions.CancelMode %q: want %q, %q or %q", opts.CancelMode, CancelSkip, CancelKill, CancelKillNoWait)
+	}
+	if err := checkURI("procedure", procedure, ""); err != nil {
+		return nil, err
+	}
+	var options wamp.Dict
+	set := func(k string, v any) {
+		if options == nil {
+			options = wamp.Dict{}
+		}
+		options[k] = v
+	}
+	if opts.Timeout > 0 {
+		set("timeout", timeoutMillis(opts.Timeout))
+	}
+	if opts.OnProgress != nil {
+		set("receive_progress", true)
+	}
+	if opts.DiscloseMe {
+		set("disclose_me", true)
+	}
+	for k, v := range opts.Options {
+		set(k, v)
+	}
+	return options, nil
+}
+
+// timeoutMillis is a positive timeout in whole milliseconds, rounded up:
+// Options.timeout 0 means no timeout at all to a dealer.
+func timeoutMillis(d time.Duration) int64 {
+	ms := d.Milliseconds()
+	if d%time.Millisecond != 0 {
+		ms++
+	}
+	return ms
+}
+
+// cancelMode is the mode CANCEL is sent with.
+func (opts *CallOptions) cancelMode() string {
+	if opts.CancelMode == "" {
+		return CancelKill
+	}
+	return opts.CancelMode
+}
+
+// sendCancel sends CANCEL for request id: best effort, bounded, since the
+// caller's ctx is over already.
+func (s *Session) sendCancel(id wamp.ID, mode string) {
+	sctx, scancel := context.WithTimeout(context.Background(), time.Second)
+	s.send(sctx, &wamp.Cancel{Request: id, Options: wamp.Dict{"mode": mode}})
+	scancel()
 }
 
 // callAnswer returns Call's final answer a, after the progressive results
@@ -133,7 +163,8 @@ func (s *Session) callAnswer(p *pending, a wamp.Message, progress bool) (*wamp.R
 // Invocation is what a Handler gets: the INVOCATION message plus helpers.
 type Invocation struct {
 	*wamp.Invocation
-	s *Session
+	s     *Session
+	parts *invocationParts // a progressive call invocation's; nil for others
 }
 
 // Caller returns the caller's session ID when the dealer disclosed it.
@@ -174,7 +205,10 @@ type Result = wamp.Result
 // deadline when the dealer forwarded the call's timeout
 // (INVOCATION.Details.timeout). An *Error return is sent as is; any other
 // error as wamp.error.runtime_error with its text as the first argument,
-// or as wamp.error.timeout once that deadline has passed.
+// or as wamp.error.timeout once that deadline has passed. A handler
+// registered with RegisterOptions.Progressive may be given a progressive
+// call invocation: inv holds its first part, Invocation.NextPart returns
+// the others.
 type Handler func(ctx context.Context, inv *Invocation) (*Result, error)
 
 // RegisterOptions configure Register.
@@ -183,7 +217,12 @@ type RegisterOptions struct {
 	Invoke         string // shared registration policy: "single", "roundrobin", "random", "first", "last"; Register refuses others
 	DiscloseCaller bool
 	Concurrency    int // at most this many concurrent invocations (dealer-enforced); 0: unlimited
-	Options        wamp.Dict
+	// Progressive accepts progressive call invocations (a caller's
+	// StreamCall): the handler gets the first part and takes the others
+	// with Invocation.NextPart. Without it such a call is refused with
+	// wamp.error.feature_not_supported.
+	Progressive bool
+	Options     wamp.Dict
 }
 
 // checkMatch refuses a match policy the WAMP spec does not define, which a
@@ -215,9 +254,10 @@ func checkMatch(match string) error {
 
 // Registration is a registered procedure.
 type Registration struct {
-	ID        wamp.ID
-	Procedure wamp.URI
-	handler   Handler
+	ID          wamp.ID
+	Procedure   wamp.URI
+	handler     Handler
+	progressive bool
 }
 
 // Register registers h for procedure.
@@ -253,7 +293,7 @@ func (s *Session) Register(ctx context.Context, procedure wamp.URI, h Handler, o
 		return nil, err
 	}
 	id := s.ids.Next()
-	r := &Registration{Procedure: procedure, handler: h}
+	r := &Registration{Procedure: procedure, handler: h, progressive: opts.Progressive}
 	install := func(a wamp.Message) {
 		if reg, ok := a.(*wamp.Registered); ok {
 			r.ID = reg.Registration
@@ -305,14 +345,36 @@ func (s *Session) invoke(m *wamp.Invocation) {
 		s.mu.Unlock()
 		return
 	}
+	if inv := s.invocations[m.Request]; inv != nil {
+		s.addPart(inv, m) // progressive_invocation.go; unlocks s.mu
+		return
+	}
+	progress, _ := m.Details["progress"].(bool)
+	if s.streamEnded(m.Request, progress) {
+		s.mu.Unlock()
+		return // more of a stream that was answered: discarded
+	}
 	r := s.regs[m.Registration]
 	if r == nil {
+		if progress {
+			s.endStream(m.Request)
+		}
 		s.mu.Unlock()
 		s.send(s.ctx, &wamp.Error{RequestType: wamp.TypeInvocation, Request: m.Request, Details: wamp.Dict{}, Error: wamp.ErrNoSuchRegistration})
 		return
 	}
+	if progress && !r.progressive {
+		s.endStream(m.Request)
+		s.mu.Unlock()
+		s.send(s.ctx, &wamp.Error{RequestType: wamp.TypeInvocation, Request: m.Request, Details: wamp.Dict{}, Error: wamp.ErrFeatureNotSupported,
+			Args: wamp.List{"procedure " + string(r.Procedure) + " does not take progressive call invocations"}})
+		return
+	}
 	busy := s.invLimit > 0 && s.invRunning >= s.invLimit
 	if busy && len(s.invQueue) >= s.invLimit {
+		if progress {
+			s.endStream(m.Request)
+		}
 		s.mu.Unlock()
 		s.rejected.Add(1)
 		s.send(s.ctx, &wamp.Error{RequestType: wamp.TypeInvocation, Request: m.Request, Details: wamp.Dict{}, Error: wamp.ErrUnavailable,
@@ -321,6 +383,9 @@ func (s *Session) invoke(m *wamp.Invocation) {
 	}
 	ctx, cancel := invocationContext(m.Details) // invocation_timeout.go
 	inv := &runningInvocation{Invocation: Invocation{Invocation: m, s: s}, ctx: ctx, cancel: cancel, handler: r.handler}
+	if progress {
+		inv.parts = &invocationParts{wake: make(chan struct{}, 1), ctx: ctx}
+	}
 	s.invocations[m.Request] = inv
 	if busy {
 		inv.queued = true
@@ -383,9 +448,15 @@ func (s *Session) runInvocation(inv *runningInvocation) {
 	s.mu.Lock()
 	delete(s.invocations, m.Request)
 	interrupted := inv.interrupted
+	if inv.parts != nil && !inv.parts.last {
+		s.endStream(m.Request)
+	}
+	answered := inv.answered
 	s.mu.Unlock()
 	var reply wamp.Message
 	switch {
+	case answered:
+		return // the session answered already (too many parts waited)
 	case interrupted == CancelKillNoWait:
 		return // the dealer has forgotten the call
 	case interrupted != "" && (err != nil || ctx.Err() != nil):

@@ -25,8 +25,11 @@ type JoinOptions struct {
 	AuthExtra wamp.Dict
 	// Details are merged into HELLO.Details (after the defaults: roles, …).
 	Details wamp.Dict
-	// EventQueue is how many events may wait for their handlers, and how
-	// many progressive results for one call's OnProgress. The session
+	// EventQueue is how many events may wait for their handlers, how
+	// many progressive results for one call's OnProgress, and how many
+	// parts of one progressive call invocation for its handler's
+	// Invocation.NextPart (beyond which that call is answered with
+	// wamp.error.unavailable and its handler's ctx canceled). The session
 	// never stops reading to wait for a handler (a handler may call the
 	// session, whose answers the reader must deliver); when more wait, the
 	// session fails with ErrEventQueueFull. Zero means DefaultEventQueue;
@@ -59,8 +62,8 @@ func clientRoles() wamp.Dict {
 		return wamp.Dict{"features": d}
 	}
 	return wamp.Dict{
-		"caller":     f("progressive_call_results", "call_canceling", "call_timeout", "caller_identification"),
-		"callee":     f("progressive_call_results", "call_canceling", "call_timeout", "caller_identification", "pattern_based_registration", "shared_registration"),
+		"caller":     f("progressive_call_results", "progressive_call_invocations", "call_canceling", "call_timeout", "caller_identification"),
+		"callee":     f("progressive_call_results", "progressive_call_invocations", "call_canceling", "call_timeout", "caller_identification", "pattern_based_registration", "shared_registration"),
 		"publisher":  f("publisher_exclusion", "subscriber_blackwhite_listing", "publisher_identification"),
 		"subscriber": f("pattern_based_subscription", "publisher_identification", "subscription_revocation"),
 	}
@@ -97,8 +100,11 @@ type Session struct {
 	unsubs      map[wamp.ID]*unsubscribing // UNSUBSCRIBEs not answered yet (pubsub.go)
 	regs        map[wamp.ID]*Registration
 	invocations map[wamp.ID]*runningInvocation
-	sentGoodbye bool
-	err         error
+	// endedStreams are the request IDs of progressive call invocations
+	// answered before their last part came (progressive_invocation.go).
+	endedStreams []wamp.ID
+	sentGoodbye  bool
+	err          error
 
 	// retainedTo (under mu) is, per subscription ID, the Subscription
 	// that asked for the retained events the router sends after its
@@ -160,6 +166,7 @@ type runningInvocation struct {
 	cancel      context.CancelFunc
 	interrupted string // mode, once interrupted
 	queued      bool   // in Session.invQueue
+	answered    bool   // the session answered for the handler (progressive_invocation.go)
 }
 
 // pendingPool recycles the waiters of requests that got their answer:

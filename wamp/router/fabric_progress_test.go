@@ -371,9 +371,10 @@ func TestFabricProgressiveInvocations(t *testing.T) {
 		}
 		callee.expectNothing(9)
 
-		// No local callee takes a progressive call invocation.
-		plain := join(t, r)
-		register(t, plain, "com.local.plain", echo, nil)
+		// No local callee takes a progressive call invocation: its
+		// callee did not announce the feature.
+		plain, _ := rawJoinAs(t, r, cancelingCallee)
+		plain.register(2, "com.local.plain", nil)
 		fc = &router.FabricCall{Realm: realm1, Registration: "com.local.plain", Match: wamp.MatchExact,
 			Procedure: "com.local.plain", Caller: 4242, Options: wamp.Dict{"progress": true}}
 		if sc := f.link.Serve(fc, func(m wamp.Message) { ch <- m }); sc != nil {
