@@ -519,6 +519,7 @@ func (s *session) runAuthenticator(a Authenticator, pa *pendingAuth, ticket stri
 			return
 		}
 		var ae *AuthError
+		var bad *badAnswerError
 		switch {
 		case errors.As(err, &ae):
 			reason, msg := ae.refusal()
@@ -526,6 +527,11 @@ func (s *session) runAuthenticator(a Authenticator, pa *pendingAuth, ticket stri
 				s.log.Info("wamp/router: authenticator's refusal: not a valid URI", "session", s.id, "reason", ae.Reason)
 			}
 			s.abort(reason, msg)
+		case errors.As(err, &bad):
+			// The authenticator's mistake, not the client's: the
+			// operator is told, the client told which field.
+			s.log.Warn("wamp/router: authenticator's answer refused", "session", s.id, "method", pa.method, "field", bad.field, "err", err)
+			s.abort(wamp.ErrAuthenticationFailed, bad.Error())
 		case err != nil || p == nil || p.AuthRole == "":
 			s.log.Info("wamp/router: authenticator refused", "session", s.id, "method", pa.method, "err", err)
 			s.abort(wamp.ErrAuthenticationFailed, "authentication failed")

@@ -32,7 +32,10 @@ import (
 //
 // A "realm" in the answer other than the session's is refused (the router
 // does not move sessions between realms), and so is an answer without
-// "authid" to a HELLO without one. An ERROR answer, no callee
+// "authid" to a HELLO without one. A field of the wrong type (an "extra"
+// that is not a dict, an "authid" that is not a string, …) is refused,
+// not ignored: the ABORT's Details.message names the field (not its
+// value), and the router logs it at Warn. An ERROR answer, no callee
 // registered, a malformed answer, or no answer within the hello timeout
 // (Config.HelloTimeout, which bounds the call as its call timeout) abort
 // the session with wamp.error.authentication_failed, except that an
@@ -105,6 +108,9 @@ func (b boundProcedureAuthenticator) Authenticate(ctx context.Context, req *Auth
 }
 
 // principalOf decodes a dynamic authenticator's answer for req's method.
+// A field of the wrong type is refused (*badAnswerError), not dropped: a
+// dropped "extra" or "authid" would let the session join without them; a
+// null is absent, and fields the router does not read are ignored.
 func principalOf(req *AuthRequest, answer any) (*Principal, error) {
 	if role, ok := answer.(string); ok {
 		if req.AuthMethod != "ticket" {
@@ -116,39 +122,146 @@ func principalOf(req *AuthRequest, answer any) (*Principal, error) {
 	if !ok {
 		return nil, fmt.Errorf("authenticator answer is %T, not a role or a dict", answer)
 	}
-	str := func(k string) string { s, _ := d[k].(string); return s }
-	num := func(k string) int { n, _ := wamp.AsInt64(d[k]); return int(n) }
-	if realm := str("realm"); realm != "" && wamp.URI(realm) != req.Realm {
+	a := answerFields{d: d}
+	if realm := a.str("realm"); realm != "" && wamp.URI(realm) != req.Realm {
 		return nil, fmt.Errorf("authenticator moves the session to realm %q", realm)
 	}
-	p := &Principal{AuthID: str("authid"), AuthRole: str("role")}
-	p.Extra, _ = d["extra"].(wamp.Dict)
+	p := &Principal{AuthID: a.str("authid"), AuthRole: a.str("role"), Extra: a.dict("extra")}
+	switch req.AuthMethod {
+	case "wampcra":
+		p.CRA = &CRAPrincipal{Secret: a.str("secret"), Role: p.AuthRole, Salt: a.str("salt"), Iterations: a.num("iterations"), KeyLen: a.num("keylen")}
+	case "cryptosign":
+		p.Cryptosign = &CryptosignPrincipal{Role: p.AuthRole, AuthorizedKeys: a.strs("pubkey")}
+	case "scram":
+		p.SCRAM = &SCRAMPrincipal{Role: p.AuthRole, KDF: a.str("kdf"), Iterations: a.num("iterations"), Memory: a.num("memory"),
+			Salt: a.str("salt"), StoredKey: a.str("stored-key"), ServerKey: a.str("server-key")}
+	}
+	if a.err != nil {
+		return nil, a.err
+	}
 	if p.AuthRole == "" {
 		return nil, errors.New("authenticator answer without role")
 	}
-	switch req.AuthMethod {
-	case "wampcra":
-		p.CRA = &CRAPrincipal{Secret: str("secret"), Role: p.AuthRole, Salt: str("salt"), Iterations: num("iterations"), KeyLen: num("keylen")}
-	case "cryptosign":
-		c := &CryptosignPrincipal{Role: p.AuthRole}
-		switch k := d["pubkey"].(type) {
-		case string:
-			c.AuthorizedKeys = []string{k}
-		case wamp.List:
-			for _, e := range k {
-				if s, ok := e.(string); ok {
-					c.AuthorizedKeys = append(c.AuthorizedKeys, s)
-				}
-			}
-		case []string:
-			c.AuthorizedKeys = k
-		}
-		p.Cryptosign = c
-	case "scram":
-		p.SCRAM = &SCRAMPrincipal{Role: p.AuthRole, KDF: str("kdf"), Iterations: num("iterations"), Memory: num("memory"),
-			Salt: str("salt"), StoredKey: str("stored-key"), ServerKey: str("server-key")}
-	}
 	return p, nil
+}
+
+// badAnswerError is a field of a dynamic authenticator's answer of the
+// wrong type: the session is refused with a message naming the field
+// (not its value, which may be a credential), logged at Warn (auth.go).
+type badAnswerError struct {
+	field, want string
+	got         any
+}
+
+func (e *badAnswerError) Error() string {
+	return fmt.Sprintf("authenticator answer: %s: %s, not %s", e.field, wireType(e.got), e.want)
+}
+
+// wireType names the type of a decoded value as its sender wrote it.
+func wireType(v any) string {
+	if _, ok := asString(v); ok {
+		return "a string"
+	}
+	if _, ok := wamp.AsInt64(v); ok {
+		return "an integer"
+	}
+	switch v.(type) {
+	case uint64:
+		return "an integer"
+	case bool:
+		return "a boolean"
+	case float32, float64:
+		return "a number"
+	case []byte:
+		return "binary"
+	case wamp.List, []string:
+		return "a list"
+	case wamp.Dict:
+		return "a dict"
+	}
+	return fmt.Sprintf("a %T", v)
+}
+
+// answerFields reads the fields of a dynamic authenticator's answer; the
+// first of the wrong type is err.
+type answerFields struct {
+	d   wamp.Dict
+	err error
+}
+
+// get returns field k, false when absent or null (or after an error).
+func (a *answerFields) get(k string) (any, bool) {
+	v := a.d[k]
+	return v, v != nil && a.err == nil
+}
+
+func (a *answerFields) bad(k, want string, v any) {
+	a.err = &badAnswerError{field: k, want: want, got: v}
+}
+
+func (a *answerFields) str(k string) string {
+	v, ok := a.get(k)
+	if !ok {
+		return ""
+	}
+	s, ok := asString(v)
+	if !ok {
+		a.bad(k, "a string", v)
+	}
+	return s
+}
+
+func (a *answerFields) num(k string) int {
+	v, ok := a.get(k)
+	if !ok {
+		return 0
+	}
+	n, ok := wamp.AsInt64(v)
+	if !ok || int64(int(n)) != n {
+		a.bad(k, "an integer", v)
+		return 0
+	}
+	return int(n)
+}
+
+func (a *answerFields) dict(k string) wamp.Dict {
+	v, ok := a.get(k)
+	if !ok {
+		return nil
+	}
+	d, ok := v.(wamp.Dict)
+	if !ok {
+		a.bad(k, "a dict", v)
+	}
+	return d
+}
+
+// strs returns field k, a string or a list of strings, as a list.
+func (a *answerFields) strs(k string) []string {
+	v, ok := a.get(k)
+	if !ok {
+		return nil
+	}
+	switch l := v.(type) {
+	case []string:
+		return l
+	case wamp.List:
+		out := make([]string, 0, len(l))
+		for _, e := range l {
+			s, ok := asString(e)
+			if !ok {
+				a.bad(k, "a string or a list of strings", v)
+				return nil
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	if s, ok := asString(v); ok {
+		return []string{s}
+	}
+	a.bad(k, "a string or a list of strings", v)
+	return nil
 }
 
 // dealerAnswers are the ERRORs the dealer answers a call with when no

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/autobahn-go/autobahn/wamp"
@@ -138,10 +139,16 @@ func (rm *realm) metaRegCountCallees(_ *session, args wamp.List, _ wamp.Dict) (w
 }
 
 // reasonArg returns the optional reason of remove_callee and
-// remove_subscriber: args[i] or kwargs.reason.
+// remove_subscriber: args[i] or kwargs.reason, a null in either being
+// absent. Given both ways it is refused, as Crossbar's Python signature
+// (reason=None) refuses an argument given twice, rather than one of them
+// silently winning.
 func reasonArg(args wamp.List, i int, kwargs wamp.Dict) (string, error) {
 	v := kwargs["reason"]
-	if i < len(args) {
+	if i < len(args) && args[i] != nil {
+		if v != nil {
+			return "", fmt.Errorf("reason given twice: argument %d (%v) and kwargs.reason (%v)", i+1, args[i], v)
+		}
 		v = args[i]
 	}
 	if v == nil {

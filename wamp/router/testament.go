@@ -22,9 +22,10 @@ import (
 // a role with an Authorizer, which cannot be asked then, loses it (logged).
 // Its publish options are refused when a PUBLISH could not carry them
 // (exclude and eligible lists, payload passthru mode the session did not
-// announce). Bounds: maxTestaments per session and scope; a testament's
-// payload counts against nothing else (it is a PUBLISH the session makes
-// later).
+// announce). Bounds: maxTestaments per session and scope, and
+// maxTestamentBytes per session, both scopes together: a session that may
+// publish keeps at most that much of the router's memory in testaments,
+// however large the messages its transport takes.
 
 // Testament scopes.
 const (
@@ -36,6 +37,14 @@ const (
 // add_testament past it fails with wamp.error.invalid_argument.
 const maxTestaments = 64
 
+// maxTestamentBytes bounds the estimated size (size.go: topic, args,
+// kwargs and publish options) of the testaments one session keeps, both
+// scopes together; add_testament past it fails with
+// wamp.error.invalid_argument, and flush_testaments gives a scope's share
+// back. A testament is an event, typically small ("this client is gone");
+// a megabyte is many of them.
+const maxTestamentBytes = 1 << 20
+
 // testament is one event to publish when its session ends.
 type testament struct {
 	topic   wamp.URI
@@ -46,10 +55,17 @@ type testament struct {
 	// whether it forced publisher disclosure.
 	az       *authorization
 	disclose bool
+	size     int // testamentSize
 }
 
 type testaments struct {
 	detached, destroyed []testament
+	size                int // of both scopes' testaments, against maxTestamentBytes
+}
+
+// testamentSize estimates the octets a testament holds.
+func testamentSize(topic string, args wamp.List, kwargs, options wamp.Dict) int {
+	return len(topic) + payloadSize(args, kwargs, nil) + valueSize(options, 0)
 }
 
 func (t *testaments) scope(name string) *[]testament {
@@ -135,10 +151,15 @@ func (rm *realm) metaAddTestament(caller *session, args wamp.List, kwargs wamp.D
 	if len(*list) >= maxTestaments {
 		return nil, nil, fmt.Errorf("more than %d testaments in scope %s", maxTestaments, scope)
 	}
+	size := testamentSize(topic, evArgs, evKwargs, options)
+	if size > maxTestamentBytes-t.size {
+		return nil, nil, fmt.Errorf("the session's testaments would hold about %d octets, more than %d", t.size+size, maxTestamentBytes)
+	}
+	t.size += size
 	// The payload is the caller's: copies keep it from changing under us
 	// on in-memory transports (which pass values, not encodings).
 	*list = append(*list, testament{topic: wamp.URI(topic), args: cloneList(evArgs), kwargs: maps.Clone(evKwargs), options: options,
-		az: az, disclose: disclose})
+		az: az, disclose: disclose, size: size})
 	return nil, nil, nil
 }
 
@@ -150,7 +171,11 @@ func (rm *realm) metaFlushTestaments(caller *session, _ wamp.List, kwargs wamp.D
 		return nil, nil, err
 	}
 	if t := rm.meta.testaments[caller.id]; t != nil {
-		*t.scope(scope) = nil
+		list := t.scope(scope)
+		for _, ts := range *list {
+			t.size -= ts.size
+		}
+		*list = nil
 	}
 	return nil, nil, nil
 }
