@@ -26,11 +26,13 @@ func (c *Conn) peerClosed(ev Event) error {
 	sent := c.has(flagCloseSent)
 	c.setFlag(flagCloseSent, true)
 	cerr := c.setCloseErr(&CloseError{Code: ev.Code, Reason: string(ev.Reason), WasClean: true})
-	var closing chan struct{}
+	var closing, writing chan struct{}
 	if !c.push {
-		closing = c.p.closing
-		if !sent {
-			c.boundWritesLocked(time.Now().Add(c.opts.CloseTimeout))
+		if sent {
+			closing = c.p.closing
+		} else {
+			c.boundWritesLocked(c.closeDeadline())
+			writing = c.publishClosingLocked()
 		}
 	}
 	c.mu.Unlock()
@@ -42,14 +44,17 @@ func (c *Conn) peerClosed(ev Event) error {
 		// too late, after the connection ended (shutdown).
 		var b [2]byte
 		_ = c.writeClose(AppendClosePayload(b[:0], ev.Code, ""))
+		if writing != nil {
+			close(writing)
+		}
 	} else if closing != nil {
-		// Close is sending ours (within its deadline): closing the
+		// Another is sending ours (within its deadline): closing the
 		// socket now would cut it.
-		<-closing
+		c.awaitClosing(closing)
 	}
 	if c.role == RoleClient && !c.push {
 		// The server closes TCP first (§7.1.1): wait for it, briefly.
-		_ = c.nc.SetReadDeadline(time.Now().Add(c.opts.CloseTimeout))
+		_ = c.nc.SetReadDeadline(c.closeDeadline())
 		_, _ = io.Copy(io.Discard, c.nc)
 	}
 	c.shutdown()
@@ -69,11 +74,12 @@ func (c *Conn) fail(err error) error {
 	if c.closeErr() == nil {
 		c.setCloseErr(&CloseError{Code: code, Reason: err.Error()})
 	}
-	deadline := time.Now().Add(c.opts.CloseTimeout)
+	deadline := c.closeDeadline()
+	var closing, writing chan struct{}
 	if !sent && !c.opts.FailByDrop && !c.push {
 		c.boundWritesLocked(deadline)
+		writing = c.publishClosingLocked()
 	}
-	var closing chan struct{}
 	if sent && !c.push {
 		closing = c.p.closing
 	}
@@ -83,17 +89,46 @@ func (c *Conn) fail(err error) error {
 		// In push mode also when a Close took the handshake but has not
 		// queued its frame yet, as in peerClosed.
 		var b [128]byte
-		if c.writeClose(AppendClosePayload(b[:0], code, "")) == nil {
+		werr := c.writeClose(AppendClosePayload(b[:0], code, ""))
+		if writing != nil {
+			close(writing)
+		}
+		if werr == nil {
 			c.linger(deadline)
 		}
 	} else if closing != nil {
-		// Close is sending ours (within its deadline): closing the socket
-		// now would cut it, as in peerClosed.
-		<-closing
+		// Another is sending ours (within its deadline): closing the
+		// socket now would cut it, as in peerClosed.
+		c.awaitClosing(closing)
 	}
 	c.shutdown()
 	return err
 }
+
+// publishClosingLocked publishes that the caller, which took the close
+// handshake (flagCloseSent), is writing the close frame: whoever ends the
+// connection meanwhile (peerClosed, fail) waits for the returned channel,
+// which the caller closes once the frame is written or failed, instead of
+// cutting the frame short. c.mu must be held; pull mode.
+func (c *Conn) publishClosingLocked() chan struct{} {
+	ch := make(chan struct{})
+	c.p.closing = ch
+	return ch
+}
+
+// awaitClosing waits until the close frame that another goroutine writes
+// (closing, published by publishClosingLocked) is written or failed. Its
+// write is bounded by the close deadline (boundWritesLocked), or, with
+// CloseTimeout off, by CloseNow.
+func (c *Conn) awaitClosing(closing chan struct{}) {
+	if h := closingHook.Load(); h != nil {
+		(*h)(c)
+	}
+	<-closing
+}
+
+// closingHook, set by tests only, runs when awaitClosing begins to wait.
+var closingHook atomic.Pointer[func(*Conn)]
 
 // debug logs msg with the peer's address and args at Debug level, if the
 // Logger takes Debug: the address (a net.Addr made on each call on the
@@ -122,8 +157,9 @@ func (c *Conn) drop(cause error) error {
 }
 
 // linger half-closes the connection and discards input until the peer
-// closes or deadline passes, so that closing does not reset the connection
-// while the peer's data is unread (which could destroy our close frame).
+// closes or deadline passes (zero: CloseTimeout is off, no bound), so that
+// closing does not reset the connection while the peer's data is unread
+// (which could destroy our close frame).
 // The bound is a timer that ends the connection: the read deadline is not
 // linger's alone when fail runs on a writer's goroutine, as a reader
 // clears or moves it (read clears awaitHot's), and a peer that neither
@@ -133,8 +169,10 @@ func (c *Conn) linger(deadline time.Time) {
 	if !ok || cw.CloseWrite() != nil || c.push {
 		return // in push mode the driver discards input until the peer closes
 	}
-	t := time.AfterFunc(time.Until(deadline), c.shutdown)
-	defer t.Stop()
+	if !deadline.IsZero() {
+		t := time.AfterFunc(time.Until(deadline), c.shutdown)
+		defer t.Stop()
+	}
 	_ = c.nc.SetReadDeadline(deadline)
 	if h := lingerHook.Load(); h != nil {
 		(*h)(c)
@@ -185,8 +223,10 @@ func (c *Conn) Done() <-chan struct{} {
 }
 
 // Close starts the closing handshake with code and reason (UTF-8, cut to
-// 123 bytes; StatusNoStatusReceived sends an empty close frame), waits up to Options.CloseTimeout for the peer's answer
-// and closes the TCP connection. It is safe to call more than once and
+// 123 bytes; StatusNoStatusReceived sends an empty close frame), waits up
+// to Options.CloseTimeout for the peer's answer (with CloseTimeout off,
+// until the peer answers or closes, or CloseNow ends the connection) and
+// closes the TCP connection. It is safe to call more than once and
 // concurrently with reads and writes; if no goroutine is reading, Close
 // reads (and discards) until the peer's close frame arrives. A read under
 // way in another goroutine goes on (and may end with the peer's close);
@@ -209,20 +249,25 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 		if c.push {
 			return nil
 		}
+		var expired <-chan time.Time // nil, never ready, with CloseTimeout off
+		if ct := c.opts.CloseTimeout; ct > 0 {
+			t := time.NewTimer(ct)
+			defer t.Stop()
+			expired = t.C
+		}
 		select {
 		case <-c.Done():
-		case <-time.After(c.opts.CloseTimeout):
+		case <-expired:
 			c.drop(errNoCloseAnswer)
 		}
 		return nil
 	}
 	c.setFlag(flagCloseSent, true)
-	deadline := time.Now().Add(c.opts.CloseTimeout)
+	deadline := c.closeDeadline()
 	var closing chan struct{} // pull mode: closed once the frame is written
 	if c.out == nil {
 		c.boundWritesLocked(deadline)
-		closing = make(chan struct{})
-		c.p.closing = closing
+		closing = c.publishClosingLocked()
 	}
 	c.mu.Unlock()
 	var b [128]byte
@@ -235,7 +280,9 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 			c.drop(err)
 			return err
 		}
-		c.closeTimer(deadline)
+		if !deadline.IsZero() {
+			c.closeTimer(deadline)
+		}
 		return nil
 	}
 	err := c.writeFrame(context.Background(), OpClose, 0, true, AppendClosePayload(b[:0], code, reason), deadline)
@@ -258,8 +305,8 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 }
 
 // readCloseAnswer reads and discards input until the peer's close frame
-// ends the connection, or until deadline; pull mode. While another
-// goroutine reads, the connection ends through its reads, but that
+// ends the connection, or until deadline (zero: none); pull mode. While
+// another goroutine reads, the connection ends through its reads, but that
 // goroutine may stop at any message (a WAMP session stops at the router's
 // GOODBYE): then nobody would read the peer's answer, and the connection
 // would be dropped at deadline. So Close takes over reading as soon as the
@@ -269,15 +316,17 @@ func (c *Conn) readCloseAnswer(deadline time.Time) {
 	c.p.readFree.Store(&wake) // before TryLock: a reader that holds rmu now sees it when it lets go
 	defer c.p.readFree.Store(nil)
 	var t *time.Timer
+	var expired <-chan time.Time // nil, never ready, with no deadline
 	for !c.rmu.TryLock() {
-		if t == nil {
+		if t == nil && !deadline.IsZero() {
 			t = time.NewTimer(time.Until(deadline))
 			defer t.Stop()
+			expired = t.C
 		}
 		select {
 		case <-c.Done():
 			return
-		case <-t.C:
+		case <-expired:
 			return
 		case <-wake:
 		}
@@ -313,11 +362,27 @@ var errNoCloseAnswer = errors.New("ws: no close frame from the peer within Close
 // under way too: it holds the frame lock that the close frame needs, and
 // it may be stuck on a peer that reads nothing, with no deadline of its
 // own. Writers set their deadline under c.mu and never past closeDL, so
-// none can undo this. c.mu must be held; pull mode.
+// none can undo this. A zero deadline (CloseTimeout off) bounds nothing.
+// c.mu must be held; pull mode.
 func (c *Conn) boundWritesLocked(deadline time.Time) {
+	if deadline.IsZero() {
+		return
+	}
 	c.p.closeDL = deadline.UnixNano()
 	_ = c.nc.SetWriteDeadline(deadline)
 	c.p.wdl, c.p.wdlSet = c.p.closeDL, true
+}
+
+// closeDeadline is the deadline of a close handshake that starts now:
+// Options.CloseTimeout from now, or none (the zero time) if it is off
+// (negative, resolved to 0). Off, nothing but the peer (its close frame,
+// or its end of the connection) or CloseNow (Server.Shutdown's context)
+// ends the wait.
+func (c *Conn) closeDeadline() time.Time {
+	if c.opts.CloseTimeout <= 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(c.opts.CloseTimeout)
 }
 
 // closeTimer drops a push-mode connection still open at deadline; the

@@ -352,7 +352,7 @@ type pullState struct {
 	wake    chan struct{}   // guarded by Conn.mu: closed when writing a message ends; made by a writer that waits
 	waiters int32           // guarded by Conn.mu: writers waiting for the message lock
 	closeDL int64           // guarded by Conn.mu: unix nanoseconds; the close frame's deadline (Close, peerClosed, fail) bounds every write after it (0: none)
-	closing chan struct{}   // guarded by Conn.mu: made by Close with its close frame, closed once that is written (or failed)
+	closing chan struct{}   // guarded by Conn.mu: made by whoever writes the close frame (Close, peerClosed, fail), closed once that is written (or failed)
 	pong    []byte          // guarded by Conn.mu: if pongDue, the payload of the ping to answer once frameMu is free (Conn.pong)
 	pongDue bool            // guarded by Conn.mu
 	// guarded by Conn.mu: closed when frameMu is let go; made by a writer

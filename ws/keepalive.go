@@ -273,6 +273,11 @@ func kaPlan(o *Options, clock stampClock, now time.Time, last uint32, pinged boo
 	}
 	lastT := clock.time(last, now)
 	var pingT time.Time // zero: no ping unanswered
+	if timeout <= 0 {
+		// PingTimeout off (negative, resolved to 0): no answer is
+		// awaited; an idle peer is pinged again every interval.
+		timeout, pinged = interval, false
+	}
 	if pinged {
 		if pingT = clock.time(pingSent, now); !lastT.Before(pingT) {
 			pingT = time.Time{} // answered

@@ -30,6 +30,14 @@ const (
 	refusalLingerTime  = time.Second
 )
 
+// maxRefusals bounds the refusals a Server answers or lets linger at once
+// (beginRefusal): they hold no connection slot, and nothing else bounds
+// their number (each holds a goroutine and an fd for up to its
+// HandshakeTimeout and refusalLingerTime: about that long's worth of the
+// accept rate). More are closed at once, unanswered or, once answered,
+// their answer at the mercy of a reset.
+const maxRefusals = 256
+
 // closeRefused closes nc, admitted (release), after upgradeConn failed
 // with err: lingering (lingerClose) if it answered with a refusal, else at
 // once. The slot is released before the lingering (a refusal holds none),
@@ -59,12 +67,19 @@ func (s *Server) closeRefused(nc net.Conn, err error, byCaller bool, release fun
 // caller's goroutine (byCaller), which ServeConn holds until it ends,
 // still goes its course (the client reads its answer, a 503, instead of a
 // reset); Serve's, which nothing would wait for, is not made (ok is
-// false): nc is to be closed at once.
+// false): nc is to be closed at once. So is one past maxRefusals.
 func (s *Server) beginRefusal(nc net.Conn, byCaller bool) (end func(), ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
 		return func() {}, byCaller
+	}
+	bound := s.maxRefusals
+	if bound == 0 {
+		bound = maxRefusals
+	}
+	if len(s.refusing) >= bound {
+		return func() {}, false
 	}
 	if s.refusing == nil {
 		s.refusing = map[net.Conn]struct{}{}

@@ -36,11 +36,17 @@ type Options struct {
 	// HandshakeTimeout bounds the opening handshake (default 10 s).
 	HandshakeTimeout time.Duration
 	// CloseTimeout is how long to wait for the peer's close frame after ours
-	// before dropping the TCP connection (default 5 s).
+	// before dropping the TCP connection (default 5 s), and it bounds the
+	// writes of the close frame and of pongs. Negative: no bound; the wait
+	// ends only with the peer's answer or end, or CloseNow (as
+	// Server.Shutdown's context ends the connections still open): a peer
+	// that neither answers nor closes holds its connection until then.
 	CloseTimeout time.Duration
 	// PingInterval: after this long without input a ping is sent; if no
 	// pong (or any input) comes within PingTimeout the connection is dropped.
-	// Defaults 30 s and 15 s; negative PingInterval turns keepalive off.
+	// Defaults 30 s and 15 s; negative PingInterval turns keepalive off;
+	// negative PingTimeout only the pong's timer: an idle peer is pinged
+	// every PingInterval, and never dropped for want of an answer.
 	PingInterval time.Duration
 	PingTimeout  time.Duration
 	// Subprotocols: a client offers these; a server picks the first one the

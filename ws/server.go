@@ -25,6 +25,8 @@ import (
 // Options.MaxConnections counts the handshakes in progress and the open
 // connections. A refused connection does not count while it lingers
 // (up to a second) so that its client reads the answer; Shutdown ends it.
+// At most 256 refusals are answered or linger at once; more are closed at
+// once.
 type Server struct {
 	Handler Handler
 	Options *Options
@@ -44,6 +46,9 @@ type Server struct {
 	lns      map[net.Listener]struct{} // Serve's, closed by Shutdown
 	down     chan struct{}             // closed by Shutdown: ends Serve's back-off
 	wg       sync.WaitGroup
+	// maxRefusals bounds len(refusing) (0: the const maxRefusals; tests
+	// change it)
+	maxRefusals int
 
 	panics atomic.Int64
 }
@@ -213,7 +218,9 @@ func (s *Server) own(c *Conn, release func()) (end func()) {
 // Serve's back-off after an Accept error, and sends every open connection
 // its close frame (StatusGoingAway) at once,
 // then waits for the replies under one deadline for all: Options.
-// CloseTimeout from the call, or ctx's if sooner. Connections still open
+// CloseTimeout from the call, or ctx's if sooner (ctx's alone if
+// CloseTimeout is off: with a ctx that never ends, Shutdown waits for
+// every peer's answer or end). Connections still open
 // then are dropped (1006 for their peer: a peer that reads nothing cannot
 // hold the others or the process). It returns nil once every connection
 // has ended, or ctx.Err() if ctx ended first (the handlers of dropped
@@ -254,12 +261,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
-	t := time.NewTimer(o.CloseTimeout)
-	defer t.Stop()
+	var expired <-chan time.Time // nil, never ready, with CloseTimeout off: ctx alone bounds the wait
+	if o.CloseTimeout > 0 {
+		t := time.NewTimer(o.CloseTimeout)
+		defer t.Stop()
+		expired = t.C
+	}
 	select {
 	case <-done:
 		return nil
-	case <-t.C:
+	case <-expired:
 	case <-ctx.Done():
 	}
 	s.mu.Lock()
@@ -345,7 +356,7 @@ func (s *Server) accept(nc net.Conn) {
 	if err != nil {
 		end, ok := s.beginRefusal(nc, false)
 		if !ok {
-			_ = nc.Close() // shutting down: not answered
+			_ = nc.Close() // shutting down, or past maxRefusals: not answered
 			return
 		}
 		s.Metrics.Rejected(503)
@@ -374,7 +385,11 @@ func (s *Server) handshake(nc net.Conn, release func()) {
 // and closes it.
 func (s *Server) refuse(nc net.Conn, err error) {
 	s.Metrics.Rejected(503)
-	end, _ := s.beginRefusal(nc, true)
+	end, ok := s.beginRefusal(nc, true)
+	if !ok {
+		_ = nc.Close() // past maxRefusals
+		return
+	}
 	defer end()
 	s.answerRefusal(nc, err)
 }
@@ -543,12 +558,17 @@ func HeaderFields(h map[string][]string) []HeaderField {
 	return fs
 }
 
+// reject answers nc's refused handshake (err) and returns err, marked
+// refused if the answer was written: only then does closing linger
+// (closeRefused), so that the client reads it.
 func reject(nc net.Conn, m *wsmetrics.Set, err error) error {
 	var he *HandshakeError
 	if !errors.As(err, &he) {
 		he = &HandshakeError{Status: 400, Reason: err.Error()}
 	}
 	m.Rejected(he.Status)
-	_, _ = nc.Write(AppendReject(nil, he.Status, he.Reason, nil))
+	if _, werr := nc.Write(AppendReject(nil, he.Status, he.Reason, nil)); werr != nil {
+		return err
+	}
 	return refused{err}
 }

@@ -178,7 +178,7 @@ func (c *Conn) writeControl(op Opcode, payload []byte) error {
 	if c.out != nil {
 		return c.pushControl(op, payload)
 	}
-	return c.writeFrame(context.Background(), op, 0, true, payload, time.Now().Add(c.opts.CloseTimeout))
+	return c.writeFrame(context.Background(), op, 0, true, payload, c.closeDeadline())
 }
 
 // writeClose sends a close frame with payload from the reading side (in
@@ -264,7 +264,7 @@ func (c *Conn) unlockFrame() error {
 			c.syncFrameAuxLocked()
 			c.mu.Unlock()
 			if due {
-				err = c.writeFrameLocked(context.Background(), OpPong, 0, true, p, time.Now().Add(c.opts.CloseTimeout))
+				err = c.writeFrameLocked(context.Background(), OpPong, 0, true, p, c.closeDeadline())
 			}
 		}
 		c.p.frameMu.Unlock()

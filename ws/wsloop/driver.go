@@ -56,7 +56,7 @@ type handshake struct {
 	tls      *tls.Config // client: wss
 	ext      connExtra   // server: a ws:// connection's conn.x during the handshake (ext.hs is this)
 	linger   int         // server: after an HTTP answer, the input still to discard (lingerHTTP)
-	refused  bool        // server: refused before its head (Server.enterPending), lingering: one of Server.refusing
+	lingers  bool        // server: lingering after an HTTP answer (lingerHTTP), one of Server.lingers
 	checked  int         // server: the request head's bytes parsed so far (incomplete)
 }
 
@@ -150,21 +150,16 @@ func (d *driver) OnOpen(ec *eventloop.Conn) {
 }
 
 // refuseEarly answers c, accepted and refused before its request head
-// (enterPending's err), with 503 and closes it. It lingers (lingerHTTP),
-// up to maxRefusalLingers such connections at once: the request may be
-// in or on its way, and closing with it unread would reset the
-// connection, which can destroy the answer. A TLS client gets no
-// plaintext answer.
+// (enterPending's err), with 503 and closes it. It lingers (lingerHTTP)
+// as every HTTP answer does: the request may be in or on its way, and
+// closing with it unread would reset the connection, which can destroy
+// the answer. A TLS client gets no plaintext answer.
 func (d *driver) refuseEarly(c *conn, err error) {
 	d.srv.Metrics.Rejected(503)
 	if d.tls == nil {
 		_, _ = c.ec.Write(ws.AppendReject(nil, 503, err.Error(), nil))
-		if d.srv.refusing.Add(1) <= maxRefusalLingers {
-			c.hs().refused = true
-			d.closeHTTP(c)
-			return
-		}
-		d.srv.refusing.Add(-1)
+		d.closeHTTP(c)
+		return
 	}
 	d.dropHandshake(c)
 	_ = c.ec.Close()
@@ -369,13 +364,14 @@ func (d *driver) closeHTTP(c *conn) {
 
 // Bounds of a server's lingering close after an HTTP answer: the input it
 // discards, and for how long (or Options.CloseTimeout if shorter); and how
-// many connections refused before their head (past MaxPendingHandshakes,
-// or during Shutdown) linger at once, apart from that bound: more are
-// closed at once, their 503 at the mercy of a reset.
+// many connections linger at once (Server.HTTP's answers and refusals,
+// those before the request head too: they hold no slot, and nothing else
+// bounds their number): more are closed at once, their answer at the
+// mercy of a reset.
 const (
-	httpLingerBytes   = 8 << 20
-	httpLingerTime    = time.Second
-	maxRefusalLingers = 256
+	httpLingerBytes = 8 << 20
+	httpLingerTime  = time.Second
+	maxHTTPLingers  = 256
 )
 
 // lingerHTTP ends a server's HTTP exchange on c without destroying its
@@ -385,7 +381,8 @@ const (
 // fail the client's write of its body first). So the write side is shut
 // once the answer is out (FIN), and the input discarded (discard) until
 // the client closes, or for httpLingerBytes and httpLingerTime at most.
-// The connection holds no slot meanwhile.
+// The connection holds no slot meanwhile; past the server's bound of
+// lingering connections (maxHTTPLingers) it is closed at once.
 func (d *driver) lingerHTTP(c *conn) {
 	hs := c.hs()
 	if hs.pending {
@@ -397,6 +394,12 @@ func (d *driver) lingerHTTP(c *conn) {
 		d.srv.releaseAll(hs.admit)
 		hs.admit = nil
 	}
+	if d.srv.lingers.Add(1) > d.srv.maxLingers {
+		d.srv.lingers.Add(-1)
+		d.fail(c)
+		return
+	}
+	hs.lingers = true // endHandshake gives it back
 	if c.ec.CloseWrite() != nil {
 		d.fail(c)
 		return
@@ -468,8 +471,8 @@ func (d *driver) endHandshake(c *conn) {
 		if hs.pending {
 			d.srv.leavePending(c)
 		}
-		if hs.refused {
-			d.srv.refusing.Add(-1)
+		if hs.lingers {
+			d.srv.lingers.Add(-1)
 		}
 		if hs.admitted {
 			d.srv.releaseAll(hs.admit)

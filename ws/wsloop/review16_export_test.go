@@ -1,5 +1,5 @@
 package wsloop
 
-// RefusalsLingering is how many connections s refused before their
-// request head linger (maxRefusalLingers), for the external tests.
-func RefusalsLingering(s *Server) int64 { return s.refusing.Load() }
+// RefusalsLingering is how many connections linger after an HTTP answer
+// (maxHTTPLingers), refused ones among them, for the external tests.
+func RefusalsLingering(s *Server) int64 { return s.lingers.Load() }

@@ -35,8 +35,7 @@ type Server struct {
 	// MaxPendingHandshakes bounds the connections whose request head has
 	// not fully arrived (0: DefaultMaxPendingHandshakes; negative: no
 	// bound); more are answered with 503, as during Shutdown, and the
-	// answer lingers as HTTP's does (up to 256 such connections at once;
-	// more are closed once it is queued). Options.MaxConnections counts a
+	// answer lingers as HTTP's does. Options.MaxConnections counts a
 	// connection only once its request head is in, so that clients slow to
 	// send it cannot take the slots of real ones; this bounds them apart.
 	MaxPendingHandshakes int
@@ -65,7 +64,9 @@ type Server struct {
 	// closes when the client does, or after 1 s (CloseTimeout if shorter)
 	// or 8 MiB of input (closing with input unread would reset the
 	// connection, which can destroy the response). Such a request does not
-	// count toward Options.MaxConnections.
+	// count toward Options.MaxConnections. At most 256 connections linger
+	// so at once, those of refused upgrades (4xx, 503) too; more are
+	// closed as soon as their answer is queued.
 	HTTP func(r *ws.Request) HTTPResponse
 	// Admit, if set, is asked for every WebSocket upgrade once its request
 	// head is in and Options.MaxConnections has a slot for it, before the
@@ -88,10 +89,11 @@ type Server struct {
 	closing bool
 	wg      sync.WaitGroup // pending and admitted connections
 	panics  atomic.Int64
-	// refusing counts the connections refused before their request head
-	// that linger (maxRefusalLingers).
-	refusing atomic.Int64
-	maxPend  int
+	// lingers counts the connections that linger after an HTTP answer
+	// (lingerHTTP), up to maxLingers (maxHTTPLingers; tests change it).
+	lingers    atomic.Int64
+	maxLingers int64
+	maxPend    int
 }
 
 // DefaultMaxPendingHandshakes is the default of
@@ -107,9 +109,10 @@ type HTTPResponse struct {
 
 // ListenAndServe serves h on a TCP address ("127.0.0.1:9000") until ctx is
 // done, then shuts down as Server.Shutdown does (every connection gets
-// 1001, bounded by Options.CloseTimeout): the event-loop counterpart of
-// serving with ws.Server or ws/wshttp. It returns nil after a clean
-// shutdown, else the error of the loops or of the shutdown.
+// 1001, bounded by Options.CloseTimeout, and not at all if that is off):
+// the event-loop counterpart of serving with ws.Server or ws/wshttp. It
+// returns nil after a clean shutdown, else the error of the loops or of
+// the shutdown.
 func ListenAndServe(ctx context.Context, addr string, h ws.Handler, opts *ws.Options) error {
 	return listenAndServe(ctx, &Server{Handler: h, Options: opts}, addr)
 }
@@ -159,6 +162,9 @@ func (s *Server) init() error {
 		if s.maxPend == 0 {
 			s.maxPend = DefaultMaxPendingHandshakes
 		}
+		if s.maxLingers == 0 {
+			s.maxLingers = maxHTTPLingers
+		}
 		s.loop, s.newErr = eventloop.New(cfg, &s.d)
 	})
 	return s.newErr
@@ -194,7 +200,8 @@ func (s *Server) Stats() eventloop.Stats {
 // the handshakes in progress, queues every open connection's close frame
 // (StatusGoingAway) at once, then waits for the replies under one
 // deadline for all: Options.CloseTimeout from the call, or ctx's if
-// sooner. Then it stops the loops (Run returns), dropping the
+// sooner (ctx's alone if CloseTimeout is off: with a ctx that never ends,
+// Shutdown waits for every peer's answer or end). Then it stops the loops (Run returns), dropping the
 // connections still open (a peer that reads
 // nothing cannot hold the others or the process). It returns nil if the
 // loops stopped cleanly, or ctx.Err() if ctx ended first; either way
@@ -224,15 +231,19 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
-	t := time.NewTimer(s.d.opts.CloseTimeout)
-	defer t.Stop()
+	var expired <-chan time.Time // nil, never ready, with CloseTimeout off: ctx alone bounds the wait
+	if ct := s.d.opts.CloseTimeout; ct > 0 {
+		t := time.NewTimer(ct)
+		defer t.Stop()
+		expired = t.C
+	}
 	var err error
 	stopCtx := ctx
 	select {
 	case <-done:
 	case <-ctx.Done():
 		err = ctx.Err()
-	case <-t.C:
+	case <-expired:
 		// The shared deadline: what is left is dropped, not drained
 		// (a stopped context makes the loops close at once).
 		c, cancel := context.WithCancel(context.Background())

@@ -146,7 +146,8 @@ func (c *conn) flush() {
 
 // linger ends the connection without destroying what it sent: it shuts
 // the write side once the output is out (FIN) and discards input until
-// the peer closes too, within Options.CloseTimeout. Closing at once could
+// the peer closes too, within Options.CloseTimeout (if it is off, until
+// the peer closes, or the loops stop). Closing at once could
 // reset the connection while the peer's data is unread, and a reset may
 // destroy the close frame before the peer reads it.
 func (c *conn) linger(d *driver) {
@@ -155,7 +156,9 @@ func (c *conn) linger(d *driver) {
 		_ = c.ec.Close()
 		return
 	}
-	_ = c.ec.SetDeadline(time.Now().Add(d.opts.CloseTimeout))
+	if ct := d.opts.CloseTimeout; ct > 0 { // negative (resolved 0): no bound
+		_ = c.ec.SetDeadline(time.Now().Add(ct))
+	}
 }
 
 // OutputReady (ws.PushOutput) makes the loop take the ws.Conn's output:
