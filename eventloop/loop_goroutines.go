@@ -372,7 +372,11 @@ func (c *Conn) reader(opened chan struct{}) {
 		case err == ErrTimeout || errors.As(err, &ne) && ne.Timeout():
 			err = ErrTimeout // counted by closeWith
 		}
+		// Between callbacks, as on a loop: a callback running now (OnWritable) sees the connection
+		// open until it returns, and its Send is not refused half-way by a close it cannot see.
+		c.cb.Lock()
 		c.closeWith(err, err != io.EOF)
+		c.cb.Unlock()
 	}
 	<-c.written
 	c.mu.Lock()

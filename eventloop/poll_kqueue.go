@@ -3,7 +3,7 @@
 package eventloop
 
 import (
-	"net/netip"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -22,18 +22,25 @@ type poller struct {
 }
 
 func newPoller(size int) (*poller, error) {
+	// Under ForkLock until they are close-on-exec, so that a fork of os/exec meanwhile does not
+	// leak them into the child (darwin has no pipe2; once a loop, it costs nothing to share).
+	syscall.ForkLock.RLock()
 	fd, err := unix.Kqueue()
 	if err != nil {
+		syscall.ForkLock.RUnlock()
 		return nil, err
 	}
 	unix.CloseOnExec(fd)
 	var pp [2]int
 	if err := unix.Pipe(pp[:]); err != nil {
+		syscall.ForkLock.RUnlock()
 		unix.Close(fd)
 		return nil, err
 	}
+	unix.CloseOnExec(pp[0])
+	unix.CloseOnExec(pp[1])
+	syscall.ForkLock.RUnlock()
 	for _, f := range pp {
-		unix.CloseOnExec(f)
 		if err := unix.SetNonblock(f, true); err != nil {
 			unix.Close(fd)
 			unix.Close(pp[0])
@@ -149,41 +156,6 @@ func (p *poller) drainWake() {
 		if n <= 0 || err != nil {
 			return
 		}
-	}
-}
-
-// socket returns a non-blocking, close-on-exec stream socket.
-func socket(family int) (int, error) {
-	fd, err := unix.Socket(family, unix.SOCK_STREAM, 0)
-	if err != nil {
-		return -1, err
-	}
-	unix.CloseOnExec(fd)
-	if err := unix.SetNonblock(fd, true); err != nil {
-		unix.Close(fd)
-		return -1, err
-	}
-	return fd, nil
-}
-
-// accept returns a non-blocking, close-on-exec connection and its peer's address (the zero
-// AddrPort for a unix socket).
-func accept(fd int) (int, netip.AddrPort, error) {
-	for {
-		nfd, sa, err := unix.Accept(fd)
-		if err == unix.EINTR || err == unix.ECONNABORTED {
-			continue
-		}
-		if err != nil {
-			return -1, netip.AddrPort{}, err
-		}
-		unix.CloseOnExec(nfd)
-		if err := unix.SetNonblock(nfd, true); err != nil {
-			unix.Close(nfd)
-			return -1, netip.AddrPort{}, err
-		}
-		peer, _ := sockaddrToAddrPort(sa)
-		return nfd, peer, nil
 	}
 }
 

@@ -32,6 +32,16 @@ func (h *openCounter) OnOpen(*ws.Conn) { h.n.Add(1) }
 // connection's own records, which stay (1.05-1.15 KB under -race, where
 // sync.Pool drops some of what it is given).
 func TestHandshakeGarbage(t *testing.T) {
+	if raceEnabled && goroutineFallback {
+		// The bound is the loop's. On the fallback every connection's
+		// callbacks run on a goroutine of their own, on any P, so the
+		// per-P pools miss as the goroutines happen to interleave, and
+		// under -race sync.Pool also drops what it is given at random:
+		// 750-1800 B a handshake from one run to the next, which says
+		// nothing about the loop. Without -race the fallback is held
+		// to the bound below (about 330 B).
+		t.Skip("allocation budget of the loop; not measurable on the goroutine fallback under -race")
+	}
 	const n = 200
 	h := &openCounter{}
 	u, srv := serve(t, h, nil, eventloop.Config{Loops: 1})
