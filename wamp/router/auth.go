@@ -133,6 +133,13 @@ func (e *AuthError) refusal() (wamp.URI, string) {
 	if len(reason) > maxRefusalURI || !wamp.ValidURI(reason, false, wamp.MatchExact) {
 		reason = wamp.ErrAuthenticationFailed
 	}
+	return reason, boundedText(m)
+}
+
+// boundedText returns m as valid UTF-8 of at most maxRefusalMessage
+// octets: the message of an ABORT or GOODBYE the router sends for someone
+// else (an authenticator, a wamp.session.kill caller).
+func boundedText(m string) string {
 	if len(m) > maxRefusalMessage {
 		n := maxRefusalMessage
 		for n > 0 && !utf8.RuneStart(m[n]) {
@@ -140,7 +147,7 @@ func (e *AuthError) refusal() (wamp.URI, string) {
 		}
 		m = m[:n]
 	}
-	return reason, strings.ToValidUTF8(m, "\uFFFD")
+	return strings.ToValidUTF8(m, "\uFFFD")
 }
 
 // Authenticator is dynamic authentication for one authmethod

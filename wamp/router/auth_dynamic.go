@@ -122,7 +122,7 @@ func principalOf(req *AuthRequest, answer any) (*Principal, error) {
 	if !ok {
 		return nil, fmt.Errorf("authenticator answer is %T, not a role or a dict", answer)
 	}
-	a := answerFields{d: d}
+	a := answerFields{d: d, of: "authenticator"}
 	if realm := a.str("realm"); realm != "" && wamp.URI(realm) != req.Realm {
 		return nil, fmt.Errorf("authenticator moves the session to realm %q", realm)
 	}
@@ -145,16 +145,18 @@ func principalOf(req *AuthRequest, answer any) (*Principal, error) {
 	return p, nil
 }
 
-// badAnswerError is a field of a dynamic authenticator's answer of the
-// wrong type: the session is refused with a message naming the field
-// (not its value, which may be a credential), logged at Warn (auth.go).
+// badAnswerError is a field of a dynamic authenticator's or authorizer's
+// answer of the wrong type: the session is refused with a message naming
+// the field (not its value, which may be a credential), logged at Warn
+// (auth.go); the action is refused with wamp.error.authorization_failed,
+// logged at Warn naming the field (authorize.go).
 type badAnswerError struct {
-	field, want string
-	got         any
+	of, field, want string
+	got             any
 }
 
 func (e *badAnswerError) Error() string {
-	return fmt.Sprintf("authenticator answer: %s: %s, not %s", e.field, wireType(e.got), e.want)
+	return fmt.Sprintf("%s answer: %s: %s, not %s", e.of, e.field, wireType(e.got), e.want)
 }
 
 // wireType names the type of a decoded value as its sender wrote it.
@@ -182,10 +184,11 @@ func wireType(v any) string {
 	return fmt.Sprintf("a %T", v)
 }
 
-// answerFields reads the fields of a dynamic authenticator's answer; the
-// first of the wrong type is err.
+// answerFields reads the fields of a dynamic authenticator's or
+// authorizer's answer (of says whose); the first of the wrong type is err.
 type answerFields struct {
 	d   wamp.Dict
+	of  string
 	err error
 }
 
@@ -196,7 +199,20 @@ func (a *answerFields) get(k string) (any, bool) {
 }
 
 func (a *answerFields) bad(k, want string, v any) {
-	a.err = &badAnswerError{field: k, want: want, got: v}
+	a.err = &badAnswerError{of: a.of, field: k, want: want, got: v}
+}
+
+// boolean returns field k; present is false when it is absent or null.
+func (a *answerFields) boolean(k string) (b, present bool) {
+	v, ok := a.get(k)
+	if !ok {
+		return false, false
+	}
+	b, ok = v.(bool)
+	if !ok {
+		a.bad(k, "a boolean", v)
+	}
+	return b, ok
 }
 
 func (a *answerFields) str(k string) string {

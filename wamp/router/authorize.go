@@ -351,7 +351,12 @@ func (rm *realm) authorizeWith(s *session, m wamp.Message, a actionOf, d Decisio
 	}
 	reason, text := wamp.ErrNotAuthorized, fmt.Sprintf("session is not authorized to %s %q", action, uri)
 	if err != nil && !errors.Is(err, errNotAuthorized) {
-		rm.log.Warn("wamp/router: authorizer failed", "session", s.id, "authrole", s.authrole, "action", action, "uri", uri, "err", err)
+		attrs := []any{"session", s.id, "authrole", s.authrole, "action", action, "uri", uri, "err", err}
+		var bad *badAnswerError // auth_dynamic.go: a malformed answer of a ProcedureAuthorizer
+		if errors.As(err, &bad) {
+			attrs = append(attrs, "field", bad.field)
+		}
+		rm.log.Warn("wamp/router: authorizer failed", attrs...)
 		reason, text = wamp.ErrAuthorizationFailed, "authorization of "+action+" "+string(uri)+" failed"
 	}
 	rm.log.Debug("wamp/router: not authorized", "session", s.id, "authrole", s.authrole, "action", action, "uri", uri)

@@ -21,8 +21,9 @@ import (
 // REGISTER's pattern as sent), action "call", "register", "publish" or
 // "subscribe", options the message's options ("match" set for patterns).
 // The answer is true or false, or a dict {"allow", "disclose"?,
-// "cache"?}; with "cache" the decision is kept for the session like an
-// Authorizer's.
+// "cache"?} of booleans; with "cache" the decision is kept for the
+// session like an Authorizer's. A field of another type (a "cache":
+// "true") is a malformed answer, logged at Warn naming the field.
 //
 // While the answer is outstanding the session's later messages wait
 // behind the action, in order (at most maxHeldMessages; past that the
@@ -170,12 +171,19 @@ func (rm *realm) callAuthorizer(s *session, pa *ProcedureAuthorizer, a actionOf)
 	case bool:
 		return Decision{Allow: v}, nil
 	case wamp.Dict:
-		allow, ok := v["allow"].(bool)
-		if !ok {
-			return Decision{}, fmt.Errorf("authorizer %s: answer without allow: %v", pa.Procedure, v)
+		// A field of the wrong type is refused, not read as false: a
+		// "cache": "true" would silently ask again every time, a
+		// "disclose": 1 hide the caller the authorizer meant to show.
+		f := answerFields{d: v, of: "authorizer " + string(pa.Procedure)} // auth_dynamic.go
+		allow, present := f.boolean("allow")
+		disclose, _ := f.boolean("disclose")
+		cache, _ := f.boolean("cache")
+		if f.err != nil {
+			return Decision{}, f.err
 		}
-		disclose, _ := v["disclose"].(bool)
-		cache, _ := v["cache"].(bool)
+		if !present {
+			return Decision{}, fmt.Errorf("authorizer %s: answer without allow", pa.Procedure)
+		}
 		return Decision{Allow: allow, Disclose: disclose, Cache: cache}, nil
 	}
 	return Decision{}, fmt.Errorf("authorizer %s: answer is %T, not a bool or a dict", pa.Procedure, args[0])

@@ -133,10 +133,12 @@
 //     subscription, publication, details, args, kwargs} in order of
 //     occurrence (newest first with reverse; a positional limit, which
 //     only Crossbar defines, means Crossbar's "the last limit events,
-//     newest first"), without the
+//     newest first"; given with kwargs.limit it is refused), without the
 //     events the caller's authid or authrole would not have got, in pages
 //     of at most the realm's queue soft limit (ArgumentsKw {"truncated": true}
-//     when there is more).
+//     when there is more), and without those the caller's serializer
+//     cannot encode (ArgumentsKw "unencodable": how many; logged at Warn,
+//     counted in Stats.Unencodable).
 //     Publications with lists of session IDs are not kept, as the spec
 //     asks (history.go).
 //   - Subscription revocation: Router.RemoveSubscriber (and the meta
@@ -167,7 +169,8 @@
 // them. A CALL to one is answered in its handling, like a routing
 // decision, with no session and no goroutine behind it (meta.go). A
 // killed session gets GOODBYE with the reason given (wamp.close.normal by
-// default); kill_by_* and kill_all spare the caller. With a Fabric that
+// default; a URI of at most 256 octets) and the message given (cut to
+// 1024 octets); kill_by_* and kill_all spare the caller. With a Fabric that
 // implements FabricSessions, the other routers' sessions are counted,
 // listed and got, and killed only through their own router (kill with
 // the ID of one answers wamp.error.feature_not_supported). wamp.session.get

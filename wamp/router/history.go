@@ -168,7 +168,8 @@ func badHistoryArg(format string, a ...any) error {
 // limit, which the spec does not define, keeps Crossbar's meaning: the
 // last limit events, newest first (its event store's get_events is "at
 // most limit events in reverse chronological order"), so reverse defaults
-// to true there; an explicit reverse still decides. Crossbar's default of
+// to true there; an explicit reverse still decides. A limit given both
+// ways is refused. Crossbar's default of
 // 10 events when no limit is given is not followed: the spec's form
 // without limit returns the whole history.
 func parseHistoryQuery(args wamp.List, kwargs wamp.Dict) (wamp.ID, historyQuery, error) {
@@ -189,6 +190,11 @@ func parseHistoryQuery(args wamp.List, kwargs wamp.Dict) (wamp.ID, historyQuery,
 		return nil
 	}
 	if len(args) == 2 {
+		if _, twice := kwargs["limit"]; twice {
+			// As Crossbar's Python signature refuses it, rather than one
+			// silently winning (and the two forms order differently).
+			return 0, q, badHistoryArg("limit given twice: argument 2 (%v) and kwargs.limit (%v)", args[1], kwargs["limit"])
+		}
 		if err := limit(args[1]); err != nil {
 			return 0, q, err
 		}
@@ -210,7 +216,7 @@ func parseHistoryQuery(args wamp.List, kwargs wamp.Dict) (wamp.ID, historyQuery,
 			}
 			q.reverse = b
 		case k == "topic":
-			s, ok := v.(string)
+			s, ok := asString(v) // meta.go: an in-process caller's wamp.URI too
 			if !ok || !wamp.ValidURI(wamp.URI(s), false, wamp.MatchExact) {
 				return 0, q, badHistoryArg("topic: want a URI, got %v", v)
 			}
@@ -257,36 +263,58 @@ const historyTimeLayout = "2006-01-02T15:04:05.000Z07:00"
 // authrole lists would not have admitted it are left out. Errors are
 // *metaError: wamp.error.invalid_argument,
 // wamp.error.no_such_subscription, wamp.error.not_authorized (caller may
-// not subscribe to it: historyAllowed), ErrHistoryUnavailable. It runs under
-// rm.mu, as every meta procedure.
+// not subscribe to it: historyAllowed), ErrHistoryUnavailable. Events the
+// caller's serializer cannot encode (a NaN from a MessagePack publisher
+// for a JSON caller) are left out, as they would be dropped for it as
+// EVENTs; ArgumentsKw "unencodable" says how many, logged at Warn (one
+// line per call) and counted (Stats.Unencodable, per event). It runs
+// under rm.mu, as every meta procedure.
 func (rm *realm) getEvents(caller *session, args wamp.List, kwargs wamp.Dict) (wamp.List, wamp.Dict, error) {
 	subID, q, err := parseHistoryQuery(args, kwargs)
 	if err != nil {
 		return nil, nil, err
 	}
-	events, truncated, err := rm.eventHistory(caller, subID, q)
+	events, truncated, unencodable, err := rm.eventHistory(caller, subID, q)
 	if err != nil {
 		return nil, nil, err
 	}
+	var kw wamp.Dict
 	if truncated {
-		return wamp.List{events}, wamp.Dict{"truncated": true}, nil
+		kw = wamp.Dict{"truncated": true}
 	}
-	return wamp.List{events}, nil, nil
+	if unencodable > 0 {
+		rm.r.stats.unencodable.Add(uint64(unencodable))
+		rm.log.Warn("wamp/router: events left out of get_events: the caller's serializer cannot encode them", "session", caller.id,
+			"subscription", subID, "serializer", caller.enc.Name(), "events", unencodable)
+		if kw == nil {
+			kw = wamp.Dict{}
+		}
+		kw["unencodable"] = unencodable
+	}
+	return wamp.List{events}, kw, nil
 }
 
-// eventHistory is getEvents after the arguments are read.
-func (rm *realm) eventHistory(caller *session, subID wamp.ID, q historyQuery) (events wamp.List, truncated bool, err error) {
+// eventHistory is getEvents after the arguments are read; unencodable
+// is how many events it left out because the caller's serializer cannot
+// encode them. Checking costs an encoding of each event considered (at
+// most the history's bytes, HistoryRingBytes).
+func (rm *realm) eventHistory(caller *session, subID wamp.ID, q historyQuery) (events wamp.List, truncated bool, unencodable int, err error) {
 	sub := rm.subByID[subID]
 	if sub == nil {
-		return nil, false, metaErr(wamp.ErrNoSuchSubscription, "no subscription %d", subID)
+		return nil, false, 0, metaErr(wamp.ErrNoSuchSubscription, "no subscription %d", subID)
 	}
 	if !rm.historyAllowed(caller, sub) {
-		return nil, false, metaErr(wamp.ErrNotAuthorized, "session is not authorized to subscribe to %s %q", sub.match, sub.uri)
+		return nil, false, 0, metaErr(wamp.ErrNotAuthorized, "session is not authorized to subscribe to %s %q", sub.match, sub.uri)
 	}
 	h := sub.history
 	if h == nil {
-		return nil, false, metaErr(ErrHistoryUnavailable, "subscription %d (%s %s) keeps no event history", subID, sub.match, sub.uri)
+		return nil, false, 0, metaErr(ErrHistoryUnavailable, "subscription %d (%s %s) keeps no event history", subID, sub.match, sub.uri)
 	}
+	var ser wamp.Serializer // nil for an in-process caller: it takes Go values
+	if caller != nil {
+		ser = caller.enc
+	}
+	var scratch []byte
 	// The *_publication conditions as a range of ring positions [lo, hi).
 	lo, hi := 0, h.n
 	index := func(id wamp.ID) int {
@@ -322,6 +350,14 @@ func (rm *realm) eventHistory(caller *session, subID wamp.ID, q historyQuery) (e
 		if !q.admits(e) || (caller != nil && !e.p.aud.admitsPrincipal(caller.authid, caller.authrole)) {
 			continue
 		}
+		if ser != nil {
+			var err error
+			scratch, err = ser.AppendMessage(scratch[:0], &wamp.Event{Subscription: sub.id, Publication: e.p.id, Details: wamp.Dict{}, Args: e.p.args, Kwargs: e.p.kwargs})
+			if err != nil {
+				unencodable++
+				continue
+			}
+		}
 		ev := wamp.Dict{
 			"timestamp": e.at.Format(historyTimeLayout), "subscription": uint64(sub.id),
 			"publication": uint64(e.p.id), "details": e.p.details(sub.match),
@@ -333,14 +369,14 @@ func (rm *realm) eventHistory(caller *session, subID wamp.ID, q historyQuery) (e
 			ev["kwargs"] = e.p.kwargs
 		}
 		if size += e.p.size + historyEventOverhead; size > rm.soft && len(out) > 0 {
-			return out, true, nil
+			return out, true, unencodable, nil
 		}
 		out = append(out, ev)
 		if q.limit > 0 && len(out) == q.limit {
 			break
 		}
 	}
-	return out, false, nil
+	return out, false, unencodable, nil
 }
 
 // historyAllowed reports whether caller may read sub's events, as

@@ -20,7 +20,8 @@ import (
 // function's args and kwargs) or ERROR (its error, see metaError). The
 // caller's CALL options (receive_progress, timeout, disclose_me,
 // progress) do not matter to it. The function must not block and must
-// not keep args or kwargs; it may read and change the realm's state, queue
+// not keep args or kwargs (the values in them it may keep: their sender
+// does not modify what it sent, Pipe); it may read and change the realm's state, queue
 // messages to other sessions (rm.reply, rm.emit) and close sessions
 // (rm.kill): they are removed before realm.mu is let go, after the
 // caller's answer is queued.
@@ -181,8 +182,9 @@ func argMatch(options wamp.Dict) (string, error) {
 	return "", fmt.Errorf("argument 2 (options): match: want one of %q, got %v", matchValues, v)
 }
 
-// argStrings returns args[i] as a list of strings; present reports
-// whether it was given (and not null).
+// argStrings returns args[i] as a list of strings (asString's: an
+// in-process client's wamp.URI is one); present reports whether it was
+// given (and not null).
 func argStrings(args wamp.List, i int, name string) (list []string, present bool, err error) {
 	if i >= len(args) || args[i] == nil {
 		return nil, false, nil
@@ -193,7 +195,7 @@ func argStrings(args wamp.List, i int, name string) (list []string, present bool
 	case wamp.List:
 		out := make([]string, 0, len(l))
 		for _, e := range l {
-			s, ok := e.(string)
+			s, ok := asString(e)
 			if !ok {
 				return nil, false, fmt.Errorf("argument %d (%s): not a list of strings: %v", i+1, name, args[i])
 			}

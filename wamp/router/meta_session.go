@@ -21,7 +21,8 @@ import (
 //	wamp.session.kill_all(; reason, message) → count
 //
 // A killed session gets GOODBYE with the reason (wamp.close.normal by
-// default) and Details.message when one is given, after what is queued for
+// default; at most 256 octets) and Details.message when one is given (cut
+// to 1024 octets: killArgs), after what is queued for
 // it; it is removed from the realm at once (its meta events, testaments
 // and on_leave follow the caller's RESULT). kill_all publishes them too,
 // though the spec notes it need not "since no subscribers would remain":
@@ -183,11 +184,19 @@ func peerString(a net.Addr) string {
 	return a.Network() + ":" + a.String()
 }
 
-// killArgs returns the GOODBYE of kwargs reason and message.
+// killArgs returns the GOODBYE of kwargs reason and message. They go to
+// every killed session (kill_all: to all but the caller), so they are
+// bounded as an authenticator's ABORT is (auth.go): a reason longer than
+// maxRefusalURI octets is refused with wamp.error.invalid_uri, a message
+// is cut to maxRefusalMessage octets on a character boundary, invalid
+// UTF-8 replaced.
 func killArgs(kwargs wamp.Dict) (*wamp.Goodbye, error) {
 	reason := wamp.ErrCloseNormal
 	if v, ok := kwargs["reason"]; ok && v != nil {
 		r, _ := asString(v)
+		if len(r) > maxRefusalURI {
+			return nil, metaErr(wamp.ErrInvalidURI, "reason: longer than %d octets", maxRefusalURI)
+		}
 		if r == "" || !wamp.ValidURI(wamp.URI(r), false, wamp.MatchExact) {
 			return nil, metaErr(wamp.ErrInvalidURI, "reason: not a valid URI: %v", v)
 		}
@@ -199,7 +208,7 @@ func killArgs(kwargs wamp.Dict) (*wamp.Goodbye, error) {
 		if !ok {
 			return nil, metaErr(wamp.ErrInvalidArgument, "message: not a string: %v", v)
 		}
-		g.Details["message"] = m
+		g.Details["message"] = boundedText(m)
 	}
 	return g, nil
 }

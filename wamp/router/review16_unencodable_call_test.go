@@ -174,30 +174,3 @@ func TestUnencodableAnswer(t *testing.T) {
 		t.Error("the unencodable answers were not logged at Warn")
 	}
 }
-
-// The event history of wamp.subscription.get_events holding an event the
-// caller's serializer cannot encode: the caller gets ERROR
-// wamp.error.invalid_argument and keeps its session.
-func TestUnencodableEventHistory(t *testing.T) {
-	r := newRouter(t, func(c *router.Config) {
-		c.Realms[0].EventHistory = []router.EventHistoryConfig{{URI: "nan.hist", Limit: 4}}
-	})
-	pub, _ := rawJoinAs(t, r, map[string][]string{"publisher": {}})
-	pub.send(&wamp.Publish{Request: 1, Options: wamp.Dict{"acknowledge": true}, Topic: "nan.hist", Args: wamp.List{math.NaN()}})
-	if m, ok := pub.recv().(*wamp.Published); !ok {
-		t.Fatalf("publisher got %v", m)
-	}
-	for name, dial := range smallDialers(t, r) {
-		t.Run(name, func(t *testing.T) {
-			c := dial(t, map[string][]string{"caller": {}, "subscriber": {}})
-			c.send(&wamp.Subscribe{Request: 1, Options: wamp.Dict{}, Topic: "nan.hist"})
-			sub, ok := c.recv().(*wamp.Subscribed)
-			if !ok {
-				t.Fatalf("got %v", sub)
-			}
-			c.send(&wamp.Call{Request: 2, Options: wamp.Dict{}, Procedure: "wamp.subscription.get_events", Args: wamp.List{uint64(sub.Subscription)}})
-			c.expectError(2, wamp.ErrInvalidArgument)
-			c.quiet(3)
-		})
-	}
-}

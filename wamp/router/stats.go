@@ -39,7 +39,8 @@ type Stats struct {
 	// dropped (also in EventsDropped), INVOCATIONs (per callee: the call
 	// goes to the next callee, else the caller gets ERROR
 	// wamp.error.invalid_argument), RESULTs and call ERRORs replaced by
-	// that ERROR. The sessions go on.
+	// that ERROR, events left out of a wamp.subscription.get_events
+	// result. The sessions go on.
 	Unencodable uint64
 	// RefusedCalls, RefusedSubscriptions and RefusedRegistrations count
 	// the CALLs, SUBSCRIBEs and REGISTERs answered with ErrLimitExceeded

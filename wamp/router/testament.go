@@ -156,8 +156,11 @@ func (rm *realm) metaAddTestament(caller *session, args wamp.List, kwargs wamp.D
 		return nil, nil, fmt.Errorf("the session's testaments would hold about %d octets, more than %d", t.size+size, maxTestamentBytes)
 	}
 	t.size += size
-	// The payload is the caller's: copies keep it from changing under us
-	// on in-memory transports (which pass values, not encodings).
+	// The payload's lists are copied one level deep, not deeper: an
+	// in-process caller hands over its values (Pipe) and must not modify
+	// them after sending, as for a PUBLISH, whose Args and Kwargs the
+	// broker keeps as they are (event history, retained events). A deep
+	// copy would cost as much as the payload and protect only testaments.
 	*list = append(*list, testament{topic: wamp.URI(topic), args: cloneList(evArgs), kwargs: maps.Clone(evKwargs), options: options,
 		az: az, disclose: disclose, size: size})
 	return nil, nil, nil
