@@ -55,6 +55,30 @@ func TestReadmeSnippets(t *testing.T) {
 	}
 }
 
+// mdLink is a Markdown link's target: [text](target).
+var mdLink = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+
+// TestReadmeLinks checks that every relative link of ../README.md and
+// ../docs/architecture.md names a file or folder of the checkout.
+func TestReadmeLinks(t *testing.T) {
+	for _, doc := range []string{"README.md", "docs/architecture.md"} {
+		text, err := os.ReadFile(filepath.Join("..", filepath.FromSlash(doc)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range mdLink.FindAllStringSubmatch(string(text), -1) {
+			target, _, _ := strings.Cut(m[1], "#")
+			if target == "" || strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			path := filepath.Join("..", filepath.Dir(filepath.FromSlash(doc)), filepath.FromSlash(target))
+			if _, err := os.Stat(path); err != nil {
+				t.Errorf("%s links %s, which does not exist", doc, m[1])
+			}
+		}
+	}
+}
+
 // containsLines reports whether want occurs in have as consecutive lines,
 // ignoring leading whitespace.
 func containsLines(have, want []string) bool {

@@ -64,7 +64,7 @@
 // resolve to the same values share one resolved copy; an idle Conn on a TCP or Unix
 // socket holds no read buffer (buffers come from a pool while data flows),
 // an idle push-mode (event-loop) Conn no Parser or message state either
-// (they come from a pool for each input: a 144-byte Conn, TestConnSize),
+// (they come from a pool for each input: a 96-byte Conn, TestConnSize),
 // and reading and writing whole messages does not allocate in steady state.
 // Conn.AwaitInput lets a server with a goroutine per connection park an
 // idle one on a fresh goroutine with the smallest stack, as Server does;

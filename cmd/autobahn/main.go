@@ -12,7 +12,11 @@
 //	                 a short throughput table
 //	autobahn bench   load any ws:// echo server: bench run URL (throughput,
 //	                 latency histogram, server CPU; closed or open loop),
-//	                 bench idle URL (memory per idle connection, pings)
+//	                 bench idle URL (memory per idle connection, pings);
+//	                 bench compare (the servers of bench/, side by side),
+//	                 bench report (its JSON as Markdown and charts), bench
+//	                 kernels (the SIMD kernels by size), bench wamp URL (a
+//	                 WAMP router's calls and events per second)
 //	autobahn version the module version, the Go version and the SIMD kernels
 //	                 picked
 //	autobahn wamp    a WAMP client on the command line: call, publish,

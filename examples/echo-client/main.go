@@ -30,6 +30,10 @@ func main() {
 func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("echo-client", flag.ContinueOnError)
 	url := fs.String("url", "ws://127.0.0.1:9000/echo", "WebSocket URL of an echo server")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: echo-client [-url URL] [MESSAGE...]   (the words of MESSAGE, joined by spaces; default hello)")
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil // -h printed the usage: not a failure

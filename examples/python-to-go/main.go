@@ -5,8 +5,10 @@
 //	go run ./examples/python-to-go -addr 127.0.0.1:8080
 //	python3 examples/python-to-go/caller.py ws://127.0.0.1:8080/ws
 //
-// caller.py needs Autobahn|Python (Debian: apt install python3-autobahn;
-// or pip install autobahn). The router speaks JSON, MessagePack and CBOR
+// caller.py needs Autobahn|Python (Debian: apt install python3-autobahn,
+// which only Debian's /usr/bin/python3 sees, so run caller.py with that one
+// when another python3, such as pyenv's, comes first on PATH; or pip
+// install autobahn). The router speaks JSON, MessagePack and CBOR
 // over WebSocket at /ws, realm realm1, anonymous.
 package main
 

@@ -54,15 +54,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	neturl "net/url"
 	"os"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/autobahn-go/autobahn/internal/loadgen"
 )
 
 func init() {
-	commands["bench"] = command{summary: "benchmark a WebSocket echo server: bench run URL (throughput, latency), bench idle URL (memory per connection); bench kernels, bench wamp URL", run: runBench}
+	commands["bench"] = command{summary: "benchmark a WebSocket echo server: bench run URL (throughput, latency), bench idle URL (memory per connection); bench compare, report, kernels, wamp URL (autobahn bench -h)", run: runBench}
 }
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -107,8 +109,30 @@ func dialFlags(fs *flag.FlagSet, d *loadgen.Dial, defConns int) {
 	})
 }
 
-// parseWithURL parses flags and exactly one URL, in any order.
-func parseWithURL(fs *flag.FlagSet, args []string) (string, error) {
+// echoURLs and routerURLs are what parseWithURL accepts: the URL of an
+// echo server (bench run, idle) or of a WAMP router (bench wamp).
+var (
+	echoURLs   = urlKind{"ws:// or wss://", "ws://127.0.0.1:9000/echo", []string{"ws", "wss", "http", "https"}}
+	routerURLs = urlKind{"ws://, wss://, rs://, rss:// or unix://", "ws://127.0.0.1:9000/ws", []string{"ws", "wss", "rs", "rss", "unix"}}
+)
+
+// urlKind names the schemes a command takes and gives an example, for the
+// usage error of a URL without one (an address such as 127.0.0.1:9000).
+type urlKind struct {
+	want, example string
+	schemes       []string
+}
+
+// check refuses a URL without one of k's schemes, saying what to type.
+func (k urlKind) check(cmd, rawURL string) error {
+	if u, err := neturl.Parse(rawURL); err == nil && slices.Contains(k.schemes, u.Scheme) {
+		return nil
+	}
+	return fmt.Errorf("%s: URL %q: want %s, e.g. %s", cmd, rawURL, k.want, k.example)
+}
+
+// parseWithURL parses flags and exactly one URL of kind k, in any order.
+func parseWithURL(fs *flag.FlagSet, args []string, k urlKind) (string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -121,7 +145,10 @@ func parseWithURL(fs *flag.FlagSet, args []string) (string, error) {
 		args = fs.Args()[1:]
 	}
 	if len(pos) != 1 {
-		return "", usageError{fmt.Errorf("bench %s: want one ws:// or wss:// URL, got %d arguments", fs.Name(), len(pos))}
+		return "", usageError{fmt.Errorf("bench %s: want one %s URL (e.g. %s), got %d arguments", fs.Name(), k.want, k.example, len(pos))}
+	}
+	if err := k.check("bench "+fs.Name(), pos[0]); err != nil {
+		return "", usageError{err}
 	}
 	return pos[0], nil
 }
@@ -147,7 +174,7 @@ func benchRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&r.PID, "pid", 0, "the server's process ID, for its CPU time (its child processes' included: a prefork server's workers) and RSS (Linux /proc)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	every := fs.Duration("progress", time.Second, "progress interval (0: none)")
-	url, err := parseWithURL(fs, args)
+	url, err := parseWithURL(fs, args, echoURLs)
 	if err != nil {
 		return err
 	}
@@ -184,7 +211,7 @@ func benchIdle(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.IntVar(&r.PID, "pid", 0, "the server's process ID, for its RSS (Linux /proc)")
 	fs.BoolVar(&r.Marginal, "marginal", false, "open the connections in two halves, each held -hold, and also report what the second half added per connection (without the server's one-time costs)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	url, err := parseWithURL(fs, args)
+	url, err := parseWithURL(fs, args, echoURLs)
 	if err != nil {
 		return err
 	}

@@ -84,11 +84,11 @@ func benchReport(_ context.Context, args []string, stdout, stderr io.Writer) err
 			if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 				return err
 			}
-			rel, err := filepath.Rel(base, path)
+			link, err := chartLink(base, path, *update == "")
 			if err != nil {
 				return err
 			}
-			*ch.link = filepath.ToSlash(rel)
+			*ch.link = filepath.ToSlash(link)
 		}
 	}
 	var sec strings.Builder
@@ -125,4 +125,23 @@ func shellJoin(args []string) string {
 		}
 	}
 	return strings.Join(q, " ")
+}
+
+// chartLink is how the section links the chart at path: relative to base,
+// the Markdown file's directory, even when one of the two is absolute and
+// the other not; an absolute path stays absolute when the section is
+// printed, since where it goes is unknown.
+func chartLink(base, path string, printed bool) (string, error) {
+	if printed && filepath.IsAbs(path) {
+		return path, nil
+	}
+	absBase, err := filepath.Abs(base)
+	if err != nil {
+		return "", err
+	}
+	absPath, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Rel(absBase, absPath)
 }

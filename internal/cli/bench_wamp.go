@@ -37,7 +37,7 @@ func benchWAMP(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.IntVar(&w.PID, "pid", 0, "the router's process ID, for its CPU time and RSS (Linux /proc)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	every := fs.Duration("progress", time.Second, "progress interval (0: none)")
-	url, err := parseWithURL(fs, args)
+	url, err := parseWithURL(fs, args, routerURLs)
 	if err != nil {
 		return err
 	}

@@ -42,15 +42,15 @@ type echoHandler struct {
 // boxed values), garbage that 10,000 idle connections would pay for.
 func (h echoHandler) OnOpen(c *ws.Conn) {
 	if h.log.Enabled(context.Background(), slog.LevelInfo) {
-		h.log.Info("open", "remote", c.RemoteAddr())
+		h.log.Info("open", "remote", remoteAddr(c))
 	}
 }
 
 func (h echoHandler) OnMessage(c *ws.Conn, op ws.Opcode, payload []byte) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := c.WriteMessage(ctx, op, payload); err != nil {
-		h.log.Debug("echo failed", "remote", c.RemoteAddr(), "err", err)
+	if err := c.WriteMessage(ctx, op, payload); err != nil && h.log.Enabled(ctx, slog.LevelDebug) {
+		h.log.Debug("echo failed", "remote", remoteAddr(c), "err", err)
 	}
 }
 
@@ -58,7 +58,17 @@ func (h echoHandler) OnClose(c *ws.Conn, wasClean bool, code ws.StatusCode, reas
 	if !h.log.Enabled(context.Background(), slog.LevelInfo) {
 		return
 	}
-	h.log.Info("close", "remote", c.RemoteAddr(), "clean", wasClean, "code", int(code), "reason", reason)
+	h.log.Info("close", "remote", remoteAddr(c), "clean", wasClean, "code", int(code), "reason", reason)
+}
+
+// remoteAddr is the peer's address as a log value: a string such as
+// "127.0.0.1:40622" in both log formats (a net.Addr would be written field
+// by field by the JSON handler).
+func remoteAddr(c *ws.Conn) string {
+	if a := c.RemoteAddr(); a != nil {
+		return a.String()
+	}
+	return ""
 }
 
 // maxHeaderBytes bounds a request head on serve's HTTP port.
@@ -68,7 +78,7 @@ const maxHeaderBytes = 16 << 10
 // --driver std), echoes WebSocket messages on /echo, hosts the WAMP router
 // on /ws and serves a demo page at /. It stops on ctx cancellation
 // (SIGINT, SIGTERM), closing every WebSocket connection with 1001.
-func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, ext Extension) error {
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, ext Extension) (err error) {
 	f, err := parseServeFlags(args, stdout, ext) // serve_flags.go
 	if errors.Is(err, flag.ErrHelp) {
 		return nil // -h: the usage on stdout, exit status 0
@@ -79,6 +89,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, ext 
 	if f.checkFile != "" || f.configFile != "" {
 		return runConfig(ctx, f.fs, f.checkFile, f.configFile, f.shutdownTimeout, logger, stdout, f.fabric.Open) // config.go
 	}
+	defer func() { err = f.addrInUse(err) }() // serve_flags.go
 	_, child := prefork.Child()
 	if f.procs > 1 {
 		if !child {

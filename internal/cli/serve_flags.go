@@ -99,7 +99,7 @@ func parseServeFlags(args []string, stdout io.Writer, ext Extension) (*serveFlag
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "also serve /metrics and /healthz over plain HTTP at this address (net/http, either driver: for keep-alive scrapers)")
 	fs.StringVar(&f.realm, "realm", "realm1", "realm of the WAMP router on /ws (anonymous)")
 	fs.StringVar(&f.rawAddr, "rawsocket-addr", "", "also serve the WAMP router over RawSocket at this address")
-	fs.BoolVar(&f.demo, "demo", true, "register the demo procedures com.example.add2 and com.example.echo (demo.go) that the page's WAMP tab calls")
+	fs.BoolVar(&f.demo, "demo", true, "register the demo procedures com.example.add2 and com.example.echo that the page's WAMP tab calls (--demo=false: none)")
 	fs.StringVar(&f.configFile, "config", "", "serve the WAMP router and transports of this Crossbar-style JSON file instead (SIGHUP reloads principals, permissions and max_sessions)")
 	fs.StringVar(&f.checkFile, "check-config", "", "check this configuration file, print a summary and exit")
 	fs.IntVar(&f.procs, "procs", 1, "processes sharing the ports (SO_REUSEPORT, Linux), supervised by this one")
@@ -304,6 +304,22 @@ func (f *serveFlags) wsOptions(logger *slog.Logger) *ws.Options {
 		}
 	}
 	return o
+}
+
+// addrInUse adds to an "address already in use" the flag that named the
+// address, so that the message says what to change.
+func (f *serveFlags) addrInUse(err error) error {
+	if !errors.Is(err, syscall.EADDRINUSE) {
+		return err
+	}
+	for _, a := range []struct{ flag, addr string }{
+		{"--addr", f.addr}, {"--loop-addr", f.loopAddr}, {"--rawsocket-addr", f.rawAddr}, {"--metrics-addr", f.metricsAddr},
+	} {
+		if a.addr != "" && strings.Contains(err.Error(), "tcp "+a.addr+":") {
+			return fmt.Errorf("%w (something else listens there: %s picks another address)", err, a.flag)
+		}
+	}
+	return fmt.Errorf("%w (something else listens there: --addr, --loop-addr, --rawsocket-addr and --metrics-addr pick other addresses)", err)
 }
 
 // checkAddrFree fails as net.Listen does ("address already in use")

@@ -10,7 +10,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	neturl "net/url"
 	"os"
 	"os/exec"
 	"strconv"
@@ -187,14 +186,8 @@ func runWAMP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // client.Connect's schemes and a realm or URI that is not a (loose) WAMP
 // URI, which a router answers by dropping the session.
 func checkTarget(rawURL string, realm, uri wamp.URI) error {
-	u, err := neturl.Parse(rawURL)
-	if err != nil {
-		return fmt.Errorf("wamp: router URL %q: %w", rawURL, err)
-	}
-	switch u.Scheme {
-	case "ws", "wss", "rs", "rss", "unix":
-	default:
-		return fmt.Errorf("wamp: router URL %q: want ws://, wss://, rs://, rss:// or unix://", rawURL)
+	if err := routerURLs.check("wamp", rawURL); err != nil {
+		return err
 	}
 	if !wamp.ValidURI(realm, false, wamp.MatchExact) {
 		return fmt.Errorf("wamp: --realm %q is not a WAMP URI", realm)
