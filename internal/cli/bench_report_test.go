@@ -85,7 +85,7 @@ func TestBenchCompareReport(t *testing.T) {
 	var out, errb bytes.Buffer
 	args := []string{"bench", "compare", "--servers", "", "--server", "plain=" + exe + " echo-server {addr}",
 		"--server-tls", "tls=" + exe + " echo-server-tls {addr} " + cert + " " + key, "--conns", "3", "--sizes", "32",
-		"--inflight", "2", "--batch", "--idle", "3", "--rounds", "1", "--warmup", "20ms", "--duration", "100ms", "--server-cpu", "-1", "--json"}
+		"--inflight", "2", "--batch", "--idle", "3", "--rounds", "1", "--warmup", "100ms", "--duration", "300ms", "--server-cpu", "-1", "--json"}
 	if err := run(context.Background(), args, &out, &errb); err != nil {
 		t.Fatalf("%v\n%s", err, errb.String())
 	}
