@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	stdutf8 "unicode/utf8"
+
+	"github.com/autobahn-go/autobahn/ws/internal/authority"
 )
 
 // FuzzConnectRequest: a request head ParseRequest takes goes through the
@@ -45,7 +47,12 @@ func FuzzConnectRequest(f *testing.F) {
 		}
 		errReq := CheckRequest(&req)
 		if req.Host != nil && !req.http10 {
-			errHTTP := CheckHTTP(string(req.Method), func(name string) []string { return hdr[name] })
+			// net/http answers a malformed Host 400 itself, before
+			// the handler (and CheckHTTP) sees the request.
+			var errHTTP error = &HandshakeError{Status: 400, Reason: "malformed Host header"}
+			if authority.Valid(req.Host) {
+				errHTTP = CheckHTTP(string(req.Method), func(name string) []string { return hdr[name] })
+			}
 			if (errReq == nil) != (errHTTP == nil) || (errReq != nil && errReq.(*HandshakeError).Status != errHTTP.(*HandshakeError).Status) {
 				t.Fatalf("CheckRequest %v, CheckHTTP %v", errReq, errHTTP)
 			}
@@ -82,7 +89,8 @@ func FuzzConnectRequest(f *testing.F) {
 		}
 		if o := string(req.Origin); o != "" {
 			u, perr := url.Parse(o)
-			ok := perr == nil && strings.EqualFold(u.Host, string(req.Host))
+			// "*" allows every origin, also one url.Parse cannot read.
+			ok := allowed == "*" || perr == nil && strings.EqualFold(u.Host, string(req.Host))
 			if perr == nil && !ok {
 				ok, _ = path.Match(strings.ToLower(allowed), strings.ToLower(u.Host))
 			}

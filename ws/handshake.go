@@ -249,23 +249,21 @@ func CheckRequest(req *Request) error {
 	if req.http10 {
 		return &HandshakeError{Status: 400, Reason: "WebSocket needs HTTP/1.1"}
 	}
-	if err := checkUpgrade(string(req.Method) == "GET", req.Host != nil, req.upgrade, req.connection, req.Key, req.Version, req.content); err != nil {
-		return err
-	}
-	if !authority.Valid(req.Host) {
-		// As net/http answers it (so through wshttp): a Host that is no
-		// authority (a space, a quote, a brace).
+	if req.Host != nil && !authority.Valid(req.Host) {
+		// As net/http answers it (so through wshttp), before it looks
+		// at anything else: a Host that is no authority (a space, a
+		// quote, a brace).
 		return &HandshakeError{Status: 400, Reason: "malformed Host header"}
 	}
-	return nil
+	return checkUpgrade(string(req.Method) == "GET", req.Host != nil, req.upgrade, req.connection, req.Key, req.Version, req.content)
 }
 
 func checkUpgrade(get, host, upgrade, connection bool, key, version []byte, content bool) error {
 	switch {
+	case !host: // net/http answers this first, too
+		return &HandshakeError{Status: 400, Reason: "missing Host header"}
 	case !get:
 		return &HandshakeError{Status: 405, Reason: "method is not GET"}
-	case !host:
-		return &HandshakeError{Status: 400, Reason: "missing Host header"}
 	case !upgrade:
 		return &HandshakeError{Status: 426, Reason: "missing Upgrade: websocket"}
 	case !connection:

@@ -55,7 +55,14 @@ func (h *loopWriter) OnMessage(c *ws.Conn, _ ws.Opcode, _ []byte) {
 func TestLoopNeverWaits(t *testing.T) {
 	const high = 256 << 10
 	h := &loopWriter{open: make(chan *ws.Conn, 4), answered: make(chan []error, 1)}
-	u, _ := serve(t, h, &ws.Options{PingInterval: -1}, eventloop.Config{Loops: 1, WriteHighWatermark: high})
+	// SlowReaderDrop: the loop keeps reading the peer whatever it holds
+	// for it. With the default, SlowReaderPause, it stops reading once
+	// what the kernel refused passes the high watermark, which the
+	// writer's last message may do or not (as the kernel's buffers took
+	// more or less of it): then the message below waits for the peer to
+	// read, and OnMessage never runs (CI saw it on a loaded machine).
+	u, _ := serve(t, h, &ws.Options{PingInterval: -1},
+		eventloop.Config{Loops: 1, WriteHighWatermark: high, SlowReader: eventloop.SlowReaderDrop})
 	peer := silentPeer(t, u)
 	sc := <-h.open
 	ctx, cancel := context.WithCancel(context.Background())
