@@ -26,7 +26,10 @@ func (l *Loop) Dial(ctx context.Context, network, addr string) (*Conn, error) {
 // package net and RFC 8305 race them: the first is tried at once, the next, alternating between
 // IPv6 and IPv4, when the one before fails or has not connected within 300 ms (net.Dialer's
 // FallbackDelay), and so on. The first to connect wins, OnOpen runs for it alone, and the other
-// attempts are closed. With a local address that has a port, which two sockets cannot both bind,
+// attempts are closed. An attempt that has not connected goes on while the next ones start, as RFC
+// 8305 (section 5) has it, so a host none of whose n addresses answers holds up to n sockets at once
+// until their connects fail or ctx ends; package net, which tries each family's addresses one after
+// another, holds two. With a local address that has a port, which two sockets cannot both bind,
 // the next address is tried only when the one before fails. ctx bounds the whole dial. When
 // several addresses all fail, the error joins theirs, each naming its address.
 func (l *Loop) DialWith(ctx context.Context, network, addr string, opt DialOptions) (*Conn, error) {

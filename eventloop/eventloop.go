@@ -39,7 +39,9 @@ type SlowReaderPolicy int
 const (
 	// SlowReaderPause stops reading from the connection until its queue drains below the low watermark,
 	// so a request/response peer that does not read stops being served. Writes that would take the queue
-	// above twice the high watermark fail with ErrQueueFull. This is the default.
+	// above twice the high watermark fail with ErrQueueFull. This is the default. A peer that hangs up
+	// meanwhile (it resets, closing with our output unread) has what it sent before read and handed to
+	// OnData ahead of the close; the goroutine fallback loses it (its write fails first).
 	SlowReaderPause SlowReaderPolicy = iota
 	// SlowReaderDrop refuses (ErrQueueFull) any write that would take the queue above the high watermark.
 	SlowReaderDrop

@@ -16,6 +16,16 @@ func (lp *loop) connEvent(c *Conn, r, w, hup bool) {
 		}
 		return
 	}
+	if hup && c.flags&(fPaused|fUserPaused|fEOF|fClosing) == fPaused && c.loadState() == stateOpen {
+		// The peer hung up (it reset, typically: it closed without reading our output) while the
+		// slow-reader pause held reading back, so what it sent before is still in the socket. Read
+		// it first, as when it came unpaused, before a write fails on the reset and closes c: the
+		// hang-up is reported again until a read finds the end (EOF) or the error; one that finds
+		// nothing (it would block) closes as below.
+		if !lp.read(c) {
+			return
+		}
+	}
 	if w && len(c.outBuf()) > 0 {
 		lp.flush(c)
 		if c.loadState() == stateClosed {
@@ -49,16 +59,18 @@ func (lp *loop) park(c *Conn) {
 	c.flags = c.flags&^(fRegR|fRegW) | fParked
 }
 
-func (lp *loop) read(c *Conn) {
+// read reads once and hands the input to OnData, or begins the close at EOF, or closes c at an
+// error. It reports whether the read would block (EAGAIN, EINTR).
+func (lp *loop) read(c *Conn) (blocked bool) {
 	if c.readPaused() {
 		// PauseRead from another goroutine, not applied yet: apply it instead of reading.
 		lp.syncPause(c)
-		return
+		return false
 	}
 	n, err := readFD(int(c.fd), lp.buf)
 	if err != nil {
 		if err == unix.EAGAIN || err == unix.EINTR {
-			return
+			return true
 		}
 		lp.closeConn(c, os.NewSyscallError("read", err))
 		return
@@ -73,6 +85,7 @@ func (lp *loop) read(c *Conn) {
 		lp.setIdle(c, lp.after(lp.idle))
 	}
 	lp.deliver(c, lp.buf[:n])
+	return false
 }
 
 // deliver hands the unconsumed input followed by data (nil: none new) to OnData and keeps what it

@@ -6,11 +6,16 @@ package eventloop
 // over the net package. The API and its rules are the same; a per-connection mutex (Conn.cb) stands in
 // for the loop, so the callbacks of one connection never run at once.
 //
-// Goroutines: at most three per connection. The reader runs OnOpen, OnData and OnClose; the writer
-// only writes, and never runs a callback, since it may be blocked for long in a write to a peer that
-// does not read; OnWritable (after Wake, NotifyWritable or the drain to the low watermark) runs on a
-// third goroutine, started when such a call is owed and gone once none is (see send_goroutines.go).
-// Deadlines are timers of the runtime (time.AfterFunc) that only start the close.
+// Goroutines: at most three per connection (and closeBetween's, for a moment). The reader runs
+// OnOpen, OnData and OnClose; the writer only writes, and never runs a callback, since it may be
+// blocked for long in a write to a peer that does not read; OnWritable (after Wake, NotifyWritable
+// or the drain to the low watermark) runs on a third goroutine, started when such a call is owed and
+// gone once none is (see send_goroutines.go).
+// Deadlines are timers of the runtime (time.AfterFunc) that only start the close. A close that the
+// loop would make (the peer's EOF or reset, a deadline, a failed write, too much input, Shutdown,
+// AsyncWrite's slow peer) happens between the connection's callbacks, as on a loop, holding Conn.cb:
+// a callback running then sees its connection open until it returns (for Shutdown and AsyncWrite,
+// which do not wait for it, a goroutine of the connection's does; see closeBetween).
 
 import (
 	"context"
@@ -74,6 +79,8 @@ type Conn struct {
 	shutWr       bool
 	closeErr     error
 	timer        *time.Timer
+	timerGen     uint64 // counts the timers set and cleared: a timer that fired acts if it is c's last
+	closeAsked   bool   // closeBetween waits for a callback to end to close c
 	kick         chan struct{}
 	written      chan struct{} // closed when the writer goroutine ends
 	drained      *sync.Cond
@@ -257,7 +264,7 @@ func (l *Loop) Shutdown(ctx context.Context) error {
 	}
 	l.mu.Unlock()
 	for _, c := range conns {
-		c.closeWith(ErrShutdown, false)
+		c.closeBetween(ErrShutdown, false)
 	}
 	done := make(chan struct{})
 	go func() {
@@ -294,7 +301,9 @@ func (c *Conn) reader(opened chan struct{}) {
 	defer l.wg.Done()
 	c.cb.Lock()
 	if l.cfg.HandshakeTimeout > 0 {
+		c.mu.Lock()
 		c.setTimer(time.Now().Add(l.cfg.HandshakeTimeout))
+		c.mu.Unlock()
 	}
 	l.h.OnOpen(c)
 	c.cb.Unlock()
@@ -326,7 +335,6 @@ func (c *Conn) reader(opened chan struct{}) {
 			offer = false
 			c.cb.Lock()
 			k := l.h.OnData(c, in)
-			c.cb.Unlock()
 			k = min(max(k, 0), len(in))
 			if rest := in[k:]; len(rest) == 0 {
 				in = nil
@@ -334,8 +342,10 @@ func (c *Conn) reader(opened chan struct{}) {
 				in = append([]byte(nil), rest...) // never buf, which the next read overwrites
 			}
 			if len(in) > l.cfg.MaxPendingInput {
+				// Before another callback (an OnWritable owed meanwhile) can run, as on a loop.
 				c.closeWith(ErrInputTooLarge, true)
 			}
+			c.cb.Unlock()
 			continue
 		}
 		if err != nil {
@@ -483,13 +493,52 @@ func (c *Conn) closeWith(err error, abort bool) bool {
 	return ok
 }
 
+// closeBetween closes c between its callbacks, as a loop does, for Shutdown and AsyncWrite, which
+// neither wait for a callback of c nor (AsyncWrite) know they are not in one: at once when none
+// runs, else on a goroutine of its own once the running one returns, so that it sees c open until
+// then. That goroutine is counted in the loop's wait group (the reader's count keeps it above zero
+// while c is open), and there is one at most: a close asked for meanwhile is left to it.
+func (c *Conn) closeBetween(err error, abort bool) {
+	if c.cb.TryLock() {
+		c.closeWith(err, abort)
+		c.cb.Unlock()
+		return
+	}
+	c.mu.Lock()
+	if c.state.Load() != stateOpen || c.closeAsked {
+		c.mu.Unlock()
+		return
+	}
+	c.closeAsked = true
+	c.l.wg.Add(1)
+	c.mu.Unlock()
+	go func() {
+		defer c.l.wg.Done()
+		c.cb.Lock()
+		c.closeWith(err, abort)
+		c.cb.Unlock()
+	}()
+}
+
+// setTimer arms the deadline's timer for t, in place of the one armed before; c.mu is held.
 func (c *Conn) setTimer(t time.Time) {
 	if c.timer != nil {
 		c.timer.Stop()
 	}
+	c.timerGen++
+	gen := c.timerGen
 	c.timer = time.AfterFunc(time.Until(t), func() {
+		// Between callbacks, as on a loop, where a callback that moved the deadline on or cleared
+		// it before returning keeps the connection: the timer armed now must still be c's then.
 		// Not while a Close drains (CloseTimeout bounds that): closeWith does nothing then.
-		c.closeWith(ErrTimeout, true)
+		c.cb.Lock()
+		defer c.cb.Unlock()
+		c.mu.Lock()
+		current := c.timerGen == gen
+		c.mu.Unlock()
+		if current {
+			c.closeWith(ErrTimeout, true)
+		}
 	})
 }
 
@@ -543,6 +592,7 @@ func (c *Conn) SetDeadline(t time.Time) error {
 			c.timer.Stop()
 			c.timer = nil
 		}
+		c.timerGen++ // a timer that fired and waits for the running callback does nothing
 		return nil
 	}
 	c.setTimer(t)

@@ -35,7 +35,14 @@ func (c *Conn) writer() {
 				if errors.Is(err, os.ErrDeadlineExceeded) {
 					c.closeTimedOut()
 				}
-				c.closeWith(err, true)
+				if c.state.Load() == stateOpen {
+					// Between callbacks, as on a loop: a callback running now sees the connection
+					// open until it returns. The reader holds c.cb only in a callback or its own
+					// close, never waiting for this goroutine meanwhile.
+					c.cb.Lock()
+					c.closeWith(err, true)
+					c.cb.Unlock()
+				}
 				c.nc.Close()
 				return
 			}
@@ -209,7 +216,7 @@ func (c *Conn) enqueue(b []byte, admit bool) error {
 // the loop apart from the queue, it fails with ErrClosed once the connection is closing and with
 // ErrQueueFull when more than twice the high watermark of it waits for the writer to take it.
 // With SlowReaderClose, b joining queued output past the high watermark closes the connection
-// (ErrSlowReader), as the pollers do when they take it.
+// (ErrSlowReader), as the pollers do when they take it: between its callbacks.
 func (c *Conn) AsyncWrite(b []byte) error {
 	c.mu.Lock()
 	if c.state.Load() != stateOpen || c.shutWr {
@@ -218,7 +225,7 @@ func (c *Conn) AsyncWrite(b []byte) error {
 	}
 	if q := c.queuedLocked(); c.l.cfg.SlowReader == SlowReaderClose && q > 0 && q+len(b) > c.l.cfg.WriteHighWatermark {
 		c.mu.Unlock()
-		c.closeWith(ErrSlowReader, true)
+		c.closeBetween(ErrSlowReader, true)
 		return ErrSlowReader
 	}
 	if c.async+len(b) > 2*c.l.cfg.WriteHighWatermark {
