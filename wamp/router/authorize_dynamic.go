@@ -26,8 +26,10 @@ import (
 // "true") is a malformed answer, logged at Warn naming the field.
 //
 // While the answer is outstanding the session's later messages wait
-// behind the action, in order (at most maxHeldMessages; past that the
-// session is closed as not reading its answers), and nothing else waits:
+// behind the action, in order (at most 1,024 messages, and at most the
+// realm's outbound hard limit, twice its QueueSoftLimit, of their
+// estimated size; past either the session is closed for a protocol
+// violation), and nothing else waits:
 // the call runs on a goroutine of its own. An ERROR answer, no callee, a
 // malformed answer, the session's end or no answer within
 // Config.HelloTimeout deny the action with
@@ -49,7 +51,10 @@ func (p *ProcedureAuthorizer) Authorize(*AuthorizeRequest) (Decision, error) {
 }
 
 // maxHeldMessages bounds the messages a session may send while a dynamic
-// authorizer decides on one of them.
+// authorizer decides on one of them; their estimated size is bounded by
+// the realm's outbound hard limit (twice its QueueSoftLimit), which bounds
+// what the router holds for a session the other way (one message over it
+// is held when it is the only one).
 const maxHeldMessages = 1024
 
 // heldMessages is a session's messages waiting behind an outstanding
@@ -57,14 +62,21 @@ const maxHeldMessages = 1024
 // waits for the decision owns the session's realm handling (and its
 // decision cache); the reader only appends.
 type heldMessages struct {
-	on atomic.Bool // set under mu; read without it on every message
-	mu sync.Mutex
-	q  []wamp.Message
+	on    atomic.Bool // set under mu; read without it on every message
+	mu    sync.Mutex
+	q     []heldMessage
+	bytes int // the estimated size of q
+}
+
+type heldMessage struct {
+	m    wamp.Message
+	size int // heldSize(m)
 }
 
 // hold queues m behind an outstanding decision and reports whether it
-// did; over maxHeldMessages it returns a violation text.
-func (s *session) hold(m wamp.Message) (held bool, violation string) {
+// did; over maxHeldMessages, or maxBytes of them, it returns a violation
+// text.
+func (s *session) hold(m wamp.Message, maxBytes int) (held bool, violation string) {
 	h := &s.held
 	if !h.on.Load() {
 		return false, "" // only the reader sets it: no decision is outstanding
@@ -77,8 +89,31 @@ func (s *session) hold(m wamp.Message) (held bool, violation string) {
 	if len(h.q) >= maxHeldMessages {
 		return true, fmt.Sprintf("more than %d messages sent while a dynamic authorizer decides", maxHeldMessages)
 	}
-	h.q = append(h.q, m)
+	size := heldSize(m)
+	if len(h.q) > 0 && size > maxBytes-h.bytes {
+		return true, fmt.Sprintf("more than %d octets of messages sent while a dynamic authorizer decides", maxBytes)
+	}
+	h.q = append(h.q, heldMessage{m, size})
+	h.bytes += size
 	return true, ""
+}
+
+// heldSize estimates what m, a message from a client, holds (size.go's
+// estimate of its payload and dicts).
+func heldSize(m wamp.Message) int {
+	switch m := m.(type) {
+	case *wamp.Call:
+		return msgOverhead + len(m.Procedure) + valueSize(m.Options, 0) + payloadSize(m.Args, m.Kwargs, m.Payload)
+	case *wamp.Publish:
+		return msgOverhead + len(m.Topic) + valueSize(m.Options, 0) + payloadSize(m.Args, m.Kwargs, m.Payload)
+	case *wamp.Yield:
+		return msgOverhead + valueSize(m.Options, 0) + payloadSize(m.Args, m.Kwargs, m.Payload)
+	case *wamp.Subscribe:
+		return msgOverhead + len(m.Topic) + valueSize(m.Options, 0)
+	case *wamp.Register:
+		return msgOverhead + len(m.Procedure) + valueSize(m.Options, 0)
+	}
+	return messageSize(m) // an ERROR's payload; the others' overhead
 }
 
 // procedureAuthorizer returns the ProcedureAuthorizer that must decide on
@@ -125,11 +160,13 @@ func (rm *realm) askAuthorizer(s *session, m wamp.Message, pa *ProcedureAuthoriz
 			s.held.mu.Lock()
 			if len(s.held.q) == 0 {
 				s.held.on.Store(false)
-				s.held.q = nil
+				s.held.q, s.held.bytes = nil, 0
 				s.held.mu.Unlock()
 				return
 			}
-			next := s.held.q[0]
+			next := s.held.q[0].m
+			s.held.bytes -= s.held.q[0].size
+			s.held.q[0] = heldMessage{}
 			s.held.q = s.held.q[1:]
 			s.held.mu.Unlock()
 			if pa, a := rm.procedureAuthorizer(s, next); pa != nil {

@@ -23,7 +23,7 @@ func (rm *realm) subscribe(s *session, m *wamp.Subscribe) { rm.subscribeFetched(
 func (rm *realm) subscribeFetched(s *session, m *wamp.Subscribe, fetched bool) {
 	match := matchOf(m.Options)
 	if !rm.validURI(m.Topic, match) {
-		rm.errorReply(s, wamp.TypeSubscribe, m.Request, wamp.ErrInvalidURI, "invalid topic URI: "+string(m.Topic))
+		rm.errorReply(s, wamp.TypeSubscribe, m.Request, wamp.ErrInvalidURI, "invalid topic URI: "+echo(m.Topic)) // meta.go
 		return
 	}
 	sub, ok := rm.subs.get(m.Topic, match)
@@ -255,9 +255,9 @@ func (rm *realm) publish(s *session, m *wamp.Publish) string {
 	ack, _ := m.Options["acknowledge"].(bool)
 	if why := rm.badTopic(m.Topic); why != "" {
 		if ack {
-			rm.errorReply(s, wamp.TypePublish, m.Request, wamp.ErrInvalidURI, why+": "+string(m.Topic))
+			rm.errorReply(s, wamp.TypePublish, m.Request, wamp.ErrInvalidURI, why+": "+echo(m.Topic))
 		} else {
-			rm.log.Info("wamp/router: PUBLISH dropped: "+why, "session", s.id, "topic", m.Topic)
+			rm.log.Info("wamp/router: PUBLISH dropped: "+why, "session", s.id, "topic", echo(m.Topic))
 		}
 		return ""
 	}

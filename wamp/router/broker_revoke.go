@@ -2,6 +2,7 @@ package router
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/autobahn-go/autobahn/wamp"
 )
@@ -12,8 +13,10 @@ import (
 // no more events of it, and when it announced
 // roles.subscriber.features.subscription_revocation it gets
 // UNSUBSCRIBED[0, {"subscription": subscriptionID, "reason": reason}]
-// (reason left out when empty); a session that did not announce the
-// feature is told nothing, as the spec asks. The meta events
+// (reason left out when empty; longer than 256 octets it is refused,
+// wamp.error.invalid_argument, as the meta procedure refuses it); a
+// session that did not announce the feature is told nothing, as the
+// spec asks. The meta events
 // wamp.subscription.on_unsubscribe (and on_delete for the last
 // subscriber) follow. The subscription goes with its last subscriber
 // (unless it keeps an event history). The error is a *RevokeError.
@@ -25,6 +28,9 @@ func (r *Router) RemoveSubscriber(realm wamp.URI, subscriptionID, sessionID wamp
 	rm := r.realms[realm]
 	if rm == nil {
 		return &RevokeError{URI: wamp.ErrNoSuchRealm, Msg: "no realm " + string(realm)}
+	}
+	if len(reason) > maxRefusalURI {
+		return &RevokeError{URI: wamp.ErrInvalidArgument, Msg: fmt.Sprintf("reason longer than %d octets", maxRefusalURI)}
 	}
 	rm.lock()
 	defer rm.unlock()
@@ -38,8 +44,8 @@ func (r *Router) RemoveSubscriber(realm wamp.URI, subscriptionID, sessionID wamp
 
 // RevokeError is the error of RemoveSubscriber: the URI the meta
 // procedure answers with (wamp.error.no_such_realm,
-// wamp.error.no_such_subscription, wamp.error.no_such_session) and a
-// message.
+// wamp.error.no_such_subscription, wamp.error.no_such_session;
+// wamp.error.invalid_argument for a reason too long) and a message.
 type RevokeError struct {
 	URI wamp.URI
 	Msg string

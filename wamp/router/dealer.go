@@ -70,7 +70,7 @@ type invocation struct {
 func (rm *realm) register(s *session, m *wamp.Register) {
 	match := matchOf(m.Options)
 	if !rm.validURI(m.Procedure, match) {
-		rm.errorReply(s, wamp.TypeRegister, m.Request, wamp.ErrInvalidURI, "invalid procedure URI: "+string(m.Procedure))
+		rm.errorReply(s, wamp.TypeRegister, m.Request, wamp.ErrInvalidURI, "invalid procedure URI: "+echo(m.Procedure)) // meta.go
 		return
 	}
 	if rm.isMetaProc(m.Procedure, match) { // meta.go
@@ -194,7 +194,7 @@ func (rm *realm) call(s *session, m *wamp.Call) string {
 		return "CALL with progress=true from a caller that did not announce progressive_call_invocations"
 	}
 	if !rm.validURI(m.Procedure, wamp.MatchExact) {
-		rm.refuseCall(s, m, progress, wamp.ErrInvalidURI, "invalid procedure URI: "+string(m.Procedure))
+		rm.refuseCall(s, m, progress, wamp.ErrInvalidURI, "invalid procedure URI: "+echo(m.Procedure))
 		return ""
 	}
 	if rm.callMeta(s, m) { // meta.go: a router-provided procedure, answered already

@@ -29,11 +29,16 @@ const errNoSuchSessionURI wamp.URI = "wamp.error.no_such_session"
 //
 // Give a URI as reason (as the meta procedure requires): the spec allows
 // any text, but Autobahn|Python (22.7) takes a reason that is not a URI
-// for a protocol violation and drops its connection.
+// for a protocol violation and drops its connection. A reason longer
+// than 256 octets is refused (wamp.error.invalid_argument), as the meta
+// procedure refuses it.
 func (r *Router) RemoveCallee(realm wamp.URI, registrationID, sessionID wamp.ID, reason string) error {
 	rm := r.realms[realm]
 	if rm == nil {
 		return fmt.Errorf("wamp/router: %s: %s", wamp.ErrNoSuchRealm, realm)
+	}
+	if len(reason) > maxRefusalURI {
+		return fmt.Errorf("wamp/router: %s: reason longer than %d octets", wamp.ErrInvalidArgument, maxRefusalURI)
 	}
 	rm.lock()
 	defer rm.unlock()

@@ -303,9 +303,13 @@
 // wamp.error.invalid_argument where the size's is payload_size_exceeded,
 // logged at Warn and counted (Stats.Unencodable).
 //
-// Per realm, besides the queue limit and the slow-subscriber policy:
-// RealmConfig.MaxSessions bounds the sessions joined at once (a HELLO past
-// it gets ABORT ReasonRealmFull), RetainedTopics and RetainedBytes bound
+// Procedure and topic URIs longer than 8,192 octets are invalid
+// (wamp.error.invalid_uri): a session's subscriptions and registrations
+// keep theirs. Per realm, besides the queue limit and the slow-subscriber
+// policy:
+// RealmConfig.MaxSessions bounds the sessions joined at once (default
+// DefaultMaxSessions, 100,000; negative: no bound; a HELLO past it gets
+// ABORT ReasonRealmFull), RetainedTopics and RetainedBytes bound
 // event retention, and EventHistory's Limit each history ring.
 // MaxPendingCalls, MaxSubscriptions and MaxRegistrations bound what one
 // session holds (defaults 1,000 calls in flight, 5,000 subscriptions,

@@ -248,7 +248,7 @@ func (l *FabricLink) Serve(fc *FabricCall, answer func(wamp.Message)) *ServedCal
 		return nil
 	}
 	if !rm.validURI(fc.Procedure, wamp.MatchExact) {
-		fail(wamp.ErrInvalidURI, "invalid procedure URI: "+string(fc.Procedure))
+		fail(wamp.ErrInvalidURI, "invalid procedure URI: "+echo(fc.Procedure))
 		return nil
 	}
 	id := fc.Caller
@@ -297,6 +297,10 @@ func (l *FabricLink) Serve(fc *FabricCall, answer func(wamp.Message)) *ServedCal
 		inv.deadline = time.Now().Add(inv.timeout)
 	}
 	if !rm.dispatch(inv, local) {
+		if uri, why := inv.refusedCall(); uri != "" { // payload_size.go: as the dealer's CALL
+			rm.errorReply(s, wamp.TypeCall, 1, uri, why)
+			return nil
+		}
 		rm.errorReply(s, wamp.TypeCall, 1, wamp.ErrNoAvailableCallee,
 			"every callee of "+string(reg.uri)+" is over its outbound queue limit or closing")
 		return nil

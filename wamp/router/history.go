@@ -169,7 +169,10 @@ func badHistoryArg(format string, a ...any) error {
 // last limit events, newest first (its event store's get_events is "at
 // most limit events in reverse chronological order"), so reverse defaults
 // to true there; an explicit reverse still decides. A limit given both
-// ways is refused. Crossbar's default of
+// ways is refused. A null argument or option is one not given, as the
+// other meta procedures take it and as Crossbar's Python signature
+// (limit=None) does: [subscription, null] is [subscription], and
+// {"reverse": null} no condition. Crossbar's default of
 // 10 events when no limit is given is not followed: the spec's form
 // without limit returns the whole history.
 func parseHistoryQuery(args wamp.List, kwargs wamp.Dict) (wamp.ID, historyQuery, error) {
@@ -179,21 +182,21 @@ func parseHistoryQuery(args wamp.List, kwargs wamp.Dict) (wamp.ID, historyQuery,
 	}
 	sub, ok := wamp.AsID(args[0])
 	if !ok {
-		return 0, q, badHistoryArg("subscription: want an ID, got %v", args[0])
+		return 0, q, badHistoryArg("subscription: want an ID, got %s", echo(args[0]))
 	}
 	limit := func(v any) error {
 		n, ok := wamp.AsID(v) // a positive integer
 		if !ok || n == 0 || n > MaxHistoryLimit {
-			return badHistoryArg("limit: want an integer in 1..%d, got %v", MaxHistoryLimit, v)
+			return badHistoryArg("limit: want an integer in 1..%d, got %s", MaxHistoryLimit, echo(v))
 		}
 		q.limit = int(n)
 		return nil
 	}
-	if len(args) == 2 {
-		if _, twice := kwargs["limit"]; twice {
+	if len(args) == 2 && args[1] != nil {
+		if kwargs["limit"] != nil {
 			// As Crossbar's Python signature refuses it, rather than one
 			// silently winning (and the two forms order differently).
-			return 0, q, badHistoryArg("limit given twice: argument 2 (%v) and kwargs.limit (%v)", args[1], kwargs["limit"])
+			return 0, q, badHistoryArg("limit given twice: argument 2 (%s) and kwargs.limit (%s)", echo(args[1]), echo(kwargs["limit"]))
 		}
 		if err := limit(args[1]); err != nil {
 			return 0, q, err
@@ -205,6 +208,8 @@ func parseHistoryQuery(args wamp.List, kwargs wamp.Dict) (wamp.ID, historyQuery,
 		"before_publication": &q.beforePub, "until_publication": &q.untilPub}
 	for k, v := range kwargs {
 		switch {
+		case v == nil && (k == "limit" || k == "reverse" || k == "topic" || times[k] != nil || pubs[k] != nil):
+			// A null option is one not given (a Python caller's None).
 		case k == "limit":
 			if err := limit(v); err != nil {
 				return 0, q, err
@@ -212,30 +217,30 @@ func parseHistoryQuery(args wamp.List, kwargs wamp.Dict) (wamp.ID, historyQuery,
 		case k == "reverse":
 			b, ok := v.(bool)
 			if !ok {
-				return 0, q, badHistoryArg("reverse: want a bool, got %v", v)
+				return 0, q, badHistoryArg("reverse: want a bool, got %s", echo(v))
 			}
 			q.reverse = b
 		case k == "topic":
 			s, ok := asString(v) // meta.go: an in-process caller's wamp.URI too
 			if !ok || !wamp.ValidURI(wamp.URI(s), false, wamp.MatchExact) {
-				return 0, q, badHistoryArg("topic: want a URI, got %v", v)
+				return 0, q, badHistoryArg("topic: want a URI, got %s", echo(v))
 			}
 			q.topic = wamp.URI(s)
 		case times[k] != nil:
 			s, _ := v.(string)
 			t, err := time.Parse(time.RFC3339Nano, s)
 			if err != nil {
-				return 0, q, badHistoryArg("%s: want an RFC 3339 timestamp, got %v", k, v)
+				return 0, q, badHistoryArg("%s: want an RFC 3339 timestamp, got %s", k, echo(v))
 			}
 			*times[k] = t
 		case pubs[k] != nil:
 			id, ok := wamp.AsID(v)
 			if !ok || id == 0 {
-				return 0, q, badHistoryArg("%s: want a publication ID, got %v", k, v)
+				return 0, q, badHistoryArg("%s: want a publication ID, got %s", k, echo(v))
 			}
 			*pubs[k] = id
 		default:
-			return 0, q, badHistoryArg("unknown option %q", k)
+			return 0, q, badHistoryArg("unknown option %q", echo(k))
 		}
 	}
 	return sub, q, nil

@@ -3,8 +3,11 @@ package router
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/autobahn-go/autobahn/wamp"
 )
@@ -108,7 +111,7 @@ func (rm *realm) callMeta(s *session, m *wamp.Call) bool {
 		if !errors.As(err, &me) {
 			me = &metaError{uri: wamp.ErrInvalidArgument, msg: err.Error()}
 		}
-		rm.errorReply(s, wamp.TypeCall, m.Request, me.uri, me.msg)
+		rm.errorReply(s, wamp.TypeCall, m.Request, me.uri, boundedText(me.msg)) // auth.go
 		return true
 	}
 	rm.reply(s, &wamp.Result{Request: m.Request, Details: wamp.Dict{}, Args: args, Kwargs: kwargs})
@@ -132,6 +135,83 @@ func asString(v any) (string, bool) {
 	return "", false
 }
 
+// maxEcho bounds how much of an argument an error message shows (echo):
+// enough to tell which value was refused, however large the value.
+const maxEcho = 64 // octets
+
+// echo returns v as %v shows it, cut to maxEcho octets ("…" marks the
+// cut), for the error message of an argument a meta procedure refuses.
+// It formats no more of v than it shows: a caller's argument may be as
+// large as its message, and the message goes back to it (callMeta also
+// cuts the whole text as boundedText does).
+func echo(v any) string {
+	e := echoer{left: maxEcho}
+	e.value(v)
+	return strings.ToValidUTF8(e.b.String(), "\uFFFD")
+}
+
+// echoer writes echo's text while its budget lasts.
+type echoer struct {
+	b    strings.Builder
+	left int // octets; negative once cut
+}
+
+// put writes s, or what the budget leaves of it and "…"; it reports
+// whether the budget lasted.
+func (e *echoer) put(s string) bool {
+	if e.left < 0 {
+		return false
+	}
+	if len(s) <= e.left {
+		e.b.WriteString(s)
+		e.left -= len(s)
+		return true
+	}
+	n := e.left
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n-- // not in the middle of a character
+	}
+	e.b.WriteString(s[:n])
+	e.b.WriteString("…")
+	e.left = -1
+	return false
+}
+
+func (e *echoer) value(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return e.put(v)
+	case wamp.URI:
+		return e.put(string(v))
+	case nil, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64, wamp.ID:
+		return e.put(fmt.Sprint(v))
+	case wamp.List:
+		if !e.put("[") {
+			return false
+		}
+		for i, x := range v {
+			if (i > 0 && !e.put(" ")) || !e.value(x) {
+				return false
+			}
+		}
+		return e.put("]")
+	case wamp.Dict:
+		if len(v) > maxEcho { // more than fit: not sorted for nothing
+			return e.put(fmt.Sprintf("map[%d entries]", len(v)))
+		}
+		if !e.put("map[") {
+			return false
+		}
+		for i, k := range slices.Sorted(maps.Keys(v)) {
+			if (i > 0 && !e.put(" ")) || !e.put(k) || !e.put(":") || !e.value(v[k]) {
+				return false
+			}
+		}
+		return e.put("]")
+	}
+	return e.put(fmt.Sprintf("%T", v)) // binary, or a Go value of an in-process caller
+}
+
 // argID returns args[i] as a WAMP ID.
 func argID(args wamp.List, i int, name string) (wamp.ID, error) {
 	if i >= len(args) {
@@ -139,7 +219,7 @@ func argID(args wamp.List, i int, name string) (wamp.ID, error) {
 	}
 	id, ok := wamp.AsID(args[i])
 	if !ok {
-		return 0, fmt.Errorf("argument %d (%s): not an ID: %v", i+1, name, args[i])
+		return 0, fmt.Errorf("argument %d (%s): not an ID: %s", i+1, name, echo(args[i]))
 	}
 	return id, nil
 }
@@ -151,7 +231,7 @@ func argString(args wamp.List, i int, name string) (string, error) {
 	}
 	s, ok := asString(args[i])
 	if !ok {
-		return "", fmt.Errorf("argument %d (%s): not a string: %v", i+1, name, args[i])
+		return "", fmt.Errorf("argument %d (%s): not a string: %s", i+1, name, echo(args[i]))
 	}
 	return s, nil
 }
@@ -163,7 +243,7 @@ func argDict(args wamp.List, i int, name string) (wamp.Dict, error) {
 	}
 	d, ok := args[i].(wamp.Dict)
 	if !ok {
-		return nil, fmt.Errorf("argument %d (%s): not a dict: %v", i+1, name, args[i])
+		return nil, fmt.Errorf("argument %d (%s): not a dict: %s", i+1, name, echo(args[i]))
 	}
 	return d, nil
 }
@@ -179,7 +259,7 @@ func argMatch(options wamp.Dict) (string, error) {
 	if m, _ := v.(string); slices.Contains(matchValues, m) { // pipe.go
 		return m, nil
 	}
-	return "", fmt.Errorf("argument 2 (options): match: want one of %q, got %v", matchValues, v)
+	return "", fmt.Errorf("argument 2 (options): match: want one of %q, got %s", matchValues, echo(v))
 }
 
 // argStrings returns args[i] as a list of strings (asString's: an
@@ -197,13 +277,13 @@ func argStrings(args wamp.List, i int, name string) (list []string, present bool
 		for _, e := range l {
 			s, ok := asString(e)
 			if !ok {
-				return nil, false, fmt.Errorf("argument %d (%s): not a list of strings: %v", i+1, name, args[i])
+				return nil, false, fmt.Errorf("argument %d (%s): not a list of strings: %s", i+1, name, echo(args[i]))
 			}
 			out = append(out, s)
 		}
 		return out, true, nil
 	}
-	return nil, false, fmt.Errorf("argument %d (%s): not a list: %v", i+1, name, args[i])
+	return nil, false, fmt.Errorf("argument %d (%s): not a list: %s", i+1, name, echo(args[i]))
 }
 
 // idsOf returns the IDs as a non-nil list (never encoded as null).

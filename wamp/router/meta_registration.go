@@ -140,14 +140,14 @@ func (rm *realm) metaRegCountCallees(_ *session, args wamp.List, _ wamp.Dict) (w
 
 // reasonArg returns the optional reason of remove_callee and
 // remove_subscriber: args[i] or kwargs.reason, a null in either being
-// absent. Given both ways it is refused, as Crossbar's Python signature
+// absent; a URI of at most maxRefusalURI octets. Given both ways it is refused, as Crossbar's Python signature
 // (reason=None) refuses an argument given twice, rather than one of them
 // silently winning.
 func reasonArg(args wamp.List, i int, kwargs wamp.Dict) (string, error) {
 	v := kwargs["reason"]
 	if i < len(args) && args[i] != nil {
 		if v != nil {
-			return "", fmt.Errorf("reason given twice: argument %d (%v) and kwargs.reason (%v)", i+1, args[i], v)
+			return "", fmt.Errorf("reason given twice: argument %d (%s) and kwargs.reason (%s)", i+1, echo(args[i]), echo(v))
 		}
 		v = args[i]
 	}
@@ -155,8 +155,11 @@ func reasonArg(args wamp.List, i int, kwargs wamp.Dict) (string, error) {
 		return "", nil
 	}
 	r, ok := asString(v)
+	if ok && len(r) > maxRefusalURI { // it goes to the revoked session, as a kill's reason (killArgs)
+		return "", metaErr(wamp.ErrInvalidURI, "reason: longer than %d octets", maxRefusalURI)
+	}
 	if !ok || !wamp.ValidURI(wamp.URI(r), false, wamp.MatchExact) {
-		return "", metaErr(wamp.ErrInvalidURI, "reason: not a valid URI: %v", v)
+		return "", metaErr(wamp.ErrInvalidURI, "reason: not a valid URI: %s", echo(v))
 	}
 	return r, nil
 }

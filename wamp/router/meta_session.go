@@ -198,7 +198,7 @@ func killArgs(kwargs wamp.Dict) (*wamp.Goodbye, error) {
 			return nil, metaErr(wamp.ErrInvalidURI, "reason: longer than %d octets", maxRefusalURI)
 		}
 		if r == "" || !wamp.ValidURI(wamp.URI(r), false, wamp.MatchExact) {
-			return nil, metaErr(wamp.ErrInvalidURI, "reason: not a valid URI: %v", v)
+			return nil, metaErr(wamp.ErrInvalidURI, "reason: not a valid URI: %s", echo(v))
 		}
 		reason = wamp.URI(r)
 	}
@@ -206,7 +206,7 @@ func killArgs(kwargs wamp.Dict) (*wamp.Goodbye, error) {
 	if v, ok := kwargs["message"]; ok && v != nil {
 		m, ok := v.(string)
 		if !ok {
-			return nil, metaErr(wamp.ErrInvalidArgument, "message: not a string: %v", v)
+			return nil, metaErr(wamp.ErrInvalidArgument, "message: not a string: %s", echo(v))
 		}
 		g.Details["message"] = boundedText(m)
 	}

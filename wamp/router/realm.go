@@ -24,6 +24,8 @@ type realm struct {
 	// soft and hard are the outbound queue limits of the realm's
 	// sessions: RealmConfig.QueueSoftLimit or the router's, and twice it.
 	soft, hard int
+	// maxSessions is RealmConfig.MaxSessions resolved (never zero).
+	maxSessions int
 
 	mu       sync.Mutex
 	sessions map[wamp.ID]*session
@@ -55,6 +57,7 @@ func newRealm(r *Router, cfg RealmConfig) *realm {
 		regs:     newURIIndex[*registration](), regByID: map[wamp.ID]*registration{},
 		subs: newURIIndex[*subscription](), subByID: map[wamp.ID]*subscription{},
 		soft: r.soft, hard: r.hard, limits: sessionLimitsOf(cfg),
+		maxSessions: resolveLimit(cfg.MaxSessions, DefaultMaxSessions), // limits_session.go
 	}
 	if cfg.QueueSoftLimit > 0 {
 		rm.soft, rm.hard = cfg.QueueSoftLimit, 2*cfg.QueueSoftLimit
@@ -106,7 +109,7 @@ func (rm *realm) join(s *session) bool {
 		s.closeQueue(&wamp.Abort{Details: wamp.Dict{"message": "session ID collision"}, Reason: wamp.ErrSystemShutdown}, false)
 		return false
 	}
-	if max := rm.cfg.MaxSessions; max > 0 && len(rm.sessions) >= max {
+	if max := rm.maxSessions; len(rm.sessions) >= max {
 		msg := fmt.Sprintf("realm %s has its maximum of %d sessions", rm.cfg.Name, max)
 		rm.log.Info("wamp/router: join refused", "reason", ReasonRealmFull, "message", msg)
 		s.closeQueue(&wamp.Abort{Details: wamp.Dict{"message": msg}, Reason: ReasonRealmFull}, false)
@@ -193,7 +196,7 @@ func (rm *realm) removeLocked(s *session) {
 func (rm *realm) handle(s *session, m wamp.Message) string {
 	// A ProcedureAuthorizer's decision is outstanding: m waits behind it
 	// (authorize_dynamic.go), or asks for one.
-	if held, msg := s.hold(m); held {
+	if held, msg := s.hold(m, rm.hard); held { // authorize_dynamic.go
 		return msg
 	}
 	if pa, a := rm.procedureAuthorizer(s, m); pa != nil {
@@ -301,6 +304,17 @@ func (rm *realm) condemn(s *session, why string) {
 	rm.doomed = append(rm.doomed, s)
 }
 
+// maxURILength bounds, in octets, the procedure and topic URIs the router
+// takes: a longer one is invalid (wamp.error.invalid_uri), as one that
+// breaks the URI rules is. The spec sets no bound; without one, the
+// subscriptions and registrations a session may hold (5,000 each by
+// default) could each keep a URI as long as a message (16 MiB on a
+// WebSocket by default). Real URIs are a few dozen octets; 8 KiB is what
+// HTTP servers commonly take for a request line.
+const maxURILength = 8192
+
+// validURI reports whether u is a valid URI for match in the realm: the
+// URI rules (strict or loose) and maxURILength.
 func (rm *realm) validURI(u wamp.URI, match string) bool {
-	return wamp.ValidURI(u, rm.cfg.StrictURI, match)
+	return len(u) <= maxURILength && wamp.ValidURI(u, rm.cfg.StrictURI, match)
 }

@@ -32,6 +32,14 @@ const maxQueueSoftLimit = math.MaxInt / 2
 // under SlowDisconnect.
 const ReasonQueueOverflow wamp.URI = "wamp.close.system_overload"
 
+// DefaultMaxSessions is RealmConfig.MaxSessions when it is zero: ten
+// times the largest realm the router is benchmarked with (10,000 idle
+// sessions). An idle session holds about 3 KB on the event loop and 12 KB
+// on goroutines (BENCHMARKS.md), so the bound is about 0.3 to 1.2 GB of
+// sessions. The descriptors a process may open bound network sessions
+// too; this bounds in-process ones (Router.Connect) as well.
+const DefaultMaxSessions = 100_000
+
 // ReasonRealmFull is the ABORT reason of a HELLO to a realm that has
 // RealmConfig.MaxSessions sessions already (this router's URI: the spec
 // has none for it).
@@ -81,7 +89,8 @@ type RealmConfig struct {
 	// place of the method's static principals.
 	Authenticators map[string]Authenticator
 	// StrictURI checks procedure and topic URIs with the strict rules
-	// ([0-9a-z_] components) instead of the loose ones.
+	// ([0-9a-z_] components) instead of the loose ones. Either way a URI
+	// longer than 8,192 octets is invalid.
 	StrictURI bool
 	// SlowSubscriber is the policy for events to subscribers over their
 	// queue's soft limit.
@@ -93,8 +102,9 @@ type RealmConfig struct {
 	// math.MaxInt/2, is an error.
 	QueueSoftLimit int
 	// MaxSessions bounds the sessions joined to the realm at once: past
-	// it a HELLO gets ABORT ReasonRealmFull (after authentication). Zero
-	// means no bound; negative is an error.
+	// it a HELLO gets ABORT ReasonRealmFull (after authentication; logged,
+	// and counted in Stats.Closed). Zero means DefaultMaxSessions;
+	// negative means no bound.
 	MaxSessions int
 	// MaxPendingCalls, MaxSubscriptions and MaxRegistrations bound what
 	// one session holds at once (limits_session.go): its calls in flight
@@ -225,8 +235,8 @@ func New(cfg Config) (*Router, error) {
 		if _, dup := r.realms[rc.Name]; dup {
 			return nil, fmt.Errorf("wamp/router: realm %q configured twice", rc.Name)
 		}
-		if rc.QueueSoftLimit < 0 || rc.MaxSessions < 0 {
-			return nil, fmt.Errorf("wamp/router: realm %q: negative QueueSoftLimit (%d) or MaxSessions (%d)", rc.Name, rc.QueueSoftLimit, rc.MaxSessions)
+		if rc.QueueSoftLimit < 0 {
+			return nil, fmt.Errorf("wamp/router: realm %q: negative QueueSoftLimit (%d)", rc.Name, rc.QueueSoftLimit)
 		}
 		if rc.QueueSoftLimit > maxQueueSoftLimit {
 			return nil, fmt.Errorf("wamp/router: realm %q: QueueSoftLimit %d is more than %d (the hard limit, twice it, must be an int)", rc.Name, rc.QueueSoftLimit, maxQueueSoftLimit)

@@ -319,6 +319,7 @@ func (s *session) end(final wamp.Message, discard bool) {
 }
 
 func (s *session) abort(reason wamp.URI, msg string) bool {
+	msg = boundedText(msg) // auth.go: it may quote what the client sent (a realm, an authid)
 	s.log.Info("wamp/router: join refused", "reason", reason, "message", msg)
 	s.end(&wamp.Abort{Details: wamp.Dict{"message": msg}, Reason: reason}, false)
 	return false

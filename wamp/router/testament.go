@@ -90,7 +90,7 @@ func scopeArg(kwargs wamp.Dict) (string, error) {
 	case scopeDestroyed, scopeDetached:
 		return s, nil
 	}
-	return "", fmt.Errorf("scope: %v is neither %q nor %q", v, scopeDestroyed, scopeDetached)
+	return "", fmt.Errorf("scope: %s is neither %q nor %q", echo(v), scopeDestroyed, scopeDetached)
 }
 
 // metaAddTestament is wamp.session.add_testament(topic, args, kwargs;
@@ -101,13 +101,13 @@ func (rm *realm) metaAddTestament(caller *session, args wamp.List, kwargs wamp.D
 		return nil, nil, err
 	}
 	if why := rm.badTopic(wamp.URI(topic)); why != "" { // broker.go
-		return nil, nil, metaErr(wamp.ErrInvalidURI, "%s: %s", why, topic)
+		return nil, nil, metaErr(wamp.ErrInvalidURI, "%s: %s", why, echo(topic))
 	}
 	var evArgs wamp.List
 	if len(args) > 1 && args[1] != nil {
 		l, ok := args[1].(wamp.List)
 		if !ok {
-			return nil, nil, fmt.Errorf("argument 2 (args): not a list: %v", args[1])
+			return nil, nil, fmt.Errorf("argument 2 (args): not a list: %s", echo(args[1]))
 		}
 		evArgs = l
 	}
@@ -128,7 +128,7 @@ func (rm *realm) metaAddTestament(caller *session, args wamp.List, kwargs wamp.D
 	if v, ok := kwargs["publish_options"]; ok && v != nil {
 		d, ok := v.(wamp.Dict)
 		if !ok {
-			return nil, nil, fmt.Errorf("publish_options: not a dict: %v", v)
+			return nil, nil, fmt.Errorf("publish_options: not a dict: %s", echo(v))
 		}
 		maps.Copy(options, d)
 		if msg := badPublishLists(options); msg != "" { // pipe.go: as a PUBLISH's
