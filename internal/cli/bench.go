@@ -109,6 +109,36 @@ func dialFlags(fs *flag.FlagSet, d *loadgen.Dial, defConns int) {
 	})
 }
 
+// flagCheck is one flag's value and whether it is in range, for
+// checkFlags: the usage error names the flag (the load generator's own
+// check, after the flags, does not, and it is no usage error).
+type flagCheck struct {
+	ok    bool
+	flag  string
+	value any
+	want  string
+}
+
+// checkFlags returns a usage error of bench cmd for the first check that
+// failed.
+func checkFlags(cmd string, checks ...flagCheck) error {
+	for _, c := range checks {
+		if !c.ok {
+			return usageError{fmt.Errorf("bench %s: -%s %v: want %s", cmd, c.flag, c.value, c.want)}
+		}
+	}
+	return nil
+}
+
+// dialChecks are the checks of dialFlags' flags.
+func dialChecks(d *loadgen.Dial) []flagCheck {
+	return []flagCheck{
+		{d.Conns >= 1 && d.Conns <= 1<<20, "c", d.Conns, "1..1048576 connections"},
+		{d.Sources >= 0 && d.Sources <= 250, "sources", d.Sources, "0..250"},
+		{d.Rate >= 0, "ramp", d.Rate, "0 (as fast as possible) or more"},
+	}
+}
+
 // echoURLs and routerURLs are what parseWithURL accepts: the URL of an
 // echo server (bench run, idle) or of a WAMP router (bench wamp).
 var (
@@ -181,6 +211,16 @@ func benchRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if r.Sizes, err = loadgen.ParseSizes(*size); err != nil {
 		return usageError{err}
 	}
+	if err := checkFlags("run", append(dialChecks(&r.Dial),
+		flagCheck{r.Duration > 0, "duration", r.Duration, "more than 0"},
+		flagCheck{r.Warmup >= 0, "warmup", r.Warmup, "0 or more"},
+		flagCheck{r.MsgRate >= 0, "msg-rate", r.MsgRate, "0 (closed loop) or more"},
+		flagCheck{r.InFlight <= 1<<16, "inflight", r.InFlight, "at most 65536"},
+		flagCheck{r.MaxInFlight <= 1<<16, "max-inflight", r.MaxInFlight, "at most 65536"},
+		flagCheck{r.Engine == "" || r.Engine == "loop" || r.Engine == "uring", "engine", r.Engine, "loop or uring"},
+	)...); err != nil {
+		return err
+	}
 	pw := newProgressWriter(stdout, stderr, *asJSON)
 	if *every > 0 {
 		r.Progress, r.ProgressEvery = pw.run, *every
@@ -213,6 +253,11 @@ func benchIdle(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	url, err := parseWithURL(fs, args, echoURLs)
 	if err != nil {
+		return err
+	}
+	if err := checkFlags("idle", append(dialChecks(&r.Dial),
+		flagCheck{r.Hold >= 0, "hold", r.Hold, "0 or more"},
+	)...); err != nil {
 		return err
 	}
 	r.URL = url

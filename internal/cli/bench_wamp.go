@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"time"
 
@@ -39,6 +40,17 @@ func benchWAMP(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	every := fs.Duration("progress", time.Second, "progress interval (0: none)")
 	url, err := parseWithURL(fs, args, routerURLs)
 	if err != nil {
+		return err
+	}
+	if err := checkFlags("wamp",
+		flagCheck{w.Callers >= 0 && w.Callers <= loadgen.MaxWAMPSessions, "callers", w.Callers, fmt.Sprintf("0..%d", loadgen.MaxWAMPSessions)},
+		flagCheck{w.Subscribers >= 0 && w.Subscribers <= loadgen.MaxWAMPSessions, "subscribers", w.Subscribers, fmt.Sprintf("0..%d", loadgen.MaxWAMPSessions)},
+		flagCheck{w.InFlight <= loadgen.MaxWAMPInFlight, "inflight", w.InFlight, fmt.Sprintf("at most %d", loadgen.MaxWAMPInFlight)},
+		flagCheck{w.Size >= 0 && w.Size <= loadgen.MaxWAMPPayload, "size", w.Size, fmt.Sprintf("0..%d bytes", loadgen.MaxWAMPPayload)},
+		flagCheck{w.EventRate >= 0, "event-rate", w.EventRate, "0 (as fast as Publish returns) or more"},
+		flagCheck{w.Only == "" || w.Only == "rpc" || w.Only == "pubsub", "only", fmt.Sprintf("%q", w.Only), `"rpc" or "pubsub"`},
+		flagCheck{w.Serializer == "" || w.Serializer == "json" || w.Serializer == "cbor" || w.Serializer == "msgpack", "serializer", fmt.Sprintf("%q", w.Serializer), "json, cbor or msgpack"},
+	); err != nil {
 		return err
 	}
 	w.URL, w.Realm = url, wamp.URI(*realm)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -50,8 +52,9 @@ Examples:
   autobahn wamp publish --serializer cbor ws://127.0.0.1:9000/ws com.example.topic '{"x":1}' hello
   autobahn wamp register ws://127.0.0.1:9000/ws com.example.date -- date -u
   autobahn wamp call --authid joe --ticket s3cret rs://127.0.0.1:8080 com.example.secret
+  autobahn wamp call --ca cert.pem wss://127.0.0.1:9000/ws com.example.add2 2 3
 
-Flags (after the action):
+Flags (after the action, before URL):
 `
 
 // maxCommandOutput bounds what register keeps of a command's output.
@@ -61,6 +64,8 @@ type wampFlags struct {
 	realm, serializer               string
 	authid, authrole                string
 	ticket, secret, password, seedf string
+	ca                              string
+	insecure                        bool
 	timeout                         time.Duration
 }
 
@@ -97,6 +102,13 @@ func runWAMP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if len(pos) < 2 {
 		return usageError{errors.New("wamp: want URL and URI (autobahn wamp -h)")}
 	}
+	for _, a := range pos {
+		if name := flagName(a); name != "" && fs.Lookup(name) != nil {
+			// Flag parsing stops at URL: this one would go out as an
+			// argument, unused.
+			return usageError{fmt.Errorf("wamp: %s after URL: give flags before URL (an argument of that text: '\"%s\"', as JSON)", a, a)}
+		}
+	}
 	url, uri := pos[0], wamp.URI(pos[1])
 	wargs := parseArgs(pos[2:])
 	switch action {
@@ -129,6 +141,10 @@ func runWAMP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	s, err := client.Connect(cctx, url, wamp.URI(f.realm), opts)
 	cancel()
 	if err != nil {
+		var cve *tls.CertificateVerificationError
+		if errors.As(err, &cve) {
+			return fmt.Errorf("%w (the router's certificate: trust its CA with --ca FILE, or skip the check with --insecure)", err)
+		}
 		return err
 	}
 	defer func() {
@@ -216,6 +232,8 @@ func newWAMPFlags(f *wampFlags) *flag.FlagSet {
 	fs.StringVar(&f.secret, "secret", "", "authenticate with WAMP-CRA and this secret")
 	fs.StringVar(&f.password, "password", "", "authenticate with WAMP-SCRAM and this password (needs --authid)")
 	fs.StringVar(&f.seedf, "cryptosign-seed-file", "", "authenticate with WAMP-cryptosign: file holding the Ed25519 seed, 64 hex digits")
+	fs.StringVar(&f.ca, "ca", "", "wss://, rss://: trust the router's certificate when a CA certificate in the PEM `FILE` signed it (or it is one), instead of the system's CAs")
+	fs.BoolVar(&f.insecure, "insecure", false, "wss://, rss://: do not verify the router's certificate (a self-signed test router)")
 	fs.DurationVar(&f.timeout, "timeout", 10*time.Second, "bound for connecting, and for call and publish (0: none)")
 	return fs
 }
@@ -236,6 +254,22 @@ func (f *wampFlags) connectOptions() (client.ConnectOptions, error) {
 	default:
 		return o, fmt.Errorf("wamp: --serializer %q: json, cbor, msgpack or ubjson", f.serializer)
 	}
+	switch {
+	case f.ca != "" && f.insecure:
+		return o, errors.New("wamp: --ca and --insecure: give one (--insecure verifies nothing)")
+	case f.insecure:
+		o.TLSConfig = &tls.Config{InsecureSkipVerify: true}
+	case f.ca != "":
+		b, err := os.ReadFile(f.ca)
+		if err != nil {
+			return o, fmt.Errorf("wamp: --ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(b) {
+			return o, fmt.Errorf("wamp: --ca %s: no PEM certificate in it", f.ca)
+		}
+		o.TLSConfig = &tls.Config{RootCAs: pool}
+	}
 	o.Join.AuthID, o.Join.AuthRole = f.authid, f.authrole
 	if f.ticket != "" {
 		o.Join.Authenticators = append(o.Join.Authenticators, &client.Ticket{Ticket: f.ticket})
@@ -252,15 +286,27 @@ func (f *wampFlags) connectOptions() (client.ConnectOptions, error) {
 	if f.seedf != "" {
 		b, err := os.ReadFile(f.seedf)
 		if err != nil {
-			return o, err
+			return o, fmt.Errorf("wamp: --cryptosign-seed-file: %w", err)
 		}
 		seed, err := hex.DecodeString(strings.TrimSpace(string(b)))
 		if err != nil || len(seed) != ed25519.SeedSize {
-			return o, fmt.Errorf("wamp: %s: want an Ed25519 seed of %d bytes as hex", f.seedf, ed25519.SeedSize)
+			return o, fmt.Errorf("wamp: --cryptosign-seed-file %s: want an Ed25519 seed of %d bytes as hex", f.seedf, ed25519.SeedSize)
 		}
 		o.Join.Authenticators = append(o.Join.Authenticators, &client.Cryptosign{PrivateKey: ed25519.NewKeyFromSeed(seed)})
 	}
 	return o, nil
+}
+
+// flagName returns the name of the flag a names ("-name", "--name" or
+// either with "=value"), or "".
+func flagName(a string) string {
+	name, ok := strings.CutPrefix(a, "-")
+	if !ok {
+		return ""
+	}
+	name = strings.TrimPrefix(name, "-")
+	name, _, _ = strings.Cut(name, "=")
+	return name
 }
 
 // parseArgs reads each argument as JSON, or as a string when it is not.

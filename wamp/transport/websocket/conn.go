@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -556,7 +557,10 @@ func putEncodeBuf(bp *[]byte) {
 // Recv returns the next message; the messages of a batched frame are
 // returned one by one, in order. After Close it returns ErrClosed; when
 // the peer closes, an error matching io.EOF and ws.ErrClosed (errors.As
-// finds the *ws.CloseError with the peer's code and reason). A message
+// finds the *ws.CloseError with the peer's code and reason); when a write
+// of this side failed and dropped the connection (Options.WriteTimeout
+// passed, a broken pipe), "websocket: write failed", an error matching
+// ws.ErrClosed and the write's error, not io.EOF. A message
 // over ws.Options.MaxMessagePayload fails with an error matching
 // ErrMessageTooLarge; a frame of the wrong type (ErrFrameType), a bad batch
 // (wamp.ErrBatchFormat) and decoding errors match
@@ -664,9 +668,19 @@ func (c *Conn) recvErr(ctx context.Context, err error) error {
 	}
 	var ce *ws.CloseError
 	if errors.As(err, &ce) {
+		if writeDropped(ce) {
+			return fmt.Errorf("websocket: write failed: %w", err)
+		}
 		return fmt.Errorf("websocket: peer closed: %w (%w)", io.EOF, err)
 	}
 	return err
+}
+
+// writeDropped reports whether a write of this side failing (a timeout,
+// a broken pipe) dropped the connection, not the peer closing it.
+func writeDropped(ce *ws.CloseError) bool {
+	var oe *net.OpError
+	return ce.Code == ws.StatusAbnormalClosure && errors.As(ce.Err, &oe) && strings.Contains(oe.Op, "write")
 }
 
 // headerTokens splits comma-separated header values into trimmed tokens.
