@@ -21,17 +21,24 @@ func (c *Conn) finished() error {
 }
 
 // peerClosed answers the peer's close frame and finishes the connection.
+// One deadline bounds the whole handshake: the one set when our close
+// frame went out (Close, fail), or, if the peer's came first, one set now.
 func (c *Conn) peerClosed(ev Event) error {
 	c.mu.Lock()
 	sent := c.has(flagCloseSent)
 	c.setFlag(flagCloseSent, true)
 	cerr := c.setCloseErr(&CloseError{Code: ev.Code, Reason: string(ev.Reason), WasClean: true})
 	var closing, writing chan struct{}
+	var deadline time.Time // of the whole handshake (zero: CloseTimeout off)
 	if !c.push {
 		if sent {
 			closing = c.p.closing
+			if c.p.closeDL != 0 {
+				deadline = time.Unix(0, c.p.closeDL)
+			}
 		} else {
-			c.boundWritesLocked(c.closeDeadline())
+			deadline = c.closeDeadline()
+			c.boundWritesLocked(deadline)
 			writing = c.publishClosingLocked()
 		}
 	}
@@ -52,9 +59,12 @@ func (c *Conn) peerClosed(ev Event) error {
 		// socket now would cut it.
 		c.awaitClosing(closing)
 	}
-	if c.role == RoleClient && !c.push {
-		// The server closes TCP first (§7.1.1): wait for it, briefly.
-		_ = c.nc.SetReadDeadline(c.closeDeadline())
+	if c.role == RoleClient && !c.push && !deadline.IsZero() {
+		// The server closes TCP first (§7.1.1): wait for it, until the
+		// handshake's deadline (not a new CloseTimeout from now). With
+		// CloseTimeout off the handshake ends with the close frames: a
+		// server that keeps TCP open would hold this side for ever.
+		_ = c.nc.SetReadDeadline(deadline)
 		_, _ = io.Copy(io.Discard, c.nc)
 	}
 	c.shutdown()

@@ -1,6 +1,7 @@
 package deflate
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"strconv"
@@ -151,6 +152,24 @@ func (c *codec) encodeFlate(dst, p []byte, final bool) ([]byte, error) {
 // final block never reads it.
 var tail = []byte{0, 0, 0xff, 0xff, 1, 0, 0, 0xff, 0xff}
 
+// syncTail is the 00 00 ff ff a sender strips (RFC 7692 §7.2.1).
+var syncTail = tail[:4]
+
+// messageTail returns what follows src, a whole compressed message. Zlib
+// based receivers (the RFC's append-and-inflate) also accept a payload
+// whose sender did not strip 00 00 ff ff (as one that flushes every
+// fragment and ends with an empty one has nothing left to strip), and an
+// empty payload; both end at a block boundary, so only the final block
+// follows. A payload that was stripped never ends with 00 00 ff ff: its
+// last byte holds the header of the empty stored block, and a final
+// block before it is never read past.
+func messageTail(src []byte) []byte {
+	if len(src) == 0 || bytes.HasSuffix(src, syncTail) {
+		return tail[4:]
+	}
+	return tail
+}
+
 // ErrCorrupt is returned (and the connection closed with 1007) for a
 // message that is not valid DEFLATE data.
 var ErrCorrupt = errors.New("permessage-deflate: corrupt compressed data")
@@ -176,7 +195,7 @@ func (c *codec) Decode(dst, p []byte, final bool, limit int64) ([]byte, error) {
 		src = *c.in
 	}
 	fr := readerPool.Get().(*flateReader)
-	fr.a, fr.b = src, tail
+	fr.a, fr.b = src, messageTail(src)
 	var dict []byte
 	if !c.cfg.decNoContext {
 		dict = c.hist
@@ -186,12 +205,7 @@ func (c *codec) Decode(dst, p []byte, final bool, limit int64) ([]byte, error) {
 	if err = fr.r.(flate.Resetter).Reset(fr, dict); err == nil {
 		dst, err = extutil.ReadLimited(dst, fr.r, limit)
 	}
-	if err == nil && fr.b != nil && len(fr.a) > 0 && !(len(fr.a) == 1 && fr.a[0] == 0) {
-		// The peer's data held a final block (BFINAL) and more after it:
-		// the stream ended, so those bytes are not DEFLATE data (and a
-		// context-takeover window would silently lose them). Only the
-		// 0x00 of RFC 7692 §7.2.3.4 may follow: the first byte of the
-		// empty stored block whose 00 00 ff ff was stripped.
+	if err == nil && fr.b != nil && !afterFinal(fr.a) {
 		err = errTrailing
 	}
 	fr.a, fr.b = nil, nil
@@ -215,6 +229,17 @@ func (c *codec) Decode(dst, p []byte, final bool, limit int64) ([]byte, error) {
 		c.remember(dst[start:])
 	}
 	return dst, nil
+}
+
+// afterFinal reports whether rest, what the peer's data held after a
+// final block (BFINAL), may be ignored. The stream ended, so those bytes
+// are not DEFLATE data (and a context-takeover window would silently lose
+// them). Only the empty stored block RFC 7692 §7.2.3.4 appends may follow:
+// its 0x00 header byte (none if its header bits shared the final block's
+// last byte), and its 00 00 ff ff if the sender did not strip them.
+func afterFinal(rest []byte) bool {
+	rest = bytes.TrimSuffix(rest, syncTail)
+	return len(rest) == 0 || len(rest) == 1 && rest[0] == 0
 }
 
 // remember keeps the last 1<<decBits bytes of what was received, and at

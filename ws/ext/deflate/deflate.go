@@ -47,14 +47,19 @@ type Options struct {
 	// client. It saves the client's compressor state and the server's
 	// window.
 	ClientNoContextTakeover bool
-	// ServerMaxWindowBits (8–15, 0: 15) bounds the window of the server's
+	// ServerMaxWindowBits (9–15, 0: 15) bounds the window of the server's
 	// compressor: a client requests it (server_max_window_bits), a server
 	// uses and answers it. Each bit halves or doubles the memory a
-	// connection keeps for that direction.
+	// connection keeps for that direction. 8 is taken as 9, as zlib does:
+	// zlib-based peers cannot compress with a 256-byte window, and some
+	// (Autobahn|Python) fail the handshake when 8 is asked of them. A
+	// server still honours a client that requests 8.
 	ServerMaxWindowBits int
-	// ClientMaxWindowBits (8–15, 0: 15) bounds the window of the client's
+	// ClientMaxWindowBits (9–15, 0: 15) bounds the window of the client's
 	// compressor: a client uses it and offers it (client_max_window_bits);
 	// a server asks it of every client that offers client_max_window_bits.
+	// 8 is taken as 9, as for ServerMaxWindowBits; a client still honours
+	// a server that asks for 8.
 	ClientMaxWindowBits int
 }
 
@@ -71,16 +76,18 @@ func (o Options) normalized() Options {
 	return o
 }
 
+// windowBits is b, 0 meaning 15, within 9–15: what this side offers,
+// requests or answers on its own is never 8 (see Options).
 func windowBits(b int) int {
 	if b == 0 {
 		return 15
 	}
-	return min(max(b, 8), 15)
+	return min(max(b, 9), 15)
 }
 
 // New returns permessage-deflate configured by o, for
 // ws.Options.Extensions of a client or a server. Out-of-range options are
-// clamped to the nearest valid value.
+// clamped to the nearest valid value (window bits to 9–15).
 func New(o Options) ws.Extension { return &extension{o: o.normalized()} }
 
 type extension struct{ o Options }

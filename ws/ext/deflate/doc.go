@@ -6,7 +6,8 @@
 // A client offers it; a server accepts the first offer with valid
 // parameters and honours every parameter of RFC 7692 §7.1: context takeover
 // or not in each direction, and any window from 8 to 15 bits. A client
-// checks the server's answer against its offer.
+// checks the server's answer against its offer. What Options ask of a
+// peer is never below 9 bits, which every zlib-based peer can honour.
 //
 // Memory. With context takeover (the default) the sending side keeps a
 // small compressor of its own: the window, 1/4 of it as slack (at most

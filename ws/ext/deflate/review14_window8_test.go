@@ -17,8 +17,9 @@ import (
 // answered client_max_window_bits=8 (server) or requested
 // server_max_window_bits=8 (client).
 func TestReview14Window8Quirk(t *testing.T) {
+	// A client that offers 8 itself (options of 8 bits ask for 9).
 	server := New(Options{ClientMaxWindowBits: 8})
-	answer, sc, err := ws.NegotiateExtensions([]string{"permessage-deflate; client_max_window_bits"}, []ws.Extension{server})
+	answer, sc, err := ws.NegotiateExtensions([]string{"permessage-deflate; client_max_window_bits=8"}, []ws.Extension{server})
 	if err != nil || answer != "permessage-deflate; client_max_window_bits=8" {
 		t.Fatalf("answer %q, %v", answer, err)
 	}
