@@ -136,7 +136,7 @@ func (d *decoder) realm(path string, v any, cfg *Config) {
 	rc.QueueSoftLimit = int(opts.integer("queue_soft_limit", 1024, 1<<30, 0))
 	rc.RetainedTopics = int(opts.integer("retained_topics", -1, 1<<24, 0))
 	rc.RetainedBytes = int(opts.integer("retained_bytes", 1, 1<<31-1, 0))
-	rc.MaxSessions = int(opts.integer("max_sessions", 1, 1<<31-1, 0))
+	rc.MaxSessions = sessionLimit(opts, "max_sessions") // -1: none; absent: router.DefaultMaxSessions
 	rc.MaxPendingCalls = sessionLimit(opts, "max_pending_calls")
 	rc.MaxSubscriptions = sessionLimit(opts, "max_subscriptions")
 	rc.MaxRegistrations = sessionLimit(opts, "max_registrations")
@@ -145,8 +145,9 @@ func (d *decoder) realm(path string, v any, cfg *Config) {
 	cfg.Router.Realms = append(cfg.Router.Realms, rc)
 }
 
-// sessionLimit reads a per-session limit of a realm: -1 (no bound) or 1
-// and more; absent is 0, the router's default.
+// sessionLimit reads a limit of a realm (its sessions, or each session's
+// calls, subscriptions, registrations): -1 (no bound) or 1 and more;
+// absent is 0, the router's default.
 func sessionLimit(opts *object, key string) int {
 	n := opts.integer(key, -1, 1<<31-1, 0)
 	if n == 0 && opts.has(key) {

@@ -95,7 +95,9 @@
 // MaxSubscriptions, MaxRegistrations): a positive bound, or -1 for none;
 // absent means the router's default (1,000 calls in flight, 5,000
 // subscriptions, 5,000 registrations per session). Past one, the CALL,
-// SUBSCRIBE or REGISTER gets ERROR wamp.error.limit_exceeded.
+// SUBSCRIBE or REGISTER gets ERROR wamp.error.limit_exceeded. A realm's
+// "max_sessions" takes the same values; absent means
+// router.DefaultMaxSessions (100,000), and a HELLO past it gets ABORT.
 // Relative file names (TLS keys, Unix socket paths) are resolved against
 // the configuration file's directory.
 //

@@ -202,7 +202,7 @@ func TestParseErrors(t *testing.T) {
 		{`{"version": 2, "workers": [{"type": "router", "realms": [{"name": "r", "options": {"retained_bytes": 0}}], "transports": [` + ws + `}]}]}`,
 			`workers[0].realms[0].options.retained_bytes: 0 out of range [1, 2147483647]`},
 		{`{"version": 2, "workers": [{"type": "router", "realms": [{"name": "r", "options": {"max_sessions": 0}}], "transports": [` + ws + `}]}]}`,
-			`workers[0].realms[0].options.max_sessions: 0 out of range [1, 2147483647]`},
+			`workers[0].realms[0].options.max_sessions: 0 out of range: want -1 (no bound) or a bound of at least 1`},
 		{`{"version": 1, "workers": []}`, `version: 1 out of range [2, 2]`},
 		{`{"workers": []}`, `version: missing (want 2)`},
 		{`{"version": 2, "controller": {"id": "node1"}, "workers": []}`, `controller.id: not supported: the node controller is not configurable (leave "controller" empty)`},
