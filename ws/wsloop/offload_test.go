@@ -198,7 +198,10 @@ func TestDecodeOffTheLoopCodecs(t *testing.T) {
 				copts := *opts
 				copts.AutoFragmentSize = frag
 				cl := dial(t, u, &copts)
-				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				// A bound on a hang, not on speed: bzip2 under -race takes
+				// some 3 s of CPU here, past 20 s of wall time at a load of
+				// 16 on 2 cores (a 20 s bound failed so).
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 				done := make(chan error, 1)
 				go func() {
 					for i, m := range msgs {

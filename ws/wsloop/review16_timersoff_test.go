@@ -68,33 +68,65 @@ func TestReview16HTTPLingerCloseTimeoutOff(t *testing.T) {
 		HTTP: func(r *ws.Request) wsloop.HTTPResponse {
 			return wsloop.HTTPResponse{Status: 413, Body: []byte("too large")}
 		}})
-	nc, err := net.Dial("tcp", addr.String())
+	// The linger's second begins with the answer, after the head was
+	// sent: an exchange that failed within a second of that was cut short
+	// (as by the old ~100 ms). One that failed later is no verdict: the
+	// machine was too loaded for the body to arrive within the second
+	// (the second part's write failed so, -race at a load of 16): it is
+	// tried again.
+	for attempt := 1; ; attempt++ {
+		began := time.Now()
+		err := review16SlowUpload(addr.String())
+		if err == nil {
+			return
+		}
+		if errors.Is(err, errReview16Answer) {
+			t.Fatal(err)
+		}
+		if took := time.Since(began); took < time.Second {
+			t.Fatalf("%v, %v after the head: the linger ended before its second", err, took)
+		}
+		if attempt == 5 {
+			t.Skipf("%d uploads took over the linger's second on this machine: no verdict (last: %v)", attempt, err)
+		}
+		t.Logf("attempt %d: %v after over a second: again", attempt, err)
+	}
+}
+
+// errReview16Answer: review16SlowUpload's answer was not the one expected.
+var errReview16Answer = errors.New("wrong answer")
+
+// review16SlowUpload posts 2 MiB to addr, pausing 300 ms halfway, and
+// expects the answer 413 "too large".
+func review16SlowUpload(addr string) error {
+	nc, err := net.Dial("tcp", addr)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	defer nc.Close()
 	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
 	body := make([]byte, 1<<20)
 	if _, err := fmt.Fprintf(nc, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", 2*len(body)); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	for i := range 2 {
 		if i > 0 {
 			time.Sleep(300 * time.Millisecond) // a slow client: its body's second half comes later
 		}
 		if _, err := nc.Write(body); err != nil {
-			t.Fatalf("writing the body's part %d of 2: %v", i+1, err)
+			return fmt.Errorf("writing the body's part %d of 2: %w", i+1, err)
 		}
 	}
 	resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	got, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if err != nil || resp.StatusCode != 413 || string(got) != "too large" {
-		t.Fatalf("%d %q, %v; want 413 %q", resp.StatusCode, got, err, "too large")
+		return fmt.Errorf("%w: %d %q, %v; want 413 %q", errReview16Answer, resp.StatusCode, got, err, "too large")
 	}
+	return nil
 }
 
 // TestReview16ClientHandshakeTimeoutOff: a Client whose

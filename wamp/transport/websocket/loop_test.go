@@ -547,7 +547,11 @@ func TestLoopInboxPushesBack(t *testing.T) {
 		}
 		got <- nil
 	})
-	wc, err := ws.Dial(ctxT(t), url, &ws.Options{Subprotocols: []string{"wamp.2.json"}})
+	// No keepalive: the peer reads nothing, so it never sees the answer
+	// to its ping, and it dropped the connection (1006) at 45 s (30 s +
+	// 15 s) when a loaded machine (-race, load 19 on 2 cores) took longer
+	// for the 40 MiB.
+	wc, err := ws.Dial(ctxT(t), url, &ws.Options{Subprotocols: []string{"wamp.2.json"}, PingInterval: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

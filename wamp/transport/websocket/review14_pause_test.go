@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/autobahn-go/autobahn/eventloop"
 	"github.com/autobahn-go/autobahn/internal/wsconf"
@@ -169,7 +170,10 @@ func TestReview14LoopSendConcurrentWaits(t *testing.T) {
 	opts := websocket.Options{Serializers: all, WS: &ws.Options{PingInterval: -1}}
 	cl := &wsloop.Client{Options: opts.WSOptions(), Config: eventloop.Config{Loops: 1, WriteHighWatermark: high}}
 	t.Cleanup(func() { cl.Close() })
-	ctx := ctxT(t)
+	// A bound on a hang, not on speed: 24 MiB through a loop under -race
+	// took past ctxT's 10 s on a loaded machine (2 cores, load 19).
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
 	c, err := websocket.DialLoop(ctx, cl, url, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -225,7 +229,10 @@ func TestReview14PeerCloseBehindPause(t *testing.T) {
 	c := dialLoop(t, url, websocket.Options{Serializers: all, InboxBytes: 4 << 20, WS: &ws.Options{PingInterval: -1}})
 	never := make(chan error) // the peer's end is not awaited: the close is
 	waitHeldBack(t, sent, never)
-	ctx := ctxT(t)
+	// A bound on a hang, not on speed: 20 MiB under -race took past
+	// ctxT's 10 s on a loaded machine (2 cores, load 19).
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
 	for i := range n {
 		m, err := c.Recv(ctx)
 		if err != nil {
