@@ -3,11 +3,14 @@ package cli
 // autobahn bench wamp URL: RPC calls/s (callers × in flight against a
 // callee the tool registers) and PubSub events/s (1 publisher → N
 // subscribers, drops counted by sequence number) against any WAMP router,
-// with the progress line, the call latency histogram, --json and --pid.
+// with the progress line, the call latency histogram, --json and --pid
+// (--insecure: a wss:// or rss:// router with a self-signed certificate).
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -38,6 +41,10 @@ func benchWAMP(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.IntVar(&w.PID, "pid", 0, "the router's process ID, for its CPU time and RSS (Linux /proc)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	every := fs.Duration("progress", time.Second, "progress interval (0: none)")
+	fs.BoolFunc("insecure", "wss://, rss://: do not verify the server's certificate (a self-signed benchmark server)", func(string) error {
+		w.TLSConfig = &tls.Config{InsecureSkipVerify: true}
+		return nil
+	})
 	url, err := parseWithURL(fs, args, routerURLs)
 	if err != nil {
 		return err
@@ -61,6 +68,10 @@ func benchWAMP(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	res, err := w.Start(ctx)
 	pw.end()
 	if err != nil {
+		var cve *tls.CertificateVerificationError
+		if errors.As(err, &cve) && w.TLSConfig == nil {
+			return fmt.Errorf("%w (the router's certificate: skip the check with --insecure)", err)
+		}
 		return err
 	}
 	if *asJSON {

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"strings"
@@ -60,6 +61,10 @@ type WAMP struct {
 	Duration time.Duration // per phase, measured (default 5 s)
 	Drain    time.Duration // wait at most this long for the last answers and events (default 2 s)
 	PID      int           // the router's process, for CPU and RSS from /proc
+
+	// TLSConfig is the client's TLS configuration for a wss:// or rss://
+	// URL (nil: crypto/tls defaults, the system's roots).
+	TLSConfig *tls.Config
 
 	Progress      func(Progress)
 	ProgressEvery time.Duration
@@ -147,7 +152,7 @@ func (w *WAMP) defaults() error {
 }
 
 func (w *WAMP) connect(ctx context.Context, join client.JoinOptions) (*client.Session, error) {
-	opts := client.ConnectOptions{Join: join}
+	opts := client.ConnectOptions{Join: join, TLSConfig: w.TLSConfig}
 	switch strings.ToLower(w.Serializer) {
 	case "":
 	case "json":

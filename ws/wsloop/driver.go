@@ -244,19 +244,22 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 			d.answerHTTP(c, &h.req)
 			return 0, errAnsweredHTTP
 		}
-		if err == nil {
-			err = d.srv.admit()
-			if err == nil {
-				hs.admit, err = d.srv.admitAlso()
-			}
-			hs.admitted = err == nil
-			if err != nil {
-				err = &ws.HandshakeError{Status: 503, Reason: err.Error()}
-			}
-		}
 	}
 	if err == nil {
+		// Before admission: a request that is no valid upgrade gets its
+		// own answer (426, 400...) also when the server is full, and
+		// takes no slot, nor asks Admit, on its way out.
 		err = ws.CheckRequest(&h.req)
+	}
+	if err == nil {
+		err = d.srv.admit()
+		if err == nil {
+			hs.admit, err = d.srv.admitAlso()
+		}
+		hs.admitted = err == nil
+		if err != nil {
+			err = &ws.HandshakeError{Status: 503, Reason: err.Error()}
+		}
 	}
 	var acc ws.Accept
 	if err == nil {
@@ -380,7 +383,8 @@ const (
 // connection, which may destroy the answer before the client reads it (or
 // fail the client's write of its body first). So the write side is shut
 // once the answer is out (FIN), and the input discarded (discard) until
-// the client closes, or for httpLingerBytes and httpLingerTime at most.
+// the client closes, httpLingerBytes at most, and for httpLingerTime once
+// the answer is out.
 // The connection holds no slot meanwhile; past the server's bound of
 // lingering connections (maxHTTPLingers) it is closed at once.
 func (d *driver) lingerHTTP(c *conn) {
@@ -405,6 +409,25 @@ func (d *driver) lingerHTTP(c *conn) {
 		return
 	}
 	hs.linger = httpLingerBytes
+	if c.ec.Queued() == 0 {
+		d.lingerSent(c)
+		return
+	}
+	// The answer is still on its way (larger than the socket's buffer, to
+	// a slow reader): a deadline now would cut it. It is sent under the
+	// handshake's bound, from now; the lingering time starts once it is
+	// out (OnWritable).
+	var at time.Time // HandshakeTimeout off: no bound
+	if t := d.opts.HandshakeTimeout; t > 0 {
+		at = time.Now().Add(t)
+	}
+	_ = c.ec.SetDeadline(at)
+	c.ec.NotifyWritable()
+}
+
+// lingerSent starts the lingering time of c, whose HTTP answer is out:
+// httpLingerTime, or Options.CloseTimeout if shorter.
+func (d *driver) lingerSent(c *conn) {
 	t := httpLingerTime
 	if ct := d.opts.CloseTimeout; ct > 0 { // negative (resolved 0): no bound
 		t = min(t, ct)
@@ -508,6 +531,16 @@ func (d *driver) guard(c *conn, n *int, all int) {
 
 func (d *driver) OnWritable(ec *eventloop.Conn) {
 	c := ec.Context().(*conn)
+	if c.lingering() {
+		// The HTTP answer has drained to the low watermark (lingerHTTP):
+		// what is left fits the socket's buffer.
+		if c.ec.Queued() > d.bounds.Low {
+			c.ec.NotifyWritable() // woken for another reason
+		} else {
+			d.lingerSent(c)
+		}
+		return
+	}
 	if c.tls() != nil && !c.tls().open {
 		d.tlsHandshaken(c)
 		return

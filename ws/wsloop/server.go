@@ -61,20 +61,22 @@ type Server struct {
 	// (valid only during the call) and must not block. Its response is
 	// sent with Connection: close. A request body is not read but
 	// discarded: the server shuts its side once the response is out and
-	// closes when the client does, or after 1 s (CloseTimeout if shorter)
-	// or 8 MiB of input (closing with input unread would reset the
-	// connection, which can destroy the response). Such a request does not
-	// count toward Options.MaxConnections. At most 256 connections linger
-	// so at once, those of refused upgrades (4xx, 503) too; more are
-	// closed as soon as their answer is queued.
+	// closes when the client does, or 1 s later (CloseTimeout if shorter)
+	// or after 8 MiB of input (closing with input unread would reset the
+	// connection, which can destroy the response); a response the client
+	// is slow to read is sent for HandshakeTimeout at most. Such a request
+	// does not count toward Options.MaxConnections. At most 256
+	// connections linger so at once, those of refused upgrades (4xx, 503)
+	// too; more are closed as soon as their answer is queued.
 	HTTP func(r *ws.Request) HTTPResponse
 	// Admit, if set, is asked for every WebSocket upgrade once its request
-	// head is in and Options.MaxConnections has a slot for it, before the
-	// answer: an error refuses the upgrade with 503 (the error's text its
-	// reason). Otherwise release, if not nil, is called once, when the
-	// connection has ended or its handshake failed. A bound that this
-	// server shares with others goes here; AdmitWith shares a ws.Server's.
-	// It is called on a loop and must not block.
+	// head is in, valid (a bad one gets its 4xx without a slot), and
+	// Options.MaxConnections has a slot for it, before the answer: an
+	// error refuses the upgrade with 503 (the error's text its reason).
+	// Otherwise release, if not nil, is called once, when the connection
+	// has ended or its handshake failed. A bound that this server shares
+	// with others goes here; AdmitWith shares a ws.Server's. It is called
+	// on a loop and must not block.
 	Admit func() (release func(), err error)
 
 	once    sync.Once
