@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/autobahn-go/autobahn/wamp"
@@ -186,12 +187,22 @@ func (inv *Invocation) ReceiveProgress() bool {
 }
 
 // SendProgress sends one progressive result (YIELD with progress=true). It
-// does nothing when the caller did not ask for progress.
+// does nothing when the caller did not ask for progress. When the
+// transport refuses the result (a value in it has no form in the
+// session's serialization, or it is too large), the call is answered with
+// ERROR wamp.error.invalid_argument (or wamp.error.payload_size_exceeded),
+// the handler's ctx is canceled and what it returns is not sent;
+// SendProgress returns the transport's error.
 func (inv *Invocation) SendProgress(ctx context.Context, args wamp.List, kwargs wamp.Dict) error {
 	if !inv.ReceiveProgress() {
 		return nil
 	}
-	return inv.s.send(ctx, &wamp.Yield{Request: inv.Request, Options: wamp.Dict{"progress": true}, Args: args, Kwargs: kwargs})
+	y := &wamp.Yield{Request: inv.Request, Options: wamp.Dict{"progress": true}, Args: args, Kwargs: kwargs}
+	err := inv.s.send(ctx, y)
+	if err != nil && ctx.Err() == nil && !errors.Is(err, ErrSessionClosed) {
+		inv.s.progressRefused(inv, y, err) // reply_refused.go
+	}
+	return err
 }
 
 // Result is the one result type of the package: Call returns it (the
@@ -205,7 +216,11 @@ type Result = wamp.Result
 // deadline when the dealer forwarded the call's timeout
 // (INVOCATION.Details.timeout). An *Error return is sent as is; any other
 // error as wamp.error.runtime_error with its text as the first argument,
-// or as wamp.error.timeout once that deadline has passed. A handler
+// or as wamp.error.timeout once that deadline has passed. An answer the
+// transport refuses (a value the session's serialization has no form
+// for, such as a string that is not UTF-8 in JSON, or one larger than the
+// router takes) is replaced by ERROR wamp.error.invalid_argument (or
+// wamp.error.payload_size_exceeded), so the caller gets an answer. A handler
 // registered with RegisterOptions.Progressive may be given a progressive
 // call invocation: inv holds its first part, Invocation.NextPart returns
 // the others.
@@ -466,7 +481,9 @@ func (s *Session) runInvocation(inv *runningInvocation) {
 	case err != nil:
 		var we *Error
 		if !errors.As(err, &we) {
-			we = &Error{URI: "wamp.error.runtime_error", Args: wamp.List{err.Error()}}
+			// The text may hold bytes that are not UTF-8 (a handler's
+			// input quoted as is), which JSON cannot carry.
+			we = &Error{URI: "wamp.error.runtime_error", Args: wamp.List{strings.ToValidUTF8(err.Error(), "\uFFFD")}}
 		}
 		reply = &wamp.Error{RequestType: wamp.TypeInvocation, Request: m.Request, Details: wamp.Dict{}, Error: we.URI, Args: we.Args, Kwargs: we.Kwargs}
 	default:
@@ -476,7 +493,7 @@ func (s *Session) runInvocation(inv *runningInvocation) {
 		reply = &wamp.Yield{Request: m.Request, Args: res.Args, Kwargs: res.Kwargs}
 	}
 	if err := s.send(s.ctx, reply); err != nil && !errors.Is(err, ErrSessionClosed) {
-		s.log.Warn("wamp/client: sending invocation reply", "err", err)
+		s.replyRefused(m.Request, reply, err) // reply_refused.go
 	}
 }
 

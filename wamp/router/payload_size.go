@@ -40,7 +40,8 @@ import (
 // way: a value its serialization has no form for (a NaN or an infinity,
 // which MessagePack and CBOR carry and JSON does not, from a MessagePack
 // or CBOR peer to a JSON one; a string starting with NUL, JSON's binary
-// marker) makes the transport's Send refuse the message, sending nothing.
+// marker; a string that is not UTF-8, from an in-process session) makes
+// the transport's Send refuse the message, sending nothing.
 // The answer is ERROR wamp.error.invalid_argument, the spec's URI for a
 // router that "performed payload validation of a call, call result, call
 // error or publish, and the payload did not conform": the call, or its
@@ -136,7 +137,7 @@ func (inv *invocation) refusedCall() (uri wamp.URI, why string) {
 		return wamp.ErrPayloadSizeExceeded, "the call is larger than the transports of the callees of " + string(inv.reg.uri) + " take"
 	case unencodable:
 		return wamp.ErrInvalidArgument, "the call cannot be encoded for the callees of " + string(inv.reg.uri) +
-			": a value in it has no form in their serialization (JSON has no NaN or infinity)"
+			": a value in it has no form in their serialization (JSON has no NaN or infinity; strings must be UTF-8)"
 	}
 	return "", ""
 }

@@ -24,17 +24,19 @@ func closedTotal(st router.Stats) uint64 {
 }
 
 // A session on the event loop that the router ends because a message to
-// it cannot be written (an EVENT with a string that is not UTF-8, which a
-// JSON text frame cannot carry; an EVENT over the connection's
-// MaxMessagePayload is dropped and counted instead, payload_size.go)
-// is counted in Stats.Closed, as the same session on goroutines is (under
-// the empty key: the transport ended before a GOODBYE or ABORT). It was
-// removed from the realm, logged, and counted nowhere.
+// it cannot be written (the transport refuses it: here a JSON text frame
+// that is not UTF-8, which a serializer in the test produces for one
+// event, since the JSON serializer refuses such strings itself; an EVENT
+// over the connection's MaxMessagePayload is dropped and counted
+// instead, payload_size.go) is counted in Stats.Closed, as the same
+// session on goroutines is (under the empty key: the transport ended
+// before a GOODBYE or ABORT). It was removed from the realm, logged, and
+// counted nowhere.
 func TestReview14cLoopWriteFailureCounted(t *testing.T) {
 	var logs logBuffer
 	r := newRouter(t, func(c *router.Config) { c.Logger = logs.logger() })
 	wo := &ws.Options{MaxMessagePayload: 4 << 10}
-	opts := websocket.Options{Serializers: serializers, WS: wo}
+	opts := websocket.Options{Serializers: []wamp.Serializer{poisonJSON{}}, WS: wo}
 	addr, _ := wsconf.StartLoop(t, &wsloop.Server{Handler: r.LoopHandler(opts), Options: wo, Config: eventloop.Config{Loops: 1}})
 	url := "ws://" + addr.String() + "/ws"
 
@@ -45,7 +47,7 @@ func TestReview14cLoopWriteFailureCounted(t *testing.T) {
 	next(t, events)
 	before := closedTotal(r.Stats())
 
-	publish(t, pub, "big", wamp.List{"\xff\xfe"}, nil)
+	publish(t, pub, "big", wamp.List{"poison"}, nil)
 	waitFor(t, "the subscriber removed", func() bool {
 		_, ok := r.Session(realm1, sub.ID())
 		return !ok
@@ -58,4 +60,17 @@ func TestReview14cLoopWriteFailureCounted(t *testing.T) {
 	if !strings.Contains(logs.String(), "write failed") {
 		t.Fatalf("no log line: %s", logs.String())
 	}
+}
+
+// poisonJSON is the JSON serializer, except that it ends an EVENT whose
+// only argument is "poison" with a byte that is not UTF-8: a text frame
+// the WebSocket transport refuses to write.
+type poisonJSON struct{ json.Serializer }
+
+func (p poisonJSON) AppendMessage(dst []byte, m wamp.Message) ([]byte, error) {
+	out, err := p.Serializer.AppendMessage(dst, m)
+	if ev, ok := m.(*wamp.Event); ok && err == nil && len(ev.Args) == 1 && ev.Args[0] == "poison" {
+		out = append(out, 0xff)
+	}
+	return out, err
 }

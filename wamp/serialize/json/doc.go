@@ -29,5 +29,7 @@
 //
 // Limits: nesting deeper than MaxDepth is rejected; numbers without a
 // fraction or exponent decode to int64 (uint64 above MaxInt64), others to
-// float64; invalid UTF-8 is rejected.
+// float64; invalid UTF-8 is rejected both ways (RFC 8259 8.1): Unmarshal
+// fails with ErrSyntax, AppendMessage with ErrUnsupportedType for a
+// string or dict key that is not UTF-8 (send such bytes as []byte).
 package json

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/autobahn-go/autobahn/wamp"
 )
@@ -113,9 +114,11 @@ func appendDict(b []byte, d map[string]any, depth int) ([]byte, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, k)
-		b = append(b, ':')
 		var err error
+		if b, err = appendString(b, k); err != nil {
+			return b, err
+		}
+		b = append(b, ':')
 		if b, err = appendValue(b, d[k], depth+1); err != nil {
 			return b, err
 		}
@@ -144,26 +147,41 @@ const hexDigits = "0123456789abcdef"
 // fail on its base64.
 var errLeadingNUL = fmt.Errorf("%w: a string value starting with NUL (the JSON binary marker)", ErrUnsupportedType)
 
+// errInvalidUTF8 is returned for a string (value or dict key) that is not
+// valid UTF-8: JSON text is UTF-8 (RFC 8259 8.1), the peer's decoder
+// rejects such a string (ours does), and a WebSocket text frame cannot
+// carry it (RFC 6455 5.6). Go strings may hold any bytes; one meant as
+// bytes travels as []byte.
+var errInvalidUTF8 = fmt.Errorf("%w: a string that is not valid UTF-8 (RFC 8259 8.1; send bytes as []byte)", ErrUnsupportedType)
+
 // appendText appends s as a string value (not a dict key, which is never
 // binary).
 func appendText(b []byte, s string) ([]byte, error) {
 	if len(s) > 0 && s[0] == 0 {
 		return b, errLeadingNUL
 	}
-	return appendString(b, s), nil
+	return appendString(b, s)
 }
 
 // appendString copies s whole, then scans the copy (a []byte, read a word
 // at a time); only a string that needs escapes is rewritten from its first
-// special byte on.
-func appendString(b []byte, s string) []byte {
+// special byte on. A string that is not valid UTF-8 is refused
+// (errInvalidUTF8): the scan for control characters tells which strings
+// have bytes above 0x7F to check, so ASCII ones take no extra pass.
+func appendString(b []byte, s string) ([]byte, error) {
 	b = append(b, '"')
 	start := len(b)
 	b = append(b, s...)
 	if p := b[start:]; bytes.IndexByte(p, '"') < 0 && bytes.IndexByte(p, '\\') < 0 {
-		if ctl, _ := scanPlain(p); !ctl {
-			return append(b, '"')
+		ctl, nonASCII := scanPlain(p)
+		if nonASCII && !utf8.Valid(p) {
+			return b[:start-1], errInvalidUTF8
 		}
+		if !ctl {
+			return append(b, '"'), nil
+		}
+	} else if !utf8.ValidString(s) {
+		return b[:start-1], errInvalidUTF8
 	}
 	i := start + plainPrefix(b[start:])
 	for ; i < len(b); i++ {
@@ -172,7 +190,7 @@ func appendString(b []byte, s string) []byte {
 		}
 	}
 	if i == len(b) {
-		return append(b, '"')
+		return append(b, '"'), nil
 	}
 	s = s[i-start:]
 	b = b[:i]
@@ -202,5 +220,5 @@ func appendString(b []byte, s string) []byte {
 		start = i + 1
 	}
 	b = append(b, s[start:]...)
-	return append(b, '"')
+	return append(b, '"'), nil
 }

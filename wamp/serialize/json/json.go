@@ -13,7 +13,9 @@ const MaxDepth = 1000
 // ErrSyntax is returned (wrapped) for input that is not valid JSON.
 var ErrSyntax = errors.New("wamp/json: syntax error")
 
-// ErrUnsupportedType is returned for values the encoder cannot represent.
+// ErrUnsupportedType is returned (possibly wrapped) for values the encoder
+// cannot represent: other Go types, NaN and infinities, a string value
+// starting with NUL (the binary marker), a string that is not UTF-8.
 var ErrUnsupportedType = errors.New("wamp/json: unsupported value type")
 
 // Serializer implements wamp.Serializer for JSON. The zero value is ready.
