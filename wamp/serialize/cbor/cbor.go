@@ -6,9 +6,11 @@ import (
 	"github.com/autobahn-go/autobahn/wamp"
 )
 
-// ErrUnsupportedType is returned for messages the serializer cannot encode,
-// and for input holding CBOR values WAMP has no use for (simple values
-// other than false/true/null/undefined, negative integers below int64).
+// ErrUnsupportedType is returned (possibly wrapped) for messages the
+// serializer cannot encode (a value of another Go type, a string that is
+// not UTF-8), and for input holding CBOR values WAMP has no use for
+// (simple values other than false/true/null/undefined, negative integers
+// below int64).
 var ErrUnsupportedType = errors.New("wamp/cbor: unsupported message")
 
 // Serializer implements wamp.Serializer for CBOR. The zero value is ready.
@@ -39,7 +41,7 @@ func (Serializer) AppendMessage(dst []byte, m wamp.Message) ([]byte, error) {
 		case wamp.KindUint:
 			b = appendHead(b, majorUint, e.Uint)
 		case wamp.KindString:
-			b = appendText(b, e.Str)
+			b, err = appendText(b, e.Str)
 		case wamp.KindDict:
 			b, err = appendDict(b, e.Dict, 2)
 		case wamp.KindList:

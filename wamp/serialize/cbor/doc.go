@@ -1,9 +1,13 @@
 // Package cbor is the WAMP CBOR serializer ("wamp.2.cbor", RawSocket id 3).
 //
-// Binary values are CBOR byte strings; text strings must be valid UTF-8.
-// Dict keys are written in CBOR's deterministic (bytewise lexical) order,
-// so equal messages give equal bytes; integers and lengths use the
-// shortest form, floats are written as float64 (as Autobahn's cbor2 does).
+// Binary values are CBOR byte strings; text strings are UTF-8 both ways:
+// Unmarshal fails with ErrMalformed on a text string that is not, and
+// AppendMessage and AppendValue refuse a string, dict key or URI that is
+// not with an error wrapping ErrUnsupportedType (send such bytes as
+// []byte). Dict keys are written in CBOR's deterministic (bytewise
+// lexical) order, so equal messages give equal bytes; integers and lengths
+// use the shortest form, floats are written as float64 (as Autobahn's
+// cbor2 does).
 //
 //	var s cbor.Serializer
 //	b, err := s.AppendMessage(nil, &wamp.Publish{Request: 1, Topic: "com.example.t", Args: wamp.List{[]byte{1, 2}}})

@@ -2,9 +2,11 @@ package cbor
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/autobahn-go/autobahn/wamp"
 )
@@ -48,8 +50,19 @@ func appendInt(b []byte, v int64) []byte {
 	return appendHead(b, majorNeg, uint64(-1-v))
 }
 
-func appendText(b []byte, s string) []byte {
-	return append(appendHead(b, majorText, uint64(len(s))), s...)
+// errInvalidUTF8 is returned for a string (value, dict key or URI) that is
+// not valid UTF-8: a CBOR text string is UTF-8 (RFC 8949 3.1, major type
+// 3), and the peer's decoder rejects one that is not (ours does, as
+// malformed). Go strings may hold any bytes; one meant as bytes travels as
+// []byte (a byte string).
+var errInvalidUTF8 = fmt.Errorf("%w: a string that is not valid UTF-8 (RFC 8949 3.1; send bytes as []byte)", ErrUnsupportedType)
+
+// appendText appends s as a text string, refusing one that is not UTF-8.
+func appendText(b []byte, s string) ([]byte, error) {
+	if !utf8.ValidString(s) {
+		return b, errInvalidUTF8
+	}
+	return append(appendHead(b, majorText, uint64(len(s))), s...), nil
 }
 
 func appendValue(b []byte, v any, depth int) ([]byte, error) {
@@ -65,7 +78,7 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 		}
 		return append(b, 0xf4), nil
 	case string:
-		return appendText(b, x), nil
+		return appendText(b, x)
 	case []byte:
 		return append(appendHead(b, majorBytes, uint64(len(x))), x...), nil
 	case int64:
@@ -85,11 +98,14 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 	case []string:
 		b = appendHead(b, majorArray, uint64(len(x)))
 		for _, e := range x {
-			b = appendText(b, e)
+			var err error
+			if b, err = appendText(b, e); err != nil {
+				return b, err
+			}
 		}
 		return b, nil
 	case wamp.URI:
-		return appendText(b, string(x)), nil
+		return appendText(b, string(x))
 	case wamp.ID:
 		return appendHead(b, majorUint, uint64(x)), nil
 	case wamp.MessageType:
@@ -132,8 +148,10 @@ func appendDict(b []byte, d map[string]any, depth int) ([]byte, error) {
 		return strings.Compare(a, b)
 	})
 	for _, k := range keys {
-		b = appendText(b, k)
 		var err error
+		if b, err = appendText(b, k); err != nil {
+			return b, err
+		}
 		if b, err = appendValue(b, d[k], depth+1); err != nil {
 			return b, err
 		}

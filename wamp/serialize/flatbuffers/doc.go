@@ -58,7 +58,11 @@
 // URI, short text arguments) share one pointer-free allocation of at most
 // 128 bytes instead of one each (see valueSlab). args/kwargs follow
 // package cbor's limits (nesting depth 256, 1 << 20 elements per
-// container).
+// container). Strings are UTF-8 both ways: Unmarshal rejects a string
+// field or CBOR text string that is not, and AppendMessage refuses a
+// string, dict key or URI that is not with an error wrapping
+// ErrUnsupportedType (send such bytes as []byte; enc_key, a [ubyte] in
+// the schema, is taken as it is).
 //
 // CALL, RESULT, PUBLISH, EVENT, INVOCATION and YIELD with empty
 // Options/Details and no passthru payload, most of a session's traffic,

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"unicode/utf8"
 
 	fb "github.com/google/flatbuffers/go"
 
@@ -281,6 +282,9 @@ func (e *encoder) ref(f *field, v any) (fb.UOffsetT, error) {
 		if !ok {
 			return 0, fmt.Errorf("want a string, got %T", v)
 		}
+		if !utf8.ValidString(s) {
+			return 0, errInvalidUTF8
+		}
 		return b.CreateString(s), nil
 	case kBytes:
 		switch x := v.(type) {
@@ -324,6 +328,9 @@ func (e *encoder) ref(f *field, v any) (fb.UOffsetT, error) {
 		}
 		offs := make([]fb.UOffsetT, len(strs))
 		for i, s := range strs {
+			if !utf8.ValidString(s) {
+				return 0, errInvalidUTF8
+			}
 			offs[i] = b.CreateString(s)
 		}
 		b.StartVector(4, len(offs), 4)
@@ -349,6 +356,9 @@ func (e *encoder) ref(f *field, v any) (fb.UOffsetT, error) {
 		s, ok := v.(string)
 		if !ok {
 			return 0, fmt.Errorf("the schema's Map holds one string pair, got a %T value", v)
+		}
+		if !utf8.ValidString(k) || !utf8.ValidString(s) {
+			return 0, errInvalidUTF8
 		}
 		ko, vo := b.CreateString(k), b.CreateString(s)
 		b.StartObject(2)

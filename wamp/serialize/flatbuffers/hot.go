@@ -2,6 +2,7 @@ package flatbuffers
 
 import (
 	"encoding/binary"
+	"unicode/utf8"
 
 	"github.com/autobahn-go/autobahn/wamp"
 	"github.com/autobahn-go/autobahn/wamp/serialize/cbor"
@@ -89,7 +90,7 @@ func appendHot(dst []byte, m wamp.Message) (out []byte, ok bool, err error) {
 	default:
 		return dst, false, nil
 	}
-	if !plain {
+	if !plain || !utf8.ValidString(uri) { // the general writer reports a bad URI
 		return dst, false, nil
 	}
 	out, err = writeHot(dst, t, hotShapes[t], id0, id1, uri, args, kwargs)

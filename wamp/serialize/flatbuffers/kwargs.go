@@ -1,6 +1,8 @@
 package flatbuffers
 
 import (
+	"unicode/utf8"
+
 	"github.com/autobahn-go/autobahn/wamp"
 	"github.com/autobahn-go/autobahn/wamp/serialize/cbor"
 )
@@ -38,6 +40,9 @@ func appendKwargs(b []byte, d wamp.Dict) ([]byte, error) {
 	}
 	b = append(b, majorMap|byte(n)) // n < 24: the count is in the initial byte
 	for _, p := range stack[:n] {
+		if !utf8.ValidString(p.k) {
+			return b, errInvalidUTF8
+		}
 		b = appendText(b, p.k)
 		var err error
 		if b, err = cbor.AppendValue(b, p.v); err != nil {

@@ -3,6 +3,7 @@ package flatbuffers
 import (
 	"encoding/binary"
 	"math"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/autobahn-go/autobahn/wamp"
@@ -66,6 +67,9 @@ func direct(l *layout, w *wamp.Wire, dict wamp.Dict, fs *[directFields]wfield) (
 			el := &w.Elems[f.pos]
 			switch {
 			case f.kind == kStr && el.Kind == wamp.KindString:
+				if !utf8.ValidString(el.Str) {
+					return 0, false // the Builder path reports it
+				}
 				fs[n] = wfield{slot: uint8(f.slot), size: 4, str: el.Str, kind: wString}
 				n++
 				continue
@@ -120,7 +124,7 @@ func direct(l *layout, w *wamp.Wire, dict wamp.Dict, fs *[directFields]wfield) (
 			fs[n] = wfield{slot: uint8(f.slot), size: uint8(scalarSize(f.kind)), val: u}
 		case kStr:
 			s, ok := v.(string)
-			if !ok {
+			if !ok || !utf8.ValidString(s) {
 				return 0, false
 			}
 			fs[n] = wfield{slot: uint8(f.slot), size: 4, str: s, kind: wString}

@@ -12,9 +12,12 @@
 // vmihailenco/msgpack/v5 has had no release since v5.4.1 (2023) and decodes
 // generic values through reflection.
 //
-// Strings are msgpack str (valid UTF-8 required), binary values msgpack
-// bin. Integers use the shortest form, non-negative ones as unsigned types,
-// as Autobahn's msgpack does; floats are float64; dict keys are sorted.
+// Strings are msgpack str, binary values msgpack bin. A str is UTF-8 both
+// ways: Unmarshal fails with ErrMalformed, AppendMessage and AppendValue
+// with ErrUnsupportedType for a string, dict key or URI that is not UTF-8
+// (send such bytes as []byte). Integers use the shortest form,
+// non-negative ones as unsigned types, as Autobahn's msgpack does; floats
+// are float64; dict keys are sorted.
 //
 //	var s msgpack.Serializer
 //	b, err := s.AppendMessage(nil, &wamp.Yield{Request: 1, Args: wamp.List{"ok"}})

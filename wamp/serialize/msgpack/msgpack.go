@@ -3,8 +3,10 @@ package msgpack
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
+	stdutf8 "unicode/utf8"
 
 	"github.com/tinylib/msgp/msgp"
 
@@ -23,6 +25,21 @@ var (
 	// MessagePack the decoder accepts.
 	ErrMalformed = errors.New("wamp/msgpack: malformed input")
 )
+
+// errInvalidUTF8 is returned for a string (value, dict key or URI) that is
+// not valid UTF-8: a MessagePack str holds UTF-8 (the specification's str
+// format family), and the peer's decoder rejects one that does not (ours
+// does, with ErrMalformed). Go strings may hold any bytes; one meant as
+// bytes travels as []byte (bin).
+var errInvalidUTF8 = fmt.Errorf("%w: a string that is not valid UTF-8 (MessagePack str; send bytes as []byte)", ErrUnsupportedType)
+
+// appendStr appends s as a str, refusing one that is not UTF-8.
+func appendStr(b []byte, s string) ([]byte, error) {
+	if !stdutf8.ValidString(s) {
+		return b, errInvalidUTF8
+	}
+	return msgp.AppendString(b, s), nil
+}
 
 // Serializer implements wamp.Serializer for MessagePack. The zero value is ready.
 type Serializer struct{}
@@ -50,7 +67,7 @@ func (Serializer) AppendMessage(dst []byte, m wamp.Message) ([]byte, error) {
 		case wamp.KindUint:
 			b = msgp.AppendUint64(b, e.Uint)
 		case wamp.KindString:
-			b = msgp.AppendString(b, e.Str)
+			b, err = appendStr(b, e.Str)
 		case wamp.KindDict:
 			b, err = appendDict(b, e.Dict, 1)
 		case wamp.KindList:
@@ -417,7 +434,7 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 	case bool:
 		return msgp.AppendBool(b, x), nil
 	case string:
-		return msgp.AppendString(b, x), nil
+		return appendStr(b, x)
 	case []byte:
 		return msgp.AppendBytes(b, x), nil
 	case int64:
@@ -440,11 +457,14 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 		}
 		b = msgp.AppendArrayHeader(b, uint32(len(x)))
 		for _, e := range x {
-			b = msgp.AppendString(b, e)
+			var err error
+			if b, err = appendStr(b, e); err != nil {
+				return b, err
+			}
 		}
 		return b, nil
 	case wamp.URI:
-		return msgp.AppendString(b, string(x)), nil
+		return appendStr(b, string(x))
 	case wamp.ID:
 		return msgp.AppendUint64(b, uint64(x)), nil
 	case int8, int16, int32, uint, uint8, uint16, uint32, wamp.MessageType:
@@ -483,8 +503,10 @@ func appendDict(b []byte, d map[string]any, depth int) ([]byte, error) {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		b = msgp.AppendString(b, k)
 		var err error
+		if b, err = appendStr(b, k); err != nil {
+			return b, err
+		}
 		if b, err = appendValue(b, d[k], depth+1); err != nil {
 			return b, err
 		}

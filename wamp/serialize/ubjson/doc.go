@@ -6,7 +6,10 @@
 // U (uint8), i (int8), I (int16), l (int32), L (int64), H above that;
 // floats as D (float64); one-byte strings as C, others as S; dict keys as
 // length + bytes; lists and dicts with end markers; []byte as the
-// optimized container [$U#n. Dict keys are sorted. The decoder also takes
+// optimized container [$U#n. Dict keys are sorted. Strings and keys are
+// UTF-8 both ways: Unmarshal fails with ErrMalformed, AppendMessage and
+// AppendValue with an error wrapping ErrUnsupportedType for a string,
+// dict key or URI that is not (send such bytes as []byte). The decoder also takes
 // optimized containers ($ type, # count), d (float32), N (no-op) and H
 // (high-precision numbers that fit int64, uint64 or float64).
 //

@@ -3,9 +3,11 @@ package ubjson
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
+	stdutf8 "unicode/utf8"
 
 	"github.com/autobahn-go/autobahn/utf8"
 	"github.com/autobahn-go/autobahn/wamp"
@@ -21,11 +23,18 @@ const MaxDepth = 1000
 const maxZeroSizeCount = 1 << 16
 
 var (
-	// ErrUnsupportedType is returned for values the encoder cannot represent.
+	// ErrUnsupportedType is returned (possibly wrapped) for values the
+	// encoder cannot represent, a string that is not UTF-8 among them.
 	ErrUnsupportedType = errors.New("wamp/ubjson: unsupported value type")
 	// ErrMalformed is returned for input that is not UBJSON the decoder accepts.
 	ErrMalformed = errors.New("wamp/ubjson: malformed input")
 )
+
+// errInvalidUTF8 is returned for a string (value, dict key or URI) that is
+// not valid UTF-8: UBJSON strings and keys are UTF-8 (as JSON's), and the
+// peer's decoder rejects one that is not (ours does, with ErrMalformed).
+// Go strings may hold any bytes; one meant as bytes travels as []byte.
+var errInvalidUTF8 = fmt.Errorf("%w: a string that is not valid UTF-8 (UBJSON S; send bytes as []byte)", ErrUnsupportedType)
 
 // Serializer implements wamp.Serializer for UBJSON. The zero value is ready.
 type Serializer struct{}
@@ -57,7 +66,7 @@ func (Serializer) AppendMessage(dst []byte, m wamp.Message) ([]byte, error) {
 				b, err = appendValue(b, e.Uint, 1)
 			}
 		case wamp.KindString:
-			b = appendString(b, e.Str)
+			b, err = appendString(b, e.Str)
 		case wamp.KindDict:
 			b, err = appendDict(b, e.Dict, 1)
 		case wamp.KindList:
@@ -402,9 +411,9 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 		}
 		return append(b, 'F'), nil
 	case string:
-		return appendString(b, x), nil
+		return appendString(b, x)
 	case wamp.URI:
-		return appendString(b, string(x)), nil
+		return appendString(b, string(x))
 	case []byte:
 		b = append(b, '[', '$', 'U', '#')
 		b = appendInt(b, int64(len(x)))
@@ -434,7 +443,10 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 	case []string:
 		b = append(b, '[')
 		for _, e := range x {
-			b = appendString(b, e)
+			var err error
+			if b, err = appendString(b, e); err != nil {
+				return b, err
+			}
 		}
 		return append(b, ']'), nil
 	case wamp.MessageType:
@@ -468,6 +480,9 @@ func appendDict(b []byte, d map[string]any, depth int) ([]byte, error) {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
+		if !stdutf8.ValidString(k) {
+			return b, errInvalidUTF8
+		}
 		b = appendInt(b, int64(len(k)))
 		b = append(b, k...)
 		var err error
@@ -478,13 +493,18 @@ func appendDict(b []byte, d map[string]any, depth int) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-func appendString(b []byte, s string) []byte {
+// appendString appends s as C (one ASCII byte) or S, refusing a string
+// that is not UTF-8.
+func appendString(b []byte, s string) ([]byte, error) {
 	if len(s) == 1 && s[0] < 0x80 {
-		return append(b, 'C', s[0])
+		return append(b, 'C', s[0]), nil
+	}
+	if !stdutf8.ValidString(s) {
+		return b, errInvalidUTF8
 	}
 	b = append(b, 'S')
 	b = appendInt(b, int64(len(s)))
-	return append(b, s...)
+	return append(b, s...), nil
 }
 
 // appendFloat writes float64 (D). Like py-ubjson, NaN and infinities,
