@@ -110,7 +110,13 @@
 // answered with ERROR wamp.error.canceled. A router that stops without a
 // word (a crash, a cut connection) loses its registrations on the others
 // within TTL + Heartbeat of its last announcement (3 s + 1 s by default);
-// the calls in flight to it then get ERROR wamp.error.canceled. A router
+// the calls in flight to it then get ERROR wamp.error.canceled. Either
+// way, the calls it had running on the others are interrupted
+// (killnowait), as a local caller's are when it leaves. A router's own
+// pause (its process stalled past the TTL) does not make it forget the
+// others: while its connection is up, it forgets a router only once
+// TTL / Heartbeat (two at least) of its own announcements came back after
+// that router's last one (or after 10 × TTL). A router
 // whose NATS connection reconnected ends the calls it had sent to others
 // before with ERROR wamp.error.canceled within a Heartbeat (their answers
 // may have come while it was away, and NATS keeps nothing for it) and

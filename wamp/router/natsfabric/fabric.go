@@ -30,7 +30,13 @@ type Options struct {
 	// 3 × Heartbeat. A router that
 	// stopped without saying so (crashed, cut off) loses its
 	// registrations on the others within TTL + Heartbeat of its last
-	// announcement; one that closed its Fabric loses them at once.
+	// announcement (3 × Heartbeat at least); one that closed its Fabric
+	// loses them at once. A pause of this router's own (its
+	// process stalled, its NATS messages not read) is not the others'
+	// silence: while connected, a router is forgotten only once
+	// TTL / Heartbeat (two at least) of this router's own announcements
+	// came back from the NATS server after its last one, or it was
+	// silent for 10 × TTL.
 	TTL time.Duration
 	// MaxPending bounds the calls in flight from this router to others;
 	// past it a call to a remote callee fails over to the next callee,
@@ -89,12 +95,14 @@ type Fabric struct {
 	nmu     sync.Mutex
 	nodes   map[string]*peer
 	seq     uint64
+	echoes  uint64 // this router's announcements heard back (peers.go)
 	stopped bool
 }
 
 // peer is another router as its announcements describe it.
 type peer struct {
 	seen    time.Time
+	echoes  uint64 // Fabric.echoes when seen
 	seq     uint64
 	callees map[calleeKey]*router.RemoteCallee
 }
@@ -136,7 +144,10 @@ func New(nc *nats.Conn, opts Options) *Fabric {
 func (f *Fabric) Node() string { return f.node }
 
 func (f *Fabric) callSubject(node string) string { return controlPrefix + node + ".call" }
-func (f *Fabric) replyPrefix() string            { return controlPrefix + f.node + ".reply." }
+func (f *Fabric) replyPrefix() string            { return f.callerReplyPrefix(f.node) }
+
+// callerReplyPrefix is the start of the reply subjects of node's calls.
+func (f *Fabric) callerReplyPrefix(node string) string { return controlPrefix + node + ".reply." }
 
 const (
 	announceSubject = controlPrefix + "announce"

@@ -1,8 +1,10 @@
 package natsfabric
 
 import (
-	"github.com/nats-io/nats.go"
+	"strings"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/autobahn-go/autobahn/wamp"
 	"github.com/autobahn-go/autobahn/wamp/router"
@@ -16,11 +18,15 @@ func (f *Fabric) onAnnounce(msg *nats.Msg) {
 		f.log.Info("natsfabric: undecodable announcement", "err", err)
 		return
 	}
-	if a.node == f.node || a.node == "" {
+	if a.node == "" {
 		return
 	}
 	f.nmu.Lock()
 	defer f.nmu.Unlock()
+	if a.node == f.node {
+		f.echoes++ // expire: this router hears announcements
+		return
+	}
 	if f.stopped {
 		return
 	}
@@ -39,7 +45,7 @@ func (f *Fabric) onAnnounce(msg *nats.Msg) {
 	if a.seq <= p.seq {
 		return // older than what was applied
 	}
-	p.seq, p.seen = a.seq, time.Now()
+	p.seq, p.seen, p.echoes = a.seq, time.Now(), f.echoes
 	want := map[calleeKey]bool{}
 	for realm, regs := range a.regs {
 		for _, r := range regs {
@@ -68,24 +74,53 @@ func (f *Fabric) onAnnounce(msg *nats.Msg) {
 	}
 }
 
-// expire forgets the routers not heard from within TTL.
+// expire forgets the routers not heard from within TTL. While the
+// connection is up, a router is also to be missed by TTL / Heartbeat
+// (two at least) of this router's own announcements coming back, up to
+// 10 × TTL: when this router's process stalled, the ticker fires before
+// the announcements that came in meanwhile are read, and the others seem
+// silent. Two at least, as one may have been on its way before the
+// stall.
 func (f *Fabric) expire(now time.Time) {
+	connected := f.nc.IsConnected()
+	need := max(2, uint64(f.opts.TTL/f.opts.Heartbeat))
 	f.nmu.Lock()
 	defer f.nmu.Unlock()
 	for node, p := range f.nodes {
-		if now.Sub(p.seen) > f.opts.TTL {
-			f.log.Info("natsfabric: router silent past the TTL: its registrations are removed", "peer", node, "ttl", f.opts.TTL)
-			f.forget(node, p)
+		silent := now.Sub(p.seen)
+		if silent <= f.opts.TTL || connected && f.echoes-p.echoes < need && silent <= 10*f.opts.TTL {
+			continue
 		}
+		f.log.Info("natsfabric: router silent past the TTL: its registrations are removed", "peer", node, "ttl", f.opts.TTL)
+		f.forget(node, p)
 	}
 }
 
 // forget removes a router: its RemoteCallees and the calls to it in
 // flight, those of callees it no longer announced included (their callers
-// get ERROR wamp.error.canceled). nmu is held.
+// get ERROR wamp.error.canceled), and its calls running here (their
+// callees get INTERRUPT killnowait, as for a local caller that left).
+// nmu is held.
 func (f *Fabric) forget(node string, p *peer) {
 	for _, c := range p.callees {
 		c.Remove()
+	}
+	var orphans []*router.ServedCall
+	from := f.callerReplyPrefix(node)
+	f.smu.Lock()
+	for reply, ic := range f.served {
+		if strings.HasPrefix(reply, from) {
+			delete(f.served, reply) // its answer is dropped
+			if ic.sc == nil {
+				ic.orphan = true // serve interrupts it when Serve returns
+			} else {
+				orphans = append(orphans, ic.sc)
+			}
+		}
+	}
+	f.smu.Unlock()
+	for _, sc := range orphans {
+		sc.Cancel("killnowait")
 	}
 	delete(f.nodes, node)
 	f.ms.forget(node) // meta.go

@@ -49,6 +49,9 @@ type inCall struct {
 	reply string
 	sc    *router.ServedCall // nil until Serve returned
 	seq   uint64             // progressive results sent
+	// orphan: its caller's router was forgotten before Serve returned
+	// (peers.go: forget); serve interrupts it.
+	orphan bool
 }
 
 var errCallEnded = errors.New("natsfabric: the call has ended")
@@ -218,7 +221,11 @@ func (f *Fabric) serve(c *router.FabricCall, reply string) {
 	sc := f.link.Serve(c, func(m wamp.Message) { f.answer(ic, m) })
 	f.smu.Lock()
 	ic.sc = sc
+	orphan := ic.orphan
 	f.smu.Unlock()
+	if orphan {
+		sc.Cancel("killnowait")
+	}
 }
 
 // onControl passes the caller's CANCEL or next part on to its call.
