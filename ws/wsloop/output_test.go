@@ -66,7 +66,8 @@ func TestLoopNeverWaits(t *testing.T) {
 	peer := silentPeer(t, u)
 	sc := <-h.open
 	ctx, cancel := context.WithCancel(context.Background())
-	writer := waitingWriter(ctx, sc, nil)
+	probe := &writerProbe{high: high}
+	writer := waitingWriter(ctx, sc, probe)
 	streamFailed := false
 	defer func() {
 		cancel()
@@ -77,7 +78,7 @@ func TestLoopNeverWaits(t *testing.T) {
 			t.Errorf("the goroutine's writer ended with %v", err)
 		}
 	}()
-	waitUntil(t, "the writer waits", func() bool { return sc.Pending() > high })
+	waitUntil(t, "the writer waits", probe.waited.Load)
 	if _, err := peer.Write([]byte("\x82\x81\x00\x00\x00\x00x")); err != nil {
 		t.Fatal(err)
 	}
@@ -173,9 +174,10 @@ func TestBackPressureWakeups(t *testing.T) {
 	sc := <-h.open
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	var writes atomic.Int64
-	writer := waitingWriter(ctx, sc, &writes)
-	waitUntil(t, "the writer waits", func() bool { return sc.Pending() > high })
+	probe := &writerProbe{high: high}
+	writes := &probe.writes
+	writer := waitingWriter(ctx, sc, probe)
+	waitUntil(t, "the writer waits", probe.waited.Load)
 	// While the kernel's buffers still take data, the writer goes on a
 	// little; each message may cost the loop a wake-up or three (queued
 	// output, the wait, the notification), and a stalled writer none.
@@ -439,14 +441,32 @@ func maxDur(a, b time.Duration) time.Duration {
 	return b
 }
 
+// writerProbe is what waitingWriter reports: the messages it wrote, and
+// whether it found more than high pending before a WaitWritable, which
+// then waits (until the pending bytes fall to the low watermark).
+type writerProbe struct {
+	high   int
+	writes atomic.Int64
+	waited atomic.Bool
+}
+
 // waitingWriter writes 64 KiB messages to c on a goroutine, waiting for
-// room before each (counted in writes, if set), until an error, which it
-// sends.
-func waitingWriter(ctx context.Context, c *ws.Conn, writes *atomic.Int64) <-chan error {
+// room before each (reported in p), until an error, which it sends.
+//
+// Whether it waits is told by the writer itself, not by polling Pending:
+// the kernel may take more of the queue after the writer began to wait
+// (its send buffer grows), leaving the pending bytes between the low and
+// the high watermark for good, while the writer still waits for the low
+// one; a poll for "more than high pending" then misses the moment (CI saw
+// it under load).
+func waitingWriter(ctx context.Context, c *ws.Conn, p *writerProbe) <-chan error {
 	done := make(chan error, 1)
 	go func() {
 		msg := make([]byte, 64<<10)
 		for {
+			if c.Pending() > p.high {
+				p.waited.Store(true)
+			}
 			err := c.WaitWritable(ctx)
 			if err == nil {
 				err = c.WriteMessage(ctx, ws.OpBinary, msg)
@@ -455,9 +475,7 @@ func waitingWriter(ctx context.Context, c *ws.Conn, writes *atomic.Int64) <-chan
 				done <- err
 				return
 			}
-			if writes != nil {
-				writes.Add(1)
-			}
+			p.writes.Add(1)
 		}
 	}()
 	return done

@@ -28,6 +28,10 @@ type pusher struct {
 	sent     atomic.Int64
 	waits    atomic.Int64 // WaitWritable calls
 	conn     atomic.Pointer[ws.Conn]
+	// high, if set: waited tells that the writer found more than high
+	// pending before a WaitWritable, which then waits (see writerProbe).
+	high   int
+	waited atomic.Bool
 }
 
 func (h *pusher) OnOpen(c *ws.Conn) {
@@ -42,6 +46,9 @@ func (h *pusher) OnOpen(c *ws.Conn) {
 		msg := make([]byte, h.size)
 		for {
 			h.waits.Add(1)
+			if h.high > 0 && c.Pending() > h.high {
+				h.waited.Store(true)
+			}
 			err := c.WaitWritable(ctx)
 			if err == nil {
 				err = c.WriteMessage(ctx, ws.OpBinary, msg)
@@ -189,7 +196,7 @@ func TestControlWhileWriterWaits(t *testing.T) {
 			// The writer waits up to 20 s: longer than the steps below take
 			// on a loaded machine, so that it still waits when the frame
 			// comes (a loop that waited for it would fail the dial below).
-			h := &closingPusher{pusher{size: 64 << 10, result: make(chan error, 2), deadline: 20 * time.Second}}
+			h := &closingPusher{pusher{size: 64 << 10, result: make(chan error, 2), deadline: 20 * time.Second, high: 256 << 10}}
 			// SlowReaderDrop: the loop keeps reading the peer whatever it
 			// holds for it. With the default, SlowReaderPause, it stops
 			// reading once what the kernel refused passes the high
@@ -200,8 +207,7 @@ func TestControlWhileWriterWaits(t *testing.T) {
 			u, srv := serve(t, h, &ws.Options{PingInterval: -1},
 				eventloop.Config{Loops: 1, WriteHighWatermark: 256 << 10, SlowReader: eventloop.SlowReaderDrop})
 			peer := silentPeer(t, u)
-			sc := h.conn.Load
-			waitUntil(t, "the writer waits", func() bool { return sc() != nil && sc().Pending() > 256<<10 })
+			waitUntil(t, "the writer waits", h.waited.Load)
 			// The kernel may still take output when Pending first passes
 			// the mark, and Pending may come back to the same value after
 			// the frame went out (on the goroutine fallback it does: every
