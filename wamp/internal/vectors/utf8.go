@@ -14,13 +14,13 @@ import (
 // serializer must refuse wherever they sit.
 var InvalidUTF8 = []string{"\xff", "a\xffb", "\xc3", "é\xc3(", "\xed\xa0\x80", strings.Repeat("x", 40) + "\xf0\x9f\x98"}
 
-// CheckInvalidUTF8Refused checks that s refuses each InvalidUTF8 string
-// in an argument, a nested list, a dict key, a nested dict, an option's
+// CheckInvalidUTF8Refused checks that s refuses each InvalidUTF8 string,
+// and each of extra, in an argument, a nested list, a dict key, a nested dict, an option's
 // string list, a URI, a reason and a plain field, with an error matching
 // sentinel that names UTF-8.
-func CheckInvalidUTF8Refused(t *testing.T, s wamp.Serializer, sentinel error) {
+func CheckInvalidUTF8Refused(t *testing.T, s wamp.Serializer, sentinel error, extra ...string) {
 	t.Helper()
-	for _, str := range InvalidUTF8 {
+	for _, str := range append(InvalidUTF8[:len(InvalidUTF8):len(InvalidUTF8)], extra...) {
 		for _, m := range []wamp.Message{
 			&wamp.Publish{Request: 1, Options: wamp.Dict{}, Topic: "com.x", Args: wamp.List{str}},
 			&wamp.Event{Subscription: 1, Publication: 2, Details: wamp.Dict{}, Args: wamp.List{"ok", wamp.List{str}}},

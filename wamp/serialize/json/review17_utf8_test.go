@@ -3,11 +3,13 @@ package json_test
 import (
 	stdjson "encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/autobahn-go/autobahn/wamp"
+	"github.com/autobahn-go/autobahn/wamp/internal/vectors"
 	"github.com/autobahn-go/autobahn/wamp/serialize/json"
 )
 
@@ -19,26 +21,11 @@ import (
 // subscriber's session. Such a string is refused now, as NaN is, whether
 // a value, a dict key, or a top-level field, with or without escapes.
 func TestReview17InvalidUTF8Refused(t *testing.T) {
-	var s json.Serializer
-	bad := []string{"\xff", "a\xffb", "\xc3", "é\xc3(", "\xed\xa0\x80", // a surrogate half
-		"q\"\xfe", "\\\x80", "\n\xff", strings.Repeat("x", 40) + "\xf0\x9f\x98" + "\"",
+	// Beside the shared strings, ones around JSON's escapes.
+	escapes := []string{"q\"\xfe", "\\\x80", "\n\xff", strings.Repeat("x", 40) + "\xf0\x9f\x98" + "\"",
 		"\x01" + strings.Repeat("é", 20) + "\x80"}
-	for _, str := range bad {
-		for _, m := range []wamp.Message{
-			&wamp.Publish{Request: 1, Options: wamp.Dict{}, Topic: "com.x", Args: wamp.List{str}},
-			&wamp.Event{Subscription: 1, Publication: 2, Details: wamp.Dict{}, Args: wamp.List{"ok", wamp.List{str}}},
-			&wamp.Yield{Request: 1, Options: wamp.Dict{}, Kwargs: wamp.Dict{str: int64(1)}},
-			&wamp.Yield{Request: 1, Options: wamp.Dict{}, Kwargs: wamp.Dict{"k": wamp.Dict{"n": str}}},
-			&wamp.Call{Request: 1, Options: wamp.Dict{"x": []string{"a", str}}, Procedure: "com.x"},
-			&wamp.Call{Request: 1, Options: wamp.Dict{}, Procedure: wamp.URI("com." + str)},
-			&wamp.Abort{Details: wamp.Dict{}, Reason: wamp.URI(str)},
-			&wamp.Challenge{AuthMethod: str, Extra: wamp.Dict{}},
-		} {
-			b, err := s.AppendMessage(nil, m)
-			if !errors.Is(err, json.ErrUnsupportedType) || !strings.Contains(err.Error(), "UTF-8") {
-				t.Errorf("%q in %v: got %q, %v; want an ErrUnsupportedType naming UTF-8", str, m.Type(), b, err)
-			}
-		}
+	vectors.CheckInvalidUTF8Refused(t, json.Serializer{}, json.ErrUnsupportedType, escapes...)
+	for _, str := range slices.Concat(vectors.InvalidUTF8, escapes) {
 		if b, err := json.AppendValue([]byte("x"), str); !errors.Is(err, json.ErrUnsupportedType) {
 			t.Errorf("AppendValue(%q) = %q, %v; want ErrUnsupportedType", str, b, err)
 		}
