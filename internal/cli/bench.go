@@ -161,11 +161,12 @@ func (k urlKind) check(cmd, rawURL string) error {
 	return fmt.Errorf("%s: URL %q: want %s, e.g. %s", cmd, rawURL, k.want, k.example)
 }
 
-// parseWithURL parses flags and exactly one URL of kind k, in any order.
-func parseWithURL(fs *flag.FlagSet, args []string, k urlKind) (string, error) {
+// parseWithURL parses flags (parse: fs's, from setUsage) and exactly one
+// URL of kind k, in any order.
+func parseWithURL(fs *flag.FlagSet, parse func([]string) error, args []string, k urlKind) (string, error) {
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := parse(args); err != nil {
 			return "", usageError{err}
 		}
 		if fs.NArg() == 0 {
@@ -185,7 +186,7 @@ func parseWithURL(fs *flag.FlagSet, args []string, k urlKind) (string, error) {
 
 func benchRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	setUsage(fs, stderr, "autobahn bench run [flags] URL", `  autobahn bench run -c 1000 -size 32 -duration 10s ws://127.0.0.1:9000/echo
+	parse := setUsage(fs, stdout, stderr, "autobahn bench run [flags] URL", `  autobahn bench run -c 1000 -size 32 -duration 10s ws://127.0.0.1:9000/echo
   autobahn bench run -c 100 -msg-rate 50000 -size "32:9,4k:1" ws://127.0.0.1:9000/echo   open loop
   autobahn bench run -pid $(pidof myserver) -json ws://127.0.0.1:8080/ws > result.json
 `)
@@ -204,7 +205,7 @@ func benchRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&r.PID, "pid", 0, "the server's process ID, for its CPU time (its child processes' included: a prefork server's workers) and RSS (Linux /proc)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	every := fs.Duration("progress", time.Second, "progress interval (0: none)")
-	url, err := parseWithURL(fs, args, echoURLs)
+	url, err := parseWithURL(fs, parse, args, echoURLs)
 	if err != nil {
 		return err
 	}
@@ -242,7 +243,7 @@ func benchRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 func benchIdle(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("idle", flag.ContinueOnError)
-	setUsage(fs, stderr, "autobahn bench idle -n N [flags] URL", `  autobahn bench idle -n 10000 -pid $(pidof myserver) ws://127.0.0.1:9000/echo
+	parse := setUsage(fs, stdout, stderr, "autobahn bench idle -n N [flags] URL", `  autobahn bench idle -n 10000 -pid $(pidof myserver) ws://127.0.0.1:9000/echo
 `)
 	r := &loadgen.Idle{}
 	dialFlags(fs, &r.Dial, 1000)
@@ -251,7 +252,7 @@ func benchIdle(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.IntVar(&r.PID, "pid", 0, "the server's process ID, for its RSS (Linux /proc)")
 	fs.BoolVar(&r.Marginal, "marginal", false, "open the connections in two halves, each held -hold, and also report what the second half added per connection (without the server's one-time costs)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	url, err := parseWithURL(fs, args, echoURLs)
+	url, err := parseWithURL(fs, parse, args, echoURLs)
 	if err != nil {
 		return err
 	}

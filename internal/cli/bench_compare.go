@@ -74,7 +74,7 @@ func compareLoad(fs *flag.FlagSet, m *loadgen.Compare) error {
 
 func benchCompare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
-	setUsage(fs, stderr, "autobahn bench compare [flags]", `  autobahn bench compare                         the servers of bench/servers, from a checkout
+	parse := setUsage(fs, stdout, stderr, "autobahn bench compare [flags]", `  autobahn bench compare                         the servers of bench/servers, from a checkout
   autobahn bench compare -server mine="./myserver -addr {addr}"
 `)
 	m := &loadgen.Compare{}
@@ -110,7 +110,7 @@ func benchCompare(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.Float64Var(&m.MsgRate, "msg-rate", defaultCompareRate, "open loop at this total rate (messages per second) in every cell, so that every server answers the same load and CPU per message compares like with like; 0: the closed loop, each server at the rate it reaches (its peak; the default when --inflight, --batch or --engine uring is given)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	svg := fs.String("svg", "", "also write a bar chart of msg per server-CPU-second to this SVG file")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(args); err != nil {
 		return usageError{err}
 	}
 	if fs.NArg() > 0 {

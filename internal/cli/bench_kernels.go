@@ -20,7 +20,7 @@ import (
 
 func benchKernels(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("kernels", flag.ContinueOnError)
-	setUsage(fs, stderr, "autobahn bench kernels [flags]", `  autobahn bench kernels                        every implementation, 16 B … 1 MiB
+	parse := setUsage(fs, stdout, stderr, "autobahn bench kernels [flags]", `  autobahn bench kernels                        every implementation, 16 B … 1 MiB
   autobahn bench kernels -sizes 125,16k -svg kernels.svg
   AUTOBAHN_NVX=noavx512 autobahn bench kernels -json > kernels.json
 `)
@@ -28,7 +28,7 @@ func benchKernels(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	per := fs.Duration("time", 100*time.Millisecond, "measuring time per cell (the median of 5 runs is kept)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	svg := fs.String("svg", "", "also write a line chart of bytes/s by size to this SVG file")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(args); err != nil {
 		return usageError{err}
 	}
 	if fs.NArg() > 0 {

@@ -23,14 +23,14 @@ const maxReportInput = 16 << 20
 
 func benchReport(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	setUsage(fs, stderr, "autobahn bench report [flags] RESULT.json", `  autobahn bench compare --json ... > /tmp/ws-echo.json
+	parse := setUsage(fs, stdout, stderr, "autobahn bench report [flags] RESULT.json", `  autobahn bench compare --json ... > /tmp/ws-echo.json
   autobahn bench report --update BENCHMARKS.md /tmp/ws-echo.json    (what bench/report-ws.sh does)
 `)
 	name := fs.String("name", "ws-echo", "the section's name: its markers in --update's file and the charts' file names")
 	charts := fs.String("charts", "bench/charts", "directory the SVG charts are written to (empty: no charts)")
 	update := fs.String("update", "", `Markdown file whose "<!-- autobahn bench report NAME -->" section is replaced (default: print the section)`)
 	regen := fs.String("regen", "", "the command that regenerates the section, named at its top")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(args); err != nil {
 		return usageError{err}
 	}
 	if fs.NArg() != 1 {

@@ -22,7 +22,7 @@ import (
 
 func benchWAMP(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("wamp", flag.ContinueOnError)
-	setUsage(fs, stderr, "autobahn bench wamp [flags] URL", `  autobahn bench wamp -callers 8 -inflight 4 -subscribers 8 ws://127.0.0.1:8080/ws
+	parse := setUsage(fs, stdout, stderr, "autobahn bench wamp [flags] URL", `  autobahn bench wamp -callers 8 -inflight 4 -subscribers 8 ws://127.0.0.1:8080/ws
   autobahn bench wamp -only rpc -serializer msgpack -pid $(pidof nexusd) ws://127.0.0.1:8000/ws
   autobahn bench wamp -only pubsub -event-rate 20000 -json rs://127.0.0.1:8081 > pubsub.json
 `)
@@ -45,7 +45,7 @@ func benchWAMP(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		w.TLSConfig = &tls.Config{InsecureSkipVerify: true}
 		return nil
 	})
-	url, err := parseWithURL(fs, args, routerURLs)
+	url, err := parseWithURL(fs, parse, args, routerURLs)
 	if err != nil {
 		return err
 	}

@@ -50,12 +50,30 @@ type usageError struct{ error }
 
 func (u usageError) Unwrap() error { return u.error }
 
-// setUsage makes fs's -h print a synopsis, examples and the flags on out.
-func setUsage(fs *flag.FlagSet, out io.Writer, synopsis, examples string) {
-	fs.SetOutput(out)
-	fs.Usage = func() {
-		fmt.Fprintf(out, "usage: %s\n\nExamples:\n%s\nFlags:\n", synopsis, examples)
+// setUsage gives fs a synopsis and examples, and returns fs's parse: -h
+// (or --help) prints them and the flags on stdout and returns
+// flag.ErrHelp (Run: exit status 0); a bad flag prints the error and the
+// usage on stderr and returns the error (the caller's usageError: exit
+// status 2).
+func setUsage(fs *flag.FlagSet, stdout, stderr io.Writer, synopsis, examples string) (parse func(args []string) error) {
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	usage := func(w io.Writer) {
+		fmt.Fprintf(w, "usage: %s\n\nExamples:\n%s\nFlags:\n", synopsis, examples)
+		fs.SetOutput(w)
 		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return func(args []string) error {
+		err := fs.Parse(args)
+		switch {
+		case errors.Is(err, flag.ErrHelp):
+			usage(stdout)
+		case err != nil:
+			fmt.Fprintln(stderr, err)
+			usage(stderr)
+		}
+		return err
 	}
 }
 

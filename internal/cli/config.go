@@ -330,7 +330,13 @@ func (cs *configServer) listen(t config.Transport, tc *tls.Config) (string, erro
 	if t.Type == "rawsocket" {
 		e := t.Endpoints[0]
 		cs.lns = append(cs.lns, ln)
-		cs.acceptRawSocket(ln, rawsocket.ServerOptions{Serializers: serializersOf(e.Serializers), MaxMessageLen: e.MaxMessageSize}, cs.attach(e))
+		opts := rawsocket.ServerOptions{Serializers: serializersOf(e.Serializers)}
+		if e.MaxMessageSize > 0 {
+			// As --max-message: the largest length RawSocket can announce
+			// that does not exceed it (rawsocket rounds up).
+			opts.MaxMessageLen = rawMaxLen(int64(e.MaxMessageSize))
+		}
+		cs.acceptRawSocket(ln, opts, cs.attach(e))
 		scheme := "tcp://"
 		if t.Network == "unix" {
 			scheme = "unix:"

@@ -18,13 +18,13 @@ import (
 // xor.Mask against copy() at a small and a cache-sized length.
 func runNVX(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("nvx", flag.ContinueOnError)
-	setUsage(fs, stderr, "autobahn nvx [flags]", `  autobahn nvx              the CPU, each kernel's pick, and xor.Mask against copy()
+	parse := setUsage(fs, stdout, stderr, "autobahn nvx [flags]", `  autobahn nvx              the CPU, each kernel's pick, and xor.Mask against copy()
   autobahn nvx -no-bench    the CPU and the picks only
   AUTOBAHN_NVX=noavx512 autobahn nvx    as a CPU without AVX-512 would run
 `)
 	per := fs.Duration("time", 150*time.Millisecond, "measuring time per cell (the median of 5 runs is shown)")
 	noBench := fs.Bool("no-bench", false, "print the features and choices only")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err // Run: -h is not an error
 		}

@@ -15,10 +15,7 @@ import (
 // idle; without it the error says so. It took wss:// and rss:// URLs but
 // had no way to reach such a router.
 func TestReview17BenchWAMPInsecure(t *testing.T) {
-	dir := t.TempDir()
-	certFile, keyFile, _ := writeKeyPair(t, dir, 1) // serve_flags_test.go
-	lines, stop := startServe(t, 2, "--addr", "127.0.0.1:0", "--driver", "std", "--tls-cert", certFile, "--tls-key", keyFile)
-	url := "wss://" + find(t, `WAMP router, realm realm1, on wss://(127\.0\.0\.1:\d+/ws)`, lines[1])
+	_, _, url, stop := startTLSServe(t) // review18_tlsrouter_test.go
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 

@@ -22,10 +22,7 @@ import (
 // without either the error says which flag to give. There was no way to
 // reach such a router from the command line.
 func TestReview17WAMPSelfSignedRouter(t *testing.T) {
-	dir := t.TempDir()
-	certFile, keyFile, _ := writeKeyPair(t, dir, 1) // serve_flags_test.go
-	lines, stop := startServe(t, 2, "--addr", "127.0.0.1:0", "--driver", "std", "--tls-cert", certFile, "--tls-key", keyFile)
-	url := "wss://" + find(t, `WAMP router, realm realm1, on wss://(127\.0\.0\.1:\d+/ws)`, lines[1])
+	dir, certFile, url, stop := startTLSServe(t) // review18_tlsrouter_test.go
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 

@@ -137,6 +137,12 @@ func (w *wampServer) listenRawSocket(addr string) (net.Addr, error) {
 		// does not exceed it (at least its least, 512 octets).
 		opts.MaxMessageLen = rawMaxLen(ws.MaxMessagePayload)
 	}
+	if ws := w.opts.WS; ws != nil && ws.HandshakeTimeout > 0 {
+		// --handshake-timeout: a client that does not finish its
+		// handshake is let go, as on the WebSocket ports (--max-conns
+		// counts a RawSocket session only after it).
+		opts.HandshakeTimeout = ws.HandshakeTimeout
+	}
 	if ws := w.opts.WS; ws != nil && ws.MaxConnections > 0 {
 		// --max-conns: as many RawSocket sessions again; more are
 		// refused in the handshake (CodeMaxConnections).

@@ -114,7 +114,7 @@ func parseServeFlags(args []string, stdout io.Writer, ext Extension) (*serveFlag
 	fs.IntVar(&f.maxConns, "max-conns", 0, "open WebSocket connections (echo and WAMP) per process, on all its ports together; more are answered 503 (0: no limit). --rawsocket-addr allows this many RawSocket sessions apart (more are refused with the handshake's code 4)")
 	fs.Int64Var(&f.maxMessage, "max-message", 0, "largest message in bytes, else close 1009 (0: 16 MiB; negative: no limit); RawSocket announces the largest power of two not above it (512 at least)")
 	fs.Int64Var(&f.maxFrame, "max-frame", 0, "largest frame payload in bytes (0: 16 MiB; negative: no limit)")
-	fs.DurationVar(&f.handshakeTimeout, "handshake-timeout", 0, "opening handshake bound (0: 10s)")
+	fs.DurationVar(&f.handshakeTimeout, "handshake-timeout", 0, "opening handshake bound, WebSocket and RawSocket (0: 10s)")
 	fs.DurationVar(&f.closeTimeout, "close-timeout", 0, "wait for the peer's close frame (0: 5s)")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGINT or SIGTERM, wait this long in all for the close handshakes, then drop what is left (exit status 1)")
 	fs.DurationVar(&f.pingInterval, "ping-interval", 0, "ping after this long without input (0: 30s; negative: no keepalive)")

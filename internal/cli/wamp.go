@@ -372,7 +372,8 @@ func printJSON(w io.Writer, v any) error {
 // (strings as they are, anything else as JSON) and answers with its
 // standard output, trimmed; a failing command answers
 // wamp.error.runtime_error with its standard error. The invocation's ctx
-// (INTERRUPT, the session's end) kills the command.
+// (INTERRUPT, the session's end) kills the command, with the processes it
+// started where there are process groups (wamp_cmd_unix.go).
 func commandHandler(cmd []string) client.Handler {
 	return func(ctx context.Context, inv *client.Invocation) (*client.Result, error) {
 		argv := append([]string(nil), cmd[1:]...)
@@ -388,6 +389,7 @@ func commandHandler(cmd []string) client.Handler {
 			argv = append(argv, string(b))
 		}
 		c := exec.CommandContext(ctx, cmd[0], argv...)
+		endWithGroup(c) // wamp_cmd_unix.go
 		var out, errOut limitedBuffer
 		c.Stdout, c.Stderr = &out, &errOut
 		if err := c.Run(); err != nil {
