@@ -560,7 +560,11 @@ func putEncodeBuf(bp *[]byte) {
 // finds the *ws.CloseError with the peer's code and reason); when a write
 // of this side failed and dropped the connection (Options.WriteTimeout
 // passed, a broken pipe), "websocket: write failed", an error matching
-// ws.ErrClosed and the write's error, not io.EOF. A message
+// ws.ErrClosed and the write's error, not io.EOF; on the event loop, when
+// the connection ended without a close handshake (the peer went away, or
+// the loop dropped it: its IdleTimeout, a failed write), "websocket:
+// connection ended without a close handshake", matching io.EOF and
+// ws.ErrClosed (the loop does not tell a Handler which). A message
 // over ws.Options.MaxMessagePayload fails with an error matching
 // ErrMessageTooLarge; a frame of the wrong type (ErrFrameType), a bad batch
 // (wamp.ErrBatchFormat) and decoding errors match
@@ -671,6 +675,9 @@ func (c *Conn) recvErr(ctx context.Context, err error) error {
 		if writeDropped(ce) {
 			return fmt.Errorf("websocket: write failed: %w", err)
 		}
+		if lostOnLoop(ce) {
+			return fmt.Errorf("websocket: connection ended without a close handshake: %w (%w)", io.EOF, err)
+		}
 		return fmt.Errorf("websocket: peer closed: %w (%w)", io.EOF, err)
 	}
 	return err
@@ -681,6 +688,15 @@ func (c *Conn) recvErr(ctx context.Context, err error) error {
 func writeDropped(ce *ws.CloseError) bool {
 	var oe *net.OpError
 	return ce.Code == ws.StatusAbnormalClosure && errors.As(ce.Err, &oe) && strings.Contains(oe.Op, "write")
+}
+
+// lostOnLoop reports whether ce is an event loop's end without a close
+// handshake (endError's 1006, no cause): OnClose does not tell whether the
+// peer went away or this side's loop dropped the connection (its
+// IdleTimeout, a failed write, Shutdown's deadline), so Recv blames
+// neither.
+func lostOnLoop(ce *ws.CloseError) bool {
+	return !ce.WasClean && ce.Code == ws.StatusAbnormalClosure && ce.Err == nil
 }
 
 // headerTokens splits comma-separated header values into trimmed tokens.
