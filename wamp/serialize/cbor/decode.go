@@ -355,11 +355,17 @@ func (d *decoder) list(depth int) ([]any, error) {
 	if n > uint64(len(d.b)-d.i) || n > maxElems { // every element takes a byte
 		return nil, ErrMalformed
 	}
-	l := make([]any, n)
-	for i := range l {
-		if l[i], err = d.value(depth + 1); err != nil {
+	// Sized for at most 64 elements up front, as dict: n is only checked
+	// against the bytes left, and each list nested in this one would make
+	// its own slice from the same bytes (nested heads that each claim all
+	// of them asked for depth × length × 16 bytes).
+	l := make([]any, 0, min(n, 64))
+	for range n {
+		v, err := d.value(depth + 1)
+		if err != nil {
 			return nil, err
 		}
+		l = append(l, v)
 	}
 	return l, nil
 }

@@ -6,8 +6,8 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/autobahn-go/autobahn/utf8"
 	"github.com/autobahn-go/autobahn/wamp"
 )
 
@@ -58,11 +58,16 @@ func appendInt(b []byte, v int64) []byte {
 var errInvalidUTF8 = fmt.Errorf("%w: a string that is not valid UTF-8 (RFC 8949 3.1; send bytes as []byte)", ErrUnsupportedType)
 
 // appendText appends s as a text string, refusing one that is not UTF-8.
+// It checks the copy it wrote with package utf8, whose kernels take
+// non-ASCII text many bytes at a time (unicode/utf8 decodes it rune by
+// rune, which doubled the cost of encoding such a message).
 func appendText(b []byte, s string) ([]byte, error) {
-	if !utf8.ValidString(s) {
-		return b, errInvalidUTF8
+	n := len(b)
+	b = append(appendHead(b, majorText, uint64(len(s))), s...)
+	if !utf8.Valid(b[len(b)-len(s):]) {
+		return b[:n], errInvalidUTF8
 	}
-	return append(appendHead(b, majorText, uint64(len(s))), s...), nil
+	return b, nil
 }
 
 func appendValue(b []byte, v any, depth int) ([]byte, error) {
@@ -164,12 +169,31 @@ func appendDict(b []byte, d map[string]any, depth int) ([]byte, error) {
 // wamp.List or []any, wamp.Dict or map[string]any), to dst, the way the
 // Serializer encodes it: shortest integer heads, float64, map keys in
 // bytewise order. A value it cannot encode, or one nested deeper than the
-// decoder accepts, is ErrUnsupportedType. Other serializers that carry
-// payloads as CBOR (Autobahn's FlatBuffers) use it.
-func AppendValue(dst []byte, v any) ([]byte, error) { return appendValue(dst, v, 1) }
+// decoder accepts, is ErrUnsupportedType, and dst is returned unchanged
+// (as AppendMessage does). Other serializers that carry payloads as CBOR
+// (Autobahn's FlatBuffers) use it.
+func AppendValue(dst []byte, v any) ([]byte, error) {
+	b, err := appendValue(dst, v, 1)
+	return whole(dst, b, err)
+}
 
 // AppendList appends l as a CBOR array, like AppendValue.
-func AppendList(dst []byte, l []any) ([]byte, error) { return appendList(dst, l, 1) }
+func AppendList(dst []byte, l []any) ([]byte, error) {
+	b, err := appendList(dst, l, 1)
+	return whole(dst, b, err)
+}
 
 // AppendDict appends d as a CBOR map, like AppendValue.
-func AppendDict(dst []byte, d map[string]any) ([]byte, error) { return appendDict(dst, d, 1) }
+func AppendDict(dst []byte, d map[string]any) ([]byte, error) {
+	b, err := appendDict(dst, d, 1)
+	return whole(dst, b, err)
+}
+
+// whole returns b, or dst unchanged when err is set (b then ends in a
+// partly written value).
+func whole(dst, b []byte, err error) ([]byte, error) {
+	if err != nil {
+		return dst, err
+	}
+	return b, nil
+}

@@ -234,14 +234,22 @@ func (d *cborDecoder) listInto(depth int, buf []any) ([]any, error) {
 	if n > uint64(len(d.b)-d.i) || n > maxElems {
 		return nil, errCBORMalformed
 	}
-	l := buf
-	if l == nil || uint64(len(l)) != n {
-		l = make([]any, n) // never nil, as cbor.Decode
+	// A new slice is sized for at most 64 elements up front, as dict: n is
+	// only checked against the bytes left, and each list nested in this
+	// one would make its own from the same bytes (nested heads that each
+	// claim all of them asked for depth × length × 16 bytes).
+	var l []any
+	if buf != nil && uint64(len(buf)) == n {
+		l = buf[:0]
+	} else {
+		l = make([]any, 0, min(n, 64)) // never nil, as cbor.Decode
 	}
-	for i := range l {
-		if l[i], err = d.value(depth + 1); err != nil {
+	for range n {
+		v, err := d.value(depth + 1)
+		if err != nil {
 			return nil, err
 		}
+		l = append(l, v)
 	}
 	return l, nil
 }

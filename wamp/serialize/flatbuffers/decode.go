@@ -81,6 +81,9 @@ func itoa(n int) string {
 type reader struct {
 	b  []byte
 	st valueSlab
+	// strs counts the bytes of the strings read from [string] vectors,
+	// which may all refer to one string: more than len(b) is malformed.
+	strs int
 }
 
 // table is a verified table header: its position, vtable and sizes.
@@ -377,6 +380,9 @@ func (r *reader) value(t table, f *field) (any, bool, error) {
 			b := r.b[p+4 : end]
 			if !terminated(r.b, int(end)) {
 				return nil, false, malformed("string without its terminating zero")
+			}
+			if r.strs += len(b); r.strs > len(r.b) {
+				return nil, false, malformed("strings of [string] vectors longer than the message (shared)")
 			}
 			if !utf8.Valid(b) {
 				return nil, false, malformed("string is not valid UTF-8")

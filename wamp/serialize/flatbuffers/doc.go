@@ -61,8 +61,12 @@
 // container). Strings are UTF-8 both ways: Unmarshal rejects a string
 // field or CBOR text string that is not, and AppendMessage refuses a
 // string, dict key or URI that is not with an error wrapping
-// ErrUnsupportedType (send such bytes as []byte; enc_key, a [ubyte] in
-// the schema, is taken as it is).
+// ErrUnsupportedType (send such bytes as []byte). enc_key, a [ubyte] in
+// the schema that Autobahn|Python's FlatBuffers messages hold as bytes,
+// is taken as it is both ways (a string holding its bytes): a key that
+// is not UTF-8 travels between FlatBuffers peers, but the encoder of
+// another serializer refuses it, so a router drops such an EVENT for
+// their subscribers (and answers such a call invalid_argument).
 //
 // CALL, RESULT, PUBLISH, EVENT, INVOCATION and YIELD with empty
 // Options/Details and no passthru payload, most of a session's traffic,

@@ -1,8 +1,7 @@
 package flatbuffers
 
 import (
-	"unicode/utf8"
-
+	"github.com/autobahn-go/autobahn/utf8"
 	"github.com/autobahn-go/autobahn/wamp"
 	"github.com/autobahn-go/autobahn/wamp/serialize/cbor"
 )
@@ -40,10 +39,10 @@ func appendKwargs(b []byte, d wamp.Dict) ([]byte, error) {
 	}
 	b = append(b, majorMap|byte(n)) // n < 24: the count is in the initial byte
 	for _, p := range stack[:n] {
-		if !utf8.ValidString(p.k) {
+		b = appendText(b, p.k)
+		if !utf8.Valid(b[len(b)-len(p.k):]) { // the copy, as package cbor checks its strings
 			return b, errInvalidUTF8
 		}
-		b = appendText(b, p.k)
 		var err error
 		if b, err = cbor.AppendValue(b, p.v); err != nil {
 			return b, err

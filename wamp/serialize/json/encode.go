@@ -7,15 +7,20 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"unicode/utf8"
 
+	"github.com/autobahn-go/autobahn/utf8"
 	"github.com/autobahn-go/autobahn/wamp"
 )
 
 // AppendValue appends the JSON encoding of v (one of the value types listed
 // in package wamp, other integer widths, float32, []string, wamp.ID, wamp.URI).
+// On failure it returns dst unchanged, as AppendMessage does.
 func AppendValue(dst []byte, v any) ([]byte, error) {
-	return appendValue(dst, v, 0)
+	b, err := appendValue(dst, v, 0)
+	if err != nil {
+		return dst, err
+	}
+	return b, nil
 }
 
 func appendValue(b []byte, v any, depth int) ([]byte, error) {
@@ -167,7 +172,9 @@ func appendText(b []byte, s string) ([]byte, error) {
 // at a time); only a string that needs escapes is rewritten from its first
 // special byte on. A string that is not valid UTF-8 is refused
 // (errInvalidUTF8): the scan for control characters tells which strings
-// have bytes above 0x7F to check, so ASCII ones take no extra pass.
+// have bytes above 0x7F to check, so ASCII ones take no extra pass, and
+// package utf8 checks the copy (its kernels take non-ASCII text many bytes
+// at a time; unicode/utf8 decodes it rune by rune).
 func appendString(b []byte, s string) ([]byte, error) {
 	b = append(b, '"')
 	start := len(b)
@@ -180,7 +187,7 @@ func appendString(b []byte, s string) ([]byte, error) {
 		if !ctl {
 			return append(b, '"'), nil
 		}
-	} else if !utf8.ValidString(s) {
+	} else if !utf8.Valid(b[start:]) {
 		return b[:start-1], errInvalidUTF8
 	}
 	i := start + plainPrefix(b[start:])

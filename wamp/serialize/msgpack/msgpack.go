@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	stdutf8 "unicode/utf8"
 
 	"github.com/tinylib/msgp/msgp"
 
@@ -33,12 +32,17 @@ var (
 // bytes travels as []byte (bin).
 var errInvalidUTF8 = fmt.Errorf("%w: a string that is not valid UTF-8 (MessagePack str; send bytes as []byte)", ErrUnsupportedType)
 
-// appendStr appends s as a str, refusing one that is not UTF-8.
+// appendStr appends s as a str, refusing one that is not UTF-8. It checks
+// the copy it wrote with package utf8, whose kernels take non-ASCII text
+// many bytes at a time (unicode/utf8 decodes it rune by rune, which
+// doubled the cost of encoding such a message).
 func appendStr(b []byte, s string) ([]byte, error) {
-	if !stdutf8.ValidString(s) {
-		return b, errInvalidUTF8
+	n := len(b)
+	b = msgp.AppendString(b, s)
+	if !utf8.Valid(b[len(b)-len(s):]) {
+		return b[:n], errInvalidUTF8
 	}
-	return msgp.AppendString(b, s), nil
+	return b, nil
 }
 
 // Serializer implements wamp.Serializer for MessagePack. The zero value is ready.
@@ -296,11 +300,17 @@ func (d *decoder) list(depth int) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := make([]any, n)
-	for i := range l {
-		if l[i], err = d.value(depth + 1); err != nil {
+	// Sized for at most 64 elements up front, as dict: n is only checked
+	// against the bytes left, and each list nested in this one would make
+	// its own slice from the same bytes (nested headers that each claim
+	// all of them asked for depth × length × 16 bytes).
+	l := make([]any, 0, min(n, 64))
+	for range n {
+		v, err := d.value(depth + 1)
+		if err != nil {
 			return nil, err
 		}
+		l = append(l, v)
 	}
 	return l, nil
 }
@@ -421,8 +431,15 @@ func (d *decoder) value(depth int) (any, error) {
 }
 
 // AppendValue appends the MessagePack encoding of v (one of the value types
-// listed in package wamp, other integer widths, float32, []string).
-func AppendValue(dst []byte, v any) ([]byte, error) { return appendValue(dst, v, 0) }
+// listed in package wamp, other integer widths, float32, []string). On
+// failure it returns dst unchanged, as AppendMessage does.
+func AppendValue(dst []byte, v any) ([]byte, error) {
+	b, err := appendValue(dst, v, 0)
+	if err != nil {
+		return dst, err
+	}
+	return b, nil
+}
 
 func appendValue(b []byte, v any, depth int) ([]byte, error) {
 	if depth > MaxDepth {

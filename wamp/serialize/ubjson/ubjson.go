@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	stdutf8 "unicode/utf8"
 
 	"github.com/autobahn-go/autobahn/utf8"
 	"github.com/autobahn-go/autobahn/wamp"
@@ -321,7 +320,11 @@ func (d *decoder) list(depth int) (any, error) {
 		}
 		return slices.Clone(p), nil
 	}
-	l := make([]any, 0, max(count, 0))
+	// Sized for at most 64 elements up front, as dict: count is only
+	// checked against the bytes left, and each list nested in this one
+	// would make its own slice from the same bytes (nested headers that
+	// each claim all of them asked for depth × length × 16 bytes).
+	l := make([]any, 0, min(max(count, 0), 64))
 	for i := 0; count < 0 || i < count; i++ {
 		var v any
 		if typ != 0 {
@@ -390,8 +393,15 @@ func (d *decoder) dict(depth int) (any, error) {
 }
 
 // AppendValue appends the UBJSON encoding of v (one of the value types
-// listed in package wamp, other integer widths, float32, []string).
-func AppendValue(dst []byte, v any) ([]byte, error) { return appendValue(dst, v, 0) }
+// listed in package wamp, other integer widths, float32, []string). On
+// failure it returns dst unchanged, as AppendMessage does.
+func AppendValue(dst []byte, v any) ([]byte, error) {
+	b, err := appendValue(dst, v, 0)
+	if err != nil {
+		return dst, err
+	}
+	return b, nil
+}
 
 func appendValue(b []byte, v any, depth int) ([]byte, error) {
 	switch v.(type) {
@@ -480,12 +490,10 @@ func appendDict(b []byte, d map[string]any, depth int) ([]byte, error) {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		if !stdutf8.ValidString(k) {
-			return b, errInvalidUTF8
-		}
-		b = appendInt(b, int64(len(k)))
-		b = append(b, k...)
 		var err error
+		if b, err = appendUTF8(appendInt(b, int64(len(k))), k); err != nil {
+			return b, err
+		}
 		if b, err = appendValue(b, d[k], depth+1); err != nil {
 			return b, err
 		}
@@ -499,12 +507,20 @@ func appendString(b []byte, s string) ([]byte, error) {
 	if len(s) == 1 && s[0] < 0x80 {
 		return append(b, 'C', s[0]), nil
 	}
-	if !stdutf8.ValidString(s) {
-		return b, errInvalidUTF8
+	return appendUTF8(appendInt(append(b, 'S'), int64(len(s))), s)
+}
+
+// appendUTF8 appends s, refusing one that is not UTF-8: it checks the copy
+// it wrote with package utf8, whose kernels take non-ASCII text many bytes
+// at a time (unicode/utf8 decodes it rune by rune, which doubled the cost
+// of encoding such a message).
+func appendUTF8(b []byte, s string) ([]byte, error) {
+	n := len(b)
+	b = append(b, s...)
+	if !utf8.Valid(b[n:]) {
+		return b[:n], errInvalidUTF8
 	}
-	b = append(b, 'S')
-	b = appendInt(b, int64(len(s)))
-	return append(b, s...), nil
+	return b, nil
 }
 
 // appendFloat writes float64 (D). Like py-ubjson, NaN and infinities,
