@@ -405,6 +405,9 @@ func (s *session) authAuthenticate(m *wamp.Authenticate) bool {
 	if cfg == nil { // a Reload took the realm off the session's endpoint
 		return fail()
 	}
+	if msg, full := rm.full(); full { // realm.go: sessions joined since the CHALLENGE
+		return s.abort(ReasonRealmFull, msg)
+	}
 	if pa.method != "ticket" && pr.provider == "" {
 		// A static principal: the answer is checked against the current
 		// configuration's, which a Reload may have changed or removed

@@ -349,7 +349,7 @@ func (rm *realm) authorizeWith(s *session, m wamp.Message, a actionOf, d Decisio
 		}
 		return m, nil, true
 	}
-	reason, text := wamp.ErrNotAuthorized, fmt.Sprintf("session is not authorized to %s %q", action, uri)
+	reason, text := wamp.ErrNotAuthorized, fmt.Sprintf("session is not authorized to %s %q", action, echo(uri)) // meta.go
 	if err != nil && !errors.Is(err, errNotAuthorized) {
 		attrs := []any{"session", s.id, "authrole", s.authrole, "action", action, "uri", uri, "err", err}
 		var bad *badAnswerError // auth_dynamic.go: a malformed answer of a ProcedureAuthorizer
@@ -357,7 +357,7 @@ func (rm *realm) authorizeWith(s *session, m wamp.Message, a actionOf, d Decisio
 			attrs = append(attrs, "field", bad.field)
 		}
 		rm.log.Warn("wamp/router: authorizer failed", attrs...)
-		reason, text = wamp.ErrAuthorizationFailed, "authorization of "+action+" "+string(uri)+" failed"
+		reason, text = wamp.ErrAuthorizationFailed, "authorization of "+action+" "+echo(uri)+" failed"
 	}
 	rm.log.Debug("wamp/router: not authorized", "session", s.id, "authrole", s.authrole, "action", action, "uri", uri)
 	if p, isPub := m.(*wamp.Publish); isPub {

@@ -3,6 +3,7 @@ package router
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/autobahn-go/autobahn/wamp"
 )
@@ -13,8 +14,9 @@ import (
 // no more events of it, and when it announced
 // roles.subscriber.features.subscription_revocation it gets
 // UNSUBSCRIBED[0, {"subscription": subscriptionID, "reason": reason}]
-// (reason left out when empty; longer than 256 octets it is refused,
-// wamp.error.invalid_argument, as the meta procedure refuses it); a
+// (reason left out when empty; longer than 256 octets, or not UTF-8, it
+// is refused, wamp.error.invalid_argument, as the meta procedure refuses
+// it); a
 // session that did not announce the feature is told nothing, as the
 // spec asks. The meta events
 // wamp.subscription.on_unsubscribe (and on_delete for the last
@@ -31,6 +33,9 @@ func (r *Router) RemoveSubscriber(realm wamp.URI, subscriptionID, sessionID wamp
 	}
 	if len(reason) > maxRefusalURI {
 		return &RevokeError{URI: wamp.ErrInvalidArgument, Msg: fmt.Sprintf("reason longer than %d octets", maxRefusalURI)}
+	}
+	if !utf8.ValidString(reason) { // no serializer carries it: the session would end
+		return &RevokeError{URI: wamp.ErrInvalidArgument, Msg: "reason is not valid UTF-8"}
 	}
 	rm.lock()
 	defer rm.unlock()

@@ -74,11 +74,11 @@ func (rm *realm) register(s *session, m *wamp.Register) {
 		return
 	}
 	if rm.isMetaProc(m.Procedure, match) { // meta.go
-		rm.errorReply(s, wamp.TypeRegister, m.Request, wamp.ErrProcedureAlreadyExists, "procedure "+string(m.Procedure)+" is the router's")
+		rm.errorReply(s, wamp.TypeRegister, m.Request, wamp.ErrProcedureAlreadyExists, "procedure "+echo(m.Procedure)+" is the router's")
 		return
 	}
 	if reservedURI(m.Procedure) {
-		rm.errorReply(s, wamp.TypeRegister, m.Request, wamp.ErrInvalidURI, "procedure URI reserved for the router: "+string(m.Procedure))
+		rm.errorReply(s, wamp.TypeRegister, m.Request, wamp.ErrInvalidURI, "procedure URI reserved for the router: "+echo(m.Procedure))
 		return
 	}
 	policy, _ := m.Options["invoke"].(string)
@@ -94,7 +94,7 @@ func (rm *realm) register(s *session, m *wamp.Register) {
 	if ok {
 		if policy == InvokeSingle || reg.policy != policy || s.regs[reg.id] != nil {
 			rm.errorReply(s, wamp.TypeRegister, m.Request, wamp.ErrProcedureAlreadyExists,
-				"procedure "+string(m.Procedure)+" is registered with invoke policy "+reg.policy)
+				"procedure "+echo(m.Procedure)+" is registered with invoke policy "+reg.policy)
 			return
 		}
 	} else {
@@ -205,7 +205,7 @@ func (rm *realm) call(s *session, m *wamp.Call) string {
 	}
 	if reservedURI(m.Procedure) {
 		// Not the router's: no client's pattern registration answers it.
-		rm.refuseCall(s, m, progress, wamp.ErrNoSuchProcedure, "no router procedure "+string(m.Procedure))
+		rm.refuseCall(s, m, progress, wamp.ErrNoSuchProcedure, "no router procedure "+echo(m.Procedure))
 		return ""
 	}
 	if rm.callLimitReached(s, m, progress) { // limits_session.go
@@ -213,7 +213,7 @@ func (rm *realm) call(s *session, m *wamp.Call) string {
 	}
 	reg, match, ok := rm.regs.best(m.Procedure)
 	if !ok {
-		rm.refuseCall(s, m, progress, wamp.ErrNoSuchProcedure, "no callee registered for "+string(m.Procedure))
+		rm.refuseCall(s, m, progress, wamp.ErrNoSuchProcedure, "no callee registered for "+echo(m.Procedure))
 		return ""
 	}
 	inv := rm.newInvocation() // dealer_recycle.go
@@ -226,7 +226,7 @@ func (rm *realm) call(s *session, m *wamp.Call) string {
 	if progress {
 		if candidates = progressiveCallees(candidates); len(candidates) == 0 {
 			rm.refuseCall(s, m, progress, wamp.ErrFeatureNotSupported,
-				"no callee of "+string(reg.uri)+" announced progressive_call_invocations and call_canceling")
+				"no callee of "+echo(reg.uri)+" announced progressive_call_invocations and call_canceling")
 			return ""
 		}
 	}
@@ -235,7 +235,7 @@ func (rm *realm) call(s *session, m *wamp.Call) string {
 			rm.refuseCall(s, m, progress, uri, why)
 		} else {
 			rm.refuseCall(s, m, progress, wamp.ErrNoAvailableCallee,
-				"every callee of "+string(reg.uri)+" is over its outbound queue limit or closing")
+				"every callee of "+echo(reg.uri)+" is over its outbound queue limit or closing")
 		}
 		return ""
 	}

@@ -35,6 +35,6 @@ func (rm *realm) reroute(inv *invocation) bool {
 		return true
 	}
 	rm.errorReply(inv.caller, wamp.TypeCall, inv.callReq, wamp.ErrNoAvailableCallee,
-		"every callee of "+string(inv.reg.uri)+" is unavailable, over its outbound queue limit or gone")
+		"every callee of "+echo(inv.reg.uri)+" is unavailable, over its outbound queue limit or gone")
 	return true
 }

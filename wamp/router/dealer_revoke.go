@@ -2,6 +2,7 @@ package router
 
 import (
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/autobahn-go/autobahn/wamp"
 )
@@ -30,8 +31,8 @@ const errNoSuchSessionURI wamp.URI = "wamp.error.no_such_session"
 // Give a URI as reason (as the meta procedure requires): the spec allows
 // any text, but Autobahn|Python (22.7) takes a reason that is not a URI
 // for a protocol violation and drops its connection. A reason longer
-// than 256 octets is refused (wamp.error.invalid_argument), as the meta
-// procedure refuses it.
+// than 256 octets, or not UTF-8, is refused (wamp.error.invalid_argument),
+// as the meta procedure refuses it.
 func (r *Router) RemoveCallee(realm wamp.URI, registrationID, sessionID wamp.ID, reason string) error {
 	rm := r.realms[realm]
 	if rm == nil {
@@ -39,6 +40,9 @@ func (r *Router) RemoveCallee(realm wamp.URI, registrationID, sessionID wamp.ID,
 	}
 	if len(reason) > maxRefusalURI {
 		return fmt.Errorf("wamp/router: %s: reason longer than %d octets", wamp.ErrInvalidArgument, maxRefusalURI)
+	}
+	if !utf8.ValidString(reason) { // no serializer carries it: the session would end
+		return fmt.Errorf("wamp/router: %s: reason is not valid UTF-8", wamp.ErrInvalidArgument)
 	}
 	rm.lock()
 	defer rm.unlock()

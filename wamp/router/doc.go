@@ -102,7 +102,12 @@
 // wamp.* topic, where the router's meta events are, is refused as
 // wamp.error.invalid_uri, as Crossbar does. Events from one publisher reach
 // each subscriber in the order published; SUBSCRIBED comes before the
-// subscription's first EVENT. Fan-out encodes once: the EVENT of one
+// subscription's first EVENT. PUBLISHED says the broker took the
+// publication (the spec's acknowledgement: it went to the subscribers
+// there were, into retention and history, and to the Fabric), not that
+// each subscriber got it: an EVENT dropped for one (slow, too large for
+// its transport, or not encodable in its serialization) is logged and
+// counted, not told to the publisher. Fan-out encodes once: the EVENT of one
 // publication to one subscription is encoded once per serializer, and
 // every RawSocket and WebSocket subscriber of that serializer is queued
 // the same bytes (wamp.Encoded; its queue counts their size), so a
@@ -284,7 +289,10 @@
 // wamp.error.canceled, and the router logs a Warn line with
 // reason=wamp.close.system_overload. A message larger than a limit still
 // goes to an empty queue. The queue's memory is bounded by its limit plus
-// one message.
+// one message, which its sender sent whole (and the transport bounds); a
+// meta procedure's result, which grows with the realm
+// (wamp.registration.list), is answered with ERROR
+// wamp.error.payload_size_exceeded when it is past the hard limit.
 //
 // A message larger than the session's transport carries (a RawSocket
 // client's maximum message length, a WebSocket server's
@@ -304,9 +312,10 @@
 // logged at Warn and counted (Stats.Unencodable).
 //
 // Procedure and topic URIs longer than 8,192 octets are invalid
-// (wamp.error.invalid_uri): a session's subscriptions and registrations
-// keep theirs. Per realm, besides the queue limit and the slow-subscriber
-// policy:
+// (wamp.error.invalid_uri), and so are wildcard patterns of more than 64
+// components: a session's subscriptions and registrations keep theirs,
+// and the wildcard index keeps a node per component. Per realm, besides
+// the queue limit and the slow-subscriber policy:
 // RealmConfig.MaxSessions bounds the sessions joined at once (default
 // DefaultMaxSessions, 100,000; negative: no bound; a HELLO past it gets
 // ABORT ReasonRealmFull), RetainedTopics and RetainedBytes bound

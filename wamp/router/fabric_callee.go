@@ -280,14 +280,14 @@ func (l *FabricLink) Serve(fc *FabricCall, answer func(wamp.Message)) *ServedCal
 		}
 	}
 	if len(local) == 0 {
-		rm.errorReply(s, wamp.TypeCall, 1, wamp.ErrUnavailable, "no callee of "+string(fc.Registration)+" on this router")
+		rm.errorReply(s, wamp.TypeCall, 1, wamp.ErrUnavailable, "no callee of "+echo(fc.Registration)+" on this router")
 		return nil
 	}
 	progress, _ := fc.Options["progress"].(bool)
 	if progress {
 		if local = progressiveCallees(local); len(local) == 0 {
 			rm.errorReply(s, wamp.TypeCall, 1, wamp.ErrFeatureNotSupported,
-				"no callee of "+string(reg.uri)+" on this router announced progressive_call_invocations and call_canceling")
+				"no callee of "+echo(reg.uri)+" on this router announced progressive_call_invocations and call_canceling")
 			return nil
 		}
 	}
@@ -302,7 +302,7 @@ func (l *FabricLink) Serve(fc *FabricCall, answer func(wamp.Message)) *ServedCal
 			return nil
 		}
 		rm.errorReply(s, wamp.TypeCall, 1, wamp.ErrNoAvailableCallee,
-			"every callee of "+string(reg.uri)+" is over its outbound queue limit or closing")
+			"every callee of "+echo(reg.uri)+" is over its outbound queue limit or closing")
 		return nil
 	}
 	s.addCall(1, inv)

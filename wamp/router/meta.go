@@ -114,7 +114,20 @@ func (rm *realm) callMeta(s *session, m *wamp.Call) bool {
 		rm.errorReply(s, wamp.TypeCall, m.Request, me.uri, boundedText(me.msg)) // auth.go
 		return true
 	}
-	rm.reply(s, &wamp.Result{Request: m.Request, Details: wamp.Dict{}, Args: args, Kwargs: kwargs})
+	res := &wamp.Result{Request: m.Request, Details: wamp.Dict{}, Args: args, Kwargs: kwargs}
+	if size := messageSize(res); size > rm.hard {
+		// A result grows with the realm (wamp.registration.list): one
+		// past the hard limit would be queued only because the queue is
+		// empty (a message always goes to an empty one), or would close
+		// the caller's session for overflow when it is not, and the
+		// router's memory per session would be bounded by the realm's
+		// size instead of the limit.
+		rm.errorReply(s, wamp.TypeCall, m.Request, wamp.ErrPayloadSizeExceeded, fmt.Sprintf(
+			"the result of %s (some %d octets) is larger than the caller's outbound queue takes (%d octets, twice the realm's QueueSoftLimit): ask for less, or raise the limit",
+			m.Procedure, size, rm.hard))
+		return true
+	}
+	rm.reply(s, res)
 	return true
 }
 
@@ -140,7 +153,9 @@ func asString(v any) (string, bool) {
 const maxEcho = 64 // octets
 
 // echo returns v as %v shows it, cut to maxEcho octets ("…" marks the
-// cut), for the error message of an argument a meta procedure refuses.
+// cut), for the error message of an argument a meta procedure refuses, or
+// of a URI a client sent (up to 8 KiB: an ERROR to a REGISTER or a
+// SUBSCRIBE longer than the client's transport takes ends its session).
 // It formats no more of v than it shows: a caller's argument may be as
 // large as its message, and the message goes back to it (callMeta also
 // cuts the whole text as boundedText does).

@@ -134,9 +134,9 @@ func (s *session) refusedAnswer(req wamp.ID, why pushResult) *wamp.Error {
 func (inv *invocation) refusedCall() (uri wamp.URI, why string) {
 	switch inv.refused {
 	case tooLarge:
-		return wamp.ErrPayloadSizeExceeded, "the call is larger than the transports of the callees of " + string(inv.reg.uri) + " take"
+		return wamp.ErrPayloadSizeExceeded, "the call is larger than the transports of the callees of " + echo(inv.reg.uri) + " take"
 	case unencodable:
-		return wamp.ErrInvalidArgument, "the call cannot be encoded for the callees of " + string(inv.reg.uri) +
+		return wamp.ErrInvalidArgument, "the call cannot be encoded for the callees of " + echo(inv.reg.uri) +
 			": a value in it has no form in their serialization (JSON has no NaN or infinity; strings must be UTF-8)"
 	}
 	return "", ""

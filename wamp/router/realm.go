@@ -3,6 +3,7 @@ package router
 import (
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -109,8 +110,7 @@ func (rm *realm) join(s *session) bool {
 		s.closeQueue(&wamp.Abort{Details: wamp.Dict{"message": "session ID collision"}, Reason: wamp.ErrSystemShutdown}, false)
 		return false
 	}
-	if max := rm.maxSessions; len(rm.sessions) >= max {
-		msg := fmt.Sprintf("realm %s has its maximum of %d sessions", rm.cfg.Name, max)
+	if msg, full := rm.fullLocked(); full {
 		rm.log.Info("wamp/router: join refused", "reason", ReasonRealmFull, "message", msg)
 		s.closeQueue(&wamp.Abort{Details: wamp.Dict{"message": msg}, Reason: ReasonRealmFull}, false)
 		return false
@@ -146,6 +146,24 @@ func (rm *realm) join(s *session) bool {
 	rm.metaJoined(s)           // meta_events.go: on_join
 	rm.fabricSessionsChanged() // fabric_meta.go
 	return true
+}
+
+// full reports whether the realm has its maximum of sessions, and says
+// so. HELLO and AUTHENTICATE ask it before authentication, which may be
+// costly (a dynamic Authenticator, a SCRAM key derivation), so that a
+// full realm refuses a client before paying for it; join asks again, as a
+// session may have joined since.
+func (rm *realm) full() (msg string, full bool) {
+	rm.lock()
+	defer rm.unlock()
+	return rm.fullLocked()
+}
+
+func (rm *realm) fullLocked() (msg string, full bool) {
+	if max := rm.maxSessions; len(rm.sessions) >= max {
+		return fmt.Sprintf("realm %s has its maximum of %d sessions", rm.cfg.Name, max), true
+	}
+	return "", false
 }
 
 func (rm *realm) leave(s *session) {
@@ -313,8 +331,20 @@ func (rm *realm) condemn(s *session, why string) {
 // HTTP servers commonly take for a request line.
 const maxURILength = 8192
 
+// maxWildcardComponents bounds the components of a wildcard pattern the
+// router takes: a longer one is invalid (wamp.error.invalid_uri). The
+// wildcard index keeps a node per component (match.go), some 300 bytes
+// each with its map: a pattern of 8 KiB cost over a megabyte, and the
+// registrations and subscriptions one session may hold (5,000 each by
+// default) gigabytes. Real patterns have a handful of components.
+const maxWildcardComponents = 64
+
 // validURI reports whether u is a valid URI for match in the realm: the
-// URI rules (strict or loose) and maxURILength.
+// URI rules (strict or loose), maxURILength and, for a wildcard pattern,
+// maxWildcardComponents.
 func (rm *realm) validURI(u wamp.URI, match string) bool {
-	return len(u) <= maxURILength && wamp.ValidURI(u, rm.cfg.StrictURI, match)
+	if len(u) > maxURILength || (match == wamp.MatchWildcard && strings.Count(string(u), ".") >= maxWildcardComponents) {
+		return false
+	}
+	return wamp.ValidURI(u, rm.cfg.StrictURI, match)
 }

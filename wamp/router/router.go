@@ -102,9 +102,12 @@ type RealmConfig struct {
 	// math.MaxInt/2, is an error.
 	QueueSoftLimit int
 	// MaxSessions bounds the sessions joined to the realm at once: past
-	// it a HELLO gets ABORT ReasonRealmFull (after authentication; logged,
-	// and counted in Stats.Closed). Zero means DefaultMaxSessions;
-	// negative means no bound.
+	// it a HELLO gets ABORT ReasonRealmFull (logged, and counted in
+	// Stats.Closed), before its authentication is paid for (a dynamic
+	// Authenticator, a key derivation); an AUTHENTICATE gets it when the
+	// realm has filled since its CHALLENGE, and so does the join after
+	// authentication. Zero means DefaultMaxSessions; negative means no
+	// bound.
 	MaxSessions int
 	// MaxPendingCalls, MaxSubscriptions and MaxRegistrations bound what
 	// one session holds at once (limits_session.go): its calls in flight

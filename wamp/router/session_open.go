@@ -21,6 +21,9 @@ func (s *session) onHello(m *wamp.Hello) bool {
 	// goroutine may welcome the session while the reader logs a violation
 	// with it.
 	s.realmName = rm.cfg.Name
+	if msg, full := rm.full(); full { // realm.go: before authentication is paid for
+		return s.abort(ReasonRealmFull, msg)
+	}
 	authid, _ := m.Details["authid"].(string)
 	var methods []string
 	switch l := m.Details["authmethods"].(type) {
