@@ -107,7 +107,8 @@
 //
 // A router whose Fabric closes tells the others, which drop its
 // registrations at once; the calls from other routers it was running are
-// answered with ERROR wamp.error.canceled. A router that stops without a
+// answered with ERROR wamp.error.canceled, and their callees interrupted
+// (killnowait). A router that stops without a
 // word (a crash, a cut connection) loses its registrations on the others
 // within TTL + Heartbeat of its last announcement (3 s + 1 s by default);
 // the calls in flight to it then get ERROR wamp.error.canceled. Either
@@ -116,7 +117,8 @@
 // pause (its process stalled past the TTL) does not make it forget the
 // others: while its connection is up, it forgets a router only once
 // TTL / Heartbeat (two at least) of its own announcements came back after
-// that router's last one (or after 10 × TTL). A router
+// that router's last one (or after 10 × TTL); a connection with
+// nats.NoEcho hears none of its own, and forgets past the TTL. A router
 // whose NATS connection reconnected ends the calls it had sent to others
 // before with ERROR wamp.error.canceled within a Heartbeat (their answers
 // may have come while it was away, and NATS keeps nothing for it) and
@@ -133,7 +135,10 @@
 // server's max_payload (1 MiB by default) is not federated: the
 // publication reaches the local subscribers only; a call fails over as
 // above; an answer becomes ERROR wamp.error.payload_size_exceeded (a
-// progressive result too: the call then ends, its callee interrupted). An
+// progressive result too: the call then ends, its callee interrupted).
+// An answer with a value the fabric's CBOR has no form for (a string that
+// is not UTF-8) becomes ERROR wamp.error.invalid_argument, as the answer
+// a caller's serialization refuses does within a router. An
 // announcement carries all of a router's registrations and must fit in
 // max_payload too (some 10,000 registrations). Each NATS subscription
 // of control traffic queues at most nats.go's pending limits (64 MiB)
@@ -156,7 +161,9 @@
 // authrole, authmethod, authprovider) on wampfab.sessions when sessions
 // join or leave (at most every 20 ms), every Heartbeat, and when another
 // router starts; each router answers from its own sessions and the last
-// announcement of every other router heard from within TTL. The answer is
+// announcement of every other router not missed (heard from within TTL,
+// or, after a stall of this router's own, as for its registrations: see
+// Routers that stop). The answer is
 // the cluster as this router last heard of it: a session that joined
 // another router a moment ago may be missing, one that left may be
 // counted, for the time an announcement takes to cross NATS; a router
@@ -221,9 +228,13 @@
 // router.HistoryRingBytes. Start makes the stream (or updates it: with
 // differing configurations the last router's Limit holds) and loads it,
 // oldest first, before what the history has, each publication once (by
-// ID; NATS's live copies of the loaded ones are dropped), timestamped
-// when JetStream stored it; get_events then answers with its usual
-// filters and limits. Loading takes a JetStream request per 256 events:
+// ID; NATS's live copies of the loaded ones are dropped for a TTL),
+// timestamped when JetStream stored it; get_events then answers with its
+// usual filters and limits. JetStream stores a publication just after
+// NATS routed it: a load reads on until it read what was stored before
+// the first publication the router had live (waiting up to 5 s for it
+// to be stored), or, when none came yet, up to the stream's last
+// sequence. Loading takes a JetStream request per 256 events:
 // a router with large histories starts that much later. A prefix
 // history whose URI does not end in '.' (com.a) has the stream of its
 // whole components (com.>), whose Limit also counts the publications of

@@ -37,6 +37,9 @@ const (
 type interest struct {
 	ch   chan *nats.Msg // every subject's messages, in the connection's order
 	kick chan struct{}  // buffer 1: SUBSCRIBEs wait for a flush
+	// early: the first of ch's, taken while the histories load at Start
+	// (history.go: takeEarly); runEvents delivers them first.
+	early []*nats.Msg
 
 	mu       sync.Mutex
 	on       bool // between Start and Close
@@ -283,7 +286,16 @@ func (f *Fabric) runEvents() {
 	var round uint64
 	t := time.NewTicker(f.opts.TTL)
 	defer t.Stop()
-	loaded := f.takeLoaded() // history.go: until the queue of Start's time is through
+	// history.go: the live copies of the publications loaded at Start
+	// are dropped until the first tick (one TTL): NATS may deliver one
+	// after the stream's copy was read, and after later publications.
+	loaded := f.takeLoaded()
+	for _, msg := range f.ev.early {
+		if loaded == nil || !wasLoaded(msg, loaded) {
+			f.onEvent(msg, last, round)
+		}
+	}
+	f.ev.early = nil
 	for {
 		select {
 		case <-f.stop:
@@ -292,10 +304,8 @@ func (f *Fabric) runEvents() {
 			if loaded == nil || !wasLoaded(msg, loaded) {
 				f.onEvent(msg, last, round)
 			}
-			if len(f.ev.ch) == 0 {
-				loaded = nil
-			}
 		case <-t.C:
+			loaded = nil
 			for node, e := range last {
 				if e.round != round {
 					delete(last, node)

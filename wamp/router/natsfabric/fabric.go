@@ -36,7 +36,9 @@ type Options struct {
 	// silence: while connected, a router is forgotten only once
 	// TTL / Heartbeat (two at least) of this router's own announcements
 	// came back from the NATS server after its last one, or it was
-	// silent for 10 × TTL.
+	// silent for 10 × TTL. A connection with nats.NoEcho gets none of
+	// its own back: on it a router is forgotten past the TTL, a stall of
+	// this router's own included (Start logs a warning).
 	TTL time.Duration
 	// MaxPending bounds the calls in flight from this router to others;
 	// past it a call to a remote callee fails over to the next callee,
@@ -189,6 +191,10 @@ func (f *Fabric) Start(link *router.FabricLink) error {
 	}
 	if err := f.startJetStream(); err != nil { // retain.go
 		return f.unsubscribe(err)
+	}
+	if f.nc.Opts.NoEcho {
+		f.log.Warn("natsfabric: the NATS connection has NoEcho: this router does not hear its own announcements, " +
+			"and a stall of its own past the TTL makes it forget the other routers")
 	}
 	f.epoch = f.nc.Stats().Reconnects
 	f.announce(false)
@@ -386,17 +392,33 @@ func (f *Fabric) onCall(msg *nats.Msg) {
 }
 
 func (f *Fabric) reply(subject string, m wamp.Message) {
-	b, err := encodeAnswer(m)
-	if err != nil {
-		f.log.Info("natsfabric: answer not encodable", "err", err)
-		b, _ = encodeAnswer(&wamp.Error{Error: wamp.ErrCanceled, Args: wamp.List{"the answer could not be encoded: " + err.Error()}})
-	}
+	b := f.encodeFinal(m)
 	if err := f.nc.Publish(subject, b); err != nil {
 		// Too large for the NATS server's max_payload, most likely: the
 		// caller gets an ERROR rather than nothing.
 		b, _ = encodeAnswer(&wamp.Error{Error: wamp.ErrPayloadSizeExceeded, Args: wamp.List{"the answer could not be sent: " + err.Error()}})
 		f.publish(subject, b)
 	}
+}
+
+// encodeFinal encodes m, a call's final answer, or, when m has a
+// value the fabric's encoding has no form for (a string that is not
+// UTF-8, a type outside package wamp's), the ERROR
+// wamp.error.invalid_argument that a caller on the callee's router gets
+// when its serialization refuses an answer.
+func (f *Fabric) encodeFinal(m wamp.Message) []byte {
+	b, err := encodeAnswer(m)
+	if err != nil {
+		f.log.Info("natsfabric: answer not encodable", "err", err)
+		b, _ = encodeAnswer(&wamp.Error{Error: wamp.ErrInvalidArgument, Args: wamp.List{unencodable("the answer", err)}})
+	}
+	return b
+}
+
+// unencodable is the text of the ERROR that replaces what (an answer)
+// when it cannot be encoded for err.
+func unencodable(what string, err error) string {
+	return what + " cannot be encoded for the caller's router: a value in it has no form there (" + err.Error() + ")"
 }
 
 // onSync answers another router's start with an announcement.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"time"
 
@@ -25,7 +26,8 @@ import (
 // stream (or updates it: the last router's Limit holds) and loads its
 // messages into the history, oldest first, before what the router has
 // (router.FabricLink.LoadHistory). The copies of those messages that NATS
-// also delivered live to the starting router are dropped, once.
+// also delivered live to the starting router are dropped, for one TTL
+// (runEvents).
 
 // historyStream names the stream of the history (topic, match) of realm.
 func historyStream(realm, topic wamp.URI, match string) string {
@@ -33,15 +35,33 @@ func historyStream(realm, topic wamp.URI, match string) string {
 	return "WAMPFAB_HIST_" + strings.ToUpper(hex.EncodeToString(h[:12]))
 }
 
+// The NATS server stores a message in a stream after it routed it to
+// the subscribers, on another goroutine: a message it routed before the
+// router subscribed (so never delivered live) may be stored only after
+// the router read the stream, past the stream's last sequence at Start.
+// The router's live copies of the publications delivered while it loads
+// (the first of its event queue, taken out for that: ev.early) show
+// where the live part starts: a history is read until one of those is
+// among what was read, or, when none came on its subject, to the
+// stream's last sequence at Start; a live copy not stored yet is waited
+// for (within jsTimeout). A message routed before the subscription and
+// stored after that read while no other came on the subject meanwhile
+// is still missed.
+
+// testHookHistoryBatch, when set, runs after each batch loadHistory
+// reads (tests).
+var testHookHistoryBatch func()
+
 // loadHistories makes the streams of the routers' histories and loads
 // them (startJetStream). A history whose stream cannot be made (its
 // subject overlaps another history's stream, say: a NATS server refuses
 // overlapping streams) keeps only what reaches the router (logged).
 func (f *Fabric) loadHistories() {
 	loaded := map[wamp.ID]bool{}
+	live := map[wamp.ID]string{} // publication ID → subject of ev.early's
 	for _, realm := range f.link.Realms() {
 		for _, h := range f.link.Histories(realm) {
-			events, err := f.loadHistory(realm, h)
+			events, err := f.loadHistory(realm, h, live)
 			if err != nil {
 				f.log.Warn("natsfabric: event history not kept on JetStream: it keeps what reaches this router",
 					"realm", realm, "uri", h.Topic, "match", h.Match, "err", err)
@@ -65,8 +85,62 @@ func (f *Fabric) loadHistories() {
 	}
 }
 
-// loadHistory makes the stream of h and reads its messages, oldest first.
-func (f *Fabric) loadHistory(realm wamp.URI, h router.FabricHistory) ([]router.FabricHistoryEvent, error) {
+// takeEarly moves the publications NATS delivered so far from the event
+// queue to ev.early (eventQueue of them at most), noting their IDs in
+// live. Before runEvents starts only.
+func (f *Fabric) takeEarly(live map[wamp.ID]string) {
+	for len(f.ev.early) < eventQueue {
+		select {
+		case msg := <-f.ev.ch:
+			f.ev.early = append(f.ev.early, msg)
+			if realm, topic, err := ParseSubject(msg.Subject); err == nil {
+				if _, p, err := decodeEvent(msg.Data, realm, topic); err == nil {
+					live[p.ID] = msg.Subject
+				}
+			}
+		default:
+			return
+		}
+	}
+}
+
+// liveAgainst tells where the live publications stand against read, the
+// publication IDs read from the stream whose subject is filter: overlap,
+// one was read; unread, one that filter takes was not.
+func liveAgainst(filter string, live map[wamp.ID]string, read map[wamp.ID]bool) (overlap, unread bool) {
+	for id, subject := range live {
+		if read[id] {
+			return true, false
+		}
+		if subjectMatches(filter, subject) {
+			unread = true
+		}
+	}
+	return false, unread
+}
+
+// subjectMatches reports whether the NATS subject filter ('*' a token,
+// '>' the tokens left) takes subject.
+func subjectMatches(filter, subject string) bool {
+	for {
+		ft, frest, fmore := strings.Cut(filter, ".")
+		st, srest, smore := strings.Cut(subject, ".")
+		switch {
+		case ft == ">":
+			return true
+		case ft != "*" && ft != st:
+			return false
+		case !fmore || !smore:
+			return fmore == smore
+		}
+		filter, subject = frest, srest
+	}
+}
+
+// loadHistory makes the stream of h and reads its messages, oldest
+// first: those stored before the live part of what the router receives
+// (live) started, at least.
+func (f *Fabric) loadHistory(realm wamp.URI, h router.FabricHistory, live map[wamp.ID]string) ([]router.FabricHistoryEvent, error) {
 	subject := interestSubject(realm, h.Topic, h.Match)
 	if len(subject) > maxSubject {
 		return nil, errSubjectTooLong
@@ -82,7 +156,8 @@ func (f *Fabric) loadHistory(realm wamp.URI, h router.FabricHistory) ([]router.F
 		return nil, err
 	}
 	state := st.CachedInfo().State
-	if state.Msgs == 0 {
+	f.takeEarly(live)
+	if _, unread := liveAgainst(subject, live, nil); state.Msgs == 0 && !unread {
 		return nil, nil
 	}
 	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{InactiveThreshold: 30 * time.Second})
@@ -90,8 +165,22 @@ func (f *Fabric) loadHistory(realm wamp.URI, h router.FabricHistory) ([]router.F
 		return nil, err
 	}
 	var out []router.FabricHistoryEvent
+	read := map[wamp.ID]bool{}
+	wait := false // for a live copy's stored message
 	for {
-		batch, err := cons.FetchNoWait(256)
+		var batch jetstream.MessageBatch
+		if wait {
+			deadline, _ := ctx.Deadline()
+			d := time.Until(deadline)
+			if d <= 0 {
+				f.log.Info("natsfabric: a history's stream lacks events delivered live; its load ends without them",
+					"realm", realm, "uri", h.Topic, "match", h.Match)
+				return out, nil
+			}
+			batch, err = cons.Fetch(1, jetstream.FetchMaxWait(d))
+		} else {
+			batch, err = cons.FetchNoWait(256)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -108,15 +197,25 @@ func (f *Fabric) loadHistory(realm wamp.URI, h router.FabricHistory) ([]router.F
 				f.log.Info("natsfabric: undecodable event in a history's stream", "subject", m.Subject(), "err", err)
 				continue
 			}
+			read[e.Pub.ID] = true
 			e.At = meta.Timestamp
 			out = append(out, e)
 		}
-		if err := batch.Error(); err != nil {
+		if err := batch.Error(); err != nil && !(wait && errors.Is(err, nats.ErrTimeout)) {
 			return nil, err
 		}
-		if n == 0 || last >= state.LastSeq {
-			return out, nil
+		if testHookHistoryBatch != nil {
+			testHookHistoryBatch()
 		}
+		if n > 0 && last < state.LastSeq {
+			continue
+		}
+		f.takeEarly(live)
+		overlap, unread := liveAgainst(subject, live, read)
+		if overlap || !unread {
+			return out, nil // what was stored before the live part is read
+		}
+		wait = n == 0
 	}
 }
 

@@ -2,6 +2,7 @@ package natsfabric
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/autobahn-go/autobahn/wamp"
@@ -18,7 +19,9 @@ import (
 // at once when sessions joined or left (at most every sessionsMinGap),
 // every Heartbeat, and when another router starts. The others keep the
 // last list of each router and realm, and drop it with the router (its
-// Close, or TTL without an announcement of its sessions).
+// Close, or TTL without an announcement of its sessions, by the rule of
+// the routers' registrations: a stall of this router's own is not the
+// others' silence, peers.go: missed).
 
 const (
 	kindSessions    = 7
@@ -38,6 +41,10 @@ type sessions struct {
 	dirty map[wamp.URI]bool
 	all   bool // announce every realm
 	nodes map[string]*nodeSessions
+	// echoes counts this router's announcements heard back, as
+	// Fabric.echoes (peers.go), for RemoteSessions, which runs under a
+	// realm's lock and cannot take nmu.
+	echoes atomic.Uint64
 	// gone are the routers forgotten within TTL: their sessions
 	// announced before they left may come after their goodbye (another
 	// subscription) and are dropped.
@@ -47,6 +54,7 @@ type sessions struct {
 // nodeSessions is another router's sessions per realm.
 type nodeSessions struct {
 	seen   time.Time
+	echoes uint64 // sessions.echoes when seen
 	realms map[wamp.URI][]router.FabricSession
 }
 
@@ -99,14 +107,20 @@ func (f *Fabric) sessionsSignal() {
 }
 
 // RemoteSessions implements router.FabricSessions: the sessions of realm
-// on the routers heard from within TTL, as they last announced them.
+// on the routers not missed (peers.go: missed), as they last announced
+// them.
 func (f *Fabric) RemoteSessions(realm wamp.URI) []router.FabricSession {
-	now := time.Now()
+	return f.remoteSessions(realm, time.Now())
+}
+
+func (f *Fabric) remoteSessions(realm wamp.URI, now time.Time) []router.FabricSession {
+	connected := f.nc.IsConnected()
 	f.ms.mu.Lock()
 	defer f.ms.mu.Unlock()
+	echoes := f.ms.echoes.Load() // under mu: not older than a node's
 	var out []router.FabricSession
 	for node, ns := range f.ms.nodes {
-		if now.Sub(ns.seen) > f.opts.TTL {
+		if f.missed(now.Sub(ns.seen), connected, echoes-ns.echoes) {
 			delete(f.ms.nodes, node)
 			continue
 		}
@@ -188,7 +202,7 @@ func (f *Fabric) onSessions(msg *nats.Msg) {
 		ns = &nodeSessions{realms: map[wamp.URI][]router.FabricSession{}}
 		f.ms.nodes[node] = ns
 	}
-	ns.seen = now
+	ns.seen, ns.echoes = now, f.ms.echoes.Load()
 	if len(list) == 0 {
 		delete(ns.realms, realm)
 	} else {

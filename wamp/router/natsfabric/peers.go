@@ -25,6 +25,7 @@ func (f *Fabric) onAnnounce(msg *nats.Msg) {
 	defer f.nmu.Unlock()
 	if a.node == f.node {
 		f.echoes++ // expire: this router hears announcements
+		f.ms.echoes.Add(1)
 		return
 	}
 	if f.stopped {
@@ -83,17 +84,25 @@ func (f *Fabric) onAnnounce(msg *nats.Msg) {
 // stall.
 func (f *Fabric) expire(now time.Time) {
 	connected := f.nc.IsConnected()
-	need := max(2, uint64(f.opts.TTL/f.opts.Heartbeat))
 	f.nmu.Lock()
 	defer f.nmu.Unlock()
 	for node, p := range f.nodes {
-		silent := now.Sub(p.seen)
-		if silent <= f.opts.TTL || connected && f.echoes-p.echoes < need && silent <= 10*f.opts.TTL {
+		if !f.missed(now.Sub(p.seen), connected, f.echoes-p.echoes) {
 			continue
 		}
 		f.log.Info("natsfabric: router silent past the TTL: its registrations are removed", "peer", node, "ttl", f.opts.TTL)
 		f.forget(node, p)
 	}
+}
+
+// missed reports whether a router silent for silent, while echoes of
+// this router's own announcements came back, is to be forgotten (expire)
+// or its sessions hidden (RemoteSessions); connected: the NATS connection
+// is up. On a connection with nats.NoEcho, whose own announcements never
+// come back, silence past the TTL is enough.
+func (f *Fabric) missed(silent time.Duration, connected bool, echoes uint64) bool {
+	need := max(2, uint64(f.opts.TTL/f.opts.Heartbeat))
+	return silent > f.opts.TTL && (f.nc.Opts.NoEcho || !connected || echoes >= need || silent > 10*f.opts.TTL)
 }
 
 // forget removes a router: its RemoteCallees and the calls to it in
@@ -141,9 +150,9 @@ func (f *Fabric) forget(node string, p *peer) {
 
 // Close leaves the fabric: the other routers are told (they remove this
 // router's registrations at once), the calls from them not answered yet
-// get ERROR wamp.error.canceled, and so do this router's calls in flight
-// to them. Close the Fabric before its router. It does not close the NATS
-// connection.
+// get ERROR wamp.error.canceled (their callees here are interrupted, mode
+// killnowait), and so do this router's calls in flight to them. Close the
+// Fabric before its router. It does not close the NATS connection.
 func (f *Fabric) Close() error {
 	f.pmu.Lock()
 	if f.closed || f.link == nil {
@@ -163,8 +172,11 @@ func (f *Fabric) Close() error {
 	f.announce(true)
 	f.smu.Lock()
 	f.refuse = true
-	f.closedServing()
+	running := f.closedServing()
 	f.smu.Unlock()
+	for _, sc := range running {
+		sc.Cancel("killnowait") // as for a caller's router forgotten (forget)
+	}
 	f.nmu.Lock()
 	f.stopped = true
 	for node, p := range f.nodes {
@@ -182,11 +194,21 @@ func (f *Fabric) Close() error {
 }
 
 // closedServing answers the calls from other routers still running here
-// with ERROR wamp.error.canceled; later answers are dropped. smu is held.
-func (f *Fabric) closedServing() {
+// with ERROR wamp.error.canceled; later answers are dropped. It returns
+// those calls, whose callees the caller of closedServing interrupts once
+// smu is released (a call whose Serve has not returned yet is
+// interrupted by serve). smu is held.
+func (f *Fabric) closedServing() []*router.ServedCall {
+	var running []*router.ServedCall
 	for reply, ic := range f.served {
 		delete(f.served, reply)
+		if ic.sc == nil {
+			ic.orphan = true
+		} else {
+			running = append(running, ic.sc)
+		}
 		f.replyFinal(reply, &wamp.Error{RequestType: wamp.TypeCall, Request: 1, Details: wamp.Dict{},
 			Error: wamp.ErrCanceled, Args: wamp.List{"the callee's router left the fabric"}}, ic.seq) // progress.go
 	}
+	return running
 }

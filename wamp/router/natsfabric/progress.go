@@ -49,8 +49,9 @@ type inCall struct {
 	reply string
 	sc    *router.ServedCall // nil until Serve returned
 	seq   uint64             // progressive results sent
-	// orphan: its caller's router was forgotten before Serve returned
-	// (peers.go: forget); serve interrupts it.
+	// orphan: its caller's router was forgotten, or the Fabric closed,
+	// before Serve returned (peers.go: forget, Close); serve interrupts
+	// it.
 	orphan bool
 }
 
@@ -272,22 +273,25 @@ func (f *Fabric) answer(ic *inCall, m wamp.Message) {
 		f.replyFinal(ic.reply, m, seq)
 		return
 	}
+	refused := &wamp.Error{Error: wamp.ErrInvalidArgument}
 	b, err := encodeProgress(seq, res)
-	if err == nil {
-		err = f.nc.Publish(ic.reply, b)
+	if err != nil {
+		f.log.Info("natsfabric: progressive result not encodable", "err", err)
+		refused.Args = wamp.List{unencodable("a progressive result", err)}
+	} else if err = f.nc.Publish(ic.reply, b); err != nil {
+		// Too large for the NATS server's max_payload, most likely.
+		refused.Error, refused.Args = wamp.ErrPayloadSizeExceeded, wamp.List{"a progressive result could not be sent: " + err.Error()}
 	}
 	if err == nil {
 		return
 	}
-	// Too large for the NATS server's max_payload, most likely: the call
-	// ends with an ERROR, and its local callee is interrupted.
+	// The call ends with an ERROR, and its local callee is interrupted.
 	f.smu.Lock()
 	ours := f.served[ic.reply] == ic
 	delete(f.served, ic.reply)
 	f.smu.Unlock()
 	if ours {
-		f.replyFinal(ic.reply, &wamp.Error{Error: wamp.ErrPayloadSizeExceeded,
-			Args: wamp.List{"a progressive result could not be sent: " + err.Error()}}, seq-1)
+		f.replyFinal(ic.reply, refused, seq-1)
 		if sc != nil {
 			go sc.Cancel("killnowait") // not from the answer function: it runs under the realm's lock
 		}
@@ -301,14 +305,8 @@ func (f *Fabric) replyFinal(subject string, m wamp.Message, progress uint64) {
 		f.reply(subject, m)
 		return
 	}
-	b, err := encodeAnswer(m)
-	if err != nil {
-		f.log.Info("natsfabric: answer not encodable", "err", err)
-		b, _ = encodeAnswer(&wamp.Error{Error: wamp.ErrCanceled, Args: wamp.List{"the answer could not be encoded: " + err.Error()}})
-	}
-	msg := &nats.Msg{Subject: subject, Data: b, Header: nats.Header{progressHeader: []string{strconv.FormatUint(progress, 10)}}}
-	err = f.nc.PublishMsg(msg)
-	if err != nil {
+	msg := &nats.Msg{Subject: subject, Data: f.encodeFinal(m), Header: nats.Header{progressHeader: []string{strconv.FormatUint(progress, 10)}}}
+	if err := f.nc.PublishMsg(msg); err != nil {
 		// Too large for the NATS server's max_payload, most likely: the
 		// caller gets an ERROR rather than nothing.
 		msg.Data, _ = encodeAnswer(&wamp.Error{Error: wamp.ErrPayloadSizeExceeded, Args: wamp.List{"the answer could not be sent: " + err.Error()}})

@@ -86,11 +86,12 @@ func (n *natsServe) open(stdout io.Writer, log *slog.Logger) (router.Fabric, fun
 		if n.listen != "" {
 			where = "embedded NATS server, routers join with --nats " + ns.ClientURL()
 		}
-		nc, err = nats.Connect("", nats.InProcessServer(ns), nats.Name("autobahn serve"), nats.NoEcho())
+		nc, err = nats.Connect("", nats.InProcessServer(ns), nats.Name("autobahn serve"))
 	} else {
 		where = "NATS " + n.url
-		// NoEcho: the router's own publications are not sent back to it.
-		nc, err = nats.Connect(n.url, nats.Name("autobahn serve"), nats.MaxReconnects(-1), nats.NoEcho())
+		// Not NoEcho: the fabric hears its own announcements back, which
+		// tells a stall of this process from the other routers' silence.
+		nc, err = nats.Connect(n.url, nats.Name("autobahn serve"), nats.MaxReconnects(-1))
 	}
 	if err != nil {
 		stopNATS(ns)
