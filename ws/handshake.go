@@ -51,6 +51,7 @@ type Request struct {
 	Host, Key, Version, Origin []byte
 	upgrade, connection        bool
 	http10                     bool // HTTP/1.0: a plain request (Server.HTTP) may be, an upgrade may not
+	origins                    bool // more than one Origin: CheckRequest refuses it
 	content                    bool // Transfer-Encoding, or a Content-Length other than 0
 }
 
@@ -154,6 +155,7 @@ func parseRequest(req *Request, b []byte, lim HandshakeLimits, from int) (n int,
 			}
 			haveVersion, req.Version = true, f.Value
 		case asciiEqualFold(f.Name, "Origin"):
+			req.origins = req.origins || req.Origin != nil
 			req.Origin = f.Value
 		case asciiEqualFold(f.Name, "Transfer-Encoding"):
 			req.content = true
@@ -244,7 +246,7 @@ func checkHead(b []byte, from int) error {
 // the response must then carry "Sec-WebSocket-Version: 13"), and no
 // content (Content-Length other than 0, Transfer-Encoding): that belongs
 // to the HTTP request, and taken as the WebSocket's first bytes it would
-// be read as frames the client never sent.
+// be read as frames the client never sent; and one Origin at most.
 func CheckRequest(req *Request) error {
 	if req.http10 {
 		return &HandshakeError{Status: 400, Reason: "WebSocket needs HTTP/1.1"}
@@ -255,7 +257,21 @@ func CheckRequest(req *Request) error {
 		// quote, a brace).
 		return &HandshakeError{Status: 400, Reason: "malformed Host header"}
 	}
-	return checkUpgrade(string(req.Method) == "GET", req.Host != nil, req.upgrade, req.connection, req.Key, req.Version, req.content)
+	if err := checkUpgrade(string(req.Method) == "GET", req.Host != nil, req.upgrade, req.connection, req.Key, req.Version, req.content); err != nil {
+		return err
+	}
+	if req.origins {
+		return duplicateOrigin()
+	}
+	return nil
+}
+
+// duplicateOrigin refuses an upgrade with more than one Origin: a user
+// agent sends one at most (RFC 6454 §7.3), and which one to check would
+// be a guess (net/http, under ws/wshttp, gives the first; ParseRequest
+// keeps the last).
+func duplicateOrigin() error {
+	return &HandshakeError{Status: 400, Reason: "duplicate Origin header"}
 }
 
 func checkUpgrade(get, host, upgrade, connection bool, key, version []byte, content bool) error {
@@ -299,7 +315,13 @@ func CheckHTTP(method string, get func(name string) []string) error {
 	for _, v := range get("Content-Length") {
 		content = content || v != "0"
 	}
-	return checkUpgrade(method == "GET", true, anyToken(get("Upgrade"), "websocket"), anyToken(get("Connection"), "upgrade"), key, version, content)
+	if err := checkUpgrade(method == "GET", true, anyToken(get("Upgrade"), "websocket"), anyToken(get("Connection"), "upgrade"), key, version, content); err != nil {
+		return err
+	}
+	if len(get("Origin")) > 1 {
+		return duplicateOrigin()
+	}
+	return nil
 }
 
 func anyToken(values []string, token string) bool {
@@ -367,7 +389,7 @@ func AppendResponse(dst []byte, req *Request, protocol, extensions string, extra
 }
 
 // AppendReject appends an HTTP error response with status and a short
-// text body; a 426 carries Upgrade: websocket (RFC 9110 §15.5.22) and
+// text body (none for a 304, as AppendHTTPResponse leaves it out); a 426 carries Upgrade: websocket (RFC 9110 §15.5.22) and
 // Sec-WebSocket-Version: 13 (RFC 6455 §4.4), a 405 Allow: GET (RFC 9110
 // §15.5.6).
 func AppendReject(dst []byte, status int, reason string, extra []HeaderField) []byte {
@@ -388,6 +410,9 @@ func AppendReject(dst []byte, status int, reason string, extra []HeaderField) []
 	for _, f := range extra {
 		dst = appendHeaderLine(dst, f.Name, f.Value)
 	}
+	if noContent(status) {
+		return append(dst, "\r\n"...)
+	}
 	dst = append(dst, "Content-Length: "...)
 	dst = strconv.AppendInt(dst, int64(len(reason)+1), 10)
 	dst = append(dst, "\r\n\r\n"...)
@@ -398,8 +423,10 @@ func AppendReject(dst []byte, status int, reason string, extra []HeaderField) []
 // AppendHTTPResponse appends a complete HTTP/1.1 response that closes the
 // connection: the status line, the header lines (a line whose name is not
 // a token or whose value holds a control character is left out),
-// Content-Length and Connection: close, then body. An event-loop driver
-// answers a request that is not a WebSocket upgrade with it.
+// Content-Length and Connection: close, then body. A 1xx, 204 or 304
+// response has neither Content-Length nor body (RFC 9110 §8.6, RFC 9112
+// §6.3): body is left out. An event-loop driver answers a request that is
+// not a WebSocket upgrade with it.
 func AppendHTTPResponse(dst []byte, status int, header []HeaderField, body []byte) []byte {
 	dst = append(dst, "HTTP/1.1 "...)
 	dst = strconv.AppendInt(dst, int64(status), 10)
@@ -412,10 +439,33 @@ func AppendHTTPResponse(dst []byte, status int, header []HeaderField, body []byt
 		}
 		dst = appendHeaderLine(dst, f.Name, f.Value)
 	}
-	dst = append(dst, "Connection: close\r\nContent-Length: "...)
+	dst = append(dst, "Connection: close\r\n"...)
+	if noContent(status) {
+		return append(dst, "\r\n"...)
+	}
+	dst = append(dst, "Content-Length: "...)
 	dst = strconv.AppendInt(dst, int64(len(body)), 10)
 	dst = append(dst, "\r\n\r\n"...)
 	return append(dst, body...)
+}
+
+// noContent reports whether a response with status has neither content
+// nor Content-Length (RFC 9110 §8.6, RFC 9112 §6.3): 1xx, 204 and 304 (a
+// 304 may carry the length its 200 would have, which is not known here).
+func noContent(status int) bool {
+	return status < 200 || status == 204 || status == 304
+}
+
+// headOnly returns the head of resp, an HTTP response that AppendReject
+// or AppendHTTPResponse appended: the answer to a HEAD request, which has
+// the same header lines, Content-Length included, but no content (RFC
+// 9110 §9.3.2). The head ends at its first empty line: no header line
+// holds a line break.
+func headOnly(resp []byte) []byte {
+	if i := bytes.Index(resp, crlfcrlf); i >= 0 {
+		return resp[:i+len(crlfcrlf)]
+	}
+	return resp
 }
 
 // appendHeaderLine appends "name: value"; a line whose name is not a token

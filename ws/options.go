@@ -41,6 +41,11 @@ type Options struct {
 	// ends only with the peer's answer or end, or CloseNow (as
 	// Server.Shutdown's context ends the connections still open): a peer
 	// that neither answers nor closes holds its connection until then.
+	// A client (Dial's) waits for the server to close TCP first once the
+	// close frames are exchanged (RFC 6455 §7.1.1), until the same
+	// deadline; with CloseTimeout off it closes TCP itself at once, as
+	// that wait has no other bound (a server that keeps TCP open would
+	// hold it for ever).
 	CloseTimeout time.Duration
 	// PingInterval: after this long without input a ping is sent; if no
 	// pong (or any input) comes within PingTimeout the connection is dropped.

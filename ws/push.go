@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -330,10 +331,17 @@ func NewKey() string {
 // AppendRequest appends the client's opening handshake for u (a ws or wss
 // URL) to dst: key (NewKey), and the subprotocols, extension offers and
 // extra headers of opts. A Host in opts.Header replaces u's host (a
-// request carries one Host). CheckResponse checks the answer.
+// request carries one Host). A subprotocol must be a token (RFC 6455
+// §4.1, as a browser's WebSocket requires); a header, free of line
+// breaks. CheckResponse checks the answer.
 func AppendRequest(dst []byte, u *url.URL, key string, opts *Options) ([]byte, error) {
 	host := u.Host
 	if opts != nil {
+		for _, p := range opts.Subprotocols {
+			if p == "" || !isToken([]byte(p)) {
+				return dst, errors.New("ws: subprotocol " + strconv.Quote(p) + " is not a token")
+			}
+		}
 		for k, vs := range opts.Header {
 			if strings.EqualFold(k, "Host") && len(vs) > 0 {
 				host = vs[0]

@@ -20,25 +20,7 @@ func loopbackPull(t *testing.T, role Role, opts *Options) (*Conn, net.Conn) {
 // loopbackPullNeg is loopbackPull with what the handshake negotiated.
 func loopbackPullNeg(t *testing.T, role Role, neg Negotiated, opts *Options) (*Conn, net.Conn) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		nc, _ := ln.Accept()
-		accepted <- nc
-	}()
-	peer, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	nc := <-accepted
-	if nc == nil {
-		_ = peer.Close()
-		t.Fatal("accept failed")
-	}
+	nc, peer := tcpPeer(t)
 	c := NewConn(nc, role, nil, neg, opts)
 	t.Cleanup(func() {
 		_ = peer.Close()

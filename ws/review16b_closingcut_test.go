@@ -50,25 +50,7 @@ func (g *gateConn) Close() error {
 // close frame: fail, finding the close handshake taken, closed the socket
 // at once, mid-frame, and the peer got a truncated close frame.
 func TestReview16bEchoCloseNotCut(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		nc, _ := ln.Accept()
-		accepted <- nc
-	}()
-	peer, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer peer.Close()
-	nc := <-accepted
-	if nc == nil {
-		t.Fatal("accept failed")
-	}
+	nc, peer := tcpPeer(t)
 	g := &gateConn{Conn: nc, writing: make(chan struct{}), release: make(chan struct{}), cut: make(chan struct{})}
 	c := NewConn(g, RoleServer, nil, Negotiated{Codec: refusingCodec{}}, &Options{PingInterval: -1})
 	defer c.CloseNow()

@@ -34,26 +34,7 @@ func (c *readAfterWrite) Read(b []byte) (int, error) {
 // its client side.
 func r16bPair(t *testing.T) (*readAfterWrite, net.Conn) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		nc, _ := ln.Accept()
-		accepted <- nc
-	}()
-	peer, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { peer.Close() })
-	nc := <-accepted
-	if nc == nil {
-		t.Fatal("accept failed")
-	}
-	t.Cleanup(func() { nc.Close() })
+	nc, peer := tcpPeer(t)
 	return &readAfterWrite{TCPConn: nc.(*net.TCPConn)}, peer
 }
 

@@ -76,25 +76,7 @@ func oneBound(t *testing.T, set []time.Time) {
 // recorded, and the socket of its raw server.
 func clientPair(t *testing.T, opts *Options) (*Conn, *dlRecorder, net.Conn) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		nc, _ := ln.Accept()
-		accepted <- nc
-	}()
-	nc, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	peer := <-accepted
-	if peer == nil {
-		_ = nc.Close()
-		t.Fatal("accept failed")
-	}
+	nc, peer := tcpPeer(t)
 	dc := &dlRecorder{Conn: nc, readDL: make(chan struct{}, 1)}
 	c := NewConn(dc, RoleClient, nil, Negotiated{}, opts)
 	t.Cleanup(func() {

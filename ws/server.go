@@ -23,7 +23,11 @@ import (
 // counted (Panics). Options.PanicCrash restores crashing.
 //
 // Options.MaxConnections counts the handshakes in progress and the open
-// connections. A refused connection does not count while it lingers
+// connections. Past it a connection is answered 503 as soon as it is
+// accepted, before its request is read: whatever the request (wsloop and
+// ws/wshttp admit once the head is in, and answer a request that is no
+// valid upgrade, or from an origin not allowed, with its own 4xx). A
+// refused connection does not count while it lingers
 // (up to a second) so that its client reads the answer; Shutdown ends it.
 // At most 256 refusals are answered or linger at once; more are closed at
 // once.
@@ -500,7 +504,7 @@ func upgradeConn(ctx context.Context, nc net.Conn, h Handler, opts *Options, s *
 			var perr error
 			n, perr = parseRequest(req, buf, HandshakeLimits{}, checked)
 			if perr != nil {
-				return nil, reject(nc, m, perr)
+				return nil, reject(nc, m, perr, false)
 			}
 			if n > 0 {
 				break
@@ -514,12 +518,13 @@ func upgradeConn(ctx context.Context, nc net.Conn, h Handler, opts *Options, s *
 			return nil, err
 		}
 	}
+	head := string(req.Method) == "HEAD"
 	if err := CheckRequest(req); err != nil {
-		return nil, reject(nc, m, err)
+		return nil, reject(nc, m, err, head)
 	}
 	acc, err := NegotiateRequest(req, nc, h, opts)
 	if err != nil {
-		return nil, reject(nc, m, err)
+		return nil, reject(nc, m, err, head)
 	}
 	rp := getBuf(0)
 	*rp = AppendResponse((*rp)[:0], req, acc.Protocol, acc.Extensions, HeaderFields(acc.Header))
@@ -558,16 +563,21 @@ func HeaderFields(h map[string][]string) []HeaderField {
 	return fs
 }
 
-// reject answers nc's refused handshake (err) and returns err, marked
-// refused if the answer was written: only then does closing linger
-// (closeRefused), so that the client reads it.
-func reject(nc net.Conn, m *wsmetrics.Set, err error) error {
+// reject answers nc's refused handshake (err), with no content if it is a
+// HEAD request, and returns err, marked refused if the answer was
+// written: only then does closing linger (closeRefused), so that the
+// client reads it.
+func reject(nc net.Conn, m *wsmetrics.Set, err error, head bool) error {
 	var he *HandshakeError
 	if !errors.As(err, &he) {
 		he = &HandshakeError{Status: 400, Reason: err.Error()}
 	}
 	m.Rejected(he.Status)
-	if _, werr := nc.Write(AppendReject(nil, he.Status, he.Reason, nil)); werr != nil {
+	resp := AppendReject(nil, he.Status, he.Reason, nil)
+	if head {
+		resp = headOnly(resp)
+	}
+	if _, werr := nc.Write(resp); werr != nil {
 		return err
 	}
 	return refused{err}

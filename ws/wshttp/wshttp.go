@@ -25,11 +25,16 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *ws.Options) (*ws.Conn,
 // OnConnect decides the handshake, then the connection runs through
 // the Server's own serving (so net/http's deep per-request stack is freed, and an idle
 // connection holds only a small goroutine). Connections count towards
-// s.Options.MaxConnections (503 beyond) and are closed with 1001 by
-// s.Shutdown.
+// s.Options.MaxConnections (503 beyond; a request that is no valid
+// upgrade, or from an origin not allowed, gets its own 4xx first and
+// takes no slot) and are closed with 1001 by s.Shutdown.
 func Handler(s *ws.Server) http.Handler {
 	opts := s.Options.Resolve() // shared by every connection
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := check(w, r, opts); err != nil {
+			serverhooks.Refused(s, err)
+			return
+		}
 		release, err := serverhooks.Admit(s)
 		if err != nil {
 			s.Metrics.Rejected(http.StatusServiceUnavailable)
@@ -44,7 +49,7 @@ func Handler(s *ws.Server) http.Handler {
 				release()
 			}
 		}()
-		c, err := accept(w, r, s.Handler, opts)
+		c, err := upgrade(w, r, s.Handler, opts)
 		if err != nil {
 			serverhooks.Refused(s, err) // counted: the status, an OnConnect panic
 			return
@@ -63,6 +68,10 @@ func Handler(s *ws.Server) http.Handler {
 // (its Close returned): end counts the close and frees the slot. On
 // failure it has answered with the HTTP error.
 func AcceptConn(s *ws.Server, w http.ResponseWriter, r *http.Request, opts *ws.Options) (c *ws.Conn, end func(), err error) {
+	if err := check(w, r, opts); err != nil {
+		serverhooks.Refused(s, err)
+		return nil, nil, err
+	}
 	release, err := serverhooks.Admit(s)
 	if err != nil {
 		s.Metrics.Rejected(http.StatusServiceUnavailable)
@@ -75,7 +84,7 @@ func AcceptConn(s *ws.Server, w http.ResponseWriter, r *http.Request, opts *ws.O
 			release() // also when an Extension panics under opts.PanicCrash
 		}
 	}()
-	c, err = accept(w, r, ws.BaseHandler{}, opts)
+	c, err = upgrade(w, r, ws.BaseHandler{}, opts)
 	if err != nil {
 		serverhooks.Refused(s, err)
 		return nil, nil, err
@@ -85,9 +94,21 @@ func AcceptConn(s *ws.Server, w http.ResponseWriter, r *http.Request, opts *ws.O
 }
 
 func accept(w http.ResponseWriter, r *http.Request, h ws.Handler, opts *ws.Options) (*ws.Conn, error) {
+	if err := check(w, r, opts); err != nil {
+		return nil, err
+	}
+	return upgrade(w, r, h, opts)
+}
+
+// check answers r, and returns the error, if it is no valid upgrade or
+// comes from an origin that opts does not allow. Handler and AcceptConn
+// check before they admit the connection, as wsloop does: such a request
+// gets its own answer (426, 400, 403...) also when the server is full,
+// and takes no slot on its way out.
+func check(w http.ResponseWriter, r *http.Request, opts *ws.Options) error {
 	if !r.ProtoAtLeast(1, 1) {
 		// As ws.Server and wsloop answer: the upgrade is HTTP/1.1's (RFC 6455 §4.1).
-		return nil, fail(w, r, &ws.HandshakeError{Status: 400, Reason: "WebSocket needs HTTP/1.1"})
+		return fail(w, r, &ws.HandshakeError{Status: 400, Reason: "WebSocket needs HTTP/1.1"})
 	}
 	if headerLines(r) > ws.DefaultMaxHeaders {
 		// net/http bounds the head's bytes only (MaxHeaderBytes), so a
@@ -95,7 +116,7 @@ func accept(w http.ResponseWriter, r *http.Request, h ws.Handler, opts *ws.Optio
 		// wsloop refuse more than their parser's limit, and the
 		// connection closed, not kept alive for more.
 		w.Header().Set("Connection", "close")
-		return nil, fail(w, r, &ws.HandshakeError{Status: http.StatusRequestHeaderFieldsTooLarge, Reason: "too many header lines"})
+		return fail(w, r, &ws.HandshakeError{Status: http.StatusRequestHeaderFieldsTooLarge, Reason: "too many header lines"})
 	}
 	if err := ws.CheckHTTP(r.Method, func(name string) []string {
 		if name == "Transfer-Encoding" {
@@ -103,8 +124,22 @@ func accept(w http.ResponseWriter, r *http.Request, h ws.Handler, opts *ws.Optio
 		}
 		return r.Header[name]
 	}); err != nil {
-		return nil, fail(w, r, err)
+		return fail(w, r, err)
 	}
+	if origin := r.Header["Origin"]; len(origin) > 0 && origin[0] != "" {
+		var allowed []string
+		if opts != nil {
+			allowed = opts.AllowedOrigins
+		}
+		if err := ws.CheckOrigin(origin[0], r.Host, allowed); err != nil {
+			return fail(w, r, err)
+		}
+	}
+	return nil
+}
+
+// upgrade upgrades r, checked (check), as Accept describes.
+func upgrade(w http.ResponseWriter, r *http.Request, h ws.Handler, opts *ws.Options) (*ws.Conn, error) {
 	var remote net.Addr
 	// Only a literal ip:port: a middleware may have put a client's
 	// X-Forwarded-For here, and a name is not looked up on the request's

@@ -93,7 +93,8 @@
 // Options.HandshakeTimeout, which also closes a handshake that stalls.
 // Input that arrives ahead of the handshake is buffered up to 64 KiB, then
 // reading pauses. ALPN offers http/1.1 unless TLSConfig.NextProtos says
-// otherwise; session tickets and resumption are crypto/tls's (on unless
+// otherwise (h2 is left out of it: a configuration shared with net/http
+// or autocert offers it, and a browser would pick it); session tickets and resumption are crypto/tls's (on unless
 // SessionTicketsDisabled). To reload certificates without a restart, set
 // TLSConfig.GetCertificate to a function that returns the current
 // certificate (from an atomic.Pointer the program swaps when the files
@@ -133,8 +134,10 @@
 // DisableNoDelay turns on eventloop.Config.TCPDelay), plus the loop's:
 // write watermarks, slow-reader policy and idle timeout (off unless set
 // while keepalive is on, which drops a silent peer sooner). A connection
-// counts toward MaxConnections once its request head is in; until then
-// Server.MaxPendingHandshakes bounds it (default 4096). Server.Admit
+// counts toward MaxConnections once its request head is in, a valid
+// upgrade from an allowed origin (else it gets its 4xx, also when the
+// server is full); until then Server.MaxPendingHandshakes bounds it
+// (default 4096). Server.Admit
 // adds a bound of the caller's, such as one shared with a ws.Server on
 // net/http (AdmitWith). What cannot be an
 // HTTP/1.1 request (a TLS ClientHello, a bare-LF or HTTP/1.0 request) is

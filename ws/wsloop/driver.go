@@ -58,6 +58,7 @@ type handshake struct {
 	linger   int         // server: after an HTTP answer, the input still to discard (lingerHTTP)
 	lingers  bool        // server: lingering after an HTTP answer (lingerHTTP), one of Server.lingers
 	checked  int         // server: the request head's bytes parsed so far (incomplete)
+	queued   int64       // server: Server.HTTP's answer, its share of Server.httpQueued
 }
 
 // A Server recycles what answering a handshake takes, so that accepting a
@@ -237,7 +238,7 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 		if err == nil && d.srv.HTTP != nil && !upgradeToWebSocket(&h.req) {
 			if reason := badHost(&h.req, in); reason != "" {
 				d.srv.Metrics.Rejected(400)
-				_ = c.write(ws.AppendReject(nil, 400, reason, nil))
+				_ = c.write(forMethod(&h.req, ws.AppendReject(nil, 400, reason, nil)))
 				d.closeHTTP(c)
 				return 0, errAnsweredHTTP
 			}
@@ -247,9 +248,14 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 	}
 	if err == nil {
 		// Before admission: a request that is no valid upgrade gets its
-		// own answer (426, 400...) also when the server is full, and
-		// takes no slot, nor asks Admit, on its way out.
+		// own answer (426, 400...), and one from an origin not allowed
+		// its 403, also when the server is full, and takes no slot, nor
+		// asks Admit, on its way out. (Negotiate checks the origin
+		// again: a request with none, most of them, costs nothing.)
 		err = ws.CheckRequest(&h.req)
+	}
+	if err == nil && len(h.req.Origin) > 0 {
+		err = ws.CheckOrigin(string(h.req.Origin), string(h.req.Host), d.opts.AllowedOrigins)
 	}
 	if err == nil {
 		err = d.srv.admit()
@@ -274,7 +280,7 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 			he = &ws.HandshakeError{Status: 400, Reason: err.Error()}
 		}
 		d.srv.Metrics.Rejected(he.Status)
-		_ = c.write(ws.AppendReject(nil, he.Status, he.Reason, nil))
+		_ = c.write(forMethod(&h.req, ws.AppendReject(nil, he.Status, he.Reason, nil)))
 		d.closeHTTP(c)
 		return 0, err
 	}
@@ -337,17 +343,54 @@ func http10(in []byte) bool {
 var errAnsweredHTTP = errors.New("wsloop: answered a plain HTTP request")
 
 // answerHTTP sends Server.HTTP's answer to req and closes c once it is out.
+// The answers queued take Server.httpQueued, up to maxHTTPQueued bytes in
+// all (the connection gives its share back when it ends): one that does
+// not fit now is answered 503, one that never fits 500, logged.
 func (d *driver) answerHTTP(c *conn, req *ws.Request) {
 	r := d.srv.HTTP(req)
 	if r.Status == 0 {
 		r.Status = 200
 	}
-	out := ws.AppendHTTPResponse(nil, r.Status, r.Header, r.Body)
-	if string(req.Method) == "HEAD" {
-		out = out[:len(out)-len(r.Body)] // the length, not the body
+	if r.Status < 200 || r.Status > 999 {
+		// Not a final status (a 1xx is interim, and 101 would claim an
+		// upgrade) or not three digits: net/http's handlers cannot answer
+		// with one either.
+		d.opts.Logger.Error("wsloop: Server.HTTP's answer has no final status; 500 sent instead", "remote", c.ec.RemoteAddr().String(),
+			"target", string(req.Target), "status", r.Status)
+		r = HTTPResponse{Status: 500, Body: []byte("bad response status\n")}
+	}
+	var out []byte
+	if len(r.Body) <= int(d.srv.maxQueued) {
+		out = forMethod(req, ws.AppendHTTPResponse(nil, r.Status, r.Header, r.Body))
+	}
+	switch n := int64(len(out)); {
+	case n == 0 || n > d.srv.maxQueued:
+		d.opts.Logger.Error("wsloop: Server.HTTP's answer is too large; 500 sent instead", "remote", c.ec.RemoteAddr().String(),
+			"target", string(req.Target), "status", r.Status, "body", len(r.Body), "max", d.srv.maxQueued)
+		out = forMethod(req, ws.AppendHTTPResponse(out[:0], 500, nil, []byte("response too large\n")))
+	case d.srv.httpQueued.Add(n) > d.srv.maxQueued:
+		d.srv.httpQueued.Add(-n)
+		d.srv.Metrics.Rejected(503)
+		out = forMethod(req, ws.AppendReject(out[:0], 503, "too many answers being sent", nil))
+	default:
+		c.hs().queued = n // endHandshake gives it back
 	}
 	_ = c.write(out)
 	d.closeHTTP(c)
+}
+
+// forMethod returns resp, an HTTP response to req, without its content if
+// req is a HEAD request: the same header lines, Content-Length included
+// (RFC 9110 §9.3.2). The head ends at its first empty line: no header
+// line holds a line break.
+func forMethod(req *ws.Request, resp []byte) []byte {
+	if string(req.Method) != "HEAD" {
+		return resp
+	}
+	if i := bytes.Index(resp, []byte("\r\n\r\n")); i >= 0 {
+		return resp[:i+len("\r\n\r\n")]
+	}
+	return resp
 }
 
 // closeHTTP closes c after its HTTP exchange: the server's answer
@@ -375,6 +418,7 @@ const (
 	httpLingerBytes = 8 << 20
 	httpLingerTime  = time.Second
 	maxHTTPLingers  = 256
+	maxHTTPQueued   = 64 << 20 // Server.HTTP's answers being sent, in all
 )
 
 // lingerHTTP ends a server's HTTP exchange on c without destroying its
@@ -496,6 +540,9 @@ func (d *driver) endHandshake(c *conn) {
 		}
 		if hs.lingers {
 			d.srv.lingers.Add(-1)
+		}
+		if hs.queued > 0 {
+			d.srv.httpQueued.Add(-hs.queued)
 		}
 		if hs.admitted {
 			d.srv.releaseAll(hs.admit)

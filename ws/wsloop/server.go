@@ -41,8 +41,9 @@ type Server struct {
 	MaxPendingHandshakes int
 	// TLSConfig, if set, makes the server serve wss://: TLS runs on the
 	// loops too (see the package doc), with a copy of TLSConfig taken at
-	// Listen (ALPN offers http/1.1 unless NextProtos is set). It must
-	// hold a certificate; to replace certificates without a restart, set
+	// Listen (ALPN offers NextProtos but h2, which the server does not
+	// speak, or http/1.1 if that leaves none). It must hold a
+	// certificate; to replace certificates without a restart, set
 	// GetCertificate (called for every handshake) instead of
 	// Certificates and have it return the current one. After a TLS 1.3
 	// handshake the loop runs the connection's record layer itself (see
@@ -67,12 +68,17 @@ type Server struct {
 	// is slow to read is sent for HandshakeTimeout at most. Such a request
 	// does not count toward Options.MaxConnections. At most 256
 	// connections linger so at once, those of refused upgrades (4xx, 503)
-	// too; more are closed as soon as their answer is queued.
+	// too; more are closed as soon as their answer is queued. An answer
+	// is queued whole, and the answers of the connections still open take
+	// 64 MiB at most in all: an answer that does not fit now is replaced
+	// by a 503 (counted as a refusal in Metrics), one larger than that by
+	// a 500 (logged on Options.Logger).
 	HTTP func(r *ws.Request) HTTPResponse
 	// Admit, if set, is asked for every WebSocket upgrade once its request
-	// head is in, valid (a bad one gets its 4xx without a slot), and
-	// Options.MaxConnections has a slot for it, before the answer: an
-	// error refuses the upgrade with 503 (the error's text its reason).
+	// head is in, valid and from an allowed origin (else it gets its 4xx
+	// without a slot), and Options.MaxConnections has a slot for it,
+	// before the answer: an error refuses the upgrade with 503 (the
+	// error's text its reason).
 	// Otherwise release, if not nil, is called once, when the connection
 	// has ended or its handshake failed. A bound that this server shares
 	// with others goes here; AdmitWith shares a ws.Server's. It is called
@@ -80,6 +86,7 @@ type Server struct {
 	Admit func() (release func(), err error)
 
 	once    sync.Once
+	made    atomic.Bool // init ran: loop (or newErr) is set
 	loop    *eventloop.Loop
 	newErr  error
 	d       driver
@@ -96,6 +103,10 @@ type Server struct {
 	lingers    atomic.Int64
 	maxLingers int64
 	maxPend    int
+	// httpQueued is the size of Server.HTTP's answers whose connections
+	// are open, up to maxQueued (maxHTTPQueued; tests change it).
+	httpQueued atomic.Int64
+	maxQueued  int64
 }
 
 // DefaultMaxPendingHandshakes is the default of
@@ -104,7 +115,7 @@ const DefaultMaxPendingHandshakes = 4096
 
 // HTTPResponse is Server.HTTP's answer.
 type HTTPResponse struct {
-	Status int              // 0: 200
+	Status int              // 0: 200; a status below 200 or above 999 is logged and answered 500
 	Header []ws.HeaderField // e.g. Content-Type; Content-Length and Connection are the server's
 	Body   []byte
 }
@@ -167,8 +178,12 @@ func (s *Server) init() error {
 		if s.maxLingers == 0 {
 			s.maxLingers = maxHTTPLingers
 		}
+		if s.maxQueued == 0 {
+			s.maxQueued = maxHTTPQueued
+		}
 		s.loop, s.newErr = eventloop.New(cfg, &s.d)
 	})
+	s.made.Store(true)
 	return s.newErr
 }
 
@@ -190,9 +205,10 @@ func (s *Server) Run() error {
 	return s.loop.Run()
 }
 
-// Stats returns the loops' counters.
+// Stats returns the loops' counters: all zero before Listen or Run, which
+// Stats does not stand for (it makes no loops, which hold descriptors).
 func (s *Server) Stats() eventloop.Stats {
-	if s.init() != nil {
+	if !s.made.Load() || s.newErr != nil {
 		return eventloop.Stats{}
 	}
 	return s.loop.Stats()

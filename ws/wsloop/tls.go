@@ -140,16 +140,26 @@ func (d *driver) handshake(c *conn, tc *tls.Conn) (err error) {
 // errNoCertificate: Server.TLSConfig cannot serve a handshake.
 var errNoCertificate = errors.New("wsloop: Server.TLSConfig has no certificate (Certificates, GetCertificate or GetConfigForClient)")
 
-// serverTLSConfig is the server's copy of cfg: ALPN offers http/1.1
-// unless cfg says otherwise.
+// serverTLSConfig is the server's copy of cfg: ALPN offers cfg's
+// protocols but h2, or http/1.1 if that leaves none.
 func serverTLSConfig(cfg *tls.Config) (*tls.Config, error) {
 	if len(cfg.Certificates) == 0 && cfg.GetCertificate == nil && cfg.GetConfigForClient == nil {
 		return nil, errNoCertificate
 	}
 	cfg = cfg.Clone()
-	if len(cfg.NextProtos) == 0 {
-		cfg.NextProtos = []string{"http/1.1"}
+	// The server speaks HTTP/1.1 only: h2, which a configuration shared
+	// with net/http offers (autocert's too), would be picked by a
+	// browser, which offers it first, and its preface refused.
+	var protos []string
+	for _, p := range cfg.NextProtos {
+		if p != "h2" {
+			protos = append(protos, p)
+		}
 	}
+	if len(protos) == 0 {
+		protos = []string{"http/1.1"}
+	}
+	cfg.NextProtos = protos
 	return withCapture(cfg), nil
 }
 
