@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 )
@@ -27,13 +28,23 @@ const (
 	DefaultCRAKeyLen     = 32
 )
 
+// MaxPBKDF2Work bounds the PBKDF2-SHA256 work DeriveCRAKey and
+// SCRAMSaltedPassword do: iterations times the 32-octet blocks of the key
+// (one for SCRAM). The parameters come from the peer's CHALLENGE or from a
+// configuration, and this much is seconds of work, not hours.
+const MaxPBKDF2Work = 1 << 24
+
 // DeriveCRAKey returns base64(PBKDF2-SHA256(secret, salt, iterations,
 // keylen)), the key Autobahn and Crossbar sign with for salted WAMP-CRA
 // secrets (Autobahn's derive_key): the text itself, not the octets it
-// encodes, is the HMAC key.
+// encodes, is the HMAC key. It refuses keylen above 1024 and work
+// (iterations × ceil(keylen/32)) above MaxPBKDF2Work.
 func DeriveCRAKey(secret, salt string, iterations, keylen int) ([]byte, error) {
 	if iterations <= 0 || keylen <= 0 || keylen > 1024 {
 		return nil, errors.New("wamp/auth: wampcra key derivation needs iterations > 0 and keylen in 1..1024")
+	}
+	if blocks := (keylen + 31) / 32; iterations > MaxPBKDF2Work/blocks {
+		return nil, fmt.Errorf("wamp/auth: wampcra key derivation of %d iterations of %d octets is more PBKDF2 work than %d (MaxPBKDF2Work)", iterations, keylen, MaxPBKDF2Work)
 	}
 	dk, err := pbkdf2.Key(sha256.New, secret, []byte(salt), iterations, keylen)
 	if err != nil {

@@ -66,8 +66,10 @@ func CryptosignSign(priv ed25519.PrivateKey, challenge string, channelID []byte)
 // signed data), where the signed data must be the challenge (XOR
 // channelID when not nil), or the bare signature (128 hex digits), which
 // some clients send.
+//
+// A weak key (one ParsePublicKey refuses) verifies nothing.
 func CryptosignVerify(pub ed25519.PublicKey, challenge string, channelID []byte, answer string) bool {
-	if len(pub) != ed25519.PublicKeySize {
+	if len(pub) != ed25519.PublicKeySize || weakPublicKey(pub) {
 		return false
 	}
 	want, err := cryptosignData(challenge, channelID)
@@ -92,10 +94,54 @@ func CryptosignVerify(pub ed25519.PublicKey, challenge string, channelID []byte,
 
 // ParsePublicKey decodes an Ed25519 public key in hex (64 digits), as
 // HELLO.Details.authextra.pubkey and Crossbar's authorized_keys hold it.
+// It refuses weak keys: a point of small order (for which anyone can make
+// signatures that ed25519.Verify accepts, for the neutral point for any
+// message) or a non-canonical encoding; no key pair generated as Ed25519
+// says has one.
 func ParsePublicKey(s string) (ed25519.PublicKey, error) {
 	b, err := hex.DecodeString(s)
 	if err != nil || len(b) != ed25519.PublicKeySize {
 		return nil, errors.New("wamp/auth: not an Ed25519 public key in hex")
 	}
+	if weakPublicKey(b) {
+		return nil, errors.New("wamp/auth: weak Ed25519 public key (a point of small order, or not canonical)")
+	}
 	return ed25519.PublicKey(b), nil
+}
+
+// smallOrderY holds the y coordinates (little-endian) of the 8 points of
+// order dividing 8 of edwards25519, whatever the sign of x: 1 (the neutral
+// point), p-1 (order 2), 0 (order 4) and ±y8 (order 8), p = 2^255-19.
+var smallOrderY = [5][32]byte{
+	{1},
+	{0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+	{},
+	{0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0,
+		0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05},
+	{0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f,
+		0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a},
+}
+
+// weakPublicKey reports whether pub (32 octets) encodes a y coordinate of
+// p or more (not canonical) or the y of a point of small order.
+func weakPublicKey(pub []byte) bool {
+	var y [32]byte
+	copy(y[:], pub)
+	y[31] &= 0x7f // the sign of x
+	// y >= p: the top 31 octets are those of p = 2^255-19 (ff…ff7f over
+	// 0xed) and the lowest is 0xed or more.
+	top := y[31] == 0x7f
+	for _, c := range y[1:31] {
+		top = top && c == 0xff
+	}
+	if top && y[0] >= 0xed {
+		return true
+	}
+	for _, s := range smallOrderY {
+		if y == s {
+			return true
+		}
+	}
+	return false
 }

@@ -33,19 +33,35 @@ const (
 // the authid; it fails on text SASLprep prohibits.
 func SASLprep(s string) (string, error) { return saslprep.Prepare(s) }
 
+// Highest Argon2 costs SCRAMSaltedPassword derives: memory (KiB), and work,
+// iterations × memory, which leaves a few seconds of derivation at most
+// (RFC 9106's first recommended setting, 2 GiB and one pass, is a work of
+// 1<<21; Autobahn's and Crossbar's, 512 KiB and 4096 iterations, too).
+// A client that answers routers it does not trust should bound the memory
+// lower still, as wamp/client does (64 MiB by default).
+const (
+	MaxArgon2Memory = 1 << 22 // KiB: 4 GiB
+	MaxArgon2Work   = 1 << 23 // iterations × KiB
+)
+
 // SCRAMSaltedPassword derives the WAMP-SCRAM salted password the way
 // Autobahn|Python does. For "argon2id-13" (also spelled "argon2id13") the
 // salt is base64, memory is in KiB, and the result is the unpadded base64
 // text of the 32-octet hash (as argon2-cffi prints it); for "pbkdf2" the
-// salt text is the salt and the result is the 32 octets.
+// salt text is the salt and the result is the 32 octets. It refuses costs
+// above MaxPBKDF2Work, MaxArgon2Memory and MaxArgon2Work (and Argon2
+// iterations above 1<<16).
 func SCRAMSaltedPassword(kdf, password, salt string, iterations, memory int) ([]byte, error) {
 	if iterations <= 0 {
 		return nil, errors.New("wamp/auth: scram needs iterations > 0")
 	}
 	switch kdf {
 	case KDFArgon2id13, "argon2id13":
-		if memory <= 0 || memory > 1<<22 || iterations > 1<<16 {
-			return nil, errors.New("wamp/auth: scram argon2id-13 needs memory (KiB) and sane costs")
+		if memory <= 0 || memory > MaxArgon2Memory || iterations > 1<<16 {
+			return nil, fmt.Errorf("wamp/auth: scram argon2id-13 needs memory in 1..%d KiB (MaxArgon2Memory) and iterations in 1..%d", MaxArgon2Memory, 1<<16)
+		}
+		if iterations > MaxArgon2Work/memory {
+			return nil, fmt.Errorf("wamp/auth: scram argon2id-13 of %d iterations of %d KiB is more work than %d (MaxArgon2Work)", iterations, memory, MaxArgon2Work)
 		}
 		raw, err := base64.StdEncoding.DecodeString(salt)
 		if err != nil {
@@ -54,8 +70,8 @@ func SCRAMSaltedPassword(kdf, password, salt string, iterations, memory int) ([]
 		h := argon2.IDKey([]byte(password), raw, uint32(iterations), uint32(memory), 1, 32)
 		return []byte(base64.RawStdEncoding.EncodeToString(h)), nil
 	case KDFPBKDF2:
-		if iterations > 1<<24 {
-			return nil, errors.New("wamp/auth: scram pbkdf2 iterations out of range")
+		if iterations > MaxPBKDF2Work {
+			return nil, fmt.Errorf("wamp/auth: scram pbkdf2 iterations %d out of range (at most MaxPBKDF2Work, %d)", iterations, MaxPBKDF2Work)
 		}
 		return pbkdf2.Key(sha256.New, password, []byte(salt), iterations, 32)
 	}

@@ -82,8 +82,8 @@ func (*CRA) Method() string { return "wampcra" }
 
 // craMaxPBKDF2Work bounds the PBKDF2-SHA256 blocks (iterations times
 // 32-octet blocks of key) a salted WAMP-CRA challenge may ask for: the
-// SCRAM limit (SCRAM.Authenticate).
-const craMaxPBKDF2Work = 1 << 24
+// SCRAM limit (SCRAM.Authenticate), auth.MaxPBKDF2Work.
+const craMaxPBKDF2Work = auth.MaxPBKDF2Work
 
 // HelloExtra returns nil.
 func (*CRA) HelloExtra(wamp.Transport) (wamp.Dict, error) { return nil, nil }
@@ -246,8 +246,9 @@ const (
 	// 64 MiB, in KiB.
 	DefaultSCRAMMaxArgon2Memory = 64 << 10
 	// SCRAMMaxArgon2Work bounds iterations × memory (KiB) of an Argon2
-	// challenge: 8 GiB of memory passes, four times Autobahn's default.
-	SCRAMMaxArgon2Work = 1 << 23
+	// challenge: 8 GiB of memory passes, four times Autobahn's default
+	// (auth.MaxArgon2Work).
+	SCRAMMaxArgon2Work = auth.MaxArgon2Work
 )
 
 // Method returns "scram".

@@ -21,8 +21,8 @@ type RetryPolicy struct {
 	MaxRetries   int           // retries after failed attempts in a row before Run gives up; 0 or < 0 means forever
 	InitialDelay time.Duration // default 1.5 s
 	MaxDelay     time.Duration // default 300 s
-	Growth       float64       // default 1.5
-	Jitter       float64       // fraction 0..1; 0 or above 1 means 0.1, negative means none
+	Growth       float64       // default 1.5 (also for values below 1 and NaN)
+	Jitter       float64       // fraction 0..1; 0, above 1 or NaN means 0.1, negative means none
 }
 
 func (p RetryPolicy) withDefaults() RetryPolicy {
@@ -32,13 +32,13 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	if p.MaxDelay <= 0 {
 		p.MaxDelay = 300 * time.Second
 	}
-	if p.Growth < 1 {
+	if !(p.Growth >= 1) { // also NaN, which would make every delay 0 or less
 		p.Growth = 1.5
 	}
 	switch {
 	case p.Jitter < 0:
 		p.Jitter = 0
-	case p.Jitter == 0 || p.Jitter > 1:
+	case !(p.Jitter > 0 && p.Jitter <= 1): // 0, above 1, NaN
 		p.Jitter = 0.1
 	}
 	return p

@@ -216,7 +216,8 @@ func (s *Session) Unsubscribe(ctx context.Context, sub *Subscription) error {
 
 // PublishOptions configure Publish.
 type PublishOptions struct {
-	// Acknowledge makes Publish wait for PUBLISHED (or ERROR).
+	// Acknowledge makes Publish wait for PUBLISHED (or ERROR). An
+	// "acknowledge" in Options overrides it.
 	Acknowledge bool
 	// IncludeMe delivers the event to the publishing session too, when it
 	// subscribes to the topic (exclude_me=false). By default the router
@@ -286,6 +287,9 @@ func (s *Session) Publish(ctx context.Context, topic wamp.URI, args wamp.List, k
 		for k, v := range opts.Options {
 			options[k] = v
 		}
+		// Options, merged last, have the last word: the router answers
+		// (or not) as the message says.
+		ack, _ = options["acknowledge"].(bool)
 	}
 	id := s.ids.Next()
 	m := &wamp.Publish{Request: id, Options: options, Topic: topic, Args: args, Kwargs: kwargs}

@@ -277,7 +277,14 @@ func (s *session) authHello(rm *realm, authid string, methods []string, details 
 			}
 		}
 		if pr == nil {
-			return s.abort(wamp.ErrAuthenticationFailed, "no principal "+authid+" for "+method)
+			// The refusal a wrong answer gets: it does not tell the client
+			// which authids exist (the log does, for the operator). That
+			// wampcra and scram refuse at HELLO here, where a known authid
+			// gets a CHALLENGE, still tells it, as Crossbar's does: hiding
+			// it takes decoy challenges (with a salt and costs like a real
+			// principal's).
+			s.log.Info("wamp/router: no principal", "session", s.id, "method", method, "authid", boundedText(authid))
+			return s.abort(wamp.ErrAuthenticationFailed, method+" authentication failed")
 		}
 		return s.challenge(pa, pr)
 	}
@@ -346,7 +353,10 @@ func (s *session) challenge(pa *pendingAuth, pr *principal) bool {
 		pub, err := auth.ParsePublicKey(pk)
 		if err != nil || !authorized(pr.keys, pub) {
 			pa.mu.Unlock()
-			return s.abort(wamp.ErrAuthenticationFailed, "cryptosign: public key not authorized")
+			// As for an unknown authid (authHello): which authids exist is
+			// not the client's business.
+			s.log.Info("wamp/router: cryptosign public key not authorized", "session", s.id, "authid", pr.authid)
+			return s.abort(wamp.ErrAuthenticationFailed, "cryptosign authentication failed")
 		}
 		switch cb, _ := extra["channel_binding"].(string); cb {
 		case "":
