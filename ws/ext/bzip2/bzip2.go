@@ -2,6 +2,7 @@ package bzip2
 
 import (
 	"bytes"
+	stdbzip2 "compress/bzip2"
 	"errors"
 	"strconv"
 	"sync"
@@ -217,13 +218,20 @@ var readerPool = sync.Pool{New: func() any {
 
 var bufPool = sync.Pool{New: func() any { return new([]byte) }}
 
-// Decode buffers the pieces of a message and decompresses it on the final
-// one, 32 KiB at a time, stopping past limit.
-// CostlyDecode (ws.CostlyDecoder): a few hundred bytes of bzip2 can cost
-// most of a CPU-second to decode, so event-loop drivers decode off the
-// loop.
+// CostlyDecode (ws.CostlyDecoder): decoding bzip2 costs much more than
+// deflate (a block of up to 900 kB is inverted whole), so event-loop
+// drivers decode off the loop.
 func (c *codec) CostlyDecode() bool { return true }
 
+// Decode buffers the pieces of a message and decompresses it on the final
+// one, 32 KiB at a time, stopping past limit. A stream whose prefix trees
+// all fill their code space, as every encoder writes them (and whose
+// trees' lookup tables stay in proportion to its size), is decoded by a
+// pooled github.com/dsnet/compress reader; any other by the standard
+// library's, which allocates its block array (up to 3.6 MB) per message
+// but whose work is bounded by the block: dsnet's reader explores the code
+// space a tree leaves empty, up to 2^20 codes per tree, so that a block of
+// 80 bytes cost it a third of a CPU-second (see completeTrees).
 func (c *codec) Decode(dst, p []byte, final bool, limit int64) ([]byte, error) {
 	if !final || c.in != nil {
 		if c.in == nil {
@@ -235,17 +243,22 @@ func (c *codec) Decode(dst, p []byte, final bool, limit int64) ([]byte, error) {
 		}
 		p = *c.in
 	}
-	r := readerPool.Get().(*reader)
-	r.src.Reset(p)
 	var err error
-	if err = r.zr.Reset(&r.src); err == nil {
-		dst, err = extutil.ReadLimited(dst, r.zr, limit)
-	}
-	r.src.Reset(nil)
-	if err == nil {
-		// Only a reader that reached the end of its stream goes back: one
-		// stopped early (too big, corrupt) may hold the rest of a block.
-		readerPool.Put(r)
+	if completeTrees(p) {
+		r := readerPool.Get().(*reader)
+		r.src.Reset(p)
+		if err = r.zr.Reset(&r.src); err == nil {
+			dst, err = extutil.ReadLimited(dst, r.zr, limit)
+		}
+		r.src.Reset(nil)
+		if err == nil {
+			// Only a reader that reached the end of its stream goes
+			// back: one stopped early (too big, corrupt) may hold the
+			// rest of a block.
+			readerPool.Put(r)
+		}
+	} else {
+		dst, err = extutil.ReadLimited(dst, stdbzip2.NewReader(bytes.NewReader(p)), limit)
 	}
 	if c.in != nil {
 		if cap(*c.in) <= 64<<10 {
