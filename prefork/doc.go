@@ -43,7 +43,7 @@
 // Only Linux balances connections among SO_REUSEPORT sockets; elsewhere
 // Run, Listen and Reserve return an error wrapping errors.ErrUnsupported.
 //
-// Limits: Run keeps one goroutine per child (its exit and readiness) and a
-// timer per pending restart; nothing grows with the connections, which the
-// children alone see.
+// Limits: Run keeps two goroutines per child (its readiness, its exit) and
+// a timer per child (its pending restart); nothing grows with the
+// connections, which the children alone see, nor with the restarts.
 package prefork

@@ -41,7 +41,10 @@ type Options struct {
 	// Env is added to the parent's environment for the children.
 	Env []string
 	// Stdout and Stderr receive the children's output (nil: the parent's
-	// os.Stdout and os.Stderr, shared directly).
+	// os.Stdout and os.Stderr, shared directly). A writer that is no file
+	// gets a child's output through a pipe until a second after the
+	// child exited (Linux), so that processes it started and left
+	// holding the pipe do not keep its exit unseen.
 	Stdout, Stderr io.Writer
 	// Ready, if set, is called once, with the children's process ids, when
 	// every child of the first start has called Ready. A child that dies

@@ -14,6 +14,10 @@ import (
 	"time"
 )
 
+// outputWaitDelay bounds how long a child's exit waits for the end of its
+// output (exec.Cmd.WaitDelay).
+const outputWaitDelay = time.Second
+
 // Run starts the children and supervises them until ctx is done, then
 // shuts them down (SIGTERM, then SIGKILL after Options.ShutdownTimeout).
 // It returns nil when every child exited with status 0 after ctx was
@@ -57,11 +61,11 @@ type supervisor struct {
 	o        Options
 	kids     []*kid // nil: not running
 	live     int
-	events   chan event // at most two per child: ready and exit
-	restart  chan int   // indexes whose back-off is over (at most one pending each)
-	timers   []*time.Timer
-	restarts []time.Time // within the last minute
-	pending  int         // restarts scheduled and not yet done
+	events   chan event    // at most two per child: ready and exit
+	restart  chan int      // indexes whose back-off is over (at most one pending each)
+	timers   []*time.Timer // by index: the last restart's (at most one pending each)
+	restarts []time.Time   // within the last minute
+	pending  int           // restarts scheduled and not yet done
 	stopping bool
 	failure  error // why Run stops on its own
 	exitErrs []error
@@ -71,7 +75,9 @@ type supervisor struct {
 func (s *supervisor) run(ctx context.Context) error {
 	defer func() {
 		for _, t := range s.timers {
-			t.Stop()
+			if t != nil {
+				t.Stop()
+			}
 		}
 	}()
 	for i := range s.kids {
@@ -149,6 +155,10 @@ func (s *supervisor) start(i int) error {
 	cmd.Env = append(append(os.Environ(), s.o.Env...), envChild+"="+strconv.Itoa(i), envReadyFD+"=3")
 	cmd.Stdin = nil
 	cmd.Stdout, cmd.Stderr = s.o.Stdout, s.o.Stderr
+	// With a Stdout or Stderr that is no file, cmd.Wait copies the
+	// child's output until its pipe's end, which a process the child
+	// started may hold: bounded, so that the exit is seen.
+	cmd.WaitDelay = outputWaitDelay
 	cmd.ExtraFiles = []*os.File{w} // fd 3
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	err = cmd.Start()
@@ -162,14 +172,27 @@ func (s *supervisor) start(i int) error {
 	s.o.Logger.Info("prefork: child started", "index", i, "pid", cmd.Process.Pid)
 	go func() {
 		// The pipe gives one byte at Ready, then EOF when the child closes
-		// it or exits; cmd.Wait reaps the child.
-		var b [1]byte
-		if n, _ := r.Read(b[:]); n == 1 {
-			s.events <- event{i: i, cmd: cmd, ready: true}
-			_, _ = io.Copy(io.Discard, r)
+		// it or exits, unless a process the child started holds it too
+		// (the descriptor is inherited until Ready closes it): so cmd.Wait,
+		// which reaps the child, ends the reading, and the exit is reported
+		// after the readiness, if any.
+		read := make(chan struct{})
+		go func() {
+			defer close(read)
+			var b [1]byte
+			if n, _ := r.Read(b[:]); n == 1 {
+				s.events <- event{i: i, cmd: cmd, ready: true}
+				_, _ = io.Copy(io.Discard, r)
+			}
+		}()
+		err := cmd.Wait()
+		if errors.Is(err, exec.ErrWaitDelay) {
+			err = nil // status 0; its output's pipe outlived it (WaitDelay)
 		}
+		_ = r.SetReadDeadline(time.Now())
+		<-read
 		_ = r.Close()
-		s.events <- event{i: i, cmd: cmd, err: cmd.Wait()}
+		s.events <- event{i: i, cmd: cmd, err: err}
 	}()
 	return nil
 }
@@ -236,7 +259,10 @@ func (s *supervisor) scheduleRestart(i int, cause error) {
 	s.restarts = append(s.restarts, now)
 	s.pending++
 	s.o.Logger.Info("prefork: restarting child", "index", i, "in", delay)
-	s.timers = append(s.timers, time.AfterFunc(delay, func() { s.restart <- i }))
+	if s.timers == nil {
+		s.timers = make([]*time.Timer, len(s.kids))
+	}
+	s.timers[i] = time.AfterFunc(delay, func() { s.restart <- i })
 }
 
 func (o Options) withDefaults() Options {

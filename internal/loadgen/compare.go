@@ -250,6 +250,11 @@ func (m *Compare) runServer(ctx context.Context, s Server, sr *ServerResult, rou
 		// Fewer connections than the cell's: another load than the other
 		// servers', not a measurement of this cell.
 		smp.Err = fmt.Sprintf("%d of %d connections failed to open (%s)", r.ConnectErrors, c.Conns, r.FirstConnectError)
+	case r.UnexpectedCloses > 0:
+		// The same for connections the server closed during the run: the
+		// others carried the load, and if that happened in the warm-up no
+		// measured message was lost to tell it.
+		smp.Err = fmt.Sprintf("%d of %d connections closed by the server during the run", r.UnexpectedCloses, c.Conns)
 	default:
 		l := r.Latency
 		smp = Sample{MsgPerSecond: r.MsgPerSecond, P50: l.P50, P90: l.P90, P99: l.P99, P999: l.P999, Max: l.Max,

@@ -10,7 +10,11 @@
 //   - closed loop (default): each connection keeps Run.InFlight messages
 //     in flight and sends the next one when an echo returns; with
 //     Run.Batch it sends all InFlight in one write and the next batch once
-//     all are answered;
+//     all are answered. Its latency is the service time, from each actual
+//     send: a server that stalls holds back the sends instead of making
+//     them wait, so the stall shows in the messages in flight then and not
+//     in those it kept from being sent (coordinated omission): use it for
+//     peak throughput, and the open loop for latency at a given load;
 //   - open loop (Run.MsgRate > 0): one scheduler sends message i at its
 //     intended time start + i/MsgRate on connection i mod N whatever the
 //     answers do, and latency counts from that intended time, so a stall
@@ -94,7 +98,9 @@
 // latency histogram) and a PubSub phase (one publisher → Subscribers
 // sessions, events numbered, drops counted per subscriber); with PID the
 // router's CPU and RSS. Calls == Answered + Errors and Published ×
-// Subscribers == Received + Drops.
+// Subscribers == Received + Drops; the caller and subscriber sessions
+// that ended during a phase are counted (RPCResult.CallersLost,
+// PubSubResult.SubscribersLost).
 //
 // # Latencies
 //
@@ -110,16 +116,19 @@
 // pending entries of 16 bytes that grows as needed up to InFlight (open
 // loop: MaxInFlight, default 1024) and with Run.Batch a slice of InFlight
 // payload headers, one shared payload of the largest size, at most 64 dialers at a
-// time. The uring engine: at most 16384 connections, each with an 8 KiB
-// receive buffer and two send buffers that hold its InFlight frames; a
-// ring of 2 submissions and 4 completions per connection (rounded up to
-// a power of two); on wss:// the record layer's state per connection
-// (two AEADs, about 1.75 KB, and a record cut by a recv's end, up to ≈
-// 17 KiB, while it waits) or, with sessions kept, a crypto/tls client
-// state (its input buffer grows to a record once a large message
-// arrives) and one 16 KiB plaintext buffer for the engine. Connections:
-// at most 2^20; sizes: at most MaxMessageSize. wss:// runs TLS in the
-// generator too (Dial.TLSConfig), so at small sizes it spends more per
+// time; the closed loop's output queue per connection takes InFlight
+// messages of the largest size (at least the client's default bound),
+// so that all of them go out together. The uring engine: at most 16384
+// connections, each with an 8 KiB receive buffer and two send buffers
+// that hold its InFlight frames; a ring of 2 submissions and 4
+// completions per connection (rounded up to a power of two); on wss://
+// the record layer's state per connection (two AEADs, about 1.75 KB,
+// and a record cut by a recv's end, up to ≈ 17 KiB, while it waits) or,
+// with sessions kept, a crypto/tls client state (its input buffer grows
+// to a record once a large message arrives) and one 16 KiB plaintext
+// buffer for the engine. Connections: at most 2^20; sizes: at most
+// MaxMessageSize. wss:// runs TLS in the generator too
+// (Dial.TLSConfig), so at small sizes it spends more per
 // message there than on ws://. A WAMP run:
 // at most MaxWAMPSessions callers and subscribers, MaxWAMPInFlight calls
 // per caller, MaxWAMPPayload bytes; each subscriber's event queue holds

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -18,7 +19,10 @@ type Run struct {
 	Dial
 	// InFlight is the closed loop's messages in flight per connection: a
 	// connection sends the next message when an echo comes back
-	// (default 1). Ignored when MsgRate is set.
+	// (default 1). Ignored when MsgRate is set. The closed loop's latency
+	// counts from each actual send: the service time, which omits the
+	// waits of the messages a stalled server kept from being sent (see
+	// MsgRate for latency at a given load).
 	InFlight int
 	// Batch makes the closed loop send a connection's InFlight messages
 	// together, in one write (ws.Conn.WriteMessages), once the previous
@@ -261,6 +265,10 @@ func (r *Run) Start(ctx context.Context) (*Result, error) {
 	if r.Duration <= 0 || r.Warmup < 0 || r.MsgRate < 0 || r.InFlight > 1<<16 || r.MaxInFlight > 1<<16 {
 		return nil, errors.New("loadgen: need a positive duration, no negative warm-up or rate, at most 65536 in flight")
 	}
+	if math.IsNaN(r.MsgRate) || math.IsInf(r.MsgRate, 0) || (r.MsgRate > 0 && r.MsgRate < minMsgRate) {
+		// The open loop's intended send times must fit the clock.
+		return nil, fmt.Errorf("loadgen: message rate %v: want 0 (closed loop) or %g to a finite number per second", r.MsgRate, minMsgRate)
+	}
 	switch r.Engine {
 	case "", "loop":
 	case "uring":
@@ -282,6 +290,13 @@ func (r *Run) Start(ctx context.Context) (*Result, error) {
 	defer prog.stop()
 
 	cl := r.newClient()
+	if r.MsgRate == 0 {
+		// The closed loop queues a connection's InFlight messages at once
+		// (the first ones before the loop sent any, a batch in one
+		// write): its output bound takes them all, or the sends past it
+		// would fail, uncounted in the warm-up, and fewer stay in flight.
+		cl.Config.WriteHighWatermark = max(ws.DefaultOutputHigh, r.InFlight*(r.Sizes.Max()+maxClientFrameHeader))
+	}
 	conns := make([]*ws.Conn, r.Conns)
 	lcs := make([]*lconn, r.Conns)
 	for i := range lcs {
@@ -333,6 +348,14 @@ func (r *Run) Start(ctx context.Context) (*Result, error) {
 	res.finish(g, r, w)
 	return res, nil
 }
+
+// minMsgRate is the least open-loop rate (messages per second): one
+// message in about 11.6 days, an interval far inside the clock's range.
+const minMsgRate = 1e-6
+
+// maxClientFrameHeader is the longest header of a client's frame: 2
+// bytes, an 8-byte length, the 4-byte mask key.
+const maxClientFrameHeader = 14
 
 // window is the measured time of a run and what was sampled at its ends.
 type window struct {

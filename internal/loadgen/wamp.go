@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -85,14 +86,19 @@ type WAMPResult struct {
 
 // RPCResult is the RPC phase.
 type RPCResult struct {
-	DurationSeconds float64    `json:"duration_s"`
-	Calls           uint64     `json:"calls"`
-	Answered        uint64     `json:"answered"`
-	Errors          uint64     `json:"errors"`
-	FirstError      string     `json:"first_error,omitempty"`
-	CallsPerSecond  float64    `json:"calls_per_s"`
-	Latency         Latency    `json:"latency"`
-	Server          *ServerUse `json:"server,omitempty"`
+	DurationSeconds float64 `json:"duration_s"`
+	Calls           uint64  `json:"calls"`
+	Answered        uint64  `json:"answered"`
+	Errors          uint64  `json:"errors"`
+	FirstError      string  `json:"first_error,omitempty"`
+	// CallersLost counts the caller sessions that ended during the phase
+	// (their calls stopped: the others carried the load), CallerError
+	// the first one's error.
+	CallersLost    int        `json:"callers_lost"`
+	CallerError    string     `json:"caller_error,omitempty"`
+	CallsPerSecond float64    `json:"calls_per_s"`
+	Latency        Latency    `json:"latency"`
+	Server         *ServerUse `json:"server,omitempty"`
 }
 
 // PubSubResult is the PubSub phase.
@@ -147,6 +153,9 @@ func (w *WAMP) defaults() error {
 		return fmt.Errorf("loadgen: size must be 0..%d", MaxWAMPPayload)
 	case w.EventRate < 0:
 		return errors.New("loadgen: negative event rate")
+	case math.IsNaN(w.EventRate) || math.IsInf(w.EventRate, 0) || (w.EventRate > 0 && w.EventRate < minMsgRate):
+		// The publisher's intended times must fit the clock.
+		return fmt.Errorf("loadgen: event rate %v: want 0 (as fast as Publish returns) or %g to a finite number per second", w.EventRate, minMsgRate)
 	}
 	return nil
 }

@@ -118,6 +118,14 @@ func (w *WAMP) runRPC(ctx context.Context, payload string) (*RPCResult, error) {
 	}
 	res := &RPCResult{DurationSeconds: el.Seconds(), Calls: calls.Load(), Answered: answered.Load(),
 		Errors: errs.Load(), FirstError: firstErr}
+	for _, c := range callers {
+		if err := c.Err(); err != nil {
+			res.CallersLost++
+			if res.CallerError == "" {
+				res.CallerError = err.Error()
+			}
+		}
+	}
 	res.CallsPerSecond = float64(res.Answered) / el.Seconds()
 	res.Latency = summarize(hist.Snapshot())
 	res.Server = su.end(el, res.Answered)

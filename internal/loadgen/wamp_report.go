@@ -20,6 +20,9 @@ func (res *WAMPResult) WriteText(w io.Writer) error {
 		if r.FirstError != "" {
 			fmt.Fprintf(tw, "first error\t%s\n", r.FirstError)
 		}
+		if r.CallersLost > 0 {
+			fmt.Fprintf(tw, "callers lost\t%d of %d (%s)\n", r.CallersLost, res.Callers, r.CallerError)
+		}
 		fmt.Fprintf(tw, "calls/s\t%.0f\n", r.CallsPerSecond)
 		l := r.Latency
 		fmt.Fprintf(tw, "call latency\tp50 %v  p90 %v  p99 %v  p99.9 %v  max %v\n", round(l.P50), round(l.P90), round(l.P99), round(l.P999), round(l.Max))
