@@ -232,6 +232,26 @@ func (c *Conn) Done() <-chan struct{} {
 	return r.done
 }
 
+// Err returns how the connection ended: nil while it is open, then (in
+// OnClose, and once Done is closed) an error matching ErrClosed, a
+// *CloseError but for rare ends. Of a connection dropped without a close
+// handshake (StatusAbnormalClosure, which Handler.OnClose reports with no
+// reason) it tells the cause, where known, for errors.Is: the peer went
+// away (io.EOF), ErrPingTimeout, a read's or write's error, CloseNow
+// (ErrClosed), or what an event-loop driver dropped the connection for
+// (eventloop.ErrTimeout, eventloop.ErrSlowReader, ...).
+func (c *Conn) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cerr := c.closeErr(); cerr != nil {
+		return cerr
+	}
+	if c.has(flagEnded) {
+		return ErrClosed
+	}
+	return nil
+}
+
 // Close starts the closing handshake with code and reason (UTF-8, cut to
 // 123 bytes; StatusNoStatusReceived sends an empty close frame), waits up
 // to Options.CloseTimeout for the peer's answer (with CloseTimeout off,

@@ -37,7 +37,9 @@ func (a Accept) Negotiated() Negotiated {
 // req is valid only during the call, see ConnectRequest),
 // then OnOpen, OnMessage for every message (op is OpText or OpBinary, the
 // type WriteMessage takes, so an echo is c.WriteMessage(ctx, op, payload);
-// the payload is valid only during the call) and OnClose exactly once. All calls for one connection come from
+// the payload is valid only during the call) and OnClose exactly once
+// (for a drop without a close handshake, 1006 with no reason, c.Err()
+// tells the cause: the peer went away, a timeout). All calls for one connection come from
 // one goroutine; a Handler may write to the Conn from any goroutine.
 // Embed BaseHandler to implement only some of the methods.
 type Handler interface {

@@ -125,7 +125,10 @@ func (q *Queue) TryAdd(build func(b []byte) ([]byte, error)) (ok bool, err error
 }
 
 // appendLocked queues build's message, or returns why not (q.err, or
-// build's error: then what it appended is dropped); q.mu must be held.
+// build's error: then what it appended is dropped, with the buffer it may
+// have grown for it, as large as the refused message: q.b, which build
+// only appended to, still holds the queued messages, and an idle queue
+// holds no buffer); q.mu must be held.
 func (q *Queue) appendLocked(build func(b []byte) ([]byte, error)) error {
 	if q.err != nil {
 		return q.err
@@ -133,11 +136,10 @@ func (q *Queue) appendLocked(build func(b []byte) ([]byte, error)) error {
 	if q.b == nil {
 		q.b = q.pooled()
 	}
-	start := len(q.b)
 	b, err := build(q.b)
 	if err != nil {
-		if len(b) >= start {
-			q.b = b[:start]
+		if !q.busy && len(q.ends) == 0 {
+			q.releaseLocked()
 		}
 		return err
 	}

@@ -8,9 +8,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/autobahn-go/autobahn/utf8"
@@ -561,10 +563,13 @@ func putEncodeBuf(bp *[]byte) {
 // of this side failed and dropped the connection (Options.WriteTimeout
 // passed, a broken pipe), "websocket: write failed", an error matching
 // ws.ErrClosed and the write's error, not io.EOF; on the event loop, when
-// the connection ended without a close handshake (the peer went away, or
-// the loop dropped it: its IdleTimeout, a failed write), "websocket:
-// connection ended without a close handshake", matching io.EOF and
-// ws.ErrClosed (the loop does not tell a Handler which). A message
+// this side's loop dropped the connection without a close handshake (its
+// IdleTimeout, a peer too slow to read under SlowReaderClose, Close's
+// CloseTimeout), "websocket: dropped by this side", an error matching
+// ws.ErrClosed and the cause (eventloop.ErrTimeout,
+// eventloop.ErrSlowReader, ...), not io.EOF, while the peer's end of the
+// TCP connection is its closing as above (ws.Conn.Err tells a Handler
+// which). A message
 // over ws.Options.MaxMessagePayload fails with an error matching
 // ErrMessageTooLarge; a frame of the wrong type (ErrFrameType), a bad batch
 // (wamp.ErrBatchFormat) and decoding errors match
@@ -678,23 +683,40 @@ func (c *Conn) recvErr(ctx context.Context, err error) error {
 		if lostOnLoop(ce) {
 			return fmt.Errorf("websocket: connection ended without a close handshake: %w (%w)", io.EOF, err)
 		}
+		if c.loop && droppedHere(ce) {
+			return fmt.Errorf("websocket: dropped by this side: %w", err)
+		}
 		return fmt.Errorf("websocket: peer closed: %w (%w)", io.EOF, err)
 	}
 	return err
 }
 
 // writeDropped reports whether a write of this side failing (a timeout,
-// a broken pipe) dropped the connection, not the peer closing it.
+// a broken pipe) dropped the connection, not the peer closing it: a
+// net.Conn's write, or the event loop's write or writev system call.
 func writeDropped(ce *ws.CloseError) bool {
+	if ce.Code != ws.StatusAbnormalClosure {
+		return false
+	}
 	var oe *net.OpError
-	return ce.Code == ws.StatusAbnormalClosure && errors.As(ce.Err, &oe) && strings.Contains(oe.Op, "write")
+	var se *os.SyscallError
+	return errors.As(ce.Err, &oe) && strings.Contains(oe.Op, "write") ||
+		errors.As(ce.Err, &se) && strings.HasPrefix(se.Syscall, "write")
+}
+
+// droppedHere reports whether ce is a drop without a close handshake that
+// this side's event loop decided (its IdleTimeout, a peer too slow to
+// read, input too large, Close's timeout, Shutdown), not the peer going
+// away (its end of the TCP connection, a reset).
+func droppedHere(ce *ws.CloseError) bool {
+	cause := ce.Err
+	return !ce.WasClean && ce.Code == ws.StatusAbnormalClosure && cause != nil &&
+		!errors.Is(cause, io.EOF) && !errors.Is(cause, io.ErrUnexpectedEOF) && !errors.Is(cause, syscall.ECONNRESET)
 }
 
 // lostOnLoop reports whether ce is an event loop's end without a close
-// handshake (endError's 1006, no cause): OnClose does not tell whether the
-// peer went away or this side's loop dropped the connection (its
-// IdleTimeout, a failed write, Shutdown's deadline), so Recv blames
-// neither.
+// handshake and without a known cause (endError's 1006; loopEnd gives the
+// cause where ws.Conn.Err has it): Recv then blames neither side.
 func lostOnLoop(ce *ws.CloseError) bool {
 	return !ce.WasClean && ce.Code == ws.StatusAbnormalClosure && ce.Err == nil
 }

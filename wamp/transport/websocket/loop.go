@@ -180,10 +180,10 @@ func (h *LoopServer) OnClose(wc *ws.Conn, wasClean bool, code ws.StatusCode, rea
 	}
 	wc.SetData(nil)
 	if c.recv != nil {
-		c.ended(wasClean, code, reason)
+		c.ended(loopEnd(wc, wasClean, code, reason))
 		return
 	}
-	c.in.Finish(endError(wasClean, code, reason))
+	c.in.Finish(loopEnd(wc, wasClean, code, reason))
 }
 
 // loopClient is the ws.Handler of one connection of DialLoop. OnOpen runs
@@ -203,9 +203,9 @@ func (h *loopClient) OnMessage(_ *ws.Conn, op ws.Opcode, p []byte) {
 	}
 }
 
-func (h *loopClient) OnClose(_ *ws.Conn, wasClean bool, code ws.StatusCode, reason string) {
+func (h *loopClient) OnClose(wc *ws.Conn, wasClean bool, code ws.StatusCode, reason string) {
 	if h.conn != nil {
-		h.conn.in.Finish(endError(wasClean, code, reason))
+		h.conn.in.Finish(loopEnd(wc, wasClean, code, reason))
 	}
 }
 
@@ -234,6 +234,17 @@ func (c *Conn) receive(p []byte, binary bool) {
 	if !c.in.Put(p, binary) {
 		_ = c.c.Close(ws.StatusPolicyViolation, "WAMP receive inbox full")
 	}
+}
+
+// loopEnd is endError for a connection of the loop, with the cause of a
+// drop without a close handshake (ws.Conn.Err): the peer went away, or
+// this side's loop dropped the connection (eventloop.ErrTimeout, ...).
+func loopEnd(wc *ws.Conn, wasClean bool, code ws.StatusCode, reason string) error {
+	var ce *ws.CloseError
+	if !wasClean && code == ws.StatusAbnormalClosure && errors.As(wc.Err(), &ce) && ce.Code == code && ce.Err != nil {
+		return ce
+	}
+	return endError(wasClean, code, reason)
 }
 
 // endError rebuilds, from what Handler.OnClose tells, the error a reading

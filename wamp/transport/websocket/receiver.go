@@ -57,7 +57,9 @@ type Receiver interface {
 // decoded whole before its first message is delivered, so a bad batch
 // delivers none. Otherwise OnClose's err is as Recv's: ErrClosed after
 // Close, an error matching io.EOF and ws.ErrClosed when the peer closed
-// (errors.As finds the *ws.CloseError), ErrMessageTooLarge for a message
+// (errors.As finds the *ws.CloseError), one matching ws.ErrClosed and the
+// cause, not io.EOF, when this side's loop dropped the connection (its
+// IdleTimeout: eventloop.ErrTimeout, ...), ErrMessageTooLarge for a message
 // over opts.WS.MaxMessagePayload.
 //
 // Output is the loop's queue: SendNow from anywhere, Send from goroutines
@@ -145,10 +147,10 @@ func (c *Conn) fail(err error, code ws.StatusCode) {
 }
 
 // ended tells the Receiver how the connection ended.
-func (c *Conn) ended(wasClean bool, code ws.StatusCode, reason string) {
+func (c *Conn) ended(end error) {
 	err := c.failed
 	if err == nil {
-		err = c.recvErr(context.Background(), endError(wasClean, code, reason))
+		err = c.recvErr(context.Background(), end)
 	}
 	c.recv.OnClose(c, err)
 }
