@@ -55,6 +55,7 @@ type invocation struct {
 	timeout  time.Duration // CALL.Options.timeout; 0: none
 	deadline time.Time
 	timer    *time.Timer // the dealer's timer; nil when none runs
+	graced   bool        // timer runs forwardGrace past the deadline (the callee was given the timeout)
 
 	pattern         bool // reg is a prefix or wildcard registration: INVOCATION.Details.procedure
 	receiveProgress bool
@@ -275,6 +276,7 @@ func (rm *realm) dispatch(inv *invocation, candidates []callee) bool {
 			}
 			continue
 		}
+		refused := inv.refused
 		inv.id, inv.callee, inv.refused = id, c.s, pushed
 		_, inv.forwarded = details["timeout"]
 		if !inv.streaming && i+1 < len(candidates) {
@@ -288,6 +290,9 @@ func (rm *realm) dispatch(inv *invocation, candidates []callee) bool {
 		c.s.addInv(id, inv)
 		if rm.r.cfg.Fabric != nil && !rm.fabricInvoke(c.s, inv) { // fabric_callee.go: refused, try the next
 			delete(c.s.invs, id)
+			if inv.refused == pushed {
+				inv.refused = refused // an earlier callee's refusal still answers for the call
+			}
 			continue
 		}
 		rm.armTimeout(inv)

@@ -69,7 +69,9 @@
 //     nothing when it did not announce call_canceling (skip); a late
 //     answer is dropped. A callee that announced call_timeout and
 //     registered with forward_timeout=true gets INVOCATION.Details.timeout
-//     instead and times the call itself (dealer_timeout.go).
+//     instead and times the call itself; the dealer ends the call as
+//     above only when the callee has not answered a grace (a second, or a
+//     tenth of the timeout) after the deadline (dealer_timeout.go).
 //   - Progressive call invocations: CALLs with the same request ID and
 //     progress=true stream to one callee as INVOCATIONs with one request
 //     ID, until the CALL without progress; only callees that announced

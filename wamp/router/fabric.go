@@ -42,15 +42,32 @@ type Fabric interface {
 	Publish(p *FabricPublication)
 	// Invoke is called when the dealer gives a call to a RemoteCallee.
 	// The fabric answers it later, once, with call.Answer (which it may
-	// keep for that). A non-nil error answers the call at once with
-	// ERROR wamp.error.unavailable, which the dealer reroutes to the
-	// registration's next callee when there is one.
+	// keep for that). A non-nil error refuses the call at once: the
+	// dealer gives it to the registration's next callee, and when none
+	// takes it the caller gets ERROR wamp.error.no_available_callee, or
+	// wamp.error.invalid_argument when the error is (or wraps)
+	// ErrFabricUnencodable, or wamp.error.payload_size_exceeded when it
+	// is (or wraps) ErrFabricTooLarge.
 	Invoke(call *FabricCall) error
 	// RegistrationsChanged is called when a local session registered
 	// or unregistered (or left) in realm: FabricLink.Registrations has
 	// the new list.
 	RegistrationsChanged(realm wamp.URI)
 }
+
+// ErrFabricUnencodable is the error a Fabric's Invoke returns, or wraps,
+// when the call has a value the fabric's encoding has no form for (a
+// string that is not UTF-8, from an in-process caller): the call cannot
+// reach the callee's router as it is, as a local callee's serializer
+// refuses it (the caller gets ERROR wamp.error.invalid_argument when no
+// other callee takes the call; payload_size.go).
+var ErrFabricUnencodable = errors.New("wamp/router: the call cannot be encoded for the fabric")
+
+// ErrFabricTooLarge is the error a Fabric's Invoke returns, or wraps,
+// when the call is larger than the fabric carries (the caller gets ERROR
+// wamp.error.payload_size_exceeded when no other callee takes the call,
+// as when it is larger than a local callee's transport takes).
+var ErrFabricTooLarge = errors.New("wamp/router: the call is larger than the fabric carries")
 
 // FabricPublication is a publication as it crosses routers: everything
 // the subscribers' router needs to apply publisher exclusion, black and

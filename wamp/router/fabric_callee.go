@@ -1,6 +1,7 @@
 package router
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -169,7 +170,8 @@ func (c *RemoteCallee) Unregister() {
 
 // fabricInvoke hands inv, just given to callee session s, to the fabric
 // when s is a RemoteCallee's (dealer.go); false when the fabric refused
-// it (the dealer then tries the next callee).
+// it (the dealer then tries the next callee). A call the fabric cannot
+// encode or carry is noted in inv.refused, as a local callee's refusal is.
 func (rm *realm) fabricInvoke(s *session, inv *invocation) bool {
 	out, ok := s.q.(*remoteOut)
 	if !ok {
@@ -186,6 +188,14 @@ func (rm *realm) fabricInvoke(s *session, inv *invocation) bool {
 		fc.Timeout = max(time.Until(inv.deadline), time.Millisecond)
 	}
 	if err := rm.r.cfg.Fabric.Invoke(fc); err != nil {
+		switch {
+		case errors.Is(err, ErrFabricUnencodable):
+			rm.invocationRefused(s, inv, unencodable) // payload_size.go: the caller's answer when no other callee takes it
+			return false
+		case errors.Is(err, ErrFabricTooLarge):
+			rm.invocationRefused(s, inv, tooLarge)
+			return false
+		}
 		rm.log.Info("wamp/router: fabric refused a call", "procedure", call.Procedure, "node", out.c.Node, "err", err)
 		return false
 	}

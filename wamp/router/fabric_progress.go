@@ -1,6 +1,8 @@
 package router
 
 import (
+	"errors"
+
 	"github.com/autobahn-go/autobahn/wamp"
 )
 
@@ -46,8 +48,10 @@ type FabricCallControl interface {
 	// progressive call invocation (call.Options has progress=true):
 	// the callee's router is to give it, in order, to the call's
 	// ServedCall.Continue. An error ends the call: the caller gets
-	// ERROR wamp.error.no_available_callee and the fabric an Interrupt
-	// killnowait.
+	// ERROR wamp.error.no_available_callee (wamp.error.invalid_argument
+	// when the error is or wraps ErrFabricUnencodable,
+	// wamp.error.payload_size_exceeded for ErrFabricTooLarge) and the
+	// fabric an Interrupt killnowait.
 	Continue(call *FabricCall, part *FabricCallPart) error
 }
 
@@ -162,6 +166,12 @@ func (o *remoteOut) remoteControl(m wamp.Message) pushResult {
 		p, _ := m.Details["progress"].(bool)
 		if err := o.ctl.Continue(fc, &FabricCallPart{Progress: p, Args: m.Args, Kwargs: m.Kwargs, Payload: m.Payload}); err != nil {
 			o.c.rm.log.Info("wamp/router: fabric refused a part of a progressive call", "procedure", fc.Procedure, "node", o.c.Node, "err", err)
+			switch {
+			case errors.Is(err, ErrFabricUnencodable):
+				return unencodable // continueStream ends the call with wamp.error.invalid_argument
+			case errors.Is(err, ErrFabricTooLarge):
+				return tooLarge // continueStream ends the call with wamp.error.payload_size_exceeded
+			}
 			return queueEnded // continueStream ends the call
 		}
 	}

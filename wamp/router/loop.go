@@ -199,7 +199,7 @@ func (o *loopOut) close(final wamp.Message, discard bool) bool {
 	o.closed = true
 	sent := false
 	if final != nil && !o.ended {
-		err := o.c.SendNow(final)
+		err := sendFinal(final, o.c.SendNow) // payload_size.go: cut to what the client takes
 		sent = err == nil
 		if errors.Is(err, ws.ErrQueueFull) && !errors.Is(err, ws.ErrMemoryBudget) {
 			// The output is past the loop's bound (a session closed for
@@ -228,7 +228,7 @@ func (o *loopOut) closeWhenWritable(final wamp.Message) {
 	if o.c.WS().WaitWritable(ctx) == nil {
 		o.mu.Lock()
 		if !o.ended {
-			sent = o.c.SendNow(final) == nil
+			sent = sendFinal(final, o.c.SendNow) == nil
 		}
 		o.mu.Unlock()
 	}

@@ -3,6 +3,8 @@ package router
 import (
 	"context"
 	"errors"
+	"maps"
+	"unicode/utf8"
 
 	"github.com/autobahn-go/autobahn/wamp"
 	"github.com/autobahn-go/autobahn/wamp/transport/rawsocket"
@@ -30,7 +32,9 @@ import (
 //     gets INTERRUPT killnowait, as the fabric does (fabric_progress.go);
 //   - an EVENT is dropped, logged and counted as an event dropped for a
 //     slow subscriber is (Stats.EventsDropped, SessionInfo.Dropped);
-//   - a WELCOME goes without the roles' features (compactWelcome).
+//   - a WELCOME goes without the roles' features (compactWelcome);
+//   - the closing ABORT or GOODBYE goes with its Details.message cut
+//     until it fits, or without it (sendFinal): the reason URI arrives.
 //
 // Any other message too large (a CHALLENGE, an ERROR to a REGISTER or
 // SUBSCRIBE, a compact WELCOME still too large) ends the session as a
@@ -114,6 +118,9 @@ func (s *session) cannotEncode(m wamp.Message) bool {
 // answer, ...) that the transport of s (whose: "callee" or "caller")
 // refused for why.
 func (s *session) refusedWhy(what, whose string, why pushResult) (wamp.URI, string) {
+	if why == unencodable && s.enc == nil { // a RemoteCallee's: the fabric refused it (ErrFabricUnencodable)
+		return wamp.ErrInvalidArgument, what + " cannot be encoded for the fabric to the " + whose + "'s router: a value in it has no form there"
+	}
 	if why == unencodable {
 		return wamp.ErrInvalidArgument, what + " cannot be encoded in the " + whose + "'s serialization (" + s.enc.Name() +
 			"): a value in it has no form there"
@@ -150,8 +157,12 @@ func (rm *realm) invocationRefused(s *session, inv *invocation, why pushResult) 
 	inv.refused = why
 	if why == unencodable {
 		rm.r.stats.unencodable.Add(1)
+		serializer := "fabric" // a RemoteCallee's: the fabric refused it (ErrFabricUnencodable)
+		if s.enc != nil {
+			serializer = s.enc.Name()
+		}
 		rm.log.Warn("wamp/router: INVOCATION not sent: the callee's serializer cannot encode it", "session", s.id,
-			"procedure", inv.reg.uri, "serializer", s.enc.Name())
+			"procedure", inv.reg.uri, "serializer", serializer)
 		return
 	}
 	rm.log.Info("wamp/router: INVOCATION larger than the callee's transport takes", "session", s.id, "procedure", inv.reg.uri)
@@ -311,4 +322,55 @@ func (s *session) lostAnswer(m wamp.Message) wamp.Message {
 		}
 	}
 	return m
+}
+
+// sendFinal sends final, a session's closing ABORT or GOODBYE, with send.
+// When the peer's transport refuses it as too large (a RawSocket client
+// may take messages of 512 octets only, less than a reason and its
+// message of up to 1024 octets need), the message in its Details is cut
+// by half, on a character boundary, and then dropped with the rest of
+// the Details, until it fits: the client still learns the reason URI.
+func sendFinal(final wamp.Message, send func(wamp.Message) error) error {
+	for {
+		err := send(final)
+		if err == nil || !isTooLarge(err) {
+			return err
+		}
+		if final = shorterFinal(final); final == nil {
+			return err
+		}
+	}
+}
+
+// shorterFinal returns final (an ABORT or GOODBYE) with less in its
+// Details, or nil when there is nothing left to take out.
+func shorterFinal(final wamp.Message) wamp.Message {
+	var details wamp.Dict
+	switch m := final.(type) {
+	case *wamp.Abort:
+		details = m.Details
+	case *wamp.Goodbye:
+		details = m.Details
+	default:
+		return nil
+	}
+	if len(details) == 0 {
+		return nil
+	}
+	d := wamp.Dict{}
+	if msg, _ := details["message"].(string); len(msg) > 1 {
+		n := len(msg) / 2
+		for n > 0 && !utf8.RuneStart(msg[n]) {
+			n-- // not in the middle of a character
+		}
+		d = maps.Clone(details)
+		d["message"] = msg[:n]
+	}
+	switch m := final.(type) {
+	case *wamp.Abort:
+		return &wamp.Abort{Details: d, Reason: m.Reason}
+	case *wamp.Goodbye:
+		return &wamp.Goodbye{Details: d, Reason: m.Reason}
+	}
+	return nil
 }

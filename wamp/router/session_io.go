@@ -230,7 +230,7 @@ func (s *session) write() {
 		clear(batch)
 		k.buf = batch[:0]
 		if done {
-			if final != nil && ctx.Err() == nil && g.t.Send(ctx, final) == nil && awaitsReply(final) {
+			if final != nil && ctx.Err() == nil && sendFinal(final, func(m wamp.Message) error { return g.t.Send(ctx, m) }) == nil && awaitsReply(final) {
 				// The client answers the router's GOODBYE with its own
 				// (WAMP spec, "Session Closing"), which ends the reader;
 				// closing the transport before could lose the answer,

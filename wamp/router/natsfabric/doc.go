@@ -133,12 +133,17 @@
 // Options.MaxPending; past it calls fail over to the next callee or end
 // with wamp.error.no_available_callee. A message larger than the NATS
 // server's max_payload (1 MiB by default) is not federated: the
-// publication reaches the local subscribers only; a call fails over as
-// above; an answer becomes ERROR wamp.error.payload_size_exceeded (a
+// publication reaches the local subscribers only; a call, or a part of
+// a progressive call invocation, is refused with router.ErrFabricTooLarge
+// (the call fails over to the next callee, else its caller gets ERROR
+// wamp.error.payload_size_exceeded); an answer becomes ERROR wamp.error.payload_size_exceeded (a
 // progressive result too: the call then ends, its callee interrupted).
 // An answer with a value the fabric's CBOR has no form for (a string that
 // is not UTF-8) becomes ERROR wamp.error.invalid_argument, as the answer
-// a caller's serialization refuses does within a router. An
+// a caller's serialization refuses does within a router; a call or a
+// part of a progressive call invocation with such a value is refused
+// with router.ErrFabricUnencodable, which the caller gets as the same
+// ERROR when no other callee takes the call. An
 // announcement carries all of a router's registrations and must fit in
 // max_payload too (some 10,000 registrations). Each NATS subscription
 // of control traffic queues at most nats.go's pending limits (64 MiB)

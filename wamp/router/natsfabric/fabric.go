@@ -2,6 +2,7 @@ package natsfabric
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -303,7 +304,7 @@ var (
 func (f *Fabric) Invoke(c *router.FabricCall) error {
 	b, err := encodeCall(c)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", router.ErrFabricUnencodable, err) // the caller gets wamp.error.invalid_argument
 	}
 	epoch := f.connEpoch() // progress.go
 	f.pmu.Lock()
@@ -325,6 +326,9 @@ func (f *Fabric) Invoke(c *router.FabricCall) error {
 		f.pmu.Lock()
 		f.endCall(tok, c)
 		f.pmu.Unlock()
+		if errors.Is(err, nats.ErrMaxPayload) {
+			return fmt.Errorf("%w: %w", router.ErrFabricTooLarge, err) // the caller gets wamp.error.payload_size_exceeded
+		}
 		return err
 	}
 	return nil

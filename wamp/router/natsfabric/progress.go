@@ -2,6 +2,7 @@ package natsfabric
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 
 	"github.com/autobahn-go/autobahn/wamp"
@@ -98,9 +99,13 @@ func (f *Fabric) Continue(c *router.FabricCall, p *router.FabricCallPart) error 
 	}
 	b, err := encodePart(p)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", router.ErrFabricUnencodable, err) // the caller gets wamp.error.invalid_argument
 	}
-	return f.nc.PublishMsg(&nats.Msg{Subject: f.callSubject(c.Callee.Node), Reply: f.replySubject(oc.tok), Data: b})
+	err = f.nc.PublishMsg(&nats.Msg{Subject: f.callSubject(c.Callee.Node), Reply: f.replySubject(oc.tok), Data: b})
+	if errors.Is(err, nats.ErrMaxPayload) {
+		return fmt.Errorf("%w: %w", router.ErrFabricTooLarge, err) // the caller gets wamp.error.payload_size_exceeded
+	}
+	return err
 }
 
 // sendCancel sends the callee's router of the call with reply token tok
