@@ -261,7 +261,11 @@ func (d *decoder) scanNumber() ([]byte, bool, error) {
 }
 
 // convNumber converts the text of a number: int64, else uint64, else
-// float64.
+// float64. A number beyond float64's range (such as 1e400, or an integer
+// of 310 digits) is refused: it would decode to an infinity, which JSON
+// cannot carry on (our encoder refuses it, UBJSON writes null), so the
+// message would reach JSON subscribers and callees not at all. One too
+// small for float64 decodes to zero.
 func (d *decoder) convNumber(s []byte, isFloat bool) (any, error) {
 	if !isFloat {
 		if n, ok := parseInt(s); ok {
@@ -274,7 +278,10 @@ func (d *decoder) convNumber(s []byte, isFloat bool) (any, error) {
 		}
 	}
 	f, err := strconv.ParseFloat(string(s), 64)
-	if err != nil && !errors.Is(err, strconv.ErrRange) {
+	if errors.Is(err, strconv.ErrRange) {
+		return nil, d.syntax("number beyond float64's range")
+	}
+	if err != nil {
 		return nil, d.syntax("bad number")
 	}
 	return f, nil

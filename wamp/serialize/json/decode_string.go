@@ -163,18 +163,7 @@ func (d *decoder) strEscaped(start int) (string, error) {
 				return "", d.syntax("bad \\u escape")
 			}
 			if utf16.IsSurrogate(r) {
-				r2 := rune(-1)
-				if d.i+1 < len(d.b) && d.b[d.i] == '\\' && d.b[d.i+1] == 'u' {
-					d.i += 2
-					r2, ok = d.hex4()
-					if !ok {
-						return "", d.syntax("bad \\u escape")
-					}
-				}
-				r = utf16.DecodeRune(r, r2)
-				if r == utf8.RuneError {
-					return "", d.syntax("unpaired surrogate")
-				}
+				r = d.pair(r)
 			}
 			buf = utf8.AppendRune(buf, r)
 		default:
@@ -182,6 +171,26 @@ func (d *decoder) strEscaped(start int) (string, error) {
 		}
 	}
 	return "", d.syntax("unterminated string")
+}
+
+// pair reads the low surrogate escape that completes hi, just read, and
+// returns the rune of the pair. A surrogate without its other half (a
+// JavaScript string may hold one, cut in the middle of an emoji, and
+// JSON.stringify sends it escaped) decodes to U+FFFD, as with encoding/json;
+// an escape after it that does not complete it is left to be read on its
+// own.
+func (d *decoder) pair(hi rune) rune {
+	if len(d.b)-d.i >= 6 && d.b[d.i] == '\\' && d.b[d.i+1] == 'u' {
+		i := d.i
+		d.i += 2
+		if lo, ok := d.hex4(); ok {
+			if r := utf16.DecodeRune(hi, lo); r != utf8.RuneError {
+				return r
+			}
+		}
+		d.i = i
+	}
+	return utf8.RuneError
 }
 
 func (d *decoder) hex4() (rune, bool) {

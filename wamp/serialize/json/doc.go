@@ -29,7 +29,25 @@
 //
 // Limits: nesting deeper than MaxDepth is rejected; numbers without a
 // fraction or exponent decode to int64 (uint64 above MaxInt64), others to
-// float64; invalid UTF-8 is rejected both ways (RFC 8259 8.1): Unmarshal
-// fails with ErrSyntax, AppendMessage with ErrUnsupportedType for a
-// string or dict key that is not UTF-8 (send such bytes as []byte).
+// float64, and one beyond float64's range (1e400) is rejected with
+// ErrSyntax rather than read as an infinity, which JSON cannot carry on
+// (RFC 8259 6 allows the limit; encoding/json refuses it too); invalid
+// UTF-8 is rejected both ways (RFC 8259 8.1): Unmarshal fails with
+// ErrSyntax, AppendMessage with ErrUnsupportedType for a string or dict
+// key that is not UTF-8 (send such bytes as []byte).
+//
+// A \u escape of a lone surrogate (one not followed by the escape of its
+// other half) decodes to U+FFFD, as with encoding/json: JavaScript strings
+// may hold one (a string cut in the middle of an emoji) and JSON.stringify
+// sends it escaped, and a browser's WebSocket.send turns a raw one into
+// U+FFFD too. Go strings are UTF-8, which cannot hold a surrogate.
+//
+// A dict with a duplicate key keeps the last value, as JSON.parse, Python's
+// json.loads and encoding/json do (RFC 8259 4 leaves it open), although the
+// MessagePack, CBOR and UBJSON decoders reject duplicates: JSON is the
+// format of hand-written and dynamic-language peers (Python's json.dumps
+// writes {1: "a", "1": "b"} with the key "1" twice), Autobahn|Python and
+// Crossbar take the last value, and the router decodes a message once, so
+// every part of it (authorizers, subscribers on any serializer) sees the
+// same dict.
 package json

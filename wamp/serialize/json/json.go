@@ -10,7 +10,9 @@ import (
 // MaxDepth bounds the nesting of lists and dicts the decoder accepts.
 const MaxDepth = 1000
 
-// ErrSyntax is returned (wrapped) for input that is not valid JSON.
+// ErrSyntax is returned (wrapped) for input that is not valid JSON, or
+// beyond the decoder's limits (nesting deeper than MaxDepth, a number
+// beyond float64's range).
 var ErrSyntax = errors.New("wamp/json: syntax error")
 
 // ErrUnsupportedType is returned (possibly wrapped) for values the encoder

@@ -46,7 +46,7 @@ func TestDecodeValues(t *testing.T) {
 }
 
 func TestDecodeErrors(t *testing.T) {
-	for _, in := range []string{``, `[`, `[1,]`, `{"a"}`, `{1:2}`, `01`, `1.`, `-`, `1e`, `"abc`, "\"\x01\"", `"\x"`, `"\ud800"`, "\"\xff\"", `[1] x`, `tru`, `"\u0000!!"`, strings.Repeat("[", 2000)} {
+	for _, in := range []string{``, `[`, `[1,]`, `{"a"}`, `{1:2}`, `01`, `1.`, `-`, `1e`, `"abc`, "\"\x01\"", `"\x"`, "\"\xff\"", `[1] x`, `tru`, `"\u0000!!"`, strings.Repeat("[", 2000)} {
 		if _, err := json.Decode([]byte(in)); !errors.Is(err, json.ErrSyntax) {
 			t.Errorf("Decode(%q) err = %v, want ErrSyntax", in, err)
 		}
