@@ -136,6 +136,7 @@ func dialChecks(d *loadgen.Dial) []flagCheck {
 		{d.Conns >= 1 && d.Conns <= 1<<20, "c", d.Conns, "1..1048576 connections"},
 		{d.Sources >= 0 && d.Sources <= 250, "sources", d.Sources, "0..250"},
 		{d.Rate >= 0, "ramp", d.Rate, "0 (as fast as possible) or more"},
+		{d.Loops >= 1, "loops", d.Loops, "1 or more"},
 	}
 }
 
@@ -216,8 +217,8 @@ func benchRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		flagCheck{r.Duration > 0, "duration", r.Duration, "more than 0"},
 		flagCheck{r.Warmup >= 0, "warmup", r.Warmup, "0 or more"},
 		flagCheck{r.MsgRate >= 0, "msg-rate", r.MsgRate, "0 (closed loop) or more"},
-		flagCheck{r.InFlight <= 1<<16, "inflight", r.InFlight, "at most 65536"},
-		flagCheck{r.MaxInFlight <= 1<<16, "max-inflight", r.MaxInFlight, "at most 65536"},
+		flagCheck{r.InFlight >= 1 && r.InFlight <= 1<<16, "inflight", r.InFlight, "1..65536"},
+		flagCheck{r.MaxInFlight >= 1 && r.MaxInFlight <= 1<<16, "max-inflight", r.MaxInFlight, "1..65536"},
 		flagCheck{r.Engine == "" || r.Engine == "loop" || r.Engine == "uring", "engine", r.Engine, "loop or uring"},
 	)...); err != nil {
 		return err

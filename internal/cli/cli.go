@@ -80,6 +80,10 @@ func setUsage(fs *flag.FlagSet, stdout, stderr io.Writer, synopsis, examples str
 // Run runs one command line (args without the program name) with ext
 // until it ends or ctx is done; -h is not an error.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ext Extension) error {
+	if len(args) > 1 && args[0] == "help" {
+		// help CMD [MODE]: that command's usage, as CMD [MODE] -h.
+		args = append(args[1:len(args):len(args)], "-h")
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stdout)
 		return nil

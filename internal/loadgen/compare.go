@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -154,6 +155,11 @@ func (m *Compare) Start(ctx context.Context) (*CompareResult, error) {
 	if len(m.Servers) == 0 || len(m.Cells) == 0 || m.Rounds < 1 || m.Duration <= 0 {
 		return nil, errors.New("loadgen: compare needs servers, cells, rounds >= 1 and a duration")
 	}
+	if !(m.MsgRate == 0 || m.MsgRate >= minMsgRate && !math.IsInf(m.MsgRate, 0)) || m.Warmup < 0 {
+		// Refused before any server starts: every cell would fail, and a
+		// NaN or infinite rate cannot be written as JSON.
+		return nil, fmt.Errorf("loadgen: compare: message rate %v, warm-up %v: want 0 (closed loop) or %g to a finite number per second, no negative warm-up", m.MsgRate, m.Warmup, minMsgRate)
+	}
 	mach := ReadMachine()
 	mach.ServerCPU = m.ServerCPU
 	if _, err := exec.LookPath("taskset"); err != nil {
@@ -255,6 +261,8 @@ func (m *Compare) runServer(ctx context.Context, s Server, sr *ServerResult, rou
 		// others carried the load, and if that happened in the warm-up no
 		// measured message was lost to tell it.
 		smp.Err = fmt.Sprintf("%d of %d connections closed by the server during the run", r.UnexpectedCloses, c.Conns)
+	case r.Unreliable != "":
+		smp.Err = "not a measurement: " + r.Unreliable
 	default:
 		l := r.Latency
 		smp = Sample{MsgPerSecond: r.MsgPerSecond, P50: l.P50, P90: l.P90, P99: l.P99, P999: l.P999, Max: l.Max,
@@ -433,7 +441,7 @@ func (res *CompareResult) WriteMarkdown(w io.Writer) error {
 	for _, t := range tables {
 		fmt.Fprintf(w, "\n%s, median of %d rounds:\n\n%s\n%s\n", t.title, res.Rounds, head, rule)
 		for _, sr := range res.Servers {
-			line := "| " + sr.Name + " |"
+			line := "| " + mdCell(sr.Name) + " |"
 			for _, c := range res.Cells {
 				s := sr.Medians[c.String()]
 				if s.Err != "" {
@@ -451,7 +459,7 @@ func (res *CompareResult) WriteMarkdown(w io.Writer) error {
 	if res.ranked() {
 		fmt.Fprintf(w, "\nmessages per server-CPU-second, for ranking: the median over %d rounds of each round's ratio to the geometric mean of all servers in that round, times the rounds' geometric mean:\n\n%s\n%s\n", res.Rounds, head, rule)
 		for _, sr := range res.Servers {
-			line := "| " + sr.Name + " |"
+			line := "| " + mdCell(sr.Name) + " |"
 			for _, c := range res.Cells {
 				if v, ok := sr.Normalized[c.String()]; ok && res.behind(sr.Medians[c.String()]) {
 					line += " " + kilo(v) + behindMark + " |"
@@ -467,10 +475,16 @@ func (res *CompareResult) WriteMarkdown(w io.Writer) error {
 	if res.IdleConns > 0 {
 		fmt.Fprintf(w, "\nidle RSS per connection (%d connections), median of %d rounds:\n\n| server | bytes |\n|---|---:|\n", res.IdleConns, res.Rounds)
 		for _, sr := range res.Servers {
-			fmt.Fprintf(w, "| %s | %.0f |\n", sr.Name, sr.IdleMedian)
+			fmt.Fprintf(w, "| %s | %.0f |\n", mdCell(sr.Name), sr.IdleMedian)
 		}
 	}
 	return nil
+}
+
+// mdCell is s as the text of a Markdown table cell: its pipes escaped,
+// its line breaks made spaces, so that a server's name keeps its row.
+func mdCell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\r\n", " ", "\n", " ", "\r", " ").Replace(s)
 }
 
 func kilo(v float64) string {

@@ -65,7 +65,7 @@ func (res *CompareResult) WriteReport(w io.Writer, regen string, charts ReportCh
 	b.WriteString("**Messages per server-CPU-second** (" + src + "; longer runs on a busy machine change it least):\n\n" + tp)
 	var errs []string
 	for _, sr := range res.Servers {
-		b.WriteString("| " + sr.Name + " |")
+		b.WriteString("| " + mdCell(sr.Name) + " |")
 		for _, c := range res.Cells {
 			s := sr.Medians[c.String()]
 			switch {
@@ -107,7 +107,7 @@ func (res *CompareResult) WriteReport(w io.Writer, regen string, charts ReportCh
 	if res.ranked() {
 		b.WriteString("\n**For ranking**, messages per server-CPU-second normalized by round (the median of a server's ratios to the geometric mean of all servers measured in the same round, times the rounds' geometric mean: the machine's load moves a whole round, and the ratio cancels it; rank by this):\n\n" + head + "\n" + rule + "\n")
 		for _, sr := range res.Servers {
-			b.WriteString("| " + sr.Name + " |")
+			b.WriteString("| " + mdCell(sr.Name) + " |")
 			for _, c := range res.Cells {
 				if v, ok := sr.Normalized[c.String()]; ok && res.behind(sr.Medians[c.String()]) {
 					b.WriteString(" " + kilo(v) + behindMark + " |")
@@ -125,7 +125,7 @@ func (res *CompareResult) WriteReport(w io.Writer, regen string, charts ReportCh
 	})
 	b.WriteString("\n**Generator ÷ server CPU** per message (the generator's CPU % over the server's in the same measured seconds; median and range of the rounds; below 1.0 one generator core can saturate one server core with room to spare):\n\n" + head + "\n" + rule + "\n")
 	for _, sr := range res.Servers {
-		b.WriteString("| " + sr.Name + " |")
+		b.WriteString("| " + mdCell(sr.Name) + " |")
 		for _, c := range res.Cells {
 			b.WriteString(" " + cpuRatio(sr.Cells[c.String()]) + " |")
 		}
@@ -156,7 +156,7 @@ func (res *CompareResult) WriteReport(w io.Writer, regen string, charts ReportCh
 func (res *CompareResult) table(b *bytes.Buffer, title, head, rule string, cell func(Sample) string) {
 	b.WriteString(title + head + "\n" + rule + "\n")
 	for _, sr := range res.Servers {
-		b.WriteString("| " + sr.Name + " |")
+		b.WriteString("| " + mdCell(sr.Name) + " |")
 		for _, c := range res.Cells {
 			if s := sr.Medians[c.String()]; s.Err != "" {
 				b.WriteString(" error |")

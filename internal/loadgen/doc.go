@@ -63,7 +63,12 @@
 // bytes/s, msg per server-CPU-second) counts instead the answers that
 // arrived in the measured time (Result.Answered): the server's work in
 // the time its CPU is measured, not the backlog an open loop's server
-// works off during the drain.
+// works off during the drain. The measured time starts when its first
+// sample is taken and lasts Run.Duration; the clock, the answer counts and
+// the CPU times are read together at both ends. A result whose measured
+// time came out far off Run.Duration (the generator held up: a starved
+// machine) or whose CPU share exceeds the machine's cores says so in
+// Result.Unreliable, and Compare counts it as a failed measurement.
 //
 // An Idle run opens connections, holds them, reads the server's RSS per
 // connection and the kernel's TCP memory (/proc/net/sockstat), then pings

@@ -55,6 +55,11 @@ type Result struct {
 	// generator's threads spent runnable but waiting for a CPU (summed
 	// over threads, so it can exceed 100; Linux).
 	GeneratorWaitPercent float64 `json:"generator_run_delay_percent,omitempty"`
+	// Unreliable, if not empty, says why the measurement is not one: a
+	// measured time far off Run.Duration (the generator was held up) or
+	// a CPU share beyond the machine's cores. Its rates are not to be
+	// compared with others.
+	Unreliable string `json:"unreliable,omitempty"`
 
 	hist *Snapshot
 }
@@ -117,19 +122,21 @@ func cpuClockName(exact bool) string {
 // Histogram returns the measured latencies.
 func (res *Result) Histogram() *Snapshot { return res.hist }
 
-func (res *Result) fill(g *gen, el time.Duration) {
+// fill fills res from g's counts: answers right answers of bytes
+// payload in el, the measured time.
+func (res *Result) fill(g *gen, el time.Duration, answers, bytes int64) {
 	res.DurationSeconds = el.Seconds()
 	res.Sent, res.Received, res.Errors = g.sent.Load(), g.received.Load(), g.errs.Load()
 	res.WriteErrors, res.Lost = g.writeErrs.Load(), g.lost.Load()
 	res.Mismatched = res.Errors - res.WriteErrors - res.Lost
 	res.UnexpectedCloses = g.unexpectedCloses.Load()
 	res.Unsolicited = g.unsolicited.Load()
-	res.Answered = g.windowAnswers.Load()
+	res.Answered = answers
 	s := g.hist.Snapshot()
 	res.hist = s
 	if el > 0 {
 		res.MsgPerSecond = float64(res.Answered) / el.Seconds()
-		res.BytesPerSecond = float64(g.windowBytes.Load()) / el.Seconds()
+		res.BytesPerSecond = float64(bytes) / el.Seconds()
 	}
 	res.Latency = summarize(s)
 }
@@ -194,6 +201,9 @@ func (res *Result) WriteText(w io.Writer) error {
 		fmt.Fprintf(tw, "server RSS\t%.1f MiB -> %.1f MiB\n", float64(s.RSSBefore)/(1<<20), float64(s.RSSAfter)/(1<<20))
 	}
 	fmt.Fprintf(tw, "generator CPU\t%.0f %% of a core\n", res.GeneratorCPUPercent)
+	if res.Unreliable != "" {
+		fmt.Fprintf(tw, "WARNING\tnot a measurement: %s\n", res.Unreliable)
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -99,10 +100,11 @@ type gen struct {
 	inflight             atomic.Int64 // measured messages awaiting an answer
 	unexpectedCloses     atomic.Int64
 
-	// windowAnswers and windowBytes count the right answers that arrived
-	// in the measured time, to messages of any send time: the server's
-	// work in that time, which the throughput counts.
-	windowAnswers, windowBytes atomic.Int64
+	// rightAnswers and rightBytes count every right answer, to messages
+	// of any send time; measure reads them with the clock and the CPU
+	// times at both ends of the measured time, so that the throughput
+	// and the CPU shares are of the same span.
+	rightAnswers, rightBytes atomic.Int64
 }
 
 func (g *gen) now() int64 { return int64(time.Since(g.epoch)) }
@@ -111,12 +113,11 @@ func (g *gen) measured(t int64) bool {
 	return t >= g.measureStart.Load() && t < g.measureEnd.Load()
 }
 
-// countWindow counts a right answer (ok) of n bytes that arrived at now
-// toward the throughput if now is in the measured time.
-func (g *gen) countWindow(ok bool, now int64, n int) {
-	if ok && g.measured(now) {
-		g.windowAnswers.Add(1)
-		g.windowBytes.Add(int64(n))
+// countRight counts an answer of n bytes if it is right (ok).
+func (g *gen) countRight(ok bool, n int) {
+	if ok {
+		g.rightAnswers.Add(1)
+		g.rightBytes.Add(int64(n))
 	}
 }
 
@@ -198,7 +199,7 @@ func (lc *lconn) OnMessage(c *ws.Conn, kind ws.Opcode, p []byte) {
 	lc.mu.Unlock()
 	g.answers.Add(1)
 	ok := len(p) == int(pm.size) && kind == g.op && bytes.Equal(p, g.payload[:len(p)])
-	g.countWindow(ok, now, len(p))
+	g.countRight(ok, len(p))
 	if pm.measured {
 		g.inflight.Add(-1)
 		if ok {
@@ -358,14 +359,21 @@ const minMsgRate = 1e-6
 const maxClientFrameHeader = 14
 
 // window is the measured time of a run and what was sampled at its ends.
+// Each end is one reading of the clock, the answer counts and the CPU
+// times, taken together (take), so that the throughput and the CPU
+// shares are of the same span.
 type window struct {
 	start, end   int64 // g's clock
+	ans0, ans1   int64 // g.rightAnswers
+	byte0, byte1 int64 // g.rightBytes
 	cpu0, cpu1   cpuSample
 	self0, self1 time.Duration
 	rss0, rss1   int64
 	// Run-queue waits (runDelay) of the server and of the generator.
 	wait0, wait1         delaySample
 	selfWait0, selfWait1 delaySample
+	// canceled: ctx ended the measured time early.
+	canceled bool
 }
 
 type delaySample struct {
@@ -389,27 +397,77 @@ func waitPercent(a, b delaySample, el time.Duration) (float64, bool) {
 	return 100 * (b.d - a.d).Seconds() / el.Seconds(), true
 }
 
+// measureHook, if set (by tests), is called where measure may be held
+// up: "start" while it prepares the first sample (reading /proc), "end"
+// when the measured time is over, before the last sample.
+var measureHook func(stage string)
+
 // measure waits out the warm-up that began at t0 (the traffic is
 // already under way), then the measured time, sampling the server's and
 // the generator's CPU and the server's RSS at both ends; sending stops
-// at the end. An engine calls it once its traffic started.
+// at the end. An engine calls it once its traffic started, with the
+// measured time planned (g.measureStart, g.measureEnd). The measured
+// time's rates are of the span from the first sample, however late, to
+// the last; it lasts r.Duration.
 func measure(ctx context.Context, g *gen, r *Run, res *Result, prog *progressor, t0 int64) window {
-	if !sleepUntil(ctx, g, t0+int64(r.Warmup)) {
-		g.measureStart.Store(g.now())
-	}
-	prog.setPhase("measure")
 	var w window
-	w.cpu0, w.self0, w.rss0 = sampleCPU(r.PID), selfCPU(), res.sampleRSS(r.PID)
-	w.wait0, w.selfWait0 = sampleDelay(r.PID), sampleDelay(os.Getpid())
-	w.start = g.now()
+	sleepUntil(ctx, g, t0+int64(r.Warmup)) // if ctx ended, so does the measured time at once
+	prog.setPhase("measure")
+	// The slow part of the first sample (finding the server's processes)
+	// before the span begins.
+	w.rss0 = res.sampleRSS(r.PID)
+	var kids []int
+	if r.PID > 0 {
+		kids = descendants(r.PID)
+	}
+	if measureHook != nil {
+		measureHook("start")
+	}
+	start := g.now()
+	// However late the first sample, the span lasts r.Duration; its
+	// messages are those due from the planned start to its end.
+	g.measureEnd.Store(start + int64(r.Duration))
+	w.take(g, r.PID, kids, true, start)
 	if !sleepUntil(ctx, g, g.measureEnd.Load()) {
 		g.measureEnd.Store(g.now())
+		w.canceled = true
 	}
-	w.end = g.now()
+	if measureHook != nil {
+		measureHook("end")
+	}
+	w.take(g, r.PID, kids, false, g.now())
 	g.sending.Store(false)
-	w.cpu1, w.self1, w.rss1 = sampleCPU(r.PID), selfCPU(), res.sampleRSS(r.PID)
-	w.wait1, w.selfWait1 = sampleDelay(r.PID), sampleDelay(os.Getpid())
+	// Processes the server started in the measured time: all their CPU
+	// time is of it (read just after the span).
+	if w.cpu1.kids != nil {
+		for _, k := range descendants(r.PID) {
+			if _, seen := w.cpu1.kids[k]; seen {
+				continue
+			}
+			if c, err := processCPU(k); err == nil {
+				w.cpu1.kids[k] = c
+			}
+		}
+	}
+	w.rss1 = res.sampleRSS(r.PID)
 	return w
+}
+
+// take reads g's answer counts and the CPU times and run-queue waits of
+// the generator and of the server (pid and its processes kids) with the
+// time now of g's clock, as one sample: the start of the measured time
+// (first) or its end.
+func (w *window) take(g *gen, pid int, kids []int, first bool, now int64) {
+	t, ans, b := &w.end, &w.ans1, &w.byte1
+	cpu, self, wait, selfWait := &w.cpu1, &w.self1, &w.wait1, &w.selfWait1
+	if first {
+		t, ans, b = &w.start, &w.ans0, &w.byte0
+		cpu, self, wait, selfWait = &w.cpu0, &w.self0, &w.wait0, &w.selfWait0
+	}
+	*t, *ans, *b = now, g.rightAnswers.Load(), g.rightBytes.Load()
+	*self = selfCPU()
+	*cpu = sampleCPU(pid, kids)
+	*wait, *selfWait = sampleDelay(pid), sampleDelay(os.Getpid())
 }
 
 // drain waits, at most r.Drain, for the answers still in flight.
@@ -424,7 +482,7 @@ func drain(ctx context.Context, g *gen, r *Run, prog *progressor) {
 // finish fills res from g's counts and the samples of w.
 func (res *Result) finish(g *gen, r *Run, w window) {
 	el := time.Duration(w.end - w.start)
-	res.fill(g, el)
+	res.fill(g, el, w.ans1-w.ans0, w.byte1-w.byte0)
 	if r.PID > 0 && w.cpu0.ok && w.cpu1.ok && w.cpu0.exact == w.cpu1.exact {
 		res.Server = &ServerUse{CPUSeconds: w.cpu1.since(w.cpu0).Seconds(), RSSBefore: w.rss0, RSSAfter: w.rss1, CPUClock: cpuClockName(w.cpu0.exact)}
 		if res.Server.CPUSeconds > 0 && el > 0 {
@@ -437,6 +495,28 @@ func (res *Result) finish(g *gen, r *Run, w window) {
 		res.GeneratorCPUPercent = 100 * (w.self1 - w.self0).Seconds() / el.Seconds()
 	}
 	res.GeneratorWaitPercent, _ = waitPercent(w.selfWait0, w.selfWait1, el)
+	res.Unreliable = res.unreliable(r.Duration, w.canceled, runtime.NumCPU())
+}
+
+// unreliable says why res, a measurement of planned length d on a
+// machine of cores CPUs, cannot be trusted, or "": a measured time far
+// off d (the generator's timer woke late: the machine is starved) or a
+// CPU share no process can have.
+func (res *Result) unreliable(d time.Duration, canceled bool, cores int) string {
+	el := time.Duration(res.DurationSeconds * float64(time.Second))
+	if el > 2*d || el < d/2 && !canceled {
+		return fmt.Sprintf("measured %v instead of %v: the generator was held up (a starved machine)", el.Round(time.Millisecond), d)
+	}
+	// The CPU clocks are exact; /proc/PID/stat counts in ticks of 10 ms,
+	// two of which may fall either way.
+	limit := 100*float64(cores) + 100*(2*clockTick).Seconds()/max(el.Seconds(), 1e-9)
+	if res.GeneratorCPUPercent > limit {
+		return fmt.Sprintf("generator CPU %.0f %% on %d cores: not a measurement", res.GeneratorCPUPercent, cores)
+	}
+	if s := res.Server; s != nil && s.CPUPercent > limit {
+		return fmt.Sprintf("server CPU %.0f %% on %d cores: not a measurement", s.CPUPercent, cores)
+	}
+	return ""
 }
 
 // sleepUntil waits until g's clock reads t; false if ctx ended first.
@@ -464,7 +544,9 @@ type cpuSample struct {
 	kids map[int]time.Duration
 }
 
-func sampleCPU(pid int) cpuSample {
+// sampleCPU reads the CPU time of pid and of its processes kids (found
+// by descendants, beforehand: the walk is slow).
+func sampleCPU(pid int, kids []int) cpuSample {
 	if pid <= 0 {
 		return cpuSample{}
 	}
@@ -472,7 +554,7 @@ func sampleCPU(pid int) cpuSample {
 	s := cpuSample{cpu: p.CPU, ok: err == nil, exact: p.CPUExact}
 	if s.ok && s.exact {
 		s.kids = map[int]time.Duration{}
-		for _, k := range descendants(pid) {
+		for _, k := range kids {
 			if c, err := processCPU(k); err == nil {
 				s.kids[k] = c
 			}

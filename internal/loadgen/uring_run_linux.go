@@ -374,7 +374,7 @@ func (e *uengine) onMessage(c *uconn, op ws.Opcode, n int, same bool) {
 	c.n--
 	g.answers.Add(1)
 	ok := n == int(pm.size) && op == g.op && same
-	g.countWindow(ok, now, n)
+	g.countRight(ok, n)
 	if pm.measured {
 		g.inflight.Add(-1)
 		if ok {
