@@ -140,6 +140,10 @@ func (c *Conn) awaitClosing(closing chan struct{}) {
 // closingHook, set by tests only, runs when awaitClosing begins to wait.
 var closingHook atomic.Pointer[func(*Conn)]
 
+// pushCloseHook, set by tests only, runs when a push-mode Close has taken
+// the close handshake (flagCloseSent) and not yet queued its frame.
+var pushCloseHook atomic.Pointer[func(*Conn)]
+
 // debug logs msg with the peer's address and args at Debug level, if the
 // Logger takes Debug: the address (a net.Addr made on each call on the
 // loop) is not made for nothing.
@@ -306,7 +310,17 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 		// (Feed), so it must read again if it was paused, and waiting
 		// here could block that loop.
 		c.ResumeRead()
+		if h := pushCloseHook.Load(); h != nil {
+			(*h)(c)
+		}
 		if err := c.pushControl(OpClose, AppendClosePayload(b[:0], code, reason)); err != nil {
+			if c.closedClean() {
+				// The peer's close frame came after we took the
+				// handshake and before our frame was queued: the loop
+				// answered it (peerClosed), and the close was clean,
+				// as pull mode's Close reports in the same crossing.
+				return nil
+			}
 			c.drop(err)
 			return err
 		}
@@ -332,6 +346,15 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 	c.mu.Unlock()
 	c.shutdown()
 	return nil
+}
+
+// closedClean reports whether the connection ended with a clean close
+// handshake.
+func (c *Conn) closedClean() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cerr := c.closeErr()
+	return cerr != nil && cerr.WasClean
 }
 
 // readCloseAnswer reads and discards input until the peer's close frame

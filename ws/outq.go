@@ -28,8 +28,10 @@ import (
 
 // ErrQueueFull: a push-mode write found more than its bound pending for a
 // peer that reads too slowly (see OutputBounds); nothing of the message was
-// queued and the connection stays open. Goroutines that would rather wait
-// call WaitWritable before writing.
+// queued and the connection stays open, unless its driver's slow-reader
+// policy closes it (ws/wsloop under eventloop.SlowReaderClose, when the
+// peer left more than the high watermark unread). Goroutines that would
+// rather wait call WaitWritable before writing.
 var ErrQueueFull = errors.New("ws: output queue full (the peer reads too slowly)")
 
 // Default output bounds of a push-mode Conn: 64 KiB, as uWebSockets'
@@ -231,7 +233,27 @@ func (c *Conn) admitAtLocked(p, n int) error {
 		}
 		return nil
 	}
+	if r, ok := c.nc.(outputRefuser); ok {
+		r.OutputRefused() // the driver's slow-reader policy judges the refusal
+	}
 	return ErrQueueFull
+}
+
+// outputRefuser is what a driver that applies a slow-reader policy of its
+// own (ws/wsloop: the event loop's SlowReaderPolicy) adds to its
+// PushOutput. OutputRefused is called when a write is refused for room
+// (ErrQueueFull): the driver judges it as it judges a write that reaches
+// its own queue, once it has taken what the Conn queued (a write that
+// would have joined output the peer left unread, past the driver's high
+// watermark, makes its policy pause, refuse or close; one the peer's
+// reading made room for, nothing). Without it, the two bounds disagree:
+// the Conn refuses every write before the driver's queue sees one past its
+// high watermark, and a peer that reads nothing keeps its connection, and
+// the output queued for it, for ever. It is called with c.out.mu held: it
+// must only note the refusal and wake the driver, never block nor call
+// the Conn.
+type outputRefuser interface {
+	OutputRefused()
 }
 
 // readyLocked reports whether the driver must be told about new output.

@@ -37,6 +37,7 @@ func (cl *Client) init() error {
 		cl.d = driver{opts: cl.Options.Resolve()}
 		cfg := loopConfig(cl.Config, cl.d.opts)
 		cl.d.bounds = ws.OutputBounds{High: cfg.WriteHighWatermark, Low: cfg.WriteLowWatermark}
+		cl.d.slowClose = cfg.SlowReader == eventloop.SlowReaderClose
 		cl.loop, cl.newErr = eventloop.New(cfg, &cl.d)
 		if cl.newErr == nil {
 			cl.run = make(chan error, 1)

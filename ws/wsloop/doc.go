@@ -93,8 +93,9 @@
 // Options.HandshakeTimeout, which also closes a handshake that stalls.
 // Input that arrives ahead of the handshake is buffered up to 64 KiB, then
 // reading pauses. ALPN offers http/1.1 unless TLSConfig.NextProtos says
-// otherwise (h2 is left out of it: a configuration shared with net/http
-// or autocert offers it, and a browser would pick it); session tickets and resumption are crypto/tls's (on unless
+// otherwise (h2 is left out of it, and of the NextProtos of a
+// configuration GetConfigForClient returns: a configuration shared with
+// net/http or autocert offers it, and a browser would pick it); session tickets and resumption are crypto/tls's (on unless
 // SessionTicketsDisabled). To reload certificates without a restart, set
 // TLSConfig.GetCertificate to a function that returns the current
 // certificate (from an atomic.Pointer the program swaps when the files
@@ -133,7 +134,12 @@
 // close timeouts, keepalive pings, origins, MaxConnections, FailByDrop;
 // DisableNoDelay turns on eventloop.Config.TCPDelay), plus the loop's:
 // write watermarks, slow-reader policy and idle timeout (off unless set
-// while keepalive is on, which drops a silent peer sooner). A connection
+// while keepalive is on, which drops a silent peer sooner). The write
+// watermarks are the ws.Conn's OutputBounds too, one bound for both: a
+// write the ws.Conn refuses for room (ws.ErrQueueFull) is judged by
+// SlowReaderClose as one that joins the loop's queue: a peer that leaves
+// more than the high watermark unread is dropped (ws.Conn.Err matches
+// eventloop.ErrSlowReader). A connection
 // counts toward MaxConnections once its request head is in, a valid
 // upgrade from an allowed origin (else it gets its 4xx, also when the
 // server is full); until then Server.MaxPendingHandshakes bounds it

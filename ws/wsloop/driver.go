@@ -20,7 +20,10 @@ type driver struct {
 	srv    *Server // nil for a Client
 	opts   *ws.Options
 	bounds ws.OutputBounds // the loop's write watermarks
-	tls    *tls.Config     // server: wss (Server.TLSConfig)
+	// slowClose: the loop's SlowReader is SlowReaderClose, which a write
+	// the ws.Conn refuses for room is judged by (conn.OutputRefused).
+	slowClose bool
+	tls       *tls.Config // server: wss (Server.TLSConfig)
 }
 
 // loopConfig returns the loops' configuration for cfg, given by the user,
@@ -290,6 +293,7 @@ func (d *driver) accept(c *conn, in []byte) (int, error) {
 		return 0, err
 	}
 	_ = c.ec.SetDeadline(time.Time{})
+	d.judgeRefusals(c)
 	c.p = ws.NewPushConn(c, ws.RoleServer, acc.Negotiated(), d.opts, d.bounds)
 	c.wsConn().SetMetrics(d.srv.Metrics)
 	d.srv.keepAdmit(c, hs.admit)
@@ -513,6 +517,7 @@ func (d *driver) response(c *conn, in []byte) (int, error) {
 		return 0, err
 	}
 	_ = c.ec.SetDeadline(time.Time{})
+	d.judgeRefusals(c)
 	c.p = ws.NewPushConn(c, ws.RoleClient, neg, d.opts, d.bounds)
 	return n, nil
 }

@@ -171,6 +171,7 @@ func (s *Server) init() error {
 		}
 		cfg := loopConfig(s.Config, s.d.opts)
 		s.d.bounds = ws.OutputBounds{High: cfg.WriteHighWatermark, Low: cfg.WriteLowWatermark}
+		s.d.slowClose = cfg.SlowReader == eventloop.SlowReaderClose
 		s.maxPend = s.MaxPendingHandshakes
 		if s.maxPend == 0 {
 			s.maxPend = DefaultMaxPendingHandshakes

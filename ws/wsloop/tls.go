@@ -147,20 +147,25 @@ func serverTLSConfig(cfg *tls.Config) (*tls.Config, error) {
 		return nil, errNoCertificate
 	}
 	cfg = cfg.Clone()
-	// The server speaks HTTP/1.1 only: h2, which a configuration shared
-	// with net/http offers (autocert's too), would be picked by a
-	// browser, which offers it first, and its preface refused.
-	var protos []string
-	for _, p := range cfg.NextProtos {
+	cfg.NextProtos = withoutH2(cfg.NextProtos)
+	return withCapture(cfg), nil
+}
+
+// withoutH2 returns protos but h2, or http/1.1 if that leaves none. The
+// server speaks HTTP/1.1 only: h2, which a configuration shared with
+// net/http offers (autocert's too), would be picked by a browser, which
+// offers it first, and its preface refused.
+func withoutH2(protos []string) []string {
+	var out []string
+	for _, p := range protos {
 		if p != "h2" {
-			protos = append(protos, p)
+			out = append(out, p)
 		}
 	}
-	if len(protos) == 0 {
-		protos = []string{"http/1.1"}
+	if len(out) == 0 {
+		out = []string{"http/1.1"}
 	}
-	cfg.NextProtos = protos
-	return withCapture(cfg), nil
+	return out
 }
 
 // tlsData takes the loop's input for a TLS connection: all of it, always

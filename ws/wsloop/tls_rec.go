@@ -29,8 +29,9 @@ import (
 
 // withCapture is the server's tls.Config, made once at Listen: every
 // handshake gets a copy of the configuration it would have used (cfg, or
-// what cfg.GetConfigForClient returns) whose KeyLogWriter is its
-// memConn's Capture, passing lines on to the application's own.
+// what cfg.GetConfigForClient returns, its ALPN without h2) whose
+// KeyLogWriter is its memConn's Capture, passing lines on to the
+// application's own.
 func withCapture(cfg *tls.Config) *tls.Config {
 	base := cfg
 	user := cfg.GetConfigForClient
@@ -43,7 +44,10 @@ func withCapture(cfg *tls.Config) *tls.Config {
 				return nil, err
 			}
 			if c != nil {
-				use = c
+				// Its ALPN is filtered as the base configuration's
+				// is (serverTLSConfig), in a copy.
+				use = c.Clone()
+				use.NextProtos = withoutH2(c.NextProtos)
 			}
 		}
 		m, ok := hi.Conn.(*memConn)

@@ -69,6 +69,8 @@ const (
 	sShut                       // closing is under way
 	sClosed                     // ec is closed
 	sResume                     // ResumeFeed was called: call Resume from the loop
+	sRefused                    // OutputRefused was called: the loop judges its queue (flush)
+	sJudge                      // OutputRefused matters: the loop's SlowReader is SlowReaderClose
 )
 
 // update changes c.st to f(old) in one atomic step and returns old.
@@ -136,6 +138,17 @@ func (c *conn) flush() {
 			_ = c.ec.Close()
 		}
 	}
+	if c.st.Load()&sRefused != 0 && c.st.And(^sRefused)&sRefused != 0 && c.ec.Queued() > 0 {
+		// The ws.Conn refused a write for room (OutputRefused) and the
+		// peer left output unread: SlowReaderClose judges the queue as
+		// for a write that joins it (it closes past the high watermark
+		// with ErrSlowReader), which an empty Send is. Were the two
+		// bounds left apart, ws's would refuse every write before the
+		// loop's queue saw one past its high watermark.
+		if c.ec.Send(nil) != nil {
+			_ = c.ec.Close()
+		}
+	}
 	// Whatever the loop still holds is counted in the ws.Conn's bound:
 	// let the loop say when it drained (OnWritable, at its low
 	// watermark), which also wakes a goroutine waiting for room.
@@ -165,6 +178,39 @@ func (c *conn) linger(d *driver) {
 // at the end of the callback under way for c, else after a Wake.
 func (c *conn) OutputReady() {
 	old := c.update(func(s uint32) uint32 {
+		if s&(sInCB|sWaking|sClosed) == 0 {
+			s |= sWaking
+		}
+		return s
+	})
+	if old&(sInCB|sWaking|sClosed) == 0 {
+		_ = c.ec.Wake()
+	}
+}
+
+// judgeRefusals makes c's ws.Conn's refusals for room judged by the
+// loop (OutputRefused) when its policy is SlowReaderClose; under the
+// others the judgement changes nothing (Pause has stopped reading when
+// the loop's queue passed the high watermark, Drop refuses), and a writer
+// that retries when refused would wake the loop for nothing.
+func (d *driver) judgeRefusals(c *conn) {
+	if d.slowClose {
+		c.st.Or(sJudge)
+	}
+}
+
+// OutputRefused is told by the ws.Conn that it refused a write for room
+// (ws.ErrQueueFull): under SlowReaderClose (sJudge) the loop applies its
+// policy to what it still holds once it has taken the ws.Conn's output
+// (flush), at the end of the callback under way for c, else after a
+// Wake. It only changes c.st and wakes the loop (the ws.Conn holds its
+// output lock).
+func (c *conn) OutputRefused() {
+	if c.st.Load()&sJudge == 0 {
+		return
+	}
+	old := c.update(func(s uint32) uint32 {
+		s |= sRefused
 		if s&(sInCB|sWaking|sClosed) == 0 {
 			s |= sWaking
 		}
