@@ -66,12 +66,12 @@ func (ra *realmAuth) principal(method, authid string) *principal {
 
 // Bounds of the KDF costs a principal may ask of clients (and, for a
 // SCRAM Password, of the router): the configuration loader's, and what
-// wamp/client derives at most (craMaxPBKDF2Work, SCRAMMaxArgon2Work).
+// wamp/client and wamp/auth derive at most (auth.MaxPBKDF2Work, ...).
 const (
-	maxCRAKeyLen    = 1024    // octets
-	maxKDFWork      = 1 << 24 // PBKDF2 iterations times 32-octet blocks
-	maxArgon2Memory = 1 << 22 // KiB
-	maxArgon2Work   = 1 << 23 // iterations times KiB
+	maxCRAKeyLen    = 1024                 // octets
+	maxKDFWork      = auth.MaxPBKDF2Work   // PBKDF2 iterations times 32-octet blocks
+	maxArgon2Memory = auth.MaxArgon2Memory // KiB
+	maxArgon2Work   = auth.MaxArgon2Work   // iterations times KiB
 	scramCostBounds = "pbkdf2 iterations at most 1<<24; argon2id-13 memory at most 1<<22 KiB and iterations × memory at most 1<<23"
 )
 

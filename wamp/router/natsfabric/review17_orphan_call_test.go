@@ -1,11 +1,8 @@
 package natsfabric_test
 
 import (
-	"context"
 	"testing"
 	"time"
-
-	"github.com/autobahn-go/autobahn/wamp/client"
 )
 
 // A caller's router that crashes: once the callee's router forgets it
@@ -15,33 +12,7 @@ import (
 func TestReview17CrashedCallerInterrupts(t *testing.T) {
 	ns := startNATS(t)
 	a, b := newNode(t, ns, crashOpts), newNode(t, ns, crashOpts)
-	started, interrupted := make(chan struct{}, 1), make(chan struct{}, 1)
-	release := make(chan struct{})
-	defer close(release)
-	if _, err := b.join(t).Register(ctxT(t), "com.example.hold", func(ctx context.Context, _ *client.Invocation) (*client.Result, error) {
-		started <- struct{}{}
-		select {
-		case <-ctx.Done():
-			interrupted <- struct{}{}
-		case <-release:
-		}
-		return &client.Result{}, nil
-	}, nil); err != nil {
-		t.Fatal(err)
-	}
-	caller := a.join(t)
-	called := make(chan error, 1)
-	go func() {
-		_, err := callWhenRegistered(t, caller, "com.example.hold", nil, nil)
-		called <- err
-	}()
-	select {
-	case <-started:
-	case err := <-called:
-		t.Fatalf("the call ended before reaching the callee: %v", err)
-	case <-time.After(15 * time.Second):
-		t.Fatal("the call did not reach the callee")
-	}
+	interrupted, called := holdCall(t, b, a)
 	a.nc.Close() // A crashes: B forgets it past the TTL
 	select {
 	case <-interrupted:

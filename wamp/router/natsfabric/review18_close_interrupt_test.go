@@ -15,33 +15,7 @@ import (
 // told and kept running a call nobody waited for.
 func TestReview18CloseInterruptsServedCalls(t *testing.T) {
 	a, _, c := cluster(t)
-	started, interrupted := make(chan struct{}, 1), make(chan struct{}, 1)
-	release := make(chan struct{})
-	defer close(release)
-	if _, err := c.join(t).Register(ctxT(t), "com.example.hold", func(ctx context.Context, _ *client.Invocation) (*client.Result, error) {
-		started <- struct{}{}
-		select {
-		case <-ctx.Done():
-			interrupted <- struct{}{}
-		case <-release:
-		}
-		return &client.Result{}, nil
-	}, nil); err != nil {
-		t.Fatal(err)
-	}
-	caller := a.join(t)
-	called := make(chan error, 1)
-	go func() {
-		_, err := callWhenRegistered(t, caller, "com.example.hold", nil, nil)
-		called <- err
-	}()
-	select {
-	case <-started:
-	case err := <-called:
-		t.Fatalf("the call ended before reaching the callee: %v", err)
-	case <-time.After(15 * time.Second):
-		t.Fatal("the call did not reach the callee")
-	}
+	interrupted, called := holdCall(t, c, a)
 	if err := c.f.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -53,4 +27,40 @@ func TestReview18CloseInterruptsServedCalls(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the callee of a call from another router still runs after the Fabric closed")
 	}
+}
+
+// holdCall registers com.example.hold on callee's router, whose handler
+// holds the call until the test ends or it is interrupted (then it signals
+// interrupted), calls it from a session on caller's router, and returns
+// once the call has reached the callee; called gets the call's end.
+func holdCall(t *testing.T, callee, caller *node) (interrupted <-chan struct{}, called <-chan error) {
+	t.Helper()
+	started, intr := make(chan struct{}, 1), make(chan struct{}, 1)
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	if _, err := callee.join(t).Register(ctxT(t), "com.example.hold", func(ctx context.Context, _ *client.Invocation) (*client.Result, error) {
+		started <- struct{}{}
+		select {
+		case <-ctx.Done():
+			intr <- struct{}{}
+		case <-release:
+		}
+		return &client.Result{}, nil
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	s := caller.join(t)
+	done := make(chan error, 1)
+	go func() {
+		_, err := callWhenRegistered(t, s, "com.example.hold", nil, nil)
+		done <- err
+	}()
+	select {
+	case <-started:
+	case err := <-done:
+		t.Fatalf("the call ended before reaching the callee: %v", err)
+	case <-time.After(15 * time.Second):
+		t.Fatal("the call did not reach the callee")
+	}
+	return intr, done
 }
