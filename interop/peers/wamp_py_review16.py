@@ -269,6 +269,13 @@ async def run_advanced():
         call = b.call("py16.cancel." + mode)
         await started
         call.cancel()
+        # txaio sends the CANCEL from a done-callback that asyncio runs on
+        # the loop's next turn: yield once so that it leaves before the
+        # next CALL (awaiting the canceled future does not yield). Without
+        # it, skip's release could let the YIELD reach the router before
+        # the CANCEL, and Autobahn 22.7.1 fails its connection on the
+        # RESULT of a call it canceled (InvalidStateError).
+        await asyncio.sleep(0)
         try:
             await call
         except asyncio.CancelledError:
